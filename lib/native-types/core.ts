@@ -1,0 +1,38 @@
+// Typed surface of native/binding/ops_core.cpp.
+export type DType = 'float32' | 'int32' | 'uint8';
+export type DeviceName = 'cpu' | 'cuda';
+export type NativeTypedArray = Float32Array | Int32Array | Uint8Array;
+
+export interface NativeTensor {
+  readonly shape: number[];
+  readonly dtype: DType;
+  readonly device: DeviceName | 'disposed';
+  readonly numel: number;
+  readonly disposed: boolean;
+  dispose(): void;
+  sharesStorageWith(other: NativeTensor): boolean;
+}
+
+export interface CoreOps {
+  setErrorClasses(classes: Record<string, new (message: string) => Error>): void;
+  fromTypedArray(data: NativeTypedArray, shape: number[], device?: DeviceName): NativeTensor;
+  toTypedArray(t: NativeTensor): NativeTypedArray;
+  full(shape: number[], value: number, dtype: DType, device: DeviceName): NativeTensor;
+  arange(n: number, start: number, step: number, device: DeviceName): NativeTensor;
+  reshape(t: NativeTensor, shape: number[]): NativeTensor;
+  clone(t: NativeTensor): NativeTensor;
+  copyInto(dst: NativeTensor, src: NativeTensor): void;
+  cast(t: NativeTensor, dtype: DType, scale?: number): NativeTensor;
+  toDevice(t: NativeTensor, device: DeviceName): NativeTensor;
+  stridedCopy(src: NativeTensor, shape: number[], srcStrides: number[], srcOffset: number): NativeTensor;
+  stridedCopy(src: NativeTensor, shape: number[], srcStrides: number[], srcOffset: number,
+    dst: NativeTensor, dstStrides: number[], dstOffset: number): void;
+  rand(kind: 'uniform' | 'normal' | 'bernoulli', shape: number[], seed: number | bigint, offset: number | bigint,
+    p1: number, p2: number | undefined, device: DeviceName): NativeTensor;
+  randPermutation(n: number, seed: number | bigint, offset: number | bigint, device: DeviceName): NativeTensor;
+  /** Philox blocks a fill of n elements consumes: generators advance their offset by this. */
+  philoxBlocks(n: number): number;
+  numThreads(): number;
+  setNumThreads(n: number): void;
+  cudaStatus(): { available: boolean; reason: string; name: string };
+}

@@ -1,0 +1,8 @@
+#include "errors.h"
+#include "register.h"
+
+namespace nn::binding {
+
+void register_knn(Napi::Env, Napi::Object) {}
+
+}  // namespace nn::binding

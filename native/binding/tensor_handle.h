@@ -1,0 +1,39 @@
+// The JavaScript handle of a native tensor. dispose() frees the storage at once; the GC
+// finaliser frees it otherwise. The storage size is reported to V8 as external memory so the
+// GC runs before a loop that forgets dispose() can exhaust the machine.
+#pragma once
+#include <napi.h>
+
+#include "../core/tensor.h"
+
+namespace nn::binding {
+
+class TensorHandle : public Napi::ObjectWrap<TensorHandle> {
+ public:
+  static void init(Napi::Env env, Napi::Object exports);
+  static Napi::Object wrap(Napi::Env env, Tensor t);
+  static bool is(Napi::Value v);
+
+  explicit TensorHandle(const Napi::CallbackInfo& info);
+  ~TensorHandle() override;
+  void Finalize(Napi::Env env) override;
+
+  // Throws a Disposed error naming `what` when the tensor has been disposed.
+  const Tensor& tensor(const char* what) const;
+
+ private:
+  Napi::Value shape(const Napi::CallbackInfo& info);
+  Napi::Value dtype(const Napi::CallbackInfo& info);
+  Napi::Value device(const Napi::CallbackInfo& info);
+  Napi::Value numel(const Napi::CallbackInfo& info);
+  Napi::Value disposed(const Napi::CallbackInfo& info);
+  Napi::Value dispose(const Napi::CallbackInfo& info);
+  Napi::Value same_storage(const Napi::CallbackInfo& info);
+  void release(Napi::Env env);
+
+  Tensor t_;
+  bool disposed_ = false;
+  int64_t reported_bytes_ = 0;
+};
+
+}  // namespace nn::binding
