@@ -35,7 +35,10 @@ class Pool {
     stop_workers();
     nthreads_ = n;
     stopping_ = false;
-    for (int i = 1; i < n; ++i) workers_.emplace_back([this, i] { worker_loop(i); });
+    // Workers start from the current generation, read here before any job can be posted: a
+    // worker that read it later could mistake the first job for one it had already run.
+    uint64_t gen = generation_.load(std::memory_order_acquire);
+    for (int i = 1; i < n; ++i) workers_.emplace_back([this, i, gen] { worker_loop(i, gen); });
   }
 
   void run(int64_t ntasks, const std::function<void(int64_t)>& fn) {
@@ -71,8 +74,7 @@ class Pool {
     t_inside_task = false;
   }
 
-  void worker_loop(int tid) {
-    uint64_t seen = generation_.load(std::memory_order_acquire);
+  void worker_loop(int tid, uint64_t seen) {
     for (;;) {
       // Spin a little before sleeping: training loops issue many small parallel ops.
       int spin = 0;
