@@ -1,4 +1,5 @@
 // Host memory, copies, fills, casts and the strided copy behind every layout change.
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -15,15 +16,26 @@ namespace nn {
 Device CpuBackend::device() const { return Device::CPU; }
 std::string CpuBackend::name() const { return "cpu"; }
 
+// 64-byte alignment (a cache line; what AVX-512 loads like) carved out of a plain malloc block.
+// glibc's aligned_alloc fragments the heap when training loops interleave tensor buffers with
+// the small allocations of their JS handles: a freed aligned block is 64 bytes too small to be
+// reused for the next aligned request of the same size, so RSS grew by one buffer per tensor
+// until the GC ran. A plain malloc block of the same size is reused at once.
 void* CpuBackend::alloc(size_t bytes) {
-  // 64-byte alignment: one cache line, and what AVX-512 loads like.
-  size_t rounded = (bytes + 63) & ~size_t(63);
-  void* p = std::aligned_alloc(64, rounded);
-  if (!p) fail(ErrorCode::OutOfMemory, "cpu: could not allocate ", bytes, " bytes");
-  return p;
+  size_t total = bytes + 64;
+  void* raw = std::malloc(total);
+  if (!raw) fail(ErrorCode::OutOfMemory, "cpu: could not allocate ", bytes, " bytes");
+  uintptr_t aligned = (reinterpret_cast<uintptr_t>(raw) + 64) & ~uintptr_t(63);
+  // The offset back to the malloc block sits in the byte just before the aligned pointer.
+  reinterpret_cast<uint8_t*>(aligned)[-1] = static_cast<uint8_t>(aligned - reinterpret_cast<uintptr_t>(raw));
+  return reinterpret_cast<void*>(aligned);
 }
 
-void CpuBackend::free(void* p, size_t) { std::free(p); }
+void CpuBackend::free(void* p, size_t) {
+  if (!p) return;
+  uint8_t* a = static_cast<uint8_t*>(p);
+  std::free(a - a[-1]);
+}
 
 void CpuBackend::copy_from_host(void* dst, const void* src, size_t bytes) { std::memcpy(dst, src, bytes); }
 void CpuBackend::copy_to_host(void* dst, const void* src, size_t bytes) { std::memcpy(dst, src, bytes); }
