@@ -6,6 +6,7 @@ export default defineConfig({
     // global.gc() for the memory tests: they check that finalisers free native storage.
     execArgv: ['--expose-gc'],
     include: ['test/**/*.test.ts'],
+    globalSetup: ['test/global-setup.ts'],
     testTimeout: 120_000,
     hookTimeout: 120_000,
   },

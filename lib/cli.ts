@@ -1,13 +1,67 @@
 #!/usr/bin/env node
-// The nnlab command. Subcommands arrive with the TypeScript API (train, run, devices, bench).
-import { native } from './native.js';
+// The nnlab command line.
+import { parseArgs, UsageError } from './cli-args.js';
+import { deviceReport } from './device.js';
+import { NnlabError } from './errors.js';
+import { runTrain, TRAIN_DEFAULTS, TrainConfig } from './train/train-command.js';
 
-const [cmd] = process.argv.slice(2);
-if (cmd === 'devices') {
-  const cuda = native.cudaStatus();
-  const info = { cpu: { available: true, threads: native.numThreads() }, cuda };
-  console.log(process.argv.includes('--json') ? JSON.stringify(info) : `cpu: ${info.cpu.threads} threads\ncuda: ${cuda.available ? cuda.name : 'unavailable (' + cuda.reason + ')'}`);
-} else {
-  console.error('usage: nnlab devices [--json]');
-  process.exit(2);
+const USAGE = `usage:
+  nnlab train [--model cnn|mlp] [--dataset mnist|fashion|DIR] [--data-dir DIR] [--epochs N] [--batch B]
+              [--lr X] [--seed S] [--limit N] [--device auto|cpu|cuda] [--out DIR] [--resume DIR] [--json]
+  nnlab devices [--json]`;
+
+async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  if (cmd === 'devices') {
+    const a = parseArgs(rest, { json: { type: 'bool' } });
+    if (a.positional.length) throw new UsageError(`unexpected argument '${a.positional[0]}'`);
+    const r = deviceReport();
+    if (a.flags.json) console.log(JSON.stringify(r));
+    else console.log(`cpu: available, ${r.cpu.threads} threads\ncuda: ${r.cuda.available ? `available (${r.cuda.name})` : `unavailable: ${r.cuda.reason}`}`);
+    return 0;
+  }
+  if (cmd === 'train') {
+    const a = parseArgs(rest, {
+      model: { type: 'string', choices: ['cnn', 'mlp'] }, dataset: { type: 'string' }, 'data-dir': { type: 'string' },
+      epochs: { type: 'int', min: 1 }, batch: { type: 'int', min: 1 }, lr: { type: 'float', min: 0 }, seed: { type: 'int', min: 0 },
+      limit: { type: 'int', min: 1 }, device: { type: 'string', choices: ['auto', 'cpu', 'cuda'] }, out: { type: 'string' },
+      resume: { type: 'string' }, json: { type: 'bool' },
+    });
+    if (a.positional.length) throw new UsageError(`unexpected argument '${a.positional[0]}'`);
+    const f = a.flags;
+    const cfg: TrainConfig = {
+      ...TRAIN_DEFAULTS,
+      ...(f.model !== undefined && { model: f.model as 'cnn' | 'mlp' }),
+      ...(f.dataset !== undefined && { dataset: f.dataset as string }),
+      ...(f['data-dir'] !== undefined && { dataDir: f['data-dir'] as string }),
+      ...(f.epochs !== undefined && { epochs: f.epochs as number }),
+      ...(f.batch !== undefined && { batch: f.batch as number }),
+      ...(f.lr !== undefined && { lr: f.lr as number }),
+      ...(f.seed !== undefined && { seed: f.seed as number }),
+      ...(f.limit !== undefined && { limit: f.limit as number }),
+      ...(f.device !== undefined && { device: f.device as 'auto' | 'cpu' | 'cuda' }),
+      ...(f.out !== undefined && { out: f.out as string }),
+    };
+    const s = await runTrain(cfg, { resumeDir: f.resume as string | undefined });
+    console.log(`test accuracy ${(100 * s.test_accuracy).toFixed(2)}%, ${s.seconds_per_epoch.toFixed(1)} s/epoch, ${Math.round(s.images_per_second)} images/s on ${s.device}; run folder ${s.out}`);
+    if (f.json) console.log(JSON.stringify(s));
+    return 0;
+  }
+  throw new UsageError(cmd ? `unknown command '${cmd}'` : 'missing command');
 }
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e) => {
+    if (e instanceof UsageError) {
+      console.error(`nnlab: ${e.message}\n${USAGE}`);
+      process.exit(2);
+    }
+    if (e instanceof NnlabError) {
+      console.error(`nnlab: ${e.name}: ${e.message}`);
+      process.exit(1);
+    }
+    console.error(e);
+    process.exit(1);
+  },
+);

@@ -1,4 +1,22 @@
-// Public entry point of nnlab.
+// Public entry point of nnlab: import { tensor, nn, optim, data, tidy } from 'nnlab'.
+import './tensor-methods.js';
+
 export * from './errors.js';
 export { native, packageRoot } from './native.js';
 export type { DType, DeviceName, NativeTensor, NativeTypedArray } from './native.js';
+export { Tensor } from './tensor.js';
+export type { Device, NestedArray } from './tensor.js';
+export { tidy, keep } from './scope.js';
+export { backward, noGrad, isGradEnabled } from './autograd/engine.js';
+export { Generator, manualSeed, defaultGenerator } from './random.js';
+export { resolveDevice, deviceReport } from './device.js';
+export * as ops from './ops/index.js';
+export * from './ops/creation.js';
+export * as nn from './nn/index.js';
+export * as optim from './optim/index.js';
+export * as data from './data/index.js';
+export * as io from './io/index.js';
+export * from './train/fit.js';
+export * from './train/checkpoint.js';
+export { MetricsTracker } from './train/metrics-tracker.js';
+export { seedCnn, mlp } from './models/seed-cnn.js';

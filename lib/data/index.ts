@@ -1,0 +1,4 @@
+export * from './idx.js';
+export * from './datasets.js';
+export * from './loader.js';
+export * from './transforms.js';

@@ -1,0 +1,115 @@
+// In-memory data sets and a DataLoader with seeded shuffling. The shuffle order of epoch e is
+// a pure function of (seed, e), so a run resumed at (epoch, batch) sees exactly the batches an
+// uninterrupted run would.
+import { ArgumentError, ShapeError } from '../errors.js';
+import { native } from '../native.js';
+import { fromHandle, shapeStr, Tensor } from '../tensor.js';
+
+export interface TensorDataset {
+  /** Inputs [N, ...] (float32). */
+  x: Tensor;
+  /** Targets [N] (int32 class indices) or [N, ...]. */
+  y: Tensor;
+}
+
+export function tensorDataset(x: Tensor, y: Tensor): TensorDataset {
+  if (x.shape[0] !== y.shape[0]) throw new ShapeError(`tensorDataset: ${x.shape[0]} inputs ${shapeStr(x.shape)} but ${y.shape[0]} targets ${shapeStr(y.shape)}`);
+  return { x, y };
+}
+
+export const datasetSize = (d: TensorDataset) => d.x.shape[0];
+
+/** The rows of a data set at the given indices (copies). */
+export function subset(d: TensorDataset, indices: Int32Array): TensorDataset {
+  const idx = native.fromTypedArray(indices, [indices.length], d.x.device);
+  const out = { x: fromHandle(native.indexSelect(d.x.handle, 0, idx)), y: fromHandle(native.indexSelect(d.y.handle, 0, idx)) };
+  idx.dispose();
+  return out;
+}
+
+/** The order of a seeded shuffle of n items for an epoch (a permutation of [0, n)). */
+export function shuffleOrder(n: number, seed: number, epoch: number): Int32Array {
+  const p = native.randPermutation(n, seed, epoch * native.philoxBlocks(n), 'cpu');
+  const order = native.toTypedArray(p) as Int32Array;
+  p.dispose();
+  return order;
+}
+
+/** Splits into [first, second] with `fraction` of the rows (rounded down) in the second, seeded. */
+export function randomSplit(d: TensorDataset, fraction: number, seed: number): [TensorDataset, TensorDataset] {
+  if (!(fraction > 0 && fraction < 1)) throw new ArgumentError(`randomSplit: fraction must be in (0, 1), got ${fraction}`);
+  const n = datasetSize(d);
+  const order = shuffleOrder(n, seed ^ 0x5eed, 0);
+  const nSecond = Math.floor(n * fraction);
+  return [subset(d, order.slice(0, n - nSecond)), subset(d, order.slice(n - nSecond))];
+}
+
+export interface LoaderOptions {
+  batchSize: number;
+  shuffle?: boolean;
+  seed?: number;
+  dropLast?: boolean;
+}
+
+export interface Batch {
+  x: Tensor;
+  y: Tensor;
+  /** Index of the batch within its epoch. */
+  index: number;
+}
+
+export class DataLoader {
+  readonly batchSize: number;
+  readonly shuffle: boolean;
+  readonly seed: number;
+  readonly dropLast: boolean;
+
+  constructor(readonly dataset: TensorDataset, opts: LoaderOptions) {
+    if (!(Number.isInteger(opts.batchSize) && opts.batchSize > 0))
+      throw new ArgumentError(`DataLoader: batchSize must be a positive integer, got ${opts.batchSize}`);
+    this.batchSize = opts.batchSize;
+    this.shuffle = opts.shuffle ?? false;
+    this.seed = opts.seed ?? 0;
+    this.dropLast = opts.dropLast ?? false;
+  }
+
+  get size(): number {
+    return datasetSize(this.dataset);
+  }
+
+  /** Number of batches per epoch. */
+  get length(): number {
+    return this.dropLast ? Math.floor(this.size / this.batchSize) : Math.ceil(this.size / this.batchSize);
+  }
+
+  /** Batches of an epoch, starting at batch `from` (for resumed runs). The caller disposes them. */
+  *batches(epoch = 0, from = 0): Generator<Batch> {
+    const n = this.size;
+    const order = this.shuffle ? shuffleOrder(n, this.seed, epoch) : null;
+    for (let b = from; b < this.length; b++) {
+      const lo = b * this.batchSize, hi = Math.min(n, lo + this.batchSize);
+      if (order) {
+        const idx = native.fromTypedArray(order.subarray(lo, hi), [hi - lo], this.dataset.x.device);
+        const x = fromHandle(native.indexSelect(this.dataset.x.handle, 0, idx));
+        const y = fromHandle(native.indexSelect(this.dataset.y.handle, 0, idx));
+        idx.dispose();
+        yield { x, y, index: b };
+      } else {
+        yield { x: rowsOf(this.dataset.x, lo, hi), y: rowsOf(this.dataset.y, lo, hi), index: b };
+      }
+    }
+  }
+}
+
+/** Rows [lo, hi) of a tensor as a contiguous copy. */
+export function rowsOf(t: Tensor, lo: number, hi: number): Tensor {
+  const rowSize = t.shape.slice(1).reduce((a, b) => a * b, 1);
+  const shape = [hi - lo, ...t.shape.slice(1)];
+  const strides: number[] = [];
+  let acc = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    strides.unshift(acc);
+    acc *= shape[i];
+  }
+  return fromHandle(native.stridedCopy(t.handle, shape, strides, lo * rowSize));
+}

@@ -1,0 +1,60 @@
+// Image preprocessing on whole data sets or batches: scaling uint8 to [0, 1], normalisation
+// with train-split statistics, resizing, channel replication, rotation and Gaussian noise.
+import { ArgumentError } from '../errors.js';
+import { native } from '../native.js';
+import * as ops from '../ops/index.js';
+import { defaultGenerator, Generator } from '../random.js';
+import { fromHandle, Tensor } from '../tensor.js';
+
+/** uint8 [N, H, W] (or [N, C, H, W]) -> float32 [N, C, H, W] in [0, 1]. */
+export function toUnitFloat(images: Tensor): Tensor {
+  const x = fromHandle(native.cast(images.handle, 'float32', images.dtype === 'uint8' ? 1 / 255 : 1));
+  return images.ndim === 3 ? ops.reshape(x, [images.shape[0], 1, images.shape[1], images.shape[2]]) : x;
+}
+
+export interface NormStats {
+  mean: number;
+  std: number;
+}
+
+/** Mean and (population) standard deviation over every pixel: what torchvision's 0.1307/0.3081 are. */
+export function pixelStats(x: Tensor): NormStats {
+  return ops.noGradStats(x);
+}
+
+export function normalize(x: Tensor, s: NormStats): Tensor {
+  if (!(s.std > 0)) throw new ArgumentError(`normalize: std must be > 0, got ${s.std}`);
+  return ops.affine(x, 1 / s.std, -s.mean / s.std);
+}
+
+/** Inverse of normalize (back to pixel units, e.g. for attacks and plots). */
+export function denormalize(x: Tensor, s: NormStats): Tensor {
+  return ops.affine(x, s.std, s.mean);
+}
+
+export function resize(x: Tensor, h: number, w: number): Tensor {
+  if (x.shape[2] === h && x.shape[3] === w) return x;
+  return fromHandle(native.resizeBilinear(x.handle, h, w));
+}
+
+/** [N, 1, H, W] -> [N, c, H, W] by repeating the single channel. */
+export function replicateChannels(x: Tensor, c: number): Tensor {
+  if (x.shape[1] === c) return x;
+  if (x.shape[1] !== 1) throw new ArgumentError(`replicateChannels: needs 1 input channel, got ${x.shape[1]}`);
+  return ops.expand(x, [x.shape[0], c, x.shape[2], x.shape[3]]);
+}
+
+/** Rotates every image by `degrees` (a number, or one angle per image), counter-clockwise. */
+export function rotate(x: Tensor, degrees: number | Float32Array, fill = 0): Tensor {
+  const angles = typeof degrees === 'number' ? degrees : native.fromTypedArray(degrees, [degrees.length], x.device);
+  const y = fromHandle(native.rotate(x.handle, angles, fill));
+  if (typeof angles !== 'number') angles.dispose();
+  return y;
+}
+
+/** x + N(0, sigma^2) noise from a seeded generator. */
+export function gaussianNoise(x: Tensor, sigma: number, generator: Generator = defaultGenerator): Tensor {
+  if (!(sigma >= 0)) throw new ArgumentError(`gaussianNoise: sigma must be >= 0, got ${sigma}`);
+  if (sigma === 0) return x;
+  return ops.add(x, ops.normal(x.shape, 0, sigma, { generator, device: x.device }));
+}

@@ -1,0 +1,30 @@
+// Device selection: 'auto' takes CUDA when this build has it and a GPU answers, otherwise the
+// CPU with one logged line saying why; asking for 'cuda' where it is unavailable is an error.
+import { DeviceError } from './errors.js';
+import { native } from './native.js';
+import type { Device } from './tensor.js';
+
+export type DeviceRequest = 'auto' | Device;
+
+let warned = false;
+
+export function resolveDevice(req: DeviceRequest = (process.env.NNLAB_DEVICE as DeviceRequest) ?? 'auto', log: (s: string) => void = (s) => process.stderr.write(s + '\n')): Device {
+  if (req !== 'auto' && req !== 'cpu' && req !== 'cuda')
+    throw new DeviceError(`unknown device '${req}' (expected auto, cpu or cuda)`);
+  if (req === 'cpu') return 'cpu';
+  const cuda = native.cudaStatus();
+  if (req === 'cuda') {
+    if (!cuda.available) throw new DeviceError(`device 'cuda' is not available: ${cuda.reason}`);
+    return 'cuda';
+  }
+  if (cuda.available) return 'cuda';
+  if (!warned) {
+    log(`nnlab: using cpu (cuda unavailable: ${cuda.reason})`);
+    warned = true;
+  }
+  return 'cpu';
+}
+
+export function deviceReport(): { cpu: { available: true; threads: number }; cuda: { available: boolean; reason: string; name: string } } {
+  return { cpu: { available: true, threads: native.numThreads() }, cuda: native.cudaStatus() };
+}

@@ -1,0 +1,32 @@
+// The seed CNN of STUDIES.md (seed 001): Conv(1->32,3x3) ReLU MaxPool2 -> Conv(32->64,3x3) ReLU
+// MaxPool2 -> Flatten(1600) -> Linear(128) ReLU -> Linear(10); 225,034 parameters. Logits out
+// (the softmax lives in the loss).
+import { Conv2d, Flatten, Linear, MaxPool2d, ReLU, Sequential } from '../nn/layers.js';
+import { Generator } from '../random.js';
+
+export function seedCnn(generator?: Generator): Sequential {
+  return new Sequential(
+    new Conv2d(1, 32, 3, { generator }),
+    new ReLU(),
+    new MaxPool2d(2),
+    new Conv2d(32, 64, 3, { generator }),
+    new ReLU(),
+    new MaxPool2d(2),
+    new Flatten(),
+    new Linear(1600, 128, { generator }),
+    new ReLU(),
+    new Linear(128, 10, { generator }),
+  );
+}
+
+/** A 784-200-200-10 ReLU perceptron for 28x28 inputs. */
+export function mlp(generator?: Generator, hidden = 200): Sequential {
+  return new Sequential(
+    new Flatten(),
+    new Linear(784, hidden, { generator }),
+    new ReLU(),
+    new Linear(hidden, hidden, { generator }),
+    new ReLU(),
+    new Linear(hidden, 10, { generator }),
+  );
+}

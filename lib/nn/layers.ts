@@ -1,0 +1,167 @@
+// Layers with PyTorch's names, shapes, defaults and parameter names.
+import { ArgumentError } from '../errors.js';
+import * as ops from '../ops/index.js';
+import { Generator } from '../random.js';
+import { Tensor } from '../tensor.js';
+import { constant_, defaultInit_, emptyParam } from './init.js';
+import { Module } from './module.js';
+
+export interface LayerOptions {
+  bias?: boolean;
+  generator?: Generator;
+}
+
+export class Linear extends Module {
+  weight: Tensor;
+  bias: Tensor | null;
+  constructor(readonly inFeatures: number, readonly outFeatures: number, opts: LayerOptions = {}) {
+    super();
+    if (!(inFeatures > 0 && outFeatures > 0)) throw new ArgumentError(`Linear: features must be positive, got ${inFeatures} -> ${outFeatures}`);
+    this.weight = this.registerParameter('weight', emptyParam([outFeatures, inFeatures]))!;
+    this.bias = this.registerParameter('bias', opts.bias === false ? null : emptyParam([outFeatures]));
+    defaultInit_(this.weight, this.bias, opts.generator);
+  }
+  forward(x: Tensor): Tensor {
+    return ops.linear(x, this.weight, this.bias);
+  }
+}
+
+export interface Conv2dLayerOptions extends LayerOptions, ops.Conv2dOptions {}
+
+export class Conv2d extends Module {
+  weight: Tensor;
+  bias: Tensor | null;
+  constructor(readonly inChannels: number, readonly outChannels: number, kernelSize: number | [number, number],
+    readonly opts: Conv2dLayerOptions = {}) {
+    super();
+    const [kh, kw] = typeof kernelSize === 'number' ? [kernelSize, kernelSize] : kernelSize;
+    const groups = opts.groups ?? 1;
+    if (inChannels % groups || outChannels % groups)
+      throw new ArgumentError(`Conv2d: channels ${inChannels} -> ${outChannels} must be divisible by groups ${groups}`);
+    this.weight = this.registerParameter('weight', emptyParam([outChannels, inChannels / groups, kh, kw]))!;
+    this.bias = this.registerParameter('bias', opts.bias === false ? null : emptyParam([outChannels]));
+    defaultInit_(this.weight, this.bias, opts.generator);
+  }
+  forward(x: Tensor): Tensor {
+    return ops.conv2d(x, this.weight, this.bias, this.opts);
+  }
+}
+
+export class MaxPool2d extends Module {
+  constructor(readonly kernelSize: number | [number, number], readonly opts: ops.Pool2dOptions = {}) {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    return ops.maxPool2d(x, this.kernelSize, this.opts);
+  }
+}
+
+export class AvgPool2d extends Module {
+  constructor(readonly kernelSize: number | [number, number], readonly opts: ops.Pool2dOptions & { countIncludePad?: boolean } = {}) {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    return ops.avgPool2d(x, this.kernelSize, this.opts);
+  }
+}
+
+export class AdaptiveAvgPool2d extends Module {
+  constructor(readonly outputSize: number | [number, number]) {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    return ops.adaptiveAvgPool2d(x, this.outputSize);
+  }
+}
+
+class BatchNorm extends Module {
+  weight: Tensor | null;
+  bias: Tensor | null;
+  running_mean: Tensor;
+  running_var: Tensor;
+  num_batches_tracked: Tensor;
+  private batches = 0;
+  constructor(readonly numFeatures: number, readonly rank: number, readonly eps = 1e-5, readonly momentum = 0.1, affine = true) {
+    super();
+    this.weight = this.registerParameter('weight', affine ? constant_(emptyParam([numFeatures]), 1) : null);
+    this.bias = this.registerParameter('bias', affine ? emptyParam([numFeatures]) : null);
+    this.running_mean = this.registerBuffer('running_mean', emptyParam([numFeatures]));
+    this.running_var = this.registerBuffer('running_var', constant_(emptyParam([numFeatures]), 1));
+    // PyTorch keeps an int64 counter; int32 holds it here and loads into PyTorch's buffer by copy.
+    this.num_batches_tracked = this.registerBuffer('num_batches_tracked', ops.full([], 0, { dtype: 'int32' }));
+  }
+  forward(x: Tensor): Tensor {
+    if (x.ndim !== this.rank && !(this.rank === 2 && x.ndim === 3))
+      throw new ArgumentError(`${this.constructor.name}: expected a ${this.rank}-D input, got [${x.shape.join(', ')}]`);
+    if (this.training) {
+      this.batches++;
+      const c = ops.full([], this.batches, { dtype: 'int32', device: this.num_batches_tracked.device });
+      ops.copyInto(this.num_batches_tracked, c);
+      c.dispose();
+    }
+    return ops.batchNorm(x, this.running_mean, this.running_var, this.weight, this.bias,
+      { training: this.training, momentum: this.momentum, eps: this.eps });
+  }
+}
+
+export class BatchNorm1d extends BatchNorm {
+  constructor(numFeatures: number, opts: { eps?: number; momentum?: number; affine?: boolean } = {}) {
+    super(numFeatures, 2, opts.eps, opts.momentum, opts.affine);
+  }
+}
+
+export class BatchNorm2d extends BatchNorm {
+  constructor(numFeatures: number, opts: { eps?: number; momentum?: number; affine?: boolean } = {}) {
+    super(numFeatures, 4, opts.eps, opts.momentum, opts.affine);
+  }
+}
+
+export class Dropout extends Module {
+  constructor(readonly p = 0.5, readonly generator?: Generator) {
+    super();
+    if (!(p >= 0 && p < 1)) throw new ArgumentError(`Dropout: p must be in [0, 1), got ${p}`);
+  }
+  forward(x: Tensor): Tensor {
+    return ops.dropout(x, this.p, this.training, this.generator);
+  }
+}
+
+export class ReLU extends Module {
+  forward(x: Tensor): Tensor { return ops.relu(x); }
+}
+export class Tanh extends Module {
+  forward(x: Tensor): Tensor { return ops.tanh(x); }
+}
+export class Sigmoid extends Module {
+  forward(x: Tensor): Tensor { return ops.sigmoid(x); }
+}
+export class Softmax extends Module {
+  constructor(readonly axis = -1) { super(); }
+  forward(x: Tensor): Tensor { return ops.softmax(x, this.axis); }
+}
+export class LogSoftmax extends Module {
+  constructor(readonly axis = -1) { super(); }
+  forward(x: Tensor): Tensor { return ops.logSoftmax(x, this.axis); }
+}
+export class Flatten extends Module {
+  constructor(readonly startDim = 1, readonly endDim = -1) { super(); }
+  forward(x: Tensor): Tensor { return ops.flatten(x, this.startDim, this.endDim); }
+}
+export class Identity extends Module {
+  forward(x: Tensor): Tensor { return x; }
+}
+
+/** Children named "0", "1", ... as in PyTorch, applied in order. */
+export class Sequential extends Module {
+  readonly layers: Module[];
+  constructor(...layers: Module[]) {
+    super();
+    this.layers = layers;
+    layers.forEach((m, i) => this.registerModule(String(i), m));
+  }
+  forward(x: Tensor): Tensor {
+    let y = x;
+    for (const m of this.layers) y = m.forward(y);
+    return y;
+  }
+}

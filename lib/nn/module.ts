@@ -1,0 +1,163 @@
+// Module: the base of every layer and network, with PyTorch's conventions: named parameters
+// and buffers, children in registration order, train()/eval(), and state dicts keyed like
+// PyTorch's ("features.0.weight", "bn.running_mean") so checkpoints move between the two.
+import { ArgumentError, ShapeError } from '../errors.js';
+import { native } from '../native.js';
+import { keep } from '../scope.js';
+import { fromHandle, shapeStr, Tensor } from '../tensor.js';
+import type { Device } from '../tensor.js';
+
+export type StateDict = Map<string, Tensor>;
+
+export abstract class Module {
+  training = true;
+  private readonly params = new Map<string, Tensor | null>();
+  private readonly buffers = new Map<string, Tensor>();
+  private readonly children = new Map<string, Module>();
+
+  abstract forward(x: Tensor, ...rest: unknown[]): Tensor;
+
+  /** Same as forward (PyTorch's module(x)). */
+  call(x: Tensor, ...rest: unknown[]): Tensor {
+    return this.forward(x, ...rest);
+  }
+
+  protected registerParameter(name: string, t: Tensor | null): Tensor | null {
+    if (t) {
+      keep(t);
+      if (!t.requiresGrad) t.requiresGrad_(true);
+    }
+    this.params.set(name, t);
+    return t;
+  }
+
+  protected registerBuffer(name: string, t: Tensor): Tensor {
+    this.buffers.set(name, keep(t));
+    return t;
+  }
+
+  protected registerModule<M extends Module>(name: string, m: M): M {
+    this.children.set(name, m);
+    return m;
+  }
+
+  /** Replaces a parameter's tensor (used by loadStateDict and device moves). */
+  protected replaceParameter(name: string, t: Tensor): void {
+    this.params.set(name, keep(t));
+    (this as unknown as Record<string, unknown>)[name] = t;
+  }
+
+  protected replaceBuffer(name: string, t: Tensor): void {
+    this.buffers.set(name, keep(t));
+    (this as unknown as Record<string, unknown>)[name] = t;
+  }
+
+  namedChildren(): [string, Module][] {
+    return [...this.children.entries()];
+  }
+
+  /** Every (qualified name, module) below this one, itself first with name ''. */
+  namedModules(prefix = ''): [string, Module][] {
+    const out: [string, Module][] = [[prefix, this]];
+    for (const [n, c] of this.children) out.push(...c.namedModules(prefix ? `${prefix}.${n}` : n));
+    return out;
+  }
+
+  namedParameters(prefix = ''): [string, Tensor][] {
+    const out: [string, Tensor][] = [];
+    for (const [n, p] of this.params) if (p) out.push([prefix ? `${prefix}.${n}` : n, p]);
+    for (const [n, c] of this.children) out.push(...c.namedParameters(prefix ? `${prefix}.${n}` : n));
+    return out;
+  }
+
+  parameters(): Tensor[] {
+    return this.namedParameters().map(([, p]) => p);
+  }
+
+  namedBuffers(prefix = ''): [string, Tensor][] {
+    const out: [string, Tensor][] = [];
+    for (const [n, b] of this.buffers) out.push([prefix ? `${prefix}.${n}` : n, b]);
+    for (const [n, c] of this.children) out.push(...c.namedBuffers(prefix ? `${prefix}.${n}` : n));
+    return out;
+  }
+
+  /** Number of trainable scalars. */
+  numParameters(): number {
+    return this.parameters().reduce((s, p) => s + p.numel, 0);
+  }
+
+  train(mode = true): this {
+    for (const [, m] of this.namedModules()) m.training = mode;
+    return this;
+  }
+
+  eval(): this {
+    return this.train(false);
+  }
+
+  zeroGrad(): void {
+    for (const p of this.parameters()) {
+      p.grad?.dispose();
+      p.grad = null;
+    }
+  }
+
+  /** Parameters and buffers by PyTorch name. The tensors are the module's own (not copies). */
+  stateDict(): StateDict {
+    return new Map([...this.namedParameters(), ...this.namedBuffers()]);
+  }
+
+  /**
+   * Copies values from a state dict into this module's tensors. strict: every key must match
+   * exactly (missing and unexpected keys are listed in the error); shapes must always match.
+   */
+  loadStateDict(sd: StateDict | Record<string, Tensor>, strict = true): void {
+    const src = sd instanceof Map ? sd : new Map(Object.entries(sd));
+    const own = this.stateDict();
+    const missing = [...own.keys()].filter((k) => !src.has(k));
+    const unexpected = [...src.keys()].filter((k) => !own.has(k));
+    if (strict && (missing.length || unexpected.length))
+      throw new ArgumentError(`loadStateDict: missing keys [${missing.join(', ')}], unexpected keys [${unexpected.join(', ')}]`);
+    for (const [k, dst] of own) {
+      const s = src.get(k);
+      if (!s) continue;
+      if (s.shape.join() !== dst.shape.join())
+        throw new ShapeError(`loadStateDict: '${k}' has shape ${shapeStr(s.shape)} in the checkpoint but ${shapeStr(dst.shape)} in the model`);
+      let v = s.dtype === dst.dtype ? s : fromHandle(native.cast(s.handle, dst.dtype));
+      if (v.device !== dst.device) v = fromHandle(native.toDevice(v.handle, dst.device));
+      native.copyInto(dst.handle, v.handle);
+      if (v !== s) v.dispose();
+    }
+  }
+
+  /** Moves every parameter and buffer to `device` (gradients are dropped). */
+  to(device: Device): this {
+    for (const [, m] of this.namedModules()) m.moveOwn(device);
+    return this;
+  }
+
+  private moveOwn(device: Device): void {
+    for (const [n, p] of this.params) {
+      if (!p || p.device === device) continue;
+      const q = fromHandle(native.toDevice(p.handle, device));
+      q.requiresGrad_(true);
+      p.dispose();
+      this.replaceParameter(n, q);
+    }
+    for (const [n, b] of this.buffers) {
+      if (b.device === device) continue;
+      const q = fromHandle(native.toDevice(b.handle, device));
+      b.dispose();
+      this.replaceBuffer(n, q);
+    }
+  }
+
+  /** Frees every parameter, gradient and buffer. */
+  dispose(): void {
+    for (const p of this.parameters()) {
+      p.grad?.dispose();
+      p.dispose();
+    }
+    for (const [, b] of this.namedBuffers()) b.dispose();
+  }
+}

@@ -1,0 +1,10 @@
+// Every op, as free functions (ops.relu(x)); tensor-methods.ts attaches the same as methods.
+export * from './creation.js';
+export * from './elementwise.js';
+export * from './shape.js';
+export * from './reduce.js';
+export * from './linalg.js';
+export * from './conv.js';
+export * from './norm.js';
+export * from './softmax.js';
+export * from './convert.js';

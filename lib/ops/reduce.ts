@@ -1,0 +1,77 @@
+// Reductions and their gradients.
+import { record } from '../autograd/engine.js';
+import { native } from '../native.js';
+import { fromHandle, Tensor } from '../tensor.js';
+import { expand, reshape } from './shape.js';
+import { normAxis } from './util.js';
+
+type Axes = number | readonly number[] | undefined;
+
+function resolveAxes(x: Tensor, axes: Axes, op: string): number[] {
+  if (axes === undefined) return x.shape.map((_, i) => i);
+  const list = typeof axes === 'number' ? [axes] : axes.slice();
+  return [...new Set(list.map((a) => normAxis(a, x.ndim, op)))].sort((a, b) => a - b);
+}
+
+/** The shape of a reduction's output with keepdim, used to broadcast gradients back. */
+function keptShape(x: Tensor, axes: number[]): number[] {
+  return x.shape.map((d, i) => (axes.includes(i) ? 1 : d));
+}
+
+function sumOrMean(x: Tensor, op: 'sum' | 'mean', axes: Axes, keepdim: boolean): Tensor {
+  const ax = resolveAxes(x, axes, op);
+  const y = fromHandle(native.reduce(x.handle, op, ax, keepdim));
+  const count = ax.reduce((n, a) => n * x.shape[a], 1);
+  return record(y, op, [x], (g) => {
+    let gk = reshape(g, keptShape(x, ax));
+    if (op === 'mean') gk = fromHandle(native.unary(gk.handle, 'affine', 1 / Math.max(count, 1), 0));
+    return [expand(gk, x.shape)];
+  });
+}
+
+export const sum = (x: Tensor, axes?: Axes, keepdim = false) => sumOrMean(x, 'sum', axes, keepdim);
+export const mean = (x: Tensor, axes?: Axes, keepdim = false) => sumOrMean(x, 'mean', axes, keepdim);
+
+function maxOrMin(x: Tensor, op: 'max' | 'min', axis: number | undefined, keepdim: boolean): Tensor {
+  if (axis === undefined) {
+    const flat = reshape(x, [x.numel]);
+    const r = maxOrMin(flat, op, 0, false);
+    return keepdim ? reshape(r, x.shape.map(() => 1)) : r;
+  }
+  const a = normAxis(axis, x.ndim, op);
+  // min(x) = -max(-x): one native path with indices for the gradient.
+  const src = op === 'max' ? x.handle : native.unary(x.handle, 'neg');
+  const [v, idx] = native.maxWithIndices(src, a, true);
+  if (op === 'min') src.dispose();
+  const valsKept = op === 'max' ? fromHandle(v) : fromHandle(native.unary(v, 'neg'));
+  if (op === 'min') v.dispose();
+  const indices = fromHandle(idx);
+  const y = keepdim ? valsKept : reshape(valsKept, x.shape.filter((_, i) => i !== a));
+  return record(y, op, [x], (g) => {
+    const gk = reshape(g, keptShape(x, [a]));
+    const zeros = fromHandle(native.full(x.shape.slice(), 0, 'float32', x.device));
+    return [fromHandle(native.scatterAdd(zeros.handle, a, indices.handle, gk.handle))];
+  });
+}
+
+/** Maximum over one axis (or all elements); the gradient goes to the first maximum. */
+export const max = (x: Tensor, axis?: number, keepdim = false) => maxOrMin(x, 'max', axis, keepdim);
+export const min = (x: Tensor, axis?: number, keepdim = false) => maxOrMin(x, 'min', axis, keepdim);
+
+/** int32 index of the first maximum along axis (flattened when omitted). */
+export function argmax(x: Tensor, axis?: number, keepdim = false): Tensor {
+  return fromHandle(native.argmax(x.handle, axis === undefined ? null : axis, keepdim));
+}
+
+/** Mean and population std of all elements as numbers (no graph). */
+export function noGradStats(x: Tensor): { mean: number; std: number } {
+  const m = native.reduce(x.handle, 'mean', [], false);
+  const mean = (native.toTypedArray(m) as Float32Array)[0];
+  m.dispose();
+  const centered = native.unary(x.handle, 'affine', 1, -mean);
+  const sq = native.unary(centered, 'square');
+  const v = native.reduce(sq, 'mean', [], false);
+  const variance = (native.toTypedArray(v) as Float32Array)[0];
+  [centered, sq, v].forEach((t) => t.dispose());
+  return { mean, std: Math.sqrt(variance) };
+}

@@ -1,0 +1,46 @@
+// torch.optim.Adam and AdamW, fused over all parameters.
+import { ArgumentError } from '../errors.js';
+import { native } from '../native.js';
+import { Tensor } from '../tensor.js';
+import { Optimizer } from './optimizer.js';
+
+export interface AdamOptions {
+  lr?: number;
+  betas?: [number, number];
+  eps?: number;
+  weightDecay?: number;
+}
+
+export class Adam extends Optimizer {
+  readonly betas: [number, number];
+  readonly eps: number;
+  readonly weightDecay: number;
+  protected readonly decoupled: boolean = false;
+
+  constructor(params: Iterable<Tensor>, opts: AdamOptions = {}) {
+    super(params, opts.lr ?? 1e-3);
+    this.betas = opts.betas ?? [0.9, 0.999];
+    this.eps = opts.eps ?? 1e-8;
+    this.weightDecay = opts.weightDecay ?? 0;
+    if (!this.betas.every((b) => b >= 0 && b < 1)) throw new ArgumentError(`Adam: betas must be in [0, 1), got ${this.betas}`);
+    if (!(this.eps > 0)) throw new ArgumentError(`Adam: eps must be > 0, got ${this.eps}`);
+  }
+
+  step(): void {
+    const idx = this.withGrad();
+    if (!idx.length) return;
+    const m = this.buffer('exp_avg'), v = this.buffer('exp_avg_sq');
+    this.stepCount++;
+    native.adamStep(idx.map((i) => this.params[i].handle), idx.map((i) => this.params[i].grad!.handle),
+      idx.map((i) => m[i].handle), idx.map((i) => v[i].handle), this.lr, this.betas[0], this.betas[1], this.eps,
+      this.weightDecay, this.decoupled, this.stepCount);
+  }
+}
+
+/** AdamW: weight decay applied to the weights directly (default 1e-2, as PyTorch). */
+export class AdamW extends Adam {
+  protected override readonly decoupled: boolean = true;
+  constructor(params: Iterable<Tensor>, opts: AdamOptions = {}) {
+    super(params, { weightDecay: 1e-2, ...opts });
+  }
+}

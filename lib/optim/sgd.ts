@@ -1,0 +1,41 @@
+// torch.optim.SGD: momentum, dampening, Nesterov and L2 weight decay, fused over all parameters.
+import { ArgumentError } from '../errors.js';
+import { native } from '../native.js';
+import { Tensor } from '../tensor.js';
+import { Optimizer } from './optimizer.js';
+
+export interface SgdOptions {
+  lr: number;
+  momentum?: number;
+  dampening?: number;
+  weightDecay?: number;
+  nesterov?: boolean;
+}
+
+export class SGD extends Optimizer {
+  readonly momentum: number;
+  readonly dampening: number;
+  readonly weightDecay: number;
+  readonly nesterov: boolean;
+
+  constructor(params: Iterable<Tensor>, opts: SgdOptions) {
+    super(params, opts.lr);
+    this.momentum = opts.momentum ?? 0;
+    this.dampening = opts.dampening ?? 0;
+    this.weightDecay = opts.weightDecay ?? 0;
+    this.nesterov = opts.nesterov ?? false;
+    if (this.momentum < 0) throw new ArgumentError(`SGD: momentum must be >= 0, got ${this.momentum}`);
+    if (this.nesterov && (this.momentum <= 0 || this.dampening !== 0))
+      throw new ArgumentError('SGD: Nesterov momentum requires momentum > 0 and dampening = 0');
+  }
+
+  step(): void {
+    const idx = this.withGrad();
+    if (!idx.length) return;
+    const bufs = this.momentum > 0 ? this.buffer('momentum_buffer') : null;
+    native.sgdStep(idx.map((i) => this.params[i].handle), idx.map((i) => this.params[i].grad!.handle),
+      bufs ? idx.map((i) => bufs[i].handle) : null, this.lr, this.momentum, this.dampening, this.weightDecay,
+      this.nesterov, this.stepCount === 0);
+    this.stepCount++;
+  }
+}

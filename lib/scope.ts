@@ -1,0 +1,62 @@
+// Memory scopes. Every tensor is registered in the innermost open scope; tidy(fn) disposes the
+// tensors created during fn except those it returns (which move to the enclosing scope) and
+// those marked with keep(). Outside any scope tensors live until dispose() or the GC.
+export interface Disposable {
+  dispose(): void;
+  readonly disposed: boolean;
+}
+
+const scopes: Set<Disposable>[] = [];
+
+export function track<T extends Disposable>(t: T): T {
+  const top = scopes[scopes.length - 1];
+  if (top) top.add(t);
+  return t;
+}
+
+/** Removes t from every open scope so no tidy() disposes it (parameters, grads, buffers). */
+export function keep<T extends Disposable>(t: T): T {
+  for (const s of scopes) s.delete(t);
+  return t;
+}
+
+function collectResults(value: unknown, out: Set<Disposable>, depth = 0): void {
+  if (value == null || depth > 4) return;
+  if (typeof value === 'object' && 'dispose' in (value as object) && 'disposed' in (value as object)) {
+    out.add(value as Disposable);
+    return;
+  }
+  if (Array.isArray(value)) value.forEach((v) => collectResults(v, out, depth + 1));
+  else if (typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype)
+    Object.values(value as object).forEach((v) => collectResults(v, out, depth + 1));
+}
+
+/**
+ * Runs fn and disposes every tensor it created except the ones it returns (also inside arrays
+ * or plain objects). fn must be synchronous: a promise would escape the scope.
+ */
+export function tidy<T>(fn: () => T): T {
+  const scope = new Set<Disposable>();
+  scopes.push(scope);
+  let result: T;
+  try {
+    result = fn();
+  } catch (e) {
+    scopes.pop();
+    for (const t of scope) if (!t.disposed) t.dispose();
+    throw e;
+  }
+  scopes.pop();
+  if (result instanceof Promise) throw new TypeError('tidy(fn): fn must be synchronous (it returned a Promise)');
+  const survivors = new Set<Disposable>();
+  collectResults(result, survivors);
+  const parent = scopes[scopes.length - 1];
+  for (const t of scope) {
+    if (survivors.has(t)) {
+      if (parent) parent.add(t);
+    } else if (!t.disposed) {
+      t.dispose();
+    }
+  }
+  return result;
+}

@@ -1,0 +1,62 @@
+// Training checkpoints: model tensors, optimizer buffers and the run's counters (epoch, step,
+// RNG state, metrics history) in ONE safetensors file, written atomically, so an interrupted run
+// resumes from a consistent state. Model weights alone go to PyTorch-loadable files.
+import { existsSync } from 'node:fs';
+
+import { IOError } from '../errors.js';
+import { loadSafetensors, saveSafetensors } from '../io/safetensors.js';
+import type { Module } from '../nn/module.js';
+import type { Optimizer } from '../optim/optimizer.js';
+import type { GeneratorState } from '../random.js';
+import type { Tensor } from '../tensor.js';
+
+export interface RunCounters {
+  /** Last completed epoch (0-based). */
+  epoch: number;
+  step: number;
+  lr: number;
+  rng: GeneratorState;
+  tracker: unknown;
+  config?: unknown;
+}
+
+export function saveTrainingState(path: string, model: Module, opt: Optimizer, counters: RunCounters): void {
+  const tensors = new Map<string, Tensor>();
+  for (const [k, t] of model.stateDict()) tensors.set(`model.${k}`, t);
+  const os = opt.stateDict();
+  for (const [name, list] of Object.entries(os.buffers)) list.forEach((t, i) => tensors.set(`optim.${name}.${i}`, t));
+  saveSafetensors(path, tensors, { nnlab: JSON.stringify({ ...counters, optimizerStep: os.step, format: 1 }) });
+}
+
+/** Restores model and optimizer in place and returns the counters. */
+export function loadTrainingState(path: string, model: Module, opt: Optimizer): RunCounters {
+  if (!existsSync(path)) throw new IOError(`no checkpoint at ${path}`);
+  const { tensors, metadata } = loadSafetensors(path);
+  if (!metadata.nnlab) throw new IOError(`${path} is a safetensors file but not an nnlab training checkpoint (no 'nnlab' metadata)`);
+  const meta = JSON.parse(metadata.nnlab) as RunCounters & { optimizerStep: number };
+  const modelSd = new Map<string, Tensor>();
+  const buffers: Record<string, Tensor[]> = {};
+  for (const [k, t] of tensors) {
+    if (k.startsWith('model.')) modelSd.set(k.slice(6), t);
+    else if (k.startsWith('optim.')) {
+      const rest = k.slice(6);
+      const dot = rest.lastIndexOf('.');
+      (buffers[rest.slice(0, dot)] ??= [])[Number(rest.slice(dot + 1))] = t;
+    }
+  }
+  model.loadStateDict(modelSd);
+  opt.loadStateDict({ step: meta.optimizerStep, lr: meta.lr, buffers });
+  for (const t of tensors.values()) t.dispose();
+  return meta;
+}
+
+/** Model weights only, with PyTorch's names: loads with safetensors.torch.load_file + load_state_dict. */
+export function saveWeights(path: string, model: Module, metadata: Record<string, string> = {}): void {
+  saveSafetensors(path, model.stateDict(), metadata);
+}
+
+export function loadWeights(path: string, model: Module, strict = true): void {
+  const { tensors } = loadSafetensors(path);
+  model.loadStateDict(tensors, strict);
+  for (const t of tensors.values()) t.dispose();
+}

@@ -1,0 +1,101 @@
+// `nnlab train`: trains the seed CNN (or the MLP) on MNIST, FashionMNIST or an IDX folder and
+// leaves a run folder with config.json, metrics.csv, summary.json and the weights.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { resolveDevice } from '../device.js';
+import { IOError } from '../errors.js';
+import { loadDataset } from '../data/datasets.js';
+import { DataLoader, rowsOf, tensorDataset } from '../data/loader.js';
+import { normalize, pixelStats, toUnitFloat } from '../data/transforms.js';
+import { native } from '../native.js';
+import { mlp, seedCnn } from '../models/seed-cnn.js';
+import { Adam } from '../optim/adam.js';
+import { Generator, manualSeed } from '../random.js';
+import { to } from '../ops/convert.js';
+import { fit, evaluate } from './fit.js';
+import { saveWeights } from './checkpoint.js';
+
+export interface TrainConfig {
+  model: 'cnn' | 'mlp';
+  dataset: string;
+  dataDir?: string;
+  epochs: number;
+  batch: number;
+  lr: number;
+  seed: number;
+  limit?: number;
+  device: 'auto' | 'cpu' | 'cuda';
+  out?: string;
+}
+
+export interface TrainSummary {
+  test_accuracy: number;
+  test_loss: number;
+  seconds_per_epoch: number;
+  images_per_second: number;
+  epochs: number;
+  parameters: number;
+  device: string;
+  out: string;
+}
+
+export const TRAIN_DEFAULTS: TrainConfig = { model: 'cnn', dataset: 'mnist', epochs: 2, batch: 128, lr: 1e-3, seed: 0, device: 'auto' };
+
+function timestamp(): string {
+  return new Date().toISOString().replace(/[:.]/g, '-');
+}
+
+export async function runTrain(cfg: TrainConfig, opts: { resumeDir?: string; progress?: boolean; log?: (s: string) => void } = {}): Promise<TrainSummary> {
+  const log = opts.log ?? ((s: string) => process.stderr.write(s + '\n'));
+  const out = opts.resumeDir ?? cfg.out ?? join('runs', 'train', timestamp());
+  if (opts.resumeDir) {
+    const p = join(out, 'config.json');
+    if (!existsSync(p)) throw new IOError(`--resume ${out}: no config.json there (is it an nnlab train run folder?)`);
+    cfg = { ...JSON.parse(readFileSync(p, 'utf8')).train, out };
+  }
+  mkdirSync(out, { recursive: true });
+  const device = resolveDevice(cfg.device, log);
+  manualSeed(cfg.seed);
+  const gen = new Generator(cfg.seed);
+
+  const data = loadDataset(cfg.dataset, cfg.dataDir);
+  let trainX = toUnitFloat(data.train.images).keep();
+  let trainY = data.train.labels;
+  if (cfg.limit && cfg.limit < trainX.shape[0]) {
+    trainX = rowsOf(trainX, 0, cfg.limit).keep();
+    trainY = rowsOf(trainY, 0, cfg.limit).keep();
+  }
+  const stats = pixelStats(trainX);
+  const xTrain = to(normalize(trainX, stats), device).keep();
+  const xTest = to(normalize(toUnitFloat(data.test.images), stats), device).keep();
+  const yTrain = to(trainY, device).keep(), yTest = to(data.test.labels, device).keep();
+
+  const model = (cfg.model === 'mlp' ? mlp(gen) : seedCnn(gen)).to(device);
+  const optimizer = new Adam(model.parameters(), { lr: cfg.lr });
+  const trainLoader = new DataLoader(tensorDataset(xTrain, yTrain), { batchSize: cfg.batch, shuffle: true, seed: cfg.seed });
+  const testLoader = new DataLoader(tensorDataset(xTest, yTest), { batchSize: 1000 });
+
+  writeFileSync(join(out, 'config.json'), JSON.stringify({
+    command: 'train', train: cfg, device, normalization: stats, dataset_source: data.train.source,
+    validation: 'the official test split (no validation split is held out by nnlab train)',
+    versions: { nnlab: JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version, node: process.version },
+    threads: native.numThreads(),
+  }, null, 2));
+
+  const result = await fit(model, trainLoader, {
+    epochs: cfg.epochs, optimizer, val: testLoader, outDir: out, resume: !!opts.resumeDir, generator: gen,
+    progress: opts.progress, log, config: cfg,
+  });
+  const test = evaluate(model, testLoader);
+  saveWeights(join(out, 'model.safetensors'), model, { model: cfg.model });
+  const summary: TrainSummary = {
+    test_accuracy: test.acc, test_loss: test.loss, seconds_per_epoch: result.secondsPerEpoch,
+    images_per_second: result.imagesPerSecond, epochs: cfg.epochs, parameters: model.numParameters(), device, out,
+  };
+  writeFileSync(join(out, 'summary.json'), JSON.stringify(summary, null, 2));
+  model.dispose();
+  optimizer.dispose();
+  [trainX, xTrain, xTest, yTrain, yTest, data.train.images, data.train.labels, data.test.images, data.test.labels].forEach((t) => t.dispose());
+  return summary;
+}

@@ -1,0 +1,67 @@
+// Parity with PyTorch 1.13 on the seed CNN (fixture made by scripts/fixtures/torch_parity.py):
+// logits, loss, every parameter gradient, one Adam step; and nnlab's checkpoint loading into the
+// PyTorch model.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+import { backward, io, ops, optim, saveWeights, loadWeights, seedCnn, tidy } from '../../lib/index.js';
+import type { Tensor } from '../../lib/index.js';
+import { expectClose, testDevices } from '../support/native.js';
+
+const FIXTURE = 'test/fixtures/seed_cnn_parity.safetensors';
+const PYTHON = '/usr/bin/python3';
+
+/** Within 1e-4 relative to the tensor's scale (max |expected|). */
+function expectRel(actual: Tensor, expected: Tensor, label: string) {
+  const e = expected.data(), a = actual.data();
+  const scale = e.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+  expectClose(a, e, 1e-4, 1e-4 * scale, label);
+}
+
+describe.each(testDevices())('PyTorch parity of the seed CNN on %s', (device) => {
+  const { tensors: fx } = io.loadSafetensors(FIXTURE);
+  const sub = (prefix: string) => new Map([...fx].filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v]));
+
+  it('logits, loss, gradients and one Adam step match PyTorch', () => {
+    const model = seedCnn().to(device);
+    model.loadStateDict(sub('init.'));
+    const opt = new optim.Adam(model.parameters(), { lr: 1e-3 });
+    tidy(() => {
+      const x = ops.to(fx.get('x')!, device), y = ops.to(fx.get('y')!, device);
+      const logits = model.forward(x);
+      expectRel(ops.to(logits, 'cpu'), fx.get('logits')!, 'logits');
+      const loss = ops.crossEntropy(logits, y);
+      expect(Math.abs(loss.item() - fx.get('loss')!.item())).toBeLessThan(1e-4 * fx.get('loss')!.item());
+      backward(loss);
+      for (const [name, p] of model.namedParameters()) expectRel(ops.to(p.grad!, 'cpu'), fx.get(`grad.${name}`)!, `grad ${name}`);
+      opt.step();
+      for (const [name, p] of model.namedParameters()) expectRel(ops.to(p, 'cpu'), fx.get(`adam.${name}`)!, `adam ${name}`);
+    });
+    opt.dispose();
+    model.dispose();
+  });
+
+  it('an nnlab checkpoint loads into the PyTorch model and back', () => {
+    if (!existsSync(PYTHON)) throw new Error(`${PYTHON} with python3-torch is required (apt-get install python3-torch)`);
+    const dir = mkdtempSync(join(tmpdir(), 'nnlab-parity-'));
+    const model = seedCnn().to(device);
+    model.loadStateDict(sub('adam.'));
+    const path = join(dir, 'model.safetensors');
+    saveWeights(path, model);
+    const out = execFileSync(PYTHON, ['scripts/fixtures/torch_parity.py', 'check', path], { encoding: 'utf8' });
+    const torchLogits = JSON.parse(out.trim().split('\n').pop()!).logits as number[];
+    model.eval();
+    const ours = tidy(() => Array.from(ops.to(model.forward(ops.to(fx.get('x')!, device)), 'cpu').data()));
+    const scale = torchLogits.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+    expectClose(ours, torchLogits, 1e-4, 1e-4 * scale, 'logits of the checkpoint in PyTorch');
+    const back = seedCnn().to(device);
+    loadWeights(path, back);
+    for (const [[n, a], [, b]] of model.namedParameters().map((p, i) => [p, back.namedParameters()[i]] as const))
+      expect(Array.from(ops.to(b, 'cpu').data()), n).toEqual(Array.from(ops.to(a, 'cpu').data()));
+    model.dispose();
+    back.dispose();
+  });
+});

@@ -1,0 +1,76 @@
+// `nnlab train` as a user runs it: the quick preset on real MNIST, --json output, usage errors,
+// and a run killed with SIGKILL mid-epoch that resumes to the same weights.
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+import { io } from '../../lib/index.js';
+import { lastJson, nnlab, nnlabAsync } from '../support/cli.js';
+
+const tmp = () => mkdtempSync(join(tmpdir(), 'nnlab-train-'));
+
+describe('nnlab train', () => {
+  it('quick preset: 1 epoch on 10k MNIST images reaches >= 96% test accuracy', () => {
+    const out = tmp();
+    const r = nnlab(['train', '--limit', '10000', '--epochs', '1', '--out', out, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const s = lastJson<{ test_accuracy: number; images_per_second: number; seconds_per_epoch: number }>(r.stdout);
+    console.log(`quick preset: test accuracy ${(100 * s.test_accuracy).toFixed(2)}%, ${Math.round(s.images_per_second)} images/s`);
+    expect(s.test_accuracy).toBeGreaterThanOrEqual(0.96);
+    for (const f of ['config.json', 'metrics.csv', 'summary.json', 'best.safetensors', 'model.safetensors', 'checkpoint.safetensors'])
+      expect(existsSync(join(out, f)), f).toBe(true);
+    const csv = readFileSync(join(out, 'metrics.csv'), 'utf8').trim().split('\n');
+    expect(csv[0]).toBe('epoch,train_loss,train_acc,val_loss,val_acc,seconds');
+    expect(csv.length).toBe(2);
+  });
+
+  it('usage errors exit with code 2', () => {
+    for (const args of [['train', '--epochs', 'two'], ['train', '--bogus'], ['train', '--model', 'rnn'], ['frobnicate'], ['train', '--lr']]) {
+      const r = nnlab(args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(/usage:/);
+    }
+  });
+
+  it('devices --json reports the cpu and why cuda is unavailable', () => {
+    const r = nnlab(['devices', '--json']);
+    expect(r.code).toBe(0);
+    const d = lastJson<{ cpu: { available: boolean }; cuda: { available: boolean; reason: string } }>(r.stdout);
+    expect(d.cpu.available).toBe(true);
+    if (!d.cuda.available) expect(d.cuda.reason.length).toBeGreaterThan(5);
+  });
+
+  it('a run killed with SIGKILL mid-epoch resumes to the weights of an uninterrupted run', async () => {
+    const args = ['train', '--limit', '4000', '--epochs', '3', '--seed', '7', '--batch', '64'];
+    const whole = tmp();
+    expect(nnlab([...args, '--out', whole]).code).toBe(0);
+
+    const cut = tmp();
+    const child = nnlabAsync([...args, '--out', cut]);
+    // Wait for the end of epoch 1 (its checkpoint), then kill during epoch 2.
+    let epochsDone = 0;
+    child.stderr!.on('data', (b: Buffer) => { epochsDone += (b.toString().match(/^epoch \d+\/3:/gm) ?? []).length; });
+    await new Promise<void>((resolve, reject) => {
+      const t = setInterval(() => {
+        if (epochsDone >= 1 && existsSync(join(cut, 'checkpoint.safetensors'))) {
+          clearInterval(t);
+          setTimeout(() => { child.kill('SIGKILL'); resolve(); }, 150);
+        }
+      }, 20);
+      child.on('exit', () => { clearInterval(t); reject(new Error('the run ended before it could be interrupted')); });
+    });
+    await new Promise((r) => child.on('exit', r));
+    expect(child.signalCode).toBe('SIGKILL');
+    expect(existsSync(join(cut, 'model.safetensors'))).toBe(false);
+
+    const r = nnlab(['train', '--resume', cut]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/resumed from/);
+    const a = io.loadSafetensors(join(whole, 'model.safetensors')).tensors;
+    const b = io.loadSafetensors(join(cut, 'model.safetensors')).tensors;
+    expect([...b.keys()]).toEqual([...a.keys()]);
+    for (const [k, t] of a) expect(Buffer.from(b.get(k)!.data().buffer).equals(Buffer.from(t.data().buffer)), k).toBe(true);
+    expect(readFileSync(join(cut, 'metrics.csv'), 'utf8').split('\n').length).toBe(readFileSync(join(whole, 'metrics.csv'), 'utf8').split('\n').length);
+  });
+});
