@@ -89,8 +89,6 @@ void pack_b_generic(bool trans, const float* B, int64_t ldb, int64_t p0, int64_t
   }
 }
 
-// A is packed by portable code on every CPU: it is reused across a whole row of B panels, so
-// its cost is small next to the micro-kernel's.
 void pack_a(bool trans, const float* A, int64_t lda, int64_t i0, int64_t mc, int64_t p0, int64_t kc, float* out) {
   for (int64_t i = 0; i < mc; i += kMR, out += kc * kMR) {
     const int64_t mr = std::min<int64_t>(kMR, mc - i);
@@ -125,6 +123,7 @@ void pack_a(bool trans, const float* A, int64_t lda, int64_t i0, int64_t mc, int
 
 struct Kernels {
   MicroKernel micro;
+  PackA pack_a;
   PackB pack_b;
 };
 
@@ -132,13 +131,13 @@ const Kernels& kernels() {
   static const Kernels k = [] {
     // NNLAB_GEMM_KERNEL=generic forces the portable kernels (tests of the fallback path).
     const char* force = std::getenv("NNLAB_GEMM_KERNEL");
-    if (force && std::strcmp(force, "generic") == 0) return Kernels{micro_kernel_generic, pack_b_generic};
+    if (force && std::strcmp(force, "generic") == 0) return Kernels{micro_kernel_generic, pack_a, pack_b_generic};
 #if defined(__x86_64__) || defined(__i386__)
     __builtin_cpu_init();
     if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
-      return Kernels{micro_kernel_avx2, pack_b_avx2};
+      return Kernels{micro_kernel_avx2, pack_a_avx2, pack_b_avx2};
 #endif
-    return Kernels{micro_kernel_generic, pack_b_generic};
+    return Kernels{micro_kernel_generic, pack_a, pack_b_generic};
   }();
   return k;
 }
@@ -196,7 +195,7 @@ void gemm_rect(const GemmArgs& g, const float* A, const float* B, float* C, int6
   const int64_t mcb = round_up(ceil_div(m, ceil_div(m, kMC)), kMR);
   const int64_t ncb = round_up(ceil_div(n, ceil_div(n, kNC)), kNR);
   Workspace& ws = t_ws;
-  if (!ws.reserve(static_cast<size_t>(mcb * kcb), static_cast<size_t>(kcb * ncb))) {
+  if (!ws.reserve(static_cast<size_t>(mcb * kcb + kPackSlack), static_cast<size_t>(kcb * ncb))) {
     gemm_unpacked(g, A, B, C, m0, m1, n0, n1);
     return;
   }
@@ -205,10 +204,17 @@ void gemm_rect(const GemmArgs& g, const float* A, const float* B, float* C, int6
     for (int64_t pc = 0; pc < g.k; pc += kcb) {
       const int64_t kc = std::min(kcb, g.k - pc);
       const float beta = pc == 0 ? g.beta : 1.f;
+#ifdef NN_GEMM_TUNE
+      static const int64_t skip = envi("SKIP", 0);
+      if (!(skip & 2) || pc == 0)
+#endif
       kern.pack_b(g.trans_b, B, g.ldb, pc, kc, jc, nc, ws.b);
       for (int64_t ic = m0; ic < m1; ic += mcb) {
         const int64_t mc = std::min(mcb, m1 - ic);
-        pack_a(g.trans_a, A, g.lda, ic, mc, pc, kc, ws.a);
+#ifdef NN_GEMM_TUNE
+        if (!(skip & 1) || pc == 0)
+#endif
+        kern.pack_a(g.trans_a, A, g.lda, ic, mc, pc, kc, ws.a);
         for (int64_t jr = 0; jr < nc; jr += kNR) {
           const int nr = static_cast<int>(std::min<int64_t>(kNR, nc - jr));
           const float* pb = ws.b + jr * kc;

@@ -130,10 +130,19 @@ void pack_b_avx2(bool trans, const float* B, int64_t ldb, int64_t p0, int64_t kc
     if (!trans) {
       const float* src = B + p0 * ldb + j0 + j;
       if (nr == kNR) {
+        // Row by row across every full panel at once: B is read sequentially instead of one
+        // 64-byte piece per row (a new page per row when ldb is large).
+        const int64_t full = (nc - j) / kNR;
         for (int64_t p = 0; p < kc; ++p) {
-          _mm256_store_ps(out + p * kNR, _mm256_loadu_ps(src + p * ldb));
-          _mm256_store_ps(out + p * kNR + 8, _mm256_loadu_ps(src + p * ldb + 8));
+          const float* s = src + p * ldb;
+          float* o = out + p * kNR;
+          for (int64_t q = 0; q < full; ++q) {
+            _mm256_store_ps(o + q * kc * kNR, _mm256_loadu_ps(s + q * kNR));
+            _mm256_store_ps(o + q * kc * kNR + 8, _mm256_loadu_ps(s + q * kNR + 8));
+          }
         }
+        out += (full - 1) * kc * kNR;
+        j += (full - 1) * kNR;
       } else {
         for (int64_t p = 0; p < kc; ++p) {
           float* o = out + p * kNR;
@@ -160,6 +169,41 @@ void pack_b_avx2(bool trans, const float* B, int64_t ldb, int64_t p0, int64_t kc
       float* o = out + p * kNR;
       for (int64_t c = 0; c < nr; ++c) o[c] = src[c * ldb + p];
       for (int64_t c = nr; c < kNR; ++c) o[c] = 0.f;
+    }
+  }
+}
+
+void pack_a_avx2(bool trans, const float* A, int64_t lda, int64_t i0, int64_t mc, int64_t p0, int64_t kc, float* out) {
+  for (int64_t i = 0; i < mc; i += kMR, out += kc * kMR) {
+    const int64_t mr = mc - i < kMR ? mc - i : kMR;
+    int64_t p = 0;
+    if (!trans) {
+      const float* src = A + (i0 + i) * lda + p0;
+      if (mr == kMR) {
+        // 8 steps of 6 rows at a time through an 8x8 transpose. Each 8-float store spills two
+        // floats past its 6, which the next store (or the next panel, or the buffer's slack)
+        // overwrites, so stores must go in increasing order.
+        for (; p + 8 <= kc; p += 8) {
+          __m256 r[8];
+          for (int q = 0; q < kMR; ++q) r[q] = _mm256_loadu_ps(src + q * lda + p);
+          r[6] = r[7] = _mm256_setzero_ps();
+          transpose8(r);
+          for (int q = 0; q < 8; ++q) _mm256_storeu_ps(out + (p + q) * kMR, r[q]);
+        }
+      }
+      for (; p < kc; ++p) {
+        float* o = out + p * kMR;
+        for (int64_t q = 0; q < mr; ++q) o[q] = src[q * lda + p];
+        for (int64_t q = mr; q < kMR; ++q) o[q] = 0.f;
+      }
+    } else {
+      const float* src = A + p0 * lda + i0 + i;
+      for (; p < kc; ++p) {
+        float* o = out + p * kMR;
+        const float* s = src + p * lda;
+        for (int64_t q = 0; q < mr; ++q) o[q] = s[q];
+        for (int64_t q = mr; q < kMR; ++q) o[q] = 0.f;
+      }
     }
   }
 }

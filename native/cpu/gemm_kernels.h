@@ -24,9 +24,15 @@ using MicroKernel = void (*)(int64_t kc, const float* a, const float* b, float* 
 using PackB = void (*)(bool trans, const float* B, int64_t ldb, int64_t p0, int64_t kc, int64_t j0, int64_t nc,
                        float* out);
 
+// Packs mc x kc of op(A) starting at (i0, p0); may write up to kPackSlack floats past the end.
+using PackA = void (*)(bool trans, const float* A, int64_t lda, int64_t i0, int64_t mc, int64_t p0, int64_t kc,
+                       float* out);
+constexpr int64_t kPackSlack = 8;
+
 // AVX2+FMA variants (gemm_avx2.cpp); only called after a runtime CPU check.
 void micro_kernel_avx2(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, int m, int n, float alpha,
                        float beta);
+void pack_a_avx2(bool trans, const float* A, int64_t lda, int64_t i0, int64_t mc, int64_t p0, int64_t kc, float* out);
 void pack_b_avx2(bool trans, const float* B, int64_t ldb, int64_t p0, int64_t kc, int64_t j0, int64_t nc, float* out);
 
 }  // namespace nn::cpu::gemm_detail
