@@ -32,16 +32,9 @@ using namespace gemm_detail;
 
 // Blocking for Zen 3 (32K L1d, 512K L2 per core): KC*NR*4 = 16 KB of B in L1 next to the
 // streamed A micro-panel; MC*KC*4 = 144 KB of A in L2; NC bounds the per-thread B block (L3).
-#ifdef NN_GEMM_TUNE
-int64_t envi(const char* n, int64_t d) { const char* v = std::getenv(n); return v ? std::atoll(v) : d; }
-const int64_t kKC = envi("KC", 256);
-const int64_t kMC = envi("MC", 144);
-const int64_t kNC = envi("NC", 3072);
-#else
 constexpr int64_t kKC = 256;
-constexpr int64_t kMC = 144;  // multiple of kMR
+constexpr int64_t kMC = 144;   // multiple of kMR
 constexpr int64_t kNC = 3072;  // multiple of kNR
-#endif
 // Below this many multiply-adds a product runs on the calling thread: waking the pool costs
 // more than it saves.
 constexpr int64_t kParallelMinWork = int64_t(1) << 18;
@@ -204,16 +197,9 @@ void gemm_rect(const GemmArgs& g, const float* A, const float* B, float* C, int6
     for (int64_t pc = 0; pc < g.k; pc += kcb) {
       const int64_t kc = std::min(kcb, g.k - pc);
       const float beta = pc == 0 ? g.beta : 1.f;
-#ifdef NN_GEMM_TUNE
-      static const int64_t skip = envi("SKIP", 0);
-      if (!(skip & 2) || pc == 0)
-#endif
       kern.pack_b(g.trans_b, B, g.ldb, pc, kc, jc, nc, ws.b);
       for (int64_t ic = m0; ic < m1; ic += mcb) {
         const int64_t mc = std::min(mcb, m1 - ic);
-#ifdef NN_GEMM_TUNE
-        if (!(skip & 1) || pc == 0)
-#endif
         kern.pack_a(g.trans_a, A, g.lda, ic, mc, pc, kc, ws.a);
         for (int64_t jr = 0; jr < nc; jr += kNR) {
           const int nr = static_cast<int>(std::min<int64_t>(kNR, nc - jr));
