@@ -1,46 +1,313 @@
-// Reference-quality GEMM (correct for every transpose/stride combination). The optimised
-// kernel replaces the body of sgemm_serial/sgemm; callers only use the two functions of gemm.h.
+// The CPU SGEMM: GotoBLAS/BLIS blocking around a register-tiled micro-kernel.
+//
+//   for jc in N by NC:            B block (KC x NC) lives in L3, packed once per (jc, pc)
+//     for pc in K by KC:
+//       pack op(B)[pc.., jc..]
+//       for ic in M by MC:        A block (MC x KC) lives in L2
+//         pack op(A)[ic.., pc..]
+//         for jr in NC by NR:     B micro-panel (KC x NR) stays in L1
+//           for ir in MC by MR:   micro-kernel: MR x NR tile of C in registers
+//
+// Packing absorbs transposes and leading dimensions, and zero-pads edges, so the micro-kernel
+// sees one layout. Threads never share work inside a product: C is cut into one rectangle per
+// thread (a 2-D grid chosen by a cost model so skinny shapes keep every core busy) and each
+// thread runs the serial algorithm on its rectangle with its own packing buffers. That needs no
+// barriers (which would deadlock when the pool runs tasks serially inside another task), and
+// since K is blocked identically everywhere and the micro-kernel treats every lane alike, each
+// element of C gets the same operations whatever the partition: results are bit-identical for
+// any thread count.
 #include "gemm.h"
 
 #include <algorithm>
-#include <vector>
+#include <cstdlib>
+#include <cstring>
 
 #include "../core/thread_pool.h"
 #include "cpu_backend.h"
+#include "gemm_kernels.h"
 
 namespace nn::cpu {
 namespace {
+using namespace gemm_detail;
+
+// Blocking for Zen 3 (32K L1d, 512K L2 per core): KC*NR*4 = 16 KB of B in L1 next to the
+// streamed A micro-panel; MC*KC*4 = 144 KB of A in L2; NC bounds the per-thread B block (L3).
+constexpr int64_t kKC = 256;
+constexpr int64_t kMC = 144;   // multiple of kMR
+constexpr int64_t kNC = 3072;  // multiple of kNR
+// Below this many multiply-adds a product runs on the calling thread: waking the pool costs
+// more than it saves.
+constexpr int64_t kParallelMinWork = int64_t(1) << 18;
+// Weight of one packed element against one multiply-add in the partition cost model (packing
+// moves an element in roughly the time the micro-kernel does 16 multiply-adds).
+constexpr double kPackWeight = 16.0;
+
+inline int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+inline int64_t round_up(int64_t a, int64_t b) { return ceil_div(a, b) * b; }
+
+// ---- portable kernels (any x86-64 / other CPUs) ----
+
+void micro_kernel_generic(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, int m, int n,
+                          float alpha, float beta) {
+  float acc[kMR][kNR] = {};
+  for (int64_t p = 0; p < kc; ++p, a += kMR, b += kNR)
+    for (int r = 0; r < kMR; ++r) {
+      const float ar = a[r];
+      for (int j = 0; j < kNR; ++j) acc[r][j] += ar * b[j];
+    }
+  for (int r = 0; r < m; ++r) {
+    float* cr = c + r * ldc;
+    if (beta == 0.f)
+      for (int j = 0; j < n; ++j) cr[j] = alpha * acc[r][j];
+    else
+      for (int j = 0; j < n; ++j) cr[j] = alpha * acc[r][j] + beta * cr[j];
+  }
+}
+
+void pack_b_generic(bool trans, const float* B, int64_t ldb, int64_t p0, int64_t kc, int64_t j0, int64_t nc,
+                    float* out) {
+  for (int64_t j = 0; j < nc; j += kNR, out += kc * kNR) {
+    const int64_t nr = std::min<int64_t>(kNR, nc - j);
+    for (int64_t p = 0; p < kc; ++p) {
+      float* o = out + p * kNR;
+      if (!trans) {
+        const float* src = B + (p0 + p) * ldb + j0 + j;
+        for (int64_t c = 0; c < nr; ++c) o[c] = src[c];
+      } else {
+        const float* src = B + (j0 + j) * ldb + p0 + p;
+        for (int64_t c = 0; c < nr; ++c) o[c] = src[c * ldb];
+      }
+      for (int64_t c = nr; c < kNR; ++c) o[c] = 0.f;
+    }
+  }
+}
+
+void pack_a(bool trans, const float* A, int64_t lda, int64_t i0, int64_t mc, int64_t p0, int64_t kc, float* out) {
+  for (int64_t i = 0; i < mc; i += kMR, out += kc * kMR) {
+    const int64_t mr = std::min<int64_t>(kMR, mc - i);
+    if (!trans) {
+      const float* src = A + (i0 + i) * lda + p0;
+      if (mr == kMR) {
+        const float *s0 = src, *s1 = src + lda, *s2 = src + 2 * lda, *s3 = src + 3 * lda, *s4 = src + 4 * lda,
+                    *s5 = src + 5 * lda;
+        for (int64_t p = 0; p < kc; ++p) {
+          float* o = out + p * kMR;
+          o[0] = s0[p]; o[1] = s1[p]; o[2] = s2[p]; o[3] = s3[p]; o[4] = s4[p]; o[5] = s5[p];
+        }
+      } else {
+        for (int64_t p = 0; p < kc; ++p) {
+          float* o = out + p * kMR;
+          for (int64_t r = 0; r < mr; ++r) o[r] = src[r * lda + p];
+          for (int64_t r = mr; r < kMR; ++r) o[r] = 0.f;
+        }
+      }
+    } else {
+      // op(A)[i, p] = A[p, i]: the MR values of one step are contiguous in row p of A.
+      const float* src = A + p0 * lda + i0 + i;
+      for (int64_t p = 0; p < kc; ++p) {
+        float* o = out + p * kMR;
+        const float* s = src + p * lda;
+        for (int64_t r = 0; r < mr; ++r) o[r] = s[r];
+        for (int64_t r = mr; r < kMR; ++r) o[r] = 0.f;
+      }
+    }
+  }
+}
+
+struct Kernels {
+  MicroKernel micro;
+  PackA pack_a;
+  PackB pack_b;
+};
+
+const Kernels& kernels() {
+  static const Kernels k = [] {
+    // NNLAB_GEMM_KERNEL=generic forces the portable kernels (tests of the fallback path).
+    const char* force = std::getenv("NNLAB_GEMM_KERNEL");
+    if (force && std::strcmp(force, "generic") == 0) return Kernels{micro_kernel_generic, pack_a, pack_b_generic};
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+      return Kernels{micro_kernel_avx2, pack_a_avx2, pack_b_avx2};
+#endif
+    return Kernels{micro_kernel_generic, pack_a, pack_b_generic};
+  }();
+  return k;
+}
+
+// Per-thread packing buffers, grown on demand and kept (a training loop calls GEMM with the
+// same shapes again and again). Allocation happens inside pool tasks, where an exception would
+// terminate the process, so failure is reported by returning false instead.
+struct Workspace {
+  float* a = nullptr;
+  float* b = nullptr;
+  size_t a_cap = 0, b_cap = 0;
+  ~Workspace() {
+    std::free(a);
+    std::free(b);
+  }
+  static bool grow(float*& p, size_t& cap, size_t n) {
+    if (n <= cap) return true;
+    std::free(p);
+    p = static_cast<float*>(std::aligned_alloc(64, round_up(static_cast<int64_t>(n * sizeof(float)), 64)));
+    cap = p ? n : 0;
+    return p != nullptr;
+  }
+  bool reserve(size_t na, size_t nb) { return grow(a, a_cap, na) && grow(b, b_cap, nb); }
+};
+thread_local Workspace t_ws;
+
 inline float at(const float* M, bool trans, int64_t ld, int64_t r, int64_t c) {
   return trans ? M[c * ld + r] : M[r * ld + c];
 }
 
-void gemm_rows(const GemmArgs& a, const float* A, const float* B, float* C, int64_t r0, int64_t r1) {
-  std::vector<float> acc(static_cast<size_t>(a.n));
-  for (int64_t i = r0; i < r1; ++i) {
-    std::fill(acc.begin(), acc.end(), 0.f);
-    for (int64_t p = 0; p < a.k; ++p) {
-      float av = at(A, a.trans_a, a.lda, i, p);
-      for (int64_t j = 0; j < a.n; ++j) acc[j] += av * at(B, a.trans_b, a.ldb, p, j);
+// Needs no memory: the path taken when a packing buffer cannot be allocated.
+void gemm_unpacked(const GemmArgs& g, const float* A, const float* B, float* C, int64_t m0, int64_t m1, int64_t n0,
+                   int64_t n1) {
+  for (int64_t i = m0; i < m1; ++i)
+    for (int64_t j = n0; j < n1; ++j) {
+      float s = 0.f;
+      for (int64_t p = 0; p < g.k; ++p) s += at(A, g.trans_a, g.lda, i, p) * at(B, g.trans_b, g.ldb, p, j);
+      float* c = C + i * g.ldc + j;
+      *c = g.beta == 0.f ? g.alpha * s : g.alpha * s + g.beta * *c;
     }
-    float* c = C + i * a.ldc;
-    for (int64_t j = 0; j < a.n; ++j) c[j] = a.alpha * acc[j] + (a.beta == 0.f ? 0.f : a.beta * c[j]);
+}
+
+// K is cut into equal blocks of at most kKC, chosen from K alone so that every rectangle of a
+// partition accumulates each element in the same order.
+inline int64_t k_block(int64_t k) { return ceil_div(k, ceil_div(k, kKC)); }
+
+// C[m0:m1, n0:n1] of the product, on the calling thread.
+void gemm_rect(const GemmArgs& g, const float* A, const float* B, float* C, int64_t m0, int64_t m1, int64_t n0,
+               int64_t n1) {
+  const int64_t m = m1 - m0, n = n1 - n0;
+  if (m <= 0 || n <= 0) return;
+  const Kernels& kern = kernels();
+  const int64_t kcb = k_block(g.k);
+  // Equal M and N blocks: a ragged last block would leave the micro-kernel with short loops.
+  const int64_t mcb = round_up(ceil_div(m, ceil_div(m, kMC)), kMR);
+  const int64_t ncb = round_up(ceil_div(n, ceil_div(n, kNC)), kNR);
+  Workspace& ws = t_ws;
+  if (!ws.reserve(static_cast<size_t>(mcb * kcb + kPackSlack), static_cast<size_t>(kcb * ncb))) {
+    gemm_unpacked(g, A, B, C, m0, m1, n0, n1);
+    return;
+  }
+  for (int64_t jc = n0; jc < n1; jc += ncb) {
+    const int64_t nc = std::min(ncb, n1 - jc);
+    for (int64_t pc = 0; pc < g.k; pc += kcb) {
+      const int64_t kc = std::min(kcb, g.k - pc);
+      const float beta = pc == 0 ? g.beta : 1.f;
+      kern.pack_b(g.trans_b, B, g.ldb, pc, kc, jc, nc, ws.b);
+      for (int64_t ic = m0; ic < m1; ic += mcb) {
+        const int64_t mc = std::min(mcb, m1 - ic);
+        kern.pack_a(g.trans_a, A, g.lda, ic, mc, pc, kc, ws.a);
+        for (int64_t jr = 0; jr < nc; jr += kNR) {
+          const int nr = static_cast<int>(std::min<int64_t>(kNR, nc - jr));
+          const float* pb = ws.b + jr * kc;
+          float* cj = C + ic * g.ldc + jc + jr;
+          for (int64_t ir = 0; ir < mc; ir += kMR) {
+            const int mr = static_cast<int>(std::min<int64_t>(kMR, mc - ir));
+            kern.micro(kc, ws.a + ir * kc, pb, cj + ir * g.ldc, g.ldc, mr, nr, g.alpha, beta);
+          }
+        }
+      }
+    }
   }
 }
+
+// C = beta * C without a product (K == 0 or alpha == 0); beta == 0 writes zeros, ignoring NaN.
+void scale_c(const GemmArgs& g, float* C) {
+  for (int64_t i = 0; i < g.m; ++i) {
+    float* c = C + i * g.ldc;
+    if (g.beta == 0.f)
+      std::fill(c, c + g.n, 0.f);
+    else if (g.beta != 1.f)
+      for (int64_t j = 0; j < g.n; ++j) c[j] *= g.beta;
+  }
+}
+
+bool trivial(const GemmArgs& g, float* C) {
+  if (g.m <= 0 || g.n <= 0) return true;
+  if (g.k <= 0 || g.alpha == 0.f) {
+    scale_c(g, C);
+    return true;
+  }
+  return false;
+}
+
+// A tm x tn grid of C rectangles, one per thread, minimising the slowest thread's modelled
+// time: its (tile-padded) multiply-adds plus the elements it packs.
+struct Grid {
+  int64_t tm = 1, tn = 1;
+};
+
+Grid choose_grid(int64_t m, int64_t n, int64_t k, int64_t threads) {
+  const int64_t mt = ceil_div(m, kMR), nt = ceil_div(n, kNR);
+  Grid best;
+  double best_cost = -1;
+  for (int64_t tm = 1; tm <= threads; ++tm) {
+    const int64_t tn = threads / tm;
+    if (tm > mt || tn > nt) continue;
+    const double rows = static_cast<double>(ceil_div(mt, tm) * kMR);
+    const double cols = static_cast<double>(ceil_div(nt, tn) * kNR);
+    const double kk = static_cast<double>(k);
+    const double packs = rows * kk * static_cast<double>(ceil_div(static_cast<int64_t>(cols), kNC)) + kk * cols;
+    const double cost = rows * cols * kk + kPackWeight * packs;
+    if (best_cost < 0 || cost < best_cost) {
+      best_cost = cost;
+      best = Grid{tm, tn};
+    }
+  }
+  return best;
+}
+
 }  // namespace
 
-void sgemm_serial(const GemmArgs& a, const float* A, const float* B, float* C) { gemm_rows(a, A, B, C, 0, a.m); }
+// Batch items per task so each task has enough work to pay for waking the pool.
+int64_t batch_grain(int64_t work) { return ceil_div(kParallelMinWork, std::max<int64_t>(work, 1)); }
+
+void sgemm_serial(const GemmArgs& a, const float* A, const float* B, float* C) {
+  if (trivial(a, C)) return;
+  gemm_rect(a, A, B, C, 0, a.m, 0, a.n);
+}
 
 void sgemm(const GemmArgs& a, const float* A, const float* B, float* C) {
-  parallel_for(a.m, 4, [&](int64_t lo, int64_t hi) { gemm_rows(a, A, B, C, lo, hi); });
+  if (trivial(a, C)) return;
+  const int64_t threads = num_threads();
+  if (threads <= 1 || a.m * a.n * a.k < kParallelMinWork) {
+    gemm_rect(a, A, B, C, 0, a.m, 0, a.n);
+    return;
+  }
+  const Grid grid = choose_grid(a.m, a.n, a.k, threads);
+  const int64_t mt = ceil_div(a.m, kMR), nt = ceil_div(a.n, kNR);
+  parallel_tasks(grid.tm * grid.tn, [&](int64_t t) {
+    const int64_t ti = t / grid.tn, tj = t % grid.tn;
+    // Cut on tile boundaries so only the matrix edge has partial tiles.
+    const int64_t m0 = std::min(a.m, mt * ti / grid.tm * kMR), m1 = std::min(a.m, mt * (ti + 1) / grid.tm * kMR);
+    const int64_t n0 = std::min(a.n, nt * tj / grid.tn * kNR), n1 = std::min(a.n, nt * (tj + 1) / grid.tn * kNR);
+    gemm_rect(a, A, B, C, m0, m1, n0, n1);
+  });
 }
 
 }  // namespace nn::cpu
 
 namespace nn {
+namespace cpu {
+int64_t batch_grain(int64_t work);
+}
 
 void CpuBackend::gemm(const GemmArgs& a, const float* A, const float* B, float* C) {
-  for (int64_t b = 0; b < a.batch; ++b)
-    cpu::sgemm(a, A + b * a.stride_a, B + b * a.stride_b, C + b * a.stride_c);
+  if (a.batch <= 0) return;
+  // Many small products: one whole product per task beats splitting each one.
+  const int64_t work = a.m * a.n * a.k;
+  if (a.batch > 1 && work < (int64_t(1) << 21) && num_threads() > 1) {
+    parallel_for(a.batch, std::max<int64_t>(1, cpu::batch_grain(work)), [&](int64_t lo, int64_t hi) {
+      for (int64_t b = lo; b < hi; ++b)
+        cpu::sgemm_serial(a, A + b * a.stride_a, B + b * a.stride_b, C + b * a.stride_c);
+    });
+    return;
+  }
+  for (int64_t b = 0; b < a.batch; ++b) cpu::sgemm(a, A + b * a.stride_a, B + b * a.stride_b, C + b * a.stride_c);
 }
 
 }  // namespace nn

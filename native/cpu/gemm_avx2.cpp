@@ -1,0 +1,211 @@
+// AVX2+FMA pieces of the CPU GEMM: the 6x16 micro-kernel and the B packer (whose transposed
+// case is the one packing loop that is slow in scalar code). Compiled with -mavx2 -mfma and
+// reached only after gemm.cpp has checked the CPU at run time.
+#include <immintrin.h>
+
+#include <cstring>
+
+#include "gemm_kernels.h"
+
+namespace nn::cpu::gemm_detail {
+
+void micro_kernel_avx2(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, int m, int n, float alpha,
+                       float beta) {
+  const bool full = m == kMR && n == kNR;
+  if (full) {
+    // The tile is written at the end; start pulling it in now so the stores do not stall.
+    for (int r = 0; r < kMR; ++r) {
+      _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc), _MM_HINT_T0);
+      _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc + kNR - 1), _MM_HINT_T0);
+    }
+  }
+  __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
+  __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
+  __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
+  __m256 c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
+  __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps();
+  __m256 c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
+
+#define NN_GEMM_STEP(off)                                              \
+  {                                                                    \
+    const __m256 b0 = _mm256_load_ps(b + (off) * kNR);                 \
+    const __m256 b1 = _mm256_load_ps(b + (off) * kNR + 8);             \
+    __m256 av = _mm256_broadcast_ss(a + (off) * kMR + 0);              \
+    c00 = _mm256_fmadd_ps(av, b0, c00);                                \
+    c01 = _mm256_fmadd_ps(av, b1, c01);                                \
+    av = _mm256_broadcast_ss(a + (off) * kMR + 1);                     \
+    c10 = _mm256_fmadd_ps(av, b0, c10);                                \
+    c11 = _mm256_fmadd_ps(av, b1, c11);                                \
+    av = _mm256_broadcast_ss(a + (off) * kMR + 2);                     \
+    c20 = _mm256_fmadd_ps(av, b0, c20);                                \
+    c21 = _mm256_fmadd_ps(av, b1, c21);                                \
+    av = _mm256_broadcast_ss(a + (off) * kMR + 3);                     \
+    c30 = _mm256_fmadd_ps(av, b0, c30);                                \
+    c31 = _mm256_fmadd_ps(av, b1, c31);                                \
+    av = _mm256_broadcast_ss(a + (off) * kMR + 4);                     \
+    c40 = _mm256_fmadd_ps(av, b0, c40);                                \
+    c41 = _mm256_fmadd_ps(av, b1, c41);                                \
+    av = _mm256_broadcast_ss(a + (off) * kMR + 5);                     \
+    c50 = _mm256_fmadd_ps(av, b0, c50);                                \
+    c51 = _mm256_fmadd_ps(av, b1, c51);                                \
+  }
+
+  int64_t p = 0;
+  for (; p + 4 <= kc; p += 4) {
+    _mm_prefetch(reinterpret_cast<const char*>(a + 64), _MM_HINT_T0);
+    NN_GEMM_STEP(0)
+    NN_GEMM_STEP(1)
+    NN_GEMM_STEP(2)
+    NN_GEMM_STEP(3)
+    a += 4 * kMR;
+    b += 4 * kNR;
+  }
+  for (; p < kc; ++p) {
+    NN_GEMM_STEP(0)
+    a += kMR;
+    b += kNR;
+  }
+#undef NN_GEMM_STEP
+
+  // Partial tiles go through a full-size scratch tile so they use exactly the vector
+  // operations of full ones (same rounding, no FMA contraction differences).
+  alignas(32) float tmp[kMR * kNR];
+  float* out = c;
+  int64_t ldo = ldc;
+  if (!full) {
+    out = tmp;
+    ldo = kNR;
+    std::memset(tmp, 0, sizeof(tmp));
+    if (beta != 0.f)
+      for (int r = 0; r < m; ++r) std::memcpy(tmp + r * kNR, c + r * ldc, sizeof(float) * n);
+  }
+  const __m256 va = _mm256_set1_ps(alpha);
+  if (beta == 0.f) {
+#define NN_GEMM_PUT(r, x0, x1)                                          \
+  _mm256_storeu_ps(out + (r) * ldo, _mm256_mul_ps(va, x0));            \
+  _mm256_storeu_ps(out + (r) * ldo + 8, _mm256_mul_ps(va, x1));
+    NN_GEMM_PUT(0, c00, c01) NN_GEMM_PUT(1, c10, c11) NN_GEMM_PUT(2, c20, c21)
+    NN_GEMM_PUT(3, c30, c31) NN_GEMM_PUT(4, c40, c41) NN_GEMM_PUT(5, c50, c51)
+#undef NN_GEMM_PUT
+  } else {
+    const __m256 vb = _mm256_set1_ps(beta);
+#define NN_GEMM_PUT(r, x0, x1)                                                                         \
+  _mm256_storeu_ps(out + (r) * ldo,                                                                    \
+                   _mm256_fmadd_ps(va, x0, _mm256_mul_ps(vb, _mm256_loadu_ps(out + (r) * ldo))));      \
+  _mm256_storeu_ps(out + (r) * ldo + 8,                                                                \
+                   _mm256_fmadd_ps(va, x1, _mm256_mul_ps(vb, _mm256_loadu_ps(out + (r) * ldo + 8))));
+    NN_GEMM_PUT(0, c00, c01) NN_GEMM_PUT(1, c10, c11) NN_GEMM_PUT(2, c20, c21)
+    NN_GEMM_PUT(3, c30, c31) NN_GEMM_PUT(4, c40, c41) NN_GEMM_PUT(5, c50, c51)
+#undef NN_GEMM_PUT
+  }
+  if (!full)
+    for (int r = 0; r < m; ++r) std::memcpy(c + r * ldc, tmp + r * kNR, sizeof(float) * n);
+}
+
+namespace {
+// Transposes the 8x8 block whose rows are r[0..7] in place (r[i][j] <- r[j][i]).
+inline void transpose8(__m256 r[8]) {
+  __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
+  __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
+  __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
+  __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
+  __m256 s0 = _mm256_shuffle_ps(t0, t2, 0x44), s1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+  __m256 s2 = _mm256_shuffle_ps(t1, t3, 0x44), s3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+  __m256 s4 = _mm256_shuffle_ps(t4, t6, 0x44), s5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+  __m256 s6 = _mm256_shuffle_ps(t5, t7, 0x44), s7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+  r[0] = _mm256_permute2f128_ps(s0, s4, 0x20);
+  r[1] = _mm256_permute2f128_ps(s1, s5, 0x20);
+  r[2] = _mm256_permute2f128_ps(s2, s6, 0x20);
+  r[3] = _mm256_permute2f128_ps(s3, s7, 0x20);
+  r[4] = _mm256_permute2f128_ps(s0, s4, 0x31);
+  r[5] = _mm256_permute2f128_ps(s1, s5, 0x31);
+  r[6] = _mm256_permute2f128_ps(s2, s6, 0x31);
+  r[7] = _mm256_permute2f128_ps(s3, s7, 0x31);
+}
+}  // namespace
+
+void pack_b_avx2(bool trans, const float* B, int64_t ldb, int64_t p0, int64_t kc, int64_t j0, int64_t nc, float* out) {
+  for (int64_t j = 0; j < nc; j += kNR, out += kc * kNR) {
+    const int64_t nr = nc - j < kNR ? nc - j : kNR;
+    if (!trans) {
+      const float* src = B + p0 * ldb + j0 + j;
+      if (nr == kNR) {
+        // Row by row across every full panel at once: B is read sequentially instead of one
+        // 64-byte piece per row (a new page per row when ldb is large).
+        const int64_t full = (nc - j) / kNR;
+        for (int64_t p = 0; p < kc; ++p) {
+          const float* s = src + p * ldb;
+          float* o = out + p * kNR;
+          for (int64_t q = 0; q < full; ++q) {
+            _mm256_store_ps(o + q * kc * kNR, _mm256_loadu_ps(s + q * kNR));
+            _mm256_store_ps(o + q * kc * kNR + 8, _mm256_loadu_ps(s + q * kNR + 8));
+          }
+        }
+        out += (full - 1) * kc * kNR;
+        j += (full - 1) * kNR;
+      } else {
+        for (int64_t p = 0; p < kc; ++p) {
+          float* o = out + p * kNR;
+          for (int64_t c = 0; c < nr; ++c) o[c] = src[p * ldb + c];
+          for (int64_t c = nr; c < kNR; ++c) o[c] = 0.f;
+        }
+      }
+      continue;
+    }
+    // op(B)[p, j] = B[j, p]: column j of op(B) is a contiguous run of B's row j.
+    const float* src = B + (j0 + j) * ldb + p0;
+    int64_t p = 0;
+    if (nr == kNR) {
+      for (; p + 8 <= kc; p += 8) {
+        for (int h = 0; h < 2; ++h) {
+          __m256 r[8];
+          for (int i = 0; i < 8; ++i) r[i] = _mm256_loadu_ps(src + (h * 8 + i) * ldb + p);
+          transpose8(r);
+          for (int i = 0; i < 8; ++i) _mm256_store_ps(out + (p + i) * kNR + h * 8, r[i]);
+        }
+      }
+    }
+    for (; p < kc; ++p) {
+      float* o = out + p * kNR;
+      for (int64_t c = 0; c < nr; ++c) o[c] = src[c * ldb + p];
+      for (int64_t c = nr; c < kNR; ++c) o[c] = 0.f;
+    }
+  }
+}
+
+void pack_a_avx2(bool trans, const float* A, int64_t lda, int64_t i0, int64_t mc, int64_t p0, int64_t kc, float* out) {
+  for (int64_t i = 0; i < mc; i += kMR, out += kc * kMR) {
+    const int64_t mr = mc - i < kMR ? mc - i : kMR;
+    int64_t p = 0;
+    if (!trans) {
+      const float* src = A + (i0 + i) * lda + p0;
+      if (mr == kMR) {
+        // 8 steps of 6 rows at a time through an 8x8 transpose. Each 8-float store spills two
+        // floats past its 6, which the next store (or the next panel, or the buffer's slack)
+        // overwrites, so stores must go in increasing order.
+        for (; p + 8 <= kc; p += 8) {
+          __m256 r[8];
+          for (int q = 0; q < kMR; ++q) r[q] = _mm256_loadu_ps(src + q * lda + p);
+          r[6] = r[7] = _mm256_setzero_ps();
+          transpose8(r);
+          for (int q = 0; q < 8; ++q) _mm256_storeu_ps(out + (p + q) * kMR, r[q]);
+        }
+      }
+      for (; p < kc; ++p) {
+        float* o = out + p * kMR;
+        for (int64_t q = 0; q < mr; ++q) o[q] = src[q * lda + p];
+        for (int64_t q = mr; q < kMR; ++q) o[q] = 0.f;
+      }
+    } else {
+      const float* src = A + p0 * lda + i0 + i;
+      for (; p < kc; ++p) {
+        float* o = out + p * kMR;
+        const float* s = src + p * lda;
+        for (int64_t q = 0; q < mr; ++q) o[q] = s[q];
+        for (int64_t q = mr; q < kMR; ++q) o[q] = 0.f;
+      }
+    }
+  }
+}
+
+}  // namespace nn::cpu::gemm_detail

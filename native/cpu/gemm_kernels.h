@@ -1,0 +1,38 @@
+// Internal to the CPU GEMM (gemm.cpp drives, gemm_avx2.cpp computes): the packed-panel layout
+// and the micro-kernel contract shared by every ISA variant.
+//
+// Packed layouts (BLIS style), both zero-padded to whole micro-panels so kernels never branch
+// on edges inside their k loop:
+//   A block: micro-panels of kMR rows; panel i holds op(A)[i*kMR + r, p] at [p*kMR + r].
+//   B block: micro-panels of kNR columns; panel j holds op(B)[p, j*kNR + c] at [p*kNR + c].
+#pragma once
+#include <cstdint>
+
+namespace nn::cpu::gemm_detail {
+
+constexpr int kMR = 6;   // 6x16 tile: 12 ymm accumulators + 2 B vectors + 1 broadcast of 16 registers
+constexpr int kNR = 16;
+
+// C[0:m, 0:n] = alpha * (Apanel * Bpanel) + beta * C, m <= kMR, n <= kNR, over kc packed steps.
+// beta == 0 must not read C (it may hold NaN garbage). Every element is computed by the same
+// sequence of operations whatever m and n are, so results do not depend on where tile edges
+// fall (i.e. on the thread partition).
+using MicroKernel = void (*)(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, int m, int n,
+                             float alpha, float beta);
+
+// Packs kc x nc of op(B) starting at (p0, j0); see the layout above.
+using PackB = void (*)(bool trans, const float* B, int64_t ldb, int64_t p0, int64_t kc, int64_t j0, int64_t nc,
+                       float* out);
+
+// Packs mc x kc of op(A) starting at (i0, p0); may write up to kPackSlack floats past the end.
+using PackA = void (*)(bool trans, const float* A, int64_t lda, int64_t i0, int64_t mc, int64_t p0, int64_t kc,
+                       float* out);
+constexpr int64_t kPackSlack = 8;
+
+// AVX2+FMA variants (gemm_avx2.cpp); only called after a runtime CPU check.
+void micro_kernel_avx2(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, int m, int n, float alpha,
+                       float beta);
+void pack_a_avx2(bool trans, const float* A, int64_t lda, int64_t i0, int64_t mc, int64_t p0, int64_t kc, float* out);
+void pack_b_avx2(bool trans, const float* B, int64_t ldb, int64_t p0, int64_t kc, int64_t j0, int64_t nc, float* out);
+
+}  // namespace nn::cpu::gemm_detail
