@@ -24,7 +24,15 @@ function topkRef(x: Float32Array, rows: number, cols: number, k: number, largest
   for (let r = 0; r < rows; r++) {
     const order = Array.from({ length: cols }, (_, j) => j);
     const v = (j: number) => x[r * cols + j];
-    order.sort((p, q) => (largest ? v(q) - v(p) : v(p) - v(q)) || p - q);
+    // NaN ranks as the largest value (torch.topk).
+    const key = (j: number) => (Number.isNaN(v(j)) ? Infinity : v(j));
+    const nanCmp = (p: number, q: number) => Number(Number.isNaN(v(p))) - Number(Number.isNaN(v(q)));
+    order.sort((p, q) => {
+      const byNan = largest ? -nanCmp(p, q) : nanCmp(p, q);
+      if (byNan) return byNan;
+      const d = largest ? key(q) - key(p) : key(p) - key(q);
+      return (Number.isNaN(d) ? 0 : d) || p - q;
+    });
     for (let j = 0; j < k; j++) {
       vals.push(v(order[j]));
       idx.push(order[j]);
@@ -102,6 +110,20 @@ describe.each(testDevices())('k-NN on %s', (device) => {
     const [v20, i20] = native.topk(tensor([NaN, 5, NaN, 1], [1, 4], device), 4, false);
     expect(Array.from(values(v20)).map(String)).toEqual(['1', '5', 'NaN', 'NaN']);
     expect(Array.from(native.toTypedArray(i20))).toEqual([3, 1, 0, 2]);
+  });
+
+  it.each([1, 5, 20, 300])('topk k=%i on long rows with NaN, infinities and ties (blocked scan)', (k) => {
+    const rows = 7, cols = 300;
+    const r = rng(100 + k);
+    const special = [NaN, Infinity, -Infinity];
+    const x = Float32Array.from({ length: rows * cols }, () =>
+      r() < 0.06 ? special[Math.floor(r() * 3)] : Math.floor(r() * 40) / 8);
+    for (const largest of [false, true]) {
+      const [v, i] = native.topk(tensor(x, [rows, cols], device), k, largest);
+      const ref = topkRef(x, rows, cols, k, largest);
+      expect(Array.from(values(v)).map(String)).toEqual(ref.vals.map(String));
+      expect(Array.from(native.toTypedArray(i))).toEqual(ref.idx);
+    }
   });
 
   it('k nearest neighbours: pairwiseSqDist + topk find planted points', () => {

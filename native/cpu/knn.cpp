@@ -43,21 +43,42 @@ inline bool ranks_before(const Entry& a, const Entry& b) {
   return a.i < b.i;
 }
 
+// Whether any of the 16 values could enter a top-k whose current worst value is w (w not NaN).
+// Written as a branch-free OR over the block so it compiles to packed compares: most blocks of
+// a long row hold no candidate and are skipped at memory speed.
+template <bool kLargest>
+inline bool block_has_candidate(const float* v, float w) {
+  int any = 0;
+  for (int j = 0; j < 16; ++j) {
+    if (kLargest) any |= (v[j] > w) | (v[j] != v[j]);  // NaN ranks first when largest
+    else any |= v[j] < w;
+  }
+  return any != 0;
+}
+
 // Columns are scanned in increasing order, so a new value that only ties the current k-th
 // entry has a higher index and never enters: "strictly before" on values is the whole test.
 template <bool kLargest>
 void topk_small(const float* row, int64_t cols, int64_t k, Entry* buf) {
   int64_t len = 0;
-  for (int64_t j = 0; j < cols; ++j) {
+  auto offer = [&](int64_t j) {
     float v = row[j];
-    if (len == k && !value_before<kLargest>(v, buf[k - 1].v)) continue;
+    if (len == k && !value_before<kLargest>(v, buf[k - 1].v)) return;
     int64_t pos = len < k ? len++ : k - 1;
     while (pos > 0 && value_before<kLargest>(v, buf[pos - 1].v)) {
       buf[pos] = buf[pos - 1];
       --pos;
     }
     buf[pos] = Entry{v, static_cast<int32_t>(j)};
+  };
+  int64_t j = 0;
+  for (; j < cols && len < k; ++j) offer(j);
+  for (; j + 16 <= cols; j += 16) {
+    float w = buf[k - 1].v;
+    if (w == w && !block_has_candidate<kLargest>(row + j, w)) continue;
+    for (int64_t t = j; t < j + 16; ++t) offer(t);
   }
+  for (; j < cols; ++j) offer(j);
 }
 
 // A heap whose top is the worst of the current k: O(cols log k).
@@ -66,13 +87,20 @@ void topk_heap(const float* row, int64_t cols, int64_t k, Entry* buf) {
   auto cmp = [](const Entry& a, const Entry& b) { return ranks_before<kLargest>(a, b); };
   for (int64_t j = 0; j < k; ++j) buf[j] = Entry{row[j], static_cast<int32_t>(j)};
   std::make_heap(buf, buf + k, cmp);
-  for (int64_t j = k; j < cols; ++j) {
+  auto offer = [&](int64_t j) {
     float v = row[j];
-    if (!value_before<kLargest>(v, buf[0].v)) continue;
+    if (!value_before<kLargest>(v, buf[0].v)) return;
     std::pop_heap(buf, buf + k, cmp);
     buf[k - 1] = Entry{v, static_cast<int32_t>(j)};
     std::push_heap(buf, buf + k, cmp);
+  };
+  int64_t j = k;
+  for (; j + 16 <= cols; j += 16) {
+    float w = buf[0].v;
+    if (w == w && !block_has_candidate<kLargest>(row + j, w)) continue;
+    for (int64_t t = j; t < j + 16; ++t) offer(t);
   }
+  for (; j < cols; ++j) offer(j);
   std::sort_heap(buf, buf + k, cmp);
 }
 

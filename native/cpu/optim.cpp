@@ -48,8 +48,11 @@ void adam_range(const AdamArgs& a, const AdamCoeffs& c, const ParamSlot& s, int6
   const float* __restrict g = s.grad;
   float* __restrict m = s.buf1;
   float* __restrict v = s.buf2;
-  float wd = kDecay ? a.weight_decay : 0.f;
-  for (int64_t i = b; i < e; ++i) adam_update(p[i], g[i], m[i], v[i], a.beta1, a.beta2, a.eps, wd, kDecoupled, c);
+  // Scalars in locals: read through `a` inside the loop they could alias the outputs, which
+  // blocks vectorisation.
+  const float b1 = a.beta1, b2 = a.beta2, eps = a.eps, wd = kDecay ? a.weight_decay : 0.f;
+  const AdamCoeffs cc = c;
+  for (int64_t i = b; i < e; ++i) adam_update(p[i], g[i], m[i], v[i], b1, b2, eps, wd, kDecoupled, cc);
 }
 
 using SgdFn = void (*)(const SgdArgs&, const ParamSlot&, int64_t, int64_t);
