@@ -93,8 +93,9 @@ describe.each(testDevices())('autograd on %s', (device) => {
 describe('autograd engine', () => {
   it('accumulates gradients across backward calls and zeroGrad clears them', () => {
     const x = tensor([1, 2, 3], { requiresGrad: true });
-    backward(tidy(() => ops.sum(ops.mul(x, 2))));
-    backward(tidy(() => ops.sum(ops.mul(x, 3))));
+    // backward runs inside the scope: the graph's saved tensors live until the scope ends.
+    tidy(() => backward(ops.sum(ops.mul(x, 2))));
+    tidy(() => backward(ops.sum(ops.mul(x, 3))));
     expect(Array.from(x.grad!.data())).toEqual([5, 5, 5]);
     x.grad!.dispose();
     x.grad = null;
