@@ -83,7 +83,8 @@ Napi::Value cross_entropy(const Napi::CallbackInfo& info) {
     std::vector<float> row = host_f32(x, r * c, c);
     for (int64_t j = 0; j < c; ++j)
       if (!std::isfinite(row[j]))
-        fail(ErrorCode::Value, a.op, ": logits row ", r, " holds a non-finite value (", row[j], " at class ", j,
+        fail(ErrorCode::Value, a.op, ": logits row ", r, " holds a non-finite value (",
+             std::isnan(row[j]) ? "NaN" : (row[j] > 0 ? "Infinity" : "-Infinity"), " at class ", j,
              ") in logits of shape ", shape_str(x.shape), "; the training has probably diverged");
     fail(ErrorCode::Value, a.op, ": the loss of row ", r, " overflowed (logits of shape ", shape_str(x.shape),
          " are too large to give a finite loss)");
