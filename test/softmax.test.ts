@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 
 import { ArgumentError, DTypeError, IndexOutOfRangeError, ShapeError, ValueError } from '../lib/errors.js';
 import {
-  expectClose, expectGradClose, native, numel, numericGrad, randomArray, randomInts, sampleIndices, tensor, testDevices,
+  expectClose, expectGradClose, native, numel, numericGrad, randomArray, randomInts, tensor, testDevices,
   values, weightedSum,
 } from './support/native.js';
 
@@ -143,5 +143,4 @@ describe.each(testDevices())('softmax family on %s', (device) => {
   function randTensor(shape: number[]) {
     return tensor(randomArray(numel(shape), 99), shape, device);
   }
-  void sampleIndices;
 });

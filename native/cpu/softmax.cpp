@@ -39,10 +39,16 @@ void softmax_cols(const float* x, float* y, int64_t dim, int64_t inner, int64_t 
   for (int64_t d = 0; d < dim; ++d)
     for (int64_t i = 0; i < w; ++i) m[i] = reduce_combine(ReduceOp::Max, m[i], x[d * inner + i]);
   for (int64_t d = 0; d < dim; ++d) {
-    for (int64_t i = 0; i < w; ++i) {
-      float e = exp_nonpos(x[d * inner + i] - m[i]);
-      if (!log) y[d * inner + i] = e;
-      s[i] += e;
+    const float* xr = x + d * inner;
+    float* yr = y + d * inner;
+    if (log) {
+      for (int64_t i = 0; i < w; ++i) s[i] += exp_nonpos(xr[i] - m[i]);
+    } else {
+      for (int64_t i = 0; i < w; ++i) {
+        const float e = exp_nonpos(xr[i] - m[i]);
+        yr[i] = e;
+        s[i] += e;
+      }
     }
   }
   if (log) {
