@@ -2,6 +2,21 @@
 import type { NativeTensor } from './core.js';
 
 export interface SoftmaxOps {
-  /** Present so the interface is never empty; the family's functions follow. */
-  readonly __softmax?: NativeTensor;
+  /** Numerically stable softmax along `axis` (default -1). */
+  softmax(x: NativeTensor, axis?: number): NativeTensor;
+  /** (x - max) - log(sum(exp(x - max))) along `axis` (default -1). */
+  logSoftmax(x: NativeTensor, axis?: number): NativeTensor;
+  /** dx from y = softmax(x) and dy: y * (dy - sum(dy * y)). */
+  softmaxBackward(y: NativeTensor, dy: NativeTensor, axis?: number): NativeTensor;
+  /** dx from y = logSoftmax(x) and dy: dy - exp(y) * sum(dy). */
+  logSoftmaxBackward(y: NativeTensor, dy: NativeTensor, axis?: number): NativeTensor;
+  /**
+   * Fused softmax + cross-entropy: [per-sample losses [N], probs [N, C]] for logits [N, C] and int32
+   * labels [N] in [0, C) (IndexOutOfRangeError otherwise). labelSmoothing in [0, 1] as in PyTorch.
+   * Throws ValueError naming the first row holding a NaN or infinite logit.
+   */
+  crossEntropy(logits: NativeTensor, labels: NativeTensor, labelSmoothing?: number): [NativeTensor, NativeTensor];
+  /** dlogits [N, C] = dloss[i] * (probs[i] - target[i]), target the smoothed one-hot of labels. */
+  crossEntropyBackward(probs: NativeTensor, labels: NativeTensor, dloss: NativeTensor,
+    labelSmoothing?: number): NativeTensor;
 }

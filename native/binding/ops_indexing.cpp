@@ -1,8 +1,138 @@
+// Entry points for index ops. Every index is range-checked on the host before a kernel runs
+// (indices cross to the host once; the kernels trust them). The accumulating ops (indexAdd,
+// scatterAdd) return a new tensor and leave `target` unchanged.
 #include "errors.h"
+#include "ew_util.h"
 #include "register.h"
 
 namespace nn::binding {
+namespace {
 
-void register_indexing(Napi::Env, Napi::Object) {}
+std::string axis_what(int64_t axis, const Shape& s) {
+  const int64_t size = s.empty() ? 1 : s[axis];
+  return "axis " + std::to_string(axis) + " of size " + std::to_string(size) + " of shape " + shape_str(s);
+}
+
+// x with axis replaced by n.
+Shape with_axis(const Shape& s, int64_t axis, int64_t n) {
+  Shape r = s.empty() ? Shape{1} : s;
+  r[axis] = n;
+  return r;
+}
+
+// indexSelect(x, axis, idx int32 [k]) -> x with `axis` of size k: out[.., j, ..] = x[.., idx[j], ..]
+Napi::Value index_select(const Napi::CallbackInfo& info) {
+  Args a{info, "indexSelect"};
+  const Tensor& x = a.tensor(0, "x", DType::F32);
+  int64_t axis = read_axis(a, 1, "axis", x.shape);
+  const Tensor& idx = a.tensor(2, "idx", DType::I32);
+  require_rank(a.op, "idx", idx, 1);
+  require_same_device(a.op, {&x, &idx});
+  AxisView v = axis_view(x.shape, axis);
+  check_indices(a.op, "idx", idx, v.dim, axis_what(axis, x.shape));
+  const int64_t k = idx.shape[0];
+  Tensor out = empty(x.backend(), with_axis(x.shape, axis, k), DType::F32);
+  if (out.numel() > 0) x.backend().index_select(x.f32(), idx.i32(), out.f32(), v.outer, v.dim, v.inner, k);
+  return wrap(a.env(), std::move(out));
+}
+
+// indexAdd(target, axis, idx int32 [k], src) -> a new tensor: target with
+// out[.., idx[j], ..] += src[.., j, ..]; src is target's shape with `axis` of size k.
+Napi::Value index_add(const Napi::CallbackInfo& info) {
+  Args a{info, "indexAdd"};
+  const Tensor& t = a.tensor(0, "target", DType::F32);
+  int64_t axis = read_axis(a, 1, "axis", t.shape);
+  const Tensor& idx = a.tensor(2, "idx", DType::I32);
+  const Tensor& src = a.tensor(3, "src", DType::F32);
+  require_rank(a.op, "idx", idx, 1);
+  require_same_device(a.op, {&t, &idx, &src});
+  const int64_t k = idx.shape[0];
+  Shape expect = with_axis(t.shape, axis, k);
+  if (t.shape.empty()) expect = {k};
+  if (numel(src.shape) != numel(expect) || (src.shape != expect && !t.shape.empty()))
+    fail(ErrorCode::Shape, a.op, ": 'src' must have shape ", shape_str(expect), " (target ", shape_str(t.shape),
+         " with axis ", axis, " of size ", k, " = idx length), got ", shape_str(src.shape));
+  AxisView v = axis_view(t.shape, axis);
+  check_indices(a.op, "idx", idx, v.dim, axis_what(axis, t.shape));
+  Backend& b = t.backend();
+  Tensor out = empty(b, t.shape, DType::F32);
+  b.copy_within(out.storage->data, t.storage->data, t.nbytes());
+  if (src.numel() > 0) b.index_add(src.f32(), idx.i32(), out.f32(), v.outer, v.dim, v.inner, k);
+  return wrap(a.env(), std::move(out));
+}
+
+// idx must have x's rank and match x on every axis but `axis` (stricter than torch, which
+// allows smaller extents: the kernels view idx as [outer, nj, inner] with x's outer and inner).
+void check_gather_shapes(const Args& a, const char* xname, const Tensor& x, const Tensor& idx, int64_t axis) {
+  bool ok = idx.shape.size() == x.shape.size();
+  for (size_t k = 0; ok && k < x.shape.size(); ++k)
+    if (static_cast<int64_t>(k) != axis && idx.shape[k] != x.shape[k]) ok = false;
+  if (!ok)
+    fail(ErrorCode::Shape, a.op, ": 'idx' of shape ", shape_str(idx.shape), " must match '", xname, "' of shape ",
+         shape_str(x.shape), " on every axis except axis ", axis);
+}
+
+// gather(x, axis, idx int32) -> shape of idx: out[.., j, ..] = x[.., idx[.., j, ..], ..] (torch.gather)
+Napi::Value gather(const Napi::CallbackInfo& info) {
+  Args a{info, "gather"};
+  const Tensor& x = a.tensor(0, "x", DType::F32);
+  int64_t axis = read_axis(a, 1, "axis", x.shape);
+  const Tensor& idx = a.tensor(2, "idx", DType::I32);
+  require_same_device(a.op, {&x, &idx});
+  check_gather_shapes(a, "x", x, idx, axis);
+  AxisView v = axis_view(x.shape, axis);
+  check_indices(a.op, "idx", idx, v.dim, axis_what(axis, x.shape));
+  const int64_t nj = idx.shape.empty() ? 1 : idx.shape[axis];
+  Tensor out = empty(x.backend(), idx.shape, DType::F32);
+  if (out.numel() > 0) x.backend().gather(x.f32(), idx.i32(), out.f32(), v.outer, v.dim, v.inner, nj);
+  return wrap(a.env(), std::move(out));
+}
+
+// scatterAdd(target, axis, idx int32, src) -> a new tensor: target with
+// out[.., idx[.., j, ..], ..] += src[.., j, ..]; idx and src have the same shape (torch.scatter_add).
+Napi::Value scatter_add(const Napi::CallbackInfo& info) {
+  Args a{info, "scatterAdd"};
+  const Tensor& t = a.tensor(0, "target", DType::F32);
+  int64_t axis = read_axis(a, 1, "axis", t.shape);
+  const Tensor& idx = a.tensor(2, "idx", DType::I32);
+  const Tensor& src = a.tensor(3, "src", DType::F32);
+  require_same_device(a.op, {&t, &idx, &src});
+  require_shape(a.op, "src", src, idx.shape);
+  check_gather_shapes(a, "target", t, idx, axis);
+  AxisView v = axis_view(t.shape, axis);
+  check_indices(a.op, "idx", idx, v.dim, axis_what(axis, t.shape));
+  const int64_t nj = idx.shape.empty() ? 1 : idx.shape[axis];
+  Backend& b = t.backend();
+  Tensor out = empty(b, t.shape, DType::F32);
+  b.copy_within(out.storage->data, t.storage->data, t.nbytes());
+  if (src.numel() > 0) b.scatter_add(src.f32(), idx.i32(), out.f32(), v.outer, v.dim, v.inner, nj);
+  return wrap(a.env(), std::move(out));
+}
+
+// oneHot(labels int32 (any shape), classes) -> float32 labels.shape + [classes]
+Napi::Value one_hot(const Napi::CallbackInfo& info) {
+  Args a{info, "oneHot"};
+  const Tensor& labels = a.tensor(0, "labels", DType::I32);
+  int64_t classes = a.integer(1, "classes", 0, int64_t(1) << 31);
+  if (labels.shape.size() >= static_cast<size_t>(kMaxDims))
+    fail(ErrorCode::Shape, a.op, ": labels of shape ", shape_str(labels.shape), " would give more than ", kMaxDims,
+         " dimensions");
+  check_indices(a.op, "labels", labels, classes, std::to_string(classes) + " classes");
+  Shape out_shape = labels.shape;
+  out_shape.push_back(classes);
+  Tensor out = empty(labels.backend(), out_shape, DType::F32);
+  if (out.numel() > 0) labels.backend().one_hot(labels.i32(), out.f32(), labels.numel(), classes);
+  return wrap(a.env(), std::move(out));
+}
+
+}  // namespace
+
+void register_indexing(Napi::Env env, Napi::Object exports) {
+  export_op(env, exports, "indexSelect", index_select);
+  export_op(env, exports, "indexAdd", index_add);
+  export_op(env, exports, "gather", gather);
+  export_op(env, exports, "scatterAdd", scatter_add);
+  export_op(env, exports, "oneHot", one_hot);
+}
 
 }  // namespace nn::binding
