@@ -3,7 +3,7 @@
 import type { NativeTensor } from './core.js';
 
 export interface IndexingOps {
-  /** x with `axis` replaced by idx (int32, 1-d): out[.., j, ..] = x[.., idx[j], ..]. */
+  /** x (float32 or int32) with `axis` replaced by idx (int32, 1-d): out[.., j, ..] = x[.., idx[j], ..]. */
   indexSelect(x: NativeTensor, axis: number, idx: NativeTensor): NativeTensor;
   /**
    * A NEW tensor equal to target with out[.., idx[j], ..] += src[.., j, ..] (duplicates add up);

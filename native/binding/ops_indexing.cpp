@@ -23,7 +23,10 @@ Shape with_axis(const Shape& s, int64_t axis, int64_t n) {
 // indexSelect(x, axis, idx int32 [k]) -> x with `axis` of size k: out[.., j, ..] = x[.., idx[j], ..]
 Napi::Value index_select(const Napi::CallbackInfo& info) {
   Args a{info, "indexSelect"};
-  const Tensor& x = a.tensor(0, "x", DType::F32);
+  // int32 rows (labels) are selected too: the kernel moves 4-byte values without arithmetic.
+  const Tensor& x = a.tensor(0, "x");
+  if (x.dtype == DType::U8)
+    fail(ErrorCode::DType, a.op, ": 'x' must be a float32 or int32 tensor, got uint8 of shape ", shape_str(x.shape));
   int64_t axis = read_axis(a, 1, "axis", x.shape);
   const Tensor& idx = a.tensor(2, "idx", DType::I32);
   require_rank(a.op, "idx", idx, 1);
@@ -31,7 +34,7 @@ Napi::Value index_select(const Napi::CallbackInfo& info) {
   AxisView v = axis_view(x.shape, axis);
   check_indices(a.op, "idx", idx, v.dim, axis_what(axis, x.shape));
   const int64_t k = idx.shape[0];
-  Tensor out = empty(x.backend(), with_axis(x.shape, axis, k), DType::F32);
+  Tensor out = empty(x.backend(), with_axis(x.shape, axis, k), x.dtype);
   if (out.numel() > 0) x.backend().index_select(x.f32(), idx.i32(), out.f32(), v.outer, v.dim, v.inner, k);
   return wrap(a.env(), std::move(out));
 }
