@@ -35,4 +35,8 @@ export interface CoreOps {
   numThreads(): number;
   setNumThreads(n: number): void;
   cudaStatus(): { available: boolean; reason: string; name: string };
+  /** Bytes of freed large CPU buffers kept for reuse (at most NNLAB_CPU_CACHE_MB, default 1024). */
+  cpuCache(): { cachedBytes: number };
+  /** Returns the cached CPU buffers to the system allocator. */
+  releaseCpuCache(): void;
 }

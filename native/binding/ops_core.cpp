@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "../core/thread_pool.h"
+#include "../cpu/cpu_backend.h"
 #include "../kernels/philox.h"
 #include "args.h"
 #include "device.h"
@@ -266,6 +267,19 @@ Napi::Value cuda_status(const Napi::CallbackInfo& info) {
   return o;
 }
 
+// cpuCache() -> { cachedBytes }: freed large buffers the CPU backend keeps for reuse.
+Napi::Value cpu_cache(const Napi::CallbackInfo& info) {
+  Napi::Object o = Napi::Object::New(info.Env());
+  o.Set("cachedBytes", static_cast<double>(cpu_cached_bytes()));
+  return o;
+}
+
+// releaseCpuCache(): returns the cached buffers to the system allocator.
+Napi::Value release_cpu_cache(const Napi::CallbackInfo& info) {
+  cpu_release_cache();
+  return info.Env().Undefined();
+}
+
 Napi::Value set_errors(const Napi::CallbackInfo& info) {
   set_error_classes(info);
   return info.Env().Undefined();
@@ -291,6 +305,8 @@ void register_core(Napi::Env env, Napi::Object exports) {
   export_op(env, exports, "numThreads", get_num_threads);
   export_op(env, exports, "setNumThreads", set_threads);
   export_op(env, exports, "cudaStatus", cuda_status);
+  export_op(env, exports, "cpuCache", cpu_cache);
+  export_op(env, exports, "releaseCpuCache", release_cpu_cache);
 }
 
 }  // namespace nn::binding

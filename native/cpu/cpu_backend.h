@@ -63,4 +63,8 @@ class CpuBackend final : public Backend {
   void resize_bilinear(const WarpArgs& a, const float* x, float* y) override;
   void brightness(const float* x, const float* factor, const float* shift, float* y, int64_t n, int64_t per_image, float lo, float hi) override;};
 
+// Bytes held by the CPU block cache (freed large buffers kept for reuse), and its release.
+size_t cpu_cached_bytes();
+void cpu_release_cache();
+
 }  // namespace nn

@@ -2,7 +2,10 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
 #include <new>
+#include <unordered_map>
+#include <vector>
 #include <type_traits>
 #include <algorithm>
 
@@ -21,21 +24,93 @@ std::string CpuBackend::name() const { return "cpu"; }
 // the small allocations of their JS handles: a freed aligned block is 64 bytes too small to be
 // reused for the next aligned request of the same size, so RSS grew by one buffer per tensor
 // until the GC ran. A plain malloc block of the same size is reused at once.
-void* CpuBackend::alloc(size_t bytes) {
-  size_t total = bytes + 64;
-  void* raw = std::malloc(total);
-  if (!raw) fail(ErrorCode::OutOfMemory, "cpu: could not allocate ", bytes, " bytes");
+namespace {
+void* raw_alloc(size_t bytes) {
+  void* raw = std::malloc(bytes + 64);
+  if (!raw) return nullptr;
   uintptr_t aligned = (reinterpret_cast<uintptr_t>(raw) + 64) & ~uintptr_t(63);
   // The offset back to the malloc block sits in the byte just before the aligned pointer.
   reinterpret_cast<uint8_t*>(aligned)[-1] = static_cast<uint8_t>(aligned - reinterpret_cast<uintptr_t>(raw));
   return reinterpret_cast<void*>(aligned);
 }
 
-void CpuBackend::free(void* p, size_t) {
-  if (!p) return;
+void raw_free(void* p) {
   uint8_t* a = static_cast<uint8_t*>(p);
   std::free(a - a[-1]);
 }
+
+// Large buffers are cached by exact size and handed out again. A training step allocates the
+// same activation and gradient sizes every iteration; without the cache each of them is a fresh
+// mmap whose pages the kernel faults in and zeroes (15% of a seed-CNN step), then unmaps.
+// The cache holds at most kCacheCap bytes; NNLAB_CPU_CACHE_MB overrides (0 disables).
+constexpr size_t kCacheMin = size_t(1) << 18;  // below this, malloc's own free lists do well
+class BlockCache {
+ public:
+  BlockCache() {
+    size_t mb = 1024;
+    if (const char* e = std::getenv("NNLAB_CPU_CACHE_MB")) mb = static_cast<size_t>(std::strtoull(e, nullptr, 10));
+    cap_ = mb << 20;
+  }
+  void* take(size_t bytes) {
+    std::lock_guard<std::mutex> lk(mu_);
+    auto it = free_.find(bytes);
+    if (it == free_.end() || it->second.empty()) return nullptr;
+    void* p = it->second.back();
+    it->second.pop_back();
+    cached_ -= bytes;
+    return p;
+  }
+  bool give(void* p, size_t bytes) {
+    std::lock_guard<std::mutex> lk(mu_);
+    if (cached_ + bytes > cap_) return false;
+    free_[bytes].push_back(p);
+    cached_ += bytes;
+    return true;
+  }
+  void clear() {
+    std::lock_guard<std::mutex> lk(mu_);
+    for (auto& [size, list] : free_)
+      for (void* p : list) raw_free(p);
+    free_.clear();
+    cached_ = 0;
+  }
+  size_t cached() {
+    std::lock_guard<std::mutex> lk(mu_);
+    return cached_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::unordered_map<size_t, std::vector<void*>> free_;
+  size_t cached_ = 0, cap_ = 0;
+};
+
+BlockCache& block_cache() {
+  static BlockCache* c = new BlockCache();  // never destroyed: tensors may outlive static teardown
+  return *c;
+}
+}  // namespace
+
+void* CpuBackend::alloc(size_t bytes) {
+  if (bytes >= kCacheMin)
+    if (void* p = block_cache().take(bytes)) return p;
+  void* p = raw_alloc(bytes);
+  if (!p && bytes >= kCacheMin) {
+    block_cache().clear();  // memory is tight: give the cached blocks back and retry
+    p = raw_alloc(bytes);
+  }
+  if (!p) fail(ErrorCode::OutOfMemory, "cpu: could not allocate ", bytes, " bytes");
+  return p;
+}
+
+void CpuBackend::free(void* p, size_t bytes) {
+  if (!p) return;
+  if (bytes >= kCacheMin && block_cache().give(p, bytes)) return;
+  raw_free(p);
+}
+
+size_t cpu_cached_bytes() { return block_cache().cached(); }
+void cpu_release_cache() { block_cache().clear(); }
 
 void CpuBackend::copy_from_host(void* dst, const void* src, size_t bytes) { std::memcpy(dst, src, bytes); }
 void CpuBackend::copy_to_host(void* dst, const void* src, size_t bytes) { std::memcpy(dst, src, bytes); }
