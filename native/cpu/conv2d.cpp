@@ -50,11 +50,11 @@ int64_t image_tasks(const ConvPlan& p) {
 struct Buffers {
   std::vector<std::unique_ptr<float[]>> col, tmp;
   int64_t nb_max;  // images lowered together
-  Buffers(const ConvPlan& p, int64_t ntasks, bool need_col, bool need_tmp) {
+  Buffers(const ConvPlan& p, int64_t ntasks, bool need_tmp, int64_t extra_rows = 0) {
     nb_max = std::min(p.batch, std::max<int64_t>(1, (p.n + ntasks - 1) / ntasks));
-    bool col_used = need_col || nb_max > 1 || !p.direct;
+    bool col_used = nb_max > 1 || !p.direct;
     for (int64_t t = 0; t < ntasks; ++t) {
-      col.push_back(scratch(col_used ? p.crs * nb_max * p.ohw : 0));
+      col.push_back(scratch(col_used ? (p.crs + extra_rows) * nb_max * p.ohw : 0));
       tmp.push_back(scratch(need_tmp && nb_max > 1 ? p.kg * nb_max * p.ohw : 0));
     }
   }
@@ -79,7 +79,19 @@ void run_gemm(const GemmArgs& g, const float* A, const float* B, float* C, bool 
 
 void CpuBackend::conv2d_forward(const Conv2dArgs& a, const float* x, const float* w, const float* bias, float* y) {
   ConvPlan p(a);
-  Buffers buf(p, image_tasks(p), false, true);
+  // With a bias, lowered products multiply W augmented by a bias column with the column matrix
+  // extended by a row of ones, so the GEMM adds the bias without another pass over y.
+  const bool aug = bias != nullptr;
+  const int64_t kdim = p.crs + (aug ? 1 : 0);
+  std::vector<float> waug;
+  if (aug) {
+    waug.resize(static_cast<size_t>(a.k * kdim));
+    for (int64_t k = 0; k < a.k; ++k) {
+      std::copy_n(w + k * p.crs, p.crs, waug.data() + k * kdim);
+      waug[k * kdim + p.crs] = bias[k];
+    }
+  }
+  Buffers buf(p, image_tasks(p), true, aug ? 1 : 0);
   over_images(p, [&](int64_t t, int64_t n0, int64_t n1, bool par) {
     int64_t nb_max = buf.nb_max;
     float* col = buf.col[t].get();
@@ -90,6 +102,7 @@ void CpuBackend::conv2d_forward(const Conv2dArgs& a, const float* x, const float
         const float* wg = w + g * p.kg * p.crs;
         const float* B;
         int64_t ldb;
+        bool lowered = !(p.direct && nb == 1);
         if (p.direct && nb == 1) {
           B = x + (i * a.c + g * p.cg) * p.hw;
           ldb = p.hw;
@@ -97,22 +110,22 @@ void CpuBackend::conv2d_forward(const Conv2dArgs& a, const float* x, const float
           cpu::im2col(p, x, i, nb, g, col, par);
           B = col;
           ldb = nb * p.ohw;
+          if (aug) std::fill_n(col + p.crs * ldb, ldb, 1.f);
         }
+        const float* A = lowered && aug ? waug.data() + g * p.kg * kdim : wg;
+        int64_t lda = lowered && aug ? kdim : p.crs, kk = lda;
         if (nb == 1) {
           float* yg = y + (i * a.k + g * p.kg) * p.ohw;
-          if (bias)  // prefilled so the GEMM adds the product to it (beta = 1) in its store pass
+          bool prefill = bias && !lowered;  // the GEMM then adds the product to it (beta = 1)
+          if (prefill)
             for (int64_t k = 0; k < p.kg; ++k) std::fill_n(yg + k * p.ohw, p.ohw, bias[g * p.kg + k]);
-          run_gemm(gemm_args(false, false, p.kg, p.ohw, p.crs, p.crs, ldb, p.ohw, bias ? 1.f : 0.f), wg, B, yg, par);
+          run_gemm(gemm_args(false, false, p.kg, p.ohw, kk, lda, ldb, p.ohw, prefill ? 1.f : 0.f), A, B, yg, par);
         } else {
           int64_t ld = nb * p.ohw;
-          run_gemm(gemm_args(false, false, p.kg, ld, p.crs, p.crs, ldb, ld, 0.f), wg, B, tmp, par);
+          run_gemm(gemm_args(false, false, p.kg, ld, kk, lda, ldb, ld, 0.f), A, B, tmp, par);
           for (int64_t b = 0; b < nb; ++b)
-            for (int64_t k = 0; k < p.kg; ++k) {
-              const float* src = tmp + k * ld + b * p.ohw;
-              float* dst = y + ((i + b) * a.k + g * p.kg + k) * p.ohw;
-              float bv = bias ? bias[g * p.kg + k] : 0.f;
-              for (int64_t q = 0; q < p.ohw; ++q) dst[q] = src[q] + bv;
-            }
+            for (int64_t k = 0; k < p.kg; ++k)
+              std::copy_n(tmp + k * ld + b * p.ohw, p.ohw, y + ((i + b) * a.k + g * p.kg + k) * p.ohw);
         }
       }
     }
@@ -121,7 +134,7 @@ void CpuBackend::conv2d_forward(const Conv2dArgs& a, const float* x, const float
 
 void CpuBackend::conv2d_backward_input(const Conv2dArgs& a, const float* dy, const float* w, float* dx) {
   ConvPlan p(a);
-  Buffers buf(p, image_tasks(p), false, true);
+  Buffers buf(p, image_tasks(p), true);
   over_images(p, [&](int64_t t, int64_t n0, int64_t n1, bool par) {
     int64_t nb_max = buf.nb_max;
     float* col = buf.col[t].get();
@@ -162,7 +175,7 @@ void CpuBackend::conv2d_backward_weight(const Conv2dArgs& a, const float* x, con
   std::vector<std::unique_ptr<float[]>> partials;
   int64_t ntasks = image_tasks(p);
   for (int64_t t = 1; t < ntasks; ++t) partials.push_back(scratch(wsize));
-  Buffers buf(p, ntasks, false, true);
+  Buffers buf(p, ntasks, true);
   over_images(p, [&](int64_t t, int64_t n0, int64_t n1, bool par) {
     float* acc = t == 0 ? dw : partials[t - 1].get();
     std::fill_n(acc, wsize, 0.f);

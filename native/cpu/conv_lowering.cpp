@@ -60,7 +60,8 @@ void im2col(const ConvPlan& p, const float* x, int64_t n0, int64_t nb, int64_t g
           const float* src = plane + (oh * a.stride_h - a.pad_h + r * a.dil_h) * a.w + iw0;
           std::fill_n(d, ow_lo, 0.f);
           if (a.stride_w == 1) {
-            std::memcpy(d + ow_lo, src, sizeof(float) * len);
+            // Rows are short (often < 32 floats): an inline loop beats a memcpy call.
+            for (int64_t q = 0; q < len; ++q) d[ow_lo + q] = src[q];
           } else {
             for (int64_t q = 0; q < len; ++q) d[ow_lo + q] = src[q * a.stride_w];
           }
