@@ -1,7 +1,26 @@
 // Typed surface of native/binding/ops_conv.cpp.
 import type { NativeTensor } from './core.js';
 
+/**
+ * 2-D convolution, NCHW, weight [K, C/groups, R, S]. Every function takes the same trailing
+ * parameters: strideH, strideW >= 1, padH, padW >= 0 (zero padding), dilationH, dilationW >= 1
+ * and groups >= 1 (C and K divisible by it). The output is [N, K, OH, OW] with
+ * OH = floor((H + 2*padH - dilationH*(R-1) - 1) / strideH) + 1 (likewise OW); a dilated kernel
+ * larger than the padded input is a ShapeError. All tensors are float32 on one device.
+ */
 export interface ConvOps {
-  /** Present so the interface is never empty; the family's functions follow. */
-  readonly __conv?: NativeTensor;
+  /** y = conv2d(x [N, C, H, W], weight [K, C/groups, R, S]) + bias [K] (bias may be null). */
+  conv2d(x: NativeTensor, weight: NativeTensor, bias: NativeTensor | null,
+    strideH: number, strideW: number, padH: number, padW: number,
+    dilationH: number, dilationW: number, groups: number): NativeTensor;
+  /** dL/dx of shape inputShape [N, C, H, W] from dy [N, K, OH, OW] and the weight. */
+  conv2dBackwardInput(dy: NativeTensor, weight: NativeTensor, inputShape: number[],
+    strideH: number, strideW: number, padH: number, padW: number,
+    dilationH: number, dilationW: number, groups: number): NativeTensor;
+  /** dL/dweight of shape weightShape [K, C/groups, R, S] from the input x and dy. */
+  conv2dBackwardWeight(x: NativeTensor, dy: NativeTensor, weightShape: number[],
+    strideH: number, strideW: number, padH: number, padW: number,
+    dilationH: number, dilationW: number, groups: number): NativeTensor;
+  /** dL/dbias [K]: dy [N, K, OH, OW] summed over N, OH and OW. */
+  conv2dBackwardBias(dy: NativeTensor): NativeTensor;
 }

@@ -1,8 +1,180 @@
+// Entry points of 2-D pooling (max with indices, average, adaptive average) and their
+// backward passes. Inputs are NCHW; windows follow PyTorch with ceil_mode = false.
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "../kernels/pool.h"
+#include "args.h"
 #include "errors.h"
 #include "register.h"
 
 namespace nn::binding {
+namespace {
 
-void register_pool(Napi::Env, Napi::Object) {}
+constexpr int64_t kMaxExtent = int64_t(1) << 31;
+
+void require_nchw(const char* op, const char* name, const Shape& s) {
+  if (s.size() != 4) fail(ErrorCode::Shape, op, ": '", name, "' must be 4-D (N, C, H, W), got shape ", shape_str(s));
+  if (s[2] < 1 || s[3] < 1)
+    fail(ErrorCode::Shape, op, ": '", name, "' ", shape_str(s), " has an empty spatial dimension");
+  // Max-pool indices are int32 positions inside a plane.
+  if (s[2] * s[3] > INT32_MAX)
+    fail(ErrorCode::Shape, op, ": '", name, "' ", shape_str(s), " has planes of more than 2^31-1 elements");
+}
+
+// kernelH, kernelW, strideH, strideW, padH, padW from argument i0, checked against input xs.
+Pool2dArgs pool_args(const Args& a, size_t i0, const char* xname, const Shape& xs) {
+  require_nchw(a.op, xname, xs);
+  Pool2dArgs p{};
+  p.n = xs[0];
+  p.c = xs[1];
+  p.h = xs[2];
+  p.w = xs[3];
+  p.kh = a.integer(i0 + 0, "kernelH", 1, kMaxExtent);
+  p.kw = a.integer(i0 + 1, "kernelW", 1, kMaxExtent);
+  p.stride_h = a.integer(i0 + 2, "strideH", 1, kMaxExtent);
+  p.stride_w = a.integer(i0 + 3, "strideW", 1, kMaxExtent);
+  p.pad_h = a.integer(i0 + 4, "padH", 0, kMaxExtent);
+  p.pad_w = a.integer(i0 + 5, "padW", 0, kMaxExtent);
+  // As in PyTorch: more padding would allow windows made only of padding.
+  if (2 * p.pad_h > p.kh || 2 * p.pad_w > p.kw)
+    fail(ErrorCode::Argument, a.op, ": padding ", p.pad_h, "x", p.pad_w, " must be at most half of the kernel ", p.kh,
+         "x", p.kw);
+  if (p.kh > p.h + 2 * p.pad_h || p.kw > p.w + 2 * p.pad_w)
+    fail(ErrorCode::Shape, a.op, ": kernel ", p.kh, "x", p.kw, " is larger than the padded input ", p.h + 2 * p.pad_h,
+         "x", p.w + 2 * p.pad_w, " of '", xname, "' ", shape_str(xs), " (padding ", p.pad_h, "x", p.pad_w, ")");
+  p.oh = pool_out_size(p.h, p.kh, p.stride_h, p.pad_h);
+  p.ow = pool_out_size(p.w, p.kw, p.stride_w, p.pad_w);
+  return p;
+}
+
+Shape out_shape(const Pool2dArgs& p) { return {p.n, p.c, p.oh, p.ow}; }
+
+void require_dy(const char* op, const Tensor& dy, const Pool2dArgs& p) {
+  Shape want = out_shape(p);
+  if (dy.shape != want)
+    fail(ErrorCode::Shape, op, ": 'dy' must have the pooled shape ", shape_str(want), " of input ",
+         shape_str({p.n, p.c, p.h, p.w}), ", got ", shape_str(dy.shape));
+}
+
+bool read_count_include_pad(const Args& a, size_t i) { return a.has(i) ? a.boolean(i, "countIncludePad") : true; }
+
+// maxPool2d(x, kernelH, kernelW, strideH, strideW, padH, padW) -> [y, indices (int32)]
+Napi::Value max_pool2d(const Napi::CallbackInfo& info) {
+  Args a{info, "maxPool2d"};
+  const Tensor& x = a.tensor(0, "x", DType::F32);
+  Pool2dArgs p = pool_args(a, 1, "x", x.shape);
+  Tensor y = empty(x.backend(), out_shape(p), DType::F32);
+  Tensor idx = empty(x.backend(), out_shape(p), DType::I32);
+  if (y.numel() > 0) x.backend().maxpool2d_forward(p, x.f32(), y.f32(), idx.i32());
+  return wrap_all(a.env(), {y, idx});
+}
+
+// maxPool2dBackward(dy, indices, inputShape, kernelH, kernelW, strideH, strideW, padH, padW) -> dx
+Napi::Value max_pool2d_backward(const Napi::CallbackInfo& info) {
+  Args a{info, "maxPool2dBackward"};
+  const Tensor& dy = a.tensor(0, "dy", DType::F32);
+  const Tensor& idx = a.tensor(1, "indices", DType::I32);
+  Shape xs = a.shape(2, "inputShape");
+  Pool2dArgs p = pool_args(a, 3, "inputShape", xs);
+  require_same_device(a.op, {&dy, &idx});
+  require_dy(a.op, dy, p);
+  if (idx.shape != dy.shape)
+    fail(ErrorCode::Shape, a.op, ": 'indices' ", shape_str(idx.shape), " must have the shape of 'dy' ",
+         shape_str(dy.shape));
+  // Indices come from the caller: one out of its plane would write outside dx.
+  const int64_t plane = p.h * p.w;
+  std::vector<int32_t> host;
+  const int32_t* iv = idx.i32();
+  if (idx.device() != Device::CPU) {
+    host.resize(static_cast<size_t>(idx.numel()));
+    idx.backend().copy_to_host(host.data(), idx.storage->data, idx.nbytes());
+    iv = host.data();
+  }
+  for (int64_t i = 0; i < idx.numel(); ++i)
+    if (iv[i] < 0 || iv[i] >= plane)
+      fail(ErrorCode::Index, a.op, ": 'indices' element ", i, " is ", iv[i], ", outside the ", p.h, "x", p.w,
+           " plane of input ", shape_str(xs), " (expected 0 <= index < ", plane, ")");
+  Tensor dx = empty(dy.backend(), xs, DType::F32);
+  if (dy.numel() > 0) dy.backend().maxpool2d_backward(p, dy.f32(), idx.i32(), dx.f32());
+  else dy.backend().fill_f32(dx.f32(), dx.numel(), 0.f);
+  return wrap(a.env(), std::move(dx));
+}
+
+// avgPool2d(x, kernelH, kernelW, strideH, strideW, padH, padW, countIncludePad = true) -> y
+Napi::Value avg_pool2d(const Napi::CallbackInfo& info) {
+  Args a{info, "avgPool2d"};
+  const Tensor& x = a.tensor(0, "x", DType::F32);
+  Pool2dArgs p = pool_args(a, 1, "x", x.shape);
+  p.count_include_pad = read_count_include_pad(a, 7);
+  Tensor y = empty(x.backend(), out_shape(p), DType::F32);
+  if (y.numel() > 0) x.backend().avgpool2d_forward(p, x.f32(), y.f32());
+  return wrap(a.env(), std::move(y));
+}
+
+// avgPool2dBackward(dy, inputShape, kernelH, kernelW, strideH, strideW, padH, padW, countIncludePad = true)
+Napi::Value avg_pool2d_backward(const Napi::CallbackInfo& info) {
+  Args a{info, "avgPool2dBackward"};
+  const Tensor& dy = a.tensor(0, "dy", DType::F32);
+  Shape xs = a.shape(1, "inputShape");
+  Pool2dArgs p = pool_args(a, 2, "inputShape", xs);
+  p.count_include_pad = read_count_include_pad(a, 8);
+  require_dy(a.op, dy, p);
+  Tensor dx = empty(dy.backend(), xs, DType::F32);
+  if (dy.numel() > 0) dy.backend().avgpool2d_backward(p, dy.f32(), dx.f32());
+  else dy.backend().fill_f32(dx.f32(), dx.numel(), 0.f);
+  return wrap(a.env(), std::move(dx));
+}
+
+Pool2dArgs adaptive_args(const Args& a, const char* xname, const Shape& xs, int64_t oh, int64_t ow) {
+  require_nchw(a.op, xname, xs);
+  Pool2dArgs p{};
+  p.n = xs[0];
+  p.c = xs[1];
+  p.h = xs[2];
+  p.w = xs[3];
+  p.oh = oh;
+  p.ow = ow;
+  return p;
+}
+
+// adaptiveAvgPool2d(x, outH, outW) -> y [N, C, outH, outW]
+Napi::Value adaptive_avg_pool2d(const Napi::CallbackInfo& info) {
+  Args a{info, "adaptiveAvgPool2d"};
+  const Tensor& x = a.tensor(0, "x", DType::F32);
+  int64_t oh = a.integer(1, "outH", 1, kMaxExtent), ow = a.integer(2, "outW", 1, kMaxExtent);
+  Pool2dArgs p = adaptive_args(a, "x", x.shape, oh, ow);
+  Tensor y = empty(x.backend(), out_shape(p), DType::F32);
+  if (y.numel() > 0) x.backend().adaptive_avgpool2d_forward(p, x.f32(), y.f32());
+  return wrap(a.env(), std::move(y));
+}
+
+// adaptiveAvgPool2dBackward(dy, inputShape) -> dx; the output size is read from dy.
+Napi::Value adaptive_avg_pool2d_backward(const Napi::CallbackInfo& info) {
+  Args a{info, "adaptiveAvgPool2dBackward"};
+  const Tensor& dy = a.tensor(0, "dy", DType::F32);
+  Shape xs = a.shape(1, "inputShape");
+  require_nchw(a.op, "inputShape", xs);
+  if (dy.dim() != 4 || dy.shape[0] != xs[0] || dy.shape[1] != xs[1] || dy.shape[2] < 1 || dy.shape[3] < 1)
+    fail(ErrorCode::Shape, a.op, ": 'dy' must be [", xs[0], ", ", xs[1], ", outH, outW] with outH, outW >= 1 for input ",
+         shape_str(xs), ", got ", shape_str(dy.shape));
+  Pool2dArgs p = adaptive_args(a, "inputShape", xs, dy.shape[2], dy.shape[3]);
+  Tensor dx = empty(dy.backend(), xs, DType::F32);
+  if (dy.numel() > 0) dy.backend().adaptive_avgpool2d_backward(p, dy.f32(), dx.f32());
+  else dy.backend().fill_f32(dx.f32(), dx.numel(), 0.f);
+  return wrap(a.env(), std::move(dx));
+}
+
+}  // namespace
+
+void register_pool(Napi::Env env, Napi::Object exports) {
+  export_op(env, exports, "maxPool2d", max_pool2d);
+  export_op(env, exports, "maxPool2dBackward", max_pool2d_backward);
+  export_op(env, exports, "avgPool2d", avg_pool2d);
+  export_op(env, exports, "avgPool2dBackward", avg_pool2d_backward);
+  export_op(env, exports, "adaptiveAvgPool2d", adaptive_avg_pool2d);
+  export_op(env, exports, "adaptiveAvgPool2dBackward", adaptive_avg_pool2d_backward);
+}
 
 }  // namespace nn::binding

@@ -1,22 +1,232 @@
-#include "cpu_backend.h"
+// conv2d on the CPU as im2col + GEMM. Images are split into one contiguous range per thread
+// and each thread runs cpu::sgemm_serial on its own chunks, so the work is dominated by GEMM
+// calls and the partition (hence every floating-point sum) depends only on the thread count.
+// Small images are lowered several at a time (columns of image b at b*OH*OW) so the GEMM's
+// free dimension is large enough to run at full speed.
+#include <algorithm>
+#include <cstring>
+#include <memory>
+#include <vector>
+
 #include "../core/error.h"
+#include "../core/thread_pool.h"
+#include "../kernels/conv.h"
+#include "conv_lowering.h"
+#include "cpu_backend.h"
+#include "gemm.h"
 
 namespace nn {
+namespace {
+
+using cpu::ConvPlan;
+
+std::unique_ptr<float[]> scratch(int64_t n) { return std::unique_ptr<float[]>(new float[n > 0 ? n : 1]); }
+
+GemmArgs gemm_args(bool ta, bool tb, int64_t m, int64_t n, int64_t k, int64_t lda, int64_t ldb, int64_t ldc,
+                   float beta) {
+  GemmArgs g;
+  g.trans_a = ta;
+  g.trans_b = tb;
+  g.m = m;
+  g.n = n;
+  g.k = k;
+  g.lda = lda;
+  g.ldb = ldb;
+  g.ldc = ldc;
+  g.beta = beta;
+  return g;
+}
+
+// Runs body(task, n0, n1, parallel_gemm) over the batch. With at least as many images as
+// threads, each thread gets one contiguous image range and must use serial GEMMs; otherwise
+// images run one after the other and each GEMM uses the whole pool.
+int64_t image_tasks(const ConvPlan& p) {
+  int64_t nt = num_threads();
+  return p.n >= nt && nt > 1 ? nt : 1;
+}
+
+// Per-task buffers, allocated by the calling thread before the parallel region: an allocation
+// failure must surface as an OutOfMemory error, never escape a worker thread.
+struct Buffers {
+  std::vector<std::unique_ptr<float[]>> col, tmp;
+  int64_t nb_max;  // images lowered together
+  Buffers(const ConvPlan& p, int64_t ntasks, bool need_tmp, int64_t extra_rows = 0) {
+    nb_max = std::min(p.batch, std::max<int64_t>(1, (p.n + ntasks - 1) / ntasks));
+    bool col_used = nb_max > 1 || !p.direct;
+    for (int64_t t = 0; t < ntasks; ++t) {
+      col.push_back(scratch(col_used ? (p.crs + extra_rows) * nb_max * p.ohw : 0));
+      tmp.push_back(scratch(need_tmp && nb_max > 1 ? p.kg * nb_max * p.ohw : 0));
+    }
+  }
+};
+
+template <typename Body>
+void over_images(const ConvPlan& p, Body body) {
+  int64_t nt = image_tasks(p);
+  if (nt > 1) {
+    parallel_tasks(nt, [&](int64_t t) { body(t, p.n * t / nt, p.n * (t + 1) / nt, false); });
+  } else {
+    body(0, 0, p.n, num_threads() > 1);
+  }
+}
+
+void run_gemm(const GemmArgs& g, const float* A, const float* B, float* C, bool parallel) {
+  if (parallel) cpu::sgemm(g, A, B, C);
+  else cpu::sgemm_serial(g, A, B, C);
+}
+
+}  // namespace
 
 void CpuBackend::conv2d_forward(const Conv2dArgs& a, const float* x, const float* w, const float* bias, float* y) {
-  fail(ErrorCode::Internal, "cpu: conv2d_forward is being written");
+  ConvPlan p(a);
+  // With a bias, lowered products multiply W augmented by a bias column with the column matrix
+  // extended by a row of ones, so the GEMM adds the bias without another pass over y.
+  const bool aug = bias != nullptr;
+  const int64_t kdim = p.crs + (aug ? 1 : 0);
+  std::vector<float> waug;
+  if (aug) {
+    waug.resize(static_cast<size_t>(a.k * kdim));
+    for (int64_t k = 0; k < a.k; ++k) {
+      std::copy_n(w + k * p.crs, p.crs, waug.data() + k * kdim);
+      waug[k * kdim + p.crs] = bias[k];
+    }
+  }
+  Buffers buf(p, image_tasks(p), true, aug ? 1 : 0);
+  over_images(p, [&](int64_t t, int64_t n0, int64_t n1, bool par) {
+    int64_t nb_max = buf.nb_max;
+    float* col = buf.col[t].get();
+    float* tmp = buf.tmp[t].get();
+    for (int64_t i = n0; i < n1; i += nb_max) {
+      int64_t nb = std::min(nb_max, n1 - i);
+      for (int64_t g = 0; g < a.groups; ++g) {
+        const float* wg = w + g * p.kg * p.crs;
+        const float* B;
+        int64_t ldb;
+        bool lowered = !(p.direct && nb == 1);
+        if (p.direct && nb == 1) {
+          B = x + (i * a.c + g * p.cg) * p.hw;
+          ldb = p.hw;
+        } else {
+          cpu::im2col(p, x, i, nb, g, col, par);
+          B = col;
+          ldb = nb * p.ohw;
+          if (aug) std::fill_n(col + p.crs * ldb, ldb, 1.f);
+        }
+        const float* A = lowered && aug ? waug.data() + g * p.kg * kdim : wg;
+        int64_t lda = lowered && aug ? kdim : p.crs, kk = lda;
+        if (nb == 1) {
+          float* yg = y + (i * a.k + g * p.kg) * p.ohw;
+          bool prefill = bias && !lowered;  // the GEMM then adds the product to it (beta = 1)
+          if (prefill)
+            for (int64_t k = 0; k < p.kg; ++k) std::fill_n(yg + k * p.ohw, p.ohw, bias[g * p.kg + k]);
+          run_gemm(gemm_args(false, false, p.kg, p.ohw, kk, lda, ldb, p.ohw, prefill ? 1.f : 0.f), A, B, yg, par);
+        } else {
+          int64_t ld = nb * p.ohw;
+          run_gemm(gemm_args(false, false, p.kg, ld, kk, lda, ldb, ld, 0.f), A, B, tmp, par);
+          for (int64_t b = 0; b < nb; ++b)
+            for (int64_t k = 0; k < p.kg; ++k)
+              std::copy_n(tmp + k * ld + b * p.ohw, p.ohw, y + ((i + b) * a.k + g * p.kg + k) * p.ohw);
+        }
+      }
+    }
+  });
 }
 
 void CpuBackend::conv2d_backward_input(const Conv2dArgs& a, const float* dy, const float* w, float* dx) {
-  fail(ErrorCode::Internal, "cpu: conv2d_backward_input is being written");
+  ConvPlan p(a);
+  Buffers buf(p, image_tasks(p), true);
+  over_images(p, [&](int64_t t, int64_t n0, int64_t n1, bool par) {
+    int64_t nb_max = buf.nb_max;
+    float* col = buf.col[t].get();
+    float* tmp = buf.tmp[t].get();
+    for (int64_t i = n0; i < n1; i += nb_max) {
+      int64_t nb = std::min(nb_max, n1 - i);
+      if (!(p.direct && nb == 1)) std::fill_n(dx + i * a.c * p.hw, nb * a.c * p.hw, 0.f);
+      for (int64_t g = 0; g < a.groups; ++g) {
+        const float* wg = w + g * p.kg * p.crs;
+        const float* B;
+        int64_t ld = nb * p.ohw;
+        if (nb == 1) {
+          B = dy + (i * a.k + g * p.kg) * p.ohw;
+        } else {
+          for (int64_t k = 0; k < p.kg; ++k)
+            for (int64_t b = 0; b < nb; ++b)
+              std::memcpy(tmp + k * ld + b * p.ohw, dy + ((i + b) * a.k + g * p.kg + k) * p.ohw,
+                          sizeof(float) * p.ohw);
+          B = tmp;
+        }
+        // dcol[crs, cols] = W_g^T [crs, kg] * dy_g [kg, cols]
+        if (p.direct && nb == 1) {
+          run_gemm(gemm_args(true, false, p.crs, ld, p.kg, p.crs, ld, ld, 0.f), wg, B, dx + (i * a.c + g * p.cg) * p.hw,
+               par);
+        } else {
+          run_gemm(gemm_args(true, false, p.crs, ld, p.kg, p.crs, ld, ld, 0.f), wg, B, col, par);
+          cpu::col2im(p, col, i, nb, g, dx, par);
+        }
+      }
+    }
+  });
 }
 
 void CpuBackend::conv2d_backward_weight(const Conv2dArgs& a, const float* x, const float* dy, float* dw) {
-  fail(ErrorCode::Internal, "cpu: conv2d_backward_weight is being written");
+  ConvPlan p(a);
+  int64_t wsize = a.k * p.crs;
+  // One partial gradient per task (task 0 writes dw itself), summed in task order afterwards.
+  std::vector<std::unique_ptr<float[]>> partials;
+  int64_t ntasks = image_tasks(p);
+  for (int64_t t = 1; t < ntasks; ++t) partials.push_back(scratch(wsize));
+  Buffers buf(p, ntasks, true);
+  over_images(p, [&](int64_t t, int64_t n0, int64_t n1, bool par) {
+    float* acc = t == 0 ? dw : partials[t - 1].get();
+    std::fill_n(acc, wsize, 0.f);
+    int64_t nb_max = buf.nb_max;
+    float* col = buf.col[t].get();
+    float* tmp = buf.tmp[t].get();
+    for (int64_t i = n0; i < n1; i += nb_max) {
+      int64_t nb = std::min(nb_max, n1 - i);
+      int64_t ld = nb * p.ohw;
+      for (int64_t g = 0; g < a.groups; ++g) {
+        const float* A;
+        const float* B;
+        if (nb == 1) {
+          A = dy + (i * a.k + g * p.kg) * p.ohw;
+        } else {
+          for (int64_t k = 0; k < p.kg; ++k)
+            for (int64_t b = 0; b < nb; ++b)
+              std::memcpy(tmp + k * ld + b * p.ohw, dy + ((i + b) * a.k + g * p.kg + k) * p.ohw,
+                          sizeof(float) * p.ohw);
+          A = tmp;
+        }
+        if (p.direct && nb == 1) {
+          B = x + (i * a.c + g * p.cg) * p.hw;
+        } else {
+          cpu::im2col(p, x, i, nb, g, col, par);
+          B = col;
+        }
+        // dW_g[kg, crs] += dy_g [kg, cols] * col^T [cols, crs]
+        run_gemm(gemm_args(false, true, p.kg, p.crs, ld, ld, ld, p.crs, 1.f), A, B, acc + g * p.kg * p.crs, par);
+      }
+    }
+  });
+  if (!partials.empty()) {
+    parallel_for(wsize, 4096, [&](int64_t lo, int64_t hi) {
+      for (auto& part : partials) {
+        const float* src = part.get();
+        for (int64_t e = lo; e < hi; ++e) dw[e] += src[e];
+      }
+    });
+  }
 }
 
 void CpuBackend::conv2d_backward_bias(const Conv2dArgs& a, const float* dy, float* db) {
-  fail(ErrorCode::Internal, "cpu: conv2d_backward_bias is being written");
+  int64_t ohw = a.oh * a.ow;
+  parallel_for(a.k, 1, [&](int64_t k0, int64_t k1) {
+    for (int64_t k = k0; k < k1; ++k) {
+      double total = 0;
+      for (int64_t n = 0; n < a.n; ++n) total += cpu::sum_f32(dy + (n * a.k + k) * ohw, ohw);
+      db[k] = static_cast<float>(total);
+    }
+  });
 }
 
 }  // namespace nn

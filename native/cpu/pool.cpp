@@ -1,30 +1,148 @@
+// 2-D pooling on the CPU: every (n, c) plane is independent, so planes are split statically
+// over the pool and backward passes scatter only inside their own plane (deterministic, no
+// atomics).
+#include <algorithm>
+#include <cmath>
+
+#include "../core/thread_pool.h"
+#include "../kernels/pool.h"
 #include "cpu_backend.h"
-#include "../core/error.h"
 
 namespace nn {
+namespace {
+
+// Grain in planes so that tiny planes are not spread one per wake-up.
+int64_t plane_grain(int64_t plane_work) { return std::max<int64_t>(1, 16384 / std::max<int64_t>(plane_work, 1)); }
+
+template <typename Fn>
+void over_planes(const Pool2dArgs& a, int64_t plane_work, Fn fn) {
+  parallel_for(a.n * a.c, plane_grain(plane_work), [&](int64_t lo, int64_t hi) {
+    for (int64_t pl = lo; pl < hi; ++pl) fn(pl);
+  });
+}
+
+}  // namespace
 
 void CpuBackend::maxpool2d_forward(const Pool2dArgs& a, const float* x, float* y, int32_t* indices) {
-  fail(ErrorCode::Internal, "cpu: maxpool2d_forward is being written");
+  const int64_t hw = a.h * a.w, ohw = a.oh * a.ow;
+  over_planes(a, ohw * a.kh * a.kw, [&](int64_t pl) {
+    const float* xp = x + pl * hw;
+    float* yp = y + pl * ohw;
+    int32_t* ip = indices + pl * ohw;
+    for (int64_t oh = 0; oh < a.oh; ++oh) {
+      int64_t h0, h1, unused;
+      pool_window(oh, a.h, a.kh, a.stride_h, a.pad_h, &h0, &h1, &unused);
+      for (int64_t ow = 0; ow < a.ow; ++ow) {
+        int64_t w0, w1;
+        pool_window(ow, a.w, a.kw, a.stride_w, a.pad_w, &w0, &w1, &unused);
+        float best = -INFINITY;
+        int64_t arg = h0 * a.w + w0;  // padding is -inf: an all -inf window reports its first cell
+        for (int64_t ih = h0; ih < h1; ++ih)
+          for (int64_t iw = w0; iw < w1; ++iw) {
+            float v = xp[ih * a.w + iw];
+            if (maxpool_takes(v, best)) {
+              best = v;
+              arg = ih * a.w + iw;
+            }
+          }
+        yp[oh * a.ow + ow] = best;
+        ip[oh * a.ow + ow] = static_cast<int32_t>(arg);
+      }
+    }
+  });
 }
 
 void CpuBackend::maxpool2d_backward(const Pool2dArgs& a, const float* dy, const int32_t* indices, float* dx) {
-  fail(ErrorCode::Internal, "cpu: maxpool2d_backward is being written");
+  const int64_t hw = a.h * a.w, ohw = a.oh * a.ow;
+  over_planes(a, ohw + hw, [&](int64_t pl) {
+    float* dp = dx + pl * hw;
+    std::fill_n(dp, hw, 0.f);
+    const float* gp = dy + pl * ohw;
+    const int32_t* ip = indices + pl * ohw;
+    for (int64_t q = 0; q < ohw; ++q) {
+      int64_t idx = ip[q];
+      if (idx >= 0 && idx < hw) dp[idx] += gp[q];  // the binding rejects others; never write outside
+    }
+  });
 }
 
 void CpuBackend::avgpool2d_forward(const Pool2dArgs& a, const float* x, float* y) {
-  fail(ErrorCode::Internal, "cpu: avgpool2d_forward is being written");
+  const int64_t hw = a.h * a.w, ohw = a.oh * a.ow;
+  over_planes(a, ohw * a.kh * a.kw, [&](int64_t pl) {
+    const float* xp = x + pl * hw;
+    float* yp = y + pl * ohw;
+    for (int64_t oh = 0; oh < a.oh; ++oh) {
+      int64_t h0, h1, hpad;
+      pool_window(oh, a.h, a.kh, a.stride_h, a.pad_h, &h0, &h1, &hpad);
+      for (int64_t ow = 0; ow < a.ow; ++ow) {
+        int64_t w0, w1, wpad;
+        pool_window(ow, a.w, a.kw, a.stride_w, a.pad_w, &w0, &w1, &wpad);
+        float s = 0.f;
+        for (int64_t ih = h0; ih < h1; ++ih)
+          for (int64_t iw = w0; iw < w1; ++iw) s += xp[ih * a.w + iw];
+        int64_t count = a.count_include_pad ? hpad * wpad : (h1 - h0) * (w1 - w0);
+        yp[oh * a.ow + ow] = count > 0 ? s / static_cast<float>(count) : 0.f;
+      }
+    }
+  });
 }
 
 void CpuBackend::avgpool2d_backward(const Pool2dArgs& a, const float* dy, float* dx) {
-  fail(ErrorCode::Internal, "cpu: avgpool2d_backward is being written");
+  const int64_t hw = a.h * a.w, ohw = a.oh * a.ow;
+  over_planes(a, ohw * a.kh * a.kw + hw, [&](int64_t pl) {
+    float* dp = dx + pl * hw;
+    std::fill_n(dp, hw, 0.f);
+    const float* gp = dy + pl * ohw;
+    for (int64_t oh = 0; oh < a.oh; ++oh) {
+      int64_t h0, h1, hpad;
+      pool_window(oh, a.h, a.kh, a.stride_h, a.pad_h, &h0, &h1, &hpad);
+      for (int64_t ow = 0; ow < a.ow; ++ow) {
+        int64_t w0, w1, wpad;
+        pool_window(ow, a.w, a.kw, a.stride_w, a.pad_w, &w0, &w1, &wpad);
+        int64_t count = a.count_include_pad ? hpad * wpad : (h1 - h0) * (w1 - w0);
+        if (count <= 0) continue;
+        float g = gp[oh * a.ow + ow] / static_cast<float>(count);
+        for (int64_t ih = h0; ih < h1; ++ih)
+          for (int64_t iw = w0; iw < w1; ++iw) dp[ih * a.w + iw] += g;
+      }
+    }
+  });
 }
 
 void CpuBackend::adaptive_avgpool2d_forward(const Pool2dArgs& a, const float* x, float* y) {
-  fail(ErrorCode::Internal, "cpu: adaptive_avgpool2d_forward is being written");
+  const int64_t hw = a.h * a.w, ohw = a.oh * a.ow;
+  over_planes(a, hw + ohw, [&](int64_t pl) {
+    const float* xp = x + pl * hw;
+    float* yp = y + pl * ohw;
+    for (int64_t oh = 0; oh < a.oh; ++oh) {
+      int64_t h0 = adaptive_start(oh, a.h, a.oh), h1 = adaptive_end(oh, a.h, a.oh);
+      for (int64_t ow = 0; ow < a.ow; ++ow) {
+        int64_t w0 = adaptive_start(ow, a.w, a.ow), w1 = adaptive_end(ow, a.w, a.ow);
+        float s = 0.f;
+        for (int64_t ih = h0; ih < h1; ++ih)
+          for (int64_t iw = w0; iw < w1; ++iw) s += xp[ih * a.w + iw];
+        yp[oh * a.ow + ow] = s / static_cast<float>((h1 - h0) * (w1 - w0));
+      }
+    }
+  });
 }
 
 void CpuBackend::adaptive_avgpool2d_backward(const Pool2dArgs& a, const float* dy, float* dx) {
-  fail(ErrorCode::Internal, "cpu: adaptive_avgpool2d_backward is being written");
+  const int64_t hw = a.h * a.w, ohw = a.oh * a.ow;
+  over_planes(a, hw + ohw, [&](int64_t pl) {
+    float* dp = dx + pl * hw;
+    std::fill_n(dp, hw, 0.f);
+    const float* gp = dy + pl * ohw;
+    for (int64_t oh = 0; oh < a.oh; ++oh) {
+      int64_t h0 = adaptive_start(oh, a.h, a.oh), h1 = adaptive_end(oh, a.h, a.oh);
+      for (int64_t ow = 0; ow < a.ow; ++ow) {
+        int64_t w0 = adaptive_start(ow, a.w, a.ow), w1 = adaptive_end(ow, a.w, a.ow);
+        float g = gp[oh * a.ow + ow] / static_cast<float>((h1 - h0) * (w1 - w0));
+        for (int64_t ih = h0; ih < h1; ++ih)
+          for (int64_t iw = w0; iw < w1; ++iw) dp[ih * a.w + iw] += g;
+      }
+    }
+  });
 }
 
 }  // namespace nn

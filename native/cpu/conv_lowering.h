@@ -1,0 +1,29 @@
+// im2col / col2im lowering shared by the conv2d CPU kernels.
+#pragma once
+#include <cstdint>
+
+#include "../backend.h"
+
+namespace nn::cpu {
+
+// Derived sizes of one conv2d call and how it is lowered to GEMMs.
+struct ConvPlan {
+  explicit ConvPlan(const Conv2dArgs& a);
+  const Conv2dArgs& a;
+  int64_t n, cg, kg, crs, hw, ohw;
+  // A 1x1, stride-1, unpadded conv reads the image itself as its column matrix.
+  bool direct;
+  // Images lowered together into one column matrix (columns of image b start at b*ohw).
+  int64_t batch;
+};
+
+// col[row, b*ohw + q] for row = (c*R + r)*S + s of group g, images n0 .. n0+nb-1 of x.
+// `parallel` spreads the rows over the pool (when the caller is not already one task per thread).
+void im2col(const ConvPlan& p, const float* x, int64_t n0, int64_t nb, int64_t g, float* col, bool parallel);
+// The adjoint: dx[n0+b, g*cg + c, ...] += col[...] (dx is accumulated into, not overwritten).
+void col2im(const ConvPlan& p, const float* col, int64_t n0, int64_t nb, int64_t g, float* dx, bool parallel);
+
+// Sum of n floats with a fixed association order (8 running lanes), returned in double.
+double sum_f32(const float* x, int64_t n);
+
+}  // namespace nn::cpu

@@ -1,0 +1,195 @@
+import { describe, expect, it } from 'vitest';
+
+import { ArgumentError, DTypeError, ShapeError } from '../lib/errors.js';
+import {
+  expectClose, expectGradClose, native, numel, numericGrad, randomArray, sampleIndices, tensor, testDevices, values,
+  weightedSum,
+} from './support/native.js';
+
+interface Cfg {
+  name: string;
+  x: [number, number, number, number];
+  w: [number, number, number, number];
+  stride: [number, number];
+  pad: [number, number];
+  dil: [number, number];
+  groups: number;
+  bias: boolean;
+}
+
+const cfg = (name: string, x: Cfg['x'], w: Cfg['w'], o: Partial<Cfg> = {}): Cfg => ({
+  name, x, w, stride: [1, 1], pad: [0, 0], dil: [1, 1], groups: 1, bias: true, ...o,
+});
+
+const CASES: Cfg[] = [
+  cfg('3x3 plain, odd sizes', [2, 3, 7, 9], [4, 3, 3, 3]),
+  cfg('stride 2, pad 1, groups 2', [3, 4, 11, 10], [6, 2, 3, 3], { stride: [2, 2], pad: [1, 1], groups: 2 }),
+  cfg('dilation 2, pad 2, groups 4', [2, 4, 9, 9], [8, 1, 3, 3], { pad: [2, 2], dil: [2, 2], groups: 4 }),
+  cfg('depthwise', [2, 6, 8, 7], [6, 1, 3, 3], { pad: [1, 1], groups: 6, bias: false }),
+  cfg('1x1 small planes (batched lowering)', [3, 5, 6, 5], [7, 5, 1, 1]),
+  cfg('1x1 large planes (no im2col)', [2, 3, 16, 17], [4, 3, 1, 1], { bias: false }),
+  cfg('1x1 stride 2', [2, 3, 9, 8], [4, 3, 1, 1], { stride: [2, 2] }),
+  cfg('rectangular kernel, mixed params', [2, 3, 8, 11], [5, 3, 2, 5], { stride: [2, 1], pad: [1, 2], dil: [1, 2] }),
+  cfg('single input channel (conv1-like)', [5, 1, 28, 28], [8, 1, 3, 3]),
+  cfg('many tiny images', [9, 3, 5, 5], [4, 3, 3, 3], { pad: [1, 0] }),
+  cfg('batch of one', [1, 8, 12, 12], [16, 8, 3, 3], { pad: [1, 1] }),
+  cfg('kernel equals padded input', [2, 2, 3, 4], [3, 2, 5, 6], { pad: [1, 1] }),
+];
+
+const outSize = (i: number, k: number, s: number, p: number, d: number) => Math.floor((i + 2 * p - d * (k - 1) - 1) / s) + 1;
+
+/** Visits every multiply of the convolution: (x index, w index, y index). */
+function visit(c: Cfg, f: (xi: number, wi: number, yi: number) => void) {
+  const [N, C, H, W] = c.x, [K, Cg, R, S] = c.w;
+  const OH = outSize(H, R, c.stride[0], c.pad[0], c.dil[0]), OW = outSize(W, S, c.stride[1], c.pad[1], c.dil[1]);
+  const Kg = K / c.groups;
+  for (let n = 0; n < N; n++)
+    for (let k = 0; k < K; k++) {
+      const g = Math.floor(k / Kg);
+      for (let oh = 0; oh < OH; oh++)
+        for (let ow = 0; ow < OW; ow++)
+          for (let ci = 0; ci < Cg; ci++)
+            for (let r = 0; r < R; r++)
+              for (let s = 0; s < S; s++) {
+                const ih = oh * c.stride[0] - c.pad[0] + r * c.dil[0];
+                const iw = ow * c.stride[1] - c.pad[1] + s * c.dil[1];
+                if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
+                f(((n * C + g * Cg + ci) * H + ih) * W + iw, ((k * Cg + ci) * R + r) * S + s, ((n * K + k) * OH + oh) * OW + ow);
+              }
+    }
+  return [N, K, OH, OW];
+}
+
+function outShape(c: Cfg) {
+  return [c.x[0], c.w[0], outSize(c.x[2], c.w[2], c.stride[0], c.pad[0], c.dil[0]), outSize(c.x[3], c.w[3], c.stride[1], c.pad[1], c.dil[1])];
+}
+
+function refForward(c: Cfg, x: Float32Array, w: Float32Array, b: Float32Array | null) {
+  const ys = outShape(c);
+  const y = new Float64Array(numel(ys));
+  visit(c, (xi, wi, yi) => { y[yi] += x[xi] * w[wi]; });
+  if (b) for (let i = 0; i < y.length; i++) y[i] += b[Math.floor(i / (ys[2] * ys[3])) % ys[1]];
+  return y;
+}
+function refBackwardInput(c: Cfg, dy: Float32Array, w: Float32Array) {
+  const dx = new Float64Array(numel(c.x));
+  visit(c, (xi, wi, yi) => { dx[xi] += dy[yi] * w[wi]; });
+  return dx;
+}
+function refBackwardWeight(c: Cfg, x: Float32Array, dy: Float32Array) {
+  const dw = new Float64Array(numel(c.w));
+  visit(c, (xi, wi, yi) => { dw[wi] += dy[yi] * x[xi]; });
+  return dw;
+}
+
+const params = (c: Cfg) => [c.stride[0], c.stride[1], c.pad[0], c.pad[1], c.dil[0], c.dil[1], c.groups] as const;
+
+describe.each(testDevices())('conv2d on %s', (device) => {
+  const T = (a: Float32Array, s: number[]) => tensor(a, s, device);
+  const fwd = (c: Cfg, x: Float32Array, w: Float32Array, b: Float32Array | null) =>
+    values(native.conv2d(T(x, c.x), T(w, c.w), b ? T(b, [c.w[0]]) : null, ...params(c)));
+
+  describe.each(CASES)('$name', (c) => {
+    const x = randomArray(numel(c.x), 11);
+    const w = randomArray(numel(c.w), 12);
+    const b = c.bias ? randomArray(c.w[0], 13) : null;
+    const ys = outShape(c);
+    const wr = randomArray(numel(ys), 14);  // loss = sum(y * wr), so dL/dy = wr
+
+    it('forward matches the reference', () => {
+      const y = native.conv2d(T(x, c.x), T(w, c.w), b ? T(b, [c.w[0]]) : null, ...params(c));
+      expect(y.shape).toEqual(ys);
+      expectClose(values(y), refForward(c, x, w, b), 1e-4, 1e-4, 'y');
+    });
+
+    it('backward input matches the reference and finite differences', () => {
+      const dx = values(native.conv2dBackwardInput(T(wr, ys), T(w, c.w), c.x, ...params(c)));
+      expectClose(dx, refBackwardInput(c, wr, w), 1e-4, 1e-4, 'dx');
+      const idx = sampleIndices(x.length, 24, 1);
+      const num = numericGrad((xv) => weightedSum(fwd(c, xv, w, b), wr), Float32Array.from(x), 1e-2, idx);
+      expectGradClose(dx, num, idx, 1e-2, 1e-3, 'dx vs numeric');
+    });
+
+    it('backward weight and bias match the reference and finite differences', () => {
+      const dw = values(native.conv2dBackwardWeight(T(x, c.x), T(wr, ys), c.w, ...params(c)));
+      expectClose(dw, refBackwardWeight(c, x, wr), 1e-4, 1e-4, 'dw');
+      const idx = sampleIndices(w.length, 24, 2);
+      const num = numericGrad((wv) => weightedSum(fwd(c, x, wv, b), wr), Float32Array.from(w), 1e-2, idx);
+      expectGradClose(dw, num, idx, 1e-2, 1e-3, 'dw vs numeric');
+      const db = values(native.conv2dBackwardBias(T(wr, ys)));
+      const refDb = new Float64Array(ys[1]);
+      for (let i = 0; i < wr.length; i++) refDb[Math.floor(i / (ys[2] * ys[3])) % ys[1]] += wr[i];
+      expectClose(db, refDb, 1e-5, 1e-5, 'db');
+      if (b) {
+        const bi = sampleIndices(b.length, 8, 3);
+        const numB = numericGrad((bv) => weightedSum(fwd(c, x, w, bv), wr), Float32Array.from(b), 1e-2, bi);
+        expectGradClose(db, numB, bi, 1e-2, 1e-3, 'db vs numeric');
+      }
+    });
+  });
+
+  it('is deterministic and agrees across thread counts', () => {
+    const c = cfg('det', [16, 8, 13, 13], [16, 8, 3, 3], { pad: [1, 1] });
+    const x = T(randomArray(numel(c.x), 21), c.x), w = T(randomArray(numel(c.w), 22), c.w);
+    const dy = T(randomArray(numel(outShape(c)), 23), outShape(c));
+    const run = () => [
+      values(native.conv2d(x, w, null, ...params(c))),
+      values(native.conv2dBackwardInput(dy, w, c.x, ...params(c))),
+      values(native.conv2dBackwardWeight(x, dy, c.w, ...params(c))),
+    ];
+    const a = run(), b = run();
+    for (let i = 0; i < a.length; i++) expect(Buffer.from(a[i].buffer).equals(Buffer.from(b[i].buffer))).toBe(true);
+    const threads = native.numThreads();
+    native.setNumThreads(1);
+    try {
+      const s = run();
+      for (let i = 0; i < a.length; i++) expectClose(s[i], a[i], 1e-4, 1e-4, `threads ${i}`);
+    } finally {
+      native.setNumThreads(threads);
+    }
+  });
+
+  it('handles an empty batch', () => {
+    const y = native.conv2d(T(new Float32Array(0), [0, 2, 5, 5]), T(randomArray(36, 1), [2, 2, 3, 3]), null, 1, 1, 0, 0, 1, 1, 1);
+    expect(y.shape).toEqual([0, 2, 3, 3]);
+    const dw = native.conv2dBackwardWeight(T(new Float32Array(0), [0, 2, 5, 5]), T(new Float32Array(0), [0, 2, 3, 3]), [2, 2, 3, 3], 1, 1, 0, 0, 1, 1, 1);
+    expect(Array.from(values(dw))).toEqual(new Array(36).fill(0));
+  });
+
+  it('rejects bad input with typed errors naming shapes', () => {
+    const x = T(randomArray(8 * 32 * 28 * 28, 1), [8, 32, 28, 28]);
+    const w = T(randomArray(64 * 16 * 9, 2), [64, 16, 3, 3]);
+    const ok = [1, 1, 0, 0, 1, 1, 1] as const;
+    expect(() => native.conv2d(x, w, null, ...ok)).toThrow(ShapeError);
+    expect(() => native.conv2d(x, w, null, ...ok)).toThrow(
+      "conv2d: 'weight' [64, 16, 3, 3] expects 16*groups=16 input channels but 'x' [8, 32, 28, 28] has 32");
+    expect(() => native.conv2d(x, w, null, 1, 1, 0, 0, 1, 1, 3)).toThrow(/not divisible by groups=3/);
+    expect(native.conv2d(x, w, null, 1, 1, 0, 0, 1, 1, 2).shape).toEqual([8, 64, 26, 26]);
+    expect(() => native.conv2d(T(randomArray(12, 1), [3, 4]), w, null, ...ok)).toThrow(/'x' must be 4-D.*\[3, 4\]/);
+    expect(() => native.conv2d(x, T(randomArray(4, 1), [2, 2]), null, ...ok)).toThrow(ShapeError);
+    const small = T(randomArray(2 * 16 * 4 * 4, 3), [2, 16, 4, 4]);
+    expect(() => native.conv2d(small, T(randomArray(64 * 16 * 25, 2), [64, 16, 5, 5]), null, ...ok)).toThrow(ShapeError);
+    expect(() => native.conv2d(small, T(randomArray(64 * 16 * 25, 2), [64, 16, 5, 5]), null, ...ok)).toThrow(/larger than the padded input 4x4/);
+    expect(() => native.conv2d(small, w, null, 1, 1, 0, 0, 3, 3, 1)).toThrow(/dilated to 7x7/);
+    expect(native.conv2d(small, w, null, 1, 1, 2, 2, 3, 3, 1).shape).toEqual([2, 64, 2, 2]);
+    expect(() => native.conv2d(small, w, null, 0, 1, 0, 0, 1, 1, 1)).toThrow(ArgumentError);
+    expect(() => native.conv2d(small, w, null, 1, 1, -1, 0, 1, 1, 1)).toThrow(/padH/);
+    expect(() => native.conv2d(small, w, null, 1, 1, 0, 0, 0, 1, 1)).toThrow(ArgumentError);
+    expect(() => native.conv2d(small, w, null, 1, 1, 0, 0, 1, 1, 0)).toThrow(ArgumentError);
+    expect(() => native.conv2d(small, w, null, 1.5, 1, 0, 0, 1, 1, 1)).toThrow(ArgumentError);
+    expect(() => native.conv2d(small, w, T(randomArray(3, 1), [3]), ...ok)).toThrow(/'bias' must have shape \[64\].*got \[3\]/);
+    const xi = native.fromTypedArray(new Int32Array(2 * 16 * 16), [2, 16, 4, 4], device);
+    expect(() => native.conv2d(xi, w, null, ...ok)).toThrow(DTypeError);
+    expect(() => native.conv2d({} as never, w, null, ...ok)).toThrow(ArgumentError);
+    const dy = T(randomArray(2 * 64 * 4, 4), [2, 64, 2, 2]);
+    const dyBad = T(randomArray(2 * 64 * 9, 4), [2, 64, 3, 3]);
+    expect(() => native.conv2dBackwardInput(dyBad, w, [2, 16, 4, 4], ...ok)).toThrow(ShapeError);
+    expect(() => native.conv2dBackwardInput(dyBad, w, [2, 16, 4, 4], ...ok)).toThrow(
+      "conv2dBackwardInput: 'dy' must have the output shape [2, 64, 2, 2] of this convolution, got [2, 64, 3, 3]");
+    expect(() => native.conv2dBackwardWeight(small, dyBad, [64, 16, 3, 3], ...ok)).toThrow(ShapeError);
+    expect(native.conv2dBackwardInput(dy, w, [2, 16, 4, 4], 1, 1, 0, 0, 1, 1, 1).shape).toEqual([2, 16, 4, 4]);
+    expect(() => native.conv2dBackwardWeight(small, dy, [64, 8, 3, 3], ...ok)).toThrow(/expects 8\*groups=8 input channels/);
+    expect(() => native.conv2dBackwardWeight(small, dy, [64, 16, 3], ...ok)).toThrow(ShapeError);
+    expect(() => native.conv2dBackwardBias(T(randomArray(4, 1), [4]))).toThrow(ShapeError);
+  });
+});
