@@ -11,9 +11,9 @@ import { lastJson, nnlab, nnlabAsync } from '../support/cli.js';
 const tmp = () => mkdtempSync(join(tmpdir(), 'nnlab-train-'));
 
 describe('nnlab train', () => {
-  it('quick preset: 1 epoch on 10k MNIST images reaches >= 96% test accuracy', () => {
+  it('quick preset: 2 epochs on 10k MNIST images reach >= 96% test accuracy', () => {
     const out = tmp();
-    const r = nnlab(['train', '--limit', '10000', '--epochs', '1', '--out', out, '--json']);
+    const r = nnlab(['train', '--limit', '10000', '--epochs', '2', '--out', out, '--json']);
     expect(r.code, r.stderr).toBe(0);
     const s = lastJson<{ test_accuracy: number; images_per_second: number; seconds_per_epoch: number }>(r.stdout);
     console.log(`quick preset: test accuracy ${(100 * s.test_accuracy).toFixed(2)}%, ${Math.round(s.images_per_second)} images/s`);
@@ -22,7 +22,7 @@ describe('nnlab train', () => {
       expect(existsSync(join(out, f)), f).toBe(true);
     const csv = readFileSync(join(out, 'metrics.csv'), 'utf8').trim().split('\n');
     expect(csv[0]).toBe('epoch,train_loss,train_acc,val_loss,val_acc,seconds');
-    expect(csv.length).toBe(2);
+    expect(csv.length).toBe(3);
   });
 
   it('usage errors exit with code 2', () => {
