@@ -22,9 +22,11 @@ def main():
     ap.add_argument("--limit", type=int, default=60000)
     ap.add_argument("--batch", type=int, default=128)
     ap.add_argument("--infer-batch", type=int, default=1000)
+    ap.add_argument("--epochs", type=int, default=1)
+    ap.add_argument("--seed", type=int, default=0)
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
-    torch.manual_seed(0)
+    torch.manual_seed(a.seed)
     xi, yi = mnist("train")
     x = torch.from_numpy(xi[: a.limit].astype(np.float32) / 255.0).reshape(-1, 1, 28, 28)
     mean, std = x.mean().item(), x.std().item()
@@ -35,15 +37,16 @@ def main():
     yt = torch.from_numpy(yt.astype(np.int64))
     model = seed_cnn()
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-    perm = torch.randperm(len(x))
     t0 = time.perf_counter()
-    for i in range(0, len(x), a.batch):
-        idx = perm[i : i + a.batch]
-        opt.zero_grad()
-        loss = nn.functional.cross_entropy(model(x[idx]), y[idx])
-        loss.backward()
-        opt.step()
-    train_s = time.perf_counter() - t0
+    for _ in range(a.epochs):
+        perm = torch.randperm(len(x))
+        for i in range(0, len(x), a.batch):
+            idx = perm[i : i + a.batch]
+            opt.zero_grad()
+            loss = nn.functional.cross_entropy(model(x[idx]), y[idx])
+            loss.backward()
+            opt.step()
+    train_s = (time.perf_counter() - t0) / a.epochs
     model.eval()
     with torch.no_grad():
         model(xt[: a.infer_batch])
@@ -53,7 +56,7 @@ def main():
             correct += (model(xt[i : i + a.infer_batch]).argmax(1) == yt[i : i + a.infer_batch]).sum().item()
         infer_s = time.perf_counter() - t0
     print(json.dumps({
-        "threads": a.threads, "train_images_per_s": len(x) / train_s, "epoch_s": train_s,
+        "threads": a.threads, "epochs": a.epochs, "train_images_per_s": len(x) / train_s, "epoch_s": train_s,
         "test_acc": correct / len(xt), "infer_images_per_s": len(xt) / infer_s, "torch": torch.__version__,
     }))
 

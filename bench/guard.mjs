@@ -1,0 +1,56 @@
+// Performance regression guard that noisy shared machines cannot fool: the number of
+// instructions the CPU kernels execute on fixed small workloads, counted by valgrind's
+// callgrind (repeatable for the same binary and inputs), against bench/baselines.json.
+//   node bench/guard.mjs            fails (exit 1) when a workload needs > 5% more instructions
+//   node bench/guard.mjs --update   rewrites the baselines: a deliberate, reviewed commit
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const build = join(root, 'build-guard');
+const baselinesPath = join(root, 'bench', 'baselines.json');
+const TOLERANCE = 0.05;
+
+function buildDriver() {
+  execFileSync('cmake', ['-S', join(root, 'bench', 'guard'), '-B', build, '-DCMAKE_BUILD_TYPE=Release'], { stdio: 'ignore' });
+  execFileSync('cmake', ['--build', build, '-j', '2'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  return join(build, 'nnlab_guard');
+}
+
+function countInstructions(driver, workload) {
+  const out = join(mkdtempSync(join(tmpdir(), 'nnlab-guard-')), 'callgrind.out');
+  const r = spawnSync('valgrind', ['--tool=callgrind', '--toggle-collect=nnlab_guard_measured', `--callgrind-out-file=${out}`, driver, workload], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`valgrind ${workload} failed: ${r.stderr.split('\n').slice(-5).join('\n')}`);
+  const m = readFileSync(out, 'utf8').match(/^summary:\s*(\d+)/m);
+  if (!m) throw new Error(`no instruction total in ${out}`);
+  return Number(m[1]);
+}
+
+const update = process.argv.includes('--update');
+const driver = buildDriver();
+const workloads = execFileSync(driver, ['list'], { encoding: 'utf8' }).trim().split('\n');
+const baselines = existsSync(baselinesPath) ? JSON.parse(readFileSync(baselinesPath, 'utf8')) : { instructions: {} };
+const counts = {};
+let failed = 0;
+console.log(`${'workload'.padEnd(14)}${'instructions'.padStart(16)}${'baseline'.padStart(16)}${'change'.padStart(10)}`);
+for (const w of workloads) {
+  counts[w] = countInstructions(driver, w);
+  const base = baselines.instructions[w];
+  const change = base ? counts[w] / base - 1 : null;
+  const bad = change !== null && change > TOLERANCE;
+  if (bad) failed++;
+  console.log(`${w.padEnd(14)}${String(counts[w]).padStart(16)}${String(base ?? '-').padStart(16)}${(change === null ? 'new' : `${(100 * change).toFixed(2)}%`).padStart(10)}${bad ? '  REGRESSION' : ''}`);
+}
+if (update) {
+  writeFileSync(baselinesPath, JSON.stringify({ note: 'instructions counted by callgrind for bench/guard/driver.cpp workloads (1 thread); update with node bench/guard.mjs --update', instructions: counts }, null, 2) + '\n');
+  console.log(`baselines written to ${baselinesPath}`);
+} else if (failed) {
+  console.log(`${failed} workload(s) need more than ${100 * TOLERANCE}% more instructions than their baseline`);
+  process.exit(1);
+} else {
+  const missing = workloads.filter((w) => !baselines.instructions[w]);
+  console.log(missing.length ? `no baseline yet for ${missing.join(', ')} (run with --update)` : 'all workloads within 5% of their baselines');
+}

@@ -1,0 +1,114 @@
+// Fixed small workloads of the CPU kernels for the instruction-count guard (bench/guard.mjs).
+// One thread, fixed inputs: the count of executed instructions depends only on the code.
+//   nnlab_guard <workload>
+#include <cstdio>
+#include <cstring>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "../../native/backend.h"
+#include "../../native/core/tensor.h"
+#include "../../native/core/thread_pool.h"
+
+using namespace nn;
+
+// Only instructions executed inside this function are counted (callgrind --toggle-collect), so
+// the input fills of each workload do not dilute a regression of the kernels themselves.
+extern "C" __attribute__((noipa)) void nnlab_guard_measured(const std::function<void()>& kernels) { kernels(); }
+
+namespace {
+Backend& B() { return cpu_backend(); }
+
+Tensor filled(const Shape& s, uint64_t seed) {
+  Tensor t = empty(B(), s, DType::F32);
+  B().rand_uniform(t.f32(), t.numel(), seed, 0, -1.f, 1.f);
+  return t;
+}
+
+void gemm() {
+  Tensor a = filled({192, 160}, 1), b = filled({160, 144}, 2), c = empty(B(), {192, 144}, DType::F32);
+  GemmArgs g;
+  g.m = 192; g.n = 144; g.k = 160; g.lda = 160; g.ldb = 144; g.ldc = 144;
+  nnlab_guard_measured([&] { B().gemm(g, a.f32(), b.f32(), c.f32()); });
+}
+
+Conv2dArgs conv2_args(int64_t n) {
+  Conv2dArgs a{};
+  a.n = n; a.c = 32; a.h = 13; a.w = 13; a.k = 64; a.r = 3; a.s = 3;
+  a.stride_h = a.stride_w = 1; a.pad_h = a.pad_w = 0; a.dil_h = a.dil_w = 1; a.groups = 1;
+  a.oh = a.ow = 11;
+  return a;
+}
+
+void conv() {
+  Conv2dArgs a = conv2_args(4);
+  Tensor x = filled({4, 32, 13, 13}, 3), w = filled({64, 32, 3, 3}, 4), bias = filled({64}, 5);
+  Tensor y = empty(B(), {4, 64, 11, 11}, DType::F32), dx = empty_like(x), dw = empty_like(w), db = empty_like(bias);
+  nnlab_guard_measured([&] {
+    B().conv2d_forward(a, x.f32(), w.f32(), bias.f32(), y.f32());
+    B().conv2d_backward_input(a, y.f32(), w.f32(), dx.f32());
+    B().conv2d_backward_weight(a, x.f32(), y.f32(), dw.f32());
+    B().conv2d_backward_bias(a, y.f32(), db.f32());
+  });
+}
+
+void pool() {
+  Pool2dArgs a{};
+  a.n = 8; a.c = 32; a.h = 26; a.w = 26; a.kh = a.kw = 2; a.stride_h = a.stride_w = 2; a.oh = a.ow = 13;
+  Tensor x = filled({8, 32, 26, 26}, 6), y = empty(B(), {8, 32, 13, 13}, DType::F32), dx = empty_like(x);
+  Tensor idx = empty(B(), {8, 32, 13, 13}, DType::I32);
+  nnlab_guard_measured([&] {
+    B().maxpool2d_forward(a, x.f32(), y.f32(), idx.i32());
+    B().maxpool2d_backward(a, y.f32(), idx.i32(), dx.f32());
+  });
+}
+
+void softmax_ce() {
+  Tensor logits = filled({256, 10}, 7), losses = empty(B(), {256}, DType::F32), probs = empty_like(logits);
+  Tensor labels = empty(B(), {256}, DType::I32), dl = empty_like(logits), dloss = empty(B(), {256}, DType::F32);
+  for (int i = 0; i < 256; ++i) labels.i32()[i] = i % 10;
+  B().fill_f32(dloss.f32(), 256, 1.f / 256);
+  nnlab_guard_measured([&] {
+    B().cross_entropy_forward(logits.f32(), labels.i32(), losses.f32(), probs.f32(), 256, 10, 0.f);
+    B().cross_entropy_backward(probs.f32(), labels.i32(), dloss.f32(), dl.f32(), 256, 10, 0.f);
+  });
+}
+
+void elementwise() {
+  Tensor x = filled({64, 1024}, 8), b = filled({1024}, 9), y = empty_like(x), s = empty(B(), {1024}, DType::F32);
+  BroadcastArgs ba{};
+  ba.ndim = 2; ba.out_shape[0] = 64; ba.out_shape[1] = 1024;
+  ba.a_strides[0] = 1024; ba.a_strides[1] = 1; ba.b_strides[0] = 0; ba.b_strides[1] = 1;
+  nnlab_guard_measured([&] {
+    B().binary(BinaryOp::Add, ba, x.f32(), b.f32(), y.f32());
+    B().unary(UnaryOp::Relu, y.f32(), y.f32(), y.numel(), 0, 0);
+    B().reduce(ReduceOp::Sum, y.f32(), s.f32(), 1, 64, 1024);
+  });
+}
+
+void adam() {
+  Tensor p = filled({100000}, 10), g = filled({100000}, 11), m = filled({100000}, 12), v = empty_like(p);
+  B().fill_f32(v.f32(), v.numel(), 0.01f);
+  ParamSlot slot{p.f32(), g.f32(), m.f32(), v.f32(), p.numel()};
+  AdamArgs a{1e-3f, 0.9f, 0.999f, 1e-8f, 0.f, false, 3};
+  nnlab_guard_measured([&] { B().adam_step(a, &slot, 1); });
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::map<std::string, std::function<void()>> workloads = {
+      {"gemm", gemm}, {"conv", conv}, {"pool", pool}, {"softmax_ce", softmax_ce}, {"elementwise", elementwise}, {"adam", adam}};
+  if (argc == 2 && std::strcmp(argv[1], "list") == 0) {
+    for (auto& [k, v] : workloads) std::printf("%s\n", k.c_str());
+    return 0;
+  }
+  if (argc != 2 || !workloads.count(argv[1])) {
+    std::fprintf(stderr, "usage: nnlab_guard <workload>|list\n");
+    return 2;
+  }
+  set_num_threads(1);
+  workloads.at(argv[1])();
+  return 0;
+}
