@@ -16,6 +16,8 @@ export interface FrameOptions {
   niceY?: boolean;
   /** Categorical x axis: labels drawn at these x values instead of numeric ticks. */
   xCategories?: { at: number; label: string }[];
+  /** Only whole-number x ticks (epochs, counts). */
+  integerX?: boolean;
 }
 
 export interface Frame {
@@ -44,7 +46,7 @@ export function frame(o: FrameOptions): Frame {
   if (o.xCategories) {
     for (const c of o.xCategories) parts.push(text(x(c.at), plot.bottom + 16, c.label, { 'text-anchor': 'middle', 'font-size': 11 }));
   } else {
-    for (const t of x.ticks) {
+    for (const t of x.ticks.filter((v) => !o.integerX || Number.isInteger(v))) {
       parts.push(line(x(t), plot.bottom, x(t), plot.bottom + 4));
       parts.push(text(x(t), plot.bottom + 17, fx(t), { 'text-anchor': 'middle', 'font-size': 11 }));
     }

@@ -19,6 +19,7 @@ export interface LinePlotOptions {
   /** Fixed y range (e.g. [0, 1] for accuracies); otherwise the data's range. */
   yDomain?: [number, number];
   legendAt?: 'top' | 'bottom';
+  integerX?: boolean;
 }
 
 export function linePlot(series: readonly Series[], o: LinePlotOptions = {}): string {
