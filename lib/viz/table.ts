@@ -27,13 +27,15 @@ export function tableSvg(t: TableData): string {
   if (t.title) body.push(text(width / 2, 22, t.title, { 'text-anchor': 'middle', 'font-size': 15, 'font-weight': 'bold' }));
   const x0 = 10;
   body.push(rect(x0, top, width - 20, rowH, { fill: '#eef2f7' }));
+  // A column whose cells are all numbers is right-aligned, its header too.
+  const numeric = t.columns.map((_, j) => t.rows.length > 0 && t.rows.every((r) => typeof r[j] === 'number'));
   [t.columns, ...t.rows].forEach((r, i) => {
     let x = x0;
     const y = top + rowH * i;
     if (i > 1 && i % 2 === 0) body.push(rect(x0, y, width - 20, rowH, { fill: '#fafafa' }));
     r.forEach((v, j) => {
       // Numbers right-aligned so digits line up; text left-aligned.
-      const num = typeof v === 'number';
+      const num = typeof v === 'number' || (i === 0 && numeric[j]);
       body.push(text(num ? x + widths[j] - pad : x + pad, y + 16, cell(v), {
         'text-anchor': num ? 'end' : 'start', 'font-size': 12, 'font-weight': i === 0 ? 'bold' : undefined,
       }));
