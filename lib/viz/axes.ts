@@ -61,11 +61,11 @@ export function frame(o: FrameOptions): Frame {
   return { width, height, x, y, parts, plot };
 }
 
-/** A legend box in the plot's top-right (or bottom-right) corner. */
-export function legend(f: Frame, names: string[], where: 'top' | 'bottom' = 'top'): string {
+/** A legend box in a corner of the plot area. */
+export function legend(f: Frame, names: string[], where: 'top' | 'bottom' = 'top', side: 'left' | 'right' = 'right'): string {
   if (names.length === 0) return '';
   const w = Math.max(...names.map((n) => n.length)) * 7 + 34, h = names.length * 18 + 8;
-  const x0 = f.plot.right - w - 8, y0 = where === 'top' ? f.plot.top + 8 : f.plot.bottom - h - 8;
+  const x0 = side === 'right' ? f.plot.right - w - 8 : f.plot.left + 8, y0 = where === 'top' ? f.plot.top + 8 : f.plot.bottom - h - 8;
   const items = names.map((n, i) => [
     rect(x0 + 8, y0 + 8 + i * 18, 14, 10, { fill: seriesColor(i) }),
     text(x0 + 28, y0 + 17 + i * 18, n, { 'font-size': 12 }),

@@ -15,6 +15,7 @@ export interface HistogramOptions {
   height?: number;
   /** Plot the fraction of each series per bin instead of counts (series of different sizes). */
   density?: boolean;
+  legendSide?: 'left' | 'right';
 }
 
 /** Counts per bin over [lo, hi]; the last bin is closed so the value hi (m(x) = 1) is counted. */
@@ -56,6 +57,7 @@ export function histogram(series: readonly { name: string; values: ArrayLike<num
       fill: seriesColor(si), 'fill-opacity': series.length > 1 ? 0.5 : 0.85, stroke: '#fff', 'stroke-width': 0.5,
     }));
   }));
-  if (series.length > 1) body.push(legend(f, series.map((s) => s.name)));
+  // Left corner: the mass of confidence histograms sits at the right end.
+  if (series.length > 1) body.push(legend(f, series.map((s) => s.name), 'top', o.legendSide ?? 'left'));
   return svgDocument(f.width, f.height, body);
 }
