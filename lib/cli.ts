@@ -4,10 +4,12 @@ import { parseArgs, UsageError } from './cli-args.js';
 import { deviceReport } from './device.js';
 import { NnlabError } from './errors.js';
 import { runTrain, TRAIN_DEFAULTS, TrainConfig } from './train/train-command.js';
+import { STUDIES } from './studies/index.js';
 
 const USAGE = `usage:
   nnlab train [--model cnn|mlp] [--dataset mnist|fashion|DIR] [--data-dir DIR] [--epochs N] [--batch B]
               [--lr X] [--seed S] [--limit N] [--device auto|cpu|cuda] [--out DIR] [--resume DIR] [--json]
+  nnlab run <${Object.keys(STUDIES).join('|')}> [--quick] [--out DIR] [--seed S] [--device auto|cpu|cuda] [--k K] [--json]
   nnlab devices [--json]`;
 
 async function main(argv: string[]): Promise<number> {
@@ -44,6 +46,32 @@ async function main(argv: string[]): Promise<number> {
     };
     const s = await runTrain(cfg, { resumeDir: f.resume as string | undefined });
     console.log(`test accuracy ${(100 * s.test_accuracy).toFixed(2)}%, ${s.seconds_per_epoch.toFixed(1)} s/epoch, ${Math.round(s.images_per_second)} images/s on ${s.device}; run folder ${s.out}`);
+    if (f.json) console.log(JSON.stringify(s));
+    return 0;
+  }
+  if (cmd === 'run') {
+    const a = parseArgs(rest, {
+      quick: { type: 'bool' }, out: { type: 'string' }, seed: { type: 'int', min: 0 },
+      device: { type: 'string', choices: ['auto', 'cpu', 'cuda'] }, k: { type: 'int', min: 1 }, json: { type: 'bool' },
+    });
+    const [id, ...extra] = a.positional;
+    if (!id) throw new UsageError('run: missing study name');
+    if (extra.length) throw new UsageError(`unexpected argument '${extra[0]}'`);
+    const study = STUDIES[id];
+    if (!study) throw new UsageError(`unknown study '${id}' (known: ${Object.keys(STUDIES).join(', ')})`);
+    const f = a.flags;
+    if (f.k !== undefined && !study.accepts.k) throw new UsageError(`--k does not apply to study '${id}'`);
+    const cfg = {
+      ...(f.quick ? study.quick : study.full),
+      ...(f.out !== undefined && { out: f.out as string }),
+      ...(f.seed !== undefined && { seed: f.seed as number }),
+      ...(f.device !== undefined && { device: f.device as 'auto' | 'cpu' | 'cuda' }),
+      ...(f.k !== undefined && { k: f.k as number }),
+    };
+    const s = await study.run(cfg);
+    const fmt = (v: number | string) => (typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(4) : String(v));
+    for (const [k, v] of Object.entries(s.headline)) console.log(`${k}: ${fmt(v)}`);
+    console.log(`run folder ${s.out} (${s.seconds.toFixed(1)} s)`);
     if (f.json) console.log(JSON.stringify(s));
     return 0;
   }

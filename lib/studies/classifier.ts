@@ -1,0 +1,85 @@
+// Training and evaluating a classifier through the public API (fit, evaluate, DataLoader, Adam),
+// plus its softmax probabilities on a split, which the confidence and baseline studies read.
+import { data, fit, evaluate, Generator, noGrad, nn, ops, optim, tidy } from '../index.js';
+import type { EpochMetrics } from '../train/metrics-tracker.js';
+import type { Tensor } from '../index.js';
+import type { MnistSplit } from './mnist.js';
+
+export interface TrainSettings {
+  epochs: number;
+  batch: number;
+  lr: number;
+  /** Cosine annealing of the learning rate to 0 over the epochs (helps convex models converge). */
+  cosine?: boolean;
+  weightDecay?: number;
+}
+
+export interface TrainedClassifier {
+  history: EpochMetrics[];
+  testAccuracy: number;
+  testLoss: number;
+  parameters: number;
+  secondsPerEpoch: number;
+  imagesPerSecond: number;
+}
+
+/** Trains with Adam on `train`, validating on `test` after each epoch (metrics.csv in outDir). */
+export async function trainClassifier(model: nn.Module, train: MnistSplit, test: MnistSplit, s: TrainSettings,
+  o: { seed: number; outDir: string; log: (s: string) => void; generator?: Generator }): Promise<TrainedClassifier> {
+  const opt = new optim.Adam(model.parameters(), { lr: s.lr, weightDecay: s.weightDecay ?? 0 });
+  const trainLoader = new data.DataLoader(data.tensorDataset(train.x, train.y), { batchSize: s.batch, shuffle: true, seed: o.seed });
+  const testLoader = new data.DataLoader(data.tensorDataset(test.x, test.y), { batchSize: 1000 });
+  const r = await fit(model, trainLoader, {
+    epochs: s.epochs, optimizer: opt, val: testLoader, outDir: o.outDir, log: o.log, generator: o.generator,
+    scheduler: s.cosine ? new optim.CosineAnnealingLR(opt, s.epochs) : undefined,
+  });
+  const ev = evaluate(model, testLoader);
+  opt.dispose();
+  return {
+    history: r.history, testAccuracy: ev.acc, testLoss: ev.loss, parameters: model.numParameters(),
+    secondsPerEpoch: r.secondsPerEpoch, imagesPerSecond: r.imagesPerSecond,
+  };
+}
+
+/** Softmax probabilities [n, classes] (row-major) of a model on inputs x, in batches. */
+export function predictProbs(model: nn.Module, x: Tensor, batch = 1000): Float32Array {
+  const n = x.shape[0];
+  const chunks: Float32Array[] = [];
+  const wasTraining = model.training;
+  model.eval();
+  noGrad(() => {
+    for (let lo = 0; lo < n; lo += batch) {
+      chunks.push(tidy(() => ops.softmax(model.forward(data.rowsOf(x, lo, Math.min(n, lo + batch))), 1).data() as Float32Array));
+    }
+  });
+  model.train(wasTraining);
+  const classes = chunks.length ? chunks[0].length / Math.min(batch, n) : 0;
+  const out = new Float32Array(n * classes);
+  let off = 0;
+  for (const c of chunks) { out.set(c, off); off += c.length; }
+  return out;
+}
+
+/** Argmax and max probability per row of a [n, classes] probability matrix. */
+export function decide(probs: Float32Array, classes = 10): { pred: Int32Array; conf: Float32Array } {
+  const n = probs.length / classes;
+  const pred = new Int32Array(n), conf = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    let best = 0;
+    for (let c = 1; c < classes; c++) if (probs[i * classes + c] > probs[i * classes + best]) best = c;
+    pred[i] = best;
+    conf[i] = probs[i * classes + best];
+  }
+  return { pred, conf };
+}
+
+export function accuracy(pred: ArrayLike<number>, labels: ArrayLike<number>): number {
+  let ok = 0;
+  for (let i = 0; i < labels.length; i++) if (pred[i] === labels[i]) ok++;
+  return ok / Math.max(labels.length, 1);
+}
+
+/** Multinomial logistic regression: one linear layer on the 784 pixels, softmax in the loss. */
+export function logisticRegression(generator?: Generator): nn.Sequential {
+  return new nn.Sequential(new nn.Flatten(), new nn.Linear(28 * 28, 10, { generator }));
+}

@@ -1,0 +1,33 @@
+// The registry of studies `nnlab run <study>` knows: id -> presets and run(config).
+import { ABLATION_FULL, ABLATION_QUICK, run as runAblation } from './ablation.js';
+import { BASELINES_FULL, BASELINES_QUICK, run as runBaselines } from './baselines.js';
+import { CNN_FULL, CNN_QUICK, run as runCnn } from './cnn.js';
+import type { BaseConfig, RunHooks } from './common.js';
+import { CONFIDENCE_FULL, CONFIDENCE_QUICK, run as runConfidence } from './confidence.js';
+import type { StudySummary } from './run-folder.js';
+
+export interface StudyEntry<C extends BaseConfig = BaseConfig> {
+  id: string;
+  description: string;
+  full: C;
+  quick: C;
+  run(config: C, hooks?: RunHooks): Promise<StudySummary>;
+  /** Extra command-line overrides this study accepts beyond the common ones. */
+  accepts: { k?: boolean };
+}
+
+function entry<C extends BaseConfig>(e: StudyEntry<C>): StudyEntry<BaseConfig> {
+  return e as unknown as StudyEntry<BaseConfig>;
+}
+
+export const STUDIES: Record<string, StudyEntry> = {
+  cnn: entry({ id: 'cnn', description: 'the seed CNN on MNIST (seed 001)', full: CNN_FULL, quick: CNN_QUICK, run: runCnn, accepts: {} }),
+  ablation: entry({ id: 'ablation', description: 'five architecture variants against the seed CNN', full: ABLATION_FULL, quick: ABLATION_QUICK, run: runAblation, accepts: {} }),
+  baselines: entry({ id: 'baselines', description: 'exact k-NN and logistic regression against the CNN', full: BASELINES_FULL, quick: BASELINES_QUICK, run: runBaselines, accepts: { k: true } }),
+  confidence: entry({ id: 'confidence', description: 'm(x) histograms, quantiles and accuracy per confidence bin', full: CONFIDENCE_FULL, quick: CONFIDENCE_QUICK, run: runConfidence, accepts: { k: true } }),
+};
+
+export type { StudySummary } from './run-folder.js';
+export type { BaseConfig, RunHooks } from './common.js';
+export { RunFolder } from './run-folder.js';
+export { knnClassify, bruteForceNeighbours, vote, KNN_TIE_RULES } from './knn.js';

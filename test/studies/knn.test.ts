@@ -1,0 +1,71 @@
+// Exact k-NN (native pairwiseSqDist + topk shortlist, exact re-ranking) against a brute-force
+// TypeScript reference on a 2k/500 MNIST subset, and the documented tie rules.
+import { describe, expect, it } from 'vitest';
+
+import { loadMnist } from '../../lib/studies/mnist.js';
+import { knnClassify, vote } from '../../lib/studies/knn.js';
+
+const sorted = new Map<number, [number, number][]>();
+
+/** Independent reference: all exact integer distances, full sort by (distance, index). */
+function reference(train: { pixels: Uint8Array; labels: Int32Array; n: number }, q: Uint8Array, qi: number, k: number) {
+  const d = sorted.get(qi) ?? sortedDistances(train, q, qi);
+  sorted.set(qi, d);
+  const nb = d.slice(0, k);
+  const counts = new Array(10).fill(0);
+  nb.forEach(([, i]) => counts[train.labels[i]]++);
+  const max = Math.max(...counts);
+  return { idx: nb.map(([, i]) => i), dist: nb.map(([s]) => s), label: counts.indexOf(max), fraction: max / k };
+}
+
+function sortedDistances(train: { pixels: Uint8Array; n: number }, q: Uint8Array, qi: number): [number, number][] {
+  const d: [number, number][] = [];
+  for (let i = 0; i < train.n; i++) {
+    let s = 0;
+    for (let j = 0; j < 784; j++) { const t = q[qi * 784 + j] - train.pixels[i * 784 + j]; s += t * t; }
+    d.push([s, i]);
+  }
+  d.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  return d.slice(0, 10);
+}
+
+describe('exact k-NN', () => {
+  const m = loadMnist({ trainLimit: 2000, testLimit: 500, device: 'cpu' });
+
+  for (const k of [1, 3, 5]) {
+    it(`k=${k} on 2k/500 equals the brute-force reference (neighbours, distances, votes)`, () => {
+      const r = knnClassify(m.train, m.test, k, { block: 128 });
+      let ok = 0;
+      for (let qi = 0; qi < m.test.n; qi++) {
+        const ref = reference(m.train, m.test.pixels, qi, k);
+        expect(Array.from(r.neighbours.subarray(qi * k, qi * k + k))).toEqual(ref.idx);
+        expect(Array.from(r.distances.subarray(qi * k, qi * k + k))).toEqual(ref.dist);
+        expect(r.pred[qi]).toBe(ref.label);
+        expect(r.voteFraction[qi]).toBeCloseTo(ref.fraction, 6);
+        if (ref.label === m.test.labels[qi]) ok++;
+      }
+      console.log(`k=${k}: 2k/500 accuracy ${(100 * ok / m.test.n).toFixed(1)}%, ${r.exhaustive} exhaustive queries`);
+      expect(ok / m.test.n).toBeGreaterThan(0.8);
+    });
+  }
+
+  it('a tiny shortlist still gives exact results (the certificate falls back to exhaustive search)', () => {
+    const k = 3;
+    const r = knnClassify(m.train, { pixels: m.test.pixels.subarray(0, 50 * 784), labels: m.test.labels.subarray(0, 50), n: 50 }, k, { margin: 0 });
+    expect(r.exhaustive).toBe(50);
+    for (let qi = 0; qi < 50; qi++) expect(Array.from(r.neighbours.subarray(qi * k, qi * k + k))).toEqual(reference(m.train, m.test.pixels, qi, k).idx);
+  });
+
+  it('ties: equal distances keep the lower train index; a vote tie goes to the smallest label', () => {
+    // Train images 0..3: two copies of A (labels 7, 2), B (label 5), a far image (label 1).
+    const A = new Uint8Array(4).fill(10), B = new Uint8Array(4).fill(12), far = new Uint8Array(4).fill(200);
+    const pixels = new Uint8Array([...A, ...B, ...A, ...far]);
+    const train = { pixels, labels: new Int32Array([7, 5, 2, 1]), n: 4 };
+    const q = { pixels: new Uint8Array(A), labels: new Int32Array([0]), n: 1 };
+    const r = knnClassify(train, q, 3);
+    expect(Array.from(r.neighbours)).toEqual([0, 2, 1]); // A (index 0), A (index 2), then B
+    expect(r.pred[0]).toBe(2); // 7, 2, 5 each one vote: the smallest label
+    expect(r.voteFraction[0]).toBeCloseTo(1 / 3);
+    expect(vote([3, 3, 1, 1, 9], 10)).toEqual({ label: 1, fraction: 0.4 });
+  });
+});

@@ -1,0 +1,40 @@
+// The SVG builders and the PNG renderer: every figure kind is well-formed SVG with explicit
+// size, and resvg renders it at twice that size.
+import { describe, expect, it } from 'vitest';
+
+import { ArgumentError } from '../../lib/index.js';
+import { binCounts, imageGrid, linePlot, svgToPng, tableHtml, tableSvg } from '../../lib/viz/index.js';
+import { SAMPLE_FIGURES } from './sample-figures.js';
+
+const pngSize = (png: Buffer) => ({ w: png.readUInt32BE(16), h: png.readUInt32BE(20) });
+const svgSize = (svg: string) => {
+  const m = svg.match(/<svg[^>]* width="(\d+)" height="(\d+)"/)!;
+  return { w: Number(m[1]), h: Number(m[2]) };
+};
+
+
+describe('viz', () => {
+  for (const [kind, svg] of Object.entries(SAMPLE_FIGURES)) {
+    it(`${kind}: SVG with a size, rendered to a PNG of twice that size`, () => {
+      expect(svg.startsWith('<?xml')).toBe(true);
+      expect(svg).not.toMatch(/NaN|undefined/);
+      const s = svgSize(svg);
+      const png = svgToPng(svg);
+      expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');
+      expect(pngSize(png)).toEqual({ w: 2 * s.w, h: 2 * s.h });
+    });
+  }
+
+  it('escapes text and rejects bad input with typed errors', () => {
+    expect(SAMPLE_FIGURES.line).toContain('test &lt;&amp;&gt;');
+    expect(() => linePlot([])).toThrow(ArgumentError);
+    expect(() => linePlot([{ name: 'a', x: [1, 2], y: [1] }])).toThrow(ArgumentError);
+    expect(() => imageGrid([{ pixels: new Uint8Array(3) }], { h: 28, w: 28 })).toThrow(ArgumentError);
+    expect(() => tableSvg({ columns: ['a'], rows: [[1, 2]] })).toThrow(ArgumentError);
+    expect(tableHtml({ columns: ['a<b'], rows: [[1]] })).toContain('a&lt;b');
+  });
+
+  it('binCounts closes the last bin so m(x) = 1 is counted', () => {
+    expect(binCounts([0, 0.05, 0.5, 1, 1, 2], 10, 0, 1)).toEqual([2, 0, 0, 0, 0, 1, 0, 0, 0, 2]);
+  });
+});
