@@ -20,3 +20,5 @@ export * from './train/fit.js';
 export * from './train/checkpoint.js';
 export { MetricsTracker } from './train/metrics-tracker.js';
 export { seedCnn, mlp } from './models/seed-cnn.js';
+export * as viz from './viz/index.js';
+export * as studies from './studies/index.js';

@@ -1,13 +1,12 @@
 // report.html in a real headless browser (Debian's chromium driven by playwright-core): every
 // figure loads and the page logs no error. The report is a run folder holding every figure kind.
-import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 
 import { RunFolder } from '../../lib/studies/run-folder.js';
-import { checkReportInBrowser, CHROMIUM, tmp } from './helpers.js';
+import { checkReportInBrowser, tmp } from './helpers.js';
 import { SAMPLE_FIGURES } from './sample-figures.js';
 
-describe.skipIf(!existsSync(CHROMIUM))('report.html in headless chromium', () => {
+describe('report.html in headless chromium', () => {
   it('every figure loads (naturalWidth > 0) and the page logs no error', async () => {
     const folder = new RunFolder('browser-check', tmp('browser'));
     folder.writeConfig({ seed: 0, note: 'synthetic figures of every kind' }, 'cpu');

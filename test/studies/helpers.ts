@@ -48,6 +48,7 @@ export const CHROMIUM = '/usr/bin/chromium';
 
 /** Opens dir/report.html in headless chromium: the expected images load, no error is logged. */
 export async function checkReportInBrowser(dir: string, expectedImages: string[]): Promise<void> {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: the report check needs Debian's chromium (apt-get install chromium)`);
   const { chromium } = await import('playwright-core');
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
