@@ -1,5 +1,5 @@
 // `nnlab run cnn --quick` as a user runs it: accuracy, the run folder contract, usage errors.
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
