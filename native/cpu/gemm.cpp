@@ -25,6 +25,7 @@
 #include "../core/thread_pool.h"
 #include "cpu_backend.h"
 #include "gemm_kernels.h"
+#include "simd.h"
 
 namespace nn::cpu {
 namespace {
@@ -122,14 +123,10 @@ struct Kernels {
 
 const Kernels& kernels() {
   static const Kernels k = [] {
-    // NNLAB_GEMM_KERNEL=generic forces the portable kernels (tests of the fallback path).
+    // NNLAB_GEMM_KERNEL=generic (or NNLAB_DISABLE_AVX2=1) forces the portable kernels.
     const char* force = std::getenv("NNLAB_GEMM_KERNEL");
     if (force && std::strcmp(force, "generic") == 0) return Kernels{micro_kernel_generic, pack_a, pack_b_generic};
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
-      return Kernels{micro_kernel_avx2, pack_a_avx2, pack_b_avx2};
-#endif
+    if (use_avx2()) return Kernels{micro_kernel_avx2, pack_a_avx2, pack_b_avx2};
     return Kernels{micro_kernel_generic, pack_a, pack_b_generic};
   }();
   return k;
