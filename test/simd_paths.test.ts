@@ -100,7 +100,8 @@ function childResults(env: Record<string, string>): string[] {
 }
 
 // [x shape, w shape, padding, stride]: the seed CNN's convs, odd sizes and widths around the
-// vector width, padded and strided ones that take the general lowering.
+// vector width, outputs 2 and 3 wide (many rows per 8 lanes), padded and strided ones that
+// take the general lowering.
 const CONV_CASES: [Shape4, Shape4, number, number][] = [
   [[5, 1, 28, 28], [8, 1, 3, 3], 0, 1],
   [[4, 6, 13, 13], [7, 6, 3, 3], 0, 1],
@@ -108,6 +109,8 @@ const CONV_CASES: [Shape4, Shape4, number, number][] = [
   [[2, 3, 7, 10], [4, 3, 3, 3], 1, 1],
   [[2, 2, 11, 12], [3, 2, 3, 3], 0, 2],
   [[2, 3, 6, 9], [4, 3, 2, 2], 0, 1],
+  [[3, 2, 5, 4], [3, 2, 3, 3], 0, 1],
+  [[2, 2, 9, 3], [2, 2, 3, 1], 0, 1],
 ];
 
 // Small decoded buffers share Node's pool, hence the copy of exactly their bytes.
@@ -115,6 +118,28 @@ function floats(b64: string): Float32Array {
   const u = Buffer.from(b64, 'base64');
   return new Float32Array(u.buffer.slice(u.byteOffset, u.byteOffset + u.length));
 }
+
+describe('conv2d forward through packed panels', () => {
+  it.each(CONV_CASES)('matches the direct sum for x %j, w %j, padding %i, stride %i', (xs, ws, pad, stride) => {
+    const r = rng(xs[3] * 31 + ws[2]);
+    const x = Float32Array.from({ length: xs.reduce((a, b) => a * b) }, () => r() - 0.5);
+    const w = Float32Array.from({ length: ws.reduce((a, b) => a * b) }, () => r() - 0.5);
+    const b = Float32Array.from({ length: ws[0] }, () => r() - 0.5);
+    const [N, C, H, W] = xs, [K, , R, S] = ws;
+    const OH = Math.floor((H + 2 * pad - R) / stride) + 1, OW = Math.floor((W + 2 * pad - S) / stride) + 1;
+    const y = values(native.conv2d(tensor(x, xs), tensor(w, ws), tensor(b, [K]), stride, stride, pad, pad, 1, 1, 1));
+    let worst = 0;
+    for (let n = 0; n < N; n++) for (let k = 0; k < K; k++) for (let oh = 0; oh < OH; oh++) for (let ow = 0; ow < OW; ow++) {
+      let acc = b[k];
+      for (let c = 0; c < C; c++) for (let i = 0; i < R; i++) for (let j = 0; j < S; j++) {
+        const ih = oh * stride - pad + i, iw = ow * stride - pad + j;
+        if (ih >= 0 && ih < H && iw >= 0 && iw < W) acc += x[((n * C + c) * H + ih) * W + iw] * w[((k * C + c) * R + i) * S + j];
+      }
+      worst = Math.max(worst, Math.abs(acc - y[((n * K + k) * OH + oh) * OW + ow]));
+    }
+    expect(worst).toBeLessThan(1e-5);
+  });
+});
 
 describe('portable kernels (NNLAB_DISABLE_AVX2=1)', () => {
   it('give the same bits as the default kernels for max pool and conv2d', () => {

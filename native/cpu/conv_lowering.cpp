@@ -6,6 +6,8 @@
 
 #include "../core/thread_pool.h"
 #include "../kernels/conv.h"
+#include "gemm.h"
+#include "simd.h"
 
 namespace nn::cpu {
 namespace {
@@ -104,6 +106,42 @@ void col2im(const ConvPlan& p, const float* col, int64_t n0, int64_t nb, int64_t
   };
   if (parallel) parallel_for(p.cg, 1, channels);
   else channels(0, p.cg);
+}
+
+bool panels_apply(const Conv2dArgs& a) {
+  return a.stride_h == 1 && a.stride_w == 1 && a.pad_h == 0 && a.pad_w == 0 && a.dil_h == 1 && a.dil_w == 1 &&
+         a.groups == 1;
+}
+
+void conv_panels(const ConvPlan& p, const float* x, int64_t n0, int64_t q0, int64_t q1, bool ones_row, float* out) {
+  const Conv2dArgs& a = p.a;
+  const float* img = x + n0 * a.c * p.hw;
+  if (use_avx2()) {
+    conv_panels_avx2(img, a.c, a.h, a.w, a.r, a.s, a.ow, q0, q1, ones_row, out);
+    return;
+  }
+  constexpr int64_t W = kPanelWidth;
+  const int64_t kdim = p.crs + (ones_row ? 1 : 0), j0 = q0 / W, j1 = (q1 + W - 1) / W;
+  int64_t off[W];
+  for (int64_t j = j0; j < j1; ++j) {
+    int64_t valid = std::min(W, q1 - j * W);
+    for (int64_t l = 0; l < valid; ++l) {
+      int64_t q = j * W + l;
+      off[l] = (q / a.ow) * a.w + q % a.ow;
+    }
+    float* o = out + (j - j0) * kdim * W;
+    int64_t row = 0;
+    for (int64_t c = 0; c < a.c; ++c)
+      for (int64_t r = 0; r < a.r; ++r)
+        for (int64_t s = 0; s < a.s; ++s, ++row) {
+          const float* base = img + c * p.hw + r * a.w + s;
+          float* d = o + row * W;
+          for (int64_t l = 0; l < valid; ++l) d[l] = base[off[l]];
+          for (int64_t l = valid; l < W; ++l) d[l] = 0.f;
+        }
+    if (ones_row)
+      for (int64_t l = 0; l < W; ++l) o[p.crs * W + l] = l < valid ? 1.f : 0.f;
+  }
 }
 
 double sum_f32(const float* x, int64_t n) {

@@ -23,6 +23,13 @@ void im2col(const ConvPlan& p, const float* x, int64_t n0, int64_t nb, int64_t g
 // The adjoint: dx[n0+b, g*cg + c, ...] += col[...] (dx is accumulated into, not overwritten).
 void col2im(const ConvPlan& p, const float* col, int64_t n0, int64_t nb, int64_t g, float* dx, bool parallel);
 
+// Whether conv_panels applies: stride 1, no padding, no dilation, one group.
+bool panels_apply(const Conv2dArgs& a);
+// One panel, columns [q0, q1) (q0 a multiple of kPanelWidth, q1 - q0 <= kPanelWidth), of image n0 of x lowered straight into packed
+// GEMM panels (gemm.h): row (c*R + r)*S + s, column oh*OW + ow, plus a last row of ones when
+// ones_row (the bias column of augmented weights).
+void conv_panels(const ConvPlan& p, const float* x, int64_t n0, int64_t q0, int64_t q1, bool ones_row, float* out);
+
 // Sum of n floats with a fixed association order (8 running lanes), returned in double.
 double sum_f32(const float* x, int64_t n);
 

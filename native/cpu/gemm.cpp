@@ -258,7 +258,46 @@ Grid choose_grid(int64_t m, int64_t n, int64_t k, int64_t threads) {
   return best;
 }
 
+// K block of products on whole packed operands: micro-panels of up to 512 steps (32 KB of B)
+// still fit L1 with their A panel, and one pass writes C once instead of once per 256 steps.
+constexpr int64_t kPackedKC = 512;
+
 }  // namespace
+
+PackedA::~PackedA() { std::free(data); }
+
+bool pack_a_whole(bool trans, const float* A, int64_t lda, int64_t m, int64_t k, PackedA* out) {
+  std::free(out->data);
+  const size_t n = static_cast<size_t>(round_up(m, kMR) * k + kPackSlack);
+  out->data = static_cast<float*>(std::aligned_alloc(64, static_cast<size_t>(round_up(static_cast<int64_t>(n * sizeof(float)), 64))));
+  out->m = m;
+  out->k = k;
+  if (!out->data) return false;
+  kernels().pack_a(trans, A, lda, 0, m, 0, k, out->data);
+  return true;
+}
+
+void pack_b_whole(bool trans, const float* B, int64_t ldb, int64_t k, int64_t n, float* out) {
+  kernels().pack_b(trans, B, ldb, 0, k, 0, n, out);
+}
+
+void gemm_packed_serial(const PackedA& A, const float* Bp, int64_t n, float* C, int64_t ldc) {
+  static_assert(kPanelWidth == kNR, "gemm.h panel width must match the micro-kernel");
+  const Kernels& kern = kernels();
+  const int64_t K = A.k, kcb = ceil_div(K, ceil_div(K, kPackedKC));
+  for (int64_t pc = 0; pc < K; pc += kcb) {
+    const int64_t kc = std::min(kcb, K - pc);
+    const float beta = pc == 0 ? 0.f : 1.f;
+    for (int64_t jr = 0; jr < n; jr += kNR) {
+      const int nr = static_cast<int>(std::min<int64_t>(kNR, n - jr));
+      const float* pb = Bp + jr * K + pc * kNR;
+      for (int64_t ir = 0; ir < A.m; ir += kMR) {
+        const int mr = static_cast<int>(std::min<int64_t>(kMR, A.m - ir));
+        kern.micro(kc, A.data + ir * K + pc * kMR, pb, C + ir * ldc + jr, ldc, mr, nr, 1.f, beta);
+      }
+    }
+  }
+}
 
 // Batch items per task so each task has enough work to pay for waking the pool.
 int64_t batch_grain(int64_t work) { return ceil_div(kParallelMinWork, std::max<int64_t>(work, 1)); }
