@@ -4,6 +4,7 @@
 // Small images are lowered several at a time (columns of image b at b*OH*OW) so the GEMM's
 // free dimension is large enough to run at full speed.
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -141,19 +142,31 @@ void backward_input_packed(const ConvPlan& p, const float* dy, const float* w, f
   const Conv2dArgs& a = p.a;
   cpu::PackedA pa;
   if (!cpu::pack_a_whole(true, w, p.crs, p.crs, a.k, &pa)) throw std::bad_alloc();
+  // Stride 1 without padding runs on the W grid (conv_lowering.h): 18% more columns for the
+  // seed CNN's conv2, but col2im becomes one contiguous add per tap instead of OH short ones,
+  // which costs more than the extra columns. Zero columns stay zero only with finite weights.
+  const bool grid = cpu::panels_apply(a) && std::all_of(w, w + a.k * p.crs, [](float v) { return std::isfinite(v); });
+  const int64_t cols = grid ? a.oh * a.w : p.ohw;
+  std::vector<int32_t> offsets = grid ? cpu::wgrid_offsets(p) : std::vector<int32_t>();
   const int64_t nt = image_tasks(p);
   std::vector<std::unique_ptr<AlignedFloats>> panels, dcol;
   for (int64_t t = 0; t < nt; ++t) {
-    panels.push_back(std::make_unique<AlignedFloats>(cpu::packed_b_floats(a.k, p.ohw)));
-    dcol.push_back(std::make_unique<AlignedFloats>(p.crs * p.ohw));
+    panels.push_back(std::make_unique<AlignedFloats>(cpu::packed_b_floats(a.k, cols)));
+    dcol.push_back(std::make_unique<AlignedFloats>(p.crs * cols));
   }
   parallel_tasks(nt, [&](int64_t t) {
     float *bp = panels[t]->p, *col = dcol[t]->p;
     for (int64_t i = p.n * t / nt; i < p.n * (t + 1) / nt; ++i) {
-      cpu::pack_b_whole(false, dy + i * a.k * p.ohw, p.ohw, a.k, p.ohw, bp);
-      cpu::gemm_packed_serial(pa, bp, p.ohw, col, p.ohw);
-      std::fill_n(dx + i * a.c * p.hw, a.c * p.hw, 0.f);
-      cpu::col2im(p, col, i, 1, 0, dx, false);
+      if (grid) {
+        cpu::pack_dy_wgrid(p, dy, i, offsets.data(), bp);
+        cpu::gemm_packed_serial(pa, bp, a.oh * a.w, col, a.oh * a.w);
+        cpu::col2im_wgrid(p, col, i, dx);
+      } else {
+        cpu::pack_b_whole(false, dy + i * a.k * p.ohw, p.ohw, a.k, p.ohw, bp);
+        cpu::gemm_packed_serial(pa, bp, p.ohw, col, p.ohw);
+        std::fill_n(dx + i * a.c * p.hw, a.c * p.hw, 0.f);
+        cpu::col2im(p, col, i, 1, 0, dx, false);
+      }
     }
   });
 }
@@ -221,7 +234,7 @@ void CpuBackend::conv2d_forward(const Conv2dArgs& a, const float* x, const float
 
 void CpuBackend::conv2d_backward_input(const Conv2dArgs& a, const float* dy, const float* w, float* dx) {
   ConvPlan p(a);
-  if (per_image_packed(p, a.k) && p.crs * p.ohw <= (int64_t(1) << 18)) {
+  if (per_image_packed(p, a.k) && p.crs * a.oh * a.w <= (int64_t(1) << 18)) {
     backward_input_packed(p, dy, w, dx);
     return;
   }

@@ -144,6 +144,54 @@ void conv_panels(const ConvPlan& p, const float* x, int64_t n0, int64_t q0, int6
   }
 }
 
+std::vector<int32_t> wgrid_offsets(const ConvPlan& p) {
+  const Conv2dArgs& a = p.a;
+  std::vector<int32_t> off(static_cast<size_t>(a.oh * a.w));
+  for (int64_t oh = 0; oh < a.oh; ++oh)
+    for (int64_t w = 0; w < a.w; ++w) off[oh * a.w + w] = w < a.ow ? static_cast<int32_t>(oh * a.ow + w) : -1;
+  return off;
+}
+
+void pack_dy_wgrid(const ConvPlan& p, const float* dy, int64_t n0, const int32_t* offsets, float* out) {
+  const Conv2dArgs& a = p.a;
+  constexpr int64_t W = kPanelWidth;
+  const int64_t nw = a.oh * a.w, panels = (nw + W - 1) / W;
+  const float* img = dy + n0 * a.k * p.ohw;
+  for (int64_t j = 0; j < panels; ++j) {
+    const int64_t valid = std::min(W, nw - j * W);
+    const int32_t* off = offsets + j * W;
+    float* o = out + j * a.k * W;
+    for (int64_t k = 0; k < a.k; ++k, o += W) {
+      const float* src = img + k * p.ohw;
+      // Selects, not branches: the zero columns come every W lanes and would mispredict.
+      for (int64_t l = 0; l < valid; ++l) {
+        const int32_t at = off[l];
+        const float v = src[at < 0 ? 0 : at];
+        o[l] = at < 0 ? 0.f : v;
+      }
+      for (int64_t l = valid; l < W; ++l) o[l] = 0.f;
+    }
+  }
+}
+
+void col2im_wgrid(const ConvPlan& p, const float* col, int64_t n0, float* dx) {
+  const Conv2dArgs& a = p.a;
+  const int64_t nw = a.oh * a.w;
+  float* img = dx + n0 * a.c * p.hw;
+  std::fill_n(img, a.c * p.hw, 0.f);
+  const float* src = col;
+  for (int64_t c = 0; c < a.c; ++c) {
+    float* plane = img + c * p.hw;
+    for (int64_t r = 0; r < a.r; ++r)
+      for (int64_t s = 0; s < a.s; ++s, src += nw) {
+        // Grid columns past the plane's end are zero columns: the valid ones end at hw - 1.
+        const int64_t start = r * a.w + s, len = std::min(nw, p.hw - start);
+        float* d = plane + start;
+        for (int64_t i = 0; i < len; ++i) d[i] += src[i];
+      }
+  }
+}
+
 double sum_f32(const float* x, int64_t n) {
   float lane[8] = {0, 0, 0, 0, 0, 0, 0, 0};
   int64_t i = 0;

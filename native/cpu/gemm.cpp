@@ -258,10 +258,6 @@ Grid choose_grid(int64_t m, int64_t n, int64_t k, int64_t threads) {
   return best;
 }
 
-// K block of products on whole packed operands: micro-panels of up to 512 steps (32 KB of B)
-// still fit L1 with their A panel, and one pass writes C once instead of once per 256 steps.
-constexpr int64_t kPackedKC = 512;
-
 }  // namespace
 
 PackedA::~PackedA() { std::free(data); }
@@ -284,7 +280,8 @@ void pack_b_whole(bool trans, const float* B, int64_t ldb, int64_t k, int64_t n,
 void gemm_packed_serial(const PackedA& A, const float* Bp, int64_t n, float* C, int64_t ldc) {
   static_assert(kPanelWidth == kNR, "gemm.h panel width must match the micro-kernel");
   const Kernels& kern = kernels();
-  const int64_t K = A.k, kcb = ceil_div(K, ceil_div(K, kPackedKC));
+  // The K blocks of sgemm: the same product then gets bit-identical results either way.
+  const int64_t K = A.k, kcb = k_block(K);
   for (int64_t pc = 0; pc < K; pc += kcb) {
     const int64_t kc = std::min(kcb, K - pc);
     const float beta = pc == 0 ? 0.f : 1.f;

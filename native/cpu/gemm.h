@@ -35,8 +35,8 @@ struct PackedA {
 bool pack_a_whole(bool trans, const float* A, int64_t lda, int64_t m, int64_t k, PackedA* out);
 // Packs op(B) (k x n) into `out` (packed_b_floats(k, n) floats, 32-byte aligned).
 void pack_b_whole(bool trans, const float* B, int64_t ldb, int64_t k, int64_t n, float* out);
-// C[m, n] = A * Bp on the calling thread (C rows ldc apart). K is cut the same way whatever n
-// is, so every column gets the same operations.
+// C[m, n] = A * Bp on the calling thread (C rows ldc apart). K is cut as sgemm cuts it, so every
+// element gets the same operations as in sgemm.
 void gemm_packed_serial(const PackedA& A, const float* Bp, int64_t n, float* C, int64_t ldc);
 
 }  // namespace nn::cpu
