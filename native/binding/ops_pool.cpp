@@ -92,10 +92,18 @@ Napi::Value max_pool2d_backward(const Napi::CallbackInfo& info) {
     idx.backend().copy_to_host(host.data(), idx.storage->data, idx.nbytes());
     iv = host.data();
   }
-  for (int64_t i = 0; i < idx.numel(); ++i)
-    if (iv[i] < 0 || iv[i] >= plane)
-      fail(ErrorCode::Index, a.op, ": 'indices' element ", i, " is ", iv[i], ", outside the ", p.h, "x", p.w,
-           " plane of input ", shape_str(xs), " (expected 0 <= index < ", plane, ")");
+  // One branch-free min/max sweep (it vectorises); the offending element is looked up only on failure.
+  const int64_t count = idx.numel();
+  int32_t lo = 0, hi = 0;
+  for (int64_t i = 0; i < count; ++i) {
+    lo = std::min(lo, iv[i]);
+    hi = std::max(hi, iv[i]);
+  }
+  if (lo < 0 || hi >= plane)
+    for (int64_t i = 0; i < count; ++i)
+      if (iv[i] < 0 || iv[i] >= plane)
+        fail(ErrorCode::Index, a.op, ": 'indices' element ", i, " is ", iv[i], ", outside the ", p.h, "x", p.w,
+             " plane of input ", shape_str(xs), " (expected 0 <= index < ", plane, ")");
   Tensor dx = empty(dy.backend(), xs, DType::F32);
   if (dy.numel() > 0) dy.backend().maxpool2d_backward(p, dy.f32(), idx.i32(), dx.f32());
   else dy.backend().fill_f32(dx.f32(), dx.numel(), 0.f);

@@ -4,7 +4,10 @@
 // Small images are lowered several at a time (columns of image b at b*OH*OW) so the GEMM's
 // free dimension is large enough to run at full speed.
 #include <algorithm>
+#include <cmath>
+#include <cstdlib>
 #include <cstring>
+#include <new>
 #include <memory>
 #include <vector>
 
@@ -70,6 +73,26 @@ void over_images(const ConvPlan& p, Body body) {
   }
 }
 
+// 64-byte aligned floats (packed GEMM panels are read with aligned loads).
+struct AlignedFloats {
+  float* p = nullptr;
+  explicit AlignedFloats(int64_t n) {
+    size_t bytes = (static_cast<size_t>(n > 0 ? n : 1) * sizeof(float) + 63) / 64 * 64;
+    p = static_cast<float*>(std::aligned_alloc(64, bytes));
+    if (!p) throw std::bad_alloc();
+  }
+  ~AlignedFloats() { std::free(p); }
+  AlignedFloats(const AlignedFloats&) = delete;
+  AlignedFloats& operator=(const AlignedFloats&) = delete;
+};
+
+// Per-image products on whole packed operands (gemm.h): each task owns whole images, so this
+// needs every thread to get at least one; and a lowered image must stay small enough for L2.
+bool per_image_packed(const ConvPlan& p, int64_t kdim) {
+  return p.a.groups == 1 && (num_threads() == 1 || p.n >= num_threads()) &&
+         cpu::packed_b_floats(kdim, p.ohw) <= (int64_t(1) << 18);
+}
+
 void run_gemm(const GemmArgs& g, const float* A, const float* B, float* C, bool parallel) {
   if (parallel) cpu::sgemm(g, A, B, C);
   else cpu::sgemm_serial(g, A, B, C);
@@ -77,8 +100,85 @@ void run_gemm(const GemmArgs& g, const float* A, const float* B, float* C, bool 
 
 }  // namespace
 
+namespace {
+
+// Forward as one product per image: weights (augmented by the bias column) packed once, each
+// image lowered straight into packed panels, results written in place in y.
+void forward_packed(const ConvPlan& p, const float* x, const float* w, const float* bias, float* y) {
+  const Conv2dArgs& a = p.a;
+  const bool aug = bias != nullptr;
+  const int64_t kdim = p.crs + (aug ? 1 : 0);
+  const float* A = w;
+  std::vector<float> waug;
+  if (aug) {
+    waug.resize(static_cast<size_t>(a.k * kdim));
+    for (int64_t k = 0; k < a.k; ++k) {
+      std::copy_n(w + k * p.crs, p.crs, waug.data() + k * kdim);
+      waug[k * kdim + p.crs] = bias[k];
+    }
+    A = waug.data();
+  }
+  cpu::PackedA pa;
+  if (!cpu::pack_a_whole(false, A, kdim, a.k, kdim, &pa)) throw std::bad_alloc();
+  const int64_t nt = image_tasks(p);
+  // One panel at a time, multiplied while it is still in L1: lowering a whole image first
+  // writes it out to L2 and costs a third of the product.
+  constexpr int64_t W = cpu::kPanelWidth;
+  std::vector<std::unique_ptr<AlignedFloats>> panels;
+  for (int64_t t = 0; t < nt; ++t) panels.push_back(std::make_unique<AlignedFloats>(cpu::packed_b_floats(kdim, W)));
+  parallel_tasks(nt, [&](int64_t t) {
+    float* bp = panels[t]->p;
+    for (int64_t i = p.n * t / nt; i < p.n * (t + 1) / nt; ++i)
+      for (int64_t q0 = 0; q0 < p.ohw; q0 += W) {
+        const int64_t q1 = std::min(p.ohw, q0 + W);
+        cpu::conv_panels(p, x, i, q0, q1, aug, bp);
+        cpu::gemm_packed_serial(pa, bp, q1 - q0, y + i * a.k * p.ohw + q0, p.ohw);
+      }
+  });
+}
+
+// Backward-input as one product per image, dcol = W^T dy_i with W^T packed once, then col2im.
+void backward_input_packed(const ConvPlan& p, const float* dy, const float* w, float* dx) {
+  const Conv2dArgs& a = p.a;
+  cpu::PackedA pa;
+  if (!cpu::pack_a_whole(true, w, p.crs, p.crs, a.k, &pa)) throw std::bad_alloc();
+  // Stride 1 without padding runs on the W grid (conv_lowering.h): 18% more columns for the
+  // seed CNN's conv2, but col2im becomes one contiguous add per tap instead of OH short ones,
+  // which costs more than the extra columns. Zero columns stay zero only with finite weights.
+  const bool grid = cpu::panels_apply(a) && std::all_of(w, w + a.k * p.crs, [](float v) { return std::isfinite(v); });
+  const int64_t cols = grid ? a.oh * a.w : p.ohw;
+  std::vector<int32_t> offsets = grid ? cpu::wgrid_offsets(p) : std::vector<int32_t>();
+  const int64_t nt = image_tasks(p);
+  std::vector<std::unique_ptr<AlignedFloats>> panels, dcol;
+  for (int64_t t = 0; t < nt; ++t) {
+    panels.push_back(std::make_unique<AlignedFloats>(cpu::packed_b_floats(a.k, cols)));
+    dcol.push_back(std::make_unique<AlignedFloats>(p.crs * cols));
+  }
+  parallel_tasks(nt, [&](int64_t t) {
+    float *bp = panels[t]->p, *col = dcol[t]->p;
+    for (int64_t i = p.n * t / nt; i < p.n * (t + 1) / nt; ++i) {
+      if (grid) {
+        cpu::pack_dy_wgrid(p, dy, i, offsets.data(), bp);
+        cpu::gemm_packed_serial(pa, bp, a.oh * a.w, col, a.oh * a.w);
+        cpu::col2im_wgrid(p, col, i, dx);
+      } else {
+        cpu::pack_b_whole(false, dy + i * a.k * p.ohw, p.ohw, a.k, p.ohw, bp);
+        cpu::gemm_packed_serial(pa, bp, p.ohw, col, p.ohw);
+        std::fill_n(dx + i * a.c * p.hw, a.c * p.hw, 0.f);
+        cpu::col2im(p, col, i, 1, 0, dx, false);
+      }
+    }
+  });
+}
+
+}  // namespace
+
 void CpuBackend::conv2d_forward(const Conv2dArgs& a, const float* x, const float* w, const float* bias, float* y) {
   ConvPlan p(a);
+  if (cpu::panels_apply(a) && per_image_packed(p, p.crs + (bias ? 1 : 0))) {
+    forward_packed(p, x, w, bias, y);
+    return;
+  }
   // With a bias, lowered products multiply W augmented by a bias column with the column matrix
   // extended by a row of ones, so the GEMM adds the bias without another pass over y.
   const bool aug = bias != nullptr;
@@ -134,6 +234,10 @@ void CpuBackend::conv2d_forward(const Conv2dArgs& a, const float* x, const float
 
 void CpuBackend::conv2d_backward_input(const Conv2dArgs& a, const float* dy, const float* w, float* dx) {
   ConvPlan p(a);
+  if (per_image_packed(p, a.k) && p.crs * a.oh * a.w <= (int64_t(1) << 18)) {
+    backward_input_packed(p, dy, w, dx);
+    return;
+  }
   Buffers buf(p, image_tasks(p), true);
   over_images(p, [&](int64_t t, int64_t n0, int64_t n1, bool par) {
     int64_t nb_max = buf.nb_max;

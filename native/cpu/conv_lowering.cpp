@@ -6,6 +6,8 @@
 
 #include "../core/thread_pool.h"
 #include "../kernels/conv.h"
+#include "gemm.h"
+#include "simd.h"
 
 namespace nn::cpu {
 namespace {
@@ -104,6 +106,90 @@ void col2im(const ConvPlan& p, const float* col, int64_t n0, int64_t nb, int64_t
   };
   if (parallel) parallel_for(p.cg, 1, channels);
   else channels(0, p.cg);
+}
+
+bool panels_apply(const Conv2dArgs& a) {
+  return a.stride_h == 1 && a.stride_w == 1 && a.pad_h == 0 && a.pad_w == 0 && a.dil_h == 1 && a.dil_w == 1 &&
+         a.groups == 1;
+}
+
+void conv_panels(const ConvPlan& p, const float* x, int64_t n0, int64_t q0, int64_t q1, bool ones_row, float* out) {
+  const Conv2dArgs& a = p.a;
+  const float* img = x + n0 * a.c * p.hw;
+  if (use_avx2()) {
+    conv_panels_avx2(img, a.c, a.h, a.w, a.r, a.s, a.ow, q0, q1, ones_row, out);
+    return;
+  }
+  constexpr int64_t W = kPanelWidth;
+  const int64_t kdim = p.crs + (ones_row ? 1 : 0), j0 = q0 / W, j1 = (q1 + W - 1) / W;
+  int64_t off[W];
+  for (int64_t j = j0; j < j1; ++j) {
+    int64_t valid = std::min(W, q1 - j * W);
+    for (int64_t l = 0; l < valid; ++l) {
+      int64_t q = j * W + l;
+      off[l] = (q / a.ow) * a.w + q % a.ow;
+    }
+    float* o = out + (j - j0) * kdim * W;
+    int64_t row = 0;
+    for (int64_t c = 0; c < a.c; ++c)
+      for (int64_t r = 0; r < a.r; ++r)
+        for (int64_t s = 0; s < a.s; ++s, ++row) {
+          const float* base = img + c * p.hw + r * a.w + s;
+          float* d = o + row * W;
+          for (int64_t l = 0; l < valid; ++l) d[l] = base[off[l]];
+          for (int64_t l = valid; l < W; ++l) d[l] = 0.f;
+        }
+    if (ones_row)
+      for (int64_t l = 0; l < W; ++l) o[p.crs * W + l] = l < valid ? 1.f : 0.f;
+  }
+}
+
+std::vector<int32_t> wgrid_offsets(const ConvPlan& p) {
+  const Conv2dArgs& a = p.a;
+  std::vector<int32_t> off(static_cast<size_t>(a.oh * a.w));
+  for (int64_t oh = 0; oh < a.oh; ++oh)
+    for (int64_t w = 0; w < a.w; ++w) off[oh * a.w + w] = w < a.ow ? static_cast<int32_t>(oh * a.ow + w) : -1;
+  return off;
+}
+
+void pack_dy_wgrid(const ConvPlan& p, const float* dy, int64_t n0, const int32_t* offsets, float* out) {
+  const Conv2dArgs& a = p.a;
+  constexpr int64_t W = kPanelWidth;
+  const int64_t nw = a.oh * a.w, panels = (nw + W - 1) / W;
+  const float* img = dy + n0 * a.k * p.ohw;
+  for (int64_t j = 0; j < panels; ++j) {
+    const int64_t valid = std::min(W, nw - j * W);
+    const int32_t* off = offsets + j * W;
+    float* o = out + j * a.k * W;
+    for (int64_t k = 0; k < a.k; ++k, o += W) {
+      const float* src = img + k * p.ohw;
+      // Selects, not branches: the zero columns come every W lanes and would mispredict.
+      for (int64_t l = 0; l < valid; ++l) {
+        const int32_t at = off[l];
+        const float v = src[at < 0 ? 0 : at];
+        o[l] = at < 0 ? 0.f : v;
+      }
+      for (int64_t l = valid; l < W; ++l) o[l] = 0.f;
+    }
+  }
+}
+
+void col2im_wgrid(const ConvPlan& p, const float* col, int64_t n0, float* dx) {
+  const Conv2dArgs& a = p.a;
+  const int64_t nw = a.oh * a.w;
+  float* img = dx + n0 * a.c * p.hw;
+  std::fill_n(img, a.c * p.hw, 0.f);
+  const float* src = col;
+  for (int64_t c = 0; c < a.c; ++c) {
+    float* plane = img + c * p.hw;
+    for (int64_t r = 0; r < a.r; ++r)
+      for (int64_t s = 0; s < a.s; ++s, src += nw) {
+        // Grid columns past the plane's end are zero columns: the valid ones end at hw - 1.
+        const int64_t start = r * a.w + s, len = std::min(nw, p.hw - start);
+        float* d = plane + start;
+        for (int64_t i = 0; i < len; ++i) d[i] += src[i];
+      }
+  }
 }
 
 double sum_f32(const float* x, int64_t n) {

@@ -1,6 +1,7 @@
 // im2col / col2im lowering shared by the conv2d CPU kernels.
 #pragma once
 #include <cstdint>
+#include <vector>
 
 #include "../backend.h"
 
@@ -22,6 +23,23 @@ struct ConvPlan {
 void im2col(const ConvPlan& p, const float* x, int64_t n0, int64_t nb, int64_t g, float* col, bool parallel);
 // The adjoint: dx[n0+b, g*cg + c, ...] += col[...] (dx is accumulated into, not overwritten).
 void col2im(const ConvPlan& p, const float* col, int64_t n0, int64_t nb, int64_t g, float* dx, bool parallel);
+
+// Whether conv_panels applies: stride 1, no padding, no dilation, one group.
+bool panels_apply(const Conv2dArgs& a);
+// One panel, columns [q0, q1) (q0 a multiple of kPanelWidth, q1 - q0 <= kPanelWidth), of image n0 of x lowered straight into packed
+// GEMM panels (gemm.h): row (c*R + r)*S + s, column oh*OW + ow, plus a last row of ones when
+// ones_row (the bias column of augmented weights).
+void conv_panels(const ConvPlan& p, const float* x, int64_t n0, int64_t q0, int64_t q1, bool ones_row, float* out);
+
+// Backward-input on the "W grid" (stride 1, no padding): output positions numbered oh*W + ow
+// over the input's row width, the columns ow >= OW holding zeros. Then the column matrix row of
+// tap (c, r, s) adds to dx[c] as one contiguous run starting at r*W + s.
+// Source offset in dy's plane of each of the OH*W grid columns, -1 for the zero columns.
+std::vector<int32_t> wgrid_offsets(const ConvPlan& p);
+// dy of image n0 ([K, OH*OW]) packed as GEMM panels (gemm.h) of K rows by OH*W grid columns.
+void pack_dy_wgrid(const ConvPlan& p, const float* dy, int64_t n0, const int32_t* offsets, float* out);
+// dx[n0] = the adjoint of the lowering, from col [crs, OH*W] on the grid (dx overwritten).
+void col2im_wgrid(const ConvPlan& p, const float* col, int64_t n0, float* dx);
 
 // Sum of n floats with a fixed association order (8 running lanes), returned in double.
 double sum_f32(const float* x, int64_t n);

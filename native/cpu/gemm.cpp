@@ -25,6 +25,7 @@
 #include "../core/thread_pool.h"
 #include "cpu_backend.h"
 #include "gemm_kernels.h"
+#include "simd.h"
 
 namespace nn::cpu {
 namespace {
@@ -122,14 +123,10 @@ struct Kernels {
 
 const Kernels& kernels() {
   static const Kernels k = [] {
-    // NNLAB_GEMM_KERNEL=generic forces the portable kernels (tests of the fallback path).
+    // NNLAB_GEMM_KERNEL=generic (or NNLAB_DISABLE_AVX2=1) forces the portable kernels.
     const char* force = std::getenv("NNLAB_GEMM_KERNEL");
     if (force && std::strcmp(force, "generic") == 0) return Kernels{micro_kernel_generic, pack_a, pack_b_generic};
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
-      return Kernels{micro_kernel_avx2, pack_a_avx2, pack_b_avx2};
-#endif
+    if (use_avx2()) return Kernels{micro_kernel_avx2, pack_a_avx2, pack_b_avx2};
     return Kernels{micro_kernel_generic, pack_a, pack_b_generic};
   }();
   return k;
@@ -262,6 +259,42 @@ Grid choose_grid(int64_t m, int64_t n, int64_t k, int64_t threads) {
 }
 
 }  // namespace
+
+PackedA::~PackedA() { std::free(data); }
+
+bool pack_a_whole(bool trans, const float* A, int64_t lda, int64_t m, int64_t k, PackedA* out) {
+  std::free(out->data);
+  const size_t n = static_cast<size_t>(round_up(m, kMR) * k + kPackSlack);
+  out->data = static_cast<float*>(std::aligned_alloc(64, static_cast<size_t>(round_up(static_cast<int64_t>(n * sizeof(float)), 64))));
+  out->m = m;
+  out->k = k;
+  if (!out->data) return false;
+  kernels().pack_a(trans, A, lda, 0, m, 0, k, out->data);
+  return true;
+}
+
+void pack_b_whole(bool trans, const float* B, int64_t ldb, int64_t k, int64_t n, float* out) {
+  kernels().pack_b(trans, B, ldb, 0, k, 0, n, out);
+}
+
+void gemm_packed_serial(const PackedA& A, const float* Bp, int64_t n, float* C, int64_t ldc) {
+  static_assert(kPanelWidth == kNR, "gemm.h panel width must match the micro-kernel");
+  const Kernels& kern = kernels();
+  // The K blocks of sgemm: the same product then gets bit-identical results either way.
+  const int64_t K = A.k, kcb = k_block(K);
+  for (int64_t pc = 0; pc < K; pc += kcb) {
+    const int64_t kc = std::min(kcb, K - pc);
+    const float beta = pc == 0 ? 0.f : 1.f;
+    for (int64_t jr = 0; jr < n; jr += kNR) {
+      const int nr = static_cast<int>(std::min<int64_t>(kNR, n - jr));
+      const float* pb = Bp + jr * K + pc * kNR;
+      for (int64_t ir = 0; ir < A.m; ir += kMR) {
+        const int mr = static_cast<int>(std::min<int64_t>(kMR, A.m - ir));
+        kern.micro(kc, A.data + ir * K + pc * kMR, pb, C + ir * ldc + jr, ldc, mr, nr, 1.f, beta);
+      }
+    }
+  }
+}
 
 // Batch items per task so each task has enough work to pay for waking the pool.
 int64_t batch_grain(int64_t work) { return ceil_div(kParallelMinWork, std::max<int64_t>(work, 1)); }

@@ -12,4 +12,31 @@ void sgemm(const GemmArgs& a, const float* A, const float* B, float* C);
 // per thread (e.g. conv2d over images).
 void sgemm_serial(const GemmArgs& a, const float* A, const float* B, float* C);
 
+// ---- products on operands packed by the caller ----
+// conv2d multiplies the same weights with every image: the weights are packed once per call,
+// and each image's lowered matrix is built straight in the packed-B layout (no column matrix,
+// no second packing pass). The layouts are those of gemm_kernels.h.
+
+// Width of a packed-B panel: op(B)[p, j*kPanelWidth + c] lives at j*k*kPanelWidth + p*kPanelWidth + c.
+constexpr int64_t kPanelWidth = 16;
+// Floats of a packed B of k x n (whole zero-padded panels).
+inline int64_t packed_b_floats(int64_t k, int64_t n) { return k * ((n + kPanelWidth - 1) / kPanelWidth) * kPanelWidth; }
+
+// op(A) (m x k) packed whole, 64-byte aligned. Empty (data == nullptr) when allocation failed.
+struct PackedA {
+  float* data = nullptr;
+  int64_t m = 0, k = 0;
+  PackedA() = default;
+  PackedA(const PackedA&) = delete;
+  PackedA& operator=(const PackedA&) = delete;
+  ~PackedA();
+};
+// Returns false when memory runs out.
+bool pack_a_whole(bool trans, const float* A, int64_t lda, int64_t m, int64_t k, PackedA* out);
+// Packs op(B) (k x n) into `out` (packed_b_floats(k, n) floats, 32-byte aligned).
+void pack_b_whole(bool trans, const float* B, int64_t ldb, int64_t k, int64_t n, float* out);
+// C[m, n] = A * Bp on the calling thread (C rows ldc apart). K is cut as sgemm cuts it, so every
+// element gets the same operations as in sgemm.
+void gemm_packed_serial(const PackedA& A, const float* Bp, int64_t n, float* C, int64_t ldc);
+
 }  // namespace nn::cpu

@@ -7,6 +7,7 @@
 #include "../core/thread_pool.h"
 #include "../kernels/pool.h"
 #include "cpu_backend.h"
+#include "simd.h"
 
 namespace nn {
 namespace {
@@ -21,10 +22,21 @@ void over_planes(const Pool2dArgs& a, int64_t plane_work, Fn fn) {
   });
 }
 
+// The seed CNN's pool, which has an AVX2 kernel.
+bool is_2x2_stride2(const Pool2dArgs& a) {
+  return a.kh == 2 && a.kw == 2 && a.stride_h == 2 && a.stride_w == 2 && a.pad_h == 0 && a.pad_w == 0;
+}
+
 }  // namespace
 
 void CpuBackend::maxpool2d_forward(const Pool2dArgs& a, const float* x, float* y, int32_t* indices) {
   const int64_t hw = a.h * a.w, ohw = a.oh * a.ow;
+  if (is_2x2_stride2(a) && cpu::use_avx2()) {
+    over_planes(a, 4 * ohw, [&](int64_t pl) {
+      cpu::maxpool2x2_plane_avx2(x + pl * hw, a.h, a.w, a.oh, a.ow, y + pl * ohw, indices + pl * ohw);
+    });
+    return;
+  }
   over_planes(a, ohw * a.kh * a.kw, [&](int64_t pl) {
     const float* xp = x + pl * hw;
     float* yp = y + pl * ohw;
@@ -54,8 +66,11 @@ void CpuBackend::maxpool2d_forward(const Pool2dArgs& a, const float* x, float* y
 
 void CpuBackend::maxpool2d_backward(const Pool2dArgs& a, const float* dy, const int32_t* indices, float* dx) {
   const int64_t hw = a.h * a.w, ohw = a.oh * a.ow;
+  const bool fast = is_2x2_stride2(a) && cpu::use_avx2();
   over_planes(a, ohw + hw, [&](int64_t pl) {
     float* dp = dx + pl * hw;
+    if (fast && cpu::maxpool2x2_backward_plane_avx2(dy + pl * ohw, indices + pl * ohw, a.h, a.w, a.oh, a.ow, dp))
+      return;
     std::fill_n(dp, hw, 0.f);
     const float* gp = dy + pl * ohw;
     const int32_t* ip = indices + pl * ohw;

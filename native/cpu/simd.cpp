@@ -1,0 +1,22 @@
+#include "simd.h"
+
+#include <cstdlib>
+#include <cstring>
+
+namespace nn::cpu {
+
+bool use_avx2() {
+  static const bool v = [] {
+    const char* off = std::getenv("NNLAB_DISABLE_AVX2");
+    if (off && *off && std::strcmp(off, "0") != 0) return false;
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#else
+    return false;
+#endif
+  }();
+  return v;
+}
+
+}  // namespace nn::cpu

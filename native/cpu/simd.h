@@ -1,0 +1,34 @@
+// Run-time choice of the AVX2+FMA kernels (files *_avx2.cpp, compiled with -mavx2 -mfma) and
+// their entry points. Callers keep a portable path for other CPUs and for NNLAB_DISABLE_AVX2.
+#pragma once
+#include <cstdint>
+
+namespace nn::cpu {
+
+// True when the CPU has AVX2 and FMA and NNLAB_DISABLE_AVX2 is unset or "0". The variable is
+// read once per process: tests set it in a child process to run the portable kernels.
+bool use_avx2();
+
+// One plane of 2x2, stride-2, unpadded max pooling: y and idx are [oh, ow] with oh = h/2,
+// ow = w/2; same values, indices, tie and NaN rules as the portable kernel.
+void maxpool2x2_plane_avx2(const float* x, int64_t h, int64_t w, int64_t oh, int64_t ow, float* y, int32_t* idx);
+
+// Backward of the above for one plane, writing every element of dx (no scatter, no pre-fill).
+// Returns false, leaving dx partly written, when an index is not inside its own window (only
+// possible with caller-made indices); the caller then redoes the plane by scattering.
+bool maxpool2x2_backward_plane_avx2(const float* dy, const int32_t* idx, int64_t h, int64_t w, int64_t oh, int64_t ow,
+                                    float* dx);
+
+}  // namespace nn::cpu
+
+namespace nn::cpu {
+
+// Lowers one panel, columns [q0, q1) (q0 a multiple of 16, q1 - q0 <= 16), of one image of a stride-1, unpadded,
+// undilated conv2d into packed-B GEMM panels (gemm.h, 16 columns a panel): row
+// p = (ci*r + i)*s + j reads x[ci, oh + i, ow + j] at column q = oh*ow + ow; columns past q1 are
+// zero. With ones_row an extra last row holds 1 (0 past q1): the bias column of augmented
+// weights multiplies it.
+void conv_panels_avx2(const float* x, int64_t c, int64_t h, int64_t w, int64_t r, int64_t s, int64_t ow, int64_t q0,
+                      int64_t q1, bool ones_row, float* out);
+
+}  // namespace nn::cpu

@@ -1,0 +1,160 @@
+// The AVX2 kernels (native/cpu/*_avx2.cpp) against the JS reference in this process, and against
+// the portable kernels that NNLAB_DISABLE_AVX2=1 selects: the variable is read once per process,
+// so the portable run happens in a child process. Sizes are odd so every vector-width tail runs.
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+import { describe, expect, it } from 'vitest';
+
+import { native, rng, tensor, values } from './support/native.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+type Shape4 = [number, number, number, number];
+// Widths give 8-, 4- and 1-wide chunks of outputs; odd heights and widths leave a row and a
+// column outside every window.
+const POOL_SHAPES: Shape4[] = [[2, 3, 26, 26], [1, 2, 11, 11], [3, 1, 9, 35], [1, 1, 2, 2], [2, 2, 5, 17], [1, 1, 40, 33]];
+
+/** Ties, zeros, -inf and NaN in quantity: every branch of the max rule is taken. */
+function nastyArray(n: number, seed: number): Float32Array {
+  const r = rng(seed);
+  return Float32Array.from({ length: n }, () => {
+    const u = r();
+    return u < 0.05 ? NaN : u < 0.1 ? -Infinity : u < 0.4 ? 0 : Math.round(u * 4) - 2;
+  });
+}
+
+/** Max pool 2x2 stride 2 by PyTorch's rule: a later cell wins when strictly greater or NaN. */
+function refMaxPool2x2(x: Float32Array, [n, c, h, w]: Shape4) {
+  const oh = Math.floor(h / 2), ow = Math.floor(w / 2);
+  const y = new Float32Array(n * c * oh * ow), idx = new Int32Array(y.length);
+  for (let pl = 0; pl < n * c; pl++)
+    for (let r = 0; r < oh; r++)
+      for (let q = 0; q < ow; q++) {
+        let best = -Infinity, arg = 2 * r * w + 2 * q;
+        for (const cell of [2 * r * w + 2 * q, 2 * r * w + 2 * q + 1, (2 * r + 1) * w + 2 * q, (2 * r + 1) * w + 2 * q + 1]) {
+          const v = x[pl * h * w + cell];
+          if (v > best || Number.isNaN(v)) { best = v; arg = cell; }
+        }
+        y[(pl * oh + r) * ow + q] = best;
+        idx[(pl * oh + r) * ow + q] = arg;
+      }
+  return { y, idx, ys: [n, c, oh, ow] };
+}
+
+describe('max pool 2x2 stride 2 (AVX2 kernel where the CPU has it)', () => {
+  it.each(POOL_SHAPES)('matches the reference on [%i, %i, %i, %i]', (...xs) => {
+    const x = nastyArray(xs[0] * xs[1] * xs[2] * xs[3], xs[2] * 100 + xs[3]);
+    const [y, idx] = native.maxPool2d(tensor(x, xs), 2, 2, 2, 2, 0, 0);
+    const ref = refMaxPool2x2(x, xs);
+    expect(Array.from(values(y))).toEqual(Array.from(ref.y));
+    expect(Array.from(native.toTypedArray(idx))).toEqual(Array.from(ref.idx));
+    const g = Float32Array.from({ length: ref.y.length }, (_, i) => (i % 7) - 3);
+    const dx = values(native.maxPool2dBackward(tensor(g, ref.ys), idx, xs, 2, 2, 2, 2, 0, 0));
+    const refDx = new Float32Array(x.length);
+    const hw = xs[2] * xs[3], ohw = ref.ys[2] * ref.ys[3];
+    for (let i = 0; i < g.length; i++) refDx[Math.floor(i / ohw) * hw + ref.idx[i]] += g[i];
+    expect(Array.from(dx)).toEqual(Array.from(refDx));
+  });
+
+  it('scatters indices that leave their window (made by the caller, still inside the plane)', () => {
+    const xs: Shape4 = [1, 2, 6, 20];
+    const ys = [1, 2, 3, 10];
+    const idx = Int32Array.from({ length: 60 }, (_, i) => (i * 37) % 120);
+    const g = Float32Array.from({ length: 60 }, (_, i) => i + 1);
+    const dx = values(native.maxPool2dBackward(tensor(g, ys), native.fromTypedArray(idx, ys, 'cpu'), xs, 2, 2, 2, 2, 0, 0));
+    const ref = new Float32Array(240);
+    for (let i = 0; i < 60; i++) ref[Math.floor(i / 30) * 120 + idx[i]] += g[i];
+    expect(Array.from(dx)).toEqual(Array.from(ref));
+  });
+});
+
+// Runs the same ops in a child process and returns each result's bytes (base64).
+function childResults(env: Record<string, string>): string[] {
+  const script = `
+    const addon = process.env.NNLAB_ADDON ? require(process.env.NNLAB_ADDON) : require('node-gyp-build')(${JSON.stringify(root)});
+    let s = 11;
+    const rnd = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const nasty = (n) => Float32Array.from({ length: n }, () => { const u = rnd(); return u < 0.05 ? NaN : u < 0.1 ? -Infinity : u < 0.4 ? 0 : Math.round(u * 4) - 2; });
+    const t = (a, shape) => addon.fromTypedArray(a, shape, 'cpu');
+    const b64 = (h) => Buffer.from(addon.toTypedArray(h).buffer).toString('base64');
+    const out = [];
+    for (const xs of ${JSON.stringify(POOL_SHAPES)}) {
+      const [y, idx] = addon.maxPool2d(t(nasty(xs.reduce((a, b) => a * b)), xs), 2, 2, 2, 2, 0, 0);
+      const g = Float32Array.from({ length: y.numel }, () => (rnd() < 0.1 ? -0 : rnd() - 0.5));
+      out.push(b64(y), b64(idx), b64(addon.maxPool2dBackward(t(g, y.shape), idx, xs, 2, 2, 2, 2, 0, 0)));
+    }
+    for (const [xs, ws, pad, stride] of ${JSON.stringify(CONV_CASES)}) {
+      const x = t(Float32Array.from({ length: xs.reduce((a, b) => a * b) }, () => rnd() - 0.5), xs);
+      const w = t(Float32Array.from({ length: ws.reduce((a, b) => a * b) }, () => rnd() - 0.5), ws);
+      const b = t(Float32Array.from({ length: ws[0] }, () => rnd() - 0.5), [ws[0]]);
+      const y = addon.conv2d(x, w, b, stride, stride, pad, pad, 1, 1, 1);
+      const dy = t(Float32Array.from({ length: y.numel }, () => rnd() - 0.5), y.shape);
+      out.push(b64(y), b64(addon.conv2dBackwardInput(dy, w, xs, stride, stride, pad, pad, 1, 1, 1)),
+        b64(addon.conv2dBackwardWeight(x, dy, ws, stride, stride, pad, pad, 1, 1, 1)), b64(addon.conv2dBackwardBias(dy)));
+    }
+    console.log(JSON.stringify(out));`;
+  const res = spawnSync(process.execPath, ['-e', script], { cwd: root, env: { ...process.env, ...env }, encoding: 'utf8' });
+  expect(res.status, res.stderr).toBe(0);
+  return JSON.parse(res.stdout.trim());
+}
+
+// [x shape, w shape, padding, stride]: the seed CNN's convs, odd sizes and widths around the
+// vector width, outputs 2 and 3 wide (many rows per 8 lanes), padded and strided ones that
+// take the general lowering.
+const CONV_CASES: [Shape4, Shape4, number, number][] = [
+  [[5, 1, 28, 28], [8, 1, 3, 3], 0, 1],
+  [[4, 6, 13, 13], [7, 6, 3, 3], 0, 1],
+  [[3, 2, 9, 19], [3, 2, 3, 3], 0, 1],
+  [[2, 3, 7, 10], [4, 3, 3, 3], 1, 1],
+  [[2, 2, 11, 12], [3, 2, 3, 3], 0, 2],
+  [[2, 3, 6, 9], [4, 3, 2, 2], 0, 1],
+  [[3, 2, 5, 4], [3, 2, 3, 3], 0, 1],
+  [[2, 2, 9, 3], [2, 2, 3, 1], 0, 1],
+];
+
+// Small decoded buffers share Node's pool, hence the copy of exactly their bytes.
+function floats(b64: string): Float32Array {
+  const u = Buffer.from(b64, 'base64');
+  return new Float32Array(u.buffer.slice(u.byteOffset, u.byteOffset + u.length));
+}
+
+describe('conv2d forward through packed panels', () => {
+  it.each(CONV_CASES)('matches the direct sum for x %j, w %j, padding %i, stride %i', (xs, ws, pad, stride) => {
+    const r = rng(xs[3] * 31 + ws[2]);
+    const x = Float32Array.from({ length: xs.reduce((a, b) => a * b) }, () => r() - 0.5);
+    const w = Float32Array.from({ length: ws.reduce((a, b) => a * b) }, () => r() - 0.5);
+    const b = Float32Array.from({ length: ws[0] }, () => r() - 0.5);
+    const [N, C, H, W] = xs, [K, , R, S] = ws;
+    const OH = Math.floor((H + 2 * pad - R) / stride) + 1, OW = Math.floor((W + 2 * pad - S) / stride) + 1;
+    const y = values(native.conv2d(tensor(x, xs), tensor(w, ws), tensor(b, [K]), stride, stride, pad, pad, 1, 1, 1));
+    let worst = 0;
+    for (let n = 0; n < N; n++) for (let k = 0; k < K; k++) for (let oh = 0; oh < OH; oh++) for (let ow = 0; ow < OW; ow++) {
+      let acc = b[k];
+      for (let c = 0; c < C; c++) for (let i = 0; i < R; i++) for (let j = 0; j < S; j++) {
+        const ih = oh * stride - pad + i, iw = ow * stride - pad + j;
+        if (ih >= 0 && ih < H && iw >= 0 && iw < W) acc += x[((n * C + c) * H + ih) * W + iw] * w[((k * C + c) * R + i) * S + j];
+      }
+      worst = Math.max(worst, Math.abs(acc - y[((n * K + k) * OH + oh) * OW + ow]));
+    }
+    expect(worst).toBeLessThan(1e-5);
+  });
+});
+
+describe('portable kernels (NNLAB_DISABLE_AVX2=1)', () => {
+  it('give the same bits as the default kernels for max pool and conv2d', () => {
+    const fast = childResults({});
+    const portable = childResults({ NNLAB_DISABLE_AVX2: '1', NNLAB_THREADS: process.env.NNLAB_THREADS ?? '' });
+    expect(portable.length).toBe(fast.length);
+    // Pooling is exact; conv sums may round differently between the two GEMM kernels (FMA).
+    const poolItems = POOL_SHAPES.length * 3;
+    for (let i = 0; i < poolItems; i++) expect(portable[i], `pool item ${i}`).toBe(fast[i]);
+    for (let i = poolItems; i < fast.length; i++) {
+      const a = floats(fast[i]), b = floats(portable[i]);
+      expect(a.length).toBe(b.length);
+      let worst = 0;
+      for (let j = 0; j < a.length; j++) worst = Math.max(worst, Math.abs(a[j] - b[j]) / (1 + Math.abs(b[j])));
+      expect(worst, `conv item ${i}`).toBeLessThan(1e-5);
+    }
+  });
+});
