@@ -18,14 +18,14 @@ function prebuilt(): string {
 }
 
 describe('packaging', () => {
-  it('the prebuilt binary needs only glibc and libstdc++', () => {
+  it('the prebuilt binary needs only glibc and libstdc++', { timeout: 900_000 }, () => {
     const libs = execFileSync('ldd', [prebuilt()], { encoding: 'utf8' })
       .split('\n').map((l) => l.trim().split(/\s+/)[0]).filter(Boolean);
     const allowed = /^(linux-vdso\.so\.1|libstdc\+\+\.so\.6|libm\.so\.6|libc\.so\.6|libgcc_s\.so\.1|\/lib64\/ld-linux-x86-64\.so\.2|libpthread\.so\.0|libdl\.so\.2)$/;
     expect(libs.filter((l) => !allowed.test(l))).toEqual([]);
   });
 
-  it('npm pack + install into an empty folder without a compiler, then a forward and backward step', () => {
+  it('npm pack + install into an empty folder without a compiler, then a forward and backward step', { timeout: 900_000 }, () => {
     prebuilt();
     const work = mkdtempSync(join(tmpdir(), 'nnlab-pack-'));
     const tarball = execFileSync('npm', ['pack', '--silent', '--pack-destination', work], { cwd: ROOT, encoding: 'utf8' }).trim().split('\n').pop()!;
