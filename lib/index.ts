@@ -1,4 +1,6 @@
 // Public entry point of nnlab: import { tensor, nn, optim, data, tidy } from 'nnlab'.
+// Studies import the public API from '../index.js', so they are published as 'nnlab/studies'
+// rather than re-exported here (which would make an import cycle).
 import './tensor-methods.js';
 
 export * from './errors.js';
@@ -21,4 +23,3 @@ export * from './train/checkpoint.js';
 export { MetricsTracker } from './train/metrics-tracker.js';
 export { seedCnn, mlp } from './models/seed-cnn.js';
 export * as viz from './viz/index.js';
-export * as studies from './studies/index.js';
