@@ -92,6 +92,8 @@ void* raw_alloc(size_t bytes);  // nullptr when the device is out of memory
 void raw_free(void* p);
 // Bytes held by the caching allocator, and its release (tests, memory pressure).
 size_t cached_bytes();
+// C = alpha * op(A) * op(B) + beta * C on the device (gemm.cu), for the ops built on GEMM.
+void launch_gemm(const GemmArgs& g, const float* A, const float* B, float* C);
 void release_cache();
 }  // namespace cuda
 

@@ -22,13 +22,21 @@ void check(cudaError_t e, const char* what);  // throws Error(Device) naming `wh
   } while (0)
 // A real GPU wants enough blocks to fill every SM; grid-stride loops cover the rest.
 constexpr unsigned kMaxBlocks = 8192;
+constexpr unsigned kMaxRowBlocks = 65535;
 #else
 // Runs a simulated launch; simulator errors become Error(Internal) naming the kernel.
 void sim_launch(const char* name, dim3 grid, dim3 block, const std::function<void()>& body);
+// Arguments are evaluated once, on the host, before the launch (as with <<<>>>), and every
+// simulated thread calls the kernel with copies of them.
+template <typename F, typename... A>
+void sim_launch_with(const char* name, dim3 grid, dim3 block, F f, A... args) {
+  sim_launch(name, grid, block, [&] { f(args...); });
+}
 #define NN_LAUNCH(kernel, grid, block, ...) \
-  ::nn::cuda::sim_launch(#kernel, (grid), (block), [=] { kernel(__VA_ARGS__); })
+  ::nn::cuda::sim_launch_with(#kernel, (grid), (block), [](auto... a) { kernel(a...); }, __VA_ARGS__)
 // The simulator pays per simulated thread, so grid-stride kernels get few blocks.
 constexpr unsigned kMaxBlocks = 8;
+constexpr unsigned kMaxRowBlocks = 16;
 #endif
 
 constexpr int kThreads = 256;
@@ -46,7 +54,7 @@ inline unsigned blocks_for(int64_t n, unsigned threads = kThreads) {
 }
 // Blocks for "one block per row" kernels, which loop over rows with stride gridDim.x.
 inline unsigned row_blocks(int64_t rows) {
-  constexpr int64_t cap = 65535;
+  constexpr int64_t cap = kMaxRowBlocks;
   int64_t b = rows < 1 ? 1 : rows;
   return static_cast<unsigned>(b > cap ? cap : b);
 }
