@@ -7,6 +7,7 @@
 // one float so column walks do not hit one bank. Transposes are absorbed by the loads, and
 // edge tiles load zeros, so the inner loop has no bounds tests.
 #pragma once
+#include <cmath>
 #include <cstdint>
 
 #include "../../native/backend.h"
@@ -51,10 +52,14 @@ static __global__ void gemm_kernel(GemmArgs g, const float* A, const float* B, f
           for (int kk = 0; kk < kGemmK; ++kk) {
             const float a0 = As[kk][ty], a1 = As[kk][ty + kGemmThreads];
             const float b0 = Bs[kk][tx], b1 = Bs[kk][tx + kGemmThreads];
-            acc[0][0] += a0 * b0;
-            acc[0][1] += a0 * b1;
-            acc[1][0] += a1 * b0;
-            acc[1][1] += a1 * b1;
+            // Fused multiply-adds, spelled out: nvcc contracts a*b+c into FMA on the GPU anyway,
+            // and the CPU micro-kernels use FMA too, so the simulator computes what both do.
+            // (With cancellation, as in weight gradients, FMA vs separate rounding differs
+            // visibly after an Adam step.)
+            acc[0][0] = fmaf(a0, b0, acc[0][0]);
+            acc[0][1] = fmaf(a0, b1, acc[0][1]);
+            acc[1][0] = fmaf(a1, b0, acc[1][0]);
+            acc[1][1] = fmaf(a1, b1, acc[1][1]);
           }
           __syncthreads();
         }
