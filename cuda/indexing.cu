@@ -1,0 +1,89 @@
+// Index ops, fused optimizer steps and the k-NN building blocks (kernels/index.cuh).
+#include <vector>
+
+#include "cuda_backend.h"
+#include "kernels/index.cuh"
+#include "launch.h"
+
+namespace nn {
+
+using namespace cuda;
+
+void CudaBackend::index_select(const float* x, const int32_t* idx, float* out, int64_t outer, int64_t dim,
+                               int64_t inner, int64_t nidx) {
+  int64_t n = outer * nidx * inner;
+  if (n > 0) NN_LAUNCH(index_select_kernel, blocks_for(n), threads_for(n), x, idx, out, outer, dim, inner, nidx);
+}
+
+void CudaBackend::index_add(const float* dout, const int32_t* idx, float* dx, int64_t outer, int64_t dim,
+                            int64_t inner, int64_t nidx) {
+  int64_t n = outer * inner;
+  if (n > 0 && nidx > 0)
+    NN_LAUNCH(index_add_kernel, blocks_for(n), threads_for(n), dout, idx, dx, outer, dim, inner, nidx);
+}
+
+void CudaBackend::gather(const float* x, const int32_t* idx, float* out, int64_t outer, int64_t dim, int64_t inner,
+                         int64_t nj) {
+  int64_t n = outer * nj * inner;
+  if (n > 0) NN_LAUNCH(gather_kernel, blocks_for(n), threads_for(n), x, idx, out, outer, dim, inner, nj);
+}
+
+void CudaBackend::scatter_add(const float* dout, const int32_t* idx, float* dx, int64_t outer, int64_t dim,
+                              int64_t inner, int64_t nj) {
+  int64_t n = outer * inner;
+  if (n > 0 && nj > 0) NN_LAUNCH(scatter_add_kernel, blocks_for(n), threads_for(n), dout, idx, dx, outer, dim, inner, nj);
+}
+
+// The slot list lives on the host (device pointers inside): one launch per parameter tensor.
+void CudaBackend::sgd_step(const SgdArgs& a, const ParamSlot* slots, int64_t nslots) {
+  for (int64_t s = 0; s < nslots; ++s) {
+    const ParamSlot& p = slots[s];
+    if (p.n <= 0) continue;
+    float* buf = a.momentum != 0.f ? p.buf1 : nullptr;  // with momentum 0 the buffer is never touched
+    NN_LAUNCH(sgd_kernel, blocks_for(p.n), threads_for(p.n), p.param, p.grad, buf, p.n, a.lr, a.momentum, a.dampening,
+              a.weight_decay, a.nesterov, a.first_step);
+  }
+}
+
+void CudaBackend::adam_step(const AdamArgs& a, const ParamSlot* slots, int64_t nslots) {
+  // Bias corrections in double on the host, as torch (and the CPU backend) compute them.
+  AdamCoeffs c = adam_coeffs(a.lr, a.beta1, a.beta2, a.weight_decay, a.decoupled, a.step);
+  float wd = a.decoupled ? 0.f : a.weight_decay;  // AdamW's decay lives in c.decay
+  for (int64_t s = 0; s < nslots; ++s) {
+    const ParamSlot& p = slots[s];
+    if (p.n <= 0) continue;
+    NN_LAUNCH(adam_kernel, blocks_for(p.n), threads_for(p.n), p.param, p.grad, p.buf1, p.buf2, p.n, a.beta1, a.beta2,
+              a.eps, wd, a.decoupled, c);
+  }
+}
+
+void CudaBackend::pairwise_sqdist(const float* a, const float* b, float* d, int64_t m, int64_t n, int64_t dim) {
+  if (m == 0 || n == 0) return;
+  if (dim == 0) {
+    fill_f32(d, m * n, 0.f);
+    return;
+  }
+  Scratch na(*this, sizeof(float) * m), nb(*this, sizeof(float) * n);
+  NN_LAUNCH(row_sqnorms_kernel, blocks_for(m), threads_for(m), a, na.as<float>(), m, dim);
+  NN_LAUNCH(row_sqnorms_kernel, blocks_for(n), threads_for(n), b, nb.as<float>(), n, dim);
+  GemmArgs g;
+  g.trans_b = true;  // b is stored [n, dim]: op(B) = b^T
+  g.m = m;
+  g.n = n;
+  g.k = dim;
+  g.alpha = -2.f;
+  g.beta = 0.f;
+  g.lda = dim;
+  g.ldb = dim;
+  g.ldc = n;
+  launch_gemm(g, a, b, d);
+  NN_LAUNCH(sqdist_finish_kernel, blocks_for(m * n), threads_for(m * n), d, na.as<float>(), nb.as<float>(), m, n);
+}
+
+void CudaBackend::topk(const float* x, float* values, int32_t* indices, int64_t rows, int64_t cols, int64_t k,
+                       bool largest) {
+  if (rows == 0 || k == 0) return;
+  NN_LAUNCH(topk_kernel, blocks_for(rows), threads_for(rows), x, values, indices, rows, cols, k, largest);
+}
+
+}  // namespace nn

@@ -1,0 +1,111 @@
+// Index ops on x viewed as [outer, dim, inner] (indices range-checked by the binding), the
+// fused optimizer updates, and the k-NN helpers.
+// The accumulating ops (index_add, scatter_add) give each thread one (outer, column) slice of
+// the destination and walk j in order: duplicate indices add up in the CPU's order, without
+// atomics, and no two threads write the same element.
+#pragma once
+#include <cstdint>
+
+#include "../../native/backend.h"
+#include "../../native/kernels/optim.h"
+#include "common.cuh"
+
+namespace nn::cuda {
+
+static __global__ void index_select_kernel(const float* x, const int32_t* idx, float* out, int64_t outer, int64_t dim,
+                                           int64_t inner, int64_t nidx) {
+  NN_GRID_STRIDE(t, outer * nidx * inner) {
+    const int64_t i = t % inner, j = (t / inner) % nidx, o = t / (inner * nidx);
+    out[t] = x[(o * dim + idx[j]) * inner + i];
+  }
+}
+
+static __global__ void index_add_kernel(const float* dout, const int32_t* idx, float* dx, int64_t outer, int64_t dim,
+                                        int64_t inner, int64_t nidx) {
+  NN_GRID_STRIDE(t, outer * inner) {
+    const int64_t o = t / inner, i = t % inner;
+    for (int64_t j = 0; j < nidx; ++j) dx[(o * dim + idx[j]) * inner + i] += dout[(o * nidx + j) * inner + i];
+  }
+}
+
+static __global__ void gather_kernel(const float* x, const int32_t* idx, float* out, int64_t outer, int64_t dim,
+                                     int64_t inner, int64_t nj) {
+  NN_GRID_STRIDE(t, outer * nj * inner) {
+    const int64_t i = t % inner, o = t / (inner * nj);
+    out[t] = x[(o * dim + idx[t]) * inner + i];
+  }
+}
+
+static __global__ void scatter_add_kernel(const float* dout, const int32_t* idx, float* dx, int64_t outer, int64_t dim,
+                                          int64_t inner, int64_t nj) {
+  NN_GRID_STRIDE(t, outer * inner) {
+    const int64_t o = t / inner, i = t % inner;
+    float* dst = dx + o * dim * inner;
+    for (int64_t j = 0; j < nj; ++j) {
+      const int64_t k = (o * nj + j) * inner + i;
+      dst[static_cast<int64_t>(idx[k]) * inner + i] += dout[k];
+    }
+  }
+}
+
+static __global__ void sgd_kernel(float* p, const float* g, float* buf, int64_t n, float lr, float momentum,
+                                  float dampening, float wd, bool nesterov, bool first_step) {
+  NN_GRID_STRIDE(i, n) sgd_update(p[i], g[i], buf ? buf + i : nullptr, lr, momentum, dampening, wd, nesterov, first_step);
+}
+
+static __global__ void adam_kernel(float* p, const float* g, float* m, float* v, int64_t n, float beta1, float beta2,
+                                   float eps, float wd, bool decoupled, AdamCoeffs c) {
+  NN_GRID_STRIDE(i, n) adam_update(p[i], g[i], m[i], v[i], beta1, beta2, eps, wd, decoupled, c);
+}
+
+// Squared norms of rows, accumulated in double (they meet a GEMM result of the same size, so
+// their own rounding should not dominate the cancellation error).
+static __global__ void row_sqnorms_kernel(const float* x, float* out, int64_t rows, int64_t dim) {
+  NN_GRID_STRIDE(r, rows) {
+    const float* row = x + r * dim;
+    double s = 0;
+    for (int64_t j = 0; j < dim; ++j) s += static_cast<double>(row[j]) * row[j];
+    out[r] = static_cast<float>(s);
+  }
+}
+
+// d[i, j] = max(0, (|a_i|^2 + |b_j|^2) + d[i, j]) where d holds -2 a.b; NaN stays NaN.
+static __global__ void sqdist_finish_kernel(float* d, const float* na, const float* nb, int64_t m, int64_t n) {
+  NN_GRID_STRIDE(t, m * n) {
+    float v = (na[t / n] + nb[t % n]) + d[t];
+    d[t] = v < 0.f ? 0.f : v;
+  }
+}
+
+// "a ranks before b": by value (NaN counts as the largest, as torch.topk).
+NN_DEVICE bool topk_before(float a, float b, bool largest) {
+  if (largest) return a > b || (a != a && b == b);
+  return a < b || (b != b && a == a);
+}
+
+// One thread per row keeps its output row sorted by insertion while it scans the columns in
+// order; a value that only ties the current k-th has a higher index and never enters, which
+// breaks ties by the lower index as the CPU backend does.
+static __global__ void topk_kernel(const float* x, float* values, int32_t* indices, int64_t rows, int64_t cols,
+                                   int64_t k, bool largest) {
+  NN_GRID_STRIDE(r, rows) {
+    const float* row = x + r * cols;
+    float* bv = values + r * k;
+    int32_t* bi = indices + r * k;
+    int64_t len = 0;
+    for (int64_t j = 0; j < cols; ++j) {
+      const float v = row[j];
+      if (len == k && !topk_before(v, bv[k - 1], largest)) continue;
+      int64_t pos = len < k ? len++ : k - 1;
+      while (pos > 0 && topk_before(v, bv[pos - 1], largest)) {
+        bv[pos] = bv[pos - 1];
+        bi[pos] = bi[pos - 1];
+        --pos;
+      }
+      bv[pos] = v;
+      bi[pos] = static_cast<int32_t>(j);
+    }
+  }
+}
+
+}  // namespace nn::cuda

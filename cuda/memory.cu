@@ -1,0 +1,238 @@
+// Device memory (a caching allocator over cudaMalloc, or over the simulator's arena), copies,
+// fills, casts, the strided copy, Philox fills and dropout.
+#include <cstring>
+#include <mutex>
+#include <unordered_map>
+#include <vector>
+
+#include "cuda_backend.h"
+#include "kernels/elementwise.cuh"
+#include "launch.h"
+#if !defined(__CUDACC__)
+#include "sim/device_memory.h"
+#endif
+
+namespace nn {
+
+// ---------------------------------------------------------------- raw memory and launches
+namespace cuda {
+#if defined(__CUDACC__)
+void check(cudaError_t e, const char* what) {
+  if (e != cudaSuccess) fail(ErrorCode::Device, "cuda: ", what, " failed: ", cudaGetErrorString(e), " (error ",
+                             static_cast<int>(e), ")");
+}
+void* raw_alloc(size_t bytes) {
+  void* p = nullptr;
+  if (cudaMalloc(&p, bytes) != cudaSuccess) {
+    cudaGetLastError();  // clear the sticky-free OOM error so later calls do not report it
+    return nullptr;
+  }
+  return p;
+}
+void raw_free(void* p) { cudaFree(p); }
+#else
+void* raw_alloc(size_t bytes) { return nnsim::device_reserve(bytes); }
+// The simulator's arena never shrinks: its blocks live on in the cache.
+void raw_free(void*) {}
+
+void sim_launch(const char* name, dim3 grid, dim3 block, const std::function<void()>& body) {
+  nnsim::DeviceAccess open;
+  try {
+    nnsim::launch(name, grid, block, body);
+  } catch (const nnsim::SimError& e) {
+    fail(ErrorCode::Internal, e.what());
+  }
+}
+#endif
+
+namespace {
+// Sizes are rounded to 4 steps per power of two so that slightly different requests share
+// blocks (at most 25% waste), as PyTorch's caching allocator rounds.
+size_t round_size(size_t b) {
+  if (b <= 512) return 512;
+  int p = 63 - __builtin_clzll(static_cast<unsigned long long>(b - 1));
+  size_t step = size_t(1) << (p >= 2 ? p - 2 : 0);
+  return (b + step - 1) / step * step;
+}
+
+// cudaMalloc/cudaFree synchronise the device and cost tens of microseconds: a training step
+// allocates the same sizes every iteration, so freed blocks are kept by size and handed out
+// again. The cache is released (and the allocation retried) when the device runs out.
+class BlockCache {
+ public:
+  void* take(size_t bytes) {
+    std::lock_guard<std::mutex> lk(mu_);
+    auto it = free_.find(bytes);
+    if (it == free_.end() || it->second.empty()) return nullptr;
+    void* p = it->second.back();
+    it->second.pop_back();
+    cached_ -= bytes;
+    return p;
+  }
+  void give(void* p, size_t bytes) {
+    std::lock_guard<std::mutex> lk(mu_);
+    free_[bytes].push_back(p);
+    cached_ += bytes;
+  }
+  void clear() {
+#if defined(__CUDACC__)
+    std::lock_guard<std::mutex> lk(mu_);
+    for (auto& kv : free_)
+      for (void* p : kv.second) raw_free(p);
+    free_.clear();
+    cached_ = 0;
+#endif
+  }
+  size_t cached() {
+    std::lock_guard<std::mutex> lk(mu_);
+    return cached_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::unordered_map<size_t, std::vector<void*>> free_;
+  size_t cached_ = 0;
+};
+
+BlockCache& cache() {
+  static BlockCache* c = new BlockCache();  // never destroyed: tensors may outlive static teardown
+  return *c;
+}
+}  // namespace
+
+size_t cached_bytes() { return cache().cached(); }
+void release_cache() { cache().clear(); }
+
+}  // namespace cuda
+
+using namespace cuda;
+
+Device CudaBackend::device() const { return Device::CUDA; }
+
+std::string CudaBackend::name() const {
+#if defined(__CUDACC__)
+  return "cuda";
+#else
+  return "cuda (simulator)";
+#endif
+}
+
+void* CudaBackend::alloc(size_t bytes) {
+  size_t r = round_size(bytes);
+  if (void* p = cache().take(r)) return p;
+  void* p = raw_alloc(r);
+  if (!p) {
+    cache().clear();
+    p = raw_alloc(r);
+  }
+  if (!p) fail(ErrorCode::OutOfMemory, "cuda: could not allocate ", bytes, " bytes of device memory");
+  return p;
+}
+
+void CudaBackend::free(void* p, size_t bytes) {
+  if (p) cache().give(p, round_size(bytes));
+}
+
+#if defined(__CUDACC__)
+void CudaBackend::copy_from_host(void* dst, const void* src, size_t bytes) {
+  if (bytes) check(cudaMemcpy(dst, src, bytes, cudaMemcpyHostToDevice), "cudaMemcpy host->device");
+}
+void CudaBackend::copy_to_host(void* dst, const void* src, size_t bytes) {
+  if (bytes) check(cudaMemcpy(dst, src, bytes, cudaMemcpyDeviceToHost), "cudaMemcpy device->host");
+}
+void CudaBackend::copy_within(void* dst, const void* src, size_t bytes) {
+  if (bytes) check(cudaMemcpy(dst, src, bytes, cudaMemcpyDeviceToDevice), "cudaMemcpy device->device");
+}
+void CudaBackend::synchronize() { check(cudaDeviceSynchronize(), "cudaDeviceSynchronize"); }
+#else
+void CudaBackend::copy_from_host(void* dst, const void* src, size_t bytes) {
+  nnsim::DeviceAccess open;
+  std::memcpy(dst, src, bytes);
+}
+void CudaBackend::copy_to_host(void* dst, const void* src, size_t bytes) {
+  nnsim::DeviceAccess open;
+  std::memcpy(dst, src, bytes);
+}
+void CudaBackend::copy_within(void* dst, const void* src, size_t bytes) {
+  nnsim::DeviceAccess open;
+  std::memmove(dst, src, bytes);
+}
+void CudaBackend::synchronize() {}
+#endif
+
+// ---------------------------------------------------------------- fills, casts, layout
+void CudaBackend::fill_f32(float* y, int64_t n, float value) {
+  if (n > 0) NN_LAUNCH(fill_kernel<float>, blocks_for(n), threads_for(n), y, n, value);
+}
+
+void CudaBackend::fill_i32(int32_t* y, int64_t n, int32_t value) {
+  if (n > 0) NN_LAUNCH(fill_kernel<int32_t>, blocks_for(n), threads_for(n), y, n, value);
+}
+
+void CudaBackend::arange_f32(float* y, int64_t n, float start, float step) {
+  if (n > 0) NN_LAUNCH(arange_kernel, blocks_for(n), threads_for(n), y, n, start, step);
+}
+
+void CudaBackend::cast(const void* x, DType from, void* y, DType to, int64_t n, float scale) {
+  if (n > 0)
+    NN_LAUNCH(cast_kernel, blocks_for(n), threads_for(n), x, static_cast<int>(from), y, static_cast<int>(to), n, scale);
+}
+
+void CudaBackend::strided_copy(const StridedCopyArgs& a, const void* src, void* dst, size_t elem_size) {
+  int64_t n = 1;
+  for (int d = 0; d < a.ndim; ++d) n *= a.shape[d];
+  if (n == 0) return;
+  if (elem_size == 1)
+    NN_LAUNCH(strided_copy_kernel<uint8_t>, blocks_for(n), threads_for(n), a, static_cast<const uint8_t*>(src),
+              static_cast<uint8_t*>(dst), n);
+  else
+    NN_LAUNCH(strided_copy_kernel<uint32_t>, blocks_for(n), threads_for(n), a, static_cast<const uint32_t*>(src),
+              static_cast<uint32_t*>(dst), n);
+}
+
+// ---------------------------------------------------------------- random
+void CudaBackend::rand_uniform(float* y, int64_t n, uint64_t seed, uint64_t offset, float lo, float hi) {
+  if (n > 0) NN_LAUNCH(rand_uniform_kernel, blocks_for(n), threads_for(n), y, n, seed, offset, lo, hi);
+}
+
+void CudaBackend::rand_normal(float* y, int64_t n, uint64_t seed, uint64_t offset, float mean, float std) {
+  if (n > 0) NN_LAUNCH(rand_normal_kernel, blocks_for(n), threads_for(n), y, n, seed, offset, mean, std);
+}
+
+void CudaBackend::rand_bernoulli(float* y, int64_t n, uint64_t seed, uint64_t offset, float p) {
+  if (n > 0) NN_LAUNCH(rand_bernoulli_kernel, blocks_for(n), threads_for(n), y, n, seed, offset, p);
+}
+
+// The stable argsort of Philox words: keys (word << 32 | index) are unique, so any correct sort
+// gives the CPU's order. A bitonic network over the keys padded to a power of two.
+void CudaBackend::rand_permutation(int32_t* y, int64_t n, uint64_t seed, uint64_t offset) {
+  if (n <= 0) return;
+  int64_t m = 1;
+  while (m < n) m <<= 1;
+  Scratch keys(*this, static_cast<size_t>(m) * sizeof(uint64_t));
+  uint64_t* k = keys.as<uint64_t>();
+  if (m > n) NN_LAUNCH(fill_kernel<uint64_t>, blocks_for(m - n), threads_for(m - n), k + n, m - n, ~uint64_t(0));
+  NN_LAUNCH(permutation_keys_kernel, blocks_for(n), threads_for(n), k, n, seed, offset);
+  for (int64_t size = 2; size <= m; size <<= 1)
+    for (int64_t j = size / 2; j > 0; j >>= 1)
+      NN_LAUNCH(bitonic_step_kernel, blocks_for(m / 2), threads_for(m / 2), k, m, size, j);
+  NN_LAUNCH(permutation_extract_kernel, blocks_for(n), threads_for(n), k, y, n);
+}
+
+void CudaBackend::dropout(const float* x, float* y, uint8_t* mask, int64_t n, float p, uint64_t seed,
+                          uint64_t offset) {
+  if (n <= 0) return;
+  int64_t nb = (n + 3) / 4;
+  NN_LAUNCH(dropout_kernel, blocks_for(nb), threads_for(nb), x, y, mask, n, p, 1.f / (1.f - p), seed, offset);
+}
+
+void CudaBackend::dropout_backward(const float* dy, const uint8_t* mask, float* dx, int64_t n, float p) {
+  if (n > 0) NN_LAUNCH(dropout_backward_kernel, blocks_for(n), threads_for(n), dy, mask, dx, n, 1.f / (1.f - p));
+}
+
+void CudaBackend::one_hot(const int32_t* labels, float* out, int64_t n, int64_t classes) {
+  int64_t total = n * classes;
+  if (total > 0) NN_LAUNCH(one_hot_kernel, blocks_for(total), threads_for(total), labels, out, n, classes);
+}
+
+}  // namespace nn
