@@ -17,9 +17,12 @@ export function resolveDevice(req: DeviceRequest = (process.env.NNLAB_DEVICE as 
     if (!cuda.available) throw new DeviceError(`device 'cuda' is not available: ${cuda.reason}`);
     return 'cuda';
   }
-  if (cuda.available) return 'cuda';
+  // The simulator build runs CUDA kernels on the CPU, thousands of times slower: a test device
+  // that must be asked for by name, never an automatic choice.
+  const simulated = cuda.available && cuda.name.includes('simulator');
+  if (cuda.available && !simulated) return 'cuda';
   if (!warned) {
-    log(`nnlab: using cpu (cuda unavailable: ${cuda.reason})`);
+    log(`nnlab: using cpu (${simulated ? `cuda is the simulator build (${cuda.name}); ask for --device cuda to use it` : `cuda unavailable: ${cuda.reason}`})`);
     warned = true;
   }
   return 'cpu';
