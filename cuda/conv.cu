@@ -25,21 +25,6 @@ struct Plan {
   }
 };
 
-GemmArgs gemm_args(bool ta, bool tb, int64_t m, int64_t n, int64_t k, int64_t lda, int64_t ldb, int64_t ldc,
-                   float beta) {
-  GemmArgs g;
-  g.trans_a = ta;
-  g.trans_b = tb;
-  g.m = m;
-  g.n = n;
-  g.k = k;
-  g.lda = lda;
-  g.ldb = ldb;
-  g.ldc = ldc;
-  g.beta = beta;
-  return g;
-}
-
 unsigned blocks(int64_t n) { return blocks_for(n); }
 unsigned threads(int64_t n) { return threads_for(n); }
 }  // namespace

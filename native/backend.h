@@ -24,6 +24,22 @@ struct GemmArgs {
   int64_t stride_a = 0, stride_b = 0, stride_c = 0;
 };
 
+// One GEMM of the lowered convolutions (both backends): C = op(A) op(B) + beta * C.
+inline GemmArgs gemm_args(bool ta, bool tb, int64_t m, int64_t n, int64_t k, int64_t lda, int64_t ldb, int64_t ldc,
+                          float beta) {
+  GemmArgs g;
+  g.trans_a = ta;
+  g.trans_b = tb;
+  g.m = m;
+  g.n = n;
+  g.k = k;
+  g.lda = lda;
+  g.ldb = ldb;
+  g.ldc = ldc;
+  g.beta = beta;
+  return g;
+}
+
 struct Conv2dArgs {
   int64_t n, c, h, w;         // input
   int64_t k, r, s;            // output channels, kernel height/width; weight is [k, c/groups, r, s]

@@ -25,21 +25,6 @@ using cpu::ConvPlan;
 
 std::unique_ptr<float[]> scratch(int64_t n) { return std::unique_ptr<float[]>(new float[n > 0 ? n : 1]); }
 
-GemmArgs gemm_args(bool ta, bool tb, int64_t m, int64_t n, int64_t k, int64_t lda, int64_t ldb, int64_t ldc,
-                   float beta) {
-  GemmArgs g;
-  g.trans_a = ta;
-  g.trans_b = tb;
-  g.m = m;
-  g.n = n;
-  g.k = k;
-  g.lda = lda;
-  g.ldb = ldb;
-  g.ldc = ldc;
-  g.beta = beta;
-  return g;
-}
-
 // Runs body(task, n0, n1, parallel_gemm) over the batch. With at least as many images as
 // threads, each thread gets one contiguous image range and must use serial GEMMs; otherwise
 // images run one after the other and each GEMM uses the whole pool.
