@@ -66,16 +66,7 @@ void CudaBackend::pairwise_sqdist(const float* a, const float* b, float* d, int6
   Scratch na(*this, sizeof(float) * m), nb(*this, sizeof(float) * n);
   NN_LAUNCH(row_sqnorms_kernel, blocks_for(m), threads_for(m), a, na.as<float>(), m, dim);
   NN_LAUNCH(row_sqnorms_kernel, blocks_for(n), threads_for(n), b, nb.as<float>(), n, dim);
-  GemmArgs g;
-  g.trans_b = true;  // b is stored [n, dim]: op(B) = b^T
-  g.m = m;
-  g.n = n;
-  g.k = dim;
-  g.alpha = -2.f;
-  g.beta = 0.f;
-  g.lda = dim;
-  g.ldb = dim;
-  g.ldc = n;
+  GemmArgs g = sqdist_gemm_args(m, n, dim);
   launch_gemm(g, a, b, d);
   NN_LAUNCH(sqdist_finish_kernel, blocks_for(m * n), threads_for(m * n), d, na.as<float>(), nb.as<float>(), m, n);
 }

@@ -5,6 +5,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "../native/core/block_cache.h"
 #include "cuda_backend.h"
 #include "kernels/elementwise.cuh"
 #include "launch.h"
@@ -58,42 +59,6 @@ size_t round_size(size_t b) {
 // cudaMalloc/cudaFree synchronise the device and cost tens of microseconds: a training step
 // allocates the same sizes every iteration, so freed blocks are kept by size and handed out
 // again. The cache is released (and the allocation retried) when the device runs out.
-class BlockCache {
- public:
-  void* take(size_t bytes) {
-    std::lock_guard<std::mutex> lk(mu_);
-    auto it = free_.find(bytes);
-    if (it == free_.end() || it->second.empty()) return nullptr;
-    void* p = it->second.back();
-    it->second.pop_back();
-    cached_ -= bytes;
-    return p;
-  }
-  void give(void* p, size_t bytes) {
-    std::lock_guard<std::mutex> lk(mu_);
-    free_[bytes].push_back(p);
-    cached_ += bytes;
-  }
-  void clear() {
-#if defined(__CUDACC__)
-    std::lock_guard<std::mutex> lk(mu_);
-    for (auto& kv : free_)
-      for (void* p : kv.second) raw_free(p);
-    free_.clear();
-    cached_ = 0;
-#endif
-  }
-  size_t cached() {
-    std::lock_guard<std::mutex> lk(mu_);
-    return cached_;
-  }
-
- private:
-  std::mutex mu_;
-  std::unordered_map<size_t, std::vector<void*>> free_;
-  size_t cached_ = 0;
-};
-
 BlockCache& cache() {
   static BlockCache* c = new BlockCache();  // never destroyed: tensors may outlive static teardown
   return *c;
@@ -101,7 +66,11 @@ BlockCache& cache() {
 }  // namespace
 
 size_t cached_bytes() { return cache().cached(); }
-void release_cache() { cache().clear(); }
+void release_cache() {
+#if defined(__CUDACC__)
+  cache().drain(raw_free);
+#endif
+}
 
 }  // namespace cuda
 
@@ -122,7 +91,7 @@ void* CudaBackend::alloc(size_t bytes) {
   if (void* p = cache().take(r)) return p;
   void* p = raw_alloc(r);
   if (!p) {
-    cache().clear();
+    release_cache();
     p = raw_alloc(r);
   }
   if (!p) fail(ErrorCode::OutOfMemory, "cuda: could not allocate ", bytes, " bytes of device memory");

@@ -40,6 +40,14 @@ inline GemmArgs gemm_args(bool ta, bool tb, int64_t m, int64_t n, int64_t k, int
   return g;
 }
 
+// The cross term of pairwise squared distances, -2 a b^T, for a [m, dim] and b [n, dim]: both
+// backends add the row norms to it afterwards.
+inline GemmArgs sqdist_gemm_args(int64_t m, int64_t n, int64_t dim) {
+  GemmArgs g = gemm_args(false, true, m, n, dim, dim, dim, n, 0.f);
+  g.alpha = -2.f;
+  return g;
+}
+
 struct Conv2dArgs {
   int64_t n, c, h, w;         // input
   int64_t k, r, s;            // output channels, kernel height/width; weight is [k, c/groups, r, s]

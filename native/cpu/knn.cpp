@@ -132,16 +132,7 @@ void CpuBackend::pairwise_sqdist(const float* a, const float* b, float* d, int64
   std::vector<float> na, nb;
   row_sqnorms(a, m, dim, na);
   row_sqnorms(b, n, dim, nb);
-  GemmArgs g;
-  g.trans_b = true;  // b is stored [n, dim]: op(B) = b^T
-  g.m = m;
-  g.n = n;
-  g.k = dim;
-  g.alpha = -2.f;
-  g.beta = 0.f;
-  g.lda = dim;
-  g.ldb = dim;
-  g.ldc = n;
+  GemmArgs g = sqdist_gemm_args(m, n, dim);
   cpu::sgemm(g, a, b, d);
   parallel_for(m, std::max<int64_t>(1, 16384 / n), [&](int64_t lo, int64_t hi) {
     for (int64_t i = lo; i < hi; ++i) {

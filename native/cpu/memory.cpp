@@ -9,6 +9,7 @@
 #include <type_traits>
 #include <algorithm>
 
+#include "../core/block_cache.h"
 #include "../core/error.h"
 #include "../core/shape.h"
 #include "../core/thread_pool.h"
@@ -42,51 +43,15 @@ void raw_free(void* p) {
 // Large buffers are cached by exact size and handed out again. A training step allocates the
 // same activation and gradient sizes every iteration; without the cache each of them is a fresh
 // mmap whose pages the kernel faults in and zeroes (15% of a seed-CNN step), then unmaps.
-// The cache holds at most kCacheCap bytes; NNLAB_CPU_CACHE_MB overrides (0 disables).
+// The cache holds at most 1 GiB; NNLAB_CPU_CACHE_MB overrides (0 disables).
 constexpr size_t kCacheMin = size_t(1) << 18;  // below this, malloc's own free lists do well
-class BlockCache {
- public:
-  BlockCache() {
+BlockCache& block_cache() {
+  // Never destroyed: tensors may outlive static teardown.
+  static BlockCache* c = [] {
     size_t mb = 1024;
     if (const char* e = std::getenv("NNLAB_CPU_CACHE_MB")) mb = static_cast<size_t>(std::strtoull(e, nullptr, 10));
-    cap_ = mb << 20;
-  }
-  void* take(size_t bytes) {
-    std::lock_guard<std::mutex> lk(mu_);
-    auto it = free_.find(bytes);
-    if (it == free_.end() || it->second.empty()) return nullptr;
-    void* p = it->second.back();
-    it->second.pop_back();
-    cached_ -= bytes;
-    return p;
-  }
-  bool give(void* p, size_t bytes) {
-    std::lock_guard<std::mutex> lk(mu_);
-    if (cached_ + bytes > cap_) return false;
-    free_[bytes].push_back(p);
-    cached_ += bytes;
-    return true;
-  }
-  void clear() {
-    std::lock_guard<std::mutex> lk(mu_);
-    for (auto& [size, list] : free_)
-      for (void* p : list) raw_free(p);
-    free_.clear();
-    cached_ = 0;
-  }
-  size_t cached() {
-    std::lock_guard<std::mutex> lk(mu_);
-    return cached_;
-  }
-
- private:
-  std::mutex mu_;
-  std::unordered_map<size_t, std::vector<void*>> free_;
-  size_t cached_ = 0, cap_ = 0;
-};
-
-BlockCache& block_cache() {
-  static BlockCache* c = new BlockCache();  // never destroyed: tensors may outlive static teardown
+    return new BlockCache(mb << 20);
+  }();
   return *c;
 }
 }  // namespace
@@ -96,7 +61,7 @@ void* CpuBackend::alloc(size_t bytes) {
     if (void* p = block_cache().take(bytes)) return p;
   void* p = raw_alloc(bytes);
   if (!p && bytes >= kCacheMin) {
-    block_cache().clear();  // memory is tight: give the cached blocks back and retry
+    block_cache().drain(raw_free);  // memory is tight: give the cached blocks back and retry
     p = raw_alloc(bytes);
   }
   if (!p) fail(ErrorCode::OutOfMemory, "cpu: could not allocate ", bytes, " bytes");
@@ -110,7 +75,7 @@ void CpuBackend::free(void* p, size_t bytes) {
 }
 
 size_t cpu_cached_bytes() { return block_cache().cached(); }
-void cpu_release_cache() { block_cache().clear(); }
+void cpu_release_cache() { block_cache().drain(raw_free); }
 
 void CpuBackend::copy_from_host(void* dst, const void* src, size_t bytes) { std::memcpy(dst, src, bytes); }
 void CpuBackend::copy_to_host(void* dst, const void* src, size_t bytes) { std::memcpy(dst, src, bytes); }
