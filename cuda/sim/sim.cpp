@@ -1,5 +1,6 @@
-// The simulator's scheduler: blocks one after another, a block's threads as fibers (default) or
-// std::threads (NNLAB_SIM_THREADS, for ThreadSanitizer). See sim.h for the model.
+// The simulator's scheduler: with fibers (default) blocks run one after another, a block's
+// threads as fibers; with NNLAB_SIM_THREADS (for ThreadSanitizer) waves of whole blocks run at
+// once, every simulated thread on an OS thread of a pool. See sim.h for the model.
 //
 // Both flavours share one bookkeeping, kept under Block::mu (a no-op lock for fibers):
 // `waiting` counts threads blocked at a block or warp barrier, `exited` threads that returned.
@@ -19,8 +20,31 @@
 #include <vector>
 
 #if defined(NNLAB_SIM_THREADS)
+#include <pthread.h>
+
 #include <condition_variable>
-#include <thread>
+#include <cstdlib>
+#endif
+
+// Under ThreadSanitizer the block lock must not order lanes of different warps (see WarpOrder).
+#if defined(NNLAB_SIM_THREADS) && defined(__SANITIZE_THREAD__)
+#define NNSIM_TSAN 1
+#elif defined(NNLAB_SIM_THREADS) && defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define NNSIM_TSAN 1
+#endif
+#endif
+#if defined(NNSIM_TSAN)
+extern "C" {
+void AnnotateHappensBefore(const char* file, int line, const volatile void* addr);
+void AnnotateHappensAfter(const char* file, int line, const volatile void* addr);
+void AnnotateIgnoreSyncBegin(const char* file, int line);
+void AnnotateIgnoreSyncEnd(const char* file, int line);
+void AnnotateIgnoreReadsBegin(const char* file, int line);
+void AnnotateIgnoreReadsEnd(const char* file, int line);
+void AnnotateIgnoreWritesBegin(const char* file, int line);
+void AnnotateIgnoreWritesEnd(const char* file, int line);
+}
 #endif
 
 namespace nnsim {
@@ -28,6 +52,11 @@ namespace nnsim {
 namespace {
 thread_local ThreadCtx* g_cur = nullptr;
 std::atomic<uint64_t> g_launches{0}, g_blocks{0}, g_threads{0}, g_barriers{0};
+std::mutex g_counts_mu;
+std::map<std::string, uint64_t>& counts() {
+  static auto* m = new std::map<std::string, uint64_t>();
+  return *m;
+}
 
 constexpr size_t kSharedBytes = 96 * 1024;  // sm_80+ allow up to ~99 KB per block (opt-in)
 constexpr int kWarp = 32;
@@ -77,17 +106,21 @@ struct Block {
   size_t shm_high = kSharedBytes;  // bytes to poison before the next block
 #if defined(NNLAB_SIM_THREADS)
   std::mutex mu;
-  std::condition_variable cv;
+  std::condition_variable cv;  // the block barrier
+  // One per warp, so completing a shuffle wakes its 31 other lanes rather than the block.
+  std::vector<std::unique_ptr<std::condition_variable>> warp_cv;
 #endif
 
   void set_error(const std::string& e) {
     if (error.empty()) error = e;
   }
 
-  // Blocks the calling simulated thread until pred() holds. Called with the lock held.
+  // Blocks the calling simulated thread until pred() holds, waiting on the block barrier
+  // (warp < 0) or on warp `warp`'s shuffle. Called with the lock held.
   template <typename Lock, typename Pred>
-  void wait_until(Lock& lk, Pred pred);
-  void notify();
+  void wait_until(Lock& lk, Pred pred, int warp = -1);
+  void notify(int warp = -1);
+  void wake_all();  // after an error: every waiter must see it
   // Called when this thread is about to block: all live threads blocked means a deadlock.
   void check_deadlock(const ThreadCtx& me, const char* what, const char* site) {
     if (waiting + exited == n) {
@@ -258,14 +291,15 @@ void fiber_resume(Sched& s, Fiber& f) { swapcontext(&s.main, &f.uc); }
 }  // namespace
 
 template <typename Lock, typename Pred>
-void Block::wait_until(Lock&, Pred pred) {
+void Block::wait_until(Lock&, Pred pred, int) {
   while (!pred()) {
     if (!error.empty()) throw Abort{};
     yield_to_scheduler();
   }
   if (!error.empty()) throw Abort{};
 }
-void Block::notify() {}
+void Block::notify(int) {}
+void Block::wake_all() {}
 
 namespace {
 NoLock g_nolock;
@@ -306,40 +340,155 @@ void run_block(Block& b, const std::function<void()>& body) {
 // ---------------------------------------------------------------- threads
 #else
 template <typename Lock, typename Pred>
-void Block::wait_until(Lock& lk, Pred pred) {
-  cv.wait(lk, [&] { return pred() || !error.empty(); });
+void Block::wait_until(Lock& lk, Pred pred, int warp) {
+  (warp < 0 ? cv : *warp_cv[warp]).wait(lk, [&] { return pred() || !error.empty(); });
   if (!error.empty()) throw Abort{};
 }
-void Block::notify() { cv.notify_all(); }
+void Block::notify(int warp) { (warp < 0 ? cv : *warp_cv[warp]).notify_all(); }
+void Block::wake_all() {
+  cv.notify_all();
+  for (auto& c : warp_cv) c->notify_all();
+}
 
 namespace {
 void thread_exit_bookkeeping(Block& b, ThreadCtx& me);
 std::mutex& block_lock(Block& b) { return b.mu; }
 
-void run_block(Block& b, const std::function<void()>& body) {
-  std::vector<std::thread> threads;
-  threads.reserve(b.n);
-  for (int i = 0; i < b.n; ++i) {
-    threads.emplace_back([&b, &body, i] {
-      ThreadCtx& me = b.ctx[i];
-      g_cur = &me;
-      try {
-        body();
-        thread_exit_bookkeeping(b, me);
-      } catch (const Abort&) {
-      } catch (const SimError& e) {
-        std::lock_guard<std::mutex> lk(b.mu);
-        b.set_error(e.what());
-        b.cv.notify_all();
-      } catch (const std::exception& e) {
-        std::lock_guard<std::mutex> lk(b.mu);
-        b.set_error(tid_str(me) + ": " + e.what());
-        b.cv.notify_all();
-      }
-      g_cur = nullptr;
-    });
+// One simulated thread, on whichever worker runs it.
+void run_sim_thread(Block& b, int i, const std::function<void()>& body) {
+  ThreadCtx& me = b.ctx[i];
+  g_cur = &me;
+  try {
+    body();
+    thread_exit_bookkeeping(b, me);
+  } catch (const Abort&) {
+  } catch (const SimError& e) {
+    std::lock_guard<std::mutex> lk(b.mu);
+    b.set_error(e.what());
+    b.wake_all();
+  } catch (const std::exception& e) {
+    std::lock_guard<std::mutex> lk(b.mu);
+    b.set_error(tid_str(me) + ": " + e.what());
+    b.wake_all();
   }
-  for (auto& t : threads) t.join();
+  g_cur = nullptr;
+}
+
+// OS threads that run simulated threads, created on demand and kept for the process. Creating
+// a thread per simulated thread cost ~2 ms each under TSan (stack and shadow mappings), which
+// made a 2048-thread launch take seconds. Each worker has its own lock and wake-up, so handing
+// jobs out orders the launcher before every simulated thread and nothing else: two simulated
+// threads are never ordered by the pool, which is what TSan must see.
+class WorkerPool {
+ public:
+  struct Job {
+    Block* block;
+    int thread;
+  };
+
+  void run(const std::vector<Job>& jobs, const std::function<void()>& body) {
+    std::lock_guard<std::mutex> serial(run_mu_);  // one launch at a time
+    while (workers_.size() < jobs.size()) spawn();
+    {
+      std::lock_guard<std::mutex> lk(done_mu_);
+      remaining_ = jobs.size();
+    }
+    for (size_t k = 0; k < jobs.size(); ++k) {
+      Worker& w = *workers_[k];
+      {
+        std::lock_guard<std::mutex> lk(w.mu);
+        w.job = jobs[k];
+        w.body = &body;
+        w.has_job = true;
+      }
+      w.cv.notify_one();
+    }
+    std::unique_lock<std::mutex> lk(done_mu_);
+    done_cv_.wait(lk, [&] { return remaining_ == 0; });
+  }
+
+ private:
+  struct Worker {
+    std::mutex mu;
+    std::condition_variable cv;
+    bool has_job = false;
+    Job job{};
+    const std::function<void()>* body = nullptr;
+    WorkerPool* pool = nullptr;
+  };
+
+  // Detached and never stopped: the pool lives as long as the process. Stacks of 1 MB rather
+  // than the default 8 MB (kernels need little; fibers get 256 KB): TSan maps and clears
+  // shadow memory for every thread's stack, and a launch may need a thousand workers.
+  void spawn() {
+    workers_.push_back(std::make_unique<Worker>());
+    Worker* w = workers_.back().get();
+    w->pool = this;
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setstacksize(&attr, size_t(1) << 20);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    pthread_t t;
+    int rc = pthread_create(&t, &attr, &WorkerPool::entry, w);
+    pthread_attr_destroy(&attr);
+    if (rc != 0) {
+      workers_.pop_back();
+      throw SimError("cuda-sim: cannot create a thread for the simulated threads (pthread_create error " +
+                     std::to_string(rc) + ")");
+    }
+  }
+
+  static void* entry(void* arg) {
+    Worker* w = static_cast<Worker*>(arg);
+    w->pool->loop(*w);
+    return nullptr;
+  }
+
+  void loop(Worker& w) {
+    for (;;) {
+      Job job;
+      const std::function<void()>* body;
+      {
+        std::unique_lock<std::mutex> lk(w.mu);
+        w.cv.wait(lk, [&] { return w.has_job; });
+        w.has_job = false;
+        job = w.job;
+        body = w.body;
+      }
+      run_sim_thread(*job.block, job.thread, *body);
+      std::lock_guard<std::mutex> lk(done_mu_);
+      if (--remaining_ == 0) done_cv_.notify_one();
+    }
+  }
+
+  std::mutex run_mu_, done_mu_;
+  std::condition_variable done_cv_;
+  size_t remaining_ = 0;
+  std::vector<std::unique_ptr<Worker>> workers_;
+};
+
+WorkerPool& worker_pool() {
+  static WorkerPool* p = new WorkerPool();  // leaked: its threads never exit
+  return *p;
+}
+
+// Every thread of every given block at once.
+void run_blocks(Block* const* blocks, size_t count, const std::function<void()>& body) {
+  std::vector<WorkerPool::Job> jobs;
+  for (size_t k = 0; k < count; ++k)
+    for (int i = 0; i < blocks[k]->n; ++i) jobs.push_back({blocks[k], i});
+  worker_pool().run(jobs, body);
+}
+
+// How many simulated threads run at once: whole blocks up to this many threads (at least one
+// block). Races between blocks are visible to TSan only inside such a wave.
+size_t wave_threads() {
+  static const size_t n = [] {
+    const char* e = std::getenv("NNLAB_SIM_CONCURRENT_THREADS");
+    long v = e ? std::atol(e) : 0;
+    return v > 0 ? static_cast<size_t>(v) : size_t(1024);
+  }();
+  return n;
 }
 }  // namespace
 #endif
@@ -404,6 +553,34 @@ void syncthreads(const char* site) {
   b.wait_until(lk, [&] { return b.gen != my_gen; });
 }
 
+namespace {
+// What a shuffle orders for TSan: the lanes of its own warp, nothing else. The simulator keeps
+// all barrier bookkeeping under the one block lock, and a lock orders everyone who takes it:
+// without this, a shuffle in warp 0 followed by one in warp 1 would order their threads'
+// earlier shared-memory accesses and hide a missing __syncthreads between them. So inside a
+// shuffle TSan ignores the lock (and the bookkeeping it guards), and the lanes synchronise
+// through an explicit release at entry / acquire at exit on their warp alone.
+struct WarpOrder {
+#if defined(NNSIM_TSAN)
+  explicit WarpOrder(const Warp& w) : w_(w) {
+    AnnotateHappensBefore(__FILE__, __LINE__, &w_);
+    AnnotateIgnoreSyncBegin(__FILE__, __LINE__);
+    AnnotateIgnoreReadsBegin(__FILE__, __LINE__);
+    AnnotateIgnoreWritesBegin(__FILE__, __LINE__);
+  }
+  ~WarpOrder() {
+    AnnotateIgnoreWritesEnd(__FILE__, __LINE__);
+    AnnotateIgnoreReadsEnd(__FILE__, __LINE__);
+    AnnotateIgnoreSyncEnd(__FILE__, __LINE__);
+    AnnotateHappensAfter(__FILE__, __LINE__, &w_);
+  }
+  const Warp& w_;
+#else
+  explicit WarpOrder(const Warp&) {}
+#endif
+};
+}  // namespace
+
 uint64_t warp_exchange(uint64_t v, unsigned mask, int mode, int arg, const char* site) {
   ThreadCtx& me = current();
   Block& b = *me.block;
@@ -415,6 +592,7 @@ uint64_t warp_exchange(uint64_t v, unsigned mask, int mode, int arg, const char*
   }
   int lane = me.linear % kWarp;
   Warp& w = b.warps[me.linear / kWarp];
+  WarpOrder order(w);  // before the lock, so it is released first
   auto& mu = block_lock(b);
   std::unique_lock<std::remove_reference_t<decltype(mu)>> lk(mu);
   if (!b.error.empty()) throw Abort{};
@@ -448,12 +626,12 @@ uint64_t warp_exchange(uint64_t v, unsigned mask, int mode, int arg, const char*
     w.arrived = 0;
     b.waiting -= w.size - 1;
     ++w.gen;
-    b.notify();
+    b.notify(me.linear / kWarp);
     return w.results[lane];
   }
   ++b.waiting;
   b.check_deadlock(me, "a warp shuffle", site);
-  b.wait_until(lk, [&] { return w.gen != my_gen; });
+  b.wait_until(lk, [&] { return w.gen != my_gen; }, me.linear / kWarp);
   return w.results[lane];
 }
 
@@ -465,6 +643,69 @@ void* shared_alloc(size_t bytes, size_t align) {
   return me.block->shm.data() + off;
 }
 
+namespace {
+// Resets `b` to block `bid` of a launch: barrier and warp state, thread contexts, and shared
+// memory poisoned up to what the block's previous use touched.
+void init_block(Block& b, dim3 grid, dim3 block, uint3 bid) {
+  std::memset(b.shm.data(), 0xFF, b.shm_high);
+  b.arrived = 0;
+  b.gen = 0;
+  b.site = nullptr;
+  b.exited = 0;
+  b.waiting = 0;
+  b.error.clear();
+  for (size_t w = 0; w < b.warps.size(); ++w) {
+    Warp& wp = b.warps[w];
+    wp.size = std::min(kWarp, b.n - static_cast<int>(w) * kWarp);
+    wp.arrived = 0;
+    wp.exited = 0;
+    wp.gen = 0;
+    wp.site = nullptr;
+  }
+  int i = 0;
+  for (unsigned tz = 0; tz < block.z; ++tz)
+    for (unsigned ty = 0; ty < block.y; ++ty)
+      for (unsigned tx = 0; tx < block.x; ++tx, ++i) {
+        ThreadCtx& c = b.ctx[i];
+        c.threadIdx = uint3{tx, ty, tz};
+        c.blockIdx = bid;
+        c.blockDim = block;
+        c.gridDim = grid;
+        c.linear = i;
+        c.shared_off = 0;
+        c.block = &b;
+      }
+}
+
+// Bookkeeping after a block ran; throws the block's error.
+void finish_block(Block& b, const char* name) {
+  size_t used = 0;
+  for (auto& c : b.ctx) used = std::max(used, c.shared_off);
+  b.shm_high = used;
+  g_blocks.fetch_add(1, std::memory_order_relaxed);
+  g_threads.fetch_add(static_cast<uint64_t>(b.n), std::memory_order_relaxed);
+  if (!b.error.empty()) throw SimError(std::string("cuda-sim: kernel ") + name + ": " + b.error);
+}
+
+std::unique_ptr<Block> make_block(const char* name, int nthreads) {
+  auto b = std::make_unique<Block>();
+  b->n = nthreads;
+  b->kernel = name;
+  b->ctx.resize(nthreads);
+  b->warps.resize((nthreads + kWarp - 1) / kWarp);
+#if defined(NNLAB_SIM_THREADS)
+  for (size_t w = 0; w < b->warps.size(); ++w) b->warp_cv.push_back(std::make_unique<std::condition_variable>());
+#endif
+  return b;
+}
+
+// Block `linear` of the grid, x fastest (the order blocks run in with fibers).
+uint3 block_at(uint64_t linear, dim3 grid) {
+  return uint3{static_cast<unsigned>(linear % grid.x), static_cast<unsigned>((linear / grid.x) % grid.y),
+               static_cast<unsigned>(linear / (uint64_t(grid.x) * grid.y))};
+}
+}  // namespace
+
 void launch(const char* name, dim3 grid, dim3 block, const std::function<void()>& body) {
   if (g_cur) throw SimError(std::string("cuda-sim: kernel ") + name + " launched from device code");
   uint64_t nthreads = uint64_t(block.x) * block.y * block.z;
@@ -475,51 +716,40 @@ void launch(const char* name, dim3 grid, dim3 block, const std::function<void()>
     throw SimError(std::string("cuda-sim: kernel ") + name + ": invalid grid " + std::to_string(grid.x) + "x" +
                    std::to_string(grid.y) + "x" + std::to_string(grid.z));
   g_launches.fetch_add(1, std::memory_order_relaxed);
-  auto b = std::make_unique<Block>();
-  b->n = static_cast<int>(nthreads);
-  b->kernel = name;
-  b->ctx.resize(b->n);
-  int nwarps = (b->n + kWarp - 1) / kWarp;
-  b->warps.resize(nwarps);
-  for (unsigned bz = 0; bz < grid.z; ++bz)
-    for (unsigned by = 0; by < grid.y; ++by)
-      for (unsigned bx = 0; bx < grid.x; ++bx) {
-        // Fresh block state; shared memory poisoned up to what the previous block used.
-        std::memset(b->shm.data(), 0xFF, b->shm_high);
-        b->arrived = 0;
-        b->gen = 0;
-        b->site = nullptr;
-        b->exited = 0;
-        b->waiting = 0;
-        for (int w = 0; w < nwarps; ++w) {
-          Warp& wp = b->warps[w];
-          wp.size = std::min(kWarp, b->n - w * kWarp);
-          wp.arrived = 0;
-          wp.exited = 0;
-          wp.gen = 0;
-          wp.site = nullptr;
-        }
-        int i = 0;
-        for (unsigned tz = 0; tz < block.z; ++tz)
-          for (unsigned ty = 0; ty < block.y; ++ty)
-            for (unsigned tx = 0; tx < block.x; ++tx, ++i) {
-              ThreadCtx& c = b->ctx[i];
-              c.threadIdx = uint3{tx, ty, tz};
-              c.blockIdx = uint3{bx, by, bz};
-              c.blockDim = block;
-              c.gridDim = grid;
-              c.linear = i;
-              c.shared_off = 0;
-              c.block = b.get();
-            }
-        run_block(*b, body);
-        size_t used = 0;
-        for (auto& c : b->ctx) used = std::max(used, c.shared_off);
-        b->shm_high = used;
-        g_blocks.fetch_add(1, std::memory_order_relaxed);
-        g_threads.fetch_add(nthreads, std::memory_order_relaxed);
-        if (!b->error.empty()) throw SimError(std::string("cuda-sim: kernel ") + name + ": " + b->error);
-      }
+  {
+    std::lock_guard<std::mutex> lk(g_counts_mu);
+    ++counts()[name];
+  }
+  const uint64_t nblocks = uint64_t(grid.x) * grid.y * grid.z;
+#if defined(NNLAB_SIM_THREADS)
+  // Waves of whole blocks run concurrently, as on a GPU: a conflict between two blocks of a wave
+  // (two blocks writing one element without atomics) is a race TSan reports.
+  const uint64_t per_wave = std::max<uint64_t>(1, wave_threads() / nthreads);
+  std::vector<std::unique_ptr<Block>> owned;
+  std::vector<Block*> blocks;
+  for (uint64_t first = 0; first < nblocks; first += per_wave) {
+    const size_t count = static_cast<size_t>(std::min(per_wave, nblocks - first));
+    while (owned.size() < count) {
+      owned.push_back(make_block(name, static_cast<int>(nthreads)));
+      blocks.push_back(owned.back().get());
+    }
+    for (size_t k = 0; k < count; ++k) init_block(*blocks[k], grid, block, block_at(first + k, grid));
+    run_blocks(blocks.data(), count, body);
+    for (size_t k = 0; k < count; ++k) finish_block(*blocks[k], name);
+  }
+#else
+  auto b = make_block(name, static_cast<int>(nthreads));
+  for (uint64_t k = 0; k < nblocks; ++k) {
+    init_block(*b, grid, block, block_at(k, grid));
+    run_block(*b, body);
+    finish_block(*b, name);
+  }
+#endif
+}
+
+std::map<std::string, uint64_t> launch_counts() {
+  std::lock_guard<std::mutex> lk(g_counts_mu);
+  return counts();
 }
 
 Stats stats() {

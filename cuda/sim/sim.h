@@ -8,10 +8,14 @@
 // for ThreadSanitizer) exercises exactly that code.
 //
 // Model:
-// - Blocks of a grid run one after another, so a block sees the whole device to itself.
-// - The threads of a block run as fibers (ucontext) scheduled round-robin on the launching
-//   thread: deterministic and cheap. With NNLAB_SIM_THREADS defined they run as std::threads
-//   instead, so TSan sees the real concurrency of shared memory.
+// - Fibers (default): blocks of a grid run one after another, the threads of a block as fibers
+//   scheduled round-robin on the launching thread: deterministic and cheap.
+// - Threads (NNLAB_SIM_THREADS): every simulated thread runs on an OS thread (a pool kept for
+//   the process), and waves of whole blocks, up to NNLAB_SIM_CONCURRENT_THREADS threads (1024
+//   by default), run at once, as blocks do on a GPU. So ThreadSanitizer sees the real
+//   concurrency of shared memory inside a block and of global memory between the blocks of a
+//   wave. Only barriers order threads of a block; a shuffle orders only the lanes of its warp
+//   (under TSan the simulator's own locks are hidden from it, see WarpOrder in sim.cpp).
 // - __syncthreads() waits until every thread of the block has arrived. A thread that returns
 //   while others wait at a barrier (or arrives after another has returned) is an error, reported
 //   as an exception from launch() rather than a hang. Barriers reached from different source
@@ -26,6 +30,7 @@
 #include <cstdint>
 #include <cstring>
 #include <functional>
+#include <map>
 #include <stdexcept>
 #include <string>
 
@@ -110,5 +115,8 @@ struct Stats {
   uint64_t launches = 0, blocks = 0, threads = 0, barriers = 0;
 };
 Stats stats();
+// Launches per kernel name over the process (the kernel unit tests check that every kernel of
+// the backend ran).
+std::map<std::string, uint64_t> launch_counts();
 
 }  // namespace nnsim
