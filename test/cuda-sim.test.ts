@@ -4,13 +4,17 @@
 //    shared-memory tree sum with its __syncthreads removed and a kernel that returns before a
 //    barrier. The simulator must expose both (a wrong sum; a barrier error naming the thread),
 //    while the correct kernels, a warp-shuffle reduction and the tiled GEMM give right answers.
+//    On threads under ThreadSanitizer, two races that give right answers on fibers (blocks
+//    updating one element without atomics; another warp's shared slot read after shuffles but
+//    without a barrier) must be reported, and the correct kernels must be clean.
+//    (Every backend kernel against the CPU backend, under TSan too: test/cuda-kernels.test.ts.)
 // 2. One seed-CNN training step (forward, cross-entropy, backward, SGD with momentum and an
 //    Adam step) on 'cpu' and on the simulated 'cuda' device from the same weights and batch:
 //    logits, loss, gradients and updated weights must agree.
 //
 // Runs only when the loaded addon is the simulator build (NNLAB_ADDON=.../build-sim/...);
 // otherwise it is skipped with the reason printed.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,19 +33,20 @@ if (!isSim) console.log(`test/cuda-sim.test.ts skipped: ${skipReason}`);
 
 type Case = { case: string; ok: boolean; detail: string };
 
-function runSelftest(threads: boolean): Case[] {
+function buildSelftest(threads: boolean): string {
   const dir = mkdtempSync(join(tmpdir(), 'nnlab-cudasim-'));
   const exe = join(dir, threads ? 'selftest-tsan' : 'selftest');
   const args = ['-std=c++17', '-O1', '-Icuda', 'cuda/sim/selftest.cpp', 'cuda/sim/sim.cpp', '-o', exe, '-pthread'];
   if (threads) args.push('-g', '-DNNLAB_SIM_THREADS', '-fsanitize=thread');
   execFileSync('g++', args, { stdio: 'pipe' });
-  let out = '';
-  try {
-    out = execFileSync(exe, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TSAN_OPTIONS: 'exitcode=0' } });
-  } catch (e) {
-    out = String((e as { stdout?: string }).stdout ?? '');
-  }
-  return out.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Case);
+  return exe;
+}
+
+// All cases, or only `only`; with the ThreadSanitizer reports it printed.
+function runSelftest(exe: string, only?: string): { cases: Case[]; races: number } {
+  const r = spawnSync(exe, only ? [only] : [], { encoding: 'utf8', env: { ...process.env, TSAN_OPTIONS: 'exitcode=0' } });
+  const cases = r.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Case);
+  return { cases, races: (r.stderr.match(/WARNING: ThreadSanitizer: data race/g) ?? []).length };
 }
 
 function byName(cases: Case[]): Map<string, Case> {
@@ -50,7 +55,7 @@ function byName(cases: Case[]): Map<string, Case> {
 
 describe.skipIf(!isSim)('CUDA simulator', () => {
   it('exposes a missing __syncthreads and an early return before a barrier (fibers)', () => {
-    const c = byName(runSelftest(false));
+    const c = byName(runSelftest(buildSelftest(false)).cases);
     expect(c.get('tree_sum')?.ok, c.get('tree_sum')?.detail).toBe(true);
     // The planted bug: without the barrier a thread reads its partner's slot before the partner
     // wrote it, and the sum comes out wrong.
@@ -61,6 +66,10 @@ describe.skipIf(!isSim)('CUDA simulator', () => {
     expect(early.detail).toMatch(/returned while .* wait/);
     expect(c.get('warp_shuffle_sum')?.ok, c.get('warp_shuffle_sum')?.detail).toBe(true);
     expect(c.get('gemm_bit_identical')?.ok, c.get('gemm_bit_identical')?.detail).toBe(true);
+    // Fibers run blocks one after another and threads in turn: these races give right answers
+    // here, only ThreadSanitizer on threads sees them (next test).
+    expect(c.get('cross_block_race')?.ok).toBe(true);
+    expect(c.get('shuffle_without_barrier')?.ok).toBe(true);
   }, 120_000);
 
   it('with threads instead of fibers, ThreadSanitizer-built, gives the same verdicts', (ctx) => {
@@ -71,11 +80,23 @@ describe.skipIf(!isSim)('CUDA simulator', () => {
       console.log('skipped: g++ cannot link -fsanitize=thread here');
       ctx.skip();
     }
-    const c = byName(runSelftest(true));
+    const exe = buildSelftest(true);
+    const c = byName(runSelftest(exe).cases);
     expect(c.get('tree_sum')?.ok).toBe(true);
     expect(c.get('tree_sum_missing_barrier')?.ok).toBe(false);
     expect(c.get('early_return_before_barrier')?.ok).toBe(false);
     expect(c.get('gemm_bit_identical')?.ok).toBe(true);
+    // Each case alone, to attribute TSan's reports: the planted races are reported, every time
+    // (blocks of a launch run concurrently; a shuffle orders only its own warp), and the correct
+    // kernels, atomics included, are clean.
+    const racy = ['tree_sum_missing_barrier', 'cross_block_race', 'shuffle_without_barrier'];
+    const clean = ['tree_sum', 'cross_block_atomic', 'warp_shuffle_sum', 'gemm_bit_identical'];
+    for (const name of [...racy, ...clean]) {
+      const r = runSelftest(exe, name);
+      expect(r.cases.map((x) => x.case)).toEqual([name]);
+      if (racy.includes(name)) expect(r.races, `${name}: TSan must report the planted race`).toBeGreaterThan(0);
+      else expect(r.races, `${name}: a correct kernel must be TSan-clean`).toBe(0);
+    }
   }, 240_000);
 
   it('backend kernels run under the same checks (a block-reduction op gives exact sums)', () => {

@@ -1,8 +1,13 @@
 // Stand-alone checks of the simulator itself, built and run by test/cuda-sim.test.ts:
 //   g++ -std=c++17 -O1 -Icuda cuda/sim/selftest.cpp cuda/sim/sim.cpp -o selftest [-DNNLAB_SIM_THREADS -fsanitize=thread]
+//   selftest [case]   (all cases, or only the named one: the TSan test runs each case alone to
+//                      tell which of them ThreadSanitizer reports)
 // Each case prints one JSON line {"case": ..., "ok": bool, "detail": ...}; the test asserts on them.
 // The planted bugs are the classic ones a CPU test of CUDA code never sees: a missing
 // __syncthreads between writing and reading shared memory, and an early return before a barrier.
+// Two more are races only ThreadSanitizer on the threads scheduler can see (their results come
+// out right on fibers): blocks updating one element without atomics, and reading another warp's
+// shared-memory slot after warp shuffles but without a barrier.
 #include <cmath>
 #include <cstdio>
 #include <string>
@@ -39,6 +44,26 @@ static __global__ void early_return_kernel(const float* x, float* out, int n) {
   if (i == 0) *out = v;
 }
 
+// Every block adds into *out without atomics: concurrent blocks lose updates on a GPU.
+static __global__ void cross_block_race_kernel(float* out) {
+  if (threadIdx.x == 0) *out += 1.f;
+}
+
+// The same with atomicAdd: correct, and no race.
+static __global__ void cross_block_atomic_kernel(float* out) {
+  if (threadIdx.x == 0) atomicAdd(out, 1.f);
+}
+
+// Each thread writes its slot, joins a warp reduction (shuffles order the lanes of one warp
+// only), then reads a slot of the other warp: a missing __syncthreads.
+static __global__ void shuffle_without_barrier_kernel(const float* x, float* out) {
+  NN_SHARED(float, s, [64]);
+  const int t = threadIdx.x;
+  s[t] = x[t];
+  float v = nn::cuda::warp_reduce(x[t], SumOp{});
+  out[t] = v + s[(t + 32) % 64];
+}
+
 static __global__ void warp_sum_kernel(const float* x, float* out) {
   NN_SHARED(float, smem, [33]);
   float v = block_reduce(x[threadIdx.x], SumOp{}, 0.f, smem);
@@ -52,7 +77,9 @@ static void report(const char* name, bool ok, const std::string& detail) {
   std::fflush(stdout);
 }
 
-int main() {
+int main(int argc, char** argv) {
+  const std::string only = argc > 1 ? argv[1] : "";
+  auto wanted = [&](const char* name) { return only.empty() || only == name; };
   std::vector<float> x(256);
   double ref = 0;
   for (int i = 0; i < 256; ++i) {
@@ -62,6 +89,7 @@ int main() {
   auto body = [&](auto kernel, auto... args) { return [=] { kernel(args...); }; };
 
   for (bool planted : {false, true}) {
+    if (!wanted(planted ? "tree_sum_missing_barrier" : "tree_sum")) continue;
     float out = 0;
     std::string err;
     try {
@@ -74,7 +102,7 @@ int main() {
            err.empty() ? "sum " + std::to_string(out) + " expected " + std::to_string(ref) : err);
   }
 
-  {
+  if (wanted("early_return_before_barrier")) {
     float out = 0;
     std::string err;
     try {
@@ -85,7 +113,37 @@ int main() {
     report("early_return_before_barrier", err.empty(), err.empty() ? "no error" : err);
   }
 
-  {
+  for (bool atomic : {false, true}) {
+    if (!wanted(atomic ? "cross_block_atomic" : "cross_block_race")) continue;
+    float out = 0;
+    std::string err;
+    try {
+      if (atomic) nnsim::launch("cross_block_atomic_kernel", dim3(4), dim3(32), body(cross_block_atomic_kernel, &out));
+      else nnsim::launch("cross_block_race_kernel", dim3(4), dim3(32), body(cross_block_race_kernel, &out));
+    } catch (const nnsim::SimError& e) {
+      err = e.what();
+    }
+    report(atomic ? "cross_block_atomic" : "cross_block_race", err.empty() && out == 4.f,
+           err.empty() ? "sum " + std::to_string(out) + " expected 4" : err);
+  }
+
+  if (wanted("shuffle_without_barrier")) {
+    std::vector<float> out(64, NAN);
+    std::string err;
+    try {
+      nnsim::launch("shuffle_without_barrier_kernel", dim3(1), dim3(64),
+                    body(shuffle_without_barrier_kernel, x.data(), out.data()));
+    } catch (const nnsim::SimError& e) {
+      err = e.what();
+    }
+    // The warp sums as lane 0 sees them; every lane also adds its partner's slot.
+    float w0 = 0, w1 = 0;
+    for (int i = 0; i < 32; ++i) w0 += x[i], w1 += x[32 + i];
+    bool right = err.empty() && std::fabs(out[0] - (w0 + x[32])) <= 1e-3f && std::fabs(out[32] - (w1 + x[0])) <= 1e-3f;
+    report("shuffle_without_barrier", right, err.empty() ? "lane 0 " + std::to_string(out[0]) : err);
+  }
+
+  if (wanted("warp_shuffle_sum")) {
     float out = 0;
     std::string err;
     try {
@@ -97,7 +155,7 @@ int main() {
     report("warp_shuffle_sum", right, err.empty() ? "sum " + std::to_string(out) : err);
   }
 
-  {
+  if (wanted("gemm_bit_identical")) {
     // The tiled GEMM against a plain FMA loop: same per-element order of k, so equal bits.
     const int m = 70, n = 45, k = 37;
     std::vector<float> A(m * k), B(k * n), C(m * n, NAN), R(m * n);

@@ -1,0 +1,133 @@
+// The CUDA kernel unit tests (cuda/sim/kernel_tests/): every op of the CUDA backend, compiled
+// with g++ over the simulator, against the CPU backend on small odd shapes, in two builds:
+//  - threads + ThreadSanitizer: every simulated thread is an OS thread, waves of blocks run at
+//    once; TSan must report no data race and every kernel must agree with the CPU;
+//  - fibers (the scheduler of the simulator addon): the same cases must agree too.
+// The driver prints one JSON line per case and a summary with the launch count of every kernel;
+// coverage is checked against the sources: each kernel launched in cuda/*.cu and each op of the
+// Backend interface must be exercised.
+//
+// The build takes minutes on a 2-core machine, so this file runs with the simulator suite (it is
+// skipped unless the loaded addon is the simulator build, as test/cuda-sim.test.ts; .ci/run runs
+// both in its simulator step).
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+import { native } from './support/native.js';
+
+const status = native.cudaStatus();
+const isSim = status.available && status.name === 'cuda (simulator)';
+const skipReason = isSim
+  ? ''
+  : `the loaded addon is not the CUDA simulator build (cuda: ${status.available ? status.name : status.reason}); ` +
+    'run with NNLAB_ADDON=$PWD/build-sim/Release/nnlab.node after `npx cmake-js compile --out build-sim --CDNNLAB_CUDA_SIM=ON`';
+if (!isSim) console.log(`test/cuda-kernels.test.ts skipped: ${skipReason}`);
+
+const BUILD = resolve('build-kernel-tests');
+
+type Output = { name: string; n: number; worst_ratio?: number | string; mismatches?: number; first_bad?: unknown; error?: string };
+type CaseLine = { case: string; ok: boolean; tol: { rtol: number; atol_scale: number }; kernels: Record<string, number>; outputs: Output[]; error?: string };
+type Summary = { summary: true; cases: number; failed: number; scheduler: string; launched: Record<string, number> };
+type Run = { status: number | null; stderr: string; cases: CaseLine[]; summary?: Summary };
+
+function tsanLinks(): boolean {
+  try {
+    const out = join(mkdtempSync(join(tmpdir(), 'tsan-')), 'a');
+    execFileSync('g++', ['-fsanitize=thread', '-x', 'c++', '-', '-o', out], { input: 'int main(){}', stdio: 'pipe' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function runDriver(exe: string): Run {
+  const r = spawnSync(join(BUILD, exe), { encoding: 'utf8', maxBuffer: 64 << 20, env: { ...process.env, TSAN_OPTIONS: 'halt_on_error=0' } });
+  const lines = r.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as CaseLine | Summary);
+  return {
+    status: r.status,
+    stderr: r.stderr,
+    cases: lines.filter((l): l is CaseLine => 'case' in l),
+    summary: lines.find((l): l is Summary => 'summary' in l),
+  };
+}
+
+// Kernel names as NN_LAUNCH stringifies them (template arguments included).
+function launchedInSources(): Set<string> {
+  const names = new Set<string>();
+  for (const f of readdirSync('cuda').filter((f) => f.endsWith('.cu'))) {
+    for (const m of readFileSync(join('cuda', f), 'utf8').matchAll(/NN_LAUNCH\(\s*([A-Za-z_]\w*(?:<[^>]*>)?)/g)) names.add(m[1]);
+  }
+  return names;
+}
+
+// The compute ops of the Backend interface (memory management and device queries excluded).
+function backendOps(): string[] {
+  const src = readFileSync('native/backend.h', 'utf8');
+  const iface = src.slice(src.indexOf('class Backend'));
+  const skip = new Set(['alloc', 'free', 'copy_from_host', 'copy_to_host', 'copy_within', 'synchronize', 'device', 'name']);
+  return [...iface.matchAll(/virtual\s+[\w:<>]+\s+(\w+)\(/g)].map((m) => m[1]).filter((n) => !skip.has(n));
+}
+
+function expectAllAgree(run: Run, label: string) {
+  const failed = run.cases.filter((c) => !c.ok);
+  expect(failed.map((c) => JSON.stringify(c)), `${label}: cases that disagree with the CPU backend`).toEqual([]);
+  expect(run.summary, `${label}: no summary line (crash?) stderr: ${run.stderr.slice(0, 2000)}`).toBeDefined();
+  expect(run.summary!.failed).toBe(0);
+  expect(run.status, `${label}: exit status; stderr: ${run.stderr.slice(0, 2000)}`).toBe(0);
+}
+
+describe.skipIf(!isSim)('CUDA kernel unit tests on the simulator, against the CPU backend', () => {
+  const tsan = isSim && tsanLinks();
+  if (isSim && !tsan) console.log('test/cuda-kernels.test.ts: ThreadSanitizer half skipped: g++ cannot link -fsanitize=thread here');
+
+  beforeAll(() => {
+    execFileSync('cmake', ['-S', 'cuda/sim/kernel_tests', '-B', BUILD, '-DCMAKE_BUILD_TYPE=Release', `-DNNLAB_KERNEL_TESTS_TSAN=${tsan ? 'ON' : 'OFF'}`], { stdio: 'pipe' });
+    execFileSync('cmake', ['--build', BUILD, '-j', '2'], { stdio: 'pipe' });
+  }, 1_200_000);
+
+  it('every kernel and every backend op has a case', () => {
+    const src = readdirSync('cuda/sim/kernel_tests').filter((f) => f.endsWith('.cpp')).map((f) => readFileSync(join('cuda/sim/kernel_tests', f), 'utf8')).join('\n');
+    const missing = backendOps().filter((op) => !new RegExp(`\\.${op}\\(`).test(src));
+    expect(missing, 'Backend ops without a kernel test case').toEqual([]);
+  });
+
+  it.skipIf(!tsan)('threads under ThreadSanitizer: no data race, every kernel agrees with the CPU', () => {
+    const run = runDriver('nnlab_kernel_tests_tsan');
+    // Any report fails the test, whatever the exit status says.
+    expect(run.stderr.match(/WARNING: ThreadSanitizer[^\n]*/g) ?? [], run.stderr.slice(0, 6000)).toEqual([]);
+    expectAllAgree(run, 'tsan');
+    expect(run.summary!.scheduler).toBe('threads');
+    const launched = new Set(Object.keys(run.summary!.launched));
+    expect([...launchedInSources()].filter((k) => !launched.has(k)), 'kernels never launched by the tests').toEqual([]);
+    expect(run.cases.length).toBeGreaterThan(200);
+  }, 900_000);
+
+  it('fibers: every kernel agrees with the CPU', () => {
+    const run = runDriver('nnlab_kernel_tests_fibers');
+    expectAllAgree(run, 'fibers');
+    expect(run.summary!.scheduler).toBe('fibers');
+    const launched = new Set(Object.keys(run.summary!.launched));
+    expect([...launchedInSources()].filter((k) => !launched.has(k)), 'kernels never launched by the tests').toEqual([]);
+  }, 300_000);
+
+  it('the comparison fails on a result off by a little more than its tolerance', () => {
+    // --perturb shifts one element of one CUDA output by 1e-3 relative: the case must fail and
+    // name that element, while the untouched cases still pass.
+    for (const name of ['gemm/plain', 'argmax/rows_5x300']) {
+      const r = spawnSync(join(BUILD, 'nnlab_kernel_tests_fibers'), ['--perturb', name, name.split('/')[0] + '/'], { encoding: 'utf8' });
+      const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+      const hit = lines.find((l) => l.case === name);
+      expect(hit.ok).toBe(false);
+      expect(hit.outputs[0].first_bad.index).toBe(0);
+      expect(lines.filter((l) => l.case && l.case !== name).every((l) => l.ok)).toBe(true);
+      expect(r.status).toBe(1);
+    }
+  });
+});
+
+describe.skipIf(isSim)('CUDA kernel unit tests (skipped)', () => {
+  it.skip(`skipped: ${skipReason || 'n/a'}`, () => {});
+});
