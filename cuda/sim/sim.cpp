@@ -23,10 +23,11 @@
 #include <pthread.h>
 
 #include <condition_variable>
+#include <cstdio>
 #include <cstdlib>
 #endif
 
-// Under ThreadSanitizer the block lock must not order lanes of different warps (see WarpOrder).
+// Under ThreadSanitizer the simulator hides its own locks from it (see HideFromTsan).
 #if defined(NNLAB_SIM_THREADS) && defined(__SANITIZE_THREAD__)
 #define NNSIM_TSAN 1
 #elif defined(NNLAB_SIM_THREADS) && defined(__has_feature)
@@ -46,6 +47,59 @@ void AnnotateIgnoreWritesBegin(const char* file, int line);
 void AnnotateIgnoreWritesEnd(const char* file, int line);
 }
 #endif
+
+namespace nnsim {
+namespace {
+// How ThreadSanitizer sees the simulator's own synchronisation (threads + TSan builds; no-ops
+// otherwise). The simulator keeps a block's barrier and shuffle bookkeeping under one lock, and
+// TSan takes every lock/unlock pair as ordering: a thread that ran ahead past a barrier and
+// then took the lock again (at its next barrier, shuffle or exit) would appear ordered before
+// a slow thread still leaving the barrier, hiding the slow thread's races with what the fast one
+// did after it. On a GPU nothing orders them. So the bookkeeping runs hidden from TSan
+// (HideFromTsan), and a barrier or shuffle orders exactly what CUDA says it does through
+// explicit release/acquire pairs: every arrival at generation g releases to a per-generation
+// sync object, every departure from g acquires it. Two objects, alternating by the parity of
+// g, suffice: nobody can arrive at g + 2 before everyone has left g.
+struct HideFromTsan {
+#if defined(NNSIM_TSAN)
+  HideFromTsan() {
+    AnnotateIgnoreSyncBegin(__FILE__, __LINE__);
+    AnnotateIgnoreReadsBegin(__FILE__, __LINE__);
+    AnnotateIgnoreWritesBegin(__FILE__, __LINE__);
+  }
+  ~HideFromTsan() {
+    AnnotateIgnoreWritesEnd(__FILE__, __LINE__);
+    AnnotateIgnoreReadsEnd(__FILE__, __LINE__);
+    AnnotateIgnoreSyncEnd(__FILE__, __LINE__);
+  }
+#else
+  HideFromTsan() {}  // user-provided, so declaring one is not an "unused variable"
+#endif
+  HideFromTsan(const HideFromTsan&) = delete;
+  HideFromTsan& operator=(const HideFromTsan&) = delete;
+};
+
+// Release / acquire on `obj` from inside a HideFromTsan scope (which would otherwise drop them).
+inline void tsan_release(const void* obj) {
+#if defined(NNSIM_TSAN)
+  AnnotateIgnoreSyncEnd(__FILE__, __LINE__);
+  AnnotateHappensBefore(__FILE__, __LINE__, obj);
+  AnnotateIgnoreSyncBegin(__FILE__, __LINE__);
+#else
+  (void)obj;
+#endif
+}
+inline void tsan_acquire(const void* obj) {
+#if defined(NNSIM_TSAN)
+  AnnotateIgnoreSyncEnd(__FILE__, __LINE__);
+  AnnotateHappensAfter(__FILE__, __LINE__, obj);
+  AnnotateIgnoreSyncBegin(__FILE__, __LINE__);
+#else
+  (void)obj;
+#endif
+}
+}  // namespace
+}  // namespace nnsim
 
 namespace nnsim {
 
@@ -79,6 +133,7 @@ ThreadCtx& current() {
 }
 
 struct Warp {
+  char order[2];  // TSan sync objects of even / odd shuffle generations (see HideFromTsan)
   int size = 0;
   int arrived = 0;
   int exited = 0;
@@ -96,6 +151,7 @@ struct Block {
   std::vector<ThreadCtx> ctx;
   std::vector<Warp> warps;
   // block barrier
+  char order[2];  // TSan sync objects of even / odd barrier generations (see HideFromTsan)
   int arrived = 0;
   uint64_t gen = 0;
   const char* site = nullptr;
@@ -363,10 +419,12 @@ void run_sim_thread(Block& b, int i, const std::function<void()>& body) {
     thread_exit_bookkeeping(b, me);
   } catch (const Abort&) {
   } catch (const SimError& e) {
+    HideFromTsan hide;
     std::lock_guard<std::mutex> lk(b.mu);
     b.set_error(e.what());
     b.wake_all();
   } catch (const std::exception& e) {
+    HideFromTsan hide;
     std::lock_guard<std::mutex> lk(b.mu);
     b.set_error(tid_str(me) + ": " + e.what());
     b.wake_all();
@@ -386,15 +444,18 @@ class WorkerPool {
     int thread;
   };
 
+  // The calling thread runs jobs[0] itself, workers the rest: a wave of n simulated threads
+  // keeps n OS threads alive, not n + 1 (see kTsanSlots).
   void run(const std::vector<Job>& jobs, const std::function<void()>& body) {
+    if (jobs.empty()) return;
     std::lock_guard<std::mutex> serial(run_mu_);  // one launch at a time
-    while (workers_.size() < jobs.size()) spawn();
+    while (workers_.size() + 1 < jobs.size()) spawn();
     {
       std::lock_guard<std::mutex> lk(done_mu_);
-      remaining_ = jobs.size();
+      remaining_ = jobs.size() - 1;
     }
-    for (size_t k = 0; k < jobs.size(); ++k) {
-      Worker& w = *workers_[k];
+    for (size_t k = 1; k < jobs.size(); ++k) {
+      Worker& w = *workers_[k - 1];
       {
         std::lock_guard<std::mutex> lk(w.mu);
         w.job = jobs[k];
@@ -403,6 +464,7 @@ class WorkerPool {
       }
       w.cv.notify_one();
     }
+    run_sim_thread(*jobs[0].block, jobs[0].thread, body);
     std::unique_lock<std::mutex> lk(done_mu_);
     done_cv_.wait(lk, [&] { return remaining_ == 0; });
   }
@@ -480,15 +542,37 @@ void run_blocks(Block* const* blocks, size_t count, const std::function<void()>&
   worker_pool().run(jobs, body);
 }
 
+// ThreadSanitizer (the runtime of GCC 12+ and LLVM 14+) tracks at most 256 live threads
+// precisely: beyond that, threads share its 256 clock slots, and a thread taking over a slot
+// inherits the clock of the thread it preempted. That ordering is fictitious and hides races
+// (a missing __syncthreads in a 256-thread block went unreported in 2 runs of 10 with a pool of
+// 1024 threads, and in none with 256). So the process should never hold more than 256 threads.
+constexpr size_t kTsanSlots = 256;
+
 // How many simulated threads run at once: whole blocks up to this many threads (at least one
-// block). Races between blocks are visible to TSan only inside such a wave.
+// block). Races between blocks are visible to TSan only inside such a wave: with the default
+// of 256, eight 32-thread blocks or one 256-thread block at a time.
 size_t wave_threads() {
   static const size_t n = [] {
     const char* e = std::getenv("NNLAB_SIM_CONCURRENT_THREADS");
     long v = e ? std::atol(e) : 0;
-    return v > 0 ? static_cast<size_t>(v) : size_t(1024);
+    return v > 0 ? static_cast<size_t>(v) : kTsanSlots;
   }();
   return n;
+}
+
+// Says once on stderr when a launch needs more threads than TSan tracks precisely.
+void warn_if_beyond_tsan_slots(size_t threads, const char* kernel) {
+#if defined(NNSIM_TSAN)
+  static std::once_flag once;
+  if (threads > kTsanSlots)
+    std::call_once(once, [&] {
+      std::fprintf(stderr,
+                   "cuda-sim: kernel %s runs %zu threads at once, more than the %zu ThreadSanitizer tracks "
+                   "precisely: races may go unreported (lower NNLAB_SIM_CONCURRENT_THREADS or the block size)\n",
+                   kernel, threads, kTsanSlots);
+    });
+#endif
 }
 }  // namespace
 #endif
@@ -496,6 +580,7 @@ size_t wave_threads() {
 // ---------------------------------------------------------------- shared by both
 namespace {
 void thread_exit_bookkeeping(Block& b, ThreadCtx& me) {
+  HideFromTsan hide;  // returning orders nothing on a GPU
   auto& mu = block_lock(b);
   std::lock_guard<std::remove_reference_t<decltype(mu)>> lk(mu);
   Warp& w = b.warps[me.linear / kWarp];
@@ -523,6 +608,7 @@ void syncthreads(const char* site) {
   ThreadCtx& me = current();
   Block& b = *me.block;
   g_barriers.fetch_add(1, std::memory_order_relaxed);
+  HideFromTsan hide;
   auto& mu = block_lock(b);
   std::unique_lock<std::remove_reference_t<decltype(mu)>> lk(mu);
   if (!b.error.empty()) throw Abort{};
@@ -539,6 +625,7 @@ void syncthreads(const char* site) {
     throw SimError(os.str());
   }
   uint64_t my_gen = b.gen;
+  tsan_release(&b.order[my_gen & 1]);
   b.site = site;
   if (++b.arrived == b.n) {
     b.arrived = 0;
@@ -546,40 +633,15 @@ void syncthreads(const char* site) {
     ++b.gen;
     b.site = nullptr;
     b.notify();
+    tsan_acquire(&b.order[my_gen & 1]);
     return;
   }
   ++b.waiting;
   b.check_deadlock(me, "__syncthreads", site);
   b.wait_until(lk, [&] { return b.gen != my_gen; });
+  tsan_acquire(&b.order[my_gen & 1]);
 }
 
-namespace {
-// What a shuffle orders for TSan: the lanes of its own warp, nothing else. The simulator keeps
-// all barrier bookkeeping under the one block lock, and a lock orders everyone who takes it:
-// without this, a shuffle in warp 0 followed by one in warp 1 would order their threads'
-// earlier shared-memory accesses and hide a missing __syncthreads between them. So inside a
-// shuffle TSan ignores the lock (and the bookkeeping it guards), and the lanes synchronise
-// through an explicit release at entry / acquire at exit on their warp alone.
-struct WarpOrder {
-#if defined(NNSIM_TSAN)
-  explicit WarpOrder(const Warp& w) : w_(w) {
-    AnnotateHappensBefore(__FILE__, __LINE__, &w_);
-    AnnotateIgnoreSyncBegin(__FILE__, __LINE__);
-    AnnotateIgnoreReadsBegin(__FILE__, __LINE__);
-    AnnotateIgnoreWritesBegin(__FILE__, __LINE__);
-  }
-  ~WarpOrder() {
-    AnnotateIgnoreWritesEnd(__FILE__, __LINE__);
-    AnnotateIgnoreReadsEnd(__FILE__, __LINE__);
-    AnnotateIgnoreSyncEnd(__FILE__, __LINE__);
-    AnnotateHappensAfter(__FILE__, __LINE__, &w_);
-  }
-  const Warp& w_;
-#else
-  explicit WarpOrder(const Warp&) {}
-#endif
-};
-}  // namespace
 
 uint64_t warp_exchange(uint64_t v, unsigned mask, int mode, int arg, const char* site) {
   ThreadCtx& me = current();
@@ -592,7 +654,7 @@ uint64_t warp_exchange(uint64_t v, unsigned mask, int mode, int arg, const char*
   }
   int lane = me.linear % kWarp;
   Warp& w = b.warps[me.linear / kWarp];
-  WarpOrder order(w);  // before the lock, so it is released first
+  HideFromTsan hide;  // before the lock, so the unlock is hidden too
   auto& mu = block_lock(b);
   std::unique_lock<std::remove_reference_t<decltype(mu)>> lk(mu);
   if (!b.error.empty()) throw Abort{};
@@ -608,6 +670,7 @@ uint64_t warp_exchange(uint64_t v, unsigned mask, int mode, int arg, const char*
     throw SimError(os.str());
   }
   uint64_t my_gen = w.gen;
+  tsan_release(&w.order[my_gen & 1]);
   w.site = site;
   w.vals[lane] = v;
   w.mode[lane] = mode;
@@ -627,11 +690,13 @@ uint64_t warp_exchange(uint64_t v, unsigned mask, int mode, int arg, const char*
     b.waiting -= w.size - 1;
     ++w.gen;
     b.notify(me.linear / kWarp);
+    tsan_acquire(&w.order[my_gen & 1]);
     return w.results[lane];
   }
   ++b.waiting;
   b.check_deadlock(me, "a warp shuffle", site);
   b.wait_until(lk, [&] { return w.gen != my_gen; }, me.linear / kWarp);
+  tsan_acquire(&w.order[my_gen & 1]);
   return w.results[lane];
 }
 
@@ -734,6 +799,7 @@ void launch(const char* name, dim3 grid, dim3 block, const std::function<void()>
       blocks.push_back(owned.back().get());
     }
     for (size_t k = 0; k < count; ++k) init_block(*blocks[k], grid, block, block_at(first + k, grid));
+    warn_if_beyond_tsan_slots(count * nthreads, name);
     run_blocks(blocks.data(), count, body);
     for (size_t k = 0; k < count; ++k) finish_block(*blocks[k], name);
   }

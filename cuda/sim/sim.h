@@ -11,11 +11,11 @@
 // - Fibers (default): blocks of a grid run one after another, the threads of a block as fibers
 //   scheduled round-robin on the launching thread: deterministic and cheap.
 // - Threads (NNLAB_SIM_THREADS): every simulated thread runs on an OS thread (a pool kept for
-//   the process), and waves of whole blocks, up to NNLAB_SIM_CONCURRENT_THREADS threads (1024
-//   by default), run at once, as blocks do on a GPU. So ThreadSanitizer sees the real
-//   concurrency of shared memory inside a block and of global memory between the blocks of a
-//   wave. Only barriers order threads of a block; a shuffle orders only the lanes of its warp
-//   (under TSan the simulator's own locks are hidden from it, see WarpOrder in sim.cpp).
+//   the process, the launching thread taking one), and waves of whole blocks, up to
+//   NNLAB_SIM_CONCURRENT_THREADS threads (256 by default: what TSan tracks precisely), run at
+//   once, as blocks do on a GPU. So ThreadSanitizer sees the real concurrency of shared memory
+//   inside a block and of global memory between the blocks of a wave. Only barriers order threads of a block; a shuffle orders only the lanes of its warp
+//   (under TSan the simulator's own locks are hidden from it, see HideFromTsan in sim.cpp).
 // - __syncthreads() waits until every thread of the block has arrived. A thread that returns
 //   while others wait at a barrier (or arrives after another has returned) is an error, reported
 //   as an exception from launch() rather than a hang. Barriers reached from different source
