@@ -1,4 +1,5 @@
-// Index ops, fused optimizer steps and the k-NN building blocks (kernels/index.cuh).
+// Index ops, fused optimizer steps (one launch over all parameters) and the k-NN building blocks
+// (kernels/index.cuh).
 #include <vector>
 
 #include "cuda_backend.h"
@@ -34,27 +35,44 @@ void CudaBackend::scatter_add(const float* dout, const int32_t* idx, float* dx, 
   if (n > 0 && nj > 0) NN_LAUNCH(scatter_add_kernel, blocks_for(n), threads_for(n), dout, idx, dx, outer, dim, inner, nj);
 }
 
-// The slot list lives on the host (device pointers inside): one launch per parameter tensor.
-void CudaBackend::sgd_step(const SgdArgs& a, const ParamSlot* slots, int64_t nslots) {
-  for (int64_t s = 0; s < nslots; ++s) {
-    const ParamSlot& p = slots[s];
-    if (p.n <= 0) continue;
-    float* buf = a.momentum != 0.f ? p.buf1 : nullptr;  // with momentum 0 the buffer is never touched
-    NN_LAUNCH(sgd_kernel, blocks_for(p.n), threads_for(p.n), p.param, p.grad, buf, p.n, a.lr, a.momentum, a.dampening,
-              a.weight_decay, a.nesterov, a.first_step);
+namespace {
+// The non-empty tensors of a fused optimizer step as a device table (kernels/index.cuh), with
+// the total element count. The table lives in scratch memory for the duration of the launch.
+struct OptimTable {
+  std::vector<OptimSlot> host;
+  int64_t total = 0;
+  OptimTable(const ParamSlot* slots, int64_t nslots) {
+    for (int64_t s = 0; s < nslots; ++s) {
+      const ParamSlot& p = slots[s];
+      if (p.n <= 0) continue;
+      host.push_back({p.param, p.grad, p.buf1, p.buf2, total});
+      total += p.n;
+    }
   }
+  size_t bytes() const { return host.size() * sizeof(OptimSlot); }
+};
+}  // namespace
+
+void CudaBackend::sgd_step(const SgdArgs& a, const ParamSlot* slots, int64_t nslots) {
+  OptimTable t(slots, nslots);
+  if (t.total == 0) return;
+  Scratch table(*this, t.bytes());
+  copy_from_host(table.as<void>(), t.host.data(), t.bytes());
+  NN_LAUNCH(sgd_kernel, blocks_for(t.total), threads_for(t.total), table.as<const OptimSlot>(),
+            static_cast<int64_t>(t.host.size()), t.total, a.lr, a.momentum, a.dampening, a.weight_decay, a.nesterov,
+            a.first_step);
 }
 
 void CudaBackend::adam_step(const AdamArgs& a, const ParamSlot* slots, int64_t nslots) {
+  OptimTable t(slots, nslots);
+  if (t.total == 0) return;
   // Bias corrections in double on the host, as torch (and the CPU backend) compute them.
   AdamCoeffs c = adam_coeffs(a.lr, a.beta1, a.beta2, a.weight_decay, a.decoupled, a.step);
   float wd = a.decoupled ? 0.f : a.weight_decay;  // AdamW's decay lives in c.decay
-  for (int64_t s = 0; s < nslots; ++s) {
-    const ParamSlot& p = slots[s];
-    if (p.n <= 0) continue;
-    NN_LAUNCH(adam_kernel, blocks_for(p.n), threads_for(p.n), p.param, p.grad, p.buf1, p.buf2, p.n, a.beta1, a.beta2,
-              a.eps, wd, a.decoupled, c);
-  }
+  Scratch table(*this, t.bytes());
+  copy_from_host(table.as<void>(), t.host.data(), t.bytes());
+  NN_LAUNCH(adam_kernel, blocks_for(t.total), threads_for(t.total), table.as<const OptimSlot>(),
+            static_cast<int64_t>(t.host.size()), t.total, a.beta1, a.beta2, a.eps, wd, a.decoupled, c);
 }
 
 void CudaBackend::pairwise_sqdist(const float* a, const float* b, float* d, int64_t m, int64_t n, int64_t dim) {

@@ -105,6 +105,13 @@ describe.skipIf(!isSim)('CUDA kernel unit tests on the simulator, against the CP
     expect(run.cases.length).toBeGreaterThan(200);
   }, 900_000);
 
+  it('the fused optimizer steps update all parameter tensors in one launch', () => {
+    const run = runDriver('nnlab_kernel_tests_fibers');
+    const steps = run.cases.filter((c) => /^(sgd|adam)_step\//.test(c.case));
+    expect(steps.length).toBe(7);
+    for (const c of steps) expect(Object.values(c.kernels), c.case).toEqual([1]);
+  });
+
   it('fibers: every kernel agrees with the CPU', () => {
     const run = runDriver('nnlab_kernel_tests_fibers');
     expectAllAgree(run, 'fibers');

@@ -15,8 +15,9 @@ struct IndexShape {
 // nidx > dim: indices repeat, so the accumulating ops add several terms into one element.
 const IndexShape kIndexShapes[] = {{"3x7x5_n9", 3, 7, 5, 9}, {"4x6x1_n11", 4, 6, 1, 11}};
 
-// Parameter tensors of a fused optimizer step: odd sizes, one of them empty.
-const int64_t kParamSizes[] = {37, 0, 301, 5};
+// Parameter tensors of a fused optimizer step: odd sizes, one of them empty, more elements in
+// all than the simulated grid has threads (tensors straddle blocks and grid-stride passes).
+const int64_t kParamSizes[] = {37, 0, 2301, 5};
 constexpr int kSlots = 4;
 
 struct OptimState {
