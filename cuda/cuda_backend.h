@@ -1,6 +1,7 @@
-// The CUDA backend. Its methods are defined across cuda/*.cu, one file per op family (memory.cu,
-// elementwise.cu, reduce.cu, softmax.cu, gemm.cu, conv.cu, pool.cu, batchnorm.cu, indexing.cu,
-// optim.cu, knn.cu, image.cu); kernel bodies live in cuda/kernels/*.cuh. The same sources build
+// The CUDA backend. Its methods are defined across cuda/*.cu, one file per op family: memory.cu
+// (memory, fills, casts, strided copy, Philox, dropout, one-hot), elementwise.cu, reduce.cu
+// (reductions, softmax, cross-entropy), gemm.cu, conv.cu, pool.cu, batchnorm.cu, indexing.cu
+// (index ops, fused optimizer steps, k-NN), image.cu; kernel bodies live in cuda/kernels/*.cuh. The same sources build
 // with nvcc for real GPUs and with g++ over the simulator in cuda/sim/ (NNLAB_CUDA_SIM).
 // Pointers passed to these methods are device pointers; host arrays (ParamSlot lists, ...) are
 // copied to the device or read on the host as the method says.
