@@ -37,6 +37,7 @@ static_assert(sizeof(kUnary) / sizeof(kUnary[0]) == static_cast<size_t>(UnaryOp:
 std::vector<float> unary_input(const UnarySpec& s, size_t n) {
   std::vector<float> x = uniform(n, s.lo, s.hi, 70 + static_cast<int>(s.op));
   if (s.lo < 0 && s.hi > 0) x[3] = 0.f, x[10] = -0.f;  // the kinks of relu, abs, sign, clamp...
+  x[20] = NAN, x[21] = INFINITY, x[22] = -INFINITY;  // vectorised CPU paths must treat them alike
   return x;
 }
 

@@ -65,6 +65,14 @@ const Shape3 kSoftmaxShapes[] = {
     {"cols_3x5x7", 3, 5, 7},
 };
 
+// Attention-style masks: -inf entries in every line, and one line masked entirely (0/0: NaN).
+std::vector<float> masked_input(const Shape3& s) {
+  std::vector<float> x = uniform(s.total(), -8.f, 8.f, 112);
+  for (size_t i = 0; i < x.size(); i += 3) x[i] = -INFINITY;
+  for (int64_t d = 0; d < s.dim; ++d) x[d * s.inner] = -INFINITY;  // line (0, 0)
+  return x;
+}
+
 }  // namespace
 
 void add_reduce_cases(std::vector<Case>& out) {
@@ -129,6 +137,18 @@ void add_reduce_cases(std::vector<Case>& out) {
                        return o;
                      }});
     }
+
+  for (const Shape3& s : {kSoftmaxShapes[0], kSoftmaxShapes[2]})
+    for (bool log : {false, true})
+      out.push_back({std::string(log ? "log_softmax" : "softmax") + "/masked_" + s.name, kAccumulate, [s, log](Backend& b) {
+                       Mem m(b);
+                       const float* x = m.in(masked_input(s));
+                       float* y = m.out<float>(s.total());
+                       b.softmax(x, y, s.outer, s.dim, s.inner, log);
+                       Outputs o;
+                       o.add("y", m.get(y, s.total()));
+                       return o;
+                     }});
 
   struct CeSpec {
     const char* name;
