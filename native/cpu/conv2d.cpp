@@ -14,6 +14,7 @@
 #include "../core/error.h"
 #include "../core/thread_pool.h"
 #include "../kernels/conv.h"
+#include "conv2d_gathered.h"
 #include "conv_lowering.h"
 #include "cpu_backend.h"
 #include "gemm.h"
@@ -264,6 +265,25 @@ void CpuBackend::conv2d_backward_weight(const Conv2dArgs& a, const float* x, con
   std::vector<std::unique_ptr<float[]>> partials;
   int64_t ntasks = image_tasks(p);
   for (int64_t t = 1; t < ntasks; ++t) partials.push_back(scratch(wsize));
+  auto sum_partials = [&] {
+    if (partials.empty()) return;
+    parallel_for(wsize, 4096, [&](int64_t lo, int64_t hi) {
+      for (auto& part : partials) {
+        const float* src = part.get();
+        for (int64_t e = lo; e < hi; ++e) dw[e] += src[e];
+      }
+    });
+  };
+  if (cpu::gathered_apply(a)) {
+    std::vector<std::unique_ptr<cpu::GatherScratch>> ws;
+    for (int64_t t = 0; t < ntasks; ++t) ws.push_back(std::make_unique<cpu::GatherScratch>(p));
+    parallel_tasks(ntasks, [&](int64_t t) {
+      cpu::backward_weight_gathered(p, x, dy, p.n * t / ntasks, p.n * (t + 1) / ntasks,
+                                    t == 0 ? dw : partials[t - 1].get(), *ws[t]);
+    });
+    sum_partials();
+    return;
+  }
   Buffers buf(p, ntasks, true);
   over_images(p, [&](int64_t t, int64_t n0, int64_t n1, bool par) {
     float* acc = t == 0 ? dw : partials[t - 1].get();
@@ -297,14 +317,7 @@ void CpuBackend::conv2d_backward_weight(const Conv2dArgs& a, const float* x, con
       }
     }
   });
-  if (!partials.empty()) {
-    parallel_for(wsize, 4096, [&](int64_t lo, int64_t hi) {
-      for (auto& part : partials) {
-        const float* src = part.get();
-        for (int64_t e = lo; e < hi; ++e) dw[e] += src[e];
-      }
-    });
-  }
+  sum_partials();
 }
 
 void CpuBackend::conv2d_backward_bias(const Conv2dArgs& a, const float* dy, float* db) {

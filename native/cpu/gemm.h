@@ -19,6 +19,8 @@ void sgemm_serial(const GemmArgs& a, const float* A, const float* B, float* C);
 
 // Width of a packed-B panel: op(B)[p, j*kPanelWidth + c] lives at j*k*kPanelWidth + p*kPanelWidth + c.
 constexpr int64_t kPanelWidth = 16;
+// Height of a packed-A micro-panel: op(A)[i*kPanelHeight + r, p] lives at i*k*kPanelHeight + p*kPanelHeight + r.
+constexpr int64_t kPanelHeight = 6;
 // Floats of a packed B of k x n (whole zero-padded panels).
 inline int64_t packed_b_floats(int64_t k, int64_t n) { return k * ((n + kPanelWidth - 1) / kPanelWidth) * kPanelWidth; }
 
@@ -38,5 +40,9 @@ void pack_b_whole(bool trans, const float* B, int64_t ldb, int64_t k, int64_t n,
 // C[m, n] = A * Bp on the calling thread (C rows ldc apart). K is cut as sgemm cuts it, so every
 // element gets the same operations as in sgemm.
 void gemm_packed_serial(const PackedA& A, const float* Bp, int64_t n, float* C, int64_t ldc);
+// C[m, n] = Ap * Bp + beta * C (beta 0 or 1) for one k block of kc steps on the calling thread:
+// Ap holds ceil(m / kPanelHeight) micro-panels, Bp ceil(n / kPanelWidth) panels, both of kc steps.
+void gemm_packed_block(const float* Ap, const float* Bp, int64_t m, int64_t n, int64_t kc, float* C, int64_t ldc,
+                       float beta);
 
 }  // namespace nn::cpu
