@@ -220,6 +220,14 @@ void CpuBackend::conv2d_forward(const Conv2dArgs& a, const float* x, const float
 
 void CpuBackend::conv2d_backward_input(const Conv2dArgs& a, const float* dy, const float* w, float* dx) {
   ConvPlan p(a);
+  if (cpu::gathered_apply(a) && std::all_of(w, w + a.k * p.crs, [](float v) { return std::isfinite(v); })) {
+    const cpu::BackwardInputGathered plan(p, w);
+    const int64_t nt = image_tasks(p);
+    std::vector<std::unique_ptr<cpu::BackwardInputGathered::Scratch>> ws;
+    for (int64_t t = 0; t < nt; ++t) ws.push_back(std::make_unique<cpu::BackwardInputGathered::Scratch>(plan));
+    parallel_tasks(nt, [&](int64_t t) { plan.run(dy, p.n * t / nt, p.n * (t + 1) / nt, dx, *ws[t]); });
+    return;
+  }
   if (per_image_packed(p, a.k) && p.crs * a.oh * a.w <= (int64_t(1) << 18)) {
     backward_input_packed(p, dy, w, dx);
     return;

@@ -95,4 +95,74 @@ void backward_weight_gathered(const ConvPlan& p, const float* x, const float* dy
   }
 }
 
+BackwardInputGathered::BackwardInputGathered(const ConvPlan& p, const float* w) : p_(p) {
+  const Conv2dArgs& a = p.a;
+  const int64_t taps = a.r * a.s;
+  std::vector<float> wt(static_cast<size_t>(p.crs * a.k));
+  for (int64_t k = 0; k < a.k; ++k)
+    for (int64_t c = 0; c < a.c; ++c)
+      for (int64_t t = 0; t < taps; ++t) wt[(t * a.c + c) * a.k + k] = w[(k * a.c + c) * taps + t];
+  if (!pack_a_whole(false, wt.data(), a.k, p.crs, a.k, &wt_)) throw std::bad_alloc();
+  dyrow_.resize(static_cast<size_t>(a.k));
+  for (int64_t k = 0; k < a.k; ++k) dyrow_[k] = k * p.ohw;
+  rowoff_.resize(static_cast<size_t>(p.crs));
+  for (int64_t r = 0; r < a.r; ++r)
+    for (int64_t s = 0; s < a.s; ++s) {
+      const int64_t tap = r * a.s + s, off = r * a.dil_h * a.w + s * a.dil_w;
+      for (int64_t c = 0; c < a.c; ++c) rowoff_[tap * a.c + c] = c * p.hw + off;
+    }
+  grid_cols_ = a.oh * a.w;
+  const int64_t panels = ceil_div(grid_cols_, kPanelWidth);
+  std::vector<int64_t> off(static_cast<size_t>(panels * kPanelWidth), -1);
+  for (int64_t g = 0; g < grid_cols_; ++g) off[g] = g % a.w < a.ow ? (g / a.w) * a.ow + g % a.w : -1;
+  groups_.resize(static_cast<size_t>(panels * 2));
+  build_lane_groups(off.data(), panels * kPanelWidth, groups_.data());
+  kcb_ = ceil_div(a.k, ceil_div(a.k, 256));
+}
+
+BackwardInputGathered::Scratch::Scratch(const BackwardInputGathered& b) { panel = aligned_floats(b.kcb_ * kPanelWidth); }
+
+BackwardInputGathered::Scratch::~Scratch() { std::free(panel); }
+
+void BackwardInputGathered::run(const float* dy, int64_t n0, int64_t n1, float* dx, Scratch& s) const {
+  const Conv2dArgs& a = p_.a;
+  const int64_t M = p_.crs, K = a.k, img_dy = K * p_.ohw, img_dx = a.c * p_.hw;
+  const int64_t panels = ceil_div(grid_cols_, kPanelWidth);
+  for (int64_t n = n0; n < n1; ++n) {
+    float* planes = dx + n * img_dx;
+    std::fill_n(planes, img_dx, 0.f);
+    for (int64_t jp = 0; jp < panels; ++jp) {
+      const int64_t g0 = jp * kPanelWidth;
+      for (int64_t k0 = 0; k0 < K; k0 += kcb_) {
+        const int64_t kc = std::min(kcb_, K - k0);
+        const GatherRows dym{dy + n * img_dy, dyrow_.data() + k0, kc, dy, dy + a.n * img_dy};
+        pack_gather_panel_avx2(dym, groups_.data() + 2 * jp, false, s.panel);
+        for (int64_t i0 = 0; i0 < M; i0 += kPanelHeight) {
+          const int m = static_cast<int>(std::min(kPanelHeight, M - i0));
+          // Every run is a whole panel wide: the columns past the grid and the zero columns add
+          // zeros. Only a run that would leave the image is added through a bounce row.
+          float* rows[kPanelHeight];
+          bool bounced = false;
+          for (int r = 0; r < m; ++r) {
+            const int64_t at = rowoff_[i0 + r] + g0;
+            rows[r] = planes + at;
+            if (at + kPanelWidth > img_dx) {
+              bounced = true;
+              std::fill_n(s.bounce[r], kPanelWidth, 0.f);
+              rows[r] = s.bounce[r];
+            }
+          }
+          gemm_tile_rows(kc, wt_.data + i0 * K + k0 * kPanelHeight, s.panel, rows, m, kPanelWidth);
+          if (bounced)
+            for (int r = 0; r < m; ++r) {
+              const int64_t at = rowoff_[i0 + r] + g0;
+              if (at + kPanelWidth > img_dx)
+                for (int64_t l = 0; at + l < img_dx; ++l) planes[at + l] += s.bounce[r][l];
+            }
+        }
+      }
+    }
+  }
+}
+
 }  // namespace nn::cpu

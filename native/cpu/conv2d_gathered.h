@@ -8,6 +8,7 @@
 
 #include "conv_gather.h"
 #include "conv_lowering.h"
+#include "gemm.h"
 
 namespace nn::cpu {
 
@@ -31,5 +32,36 @@ struct GatherScratch {
 // acc[K, C*R*S] = sum over images [n0, n1) of dy_n [K, OH*OW] * lowered(x_n)^T (overwritten).
 void backward_weight_gathered(const ConvPlan& p, const float* x, const float* dy, int64_t n0, int64_t n1, float* acc,
                               GatherScratch& s);
+
+// Backward-input as a transposed product on the "W grid" (conv_lowering.h): dy is packed on
+// grid columns oh*W + ow (zero where ow >= OW), so the lowered row of tap (c, r, s) adds to input
+// plane c as one contiguous run starting at r*W + s. Rows of W^T are taken tap-major (tap, c), so
+// the 6 rows of a GEMM tile fall in 6 different planes, and each tile is added straight into the
+// image's planes (col2im folded into the product: no column matrix). A run is a whole panel
+// wide: past the grid's end and on zero columns it adds zeros, into the next plane at worst.
+// That needs finite weights (0 * inf would add NaN): the caller checks.
+class BackwardInputGathered {
+ public:
+  BackwardInputGathered(const ConvPlan& p, const float* w);  // packs W^T once per call
+  // Per-task buffers (allocated by the calling thread).
+  struct Scratch {
+    explicit Scratch(const BackwardInputGathered& b);
+    Scratch(const Scratch&) = delete;
+    Scratch& operator=(const Scratch&) = delete;
+    ~Scratch();
+    float* panel = nullptr;  // one packed dy panel of one k block
+    float bounce[kPanelHeight][kPanelWidth];  // runs that would leave the image
+  };
+  // dx of images [n0, n1) (overwritten).
+  void run(const float* dy, int64_t n0, int64_t n1, float* dx, Scratch& s) const;
+
+ private:
+  const ConvPlan& p_;
+  PackedA wt_;                      // W^T, rows (tap, c), packed whole
+  std::vector<int64_t> dyrow_;      // row k of dy: k*OH*OW
+  std::vector<int64_t> rowoff_;     // row (tap, c) of W^T: where its run starts in the planes
+  std::vector<LaneGroup> groups_;   // two per 16-column grid panel
+  int64_t grid_cols_, kcb_;
+};
 
 }  // namespace nn::cpu

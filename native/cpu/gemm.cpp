@@ -65,6 +65,17 @@ void micro_kernel_generic(int64_t kc, const float* a, const float* b, float* c, 
   }
 }
 
+void micro_kernel_rows_generic(int64_t kc, const float* a, const float* b, float* const* rows, int m, int n) {
+  float acc[kMR][kNR] = {};
+  for (int64_t p = 0; p < kc; ++p, a += kMR, b += kNR)
+    for (int r = 0; r < kMR; ++r) {
+      const float ar = a[r];
+      for (int j = 0; j < kNR; ++j) acc[r][j] += ar * b[j];
+    }
+  for (int r = 0; r < m; ++r)
+    for (int j = 0; j < n; ++j) rows[r][j] += acc[r][j];
+}
+
 void pack_b_generic(bool trans, const float* B, int64_t ldb, int64_t p0, int64_t kc, int64_t j0, int64_t nc,
                     float* out) {
   for (int64_t j = 0; j < nc; j += kNR, out += kc * kNR) {
@@ -119,15 +130,17 @@ struct Kernels {
   MicroKernel micro;
   PackA pack_a;
   PackB pack_b;
+  MicroKernelRows rows;
 };
 
 const Kernels& kernels() {
   static const Kernels k = [] {
     // NNLAB_GEMM_KERNEL=generic (or NNLAB_DISABLE_AVX2=1) forces the portable kernels.
     const char* force = std::getenv("NNLAB_GEMM_KERNEL");
-    if (force && std::strcmp(force, "generic") == 0) return Kernels{micro_kernel_generic, pack_a, pack_b_generic};
-    if (use_avx2()) return Kernels{micro_kernel_avx2, pack_a_avx2, pack_b_avx2};
-    return Kernels{micro_kernel_generic, pack_a, pack_b_generic};
+    const Kernels generic{micro_kernel_generic, pack_a, pack_b_generic, micro_kernel_rows_generic};
+    if (force && std::strcmp(force, "generic") == 0) return generic;
+    if (use_avx2()) return Kernels{micro_kernel_avx2, pack_a_avx2, pack_b_avx2, micro_kernel_rows_avx2};
+    return generic;
   }();
   return k;
 }
@@ -308,6 +321,10 @@ void gemm_packed_block(const float* Ap, const float* Bp, int64_t m, int64_t n, i
       kern.micro(kc, Ap + ir * kc, pb, C + ir * ldc + jr, ldc, mr, nr, 1.f, beta);
     }
   }
+}
+
+void gemm_tile_rows(int64_t kc, const float* ap, const float* bp, float* const* rows, int m, int n) {
+  kernels().rows(kc, ap, bp, rows, m, n);
 }
 
 // Batch items per task so each task has enough work to pay for waking the pool.

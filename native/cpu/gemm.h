@@ -44,5 +44,8 @@ void gemm_packed_serial(const PackedA& A, const float* Bp, int64_t n, float* C, 
 // Ap holds ceil(m / kPanelHeight) micro-panels, Bp ceil(n / kPanelWidth) panels, both of kc steps.
 void gemm_packed_block(const float* Ap, const float* Bp, int64_t m, int64_t n, int64_t kc, float* C, int64_t ldc,
                        float beta);
+// One tile added into rows anywhere in memory: rows[r][0:n] += (ap * bp)[r] for r < m, with ap one
+// micro-panel and bp one panel of kc steps (m <= kPanelHeight, n <= kPanelWidth).
+void gemm_tile_rows(int64_t kc, const float* ap, const float* bp, float* const* rows, int m, int n);
 
 }  // namespace nn::cpu
