@@ -15,6 +15,7 @@
 #include "../core/thread_pool.h"
 #include "../kernels/conv.h"
 #include "conv2d_gathered.h"
+#include "conv_direct.h"
 #include "conv_lowering.h"
 #include "cpu_backend.h"
 #include "gemm.h"
@@ -282,6 +283,15 @@ void CpuBackend::conv2d_backward_weight(const Conv2dArgs& a, const float* x, con
       }
     });
   };
+  // Few taps per output channel: a GEMM's k dimension (C*R*S) would be tiny.
+  const cpu::DirectConv dc{a.c, a.h, a.w, a.k, a.r, a.s, a.dil_h, a.dil_w, a.oh, a.ow};
+  if (cpu::gathered_apply(a) && p.crs <= 27 && a.s <= 5) {
+    parallel_tasks(ntasks, [&](int64_t t) {
+      cpu::conv_bww_direct_avx2(dc, x, dy, p.n * t / ntasks, p.n * (t + 1) / ntasks, t == 0 ? dw : partials[t - 1].get());
+    });
+    sum_partials();
+    return;
+  }
   if (cpu::gathered_apply(a)) {
     std::vector<std::unique_ptr<cpu::GatherScratch>> ws;
     for (int64_t t = 0; t < ntasks; ++t) ws.push_back(std::make_unique<cpu::GatherScratch>(p));
