@@ -1,8 +1,12 @@
-// conv2d on the CPU as im2col + GEMM. Images are split into one contiguous range per thread
-// and each thread runs cpu::sgemm_serial on its own chunks, so the work is dominated by GEMM
-// calls and the partition (hence every floating-point sum) depends only on the thread count.
-// Small images are lowered several at a time (columns of image b at b*OH*OW) so the GEMM's
-// free dimension is large enough to run at full speed.
+// conv2d on the CPU as GEMMs. Images are split into one contiguous range per thread and each
+// thread works on its own images, so the partition (hence every floating-point sum) depends
+// only on the thread count. Three tiers, first match wins:
+//  - AVX2, one group, stride 1, no padding: products on gather matrices (conv2d_gathered.h), the
+//    operands packed straight from x and dy; a direct kernel for tiny weight gradients
+//    (conv_direct.h);
+//  - stride 1, no padding (portable kernels): one product per image on weights packed once;
+//  - otherwise im2col + GEMM, small images lowered several at a time (columns of image b at
+//    b*OH*OW) so the GEMM's free dimension is large enough to run at full speed.
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
@@ -162,6 +166,14 @@ void backward_input_packed(const ConvPlan& p, const float* dy, const float* w, f
 
 void CpuBackend::conv2d_forward(const Conv2dArgs& a, const float* x, const float* w, const float* bias, float* y) {
   ConvPlan p(a);
+  if (cpu::gathered_apply(a)) {
+    const cpu::ForwardGathered plan(p, w, bias);
+    const int64_t nt = image_tasks(p);
+    std::vector<std::unique_ptr<cpu::ForwardGathered::Scratch>> ws;
+    for (int64_t t = 0; t < nt; ++t) ws.push_back(std::make_unique<cpu::ForwardGathered::Scratch>(plan));
+    parallel_tasks(nt, [&](int64_t t) { plan.run(x, p.n * t / nt, p.n * (t + 1) / nt, y, *ws[t]); });
+    return;
+  }
   if (cpu::panels_apply(a) && per_image_packed(p, p.crs + (bias ? 1 : 0))) {
     forward_packed(p, x, w, bias, y);
     return;

@@ -27,6 +27,13 @@ int64_t max_k_block(int64_t k) {
   return std::max<int64_t>(64, std::min<int64_t>(256, kc / 8 * 8));
 }
 
+// Row offsets of the lowered input: row (c, r, s) reads x at c*H*W + r*dil_h*W + s*dil_w.
+void lowered_rows(const Conv2dArgs& a, int64_t hw, int64_t* rows) {
+  for (int64_t c = 0, j = 0; c < a.c; ++c)
+    for (int64_t r = 0; r < a.r; ++r)
+      for (int64_t q = 0; q < a.s; ++q, ++j) rows[j] = c * hw + r * a.dil_h * a.w + q * a.dil_w;
+}
+
 }  // namespace
 
 bool gathered_apply(const Conv2dArgs& a) {
@@ -65,9 +72,7 @@ void backward_weight_gathered(const ConvPlan& p, const float* x, const float* dy
     std::fill_n(acc, K * J, 0.f);
     return;
   }
-  for (int64_t c = 0, j = 0; c < a.c; ++c)
-    for (int64_t r = 0; r < a.r; ++r)
-      for (int64_t q = 0; q < a.s; ++q, ++j) s.xrow[j] = c * p.hw + r * a.dil_h * a.w + q * a.dil_w;
+  lowered_rows(a, p.hw, s.xrow.data());
   for (int64_t k = 0; k < K; ++k) s.dyrow[k] = k * Q;
   const float* xb = x + n0 * img_x;
   const float* dyb = dy + n0 * img_dy;
@@ -92,6 +97,78 @@ void backward_weight_gathered(const ConvPlan& p, const float* x, const float* dy
       pack_gather_bt_avx2(xm, s.gx.data(), ng, kc, kc, s.b);
       gemm_packed_block(s.a, s.b, K, nj, kc, acc + j0, J, beta);
     }
+  }
+}
+
+ForwardGathered::ForwardGathered(const ConvPlan& p, const float* w, const float* bias) : p_(p) {
+  const Conv2dArgs& a = p.a;
+  aug_ = bias != nullptr;
+  kdim_ = p.crs + (aug_ ? 1 : 0);
+  // One k block up to 320 rows: a panel of 320 x 16 floats (20 KB) still leaves L1 room for the
+  // streamed weights, and one block writes each output once.
+  kcb_ = ceil_div(kdim_, ceil_div(kdim_, 320));
+  const float* A = w;
+  std::vector<float> waug;
+  if (aug_) {
+    waug.resize(static_cast<size_t>(a.k * kdim_));
+    for (int64_t k = 0; k < a.k; ++k) {
+      std::copy_n(w + k * p.crs, p.crs, waug.data() + k * kdim_);
+      waug[k * kdim_ + p.crs] = bias[k];
+    }
+    A = waug.data();
+  }
+  if (!pack_a_whole(false, A, kdim_, a.k, kdim_, &w_)) throw std::bad_alloc();
+  xrow_.resize(static_cast<size_t>(p.crs));
+  lowered_rows(a, p.hw, xrow_.data());
+}
+
+ForwardGathered::Scratch::Scratch(const ForwardGathered& f) {
+  panel = aligned_floats((f.kcb_ + 1) * kPanelWidth);
+  try {
+    tile = aligned_floats(round_up(f.p_.a.k, kPanelHeight) * kPanelWidth);
+  } catch (...) {
+    std::free(panel);
+    throw;
+  }
+}
+
+ForwardGathered::Scratch::~Scratch() {
+  std::free(panel);
+  std::free(tile);
+}
+
+void ForwardGathered::run(const float* x, int64_t n0, int64_t n1, float* y, Scratch& s) const {
+  const Conv2dArgs& a = p_.a;
+  const int64_t Q = p_.ohw, K = a.k, T = (n1 - n0) * Q, img_x = a.c * p_.hw;
+  const float* xb = x + n0 * img_x;
+  int64_t off[kPanelWidth];
+  LaneGroup g[2];
+  for (int64_t t0 = 0; t0 < T; t0 += kPanelWidth) {
+    const int64_t nt = std::min(kPanelWidth, T - t0);
+    for (int64_t l = 0; l < nt; ++l) {
+      const int64_t t = t0 + l, n = t / Q, q = t % Q;
+      off[l] = n * img_x + (q / a.ow) * a.w + q % a.ow;
+    }
+    build_lane_groups(off, nt, g);
+    if (nt <= 8) build_lane_group(off, 0, &g[1]);
+    const int64_t q0 = t0 % Q;
+    const bool straddles = q0 + nt > Q;
+    float* c = straddles ? s.tile : y + (n0 + t0 / Q) * K * Q + q0;
+    const int64_t ldc = straddles ? kPanelWidth : Q;
+    for (int64_t k0 = 0; k0 < kdim_; k0 += kcb_) {
+      const int64_t kc = std::min(kcb_, kdim_ - k0);
+      const bool ones = aug_ && k0 + kc == kdim_;
+      const GatherRows xm{xb, xrow_.data() + k0, kc - (ones ? 1 : 0), x, x + a.n * img_x};
+      pack_gather_panel_avx2(xm, g, ones, s.panel);
+      gemm_packed_block(w_.data + k0 * kPanelHeight, s.panel, K, straddles ? kPanelWidth : nt, kc, c, ldc,
+                        k0 == 0 ? 0.f : 1.f, kdim_);
+    }
+    if (straddles)
+      for (int64_t l = 0; l < nt;) {  // one piece per image
+        const int64_t t = t0 + l, n = n0 + t / Q, q = t % Q, len = std::min(nt - l, Q - q);
+        for (int64_t k = 0; k < K; ++k) std::copy_n(s.tile + k * kPanelWidth + l, len, y + (n * K + k) * Q + q);
+        l += len;
+      }
   }
 }
 

@@ -33,6 +33,32 @@ struct GatherScratch {
 void backward_weight_gathered(const ConvPlan& p, const float* x, const float* dy, int64_t n0, int64_t n1, float* acc,
                               GatherScratch& s);
 
+// Forward as products of the packed weights (augmented by the bias column) with the lowered input,
+// one 16-column panel at a time while it is in L1. A task's output positions are numbered across
+// its images, so panels run on over image edges (no partial panel per image); a panel that
+// straddles two images is computed into a scratch tile and copied out in two pieces.
+class ForwardGathered {
+ public:
+  ForwardGathered(const ConvPlan& p, const float* w, const float* bias);
+  struct Scratch {
+    explicit Scratch(const ForwardGathered& f);
+    Scratch(const Scratch&) = delete;
+    Scratch& operator=(const Scratch&) = delete;
+    ~Scratch();
+    float* panel = nullptr;  // one lowered panel of one k block
+    float* tile = nullptr;   // all output channels of a straddling panel
+  };
+  // y of images [n0, n1).
+  void run(const float* x, int64_t n0, int64_t n1, float* y, Scratch& s) const;
+
+ private:
+  const ConvPlan& p_;
+  bool aug_;
+  int64_t kdim_, kcb_;
+  PackedA w_;
+  std::vector<int64_t> xrow_;
+};
+
 // Backward-input as a transposed product on the "W grid" (conv_lowering.h): dy is packed on
 // grid columns oh*W + ow (zero where ow >= OW), so the lowered row of tap (c, r, s) adds to input
 // plane c as one contiguous run starting at r*W + s. Rows of W^T are taken tap-major (tap, c), so

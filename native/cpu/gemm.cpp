@@ -310,15 +310,16 @@ void gemm_packed_serial(const PackedA& A, const float* Bp, int64_t n, float* C, 
 }
 
 void gemm_packed_block(const float* Ap, const float* Bp, int64_t m, int64_t n, int64_t kc, float* C, int64_t ldc,
-                       float beta) {
+                       float beta, int64_t a_k) {
   static_assert(kPanelHeight == kMR, "gemm.h micro-panel height must match the micro-kernel");
   const Kernels& kern = kernels();
+  if (a_k == 0) a_k = kc;
   for (int64_t jr = 0; jr < n; jr += kNR) {
     const int nr = static_cast<int>(std::min<int64_t>(kNR, n - jr));
     const float* pb = Bp + jr * kc;
     for (int64_t ir = 0; ir < m; ir += kMR) {
       const int mr = static_cast<int>(std::min<int64_t>(kMR, m - ir));
-      kern.micro(kc, Ap + ir * kc, pb, C + ir * ldc + jr, ldc, mr, nr, 1.f, beta);
+      kern.micro(kc, Ap + ir * a_k, pb, C + ir * ldc + jr, ldc, mr, nr, 1.f, beta);
     }
   }
 }

@@ -41,9 +41,10 @@ void pack_b_whole(bool trans, const float* B, int64_t ldb, int64_t k, int64_t n,
 // element gets the same operations as in sgemm.
 void gemm_packed_serial(const PackedA& A, const float* Bp, int64_t n, float* C, int64_t ldc);
 // C[m, n] = Ap * Bp + beta * C (beta 0 or 1) for one k block of kc steps on the calling thread:
-// Ap holds ceil(m / kPanelHeight) micro-panels, Bp ceil(n / kPanelWidth) panels, both of kc steps.
+// Bp holds ceil(n / kPanelWidth) panels of kc steps, Ap ceil(m / kPanelHeight) micro-panels
+// a_k steps apart (a_k = kc for a packed block; a whole packed A's k when Ap points into it).
 void gemm_packed_block(const float* Ap, const float* Bp, int64_t m, int64_t n, int64_t kc, float* C, int64_t ldc,
-                       float beta);
+                       float beta, int64_t a_k = 0);
 // One tile added into rows anywhere in memory: rows[r][0:n] += (ap * bp)[r] for r < m, with ap one
 // micro-panel and bp one panel of kc steps (m <= kPanelHeight, n <= kPanelWidth).
 void gemm_tile_rows(int64_t kc, const float* ap, const float* bp, float* const* rows, int m, int n);
