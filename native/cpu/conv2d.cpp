@@ -18,6 +18,7 @@
 #include "../core/error.h"
 #include "../core/thread_pool.h"
 #include "../kernels/conv.h"
+#include "aligned.h"
 #include "conv2d_gathered.h"
 #include "conv_direct.h"
 #include "conv_lowering.h"
@@ -64,18 +65,7 @@ void over_images(const ConvPlan& p, Body body) {
   }
 }
 
-// 64-byte aligned floats (packed GEMM panels are read with aligned loads).
-struct AlignedFloats {
-  float* p = nullptr;
-  explicit AlignedFloats(int64_t n) {
-    size_t bytes = (static_cast<size_t>(n > 0 ? n : 1) * sizeof(float) + 63) / 64 * 64;
-    p = static_cast<float*>(std::aligned_alloc(64, bytes));
-    if (!p) throw std::bad_alloc();
-  }
-  ~AlignedFloats() { std::free(p); }
-  AlignedFloats(const AlignedFloats&) = delete;
-  AlignedFloats& operator=(const AlignedFloats&) = delete;
-};
+using cpu::AlignedFloats;
 
 // Per-image products on whole packed operands (gemm.h): each task owns whole images, so this
 // needs every thread to get at least one; and a lowered image must stay small enough for L2.
@@ -115,10 +105,10 @@ void forward_packed(const ConvPlan& p, const float* x, const float* w, const flo
   // One panel at a time, multiplied while it is still in L1: lowering a whole image first
   // writes it out to L2 and costs a third of the product.
   constexpr int64_t W = cpu::kPanelWidth;
-  std::vector<std::unique_ptr<AlignedFloats>> panels;
-  for (int64_t t = 0; t < nt; ++t) panels.push_back(std::make_unique<AlignedFloats>(cpu::packed_b_floats(kdim, W)));
+  std::vector<AlignedFloats> panels;
+  for (int64_t t = 0; t < nt; ++t) panels.emplace_back(cpu::packed_b_floats(kdim, W));
   parallel_tasks(nt, [&](int64_t t) {
-    float* bp = panels[t]->p;
+    float* bp = panels[t].get();
     for (int64_t i = p.n * t / nt; i < p.n * (t + 1) / nt; ++i)
       for (int64_t q0 = 0; q0 < p.ohw; q0 += W) {
         const int64_t q1 = std::min(p.ohw, q0 + W);
@@ -140,13 +130,13 @@ void backward_input_packed(const ConvPlan& p, const float* dy, const float* w, f
   const int64_t cols = grid ? a.oh * a.w : p.ohw;
   std::vector<int32_t> offsets = grid ? cpu::wgrid_offsets(p) : std::vector<int32_t>();
   const int64_t nt = image_tasks(p);
-  std::vector<std::unique_ptr<AlignedFloats>> panels, dcol;
+  std::vector<AlignedFloats> panels, dcol;
   for (int64_t t = 0; t < nt; ++t) {
-    panels.push_back(std::make_unique<AlignedFloats>(cpu::packed_b_floats(a.k, cols)));
-    dcol.push_back(std::make_unique<AlignedFloats>(p.crs * cols));
+    panels.emplace_back(cpu::packed_b_floats(a.k, cols));
+    dcol.emplace_back(p.crs * cols);
   }
   parallel_tasks(nt, [&](int64_t t) {
-    float *bp = panels[t]->p, *col = dcol[t]->p;
+    float *bp = panels[t].get(), *col = dcol[t].get();
     for (int64_t i = p.n * t / nt; i < p.n * (t + 1) / nt; ++i) {
       if (grid) {
         cpu::pack_dy_wgrid(p, dy, i, offsets.data(), bp);

@@ -13,13 +13,6 @@ namespace {
 inline int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 inline int64_t round_up(int64_t a, int64_t b) { return ceil_div(a, b) * b; }
 
-float* aligned_floats(int64_t n) {
-  const size_t bytes = static_cast<size_t>(round_up(std::max<int64_t>(n, 1) * 4, 64));
-  float* p = static_cast<float*>(std::aligned_alloc(64, bytes));
-  if (!p) throw std::bad_alloc();
-  return p;
-}
-
 // Largest k block of the weight gradient: the packed dy block (K x kc) stays within half of L2
 // next to the streamed panels, and kc <= 256 keeps a lowered panel (16 x kc) in L1.
 int64_t max_k_block(int64_t k) {
@@ -40,27 +33,15 @@ bool gathered_apply(const Conv2dArgs& a) {
   return use_avx2() && a.groups == 1 && a.stride_h == 1 && a.stride_w == 1 && a.pad_h == 0 && a.pad_w == 0;
 }
 
-GatherScratch::GatherScratch(const ConvPlan& p) {
+GatherScratch::GatherScratch(const ConvPlan& p)
+    : kcb(max_k_block(p.a.k)), a(round_up(p.a.k, kPanelHeight) * kcb + 8), b(kPanelWidth * kcb) {
   const int64_t k = p.a.k;
-  kcb = max_k_block(k);
   xrow.resize(static_cast<size_t>(p.crs));
   dyrow.resize(static_cast<size_t>(k));
   xcol.resize(static_cast<size_t>(kcb));
   dycol.resize(static_cast<size_t>(kcb));
   gx.resize(static_cast<size_t>(kcb / 8));
   gdy.resize(static_cast<size_t>(kcb / 8));
-  a = aligned_floats(round_up(k, kPanelHeight) * kcb + 8);
-  try {
-    b = aligned_floats(kPanelWidth * kcb);
-  } catch (...) {
-    std::free(a);
-    throw;
-  }
-}
-
-GatherScratch::~GatherScratch() {
-  std::free(a);
-  std::free(b);
 }
 
 void backward_weight_gathered(const ConvPlan& p, const float* x, const float* dy, int64_t n0, int64_t n1, float* acc,
@@ -88,14 +69,14 @@ void backward_weight_gathered(const ConvPlan& p, const float* x, const float* dy
     }
     build_lane_groups(s.xcol.data(), kc, s.gx.data());
     build_lane_groups(s.dycol.data(), kc, s.gdy.data());
-    pack_gather_at_avx2(dym, s.gdy.data(), ng, kc, kc, s.a);
+    pack_gather_at_avx2(dym, s.gdy.data(), ng, kc, kc, s.a.get());
     const float beta = t0 == 0 ? 0.f : 1.f;
     // One panel of 16 lowered rows at a time, multiplied while it is still in L1.
     for (int64_t j0 = 0; j0 < J; j0 += kPanelWidth) {
       const int64_t nj = std::min(kPanelWidth, J - j0);
       const GatherRows xm{xb, s.xrow.data() + j0, nj, x, x + a.n * img_x};
-      pack_gather_bt_avx2(xm, s.gx.data(), ng, kc, kc, s.b);
-      gemm_packed_block(s.a, s.b, K, nj, kc, acc + j0, J, beta);
+      pack_gather_bt_avx2(xm, s.gx.data(), ng, kc, kc, s.b.get());
+      gemm_packed_block(s.a.get(), s.b.get(), K, nj, kc, acc + j0, J, beta);
     }
   }
 }
@@ -122,20 +103,8 @@ ForwardGathered::ForwardGathered(const ConvPlan& p, const float* w, const float*
   lowered_rows(a, p.hw, xrow_.data());
 }
 
-ForwardGathered::Scratch::Scratch(const ForwardGathered& f) {
-  panel = aligned_floats((f.kcb_ + 1) * kPanelWidth);
-  try {
-    tile = aligned_floats(round_up(f.p_.a.k, kPanelHeight) * kPanelWidth);
-  } catch (...) {
-    std::free(panel);
-    throw;
-  }
-}
-
-ForwardGathered::Scratch::~Scratch() {
-  std::free(panel);
-  std::free(tile);
-}
+ForwardGathered::Scratch::Scratch(const ForwardGathered& f)
+    : panel((f.kcb_ + 1) * kPanelWidth), tile(round_up(f.p_.a.k, kPanelHeight) * kPanelWidth) {}
 
 void ForwardGathered::run(const float* x, int64_t n0, int64_t n1, float* y, Scratch& s) const {
   const Conv2dArgs& a = p_.a;
@@ -153,20 +122,20 @@ void ForwardGathered::run(const float* x, int64_t n0, int64_t n1, float* y, Scra
     if (nt <= 8) build_lane_group(off, 0, &g[1]);
     const int64_t q0 = t0 % Q;
     const bool straddles = q0 + nt > Q;
-    float* c = straddles ? s.tile : y + (n0 + t0 / Q) * K * Q + q0;
+    float* c = straddles ? s.tile.get() : y + (n0 + t0 / Q) * K * Q + q0;
     const int64_t ldc = straddles ? kPanelWidth : Q;
     for (int64_t k0 = 0; k0 < kdim_; k0 += kcb_) {
       const int64_t kc = std::min(kcb_, kdim_ - k0);
       const bool ones = aug_ && k0 + kc == kdim_;
       const GatherRows xm{xb, xrow_.data() + k0, kc - (ones ? 1 : 0), x, x + a.n * img_x};
-      pack_gather_panel_avx2(xm, g, ones, s.panel);
-      gemm_packed_block(w_.data + k0 * kPanelHeight, s.panel, K, straddles ? kPanelWidth : nt, kc, c, ldc,
+      pack_gather_panel_avx2(xm, g, ones, s.panel.get());
+      gemm_packed_block(w_.data + k0 * kPanelHeight, s.panel.get(), K, straddles ? kPanelWidth : nt, kc, c, ldc,
                         k0 == 0 ? 0.f : 1.f, kdim_);
     }
     if (straddles)
       for (int64_t l = 0; l < nt;) {  // one piece per image
         const int64_t t = t0 + l, n = n0 + t / Q, q = t % Q, len = std::min(nt - l, Q - q);
-        for (int64_t k = 0; k < K; ++k) std::copy_n(s.tile + k * kPanelWidth + l, len, y + (n * K + k) * Q + q);
+        for (int64_t k = 0; k < K; ++k) std::copy_n(s.tile.get() + k * kPanelWidth + l, len, y + (n * K + k) * Q + q);
         l += len;
       }
   }
@@ -197,9 +166,7 @@ BackwardInputGathered::BackwardInputGathered(const ConvPlan& p, const float* w) 
   kcb_ = ceil_div(a.k, ceil_div(a.k, 256));
 }
 
-BackwardInputGathered::Scratch::Scratch(const BackwardInputGathered& b) { panel = aligned_floats(b.kcb_ * kPanelWidth); }
-
-BackwardInputGathered::Scratch::~Scratch() { std::free(panel); }
+BackwardInputGathered::Scratch::Scratch(const BackwardInputGathered& b) : panel(b.kcb_ * kPanelWidth) {}
 
 void BackwardInputGathered::run(const float* dy, int64_t n0, int64_t n1, float* dx, Scratch& s) const {
   const Conv2dArgs& a = p_.a;
@@ -213,7 +180,7 @@ void BackwardInputGathered::run(const float* dy, int64_t n0, int64_t n1, float* 
       for (int64_t k0 = 0; k0 < K; k0 += kcb_) {
         const int64_t kc = std::min(kcb_, K - k0);
         const GatherRows dym{dy + n * img_dy, dyrow_.data() + k0, kc, dy, dy + a.n * img_dy};
-        pack_gather_panel_avx2(dym, groups_.data() + 2 * jp, false, s.panel);
+        pack_gather_panel_avx2(dym, groups_.data() + 2 * jp, false, s.panel.get());
         for (int64_t i0 = 0; i0 < M; i0 += kPanelHeight) {
           const int m = static_cast<int>(std::min(kPanelHeight, M - i0));
           // Every run is a whole panel wide: the columns past the grid and the zero columns add
@@ -229,7 +196,7 @@ void BackwardInputGathered::run(const float* dy, int64_t n0, int64_t n1, float* 
               rows[r] = s.bounce[r];
             }
           }
-          gemm_tile_rows(kc, wt_.data + i0 * K + k0 * kPanelHeight, s.panel, rows, m, kPanelWidth);
+          gemm_tile_rows(kc, wt_.data + i0 * K + k0 * kPanelHeight, s.panel.get(), rows, m, kPanelWidth);
           if (bounced)
             for (int r = 0; r < m; ++r) {
               const int64_t at = rowoff_[i0 + r] + g0;

@@ -6,6 +6,7 @@
 #include <memory>
 #include <vector>
 
+#include "aligned.h"
 #include "conv_gather.h"
 #include "conv_lowering.h"
 #include "gemm.h"
@@ -19,14 +20,11 @@ bool gathered_apply(const Conv2dArgs& a);
 // allocation failure must surface as an OutOfMemory error, never escape a worker thread).
 struct GatherScratch {
   explicit GatherScratch(const ConvPlan& p);
-  GatherScratch(const GatherScratch&) = delete;
-  GatherScratch& operator=(const GatherScratch&) = delete;
-  ~GatherScratch();
   int64_t kcb;  // most k steps (output positions) per block of the weight gradient
   std::vector<int64_t> xrow, dyrow, xcol, dycol;
   std::vector<LaneGroup> gx, gdy;
-  float* a = nullptr;  // packed dy block
-  float* b = nullptr;  // one packed panel of the lowered input
+  AlignedFloats a;  // packed dy block
+  AlignedFloats b;  // one packed panel of the lowered input
 };
 
 // acc[K, C*R*S] = sum over images [n0, n1) of dy_n [K, OH*OW] * lowered(x_n)^T (overwritten).
@@ -42,11 +40,8 @@ class ForwardGathered {
   ForwardGathered(const ConvPlan& p, const float* w, const float* bias);
   struct Scratch {
     explicit Scratch(const ForwardGathered& f);
-    Scratch(const Scratch&) = delete;
-    Scratch& operator=(const Scratch&) = delete;
-    ~Scratch();
-    float* panel = nullptr;  // one lowered panel of one k block
-    float* tile = nullptr;   // all output channels of a straddling panel
+    AlignedFloats panel;  // one lowered panel of one k block
+    AlignedFloats tile;   // all output channels of a straddling panel
   };
   // y of images [n0, n1).
   void run(const float* x, int64_t n0, int64_t n1, float* y, Scratch& s) const;
@@ -72,10 +67,7 @@ class BackwardInputGathered {
   // Per-task buffers (allocated by the calling thread).
   struct Scratch {
     explicit Scratch(const BackwardInputGathered& b);
-    Scratch(const Scratch&) = delete;
-    Scratch& operator=(const Scratch&) = delete;
-    ~Scratch();
-    float* panel = nullptr;  // one packed dy panel of one k block
+    AlignedFloats panel;  // one packed dy panel of one k block
     float bounce[kPanelHeight][kPanelWidth];  // runs that would leave the image
   };
   // dx of images [n0, n1) (overwritten).
