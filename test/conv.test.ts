@@ -34,6 +34,18 @@ const CASES: Cfg[] = [
   cfg('many tiny images', [9, 3, 5, 5], [4, 3, 3, 3], { pad: [1, 0] }),
   cfg('batch of one', [1, 8, 12, 12], [16, 8, 3, 3], { pad: [1, 1] }),
   cfg('kernel equals padded input', [2, 2, 3, 4], [3, 2, 5, 6], { pad: [1, 1] }),
+  // Products on gather matrices (stride 1, no padding): k blocks spanning images, lowered rows
+  // past one panel, partial tiles; dilation; input-gradient runs that leave a tiny image.
+  cfg('gathered: blocks over image edges, partial tiles', [9, 5, 9, 11], [13, 5, 3, 3]),
+  cfg('gathered: dilation 2', [3, 4, 12, 10], [7, 4, 3, 3], { dil: [2, 2] }),
+  cfg('gathered: planes smaller than a panel', [3, 4, 3, 4], [5, 4, 2, 2]),
+  cfg('direct weight gradient: 2 channels, 1x5 kernel', [4, 2, 9, 13], [9, 2, 1, 5]),
+  // Small maps, batch >= 32 (one product per output position over the images, valid taps only).
+  cfg('small maps: 4x4, pad 1', [33, 5, 4, 4], [7, 5, 3, 3], { pad: [1, 1] }),
+  cfg('small maps: stride 2 to 2x2', [34, 6, 4, 4], [8, 6, 3, 3], { stride: [2, 2], pad: [1, 1], bias: false }),
+  cfg('small maps: 1x1 map, pad 1', [32, 9, 1, 1], [13, 9, 3, 3], { pad: [1, 1] }),
+  cfg('small maps: 1x1 stride-2 downsample', [40, 6, 4, 4], [10, 6, 1, 1], { stride: [2, 2], bias: false }),
+  cfg('small maps: dilation 2, pad 2', [32, 3, 4, 4], [4, 3, 3, 3], { pad: [2, 2], dil: [2, 2] }),
 ];
 
 const outSize = (i: number, k: number, s: number, p: number, d: number) => Math.floor((i + 2 * p - d * (k - 1) - 1) / s) + 1;

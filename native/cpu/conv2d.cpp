@@ -20,6 +20,7 @@
 #include "../kernels/conv.h"
 #include "aligned.h"
 #include "conv2d_gathered.h"
+#include "conv2d_small.h"
 #include "conv_direct.h"
 #include "conv_lowering.h"
 #include "cpu_backend.h"
@@ -156,6 +157,10 @@ void backward_input_packed(const ConvPlan& p, const float* dy, const float* w, f
 
 void CpuBackend::conv2d_forward(const Conv2dArgs& a, const float* x, const float* w, const float* bias, float* y) {
   ConvPlan p(a);
+  if (cpu::small_maps_apply(a)) {
+    cpu::small_maps_forward(a, x, w, bias, y);
+    return;
+  }
   if (cpu::gathered_apply(a)) {
     const cpu::ForwardGathered plan(p, w, bias);
     const int64_t nt = image_tasks(p);
@@ -223,6 +228,10 @@ void CpuBackend::conv2d_forward(const Conv2dArgs& a, const float* x, const float
 
 void CpuBackend::conv2d_backward_input(const Conv2dArgs& a, const float* dy, const float* w, float* dx) {
   ConvPlan p(a);
+  if (cpu::small_maps_apply(a)) {
+    cpu::small_maps_backward_input(a, dy, w, dx);
+    return;
+  }
   if (cpu::gathered_apply(a) && std::all_of(w, w + a.k * p.crs, [](float v) { return std::isfinite(v); })) {
     const cpu::BackwardInputGathered plan(p, w);
     const int64_t nt = image_tasks(p);
@@ -270,6 +279,10 @@ void CpuBackend::conv2d_backward_input(const Conv2dArgs& a, const float* dy, con
 }
 
 void CpuBackend::conv2d_backward_weight(const Conv2dArgs& a, const float* x, const float* dy, float* dw) {
+  if (cpu::small_maps_apply(a)) {
+    cpu::small_maps_backward_weight(a, x, dy, dw);
+    return;
+  }
   ConvPlan p(a);
   int64_t wsize = a.k * p.crs;
   // One partial gradient per task (task 0 writes dw itself), summed in task order afterwards.
