@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <new>
 #include <vector>
 
 #include "../core/thread_pool.h"
@@ -21,10 +20,19 @@ constexpr int64_t kMaxBlock = 256;  // k steps of one packed block (a 16-wide pa
 constexpr int64_t kMBlock = 144;    // rows of A multiplied with one B panel before the next
 
 // For each of P targets (output positions, or input pixels), the (tap, source row) pairs that
-// contribute to it, in tap order: CSR lists.
+// contribute to it, in tap order: CSR lists. Only the taps some target uses are packed: slot[t]
+// is tap t's place among them (-1 when unused; a 3x3 kernel on a 1x1 map uses only its centre).
 struct Segments {
   std::vector<int64_t> start;  // P + 1
   std::vector<int64_t> tap, base;
+  std::vector<int64_t> slot;
+  int64_t used = 0;
+  void number_taps(int64_t taps) {
+    slot.assign(static_cast<size_t>(taps), -1);
+    for (int64_t t : tap) slot[t] = 0;
+    for (int64_t t = 0; t < taps; ++t)
+      if (slot[t] == 0) slot[t] = used++;
+  }
 };
 
 // Output position q = (oh, ow) reads input pixel src = ih*W + iw through tap t = r*S + s.
@@ -45,6 +53,7 @@ Segments forward_segments(const Conv2dArgs& a) {
       }
       sg.start.push_back(static_cast<int64_t>(sg.tap.size()));
     }
+  sg.number_taps(a.r * a.s);
   return sg;
 }
 
@@ -66,15 +75,18 @@ Segments input_segments(const Conv2dArgs& a) {
       }
       sg.start.push_back(static_cast<int64_t>(sg.tap.size()));
     }
+  sg.number_taps(a.r * a.s);
   return sg;
 }
 
 // One product per target o of a Segments list:
 //   dst[(m*dst_stride + o)*ld + n] = sum over (tap, base) of o, i < inner:
 //       A[m, tap*inner + i] * src[(base + i*src_stride)*ld + n]
-// for m < M and images n in [n0, n1); A packed whole (gemm.h) with k = taps*inner.
+// for m < M and images n in [n0, n1); A packed (gemm.h micro-panels) with k = used taps * inner,
+// tap t at k = slot[t]*inner.
 struct Products {
-  const PackedA* a;
+  const float* a;
+  int64_t a_k;
   int64_t m, inner;
   const float* src;
   int64_t src_stride;
@@ -89,7 +101,7 @@ struct Piece {
 };
 
 void run_products(const Products& pr, const Segments& sg, int64_t targets, int64_t n0, int64_t n1, float* bblk) {
-  const int64_t nn = n1 - n0, panels = ceil_div(nn, kW), M = pr.m, AK = pr.a->k;
+  const int64_t nn = n1 - n0, panels = ceil_div(nn, kW), M = pr.m, AK = pr.a_k;
   for (int64_t o = 0; o < targets; ++o) {
     const int64_t s0 = sg.start[o], s1 = sg.start[o + 1];
     if (s0 == s1) {  // nothing reaches this target
@@ -107,7 +119,7 @@ void run_products(const Products& pr, const Segments& sg, int64_t targets, int64
       int64_t kc = 0;
       while (seg < s1 && kc < kcb && np < 24) {
         const int64_t take = std::min(pr.inner - i, kcb - kc);
-        pieces[np++] = Piece{sg.tap[seg] * pr.inner + i, sg.base[seg] + i * pr.src_stride, take};
+        pieces[np++] = Piece{sg.slot[sg.tap[seg]] * pr.inner + i, sg.base[seg] + i * pr.src_stride, take};
         kc += take;
         i += take;
         if (i == pr.inner) {
@@ -139,7 +151,7 @@ void run_products(const Products& pr, const Segments& sg, int64_t targets, int64
             const float* ap[24];
             int64_t len[24];
             for (int p = 0; p < np; ++p) {
-              ap[p] = pr.a->data + i0 * AK + pieces[p].a_k * kH;
+              ap[p] = pr.a + i0 * AK + pieces[p].a_k * kH;
               len[p] = pieces[p].len;
             }
             float* c = pr.dst + (i0 * pr.dst_stride + o) * pr.ld + n0 + j * kW;
@@ -179,19 +191,50 @@ void products_over_images(const Products& pr, const Segments& sg, int64_t target
   parallel_tasks(tasks, [&](int64_t t) { run_products(pr, sg, targets, at[t], at[t + 1], blocks[t].get()); });
 }
 
-// w [K, C, R, S] reordered so each tap's weights are contiguous: out[m][t*inner + i] with
-// (m, i) = (k, c) when !transposed (forward), (c, k) when transposed (input gradient).
-std::vector<float> tap_major(const Conv2dArgs& a, const float* w, bool transposed) {
-  const int64_t taps = a.r * a.s;
-  std::vector<float> out(static_cast<size_t>(a.k * a.c * taps));
-  for (int64_t k = 0; k < a.k; ++k)
-    for (int64_t c = 0; c < a.c; ++c)
+// The used taps of w [K, C, R, S] packed as A micro-panels (gemm.h): rows m and k steps
+// (slot, i) with (m, i) = (k, c) for the forward, (c, k) transposed for the input gradient.
+AlignedFloats pack_taps(const Conv2dArgs& a, const float* w, const Segments& sg, bool transposed) {
+  const int64_t taps = a.r * a.s, M = transposed ? a.c : a.k, inner = transposed ? a.k : a.c;
+  const int64_t ak = sg.used * inner, panels = ceil_div(M, kH);
+  AlignedFloats out(panels * kH * ak + 8);
+  parallel_for(panels, 1, [&](int64_t lo, int64_t hi) {
+    for (int64_t i = lo; i < hi; ++i)
       for (int64_t t = 0; t < taps; ++t) {
-        const float v = w[(k * a.c + c) * taps + t];
-        if (transposed) out[(c * taps + t) * a.k + k] = v;
-        else out[(k * taps + t) * a.c + c] = v;
+        if (sg.slot[t] < 0) continue;
+        float* o = out.get() + (i * ak + sg.slot[t] * inner) * kH;
+        for (int64_t j = 0; j < inner; ++j, o += kH)
+          for (int64_t r = 0; r < kH; ++r) {
+            const int64_t m = i * kH + r;
+            o[r] = m >= M ? 0.f : transposed ? w[(j * a.c + m) * taps + t] : w[(m * a.c + j) * taps + t];
+          }
       }
+  });
   return out;
+}
+
+// x [N, C*H*W] transposed to [C*H*W, N], only the rows of the pixels some target reads (a
+// strided 1x1 convolution reads a quarter of them); the others are left unwritten.
+void transpose_used_pixels(const Conv2dArgs& a, const float* x, const Segments& sg, float* xt) {
+  const int64_t N = a.n, hw = a.h * a.w, chw = a.c * hw;
+  std::vector<char> read(static_cast<size_t>(hw), 0);
+  for (int64_t b : sg.base) read[b] = 1;
+  int64_t count = 0;
+  for (char r : read) count += r;
+  if (2 * count >= hw) {
+    transpose_f32_parallel(x, N, chw, chw, xt, N);
+    return;
+  }
+  std::vector<int64_t> pix;
+  for (int64_t p = 0; p < hw; ++p)
+    if (read[p]) pix.push_back(p);
+  parallel_for(a.c, 1, [&](int64_t lo, int64_t hi) {
+    for (int64_t c = lo; c < hi; ++c)
+      for (int64_t p : pix) {
+        const int64_t j = c * hw + p;
+        float* o = xt + j * N;
+        for (int64_t n = 0; n < N; ++n) o[n] = x[n * chw + j];
+      }
+  });
 }
 
 }  // namespace
@@ -199,14 +242,12 @@ std::vector<float> tap_major(const Conv2dArgs& a, const float* w, bool transpose
 bool small_maps_apply(const Conv2dArgs& a) { return a.groups == 1 && a.oh * a.ow <= 16 && a.n >= 32; }
 
 void small_maps_forward(const Conv2dArgs& a, const float* x, const float* w, const float* bias, float* y) {
-  const int64_t N = a.n, hw = a.h * a.w, Q = a.oh * a.ow, taps = a.r * a.s;
-  AlignedFloats xt(N * a.c * hw), yt(N * a.k * Q);
-  transpose_f32_parallel(x, N, a.c * hw, a.c * hw, xt.get(), N);
-  PackedA A;
-  const std::vector<float> wt = tap_major(a, w, false);
-  if (!pack_a_whole(false, wt.data(), taps * a.c, a.k, taps * a.c, &A)) throw std::bad_alloc();
+  const int64_t N = a.n, hw = a.h * a.w, Q = a.oh * a.ow;
   const Segments sg = forward_segments(a);
-  products_over_images(Products{&A, a.k, a.c, xt.get(), hw, yt.get(), Q, N}, sg, Q, N);
+  AlignedFloats xt(N * a.c * hw), yt(N * a.k * Q);
+  transpose_used_pixels(a, x, sg, xt.get());
+  const AlignedFloats A = pack_taps(a, w, sg, false);
+  products_over_images(Products{A.get(), sg.used * a.c, a.k, a.c, xt.get(), hw, yt.get(), Q, N}, sg, Q, N);
   transpose_f32_parallel(yt.get(), a.k * Q, N, N, y, a.k * Q);
   if (bias)
     parallel_for(N * a.k, 64, [&](int64_t lo, int64_t hi) {
@@ -216,24 +257,22 @@ void small_maps_forward(const Conv2dArgs& a, const float* x, const float* w, con
 }
 
 void small_maps_backward_input(const Conv2dArgs& a, const float* dy, const float* w, float* dx) {
-  const int64_t N = a.n, hw = a.h * a.w, Q = a.oh * a.ow, taps = a.r * a.s;
+  const int64_t N = a.n, hw = a.h * a.w, Q = a.oh * a.ow;
+  const Segments sg = input_segments(a);
   AlignedFloats dyt(N * a.k * Q), dxt(N * a.c * hw);
   transpose_f32_parallel(dy, N, a.k * Q, a.k * Q, dyt.get(), N);
-  PackedA A;
-  const std::vector<float> wt = tap_major(a, w, true);
-  if (!pack_a_whole(false, wt.data(), taps * a.k, a.c, taps * a.k, &A)) throw std::bad_alloc();
-  const Segments sg = input_segments(a);
-  products_over_images(Products{&A, a.c, a.k, dyt.get(), Q, dxt.get(), hw, N}, sg, hw, N);
+  const AlignedFloats A = pack_taps(a, w, sg, true);
+  products_over_images(Products{A.get(), sg.used * a.k, a.c, a.k, dyt.get(), Q, dxt.get(), hw, N}, sg, hw, N);
   transpose_f32_parallel(dxt.get(), a.c * hw, N, N, dx, a.c * hw);
 }
 
 void small_maps_backward_weight(const Conv2dArgs& a, const float* x, const float* dy, float* dw) {
   const int64_t N = a.n, hw = a.h * a.w, Q = a.oh * a.ow, taps = a.r * a.s, K = a.k, C = a.c;
+  const Segments fs = forward_segments(a);
   AlignedFloats xt(N * C * hw), dyt(N * K * Q), dwt(taps * K * C);
-  transpose_f32_parallel(x, N, C * hw, C * hw, xt.get(), N);
+  transpose_used_pixels(a, x, fs, xt.get());
   transpose_f32_parallel(dy, N, K * Q, K * Q, dyt.get(), N);
   // Per tap, the (output position, input pixel) pairs where it is valid.
-  const Segments fs = forward_segments(a);
   std::vector<std::vector<std::pair<int64_t, int64_t>>> uses(static_cast<size_t>(taps));
   for (int64_t q = 0; q < Q; ++q)
     for (int64_t i = fs.start[q]; i < fs.start[q + 1]; ++i) uses[fs.tap[i]].emplace_back(q, fs.base[i]);
