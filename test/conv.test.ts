@@ -40,12 +40,15 @@ const CASES: Cfg[] = [
   cfg('gathered: dilation 2', [3, 4, 12, 10], [7, 4, 3, 3], { dil: [2, 2] }),
   cfg('gathered: planes smaller than a panel', [3, 4, 3, 4], [5, 4, 2, 2]),
   cfg('direct weight gradient: 2 channels, 1x5 kernel', [4, 2, 9, 13], [9, 2, 1, 5]),
+  cfg('7x7 stride 2 pad 3 (resnet stem): padded, phase-split input', [3, 3, 13, 11], [5, 3, 7, 7], { stride: [2, 2], pad: [3, 3] }),
+  cfg('stride 3, pad 2, dilation 2: 9 phases', [2, 3, 14, 13], [4, 3, 3, 2], { stride: [3, 3], pad: [2, 2], dil: [2, 2] }),
   // Small maps, batch >= 32 (one product per output position over the images, valid taps only).
-  cfg('small maps: 4x4, pad 1', [33, 5, 4, 4], [7, 5, 3, 3], { pad: [1, 1] }),
-  cfg('small maps: stride 2 to 2x2', [34, 6, 4, 4], [8, 6, 3, 3], { stride: [2, 2], pad: [1, 1], bias: false }),
-  cfg('small maps: 1x1 map, pad 1', [32, 9, 1, 1], [13, 9, 3, 3], { pad: [1, 1] }),
-  cfg('small maps: 1x1 stride-2 downsample', [40, 6, 4, 4], [10, 6, 1, 1], { stride: [2, 2], bias: false }),
-  cfg('small maps: dilation 2, pad 2', [32, 3, 4, 4], [4, 3, 3, 3], { pad: [2, 2], dil: [2, 2] }),
+  cfg('small maps: 4x4, pad 1', [33, 16, 4, 4], [17, 16, 3, 3], { pad: [1, 1] }),
+  cfg('small maps: stride 2 to 2x2', [34, 16, 4, 4], [20, 16, 3, 3], { stride: [2, 2], pad: [1, 1], bias: false }),
+  cfg('small maps: 1x1 map, pad 1', [32, 19, 1, 1], [25, 19, 3, 3], { pad: [1, 1] }),
+  cfg('small maps: 1x1 stride-2 downsample', [40, 16, 4, 4], [18, 16, 1, 1], { stride: [2, 2], bias: false }),
+  cfg('small maps: dilation 2, pad 2', [32, 16, 4, 4], [16, 16, 3, 3], { pad: [2, 2], dil: [2, 2] }),
+  cfg('small maps: 8x8, pad 1, odd batch', [37, 16, 8, 8], [17, 16, 3, 3], { pad: [1, 1] }),
 ];
 
 const outSize = (i: number, k: number, s: number, p: number, d: number) => Math.floor((i + 2 * p - d * (k - 1) - 1) / s) + 1;

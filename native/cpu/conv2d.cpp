@@ -166,7 +166,8 @@ void CpuBackend::conv2d_forward(const Conv2dArgs& a, const float* x, const float
     const int64_t nt = image_tasks(p);
     std::vector<std::unique_ptr<cpu::ForwardGathered::Scratch>> ws;
     for (int64_t t = 0; t < nt; ++t) ws.push_back(std::make_unique<cpu::ForwardGathered::Scratch>(plan));
-    parallel_tasks(nt, [&](int64_t t) { plan.run(x, p.n * t / nt, p.n * (t + 1) / nt, y, *ws[t]); });
+    const cpu::LoweredInput in(a, x);
+    parallel_tasks(nt, [&](int64_t t) { plan.run(in, p.n * t / nt, p.n * (t + 1) / nt, y, *ws[t]); });
     return;
   }
   if (cpu::panels_apply(a) && per_image_packed(p, p.crs + (bias ? 1 : 0))) {
@@ -232,7 +233,7 @@ void CpuBackend::conv2d_backward_input(const Conv2dArgs& a, const float* dy, con
     cpu::small_maps_backward_input(a, dy, w, dx);
     return;
   }
-  if (cpu::gathered_apply(a) && std::all_of(w, w + a.k * p.crs, [](float v) { return std::isfinite(v); })) {
+  if (cpu::gathered_input_apply(a) && std::all_of(w, w + a.k * p.crs, [](float v) { return std::isfinite(v); })) {
     const cpu::BackwardInputGathered plan(p, w);
     const int64_t nt = image_tasks(p);
     std::vector<std::unique_ptr<cpu::BackwardInputGathered::Scratch>> ws;
@@ -300,7 +301,7 @@ void CpuBackend::conv2d_backward_weight(const Conv2dArgs& a, const float* x, con
   };
   // Few taps per output channel: a GEMM's k dimension (C*R*S) would be tiny.
   const cpu::DirectConv dc{a.c, a.h, a.w, a.k, a.r, a.s, a.dil_h, a.dil_w, a.oh, a.ow};
-  if (cpu::gathered_apply(a) && p.crs <= 27 && a.s <= 5) {
+  if (cpu::gathered_input_apply(a) && p.crs <= 27 && a.s <= 5) {
     parallel_tasks(ntasks, [&](int64_t t) {
       cpu::conv_bww_direct_avx2(dc, x, dy, p.n * t / ntasks, p.n * (t + 1) / ntasks, t == 0 ? dw : partials[t - 1].get());
     });
@@ -310,8 +311,9 @@ void CpuBackend::conv2d_backward_weight(const Conv2dArgs& a, const float* x, con
   if (cpu::gathered_apply(a)) {
     std::vector<std::unique_ptr<cpu::GatherScratch>> ws;
     for (int64_t t = 0; t < ntasks; ++t) ws.push_back(std::make_unique<cpu::GatherScratch>(p));
+    const cpu::LoweredInput in(a, x);
     parallel_tasks(ntasks, [&](int64_t t) {
-      cpu::backward_weight_gathered(p, x, dy, p.n * t / ntasks, p.n * (t + 1) / ntasks,
+      cpu::backward_weight_gathered(p, in, dy, p.n * t / ntasks, p.n * (t + 1) / ntasks,
                                     t == 0 ? dw : partials[t - 1].get(), *ws[t]);
     });
     sum_partials();

@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <new>
 
+#include "../core/thread_pool.h"
 #include "gemm.h"
 #include "simd.h"
 
@@ -29,14 +30,54 @@ void lowered_rows(const Conv2dArgs& a, int64_t hw, int64_t* rows) {
 
 }  // namespace
 
-bool gathered_apply(const Conv2dArgs& a) {
-  return use_avx2() && a.groups == 1 && a.stride_h == 1 && a.stride_w == 1 && a.pad_h == 0 && a.pad_w == 0;
+bool gathered_apply(const Conv2dArgs& a) { return use_avx2() && a.groups == 1; }
+
+bool gathered_input_apply(const Conv2dArgs& a) {
+  return gathered_apply(a) && a.stride_h == 1 && a.stride_w == 1 && a.pad_h == 0 && a.pad_w == 0;
+}
+
+LoweredInput::LoweredInput(const Conv2dArgs& a, const float* x) : base(x) {
+  const int64_t hw = a.h * a.w;
+  rows.resize(static_cast<size_t>(a.c * a.r * a.s));
+  if (a.stride_h == 1 && a.stride_w == 1 && a.pad_h == 0 && a.pad_w == 0) {
+    img = a.c * hw;
+    roww = a.w;
+    lowered_rows(a, hw, rows.data());
+    return;
+  }
+  const int64_t sh = a.stride_h, sw = a.stride_w, hp = a.h + 2 * a.pad_h, wp = a.w + 2 * a.pad_w;
+  const int64_t hph = ceil_div(hp, sh), wph = ceil_div(wp, sw), phase = hph * wph, plane = sh * sw * phase;
+  img = a.c * plane;
+  roww = wph;
+  for (int64_t c = 0, j = 0; c < a.c; ++c)
+    for (int64_t r = 0; r < a.r; ++r)
+      for (int64_t s = 0; s < a.s; ++s, ++j) {
+        const int64_t dr = r * a.dil_h, ds = s * a.dil_w;
+        rows[j] = c * plane + ((dr % sh) * sw + ds % sw) * phase + (dr / sh) * wph + ds / sw;
+      }
+  buf = AlignedFloats(a.n * img);
+  float* out = buf.get();
+  parallel_for(a.n * a.c, 1, [&](int64_t lo, int64_t hi) {
+    for (int64_t nc = lo; nc < hi; ++nc) {
+      const float* src = x + nc * hw;
+      float* o = out + nc * plane;
+      for (int64_t ph = 0; ph < sh; ++ph)
+        for (int64_t pw = 0; pw < sw; ++pw, o += phase)
+          for (int64_t i = 0; i < hph; ++i) {
+            const int64_t ih = i * sh + ph - a.pad_h;
+            for (int64_t jj = 0; jj < wph; ++jj) {
+              const int64_t iw = jj * sw + pw - a.pad_w;
+              o[i * wph + jj] = ih >= 0 && ih < a.h && iw >= 0 && iw < a.w ? src[ih * a.w + iw] : 0.f;
+            }
+          }
+    }
+  });
+  base = out;
 }
 
 GatherScratch::GatherScratch(const ConvPlan& p)
     : kcb(max_k_block(p.a.k)), a(round_up(p.a.k, kPanelHeight) * kcb + 8), b(kPanelWidth * kcb) {
   const int64_t k = p.a.k;
-  xrow.resize(static_cast<size_t>(p.crs));
   dyrow.resize(static_cast<size_t>(k));
   xcol.resize(static_cast<size_t>(kcb));
   dycol.resize(static_cast<size_t>(kcb));
@@ -44,18 +85,17 @@ GatherScratch::GatherScratch(const ConvPlan& p)
   gdy.resize(static_cast<size_t>(kcb / 8));
 }
 
-void backward_weight_gathered(const ConvPlan& p, const float* x, const float* dy, int64_t n0, int64_t n1, float* acc,
-                              GatherScratch& s) {
+void backward_weight_gathered(const ConvPlan& p, const LoweredInput& x, const float* dy, int64_t n0, int64_t n1,
+                              float* acc, GatherScratch& s) {
   const Conv2dArgs& a = p.a;
   const int64_t Q = p.ohw, T = (n1 - n0) * Q, K = a.k, J = p.crs;
-  const int64_t img_x = a.c * p.hw, img_dy = K * Q;
+  const int64_t img_x = x.img, img_dy = K * Q;
   if (T == 0) {
     std::fill_n(acc, K * J, 0.f);
     return;
   }
-  lowered_rows(a, p.hw, s.xrow.data());
   for (int64_t k = 0; k < K; ++k) s.dyrow[k] = k * Q;
-  const float* xb = x + n0 * img_x;
+  const float* xb = x.base + n0 * img_x;
   const float* dyb = dy + n0 * img_dy;
   const GatherRows dym{dyb, s.dyrow.data(), K, dy, dy + a.n * img_dy};
   // Equal blocks (a ragged last one would run the micro-kernel on a short k loop).
@@ -64,7 +104,7 @@ void backward_weight_gathered(const ConvPlan& p, const float* x, const float* dy
     const int64_t kc = std::min(kcb, T - t0), ng = ceil_div(kc, 8);
     for (int64_t t = t0, i = 0; t < t0 + kc; ++t, ++i) {
       const int64_t n = t / Q, q = t % Q;
-      s.xcol[i] = n * img_x + (q / a.ow) * a.w + q % a.ow;
+      s.xcol[i] = n * img_x + (q / a.ow) * x.roww + q % a.ow;
       s.dycol[i] = n * img_dy + q;
     }
     build_lane_groups(s.xcol.data(), kc, s.gx.data());
@@ -74,7 +114,7 @@ void backward_weight_gathered(const ConvPlan& p, const float* x, const float* dy
     // One panel of 16 lowered rows at a time, multiplied while it is still in L1.
     for (int64_t j0 = 0; j0 < J; j0 += kPanelWidth) {
       const int64_t nj = std::min(kPanelWidth, J - j0);
-      const GatherRows xm{xb, s.xrow.data() + j0, nj, x, x + a.n * img_x};
+      const GatherRows xm{xb, x.rows.data() + j0, nj, x.base, x.end(a.n)};
       pack_gather_bt_avx2(xm, s.gx.data(), ng, kc, kc, s.b.get());
       gemm_packed_block(s.a.get(), s.b.get(), K, nj, kc, acc + j0, J, beta);
     }
@@ -99,24 +139,22 @@ ForwardGathered::ForwardGathered(const ConvPlan& p, const float* w, const float*
     A = waug.data();
   }
   if (!pack_a_whole(false, A, kdim_, a.k, kdim_, &w_)) throw std::bad_alloc();
-  xrow_.resize(static_cast<size_t>(p.crs));
-  lowered_rows(a, p.hw, xrow_.data());
 }
 
 ForwardGathered::Scratch::Scratch(const ForwardGathered& f)
     : panel((f.kcb_ + 1) * kPanelWidth), tile(round_up(f.p_.a.k, kPanelHeight) * kPanelWidth) {}
 
-void ForwardGathered::run(const float* x, int64_t n0, int64_t n1, float* y, Scratch& s) const {
+void ForwardGathered::run(const LoweredInput& x, int64_t n0, int64_t n1, float* y, Scratch& s) const {
   const Conv2dArgs& a = p_.a;
-  const int64_t Q = p_.ohw, K = a.k, T = (n1 - n0) * Q, img_x = a.c * p_.hw;
-  const float* xb = x + n0 * img_x;
+  const int64_t Q = p_.ohw, K = a.k, T = (n1 - n0) * Q, img_x = x.img;
+  const float* xb = x.base + n0 * img_x;
   int64_t off[kPanelWidth];
   LaneGroup g[2];
   for (int64_t t0 = 0; t0 < T; t0 += kPanelWidth) {
     const int64_t nt = std::min(kPanelWidth, T - t0);
     for (int64_t l = 0; l < nt; ++l) {
       const int64_t t = t0 + l, n = t / Q, q = t % Q;
-      off[l] = n * img_x + (q / a.ow) * a.w + q % a.ow;
+      off[l] = n * img_x + (q / a.ow) * x.roww + q % a.ow;
     }
     build_lane_groups(off, nt, g);
     if (nt <= 8) build_lane_group(off, 0, &g[1]);
@@ -127,7 +165,7 @@ void ForwardGathered::run(const float* x, int64_t n0, int64_t n1, float* y, Scra
     for (int64_t k0 = 0; k0 < kdim_; k0 += kcb_) {
       const int64_t kc = std::min(kcb_, kdim_ - k0);
       const bool ones = aug_ && k0 + kc == kdim_;
-      const GatherRows xm{xb, xrow_.data() + k0, kc - (ones ? 1 : 0), x, x + a.n * img_x};
+      const GatherRows xm{xb, x.rows.data() + k0, kc - (ones ? 1 : 0), x.base, x.end(a.n)};
       pack_gather_panel_avx2(xm, g, ones, s.panel.get());
       gemm_packed_block(w_.data + k0 * kPanelHeight, s.panel.get(), K, straddles ? kPanelWidth : nt, kc, c, ldc,
                         k0 == 0 ? 0.f : 1.f, kdim_);

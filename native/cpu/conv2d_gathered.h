@@ -13,23 +13,38 @@
 
 namespace nn::cpu {
 
-// Whether the gathered passes apply: AVX2, one group, stride 1, no padding (any dilation).
+// Whether the gathered forward and weight gradient apply: AVX2, one group (any stride, padding,
+// dilation). The gathered input gradient needs stride 1 and no padding as well.
 bool gathered_apply(const Conv2dArgs& a);
+bool gathered_input_apply(const Conv2dArgs& a);
+
+// The input as the lowering reads it: lowered row j = (c, r, s) at output position (oh, ow) is
+// base[n*img + rows[j] + oh*roww + ow]. Stride 1 without padding reads x itself (roww = W); else
+// each image is copied once, zero-padded and split into stride phases (phase (ph, pw) holds the
+// padded pixels (i*sh + ph, j*sw + pw)), so every tap reads a stride-1 window of one phase.
+struct LoweredInput {
+  LoweredInput(const Conv2dArgs& a, const float* x);
+  const float* base;
+  int64_t img, roww;
+  std::vector<int64_t> rows;
+  AlignedFloats buf;
+  const float* end(int64_t n) const { return base + n * img; }
+};
 
 // Buffers of one task, allocated by the calling thread before the parallel region (an
 // allocation failure must surface as an OutOfMemory error, never escape a worker thread).
 struct GatherScratch {
   explicit GatherScratch(const ConvPlan& p);
   int64_t kcb;  // most k steps (output positions) per block of the weight gradient
-  std::vector<int64_t> xrow, dyrow, xcol, dycol;
+  std::vector<int64_t> dyrow, xcol, dycol;
   std::vector<LaneGroup> gx, gdy;
   AlignedFloats a;  // packed dy block
   AlignedFloats b;  // one packed panel of the lowered input
 };
 
 // acc[K, C*R*S] = sum over images [n0, n1) of dy_n [K, OH*OW] * lowered(x_n)^T (overwritten).
-void backward_weight_gathered(const ConvPlan& p, const float* x, const float* dy, int64_t n0, int64_t n1, float* acc,
-                              GatherScratch& s);
+void backward_weight_gathered(const ConvPlan& p, const LoweredInput& x, const float* dy, int64_t n0, int64_t n1,
+                              float* acc, GatherScratch& s);
 
 // Forward as products of the packed weights (augmented by the bias column) with the lowered input,
 // one 16-column panel at a time while it is in L1. A task's output positions are numbered across
@@ -44,14 +59,13 @@ class ForwardGathered {
     AlignedFloats tile;   // all output channels of a straddling panel
   };
   // y of images [n0, n1).
-  void run(const float* x, int64_t n0, int64_t n1, float* y, Scratch& s) const;
+  void run(const LoweredInput& x, int64_t n0, int64_t n1, float* y, Scratch& s) const;
 
  private:
   const ConvPlan& p_;
   bool aug_;
   int64_t kdim_, kcb_;
   PackedA w_;
-  std::vector<int64_t> xrow_;
 };
 
 // Backward-input as a transposed product on the "W grid" (conv_lowering.h): dy is packed on

@@ -239,7 +239,9 @@ void transpose_used_pixels(const Conv2dArgs& a, const float* x, const Segments& 
 
 }  // namespace
 
-bool small_maps_apply(const Conv2dArgs& a) { return a.groups == 1 && a.oh * a.ow <= 16 && a.n >= 32; }
+bool small_maps_apply(const Conv2dArgs& a) {
+  return a.groups == 1 && a.oh * a.ow <= 64 && a.n >= 32 && a.c >= 16 && a.k >= 16;
+}
 
 void small_maps_forward(const Conv2dArgs& a, const float* x, const float* w, const float* bias, float* y) {
   const int64_t N = a.n, hw = a.h * a.w, Q = a.oh * a.ow;

@@ -1,4 +1,4 @@
-// Convolutions on small feature maps with large batches (ResNet's 4x4 .. 1x1 stages at batch
+// Convolutions on small feature maps with large batches (ResNet's 8x8 .. 1x1 stages at batch
 // 512). There an image has few output positions but a padded 3x3 kernel reads padding for many
 // of them (5 of 9 taps on a 2x2 map, 8 of 9 on 1x1), so lowering image by image would spend most
 // multiply-adds on zeros. Instead the activations are transposed so the batch is innermost
@@ -14,8 +14,9 @@
 
 namespace nn::cpu {
 
-// Whether these kernels apply: one group, at most 16 output positions per image and a batch of
-// at least 32 (panels of 16 images).
+// Whether these kernels apply: one group, at most 64 output positions per image (8x8: beyond,
+// the transposes cost more than the skipped taps save), a batch of at least 32 (panels of 16
+// images) and at least 16 input and output channels (each tap's piece of k is a channel count).
 bool small_maps_apply(const Conv2dArgs& a);
 
 void small_maps_forward(const Conv2dArgs& a, const float* x, const float* w, const float* bias, float* y);
