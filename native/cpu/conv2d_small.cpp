@@ -79,7 +79,7 @@ Segments input_segments(const Conv2dArgs& a) {
   return sg;
 }
 
-// One product per target o of a Segments list:
+// One product per target o of a Segments list (targets with no segments are skipped):
 //   dst[(m*dst_stride + o)*ld + n] = sum over (tap, base) of o, i < inner:
 //       A[m, tap*inner + i] * src[(base + i*src_stride)*ld + n]
 // for m < M and images n in [n0, n1); A packed (gemm.h micro-panels) with k = used taps * inner,
@@ -104,10 +104,7 @@ void run_products(const Products& pr, const Segments& sg, int64_t targets, int64
   const int64_t nn = n1 - n0, panels = ceil_div(nn, kW), M = pr.m, AK = pr.a_k;
   for (int64_t o = 0; o < targets; ++o) {
     const int64_t s0 = sg.start[o], s1 = sg.start[o + 1];
-    if (s0 == s1) {  // nothing reaches this target
-      for (int64_t m = 0; m < M; ++m) std::fill_n(pr.dst + (m * pr.dst_stride + o) * pr.ld + n0, nn, 0.f);
-      continue;
-    }
+    if (s0 == s1) continue;  // nothing reaches this target: its rows are left unwritten
     // Equal k blocks over the target's taps (a ragged last block would run short k loops).
     const int64_t total = (s1 - s0) * pr.inner;
     const int64_t kcb = ceil_div(total, ceil_div(total, kMaxBlock));
@@ -212,29 +209,49 @@ AlignedFloats pack_taps(const Conv2dArgs& a, const float* w, const Segments& sg,
   return out;
 }
 
+// Which of the H*W pixels a Segments list reads (forward lists: the bases) or writes (input
+// gradient lists, whose targets are the pixels).
+std::vector<char> pixels_touched(const Segments& sg, int64_t hw, bool targets, int64_t* count) {
+  std::vector<char> used(static_cast<size_t>(hw), 0);
+  if (targets)
+    for (int64_t p = 0; p < hw; ++p) used[p] = sg.start[p + 1] > sg.start[p];
+  else
+    for (int64_t b : sg.base) used[b] = 1;
+  *count = 0;
+  for (char u : used) *count += u;
+  return used;
+}
+
 // x [N, C*H*W] transposed to [C*H*W, N], only the rows of the pixels some target reads (a
-// strided 1x1 convolution reads a quarter of them); the others are left unwritten.
+// strided 1x1 convolution reads a quarter of them); blocks of rows nobody reads are skipped.
 void transpose_used_pixels(const Conv2dArgs& a, const float* x, const Segments& sg, float* xt) {
   const int64_t N = a.n, hw = a.h * a.w, chw = a.c * hw;
-  std::vector<char> read(static_cast<size_t>(hw), 0);
-  for (int64_t b : sg.base) read[b] = 1;
-  int64_t count = 0;
-  for (char r : read) count += r;
-  if (2 * count >= hw) {
-    transpose_f32_parallel(x, N, chw, chw, xt, N);
-    return;
+  int64_t count;
+  const std::vector<char> used = pixels_touched(sg, hw, false, &count);
+  std::vector<char> cols;
+  if (count < hw) {
+    cols.resize(static_cast<size_t>(chw));
+    for (int64_t j = 0; j < chw; ++j) cols[j] = used[j % hw];
   }
-  std::vector<int64_t> pix;
-  for (int64_t p = 0; p < hw; ++p)
-    if (read[p]) pix.push_back(p);
-  parallel_for(a.c, 1, [&](int64_t lo, int64_t hi) {
-    for (int64_t c = lo; c < hi; ++c)
-      for (int64_t p : pix) {
-        const int64_t j = c * hw + p;
-        float* o = xt + j * N;
-        for (int64_t n = 0; n < N; ++n) o[n] = x[n * chw + j];
-      }
-  });
+  TransposeMasks m;
+  m.cols_needed = cols.empty() ? nullptr : cols.data();
+  transpose_f32_parallel(x, N, chw, chw, xt, N, m);
+}
+
+// The input gradient back from [C*H*W, N] to [N, C*H*W]; pixels no output reaches are zero
+// (their rows of dxt were never written, and are not read).
+void transpose_back_input(const Conv2dArgs& a, const float* dxt, const Segments& sg, float* dx) {
+  const int64_t N = a.n, hw = a.h * a.w, chw = a.c * hw;
+  int64_t count;
+  const std::vector<char> used = pixels_touched(sg, hw, true, &count);
+  std::vector<char> rows;
+  if (count < hw) {
+    rows.resize(static_cast<size_t>(chw));
+    for (int64_t j = 0; j < chw; ++j) rows[j] = used[j % hw];
+  }
+  TransposeMasks m;
+  m.rows_present = rows.empty() ? nullptr : rows.data();
+  transpose_f32_parallel(dxt, chw, N, N, dx, chw, m);
 }
 
 }  // namespace
@@ -265,7 +282,7 @@ void small_maps_backward_input(const Conv2dArgs& a, const float* dy, const float
   transpose_f32_parallel(dy, N, a.k * Q, a.k * Q, dyt.get(), N);
   const AlignedFloats A = pack_taps(a, w, sg, true);
   products_over_images(Products{A.get(), sg.used * a.k, a.c, a.k, dyt.get(), Q, dxt.get(), hw, N}, sg, hw, N);
-  transpose_f32_parallel(dxt.get(), a.c * hw, N, N, dx, a.c * hw);
+  transpose_back_input(a, dxt.get(), sg, dx);
 }
 
 void small_maps_backward_weight(const Conv2dArgs& a, const float* x, const float* dy, float* dw) {
