@@ -162,12 +162,12 @@ void CpuBackend::conv2d_forward(const Conv2dArgs& a, const float* x, const float
     return;
   }
   if (cpu::gathered_apply(a)) {
-    const cpu::ForwardGathered plan(p, w, bias);
+    const cpu::LoweredInput in(a, x);
+    const cpu::ForwardGathered plan(p, in, w, bias);
     const int64_t nt = image_tasks(p);
     std::vector<std::unique_ptr<cpu::ForwardGathered::Scratch>> ws;
     for (int64_t t = 0; t < nt; ++t) ws.push_back(std::make_unique<cpu::ForwardGathered::Scratch>(plan));
-    const cpu::LoweredInput in(a, x);
-    parallel_tasks(nt, [&](int64_t t) { plan.run(in, p.n * t / nt, p.n * (t + 1) / nt, y, *ws[t]); });
+    parallel_tasks(nt, [&](int64_t t) { plan.run(p.n * t / nt, p.n * (t + 1) / nt, y, *ws[t]); });
     return;
   }
   if (cpu::panels_apply(a) && per_image_packed(p, p.crs + (bias ? 1 : 0))) {

@@ -28,6 +28,26 @@ void lowered_rows(const Conv2dArgs& a, int64_t hw, int64_t* rows) {
       for (int64_t q = 0; q < a.s; ++q, ++j) rows[j] = c * hw + r * a.dil_h * a.w + q * a.dil_w;
 }
 
+// Output positions in order over images: (image, oh, ow) stepped without divisions (the
+// per-column offsets of a panel are recomputed for every panel).
+struct PositionWalk {
+  int64_t oh_n, ow_n, n = 0, oh = 0, ow = 0;
+  PositionWalk(const Conv2dArgs& a, int64_t t) : oh_n(a.oh), ow_n(a.ow) {
+    n = t / (a.oh * a.ow);
+    oh = t % (a.oh * a.ow) / a.ow;
+    ow = t % a.ow;
+  }
+  void next() {
+    if (++ow == ow_n) {
+      ow = 0;
+      if (++oh == oh_n) {
+        oh = 0;
+        ++n;
+      }
+    }
+  }
+};
+
 }  // namespace
 
 bool gathered_apply(const Conv2dArgs& a) { return use_avx2() && a.groups == 1; }
@@ -102,10 +122,10 @@ void backward_weight_gathered(const ConvPlan& p, const LoweredInput& x, const fl
   const int64_t kcb = round_up(ceil_div(T, ceil_div(T, s.kcb)), 8);
   for (int64_t t0 = 0; t0 < T; t0 += kcb) {
     const int64_t kc = std::min(kcb, T - t0), ng = ceil_div(kc, 8);
-    for (int64_t t = t0, i = 0; t < t0 + kc; ++t, ++i) {
-      const int64_t n = t / Q, q = t % Q;
-      s.xcol[i] = n * img_x + (q / a.ow) * x.roww + q % a.ow;
-      s.dycol[i] = n * img_dy + q;
+    PositionWalk at(a, t0);
+    for (int64_t i = 0; i < kc; ++i, at.next()) {
+      s.xcol[i] = at.n * img_x + at.oh * x.roww + at.ow;
+      s.dycol[i] = at.n * img_dy + at.oh * a.ow + at.ow;
     }
     build_lane_groups(s.xcol.data(), kc, s.gx.data());
     build_lane_groups(s.dycol.data(), kc, s.gdy.data());
@@ -121,7 +141,8 @@ void backward_weight_gathered(const ConvPlan& p, const LoweredInput& x, const fl
   }
 }
 
-ForwardGathered::ForwardGathered(const ConvPlan& p, const float* w, const float* bias) : p_(p) {
+ForwardGathered::ForwardGathered(const ConvPlan& p, const LoweredInput& x, const float* w, const float* bias)
+    : p_(p), x_(x) {
   const Conv2dArgs& a = p.a;
   aug_ = bias != nullptr;
   kdim_ = p.crs + (aug_ ? 1 : 0);
@@ -139,25 +160,52 @@ ForwardGathered::ForwardGathered(const ConvPlan& p, const float* w, const float*
     A = waug.data();
   }
   if (!pack_a_whole(false, A, kdim_, a.k, kdim_, &w_)) throw std::bad_alloc();
+  // Large images lose little to one partial panel each (under 1/16 from 256 positions), and
+  // panels that stay inside an image write whole aligned pieces of its rows.
+  per_image_ = p.ohw >= 256;
+  int64_t g = kPanelWidth;
+  for (int64_t q = p.ohw; q % g != 0;) g /= 2;  // gcd(Q, 16)
+  const int64_t imgs = per_image_ ? 1 : kPanelWidth / g;
+  const int64_t panels = per_image_ ? ceil_div(p.ohw, kPanelWidth) : imgs * p.ohw / kPanelWidth;
+  if (panels <= 4096) {
+    period_imgs_ = imgs;
+    period_panels_ = panels;
+    groups_.resize(static_cast<size_t>(2 * panels));
+    for (int64_t j = 0; j < panels; ++j) {
+      const int64_t t0 = j * kPanelWidth;
+      panel_groups(t0, per_image_ ? std::min(kPanelWidth, p.ohw - t0) : kPanelWidth, groups_.data() + 2 * j);
+    }
+  }
+}
+
+void ForwardGathered::panel_groups(int64_t t0, int64_t nt, LaneGroup* g) const {
+  int64_t off[kPanelWidth];
+  PositionWalk at(p_.a, t0);
+  for (int64_t l = 0; l < nt; ++l, at.next()) off[l] = at.n * x_.img + at.oh * x_.roww + at.ow;
+  build_lane_groups(off, nt, g);
+  if (nt <= 8) build_lane_group(off, 0, &g[1]);
 }
 
 ForwardGathered::Scratch::Scratch(const ForwardGathered& f)
     : panel((f.kcb_ + 1) * kPanelWidth), tile(round_up(f.p_.a.k, kPanelHeight) * kPanelWidth) {}
 
-void ForwardGathered::run(const LoweredInput& x, int64_t n0, int64_t n1, float* y, Scratch& s) const {
+void ForwardGathered::run(int64_t n0, int64_t n1, float* y, Scratch& s) const {
   const Conv2dArgs& a = p_.a;
+  const LoweredInput& x = x_;
   const int64_t Q = p_.ohw, K = a.k, T = (n1 - n0) * Q, img_x = x.img;
   const float* xb = x.base + n0 * img_x;
-  int64_t off[kPanelWidth];
-  LaneGroup g[2];
-  for (int64_t t0 = 0; t0 < T; t0 += kPanelWidth) {
-    const int64_t nt = std::min(kPanelWidth, T - t0);
-    for (int64_t l = 0; l < nt; ++l) {
-      const int64_t t = t0 + l, n = t / Q, q = t % Q;
-      off[l] = n * img_x + (q / a.ow) * x.roww + q % a.ow;
+  LaneGroup own[2];
+  for (int64_t t0 = 0, pi = 0; t0 < T; ++pi) {
+    const int64_t nt = std::min(kPanelWidth, per_image_ ? Q - t0 % Q : T - t0);
+    // Column offsets are relative to the first image of the panel's period.
+    const float* base = xb;
+    const LaneGroup* g = own;
+    if (period_panels_ > 0 && (per_image_ || nt == kPanelWidth)) {
+      base = xb + (pi / period_panels_) * period_imgs_ * img_x;
+      g = groups_.data() + 2 * (pi % period_panels_);
+    } else {
+      panel_groups(t0, nt, own);
     }
-    build_lane_groups(off, nt, g);
-    if (nt <= 8) build_lane_group(off, 0, &g[1]);
     const int64_t q0 = t0 % Q;
     const bool straddles = q0 + nt > Q;
     float* c = straddles ? s.tile.get() : y + (n0 + t0 / Q) * K * Q + q0;
@@ -165,7 +213,7 @@ void ForwardGathered::run(const LoweredInput& x, int64_t n0, int64_t n1, float* 
     for (int64_t k0 = 0; k0 < kdim_; k0 += kcb_) {
       const int64_t kc = std::min(kcb_, kdim_ - k0);
       const bool ones = aug_ && k0 + kc == kdim_;
-      const GatherRows xm{xb, x.rows.data() + k0, kc - (ones ? 1 : 0), x.base, x.end(a.n)};
+      const GatherRows xm{base, x.rows.data() + k0, kc - (ones ? 1 : 0), x.base, x.end(a.n)};
       pack_gather_panel_avx2(xm, g, ones, s.panel.get());
       gemm_packed_block(w_.data + k0 * kPanelHeight, s.panel.get(), K, straddles ? kPanelWidth : nt, kc, c, ldc,
                         k0 == 0 ? 0.f : 1.f, kdim_);
@@ -176,6 +224,7 @@ void ForwardGathered::run(const LoweredInput& x, int64_t n0, int64_t n1, float* 
         for (int64_t k = 0; k < K; ++k) std::copy_n(s.tile.get() + k * kPanelWidth + l, len, y + (n * K + k) * Q + q);
         l += len;
       }
+    t0 += nt;
   }
 }
 

@@ -49,23 +49,30 @@ void backward_weight_gathered(const ConvPlan& p, const LoweredInput& x, const fl
 // Forward as products of the packed weights (augmented by the bias column) with the lowered input,
 // one 16-column panel at a time while it is in L1. A task's output positions are numbered across
 // its images, so panels run on over image edges (no partial panel per image); a panel that
-// straddles two images is computed into a scratch tile and copied out in two pieces.
+// straddles two images is computed into a scratch tile and copied out in two pieces (images of
+// 256 positions or more keep their own panels). The panels' lane groups repeat every
+// lcm(OH*OW, 16) positions (every image with own panels): built once per call for that period.
 class ForwardGathered {
  public:
-  ForwardGathered(const ConvPlan& p, const float* w, const float* bias);
+  ForwardGathered(const ConvPlan& p, const LoweredInput& x, const float* w, const float* bias);
   struct Scratch {
     explicit Scratch(const ForwardGathered& f);
     AlignedFloats panel;  // one lowered panel of one k block
     AlignedFloats tile;   // all output channels of a straddling panel
   };
   // y of images [n0, n1).
-  void run(const LoweredInput& x, int64_t n0, int64_t n1, float* y, Scratch& s) const;
+  void run(int64_t n0, int64_t n1, float* y, Scratch& s) const;
 
  private:
   const ConvPlan& p_;
+  const LoweredInput& x_;
   bool aug_;
   int64_t kdim_, kcb_;
   PackedA w_;
+  bool per_image_;                               // panels restart at every image
+  int64_t period_imgs_ = 0, period_panels_ = 0;  // 0: groups built panel by panel (long periods)
+  std::vector<LaneGroup> groups_;                // two per panel of one period
+  void panel_groups(int64_t t0, int64_t nt, LaneGroup* g) const;  // built from scratch
 };
 
 // Backward-input as a transposed product on the "W grid" (conv_lowering.h): dy is packed on

@@ -84,9 +84,15 @@ inline void store(const Tile& t, float* c, int64_t ldc, int m, int n, float alph
   if (!full) {
     out = tmp;
     ldo = kNR;
-    std::memset(tmp, 0, sizeof(tmp));
+    // beta == 0 overwrites the whole scratch tile; otherwise it is read, so it starts from C's
+    // rows and zeros (no memset call: its start-up costs more than this tile).
     if (beta != 0.f)
-      for (int r = 0; r < m; ++r) std::memcpy(tmp + r * kNR, c + r * ldc, sizeof(float) * n);
+      for (int r = 0; r < kMR; ++r) {
+        _mm256_store_ps(tmp + r * kNR, _mm256_setzero_ps());
+        _mm256_store_ps(tmp + r * kNR + 8, _mm256_setzero_ps());
+        if (r < m)
+          for (int j = 0; j < n; ++j) tmp[r * kNR + j] = c[r * ldc + j];
+      }
   }
   const __m256 va = _mm256_set1_ps(alpha);
   if (beta == 0.f) {
