@@ -143,8 +143,13 @@ describe.each(testDevices())('conv2d on %s', (device) => {
     });
   });
 
-  it('is deterministic and agrees across thread counts', () => {
-    const c = cfg('det', [16, 8, 13, 13], [16, 8, 3, 3], { pad: [1, 1] });
+  // Padded (gathered forward/weight gradient on a padded copy), unpadded (every gathered pass) and
+  // small maps at batch 40 (per-position products): each path's partition depends on the threads.
+  it.each([
+    cfg('det padded', [16, 8, 13, 13], [16, 8, 3, 3], { pad: [1, 1] }),
+    cfg('det unpadded', [16, 8, 13, 13], [16, 8, 3, 3]),
+    cfg('det small maps', [40, 16, 4, 4], [24, 16, 3, 3], { pad: [1, 1] }),
+  ])('is deterministic and agrees across thread counts ($name)', (c) => {
     const x = T(randomArray(numel(c.x), 21), c.x), w = T(randomArray(numel(c.w), 22), c.w);
     const dy = T(randomArray(numel(outShape(c)), 23), outShape(c));
     const run = () => [
