@@ -1,8 +1,11 @@
-// conv2d on the CPU as GEMMs. Images are split into one contiguous range per thread and each
-// thread works on its own images, so the partition (hence every floating-point sum) depends
-// only on the thread count. Three tiers, first match wins:
-//  - AVX2, one group, stride 1, no padding: products on gather matrices (conv2d_gathered.h), the
-//    operands packed straight from x and dy; a direct kernel for tiny weight gradients
+// conv2d on the CPU as GEMMs. Work is split statically (images, or output channels for the
+// small-map weight gradient), so the partition (hence every floating-point sum) depends only on
+// the thread count. Tiers, first match wins:
+//  - small maps with large batches (<= 64 output positions, batch >= 32, >= 16 channels): one
+//    product per output position over the images, valid taps only (conv2d_small.h);
+//  - AVX2, one group: products on gather matrices (conv2d_gathered.h), operands packed straight
+//    from x (a padded, stride-phase-split copy when needed) and dy; the input gradient there
+//    needs stride 1 and no padding; a direct kernel for weight gradients with C*R*S <= 27
 //    (conv_direct.h);
 //  - stride 1, no padding (portable kernels): one product per image on weights packed once;
 //  - otherwise im2col + GEMM, small images lowered several at a time (columns of image b at
