@@ -34,6 +34,21 @@ const CASES: Cfg[] = [
   cfg('many tiny images', [9, 3, 5, 5], [4, 3, 3, 3], { pad: [1, 0] }),
   cfg('batch of one', [1, 8, 12, 12], [16, 8, 3, 3], { pad: [1, 1] }),
   cfg('kernel equals padded input', [2, 2, 3, 4], [3, 2, 5, 6], { pad: [1, 1] }),
+  // Products on gather matrices (stride 1, no padding): k blocks spanning images, lowered rows
+  // past one panel, partial tiles; dilation; input-gradient runs that leave a tiny image.
+  cfg('gathered: blocks over image edges, partial tiles', [9, 5, 9, 11], [13, 5, 3, 3]),
+  cfg('gathered: dilation 2', [3, 4, 12, 10], [7, 4, 3, 3], { dil: [2, 2] }),
+  cfg('gathered: planes smaller than a panel', [3, 4, 3, 4], [5, 4, 2, 2]),
+  cfg('direct weight gradient: 2 channels, 1x5 kernel', [4, 2, 9, 13], [9, 2, 1, 5]),
+  cfg('7x7 stride 2 pad 3 (resnet stem): padded, phase-split input', [3, 3, 13, 11], [5, 3, 7, 7], { stride: [2, 2], pad: [3, 3] }),
+  cfg('stride 3, pad 2, dilation 2: 9 phases', [2, 3, 14, 13], [4, 3, 3, 2], { stride: [3, 3], pad: [2, 2], dil: [2, 2] }),
+  // Small maps, batch >= 32 (one product per output position over the images, valid taps only).
+  cfg('small maps: 4x4, pad 1', [33, 16, 4, 4], [17, 16, 3, 3], { pad: [1, 1] }),
+  cfg('small maps: stride 2 to 2x2', [34, 16, 4, 4], [20, 16, 3, 3], { stride: [2, 2], pad: [1, 1], bias: false }),
+  cfg('small maps: 1x1 map, pad 1', [32, 19, 1, 1], [25, 19, 3, 3], { pad: [1, 1] }),
+  cfg('small maps: 1x1 stride-2 downsample', [40, 16, 4, 4], [18, 16, 1, 1], { stride: [2, 2], bias: false }),
+  cfg('small maps: dilation 2, pad 2', [32, 16, 4, 4], [16, 16, 3, 3], { pad: [2, 2], dil: [2, 2] }),
+  cfg('small maps: 8x8, pad 1, odd batch', [37, 16, 8, 8], [17, 16, 3, 3], { pad: [1, 1] }),
 ];
 
 const outSize = (i: number, k: number, s: number, p: number, d: number) => Math.floor((i + 2 * p - d * (k - 1) - 1) / s) + 1;
@@ -128,8 +143,13 @@ describe.each(testDevices())('conv2d on %s', (device) => {
     });
   });
 
-  it('is deterministic and agrees across thread counts', () => {
-    const c = cfg('det', [16, 8, 13, 13], [16, 8, 3, 3], { pad: [1, 1] });
+  // Padded (gathered forward/weight gradient on a padded copy), unpadded (every gathered pass) and
+  // small maps at batch 40 (per-position products): each path's partition depends on the threads.
+  it.each([
+    cfg('det padded', [16, 8, 13, 13], [16, 8, 3, 3], { pad: [1, 1] }),
+    cfg('det unpadded', [16, 8, 13, 13], [16, 8, 3, 3]),
+    cfg('det small maps', [40, 16, 4, 4], [24, 16, 3, 3], { pad: [1, 1] }),
+  ])('is deterministic and agrees across thread counts ($name)', (c) => {
     const x = T(randomArray(numel(c.x), 21), c.x), w = T(randomArray(numel(c.w), 22), c.w);
     const dy = T(randomArray(numel(outShape(c)), 23), outShape(c));
     const run = () => [

@@ -54,6 +54,40 @@ void conv() {
   });
 }
 
+// The seed CNN's conv1 (one input channel: the direct weight gradient) on 4 images.
+void conv1() {
+  Conv2dArgs a{};
+  a.n = 4; a.c = 1; a.h = 28; a.w = 28; a.k = 32; a.r = 3; a.s = 3;
+  a.stride_h = a.stride_w = 1; a.pad_h = a.pad_w = 0; a.dil_h = a.dil_w = 1; a.groups = 1;
+  a.oh = a.ow = 26;
+  Tensor x = filled({4, 1, 28, 28}, 13), w = filled({32, 1, 3, 3}, 14), bias = filled({32}, 15);
+  Tensor y = empty(B(), {4, 32, 26, 26}, DType::F32), dw = empty_like(w);
+  nnlab_guard_measured([&] {
+    B().conv2d_forward(a, x.f32(), w.f32(), bias.f32(), y.f32());
+    B().conv2d_backward_weight(a, x.f32(), y.f32(), dw.f32());
+  });
+}
+
+// A ResNet-like 3x3 conv on 4x4 maps at batch 32 (the small-map products), and its 1x1
+// stride-2 downsample from 8x8.
+void conv_small() {
+  Conv2dArgs a{};
+  a.n = 32; a.c = 32; a.h = 4; a.w = 4; a.k = 32; a.r = 3; a.s = 3;
+  a.stride_h = a.stride_w = 1; a.pad_h = a.pad_w = 1; a.dil_h = a.dil_w = 1; a.groups = 1;
+  a.oh = a.ow = 4;
+  Conv2dArgs d = a;
+  d.h = d.w = 8; d.r = d.s = 1; d.stride_h = d.stride_w = 2; d.pad_h = d.pad_w = 0;
+  Tensor x = filled({32, 32, 4, 4}, 16), w = filled({32, 32, 3, 3}, 17), y = empty_like(x), dx = empty_like(x);
+  Tensor dw = empty_like(w), xd = filled({32, 32, 8, 8}, 18), wd = filled({32, 32, 1, 1}, 19), dxd = empty_like(xd);
+  nnlab_guard_measured([&] {
+    B().conv2d_forward(a, x.f32(), w.f32(), nullptr, y.f32());
+    B().conv2d_backward_input(a, y.f32(), w.f32(), dx.f32());
+    B().conv2d_backward_weight(a, x.f32(), y.f32(), dw.f32());
+    B().conv2d_forward(d, xd.f32(), wd.f32(), nullptr, y.f32());
+    B().conv2d_backward_input(d, y.f32(), wd.f32(), dxd.f32());
+  });
+}
+
 void pool() {
   Pool2dArgs a{};
   a.n = 8; a.c = 32; a.h = 26; a.w = 26; a.kh = a.kw = 2; a.stride_h = a.stride_w = 2; a.oh = a.ow = 13;
@@ -99,7 +133,7 @@ void adam() {
 
 int main(int argc, char** argv) {
   const std::map<std::string, std::function<void()>> workloads = {
-      {"gemm", gemm}, {"conv", conv}, {"pool", pool}, {"softmax_ce", softmax_ce}, {"elementwise", elementwise}, {"adam", adam}};
+      {"gemm", gemm}, {"conv", conv}, {"conv1", conv1}, {"conv_small", conv_small}, {"pool", pool}, {"softmax_ce", softmax_ce}, {"elementwise", elementwise}, {"adam", adam}};
   if (argc == 2 && std::strcmp(argv[1], "list") == 0) {
     for (auto& [k, v] : workloads) std::printf("%s\n", k.c_str());
     return 0;

@@ -2,8 +2,14 @@
 // over the pool and each channel's sums are formed by one thread in a fixed order: results are
 // bit-identical run to run. Sums run in 8 float lanes over each contiguous hw block and are
 // carried across blocks in double; the variance uses the corrected two-pass formula.
+// Small planes (ResNet's 16x16 .. 1x1 stages) would leave those lanes idle and walk memory with a
+// stride of C*H*W: there (while the sums below fit in L2) a thread owns a band of channels and
+// adds each image's contiguous run of them into per-position double sums (one running sum per
+// (channel, position), images in order), so the work is straight vector adds over contiguous
+// memory; a channel's result does not depend on the band split.
 #include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include "../core/thread_pool.h"
 #include "../kernels/batchnorm.h"
@@ -61,11 +67,126 @@ void scale_shift(const float* x, float* y, int64_t n, float scale, float shift) 
 
 int64_t channel_grain(const BatchNormArgs& a) { return std::max<int64_t>(1, 32768 / std::max<int64_t>(a.n * a.hw, 1)); }
 
+// The band path while a band's per-position sums (doubles) stay within L2.
+bool band_path(const BatchNormArgs& a) {
+  const int64_t tasks = std::max<int64_t>(1, std::min<int64_t>(num_threads(), a.c));
+  return (a.c + tasks - 1) / tasks * a.hw <= 32768;
+}
+
+// Channel bands [c0, c1) of the small-plane path, each with its own scratch of (c1 - c0)*hw
+// doubles (allocated by the caller, before the parallel region).
+template <typename Fn>
+void over_channel_bands(const BatchNormArgs& a, Fn fn) {
+  const int64_t tasks = std::max<int64_t>(1, std::min<int64_t>(num_threads(), a.c));
+  const int64_t band = (a.c + tasks - 1) / tasks;
+  std::vector<std::vector<double>> s1(static_cast<size_t>(tasks)), s2(static_cast<size_t>(tasks));
+  for (int64_t t = 0; t < tasks; ++t) {
+    s1[t].resize(static_cast<size_t>(band * a.hw));
+    s2[t].resize(static_cast<size_t>(band * a.hw));
+  }
+  parallel_tasks(tasks, [&](int64_t t) {
+    const int64_t c0 = std::min(a.c, t * band), c1 = std::min(a.c, c0 + band);
+    if (c0 < c1) fn(c0, c1, s1[t].data(), s2[t].data());
+  });
+}
+
+// sum over images of f(n, j) for j in the band's (channel, position) run, into acc.
+template <typename F>
+void sum_runs(const BatchNormArgs& a, int64_t c0, int64_t c1, double* acc, F f) {
+  const int64_t len = (c1 - c0) * a.hw;
+  std::fill_n(acc, len, 0.0);
+  for (int64_t n = 0; n < a.n; ++n) {
+    const int64_t off = (n * a.c + c0) * a.hw;
+    for (int64_t j = 0; j < len; ++j) acc[j] += f(off + j, j);
+  }
+}
+
+// Per channel: the sum of acc over its hw positions.
+inline double channel_total(const double* acc, int64_t c, int64_t hw) {
+  double t = 0;
+  for (int64_t i = 0; i < hw; ++i) t += acc[c * hw + i];
+  return t;
+}
+
+void forward_train_bands(const BatchNormArgs& a, const float* x, const float* gamma, const float* beta, float* y,
+                         float* save_mean, float* save_invstd, float* running_mean, float* running_var) {
+  const int64_t m = a.n * a.hw, hw = a.hw;
+  over_channel_bands(a, [&](int64_t c0, int64_t c1, double* s1, double* s2) {
+    const int64_t nc = c1 - c0;
+    sum_runs(a, c0, c1, s1, [&](int64_t i, int64_t) { return static_cast<double>(x[i]); });
+    // Centre on the rounded mean, then correct (as the large-plane path).
+    std::vector<float> centre(static_cast<size_t>(nc * hw));
+    for (int64_t c = 0; c < nc; ++c) {
+      const float meanf = static_cast<float>(channel_total(s1, c, hw) / static_cast<double>(m));
+      std::fill_n(centre.data() + c * hw, hw, meanf);
+    }
+    sum_runs(a, c0, c1, s1, [&](int64_t i, int64_t j) { return static_cast<double>(x[i] - centre[j]); });
+    sum_runs(a, c0, c1, s2, [&](int64_t i, int64_t j) {
+      const double d = static_cast<double>(x[i] - centre[j]);
+      return d * d;
+    });
+    std::vector<float> scale(static_cast<size_t>(nc * hw)), shift(static_cast<size_t>(nc * hw));
+    for (int64_t c = 0; c < nc; ++c) {
+      const int64_t ch = c0 + c;
+      const double d1 = channel_total(s1, c, hw), d2 = channel_total(s2, c, hw);
+      const double var = std::max(0.0, (d2 - d1 * d1 / static_cast<double>(m)) / static_cast<double>(m));
+      const double mean = static_cast<double>(centre[c * hw]) + d1 / static_cast<double>(m);
+      const float invstd = bn_invstd(var, a.eps);
+      save_mean[ch] = static_cast<float>(mean);
+      save_invstd[ch] = invstd;
+      if (running_mean) running_mean[ch] = bn_running_update(running_mean[ch], mean, a.momentum);
+      if (running_var) running_var[ch] = bn_running_update(running_var[ch], bn_unbiased(var, m), a.momentum);
+      float sc, sh;
+      bn_affine(static_cast<float>(mean), invstd, gamma[ch], beta[ch], &sc, &sh);
+      std::fill_n(scale.data() + c * hw, hw, sc);
+      std::fill_n(shift.data() + c * hw, hw, sh);
+    }
+    for (int64_t n = 0; n < a.n; ++n) {
+      const int64_t off = (n * a.c + c0) * hw;
+      for (int64_t j = 0; j < nc * hw; ++j) y[off + j] = x[off + j] * scale[j] + shift[j];
+    }
+  });
+}
+
+void backward_bands(const BatchNormArgs& a, const float* x, const float* dy, const float* gamma, const float* save_mean,
+                    const float* save_invstd, float* dx, float* dgamma, float* dbeta) {
+  const int64_t m = a.n * a.hw, hw = a.hw;
+  over_channel_bands(a, [&](int64_t c0, int64_t c1, double* s1, double* s2) {
+    const int64_t nc = c1 - c0, len = nc * hw;
+    std::vector<float> mean(static_cast<size_t>(len)), invstd(static_cast<size_t>(len)), k1(static_cast<size_t>(len)),
+        k2(static_cast<size_t>(len)), k3(static_cast<size_t>(len));
+    for (int64_t c = 0; c < nc; ++c) {
+      std::fill_n(mean.data() + c * hw, hw, save_mean[c0 + c]);
+      std::fill_n(invstd.data() + c * hw, hw, save_invstd[c0 + c]);
+    }
+    sum_runs(a, c0, c1, s1, [&](int64_t i, int64_t) { return static_cast<double>(dy[i]); });
+    sum_runs(a, c0, c1, s2, [&](int64_t i, int64_t j) { return static_cast<double>(dy[i] * (x[i] - mean[j])); });
+    for (int64_t c = 0; c < nc; ++c) {
+      const int64_t ch = c0 + c;
+      const double sdy = channel_total(s1, c, hw), sdy_xhat = channel_total(s2, c, hw) * save_invstd[ch];
+      dbeta[ch] = static_cast<float>(sdy);
+      dgamma[ch] = static_cast<float>(sdy_xhat);
+      std::fill_n(k1.data() + c * hw, hw, gamma[ch] * save_invstd[ch]);
+      std::fill_n(k2.data() + c * hw, hw, static_cast<float>(sdy / static_cast<double>(m)));
+      std::fill_n(k3.data() + c * hw, hw, static_cast<float>(sdy_xhat / static_cast<double>(m)));
+    }
+    for (int64_t n = 0; n < a.n; ++n) {
+      const int64_t off = (n * a.c + c0) * hw;
+      for (int64_t j = 0; j < len; ++j)
+        dx[off + j] = bn_backward_dx(x[off + j], dy[off + j], mean[j], invstd[j], k1[j], k2[j], k3[j]);
+    }
+  });
+}
+
 }  // namespace
 
 void CpuBackend::batchnorm_forward_train(const BatchNormArgs& a, const float* x, const float* gamma,
                                          const float* beta, float* y, float* save_mean, float* save_invstd,
                                          float* running_mean, float* running_var) {
+  if (band_path(a)) {
+    forward_train_bands(a, x, gamma, beta, y, save_mean, save_invstd, running_mean, running_var);
+    return;
+  }
   const int64_t m = a.n * a.hw;
   parallel_for(a.c, channel_grain(a), [&](int64_t c0, int64_t c1) {
     for (int64_t c = c0; c < c1; ++c) {
@@ -109,6 +230,10 @@ void CpuBackend::batchnorm_forward_eval(const BatchNormArgs& a, const float* x, 
 void CpuBackend::batchnorm_backward(const BatchNormArgs& a, const float* x, const float* dy, const float* gamma,
                                     const float* save_mean, const float* save_invstd, float* dx, float* dgamma,
                                     float* dbeta) {
+  if (band_path(a)) {
+    backward_bands(a, x, dy, gamma, save_mean, save_invstd, dx, dgamma, dbeta);
+    return;
+  }
   const int64_t m = a.n * a.hw;
   parallel_for(a.c, channel_grain(a), [&](int64_t c0, int64_t c1) {
     for (int64_t c = c0; c < c1; ++c) {

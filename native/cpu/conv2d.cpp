@@ -1,8 +1,15 @@
-// conv2d on the CPU as im2col + GEMM. Images are split into one contiguous range per thread
-// and each thread runs cpu::sgemm_serial on its own chunks, so the work is dominated by GEMM
-// calls and the partition (hence every floating-point sum) depends only on the thread count.
-// Small images are lowered several at a time (columns of image b at b*OH*OW) so the GEMM's
-// free dimension is large enough to run at full speed.
+// conv2d on the CPU as GEMMs. Work is split statically (images, or output channels for the
+// small-map weight gradient), so the partition (hence every floating-point sum) depends only on
+// the thread count. Tiers, first match wins:
+//  - small maps with large batches (<= 64 output positions, batch >= 32, >= 16 channels): one
+//    product per output position over the images, valid taps only (conv2d_small.h);
+//  - AVX2, one group: products on gather matrices (conv2d_gathered.h), operands packed straight
+//    from x (a padded, stride-phase-split copy when needed) and dy; the input gradient there
+//    needs stride 1 and no padding; a direct kernel for weight gradients with C*R*S <= 27
+//    (conv_direct.h);
+//  - stride 1, no padding (portable kernels): one product per image on weights packed once;
+//  - otherwise im2col + GEMM, small images lowered several at a time (columns of image b at
+//    b*OH*OW) so the GEMM's free dimension is large enough to run at full speed.
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
@@ -14,6 +21,10 @@
 #include "../core/error.h"
 #include "../core/thread_pool.h"
 #include "../kernels/conv.h"
+#include "aligned.h"
+#include "conv2d_gathered.h"
+#include "conv2d_small.h"
+#include "conv_direct.h"
 #include "conv_lowering.h"
 #include "cpu_backend.h"
 #include "gemm.h"
@@ -58,18 +69,7 @@ void over_images(const ConvPlan& p, Body body) {
   }
 }
 
-// 64-byte aligned floats (packed GEMM panels are read with aligned loads).
-struct AlignedFloats {
-  float* p = nullptr;
-  explicit AlignedFloats(int64_t n) {
-    size_t bytes = (static_cast<size_t>(n > 0 ? n : 1) * sizeof(float) + 63) / 64 * 64;
-    p = static_cast<float*>(std::aligned_alloc(64, bytes));
-    if (!p) throw std::bad_alloc();
-  }
-  ~AlignedFloats() { std::free(p); }
-  AlignedFloats(const AlignedFloats&) = delete;
-  AlignedFloats& operator=(const AlignedFloats&) = delete;
-};
+using cpu::AlignedFloats;
 
 // Per-image products on whole packed operands (gemm.h): each task owns whole images, so this
 // needs every thread to get at least one; and a lowered image must stay small enough for L2.
@@ -109,10 +109,10 @@ void forward_packed(const ConvPlan& p, const float* x, const float* w, const flo
   // One panel at a time, multiplied while it is still in L1: lowering a whole image first
   // writes it out to L2 and costs a third of the product.
   constexpr int64_t W = cpu::kPanelWidth;
-  std::vector<std::unique_ptr<AlignedFloats>> panels;
-  for (int64_t t = 0; t < nt; ++t) panels.push_back(std::make_unique<AlignedFloats>(cpu::packed_b_floats(kdim, W)));
+  std::vector<AlignedFloats> panels;
+  for (int64_t t = 0; t < nt; ++t) panels.emplace_back(cpu::packed_b_floats(kdim, W));
   parallel_tasks(nt, [&](int64_t t) {
-    float* bp = panels[t]->p;
+    float* bp = panels[t].get();
     for (int64_t i = p.n * t / nt; i < p.n * (t + 1) / nt; ++i)
       for (int64_t q0 = 0; q0 < p.ohw; q0 += W) {
         const int64_t q1 = std::min(p.ohw, q0 + W);
@@ -134,13 +134,13 @@ void backward_input_packed(const ConvPlan& p, const float* dy, const float* w, f
   const int64_t cols = grid ? a.oh * a.w : p.ohw;
   std::vector<int32_t> offsets = grid ? cpu::wgrid_offsets(p) : std::vector<int32_t>();
   const int64_t nt = image_tasks(p);
-  std::vector<std::unique_ptr<AlignedFloats>> panels, dcol;
+  std::vector<AlignedFloats> panels, dcol;
   for (int64_t t = 0; t < nt; ++t) {
-    panels.push_back(std::make_unique<AlignedFloats>(cpu::packed_b_floats(a.k, cols)));
-    dcol.push_back(std::make_unique<AlignedFloats>(p.crs * cols));
+    panels.emplace_back(cpu::packed_b_floats(a.k, cols));
+    dcol.emplace_back(p.crs * cols);
   }
   parallel_tasks(nt, [&](int64_t t) {
-    float *bp = panels[t]->p, *col = dcol[t]->p;
+    float *bp = panels[t].get(), *col = dcol[t].get();
     for (int64_t i = p.n * t / nt; i < p.n * (t + 1) / nt; ++i) {
       if (grid) {
         cpu::pack_dy_wgrid(p, dy, i, offsets.data(), bp);
@@ -160,6 +160,19 @@ void backward_input_packed(const ConvPlan& p, const float* dy, const float* w, f
 
 void CpuBackend::conv2d_forward(const Conv2dArgs& a, const float* x, const float* w, const float* bias, float* y) {
   ConvPlan p(a);
+  if (cpu::small_maps_apply(a)) {
+    cpu::small_maps_forward(a, x, w, bias, y);
+    return;
+  }
+  if (cpu::gathered_apply(a)) {
+    const cpu::LoweredInput in(a, x);
+    const cpu::ForwardGathered plan(p, in, w, bias);
+    const int64_t nt = image_tasks(p);
+    std::vector<std::unique_ptr<cpu::ForwardGathered::Scratch>> ws;
+    for (int64_t t = 0; t < nt; ++t) ws.push_back(std::make_unique<cpu::ForwardGathered::Scratch>(plan));
+    parallel_tasks(nt, [&](int64_t t) { plan.run(p.n * t / nt, p.n * (t + 1) / nt, y, *ws[t]); });
+    return;
+  }
   if (cpu::panels_apply(a) && per_image_packed(p, p.crs + (bias ? 1 : 0))) {
     forward_packed(p, x, w, bias, y);
     return;
@@ -219,6 +232,18 @@ void CpuBackend::conv2d_forward(const Conv2dArgs& a, const float* x, const float
 
 void CpuBackend::conv2d_backward_input(const Conv2dArgs& a, const float* dy, const float* w, float* dx) {
   ConvPlan p(a);
+  if (cpu::small_maps_apply(a)) {
+    cpu::small_maps_backward_input(a, dy, w, dx);
+    return;
+  }
+  if (cpu::gathered_input_apply(a) && std::all_of(w, w + a.k * p.crs, [](float v) { return std::isfinite(v); })) {
+    const cpu::BackwardInputGathered plan(p, w);
+    const int64_t nt = image_tasks(p);
+    std::vector<std::unique_ptr<cpu::BackwardInputGathered::Scratch>> ws;
+    for (int64_t t = 0; t < nt; ++t) ws.push_back(std::make_unique<cpu::BackwardInputGathered::Scratch>(plan));
+    parallel_tasks(nt, [&](int64_t t) { plan.run(dy, p.n * t / nt, p.n * (t + 1) / nt, dx, *ws[t]); });
+    return;
+  }
   if (per_image_packed(p, a.k) && p.crs * a.oh * a.w <= (int64_t(1) << 18)) {
     backward_input_packed(p, dy, w, dx);
     return;
@@ -258,12 +283,45 @@ void CpuBackend::conv2d_backward_input(const Conv2dArgs& a, const float* dy, con
 }
 
 void CpuBackend::conv2d_backward_weight(const Conv2dArgs& a, const float* x, const float* dy, float* dw) {
+  if (cpu::small_maps_apply(a)) {
+    cpu::small_maps_backward_weight(a, x, dy, dw);
+    return;
+  }
   ConvPlan p(a);
   int64_t wsize = a.k * p.crs;
   // One partial gradient per task (task 0 writes dw itself), summed in task order afterwards.
   std::vector<std::unique_ptr<float[]>> partials;
   int64_t ntasks = image_tasks(p);
   for (int64_t t = 1; t < ntasks; ++t) partials.push_back(scratch(wsize));
+  auto sum_partials = [&] {
+    if (partials.empty()) return;
+    parallel_for(wsize, 4096, [&](int64_t lo, int64_t hi) {
+      for (auto& part : partials) {
+        const float* src = part.get();
+        for (int64_t e = lo; e < hi; ++e) dw[e] += src[e];
+      }
+    });
+  };
+  // Few taps per output channel: a GEMM's k dimension (C*R*S) would be tiny.
+  const cpu::DirectConv dc{a.c, a.h, a.w, a.k, a.r, a.s, a.dil_h, a.dil_w, a.oh, a.ow};
+  if (cpu::gathered_input_apply(a) && p.crs <= 27 && a.s <= 5) {
+    parallel_tasks(ntasks, [&](int64_t t) {
+      cpu::conv_bww_direct_avx2(dc, x, dy, p.n * t / ntasks, p.n * (t + 1) / ntasks, t == 0 ? dw : partials[t - 1].get());
+    });
+    sum_partials();
+    return;
+  }
+  if (cpu::gathered_apply(a)) {
+    std::vector<std::unique_ptr<cpu::GatherScratch>> ws;
+    for (int64_t t = 0; t < ntasks; ++t) ws.push_back(std::make_unique<cpu::GatherScratch>(p));
+    const cpu::LoweredInput in(a, x);
+    parallel_tasks(ntasks, [&](int64_t t) {
+      cpu::backward_weight_gathered(p, in, dy, p.n * t / ntasks, p.n * (t + 1) / ntasks,
+                                    t == 0 ? dw : partials[t - 1].get(), *ws[t]);
+    });
+    sum_partials();
+    return;
+  }
   Buffers buf(p, ntasks, true);
   over_images(p, [&](int64_t t, int64_t n0, int64_t n1, bool par) {
     float* acc = t == 0 ? dw : partials[t - 1].get();
@@ -297,14 +355,7 @@ void CpuBackend::conv2d_backward_weight(const Conv2dArgs& a, const float* x, con
       }
     }
   });
-  if (!partials.empty()) {
-    parallel_for(wsize, 4096, [&](int64_t lo, int64_t hi) {
-      for (auto& part : partials) {
-        const float* src = part.get();
-        for (int64_t e = lo; e < hi; ++e) dw[e] += src[e];
-      }
-    });
-  }
+  sum_partials();
 }
 
 void CpuBackend::conv2d_backward_bias(const Conv2dArgs& a, const float* dy, float* db) {

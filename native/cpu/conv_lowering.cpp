@@ -7,7 +7,6 @@
 #include "../core/thread_pool.h"
 #include "../kernels/conv.h"
 #include "gemm.h"
-#include "simd.h"
 
 namespace nn::cpu {
 namespace {
@@ -116,10 +115,6 @@ bool panels_apply(const Conv2dArgs& a) {
 void conv_panels(const ConvPlan& p, const float* x, int64_t n0, int64_t q0, int64_t q1, bool ones_row, float* out) {
   const Conv2dArgs& a = p.a;
   const float* img = x + n0 * a.c * p.hw;
-  if (use_avx2()) {
-    conv_panels_avx2(img, a.c, a.h, a.w, a.r, a.s, a.ow, q0, q1, ones_row, out);
-    return;
-  }
   constexpr int64_t W = kPanelWidth;
   const int64_t kdim = p.crs + (ones_row ? 1 : 0), j0 = q0 / W, j1 = (q1 + W - 1) / W;
   int64_t off[W];

@@ -65,6 +65,30 @@ void micro_kernel_generic(int64_t kc, const float* a, const float* b, float* c, 
   }
 }
 
+void micro_kernel_rows_generic(int64_t kc, const float* a, const float* b, float* const* rows, int m, int n) {
+  float acc[kMR][kNR] = {};
+  for (int64_t p = 0; p < kc; ++p, a += kMR, b += kNR)
+    for (int r = 0; r < kMR; ++r) {
+      const float ar = a[r];
+      for (int j = 0; j < kNR; ++j) acc[r][j] += ar * b[j];
+    }
+  for (int r = 0; r < m; ++r)
+    for (int j = 0; j < n; ++j) rows[r][j] += acc[r][j];
+}
+
+void micro_kernel_ranges_generic(int nranges, const float* const* a, const int64_t* kc, const float* b, float* c,
+                                 int64_t ldc, int m, int n, float beta) {
+  float acc[kMR][kNR] = {};
+  for (int i = 0; i < nranges; ++i) {
+    const float* ap = a[i];
+    for (int64_t p = 0; p < kc[i]; ++p, ap += kMR, b += kNR)
+      for (int r = 0; r < kMR; ++r)
+        for (int j = 0; j < kNR; ++j) acc[r][j] += ap[r] * b[j];
+  }
+  for (int r = 0; r < m; ++r)
+    for (int j = 0; j < n; ++j) c[r * ldc + j] = beta == 0.f ? acc[r][j] : acc[r][j] + beta * c[r * ldc + j];
+}
+
 void pack_b_generic(bool trans, const float* B, int64_t ldb, int64_t p0, int64_t kc, int64_t j0, int64_t nc,
                     float* out) {
   for (int64_t j = 0; j < nc; j += kNR, out += kc * kNR) {
@@ -119,15 +143,20 @@ struct Kernels {
   MicroKernel micro;
   PackA pack_a;
   PackB pack_b;
+  MicroKernelRows rows;
+  MicroKernelRanges ranges;
 };
 
 const Kernels& kernels() {
   static const Kernels k = [] {
     // NNLAB_GEMM_KERNEL=generic (or NNLAB_DISABLE_AVX2=1) forces the portable kernels.
     const char* force = std::getenv("NNLAB_GEMM_KERNEL");
-    if (force && std::strcmp(force, "generic") == 0) return Kernels{micro_kernel_generic, pack_a, pack_b_generic};
-    if (use_avx2()) return Kernels{micro_kernel_avx2, pack_a_avx2, pack_b_avx2};
-    return Kernels{micro_kernel_generic, pack_a, pack_b_generic};
+    const Kernels generic{micro_kernel_generic, pack_a, pack_b_generic, micro_kernel_rows_generic,
+                          micro_kernel_ranges_generic};
+    if (force && std::strcmp(force, "generic") == 0) return generic;
+    if (use_avx2())
+      return Kernels{micro_kernel_avx2, pack_a_avx2, pack_b_avx2, micro_kernel_rows_avx2, micro_kernel_ranges_avx2};
+    return generic;
   }();
   return k;
 }
@@ -277,6 +306,14 @@ void pack_b_whole(bool trans, const float* B, int64_t ldb, int64_t k, int64_t n,
   kernels().pack_b(trans, B, ldb, 0, k, 0, n, out);
 }
 
+void pack_a_block(bool trans, const float* A, int64_t lda, int64_t i0, int64_t m, int64_t p0, int64_t kc, float* out) {
+  kernels().pack_a(trans, A, lda, i0, m, p0, kc, out);
+}
+
+void pack_b_block(bool trans, const float* B, int64_t ldb, int64_t p0, int64_t kc, int64_t j0, int64_t n, float* out) {
+  kernels().pack_b(trans, B, ldb, p0, kc, j0, n, out);
+}
+
 void gemm_packed_serial(const PackedA& A, const float* Bp, int64_t n, float* C, int64_t ldc) {
   static_assert(kPanelWidth == kNR, "gemm.h panel width must match the micro-kernel");
   const Kernels& kern = kernels();
@@ -294,6 +331,30 @@ void gemm_packed_serial(const PackedA& A, const float* Bp, int64_t n, float* C, 
       }
     }
   }
+}
+
+void gemm_packed_block(const float* Ap, const float* Bp, int64_t m, int64_t n, int64_t kc, float* C, int64_t ldc,
+                       float beta, int64_t a_k) {
+  static_assert(kPanelHeight == kMR, "gemm.h micro-panel height must match the micro-kernel");
+  const Kernels& kern = kernels();
+  if (a_k == 0) a_k = kc;
+  for (int64_t jr = 0; jr < n; jr += kNR) {
+    const int nr = static_cast<int>(std::min<int64_t>(kNR, n - jr));
+    const float* pb = Bp + jr * kc;
+    for (int64_t ir = 0; ir < m; ir += kMR) {
+      const int mr = static_cast<int>(std::min<int64_t>(kMR, m - ir));
+      kern.micro(kc, Ap + ir * a_k, pb, C + ir * ldc + jr, ldc, mr, nr, 1.f, beta);
+    }
+  }
+}
+
+void gemm_tile_rows(int64_t kc, const float* ap, const float* bp, float* const* rows, int m, int n) {
+  kernels().rows(kc, ap, bp, rows, m, n);
+}
+
+void gemm_tile_ranges(int nranges, const float* const* ap, const int64_t* kc, const float* bp, float* c, int64_t ldc,
+                      int m, int n, float beta) {
+  kernels().ranges(nranges, ap, kc, bp, c, ldc, m, n, beta);
 }
 
 // Batch items per task so each task has enough work to pay for waking the pool.

@@ -19,6 +19,8 @@ void sgemm_serial(const GemmArgs& a, const float* A, const float* B, float* C);
 
 // Width of a packed-B panel: op(B)[p, j*kPanelWidth + c] lives at j*k*kPanelWidth + p*kPanelWidth + c.
 constexpr int64_t kPanelWidth = 16;
+// Height of a packed-A micro-panel: op(A)[i*kPanelHeight + r, p] lives at i*k*kPanelHeight + p*kPanelHeight + r.
+constexpr int64_t kPanelHeight = 6;
 // Floats of a packed B of k x n (whole zero-padded panels).
 inline int64_t packed_b_floats(int64_t k, int64_t n) { return k * ((n + kPanelWidth - 1) / kPanelWidth) * kPanelWidth; }
 
@@ -35,8 +37,25 @@ struct PackedA {
 bool pack_a_whole(bool trans, const float* A, int64_t lda, int64_t m, int64_t k, PackedA* out);
 // Packs op(B) (k x n) into `out` (packed_b_floats(k, n) floats, 32-byte aligned).
 void pack_b_whole(bool trans, const float* B, int64_t ldb, int64_t k, int64_t n, float* out);
+// Blocks of the packed layouts: rows [i0, i0 + m) x steps [p0, p0 + kc) of op(A) as ceil(m / 6)
+// micro-panels of kc steps (may write 8 floats past the end), and steps [p0, p0 + kc) x columns
+// [j0, j0 + n) of op(B) as ceil(n / 16) panels of kc steps (32-byte aligned).
+void pack_a_block(bool trans, const float* A, int64_t lda, int64_t i0, int64_t m, int64_t p0, int64_t kc, float* out);
+void pack_b_block(bool trans, const float* B, int64_t ldb, int64_t p0, int64_t kc, int64_t j0, int64_t n, float* out);
 // C[m, n] = A * Bp on the calling thread (C rows ldc apart). K is cut as sgemm cuts it, so every
 // element gets the same operations as in sgemm.
 void gemm_packed_serial(const PackedA& A, const float* Bp, int64_t n, float* C, int64_t ldc);
+// C[m, n] = Ap * Bp + beta * C (beta 0 or 1) for one k block of kc steps on the calling thread:
+// Bp holds ceil(n / kPanelWidth) panels of kc steps, Ap ceil(m / kPanelHeight) micro-panels
+// a_k steps apart (a_k = kc for a packed block; a whole packed A's k when Ap points into it).
+void gemm_packed_block(const float* Ap, const float* Bp, int64_t m, int64_t n, int64_t kc, float* C, int64_t ldc,
+                       float beta, int64_t a_k = 0);
+// One tile added into rows anywhere in memory: rows[r][0:n] += (ap * bp)[r] for r < m, with ap one
+// micro-panel and bp one panel of kc steps (m <= kPanelHeight, n <= kPanelWidth).
+void gemm_tile_rows(int64_t kc, const float* ap, const float* bp, float* const* rows, int m, int n);
+// One tile whose k steps come from several pieces of A micro-panels (ap[i], kc[i] steps each)
+// against one B panel holding all of them in order: C[0:m, 0:n] = sum + beta * C (beta 0 or 1).
+void gemm_tile_ranges(int nranges, const float* const* ap, const int64_t* kc, const float* bp, float* c, int64_t ldc,
+                      int m, int n, float beta);
 
 }  // namespace nn::cpu

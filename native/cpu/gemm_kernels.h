@@ -20,6 +20,15 @@ constexpr int kNR = 16;
 using MicroKernel = void (*)(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, int m, int n,
                              float alpha, float beta);
 
+// rows[r][0:n] += (Apanel * Bpanel)[r] for r < m (m <= kMR, n <= kNR): a tile added into rows
+// anywhere in memory (the transposed convolution adds each tap's rows into its input plane).
+using MicroKernelRows = void (*)(int64_t kc, const float* a, const float* b, float* const* rows, int m, int n);
+
+// One tile over several k ranges: A micro-panel pieces a[i] of kc[i] steps against consecutive
+// pieces of one B panel (sum of kc[i] steps); C = that + beta * C (beta 0 or 1).
+using MicroKernelRanges = void (*)(int nranges, const float* const* a, const int64_t* kc, const float* b, float* c,
+                                   int64_t ldc, int m, int n, float beta);
+
 // Packs kc x nc of op(B) starting at (p0, j0); see the layout above.
 using PackB = void (*)(bool trans, const float* B, int64_t ldb, int64_t p0, int64_t kc, int64_t j0, int64_t nc,
                        float* out);
@@ -32,6 +41,9 @@ constexpr int64_t kPackSlack = 8;
 // AVX2+FMA variants (gemm_avx2.cpp); only called after a runtime CPU check.
 void micro_kernel_avx2(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, int m, int n, float alpha,
                        float beta);
+void micro_kernel_ranges_avx2(int nranges, const float* const* a, const int64_t* kc, const float* b, float* c,
+                              int64_t ldc, int m, int n, float beta);
+void micro_kernel_rows_avx2(int64_t kc, const float* a, const float* b, float* const* rows, int m, int n);
 void pack_a_avx2(bool trans, const float* A, int64_t lda, int64_t i0, int64_t mc, int64_t p0, int64_t kc, float* out);
 void pack_b_avx2(bool trans, const float* B, int64_t ldb, int64_t p0, int64_t kc, int64_t j0, int64_t nc, float* out);
 

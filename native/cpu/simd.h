@@ -20,15 +20,3 @@ bool maxpool2x2_backward_plane_avx2(const float* dy, const int32_t* idx, int64_t
                                     float* dx);
 
 }  // namespace nn::cpu
-
-namespace nn::cpu {
-
-// Lowers one panel, columns [q0, q1) (q0 a multiple of 16, q1 - q0 <= 16), of one image of a stride-1, unpadded,
-// undilated conv2d into packed-B GEMM panels (gemm.h, 16 columns a panel): row
-// p = (ci*r + i)*s + j reads x[ci, oh + i, ow + j] at column q = oh*ow + ow; columns past q1 are
-// zero. With ones_row an extra last row holds 1 (0 past q1): the bias column of augmented
-// weights multiplies it.
-void conv_panels_avx2(const float* x, int64_t c, int64_t h, int64_t w, int64_t r, int64_t s, int64_t ow, int64_t q0,
-                      int64_t q1, bool ones_row, float* out);
-
-}  // namespace nn::cpu

@@ -38,7 +38,19 @@ describe.each(testDevices())('PyTorch parity of the seed CNN on %s', (device) =>
       backward(loss);
       for (const [name, p] of model.namedParameters()) expectRel(ops.to(p.grad!, 'cpu'), fx.get(`grad.${name}`)!, `grad ${name}`);
       opt.step();
-      for (const [name, p] of model.namedParameters()) expectRel(ops.to(p, 'cpu'), fx.get(`adam.${name}`)!, `adam ${name}`);
+      // Adam's first step is lr * g / (|g| + eps): where PyTorch's gradient is within a few eps
+      // of 0 it is a cancellation whose value changes with any summation order, and the step
+      // with it. Those elements are only held to the step's bound |delta| <= lr.
+      for (const [name, p] of model.namedParameters()) {
+        const g = fx.get(`grad.${name}`)!.data(), init = fx.get(`init.${name}`)!.data(), ours = ops.to(p, 'cpu').data();
+        const keep = (i: number) => Math.abs(g[i]) > 1e-6;
+        const pick = (t: ArrayLike<number>) => Array.from(t).filter((_, i) => keep(i));
+        const expected = fx.get(`adam.${name}`)!.data();
+        const scale = Array.from(expected).reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+        expectClose(pick(ours), pick(expected), 1e-4, 1e-4 * scale, `adam ${name}`);
+        for (let i = 0; i < g.length; i++)
+          if (!keep(i)) expect(Math.abs(ours[i] - init[i]), `adam ${name}[${i}] step`).toBeLessThanOrEqual(1e-3 * (1 + 1e-4));
+      }
     });
     opt.dispose();
     model.dispose();

@@ -1,0 +1,106 @@
+// conv2d passes whose GEMM operands are packed straight from x and dy (gather matrices,
+// conv_gather.h): no column matrix, no copies of dy. AVX2 builds only; conv2d.cpp keeps the
+// im2col paths for the portable kernels and the shapes these do not cover.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "aligned.h"
+#include "conv_gather.h"
+#include "conv_lowering.h"
+#include "gemm.h"
+
+namespace nn::cpu {
+
+// Whether the gathered forward and weight gradient apply: AVX2, one group (any stride, padding,
+// dilation). The gathered input gradient needs stride 1 and no padding as well.
+bool gathered_apply(const Conv2dArgs& a);
+bool gathered_input_apply(const Conv2dArgs& a);
+
+// The input as the lowering reads it: lowered row j = (c, r, s) at output position (oh, ow) is
+// base[n*img + rows[j] + oh*roww + ow]. Stride 1 without padding reads x itself (roww = W); else
+// each image is copied once, zero-padded and split into stride phases (phase (ph, pw) holds the
+// padded pixels (i*sh + ph, j*sw + pw)), so every tap reads a stride-1 window of one phase.
+struct LoweredInput {
+  LoweredInput(const Conv2dArgs& a, const float* x);
+  const float* base;
+  int64_t img, roww;
+  std::vector<int64_t> rows;
+  AlignedFloats buf;
+  const float* end(int64_t n) const { return base + n * img; }
+};
+
+// Buffers of one task, allocated by the calling thread before the parallel region (an
+// allocation failure must surface as an OutOfMemory error, never escape a worker thread).
+struct GatherScratch {
+  explicit GatherScratch(const ConvPlan& p);
+  int64_t kcb;  // most k steps (output positions) per block of the weight gradient
+  std::vector<int64_t> dyrow, xcol, dycol;
+  std::vector<LaneGroup> gx, gdy;
+  AlignedFloats a;  // packed dy block
+  AlignedFloats b;  // one packed panel of the lowered input
+};
+
+// acc[K, C*R*S] = sum over images [n0, n1) of dy_n [K, OH*OW] * lowered(x_n)^T (overwritten).
+void backward_weight_gathered(const ConvPlan& p, const LoweredInput& x, const float* dy, int64_t n0, int64_t n1,
+                              float* acc, GatherScratch& s);
+
+// Forward as products of the packed weights (augmented by the bias column) with the lowered input,
+// one 16-column panel at a time while it is in L1. A task's output positions are numbered across
+// its images, so panels run on over image edges (no partial panel per image); a panel that
+// straddles two images is computed into a scratch tile and copied out in two pieces (images of
+// 256 positions or more keep their own panels). The panels' lane groups repeat every
+// lcm(OH*OW, 16) positions (every image with own panels): built once per call for that period.
+class ForwardGathered {
+ public:
+  ForwardGathered(const ConvPlan& p, const LoweredInput& x, const float* w, const float* bias);
+  struct Scratch {
+    explicit Scratch(const ForwardGathered& f);
+    AlignedFloats panel;  // one lowered panel of one k block
+    AlignedFloats tile;   // all output channels of a straddling panel
+  };
+  // y of images [n0, n1).
+  void run(int64_t n0, int64_t n1, float* y, Scratch& s) const;
+
+ private:
+  const ConvPlan& p_;
+  const LoweredInput& x_;
+  bool aug_;
+  int64_t kdim_, kcb_;
+  PackedA w_;
+  bool per_image_;                               // panels restart at every image
+  int64_t period_imgs_ = 0, period_panels_ = 0;  // 0: groups built panel by panel (long periods)
+  std::vector<LaneGroup> groups_;                // two per panel of one period
+  void panel_groups(int64_t t0, int64_t nt, LaneGroup* g) const;  // built from scratch
+};
+
+// Backward-input as a transposed product on the "W grid" (conv_lowering.h): dy is packed on
+// grid columns oh*W + ow (zero where ow >= OW), so the lowered row of tap (c, r, s) adds to input
+// plane c as one contiguous run starting at r*W + s. Rows of W^T are taken tap-major (tap, c), so
+// the 6 rows of a GEMM tile fall in 6 different planes, and each tile is added straight into the
+// image's planes (col2im folded into the product: no column matrix). A run is a whole panel
+// wide: past the grid's end and on zero columns it adds zeros, into the next plane at worst.
+// That needs finite weights (0 * inf would add NaN): the caller checks.
+class BackwardInputGathered {
+ public:
+  BackwardInputGathered(const ConvPlan& p, const float* w);  // packs W^T once per call
+  // Per-task buffers (allocated by the calling thread).
+  struct Scratch {
+    explicit Scratch(const BackwardInputGathered& b);
+    AlignedFloats panel;  // one packed dy panel of one k block
+    float bounce[kPanelHeight][kPanelWidth];  // runs that would leave the image
+  };
+  // dx of images [n0, n1) (overwritten).
+  void run(const float* dy, int64_t n0, int64_t n1, float* dx, Scratch& s) const;
+
+ private:
+  const ConvPlan& p_;
+  PackedA wt_;                      // W^T, rows (tap, c), packed whole
+  std::vector<int64_t> dyrow_;      // row k of dy: k*OH*OW
+  std::vector<int64_t> rowoff_;     // row (tap, c) of W^T: where its run starts in the planes
+  std::vector<LaneGroup> groups_;   // two per 16-column grid panel
+  int64_t grid_cols_, kcb_;
+};
+
+}  // namespace nn::cpu
