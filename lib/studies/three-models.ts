@@ -27,8 +27,17 @@ export interface ModelOutcome {
   trained?: TrainedClassifier;
 }
 
+/**
+ * Multinomial logistic regression on full MNIST: 4 epochs of Adam, batch 256, lr 1e-2 annealed to
+ * 0 by a per-batch cosine: 92.5-92.7% test over seeds in about a second of training here (30
+ * epochs of Adam at 1e-3 reach the same accuracy in 30 s; scikit-learn's lbfgs 92.56% in 11 s).
+ */
+export const LOGREG_FULL: TrainSettings = { epochs: 4, batch: 256, lr: 1e-2, cosine: true, cosinePerStep: true };
+/** The same schedule on the quick presets' 5000 images (20 batches of 256 per epoch would be too few). */
+export const LOGREG_QUICK: TrainSettings = { epochs: 5, batch: 64, lr: 1e-2, cosine: true, cosinePerStep: true };
+
 export const THREE_MODELS_CONFIG_NOTE = {
-  logreg: 'multinomial logistic regression: Linear(784 -> 10) on the normalised pixels, softmax cross-entropy, Adam with cosine annealing',
+  logreg: 'multinomial logistic regression: Linear(784 -> 10) on the normalised pixels, softmax cross-entropy, Adam with cosine annealing of the learning rate',
   knn: 'exact Euclidean k-NN on the raw pixels (uniform votes)',
 };
 
