@@ -12,10 +12,6 @@
 // Bounds below), so the result is the exhaustive search's, ties included: equal distances rank
 // the lower train index first. With proj_dim = 0 the search is exhaustive.
 #include <algorithm>
-#include <atomic>
-#include <chrono>
-#include <ctime>
-#include <cstdio>
 #include <cmath>
 #include <cstdlib>
 #include <limits>
@@ -86,12 +82,12 @@ using cpu::kKnnTileRows;
 
 // Train rows of the leading sample that seed each query's threshold (step 1 above), and extra
 // seeds beyond k: a few more make a much tighter first T for little work.
-int64_t kSeedSample = 2048;
+constexpr int64_t kSeedSample = 2048;
 constexpr int64_t kExtraSeeds = 5;
 // Queries per task, and bytes of packed train rows per chunk: each chunk is read from memory once
 // per block and then from L2 (512 KB per core here) by every tile of the block.
-int64_t kBlockQueries = 8 * kKnnTileRows;
-int64_t kChunkBytes = 192 * 1024;
+constexpr int64_t kBlockQueries = 8 * kKnnTileRows;
+constexpr int64_t kChunkBytes = 192 * 1024;
 // Train rows in the principal-direction estimate, and subspace iterations.
 constexpr int64_t kPcaSample = 4096;
 constexpr int kPcaIterations = 8;
@@ -307,35 +303,10 @@ void project(const uint8_t* x, int64_t rows, int64_t rows_pad, int64_t dim, int6
   }
 }
 
-struct Trace {
-  bool on = std::getenv("NNLAB_KNN_TRACE") != nullptr;
-  std::chrono::steady_clock::time_point t = std::chrono::steady_clock::now();
-  std::clock_t c = std::clock();
-  void mark(const char* what) {
-    auto now = std::chrono::steady_clock::now();
-    std::clock_t cn = std::clock();
-    if (on)
-      std::fprintf(stderr, "knn %-10s wall %8.3f s cpu %8.3f s\n", what, std::chrono::duration<double>(now - t).count(),
-                   static_cast<double>(cn - c) / CLOCKS_PER_SEC);
-    t = now;
-    c = cn;
-  }
-};
-
 void pruned(const KnnExactArgs& a, const uint8_t* train, const uint8_t* queries, int32_t* idx, int32_t* dist) {
-  if (const char* tune = std::getenv("NNLAB_KNN_TUNE")) {
-    long b, sd, ch;
-    if (std::sscanf(tune, "%ld,%ld,%ld", &b, &sd, &ch) == 3) {
-      kBlockQueries = b * kKnnTileRows;
-      kSeedSample = sd;
-      kChunkBytes = ch * 1024;
-    }
-  }
   const int64_t n = a.n, m = a.m, dim = a.dim, k = a.k, p = a.proj_dim;
   std::vector<float> basis, mu;
-  Trace trace;
   principal_basis(train, n, dim, p, basis, mu);
-  trace.mark("basis");
   Bounds bounds;
   bounds.init(basis, p, dim);
 
@@ -361,13 +332,11 @@ void pruned(const KnnExactArgs& a, const uint8_t* train, const uint8_t* queries,
     bounds.eta_max = std::max(bounds.eta_max, bounds.eta(tv[i]));
     bounds.norm_max = std::max(bounds.norm_max, tnorm[i]);
   }
-  trace.mark("train proj");
   const int64_t nblocks = (m + kBlockQueries - 1) / kBlockQueries;
   const int64_t m_pad = nblocks * kBlockQueries;
   std::vector<float> qp(static_cast<size_t>(m_pad * p));
   project(queries, m, m_pad, dim, p, basis, mu, qp.data(), qn2, qnorm, qv);
 
-  trace.mark("query proj");
   // Step 1 runs on the first `seed_cols` train rows (whole panels, or all of them).
   const int64_t seed_cols = std::min(n, (std::max(kSeedSample, k + kExtraSeeds) + kKnnPanel - 1) / kKnnPanel * kKnnPanel);
   const int64_t seed_panels = (seed_cols + kKnnPanel - 1) / kKnnPanel;
@@ -379,7 +348,6 @@ void pruned(const KnnExactArgs& a, const uint8_t* train, const uint8_t* queries,
   // Train panels per chunk: a chunk stays in L2 while every tile of a block runs over it.
   const int64_t chunk_panels = std::max<int64_t>(1, kChunkBytes / (p * kKnnPanel * static_cast<int64_t>(sizeof(float))));
 
-  std::atomic<int64_t> offers{0};
   parallel_tasks(nblocks, [&](int64_t block) {
     const int64_t q0 = block * kBlockQueries;
     const int64_t rows = std::min(kBlockQueries, m - q0);
@@ -404,7 +372,6 @@ void pruned(const KnnExactArgs& a, const uint8_t* train, const uint8_t* queries,
     auto flush = [&]() {
       constexpr size_t kAhead = 4;
       const size_t np = pending.size();
-      if (trace.on) offers.fetch_add(static_cast<int64_t>(np), std::memory_order_relaxed);
       for (size_t c = 0; c < std::min(np, kAhead); ++c) prefetch_row(train + pending[c].second * dim, dim);
       for (size_t c = 0; c < np; ++c) {
         if (c + kAhead < np) prefetch_row(train + pending[c + kAhead].second * dim, dim);
@@ -454,8 +421,6 @@ void pruned(const KnnExactArgs& a, const uint8_t* train, const uint8_t* queries,
       }
     for (int64_t r = 0; r < rows; ++r) best[r].write(idx + (q0 + r) * k, dist + (q0 + r) * k);
   });
-  trace.mark("search");
-  if (trace.on) std::fprintf(stderr, "knn exact distances per query: %.1f (+ %lld seeds)\n", static_cast<double>(offers) / m, static_cast<long long>(nseeds));
 }
 
 }  // namespace
