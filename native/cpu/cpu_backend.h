@@ -1,6 +1,6 @@
 // The CPU backend. Its methods are defined across native/cpu/, one file per op family:
 // memory.cpp, random.cpp, gemm.cpp, conv2d.cpp, pool.cpp, batchnorm.cpp, elementwise.cpp,
-// reduce.cpp, softmax.cpp, dropout.cpp, indexing.cpp, optim.cpp, knn.cpp, image.cpp.
+// reduce.cpp, softmax.cpp, dropout.cpp, indexing.cpp, optim.cpp, knn.cpp, knn_exact.cpp, image.cpp.
 #pragma once
 #include "../backend.h"
 

@@ -9,7 +9,7 @@
 //   2. every train row whose lower bound does not exceed T gets its exact integer distance and
 //      is offered to the k nearest so far; T shrinks to the k-th kept distance as they arrive.
 // A row is skipped only when floating-point arithmetic PROVES its exact distance exceeds T (see
-// Bounds below), so the result is the exhaustive search's, ties included: equal distances rank
+// knn_projection.h), so the result is the exhaustive search's, ties included: equal distances rank
 // the lower train index first. With proj_dim = 0 the search is exhaustive.
 #include <algorithm>
 #include <cmath>
@@ -20,8 +20,8 @@
 
 #include "../core/thread_pool.h"
 #include "cpu_backend.h"
-#include "gemm.h"
 #include "knn_exact.h"
+#include "knn_projection.h"
 #include "simd.h"
 
 namespace nn {
@@ -88,9 +88,6 @@ constexpr int64_t kExtraSeeds = 5;
 // per block and then from L2 (512 KB per core here) by every tile of the block.
 constexpr int64_t kBlockQueries = 8 * kKnnTileRows;
 constexpr int64_t kChunkBytes = 192 * 1024;
-// Train rows in the principal-direction estimate, and subspace iterations.
-constexpr int64_t kPcaSample = 4096;
-constexpr int kPcaIterations = 8;
 
 struct Neighbour {
   int32_t d, i;
@@ -156,158 +153,12 @@ AlignedFloats aligned_floats(int64_t n) {
   return AlignedFloats(static_cast<float*>(std::aligned_alloc(64, std::max<size_t>(bytes, 64))));
 }
 
-// Orthonormal columns (modified Gram-Schmidt, twice) of z [dim, p] stored column-major. A column
-// that is (numerically) in the span of the previous ones is replaced by a coordinate vector.
-void orthonormalize(std::vector<double>& z, int64_t dim, int64_t p) {
-  for (int64_t t = 0; t < p; ++t) {
-    double* c = z.data() + t * dim;
-    double before = 0;
-    for (int64_t j = 0; j < dim; ++j) before += c[j] * c[j];
-    for (int pass = 0; pass < 3; ++pass) {
-      for (int round = 0; round < 2; ++round)
-        for (int64_t s = 0; s < t; ++s) {
-          const double* o = z.data() + s * dim;
-          double dot = 0;
-          for (int64_t j = 0; j < dim; ++j) dot += o[j] * c[j];
-          for (int64_t j = 0; j < dim; ++j) c[j] -= dot * o[j];
-        }
-      double norm = 0;
-      for (int64_t j = 0; j < dim; ++j) norm += c[j] * c[j];
-      if (norm > 1e-20 * before && norm > 0) {
-        const double inv = 1 / std::sqrt(norm);
-        for (int64_t j = 0; j < dim; ++j) c[j] *= inv;
-        break;
-      }
-      // Dependent column: restart from a coordinate vector (pass 2 tries another one).
-      std::fill(c, c + dim, 0.0);
-      c[(t * 7919 + pass * 104729) % dim] = 1;
-      before = 1;
-    }
-  }
-}
-
-// p leading principal directions of the train rows (rows of basis [p, dim]) by subspace
-// iteration on the covariance of an evenly spaced sample, and the sample's mean rounded to
-// integers (so that x - mu is exact in float). Only the search's speed depends on their quality.
-void principal_basis(const uint8_t* train, int64_t n, int64_t dim, int64_t p, std::vector<float>& basis,
-                     std::vector<float>& mu) {
-  const int64_t ns = std::min(n, kPcaSample), stride = n / ns;
-  std::vector<double> mean(static_cast<size_t>(dim), 0.0);
-  for (int64_t i = 0; i < ns; ++i)
-    for (int64_t j = 0; j < dim; ++j) mean[j] += train[i * stride * dim + j];
-  mu.resize(static_cast<size_t>(dim));
-  for (int64_t j = 0; j < dim; ++j) mu[j] = static_cast<float>(std::nearbyint(mean[j] / static_cast<double>(ns)));
-  std::vector<float> xs(static_cast<size_t>(ns * dim));
-  for (int64_t i = 0; i < ns; ++i)
-    for (int64_t j = 0; j < dim; ++j) xs[i * dim + j] = static_cast<float>(train[i * stride * dim + j]) - mu[j];
-  std::vector<float> cov(static_cast<size_t>(dim * dim));
-  cpu::sgemm(gemm_args(true, false, dim, dim, ns, dim, dim, dim, 0.f), xs.data(), xs.data(), cov.data());
-
-  // Start from p sample rows (they lie in the data's span), column-major in double.
-  std::vector<double> q(static_cast<size_t>(dim * p));
-  for (int64_t t = 0; t < p; ++t)
-    for (int64_t j = 0; j < dim; ++j) q[t * dim + j] = xs[(t * ns / p) * dim + j];
-  orthonormalize(q, dim, p);
-  std::vector<float> qf(static_cast<size_t>(dim * p)), zf(static_cast<size_t>(dim * p));
-  for (int it = 0; it < kPcaIterations; ++it) {
-    for (int64_t t = 0; t < p; ++t)
-      for (int64_t j = 0; j < dim; ++j) qf[j * p + t] = static_cast<float>(q[t * dim + j]);
-    cpu::sgemm(gemm_args(false, false, dim, p, dim, dim, p, p, 0.f), cov.data(), qf.data(), zf.data());
-    for (int64_t t = 0; t < p; ++t)
-      for (int64_t j = 0; j < dim; ++j) q[t * dim + j] = zf[j * p + t];
-    orthonormalize(q, dim, p);
-  }
-  basis.resize(static_cast<size_t>(p * dim));
-  for (int64_t t = 0; t < p; ++t)
-    for (int64_t j = 0; j < dim; ++j) basis[t * dim + j] = static_cast<float>(q[t * dim + j]);
-}
-
-// Rounding-error bounds that make a skipped row provably farther than T.
-//
-// B is the float basis as stored, with spectral norm sigma (sigma^2 <= 1 + |B B^T - I|_F) and
-// Frobenius norm F. For x, y with v = x - mu, w = y - mu (exact integers in float):
-//  - the computed projection a of x (a GEMM over dim terms) satisfies |a - Bv| <= gamma_dim F |v|
-//    =: eta_x (per coordinate |err| <= gamma_dim |B_t| |v|);
-//  - |Bv - Bw| <= sigma |x - y|, hence |a - b| <= sigma sqrt(D) + eta_x + eta_y;
-//  - the tile's L = (fl(|a|^2) + fl(|b|^2)) - 2 dot(a, b) is within eps (|a| + |b|)^2 of
-//    |a - b|^2, eps = 2 gamma_(p+8) (dot product over p terms, two norm roundings, the sum and
-//    the final rounding, with room to spare).
-// So D <= T implies L <= (sigma sqrt(T) + eta_x + eta_max)^2 + eps (|a| + |b|max)^2 =: thr(T),
-// and a row with L > thr(T) is skipped safely (it could not even tie the k-th).
-struct Bounds {
-  double sigma = 1, frob = 1, gamma_dim = 0, eps = 0, eta_max = 0, norm_max = 0;
-
-  static double gamma(int64_t n) {
-    const double u = std::ldexp(1.0, -24);
-    return static_cast<double>(n) * u / (1 - static_cast<double>(n) * u);
-  }
-
-  void init(const std::vector<float>& basis, int64_t p, int64_t dim) {
-    double off = 0, fro = 0;
-    for (int64_t s = 0; s < p; ++s)
-      for (int64_t t = s; t < p; ++t) {
-        double g = 0;
-        for (int64_t j = 0; j < dim; ++j) g += static_cast<double>(basis[s * dim + j]) * basis[t * dim + j];
-        if (s == t) fro += g;
-        const double e = s == t ? g - 1 : g;
-        off += (s == t ? 1 : 2) * e * e;
-      }
-    // Double sums of dim products carry relative errors near dim * 2^-53: 1e-9 covers them.
-    sigma = std::sqrt(1 + std::sqrt(off) + 1e-9);
-    frob = std::sqrt(fro) * (1 + 1e-9);
-    gamma_dim = gamma(dim) * (1 + 1e-9);
-    eps = 2 * gamma(p + 8);
-  }
-  double eta(double vnorm) const { return gamma_dim * frob * vnorm; }
-  // thr(T) rounded up to a float, for a query with projected norm `norm` and eta `eta_q`.
-  float threshold(double t, double norm, double eta_q) const {
-    const double r = sigma * std::sqrt(t) + eta_q + eta_max, s = norm + norm_max;
-    const double thr = (r * r + eps * s * s) * (1 + 1e-12);
-    float f = static_cast<float>(thr);
-    if (static_cast<double>(f) < thr) f = std::nextafter(f, std::numeric_limits<float>::infinity());
-    return f;
-  }
-};
-
-// Rows of x projected on the basis: out [rows, p] (rows padded with zeros up to rows_pad),
-// fl(|a|^2) per row in norms2, |a| in norms and |x - mu| in vnorms.
-void project(const uint8_t* x, int64_t rows, int64_t rows_pad, int64_t dim, int64_t p, const std::vector<float>& basis,
-             const std::vector<float>& mu, float* out, std::vector<float>& norms2, std::vector<double>& norms,
-             std::vector<double>& vnorms) {
-  constexpr int64_t kChunk = 2048;
-  std::vector<float> xc(static_cast<size_t>(std::min(rows, kChunk) * dim));
-  norms2.assign(static_cast<size_t>(rows_pad), 0.f);
-  norms.assign(static_cast<size_t>(rows_pad), 0.0);
-  vnorms.assign(static_cast<size_t>(rows_pad), 0.0);
-  std::fill(out + rows * p, out + rows_pad * p, 0.f);
-  for (int64_t lo = 0; lo < rows; lo += kChunk) {
-    const int64_t hi = std::min(rows, lo + kChunk);
-    parallel_for(hi - lo, 64, [&](int64_t a, int64_t b) {
-      for (int64_t i = a; i < b; ++i) {
-        double v = 0;
-        for (int64_t j = 0; j < dim; ++j) {
-          const float d = static_cast<float>(x[(lo + i) * dim + j]) - mu[j];
-          xc[i * dim + j] = d;
-          v += static_cast<double>(d) * d;
-        }
-        vnorms[lo + i] = std::sqrt(v);
-      }
-    });
-    cpu::sgemm(gemm_args(false, true, hi - lo, p, dim, dim, dim, p, 0.f), xc.data(), basis.data(), out + lo * p);
-  }
-  for (int64_t i = 0; i < rows; ++i) {
-    double s = 0;
-    for (int64_t t = 0; t < p; ++t) s += static_cast<double>(out[i * p + t]) * out[i * p + t];
-    norms[i] = std::sqrt(s);
-    norms2[i] = static_cast<float>(s);
-  }
-}
 
 void pruned(const KnnExactArgs& a, const uint8_t* train, const uint8_t* queries, int32_t* idx, int32_t* dist) {
   const int64_t n = a.n, m = a.m, dim = a.dim, k = a.k, p = a.proj_dim;
   std::vector<float> basis, mu;
-  principal_basis(train, n, dim, p, basis, mu);
-  Bounds bounds;
+  cpu::principal_basis(train, n, dim, p, basis, mu);
+  cpu::ProjectionBounds bounds;
   bounds.init(basis, p, dim);
 
   // Train rows projected and packed in panels of 16 (panel t, coordinate c, row r at
@@ -319,7 +170,7 @@ void pruned(const KnnExactArgs& a, const uint8_t* train, const uint8_t* queries,
   std::vector<float> nt(static_cast<size_t>(npanels * kKnnPanel), std::numeric_limits<float>::infinity());
   {
     std::vector<float> tp(static_cast<size_t>(n * p));
-    project(train, n, n, dim, p, basis, mu, tp.data(), tn2, tnorm, tv);
+    cpu::project_rows(train, n, n, dim, p, basis, mu, tp.data(), tn2, tnorm, tv);
     packed = aligned_floats(npanels * p * kKnnPanel);
     std::fill(packed.get(), packed.get() + npanels * p * kKnnPanel, 0.f);
     for (int64_t i = 0; i < n; ++i) {
@@ -335,7 +186,7 @@ void pruned(const KnnExactArgs& a, const uint8_t* train, const uint8_t* queries,
   const int64_t nblocks = (m + kBlockQueries - 1) / kBlockQueries;
   const int64_t m_pad = nblocks * kBlockQueries;
   std::vector<float> qp(static_cast<size_t>(m_pad * p));
-  project(queries, m, m_pad, dim, p, basis, mu, qp.data(), qn2, qnorm, qv);
+  cpu::project_rows(queries, m, m_pad, dim, p, basis, mu, qp.data(), qn2, qnorm, qv);
 
   // Step 1 runs on the first `seed_cols` train rows (whole panels, or all of them).
   const int64_t seed_cols = std::min(n, (std::max(kSeedSample, k + kExtraSeeds) + kKnnPanel - 1) / kKnnPanel * kKnnPanel);
