@@ -56,7 +56,7 @@ export async function run(cfg: BaselinesConfig, hooks: RunHooks = {}): Promise<S
 
     return folder.finish({
       cnn_test_accuracy: cnn.accuracy, knn_test_accuracy: knn.accuracy, logreg_test_accuracy: logreg.accuracy, k: cfg.k,
-      train_images: mnist.train.n, test_images: mnist.test.n, knn_seconds: knn.seconds,
+      train_images: mnist.train.n, test_images: mnist.test.n, knn_seconds: knn.seconds, logreg_seconds: logreg.seconds,
     }, { knn_projection_dim: knnResult.projDim, knn_tie_rules: KNN_TIE_RULES });
   } finally {
     mnist.dispose();
