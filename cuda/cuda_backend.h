@@ -66,6 +66,7 @@ class CudaBackend final : public Backend {
   void adam_step(const AdamArgs& a, const ParamSlot* slots, int64_t nslots) override;
   void pairwise_sqdist(const float* a, const float* b, float* d, int64_t m, int64_t n, int64_t dim) override;
   void topk(const float* x, float* values, int32_t* indices, int64_t rows, int64_t cols, int64_t k, bool largest) override;
+  void knn_exact(const KnnExactArgs& a, const uint8_t* train, const uint8_t* queries, int32_t* idx, int32_t* dist) override;
   void warp_perspective(const WarpArgs& a, const float* x, const float* matrices, float* y) override;
   void resize_bilinear(const WarpArgs& a, const float* x, float* y) override;
   void brightness(const float* x, const float* factor, const float* shift, float* y, int64_t n, int64_t per_image, float lo, float hi) override;

@@ -95,4 +95,11 @@ void CudaBackend::topk(const float* x, float* values, int32_t* indices, int64_t 
   NN_LAUNCH(topk_kernel, blocks_for(rows), threads_for(rows), x, values, indices, rows, cols, k, largest);
 }
 
+// Exhaustive on the device: proj_dim (a CPU pruning hint) is not used; results are the same.
+void CudaBackend::knn_exact(const KnnExactArgs& a, const uint8_t* train, const uint8_t* queries, int32_t* idx,
+                            int32_t* dist) {
+  if (a.m == 0 || a.k == 0) return;
+  NN_LAUNCH(knn_exact_kernel, blocks_for(a.m), threads_for(a.m), train, queries, idx, dist, a.n, a.m, a.dim, a.k);
+}
+
 }  // namespace nn

@@ -48,6 +48,12 @@ inline GemmArgs sqdist_gemm_args(int64_t m, int64_t n, int64_t dim) {
   return g;
 }
 
+// Exact k-NN over uint8 rows: n train rows and m query rows of dim bytes each.
+struct KnnExactArgs {
+  int64_t n = 0, m = 0, dim = 0, k = 0;
+  int64_t proj_dim = 0;  // speed only: the CPU prunes with a proj_dim-D projection (0: exhaustive)
+};
+
 struct Conv2dArgs {
   int64_t n, c, h, w;         // input
   int64_t k, r, s;            // output channels, kernel height/width; weight is [k, c/groups, r, s]
@@ -233,6 +239,11 @@ class Backend {
   // lower column index.
   virtual void topk(const float* x, float* values, int32_t* indices, int64_t rows, int64_t cols, int64_t k,
                     bool largest) = 0;
+  // The k nearest train rows of each query row by exact integer squared Euclidean distance
+  // (dim * 255^2 fits in int32), nearest first, equal distances ranked by the lower train index:
+  // idx and dist are [m, k]. The result never depends on a.proj_dim.
+  virtual void knn_exact(const KnnExactArgs& a, const uint8_t* train, const uint8_t* queries, int32_t* idx,
+                         int32_t* dist) = 0;
 
   // ---- image transforms on NCHW batches (bilinear sampling) ----
   // Each image i has a 3x3 matrix m[9*i..] mapping OUTPUT pixel centres (x, y, 1) to source

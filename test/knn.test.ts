@@ -1,7 +1,12 @@
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
 import { describe, expect, it } from 'vitest';
 
 import { ArgumentError, DTypeError, ShapeError } from '../lib/errors.js';
 import { native, randomArray, rng, tensor, testDevices, values } from './support/native.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
 
 /** Exact squared distances in float64. */
 function sqdistRef(a: Float32Array, b: Float32Array, m: number, n: number, d: number): Float64Array {
@@ -152,5 +157,122 @@ describe.each(testDevices())('k-NN on %s', (device) => {
     expect(() => native.topk(tensor([1, 2], [2], device), 1, true)).toThrow(ShapeError);
     expect(() => native.topk(a, 1, 'yes' as never)).toThrow(ArgumentError);
     expect(() => native.topk(tensor([], [2, 0], device), 1, true)).toThrow(/\[1, 0\]/);
+  });
+});
+
+/** Exact k nearest by a full stable sort of (integer distance, train index): the reference. */
+function knnRef(train: Uint8Array, queries: Uint8Array, n: number, m: number, d: number, k: number) {
+  const idx: number[] = [], dist: number[] = [];
+  for (let q = 0; q < m; q++) {
+    const all: [number, number][] = [];
+    for (let i = 0; i < n; i++) {
+      let s = 0;
+      for (let j = 0; j < d; j++) { const t = queries[q * d + j] - train[i * d + j]; s += t * t; }
+      all.push([s, i]);
+    }
+    all.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    for (let j = 0; j < k; j++) { dist.push(all[j][0]); idx.push(all[j][1]); }
+  }
+  return { idx, dist };
+}
+
+/**
+ * Byte rows built to stress the tie rule and the pruning margins: values drawn from `levels`
+ * (few levels: equal distances everywhere; {0, 255}: large norms and exact ties), with some train
+ * rows duplicated at other indices and some queries equal to train rows.
+ */
+function plantedRows(n: number, m: number, d: number, levels: number[], seed: number) {
+  const r = rng(seed);
+  const pick = () => levels[Math.floor(r() * levels.length)];
+  const train = Uint8Array.from({ length: n * d }, pick);
+  for (let c = 0; c < n / 10; c++) {
+    const from = Math.floor(r() * n), to = Math.floor(r() * n);
+    train.copyWithin(to * d, from * d, from * d + d);
+  }
+  const queries = Uint8Array.from({ length: m * d }, pick);
+  for (let q = 0; q < m; q += 3) queries.set(train.subarray(((q * 7) % n) * d, ((q * 7) % n) * d + d), q * d);
+  return { train, queries };
+}
+
+const u8 = (data: Uint8Array, shape: number[], device: 'cpu' | 'cuda') => native.fromTypedArray(data, shape, device);
+
+describe.each(testDevices())('knnExact on %s', (device) => {
+  it.each([
+    // n, m, d, levels, k, projDim
+    [300, 40, 50, [0, 1, 2, 3], 1, 8],
+    [300, 40, 50, [0, 1, 2, 3], 7, 8],
+    [257, 31, 33, [0, 255], 3, 4],
+    [500, 25, 64, [0, 255], 40, 16],
+    [400, 30, 97, Array.from({ length: 256 }, (_, i) => i), 3, 12],
+    [400, 30, 97, Array.from({ length: 256 }, (_, i) => i), 5, 0],
+    [40, 13, 5, [7, 9], 40, 2],
+  ])('equals a brute-force reference with planted ties: n=%i m=%i d=%i levels=%j k=%i projDim=%i', (n, m, d, levels, k, projDim) => {
+    const { train, queries } = plantedRows(n, m, d, levels, n + m + d + k);
+    const [ix, dist] = native.knnExact(u8(train, [n, d], device), u8(queries, [m, d], device), k, projDim);
+    expect(ix.shape).toEqual([m, k]);
+    expect(ix.dtype).toBe('int32');
+    expect(dist.dtype).toBe('int32');
+    const ref = knnRef(train, queries, n, m, d, k);
+    expect(Array.from(native.toTypedArray(dist))).toEqual(ref.dist);
+    expect(Array.from(native.toTypedArray(ix))).toEqual(ref.idx);
+  });
+
+  it('the result does not depend on projDim (exhaustive, pruned in 1..d/2 dimensions)', () => {
+    const n = 700, m = 50, d = 40;
+    const { train, queries } = plantedRows(n, m, d, [0, 30, 60, 200, 255], 5);
+    const tr = u8(train, [n, d], device), qs = u8(queries, [m, d], device);
+    const [ref] = native.knnExact(tr, qs, 4, 0);
+    for (const p of [1, 3, 10, 20, 21, 40]) {
+      const [ix] = native.knnExact(tr, qs, 4, p);
+      expect(Array.from(native.toTypedArray(ix)), `projDim ${p}`).toEqual(Array.from(native.toTypedArray(ref)));
+    }
+  });
+
+  it('empty query sets and zero-length rows', () => {
+    const tr = u8(new Uint8Array(6 * 3).fill(4), [6, 3], device);
+    const [ix] = native.knnExact(tr, u8(new Uint8Array(0), [0, 3], device), 2, 1);
+    expect(ix.shape).toEqual([0, 2]);
+    const [iz, dz] = native.knnExact(u8(new Uint8Array(0), [4, 0], device), u8(new Uint8Array(0), [2, 0], device), 3);
+    expect(Array.from(native.toTypedArray(iz))).toEqual([0, 1, 2, 0, 1, 2]);
+    expect(Array.from(native.toTypedArray(dz))).toEqual([0, 0, 0, 0, 0, 0]);
+  });
+
+  it('typed errors', () => {
+    const tr = u8(new Uint8Array(12), [3, 4], device);
+    expect(() => native.knnExact(tensor(randomArray(12, 1), [3, 4], device), tr, 1)).toThrow(DTypeError);
+    expect(() => native.knnExact(tr, u8(new Uint8Array(10), [2, 5], device), 1)).toThrow(ShapeError);
+    expect(() => native.knnExact(tr, u8(new Uint8Array(10), [2, 5], device), 1)).toThrow(/\[3, 4\].*\[2, 5\]/);
+    expect(() => native.knnExact(u8(new Uint8Array(4), [4], device), tr, 1)).toThrow(/'train' must have 2 dimensions/);
+    expect(() => native.knnExact(tr, tr, 4)).toThrow(/'k' must be an integer in \[1, 3\].*\[3, 4\], got 4/);
+    expect(() => native.knnExact(tr, tr, 0)).toThrow(ArgumentError);
+    expect(() => native.knnExact(tr, tr, 1, 5)).toThrow(ArgumentError);
+    expect(() => native.knnExact(u8(new Uint8Array(0), [0, 4], device), tr, 1)).toThrow(/no rows/);
+    expect(() => native.knnExact(u8(new Uint8Array(40000), [1, 40000], device), u8(new Uint8Array(40000), [1, 40000], device), 1))
+      .toThrow(/too long for exact int32/);
+  });
+});
+
+describe('knnExact portable kernels (NNLAB_DISABLE_AVX2=1 in a child process)', () => {
+  it('give the same neighbours as this process and as the reference on 784-byte rows', () => {
+    const n = 2000, m = 60, d = 784;
+    const { train, queries } = plantedRows(n, m, d, [0, 0, 0, 0, 128, 255], 77);
+    // The child reads the rows from stdin (too large for a command line) and prints its result.
+    const script = `
+      const addon = process.env.NNLAB_ADDON ? require(process.env.NNLAB_ADDON) : require('node-gyp-build')(${JSON.stringify(root)});
+      const input = require('node:fs').readFileSync(0);
+      const rows = (lo, count) => addon.fromTypedArray(Uint8Array.from(input.subarray(lo, lo + count * ${d})), [count, ${d}], 'cpu');
+      const [ix, d] = addon.knnExact(rows(0, ${n}), rows(${n * d}, ${m}), 3, 32);
+      console.log(JSON.stringify([Array.from(addon.toTypedArray(ix)), Array.from(addon.toTypedArray(d))]));`;
+    const res = spawnSync(process.execPath, ['-e', script], {
+      cwd: root, env: { ...process.env, NNLAB_DISABLE_AVX2: '1' }, input: Buffer.concat([train, queries]), encoding: 'utf8',
+    });
+    expect(res.status, res.stderr).toBe(0);
+    const child = JSON.parse(res.stdout.trim());
+    const [ix, dist] = native.knnExact(native.fromTypedArray(train, [n, d]), native.fromTypedArray(queries, [m, d]), 3, 32);
+    expect(child[0]).toEqual(Array.from(native.toTypedArray(ix)));
+    expect(child[1]).toEqual(Array.from(native.toTypedArray(dist)));
+    const ref = knnRef(train, queries, n, m, d, 3);
+    expect(child[0]).toEqual(ref.idx);
+    expect(child[1]).toEqual(ref.dist);
   });
 });

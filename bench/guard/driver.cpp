@@ -129,11 +129,30 @@ void adam() {
   AdamArgs a{1e-3f, 0.9f, 0.999f, 1e-8f, 0.f, false, 3};
   nnlab_guard_measured([&] { B().adam_step(a, &slot, 1); });
 }
+// Exact k-NN on byte rows with structure to prune: noisy copies of 8 prototypes (a fixed LCG).
+void knn() {
+  const int64_t n = 1024, m = 48, dim = 784;
+  std::vector<uint8_t> proto(8 * dim), train(n * dim), queries(m * dim);
+  uint32_t s = 12345;
+  auto next = [&] { return (s = s * 1664525u + 1013904223u) >> 24; };
+  for (auto& v : proto) v = next() < 64 ? static_cast<uint8_t>(next()) : 0;
+  auto noisy = [&](uint8_t* row) {
+    const uint8_t* pr = proto.data() + (next() % 8) * dim;
+    for (int64_t j = 0; j < dim; ++j) row[j] = static_cast<uint8_t>(next() < 16 ? next() : pr[j]);
+  };
+  for (int64_t i = 0; i < n; ++i) noisy(train.data() + i * dim);
+  for (int64_t i = 0; i < m; ++i) noisy(queries.data() + i * dim);
+  std::vector<int32_t> idx(m * 3), dist(m * 3);
+  KnnExactArgs a;
+  a.n = n; a.m = m; a.dim = dim; a.k = 3; a.proj_dim = 16;
+  nnlab_guard_measured([&] { B().knn_exact(a, train.data(), queries.data(), idx.data(), dist.data()); });
+}
 }  // namespace
 
 int main(int argc, char** argv) {
   const std::map<std::string, std::function<void()>> workloads = {
-      {"gemm", gemm}, {"conv", conv}, {"conv1", conv1}, {"conv_small", conv_small}, {"pool", pool}, {"softmax_ce", softmax_ce}, {"elementwise", elementwise}, {"adam", adam}};
+      {"gemm", gemm}, {"conv", conv}, {"conv1", conv1}, {"conv_small", conv_small}, {"pool", pool},
+      {"softmax_ce", softmax_ce}, {"elementwise", elementwise}, {"adam", adam}, {"knn", knn}};
   if (argc == 2 && std::strcmp(argv[1], "list") == 0) {
     for (auto& [k, v] : workloads) std::printf("%s\n", k.c_str());
     return 0;

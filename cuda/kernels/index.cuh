@@ -140,4 +140,34 @@ static __global__ void topk_kernel(const float* x, float* values, int32_t* indic
   }
 }
 
+// Exact k-NN by exhaustive search, one thread per query: integer squared distances, the output
+// row kept sorted by (distance, train index) by insertion while the train rows are scanned in
+// order, so a later row that only ties the k-th never enters (the lower index wins, as on the CPU).
+static __global__ void knn_exact_kernel(const uint8_t* train, const uint8_t* queries, int32_t* idx, int32_t* dist,
+                                        int64_t n, int64_t m, int64_t dim, int64_t k) {
+  NN_GRID_STRIDE(q, m) {
+    const uint8_t* x = queries + q * dim;
+    int32_t* bi = idx + q * k;
+    int32_t* bd = dist + q * k;
+    int64_t len = 0;
+    for (int64_t j = 0; j < n; ++j) {
+      const uint8_t* y = train + j * dim;
+      int32_t d = 0;
+      for (int64_t c = 0; c < dim; ++c) {
+        const int32_t t = static_cast<int32_t>(x[c]) - static_cast<int32_t>(y[c]);
+        d += t * t;
+      }
+      if (len == k && d >= bd[k - 1]) continue;
+      int64_t pos = len < k ? len++ : k - 1;
+      while (pos > 0 && d < bd[pos - 1]) {
+        bd[pos] = bd[pos - 1];
+        bi[pos] = bi[pos - 1];
+        --pos;
+      }
+      bd[pos] = d;
+      bi[pos] = static_cast<int32_t>(j);
+    }
+  }
+}
+
 }  // namespace nn::cuda

@@ -5,7 +5,7 @@ import { BaseConfig, RunHooks, startRun } from './common.js';
 import { curves, testGrid } from './figures.js';
 import { KNN_TIE_RULES } from './knn.js';
 import type { StudySummary } from './run-folder.js';
-import { runThreeModels, THREE_MODELS_CONFIG_NOTE, ThreeModelsConfig } from './three-models.js';
+import { LOGREG_FULL, LOGREG_QUICK, runThreeModels, THREE_MODELS_CONFIG_NOTE, ThreeModelsConfig } from './three-models.js';
 
 export interface BaselinesConfig extends BaseConfig, Omit<ThreeModelsConfig, 'seed'> {
   gridSize: number;
@@ -14,13 +14,13 @@ export interface BaselinesConfig extends BaseConfig, Omit<ThreeModelsConfig, 'se
 export const BASELINES_FULL: BaselinesConfig = {
   preset: 'full', seed: 0, device: 'auto', k: 3, gridSize: 24,
   cnn: { epochs: 5, batch: 128, lr: 1e-3 },
-  logreg: { epochs: 30, batch: 128, lr: 1e-3, cosine: true },
+  logreg: LOGREG_FULL,
 };
 
 export const BASELINES_QUICK: BaselinesConfig = {
   ...BASELINES_FULL, preset: 'quick', trainLimit: 5000, testLimit: 1000, gridSize: 16,
   cnn: { epochs: 2, batch: 64, lr: 1e-3 },
-  logreg: { epochs: 5, batch: 64, lr: 3e-3, cosine: true },
+  logreg: LOGREG_QUICK,
 };
 
 export async function run(cfg: BaselinesConfig, hooks: RunHooks = {}): Promise<StudySummary> {
@@ -56,8 +56,8 @@ export async function run(cfg: BaselinesConfig, hooks: RunHooks = {}): Promise<S
 
     return folder.finish({
       cnn_test_accuracy: cnn.accuracy, knn_test_accuracy: knn.accuracy, logreg_test_accuracy: logreg.accuracy, k: cfg.k,
-      train_images: mnist.train.n, test_images: mnist.test.n, knn_seconds: knn.seconds,
-    }, { knn_exhaustive_queries: knnResult.exhaustive, knn_tie_rules: KNN_TIE_RULES });
+      train_images: mnist.train.n, test_images: mnist.test.n, knn_seconds: knn.seconds, logreg_seconds: logreg.seconds,
+    }, { knn_projection_dim: knnResult.projDim, knn_tie_rules: KNN_TIE_RULES });
   } finally {
     mnist.dispose();
   }

@@ -11,6 +11,8 @@ export interface TrainSettings {
   lr: number;
   /** Cosine annealing of the learning rate to 0 over the epochs (helps convex models converge). */
   cosine?: boolean;
+  /** With `cosine`: anneal after every batch instead of every epoch (smooth over a few epochs). */
+  cosinePerStep?: boolean;
   weightDecay?: number;
 }
 
@@ -29,9 +31,13 @@ export async function trainClassifier(model: nn.Module, train: MnistSplit, test:
   const opt = new optim.Adam(model.parameters(), { lr: s.lr, weightDecay: s.weightDecay ?? 0 });
   const trainLoader = new data.DataLoader(data.tensorDataset(train.x, train.y), { batchSize: s.batch, shuffle: true, seed: o.seed });
   const testLoader = new data.DataLoader(data.tensorDataset(test.x, test.y), { batchSize: 1000 });
+  const steps = s.epochs * trainLoader.length;
+  let step = 0;
   const r = await fit(model, trainLoader, {
     epochs: s.epochs, optimizer: opt, val: testLoader, outDir: o.outDir, log: o.log, generator: o.generator,
-    scheduler: s.cosine ? new optim.CosineAnnealingLR(opt, s.epochs) : undefined,
+    scheduler: s.cosine && !s.cosinePerStep ? new optim.CosineAnnealingLR(opt, s.epochs) : undefined,
+    // The learning rate for the next batch: lr * (1 + cos(pi * done / total)) / 2.
+    onBatch: s.cosine && s.cosinePerStep ? () => { opt.lr = (s.lr * (1 + Math.cos((Math.PI * ++step) / steps))) / 2; } : undefined,
   });
   const ev = evaluate(model, testLoader);
   opt.dispose();

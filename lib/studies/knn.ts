@@ -1,10 +1,9 @@
 // Exact k-nearest-neighbour classification of MNIST-like byte images.
 //
-// Speed: the native pairwiseSqDist (one GEMM per block of queries) and topk pick, for each query,
-// `k + margin` candidates by float32 distance. Exactness: the candidates' distances are then
-// recomputed exactly in integer pixel units, and a rounding-error bound certifies that no
-// non-candidate can be nearer than the k-th exact neighbour; a query that fails the certificate
-// (never seen on MNIST, but possible) is searched exhaustively in exact arithmetic.
+// The search is the native knnExact op: exact integer squared distances on the raw pixels, with
+// the CPU backend skipping train images whose distance is PROVABLY larger than the current k-th
+// (lower bounds from a projDim-dimensional principal projection, with certified rounding-error
+// margins; see native/cpu/knn_exact.cpp). The result is the exhaustive search's, ties included.
 //
 // Tie rules (deterministic, documented in every run's config):
 //   - neighbours: equal distances are ordered by the lower train index;
@@ -12,7 +11,7 @@
 //     label among the tied classes (what scikit-learn's KNeighborsClassifier does).
 // The vote fraction (votes of the predicted class / k) is the k-NN's confidence m(x).
 import { ArgumentError, ShapeError } from '../errors.js';
-import { native, tensor, tidy } from '../index.js';
+import { native } from '../index.js';
 
 export const KNN_TIE_RULES = {
   neighbours: 'equal distances: the lower train index first',
@@ -31,20 +30,25 @@ export interface KnnResult {
   /** Train indices of the k neighbours of each query, nearest first: [m, k]. */
   neighbours: Int32Array;
   /** Exact squared distances in pixel units (0..255 per pixel): [m, k]. */
-  distances: Float64Array;
+  distances: Int32Array;
   pred: Int32Array;
   /** Fraction of the k neighbours voting for the predicted class. */
   voteFraction: Float32Array;
-  /** Queries whose float32 shortlist could not be certified and were searched exhaustively. */
-  exhaustive: number;
+  /** Dimension of the pruning projection asked for (0: exhaustive search). */
+  projDim: number;
 }
 
+/** Projection dimension the CPU search prunes with by default (fastest on MNIST here). */
+export const KNN_DEFAULT_PROJ_DIM = 64;
+
 export interface KnnOptions {
-  /** Extra float32 candidates per query beyond k (default 16). */
-  margin?: number;
-  /** Queries per distance block (memory: block x n x 4 bytes). */
-  block?: number;
+  /**
+   * Dimension of the principal projection whose lower bounds prune the search (default
+   * KNN_DEFAULT_PROJ_DIM, capped at half the row length; 0: exhaustive). Only the speed depends on it.
+   */
+  projDim?: number;
   classes?: number;
+  /** Called once the search is done (a single native call does all queries). */
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -57,7 +61,7 @@ function exactSqDist(a: Uint8Array, ao: number, b: Uint8Array, bo: number, dim: 
   return s;
 }
 
-/** k nearest of one query by exhaustive exact search (the reference and the fallback). */
+/** k nearest of one query by exhaustive exact search in JavaScript: the tests' reference. */
 export function bruteForceNeighbours(train: ByteImages, query: Uint8Array, qo: number, dim: number, k: number): { idx: number[]; dist: number[] } {
   const best: { i: number; d: number }[] = [];
   for (let i = 0; i < train.n; i++) {
@@ -80,73 +84,36 @@ export function vote(labels: ArrayLike<number>, classes: number): { label: numbe
   return { label, fraction: counts[label] / labels.length };
 }
 
-const toUnitRows = (px: Uint8Array, lo: number, hi: number, dim: number) => {
-  const f = new Float32Array((hi - lo) * dim);
-  for (let i = 0; i < f.length; i++) f[i] = px[lo * dim + i] / 255;
-  return f;
-};
-
 export function knnClassify(train: ByteImages, test: ByteImages, k: number, o: KnnOptions = {}): KnnResult {
   if (!(Number.isInteger(k) && k >= 1 && k <= train.n)) throw new ArgumentError(`k-NN: k must be an integer in [1, ${train.n}], got ${k}`);
-  const dim = train.pixels.length / train.n;
+  const dim = train.n > 0 ? train.pixels.length / train.n : 0;
   if (!Number.isInteger(dim) || test.pixels.length !== test.n * dim)
-    throw new ShapeError(`k-NN: train holds ${train.pixels.length} bytes for ${train.n} images, test ${test.pixels.length} for ${test.n}`);
+    throw new ShapeError(`k-NN: train holds ${train.pixels.length} bytes for ${train.n} images, test ${test.pixels.length} for ${test.n}; expected ${dim} bytes per image in both`);
+  if (train.labels.length !== train.n) throw new ShapeError(`k-NN: ${train.labels.length} train labels for ${train.n} train images`);
   const classes = o.classes ?? 10;
-  const cand = Math.min(train.n, k + (o.margin ?? 16));
-  const block = o.block ?? 256;
+  const projDim = Math.max(0, Math.min(o.projDim ?? KNN_DEFAULT_PROJ_DIM, Math.floor(dim / 2)));
   const m = test.n;
-  const res: KnnResult = {
-    k, neighbours: new Int32Array(m * k), distances: new Float64Array(m * k), pred: new Int32Array(m),
-    voteFraction: new Float32Array(m), exhaustive: 0,
-  };
-  // Error bound of a float32 distance (dot products of length dim, then two additions), in unit
-  // pixel scale: |fl(d) - d| <= (gamma_dim + 3u)(|a| + |b|)^2 with u = 2^-24; doubled for margin.
-  const u = 2 ** -24, gamma = (dim * u) / (1 - dim * u);
-  const norm = (px: Uint8Array, i: number) => {
-    let s = 0;
-    for (let j = i * dim; j < (i + 1) * dim; j++) s += px[j] * px[j];
-    return Math.sqrt(s) / 255;
-  };
-  let maxTrainNorm = 0;
-  for (let i = 0; i < train.n; i++) maxTrainNorm = Math.max(maxTrainNorm, norm(train.pixels, i));
-  const trainT = tensor(toUnitRows(train.pixels, 0, train.n, dim), [train.n, dim]);
+  const tr = native.fromTypedArray(train.pixels, [train.n, dim], 'cpu');
+  const te = native.fromTypedArray(test.pixels, [m, dim], 'cpu');
+  let neighbours: Int32Array, distances: Int32Array;
   try {
-    for (let lo = 0; lo < m; lo += block) {
-      const hi = Math.min(m, lo + block);
-      const [vals, idxs] = tidy(() => {
-        const q = tensor(toUnitRows(test.pixels, lo, hi, dim), [hi - lo, dim]);
-        const d = native.pairwiseSqDist(q.handle, trainT.handle);
-        const [v, ix] = native.topk(d, cand, false);
-        const out = [native.toTypedArray(v) as Float32Array, native.toTypedArray(ix) as Int32Array] as const;
-        [d, v, ix].forEach((t) => t.dispose());
-        return out;
-      });
-      for (let r = 0; r < hi - lo; r++) {
-        const qi = lo + r;
-        const c: { i: number; d: number }[] = [];
-        for (let j = 0; j < cand; j++) {
-          const ti = idxs[r * cand + j];
-          c.push({ i: ti, d: exactSqDist(test.pixels, qi * dim, train.pixels, ti * dim, dim) });
-        }
-        c.sort((a, b) => a.d - b.d || a.i - b.i);
-        let chosen = c.slice(0, k);
-        const tol = 2 * (gamma + 3 * u) * (norm(test.pixels, qi) + maxTrainNorm) ** 2;
-        const worstShortlisted = vals[r * cand + cand - 1]; // every non-candidate is at least this far (float32)
-        const kthExact = chosen[k - 1].d / (255 * 255);
-        if (cand < train.n && !(worstShortlisted - tol > kthExact)) {
-          const b = bruteForceNeighbours(train, test.pixels, qi * dim, dim, k);
-          chosen = b.idx.map((i, j) => ({ i, d: b.dist[j] }));
-          res.exhaustive++;
-        }
-        chosen.forEach((e, j) => { res.neighbours[qi * k + j] = e.i; res.distances[qi * k + j] = e.d; });
-        const v = vote(chosen.map((e) => train.labels[e.i]), classes);
-        res.pred[qi] = v.label;
-        res.voteFraction[qi] = v.fraction;
-      }
-      o.onProgress?.(hi, m);
-    }
+    const [ix, d] = native.knnExact(tr, te, k, projDim);
+    neighbours = native.toTypedArray(ix) as Int32Array;
+    distances = native.toTypedArray(d) as Int32Array;
+    ix.dispose();
+    d.dispose();
   } finally {
-    trainT.dispose();
+    tr.dispose();
+    te.dispose();
   }
-  return res;
+  const pred = new Int32Array(m), voteFraction = new Float32Array(m);
+  const votes = new Int32Array(k);
+  for (let q = 0; q < m; q++) {
+    for (let j = 0; j < k; j++) votes[j] = train.labels[neighbours[q * k + j]];
+    const v = vote(votes, classes);
+    pred[q] = v.label;
+    voteFraction[q] = v.fraction;
+  }
+  o.onProgress?.(m, m);
+  return { k, neighbours, distances, pred, voteFraction, projDim };
 }

@@ -27,8 +27,17 @@ export interface ModelOutcome {
   trained?: TrainedClassifier;
 }
 
+/**
+ * Multinomial logistic regression on full MNIST: 4 epochs of Adam, batch 256, lr 1e-2 annealed to
+ * 0 by a per-batch cosine: 92.5-92.7% test over seeds in about a second of training here (30
+ * epochs of Adam at 1e-3 reach the same accuracy in 30 s; scikit-learn's lbfgs 92.56% in 11 s).
+ */
+export const LOGREG_FULL: TrainSettings = { epochs: 4, batch: 256, lr: 1e-2, cosine: true, cosinePerStep: true };
+/** The same schedule on the quick presets' 5000 images (20 batches of 256 per epoch would be too few). */
+export const LOGREG_QUICK: TrainSettings = { epochs: 5, batch: 64, lr: 1e-2, cosine: true, cosinePerStep: true };
+
 export const THREE_MODELS_CONFIG_NOTE = {
-  logreg: 'multinomial logistic regression: Linear(784 -> 10) on the normalised pixels, softmax cross-entropy, Adam with cosine annealing',
+  logreg: 'multinomial logistic regression: Linear(784 -> 10) on the normalised pixels, softmax cross-entropy, Adam with cosine annealing of the learning rate',
   knn: 'exact Euclidean k-NN on the raw pixels (uniform votes)',
 };
 
@@ -54,18 +63,12 @@ export async function runThreeModels(c: ThreeModelsConfig, ctx: RunContext): Pro
 
   log(`k-NN (k=${c.k}): ${mnist.test.n} queries against ${mnist.train.n} train images`);
   const t0 = performance.now();
-  let lastPct = -1;
-  const knnResult = knnClassify(mnist.train, mnist.test, c.k, {
-    onProgress: (d, t) => {
-      const pct = Math.floor((10 * d) / t);
-      if (pct !== lastPct) { lastPct = pct; log(`k-NN: ${d}/${t} queries`); }
-    },
-  });
+  const knnResult = knnClassify(mnist.train, mnist.test, c.k);
   const knn: ModelOutcome = {
     name: 'knn', pred: knnResult.pred, conf: knnResult.voteFraction, accuracy: acc(knnResult.pred), parameters: null,
     seconds: (performance.now() - t0) / 1000,
   };
-  log(`k-NN: test accuracy ${(100 * knn.accuracy).toFixed(2)}% (${knnResult.exhaustive} queries searched exhaustively)`);
+  log(`k-NN: test accuracy ${(100 * knn.accuracy).toFixed(2)}% in ${knn.seconds.toFixed(2)} s (exact search pruned in a ${knnResult.projDim}-D projection)`);
 
   io.writeCsv(join(folder.dir, 'metrics.csv'), ['model', ...METRIC_COLUMNS],
     [logreg, cnn].flatMap((m) => m.trained!.history.map((h) => [m.name, ...METRIC_COLUMNS.map((k) => h[k])])));

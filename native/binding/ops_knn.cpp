@@ -45,11 +45,47 @@ Napi::Value topk(const Napi::CallbackInfo& info) {
   return wrap_all(a.env(), {values, indices});
 }
 
+// knnExact(train uint8 [n, d], queries uint8 [m, d], k, projDim) -> [int32 indices [m, k],
+// int32 squared distances [m, k]]
+Napi::Value knn_exact(const Napi::CallbackInfo& info) {
+  Args a{info, "knnExact"};
+  const Tensor& tr = a.tensor(0, "train", DType::U8);
+  const Tensor& qs = a.tensor(1, "queries", DType::U8);
+  require_rank(a.op, "train", tr, 2);
+  require_rank(a.op, "queries", qs, 2);
+  if (tr.shape[1] != qs.shape[1])
+    fail(ErrorCode::Shape, a.op, ": 'train' ", shape_str(tr.shape), " and 'queries' ", shape_str(qs.shape),
+         " must have the same number of columns (bytes per row)");
+  require_same_device(a.op, {&tr, &qs});
+  KnnExactArgs g;
+  g.n = tr.shape[0];
+  g.m = qs.shape[0];
+  g.dim = tr.shape[1];
+  // Distances are exact int32 sums of dim squares of at most 255^2.
+  if (g.dim > INT32_MAX / (255 * 255))
+    fail(ErrorCode::Shape, a.op, ": rows of ", g.dim, " bytes are too long for exact int32 distances (at most ",
+         INT32_MAX / (255 * 255), ")");
+  if (g.n > INT32_MAX)
+    fail(ErrorCode::Shape, a.op, ": 'train' ", shape_str(tr.shape), " has more rows than int32 indices can address");
+  if (g.n == 0) fail(ErrorCode::Shape, a.op, ": 'train' ", shape_str(tr.shape), " has no rows to search");
+  const double kv = a.number(2, "k");
+  if (!(std::isfinite(kv) && kv == std::floor(kv) && kv >= 1 && kv <= static_cast<double>(g.n)))
+    fail(ErrorCode::Argument, a.op, ": 'k' must be an integer in [1, ", g.n, "] for 'train' of shape ",
+         shape_str(tr.shape), ", got ", kv);
+  g.k = static_cast<int64_t>(kv);
+  g.proj_dim = a.has(3) ? a.integer(3, "projDim", 0, g.dim) : 0;
+  Tensor idx = empty(tr.backend(), {g.m, g.k}, DType::I32);
+  Tensor dist = empty(tr.backend(), {g.m, g.k}, DType::I32);
+  tr.backend().knn_exact(g, tr.u8(), qs.u8(), idx.i32(), dist.i32());
+  return wrap_all(a.env(), {idx, dist});
+}
+
 }  // namespace
 
 void register_knn(Napi::Env env, Napi::Object exports) {
   export_op(env, exports, "pairwiseSqDist", pairwise_sqdist);
   export_op(env, exports, "topk", topk);
+  export_op(env, exports, "knnExact", knn_exact);
 }
 
 }  // namespace nn::binding

@@ -3,6 +3,10 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
+import { Generator } from '../../lib/index.js';
+import { logisticRegression, trainClassifier } from '../../lib/studies/classifier.js';
+import { loadMnist } from '../../lib/studies/mnist.js';
+import { LOGREG_FULL } from '../../lib/studies/three-models.js';
 import { lastJson, nnlab } from '../support/cli.js';
 import { checkRunFolder, readCsv, Summary, tmp } from './helpers.js';
 
@@ -32,5 +36,20 @@ describe('nnlab run baselines', () => {
     }
     checkRunFolder(out, ['baselines_table', 'baselines_accuracy', 'logreg_curves', 'cnn_curves', 'disagreements']);
     expect(readCsv(join(out, 'metrics.csv')).map((m) => m.model)).toContain('logreg');
+  });
+
+  it('the full preset\'s logistic regression reaches the report\'s 92.5% on full MNIST in a few epochs', { timeout: 300_000 }, async () => {
+    const m = loadMnist({ device: 'cpu' });
+    try {
+      for (const seed of [0, 1]) {
+        const t0 = performance.now();
+        const r = await trainClassifier(logisticRegression(new Generator(seed)), m.train, m.test, LOGREG_FULL, { seed, outDir: tmp('logreg'), log: () => {} });
+        console.log(`logreg seed ${seed}: ${(100 * r.testAccuracy).toFixed(2)}% in ${((performance.now() - t0) / 1000).toFixed(2)} s`);
+        expect(r.history.length).toBe(LOGREG_FULL.epochs);
+        expect(r.testAccuracy).toBeGreaterThanOrEqual(0.925);
+      }
+    } finally {
+      m.dispose();
+    }
   });
 });
