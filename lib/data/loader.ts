@@ -28,7 +28,7 @@ export function subset(d: TensorDataset, indices: Int32Array): TensorDataset {
 }
 
 /** The order of a seeded shuffle of n items for an epoch (a permutation of [0, n)). */
-export function shuffleOrder(n: number, seed: number, epoch: number): Int32Array {
+export function shuffleOrder(n: number, seed: number | bigint, epoch: number): Int32Array {
   const p = native.randPermutation(n, seed, epoch * native.philoxBlocks(n), 'cpu');
   const order = native.toTypedArray(p) as Int32Array;
   p.dispose();
@@ -42,6 +42,21 @@ export function randomSplit(d: TensorDataset, fraction: number, seed: number): [
   const order = shuffleOrder(n, seed ^ 0x5eed, 0);
   const nSecond = Math.floor(n * fraction);
   return [subset(d, order.slice(0, n - nSecond)), subset(d, order.slice(n - nSecond))];
+}
+
+/**
+ * The Philox key of a DataLoader's shuffles. A Generator(seed) draws its first values from key
+ * `seed` at offset 0, exactly the words the shuffle of epoch 0 would sort by if it used the seed
+ * itself; `nnlab train --seed S` seeds both the model init and the loader with S, which made each
+ * image's position in every epoch a monotone function of some initial weight. Mixing the seed
+ * (splitmix64 of seed ^ a domain constant) gives the loader a stream of its own.
+ */
+export function loaderShuffleKey(seed: number): bigint {
+  const mask = (1n << 64n) - 1n;
+  let z = (BigInt.asUintN(64, BigInt(seed)) ^ 0x6c6f616465725f73n) + 0x9e3779b97f4a7c15n & mask; // 'loader_s'
+  z = (z ^ (z >> 30n)) * 0xbf58476d1ce4e5b9n & mask;
+  z = (z ^ (z >> 27n)) * 0x94d049bb133111ebn & mask;
+  return z ^ (z >> 31n);
 }
 
 export interface LoaderOptions {
@@ -85,7 +100,7 @@ export class DataLoader {
   /** Batches of an epoch, starting at batch `from` (for resumed runs). The caller disposes them. */
   *batches(epoch = 0, from = 0): Generator<Batch> {
     const n = this.size;
-    const order = this.shuffle ? shuffleOrder(n, this.seed, epoch) : null;
+    const order = this.shuffle ? shuffleOrder(n, loaderShuffleKey(this.seed), epoch) : null;
     for (let b = from; b < this.length; b++) {
       const lo = b * this.batchSize, hi = Math.min(n, lo + this.batchSize);
       if (order) {

@@ -7,11 +7,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-import { backward, io, ops, optim, saveWeights, loadWeights, seedCnn, tidy } from '../../lib/index.js';
+import { backward, data, fit, io, ops, optim, saveWeights, loadWeights, seedCnn, tidy } from '../../lib/index.js';
 import type { Tensor } from '../../lib/index.js';
 import { expectClose, testDevices } from '../support/native.js';
 
 const FIXTURE = 'test/fixtures/seed_cnn_parity.safetensors';
+const STEPS_FIXTURE = 'test/fixtures/seed_cnn_adam_steps.safetensors';
 const PYTHON = '/usr/bin/python3';
 
 /** Within 1e-4 relative to the tensor's scale (max |expected|). */
@@ -52,6 +53,50 @@ describe.each(testDevices())('PyTorch parity of the seed CNN on %s', (device) =>
           if (!keep(i)) expect(Math.abs(ours[i] - init[i]), `adam ${name}[${i}] step`).toBeLessThanOrEqual(1e-3 * (1 + 1e-4));
       }
     });
+    opt.dispose();
+    model.dispose();
+  });
+
+  it('30 steps of fit() with Adam track PyTorch step by step (bias corrections, moments, zeroed grads)', async () => {
+    // scripts/fixtures/torch_adam_steps.py: the same initial weights, 30 batches of 64 real MNIST
+    // images, torch.optim.Adam(lr=1e-3). Errors that one step cannot show (bias correction at
+    // t > 1, moments not carried over, gradients accumulating across steps) move these losses
+    // by far more than float rounding does over 30 steps.
+    const { tensors: st } = io.loadSafetensors(STEPS_FIXTURE);
+    const indices = st.get('indices')!, expected = st.get('losses')!.data();
+    const mnist = data.loadDataset('mnist');
+    const x = data.normalize(data.toUnitFloat(mnist.train.images), { mean: 0.1307, std: 0.3081 });
+    const rows = data.subset(data.tensorDataset(x, mnist.train.labels), indices.data() as Int32Array);
+    [x, mnist.train.images, mnist.train.labels, mnist.test.images, mnist.test.labels].forEach((t) => t.dispose());
+    const loader = new data.DataLoader(data.tensorDataset(ops.to(rows.x, device), ops.to(rows.y, device)), { batchSize: indices.shape[1] });
+    const model = seedCnn().to(device);
+    model.loadStateDict(sub('init.'));
+    const opt = new optim.Adam(model.parameters(), { lr: 1e-3 });
+    const losses: number[] = [];
+    const lossFn = (o: Tensor, t: Tensor) => { const l = ops.crossEntropy(o, t); losses.push(l.item()); return l; };
+    await fit(model, loader, { epochs: 1, optimizer: opt, lossFn, progress: false, log: () => {} });
+    expect(losses.length).toBe(expected.length);
+    const worst = Math.max(...losses.map((l, i) => Math.abs(l - expected[i]) / expected[i]));
+    console.log(`30 Adam steps on ${device}: losses ${losses[0].toFixed(4)} -> ${losses.at(-1)!.toFixed(4)}, worst relative difference from PyTorch ${worst.toExponential(2)}`);
+    expectClose(losses, Array.from(expected), 2e-5, 2e-5, 'per-step losses');
+    // Weights: Adam moves an element whose gradient is at rounding level by up to lr per step in
+    // either direction, so compare what training changed as a whole: |nnlab change - torch change|
+    // relative to |torch change|, per parameter (the 1600x128 layer is stored as its row sums).
+    const init = sub('init.');
+    for (const [name, p] of model.namedParameters()) {
+      const rowSums = (t: Tensor) => (name === '7.weight' ? ops.sum(t, [1]) : t);
+      const [got, start] = tidy(() => [rowSums(ops.to(p, 'cpu')).data(), rowSums(init.get(name)!).data()]);
+      const want = st.get(`final.${name}`)!.data();
+      let diff = 0, moved = 0;
+      for (let i = 0; i < want.length; i++) {
+        diff += (got[i] - want[i]) ** 2;
+        moved += (want[i] - start[i]) ** 2;
+      }
+      const rel = Math.sqrt(diff / moved);
+      console.log(`  ${name}: relative difference of the change from PyTorch's ${rel.toExponential(2)}`);
+      expect(rel, name).toBeLessThan(1e-3);
+    }
+    [rows.x, rows.y, loader.dataset.x, loader.dataset.y].forEach((t) => t.dispose());
     opt.dispose();
     model.dispose();
   });
