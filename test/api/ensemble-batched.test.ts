@@ -1,0 +1,108 @@
+// Batched ensemble training (lib/ensemble/fit-batched.ts): M = 3 members trained in one pass
+// end up as 3 separate `fit` runs with the same seeds (initialisation, shuffle order, dropout
+// streams), for the seed CNN, an MLP with BatchNorm1d and dropout, and a small residual network
+// whose block (written here) only calls its Conv2d/BatchNorm2d children and an add.
+import { beforeAll, describe, expect, it } from 'vitest';
+
+import {
+  backward, data, fit, fitBatched, Generator, nn, ops, optim, seedCnn, StackedModel, tidy,
+} from '../../lib/index.js';
+import type { Tensor } from '../../lib/index.js';
+import { ensemble } from '../../lib/index.js';
+
+const SEEDS = [11, 22, 33];
+const EPOCHS = 2, BATCH = 32, LR = 1e-3;
+
+class TinyResBlock extends nn.Module {
+  conv1: nn.Conv2d; bn1: nn.BatchNorm2d; conv2: nn.Conv2d; bn2: nn.BatchNorm2d;
+  constructor(c: number, g: Generator) {
+    super();
+    this.conv1 = this.registerModule('conv1', new nn.Conv2d(c, c, 3, { padding: 1, bias: false, generator: g }));
+    this.bn1 = this.registerModule('bn1', new nn.BatchNorm2d(c));
+    this.conv2 = this.registerModule('conv2', new nn.Conv2d(c, c, 3, { padding: 1, bias: false, generator: g }));
+    this.bn2 = this.registerModule('bn2', new nn.BatchNorm2d(c));
+  }
+  forward(x: Tensor): Tensor {
+    const h = ops.relu(this.bn1.forward(this.conv1.forward(x)));
+    return ops.relu(ops.add(this.bn2.forward(this.conv2.forward(h)), x));
+  }
+}
+
+const ARCHS: Record<string, (seed: number) => nn.Module> = {
+  'seed CNN': (seed) => seedCnn(new Generator(seed)),
+  'MLP with BatchNorm1d and dropout': (seed) => {
+    const g = new Generator(seed);
+    return new nn.Sequential(
+      new nn.Flatten(), new nn.Linear(784, 64, { generator: g }), new nn.BatchNorm1d(64), new nn.ReLU(),
+      new nn.Dropout(0.2, new Generator(seed + 1000)), new nn.Linear(64, 10, { generator: g }));
+  },
+  'residual network': (seed) => {
+    const g = new Generator(seed);
+    return new nn.Sequential(
+      new nn.Conv2d(1, 4, 3, { padding: 1, generator: g }), new nn.BatchNorm2d(4), new nn.ReLU(), new TinyResBlock(4, g),
+      new nn.MaxPool2d(2), new nn.Flatten(), new nn.Linear(4 * 14 * 14, 10, { generator: g }));
+  },
+};
+
+let train: data.TensorDataset;
+
+beforeAll(() => {
+  const d = data.loadDataset('mnist');
+  const x = data.toUnitFloat(data.rowsOf(d.train.images, 0, 300));
+  const stats = data.pixelStats(x);
+  train = data.tensorDataset(data.normalize(x, stats).keep(), data.rowsOf(d.train.labels, 0, 300).keep());
+});
+
+function stateOf(m: nn.Module): Map<string, Float32Array> {
+  return new Map([...m.stateDict()].map(([k, t]) => [k, Float32Array.from(t.data())]));
+}
+
+/** Largest |a - b| relative to the tensor's largest |b| (scale-free across layers). */
+function relDiff(a: Float32Array, b: Float32Array): number {
+  let d = 0, s = 1e-12;
+  for (let i = 0; i < a.length; i++) { d = Math.max(d, Math.abs(a[i] - b[i])); s = Math.max(s, Math.abs(b[i])); }
+  return d / s;
+}
+
+describe('batched ensemble training equals separate runs', () => {
+  it.each(Object.keys(ARCHS))('%s, M = 3, 2 epochs on 300 MNIST images', async (arch) => {
+    const make = ARCHS[arch];
+    const separate = [];
+    for (const seed of SEEDS) {
+      const model = make(seed);
+      const loader = new data.DataLoader(train, { batchSize: BATCH, shuffle: true, seed });
+      const opt = new optim.Adam(model.parameters(), { lr: LR });
+      const r = await fit(model, loader, { epochs: EPOCHS, optimizer: opt, progress: false, log: () => {} });
+      separate.push({ state: stateOf(model), losses: r.history.map((h) => h.train_loss), accs: r.history.map((h) => h.train_acc) });
+      opt.dispose();
+      model.dispose();
+    }
+    const members = SEEDS.map((s) => make(s));
+    const r = await fitBatched(members, train, { epochs: EPOCHS, batchSize: BATCH, seeds: SEEDS, lr: LR, progress: false, log: () => {} });
+    let worstParam = 0, worstLoss = 0;
+    members.forEach((m, i) => {
+      const got = stateOf(m), want = separate[i].state;
+      expect([...got.keys()]).toEqual([...want.keys()]);
+      for (const [k, w] of want) {
+        const g = got.get(k)!;
+        if (k.endsWith('num_batches_tracked')) { expect(Array.from(g), k).toEqual(Array.from(w)); continue; }
+        const d = relDiff(g, w);
+        worstParam = Math.max(worstParam, d);
+        expect(d, `member ${i} ${k}`).toBeLessThan(2e-4);
+      }
+      r.history.forEach((epoch, e) => {
+        const dl = Math.abs(epoch[i].train_loss - separate[i].losses[e]) / separate[i].losses[e];
+        worstLoss = Math.max(worstLoss, dl);
+        expect(dl, `member ${i} epoch ${e + 1} loss`).toBeLessThan(1e-5);
+        expect(epoch[i].train_acc).toBeCloseTo(separate[i].accs[e], 6);
+      });
+    });
+    // The members really differ from each other (own seeds), and training moved them.
+    const s0 = stateOf(members[0]), s1 = stateOf(members[1]);
+    const firstWeight = [...s0.keys()][0];
+    expect(relDiff(s0.get(firstWeight)!, s1.get(firstWeight)!)).toBeGreaterThan(0.1);
+    expect(r.history[1][0].train_loss).toBeLessThan(r.history[0][0].train_loss);
+    console.log(`${arch}: largest relative parameter difference ${worstParam.toExponential(2)}, loss ${worstLoss.toExponential(2)}`);
+    members.forEach((m) => m.dispose());
+  });
+});
