@@ -5,7 +5,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 
 import {
-  backward, data, fit, fitBatched, Generator, nn, ops, optim, seedCnn, StackedModel, tidy,
+  ArgumentError, backward, data, fit, fitBatched, Generator, mlp, nn, ops, optim, seedCnn, ShapeError,
 } from '../../lib/index.js';
 import type { Tensor } from '../../lib/index.js';
 import { ensemble } from '../../lib/index.js';
@@ -104,5 +104,48 @@ describe('batched ensemble training equals separate runs', () => {
     expect(r.history[1][0].train_loss).toBeLessThan(r.history[0][0].train_loss);
     console.log(`${arch}: largest relative parameter difference ${worstParam.toExponential(2)}, loss ${worstLoss.toExponential(2)}`);
     members.forEach((m) => m.dispose());
+  });
+
+  it('the objective hook gets every member its own input gradient (how adversarial training plugs in)', async () => {
+    const members = SEEDS.map((s) => seedCnn(new Generator(s)));
+    let checked = 0;
+    // Deep Ensembles' adversarial training: J(x) + J(x + eps * sign(grad_x J)), per member.
+    const objective: ensemble.Objective = (ctx) => {
+      const xa = ops.detach(ctx.x).requiresGrad_();
+      backward(ctx.loss(ctx.model.forward(xa)));
+      ctx.zeroGrad();
+      if (checked++ === 0) {
+        // Member m alone on its own batch gives the same input gradient as the stacked pass.
+        ctx.model.members.forEach((m, i) => {
+          const xm = ops.detach(ops.slice(ctx.x, 1, i, i + 1)).requiresGrad_();
+          const ym = ops.indexSelect(ctx.y, 0, Array.from({ length: ctx.batchSize }, (_, r) => r * ctx.members + i));
+          backward(ops.crossEntropy(m.forward(xm), ym));
+          const want = xm.grad!.data() as Float32Array;
+          const got = ops.slice(xa.grad!, 1, i, i + 1).data() as Float32Array;
+          let worst = 0, scale = 1e-12;
+          for (let k = 0; k < want.length; k++) { worst = Math.max(worst, Math.abs(got[k] - want[k])); scale = Math.max(scale, Math.abs(want[k])); }
+          expect(worst / scale, `member ${i} input gradient`).toBeLessThan(1e-5);
+          ctx.zeroGrad();
+        });
+      }
+      const xAdv = ops.add(ctx.x, ops.mul(ops.sign(xa.grad!), 0.02));
+      const output = ctx.model.forward(ctx.x);
+      return { loss: ops.add(ctx.loss(output), ctx.loss(ctx.model.forward(xAdv))), output };
+    };
+    const r = await fitBatched(members, train, { epochs: 1, batchSize: BATCH, seeds: SEEDS, objective, progress: false, log: () => {} });
+    expect(checked).toBe(Math.ceil(300 / BATCH));
+    for (const row of r.history[0]) expect(Number.isFinite(row.train_loss)).toBe(true);
+    // The plain objective from the same start gives other weights: the hook's loss was the one minimised.
+    const plain = SEEDS.map((s) => seedCnn(new Generator(s)));
+    await fitBatched(plain, train, { epochs: 1, batchSize: BATCH, seeds: SEEDS, progress: false, log: () => {} });
+    expect(relDiff(stateOf(members[0]).get('0.weight')!, stateOf(plain[0]).get('0.weight')!)).toBeGreaterThan(1e-3);
+  });
+
+  it('rejects bad options with typed errors', async () => {
+    const members = [seedCnn(new Generator(1)), seedCnn(new Generator(2))];
+    await expect(fitBatched(members, train, { epochs: 1, batchSize: BATCH, seeds: [1] })).rejects.toThrow(/1 seeds for 2 members/);
+    await expect(fitBatched(members, train, { epochs: 1, batchSize: 0, seeds: [1, 2] })).rejects.toThrow(ArgumentError);
+    await expect(fitBatched(members, data.tensorDataset(train.x, train.y), { epochs: 1, batchSize: 8, seeds: [1, -2] })).rejects.toThrow(/non-negative/);
+    await expect(fitBatched([seedCnn(new Generator(1)), mlp(new Generator(2))], train, { epochs: 1, batchSize: 8, seeds: [1, 2] })).rejects.toThrow(ShapeError);
   });
 });
