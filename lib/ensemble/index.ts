@@ -6,3 +6,4 @@ export * from './stack.js';
 export * from './stacked-layers.js';
 export * from './batched-linear.js';
 export * from './fit-batched.js';
+export * from './paper-mlp.js';
