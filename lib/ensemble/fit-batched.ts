@@ -94,6 +94,7 @@ export interface BatchedFitOptions {
 
 export interface BatchedFitResult {
   model: StackedModel;
+  /** The optimizer and its state, to continue training; the caller disposes it. */
   optimizer: Optimizer;
   /** history[e][m]: member m after epoch e. */
   history: MemberEpochMetrics[][];
