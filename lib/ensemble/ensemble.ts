@@ -24,7 +24,7 @@ export class MemberList extends Module {
 }
 
 export interface PredictOptions {
-  /** Rows per forward pass (default 1000). */
+  /** Rows per forward pass (default ceil(1000 / M): a stacked pass holds M members' activations). */
   batchSize?: number;
 }
 
@@ -87,7 +87,7 @@ export class Ensemble extends Module {
   }
 
   private batches(x: Tensor, o: PredictOptions, each: (xb: Tensor, lo: number, hi: number) => void): void {
-    const bs = o.batchSize ?? 1000;
+    const bs = o.batchSize ?? Math.ceil(1000 / this.size);
     if (!(Number.isInteger(bs) && bs > 0)) throw new ArgumentError(`Ensemble: batchSize must be a positive integer, got ${bs}`);
     const n = x.shape[0];
     for (let lo = 0; lo < n; lo += bs) {

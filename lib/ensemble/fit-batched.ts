@@ -77,12 +77,19 @@ export interface BatchedFitOptions {
   /** Default: shuffle each epoch (as DataLoader with shuffle: true). */
   shuffle?: boolean;
   dropLast?: boolean;
+  /**
+   * Members per stacked pass (default: all of them). Smaller stacks run one after another in
+   * each step: same results, a smaller working set (on a CPU, large stacked activations fall out
+   * of cache), less to gain on per-op overhead.
+   */
+  stackSize?: number;
   /** Builds the optimizer over every member's parameters (default Adam, lr `lr`). */
   optimizer?: (params: Tensor[]) => Optimizer;
   lr?: number;
   objective?: Objective;
   /** Evaluated for every member after each epoch. */
   val?: TensorDataset | null;
+  /** Images per stacked evaluation pass (default ceil(1000 / M)). */
   evalBatchSize?: number;
   /** metrics.csv (one row per member and epoch) goes here. */
   outDir?: string | null;
@@ -109,16 +116,19 @@ export interface MemberEval {
 }
 
 /** Mean cross-entropy and accuracy of every member on (x, y), each seeing the same images. */
-export function evaluateMembers(model: StackedModel, x: Tensor, y: Tensor, batchSize = 1000): MemberEval[] {
+export function evaluateMembers(model: StackedModel, x: Tensor, y: Tensor, batchSize?: number): MemberEval[] {
   const M = model.size, n = x.shape[0];
+  // The stacked activations of b images are those of b*M images of one model: keep that near 1000.
+  const bs = batchSize ?? Math.ceil(1000 / M);
+  if (!(Number.isInteger(bs) && bs > 0)) throw new ArgumentError(`evaluateMembers: batchSize must be a positive integer, got ${bs}`);
   const loss = new Float64Array(M), correct = new Float64Array(M);
   const modes = model.members.map((m) => m.namedModules().map(([, s]) => [s, s.training] as const));
   model.members.forEach((m) => m.eval());
   try {
     noGrad(() => {
-      for (let lo = 0; lo < n; lo += batchSize) {
+      for (let lo = 0; lo < n; lo += bs) {
         tidy(() => {
-          const hi = Math.min(n, lo + batchSize);
+          const hi = Math.min(n, lo + bs);
           const xb = rowsOf(x, lo, hi), yb = rowsOf(y, lo, hi);
           const logits = model.memberOutputs(xb); // [M, b, K]
           const K = logits.shape[2], b = hi - lo;
@@ -150,11 +160,29 @@ function checkOptions(members: readonly Module[], train: TensorDataset, o: Batch
   if (train.x.ndim < 2) throw new ShapeError(`fitBatched: inputs must be [N, C, ...], got ${shapeStr(train.x.shape)}`);
 }
 
+/** Clears the gradients of some parameters only (one stack's members). */
+function clearGrads(params: readonly Tensor[]): void {
+  for (const p of params) {
+    p.grad?.dispose();
+    p.grad = null;
+  }
+}
+
+/** Consecutive groups of at most `size` members, each run as one stacked module. */
+function stacksOf(members: readonly Module[], size: number): { first: number; model: StackedModel }[] {
+  const out: { first: number; model: StackedModel }[] = [];
+  for (let first = 0; first < members.length; first += size) out.push({ first, model: new StackedModel(members.slice(first, first + size)) });
+  return out;
+}
+
 /** Trains `members` (one architecture, already initialised) together; see the file comment. */
 export async function fitBatched(members: readonly Module[], train: TensorDataset, o: BatchedFitOptions): Promise<BatchedFitResult> {
   checkOptions(members, train, o);
   const model = new StackedModel(members);
   const M = model.size, n = train.x.shape[0], B = o.batchSize;
+  const stackSize = o.stackSize ?? M;
+  if (!(Number.isInteger(stackSize) && stackSize > 0)) throw new ArgumentError(`fitBatched: stackSize must be a positive integer, got ${stackSize}`);
+  const stacks = stackSize >= M ? [{ first: 0, model }] : stacksOf(members, stackSize);
   const optimizer = o.optimizer ? o.optimizer(model.parameters()) : new Adam(model.parameters(), { lr: o.lr ?? 1e-3 });
   const objective = o.objective ?? standardObjective;
   const progress = new Progress(process.stderr, o.progress ?? true);
@@ -172,35 +200,40 @@ export async function fitBatched(members: readonly Module[], train: TensorDatase
     let seen = 0;
     for (let b = 0; b < batchesPerEpoch; b++) {
       const lo = b * B, rows = Math.min(n, lo + B) - lo;
-      // Batch-major rows (example i of every member, then example i + 1): the stacked input is
-      // then a plain reshape of the gathered rows, [rows*M, C, ...] -> [rows, M*C, ...].
-      const idx = new Int32Array(rows * M);
-      for (let i = 0; i < rows; i++) for (let m = 0; m < M; m++) idx[i * M + m] = orders[m][lo + i];
-      tidy(() => {
-        const ih = native.fromTypedArray(idx, [idx.length], train.x.device);
-        const xs = fromHandle(native.indexSelect(train.x.handle, 0, ih));
-        const y = fromHandle(native.indexSelect(labels.handle, 0, ih));
-        ih.dispose();
-        const x = ops.reshape(xs, [rows, M * train.x.shape[1], ...train.x.shape.slice(2)]);
-        const ctx: ObjectiveContext = {
-          model, x, y, members: M, batchSize: rows,
-          loss: (out) => ops.affine(ops.sum(memberRowLosses(out, y, M)), 1 / rows, 0),
-          zeroGrad: () => optimizer.zeroGrad(),
-        };
-        const r = objective(ctx);
-        backward(r.loss);
-        optimizer.step();
-        noGrad(() => {
-          const l = memberRowLosses(r.output, y, M).data() as Float32Array;
-          const K = r.output.shape[1] / M;
-          const pred = ops.argmax(ops.reshape(r.output, [rows * M, K]), 1).data() as Int32Array;
-          const lab = y.data() as Int32Array;
-          for (let e = 0; e < rows * M; e++) {
-            lossSum[e % M] += l[e];
-            if (pred[e] === lab[e]) correct[e % M]++;
-          }
+      // Every stack adds its members' gradients; then one optimizer step over all members.
+      for (const { first, model: stack } of stacks) {
+        const S = stack.size;
+        // Batch-major rows (example i of every member, then example i + 1): the stacked input is
+        // then a plain reshape of the gathered rows, [rows*S, C, ...] -> [rows, S*C, ...].
+        const idx = new Int32Array(rows * S);
+        for (let i = 0; i < rows; i++) for (let m = 0; m < S; m++) idx[i * S + m] = orders[first + m][lo + i];
+        tidy(() => {
+          const ih = native.fromTypedArray(idx, [idx.length], train.x.device);
+          const xs = fromHandle(native.indexSelect(train.x.handle, 0, ih));
+          const y = fromHandle(native.indexSelect(labels.handle, 0, ih));
+          ih.dispose();
+          const x = ops.reshape(xs, [rows, S * train.x.shape[1], ...train.x.shape.slice(2)]);
+          const params = stack.parameters();
+          const ctx: ObjectiveContext = {
+            model: stack, x, y, members: S, batchSize: rows,
+            loss: (out) => ops.affine(ops.sum(memberRowLosses(out, y, S)), 1 / rows, 0),
+            zeroGrad: () => clearGrads(params),
+          };
+          const r = objective(ctx);
+          backward(r.loss);
+          noGrad(() => {
+            const l = memberRowLosses(r.output, y, S).data() as Float32Array;
+            const K = r.output.shape[1] / S;
+            const pred = ops.argmax(ops.reshape(r.output, [rows * S, K]), 1).data() as Int32Array;
+            const lab = y.data() as Int32Array;
+            for (let e = 0; e < rows * S; e++) {
+              lossSum[first + (e % S)] += l[e];
+              if (pred[e] === lab[e]) correct[first + (e % S)]++;
+            }
+          });
         });
-      });
+      }
+      optimizer.step();
       optimizer.zeroGrad();
       seen += rows;
       progress.update(`epoch ${epoch + 1}/${o.epochs}`, b + 1, batchesPerEpoch, `${M} members, loss ${(lossSum.reduce((a, v) => a + v, 0) / (M * seen)).toFixed(4)}`);

@@ -106,6 +106,19 @@ describe('batched ensemble training equals separate runs', () => {
     members.forEach((m) => m.dispose());
   });
 
+  it('stacks of fewer members (stackSize) train the same members as one full stack', async () => {
+    const make = ARCHS['MLP with BatchNorm1d and dropout'];
+    const full = SEEDS.map((s) => make(s)), split = SEEDS.map((s) => make(s));
+    const a = await fitBatched(full, train, { epochs: 1, batchSize: BATCH, seeds: SEEDS, progress: false, log: () => {} });
+    const b = await fitBatched(split, train, { epochs: 1, batchSize: BATCH, seeds: SEEDS, stackSize: 2, progress: false, log: () => {} });
+    full.forEach((m, i) => {
+      const sa = stateOf(m), sb = stateOf(split[i]);
+      for (const [k, v] of sa) expect(relDiff(sb.get(k)!, v), `member ${i} ${k}`).toBeLessThan(2e-4);
+      expect(b.history[0][i].train_loss).toBeCloseTo(a.history[0][i].train_loss, 5);
+    });
+    await expect(fitBatched(full, train, { epochs: 1, batchSize: BATCH, seeds: SEEDS, stackSize: 0 })).rejects.toThrow(/stackSize/);
+  });
+
   it('the objective hook gets every member its own input gradient (how adversarial training plugs in)', async () => {
     const members = SEEDS.map((s) => seedCnn(new Generator(s)));
     let checked = 0;
