@@ -23,3 +23,6 @@ export * from './train/checkpoint.js';
 export { MetricsTracker } from './train/metrics-tracker.js';
 export { seedCnn, mlp } from './models/seed-cnn.js';
 export * as viz from './viz/index.js';
+export * as metrics from './metrics/index.js';
+export * as ensemble from './ensemble/index.js';
+export { Ensemble, saveEnsemble, loadEnsemble, fitBatched, StackedModel } from './ensemble/index.js';

@@ -1,0 +1,9 @@
+// Deep ensembles: the Ensemble module (log of the mean of the members' softmax), saving and
+// loading, stacking members of one architecture into one module, and batched training.
+export * from './ensemble.js';
+export * from './io.js';
+export * from './stack.js';
+export * from './stacked-layers.js';
+export * from './batched-linear.js';
+export * from './fit-batched.js';
+export * from './paper-mlp.js';
