@@ -57,11 +57,14 @@ export function peerEnv(extra = {}) {
   return env;
 }
 
-/** A PyTorch peer run at 1 and at 2 threads (torch defaults to 1 here); the driver keeps the better. */
-export function torchPeer(script, args, name = 'PyTorch') {
+/** Thread counts of the PyTorch peers: torch defaults to 1 here, so 1 and 2 (the driver keeps the better); --quick: 1. */
+export const torchThreads = (quick) => (quick ? [1] : [1, 2]);
+
+/** A PyTorch peer (bench/peers/<script>) at each of torchThreads(quick). */
+export function torchPeer(script, args, { quick = false, name = 'PyTorch' } = {}) {
   return {
     name,
-    runs: [1, 2].map((t) => ({
+    runs: torchThreads(quick).map((t) => ({
       label: `${t}T`, cmd: PYTHON, args: [`${ROOT}bench/peers/${script}`, ...args, '--threads', String(t)],
     })),
   };

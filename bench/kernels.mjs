@@ -10,7 +10,7 @@
 // This module exports collect() (finished rows) instead of workloads(): see bench/README.md.
 import { createRequire } from 'node:module';
 
-import { emit, flag, isMain, PYTHON, ROOT } from './harness.mjs';
+import { emit, flag, isMain, PYTHON, ROOT, torchThreads } from './harness.mjs';
 
 const node = process.execPath;
 const self = `${ROOT}bench/kernels.mjs`;
@@ -26,7 +26,7 @@ const PY_GEMM_PROBE = 'import json,resource,sys; sys.path.insert(0, sys.argv[1])
 const GEMM_IDS = { '1024^3': 'gemm-1024', '2048^3': 'gemm-2048' };
 
 async function collectGemm({ quick, runChild }) {
-  const runs = [1, 2].map((t) => ({ t, r: runChild(node, [self, '--gemm', ...(quick ? ['--quick'] : [])], { OMP_NUM_THREADS: String(t) }) }));
+  const runs = torchThreads(quick).map((t) => ({ t, r: runChild(node, [self, '--gemm', ...(quick ? ['--quick'] : [])], { OMP_NUM_THREADS: String(t) }) }));
   const ok = runs.filter((x) => x.r.rows);
   if (!ok.length) return [{ id: 'gemm', title: 'GEMM', size: '', unit: 'GFLOP/s', better: 'higher', nnlab: runs[0].r, peers: [] }];
   const rows = [];
@@ -34,12 +34,12 @@ async function collectGemm({ quick, runChild }) {
     const per = ok.map(({ t, r }) => ({ t, row: r.rows[i] }));
     const best = per.reduce((a, b) => (b.row.torchGflops > a.row.torchGflops ? b : a));
     const id = GEMM_IDS[shape.shape] ?? `gemm-${shape.m}x${shape.n}x${shape.k}`;
-    const probe = Object.values(GEMM_IDS).includes(id); // the square sizes: probed for RSS, and the roofline
+    const probe = Object.values(GEMM_IDS).includes(id); // the square sizes are probed for RSS
     const mnk = `${shape.m},${shape.n},${shape.k}`;
     const nnRss = probe ? runChild(node, [self, '--gemm-rss', mnk]).peak_rss_mb : null;
     const peerRss = probe ? runChild(PYTHON, ['-c', PY_GEMM_PROBE, `${ROOT}bench/peers`, mnk]).peak_rss_mb : null;
     rows.push({
-      id, title: `GEMM ${shape.shape}`, size: `${shape.m}x${shape.n}x${shape.k} float32`, unit: 'GFLOP/s', better: 'higher', gflop: null, roofline: probe,
+      id, title: `GEMM ${shape.shape}`, size: `${shape.m}x${shape.n}x${shape.k} float32`, unit: 'GFLOP/s', better: 'higher', gflop: null, roofline: true,
       nnlab: { value: best.row.nnlabGflops, unit: 'GFLOP/s', threads: ok[0].r.threads, peak_rss_mb: nnRss },
       peers: [{
         name: 'PyTorch torch.mm', label: `${best.t}T`, value: best.row.torchGflops, unit: 'GFLOP/s', peak_rss_mb: peerRss,
@@ -55,7 +55,7 @@ async function collectGemm({ quick, runChild }) {
 async function collectConv({ quick, runChild }) {
   const q = quick ? ['--quick'] : [];
   const ours = runChild(node, [self, '--conv', ...q]);
-  const peer = [1, 2].map((t) => {
+  const peer = torchThreads(quick).map((t) => {
     const r = runChild(PYTHON, ['-c', PY_RSS, `${ROOT}bench/peers/torch_conv.py`, '--threads', String(t), ...q], {}, { allLines: true });
     return { t, r };
   });
@@ -71,7 +71,7 @@ async function collectConv({ quick, runChild }) {
     const okRuns = runs.filter((x) => x.value != null);
     const best = okRuns.length ? okRuns.reduce((a, b) => (b.value < a.value ? b : a)) : null;
     return {
-      id: `seed-${row.layer}-${row.op}`, title: `seed-CNN ${row.layer} conv ${row.op}`, size: `batch 128, ${c}x${o + 2}x${o + 2} in`, unit: 'ms', better: 'lower', gflop: fwd,
+      id: `seed-${row.layer}-${row.op}`, title: `seed-CNN ${row.layer} ${row.op}`, size: `batch 128, ${c}x${o + 2}x${o + 2} in`, unit: 'ms', better: 'lower', gflop: fwd,
       nnlab: { value: row.ms, unit: 'ms', threads: ours.threads, peak_rss_mb: ours.peak_rss_mb },
       peers: [best ? { name: 'PyTorch', ...best, runs } : { name: 'PyTorch', error: runs[0]?.error, runs }],
       note: 'bench/conv.mjs and torch_conv.py each time all seed-CNN conv ops in one process: RSS is that process\'s',

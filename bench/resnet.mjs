@@ -47,17 +47,17 @@ export function workloads({ quick }) {
   const p = plan(quick);
   const rows = [
     { id: 'resnet18-train', title: 'ResNet18 training (32x32)', size: `batch ${p.batch}, ${p.steps} steps after 1 warm-up`, unit: 'images/s', better: 'higher',
-      gflop: FLOPS.train / 1e9, peers: [torchPeer('torch_resnet.py', ['--only', 'train', '--batch', String(p.batch), '--steps', String(p.steps)], 'PyTorch+torchvision')] },
+      gflop: FLOPS.train / 1e9, peers: [torchPeer('torch_resnet.py', ['--only', 'train', '--batch', String(p.batch), '--steps', String(p.steps)], { quick, name: 'PyTorch+torchvision' })] },
     { id: 'resnet18-infer', title: 'ResNet18 inference (32x32)', size: `${p.inferImages} images, batch 1000`, unit: 'images/s', better: 'higher',
-      gflop: FLOPS.forward / 1e9, peers: [torchPeer('torch_resnet.py', ['--only', 'infer', '--images', String(p.inferImages)], 'PyTorch+torchvision')] },
+      gflop: FLOPS.forward / 1e9, peers: [torchPeer('torch_resnet.py', ['--only', 'infer', '--images', String(p.inferImages)], { quick, name: 'PyTorch+torchvision' })] },
   ];
   for (const [i, L] of CONV_LAYERS.entries()) {
     for (const op of ['forward', 'backward']) {
       const fwd = layerFlops(L, p.convBatch) / 1e9;
       rows.push({
-        id: `resnet18-conv${i}-${op}`, title: `ResNet18 ${L[0]} conv ${op}`, size: `batch ${p.convBatch}, ${L[1]}x${L[6]}x${L[6]} in`, unit: 'ms', better: 'lower',
+        id: `resnet18-conv${i}-${op}`, title: `ResNet18 ${L[0]} ${op}`, size: `batch ${p.convBatch}, ${L[1]}x${L[6]}x${L[6]} in`, unit: 'ms', better: 'lower',
         gflop: op === 'forward' ? fwd : (i === 0 ? fwd : 2 * fwd), // the stem's input needs no gradient
-        peers: [torchPeer('torch_resnet.py', ['--only', 'conv', '--layer', String(i), '--op', op, '--batch', String(p.convBatch), '--reps', String(p.reps)])],
+        peers: [torchPeer('torch_resnet.py', ['--only', 'conv', '--layer', String(i), '--op', op, '--batch', String(p.convBatch), '--reps', String(p.reps)], { quick })],
       });
     }
   }

@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 
-import { flag, isMain, peerEnv, ROOT } from './harness.mjs';
+import { flag, isMain, peerEnv, PYTHON, ROOT } from './harness.mjs';
 
 /**
  * Scripts the suite runs, in table order. A script that is missing, or does not export
@@ -115,7 +115,10 @@ export function speedup(row, peer) {
   return row.better === 'lower' ? peer.value / row.nnlab.value : row.nnlab.value / peer.value;
 }
 
-/** The derived columns: GFLOP/s, share of the run's GEMM roofline, RSS ratio against each peer. */
+/**
+ * The derived columns: GFLOP/s, share of the run's GEMM roofline (the best GFLOP/s any GEMM row,
+ * nnlab's or the peer's, reached in this run), RSS ratio against each peer.
+ */
 export function summarize(rows) {
   const roof = Math.max(0, ...rows.filter((r) => r.roofline).flatMap((r) => [r.nnlab?.value, ...r.peers.map((p) => p.value)]).filter((v) => typeof v === 'number'));
   const roofline = roof > 0 ? roof : null;
@@ -134,9 +137,15 @@ export function summarize(rows) {
 
 const num = (v, d = 0) => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(d) : '-');
 const UNIT = { 'images/s': 'img/s', 'GFLOP/s': 'GFLOP/s', ms: 'ms', s: 's' };
+/** Footnote number of a text (one number per distinct text). */
+function markNote(notes, text) {
+  if (!notes.has(text)) notes.set(text, notes.size + 1);
+  return `[${notes.get(text)}]`;
+}
+
 function cell(row, r, notes) {
   if (!r) return '-';
-  const mark = (text) => { notes.push(`${row.id}: ${text}`); return `[${notes.length}]`; };
+  const mark = (text) => markNote(notes, text);
   if (r.pending) return `pending ${mark(r.pending)}`;
   if (r.unsupported) return `unsupported ${mark(r.unsupported)}`;
   if (r.error) return `error ${mark(r.error)}`;
@@ -155,27 +164,38 @@ const fmtLine = (cells) => cells.map((c, i) => {
 
 /** The table as text: one line per (workload, peer), notes numbered below it. */
 export function formatTable(result) {
-  const notes = [], out = [fmtLine(COLS.map((c) => c[0]))];
+  const notes = new Map(), out = [fmtLine(COLS.map((c) => c[0]))];
   const pct = (v) => (v == null ? '-' : `${Math.round(100 * v)}%`);
   for (const row of result.rows) {
     const peers = row.peers.length ? row.peers : [null];
+    const rowNote = row.note ? ` ${markNote(notes, row.note)}` : '';
     peers.forEach((p, i) => {
       const first = i === 0;
-      const peerName = p ? `${p.name}${p.label && p.runs ? ` (${p.label})` : ''}` : 'no peer';
+      const peerName = p ? `${p.name}${p.label && (p.runs || /^\d+T$/.test(p.label)) ? ` (${p.label})` : ''}` : 'no peer';
       out.push(fmtLine([
-        first ? row.title : '', first ? row.size : '', first ? cell(row, row.nnlab, notes) : '',
+        first ? `${row.title}${rowNote}` : '', first ? row.size : '', first ? cell(row, row.nnlab, notes) : '',
         peerName, p ? cell(row, p, notes) : '-', p?.speedup != null ? `${num(p.speedup, 2)}x` : '-',
         `${num(row.nnlab.gflops, 1)}|${num(p?.gflops, 1)}`, `${pct(row.nnlab.roofline_share)}|${pct(p?.roofline_share)}`,
         `${num(row.nnlab.peak_rss_mb)}|${num(p?.peak_rss_mb)}`, p?.rss_ratio != null ? num(p.rss_ratio, 2) : '-',
       ]));
     });
-    if (row.note) notes.push(`${row.id}: ${row.note}`);
   }
   out.push('', `roofline = the best GEMM GFLOP/s measured in this run (${num(result.roofline, 1)}); speedup > 1: nnlab faster; ` +
     'n|p = nnlab|peer; ~ = extrapolated from the steps timed');
   out.push(...result.context);
-  if (notes.length) out.push('notes:', ...notes.map((n, i) => `  [${i + 1}] ${n}`));
+  if (notes.size) out.push('notes:', ...[...notes].map(([text, i]) => `  [${i}] ${text}`));
   return out.join('\n');
+}
+
+const RSS_LINE = 'console.log(JSON.stringify({ peak_rss_mb: process.resourceUsage().maxRSS / 1024 }))';
+/** Peak RSS of a process that only loads each library: what every workload's RSS starts from. */
+function baselineRss() {
+  const nodeProbe = (what) => runChild(process.execPath, ['--input-type=module', '-e', `${what}; ${RSS_LINE}`]).peak_rss_mb ?? null;
+  return {
+    nnlab: nodeProbe(`await import(${JSON.stringify(`${ROOT}dist/index.js`)})`),
+    tfjs: nodeProbe("await import('@tensorflow/tfjs')"),
+    torch: runChild(PYTHON, ['-c', 'import json,resource,torch,torchvision; print(json.dumps({"peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))']).peak_rss_mb ?? null,
+  };
 }
 
 /** Runs the sources and returns the result object (also what --json prints and the file holds). */
@@ -185,17 +205,21 @@ export async function runSuite({ quick = false, only = null } = {}) {
   const rows = [];
   for (const src of SOURCES) rows.push(...(await runSource(src, { quick, only })));
   const roofline = summarize(rows);
+  const base = baselineRss();
   const ob = ['OPENBLAS_CORETYPE', 'OPENBLAS_L2_SIZE'].map((k) => `${k}=${process.env[k] ?? '(not set)'}`).join(', ');
   const load1 = loadavg();
   return {
     date: started.toISOString(), seconds: (Date.now() - started.getTime()) / 1000, quick, only,
     machine: { cpu: cpus()[0]?.model, cores: cpus().length, memory_gib: Math.round(totalmem() / 2 ** 30), node: process.version, loadavg_start: load0, loadavg_end: load1 },
+    baseline_rss_mb: base,
     roofline, rows,
     context: [
       `${cpus()[0]?.model}, ${cpus().length} cores; load average ${load0.map((v) => v.toFixed(1)).join(' ')} at the start, ` +
         `${load1.map((v) => v.toFixed(1)).join(' ')} at the end (the machine is shared: figures taken under that load)`,
-      `peers run with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset (this shell: ${ob}); PyTorch peers at 1 and 2 threads, the better kept (torch defaults to 1 thread here)`,
-      'each side of each workload runs in its own process; RSS = that process\'s peak (getrusage maxrss)',
+      `peers run with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset (this shell: ${ob}); ` +
+        (quick ? 'PyTorch peers at their default 1 thread (--quick)' : 'PyTorch peers at 1 and 2 threads, the better kept (torch defaults to 1 thread here)'),
+      'each side of each workload runs in its own process; RSS = that process\'s peak (getrusage maxrss); ' +
+        `a process that only loads the library peaks at: nnlab ${num(base.nnlab)} MB, PyTorch+torchvision ${num(base.torch)} MB, TF.js ${num(base.tfjs)} MB`,
       ...(quick ? ['--quick: smaller workloads and fewer repetitions, as the size column says'] : []),
     ],
   };

@@ -5,7 +5,7 @@
 //   node bench/tfjs.mjs --backend cpu|wasm --workload seed-cnn-train|seed-cnn-infer|mlp-train [--quick]
 // The cpu backend trains the seed CNN at a few images per second, so every workload runs until
 // its epoch ends or a time budget is spent, and a cut-short run reports the rate of the steps it
-// timed ("extrapolated"); cpu seed-CNN training uses batch 8 (a batch-128 step takes minutes).
+// timed ("extrapolated"); cpu seed-CNN training uses batch 8 (4 with --quick; a batch-128 step takes minutes).
 import { readFileSync } from 'node:fs';
 
 import * as tf from '@tensorflow/tfjs';
@@ -77,7 +77,7 @@ async function measure(backend, id, quick) {
   if (backend === 'wasm') setWasmPaths(`${ROOT}node_modules/@tensorflow/tfjs-backend-wasm/dist/`);
   if (!(await tf.setBackend(backend))) throw new Error(`TF.js backend ${backend} did not initialise`);
   await tf.ready();
-  const budget = quick ? 15 : 60;
+  const budget = quick ? 5 : 60;
   const model = id.startsWith('mlp') ? mlp() : seedCnn();
   const info = { unit: 'images/s', backend, tfjs: tf.version.tfjs };
   if (backend === 'wasm') {
@@ -99,7 +99,7 @@ async function measure(backend, id, quick) {
   }
 
   const d = mnist('train', epochImages(quick));
-  const batch = backend === 'cpu' && id === 'seed-cnn-train' ? 8 : 128;
+  const batch = backend === 'cpu' && id === 'seed-cnn-train' ? (quick ? 4 : 8) : 128;
   model.compile({ optimizer: tf.train.adam(1e-3), loss: tf.losses.softmaxCrossEntropy });
   const [wx, wy] = batchOf(d, 0, 2);
   try {

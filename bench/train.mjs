@@ -18,7 +18,7 @@ export const epochImages = (quick) => (quick ? 10000 : 60000);
 export function workloads({ quick }) {
   const n = epochImages(quick);
   const torchArgs = (model, only) => ['--model', model, '--only', only, '--limit', String(n)];
-  const peers = (model, only, id) => [torchPeer('torch_train.py', torchArgs(model, only)), tfjsPeer('cpu', id, quick), tfjsPeer('wasm', id, quick)];
+  const peers = (model, only, id) => [torchPeer('torch_train.py', torchArgs(model, only), { quick }), tfjsPeer('cpu', id, quick), tfjsPeer('wasm', id, quick)];
   return [
     { id: 'seed-cnn-train', title: 'seed-CNN training epoch', size: `${n} images, batch 128`, unit: 'images/s', better: 'higher',
       gflop: SEED_CNN_FLOPS.train / 1e9, peers: peers('cnn', 'train', 'seed-cnn-train') },
