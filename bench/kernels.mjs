@@ -34,12 +34,12 @@ async function collectGemm({ quick, runChild }) {
     const per = ok.map(({ t, r }) => ({ t, row: r.rows[i] }));
     const best = per.reduce((a, b) => (b.row.torchGflops > a.row.torchGflops ? b : a));
     const id = GEMM_IDS[shape.shape] ?? `gemm-${shape.m}x${shape.n}x${shape.k}`;
-    const probe = Object.values(GEMM_IDS).includes(id); // the square sizes are probed for RSS
+    const probe = Object.values(GEMM_IDS).includes(id); // the square sizes: probed for RSS, and the roofline
     const mnk = `${shape.m},${shape.n},${shape.k}`;
     const nnRss = probe ? runChild(node, [self, '--gemm-rss', mnk]).peak_rss_mb : null;
     const peerRss = probe ? runChild(PYTHON, ['-c', PY_GEMM_PROBE, `${ROOT}bench/peers`, mnk]).peak_rss_mb : null;
     rows.push({
-      id, title: `GEMM ${shape.shape}`, size: `${shape.m}x${shape.n}x${shape.k} float32`, unit: 'GFLOP/s', better: 'higher', gflop: null, roofline: true,
+      id, title: `GEMM ${shape.shape}`, size: `${shape.m}x${shape.n}x${shape.k} float32`, unit: 'GFLOP/s', better: 'higher', gflop: null, roofline: probe,
       nnlab: { value: best.row.nnlabGflops, unit: 'GFLOP/s', threads: ok[0].r.threads, peak_rss_mb: nnRss },
       peers: [{
         name: 'PyTorch torch.mm', label: `${best.t}T`, value: best.row.torchGflops, unit: 'GFLOP/s', peak_rss_mb: peerRss,

@@ -116,8 +116,9 @@ export function speedup(row, peer) {
 }
 
 /**
- * The derived columns: GFLOP/s, share of the run's GEMM roofline (the best GFLOP/s any GEMM row,
- * nnlab's or the peer's, reached in this run), RSS ratio against each peer.
+ * The derived columns: GFLOP/s, share of the run's GEMM roofline (the best GFLOP/s that the rows
+ * marked roofline, GEMM 1024^3 and 2048^3, reached in this run, nnlab's or the peer's), RSS ratio
+ * against each peer.
  */
 export function summarize(rows) {
   const roof = Math.max(0, ...rows.filter((r) => r.roofline).flatMap((r) => [r.nnlab?.value, ...r.peers.map((p) => p.value)]).filter((v) => typeof v === 'number'));
@@ -180,7 +181,7 @@ export function formatTable(result) {
       ]));
     });
   }
-  out.push('', `roofline = the best GEMM GFLOP/s measured in this run (${num(result.roofline, 1)}); speedup > 1: nnlab faster; ` +
+  out.push('', `roofline = the best GFLOP/s of GEMM 1024^3 / 2048^3 in this run, nnlab's or the peer's (${num(result.roofline, 1)}); speedup > 1: nnlab faster; ` +
     'n|p = nnlab|peer; ~ = extrapolated from the steps timed');
   out.push(...result.context);
   if (notes.size) out.push('notes:', ...[...notes].map(([text, i]) => `  [${i}] ${text}`));
