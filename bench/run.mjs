@@ -58,7 +58,7 @@ function measurePeer(w, peer) {
   const ok = runs.filter((r) => typeof r.value === 'number' && Number.isFinite(r.value));
   if (!ok.length) {
     const r = runs.find((x) => x.unsupported) ?? runs[0];
-    return { name: peer.name, ...(r.unsupported ? { unsupported: r.unsupported } : { error: r.error ?? 'no value' }), runs };
+    return { name: peer.name, ...(r.unsupported ? { unsupported: r.unsupported } : { error: r.error ?? 'no value' }), runs: runs.length > 1 ? runs : undefined };
   }
   const best = ok.reduce((a, b) => (better(w, b.value, a.value) ? b : a));
   return { name: peer.name, ...best, runs: runs.length > 1 ? runs.map(({ label, value, error, peak_rss_mb }) => ({ label, value, error, peak_rss_mb })) : undefined };
