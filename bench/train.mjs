@@ -1,63 +1,59 @@
-// Seed-CNN training epoch (batch 128, Adam 1e-3) and inference (batch 1000) on real MNIST,
-// nnlab against PyTorch 1.13 (bench/peers/torch_train.py, at 1 and 2 threads; the better one is
-// the peer) in the same run. nnlab runs through its public API from dist/ (npm run build:ts).
-//   node bench/train.mjs [--quick]      (--quick: 10k training images)
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+// Workloads of the models `nnlab train` builds (--model cnn|mlp), on real MNIST: a seed-CNN
+// training epoch (batch 128, Adam 1e-3), seed-CNN inference (batch 1000 over the 10k test
+// images), and an MLP training epoch (784-200-200-10, batch 128, Adam 1e-3).
+// Peers: PyTorch 1.13 (bench/peers/torch_train.py, 1 and 2 threads) and TensorFlow.js
+// (bench/tfjs.mjs, cpu and wasm backends). nnlab runs through its public API from dist/.
+//   node bench/run.mjs --only seed-cnn            all three, with their peers
+//   node bench/train.mjs --workload seed-cnn-train [--quick]   nnlab's side alone (one JSON line)
+import { linearFlops, convFlops, perImageFlops, serve, tfjsPeer, torchPeer } from './harness.mjs';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-const nn = await import(new URL('../dist/index.js', import.meta.url).href);
+const SEED_CNN_FLOPS = perImageFlops([
+  convFlops(1, 1, 32, 3, 3, 26, 26), convFlops(1, 32, 64, 3, 3, 11, 11), linearFlops(1, 1600, 128), linearFlops(1, 128, 10),
+]);
+const MLP_FLOPS = perImageFlops([linearFlops(1, 784, 200), linearFlops(1, 200, 200), linearFlops(1, 200, 10)]);
 
-function loadMnist(limit) {
+/** Training images of an epoch: the full 60k, or 10k with --quick. */
+export const epochImages = (quick) => (quick ? 10000 : 60000);
+
+export function workloads({ quick }) {
+  const n = epochImages(quick);
+  const torchArgs = (model, only) => ['--model', model, '--only', only, '--limit', String(n)];
+  const peers = (model, only, id) => [torchPeer('torch_train.py', torchArgs(model, only), { quick }), tfjsPeer('cpu', id, quick), tfjsPeer('wasm', id, quick)];
+  return [
+    { id: 'seed-cnn-train', title: 'seed-CNN training epoch', size: `${n} images, batch 128`, unit: 'images/s', better: 'higher',
+      gflop: SEED_CNN_FLOPS.train / 1e9, peers: peers('cnn', 'train', 'seed-cnn-train') },
+    { id: 'seed-cnn-infer', title: 'seed-CNN inference', size: '10000 images, batch 1000', unit: 'images/s', better: 'higher',
+      gflop: SEED_CNN_FLOPS.forward / 1e9, peers: peers('cnn', 'infer', 'seed-cnn-infer') },
+    { id: 'mlp-train', title: 'MLP training epoch', size: `${n} images, batch 128`, unit: 'images/s', better: 'higher',
+      gflop: MLP_FLOPS.train / 1e9, peers: peers('mlp', 'train', 'mlp-train') },
+  ];
+}
+
+async function measure(id, { quick }) {
+  const nn = await import(new URL('../dist/index.js', import.meta.url).href);
   const d = nn.data.loadDataset('mnist');
-  let x = nn.data.toUnitFloat(d.train.images), y = d.train.labels;
-  if (limit < x.shape[0]) { x = nn.data.rowsOf(x, 0, limit); y = nn.data.rowsOf(y, 0, limit); }
-  const stats = nn.data.pixelStats(x);
-  return {
-    train: nn.data.tensorDataset(nn.data.normalize(x, stats).keep(), y.keep()),
-    test: nn.data.tensorDataset(nn.data.normalize(nn.data.toUnitFloat(d.test.images), stats).keep(), d.test.labels),
-  };
-}
-
-async function nnlabRun(limit) {
-  const { train, test } = loadMnist(limit);
+  const model = (id.startsWith('mlp') ? nn.mlp : nn.seedCnn)(new nn.Generator(0));
   nn.manualSeed(0);
-  const model = nn.seedCnn(new nn.Generator(0));
-  const opt = new nn.optim.Adam(model.parameters(), { lr: 1e-3 });
+  const threads = nn.native.numThreads();
+  if (id === 'seed-cnn-infer') {
+    const x = nn.data.toUnitFloat(d.test.images);
+    const test = nn.data.tensorDataset(nn.data.normalize(x, nn.data.pixelStats(x)).keep(), d.test.labels);
+    const loader = new nn.data.DataLoader(test, { batchSize: 1000 });
+    nn.evaluate(model, new nn.data.DataLoader(nn.data.tensorDataset(nn.data.rowsOf(test.x, 0, 1000), nn.data.rowsOf(test.y, 0, 1000)), { batchSize: 1000 })); // warm-up
+    const t0 = performance.now();
+    const ev = nn.evaluate(model, loader);
+    return { value: ev.n / ((performance.now() - t0) / 1000), unit: 'images/s', threads };
+  }
+  let x = nn.data.toUnitFloat(d.train.images), y = d.train.labels;
+  const limit = epochImages(quick);
+  if (limit < x.shape[0]) { x = nn.data.rowsOf(x, 0, limit); y = nn.data.rowsOf(y, 0, limit); }
+  const train = nn.data.tensorDataset(nn.data.normalize(x, nn.data.pixelStats(x)).keep(), y.keep());
+  const optimizer = new nn.optim.Adam(model.parameters(), { lr: 1e-3 });
   const loader = new nn.data.DataLoader(train, { batchSize: 128, shuffle: true, seed: 0 });
-  const r = await nn.fit(model, loader, { epochs: 1, optimizer: opt, progress: false, log: () => {} });
-  const testLoader = new nn.data.DataLoader(test, { batchSize: 1000 });
-  const t0 = performance.now();
-  const ev = nn.evaluate(model, testLoader);
-  const inferS = (performance.now() - t0) / 1000;
-  return { train_images_per_s: r.imagesPerSecond, epoch_s: r.secondsPerEpoch, test_acc: ev.acc, infer_images_per_s: ev.n / inferS };
+  // nnlab's own training loop (what `nnlab train` runs): it also reads the loss and counts the
+  // correct predictions every step, which the peers' loops do not.
+  const r = await nn.fit(model, loader, { epochs: 1, optimizer, progress: false, log: () => {} });
+  return { value: r.imagesPerSecond, unit: 'images/s', threads, epoch_s: r.secondsPerEpoch, train_loss: r.history[0].train_loss };
 }
 
-function torchRun(limit, threads) {
-  const env = { ...process.env };
-  delete env.OPENBLAS_CORETYPE; // presets that halve OpenBLAS on some machines; the peer runs without them
-  delete env.OPENBLAS_L2_SIZE;
-  const r = spawnSync('/usr/bin/python3', [`${root}bench/peers/torch_train.py`, '--threads', String(threads), '--limit', String(limit)], { env, encoding: 'utf8' });
-  if (r.status !== 0) return { error: (r.stderr || 'torch peer failed').trim().split('\n').pop() };
-  return JSON.parse(r.stdout.trim().split('\n').pop());
-}
-
-export async function run({ quick = false } = {}) {
-  const limit = quick ? 10000 : 60000;
-  const ours = await nnlabRun(limit);
-  const peers = [1, 2].map((t) => torchRun(limit, t)).filter((p) => !p.error);
-  const best = (k) => Math.max(...peers.map((p) => p[k]));
-  const rows = [
-    { workload: `seed-CNN training epoch (${limit} images, batch 128)`, unit: 'images/s', nnlab: ours.train_images_per_s, peer: peers.length ? best('train_images_per_s') : null },
-    { workload: 'seed-CNN inference (batch 1000)', unit: 'images/s', nnlab: ours.infer_images_per_s, peer: peers.length ? best('infer_images_per_s') : null },
-  ].map((r) => ({ ...r, ratio: r.peer ? r.nnlab / r.peer : null }));
-  return { rows, nnlab: ours, torch: peers, peerNote: peers.length ? 'PyTorch 1.13 CPU, best of 1 and 2 threads, OPENBLAS_CORETYPE/L2_SIZE unset' : 'PyTorch peer missing' };
-}
-
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const r = await run({ quick: process.argv.includes('--quick') });
-  console.log(`peer: ${r.peerNote}`);
-  for (const row of r.rows)
-    console.log(`${row.workload.padEnd(48)} nnlab ${row.nnlab.toFixed(0).padStart(7)} ${row.unit}  torch ${row.peer ? row.peer.toFixed(0).padStart(7) : '   n/a'}  ratio ${row.ratio ? row.ratio.toFixed(2) : 'n/a'}`);
-  console.log(`nnlab test accuracy after the epoch: ${(100 * r.nnlab.test_acc).toFixed(2)}%; torch: ${r.torch.map((p) => `${(100 * p.test_acc).toFixed(2)}% (${p.threads}T)`).join(', ')}`);
-}
+await serve(import.meta.url, measure);

@@ -1,0 +1,104 @@
+// The common result format of the benchmark suite, shared by bench/run.mjs (the driver) and the
+// per-workload scripts that plug into it. bench/README.md describes the contract; in short:
+//
+//   a workload script bench/<name>.mjs exports  workloads({ quick }) -> Workload[]
+//   and, run as  node bench/<name>.mjs --workload <id> [--quick],  measures nnlab's side of that
+//   one workload in its own process and prints one Result as the last line of stdout.
+//
+// Every side of every workload (nnlab, each peer, each thread count of a peer) is a separate child
+// process, so its peak RSS is the peak of that workload alone.
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = fileURLToPath(new URL('..', import.meta.url));
+export const PYTHON = '/usr/bin/python3'; // Debian's, with python3-torch (the pyenv python3 on PATH has no torch)
+
+/** True when the module with this import.meta.url is the script node was started with. */
+export const isMain = (metaUrl) => !!process.argv[1] && fileURLToPath(metaUrl) === resolve(process.argv[1]);
+
+/** Peak resident set of this process so far, in MiB (getrusage ru_maxrss, which Node gives in KiB). */
+export const peakRssMb = () => process.resourceUsage().maxRSS / 1024;
+
+/** Prints a Result (the last stdout line is what the driver reads), adding this process's peak RSS. */
+export function emit(result) {
+  process.stdout.write(`\n${JSON.stringify({ ...result, peak_rss_mb: result.peak_rss_mb ?? peakRssMb() })}\n`);
+}
+
+/** Value of `--name V` in argv, or dflt. */
+export function flag(name, dflt, argv = process.argv) {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 && i + 1 < argv.length ? argv[i + 1] : dflt;
+}
+
+/**
+ * The child-process side of a workload script: `--workload ID [--quick]` runs measure(id, opts)
+ * and emits its Result (a thrown error becomes { error }, exit code 1).
+ */
+export async function serve(metaUrl, measure) {
+  if (!isMain(metaUrl)) return;
+  const id = flag('workload');
+  if (!id) {
+    console.error(`usage: node ${process.argv[1]} --workload ID [--quick]   (or run them all: node bench/run.mjs --only ID)`);
+    process.exit(2);
+  }
+  try {
+    emit(await measure(id, { quick: process.argv.includes('--quick') }));
+  } catch (e) {
+    emit({ error: `${e?.name ?? 'Error'}: ${e?.message ?? e}` });
+    process.exitCode = 1;
+  }
+}
+
+/** The environment of every peer: the OpenBLAS presets some machines set halve its speed, so they go. */
+export function peerEnv(extra = {}) {
+  const env = { ...process.env, ...extra };
+  delete env.OPENBLAS_CORETYPE;
+  delete env.OPENBLAS_L2_SIZE;
+  return env;
+}
+
+/** Thread counts of the PyTorch peers: torch defaults to 1 here, so 1 and 2 (the driver keeps the better); --quick: 1. */
+export const torchThreads = (quick) => (quick ? [1] : [1, 2]);
+
+/** A PyTorch peer (bench/peers/<script>) at each of torchThreads(quick). */
+export function torchPeer(script, args, { quick = false, name = 'PyTorch' } = {}) {
+  return {
+    name,
+    runs: torchThreads(quick).map((t) => ({
+      label: `${t}T`, cmd: PYTHON, args: [`${ROOT}bench/peers/${script}`, ...args, '--threads', String(t)],
+    })),
+  };
+}
+
+/** A TensorFlow.js peer (bench/tfjs.mjs) on the cpu or wasm backend. */
+export function tfjsPeer(backend, id, quick) {
+  return {
+    name: `TF.js ${backend}`,
+    runs: [{ label: backend, cmd: process.execPath, args: [`${ROOT}bench/tfjs.mjs`, '--backend', backend, '--workload', id, ...(quick ? ['--quick'] : [])] }],
+  };
+}
+
+/** Median of a non-empty list. */
+export const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+
+/** Median wall time in ms of fn() over reps calls after warmup calls. */
+export function medianMs(fn, reps, warmup = 2) {
+  for (let i = 0; i < warmup; i++) fn();
+  const t = [];
+  for (let i = 0; i < reps; i++) {
+    const t0 = performance.now();
+    fn();
+    t.push(performance.now() - t0);
+  }
+  return median(t);
+}
+
+// FLOP counts (multiply-add = 2) for the GFLOP/s column: the convolutions and linear layers only.
+export const convFlops = (n, c, k, r, s, oh, ow) => 2 * n * k * c * r * s * oh * ow;
+export const linearFlops = (n, inF, outF) => 2 * n * inF * outF;
+
+/** Forward and training FLOPs per image of a stack of layers (training = forward + grad input + grad weight, the first layer's grad input skipped). */
+export function perImageFlops(layerFlops) {
+  const fwd = layerFlops.reduce((a, b) => a + b, 0);
+  return { forward: fwd, train: 3 * fwd - layerFlops[0] };
+}

@@ -1,0 +1,91 @@
+// The benchmark driver (bench/run.mjs): its derived columns and table on hand-built rows, how it
+// reads a child's result, and two real workload children in --quick mode (nnlab's seed-CNN
+// inference and the PyTorch MLP inference peer, a few seconds each). The full suite takes far too
+// long for a test: `npm run bench` is run by hand.
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+// @ts-expect-error plain ESM scripts without type declarations
+import * as driver from '../bench/run.mjs';
+
+const ROOT = resolve('.');
+type Row = Record<string, any>;
+
+function rows(): Row[] {
+  return [
+    { id: 'gemm-1024', title: 'GEMM 1024^3', size: '1024^3', unit: 'GFLOP/s', better: 'higher', roofline: true,
+      nnlab: { value: 40, peak_rss_mb: 60 }, peers: [{ name: 'PyTorch torch.mm', label: '2T', value: 50, paired_ratio: 0.78, peak_rss_mb: 240 }] },
+    { id: 'conv', title: 'a conv layer', size: 'batch 8', unit: 'ms', better: 'lower', gflop: 0.2,
+      nnlab: { value: 10, peak_rss_mb: 100 }, peers: [{ name: 'PyTorch', value: 20, peak_rss_mb: 200, runs: [{ label: '1T', value: 20 }, { label: '2T', value: 25 }], label: '1T' }] },
+    { id: 'train', title: 'training epoch', size: '60000 images', unit: 'images/s', better: 'higher', gflop: 0.01,
+      nnlab: { value: 1000, peak_rss_mb: 400 },
+      peers: [{ name: 'TF.js cpu', value: 2, extrapolated: true, note: 'extrapolated from 1 step(s)', peak_rss_mb: 200 },
+        { name: 'TF.js wasm', unsupported: "Kernel 'Conv2DBackpropFilter' not registered" }] },
+    { id: 'knn', title: 'exact k-NN', size: '', unit: '', nnlab: { pending: 'bench/knn.mjs not present yet' }, peers: [] },
+    { id: 'logreg', title: 'logistic regression', size: '', unit: '', nnlab: { pending: 'bench/knn.mjs not present yet' }, peers: [] },
+  ];
+}
+
+describe('bench driver', () => {
+  it('derives speedup (both directions, paired GEMM ratio), GFLOP/s, roofline share and RSS ratio', () => {
+    const r = rows();
+    const roofline = driver.summarize(r);
+    expect(roofline).toBe(50); // the best GEMM GFLOP/s of the run, nnlab's or the peer's
+    expect(r[0].peers[0].speedup).toBe(0.78); // the interleaved ratio, not 40/50
+    expect(r[0].nnlab.roofline_share).toBeCloseTo(0.8);
+    expect(r[1].peers[0].speedup).toBeCloseTo(2); // times: peer 20 ms / nnlab 10 ms
+    expect(r[1].nnlab.gflops).toBeCloseTo(20); // 0.2 GFLOP in 10 ms
+    expect(r[1].nnlab.roofline_share).toBeCloseTo(0.4);
+    expect(r[1].peers[0].rss_ratio).toBeCloseTo(0.5);
+    expect(r[2].peers[0].speedup).toBe(500);
+    expect(r[2].nnlab.gflops).toBeCloseTo(10); // 1000 images/s x 0.01 GFLOP
+    expect(r[2].peers[1].speedup).toBeNull();
+  });
+
+  it('prints one line per peer and numbers each distinct note once', () => {
+    const r = rows();
+    const table: string = driver.formatTable({ rows: r, roofline: driver.summarize(r), context: ['ctx line'] });
+    const lines = table.split('\n');
+    expect(lines[0]).toMatch(/^workload\s+size\s+nnlab\s+peer/);
+    expect(table).toMatch(/GEMM 1024\^3.*40\.0 GFLOP\/s.*PyTorch torch\.mm.*50\.0 GFLOP\/s\s+0\.78x/);
+    expect(table).toMatch(/PyTorch \(1T\)\s+20\.0 ms\s+2\.00x/);
+    expect(table).toMatch(/TF\.js cpu\s+2\.00 img\/s~ \[1\]\s+500\.00x/);
+    expect(table).toMatch(/TF\.js wasm\s+unsupported \[2\]/);
+    expect(table).toMatch(/exact k-NN\s+pending \[3\]/);
+    expect(table).toMatch(/logistic regression\s+pending \[3\]/); // same text, same number
+    expect(table).toContain("[2] Kernel 'Conv2DBackpropFilter' not registered");
+    expect(table).toContain('ctx line');
+  });
+
+  it('reads the last JSON line of a child, and reports a failed child as an error', () => {
+    const ok = driver.runChild(process.execPath, ['-e', 'console.log("banner"); console.log(JSON.stringify({ value: 3 }))']);
+    expect(ok).toEqual({ value: 3 });
+    const bad = driver.runChild(process.execPath, ['-e', 'console.error("it broke"); process.exit(3)']);
+    expect(bad.error).toMatch(/it broke/);
+    const silent = driver.runChild(process.execPath, ['-e', 'console.log("no json")']);
+    expect(silent.error).toMatch(/exit code 0/);
+  });
+
+  it('runs nnlab\'s seed-CNN inference child in quick mode and reads its value and peak RSS', () => {
+    const r = driver.runChild(process.execPath, [`${ROOT}/bench/train.mjs`, '--workload', 'seed-cnn-infer', '--quick']);
+    expect(r.error).toBeUndefined();
+    expect(r.unit).toBe('images/s');
+    expect(r.value).toBeGreaterThan(10);
+    expect(r.peak_rss_mb).toBeGreaterThan(30); // at least the 10k test images as float32
+  });
+
+  it('runs the PyTorch MLP inference peer and reads its value and peak RSS', () => {
+    const r = driver.runChild('/usr/bin/python3', [`${ROOT}/bench/peers/torch_train.py`, '--model', 'mlp', '--only', 'infer', '--threads', '1']);
+    expect(r.error).toBeUndefined();
+    expect(r.threads).toBe(1);
+    expect(r.value).toBeGreaterThan(10);
+    expect(r.peak_rss_mb).toBeGreaterThan(30);
+  });
+
+  it('reports nnlab ResNet18 as pending until dist/nn/resnet.js exists, and runs it once it does', () => {
+    const r = driver.runChild(process.execPath, [`${ROOT}/bench/resnet.mjs`, '--workload', 'resnet18-infer', '--quick']);
+    if (existsSync(`${ROOT}/dist/nn/resnet.js`)) expect(r.value).toBeGreaterThan(0);
+    else expect(r.pending).toMatch(/nnlab ResNet18 not built/);
+  });
+});
