@@ -23,3 +23,4 @@ export * from './train/checkpoint.js';
 export { MetricsTracker } from './train/metrics-tracker.js';
 export { seedCnn, mlp } from './models/seed-cnn.js';
 export * as viz from './viz/index.js';
+export * as attacks from './attacks/index.js';
