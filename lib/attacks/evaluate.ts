@@ -14,8 +14,8 @@ export type Attack = (model: Module, x: Tensor, labels: Tensor) => Tensor;
 export interface AttackEvaluation {
   n: number;
   classes: number;
-  /** Softmax of the model's outputs on the attacked images, row-major [n, classes]. */
-  probs: Float32Array;
+  /** Log-softmax of the model's outputs on the attacked images, row-major [n, classes] (exact NLL even where a probability underflows). */
+  logProbs: Float32Array;
   pred: Int32Array;
   /** Max probability per image (the model's confidence in its prediction). */
   conf: Float32Array;
@@ -73,7 +73,7 @@ export function evaluateAttack(model: Module, x: Tensor, labels: Tensor, attack:
         const adv = attack ? attack(model, xb, rows(o.targets ?? labels, lo, hi)) : xb;
         if (lo < keep) images.set((rows(adv, 0, Math.min(hi, keep) - lo).data() as Float32Array), lo * rowSize);
         model.eval();
-        chunks.push(noGrad(() => ops.softmax(model.forward(adv), 1).data() as Float32Array));
+        chunks.push(noGrad(() => ops.logSoftmax(model.forward(adv), 1).data() as Float32Array));
         model.train(wasTraining);
       });
     }
@@ -81,19 +81,19 @@ export function evaluateAttack(model: Module, x: Tensor, labels: Tensor, attack:
     model.train(wasTraining);
   }
   const classes = chunks.length ? chunks[0].length / Math.min(batch, n) : 0;
-  const probs = new Float32Array(n * classes);
+  const logProbs = new Float32Array(n * classes);
   let off = 0;
-  for (const c of chunks) { probs.set(c, off); off += c.length; }
+  for (const c of chunks) { logProbs.set(c, off); off += c.length; }
   const lab = labels.data();
   const pred = new Int32Array(n), conf = new Float32Array(n);
   let correct = 0, confSum = 0;
   for (let i = 0; i < n; i++) {
     let best = 0;
-    for (let c = 1; c < classes; c++) if (probs[i * classes + c] > probs[i * classes + best]) best = c;
+    for (let c = 1; c < classes; c++) if (logProbs[i * classes + c] > logProbs[i * classes + best]) best = c;
     pred[i] = best;
-    conf[i] = probs[i * classes + best];
+    conf[i] = Math.exp(logProbs[i * classes + best]);
     confSum += conf[i];
     if (best === lab[i]) correct++;
   }
-  return { n, classes, probs, pred, conf, accuracy: correct / Math.max(n, 1), meanConfidence: confSum / Math.max(n, 1), images };
+  return { n, classes, logProbs, pred, conf, accuracy: correct / Math.max(n, 1), meanConfidence: confSum / Math.max(n, 1), images };
 }

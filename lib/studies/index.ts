@@ -4,6 +4,7 @@ import { BASELINES_FULL, BASELINES_QUICK, run as runBaselines } from './baseline
 import { CNN_FULL, CNN_QUICK, run as runCnn } from './cnn.js';
 import type { BaseConfig, RunHooks } from './common.js';
 import { CONFIDENCE_FULL, CONFIDENCE_QUICK, run as runConfidence } from './confidence.js';
+import { FGSM_FULL, FGSM_QUICK, run as runFgsm } from './fgsm.js';
 import type { StudySummary } from './run-folder.js';
 
 export interface StudyEntry<C extends BaseConfig = BaseConfig> {
@@ -25,6 +26,7 @@ export const STUDIES: Record<string, StudyEntry> = {
   ablation: entry({ id: 'ablation', description: 'five architecture variants against the seed CNN', full: ABLATION_FULL, quick: ABLATION_QUICK, run: runAblation, accepts: {} }),
   baselines: entry({ id: 'baselines', description: 'exact k-NN and logistic regression against the CNN', full: BASELINES_FULL, quick: BASELINES_QUICK, run: runBaselines, accepts: { k: true } }),
   confidence: entry({ id: 'confidence', description: 'm(x) histograms, quantiles and accuracy per confidence bin', full: CONFIDENCE_FULL, quick: CONFIDENCE_QUICK, run: runConfidence, accepts: { k: true } }),
+  fgsm: entry({ id: 'fgsm', description: 'FGSM sweeps over eps against logistic regression and the seed CNN', full: FGSM_FULL, quick: FGSM_QUICK, run: runFgsm, accepts: {} }),
 };
 
 export type { StudySummary } from './run-folder.js';

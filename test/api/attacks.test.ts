@@ -183,8 +183,8 @@ describe.each(testDevices())('attacks on %s', (device) => {
     expectClose(batched, whole, 0, 1e-6, 'attackInBatches');
     const ev = attacks.evaluateAttack(model, x, y, attack, { batch: 7, keepImages: 3 });
     expectClose(ev.images, whole.subarray(0, 3 * 64), 0, 1e-6, 'kept images');
-    const probs = values(noGrad(() => ops.softmax(model.forward(tensor(whole, [23, 1, 8, 8], { device })), 1)));
-    expectClose(ev.probs, probs, 1e-5, 1e-6, 'probs');
+    const logProbs = values(noGrad(() => ops.logSoftmax(model.forward(tensor(whole, [23, 1, 8, 8], { device })), 1)));
+    expectClose(ev.logProbs, logProbs, 1e-5, 1e-6, 'log-probabilities');
     expect(ev.accuracy).toBeCloseTo([...ys].filter((v, i) => ev.pred[i] === v).length / 23, 12);
     expect(ev.meanConfidence).toBeCloseTo(ev.conf.reduce((a, b) => a + b, 0) / 23, 6);
     const clean = attacks.evaluateAttack(model, x, y, null);
