@@ -38,13 +38,19 @@ export function pgd(model: Module, x: Tensor, labels: Tensor, o: PgdOptions): Te
   let adv = noGrad(() => (o.randomStart ?? true)
     ? tidy(() => project(ops.add(x, ops.uniform(x.shape, -o.eps, o.eps, { generator: o.generator ?? defaultGenerator, device: x.device }))))
     : project(x));
-  for (let t = 0; t < o.steps; t++) {
-    const next = tidy(() => project(signStep(adv, inputGradient(model, adv, labels, o), o.stepSize, !!o.targeted, range)));
+  try {
+    for (let t = 0; t < o.steps; t++) {
+      const next = tidy(() => project(signStep(adv, inputGradient(model, adv, labels, o), o.stepSize, !!o.targeted, range)));
+      adv.dispose();
+      adv = next;
+    }
+  } catch (e) {
     adv.dispose();
-    adv = next;
+    throw e;
+  } finally {
+    lower.dispose();
+    upper.dispose();
   }
-  lower.dispose();
-  upper.dispose();
   return adv;
 }
 
