@@ -182,7 +182,8 @@ export async function run(cfg: AdvTrainConfig, hooks: RunHooks = {}): Promise<St
       }),
     }, 'NLL and Brier score computed by the study (lib/metrics will hold the shared versions)');
     const named = results.map((r) => ({ name: r.variant.id, points: r.fgsm }));
-    folder.figure('accuracy_vs_eps', 'FGSM accuracy vs eps per training', sweepPlot(named, 'accuracy', 'Seed CNN under FGSM: accuracy per training'));
+    folder.figure('accuracy_vs_eps', 'FGSM accuracy vs eps per training', sweepPlot(named, 'accuracy', 'Seed CNN under FGSM: accuracy per training'),
+      'an FGSM accuracy that rises with eps, with a PGD error near 100% in the table, is gradient masking (label leaking), not robustness');
     folder.figure('confidence_vs_eps', 'Mean confidence on FGSM images vs eps per training', sweepPlot(named, 'meanConfidence', 'Seed CNN under FGSM: mean max-probability'));
     folder.figure('loss_curves', 'Test loss per epoch per training', curves(results.map((r) => ({ name: r.variant.id, history: r.history })), 'loss', 'Clean test loss per epoch', false));
 
