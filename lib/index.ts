@@ -26,3 +26,4 @@ export * as viz from './viz/index.js';
 export * as metrics from './metrics/index.js';
 export * as ensemble from './ensemble/index.js';
 export { Ensemble, saveEnsemble, loadEnsemble, fitBatched, StackedModel } from './ensemble/index.js';
+export * as attacks from './attacks/index.js';

@@ -1,10 +1,12 @@
 // The registry of studies `nnlab run <study>` knows: id -> presets and run(config).
 import { ABLATION_FULL, ABLATION_QUICK, run as runAblation } from './ablation.js';
+import { ADV_TRAIN_FULL, ADV_TRAIN_QUICK, run as runAdvTrain } from './adv-train.js';
 import { BASELINES_FULL, BASELINES_QUICK, run as runBaselines } from './baselines.js';
 import { CNN_FULL, CNN_QUICK, run as runCnn } from './cnn.js';
 import type { BaseConfig, RunHooks } from './common.js';
 import { CONFIDENCE_FULL, CONFIDENCE_QUICK, run as runConfidence } from './confidence.js';
 import { ENSEMBLE_SIZE_FULL, ENSEMBLE_SIZE_QUICK, run as runEnsembleSize } from './ensemble-size.js';
+import { FGSM_FULL, FGSM_QUICK, run as runFgsm } from './fgsm.js';
 import type { StudySummary } from './run-folder.js';
 
 export interface StudyEntry<C extends BaseConfig = BaseConfig> {
@@ -27,6 +29,8 @@ export const STUDIES: Record<string, StudyEntry> = {
   baselines: entry({ id: 'baselines', description: 'exact k-NN and logistic regression against the CNN', full: BASELINES_FULL, quick: BASELINES_QUICK, run: runBaselines, accepts: { k: true } }),
   confidence: entry({ id: 'confidence', description: 'm(x) histograms, quantiles and accuracy per confidence bin', full: CONFIDENCE_FULL, quick: CONFIDENCE_QUICK, run: runConfidence, accepts: { k: true } }),
   'ensemble-size': entry({ id: 'ensemble-size', description: 'deep-ensemble error, NLL and Brier vs the number of members (MNIST MLP)', full: ENSEMBLE_SIZE_FULL, quick: ENSEMBLE_SIZE_QUICK, run: runEnsembleSize, accepts: {} }),
+  fgsm: entry({ id: 'fgsm', description: 'FGSM sweeps over eps against logistic regression and the seed CNN', full: FGSM_FULL, quick: FGSM_QUICK, run: runFgsm, accepts: {} }),
+  'adv-train': entry({ id: 'adv-train', description: 'adversarial training of the seed CNN (Goodfellow, Deep Ensembles, random-sign control) against FGSM', full: ADV_TRAIN_FULL, quick: ADV_TRAIN_QUICK, run: runAdvTrain, accepts: {} }),
 };
 
 export type { StudySummary } from './run-folder.js';
