@@ -4,6 +4,7 @@ import { BASELINES_FULL, BASELINES_QUICK, run as runBaselines } from './baseline
 import { CNN_FULL, CNN_QUICK, run as runCnn } from './cnn.js';
 import type { BaseConfig, RunHooks } from './common.js';
 import { CONFIDENCE_FULL, CONFIDENCE_QUICK, run as runConfidence } from './confidence.js';
+import { RESNET_PRETRAIN_FULL, RESNET_PRETRAIN_QUICK, run as runResnetPretrain } from './resnet-pretrain.js';
 import type { StudySummary } from './run-folder.js';
 
 export interface StudyEntry<C extends BaseConfig = BaseConfig> {
@@ -13,7 +14,7 @@ export interface StudyEntry<C extends BaseConfig = BaseConfig> {
   quick: C;
   run(config: C, hooks?: RunHooks): Promise<StudySummary>;
   /** Extra command-line overrides this study accepts beyond the common ones. */
-  accepts: { k?: boolean };
+  accepts: { k?: boolean; weights?: boolean };
 }
 
 function entry<C extends BaseConfig>(e: StudyEntry<C>): StudyEntry<BaseConfig> {
@@ -25,9 +26,14 @@ export const STUDIES: Record<string, StudyEntry> = {
   ablation: entry({ id: 'ablation', description: 'five architecture variants against the seed CNN', full: ABLATION_FULL, quick: ABLATION_QUICK, run: runAblation, accepts: {} }),
   baselines: entry({ id: 'baselines', description: 'exact k-NN and logistic regression against the CNN', full: BASELINES_FULL, quick: BASELINES_QUICK, run: runBaselines, accepts: { k: true } }),
   confidence: entry({ id: 'confidence', description: 'm(x) histograms, quantiles and accuracy per confidence bin', full: CONFIDENCE_FULL, quick: CONFIDENCE_QUICK, run: runConfidence, accepts: { k: true } }),
+  'resnet-pretrain': entry({ id: 'resnet-pretrain', description: 'ResNet18 on MNIST: scratch vs pretrained (fc reset), init variants, shuffle (seed 000)', full: RESNET_PRETRAIN_FULL, quick: RESNET_PRETRAIN_QUICK, run: runResnetPretrain, accepts: { weights: true } }),
 };
 
 export type { StudySummary } from './run-folder.js';
 export type { BaseConfig, RunHooks } from './common.js';
 export { RunFolder } from './run-folder.js';
 export { knnClassify, bruteForceNeighbours, vote, KNN_TIE_RULES } from './knn.js';
+export { loadResnetData, resnetLoader, ResnetLoader, toModelInput } from './resnet-data.js';
+export type { ResnetData, ResnetSplit, ResnetDataOptions } from './resnet-data.js';
+export { trainResnet, saveResnet, loadResnet, loadBackbone, epochsToReach, SEED000_TRAIN } from './resnet-train.js';
+export type { ResnetTrainConfig, TrainedResnet, ResnetMeta, TrainResnetOptions } from './resnet-train.js';
