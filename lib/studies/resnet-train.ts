@@ -2,12 +2,11 @@
 // cross-entropy, validation after every epoch, the best-validation-loss weights kept) and the
 // files other studies reuse: a trained model saved with its pipeline metadata and loaded back,
 // and torchvision-named weights loaded as a pretrained backbone with a fresh classifier.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { ArgumentError, IOError, ShapeError } from '../errors.js';
-import { evaluate, fit, Generator, io, loadWeights, nn, optim } from '../index.js';
+import { evaluate, fit, Generator, io, MetricsTracker, nn, noGrad, ops, optim } from '../index.js';
 import type { Device, EvalResult, Tensor } from '../index.js';
 import type { EpochMetrics } from '../train/metrics-tracker.js';
 import { ResnetData, resnetLoader } from './resnet-data.js';
@@ -33,11 +32,9 @@ export const SEED000_TRAIN: Omit<ResnetTrainConfig, 'seed' | 'init' | 'shuffle'>
 
 export interface TrainResnetOptions {
   device: Device;
-  /** metrics.csv and best.safetensors go here; null = a temporary folder removed afterwards. */
+  /** metrics.csv (after every epoch) and best.safetensors (at the end) go here; null = no files. */
   outDir?: string | null;
   log?: (line: string) => void;
-  /** Keep fit's per-epoch checkpoint.safetensors (weights + Adam state, ~130 MB) for --resume. */
-  keepCheckpoint?: boolean;
   /** Recorded in the saved model's metadata. */
   label?: string;
 }
@@ -52,7 +49,7 @@ export interface TrainedResnet {
   test: EvalResult;
   secondsPerEpoch: number;
   imagesPerSecond: number;
-  /** outDir/best.safetensors (with ResnetMeta), or null when trained without a folder. */
+  /** outDir/best.safetensors (the kept weights with ResnetMeta), or null without a folder. */
   weightsPath: string | null;
   meta: ResnetMeta;
 }
@@ -142,10 +139,12 @@ export function loadResnet(path: string, device: Device = 'cpu'): { model: nn.Re
 export async function trainResnet(d: ResnetData, c: ResnetTrainConfig, o: TrainResnetOptions): Promise<TrainedResnet> {
   checkConfig(c);
   const log = o.log ?? ((s: string) => process.stderr.write(s + '\n'));
-  const temp = o.outDir ? null : mkdtempSync(join(tmpdir(), 'nnlab-resnet-'));
-  const outDir = o.outDir ?? temp!;
   const generator = new Generator(c.seed);
   const model = new nn.ResNet18({ numClasses: 10, init: c.init, generator });
+  // The best epoch's weights are kept in memory and written once at the end: fit's per-epoch
+  // files (best.safetensors ~45 MB on each improvement, checkpoint.safetensors ~130 MB with Adam's
+  // state) would write gigabytes over a 20-epoch run that is never resumed.
+  const best = new Map<string, Tensor>();
   try {
     if (c.weights) loadBackbone(model, c.weights, generator);
     model.to(o.device);
@@ -153,28 +152,39 @@ export async function trainResnet(d: ResnetData, c: ResnetTrainConfig, o: TrainR
     const evalBatch = c.evalBatch ?? 1000;
     const train = resnetLoader(d.train, { batchSize: c.batch, shuffle: c.shuffle, seed: c.seed });
     const val = resnetLoader(d.val, { batchSize: evalBatch });
-    const r = await fit(model, train, { epochs: c.epochs, optimizer: opt, val, outDir, log, generator, config: { ...c, dataset: d.dataset } });
+    const tracker = new MetricsTracker(o.outDir ?? null);
+    const r = await fit(model, train, {
+      epochs: c.epochs, optimizer: opt, val, outDir: null, log, generator,
+      onEpoch: (m) => {
+        if (!tracker.add(m)) return;
+        for (const [k, t] of model.stateDict()) {
+          if (!best.has(k)) best.set(k, noGrad(() => ops.clone(t)).keep());
+          else ops.copyInto(best.get(k)!, t);
+        }
+      },
+    });
     opt.dispose();
-    // The kept checkpoint: the epoch with the lowest validation loss.
-    const best = join(outDir, 'best.safetensors');
-    loadWeights(best, model);
+    // The kept checkpoint: the epoch with the lowest validation loss (its validation numbers are
+    // that epoch's: the same weights in eval mode give the same result).
+    model.loadStateDict(best);
     model.eval();
-    const vr = evaluate(model, val);
+    const bestRow = tracker.rows.find((m) => m.epoch === tracker.bestEpoch)!;
+    const vr: EvalResult = { loss: bestRow.val_loss!, acc: bestRow.val_acc!, n: d.val.n };
     const te = evaluate(model, resnetLoader(d.test, { batchSize: evalBatch }));
     const meta: ResnetMeta = {
       arch: 'resnet18', numClasses: 10, dataset: d.dataset, stats: d.stats, size: d.size, splitSeed: d.splitSeed,
-      train: c, bestEpoch: r.bestEpoch, val: vr, test: te, ...(o.label && { label: o.label }),
+      train: c, bestEpoch: tracker.bestEpoch, val: vr, test: te, ...(o.label && { label: o.label }),
     };
-    saveResnet(best, model, meta);
-    if (!o.keepCheckpoint) rmSync(join(outDir, 'checkpoint.safetensors'), { force: true });
+    const weightsPath = o.outDir ? join(o.outDir, 'best.safetensors') : null;
+    if (weightsPath) saveResnet(weightsPath, model, meta);
     return {
-      model, history: r.history, bestEpoch: r.bestEpoch, val: vr, test: te, secondsPerEpoch: r.secondsPerEpoch,
-      imagesPerSecond: r.imagesPerSecond, weightsPath: temp ? null : best, meta,
+      model, history: tracker.rows, bestEpoch: tracker.bestEpoch, val: vr, test: te, secondsPerEpoch: r.secondsPerEpoch,
+      imagesPerSecond: r.imagesPerSecond, weightsPath, meta,
     };
   } catch (e) {
     model.dispose();
     throw e;
   } finally {
-    if (temp) rmSync(temp, { recursive: true, force: true });
+    for (const t of best.values()) t.dispose();
   }
 }

@@ -1,5 +1,5 @@
 // The seed-000 data pipeline and `nnlab run resnet-pretrain --quick` as a user runs it.
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
@@ -76,28 +76,29 @@ describe('nnlab run resnet-pretrain', () => {
     console.log(`resnet-pretrain quick: ${VARIANTS.map((v) => `${v} ${(100 * (s.headline[`${v}_test_accuracy`] as number)).toFixed(1)}%`).join(', ')} in ${s.seconds.toFixed(1)} s`);
     expect(s.study).toBe('resnet-pretrain');
     checkRunFolder(out, FIGURES);
-    // one epoch on 320 images: well above chance (10%) for the reference, above chance for all
-    expect(s.headline.scratch_test_accuracy).toBeGreaterThan(0.3);
-    for (const v of VARIANTS) expect(s.headline[`${v}_test_accuracy`], v).toBeGreaterThanOrEqual(0);
-    const variants = s.variants as { id: string; history: { train_acc: number }[]; weights: string; test: { acc: number } }[];
+    // two epochs on 200 images: the reference well above chance (10%); every variant learns
+    expect(s.headline.scratch_test_accuracy).toBeGreaterThan(0.4);
+    const variants = s.variants as { id: string; history: { train_loss: number; train_acc: number }[]; weights: string; test: { acc: number } }[];
     expect(variants.map((v) => v.id)).toEqual(VARIANTS);
-    for (const v of variants) expect(v.history[0].train_acc, v.id).toBeGreaterThan(0.15);
+    for (const v of variants) {
+      expect(v.history.length, v.id).toBe(2);
+      expect(v.history[1].train_loss, v.id).toBeLessThan(v.history[0].train_loss);
+      expect(v.history[1].train_acc, v.id).toBeGreaterThan(0.5);
+      expect(v.test.acc, v.id).toBeGreaterThan(0.2);
+    }
     expect(s.headline.pretrained_source).toBe('nnlab ResNet18 trained on fashion');
     expect(s.headline.pretrain_test_accuracy).toBeGreaterThan(0.3);
     // metrics.csv: the pretraining and every variant, one row per epoch
     const rows = readCsv(join(out, 'metrics.csv'));
-    expect(rows.map((row) => row.variant)).toEqual(['pretrain-fashion', ...VARIANTS]);
-    for (const v of VARIANTS) {
-      expect(existsSync(join(out, v, 'metrics.csv')), v).toBe(true);
-      expect(existsSync(join(out, v, 'checkpoint.safetensors')), v).toBe(false);
-    }
+    expect(rows.map((row) => row.variant)).toEqual(['pretrain-fashion', ...VARIANTS].flatMap((v) => [v, v]));
+    for (const v of VARIANTS) expect(readCsv(join(out, v, 'metrics.csv')).length, v).toBe(2);
     // the kept checkpoint reloads with its metadata and its recorded test accuracy
     const kept = loadResnet(variants[0].weights);
     expect(kept.meta.dataset).toBe('mnist');
     expect(kept.meta.test.acc).toBeCloseTo(variants[0].test.acc, 6);
     kept.model.dispose();
     const cfg = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
-    expect(cfg).toMatchObject({ study: 'resnet-pretrain', preset: 'quick', trainLimit: 400, data: { train_images: 320, val_images: 80, test_images: 200 } });
+    expect(cfg).toMatchObject({ study: 'resnet-pretrain', preset: 'quick', trainLimit: 250, data: { train_images: 200, val_images: 50, test_images: 200 } });
     expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain('Convergence');
   });
 
