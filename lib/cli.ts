@@ -52,7 +52,7 @@ async function main(argv: string[]): Promise<number> {
   if (cmd === 'run') {
     const a = parseArgs(rest, {
       quick: { type: 'bool' }, out: { type: 'string' }, seed: { type: 'int', min: 0 },
-      device: { type: 'string', choices: ['auto', 'cpu', 'cuda'] }, k: { type: 'int', min: 1 }, json: { type: 'bool' },
+      device: { type: 'string', choices: ['auto', 'cpu', 'cuda'] }, k: { type: 'int', min: 1 }, weights: { type: 'string' }, json: { type: 'bool' },
     });
     const [id, ...extra] = a.positional;
     if (!id) throw new UsageError('run: missing study name');
@@ -61,12 +61,14 @@ async function main(argv: string[]): Promise<number> {
     if (!study) throw new UsageError(`unknown study '${id}' (known: ${Object.keys(STUDIES).join(', ')})`);
     const f = a.flags;
     if (f.k !== undefined && !study.accepts.k) throw new UsageError(`--k does not apply to study '${id}'`);
+    if (f.weights !== undefined && !study.accepts.weights) throw new UsageError(`--weights does not apply to study '${id}'`);
     const cfg = {
       ...(f.quick ? study.quick : study.full),
       ...(f.out !== undefined && { out: f.out as string }),
       ...(f.seed !== undefined && { seed: f.seed as number }),
       ...(f.device !== undefined && { device: f.device as 'auto' | 'cpu' | 'cuda' }),
       ...(f.k !== undefined && { k: f.k as number }),
+      ...(f.weights !== undefined && { weights: f.weights as string }),
     };
     const s = await study.run(cfg);
     const fmt = (v: number | string) => (typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(4) : String(v));

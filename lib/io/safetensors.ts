@@ -42,6 +42,26 @@ export interface SafetensorsFile {
   metadata: Record<string, string>;
 }
 
+/**
+ * An I64 tensor as int32 (PyTorch state dicts hold batch norm's num_batches_tracked as int64);
+ * values outside the int32 range are an IOError rather than a silent wrap.
+ */
+function readInt64(path: string, name: string, shape: number[], off: [number, number], buf: Buffer, base: number): Tensor {
+  if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0) || !Array.isArray(off))
+    throw new IOError(`${path}: tensor '${name}' has a malformed entry`);
+  const n = shape.reduce((a, b) => a * b, 1);
+  if (off[1] - off[0] !== n * 8 || off[0] < 0 || base + off[1] > buf.length)
+    throw new IOError(`${path}: tensor '${name}' [${shape.join(', ')}] I64 has data offsets ${off} that do not match its size or the file`);
+  const out = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const v = buf.readBigInt64LE(base + off[0] + 8 * i);
+    if (v < -2147483648n || v > 2147483647n)
+      throw new IOError(`${path}: tensor '${name}' holds the int64 value ${v}, outside the int32 range nnlab stores integers in`);
+    out[i] = Number(v);
+  }
+  return fromHandle(native.fromTypedArray(out, shape, 'cpu'));
+}
+
 /** Reads a safetensors file into CPU tensors, validating the header against the file. */
 export function loadSafetensors(path: string): SafetensorsFile {
   let buf: Buffer;
@@ -68,8 +88,12 @@ export function loadSafetensors(path: string): SafetensorsFile {
       continue;
     }
     const { dtype, shape, data_offsets: off } = info as { dtype: string; shape: number[]; data_offsets: [number, number] };
+    if (dtype === 'I64') {
+      tensors.set(name, readInt64(path, name, shape, off, buf, base));
+      continue;
+    }
     const dt = FROM_ST[dtype];
-    if (!dt) throw new IOError(`${path}: tensor '${name}' has dtype ${dtype}; nnlab reads F32, I32 and U8`);
+    if (!dt) throw new IOError(`${path}: tensor '${name}' has dtype ${dtype}; nnlab reads F32, I32, U8 and I64 (as int32)`);
     if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0) || !Array.isArray(off))
       throw new IOError(`${path}: tensor '${name}' has a malformed entry`);
     const n = shape.reduce((a, b) => a * b, 1);

@@ -7,6 +7,7 @@ import type { BaseConfig, RunHooks } from './common.js';
 import { CONFIDENCE_FULL, CONFIDENCE_QUICK, run as runConfidence } from './confidence.js';
 import { ENSEMBLE_SIZE_FULL, ENSEMBLE_SIZE_QUICK, run as runEnsembleSize } from './ensemble-size.js';
 import { FGSM_FULL, FGSM_QUICK, run as runFgsm } from './fgsm.js';
+import { RESNET_PRETRAIN_FULL, RESNET_PRETRAIN_QUICK, run as runResnetPretrain } from './resnet-pretrain.js';
 import type { StudySummary } from './run-folder.js';
 
 export interface StudyEntry<C extends BaseConfig = BaseConfig> {
@@ -16,7 +17,7 @@ export interface StudyEntry<C extends BaseConfig = BaseConfig> {
   quick: C;
   run(config: C, hooks?: RunHooks): Promise<StudySummary>;
   /** Extra command-line overrides this study accepts beyond the common ones. */
-  accepts: { k?: boolean };
+  accepts: { k?: boolean; weights?: boolean };
 }
 
 function entry<C extends BaseConfig>(e: StudyEntry<C>): StudyEntry<BaseConfig> {
@@ -31,9 +32,14 @@ export const STUDIES: Record<string, StudyEntry> = {
   'ensemble-size': entry({ id: 'ensemble-size', description: 'deep-ensemble error, NLL and Brier vs the number of members (MNIST MLP)', full: ENSEMBLE_SIZE_FULL, quick: ENSEMBLE_SIZE_QUICK, run: runEnsembleSize, accepts: {} }),
   fgsm: entry({ id: 'fgsm', description: 'FGSM sweeps over eps against logistic regression and the seed CNN', full: FGSM_FULL, quick: FGSM_QUICK, run: runFgsm, accepts: {} }),
   'adv-train': entry({ id: 'adv-train', description: 'adversarial training of the seed CNN (Goodfellow, Deep Ensembles, random-sign control) against FGSM', full: ADV_TRAIN_FULL, quick: ADV_TRAIN_QUICK, run: runAdvTrain, accepts: {} }),
+  'resnet-pretrain': entry({ id: 'resnet-pretrain', description: 'ResNet18 on MNIST: scratch vs pretrained (fc reset), init variants, shuffle (seed 000)', full: RESNET_PRETRAIN_FULL, quick: RESNET_PRETRAIN_QUICK, run: runResnetPretrain, accepts: { weights: true } }),
 };
 
 export type { StudySummary } from './run-folder.js';
 export type { BaseConfig, RunHooks } from './common.js';
 export { RunFolder } from './run-folder.js';
 export { knnClassify, bruteForceNeighbours, vote, KNN_TIE_RULES } from './knn.js';
+export { loadResnetData, resnetLoader, ResnetLoader, toModelInput } from './resnet-data.js';
+export type { ResnetData, ResnetSplit, ResnetDataOptions } from './resnet-data.js';
+export { trainResnet, saveResnet, loadResnet, loadBackbone, epochsToReach, SEED000_TRAIN } from './resnet-train.js';
+export type { ResnetTrainConfig, TrainedResnet, ResnetMeta, TrainResnetOptions } from './resnet-train.js';
