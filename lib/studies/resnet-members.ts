@@ -1,0 +1,90 @@
+// The seed-000 ResNet18 members every ensemble study shares (ensemble-noise, ood, rotation, fgsm):
+// M models with the same hyper-parameters and different seeds, trained through trainResnet and
+// kept in a cache folder so that one costly training serves all the studies. A cached member is
+// reused only when its recorded pipeline and training settings equal the requested ones; anything
+// else is retrained (never a silently different model).
+import { existsSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+import { ArgumentError } from '../errors.js';
+import type { Device } from '../index.js';
+import { nn } from '../index.js';
+import type { ResnetData } from './resnet-data.js';
+import { loadResnet, ResnetMeta, ResnetTrainConfig, trainResnet } from './resnet-train.js';
+
+export interface MembersConfig {
+  /** One member per seed (the seed drives initialisation and shuffling). */
+  seeds: number[];
+  /** Settings shared by every member. */
+  train: Omit<ResnetTrainConfig, 'seed'>;
+}
+
+export interface MembersOptions {
+  device: Device;
+  /** Folder holding member-<seed>/best.safetensors; null trains without keeping files. */
+  cacheDir: string | null;
+  log?: (line: string) => void;
+}
+
+export interface TrainedMember {
+  seed: number;
+  model: nn.ResNet18;
+  meta: ResnetMeta;
+  /** Where the weights are kept (null without a cache). */
+  path: string | null;
+  /** True when the member came from the cache instead of being trained in this call. */
+  cached: boolean;
+}
+
+/** Default cache folder: NNLAB_CACHE_DIR or runs/.cache under the working directory. */
+export function defaultCacheDir(): string {
+  return resolve(process.env.NNLAB_CACHE_DIR ?? join('runs', '.cache'));
+}
+
+/** Why a cached member does not fit the request, or null when it does. */
+function mismatch(meta: ResnetMeta, d: ResnetData, c: ResnetTrainConfig): string | null {
+  if (meta.dataset !== d.dataset) return `dataset ${meta.dataset} != ${d.dataset}`;
+  if (meta.size !== d.size || meta.splitSeed !== d.splitSeed) return 'different image size or split seed';
+  if (Math.abs(meta.stats.mean - d.stats.mean) > 1e-6 || Math.abs(meta.stats.std - d.stats.std) > 1e-6) return 'different normalisation (another data subset)';
+  const keys: (keyof ResnetTrainConfig)[] = ['seed', 'init', 'epochs', 'batch', 'lr', 'weightDecay', 'shuffle', 'weights'];
+  for (const k of keys) if ((meta.train[k] ?? null) !== (c[k] ?? null)) return `${k} ${String(meta.train[k])} != ${String(c[k])}`;
+  return null;
+}
+
+/**
+ * Trains (or loads from the cache) one ResNet18 per seed on `d`. The caller owns the returned
+ * models (dispose them). Members are trained one after another: ResNet18 at batch 512 already
+ * keeps every core busy, and each finished member is on disk before the next one starts.
+ */
+export async function seed000Members(d: ResnetData, c: MembersConfig, o: MembersOptions): Promise<TrainedMember[]> {
+  if (c.seeds.length === 0) throw new ArgumentError('seed000Members: needs at least one seed');
+  if (new Set(c.seeds).size !== c.seeds.length) throw new ArgumentError(`seed000Members: seeds must differ, got [${c.seeds.join(', ')}]`);
+  const log = o.log ?? ((s: string) => process.stderr.write(s + '\n'));
+  const out: TrainedMember[] = [];
+  try {
+    for (const seed of c.seeds) {
+      const tc: ResnetTrainConfig = { ...c.train, seed };
+      const dir = o.cacheDir ? join(o.cacheDir, `resnet18-${d.dataset}-member-${seed}`) : null;
+      const path = dir ? join(dir, 'best.safetensors') : null;
+      if (path && existsSync(path)) {
+        const { model, meta } = loadResnet(path, o.device);
+        const why = mismatch(meta, d, tc);
+        if (!why) {
+          log(`member seed ${seed}: cached ${path} (test acc ${(100 * meta.test.acc).toFixed(2)}%)`);
+          out.push({ seed, model, meta, path, cached: true });
+          continue;
+        }
+        model.dispose();
+        log(`member seed ${seed}: cached ${path} does not match (${why}); retraining`);
+      }
+      if (dir) mkdirSync(dir, { recursive: true });
+      log(`member seed ${seed}: training ${tc.epochs} epochs`);
+      const t = await trainResnet(d, tc, { device: o.device, outDir: dir, log, label: `member-${seed}` });
+      out.push({ seed, model: t.model, meta: t.meta, path: t.weightsPath, cached: false });
+    }
+    return out;
+  } catch (e) {
+    for (const m of out) m.model.dispose();
+    throw e;
+  }
+}
