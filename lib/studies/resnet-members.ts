@@ -10,7 +10,7 @@ import { ArgumentError } from '../errors.js';
 import type { Device } from '../index.js';
 import { nn } from '../index.js';
 import type { ResnetData } from './resnet-data.js';
-import { loadResnet, ResnetMeta, ResnetTrainConfig, trainResnet } from './resnet-train.js';
+import { loadResnet, ResnetMeta, ResnetTrainConfig, SEED000_TRAIN, trainResnet } from './resnet-train.js';
 
 export interface MembersConfig {
   /** One member per seed (the seed drives initialisation and shuffling). */
@@ -35,6 +35,16 @@ export interface TrainedMember {
   /** True when the member came from the cache instead of being trained in this call. */
   cached: boolean;
 }
+
+/**
+ * The report's ensemble: 7 members, the seed-000 protocol (Adam 1e-4, weight decay 1e-4, batch
+ * 512, 20 epochs, best validation loss kept), torchvision's init, each member shuffled in its own
+ * order. Studies may lower `epochs` (recorded in config.json and part of the cache key).
+ */
+export const SEED000_MEMBERS: MembersConfig = {
+  seeds: [0, 1, 2, 3, 4, 5, 6],
+  train: { ...SEED000_TRAIN, init: 'torchvision', shuffle: true },
+};
 
 /** Default cache folder: NNLAB_CACHE_DIR or runs/.cache under the working directory. */
 export function defaultCacheDir(): string {
