@@ -1,25 +1,38 @@
-// Training a 7-member seed-CNN ensemble: nnlab trains the members batched (lib/ensemble:
-// fitBatched, one stacked pass per step) against PyTorch 1.13 training the same 7 members one
-// after another (bench/peers/torch_ensemble.py) at 1 and 2 threads, the faster kept, in the
-// same run; nnlab training them one after another with `fit` is timed too, to show what
-// batching itself buys. Same data (the first N MNIST training images, normalised with their
-// mean/std), batch 128, Adam 1e-3, one epoch per member. Wall and CPU seconds (all threads) are
-// both reported: on a shared machine the CPU time is the steadier of the two.
-// nnlab runs from dist/ (npm run build:ts first).
-//   node bench/ensemble.mjs [--quick] [--images N] [--members M] [--repeat R] [--stack-size S] [--no-sequential] [--json]
-//   (default 12800 images = 100 steps per member; --quick 3840 = 30 steps; R repeats, best kept)
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+// Workload `ensemble-train` of the suite: training a 7-member seed-CNN ensemble. nnlab trains the
+// members batched (lib/ensemble fitBatched: one stacked pass per step, each member with its own
+// seed, initialisation and shuffle order) against PyTorch 1.13 training the same 7 members one
+// after another (bench/peers/torch_ensemble.py, 1 and 2 threads, the faster kept); nnlab training
+// them one after another with `fit` is a second line, to show what batching itself buys. Same data
+// (the first N MNIST training images, normalised with their mean/std), batch 128, Adam 1e-3, one
+// epoch per member. Value: wall seconds; every side also records its CPU seconds (all threads),
+// the steadier figure on a shared machine. The goal (issue 8): >= 3x faster than PyTorch.
+//   node bench/run.mjs --only ensemble [--quick]
+//   node bench/ensemble.mjs --workload ensemble-train [--quick]     nnlab's side alone (one JSON line)
+import { ROOT, serve, torchPeer } from './harness.mjs';
+import { SEED_CNN_FLOPS } from './train.mjs';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-const nn = await import(new URL('../dist/index.js', import.meta.url).href);
+const MEMBERS = 7;
+const SEEDS = Array.from({ length: MEMBERS }, (_, i) => i + 1);
+/** Images per member: 12800 = 100 steps of batch 128, or 3840 = 30 steps with --quick. */
+export const ensembleImages = (quick) => (quick ? 3840 : 12800);
 
-function flag(name, dflt) {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? Number(process.argv[i + 1]) : dflt;
+export function workloads({ quick }) {
+  const n = ensembleImages(quick);
+  const sequential = {
+    name: `nnlab, ${MEMBERS} sequential fit runs`,
+    runs: [{ label: 'fit', cmd: process.execPath, args: [`${ROOT}bench/ensemble.mjs`, '--workload', 'ensemble-train-sequential', ...(quick ? ['--quick'] : [])] }],
+  };
+  return [{
+    id: 'ensemble-train', title: `${MEMBERS}-member ensemble training`, size: `${MEMBERS} seed CNNs x ${n / 128} steps of 128`,
+    unit: 's', better: 'lower', gflop: (MEMBERS * n * SEED_CNN_FLOPS.train) / 1e9,
+    peers: [
+      torchPeer('torch_ensemble.py', ['--images', String(n), '--seeds', SEEDS.join(',')], { quick, name: `PyTorch, ${MEMBERS} sequential runs` }),
+      sequential,
+    ],
+  }];
 }
 
-function loadTrain(images) {
+function loadTrain(nn, images) {
   const d = nn.data.loadDataset('mnist');
   const x = nn.data.toUnitFloat(nn.data.rowsOf(d.train.images, 0, images));
   const stats = nn.data.pixelStats(x);
@@ -28,89 +41,37 @@ function loadTrain(images) {
 
 const cpuNow = () => { const c = process.cpuUsage(); return (c.user + c.system) / 1e6; };
 
-async function timed(fn) {
-  const c0 = cpuNow(), t0 = performance.now();
-  const extra = await fn();
-  return { seconds: (performance.now() - t0) / 1000, cpu_seconds: cpuNow() - c0, ...extra };
-}
-
-async function nnlabBatched(train, seeds, stackSize) {
-  const models = seeds.map((s) => nn.seedCnn(new nn.Generator(s)));
-  const r = await timed(async () => {
-    const f = await nn.fitBatched(models, train, { epochs: 1, batchSize: 128, seeds, lr: 1e-3, stackSize, progress: false, log: () => {} });
-    f.optimizer.dispose();
-    return { mean_train_loss: f.history[0].reduce((a, m) => a + m.train_loss, 0) / seeds.length };
-  });
+async function batched(nn, train) {
+  const models = SEEDS.map((s) => nn.seedCnn(new nn.Generator(s)));
+  const f = await nn.fitBatched(models, train, { epochs: 1, batchSize: 128, seeds: SEEDS, lr: 1e-3, progress: false, log: () => {} });
+  f.optimizer.dispose();
   models.forEach((m) => m.dispose());
-  return r;
+  return f.history[0].reduce((a, m) => a + m.train_loss, 0) / MEMBERS;
 }
 
-async function nnlabSequential(train, seeds) {
-  return timed(async () => {
-    let loss = 0;
-    for (const s of seeds) {
-      const model = nn.seedCnn(new nn.Generator(s));
-      const opt = new nn.optim.Adam(model.parameters(), { lr: 1e-3 });
-      const loader = new nn.data.DataLoader(train, { batchSize: 128, shuffle: true, seed: s });
-      const f = await nn.fit(model, loader, { epochs: 1, optimizer: opt, progress: false, log: () => {} });
-      loss += f.history[0].train_loss;
-      opt.dispose();
-      model.dispose();
-    }
-    return { mean_train_loss: loss / seeds.length };
-  });
-}
-
-function torchRun(images, seeds, threads) {
-  const env = { ...process.env };
-  delete env.OPENBLAS_CORETYPE; // the peer runs with its own BLAS defaults
-  delete env.OPENBLAS_L2_SIZE;
-  const r = spawnSync('/usr/bin/python3', [`${root}bench/peers/torch_ensemble.py`, '--threads', String(threads), '--images', String(images),
-    '--seeds', seeds.join(',')], { env, encoding: 'utf8' });
-  if (r.status !== 0) return { threads, error: (r.stderr || 'torch peer failed').trim().split('\n').pop() };
-  return JSON.parse(r.stdout.trim().split('\n').pop());
-}
-
-const fastest = (runs) => (runs.length ? runs.reduce((a, b) => (b.seconds < a.seconds ? b : a)) : null);
-
-export async function run({ quick = false, images, members = 7, repeat = 1, sequential = true, stackSize } = {}) {
-  const n = images ?? (quick ? 3840 : 12800);
-  const seeds = Array.from({ length: members }, (_, i) => i + 1);
-  const train = loadTrain(n);
-  const batched = [], seq = [], torch = [];
-  for (let k = 0; k < repeat; k++) {
-    batched.push(await nnlabBatched(train, seeds, stackSize));
-    if (sequential) seq.push(await nnlabSequential(train, seeds));
-    for (const t of [1, 2]) torch.push(torchRun(n, seeds, t));
+async function sequential(nn, train) {
+  let loss = 0;
+  for (const s of SEEDS) {
+    const model = nn.seedCnn(new nn.Generator(s));
+    const opt = new nn.optim.Adam(model.parameters(), { lr: 1e-3 });
+    const loader = new nn.data.DataLoader(train, { batchSize: 128, shuffle: true, seed: s });
+    const f = await nn.fit(model, loader, { epochs: 1, optimizer: opt, progress: false, log: () => {} });
+    loss += f.history[0].train_loss;
+    opt.dispose();
+    model.dispose();
   }
-  train.x.dispose();
-  const ours = fastest(batched), mine = fastest(seq), peer = fastest(torch.filter((p) => !p.error));
-  return {
-    workload: `${members} seed-CNN members, one epoch of ${n} MNIST images each, batch 128, Adam 1e-3`,
-    nnlab_threads: nn.native.numThreads(), stack_size: stackSize ?? members,
-    batched: ours, sequential: mine, torch: peer,
-    speedup_vs_torch: peer ? peer.seconds / ours.seconds : null,
-    speedup_vs_torch_cpu: peer ? peer.cpu_seconds / ours.cpu_seconds : null,
-    speedup_vs_nnlab_sequential: mine ? mine.seconds / ours.seconds : null,
-    runs: { batched, sequential: seq, torch },
-  };
+  return loss / MEMBERS;
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const r = await run({
-    quick: process.argv.includes('--quick'), images: flag('--images', undefined), members: flag('--members', 7),
-    repeat: flag('--repeat', 1), sequential: !process.argv.includes('--no-sequential'), stackSize: flag('--stack-size', undefined),
-  });
-  if (process.argv.includes('--json')) console.log(JSON.stringify(r));
-  else {
-    const f = (x) => `${x.seconds.toFixed(2)} s wall, ${x.cpu_seconds.toFixed(2)} s CPU`;
-    console.log(r.workload);
-    console.log(`nnlab batched (${r.nnlab_threads} threads, stacks of ${r.stack_size}): ${f(r.batched)}`);
-    if (r.sequential) console.log(`nnlab sequential fit runs:       ${f(r.sequential)}`);
-    console.log(`PyTorch sequential runs:         ${r.torch ? `${f(r.torch)} (${r.torch.threads} thread(s))` : 'missing'}`);
-    for (const t of r.runs.torch) if (t.error) console.log(`  torch at ${t.threads} thread(s) failed: ${t.error}`);
-    console.log(`speedup vs PyTorch: ${r.speedup_vs_torch ? r.speedup_vs_torch.toFixed(2) + 'x wall' : 'n/a'}` +
-      `${r.speedup_vs_torch_cpu ? `, ${r.speedup_vs_torch_cpu.toFixed(2)}x CPU` : ''}` +
-      `${r.speedup_vs_nnlab_sequential ? `; batched vs nnlab sequential: ${r.speedup_vs_nnlab_sequential.toFixed(2)}x wall` : ''}`);
-  }
+async function measure(id, { quick }) {
+  const how = { 'ensemble-train': batched, 'ensemble-train-sequential': sequential }[id];
+  if (!how) throw new Error(`bench/ensemble.mjs has no workload '${id}' (it has: ensemble-train, ensemble-train-sequential)`);
+  const nn = await import(new URL('../dist/index.js', import.meta.url).href);
+  const train = loadTrain(nn, ensembleImages(quick));
+  const c0 = cpuNow(), t0 = performance.now();
+  const meanLoss = await how(nn, train);
+  const seconds = (performance.now() - t0) / 1000, cpuSeconds = cpuNow() - c0;
+  return { value: seconds, unit: 's', cpu_seconds: cpuSeconds, note: `${cpuSeconds.toFixed(1)} s of CPU time (all threads)`, mean_train_loss: meanLoss, members: MEMBERS, threads: nn.native.numThreads() };
 }
+
+await serve(import.meta.url, measure);

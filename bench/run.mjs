@@ -1,8 +1,8 @@
 // The benchmark suite: every workload timed for nnlab and its peers in the same run, each side in
 // its own child process (so its peak RSS is that workload's), one table, and the rows saved to
 // bench/results/<date>.json. "speedup" is how many times faster nnlab is than the peer (> 1:
-// nnlab faster). A missing peer, a peer that cannot run a workload and a workload whose nnlab side
-// has not landed yet are reported as such, never filled in.
+// nnlab faster). A missing peer (not installed), a peer that cannot run a workload and a workload
+// whose nnlab side has not landed yet are reported as such, never filled in.
 //   npm run bench [-- --quick] [-- --json] [-- --only ID[,ID...]] [-- --list]
 // Workloads come from per-workload scripts (SOURCES below) in the result format of
 // bench/harness.mjs, described in bench/README.md.
@@ -42,7 +42,7 @@ export function runChild(cmd, args, env = {}, { allLines = false } = {}) {
     last = parsed.at(-1) ?? null;
   } catch { /* reported below */ }
   if (r.error) return { error: `${cmd}: ${r.error.code === 'ETIMEDOUT' ? `timed out after ${CHILD_TIMEOUT_MS / 60000} min` : r.error.message}` };
-  if (last?.error || last?.pending || last?.unsupported) return last;
+  if (last?.error || last?.pending || last?.unsupported || last?.missing) return last;
   if (r.status !== 0 || !last) {
     const why = (r.stderr || '').trim().split('\n').filter(Boolean).pop() ?? `exit code ${r.status}`;
     return { error: `${args[0]?.split('/').pop() ?? cmd}: ${why}` };
@@ -57,8 +57,9 @@ function measurePeer(w, peer) {
   const runs = peer.runs.map((run) => ({ label: run.label, ...runChild(run.cmd, run.args, run.env) }));
   const ok = runs.filter((r) => typeof r.value === 'number' && Number.isFinite(r.value));
   if (!ok.length) {
-    const r = runs.find((x) => x.unsupported) ?? runs[0];
-    return { name: peer.name, ...(r.unsupported ? { unsupported: r.unsupported } : { error: r.error ?? 'no value' }), runs: runs.length > 1 ? runs : undefined };
+    const r = runs.find((x) => x.missing) ?? runs.find((x) => x.unsupported) ?? runs[0];
+    const why = r.missing ? { missing: r.missing } : r.unsupported ? { unsupported: r.unsupported } : { error: r.error ?? 'no value' };
+    return { name: peer.name, ...why, runs: runs.length > 1 ? runs : undefined };
   }
   const best = ok.reduce((a, b) => (better(w, b.value, a.value) ? b : a));
   return { name: peer.name, ...best, runs: runs.length > 1 ? runs.map(({ label, value, error, peak_rss_mb }) => ({ label, value, error, peak_rss_mb })) : undefined };
@@ -149,6 +150,7 @@ function cell(row, r, notes) {
   const mark = (text) => markNote(notes, text);
   if (r.pending) return `pending ${mark(r.pending)}`;
   if (r.unsupported) return `unsupported ${mark(r.unsupported)}`;
+  if (r.missing) return `missing ${mark(r.missing)}`;
   if (r.error) return `error ${mark(r.error)}`;
   const d = r.value >= 100 ? 0 : r.value >= 10 ? 1 : 2;
   const v = `${num(r.value, d)} ${UNIT[row.unit] ?? row.unit}`;

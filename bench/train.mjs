@@ -7,7 +7,8 @@
 //   node bench/train.mjs --workload seed-cnn-train [--quick]   nnlab's side alone (one JSON line)
 import { linearFlops, convFlops, perImageFlops, serve, tfjsPeer, torchPeer } from './harness.mjs';
 
-const SEED_CNN_FLOPS = perImageFlops([
+/** Forward and training FLOPs per image of the seed CNN (bench/ensemble.mjs counts its members with it too). */
+export const SEED_CNN_FLOPS = perImageFlops([
   convFlops(1, 1, 32, 3, 3, 26, 26), convFlops(1, 32, 64, 3, 3, 11, 11), linearFlops(1, 1600, 128), linearFlops(1, 128, 10),
 ]);
 const MLP_FLOPS = perImageFlops([linearFlops(1, 784, 200), linearFlops(1, 200, 200), linearFlops(1, 200, 10)]);

@@ -1,9 +1,11 @@
 // The benchmark driver (bench/run.mjs): its derived columns and table on hand-built rows, how it
-// reads a child's result, and two real workload children in --quick mode (nnlab's seed-CNN
-// inference and the PyTorch MLP inference peer, a few seconds each). The full suite takes far too
-// long for a test: `npm run bench` is run by hand.
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+// reads a child's result (a missing peer included), the workload lists of the scripts, and real
+// workload children in --quick mode (nnlab's seed-CNN inference, k-NN and logistic regression, the
+// PyTorch MLP inference peer and the k-NN peers on a subset, a few seconds each). The full suite
+// takes far too long for a test: `npm run bench` is run by hand.
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 // @ts-expect-error plain ESM scripts without type declarations
@@ -24,6 +26,8 @@ function rows(): Row[] {
         { name: 'TF.js wasm', unsupported: "Kernel 'Conv2DBackpropFilter' not registered" }] },
     { id: 'knn', title: 'exact k-NN', size: '', unit: '', nnlab: { pending: 'bench/knn.mjs not present yet' }, peers: [] },
     { id: 'logreg', title: 'logistic regression', size: '', unit: '', nnlab: { pending: 'bench/knn.mjs not present yet' }, peers: [] },
+    { id: 'knn-x', title: 'k-NN with a missing peer', size: '', unit: 's', better: 'lower', nnlab: { value: 2, peak_rss_mb: 300 },
+      peers: [{ name: 'faiss IndexFlatL2', missing: 'faiss is not installed (No module named faiss)' }, { name: 'sklearn', value: 8, peak_rss_mb: 400 }] },
   ];
 }
 
@@ -54,6 +58,9 @@ describe('bench driver', () => {
     expect(table).toMatch(/TF\.js wasm\s+unsupported \[2\]/);
     expect(table).toMatch(/exact k-NN\s+pending \[3\]/);
     expect(table).toMatch(/logistic regression\s+pending \[3\]/); // same text, same number
+    expect(table).toMatch(/k-NN with a missing peer\s+2\.00 s\s+faiss IndexFlatL2\s+missing \[4\]\s+-\s/);
+    expect(table).toMatch(/sklearn\s+8\.00 s\s+4\.00x/);
+    expect(table).toContain('[4] faiss is not installed (No module named faiss)');
     expect(table).toContain("[2] Kernel 'Conv2DBackpropFilter' not registered");
     expect(table).toContain('ctx line');
   });
@@ -65,6 +72,76 @@ describe('bench driver', () => {
     expect(bad.error).toMatch(/it broke/);
     const silent = driver.runChild(process.execPath, ['-e', 'console.log("no json")']);
     expect(silent.error).toMatch(/exit code 0/);
+    const missing = driver.runChild(process.execPath, ['-e', 'console.log(JSON.stringify({ missing: "not installed" }))']);
+    expect(missing).toEqual({ missing: 'not installed' });
+  });
+
+  it('every script in the suite format provides its planned workloads, in the result format, quick and full', async () => {
+    for (const src of driver.SOURCES as { script: string; planned: [string, string][] }[]) {
+      const mod = await import(`../bench/${src.script}`);
+      if (!mod.workloads) {
+        expect(mod.collect, `${src.script} exports neither workloads() nor collect()`).toBeTypeOf('function');
+        continue;
+      }
+      for (const quick of [true, false]) {
+        const ws: Row[] = mod.workloads({ quick });
+        expect(ws.map((w) => w.id), src.script).toEqual(expect.arrayContaining(src.planned.map(([id]) => id)));
+        for (const w of ws) {
+          expect(['images/s', 'ms', 's', 'GFLOP/s']).toContain(w.unit);
+          expect(['higher', 'lower']).toContain(w.better);
+          expect(w.title && w.size, w.id).toBeTruthy();
+          for (const p of w.peers) for (const run of p.runs) expect(run.args.length, `${w.id} / ${p.name}`).toBeGreaterThan(0);
+        }
+      }
+    }
+    const knn = (await import('../bench/knn.mjs')).workloads({ quick: false })[0];
+    expect(knn.peers.map((p: Row) => p.name)).toEqual(['faiss IndexFlatL2', 'sklearn KNeighbors']);
+    expect(knn.size).toMatch(/60000 train \/ 10000 test/);
+    const logreg = (await import('../bench/logreg.mjs')).workloads({ quick: true })[0];
+    expect(logreg.peers.map((p: Row) => p.name)).toEqual(['sklearn lbfgs']);
+    const ens = (await import('../bench/ensemble.mjs')).workloads({ quick: true })[0];
+    expect(ens.peers.map((p: Row) => p.runs.map((r: Row) => r.label))).toEqual([['1T'], ['fit']]); // --quick: PyTorch at 1 thread
+  });
+
+  it('runs nnlab\'s k-NN and logistic-regression children in quick mode', () => {
+    const knn = driver.runChild(process.execPath, [`${ROOT}/bench/knn.mjs`, '--workload', 'knn', '--quick']);
+    expect(knn.error).toBeUndefined();
+    expect(knn.unit).toBe('s');
+    expect(knn.value).toBeGreaterThan(0);
+    expect(knn.accuracy).toBeGreaterThan(0.9); // 10k train / 1k test: about 95%
+    expect(knn.note).toBe(`test accuracy ${(100 * knn.accuracy).toFixed(2)}%`);
+    const lr = driver.runChild(process.execPath, [`${ROOT}/bench/logreg.mjs`, '--workload', 'logreg', '--quick']);
+    expect(lr.error).toBeUndefined();
+    expect(lr.value).toBeGreaterThan(0);
+    expect(lr.accuracy).toBeGreaterThan(0.85);
+    expect(lr.peak_rss_mb).toBeGreaterThan(30);
+    const wrong = driver.runChild(process.execPath, [`${ROOT}/bench/knn.mjs`, '--workload', 'nope']);
+    expect(wrong.error).toMatch(/no workload 'nope'/);
+  });
+
+  it('runs the faiss and scikit-learn k-NN peers on a subset, or reports them missing when they cannot be imported', () => {
+    const peer = (which: string, env: Record<string, string> = {}) => driver.runChild('/usr/bin/python3',
+      [`${ROOT}/bench/peers/knn_peers.py`, '--peer', which, '--train', '2000', '--test', '200', '--threads', '1'], env);
+    for (const which of ['faiss', 'sklearn']) {
+      const r = peer(which);
+      if (r.missing) {
+        console.log(`bench peer ${which} not installed here: ${r.missing}`);
+        expect(r.missing).toMatch(new RegExp(`${which} is not installed`));
+        continue;
+      }
+      expect(r.error).toBeUndefined();
+      expect(r.unit).toBe('s');
+      expect(r.value).toBeGreaterThan(0);
+      expect(r.accuracy).toBeGreaterThan(0.85);
+      expect(r.peak_rss_mb).toBeGreaterThan(30);
+    }
+    // A module of that name that fails to import (what a machine without python3-faiss gives).
+    const dir = mkdtempSync(join(tmpdir(), 'no-faiss-'));
+    mkdirSync(join(dir, 'faiss'));
+    writeFileSync(join(dir, 'faiss', '__init__.py'), 'raise ImportError("No module named \'faiss\'")\n');
+    const r = peer('faiss', { PYTHONPATH: dir });
+    expect(r.missing).toMatch(/faiss is not installed .*python3-faiss/);
+    expect(r.value).toBeUndefined();
   });
 
   it('runs nnlab\'s seed-CNN inference child in quick mode and reads its value and peak RSS', () => {

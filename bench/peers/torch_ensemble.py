@@ -1,11 +1,13 @@
 """PyTorch peer for bench/ensemble.mjs: trains the seed-CNN members one after another (one
 epoch each over the first N MNIST training images, batch 128, Adam 1e-3, each member seeded)
-and prints one JSON line with the total training time (wall and CPU, all threads).
+and prints one JSON line in the bench result format: the total training time in seconds (value:
+wall; cpu_seconds: all threads) and the peak RSS.
 
   /usr/bin/python3 bench/peers/torch_ensemble.py --threads T --images N --seeds 1,2,3,4,5,6,7"""
 import argparse
 import json
 import os
+import resource
 import sys
 import time
 
@@ -48,6 +50,7 @@ def main():
         losses.append(total / len(x))
     seconds, cpu_seconds = time.perf_counter() - t0, time.process_time() - c0
     print(json.dumps({
+        "value": seconds, "unit": "s", "note": f"{cpu_seconds:.1f} s of CPU time (all threads)", "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "threads": a.threads, "members": len(seeds), "images": a.images, "seconds": seconds, "cpu_seconds": cpu_seconds,
         "mean_train_loss": sum(losses) / len(losses), "torch": torch.__version__,
     }))
