@@ -78,7 +78,7 @@ describe('bench driver', () => {
 
   it('every script in the suite format provides its planned workloads, in the result format, quick and full', async () => {
     for (const src of driver.SOURCES as { script: string; planned: [string, string][] }[]) {
-      const mod = await import(`../bench/${src.script}`);
+      const mod = await import(/* @vite-ignore */ new URL(`../bench/${src.script}`, import.meta.url).href);
       if (!mod.workloads) {
         expect(mod.collect, `${src.script} exports neither workloads() nor collect()`).toBeTypeOf('function');
         continue;
