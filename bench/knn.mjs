@@ -27,7 +27,7 @@ export function workloads({ quick }) {
   });
   return [{
     id: 'knn', title: `exact k-NN k=${K}, ${quick ? 'MNIST subset' : 'full MNIST'}`,
-    size: `${p.train} train / ${p.test} test, best of ${p.repeat}`, unit: 's', better: 'lower',
+    size: `${p.train}/${p.test} train/test, best ${p.repeat}`, unit: 's', better: 'lower',
     peers: [peer('faiss IndexFlatL2', 'faiss'), peer('sklearn KNeighbors', 'sklearn')],
   }];
 }

@@ -20,7 +20,7 @@ const threads = () => Number(process.env.NNLAB_THREADS) || cpus().length;
 export function workloads({ quick }) {
   const p = logregPlan(quick);
   return [{
-    id: 'logreg', title: 'logistic regression to 92.5%', size: `${p.train} train / ${p.test} test, best of ${p.repeat}`,
+    id: 'logreg', title: 'logistic regression to 92.5%', size: `${p.train}/${p.test} train/test, best ${p.repeat}`,
     unit: 's', better: 'lower',
     note: 'nnlab: Adam lr 1e-2, batch 256, 4 epochs, per-batch cosine (the baselines study\'s LOGREG_FULL), its per-epoch test evaluation ' +
       'inside the time; sklearn: LogisticRegression lbfgs, C = 1, max_iter 100, fit only',
