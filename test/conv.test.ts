@@ -49,6 +49,14 @@ const CASES: Cfg[] = [
   cfg('small maps: 1x1 stride-2 downsample', [40, 16, 4, 4], [18, 16, 1, 1], { stride: [2, 2], bias: false }),
   cfg('small maps: dilation 2, pad 2', [32, 16, 4, 4], [16, 16, 3, 3], { pad: [2, 2], dil: [2, 2] }),
   cfg('small maps: 8x8, pad 1, odd batch', [37, 16, 8, 8], [17, 16, 3, 3], { pad: [1, 1] }),
+  // Grouped convolutions with >= 6 output channels per group (a batched ensemble's stacked
+  // members) on the gathered paths, one group after another: bands of x, dy and dx per group,
+  // runs of the input gradient that cross into the next group's planes.
+  cfg('grouped gathered: 3 groups of 6, partial tiles', [4, 6, 9, 10], [18, 2, 3, 3], { groups: 3 }),
+  cfg('grouped gathered: stride 2, pad 1 (padded copy)', [3, 8, 11, 9], [14, 4, 3, 3], { stride: [2, 2], pad: [1, 1], groups: 2, bias: false }),
+  cfg('grouped gathered: one input channel per group (direct weight gradient)', [3, 3, 12, 13], [24, 1, 3, 3], { groups: 3 }),
+  cfg('grouped gathered: dilation 2, planes of 256+ positions', [2, 4, 20, 19], [16, 2, 3, 3], { dil: [2, 2], groups: 2 }),
+  cfg('grouped gathered: 7 groups, 2x2 kernel, tiny planes', [5, 14, 4, 3], [49, 2, 2, 2], { groups: 7 }),
 ];
 
 const outSize = (i: number, k: number, s: number, p: number, d: number) => Math.floor((i + 2 * p - d * (k - 1) - 1) / s) + 1;
@@ -149,6 +157,8 @@ describe.each(testDevices())('conv2d on %s', (device) => {
     cfg('det padded', [16, 8, 13, 13], [16, 8, 3, 3], { pad: [1, 1] }),
     cfg('det unpadded', [16, 8, 13, 13], [16, 8, 3, 3]),
     cfg('det small maps', [40, 16, 4, 4], [24, 16, 3, 3], { pad: [1, 1] }),
+    cfg('det grouped', [16, 12, 13, 13], [24, 4, 3, 3], { groups: 3 }),
+    cfg('det grouped conv1-like', [16, 3, 14, 14], [24, 1, 3, 3], { groups: 3 }),
   ])('is deterministic and agrees across thread counts ($name)', (c) => {
     const x = T(randomArray(numel(c.x), 21), c.x), w = T(randomArray(numel(c.w), 22), c.w);
     const dy = T(randomArray(numel(outShape(c)), 23), outShape(c));

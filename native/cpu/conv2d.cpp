@@ -3,9 +3,10 @@
 // the thread count. Tiers, first match wins:
 //  - small maps with large batches (<= 64 output positions, batch >= 32, >= 16 channels): one
 //    product per output position over the images, valid taps only (conv2d_small.h);
-//  - AVX2, one group: products on gather matrices (conv2d_gathered.h), operands packed straight
-//    from x (a padded, stride-phase-split copy when needed) and dy; the input gradient there
-//    needs stride 1 and no padding; a direct kernel for weight gradients with C*R*S <= 27
+//  - AVX2, one group or groups of >= 6 output channels (a batched ensemble's stacked members):
+//    products on gather matrices (conv2d_gathered.h), operands packed straight from x (a padded,
+//    stride-phase-split copy when needed) and dy, group after group; the input gradient there
+//    needs stride 1 and no padding; a direct kernel for weight gradients with C/groups*R*S <= 27
 //    (conv_direct.h);
 //  - stride 1, no padding (portable kernels): one product per image on weights packed once;
 //  - otherwise im2col + GEMM, small images lowered several at a time (columns of image b at
@@ -303,10 +304,13 @@ void CpuBackend::conv2d_backward_weight(const Conv2dArgs& a, const float* x, con
     });
   };
   // Few taps per output channel: a GEMM's k dimension (C*R*S) would be tiny.
-  const cpu::DirectConv dc{a.c, a.h, a.w, a.k, a.r, a.s, a.dil_h, a.dil_w, a.oh, a.ow};
+  const cpu::DirectConv dc{p.cg, a.h, a.w, p.kg, a.r, a.s, a.dil_h, a.dil_w, a.oh, a.ow, a.c, a.k};
   if (cpu::gathered_input_apply(a) && p.crs <= 27 && a.s <= 5) {
     parallel_tasks(ntasks, [&](int64_t t) {
-      cpu::conv_bww_direct_avx2(dc, x, dy, p.n * t / ntasks, p.n * (t + 1) / ntasks, t == 0 ? dw : partials[t - 1].get());
+      float* acc = t == 0 ? dw : partials[t - 1].get();
+      for (int64_t g = 0; g < a.groups; ++g)
+        cpu::conv_bww_direct_avx2(dc, x + g * p.cg * p.hw, dy + g * p.kg * p.ohw, p.n * t / ntasks,
+                                  p.n * (t + 1) / ntasks, acc + g * p.kg * p.crs);
     });
     sum_partials();
     return;
