@@ -3,6 +3,7 @@
 // atomics).
 #include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include "../core/thread_pool.h"
 #include "../kernels/pool.h"
@@ -37,6 +38,21 @@ void CpuBackend::maxpool2d_forward(const Pool2dArgs& a, const float* x, float* y
     });
     return;
   }
+  if (cpu::use_avx2() && a.h * a.w < (int64_t(1) << 31)) {
+    over_planes(a, ohw * a.kh * a.kw, [&](int64_t pl) {
+      cpu::maxpool_plane_avx2(x + pl * hw, a.h, a.w, a.oh, a.ow, a.kh, a.kw, a.stride_h, a.stride_w, a.pad_h, a.pad_w,
+                              y + pl * ohw, indices + pl * ohw);
+    });
+    return;
+  }
+  // Windows per output column computed once per call.
+  std::vector<int32_t> wlo(static_cast<size_t>(a.ow)), whi(static_cast<size_t>(a.ow));
+  for (int64_t ow = 0; ow < a.ow; ++ow) {
+    int64_t w0, w1, unused;
+    pool_window(ow, a.w, a.kw, a.stride_w, a.pad_w, &w0, &w1, &unused);
+    wlo[ow] = static_cast<int32_t>(w0);
+    whi[ow] = static_cast<int32_t>(w1);
+  }
   over_planes(a, ohw * a.kh * a.kw, [&](int64_t pl) {
     const float* xp = x + pl * hw;
     float* yp = y + pl * ohw;
@@ -45,20 +61,20 @@ void CpuBackend::maxpool2d_forward(const Pool2dArgs& a, const float* x, float* y
       int64_t h0, h1, unused;
       pool_window(oh, a.h, a.kh, a.stride_h, a.pad_h, &h0, &h1, &unused);
       for (int64_t ow = 0; ow < a.ow; ++ow) {
-        int64_t w0, w1;
-        pool_window(ow, a.w, a.kw, a.stride_w, a.pad_w, &w0, &w1, &unused);
+        const int32_t w0 = wlo[ow], w1 = whi[ow];
         float best = -INFINITY;
-        int64_t arg = h0 * a.w + w0;  // padding is -inf: an all -inf window reports its first cell
-        for (int64_t ih = h0; ih < h1; ++ih)
-          for (int64_t iw = w0; iw < w1; ++iw) {
-            float v = xp[ih * a.w + iw];
-            if (maxpool_takes(v, best)) {
-              best = v;
-              arg = ih * a.w + iw;
-            }
+        int32_t arg = static_cast<int32_t>(h0 * a.w + w0);  // padding is -inf: an all -inf window reports its first cell
+        for (int64_t ih = h0; ih < h1; ++ih) {
+          const int32_t row = static_cast<int32_t>(ih * a.w);
+          for (int32_t iw = w0; iw < w1; ++iw) {
+            const float v = xp[row + iw];
+            const bool take = maxpool_takes(v, best);
+            best = take ? v : best;
+            arg = take ? row + iw : arg;
           }
+        }
         yp[oh * a.ow + ow] = best;
-        ip[oh * a.ow + ow] = static_cast<int32_t>(arg);
+        ip[oh * a.ow + ow] = arg;
       }
     }
   });
