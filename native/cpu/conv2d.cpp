@@ -1,6 +1,8 @@
 // conv2d on the CPU as GEMMs. Work is split statically (images, or output channels for the
 // small-map weight gradient), so the partition (hence every floating-point sum) depends only on
 // the thread count. Tiers, first match wins:
+//  - AVX2, 3x3 stride-1 convs with >= 64 channels in and out per group on maps of >= 4x4 (ResNet's
+//    8x8 and 4x4 stages): Winograd F(2x2, 3x3), forward and input gradient (conv_winograd.h);
 //  - small maps with large batches (<= 64 output positions, batch >= 32, >= 16 channels): one
 //    product per output position over the images, valid taps only (conv2d_small.h);
 //  - AVX2, one group or groups of >= 6 output channels (a batched ensemble's stacked members):
@@ -27,6 +29,7 @@
 #include "conv2d_small.h"
 #include "conv_direct.h"
 #include "conv_lowering.h"
+#include "conv_winograd.h"
 #include "cpu_backend.h"
 #include "gemm.h"
 
@@ -161,6 +164,7 @@ void backward_input_packed(const ConvPlan& p, const float* dy, const float* w, f
 
 void CpuBackend::conv2d_forward(const Conv2dArgs& a, const float* x, const float* w, const float* bias, float* y) {
   ConvPlan p(a);
+  if (cpu::winograd_apply(a) && cpu::winograd_forward(a, x, w, bias, y)) return;
   if (cpu::small_maps_apply(a)) {
     cpu::small_maps_forward(a, x, w, bias, y);
     return;
@@ -233,6 +237,7 @@ void CpuBackend::conv2d_forward(const Conv2dArgs& a, const float* x, const float
 
 void CpuBackend::conv2d_backward_input(const Conv2dArgs& a, const float* dy, const float* w, float* dx) {
   ConvPlan p(a);
+  if (cpu::winograd_input_apply(a) && cpu::winograd_backward_input(a, dy, w, dx)) return;
   if (cpu::small_maps_apply(a)) {
     cpu::small_maps_backward_input(a, dy, w, dx);
     return;
