@@ -57,13 +57,15 @@ const CASES: Cfg[] = [
   cfg('grouped gathered: one input channel per group (direct weight gradient)', [3, 3, 12, 13], [24, 1, 3, 3], { groups: 3 }),
   cfg('grouped gathered: dilation 2, planes of 256+ positions', [2, 4, 20, 19], [16, 2, 3, 3], { dil: [2, 2], groups: 2 }),
   cfg('grouped gathered: 7 groups, 2x2 kernel, tiny planes', [5, 14, 4, 3], [49, 2, 2, 2], { groups: 7 }),
-  // Winograd F(2x2, 3x3): 3x3 stride 1 with >= 64 channels in and out per group, maps >= 4x4.
-  // Even and odd output sizes (clipped edge tiles), tiles of a panel spanning images, padding
-  // 0..2 (the input gradient runs with padding 2 - pad), and groups.
+  // Winograd F(2x2, 3x3): 3x3 stride 1, >= 32 channels in and >= 64 out per group, maps >= 4x4
+  // that 2x2 tiles cover with <= 10% overhang. Odd sizes (edge tiles clipped: 23x21 output),
+  // rows of tiles wider than 8, tiles of a panel spanning images, padding 0..2 (the input
+  // gradient runs with padding 2 - pad), groups; forward and input gradient both take it.
   cfg('winograd: 8x8, pad 1 (ResNet layer1)', [3, 64, 8, 8], [64, 64, 3, 3], { pad: [1, 1], bias: false }),
-  cfg('winograd: odd 9x7 output, pad 1, bias', [2, 64, 9, 7], [66, 64, 3, 3], { pad: [1, 1] }),
-  cfg('winograd: unpadded, 8x7 output', [2, 65, 10, 9], [64, 65, 3, 3]),
-  cfg('winograd: 2 groups, pad 2, 9x8 output', [1, 128, 7, 6], [128, 64, 3, 3], { pad: [2, 2], groups: 2 }),
+  cfg('winograd: odd 23x21 output, pad 1, bias', [2, 64, 23, 21], [66, 64, 3, 3], { pad: [1, 1] }),
+  cfg('winograd: unpadded, 32 -> 64 channels, 18x16 output', [2, 32, 20, 18], [64, 32, 3, 3]),
+  cfg('winograd: 2 groups, pad 2, 8x6 output', [1, 128, 6, 4], [128, 64, 3, 3], { pad: [2, 2], groups: 2 }),
+  cfg('winograd: 4x4 maps, 5 images', [5, 64, 4, 4], [64, 64, 3, 3], { pad: [1, 1] }),
 ];
 
 const outSize = (i: number, k: number, s: number, p: number, d: number) => Math.floor((i + 2 * p - d * (k - 1) - 1) / s) + 1;

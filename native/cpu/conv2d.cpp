@@ -1,8 +1,9 @@
 // conv2d on the CPU as GEMMs. Work is split statically (images, or output channels for the
 // small-map weight gradient), so the partition (hence every floating-point sum) depends only on
 // the thread count. Tiers, first match wins:
-//  - AVX2, 3x3 stride-1 convs with >= 64 channels in and out per group on maps of >= 4x4 (ResNet's
-//    8x8 and 4x4 stages): Winograd F(2x2, 3x3), forward and input gradient (conv_winograd.h);
+//  - AVX2, 3x3 stride-1 convs with >= 32 channels in and >= 64 out per group on even-sized maps of
+//    >= 4x4 (ResNet's 8x8 and 4x4 stages): Winograd F(2x2, 3x3), forward and input gradient
+//    (conv_winograd.h);
 //  - small maps with large batches (<= 64 output positions, batch >= 32, >= 16 channels): one
 //    product per output position over the images, valid taps only (conv2d_small.h);
 //  - AVX2, one group or groups of >= 6 output channels (a batched ensemble's stacked members):

@@ -26,17 +26,19 @@ struct TileGrid {
       : th((a.oh + 1) / 2), tw((a.ow + 1) / 2), hp(2 * th + 2), wp(2 * tw + 2), plane(hp * wp) {}
 };
 
-// Where it pays (CPU ms at 1 thread, Winograd vs the other paths): ResNet's 64-channel 8x8
-// convs 29 vs 43 (forward and input gradient alike), 128-channel 4x4 22 vs 30. With 32 input or
-// output channels per group (the seed CNN's conv2) the input transform, about a sixth of the
-// time at 64, costs more than the product saves; on 2x2 maps a 4x4 patch is mostly padding.
-// NNLAB_NO_WINOGRAD (any value) turns the path off, for benchmarks.
+// Where it pays (CPU ms at 1 thread, batch 512 / 64, Winograd vs the other paths): ResNet's
+// 64-channel 8x8 convs 26-33 vs 42-50 (forward and input gradient alike), 128-channel 4x4 27 vs
+// 30, 32 -> 64 channels on 16x16 maps 7 vs 10. It loses where the per-channel input transform
+// weighs on few output channels (under 64 per group), where odd output sizes leave tiles partly
+// outside the map (11x11: 19% more products; the seed CNN's conv2 and its input gradient), and on
+// 2x2 maps (a 4x4 patch of mostly padding). NNLAB_NO_WINOGRAD (any value) turns it off.
 bool shape_applies(const Conv2dArgs& a, int64_t cin, int64_t cout, int64_t out_h, int64_t out_w) {
   static const bool off = std::getenv("NNLAB_NO_WINOGRAD") != nullptr;
   if (off || !use_avx2() || a.r != 3 || a.s != 3 || a.stride_h != 1 || a.stride_w != 1 || a.dil_h != 1 ||
-      a.dil_w != 1 || a.pad_h > 2 || a.pad_w > 2)
+      a.dil_w != 1 || a.pad_h > 2 || a.pad_w > 2 || out_h < 4 || out_w < 4)
     return false;
-  return cin / a.groups >= 64 && cout / a.groups >= 64 && out_h >= 4 && out_w >= 4;
+  const int64_t tiled = (out_h + 1) / 2 * 2 * ((out_w + 1) / 2 * 2);
+  return cin / a.groups >= 32 && cout / a.groups >= 64 && tiled * 10 <= out_h * out_w * 11;
 }
 
 bool all_finite(const float* v, int64_t n) {
@@ -44,8 +46,6 @@ bool all_finite(const float* v, int64_t n) {
   for (int64_t i = 0; i < n; ++i) ok &= std::isfinite(v[i]);
   return ok;
 }
-
-bool addressable(int64_t n, int64_t channels, int64_t plane) { return n * channels * plane < (int64_t(1) << 31); }
 
 // U = G g G^T for every (k, c) of each group, packed as 16 GEMM A operands per group (K x C).
 std::unique_ptr<PackedA[]> transform_weights(const Conv2dArgs& a, const float* w) {
@@ -78,17 +78,9 @@ std::unique_ptr<PackedA[]> transform_weights(const Conv2dArgs& a, const float* w
 
 }  // namespace
 
-bool winograd_apply(const Conv2dArgs& a) {
-  return shape_applies(a, a.c, a.k, a.oh, a.ow) && addressable(a.n, a.c, TileGrid(a).plane);
-}
+bool winograd_apply(const Conv2dArgs& a) { return shape_applies(a, a.c, a.k, a.oh, a.ow); }
 
-bool winograd_input_apply(const Conv2dArgs& a) {
-  if (!shape_applies(a, a.k, a.c, a.h, a.w)) return false;
-  Conv2dArgs b = a;
-  b.oh = a.h;
-  b.ow = a.w;
-  return addressable(a.n, a.k, TileGrid(b).plane);
-}
+bool winograd_input_apply(const Conv2dArgs& a) { return shape_applies(a, a.k, a.c, a.h, a.w); }
 
 bool winograd_forward(const Conv2dArgs& a, const float* x, const float* w, const float* bias, float* y) {
   const TileGrid tg(a);
@@ -97,7 +89,8 @@ bool winograd_forward(const Conv2dArgs& a, const float* x, const float* w, const
   // The zero-padded copy of x: plane (n, c) holds x's plane at row pad_h, column pad_w. It also
   // checks x: a transform mixes inputs, so an inf would turn into NaN where the direct sum keeps
   // inf (those inputs take the gathered path).
-  AlignedFloats xp(a.n * a.c * tg.plane);
+  AlignedFloats xp(a.n * a.c * tg.plane + 16);  // the row transform reads up to 16 floats past a plane
+  std::fill_n(xp.get() + a.n * a.c * tg.plane, 16, 0.f);
   std::atomic<bool> finite{true};
   parallel_for(a.n * a.c, 1, [&](int64_t lo, int64_t hi) {
     bool ok = true;
@@ -112,39 +105,53 @@ bool winograd_forward(const Conv2dArgs& a, const float* x, const float* w, const
   });
   if (!finite.load()) return false;
   const std::unique_ptr<PackedA[]> U = transform_weights(a, w);
-  // One contiguous image range per task (the partition, hence every sum, depends only on the
-  // thread count; in fact each tile's arithmetic does not depend on it at all).
+  // One contiguous image range per task (each tile's arithmetic does not depend on the split).
+  // A task transforms a chunk of images at a time into V (per channel, per xi, tiles in order),
+  // then runs the chunk's tiles panel by panel; the chunk's size keeps the last panel's idle
+  // lanes few and V within about 768 KB.
   const int64_t nt = std::max<int64_t>(1, std::min<int64_t>(num_threads(), a.n));
-  std::vector<AlignedFloats> vbuf, mbuf;
-  for (int64_t t = 0; t < nt; ++t) {
-    vbuf.emplace_back(16 * C * kLanes);
-    mbuf.emplace_back(16 * K * kLanes);
-  }
   const int64_t per_img = tg.th * tg.tw;
+  auto ld_for = [&](int64_t imgs) { return (imgs * per_img + kLanes - 1) / kLanes * kLanes + kLanes; };
+  int64_t chunk = 1;
+  for (int64_t cb = 2; cb <= std::min<int64_t>(16, a.n); ++cb) {
+    if (C * 16 * ld_for(cb) > (int64_t(3) << 16)) break;
+    const auto idle = [&](int64_t b) { return double(ld_for(b) - kLanes - b * per_img) / double(b * per_img); };
+    if (idle(cb) < idle(chunk) - 0.01 || chunk * per_img < 64) chunk = cb;
+  }
+  const int64_t ld = ld_for(chunk);
+  std::vector<AlignedFloats> vbuf, pbuf, mbuf, obuf;
+  for (int64_t t = 0; t < nt; ++t) {
+    vbuf.emplace_back(C * 16 * ld);
+    pbuf.emplace_back(16 * C * kLanes);
+    mbuf.emplace_back(16 * K * kLanes);
+    obuf.emplace_back(K * 4 * ld);
+  }
   parallel_tasks(nt, [&](int64_t task) {
-    const int64_t n0 = a.n * task / nt, n1 = a.n * (task + 1) / nt, T = (n1 - n0) * per_img;
-    float *vp = vbuf[task].get(), *mp = mbuf[task].get();
-    int32_t off[kLanes];
-    int64_t ybase[kLanes];
-    uint8_t mask[kLanes];
+    const int64_t n0 = a.n * task / nt, n1 = a.n * (task + 1) / nt;
+    float *v = vbuf[task].get(), *vp = pbuf[task].get(), *mp = mbuf[task].get(), *out = obuf[task].get();
     for (int64_t g = 0; g < G; ++g) {
-      const float* xg = xp.get() + g * C * tg.plane;
       float* yg = y + g * K * ohw;
-      for (int64_t t0 = 0; t0 < T; t0 += kLanes) {
-        const int nl = static_cast<int>(std::min(kLanes, T - t0));
-        for (int l = 0; l < kLanes; ++l) {
-          // Lanes past the last tile repeat it: their results are computed but not written.
-          const int64_t t = t0 + std::min(l, nl - 1), n = n0 + t / per_img, q = t % per_img;
-          const int64_t ty = q / tg.tw, tx = q % tg.tw;
-          off[l] = static_cast<int32_t>(n * a.c * tg.plane + 2 * ty * tg.wp + 2 * tx);
-          ybase[l] = n * a.k * ohw + 2 * ty * a.ow + 2 * tx;
-          mask[l] = static_cast<uint8_t>((2 * tx + 1 < a.ow ? 1 : 0) | (2 * ty + 1 < a.oh ? 2 : 0));
+      for (int64_t c0 = n0; c0 < n1; c0 += chunk) {
+        const int64_t nb = std::min(chunk, n1 - c0), T = nb * per_img;
+        // Images in order: each plane's stray writes past its last tile land where the next
+        // image's tiles (or the slack) go, before those are written.
+        for (int64_t b = 0; b < nb; ++b)
+          for (int64_t c = 0; c < C; ++c)
+            winograd_input_plane_avx2(xp.get() + ((c0 + b) * a.c + g * C + c) * tg.plane, tg.wp, tg.th, tg.tw,
+                                      v + c * 16 * ld + b * per_img, ld);
+        // Lanes past the chunk's tiles hold whatever V's slack holds: their columns of the
+        // products are computed but never written out.
+        for (int64_t t0 = 0; t0 < T; t0 += kLanes) {
+          winograd_pack_panel_avx2(v, ld, C, t0, vp);
+          for (int64_t xi = 0; xi < 16; ++xi)
+            gemm_packed_block(U[g * 16 + xi].data, vp + xi * C * kLanes, K, kLanes, C, mp + xi * K * kLanes, kLanes,
+                              0.f, C);
+          winograd_output_panel_avx2(mp, K, bias ? bias + g * K : nullptr, out + t0, ld);
         }
-        winograd_input_panel_avx2(xg, tg.plane, tg.wp, off, C, vp);
-        for (int64_t xi = 0; xi < 16; ++xi)
-          gemm_packed_block(U[g * 16 + xi].data, vp + xi * C * kLanes, K, kLanes, C, mp + xi * K * kLanes, kLanes, 0.f,
-                            C);
-        winograd_output_panel_avx2(mp, K, bias ? bias + g * K : nullptr, yg, ybase, mask, nl, ohw, a.ow);
+        for (int64_t b = 0; b < nb; ++b)
+          for (int64_t k = 0; k < K; ++k)
+            winograd_store_plane_avx2(out + k * 4 * ld + b * per_img, ld, tg.th, tg.tw, yg + ((c0 + b) * a.k + k) * ohw,
+                                      a.oh, a.ow);
       }
     }
   });
