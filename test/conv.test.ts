@@ -58,14 +58,14 @@ const CASES: Cfg[] = [
   cfg('grouped gathered: dilation 2, planes of 256+ positions', [2, 4, 20, 19], [16, 2, 3, 3], { dil: [2, 2], groups: 2 }),
   cfg('grouped gathered: 7 groups, 2x2 kernel, tiny planes', [5, 14, 4, 3], [49, 2, 2, 2], { groups: 7 }),
   // Winograd F(2x2, 3x3): 3x3 stride 1, >= 32 channels in and >= 64 out per group, maps >= 4x4
-  // that 2x2 tiles cover with <= 10% overhang. Odd sizes (edge tiles clipped: 23x21 output),
+  // that 2x2 tiles cover with <= 10% overhang, >= 128 tiles in all. Odd sizes (edge tiles clipped: 23x21 output),
   // rows of tiles wider than 8, tiles of a panel spanning images, padding 0..2 (the input
   // gradient runs with padding 2 - pad), groups; forward and input gradient both take it.
-  cfg('winograd: 8x8, pad 1 (ResNet layer1)', [3, 64, 8, 8], [64, 64, 3, 3], { pad: [1, 1], bias: false }),
+  cfg('winograd: 8x8, pad 1 (ResNet layer1)', [8, 64, 8, 8], [64, 64, 3, 3], { pad: [1, 1], bias: false }),
   cfg('winograd: odd 23x21 output, pad 1, bias', [2, 64, 23, 21], [66, 64, 3, 3], { pad: [1, 1] }),
   cfg('winograd: unpadded, 32 -> 64 channels, 18x16 output', [2, 32, 20, 18], [64, 32, 3, 3]),
-  cfg('winograd: 2 groups, pad 2, 8x6 output', [1, 128, 6, 4], [128, 64, 3, 3], { pad: [2, 2], groups: 2 }),
-  cfg('winograd: 4x4 maps, 5 images', [5, 64, 4, 4], [64, 64, 3, 3], { pad: [1, 1] }),
+  cfg('winograd: 2 groups, pad 2, 8x6 output', [22, 128, 6, 4], [128, 64, 3, 3], { pad: [2, 2], groups: 2 }),
+  cfg('winograd: 4x4 maps, 33 images', [33, 64, 4, 4], [64, 64, 3, 3], { pad: [1, 1] }),
 ];
 
 const outSize = (i: number, k: number, s: number, p: number, d: number) => Math.floor((i + 2 * p - d * (k - 1) - 1) / s) + 1;
@@ -167,7 +167,7 @@ describe.each(testDevices())('conv2d on %s', (device) => {
     cfg('det unpadded', [16, 8, 13, 13], [16, 8, 3, 3]),
     cfg('det small maps', [40, 16, 4, 4], [24, 16, 3, 3], { pad: [1, 1] }),
     cfg('det grouped', [16, 12, 13, 13], [24, 4, 3, 3], { groups: 3 }),
-    cfg('det winograd', [6, 64, 8, 8], [64, 64, 3, 3], { pad: [1, 1] }),
+    cfg('det winograd', [9, 64, 8, 8], [64, 64, 3, 3], { pad: [1, 1] }),
     cfg('det grouped conv1-like', [16, 3, 14, 14], [24, 1, 3, 3], { groups: 3 }),
   ])('is deterministic and agrees across thread counts ($name)', (c) => {
     const x = T(randomArray(numel(c.x), 21), c.x), w = T(randomArray(numel(c.w), 22), c.w);
@@ -190,7 +190,7 @@ describe.each(testDevices())('conv2d on %s', (device) => {
   });
 
   it('keeps inf where the direct sum does (Winograd-eligible shape: non-finite inputs take another path)', () => {
-    const c = cfg('winograd inf', [2, 64, 8, 8], [64, 64, 3, 3], { pad: [1, 1], bias: false });
+    const c = cfg('winograd inf', [8, 64, 8, 8], [64, 64, 3, 3], { pad: [1, 1], bias: false });
     const x = Float32Array.from(randomArray(numel(c.x), 31), Math.abs);
     const w = Float32Array.from(randomArray(numel(c.w), 32), Math.abs);
     x[3 * 64 + 2 * 8 + 5] = Infinity;  // image 0, channel 3, row 2, column 5

@@ -111,6 +111,20 @@ void conv_grouped() {
   });
 }
 
+// ResNet's layer1 conv (64 -> 64 channels, 3x3, padding 1, 8x8 maps) on 8 images (128 tiles):
+// the Winograd forward and input gradient.
+void conv_winograd() {
+  Conv2dArgs a{};
+  a.n = 8; a.c = 64; a.h = 8; a.w = 8; a.k = 64; a.r = 3; a.s = 3;
+  a.stride_h = a.stride_w = 1; a.pad_h = a.pad_w = 1; a.dil_h = a.dil_w = 1; a.groups = 1;
+  a.oh = a.ow = 8;
+  Tensor x = filled({8, 64, 8, 8}, 26), w = filled({64, 64, 3, 3}, 27), y = empty_like(x), dx = empty_like(x);
+  nnlab_guard_measured([&] {
+    B().conv2d_forward(a, x.f32(), w.f32(), nullptr, y.f32());
+    B().conv2d_backward_input(a, y.f32(), w.f32(), dx.f32());
+  });
+}
+
 // ResNet's stem pool: 3x3, stride 2, padding 1 on 16x16 planes (the any-window kernel).
 void pool3x3() {
   Pool2dArgs a{};
@@ -188,7 +202,7 @@ void knn() {
 int main(int argc, char** argv) {
   const std::map<std::string, std::function<void()>> workloads = {
       {"gemm", gemm}, {"conv", conv}, {"conv1", conv1}, {"conv_small", conv_small},
-      {"conv_grouped", conv_grouped}, {"pool", pool}, {"pool3x3", pool3x3},
+      {"conv_grouped", conv_grouped}, {"conv_winograd", conv_winograd}, {"pool", pool}, {"pool3x3", pool3x3},
       {"softmax_ce", softmax_ce}, {"elementwise", elementwise}, {"adam", adam}, {"knn", knn}};
   if (argc == 2 && std::strcmp(argv[1], "list") == 0) {
     for (auto& [k, v] : workloads) std::printf("%s\n", k.c_str());

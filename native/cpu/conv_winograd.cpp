@@ -31,14 +31,16 @@ struct TileGrid {
 // 30, 32 -> 64 channels on 16x16 maps 7 vs 10. It loses where the per-channel input transform
 // weighs on few output channels (under 64 per group), where odd output sizes leave tiles partly
 // outside the map (11x11: 19% more products; the seed CNN's conv2 and its input gradient), and on
-// 2x2 maps (a 4x4 patch of mostly padding). NNLAB_NO_WINOGRAD (any value) turns it off.
+// 2x2 maps (a 4x4 patch of mostly padding); and below 128 tiles per call, where transforming the
+// weights (16 K x C matrices per call) is not paid back (2 images of 8x8: 0.39 vs 0.33 ms, 16
+// images: 1.2 vs 1.4 ms). NNLAB_NO_WINOGRAD (any value) turns it off.
 bool shape_applies(const Conv2dArgs& a, int64_t cin, int64_t cout, int64_t out_h, int64_t out_w) {
   static const bool off = std::getenv("NNLAB_NO_WINOGRAD") != nullptr;
   if (off || !use_avx2() || a.r != 3 || a.s != 3 || a.stride_h != 1 || a.stride_w != 1 || a.dil_h != 1 ||
       a.dil_w != 1 || a.pad_h > 2 || a.pad_w > 2 || out_h < 4 || out_w < 4)
     return false;
   const int64_t tiled = (out_h + 1) / 2 * 2 * ((out_w + 1) / 2 * 2);
-  return cin / a.groups >= 32 && cout / a.groups >= 64 && tiled * 10 <= out_h * out_w * 11;
+  return cin / a.groups >= 32 && cout / a.groups >= 64 && tiled * 10 <= out_h * out_w * 11 && a.n * tiled / 4 >= 128;
 }
 
 bool all_finite(const float* v, int64_t n) {

@@ -22,7 +22,7 @@ namespace nn::cpu {
 
 // AVX2, 3x3, stride 1, no dilation, padding <= 2, at least 32 input and 64 output channels per
 // group (the GEMMs' k and m: below, the transforms cost more than the product saves), outputs of
-// at least 4x4 whose 2x2 tiles overhang the map by at most 10%.
+// at least 4x4 whose 2x2 tiles overhang the map by at most 10%, and at least 128 tiles in all.
 bool winograd_apply(const Conv2dArgs& a);
 // The same for the input gradient (the transposed convolution's shape).
 bool winograd_input_apply(const Conv2dArgs& a);
