@@ -140,8 +140,24 @@ void CpuBackend::avgpool2d_backward(const Pool2dArgs& a, const float* dy, float*
   });
 }
 
+namespace {
+
+// Adaptive pooling to the input's own size (ResNet's global pool on 1x1 maps at 32x32 inputs):
+// every bin is one pixel, so both passes are 0 + v (the bins' sum) over all planes at once, not
+// plane by plane with the bin arithmetic (512x512 planes of one pixel: 6 ms -> under 0.2 ms).
+bool adaptive_identity(const Pool2dArgs& a, const float* src, float* dst) {
+  if (a.h != a.oh || a.w != a.ow) return false;
+  parallel_for(a.n * a.c * a.h * a.w, 1 << 16, [&](int64_t lo, int64_t hi) {
+    for (int64_t i = lo; i < hi; ++i) dst[i] = 0.f + src[i];
+  });
+  return true;
+}
+
+}  // namespace
+
 void CpuBackend::adaptive_avgpool2d_forward(const Pool2dArgs& a, const float* x, float* y) {
   const int64_t hw = a.h * a.w, ohw = a.oh * a.ow;
+  if (adaptive_identity(a, x, y)) return;
   over_planes(a, hw + ohw, [&](int64_t pl) {
     const float* xp = x + pl * hw;
     float* yp = y + pl * ohw;
@@ -160,6 +176,7 @@ void CpuBackend::adaptive_avgpool2d_forward(const Pool2dArgs& a, const float* x,
 
 void CpuBackend::adaptive_avgpool2d_backward(const Pool2dArgs& a, const float* dy, float* dx) {
   const int64_t hw = a.h * a.w, ohw = a.oh * a.ow;
+  if (adaptive_identity(a, dy, dx)) return;
   over_planes(a, hw + ohw, [&](int64_t pl) {
     float* dp = dx + pl * hw;
     std::fill_n(dp, hw, 0.f);
