@@ -49,6 +49,23 @@ const CASES: Cfg[] = [
   cfg('small maps: 1x1 stride-2 downsample', [40, 16, 4, 4], [18, 16, 1, 1], { stride: [2, 2], bias: false }),
   cfg('small maps: dilation 2, pad 2', [32, 16, 4, 4], [16, 16, 3, 3], { pad: [2, 2], dil: [2, 2] }),
   cfg('small maps: 8x8, pad 1, odd batch', [37, 16, 8, 8], [17, 16, 3, 3], { pad: [1, 1] }),
+  // Grouped convolutions with >= 6 output channels per group (a batched ensemble's stacked
+  // members) on the gathered paths, one group after another: bands of x, dy and dx per group,
+  // runs of the input gradient that cross into the next group's planes.
+  cfg('grouped gathered: 3 groups of 6, partial tiles', [4, 6, 9, 10], [18, 2, 3, 3], { groups: 3 }),
+  cfg('grouped gathered: stride 2, pad 1 (padded copy)', [3, 8, 11, 9], [14, 4, 3, 3], { stride: [2, 2], pad: [1, 1], groups: 2, bias: false }),
+  cfg('grouped gathered: one input channel per group (direct weight gradient)', [3, 3, 12, 13], [24, 1, 3, 3], { groups: 3 }),
+  cfg('grouped gathered: dilation 2, planes of 256+ positions', [2, 4, 20, 19], [16, 2, 3, 3], { dil: [2, 2], groups: 2 }),
+  cfg('grouped gathered: 7 groups, 2x2 kernel, tiny planes', [5, 14, 4, 3], [49, 2, 2, 2], { groups: 7 }),
+  // Winograd F(2x2, 3x3): 3x3 stride 1, >= 32 channels in and >= 64 out per group, maps >= 4x4
+  // that 2x2 tiles cover with <= 10% overhang, >= 128 tiles in all. Odd sizes (edge tiles clipped: 23x21 output),
+  // rows of tiles wider than 8, tiles of a panel spanning images, padding 0..2 (the input
+  // gradient runs with padding 2 - pad), groups; forward and input gradient both take it.
+  cfg('winograd: 8x8, pad 1 (ResNet layer1)', [8, 64, 8, 8], [64, 64, 3, 3], { pad: [1, 1], bias: false }),
+  cfg('winograd: odd 23x21 output, pad 1, bias', [2, 64, 23, 21], [66, 64, 3, 3], { pad: [1, 1] }),
+  cfg('winograd: unpadded, 32 -> 64 channels, 18x16 output', [2, 32, 20, 18], [64, 32, 3, 3]),
+  cfg('winograd: 2 groups, pad 2, 8x6 output', [22, 128, 6, 4], [128, 64, 3, 3], { pad: [2, 2], groups: 2 }),
+  cfg('winograd: 4x4 maps, 33 images', [33, 64, 4, 4], [64, 64, 3, 3], { pad: [1, 1] }),
 ];
 
 const outSize = (i: number, k: number, s: number, p: number, d: number) => Math.floor((i + 2 * p - d * (k - 1) - 1) / s) + 1;
@@ -149,6 +166,9 @@ describe.each(testDevices())('conv2d on %s', (device) => {
     cfg('det padded', [16, 8, 13, 13], [16, 8, 3, 3], { pad: [1, 1] }),
     cfg('det unpadded', [16, 8, 13, 13], [16, 8, 3, 3]),
     cfg('det small maps', [40, 16, 4, 4], [24, 16, 3, 3], { pad: [1, 1] }),
+    cfg('det grouped', [16, 12, 13, 13], [24, 4, 3, 3], { groups: 3 }),
+    cfg('det winograd', [9, 64, 8, 8], [64, 64, 3, 3], { pad: [1, 1] }),
+    cfg('det grouped conv1-like', [16, 3, 14, 14], [24, 1, 3, 3], { groups: 3 }),
   ])('is deterministic and agrees across thread counts ($name)', (c) => {
     const x = T(randomArray(numel(c.x), 21), c.x), w = T(randomArray(numel(c.w), 22), c.w);
     const dy = T(randomArray(numel(outShape(c)), 23), outShape(c));
@@ -166,6 +186,29 @@ describe.each(testDevices())('conv2d on %s', (device) => {
       for (let i = 0; i < a.length; i++) expectClose(s[i], a[i], 1e-4, 1e-4, `threads ${i}`);
     } finally {
       native.setNumThreads(threads);
+    }
+  });
+
+  it('keeps inf where the direct sum does (Winograd-eligible shape: non-finite inputs take another path)', () => {
+    const c = cfg('winograd inf', [8, 64, 8, 8], [64, 64, 3, 3], { pad: [1, 1], bias: false });
+    const x = Float32Array.from(randomArray(numel(c.x), 31), Math.abs);
+    const w = Float32Array.from(randomArray(numel(c.w), 32), Math.abs);
+    x[3 * 64 + 2 * 8 + 5] = Infinity;  // image 0, channel 3, row 2, column 5
+    const y = values(native.conv2d(T(x, c.x), T(w, c.w), null, ...params(c)));
+    const ref = refForward(c, x, w, null);
+    let infs = 0;
+    for (let i = 0; i < y.length; i++) {
+      expect(Number.isNaN(y[i]), `y[${i}]`).toBe(false);
+      if (ref[i] === Infinity) { expect(y[i]).toBe(Infinity); infs++; } else expect(Math.abs(y[i] - ref[i])).toBeLessThan(1e-3 * (1 + Math.abs(ref[i])));
+    }
+    expect(infs).toBe(64 * 9);  // every output channel at the 3x3 positions around the pixel
+    const dy = Float32Array.from(randomArray(numel(outShape(c)), 33), Math.abs);
+    dy[5] = Infinity;
+    const dx = values(native.conv2dBackwardInput(T(dy, outShape(c)), T(w, c.w), c.x, ...params(c)));
+    const refDx = refBackwardInput(c, dy, w);
+    for (let i = 0; i < dx.length; i++) {
+      expect(Number.isNaN(dx[i]), `dx[${i}]`).toBe(false);
+      if (refDx[i] === Infinity) expect(dx[i]).toBe(Infinity);
     }
   });
 

@@ -164,6 +164,8 @@ describe.each(testDevices())('pooling on %s', (device) => {
     { x: [2, 2, 5, 5] as Shape4, o: [7, 8] },
     { x: [1, 2, 6, 6] as Shape4, o: [3, 3] },
     { x: [3, 2, 4, 5] as Shape4, o: [1, 1] },
+    { x: [3, 5, 1, 1] as Shape4, o: [1, 1] },
+    { x: [2, 3, 4, 3] as Shape4, o: [4, 3] },
   ])('adaptive avg pool $x -> $o', ({ x: xs, o }) => {
     it('forward and backward match the reference and finite differences', () => {
       const x = randomArray(numel(xs), 7);

@@ -69,6 +69,48 @@ describe('max pool 2x2 stride 2 (AVX2 kernel where the CPU has it)', () => {
   });
 });
 
+// Other windows (the AVX2 kernel gathers each tap for 8 output columns): [x, kh, kw, sh, sw, ph, pw];
+// ResNet's 3x3/2 pad-1 pool, overlapping, rectangular and wide-stride windows, widths around 8.
+const GENERAL_POOLS: [Shape4, number, number, number, number, number, number][] = [
+  [[2, 3, 16, 16], 3, 3, 2, 2, 1, 1],
+  [[1, 2, 9, 35], 3, 3, 2, 2, 1, 1],
+  [[2, 1, 10, 17], 3, 3, 1, 1, 0, 0],
+  [[1, 3, 10, 7], 3, 2, 1, 2, 1, 1],
+  [[3, 2, 5, 6], 5, 4, 3, 1, 2, 2],
+  [[1, 1, 3, 3], 3, 3, 2, 2, 1, 1],
+];
+
+/** Max pool over any window by PyTorch's rule (padding is -inf; an all -inf window reports its first cell). */
+function refMaxPool(x: Float32Array, [n, c, h, w]: Shape4, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number) {
+  const oh = Math.floor((h + 2 * ph - kh) / sh) + 1, ow = Math.floor((w + 2 * pw - kw) / sw) + 1;
+  const y = new Float32Array(n * c * oh * ow), idx = new Int32Array(y.length);
+  for (let pl = 0; pl < n * c; pl++)
+    for (let r = 0; r < oh; r++)
+      for (let q = 0; q < ow; q++) {
+        const h0 = Math.max(0, r * sh - ph), h1 = Math.min(h, r * sh - ph + kh);
+        const w0 = Math.max(0, q * sw - pw), w1 = Math.min(w, q * sw - pw + kw);
+        let best = -Infinity, arg = h0 * w + w0;
+        for (let i = h0; i < h1; i++)
+          for (let j = w0; j < w1; j++) {
+            const v = x[pl * h * w + i * w + j];
+            if (v > best || Number.isNaN(v)) { best = v; arg = i * w + j; }
+          }
+        y[(pl * oh + r) * ow + q] = best;
+        idx[(pl * oh + r) * ow + q] = arg;
+      }
+  return { y, idx };
+}
+
+describe('max pool, other windows (AVX2 kernel where the CPU has it)', () => {
+  it.each(GENERAL_POOLS)('matches the reference on %j, window %ix%i stride %i,%i pad %i,%i', (xs, kh, kw, sh, sw, ph, pw) => {
+    const x = nastyArray(xs[0] * xs[1] * xs[2] * xs[3], xs[2] * 100 + xs[3] + kh);
+    const [y, idx] = native.maxPool2d(tensor(x, xs), kh, kw, sh, sw, ph, pw);
+    const ref = refMaxPool(x, xs, kh, kw, sh, sw, ph, pw);
+    expect(Array.from(values(y))).toEqual(Array.from(ref.y));
+    expect(Array.from(native.toTypedArray(idx))).toEqual(Array.from(ref.idx));
+  });
+});
+
 // Runs the same ops in a child process and returns each result's bytes (base64).
 function childResults(env: Record<string, string>): string[] {
   const script = `
@@ -83,6 +125,10 @@ function childResults(env: Record<string, string>): string[] {
       const [y, idx] = addon.maxPool2d(t(nasty(xs.reduce((a, b) => a * b)), xs), 2, 2, 2, 2, 0, 0);
       const g = Float32Array.from({ length: y.numel }, () => (rnd() < 0.1 ? -0 : rnd() - 0.5));
       out.push(b64(y), b64(idx), b64(addon.maxPool2dBackward(t(g, y.shape), idx, xs, 2, 2, 2, 2, 0, 0)));
+    }
+    for (const [xs, ...win] of ${JSON.stringify(GENERAL_POOLS)}) {
+      const [y, idx] = addon.maxPool2d(t(nasty(xs.reduce((a, b) => a * b)), xs), ...win);
+      out.push(b64(y), b64(idx));
     }
     for (const [xs, ws, pad, stride] of ${JSON.stringify(CONV_CASES)}) {
       const x = t(Float32Array.from({ length: xs.reduce((a, b) => a * b) }, () => rnd() - 0.5), xs);
@@ -147,7 +193,7 @@ describe('portable kernels (NNLAB_DISABLE_AVX2=1)', () => {
     const portable = childResults({ NNLAB_DISABLE_AVX2: '1', NNLAB_THREADS: process.env.NNLAB_THREADS ?? '' });
     expect(portable.length).toBe(fast.length);
     // Pooling is exact; conv sums may round differently between the two GEMM kernels (FMA).
-    const poolItems = POOL_SHAPES.length * 3;
+    const poolItems = POOL_SHAPES.length * 3 + GENERAL_POOLS.length * 2;
     for (let i = 0; i < poolItems; i++) expect(portable[i], `pool item ${i}`).toBe(fast[i]);
     for (let i = poolItems; i < fast.length; i++) {
       const a = floats(fast[i]), b = floats(portable[i]);

@@ -88,6 +88,56 @@ void conv_small() {
   });
 }
 
+// Grouped convolutions on the gathered paths (a batched ensemble of 3 members): the seed CNN's
+// conv2 with 8 -> 16 channels per member (forward, input and weight gradients) and its conv1
+// (one input channel per member: the direct weight gradient).
+void conv_grouped() {
+  Conv2dArgs a = conv2_args(2);
+  a.c = 24; a.k = 48; a.groups = 3;
+  Conv2dArgs c1{};
+  c1.n = 2; c1.c = 3; c1.h = 28; c1.w = 28; c1.k = 48; c1.r = 3; c1.s = 3;
+  c1.stride_h = c1.stride_w = 1; c1.pad_h = c1.pad_w = 0; c1.dil_h = c1.dil_w = 1; c1.groups = 3;
+  c1.oh = c1.ow = 26;
+  Tensor x = filled({2, 24, 13, 13}, 20), w = filled({48, 8, 3, 3}, 21), bias = filled({48}, 22);
+  Tensor y = empty(B(), {2, 48, 11, 11}, DType::F32), dx = empty_like(x), dw = empty_like(w);
+  Tensor x1 = filled({2, 3, 28, 28}, 23), w1 = filled({48, 1, 3, 3}, 24), y1 = empty(B(), {2, 48, 26, 26}, DType::F32);
+  Tensor dw1 = empty_like(w1);
+  nnlab_guard_measured([&] {
+    B().conv2d_forward(a, x.f32(), w.f32(), bias.f32(), y.f32());
+    B().conv2d_backward_input(a, y.f32(), w.f32(), dx.f32());
+    B().conv2d_backward_weight(a, x.f32(), y.f32(), dw.f32());
+    B().conv2d_forward(c1, x1.f32(), w1.f32(), bias.f32(), y1.f32());
+    B().conv2d_backward_weight(c1, x1.f32(), y1.f32(), dw1.f32());
+  });
+}
+
+// ResNet's layer1 conv (64 -> 64 channels, 3x3, padding 1, 8x8 maps) on 8 images (128 tiles):
+// the Winograd forward and input gradient.
+void conv_winograd() {
+  Conv2dArgs a{};
+  a.n = 8; a.c = 64; a.h = 8; a.w = 8; a.k = 64; a.r = 3; a.s = 3;
+  a.stride_h = a.stride_w = 1; a.pad_h = a.pad_w = 1; a.dil_h = a.dil_w = 1; a.groups = 1;
+  a.oh = a.ow = 8;
+  Tensor x = filled({8, 64, 8, 8}, 26), w = filled({64, 64, 3, 3}, 27), y = empty_like(x), dx = empty_like(x);
+  nnlab_guard_measured([&] {
+    B().conv2d_forward(a, x.f32(), w.f32(), nullptr, y.f32());
+    B().conv2d_backward_input(a, y.f32(), w.f32(), dx.f32());
+  });
+}
+
+// ResNet's stem pool: 3x3, stride 2, padding 1 on 16x16 planes (the any-window kernel).
+void pool3x3() {
+  Pool2dArgs a{};
+  a.n = 4; a.c = 16; a.h = 16; a.w = 16; a.kh = a.kw = 3; a.stride_h = a.stride_w = 2; a.pad_h = a.pad_w = 1;
+  a.oh = a.ow = 8;
+  Tensor x = filled({4, 16, 16, 16}, 25), y = empty(B(), {4, 16, 8, 8}, DType::F32), dx = empty_like(x);
+  Tensor idx = empty(B(), {4, 16, 8, 8}, DType::I32);
+  nnlab_guard_measured([&] {
+    B().maxpool2d_forward(a, x.f32(), y.f32(), idx.i32());
+    B().maxpool2d_backward(a, y.f32(), idx.i32(), dx.f32());
+  });
+}
+
 void pool() {
   Pool2dArgs a{};
   a.n = 8; a.c = 32; a.h = 26; a.w = 26; a.kh = a.kw = 2; a.stride_h = a.stride_w = 2; a.oh = a.ow = 13;
@@ -151,7 +201,8 @@ void knn() {
 
 int main(int argc, char** argv) {
   const std::map<std::string, std::function<void()>> workloads = {
-      {"gemm", gemm}, {"conv", conv}, {"conv1", conv1}, {"conv_small", conv_small}, {"pool", pool},
+      {"gemm", gemm}, {"conv", conv}, {"conv1", conv1}, {"conv_small", conv_small},
+      {"conv_grouped", conv_grouped}, {"conv_winograd", conv_winograd}, {"pool", pool}, {"pool3x3", pool3x3},
       {"softmax_ce", softmax_ce}, {"elementwise", elementwise}, {"adam", adam}, {"knn", knn}};
   if (argc == 2 && std::strcmp(argv[1], "list") == 0) {
     for (auto& [k, v] : workloads) std::printf("%s\n", k.c_str());

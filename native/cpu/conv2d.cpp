@@ -1,11 +1,15 @@
 // conv2d on the CPU as GEMMs. Work is split statically (images, or output channels for the
 // small-map weight gradient), so the partition (hence every floating-point sum) depends only on
 // the thread count. Tiers, first match wins:
+//  - AVX2, 3x3 stride-1 convs with >= 32 channels in and >= 64 out per group on even-sized maps of
+//    >= 4x4 (ResNet's 8x8 and 4x4 stages): Winograd F(2x2, 3x3), forward and input gradient
+//    (conv_winograd.h);
 //  - small maps with large batches (<= 64 output positions, batch >= 32, >= 16 channels): one
 //    product per output position over the images, valid taps only (conv2d_small.h);
-//  - AVX2, one group: products on gather matrices (conv2d_gathered.h), operands packed straight
-//    from x (a padded, stride-phase-split copy when needed) and dy; the input gradient there
-//    needs stride 1 and no padding; a direct kernel for weight gradients with C*R*S <= 27
+//  - AVX2, one group or groups of >= 6 output channels (a batched ensemble's stacked members):
+//    products on gather matrices (conv2d_gathered.h), operands packed straight from x (a padded,
+//    stride-phase-split copy when needed) and dy, group after group; the input gradient there
+//    needs stride 1 and no padding; a direct kernel for weight gradients with C/groups*R*S <= 27
 //    (conv_direct.h);
 //  - stride 1, no padding (portable kernels): one product per image on weights packed once;
 //  - otherwise im2col + GEMM, small images lowered several at a time (columns of image b at
@@ -26,6 +30,7 @@
 #include "conv2d_small.h"
 #include "conv_direct.h"
 #include "conv_lowering.h"
+#include "conv_winograd.h"
 #include "cpu_backend.h"
 #include "gemm.h"
 
@@ -160,6 +165,7 @@ void backward_input_packed(const ConvPlan& p, const float* dy, const float* w, f
 
 void CpuBackend::conv2d_forward(const Conv2dArgs& a, const float* x, const float* w, const float* bias, float* y) {
   ConvPlan p(a);
+  if (cpu::winograd_apply(a) && cpu::winograd_forward(a, x, w, bias, y)) return;
   if (cpu::small_maps_apply(a)) {
     cpu::small_maps_forward(a, x, w, bias, y);
     return;
@@ -232,6 +238,7 @@ void CpuBackend::conv2d_forward(const Conv2dArgs& a, const float* x, const float
 
 void CpuBackend::conv2d_backward_input(const Conv2dArgs& a, const float* dy, const float* w, float* dx) {
   ConvPlan p(a);
+  if (cpu::winograd_input_apply(a) && cpu::winograd_backward_input(a, dy, w, dx)) return;
   if (cpu::small_maps_apply(a)) {
     cpu::small_maps_backward_input(a, dy, w, dx);
     return;
@@ -303,10 +310,13 @@ void CpuBackend::conv2d_backward_weight(const Conv2dArgs& a, const float* x, con
     });
   };
   // Few taps per output channel: a GEMM's k dimension (C*R*S) would be tiny.
-  const cpu::DirectConv dc{a.c, a.h, a.w, a.k, a.r, a.s, a.dil_h, a.dil_w, a.oh, a.ow};
+  const cpu::DirectConv dc{p.cg, a.h, a.w, p.kg, a.r, a.s, a.dil_h, a.dil_w, a.oh, a.ow, a.c, a.k};
   if (cpu::gathered_input_apply(a) && p.crs <= 27 && a.s <= 5) {
     parallel_tasks(ntasks, [&](int64_t t) {
-      cpu::conv_bww_direct_avx2(dc, x, dy, p.n * t / ntasks, p.n * (t + 1) / ntasks, t == 0 ? dw : partials[t - 1].get());
+      float* acc = t == 0 ? dw : partials[t - 1].get();
+      for (int64_t g = 0; g < a.groups; ++g)
+        cpu::conv_bww_direct_avx2(dc, x + g * p.cg * p.hw, dy + g * p.kg * p.ohw, p.n * t / ntasks,
+                                  p.n * (t + 1) / ntasks, acc + g * p.kg * p.crs);
     });
     sum_partials();
     return;

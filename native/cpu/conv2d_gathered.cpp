@@ -50,7 +50,9 @@ struct PositionWalk {
 
 }  // namespace
 
-bool gathered_apply(const Conv2dArgs& a) { return use_avx2() && a.groups == 1; }
+bool gathered_apply(const Conv2dArgs& a) {
+  return use_avx2() && (a.groups == 1 || a.k / a.groups >= kPanelHeight);
+}
 
 bool gathered_input_apply(const Conv2dArgs& a) {
   return gathered_apply(a) && a.stride_h == 1 && a.stride_w == 1 && a.pad_h == 0 && a.pad_w == 0;
@@ -96,8 +98,8 @@ LoweredInput::LoweredInput(const Conv2dArgs& a, const float* x) : base(x) {
 }
 
 GatherScratch::GatherScratch(const ConvPlan& p)
-    : kcb(max_k_block(p.a.k)), a(round_up(p.a.k, kPanelHeight) * kcb + 8), b(kPanelWidth * kcb) {
-  const int64_t k = p.a.k;
+    : kcb(max_k_block(p.kg)), a(round_up(p.kg, kPanelHeight) * kcb + 8), b(kPanelWidth * kcb) {
+  const int64_t k = p.kg;
   dyrow.resize(static_cast<size_t>(k));
   xcol.resize(static_cast<size_t>(kcb));
   dycol.resize(static_cast<size_t>(kcb));
@@ -108,16 +110,15 @@ GatherScratch::GatherScratch(const ConvPlan& p)
 void backward_weight_gathered(const ConvPlan& p, const LoweredInput& x, const float* dy, int64_t n0, int64_t n1,
                               float* acc, GatherScratch& s) {
   const Conv2dArgs& a = p.a;
-  const int64_t Q = p.ohw, T = (n1 - n0) * Q, K = a.k, J = p.crs;
-  const int64_t img_x = x.img, img_dy = K * Q;
+  const int64_t Q = p.ohw, T = (n1 - n0) * Q, K = p.kg, J = p.crs, G = a.groups;
+  const int64_t img_x = x.img, img_dy = a.k * Q;
   if (T == 0) {
-    std::fill_n(acc, K * J, 0.f);
+    std::fill_n(acc, a.k * J, 0.f);
     return;
   }
   for (int64_t k = 0; k < K; ++k) s.dyrow[k] = k * Q;
   const float* xb = x.base + n0 * img_x;
   const float* dyb = dy + n0 * img_dy;
-  const GatherRows dym{dyb, s.dyrow.data(), K, dy, dy + a.n * img_dy};
   // Equal blocks (a ragged last one would run the micro-kernel on a short k loop).
   const int64_t kcb = round_up(ceil_div(T, ceil_div(T, s.kcb)), 8);
   for (int64_t t0 = 0; t0 < T; t0 += kcb) {
@@ -129,14 +130,19 @@ void backward_weight_gathered(const ConvPlan& p, const LoweredInput& x, const fl
     }
     build_lane_groups(s.xcol.data(), kc, s.gx.data());
     build_lane_groups(s.dycol.data(), kc, s.gdy.data());
-    pack_gather_at_avx2(dym, s.gdy.data(), ng, kc, kc, s.a.get());
     const float beta = t0 == 0 ? 0.f : 1.f;
-    // One panel of 16 lowered rows at a time, multiplied while it is still in L1.
-    for (int64_t j0 = 0; j0 < J; j0 += kPanelWidth) {
-      const int64_t nj = std::min(kPanelWidth, J - j0);
-      const GatherRows xm{xb, x.rows.data() + j0, nj, x.base, x.end(a.n)};
-      pack_gather_bt_avx2(xm, s.gx.data(), ng, kc, kc, s.b.get());
-      gemm_packed_block(s.a.get(), s.b.get(), K, nj, kc, acc + j0, J, beta);
+    // The block's lane groups serve every group: group g reads its own band of dy's channels
+    // and its own lowered rows.
+    for (int64_t g = 0; g < G; ++g) {
+      const GatherRows dym{dyb + g * K * Q, s.dyrow.data(), K, dy, dy + a.n * img_dy};
+      pack_gather_at_avx2(dym, s.gdy.data(), ng, kc, kc, s.a.get());
+      // One panel of 16 lowered rows at a time, multiplied while it is still in L1.
+      for (int64_t j0 = 0; j0 < J; j0 += kPanelWidth) {
+        const int64_t nj = std::min(kPanelWidth, J - j0);
+        const GatherRows xm{xb, x.rows.data() + g * J + j0, nj, x.base, x.end(a.n)};
+        pack_gather_bt_avx2(xm, s.gx.data(), ng, kc, kc, s.b.get());
+        gemm_packed_block(s.a.get(), s.b.get(), K, nj, kc, acc + g * K * J + j0, J, beta);
+      }
     }
   }
 }
@@ -159,7 +165,9 @@ ForwardGathered::ForwardGathered(const ConvPlan& p, const LoweredInput& x, const
     }
     A = waug.data();
   }
-  if (!pack_a_whole(false, A, kdim_, a.k, kdim_, &w_)) throw std::bad_alloc();
+  w_.reset(new PackedA[a.groups]);
+  for (int64_t g = 0; g < a.groups; ++g)
+    if (!pack_a_whole(false, A + g * p.kg * kdim_, kdim_, p.kg, kdim_, &w_[g])) throw std::bad_alloc();
   // Large images lose little to one partial panel each (under 1/16 from 256 positions), and
   // panels that stay inside an image write whole aligned pieces of its rows.
   per_image_ = p.ohw >= 256;
@@ -187,12 +195,16 @@ void ForwardGathered::panel_groups(int64_t t0, int64_t nt, LaneGroup* g) const {
 }
 
 ForwardGathered::Scratch::Scratch(const ForwardGathered& f)
-    : panel((f.kcb_ + 1) * kPanelWidth), tile(round_up(f.p_.a.k, kPanelHeight) * kPanelWidth) {}
+    : panel((f.kcb_ + 1) * kPanelWidth), tile(round_up(f.p_.kg, kPanelHeight) * kPanelWidth) {}
 
 void ForwardGathered::run(int64_t n0, int64_t n1, float* y, Scratch& s) const {
+  for (int64_t grp = 0; grp < p_.a.groups; ++grp) run_group(grp, n0, n1, y, s);
+}
+
+void ForwardGathered::run_group(int64_t grp, int64_t n0, int64_t n1, float* y, Scratch& s) const {
   const Conv2dArgs& a = p_.a;
   const LoweredInput& x = x_;
-  const int64_t Q = p_.ohw, K = a.k, T = (n1 - n0) * Q, img_x = x.img;
+  const int64_t Q = p_.ohw, K = p_.kg, KT = a.k, T = (n1 - n0) * Q, img_x = x.img;
   const float* xb = x.base + n0 * img_x;
   LaneGroup own[2];
   for (int64_t t0 = 0, pi = 0; t0 < T; ++pi) {
@@ -208,20 +220,21 @@ void ForwardGathered::run(int64_t n0, int64_t n1, float* y, Scratch& s) const {
     }
     const int64_t q0 = t0 % Q;
     const bool straddles = q0 + nt > Q;
-    float* c = straddles ? s.tile.get() : y + (n0 + t0 / Q) * K * Q + q0;
+    float* c = straddles ? s.tile.get() : y + (n0 + t0 / Q) * KT * Q + grp * K * Q + q0;
     const int64_t ldc = straddles ? kPanelWidth : Q;
     for (int64_t k0 = 0; k0 < kdim_; k0 += kcb_) {
       const int64_t kc = std::min(kcb_, kdim_ - k0);
       const bool ones = aug_ && k0 + kc == kdim_;
-      const GatherRows xm{base, x.rows.data() + k0, kc - (ones ? 1 : 0), x.base, x.end(a.n)};
+      const GatherRows xm{base, x.rows.data() + grp * p_.crs + k0, kc - (ones ? 1 : 0), x.base, x.end(a.n)};
       pack_gather_panel_avx2(xm, g, ones, s.panel.get());
-      gemm_packed_block(w_.data + k0 * kPanelHeight, s.panel.get(), K, straddles ? kPanelWidth : nt, kc, c, ldc,
+      gemm_packed_block(w_[grp].data + k0 * kPanelHeight, s.panel.get(), K, straddles ? kPanelWidth : nt, kc, c, ldc,
                         k0 == 0 ? 0.f : 1.f, kdim_);
     }
     if (straddles)
       for (int64_t l = 0; l < nt;) {  // one piece per image
         const int64_t t = t0 + l, n = n0 + t / Q, q = t % Q, len = std::min(nt - l, Q - q);
-        for (int64_t k = 0; k < K; ++k) std::copy_n(s.tile.get() + k * kPanelWidth + l, len, y + (n * K + k) * Q + q);
+        for (int64_t k = 0; k < K; ++k)
+          std::copy_n(s.tile.get() + k * kPanelWidth + l, len, y + (n * KT + grp * K + k) * Q + q);
         l += len;
       }
     t0 += nt;
@@ -230,19 +243,23 @@ void ForwardGathered::run(int64_t n0, int64_t n1, float* y, Scratch& s) const {
 
 BackwardInputGathered::BackwardInputGathered(const ConvPlan& p, const float* w) : p_(p) {
   const Conv2dArgs& a = p.a;
-  const int64_t taps = a.r * a.s;
-  std::vector<float> wt(static_cast<size_t>(p.crs * a.k));
-  for (int64_t k = 0; k < a.k; ++k)
-    for (int64_t c = 0; c < a.c; ++c)
-      for (int64_t t = 0; t < taps; ++t) wt[(t * a.c + c) * a.k + k] = w[(k * a.c + c) * taps + t];
-  if (!pack_a_whole(false, wt.data(), a.k, p.crs, a.k, &wt_)) throw std::bad_alloc();
-  dyrow_.resize(static_cast<size_t>(a.k));
-  for (int64_t k = 0; k < a.k; ++k) dyrow_[k] = k * p.ohw;
+  const int64_t taps = a.r * a.s, K = p.kg, C = p.cg;
+  std::vector<float> wt(static_cast<size_t>(p.crs * K));
+  wt_.reset(new PackedA[a.groups]);
+  for (int64_t g = 0; g < a.groups; ++g) {
+    const float* wg = w + g * K * p.crs;
+    for (int64_t k = 0; k < K; ++k)
+      for (int64_t c = 0; c < C; ++c)
+        for (int64_t t = 0; t < taps; ++t) wt[(t * C + c) * K + k] = wg[(k * C + c) * taps + t];
+    if (!pack_a_whole(false, wt.data(), K, p.crs, K, &wt_[g])) throw std::bad_alloc();
+  }
+  dyrow_.resize(static_cast<size_t>(K));
+  for (int64_t k = 0; k < K; ++k) dyrow_[k] = k * p.ohw;
   rowoff_.resize(static_cast<size_t>(p.crs));
   for (int64_t r = 0; r < a.r; ++r)
     for (int64_t s = 0; s < a.s; ++s) {
       const int64_t tap = r * a.s + s, off = r * a.dil_h * a.w + s * a.dil_w;
-      for (int64_t c = 0; c < a.c; ++c) rowoff_[tap * a.c + c] = c * p.hw + off;
+      for (int64_t c = 0; c < C; ++c) rowoff_[tap * C + c] = c * p.hw + off;
     }
   grid_cols_ = a.oh * a.w;
   const int64_t panels = ceil_div(grid_cols_, kPanelWidth);
@@ -250,47 +267,57 @@ BackwardInputGathered::BackwardInputGathered(const ConvPlan& p, const float* w) 
   for (int64_t g = 0; g < grid_cols_; ++g) off[g] = g % a.w < a.ow ? (g / a.w) * a.ow + g % a.w : -1;
   groups_.resize(static_cast<size_t>(panels * 2));
   build_lane_groups(off.data(), panels * kPanelWidth, groups_.data());
-  kcb_ = ceil_div(a.k, ceil_div(a.k, 256));
+  kcb_ = ceil_div(K, ceil_div(K, 256));
 }
 
 BackwardInputGathered::Scratch::Scratch(const BackwardInputGathered& b) : panel(b.kcb_ * kPanelWidth) {}
 
 void BackwardInputGathered::run(const float* dy, int64_t n0, int64_t n1, float* dx, Scratch& s) const {
   const Conv2dArgs& a = p_.a;
-  const int64_t M = p_.crs, K = a.k, img_dy = K * p_.ohw, img_dx = a.c * p_.hw;
-  const int64_t panels = ceil_div(grid_cols_, kPanelWidth);
+  const int64_t img_dy = a.k * p_.ohw, img_dx = a.c * p_.hw;
   for (int64_t n = n0; n < n1; ++n) {
-    float* planes = dx + n * img_dx;
-    std::fill_n(planes, img_dx, 0.f);
-    for (int64_t jp = 0; jp < panels; ++jp) {
-      const int64_t g0 = jp * kPanelWidth;
-      for (int64_t k0 = 0; k0 < K; k0 += kcb_) {
-        const int64_t kc = std::min(kcb_, K - k0);
-        const GatherRows dym{dy + n * img_dy, dyrow_.data() + k0, kc, dy, dy + a.n * img_dy};
-        pack_gather_panel_avx2(dym, groups_.data() + 2 * jp, false, s.panel.get());
-        for (int64_t i0 = 0; i0 < M; i0 += kPanelHeight) {
-          const int m = static_cast<int>(std::min(kPanelHeight, M - i0));
-          // Every run is a whole panel wide: the columns past the grid and the zero columns add
-          // zeros. Only a run that would leave the image is added through a bounce row.
-          float* rows[kPanelHeight];
-          bool bounced = false;
+    std::fill_n(dx + n * img_dx, img_dx, 0.f);
+    for (int64_t g = 0; g < a.groups; ++g) {
+      const int64_t band = g * p_.cg * p_.hw;
+      add_group(g, dy, dy + n * img_dy + g * p_.kg * p_.ohw, dx + n * img_dx + band, img_dx - band, s);
+    }
+  }
+}
+
+void BackwardInputGathered::add_group(int64_t g, const float* dy, const float* dyg, float* planes, int64_t room,
+                                      Scratch& s) const {
+  const Conv2dArgs& a = p_.a;
+  const int64_t M = p_.crs, K = p_.kg, img_dy = a.k * p_.ohw;
+  const int64_t panels = ceil_div(grid_cols_, kPanelWidth);
+  const PackedA& wt = wt_[g];
+  for (int64_t jp = 0; jp < panels; ++jp) {
+    const int64_t g0 = jp * kPanelWidth;
+    for (int64_t k0 = 0; k0 < K; k0 += kcb_) {
+      const int64_t kc = std::min(kcb_, K - k0);
+      const GatherRows dym{dyg, dyrow_.data() + k0, kc, dy, dy + a.n * img_dy};
+      pack_gather_panel_avx2(dym, groups_.data() + 2 * jp, false, s.panel.get());
+      for (int64_t i0 = 0; i0 < M; i0 += kPanelHeight) {
+        const int m = static_cast<int>(std::min(kPanelHeight, M - i0));
+        // Every run is a whole panel wide: the columns past the grid and the zero columns add
+        // zeros. Only a run that would leave the image is added through a bounce row.
+        float* rows[kPanelHeight];
+        bool bounced = false;
+        for (int r = 0; r < m; ++r) {
+          const int64_t at = rowoff_[i0 + r] + g0;
+          rows[r] = planes + at;
+          if (at + kPanelWidth > room) {
+            bounced = true;
+            std::fill_n(s.bounce[r], kPanelWidth, 0.f);
+            rows[r] = s.bounce[r];
+          }
+        }
+        gemm_tile_rows(kc, wt.data + i0 * K + k0 * kPanelHeight, s.panel.get(), rows, m, kPanelWidth);
+        if (bounced)
           for (int r = 0; r < m; ++r) {
             const int64_t at = rowoff_[i0 + r] + g0;
-            rows[r] = planes + at;
-            if (at + kPanelWidth > img_dx) {
-              bounced = true;
-              std::fill_n(s.bounce[r], kPanelWidth, 0.f);
-              rows[r] = s.bounce[r];
-            }
+            if (at + kPanelWidth > room)
+              for (int64_t l = 0; at + l < room; ++l) planes[at + l] += s.bounce[r][l];
           }
-          gemm_tile_rows(kc, wt_.data + i0 * K + k0 * kPanelHeight, s.panel.get(), rows, m, kPanelWidth);
-          if (bounced)
-            for (int r = 0; r < m; ++r) {
-              const int64_t at = rowoff_[i0 + r] + g0;
-              if (at + kPanelWidth > img_dx)
-                for (int64_t l = 0; at + l < img_dx; ++l) planes[at + l] += s.bounce[r][l];
-            }
-        }
       }
     }
   }

@@ -4,9 +4,12 @@
 
 namespace nn::cpu {
 
-// One stride-1, unpadded convolution: x [N, C, H, W], dy [N, K, OH, OW], w [K, C, R, S].
+// One stride-1, unpadded convolution: x [N, C, H, W], dy [N, K, OH, OW], w [K, C, R, S]; or one
+// group of a grouped one, whose x and dy images hold x_channels >= C and dy_channels >= K
+// channels (the caller offsets x and dy to the group's band).
 struct DirectConv {
   int64_t c, h, w, k, r, s, dil_h, dil_w, oh, ow;
+  int64_t x_channels, dy_channels;
 };
 
 // dw = sum over images [n0, n1) of the weight gradient (overwritten), accumulated per lane over

@@ -61,12 +61,12 @@ void run(const DirectConv& d, const float* x, const float* dy, int64_t n0, int64
     for (; k + KB <= d.k; k += KB)
       for (int64_t c = 0; c < d.c; ++c)
         for (int64_t r = 0; r < d.r; ++r)
-          row_block<S, KB>(d, x + (n * d.c + c) * hw + r * d.dil_h * d.w, dy + (n * d.k + k) * ohw,
+          row_block<S, KB>(d, x + (n * d.x_channels + c) * hw + r * d.dil_h * d.w, dy + (n * d.dy_channels + k) * ohw,
                            dw + k * crs + (c * d.r + r) * S);
     for (; k < d.k; ++k)
       for (int64_t c = 0; c < d.c; ++c)
         for (int64_t r = 0; r < d.r; ++r)
-          row_block<S, 1>(d, x + (n * d.c + c) * hw + r * d.dil_h * d.w, dy + (n * d.k + k) * ohw,
+          row_block<S, 1>(d, x + (n * d.x_channels + c) * hw + r * d.dil_h * d.w, dy + (n * d.dy_channels + k) * ohw,
                           dw + k * crs + (c * d.r + r) * S);
   }
 }

@@ -1,4 +1,5 @@
-// AVX2 2x2 stride-2 max pooling (the seed CNN's pool) forward and backward, one plane per call.
+// AVX2 max pooling, one plane per call: the 2x2 stride-2 pool (the seed CNN's) forward and
+// backward, and any window's forward (ResNet's 3x3 stride-2 stem pool) on gathered taps.
 // The scalar kernel's data-dependent branches mispredict on every other window; here the running
 // max and its index are chosen with compare masks and blends instead. Only <immintrin.h> is
 // included: an inline library function instantiated here would carry AVX2 code that the linker
@@ -85,6 +86,46 @@ void maxpool2x2_plane_avx2(const float* x, int64_t h, int64_t w, int64_t oh, int
         }
       yr[o] = best;
       ir[o] = arg;
+    }
+  }
+}
+
+void maxpool_plane_avx2(const float* x, int64_t h, int64_t w, int64_t oh, int64_t ow, int64_t kh, int64_t kw,
+                        int64_t sh, int64_t sw, int64_t ph, int64_t pw, float* y, int32_t* idx) {
+  // 8 output columns of one row per step; each tap is one gather of the 8 columns it reads
+  // (lanes whose column falls in the padding or past the row stay -inf and never win). Taps go
+  // in the portable order (rows, then columns), so ties and NaNs resolve as there.
+  const __m256i iota = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  const __m256i zero = _mm256_setzero_si256(), wv = _mm256_set1_epi32(static_cast<int32_t>(w));
+  const __m256 ninf = _mm256_set1_ps(-__builtin_inff());
+  for (int64_t r = 0; r < oh; ++r) {
+    const int64_t top = r * sh - ph, h0 = top < 0 ? 0 : top, h1 = top + kh < h ? top + kh : h;
+    for (int64_t o = 0; o < ow; o += 8) {
+      const __m256i lanes = _mm256_add_epi32(_mm256_set1_epi32(static_cast<int32_t>(o)), iota);
+      const __m256i live = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int32_t>(ow)), lanes);
+      const __m256i left = _mm256_sub_epi32(_mm256_mullo_epi32(lanes, _mm256_set1_epi32(static_cast<int32_t>(sw))),
+                                            _mm256_set1_epi32(static_cast<int32_t>(pw)));
+      __m256 best = ninf;
+      // An all -inf window reports its first cell.
+      __m256i arg = _mm256_add_epi32(_mm256_set1_epi32(static_cast<int32_t>(h0 * w)), _mm256_max_epi32(left, zero));
+      for (int64_t ih = h0; ih < h1; ++ih) {
+        const float* row = x + ih * w;
+        const __m256i rowoff = _mm256_set1_epi32(static_cast<int32_t>(ih * w));
+        for (int64_t dw = 0; dw < kw; ++dw) {
+          const __m256i col = _mm256_add_epi32(left, _mm256_set1_epi32(static_cast<int32_t>(dw)));
+          const __m256i ok = _mm256_and_si256(
+              live, _mm256_andnot_si256(_mm256_cmpgt_epi32(zero, col), _mm256_cmpgt_epi32(wv, col)));
+          const __m256 v = _mm256_mask_i32gather_ps(ninf, row, col, _mm256_castsi256_ps(ok), 4);
+          take8(v, _mm256_add_epi32(rowoff, col), best, arg);
+        }
+      }
+      if (o + 8 <= ow) {
+        _mm256_storeu_ps(y + r * ow + o, best);
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(idx + r * ow + o), arg);
+      } else {
+        _mm256_maskstore_ps(y + r * ow + o, live, best);
+        _mm256_maskstore_epi32(idx + r * ow + o, live, arg);
+      }
     }
   }
 }

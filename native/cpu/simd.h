@@ -12,6 +12,9 @@ bool use_avx2();
 // One plane of 2x2, stride-2, unpadded max pooling: y and idx are [oh, ow] with oh = h/2,
 // ow = w/2; same values, indices, tie and NaN rules as the portable kernel.
 void maxpool2x2_plane_avx2(const float* x, int64_t h, int64_t w, int64_t oh, int64_t ow, float* y, int32_t* idx);
+// Any window and stride (padding at most half the window): one plane of maxpool2d_forward.
+void maxpool_plane_avx2(const float* x, int64_t h, int64_t w, int64_t oh, int64_t ow, int64_t kh, int64_t kw,
+                        int64_t sh, int64_t sw, int64_t ph, int64_t pw, float* y, int32_t* idx);
 
 // Backward of the above for one plane, writing every element of dx (no scatter, no pre-fill).
 // Returns false, leaving dx partly written, when an index is not inside its own window (only
