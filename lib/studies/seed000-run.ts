@@ -18,6 +18,8 @@ import { RunFolder } from './run-folder.js';
 export interface Seed000Config extends BaseConfig {
   /** One ensemble member per seed. */
   seeds: number[];
+  /** Use the first N seeds only (`--members N`): a smaller ensemble from the same cache. */
+  members?: number;
   /** Training epochs of every member (`--epochs`; part of the cache key). */
   epochs: number;
   /** The other training settings of the members (SEED000_MEMBERS). */
@@ -73,6 +75,8 @@ export function shownIndices(n: number, count: number, seed: number): Int32Array
 
 export function checkSeed000(c: Seed000Config, study: string): void {
   checkLimits(c);
+  if (c.members !== undefined && !(Number.isInteger(c.members) && c.members >= 1 && c.members <= c.seeds.length))
+    throw new ArgumentError(`${study}: members must be an integer in [1, ${c.seeds.length}] (the preset's seeds), got ${c.members}`);
   if (c.seeds.length === 0) throw new ArgumentError(`${study}: needs at least one member seed`);
   if (!(Number.isInteger(c.epochs) && c.epochs > 0)) throw new ArgumentError(`${study}: epochs must be a positive integer, got ${c.epochs}`);
   if (!(Number.isInteger(c.evalBatch) && c.evalBatch > 0)) throw new ArgumentError(`${study}: evalBatch must be a positive integer, got ${c.evalBatch}`);
@@ -116,7 +120,8 @@ export async function startSeed000(study: string, c: Seed000Config, hooks: RunHo
   let members: TrainedMember[] = [];
   try {
     const cacheDir = c.cacheDir ?? defaultCacheDir();
-    members = await seed000Members(d, { seeds: c.seeds, train: { ...c.memberTrain, epochs: c.epochs } }, {
+    const seeds = c.members === undefined ? c.seeds : c.seeds.slice(0, c.members);
+    members = await seed000Members(d, { seeds, train: { ...c.memberTrain, epochs: c.epochs } }, {
       device, cacheDir, log, tag: c.trainLimit ? `first${c.trainLimit}` : undefined,
     });
     const single = bestMember(members);
