@@ -5,7 +5,11 @@
 // (ensemble); histograms of confidence (max probability) and predictive entropy; AUROC and FPR
 // at 95% TPR of max-probability and of entropy as OOD scores, for the single model and the
 // ensemble, and of the ensemble's mutual information (member disagreement).
-import { ArgumentError } from '../errors.js';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { ArgumentError, IOError } from '../errors.js';
+import { io } from '../index.js';
 import { auroc, fprAt95Tpr, meanOf, mutualInformation, predictiveEntropy } from '../metrics/index.js';
 import { barChart } from '../viz/bar-chart.js';
 import { histogram } from '../viz/histogram.js';
@@ -58,6 +62,8 @@ function outputs(probs: Float32Array, classes: number): Outputs {
 export async function run(cfg: OodConfig, hooks: RunHooks = {}): Promise<StudySummary> {
   if (!(Number.isInteger(cfg.noiseImages) && cfg.noiseImages >= 0)) throw new ArgumentError(`ood: noiseImages must be an integer >= 0, got ${cfg.noiseImages}`);
   if (!(Number.isInteger(cfg.histogramBins) && cfg.histogramBins > 0)) throw new ArgumentError(`ood: histogramBins must be a positive integer, got ${cfg.histogramBins}`);
+  // A wrong folder should fail now, not after the members are trained.
+  if (cfg.oodDir && !existsSync(cfg.oodDir)) throw new IOError(`ood: --ood-dir folder not found: ${cfg.oodDir}`);
   const r = await startSeed000('ood', cfg, hooks, {
     scores: 'OOD scores where higher = more in-distribution: max probability, minus the predictive entropy, minus the mutual information (ensemble); MNIST test = positive class',
   });
@@ -112,6 +118,13 @@ export async function run(cfg: OodConfig, hooks: RunHooks = {}): Promise<StudySu
       log(`${s.name}: entropy AUROC single ${res.single.auroc_entropy.toFixed(4)}, ensemble ${res.ensemble.auroc_entropy.toFixed(4)}; max-prob AUROC single ${res.single.auroc_maxprob.toFixed(4)}, ensemble ${res.ensemble.auroc_maxprob.toFixed(4)}; MI AUROC ${res.ensemble.auroc_mi.toFixed(4)}`);
       grid(`grid_${s.name}`, `${s.name} (out of distribution), ${Math.min(cfg.shown, n)} images`, s.x, s.labels, s.classNames, so.probs, eo.probs, false);
     }
+
+    // Per-example scores (what every AUROC and histogram here is computed from).
+    const scoreRows = (set: string, so: Outputs, eo: Outputs, mi: Float64Array) =>
+      Array.from(so.confidence, (c, i) => [set, i, c, so.entropy[i], eo.confidence[i], eo.entropy[i], mi[i]]);
+    io.writeCsv(join(folder.dir, 'scores.csv'), ['set', 'index', 'single_maxprob', 'single_entropy', 'ensemble_maxprob', 'ensemble_entropy', 'ensemble_mi'], [
+      ...scoreRows('mnist', inSingle, inEns, inMi), ...perSet.flatMap((p) => scoreRows(p.set.name, p.single, p.ens, p.mi)),
+    ]);
 
     // Histograms: MNIST against every OOD set, as fractions (the sets differ in size).
     const hist = (name: string, title: string, pick: (o: { single: Outputs; ens: Outputs; mi: Float64Array }) => Float64Array, inValues: Float64Array, xLabel: string, range: [number, number], note: string) =>
