@@ -28,7 +28,8 @@ export function memberProbs(
       const xb = lo === 0 && hi === n ? x : data.rowsOf(x, lo, hi);
       const input = toModelInput(o.transform ? o.transform(xb, lo, hi) : xb);
       models.forEach((model, j) => {
-        const p = ops.softmax(model.forward(input), -1).data() as Float32Array;
+        // One scope per member: a member's activations are freed before the next one runs.
+        const p = tidy(() => ops.softmax(model.forward(input), -1).data() as Float32Array);
         if (!out) {
           classes = p.length / (hi - lo);
           out = new Float32Array(M * n * classes);

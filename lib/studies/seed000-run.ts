@@ -37,7 +37,7 @@ const { epochs: MEMBER_EPOCHS, ...MEMBER_TRAIN } = SEED000_MEMBERS.train;
 /** The full-preset fields every seed-000 ensemble study starts from. */
 export const SEED000_RUN_FULL: Seed000Config = {
   preset: 'full', seed: 0, device: 'auto',
-  seeds: [...SEED000_MEMBERS.seeds], epochs: MEMBER_EPOCHS, memberTrain: MEMBER_TRAIN, shown: 20, evalBatch: 500,
+  seeds: [...SEED000_MEMBERS.seeds], epochs: MEMBER_EPOCHS, memberTrain: MEMBER_TRAIN, shown: 20, evalBatch: 250,
 };
 
 // Quick: three members trained two epochs on 200 images (160 train / 40 validation) with a larger
