@@ -32,7 +32,7 @@ export interface RotationConfig extends Seed000Config {
 const ANGLES = Array.from({ length: 19 }, (_, i) => 10 * i);
 
 export const ROTATION_FULL: RotationConfig = {
-  ...SEED000_RUN_FULL, angles: ANGLES, testAngles: [0, 15, 30, 45, 60, 90, 120, 150, 180], plotMembers: [2, 5], curveImages: 6, exampleClass: 3,
+  ...SEED000_RUN_FULL, angles: ANGLES, testAngles: [0, 15, 30, 45, 60, 90, 180], plotMembers: [2, 5], curveImages: 6, exampleClass: 3,
 };
 export const ROTATION_QUICK: RotationConfig = {
   ...SEED000_RUN_QUICK, angles: ANGLES, testAngles: [0, 90, 180], plotMembers: [2], curveImages: 4, exampleClass: 3,
