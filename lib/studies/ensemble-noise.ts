@@ -90,7 +90,7 @@ export async function run(cfg: EnsembleNoiseConfig, hooks: RunHooks = {}): Promi
         { name: 'mean of the members', x, y: levels.map((l) => l.members.reduce((s, m) => s + m[k], 0) / M) },
       ];
       folder.figure(`${k}_vs_sigma`, `${LABELS[k]} vs sigma`, linePlot(series, {
-        title: `${LABELS[k]} on the whole test set (${n} images) vs noise`, xLabel: 'sigma (after normalisation)', yLabel: LABELS[k],
+        title: `${LABELS[k][0].toUpperCase()}${LABELS[k].slice(1)} on the whole test set (${n} images) vs noise`, xLabel: 'sigma (after normalisation)', yLabel: LABELS[k],
         legendAt: k === 'accuracy' ? 'bottom' : 'top', ...(k === 'accuracy' && { yDomain: [0, 1] as [number, number] }),
       }));
     }
