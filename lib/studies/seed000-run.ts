@@ -115,12 +115,12 @@ export async function startSeed000(study: string, c: Seed000Config, hooks: RunHo
   const folder = new RunFolder(study, c.out);
   const device = resolveDevice(c.device, log);
   manualSeed(c.seed);
-  log(`nnlab run ${study} (${c.preset} preset): MNIST through the seed-000 pipeline, ${c.seeds.length} members x ${c.epochs} epochs`);
+  const seeds = c.members === undefined ? c.seeds : c.seeds.slice(0, c.members);
+  log(`nnlab run ${study} (${c.preset} preset): MNIST through the seed-000 pipeline, ${seeds.length} members x ${c.epochs} epochs`);
   const d = loadResnetData({ dataset: 'mnist', trainLimit: c.trainLimit, testLimit: c.testLimit, splitSeed: c.seed, device });
   let members: TrainedMember[] = [];
   try {
     const cacheDir = c.cacheDir ?? defaultCacheDir();
-    const seeds = c.members === undefined ? c.seeds : c.seeds.slice(0, c.members);
     members = await seed000Members(d, { seeds, train: { ...c.memberTrain, epochs: c.epochs } }, {
       device, cacheDir, log, tag: c.trainLimit ? `first${c.trainLimit}` : undefined,
     });
