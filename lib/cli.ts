@@ -10,6 +10,7 @@ const USAGE = `usage:
   nnlab train [--model cnn|mlp] [--dataset mnist|fashion|DIR] [--data-dir DIR] [--epochs N] [--batch B]
               [--lr X] [--seed S] [--limit N] [--device auto|cpu|cuda] [--out DIR] [--resume DIR] [--json]
   nnlab run <${Object.keys(STUDIES).join('|')}> [--quick] [--out DIR] [--seed S] [--device auto|cpu|cuda] [--k K] [--json]
+            [--weights FILE] [--epochs N] [--members N (seed-000 ensembles)] [--ood-dir DIR (ood: any IDX folder)]
   nnlab devices [--json]`;
 
 async function main(argv: string[]): Promise<number> {
@@ -53,6 +54,7 @@ async function main(argv: string[]): Promise<number> {
     const a = parseArgs(rest, {
       quick: { type: 'bool' }, out: { type: 'string' }, seed: { type: 'int', min: 0 },
       device: { type: 'string', choices: ['auto', 'cpu', 'cuda'] }, k: { type: 'int', min: 1 }, weights: { type: 'string' }, json: { type: 'bool' },
+      epochs: { type: 'int', min: 1 }, members: { type: 'int', min: 1 }, 'ood-dir': { type: 'string' },
     });
     const [id, ...extra] = a.positional;
     if (!id) throw new UsageError('run: missing study name');
@@ -62,6 +64,9 @@ async function main(argv: string[]): Promise<number> {
     const f = a.flags;
     if (f.k !== undefined && !study.accepts.k) throw new UsageError(`--k does not apply to study '${id}'`);
     if (f.weights !== undefined && !study.accepts.weights) throw new UsageError(`--weights does not apply to study '${id}'`);
+    if (f.epochs !== undefined && !study.accepts.epochs) throw new UsageError(`--epochs does not apply to study '${id}'`);
+    if (f.members !== undefined && !study.accepts.epochs) throw new UsageError(`--members does not apply to study '${id}'`);
+    if (f['ood-dir'] !== undefined && !study.accepts.oodDir) throw new UsageError(`--ood-dir does not apply to study '${id}'`);
     const cfg = {
       ...(f.quick ? study.quick : study.full),
       ...(f.out !== undefined && { out: f.out as string }),
@@ -69,6 +74,9 @@ async function main(argv: string[]): Promise<number> {
       ...(f.device !== undefined && { device: f.device as 'auto' | 'cpu' | 'cuda' }),
       ...(f.k !== undefined && { k: f.k as number }),
       ...(f.weights !== undefined && { weights: f.weights as string }),
+      ...(f.epochs !== undefined && { epochs: f.epochs as number }),
+      ...(f.members !== undefined && { members: f.members as number }),
+      ...(f['ood-dir'] !== undefined && { oodDir: f['ood-dir'] as string }),
     };
     const s = await study.run(cfg);
     const fmt = (v: number | string) => (typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(4) : String(v));

@@ -5,8 +5,12 @@ import { BASELINES_FULL, BASELINES_QUICK, run as runBaselines } from './baseline
 import { CNN_FULL, CNN_QUICK, run as runCnn } from './cnn.js';
 import type { BaseConfig, RunHooks } from './common.js';
 import { CONFIDENCE_FULL, CONFIDENCE_QUICK, run as runConfidence } from './confidence.js';
+import { ENSEMBLE_NOISE_FULL, ENSEMBLE_NOISE_QUICK, run as runEnsembleNoise } from './ensemble-noise.js';
 import { ENSEMBLE_SIZE_FULL, ENSEMBLE_SIZE_QUICK, run as runEnsembleSize } from './ensemble-size.js';
 import { FGSM_FULL, FGSM_QUICK, run as runFgsm } from './fgsm.js';
+import { NOISE_FULL, NOISE_QUICK, run as runNoise } from './noise.js';
+import { OOD_FULL, OOD_QUICK, run as runOod } from './ood.js';
+import { ROTATION_FULL, ROTATION_QUICK, run as runRotation } from './rotation.js';
 import { RESNET_PRETRAIN_FULL, RESNET_PRETRAIN_QUICK, run as runResnetPretrain } from './resnet-pretrain.js';
 import type { StudySummary } from './run-folder.js';
 
@@ -17,7 +21,8 @@ export interface StudyEntry<C extends BaseConfig = BaseConfig> {
   quick: C;
   run(config: C, hooks?: RunHooks): Promise<StudySummary>;
   /** Extra command-line overrides this study accepts beyond the common ones. */
-  accepts: { k?: boolean; weights?: boolean };
+  /** epochs: the seed-000 members' --epochs and --members. */
+  accepts: { k?: boolean; weights?: boolean; epochs?: boolean; oodDir?: boolean };
 }
 
 function entry<C extends BaseConfig>(e: StudyEntry<C>): StudyEntry<BaseConfig> {
@@ -33,6 +38,10 @@ export const STUDIES: Record<string, StudyEntry> = {
   fgsm: entry({ id: 'fgsm', description: 'FGSM sweeps over eps against logistic regression and the seed CNN', full: FGSM_FULL, quick: FGSM_QUICK, run: runFgsm, accepts: {} }),
   'adv-train': entry({ id: 'adv-train', description: 'adversarial training of the seed CNN (Goodfellow, Deep Ensembles, random-sign control) against FGSM', full: ADV_TRAIN_FULL, quick: ADV_TRAIN_QUICK, run: runAdvTrain, accepts: {} }),
   'resnet-pretrain': entry({ id: 'resnet-pretrain', description: 'ResNet18 on MNIST: scratch vs pretrained (fc reset), init variants, shuffle (seed 000)', full: RESNET_PRETRAIN_FULL, quick: RESNET_PRETRAIN_QUICK, run: runResnetPretrain, accepts: { weights: true } }),
+  noise: entry({ id: 'noise', description: 'the single seed-000 ResNet18 under Gaussian noise 0.1..0.5: grids and whole-test-set scores', full: NOISE_FULL, quick: NOISE_QUICK, run: runNoise, accepts: { epochs: true } }),
+  'ensemble-noise': entry({ id: 'ensemble-noise', description: 'the 7-member ResNet18 ensemble vs the best member under Gaussian noise (seed 000)', full: ENSEMBLE_NOISE_FULL, quick: ENSEMBLE_NOISE_QUICK, run: runEnsembleNoise, accepts: { epochs: true } }),
+  ood: entry({ id: 'ood', description: 'single vs ensemble on MNIST vs FashionMNIST / any IDX folder / noise: grids, histograms, AUROC (seed 000)', full: OOD_FULL, quick: OOD_QUICK, run: runOod, accepts: { epochs: true, oodDir: true } }),
+  rotation: entry({ id: 'rotation', description: 'true-class probability vs rotation 0..180 degrees, per member and ensemble; whole-test-set accuracy vs angle (seed 000)', full: ROTATION_FULL, quick: ROTATION_QUICK, run: runRotation, accepts: { epochs: true } }),
 };
 
 export type { StudySummary } from './run-folder.js';

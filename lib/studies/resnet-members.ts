@@ -24,6 +24,11 @@ export interface MembersOptions {
   /** Folder holding member-<seed>/best.safetensors; null trains without keeping files. */
   cacheDir: string | null;
   log?: (line: string) => void;
+  /**
+   * Part of the members' folder names (resnet18-<dataset>-<tag>-member-<seed>): members trained on
+   * a subset (quick presets) get their own folders instead of replacing the full-data ones.
+   */
+  tag?: string;
 }
 
 export interface TrainedMember {
@@ -74,7 +79,7 @@ export async function seed000Members(d: ResnetData, c: MembersConfig, o: Members
   try {
     for (const seed of c.seeds) {
       const tc: ResnetTrainConfig = { ...c.train, seed };
-      const dir = o.cacheDir ? join(o.cacheDir, `resnet18-${d.dataset}-member-${seed}`) : null;
+      const dir = o.cacheDir ? join(o.cacheDir, `resnet18-${d.dataset}${o.tag ? `-${o.tag}` : ''}-member-${seed}`) : null;
       const path = dir ? join(dir, 'best.safetensors') : null;
       if (path && existsSync(path)) {
         const { model, meta } = loadResnet(path, o.device);
