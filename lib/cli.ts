@@ -9,7 +9,7 @@ import { STUDIES } from './studies/index.js';
 const USAGE = `usage:
   nnlab train [--model cnn|mlp] [--dataset mnist|fashion|DIR] [--data-dir DIR] [--epochs N] [--batch B]
               [--lr X] [--seed S] [--limit N] [--device auto|cpu|cuda] [--out DIR] [--resume DIR] [--json]
-  nnlab run <${Object.keys(STUDIES).join('|')}> [--quick] [--out DIR] [--seed S] [--device auto|cpu|cuda] [--k K] [--json]
+  nnlab run <${Object.keys(STUDIES).join('|')}> [--quick] [--out DIR] [--seed S] [--device auto|cpu|cuda] [--k K] [--epochs N] [--json]
   nnlab devices [--json]`;
 
 async function main(argv: string[]): Promise<number> {
@@ -53,6 +53,7 @@ async function main(argv: string[]): Promise<number> {
     const a = parseArgs(rest, {
       quick: { type: 'bool' }, out: { type: 'string' }, seed: { type: 'int', min: 0 },
       device: { type: 'string', choices: ['auto', 'cpu', 'cuda'] }, k: { type: 'int', min: 1 }, weights: { type: 'string' }, json: { type: 'bool' },
+      epochs: { type: 'int', min: 1 },
     });
     const [id, ...extra] = a.positional;
     if (!id) throw new UsageError('run: missing study name');
@@ -62,6 +63,7 @@ async function main(argv: string[]): Promise<number> {
     const f = a.flags;
     if (f.k !== undefined && !study.accepts.k) throw new UsageError(`--k does not apply to study '${id}'`);
     if (f.weights !== undefined && !study.accepts.weights) throw new UsageError(`--weights does not apply to study '${id}'`);
+    if (f.epochs !== undefined && !study.accepts.epochs) throw new UsageError(`--epochs does not apply to study '${id}'`);
     const cfg = {
       ...(f.quick ? study.quick : study.full),
       ...(f.out !== undefined && { out: f.out as string }),
@@ -69,6 +71,7 @@ async function main(argv: string[]): Promise<number> {
       ...(f.device !== undefined && { device: f.device as 'auto' | 'cpu' | 'cuda' }),
       ...(f.k !== undefined && { k: f.k as number }),
       ...(f.weights !== undefined && { weights: f.weights as string }),
+      ...(f.epochs !== undefined && { epochs: f.epochs as number }),
     };
     const s = await study.run(cfg);
     const fmt = (v: number | string) => (typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(4) : String(v));

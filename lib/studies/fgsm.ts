@@ -13,13 +13,19 @@ import type { TrainSettings } from './classifier.js';
 import { BaseConfig, RunHooks, startRun } from './common.js';
 import { curves } from './figures.js';
 import { ATTACK_TARGETS, AttackTarget, PixelRunContext } from './fgsm-models.js';
+import { checkMembersConfig, FgsmMembersConfig, memberPool } from './fgsm-resnet.js';
+import { SEED000_MEMBERS } from './resnet-members.js';
 import type { StudySummary } from './run-folder.js';
 
 export interface FgsmConfig extends BaseConfig {
   /** Ids in ATTACK_TARGETS (fgsm-models.ts), attacked in this order. */
   models: string[];
-  /** Training settings per model id. */
+  /** Training settings per model id (the models trained in the run: logreg, cnn). */
   train: Record<string, TrainSettings>;
+  /** The seed-000 ResNet18 members behind 'resnet18' (the best one) and 'ensemble' (all of them). */
+  members?: FgsmMembersConfig;
+  /** Overrides members.train.epochs (`--epochs`): the epoch count the cached members were trained with. */
+  epochs?: number;
   /** L-infinity budgets in pixel units; 0 (the clean set) is always included. */
   eps: number[];
   /** The eps of the headline numbers (Goodfellow et al.'s 0.25). */
@@ -34,28 +40,37 @@ export interface FgsmConfig extends BaseConfig {
 const EPS = [0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3];
 
 export const FGSM_FULL: FgsmConfig = {
-  preset: 'full', seed: 0, device: 'auto', models: ['logreg', 'cnn'],
+  preset: 'full', seed: 0, device: 'auto', models: ['logreg', 'cnn', 'resnet18', 'ensemble'],
   train: {
     logreg: { epochs: 30, batch: 128, lr: 1e-3, cosine: true },
     cnn: { epochs: 5, batch: 128, lr: 1e-3 },
   },
+  // The report's 7 members, shared with the other ensemble studies through the cache folder.
+  members: { members: SEED000_MEMBERS, cache: true },
   eps: EPS, headlineEps: 0.25, gridEps: [0.1, 0.25], gridSize: 10, attackBatch: 500,
 };
 
+// Quick: 2 tiny ResNet18 members trained in the run (1 epoch on 600 images, smaller batches so
+// that they learn something in it), nothing read from or written to the cache.
 export const FGSM_QUICK: FgsmConfig = {
   ...FGSM_FULL, preset: 'quick', trainLimit: 5000, testLimit: 500, gridSize: 8,
   train: {
     logreg: { epochs: 5, batch: 64, lr: 3e-3, cosine: true },
     cnn: { epochs: 2, batch: 64, lr: 1e-3 },
   },
+  members: { members: { seeds: [0, 1], train: { ...SEED000_MEMBERS.train, epochs: 1, batch: 32, lr: 1e-3, evalBatch: 250 } }, trainLimit: 600, cache: false },
 };
 
 function checkConfig(c: FgsmConfig): void {
   if (!c.models.length) throw new ArgumentError('fgsm: models is empty');
   for (const id of c.models) {
-    if (!ATTACK_TARGETS[id]) throw new ArgumentError(`fgsm: unknown model '${id}' (known: ${Object.keys(ATTACK_TARGETS).join(', ')})`);
-    if (!c.train[id]) throw new ArgumentError(`fgsm: no training settings for model '${id}' in train`);
+    const t = ATTACK_TARGETS[id];
+    if (!t) throw new ArgumentError(`fgsm: unknown model '${id}' (known: ${Object.keys(ATTACK_TARGETS).join(', ')})`);
+    if (t.uses === 'settings' && !c.train[id]) throw new ArgumentError(`fgsm: no training settings for model '${id}' in train`);
+    if (t.uses === 'members' && !c.members) throw new ArgumentError(`fgsm: model '${id}' needs the ResNet18 members, but the config has no members`);
   }
+  if (c.members) checkMembersConfig(c.members);
+  if (c.epochs !== undefined && !(Number.isInteger(c.epochs) && c.epochs > 0)) throw new ArgumentError(`fgsm: epochs must be a positive integer, got ${c.epochs}`);
   for (const e of c.eps) if (!(Number.isFinite(e) && e >= 0)) throw new ArgumentError(`fgsm: eps values must be finite and >= 0, got ${e}`);
   for (const e of [0, c.headlineEps, ...c.gridEps])
     if (!c.eps.includes(e)) throw new ArgumentError(`fgsm: eps ${e} (clean, headline or grid) must be one of eps [${c.eps.join(', ')}]`);
@@ -70,17 +85,27 @@ interface Attacked {
 
 const pct = (v: number) => +(100 * v).toFixed(2);
 
-export async function run(cfg: FgsmConfig, hooks: RunHooks = {}): Promise<StudySummary> {
-  checkConfig(cfg);
+export async function run(config: FgsmConfig, hooks: RunHooks = {}): Promise<StudySummary> {
+  checkConfig(config);
+  // --epochs sets the members' epochs (part of their cache key); config.json records the result.
+  const cfg: FgsmConfig = config.epochs !== undefined && config.members
+    ? { ...config, members: { ...config.members, members: { ...config.members.members, train: { ...config.members.members.train, epochs: config.epochs } } } }
+    : config;
   const eps = [...new Set(cfg.eps)].sort((a, b) => a - b);
   const ctx = startRun('fgsm', cfg, hooks, {
     attack: 'FGSM x\' = clip(x + eps * sign(grad_x CE(model(x), y)), 0, 1) on raw pixels in [0, 1]; each model normalises inside its forward pass; gradients in eval mode',
     models_described: Object.fromEntries(cfg.models.map((id) => [id, ATTACK_TARGETS[id].description])),
     confidence: 'max softmax probability on the attacked image',
+    ...(cfg.members && cfg.models.some((id) => ATTACK_TARGETS[id].uses === 'members') && {
+      resnet_pipeline: 'members trained on the seed-000 pipeline (resnet-data.ts); attacked through its differentiable copy (resnet-pixel.ts): bilinear 28 -> 32 as interpolation matrices, 3 channels, the members\' normalisation',
+    }),
   });
   const { folder, device, mnist, log } = ctx;
   const pixels = { train: pixelSplit(mnist.train, device), test: pixelSplit(mnist.test, device) };
-  const pctx: PixelRunContext = { ...ctx, pixels };
+  const members = cfg.members && cfg.models.some((id) => ATTACK_TARGETS[id].uses === 'members')
+    ? memberPool(cfg.members, { device, seed: cfg.seed, testLimit: cfg.testLimit, log })
+    : null;
+  const pctx: PixelRunContext = { ...ctx, pixels, members };
   try {
     const labels = mnist.test.labels;
     const results: Attacked[] = [];
@@ -95,7 +120,7 @@ export async function run(cfg: FgsmConfig, hooks: RunHooks = {}): Promise<StudyS
           adversarialGrid(sweep, labels, cfg.gridEps, cfg.gridSize, `${factory.label}: clean (top) and FGSM at eps ${cfg.gridEps.join(', ')}`),
           'each column is one test image; prediction and its probability under each; red = misclassified');
       } finally {
-        model.dispose();
+        if (!target.shared) model.dispose();
       }
     }
 
@@ -112,7 +137,7 @@ export async function run(cfg: FgsmConfig, hooks: RunHooks = {}): Promise<StudyS
     folder.figure('accuracy_vs_eps', 'Accuracy on FGSM images vs eps', sweepPlot(named, 'accuracy', 'Accuracy under FGSM'));
     folder.figure('confidence_vs_eps', 'Mean confidence on FGSM images vs eps', sweepPlot(named, 'meanConfidence', 'Mean max-probability under FGSM'),
       'the confidence of the (mostly wrong) predictions on adversarial images');
-    for (const r of results)
+    for (const r of results.filter((q) => q.target.history.length))
       folder.figure(`${r.target.id}_curves`, `${r.target.label}: loss per epoch`, curves([{ name: r.target.id, history: r.target.history }], 'loss', `${r.target.label}: loss`));
 
     const headline: Record<string, number | string> = { eps: cfg.headlineEps, test_images: pixels.test.n, train_images: pixels.train.n };
@@ -125,8 +150,10 @@ export async function run(cfg: FgsmConfig, hooks: RunHooks = {}): Promise<StudyS
     return folder.finish(headline, {
       sweep: Object.fromEntries(results.map((r) => [r.target.id, r.points])),
       parameters: Object.fromEntries(results.map((r) => [r.target.id, r.target.parameters])),
+      ...(results.some((r) => r.target.details) && { models: Object.fromEntries(results.filter((r) => r.target.details).map((r) => [r.target.id, r.target.details])) }),
     });
   } finally {
+    await members?.dispose();
     pixels.train.x.dispose();
     pixels.test.x.dispose();
     mnist.dispose();

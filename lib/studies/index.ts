@@ -17,7 +17,7 @@ export interface StudyEntry<C extends BaseConfig = BaseConfig> {
   quick: C;
   run(config: C, hooks?: RunHooks): Promise<StudySummary>;
   /** Extra command-line overrides this study accepts beyond the common ones. */
-  accepts: { k?: boolean; weights?: boolean };
+  accepts: { k?: boolean; weights?: boolean; epochs?: boolean };
 }
 
 function entry<C extends BaseConfig>(e: StudyEntry<C>): StudyEntry<BaseConfig> {
@@ -30,7 +30,7 @@ export const STUDIES: Record<string, StudyEntry> = {
   baselines: entry({ id: 'baselines', description: 'exact k-NN and logistic regression against the CNN', full: BASELINES_FULL, quick: BASELINES_QUICK, run: runBaselines, accepts: { k: true } }),
   confidence: entry({ id: 'confidence', description: 'm(x) histograms, quantiles and accuracy per confidence bin', full: CONFIDENCE_FULL, quick: CONFIDENCE_QUICK, run: runConfidence, accepts: { k: true } }),
   'ensemble-size': entry({ id: 'ensemble-size', description: 'deep-ensemble error, NLL and Brier vs the number of members (MNIST MLP)', full: ENSEMBLE_SIZE_FULL, quick: ENSEMBLE_SIZE_QUICK, run: runEnsembleSize, accepts: {} }),
-  fgsm: entry({ id: 'fgsm', description: 'FGSM sweeps over eps against logistic regression and the seed CNN', full: FGSM_FULL, quick: FGSM_QUICK, run: runFgsm, accepts: {} }),
+  fgsm: entry({ id: 'fgsm', description: 'FGSM sweeps over eps against logistic regression, the seed CNN, ResNet18 and the 7-member ResNet18 ensemble', full: FGSM_FULL, quick: FGSM_QUICK, run: runFgsm, accepts: { epochs: true } }),
   'adv-train': entry({ id: 'adv-train', description: 'adversarial training of the seed CNN (Goodfellow, Deep Ensembles, random-sign control) against FGSM', full: ADV_TRAIN_FULL, quick: ADV_TRAIN_QUICK, run: runAdvTrain, accepts: {} }),
   'resnet-pretrain': entry({ id: 'resnet-pretrain', description: 'ResNet18 on MNIST: scratch vs pretrained (fc reset), init variants, shuffle (seed 000)', full: RESNET_PRETRAIN_FULL, quick: RESNET_PRETRAIN_QUICK, run: runResnetPretrain, accepts: { weights: true } }),
 };
