@@ -5,7 +5,7 @@
 // fgsm.ts and its id to their `models` lists. The ResNet18 and the ensemble are the seed-000
 // members (fgsm-resnet.ts) behind the differentiable seed-000 pipeline (resnet-pixel.ts).
 
-import { Ensemble, Generator, seedCnn } from '../index.js';
+import { Ensemble, Generator, ops, seedCnn } from '../index.js';
 import type { nn, Tensor } from '../index.js';
 import { PixelSpaceModel } from '../attacks/pixel-model.js';
 import type { EpochMetrics } from '../train/metrics-tracker.js';
@@ -89,9 +89,8 @@ export const ATTACK_TARGETS: Record<string, TargetFactory> = {
     uses: 'members',
     build: async (ctx) => {
       const pool = await membersOf(ctx);
-      const ens = new Ensemble(pool.members.map((m) => m.model));
+      const ens = new MemberByMemberEnsemble(pool.members.map((m) => m.model));
       const label = `${pool.members.length}-member ResNet18 ensemble`;
-      ctx.log(`${label}: ${ens.stacked ? 'members run stacked' : `members run one by one (${ens.whyNotStacked})`}`);
       return {
         id: 'ensemble', label, model: resnetPixelModel(ens, pool.stats).eval(), parameters: ens.numParameters(),
         history: [], trainSeconds: pool.seconds, shared: true, details: { members: pool.members.map(memberDetails) },
@@ -99,6 +98,18 @@ export const ATTACK_TARGETS: Record<string, TargetFactory> = {
     },
   },
 };
+
+/**
+ * An Ensemble whose members run one after another instead of stacked: for ResNet18 the stacked
+ * pass (grouped convolutions, which take the slower lowered path) measured 1.7x slower for an
+ * FGSM step on this machine (2 members, 250 images: 4.2 s stacked, 2.4 s one by one). Same
+ * forward (log of the mean softmax), same gradient.
+ */
+class MemberByMemberEnsemble extends Ensemble {
+  override memberLogits(x: Tensor): Tensor {
+    return ops.stack(this.members.map((m) => m.forward(x)), 0);
+  }
+}
 
 async function membersOf(ctx: PixelRunContext) {
   if (!ctx.members) throw new Error('internal: a members target without a member pool (checkConfig lets no such config through)');

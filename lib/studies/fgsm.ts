@@ -6,9 +6,9 @@
 import { join } from 'node:path';
 
 import { ArgumentError } from '../errors.js';
-import { io } from '../index.js';
+import { data, io } from '../index.js';
 import { METRIC_COLUMNS } from '../train/metrics-tracker.js';
-import { adversarialGrid, fgsmSweep, pixelSplit, pointAt, sweepPlot, SweepPoint } from './adversarial.js';
+import { adversarialGrid, fgsmSweep, PixelSplit, pixelSplit, pointAt, sweepPlot, SweepPoint } from './adversarial.js';
 import type { TrainSettings } from './classifier.js';
 import { BaseConfig, RunHooks, startRun } from './common.js';
 import { curves } from './figures.js';
@@ -24,6 +24,11 @@ export interface FgsmConfig extends BaseConfig {
   train: Record<string, TrainSettings>;
   /** The seed-000 ResNet18 members behind 'resnet18' (the best one) and 'ensemble' (all of them). */
   members?: FgsmMembersConfig;
+  /**
+   * The ResNet targets are attacked on the first N test images only (each FGSM step costs a
+   * forward and backward pass through every member); undefined = the whole test split.
+   */
+  memberTestLimit?: number;
   /** Overrides members.train.epochs (`--epochs`): the epoch count the cached members were trained with. */
   epochs?: number;
   /** L-infinity budgets in pixel units; 0 (the clean set) is always included. */
@@ -50,15 +55,17 @@ export const FGSM_FULL: FgsmConfig = {
   eps: EPS, headlineEps: 0.25, gridEps: [0.1, 0.25], gridSize: 10, attackBatch: 500,
 };
 
-// Quick: 2 tiny ResNet18 members trained in the run (1 epoch on 600 images, smaller batches so
-// that they learn something in it), nothing read from or written to the cache.
+// Quick: 2 tiny ResNet18 members trained in the run (1 epoch on 400 images, smaller batches so
+// that they learn something in it; nothing read from or written to the cache), attacked on 100
+// test images.
 export const FGSM_QUICK: FgsmConfig = {
   ...FGSM_FULL, preset: 'quick', trainLimit: 5000, testLimit: 500, gridSize: 8,
   train: {
     logreg: { epochs: 5, batch: 64, lr: 3e-3, cosine: true },
     cnn: { epochs: 2, batch: 64, lr: 1e-3 },
   },
-  members: { members: { seeds: [0, 1], train: { ...SEED000_MEMBERS.train, epochs: 1, batch: 32, lr: 1e-3, evalBatch: 250 } }, trainLimit: 600, cache: false },
+  members: { members: { seeds: [0, 1], train: { ...SEED000_MEMBERS.train, epochs: 1, batch: 32, lr: 1e-3, evalBatch: 250 } }, trainLimit: 500, cache: false },
+  memberTestLimit: 100,
 };
 
 function checkConfig(c: FgsmConfig): void {
@@ -70,6 +77,8 @@ function checkConfig(c: FgsmConfig): void {
     if (t.uses === 'members' && !c.members) throw new ArgumentError(`fgsm: model '${id}' needs the ResNet18 members, but the config has no members`);
   }
   if (c.members) checkMembersConfig(c.members);
+  if (c.memberTestLimit !== undefined && !(Number.isInteger(c.memberTestLimit) && c.memberTestLimit > 0))
+    throw new ArgumentError(`fgsm: memberTestLimit must be a positive integer, got ${c.memberTestLimit}`);
   if (c.epochs !== undefined && !(Number.isInteger(c.epochs) && c.epochs > 0)) throw new ArgumentError(`fgsm: epochs must be a positive integer, got ${c.epochs}`);
   for (const e of c.eps) if (!(Number.isFinite(e) && e >= 0)) throw new ArgumentError(`fgsm: eps values must be finite and >= 0, got ${e}`);
   for (const e of [0, c.headlineEps, ...c.gridEps])
@@ -81,6 +90,14 @@ function checkConfig(c: FgsmConfig): void {
 interface Attacked {
   target: Omit<AttackTarget, 'model'>;
   points: SweepPoint[];
+  /** Test images attacked. */
+  n: number;
+}
+
+/** The first n images of a pixel split (views on its arrays; dispose x only). */
+function firstImages(s: PixelSplit, n: number): PixelSplit {
+  if (n >= s.n) return s;
+  return { x: data.rowsOf(s.x, 0, n), y: data.rowsOf(s.y, 0, n), pixels: s.pixels.subarray(0, n * 784), labels: s.labels.subarray(0, n), n };
 }
 
 const pct = (v: number) => +(100 * v).toFixed(2);
@@ -103,7 +120,7 @@ export async function run(config: FgsmConfig, hooks: RunHooks = {}): Promise<Stu
   const { folder, device, mnist, log } = ctx;
   const pixels = { train: pixelSplit(mnist.train, device), test: pixelSplit(mnist.test, device) };
   const members = cfg.members && cfg.models.some((id) => ATTACK_TARGETS[id].uses === 'members')
-    ? memberPool(cfg.members, { device, seed: cfg.seed, testLimit: cfg.testLimit, log })
+    ? memberPool(cfg.members, { device, seed: cfg.seed, testLimit: cfg.memberTestLimit ?? cfg.testLimit, log })
     : null;
   const pctx: PixelRunContext = { ...ctx, pixels, members };
   try {
@@ -113,9 +130,15 @@ export async function run(config: FgsmConfig, hooks: RunHooks = {}): Promise<Stu
       const factory = ATTACK_TARGETS[id];
       const { model, ...target } = await factory.build(pctx, cfg.train[id], cfg.seed);
       try {
-        log(`${factory.label}: FGSM on ${pixels.test.n} test images at eps ${eps.join(', ')}`);
-        const sweep = fgsmSweep(model, pixels.test, eps, { batch: cfg.attackBatch, keepImages: cfg.gridSize, log, name: factory.label });
-        results.push({ target, points: sweep.points });
+        const test = factory.uses === 'members' && cfg.memberTestLimit ? firstImages(pixels.test, cfg.memberTestLimit) : pixels.test;
+        log(`${factory.label}: FGSM on ${test.n} test images at eps ${eps.join(', ')}`);
+        let sweep;
+        try {
+          sweep = fgsmSweep(model, test, eps, { batch: cfg.attackBatch, keepImages: cfg.gridSize, log, name: factory.label });
+        } finally {
+          if (test !== pixels.test) { test.x.dispose(); test.y.dispose(); }
+        }
+        results.push({ target, points: sweep.points, n: test.n });
         folder.figure(`grid_${id}`, `${factory.label}: clean and FGSM images`,
           adversarialGrid(sweep, labels, cfg.gridEps, cfg.gridSize, `${factory.label}: clean (top) and FGSM at eps ${cfg.gridEps.join(', ')}`),
           'each column is one test image; prediction and its probability under each; red = misclassified');
@@ -126,12 +149,12 @@ export async function run(config: FgsmConfig, hooks: RunHooks = {}): Promise<Stu
 
     io.writeCsv(join(folder.dir, 'metrics.csv'), ['model', ...METRIC_COLUMNS],
       results.flatMap((r) => r.target.history.map((h) => [r.target.id, ...METRIC_COLUMNS.map((k) => h[k])])));
-    io.writeCsv(join(folder.dir, 'sweep.csv'), ['model', 'eps', 'accuracy', 'error', 'mean_confidence', 'mean_confidence_wrong', 'nll', 'brier'],
-      results.flatMap((r) => r.points.map((p) => [r.target.id, p.eps, p.accuracy, p.error, p.meanConfidence, p.meanConfidenceWrong, p.nll, p.brier])));
+    io.writeCsv(join(folder.dir, 'sweep.csv'), ['model', 'eps', 'accuracy', 'error', 'mean_confidence', 'mean_confidence_wrong', 'nll', 'brier', 'test_images'],
+      results.flatMap((r) => r.points.map((p) => [r.target.id, p.eps, p.accuracy, p.error, p.meanConfidence, p.meanConfidenceWrong, p.nll, p.brier, r.n])));
     folder.table('fgsm_table', {
-      title: `FGSM on ${pixels.test.n} test images: error % (mean confidence) per eps`,
-      columns: ['model', ...eps.map((e) => `eps ${e}`)],
-      rows: results.map((r) => [r.target.label, ...r.points.map((p) => `${pct(p.error)}% (${p.meanConfidence.toFixed(3)})`)]),
+      title: 'FGSM on the first test images: error % (mean confidence) per eps',
+      columns: ['model', 'test images', ...eps.map((e) => `eps ${e}`)],
+      rows: results.map((r) => [r.target.label, r.n, ...r.points.map((p) => `${pct(p.error)}% (${p.meanConfidence.toFixed(3)})`)]),
     });
     const named = results.map((r) => ({ name: r.target.label, points: r.points }));
     folder.figure('accuracy_vs_eps', 'Accuracy on FGSM images vs eps', sweepPlot(named, 'accuracy', 'Accuracy under FGSM'));
@@ -146,6 +169,7 @@ export async function run(config: FgsmConfig, hooks: RunHooks = {}): Promise<Stu
       headline[`${r.target.id}_clean_accuracy`] = clean.accuracy;
       headline[`${r.target.id}_fgsm_error`] = at.error;
       headline[`${r.target.id}_fgsm_mean_confidence`] = at.meanConfidence;
+      if (r.n !== pixels.test.n) headline[`${r.target.id}_test_images`] = r.n;
     }
     return folder.finish(headline, {
       sweep: Object.fromEntries(results.map((r) => [r.target.id, r.points])),
