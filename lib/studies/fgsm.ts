@@ -1,7 +1,8 @@
 // Study `fgsm` (seed 000's paper; Goodfellow et al. 2015): the fast gradient sign method
 // x' = clip(x + eps * sign(grad_x J), 0, 1) in pixel space against each model of the list, for
 // every eps: accuracy and mean confidence on the adversarial test images, accuracy-vs-eps plots
-// and clean-vs-adversarial grids. Goodfellow et al. report at eps 0.25 a 99.9% error for a shallow
+// and clean-vs-adversarial grids. Models: logistic regression and the seed CNN (trained in the
+// run), the best seed-000 ResNet18 member and the ensemble of all members (fgsm-resnet.ts). Goodfellow et al. report at eps 0.25 a 99.9% error for a shallow
 // softmax model (and 89.4% for a maxout network).
 import { join } from 'node:path';
 
