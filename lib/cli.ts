@@ -65,7 +65,7 @@ async function main(argv: string[]): Promise<number> {
     if (f.k !== undefined && !study.accepts.k) throw new UsageError(`--k does not apply to study '${id}'`);
     if (f.weights !== undefined && !study.accepts.weights) throw new UsageError(`--weights does not apply to study '${id}'`);
     if (f.epochs !== undefined && !study.accepts.epochs) throw new UsageError(`--epochs does not apply to study '${id}'`);
-    if (f.members !== undefined && !study.accepts.epochs) throw new UsageError(`--members does not apply to study '${id}'`);
+    if (f.members !== undefined && !study.accepts.members) throw new UsageError(`--members does not apply to study '${id}'`);
     if (f['ood-dir'] !== undefined && !study.accepts.oodDir) throw new UsageError(`--ood-dir does not apply to study '${id}'`);
     const cfg = {
       ...(f.quick ? study.quick : study.full),

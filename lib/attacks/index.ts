@@ -12,3 +12,5 @@ export { attackInBatches, evaluateAttack } from './evaluate.js';
 export type { Attack, AttackEvaluation } from './evaluate.js';
 export { AdversarialTrainingLoader } from './adversarial-training.js';
 export type { AdversarialTrainingOptions, Perturbation } from './adversarial-training.js';
+export { ensembleAdversarialObjective } from './ensemble-objective.js';
+export type { EnsembleAdversarialOptions } from './ensemble-objective.js';

@@ -1,7 +1,7 @@
 // What the adversarial studies (fgsm, adv-train) share: MNIST in pixel space for attacks, the
 // FGSM sweep over eps with its scores, and the figures (curves per model, clean-vs-adversarial
 // grids).
-import { attacks, data, ops, tensor, tidy } from '../index.js';
+import { attacks, data, metrics, ops, tensor, tidy } from '../index.js';
 import type { Device, nn } from '../index.js';
 import { imageGrid } from '../viz/image-grid.js';
 import { linePlot } from '../viz/line-plot.js';
@@ -33,20 +33,12 @@ export interface SweepPoint {
 }
 
 /**
- * Mean NLL and Brier score (sum over classes of (p_c - 1[c = y])^2) from log-probabilities.
- * Computed here for now; lib/metrics (another helper's work) will hold the shared versions.
+ * Mean NLL and Brier score (lib/metrics: the Deep Ensembles paper's conventions, NLL with its
+ * probability floor) of the softmax of log-probabilities [n, classes].
  */
-export function scoringRules(logProbs: Float32Array, labels: ArrayLike<number>, classes: number): { nll: number; brier: number } {
-  const n = labels.length;
-  let nll = 0, brier = 0;
-  for (let i = 0; i < n; i++) {
-    nll -= logProbs[i * classes + labels[i]];
-    for (let c = 0; c < classes; c++) {
-      const d = Math.exp(logProbs[i * classes + c]) - (c === labels[i] ? 1 : 0);
-      brier += d * d;
-    }
-  }
-  return { nll: nll / Math.max(n, 1), brier: brier / Math.max(n, 1) };
+export function scoringRules(logProbs: Float32Array, labels: ArrayLike<number>): { nll: number; brier: number } {
+  const probs = logProbs.map(Math.exp);
+  return { nll: metrics.nll(probs, labels), brier: metrics.brierScore(probs, labels) };
 }
 
 export function sweepPoint(eps: number, ev: attacks.AttackEvaluation, labels: Int32Array): SweepPoint {
@@ -54,7 +46,7 @@ export function sweepPoint(eps: number, ev: attacks.AttackEvaluation, labels: In
   for (let i = 0; i < ev.n; i++) if (ev.pred[i] !== labels[i]) { wrong++; wrongConf += ev.conf[i]; }
   return {
     eps, accuracy: ev.accuracy, error: 1 - ev.accuracy, meanConfidence: ev.meanConfidence,
-    meanConfidenceWrong: wrong ? wrongConf / wrong : null, ...scoringRules(ev.logProbs, labels, ev.classes),
+    meanConfidenceWrong: wrong ? wrongConf / wrong : null, ...scoringRules(ev.logProbs, labels),
   };
 }
 

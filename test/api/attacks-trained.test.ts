@@ -1,25 +1,26 @@
 // Attacks against a real trained model (logistic regression on an MNIST subset, trained in pixel
 // space through fit): targeted PGD reaches its targets, PGD is stronger than FGSM, and the
-// random-sign control barely changes the accuracy.
+// random-sign control barely changes the accuracy. On every device (the CUDA simulator build too).
 import { describe, expect, it } from 'vitest';
 
 import { attacks, data, fit, Generator, noGrad, ops, optim, tensor, tidy } from '../../lib/index.js';
 import { logisticRegression } from '../../lib/studies/classifier.js';
 import { loadMnist } from '../../lib/studies/mnist.js';
 import { pixelSplit } from '../../lib/studies/adversarial.js';
+import { testDevices } from '../support/native.js';
 
-describe('attacks on a trained softmax model', () => {
+describe.each(testDevices())('attacks on a trained softmax model on %s', (device) => {
   it('targeted PGD reaches the target class; PGD beats FGSM; random signs do little', { timeout: 120_000 }, async () => {
-    const mnist = loadMnist({ trainLimit: 2000, testLimit: 300, device: 'cpu' });
-    const train = pixelSplit(mnist.train, 'cpu'), test = pixelSplit(mnist.test, 'cpu');
-    const model = new attacks.PixelSpaceModel(logisticRegression(new Generator(1)), mnist.stats);
+    const mnist = loadMnist({ trainLimit: 2000, testLimit: 300, device });
+    const train = pixelSplit(mnist.train, device), test = pixelSplit(mnist.test, device);
+    const model = new attacks.PixelSpaceModel(logisticRegression(new Generator(1)), mnist.stats).to(device);
     const opt = new optim.Adam(model.parameters(), { lr: 3e-3 });
     await fit(model, new data.DataLoader(data.tensorDataset(train.x, train.y), { batchSize: 64, shuffle: true, seed: 1 }),
       { epochs: 4, optimizer: opt, progress: false, log: () => {} });
     const clean = attacks.evaluateAttack(model, test.x, test.y, null);
     expect(clean.accuracy).toBeGreaterThan(0.8);
 
-    const targets = tensor(Int32Array.from(test.labels, (y) => (y + 1) % 10), [test.n]);
+    const targets = tensor(Int32Array.from(test.labels, (y) => (y + 1) % 10), [test.n], { device });
     const targeted = attacks.evaluateAttack(model, test.x, test.y,
       (m, x, t) => attacks.pgd(m, x, t, { eps: 0.25, stepSize: 0.025, steps: 20, targeted: true, generator: new Generator(2) }), { targets });
     const hit = targeted.pred.filter((p, i) => p === (test.labels[i] + 1) % 10).length / test.n;
