@@ -12,7 +12,7 @@
 import { join } from 'node:path';
 
 import { backward, noGrad } from '../autograd/engine.js';
-import { rowsOf, shuffleOrder } from '../data/loader.js';
+import { loaderShuffleKey, rowsOf, shuffleOrder } from '../data/loader.js';
 import type { TensorDataset } from '../data/loader.js';
 import { ArgumentError, ShapeError } from '../errors.js';
 import { writeCsv } from '../io/csv.js';
@@ -195,7 +195,7 @@ export async function fitBatched(members: readonly Module[], train: TensorDatase
   members.forEach((m) => m.train());
   for (let epoch = 0; epoch < o.epochs; epoch++) {
     const t0 = performance.now();
-    const orders = o.seeds.map((s) => (shuffle ? shuffleOrder(n, s, epoch) : Int32Array.from({ length: n }, (_, i) => i)));
+    const orders = o.seeds.map((s) => (shuffle ? shuffleOrder(n, loaderShuffleKey(s), epoch) : Int32Array.from({ length: n }, (_, i) => i)));
     const lossSum = new Float64Array(M), correct = new Float64Array(M);
     let seen = 0;
     for (let b = 0; b < batchesPerEpoch; b++) {

@@ -21,7 +21,7 @@ export interface StudyEntry<C extends BaseConfig = BaseConfig> {
   quick: C;
   run(config: C, hooks?: RunHooks): Promise<StudySummary>;
   /** Extra command-line overrides this study accepts beyond the common ones. */
-  /** epochs: the seed-000 members' --epochs and --members. */
+  /** epochs: the seed-000 members' training epochs (--epochs); members: how many of them to use (--members). */
   accepts: { k?: boolean; weights?: boolean; epochs?: boolean; members?: boolean; oodDir?: boolean };
 }
 

@@ -105,7 +105,21 @@ describe.each(testDevices())('torchvision parity on %s', (device) => {
     const params = new Map(m.namedParameters());
     const grads = [...fx.keys()].filter((k) => k.startsWith('grad.'));
     expect(grads.length).toBe(10);
-    for (const k of grads) expectRel(ops.to(params.get(k.slice(5))!.grad!, 'cpu'), fx.get(k)!, k);
+    // Gradients: the whole tensor within 2e-4 in relative L2 norm, and every element within 5e-4
+    // of the tensor's scale. The elementwise bound is looser than the forward's because layer4
+    // runs on 1x1 maps with a batch of 4: train-mode BatchNorm there normalises by statistics of
+    // 4 values, which scales float32 rounding differences from the summation order of the layers
+    // below (measured: worst element 1.5e-4 of the scale in layer4.1.conv2.weight, norm error
+    // 4e-5; norm errors 3e-6 (fc) to 7e-5 (conv1), with and without Winograd).
+    for (const k of grads) {
+      const got = ops.to(params.get(k.slice(5))!.grad!, 'cpu').data(), want = fx.get(k)!.data();
+      let d2 = 0, w2 = 0, scale = 0;
+      for (let i = 0; i < want.length; i++) { d2 += (got[i] - want[i]) ** 2; w2 += want[i] ** 2; scale = Math.max(scale, Math.abs(want[i])); }
+      const normErr = Math.sqrt(d2 / w2);
+      console.log(`${k}: relative L2 error ${normErr.toExponential(2)}`);
+      expect(normErr, `${k} relative L2 error`).toBeLessThan(2e-4);
+      expectClose(got, want, 1e-4, 5e-4 * scale, k);
+    }
     const sd = m.stateDict();
     for (const k of [...fx.keys()].filter((k) => k.startsWith('running.') && !k.endsWith('num_batches_tracked')))
       expectRel(ops.to(sd.get(k.slice(8))!, 'cpu'), fx.get(k)!, k);
