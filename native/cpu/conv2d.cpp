@@ -98,16 +98,8 @@ void forward_packed(const ConvPlan& p, const float* x, const float* w, const flo
   const Conv2dArgs& a = p.a;
   const bool aug = bias != nullptr;
   const int64_t kdim = p.crs + (aug ? 1 : 0);
-  const float* A = w;
   std::vector<float> waug;
-  if (aug) {
-    waug.resize(static_cast<size_t>(a.k * kdim));
-    for (int64_t k = 0; k < a.k; ++k) {
-      std::copy_n(w + k * p.crs, p.crs, waug.data() + k * kdim);
-      waug[k * kdim + p.crs] = bias[k];
-    }
-    A = waug.data();
-  }
+  const float* A = weights_with_bias_column(p, w, bias, waug);
   cpu::PackedA pa;
   if (!cpu::pack_a_whole(false, A, kdim, a.k, kdim, &pa)) throw std::bad_alloc();
   const int64_t nt = image_tasks(p);

@@ -155,16 +155,8 @@ ForwardGathered::ForwardGathered(const ConvPlan& p, const LoweredInput& x, const
   // One k block up to 320 rows: a panel of 320 x 16 floats (20 KB) still leaves L1 room for the
   // streamed weights, and one block writes each output once.
   kcb_ = ceil_div(kdim_, ceil_div(kdim_, 320));
-  const float* A = w;
   std::vector<float> waug;
-  if (aug_) {
-    waug.resize(static_cast<size_t>(a.k * kdim_));
-    for (int64_t k = 0; k < a.k; ++k) {
-      std::copy_n(w + k * p.crs, p.crs, waug.data() + k * kdim_);
-      waug[k * kdim_ + p.crs] = bias[k];
-    }
-    A = waug.data();
-  }
+  const float* A = weights_with_bias_column(p, w, bias, waug);
   w_.reset(new PackedA[a.groups]);
   for (int64_t g = 0; g < a.groups; ++g)
     if (!pack_a_whole(false, A + g * p.kg * kdim_, kdim_, p.kg, kdim_, &w_[g])) throw std::bad_alloc();
@@ -187,7 +179,7 @@ ForwardGathered::ForwardGathered(const ConvPlan& p, const LoweredInput& x, const
 }
 
 void ForwardGathered::panel_groups(int64_t t0, int64_t nt, LaneGroup* g) const {
-  int64_t off[kPanelWidth];
+  int64_t off[kPanelWidth] = {};  // zeroed: the compiler cannot see that build_lane_group(off, 0, ...) reads none
   PositionWalk at(p_.a, t0);
   for (int64_t l = 0; l < nt; ++l, at.next()) off[l] = at.n * x_.img + at.oh * x_.roww + at.ow;
   build_lane_groups(off, nt, g);

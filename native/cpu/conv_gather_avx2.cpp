@@ -5,6 +5,7 @@
 #include <immintrin.h>
 
 #include "conv_gather.h"
+#include "transpose8_avx2.h"
 
 namespace nn::cpu {
 namespace {
@@ -58,25 +59,6 @@ struct RowRange {
   }
 };
 
-// Transposes the 8x8 block whose rows are r[0..7] in place (r[i][j] <- r[j][i]).
-inline void transpose8(__m256 r[8]) {
-  __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
-  __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
-  __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
-  __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
-  __m256 s0 = _mm256_shuffle_ps(t0, t2, 0x44), s1 = _mm256_shuffle_ps(t0, t2, 0xEE);
-  __m256 s2 = _mm256_shuffle_ps(t1, t3, 0x44), s3 = _mm256_shuffle_ps(t1, t3, 0xEE);
-  __m256 s4 = _mm256_shuffle_ps(t4, t6, 0x44), s5 = _mm256_shuffle_ps(t4, t6, 0xEE);
-  __m256 s6 = _mm256_shuffle_ps(t5, t7, 0x44), s7 = _mm256_shuffle_ps(t5, t7, 0xEE);
-  r[0] = _mm256_permute2f128_ps(s0, s4, 0x20);
-  r[1] = _mm256_permute2f128_ps(s1, s5, 0x20);
-  r[2] = _mm256_permute2f128_ps(s2, s6, 0x20);
-  r[3] = _mm256_permute2f128_ps(s3, s7, 0x20);
-  r[4] = _mm256_permute2f128_ps(s0, s4, 0x31);
-  r[5] = _mm256_permute2f128_ps(s1, s5, 0x31);
-  r[6] = _mm256_permute2f128_ps(s2, s6, 0x31);
-  r[7] = _mm256_permute2f128_ps(s3, s7, 0x31);
-}
 
 // Template run counts: exact up to 4, else 8 (padded).
 inline int padded_runs(int ns) { return ns <= 1 ? 1 : ns <= 4 ? ns : 8; }
@@ -105,7 +87,7 @@ void bt_rows(const GatherRows& m, const Runs<NS>& r, int64_t steps, int64_t kc, 
       for (int i = 0; i < 8; ++i) v[i] = row<NS, SAFE>(m.base + m.rowoff[j8 + i], r, m.lo, m.hi);
     else
       for (int i = 0; i < 8; ++i) v[i] = row_or_zero<NS, SAFE>(m, j8 + i, r);
-    transpose8(v);
+    avx2::transpose8(v);
     float* o = out + (j8 / 16) * kc * 16 + (j8 % 16);
     for (int64_t i = 0; i < steps; ++i) _mm256_store_ps(o + i * 16, v[i]);
   }
@@ -128,7 +110,7 @@ void at_rows(const GatherRows& m, const Runs<NS>& r, int64_t p0, int64_t steps, 
     else
       for (int i = 0; i < 6; ++i) v[i] = row_or_zero<NS, SAFE>(m, j6 + i, r);
     v[6] = v[7] = _mm256_setzero_ps();
-    transpose8(v);
+    avx2::transpose8(v);
     // Each 8-float store spills two floats into the next step, which the next store rewrites;
     // a panel's very last step is stored as 4 + 2 floats so nothing spills into the next panel.
     float* o = out + (j6 / 6) * kc * 6 + p0 * 6;

@@ -198,4 +198,15 @@ double sum_f32(const float* x, int64_t n) {
   return total;
 }
 
+const float* weights_with_bias_column(const ConvPlan& p, const float* w, const float* bias, std::vector<float>& storage) {
+  if (!bias) return w;
+  const int64_t kdim = p.crs + 1;
+  storage.resize(static_cast<size_t>(p.a.k * kdim));
+  for (int64_t k = 0; k < p.a.k; ++k) {
+    std::copy_n(w + k * p.crs, p.crs, storage.data() + k * kdim);
+    storage[k * kdim + p.crs] = bias[k];
+  }
+  return storage.data();
+}
+
 }  // namespace nn::cpu

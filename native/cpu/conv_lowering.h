@@ -41,6 +41,11 @@ void pack_dy_wgrid(const ConvPlan& p, const float* dy, int64_t n0, const int32_t
 // dx[n0] = the adjoint of the lowering, from col [crs, OH*W] on the grid (dx overwritten).
 void col2im_wgrid(const ConvPlan& p, const float* col, int64_t n0, float* dx);
 
+// The weights as GEMM rows [K, crs + 1] with the bias as the last column, so that the product
+// with lowered input that has a last row of ones (conv_panels' ones_row) adds the bias. Returns
+// w itself when bias is null (rows [K, crs]); otherwise fills storage and returns its data.
+const float* weights_with_bias_column(const ConvPlan& p, const float* w, const float* bias, std::vector<float>& storage);
+
 // Sum of n floats with a fixed association order (8 running lanes), returned in double.
 double sum_f32(const float* x, int64_t n);
 

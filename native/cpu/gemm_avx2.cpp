@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "gemm_kernels.h"
+#include "transpose8_avx2.h"
 
 namespace nn::cpu::gemm_detail {
 
@@ -163,28 +164,6 @@ void micro_kernel_rows_avx2(int64_t kc, const float* a, const float* b, float* c
   }
 }
 
-namespace {
-// Transposes the 8x8 block whose rows are r[0..7] in place (r[i][j] <- r[j][i]).
-inline void transpose8(__m256 r[8]) {
-  __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
-  __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
-  __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
-  __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
-  __m256 s0 = _mm256_shuffle_ps(t0, t2, 0x44), s1 = _mm256_shuffle_ps(t0, t2, 0xEE);
-  __m256 s2 = _mm256_shuffle_ps(t1, t3, 0x44), s3 = _mm256_shuffle_ps(t1, t3, 0xEE);
-  __m256 s4 = _mm256_shuffle_ps(t4, t6, 0x44), s5 = _mm256_shuffle_ps(t4, t6, 0xEE);
-  __m256 s6 = _mm256_shuffle_ps(t5, t7, 0x44), s7 = _mm256_shuffle_ps(t5, t7, 0xEE);
-  r[0] = _mm256_permute2f128_ps(s0, s4, 0x20);
-  r[1] = _mm256_permute2f128_ps(s1, s5, 0x20);
-  r[2] = _mm256_permute2f128_ps(s2, s6, 0x20);
-  r[3] = _mm256_permute2f128_ps(s3, s7, 0x20);
-  r[4] = _mm256_permute2f128_ps(s0, s4, 0x31);
-  r[5] = _mm256_permute2f128_ps(s1, s5, 0x31);
-  r[6] = _mm256_permute2f128_ps(s2, s6, 0x31);
-  r[7] = _mm256_permute2f128_ps(s3, s7, 0x31);
-}
-}  // namespace
-
 void pack_b_avx2(bool trans, const float* B, int64_t ldb, int64_t p0, int64_t kc, int64_t j0, int64_t nc, float* out) {
   for (int64_t j = 0; j < nc; j += kNR, out += kc * kNR) {
     const int64_t nr = nc - j < kNR ? nc - j : kNR;
@@ -221,7 +200,7 @@ void pack_b_avx2(bool trans, const float* B, int64_t ldb, int64_t p0, int64_t kc
         for (int h = 0; h < 2; ++h) {
           __m256 r[8];
           for (int i = 0; i < 8; ++i) r[i] = _mm256_loadu_ps(src + (h * 8 + i) * ldb + p);
-          transpose8(r);
+          avx2::transpose8(r);
           for (int i = 0; i < 8; ++i) _mm256_store_ps(out + (p + i) * kNR + h * 8, r[i]);
         }
       }
@@ -248,7 +227,7 @@ void pack_a_avx2(bool trans, const float* A, int64_t lda, int64_t i0, int64_t mc
           __m256 r[8];
           for (int q = 0; q < kMR; ++q) r[q] = _mm256_loadu_ps(src + q * lda + p);
           r[6] = r[7] = _mm256_setzero_ps();
-          transpose8(r);
+          avx2::transpose8(r);
           for (int q = 0; q < 8; ++q) _mm256_storeu_ps(out + (p + q) * kMR, r[q]);
         }
       }
