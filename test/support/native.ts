@@ -116,6 +116,12 @@ export function sampleIndices(n: number, k: number, seed: number): number[] {
 }
 
 /** Devices the op suite runs on: cpu always, cuda when this build provides it. */
+/** True when device 'cuda' is the CPU simulator of the CUDA backend (the build-sim addon). */
+export function simulated(): boolean {
+  const s = native.cudaStatus() as { available: boolean; name?: string };
+  return s.available && s.name === 'cuda (simulator)';
+}
+
 export function testDevices(): ('cpu' | 'cuda')[] {
   return native.cudaStatus().available ? ['cpu', 'cuda'] : ['cpu'];
 }
