@@ -7,7 +7,7 @@ import { METRIC_COLUMNS } from '../train/metrics-tracker.js';
 import { barChart } from '../viz/bar-chart.js';
 import { ArgumentError } from '../errors.js';
 import { buildVariant, VARIANTS } from './ablation-variants.js';
-import { trainClassifier, TrainedClassifier, TrainSettings } from './classifier.js';
+import { SEED_CNN_TRAIN, trainClassifier, TrainedClassifier, TrainSettings } from './classifier.js';
 import { BaseConfig, RunHooks, startRun } from './common.js';
 import { curves } from './figures.js';
 import type { StudySummary } from './run-folder.js';
@@ -19,7 +19,7 @@ export interface AblationConfig extends BaseConfig {
 }
 
 export const ABLATION_FULL: AblationConfig = {
-  preset: 'full', seed: 0, device: 'auto', train: { epochs: 5, batch: 128, lr: 1e-3 }, variants: VARIANTS.map((v) => v.id),
+  preset: 'full', seed: 0, device: 'auto', train: SEED_CNN_TRAIN, variants: VARIANTS.map((v) => v.id),
 };
 
 export const ABLATION_QUICK: AblationConfig = {

@@ -1,6 +1,7 @@
 // Study `baselines` (seed 001, section 1.3): exact k-NN and multinomial logistic regression
 // against the seed CNN on the same train/test data.
 import { barChart } from '../viz/bar-chart.js';
+import { SEED_CNN_TRAIN } from './classifier.js';
 import { BaseConfig, RunHooks, startRun } from './common.js';
 import { curves, testGrid } from './figures.js';
 import { KNN_TIE_RULES } from './knn.js';
@@ -13,7 +14,7 @@ export interface BaselinesConfig extends BaseConfig, Omit<ThreeModelsConfig, 'se
 
 export const BASELINES_FULL: BaselinesConfig = {
   preset: 'full', seed: 0, device: 'auto', k: 3, gridSize: 24,
-  cnn: { epochs: 5, batch: 128, lr: 1e-3 },
+  cnn: SEED_CNN_TRAIN,
   logreg: LOGREG_FULL,
 };
 

@@ -16,6 +16,14 @@ export interface TrainSettings {
   weightDecay?: number;
 }
 
+/**
+ * The seed CNN's full training in the seed-001 studies: Adam 1e-3, batch 128, 5 epochs, the learning
+ * rate annealed to 0 by a per-epoch cosine. The studies report the last epoch, and annealing lowers
+ * its test loss at every seed tried: seeds 0 / 1 / 2 gave 99.14 / 98.98 / 99.14% test accuracy
+ * (loss 0.027-0.031) against 98.96 / 98.98 / 99.13% with a constant rate (loss 0.031-0.035).
+ */
+export const SEED_CNN_TRAIN: TrainSettings = { epochs: 5, batch: 128, lr: 1e-3, cosine: true };
+
 export interface TrainedClassifier {
   history: EpochMetrics[];
   testAccuracy: number;

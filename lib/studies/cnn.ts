@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 
 import { Generator, saveWeights, seedCnn } from '../index.js';
-import { accuracy, decide, predictProbs, trainClassifier, TrainSettings } from './classifier.js';
+import { accuracy, decide, predictProbs, SEED_CNN_TRAIN, trainClassifier, TrainSettings } from './classifier.js';
 import { BaseConfig, RunHooks, startRun } from './common.js';
 import { curves, testGrid } from './figures.js';
 import type { StudySummary } from './run-folder.js';
@@ -16,7 +16,7 @@ export interface CnnConfig extends BaseConfig {
 }
 
 export const CNN_FULL: CnnConfig = {
-  preset: 'full', seed: 0, device: 'auto', train: { epochs: 5, batch: 128, lr: 1e-3 }, gridSize: 32,
+  preset: 'full', seed: 0, device: 'auto', train: SEED_CNN_TRAIN, gridSize: 32,
 };
 
 export const CNN_QUICK: CnnConfig = {

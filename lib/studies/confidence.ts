@@ -3,6 +3,7 @@
 // accuracy within each confidence bin (is a confident prediction a correct one?).
 import { histogram } from '../viz/histogram.js';
 import { linePlot } from '../viz/line-plot.js';
+import { SEED_CNN_TRAIN } from './classifier.js';
 import { BaseConfig, RunHooks, startRun } from './common.js';
 import { KNN_TIE_RULES } from './knn.js';
 import type { StudySummary } from './run-folder.js';
@@ -19,7 +20,7 @@ export interface ConfidenceConfig extends BaseConfig, Omit<ThreeModelsConfig, 's
 export const CONFIDENCE_FULL: ConfidenceConfig = {
   // k = 5: the report's k-NN histogram has its peaks at 0.4, 0.6, 0.8 and 1.0 (fifths).
   preset: 'full', seed: 0, device: 'auto', k: 5,
-  cnn: { epochs: 5, batch: 128, lr: 1e-3 },
+  cnn: SEED_CNN_TRAIN,
   // The baselines study's logistic regression (the same accuracy as 30 epochs of Adam at 1e-3, in 4).
   logreg: LOGREG_FULL,
   quantiles: [0.05, 0.1, 0.25, 0.5, 0.75],
