@@ -34,13 +34,17 @@ void gemm() {
   nnlab_guard_measured([&] { B().gemm(g, a.f32(), b.f32(), c.f32()); });
 }
 
-Conv2dArgs conv2_args(int64_t n) {
+// A square conv of batch n, c -> k channels on h x h maps, kernel r x r, no dilation.
+Conv2dArgs conv_args(int64_t n, int64_t c, int64_t h, int64_t k, int64_t r, int64_t stride, int64_t pad, int64_t groups) {
   Conv2dArgs a{};
-  a.n = n; a.c = 32; a.h = 13; a.w = 13; a.k = 64; a.r = 3; a.s = 3;
-  a.stride_h = a.stride_w = 1; a.pad_h = a.pad_w = 0; a.dil_h = a.dil_w = 1; a.groups = 1;
-  a.oh = a.ow = 11;
+  a.n = n; a.c = c; a.h = a.w = h; a.k = k; a.r = a.s = r;
+  a.stride_h = a.stride_w = stride; a.pad_h = a.pad_w = pad; a.dil_h = a.dil_w = 1; a.groups = groups;
+  a.oh = a.ow = (h + 2 * pad - r) / stride + 1;
   return a;
 }
+
+// The seed CNN's conv2: 32 -> 64 channels, 3x3, on 13x13 maps.
+Conv2dArgs conv2_args(int64_t n) { return conv_args(n, 32, 13, 64, 3, 1, 0, 1); }
 
 void conv() {
   Conv2dArgs a = conv2_args(4);
@@ -56,10 +60,7 @@ void conv() {
 
 // The seed CNN's conv1 (one input channel: the direct weight gradient) on 4 images.
 void conv1() {
-  Conv2dArgs a{};
-  a.n = 4; a.c = 1; a.h = 28; a.w = 28; a.k = 32; a.r = 3; a.s = 3;
-  a.stride_h = a.stride_w = 1; a.pad_h = a.pad_w = 0; a.dil_h = a.dil_w = 1; a.groups = 1;
-  a.oh = a.ow = 26;
+  Conv2dArgs a = conv_args(4, 1, 28, 32, 3, 1, 0, 1);
   Tensor x = filled({4, 1, 28, 28}, 13), w = filled({32, 1, 3, 3}, 14), bias = filled({32}, 15);
   Tensor y = empty(B(), {4, 32, 26, 26}, DType::F32), dw = empty_like(w);
   nnlab_guard_measured([&] {
@@ -71,12 +72,8 @@ void conv1() {
 // A ResNet-like 3x3 conv on 4x4 maps at batch 32 (the small-map products), and its 1x1
 // stride-2 downsample from 8x8.
 void conv_small() {
-  Conv2dArgs a{};
-  a.n = 32; a.c = 32; a.h = 4; a.w = 4; a.k = 32; a.r = 3; a.s = 3;
-  a.stride_h = a.stride_w = 1; a.pad_h = a.pad_w = 1; a.dil_h = a.dil_w = 1; a.groups = 1;
-  a.oh = a.ow = 4;
-  Conv2dArgs d = a;
-  d.h = d.w = 8; d.r = d.s = 1; d.stride_h = d.stride_w = 2; d.pad_h = d.pad_w = 0;
+  Conv2dArgs a = conv_args(32, 32, 4, 32, 3, 1, 1, 1);
+  Conv2dArgs d = conv_args(32, 32, 8, 32, 1, 2, 0, 1);
   Tensor x = filled({32, 32, 4, 4}, 16), w = filled({32, 32, 3, 3}, 17), y = empty_like(x), dx = empty_like(x);
   Tensor dw = empty_like(w), xd = filled({32, 32, 8, 8}, 18), wd = filled({32, 32, 1, 1}, 19), dxd = empty_like(xd);
   nnlab_guard_measured([&] {
@@ -94,10 +91,7 @@ void conv_small() {
 void conv_grouped() {
   Conv2dArgs a = conv2_args(2);
   a.c = 24; a.k = 48; a.groups = 3;
-  Conv2dArgs c1{};
-  c1.n = 2; c1.c = 3; c1.h = 28; c1.w = 28; c1.k = 48; c1.r = 3; c1.s = 3;
-  c1.stride_h = c1.stride_w = 1; c1.pad_h = c1.pad_w = 0; c1.dil_h = c1.dil_w = 1; c1.groups = 3;
-  c1.oh = c1.ow = 26;
+  Conv2dArgs c1 = conv_args(2, 3, 28, 48, 3, 1, 0, 3);
   Tensor x = filled({2, 24, 13, 13}, 20), w = filled({48, 8, 3, 3}, 21), bias = filled({48}, 22);
   Tensor y = empty(B(), {2, 48, 11, 11}, DType::F32), dx = empty_like(x), dw = empty_like(w);
   Tensor x1 = filled({2, 3, 28, 28}, 23), w1 = filled({48, 1, 3, 3}, 24), y1 = empty(B(), {2, 48, 26, 26}, DType::F32);
@@ -114,10 +108,7 @@ void conv_grouped() {
 // ResNet's layer1 conv (64 -> 64 channels, 3x3, padding 1, 8x8 maps) on 8 images (128 tiles):
 // the Winograd forward and input gradient.
 void conv_winograd() {
-  Conv2dArgs a{};
-  a.n = 8; a.c = 64; a.h = 8; a.w = 8; a.k = 64; a.r = 3; a.s = 3;
-  a.stride_h = a.stride_w = 1; a.pad_h = a.pad_w = 1; a.dil_h = a.dil_w = 1; a.groups = 1;
-  a.oh = a.ow = 8;
+  Conv2dArgs a = conv_args(8, 64, 8, 64, 3, 1, 1, 1);
   Tensor x = filled({8, 64, 8, 8}, 26), w = filled({64, 64, 3, 3}, 27), y = empty_like(x), dx = empty_like(x);
   nnlab_guard_measured([&] {
     B().conv2d_forward(a, x.f32(), w.f32(), nullptr, y.f32());
