@@ -60,3 +60,16 @@ export function tidy<T>(fn: () => T): T {
   }
   return result;
 }
+
+/**
+ * Disposes t now if it belongs to the innermost open scope (created there, neither kept nor
+ * handed out of a nested tidy): the end its tidy would give it anyway, only earlier. Outside any
+ * scope, or for a tensor of an outer scope, it does nothing. Returns whether t was disposed.
+ */
+export function disposeIfScoped(t: Disposable): boolean {
+  const top = scopes[scopes.length - 1];
+  if (!top || !top.has(t) || t.disposed) return false;
+  top.delete(t);
+  t.dispose();
+  return true;
+}

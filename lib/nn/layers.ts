@@ -5,6 +5,7 @@ import { Generator } from '../random.js';
 import { Tensor } from '../tensor.js';
 import { constant_, defaultInit_, emptyParam } from './init.js';
 import { Module } from './module.js';
+import { forwardInOrder } from './release.js';
 
 export interface LayerOptions {
   bias?: boolean;
@@ -160,8 +161,6 @@ export class Sequential extends Module {
     layers.forEach((m, i) => this.registerModule(String(i), m));
   }
   forward(x: Tensor): Tensor {
-    let y = x;
-    for (const m of this.layers) y = m.forward(y);
-    return y;
+    return forwardInOrder(x, this.layers);
   }
 }

@@ -12,6 +12,7 @@ import { Tensor } from '../tensor.js';
 import { constant_, defaultInit_, kaimingNormal_, xavierUniform_ } from './init.js';
 import { AdaptiveAvgPool2d, BatchNorm1d, BatchNorm2d, Conv2d, Linear, MaxPool2d, ReLU, Sequential } from './layers.js';
 import { Module } from './module.js';
+import { forwardInOrder, releaseIntermediate } from './release.js';
 
 /**
  * How the weights start:
@@ -62,10 +63,14 @@ export class BasicBlock extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    let out = this.relu.forward(this.bn1.forward(this.conv1.forward(x)));
-    out = this.bn2.forward(this.conv2.forward(out));
+    const out = forwardInOrder(x, [this.conv1, this.bn1, this.relu, this.conv2, this.bn2]);
     const identity = this.downsample ? this.downsample.forward(x) : x;
-    return this.relu.forward(ops.add(out, identity));
+    const sum = ops.add(out, identity);
+    releaseIntermediate(out);
+    if (identity !== x) releaseIntermediate(identity);
+    const y = this.relu.forward(sum);
+    releaseIntermediate(sum, y);
+    return y;
   }
 }
 
@@ -119,9 +124,12 @@ export class ResNet extends Module {
 
   /** Logits [N, numClasses] of images [N, inChannels, H, W] (any H, W >= 1 after the stem). */
   forward(x: Tensor): Tensor {
-    let y = this.maxpool.forward(this.relu.forward(this.bn1.forward(this.conv1.forward(x))));
-    y = this.layer4.forward(this.layer3.forward(this.layer2.forward(this.layer1.forward(y))));
-    return this.fc.forward(ops.flatten(this.avgpool.forward(y), 1));
+    const y = forwardInOrder(x, [this.conv1, this.bn1, this.relu, this.maxpool, this.layer1, this.layer2, this.layer3, this.layer4, this.avgpool]);
+    const flat = ops.flatten(y, 1);
+    if (y !== x) releaseIntermediate(y, flat);
+    const logits = this.fc.forward(flat);
+    releaseIntermediate(flat, logits, x);
+    return logits;
   }
 
   /**
