@@ -8,7 +8,8 @@ import { STUDIES } from './studies/index.js';
 
 const USAGE = `usage:
   nnlab train [--model cnn|mlp] [--dataset mnist|fashion|DIR] [--data-dir DIR] [--epochs N] [--batch B]
-              [--lr X] [--seed S] [--limit N] [--device auto|cpu|cuda] [--out DIR] [--resume DIR] [--json]
+              [--lr X] [--ema D] [--seed S] [--limit N] [--device auto|cpu|cuda] [--out DIR] [--resume DIR] [--json]
+              (--ema: decay of the weight average that is evaluated and saved, 0.998 by default; 0 = none)
   nnlab run <${Object.keys(STUDIES).join('|')}> [--quick] [--out DIR] [--seed S] [--device auto|cpu|cuda] [--k K] [--json]
             [--weights FILE] [--epochs N] [--members N (seed-000 ensembles)] [--ood-dir DIR (ood: any IDX folder)]
   nnlab devices [--json]`;
@@ -28,10 +29,11 @@ async function main(argv: string[]): Promise<number> {
       model: { type: 'string', choices: ['cnn', 'mlp'] }, dataset: { type: 'string' }, 'data-dir': { type: 'string' },
       epochs: { type: 'int', min: 1 }, batch: { type: 'int', min: 1 }, lr: { type: 'float', min: 0 }, seed: { type: 'int', min: 0 },
       limit: { type: 'int', min: 1 }, device: { type: 'string', choices: ['auto', 'cpu', 'cuda'] }, out: { type: 'string' },
-      resume: { type: 'string' }, json: { type: 'bool' },
+      resume: { type: 'string' }, json: { type: 'bool' }, ema: { type: 'float', min: 0 },
     });
     if (a.positional.length) throw new UsageError(`unexpected argument '${a.positional[0]}'`);
     const f = a.flags;
+    if (f.ema !== undefined && !((f.ema as number) < 1)) throw new UsageError(`--ema must be in [0, 1), got ${f.ema}`);
     const cfg: TrainConfig = {
       ...TRAIN_DEFAULTS,
       ...(f.model !== undefined && { model: f.model as 'cnn' | 'mlp' }),
@@ -40,13 +42,15 @@ async function main(argv: string[]): Promise<number> {
       ...(f.epochs !== undefined && { epochs: f.epochs as number }),
       ...(f.batch !== undefined && { batch: f.batch as number }),
       ...(f.lr !== undefined && { lr: f.lr as number }),
+      ...(f.ema !== undefined && { ema: f.ema as number }),
       ...(f.seed !== undefined && { seed: f.seed as number }),
       ...(f.limit !== undefined && { limit: f.limit as number }),
       ...(f.device !== undefined && { device: f.device as 'auto' | 'cpu' | 'cuda' }),
       ...(f.out !== undefined && { out: f.out as string }),
     };
     const s = await runTrain(cfg, { resumeDir: f.resume as string | undefined });
-    console.log(`test accuracy ${(100 * s.test_accuracy).toFixed(2)}%, ${s.seconds_per_epoch.toFixed(1)} s/epoch, ${Math.round(s.images_per_second)} images/s on ${s.device}; run folder ${s.out}`);
+    const plain = s.trained_weights ? ` (weight average; last trained weights ${(100 * s.trained_weights.test_accuracy).toFixed(2)}%)` : '';
+    console.log(`test accuracy ${(100 * s.test_accuracy).toFixed(2)}%${plain}, ${s.seconds_per_epoch.toFixed(1)} s/epoch, ${Math.round(s.images_per_second)} images/s on ${s.device}; run folder ${s.out}`);
     if (f.json) console.log(JSON.stringify(s));
     return 0;
   }

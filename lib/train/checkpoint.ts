@@ -7,6 +7,7 @@ import { IOError } from '../errors.js';
 import { loadSafetensors, saveSafetensors } from '../io/safetensors.js';
 import type { Module } from '../nn/module.js';
 import type { Optimizer } from '../optim/optimizer.js';
+import type { WeightAverage } from '../optim/weight-average.js';
 import type { GeneratorState } from '../random.js';
 import type { Tensor } from '../tensor.js';
 
@@ -20,24 +21,28 @@ export interface RunCounters {
   config?: unknown;
 }
 
-export function saveTrainingState(path: string, model: Module, opt: Optimizer, counters: RunCounters): void {
+export function saveTrainingState(path: string, model: Module, opt: Optimizer, counters: RunCounters, average?: WeightAverage): void {
   const tensors = new Map<string, Tensor>();
   for (const [k, t] of model.stateDict()) tensors.set(`model.${k}`, t);
   const os = opt.stateDict();
   for (const [name, list] of Object.entries(os.buffers)) list.forEach((t, i) => tensors.set(`optim.${name}.${i}`, t));
-  saveSafetensors(path, tensors, { nnlab: JSON.stringify({ ...counters, optimizerStep: os.step, format: 1 }) });
+  const avg = average?.state();
+  avg?.tensors.forEach((t, i) => tensors.set(`average.${i}`, t));
+  saveSafetensors(path, tensors, { nnlab: JSON.stringify({ ...counters, optimizerStep: os.step, ...(avg && { averageUpdates: avg.updates }), format: 1 }) });
 }
 
-/** Restores model and optimizer in place and returns the counters. */
-export function loadTrainingState(path: string, model: Module, opt: Optimizer): RunCounters {
+/** Restores model, optimizer (and the weight average, when the run keeps one) in place and returns the counters. */
+export function loadTrainingState(path: string, model: Module, opt: Optimizer, average?: WeightAverage): RunCounters {
   if (!existsSync(path)) throw new IOError(`no checkpoint at ${path}`);
   const { tensors, metadata } = loadSafetensors(path);
   if (!metadata.nnlab) throw new IOError(`${path} is a safetensors file but not an nnlab training checkpoint (no 'nnlab' metadata)`);
-  const meta = JSON.parse(metadata.nnlab) as RunCounters & { optimizerStep: number };
+  const meta = JSON.parse(metadata.nnlab) as RunCounters & { optimizerStep: number; averageUpdates?: number };
   const modelSd = new Map<string, Tensor>();
   const buffers: Record<string, Tensor[]> = {};
+  const averaged: Tensor[] = [];
   for (const [k, t] of tensors) {
     if (k.startsWith('model.')) modelSd.set(k.slice(6), t);
+    else if (k.startsWith('average.')) averaged[Number(k.slice(8))] = t;
     else if (k.startsWith('optim.')) {
       const rest = k.slice(6);
       const dot = rest.lastIndexOf('.');
@@ -46,6 +51,13 @@ export function loadTrainingState(path: string, model: Module, opt: Optimizer): 
   }
   model.loadStateDict(modelSd);
   opt.loadStateDict({ step: meta.optimizerStep, lr: meta.lr, buffers });
+  if (average) {
+    if (meta.averageUpdates === undefined) {
+      for (const t of tensors.values()) t.dispose();
+      throw new IOError(`${path} holds no weight average, but this run keeps one (was it started with another --ema?)`);
+    }
+    average.loadState({ updates: meta.averageUpdates, tensors: averaged });
+  }
   for (const t of tensors.values()) t.dispose();
   return meta;
 }

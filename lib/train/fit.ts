@@ -9,6 +9,7 @@ import type { DataLoader } from '../data/loader.js';
 import type { Module } from '../nn/module.js';
 import { crossEntropy } from '../ops/softmax.js';
 import type { Optimizer } from '../optim/optimizer.js';
+import type { WeightAverage } from '../optim/weight-average.js';
 import { defaultGenerator, Generator } from '../random.js';
 import { tidy } from '../scope.js';
 import type { Tensor } from '../tensor.js';
@@ -68,6 +69,12 @@ export interface FitOptions {
   /** Stream for stochastic layers (dropout); saved in checkpoints. */
   generator?: Generator;
   scheduler?: { step(): void };
+  /**
+   * An average of the weights, updated after every step. Validation, best.safetensors and the
+   * checkpoint's model use the trained weights for training and the averaged ones for everything
+   * reported; the checkpoint saves both, so a resumed run continues the same average.
+   */
+  average?: WeightAverage;
   progress?: boolean;
   log?: (line: string) => void;
   /** Called after each epoch (e.g. tests that interrupt a run). */
@@ -94,7 +101,7 @@ export async function fit(model: Module, train: DataLoader, o: FitOptions): Prom
   let start = 0;
   let step = 0;
   if (o.resume && ckpt && existsSync(ckpt)) {
-    const c = loadTrainingState(ckpt, model, o.optimizer);
+    const c = loadTrainingState(ckpt, model, o.optimizer, o.average);
     gen.setState(c.rng);
     tracker.restore(c.tracker as Parameters<MetricsTracker['restore']>[0]);
     start = c.epoch + 1;
@@ -113,6 +120,7 @@ export async function fit(model: Module, train: DataLoader, o: FitOptions): Prom
         const loss = lossFn(out, y);
         backward(loss);
         o.optimizer.step();
+        o.average?.update();
         lossSum += loss.item() * x.shape[0];
         correct += countCorrect(out, y);
       });
@@ -129,7 +137,8 @@ export async function fit(model: Module, train: DataLoader, o: FitOptions): Prom
     const trainSeconds = (performance.now() - t0) / 1000;
     images += n;
     seconds += trainSeconds;
-    const v = o.val ? evaluate(model, o.val, lossFn) : null;
+    const reported = <T>(fn: () => T): T => (o.average ? o.average.withAveraged(fn) : fn());
+    const v = o.val ? reported(() => evaluate(model, o.val!, lossFn)) : null;
     const m: EpochMetrics = {
       epoch: epoch + 1,
       train_loss: lossSum / n,
@@ -141,8 +150,8 @@ export async function fit(model: Module, train: DataLoader, o: FitOptions): Prom
     const best = tracker.add(m);
     o.scheduler?.step();
     if (o.outDir) {
-      if (best) saveWeights(join(o.outDir, 'best.safetensors'), model, { epoch: String(epoch + 1) });
-      saveTrainingState(ckpt!, model, o.optimizer, { epoch, step, lr: o.optimizer.lr, rng: gen.getState(), tracker: tracker.toJSON(), config: o.config });
+      if (best) reported(() => saveWeights(join(o.outDir!, 'best.safetensors'), model, { epoch: String(epoch + 1), ...(o.average && { weights: 'averaged' }) }));
+      saveTrainingState(ckpt!, model, o.optimizer, { epoch, step, lr: o.optimizer.lr, rng: gen.getState(), tracker: tracker.toJSON(), config: o.config }, o.average);
     }
     log(`epoch ${epoch + 1}/${o.epochs}: train loss ${m.train_loss.toFixed(4)} acc ${(100 * m.train_acc).toFixed(2)}%` +
       (v ? `, val loss ${v.loss.toFixed(4)} acc ${(100 * v.acc).toFixed(2)}%` : '') +
