@@ -21,8 +21,9 @@ export interface StudyEntry<C extends BaseConfig = BaseConfig> {
   quick: C;
   run(config: C, hooks?: RunHooks): Promise<StudySummary>;
   /** Extra command-line overrides this study accepts beyond the common ones. */
-  /** epochs: the seed-000 members' training epochs (--epochs); members: how many of them to use (--members). */
-  accepts: { k?: boolean; weights?: boolean; epochs?: boolean; members?: boolean; oodDir?: boolean };
+  /** epochs: the seed-000 members' training epochs (--epochs; resnet-pretrain: the report-protocol runs' epochs);
+   *  members: how many of them to use (--members); variants: resnet-pretrain's variant list (--variants). */
+  accepts: { k?: boolean; weights?: boolean; epochs?: boolean; members?: boolean; oodDir?: boolean; variants?: boolean };
 }
 
 function entry<C extends BaseConfig>(e: StudyEntry<C>): StudyEntry<BaseConfig> {
@@ -37,7 +38,7 @@ export const STUDIES: Record<string, StudyEntry> = {
   'ensemble-size': entry({ id: 'ensemble-size', description: 'deep-ensemble error, NLL and Brier vs the number of members (MNIST MLP)', full: ENSEMBLE_SIZE_FULL, quick: ENSEMBLE_SIZE_QUICK, run: runEnsembleSize, accepts: {} }),
   fgsm: entry({ id: 'fgsm', description: 'FGSM sweeps over eps against logistic regression, the seed CNN, ResNet18 and the 7-member ResNet18 ensemble', full: FGSM_FULL, quick: FGSM_QUICK, run: runFgsm, accepts: { epochs: true } }),
   'adv-train': entry({ id: 'adv-train', description: 'adversarial training of the seed CNN (Goodfellow, Deep Ensembles, random-sign control) against FGSM', full: ADV_TRAIN_FULL, quick: ADV_TRAIN_QUICK, run: runAdvTrain, accepts: {} }),
-  'resnet-pretrain': entry({ id: 'resnet-pretrain', description: 'ResNet18 on MNIST: scratch vs pretrained (fc reset), init variants, shuffle (seed 000)', full: RESNET_PRETRAIN_FULL, quick: RESNET_PRETRAIN_QUICK, run: runResnetPretrain, accepts: { weights: true } }),
+  'resnet-pretrain': entry({ id: 'resnet-pretrain', description: 'ResNet18 on MNIST: scratch vs pretrained (fc reset), init variants, shuffle (seed 000)', full: RESNET_PRETRAIN_FULL, quick: RESNET_PRETRAIN_QUICK, run: runResnetPretrain, accepts: { weights: true, epochs: true, variants: true } }),
   noise: entry({ id: 'noise', description: 'the single seed-000 ResNet18 under Gaussian noise 0.1..0.5: grids and whole-test-set scores', full: NOISE_FULL, quick: NOISE_QUICK, run: runNoise, accepts: { epochs: true, members: true } }),
   'ensemble-noise': entry({ id: 'ensemble-noise', description: 'the 7-member ResNet18 ensemble vs the best member under Gaussian noise (seed 000)', full: ENSEMBLE_NOISE_FULL, quick: ENSEMBLE_NOISE_QUICK, run: runEnsembleNoise, accepts: { epochs: true, members: true } }),
   ood: entry({ id: 'ood', description: 'single vs ensemble on MNIST vs FashionMNIST / any IDX folder / noise: grids, histograms, AUROC (seed 000)', full: OOD_FULL, quick: OOD_QUICK, run: runOod, accepts: { epochs: true, members: true, oodDir: true } }),

@@ -20,6 +20,8 @@ export interface ResnetTrainConfig {
   lr: number;
   weightDecay: number;
   shuffle: boolean;
+  /** Anneal the learning rate to 0 by a cosine over the epochs (stepped after each epoch). */
+  cosine?: boolean;
   /** Batch of the validation and test passes (memory only; no effect on the numbers). */
   evalBatch?: number;
   /** Start from these torchvision-named weights with a fresh fc instead of `init`. */
@@ -155,6 +157,7 @@ export async function trainResnet(d: ResnetData, c: ResnetTrainConfig, o: TrainR
     const tracker = new MetricsTracker(o.outDir ?? null);
     const r = await fit(model, train, {
       epochs: c.epochs, optimizer: opt, val, outDir: null, log, generator,
+      scheduler: c.cosine ? new optim.CosineAnnealingLR(opt, c.epochs) : undefined,
       onEpoch: (m) => {
         if (!tracker.add(m)) return;
         for (const [k, t] of model.stateDict()) {
