@@ -87,7 +87,7 @@ interface VariantResult extends PretrainVariant {
 }
 
 function settingsLabel(t: TrainSettings): string {
-  return `Adam ${t.lr}, batch ${t.batch}, ${t.epochs} epochs${t.cosine ? ', cosine' : ''}`;
+  return `Adam ${t.lr}, batch ${t.batch}, ${t.epochs} epoch${t.epochs === 1 ? '' : 's'}${t.cosine ? ', cosine' : ''}`;
 }
 
 function pct(v: number): number {

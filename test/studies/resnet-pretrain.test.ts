@@ -65,7 +65,7 @@ describe('seed-000 data pipeline', () => {
 });
 
 const FIGURES = ['loss_curves', 'accuracy_curves', 'val_accuracy_all', 'val_loss_all', 'test_accuracy', 'results', 'convergence'];
-const VARIANTS = ['scratch', 'pretrained', 'init-default', 'init-kaiming', 'init-xavier', 'shuffle'];
+const VARIANTS = ['scratch', 'pretrained', 'init-default', 'init-kaiming', 'init-xavier', 'shuffle', 'scratch-tuned'];
 
 describe('nnlab run resnet-pretrain', () => {
   it('quick preset: every variant trains and learns, the run folder is complete, the models reload', { timeout: 600_000 }, () => {
@@ -107,10 +107,26 @@ describe('nnlab run resnet-pretrain', () => {
     const missing = nnlab(['run', 'resnet-pretrain', '--quick', '--out', out, '--weights', join(out, 'nope.safetensors')]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/IOError: weights file not found: .*nope\.safetensors/);
-    for (const args of [['run', 'cnn', '--weights', 'x.safetensors'], ['run', 'resnet-pretrain', '--weights'], ['run', 'resnet-pretrain', '--k', '3']]) {
+    for (const args of [['run', 'cnn', '--weights', 'x.safetensors'], ['run', 'resnet-pretrain', '--weights'], ['run', 'resnet-pretrain', '--k', '3'],
+      ['run', 'cnn', '--variants', 'scratch'], ['run', 'resnet-pretrain', '--epochs', '0']]) {
       const r = nnlab(args);
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr).toMatch(/usage:/);
     }
+    const unknown = nnlab(['run', 'resnet-pretrain', '--quick', '--out', out, '--variants', 'scratch,nope']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/unknown variant\(s\) nope \(known: scratch, pretrained/);
+  });
+
+  it('--variants picks variants and --epochs shortens the report-protocol runs, not the tuned recipe', { timeout: 300_000 }, () => {
+    const out = tmp('resnet-pretrain-pick');
+    const r = nnlab(['run', 'resnet-pretrain', '--quick', '--out', out, '--variants', 'scratch,scratch-tuned', '--epochs', '1', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const s = lastJson<Summary>(r.stdout);
+    const variants = s.variants as { id: string; history: unknown[] }[];
+    expect(variants.map((v) => [v.id, v.history.length])).toEqual([['scratch', 1], ['scratch-tuned', 2]]);
+    const table = readFileSync(join(out, 'report.html'), 'utf8');
+    expect(table).toContain('Adam 0.001, batch 16, 2 epochs, cosine');
+    expect(table).toContain('Adam 0.001, batch 16, 1 epoch');
   });
 });
