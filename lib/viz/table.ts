@@ -20,7 +20,8 @@ export function tableSvg(t: TableData): string {
   check(t);
   const charW = 7.2, pad = 12, rowH = 24;
   const widths = t.columns.map((c, j) => pad * 2 + charW * Math.max(c.length, ...t.rows.map((r) => cell(r[j]).length)));
-  const width = Math.ceil(widths.reduce((a, b) => a + b, 0)) + 20;
+  // Wide enough for the bold 15 px title too (about 8.8 px a character), so it is never clipped.
+  const width = Math.max(Math.ceil(widths.reduce((a, b) => a + b, 0)) + 20, t.title ? Math.ceil(8.8 * t.title.length) + 20 : 0);
   const top = t.title ? 34 : 10;
   const height = top + rowH * (t.rows.length + 1) + 10;
   const body: string[] = [];

@@ -34,6 +34,12 @@ describe('viz', () => {
     expect(tableHtml({ columns: ['a<b'], rows: [[1]] })).toContain('a&lt;b');
   });
 
+  it('a table is at least as wide as its title (a long title over narrow columns is not clipped)', () => {
+    const svg = tableSvg({ title: 'Convergence: first epoch whose validation accuracy reaches each threshold', columns: ['a', 'b'], rows: [[1, 2]] });
+    const width = Number(/width="([\d.]+)"/.exec(svg)![1]);
+    expect(width).toBeGreaterThanOrEqual(8.8 * 74);
+  });
+
   it('binCounts closes the last bin so m(x) = 1 is counted', () => {
     expect(binCounts([0, 0.05, 0.5, 1, 1, 2], 10, 0, 1)).toEqual([2, 0, 0, 0, 0, 1, 0, 0, 0, 2]);
   });
