@@ -61,11 +61,38 @@ export function frame(o: FrameOptions): Frame {
   return { width, height, x, y, parts, plot };
 }
 
+type Corner = { where: 'top' | 'bottom'; side: 'left' | 'right' };
+
+function legendBox(f: Frame, names: string[], c: Corner): { x0: number; y0: number; w: number; h: number } {
+  const w = Math.max(...names.map((n) => n.length)) * 7 + 34, h = names.length * 18 + 8;
+  const x0 = c.side === 'right' ? f.plot.right - w - 8 : f.plot.left + 8, y0 = c.where === 'top' ? f.plot.top + 8 : f.plot.bottom - h - 8;
+  return { x0, y0, w, h };
+}
+
+/**
+ * The corner of the plot area where a legend box hides the least of the drawn lines (points
+ * sampled along each segment, in pixels), the preferred corner first among equals.
+ */
+export function clearestCorner(f: Frame, names: string[], lines: readonly (readonly [number, number])[][], prefer: Corner): Corner {
+  const samples = lines.flatMap((pts) => pts.flatMap(([x, y], i) => {
+    if (i === 0) return [[x, y]];
+    const [px, py] = pts[i - 1];
+    return Array.from({ length: 24 }, (_, k) => [px + ((x - px) * (k + 1)) / 24, py + ((y - py) * (k + 1)) / 24]);
+  }));
+  const corners: Corner[] = [prefer, ...(['top', 'bottom'] as const).flatMap((where) => (['right', 'left'] as const).map((side) => ({ where, side })))];
+  let best = prefer, fewest = Infinity;
+  for (const c of corners) {
+    const b = legendBox(f, names, c);
+    const hidden = samples.filter(([x, y]) => x >= b.x0 - 4 && x <= b.x0 + b.w + 4 && y >= b.y0 - 4 && y <= b.y0 + b.h + 4).length;
+    if (hidden < fewest) [best, fewest] = [c, hidden];
+  }
+  return best;
+}
+
 /** A legend box in a corner of the plot area. */
 export function legend(f: Frame, names: string[], where: 'top' | 'bottom' = 'top', side: 'left' | 'right' = 'right'): string {
   if (names.length === 0) return '';
-  const w = Math.max(...names.map((n) => n.length)) * 7 + 34, h = names.length * 18 + 8;
-  const x0 = side === 'right' ? f.plot.right - w - 8 : f.plot.left + 8, y0 = where === 'top' ? f.plot.top + 8 : f.plot.bottom - h - 8;
+  const { x0, y0, w, h } = legendBox(f, names, { where, side });
   const items = names.map((n, i) => [
     rect(x0 + 8, y0 + 8 + i * 18, 14, 10, { fill: seriesColor(i) }),
     text(x0 + 28, y0 + 17 + i * 18, n, { 'font-size': 12 }),

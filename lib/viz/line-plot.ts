@@ -1,6 +1,6 @@
 // Line plots with several series (loss and accuracy curves, sweeps).
 import { ArgumentError } from '../errors.js';
-import { frame, legend } from './axes.js';
+import { clearestCorner, frame, legend } from './axes.js';
 import { seriesColor } from './palette.js';
 import { el, polyline, svgDocument } from './svg.js';
 
@@ -33,12 +33,16 @@ export function linePlot(series: readonly Series[], o: LinePlotOptions = {}): st
     niceX: false,
   });
   const body = [...f.parts];
-  series.forEach((s, i) => {
+  const lines = series.map((s, i) => {
     const pts = s.x.map((x, j) => [f.x(x), f.y(s.y[j])] as [number, number]).filter(([, y]) => Number.isFinite(y));
     body.push(polyline(pts, { stroke: seriesColor(i), 'stroke-width': 2 }));
     // Markers make single-point and short series readable.
     for (const [x, y] of pts) body.push(el('circle', { cx: x, cy: y, r: 3, fill: seriesColor(i) }));
+    return pts;
   });
-  body.push(legend(f, series.map((s) => s.name), o.legendAt));
+  // legendAt is a preference: the legend moves to another corner when that one hides less of the lines.
+  const names = series.map((s) => s.name);
+  const at = clearestCorner(f, names, lines, { where: o.legendAt ?? 'top', side: 'right' });
+  body.push(legend(f, names, at.where, at.side));
   return svgDocument(f.width, f.height, body);
 }
