@@ -1,9 +1,13 @@
 // Memory scopes. Every tensor is registered in the innermost open scope; tidy(fn) disposes the
 // tensors created during fn except those it returns (which move to the enclosing scope) and
 // those marked with keep(). Outside any scope tensors live until dispose() or the GC.
+import { native } from './native.js';
+
 export interface Disposable {
   dispose(): void;
   readonly disposed: boolean;
+  /** Called when the object leaves scope ownership (kept, or returned out of the outermost tidy). */
+  escapedScopes?(): void;
 }
 
 const scopes: Set<Disposable>[] = [];
@@ -14,9 +18,17 @@ export function track<T extends Disposable>(t: T): T {
   return t;
 }
 
+// The native side needs to know whether a scope is open: the handles it makes then are the
+// scope's, freed deterministically, and are not reported to the GC as external memory.
+function setScoped(open: boolean): void {
+  native.setTensorsScoped(open);
+}
+
 /** Removes t from every open scope so no tidy() disposes it (parameters, grads, buffers). */
 export function keep<T extends Disposable>(t: T): T {
-  for (const s of scopes) s.delete(t);
+  let owned = false;
+  for (const s of scopes) owned = s.delete(t) || owned;
+  if (owned) t.escapedScopes?.();
   return t;
 }
 
@@ -37,16 +49,19 @@ function collectResults(value: unknown, out: Set<Disposable>, depth = 0): void {
  */
 export function tidy<T>(fn: () => T): T {
   const scope = new Set<Disposable>();
+  if (scopes.length === 0) setScoped(true);
   scopes.push(scope);
   let result: T;
   try {
     result = fn();
   } catch (e) {
     scopes.pop();
+    if (scopes.length === 0) setScoped(false);
     for (const t of scope) if (!t.disposed) t.dispose();
     throw e;
   }
   scopes.pop();
+  if (scopes.length === 0) setScoped(false);
   if (result instanceof Promise) throw new TypeError('tidy(fn): fn must be synchronous (it returned a Promise)');
   const survivors = new Set<Disposable>();
   collectResults(result, survivors);
@@ -54,6 +69,7 @@ export function tidy<T>(fn: () => T): T {
   for (const t of scope) {
     if (survivors.has(t)) {
       if (parent) parent.add(t);
+      else t.escapedScopes?.();
     } else if (!t.disposed) {
       t.dispose();
     }

@@ -34,7 +34,13 @@ export class Tensor {
     this.handle = handle;
     this.shape = Object.freeze(handle.shape.slice());
     this.dtype = handle.dtype;
+    // A handle made inside a tidy() scope starts unreported to the GC (native/binding/tensor_handle.h).
     track(this);
+  }
+
+  /** Owned by the caller now (kept or returned out of every scope): the GC must see its memory again. */
+  escapedScopes(): void {
+    if (!this.handle.disposed) this.handle.reportMemory(true);
   }
 
   get device(): Device {

@@ -11,9 +11,13 @@ export interface NativeTensor {
   readonly disposed: boolean;
   dispose(): void;
   sharesStorageWith(other: NativeTensor): boolean;
+  /** Whether the storage counts as V8 external memory (GC pressure); on by default. */
+  reportMemory(on: boolean): void;
 }
 
 export interface CoreOps {
+  /** While on, new handles are not reported to V8 as external memory (a tidy() scope owns them). */
+  setTensorsScoped(on: boolean): void;
   setErrorClasses(classes: Record<string, new (message: string) => Error>): void;
   fromTypedArray(data: NativeTypedArray, shape: number[], device?: DeviceName): NativeTensor;
   toTypedArray(t: NativeTensor): NativeTypedArray;

@@ -7,6 +7,8 @@ namespace {
 Napi::FunctionReference* g_ctor = nullptr;
 // Handles are created from C++ only: JS `new` without this token is refused.
 bool g_constructing = false;
+// True while JS has a tidy() scope open: handles made then belong to it (see reportMemory).
+bool g_scoped = false;
 }  // namespace
 
 void TensorHandle::init(Napi::Env env, Napi::Object exports) {
@@ -19,9 +21,15 @@ void TensorHandle::init(Napi::Env env, Napi::Object exports) {
                                        InstanceAccessor<&TensorHandle::disposed>("disposed"),
                                        InstanceMethod<&TensorHandle::dispose>("dispose"),
                                        InstanceMethod<&TensorHandle::same_storage>("sharesStorageWith"),
+                                       InstanceMethod<&TensorHandle::report_memory>("reportMemory"),
                                    });
   g_ctor = new Napi::FunctionReference(Napi::Persistent(cls));
   exports.Set("NativeTensor", cls);
+  // setTensorsScoped(on): while JS has a tidy() scope open, new handles start unreported.
+  exports.Set("setTensorsScoped", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
+    g_scoped = info.Length() > 0 && info[0].ToBoolean().Value();
+    return info.Env().Undefined();
+  }, "setTensorsScoped"));
 }
 
 Napi::Object TensorHandle::wrap(Napi::Env env, Tensor t) {
@@ -32,8 +40,13 @@ Napi::Object TensorHandle::wrap(Napi::Env env, Tensor t) {
   h->t_ = std::move(t);
   // Only a handle that is the first owner of its storage reports it, so views don't double count.
   if (h->t_.storage.use_count() == 1) {
-    h->reported_bytes_ = static_cast<int64_t>(h->t_.storage->bytes);
-    Napi::MemoryManagement::AdjustExternalMemory(env, h->reported_bytes_);
+    h->owned_bytes_ = static_cast<int64_t>(h->t_.storage->bytes);
+    // Reporting even briefly would count: V8 checks its limit on every increase, and one
+    // activation of a stacked ensemble (77 MB) is over it on its own.
+    if (!g_scoped) {
+      h->reported_bytes_ = h->owned_bytes_;
+      Napi::MemoryManagement::AdjustExternalMemory(env, h->reported_bytes_);
+    }
   }
   return obj;
 }
@@ -98,6 +111,19 @@ Napi::Value TensorHandle::disposed(const Napi::CallbackInfo& info) { return Napi
 
 Napi::Value TensorHandle::dispose(const Napi::CallbackInfo& info) {
   release(info.Env());
+  return info.Env().Undefined();
+}
+
+// reportMemory(on): whether this handle's storage counts as V8 external memory (see the header).
+Napi::Value TensorHandle::report_memory(const Napi::CallbackInfo& info) {
+  const bool on = info.Length() > 0 && info[0].ToBoolean().Value();
+  if (!disposed_) {
+    const int64_t want = on ? owned_bytes_ : 0;
+    if (want != reported_bytes_) {
+      Napi::MemoryManagement::AdjustExternalMemory(info.Env(), want - reported_bytes_);
+      reported_bytes_ = want;
+    }
+  }
   return info.Env().Undefined();
 }
 
