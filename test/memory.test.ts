@@ -4,21 +4,8 @@
 // a synchronous loop that neither disposes nor awaits holds them until it yields.
 import { describe, expect, it } from 'vitest';
 
-import { keep, ops, tidy } from '../lib/index.js';
 import { native } from './support/native.js';
-
-const MB = 1024 * 1024;
-const rssMB = () => process.memoryUsage().rss / MB;
-const turn = () => new Promise((r) => setImmediate(r));
-
-async function collect() {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  if (!gc) throw new Error('memory tests need node --expose-gc (set in vitest.config.ts)');
-  for (let i = 0; i < 6; i++) {
-    gc();
-    await turn();
-  }
-}
+import { collect, rssMB, turn } from './support/memory.js';
 
 describe('memory', () => {
   it('100k create/dispose cycles leave RSS flat', async () => {
@@ -59,25 +46,6 @@ describe('memory', () => {
     // 3000 MiB were allocated in all and never disposed: the process must stay far below that.
     expect(peak - base).toBeLessThan(600);
     expect(after[2] - after[0]).toBeLessThan(32);
-  });
-
-  it('tensors made inside tidy() and handed out of it are reported to the GC again, and reclaimed when dropped', async () => {
-    // Inside a scope new handles are not reported as external memory (the scope frees them); a
-    // tensor returned out of the outermost tidy, or kept, is the caller's and must count again,
-    // or V8 would never collect the ones the caller drops.
-    let peak = 0;
-    const base = rssMB();
-    for (let i = 0; i < 1500; i++) {
-      const t = i % 2 ? tidy(() => ops.full([256 * 1024], i)) : tidy(() => keep(ops.full([256 * 1024], i))); // 1 MiB, dropped
-      expect(t.shape[0]).toBe(256 * 1024);
-      if (i % 50 === 49) {
-        await turn();
-        peak = Math.max(peak, rssMB());
-      }
-    }
-    await collect();
-    console.log(`1500 x 1 MiB tensors returned from tidy and dropped: RSS ${base.toFixed(1)} -> peak ${peak.toFixed(1)} MiB`);
-    expect(peak - base).toBeLessThan(600);
   });
 
   it('disposing twice is harmless and use after dispose is a typed error', () => {
