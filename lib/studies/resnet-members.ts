@@ -94,7 +94,7 @@ export async function seed000Members(d: ResnetData, c: MembersConfig, o: Members
       }
       if (dir) mkdirSync(dir, { recursive: true });
       log(`member seed ${seed}: training ${tc.epochs} epochs`);
-      const t = await trainResnet(d, tc, { device: o.device, outDir: dir, log, label: `member-${seed}` });
+      const t = await trainResnet(d, tc, { device: o.device, outDir: dir, log, label: `member-${seed}`, resumable: true });
       out.push({ seed, model: t.model, meta: t.meta, path: t.weightsPath, cached: false });
     }
     return out;

@@ -2,12 +2,13 @@
 // cross-entropy, validation after every epoch, the best-validation-loss weights kept) and the
 // files other studies reuse: a trained model saved with its pipeline metadata and loaded back,
 // and torchvision-named weights loaded as a pretrained backbone with a fresh classifier.
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { ArgumentError, IOError, ShapeError } from '../errors.js';
 import { evaluate, fit, Generator, io, MetricsTracker, nn, noGrad, ops, optim } from '../index.js';
 import type { Device, EvalResult, Tensor } from '../index.js';
+import { loadWeights } from '../train/checkpoint.js';
 import type { EpochMetrics } from '../train/metrics-tracker.js';
 import { ResnetData, resnetLoader } from './resnet-data.js';
 
@@ -39,6 +40,14 @@ export interface TrainResnetOptions {
   log?: (line: string) => void;
   /** Recorded in the saved model's metadata. */
   label?: string;
+  /**
+   * Keep a checkpoint after every epoch in outDir/progress and continue from it when it exists
+   * (same config only), so a long run that is stopped loses at most one epoch. The folder is
+   * removed once best.safetensors is written.
+   */
+  resumable?: boolean;
+  /** Called after each epoch's validation (and checkpoint, when resumable). */
+  onEpoch?: (m: EpochMetrics) => void;
 }
 
 export interface TrainedResnet {
@@ -137,15 +146,33 @@ export function loadResnet(path: string, device: Device = 'cpu'): { model: nn.Re
   }
 }
 
+/**
+ * The folder of a resumable run's per-epoch state, emptied first when it was left by a run with
+ * another config (never resume into a different training).
+ */
+function progressDir(outDir: string, c: ResnetTrainConfig, log: (s: string) => void): string {
+  const dir = join(outDir, 'progress');
+  const configFile = join(dir, 'config.json');
+  const want = JSON.stringify(c);
+  if (existsSync(dir) && (!existsSync(configFile) || readFileSync(configFile, 'utf8') !== want)) {
+    log(`${dir} was left by a run with another config; starting over`);
+    rmSync(dir, { recursive: true, force: true });
+  }
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(configFile, want);
+  return dir;
+}
+
 /** Trains a ResNet18 on a seed-000 data set and returns the best-validation-loss model. */
 export async function trainResnet(d: ResnetData, c: ResnetTrainConfig, o: TrainResnetOptions): Promise<TrainedResnet> {
   checkConfig(c);
   const log = o.log ?? ((s: string) => process.stderr.write(s + '\n'));
   const generator = new Generator(c.seed);
   const model = new nn.ResNet18({ numClasses: 10, init: c.init, generator });
-  // The best epoch's weights are kept in memory and written once at the end: fit's per-epoch
-  // files (best.safetensors ~45 MB on each improvement, checkpoint.safetensors ~130 MB with Adam's
-  // state) would write gigabytes over a 20-epoch run that is never resumed.
+  const stateDir = o.resumable && o.outDir ? progressDir(o.outDir, c, log) : null;
+  // Without a progress folder, the best epoch's weights are kept in memory and written once at the
+  // end: fit's per-epoch files (best.safetensors ~45 MB on each improvement, checkpoint.safetensors
+  // ~130 MB with Adam's state) would write gigabytes over a 20-epoch run that is never resumed.
   const best = new Map<string, Tensor>();
   try {
     if (c.weights) loadBackbone(model, c.weights, generator);
@@ -156,20 +183,25 @@ export async function trainResnet(d: ResnetData, c: ResnetTrainConfig, o: TrainR
     const val = resnetLoader(d.val, { batchSize: evalBatch });
     const tracker = new MetricsTracker(o.outDir ?? null);
     const r = await fit(model, train, {
-      epochs: c.epochs, optimizer: opt, val, outDir: null, log, generator,
+      epochs: c.epochs, optimizer: opt, val, outDir: stateDir, resume: stateDir !== null, log, generator,
       scheduler: c.cosine ? new optim.CosineAnnealingLR(opt, c.epochs) : undefined,
       onEpoch: (m) => {
-        if (!tracker.add(m)) return;
-        for (const [k, t] of model.stateDict()) {
-          if (!best.has(k)) best.set(k, noGrad(() => ops.clone(t)).keep());
-          else ops.copyInto(best.get(k)!, t);
+        if (tracker.add(m) && !stateDir) {
+          for (const [k, t] of model.stateDict()) {
+            if (!best.has(k)) best.set(k, noGrad(() => ops.clone(t)).keep());
+            else ops.copyInto(best.get(k)!, t);
+          }
         }
+        o.onEpoch?.(m);
       },
     });
     opt.dispose();
+    // A resumed run's history starts before this call: fit's (restored) history is the whole run.
+    if (stateDir) tracker.restore({ rows: r.history, bestValLoss: null, bestEpoch: r.bestEpoch });
     // The kept checkpoint: the epoch with the lowest validation loss (its validation numbers are
     // that epoch's: the same weights in eval mode give the same result).
-    model.loadStateDict(best);
+    if (stateDir) loadWeights(join(stateDir, 'best.safetensors'), model);
+    else model.loadStateDict(best);
     model.eval();
     const bestRow = tracker.rows.find((m) => m.epoch === tracker.bestEpoch)!;
     const vr: EvalResult = { loss: bestRow.val_loss!, acc: bestRow.val_acc!, n: d.val.n };
@@ -180,6 +212,7 @@ export async function trainResnet(d: ResnetData, c: ResnetTrainConfig, o: TrainR
     };
     const weightsPath = o.outDir ? join(o.outDir, 'best.safetensors') : null;
     if (weightsPath) saveResnet(weightsPath, model, meta);
+    if (stateDir) rmSync(stateDir, { recursive: true, force: true });
     return {
       model, history: tracker.rows, bestEpoch: tracker.bestEpoch, val: vr, test: te, secondsPerEpoch: r.secondsPerEpoch,
       imagesPerSecond: r.imagesPerSecond, weightsPath, meta,
