@@ -89,3 +89,15 @@ export function disposeIfScoped(t: Disposable): boolean {
   t.dispose();
   return true;
 }
+
+/** True when t belongs to the innermost open scope (what disposeIfScoped would free). */
+export function inInnermostScope(t: Disposable): boolean {
+  const top = scopes[scopes.length - 1];
+  return !!top && top.has(t) && !t.disposed;
+}
+
+/** Disposes t and removes it from whichever open scope holds it. */
+export function disposeFromScopes(t: Disposable): void {
+  for (const s of scopes) s.delete(t);
+  t.dispose();
+}

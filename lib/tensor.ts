@@ -29,6 +29,11 @@ export class Tensor {
   gradFn: GradFn | null = null;
   /** Optional name shown in errors and stateDict keys. */
   name?: string;
+  /**
+   * Set by modules on an intermediate activation that only the recorded graph still refers to
+   * (lib/nn/release.ts): backward() frees it once its own gradient function has run.
+   */
+  releaseAfterBackward = false;
 
   constructor(handle: NativeTensor) {
     this.handle = handle;

@@ -2,9 +2,9 @@
 // depends on a tensor requiring gradients gets a GradFn; backward() walks the graph in reverse
 // topological order, sums the gradients that reach each tensor, and accumulates them into the
 // .grad of leaves (parameters, or inputs as in FGSM).
-import { ArgumentError, ShapeError } from '../errors.js';
+import { ArgumentError, DisposedError, ShapeError } from '../errors.js';
 import { native } from '../native.js';
-import { keep, tidy } from '../scope.js';
+import { disposeFromScopes, keep, tidy } from '../scope.js';
 import { fromHandle, shapeStr, Tensor } from '../tensor.js';
 import type { GradFn } from '../tensor.js';
 
@@ -69,11 +69,31 @@ function add(a: Tensor, b: Tensor): Tensor {
   return fromHandle(native.binary(a.handle, b.handle, 'add'));
 }
 
+export interface BackwardOptions {
+  /**
+   * Keep the activations modules marked for release (lib/nn/release.ts) so that backward can run
+   * through the same graph again (PyTorch's retain_graph). Default false: each is freed as soon
+   * as backward is done with it.
+   */
+  retainGraph?: boolean;
+}
+
+/** A gradient function whose saved activations were freed by an earlier backward(). */
+function freedBackward(name: string): GradFn['backward'] {
+  return () => {
+    throw new ArgumentError(`backward(): trying to go through ${name} a second time, but its activations were freed after the first backward(); pass { retainGraph: true } to the first call`);
+  };
+}
+
 /**
  * Computes d root / d leaf for every leaf that requires gradients and adds it to leaf.grad.
  * root must hold one element unless `grad` (d loss / d root) is given.
+ *
+ * Memory: each gradient is freed once it has been passed on (PyTorch frees them by reference
+ * counting), and so is every activation marked releaseAfterBackward once its own gradient
+ * function has run, so the peak stays near the forward pass's instead of doubling.
  */
-export function backward(root: Tensor, grad?: Tensor): void {
+export function backward(root: Tensor, grad?: Tensor, o: BackwardOptions = {}): void {
   if (!root.requiresGrad) throw new ArgumentError('backward(): the tensor does not require gradients (no parameter or input with requiresGrad reaches it)');
   if (!grad && root.numel !== 1)
     throw new ShapeError(`backward(): the tensor has shape ${shapeStr(root.shape)}; give the gradient explicitly or reduce it to one element first`);
@@ -83,10 +103,26 @@ export function backward(root: Tensor, grad?: Tensor): void {
   noGrad(() =>
     tidy(() => {
       const grads = new Map<Tensor, Tensor>();
-      grads.set(root, grad ?? fromHandle(native.full(root.shape.slice(), 1, 'float32', root.device)));
+      // How many entries of `grads` hold each gradient tensor: a gradient function may pass its
+      // incoming gradient on unchanged, or give the same tensor to several inputs.
+      const holders = new Map<Tensor, number>();
+      const hold = (x: Tensor) => holders.set(x, (holders.get(x) ?? 0) + 1);
+      const drop = (x: Tensor) => {
+        const n = (holders.get(x) ?? 1) - 1;
+        if (n > 0) {
+          holders.set(x, n);
+          return;
+        }
+        holders.delete(x);
+        if (x !== grad) x.dispose(); // the caller's gradient is the caller's
+      };
+      const seed = grad ?? fromHandle(native.full(root.shape.slice(), 1, 'float32', root.device));
+      grads.set(root, seed);
+      hold(seed);
       for (const t of order) {
         const g = grads.get(t);
         if (!g) continue;
+        grads.delete(t);
         if (!t.gradFn) {
           // A leaf: accumulate, and keep the result alive beyond this scope.
           if (t.grad && !t.grad.disposed) {
@@ -96,17 +132,35 @@ export function backward(root: Tensor, grad?: Tensor): void {
           } else {
             t.grad = keep(fromHandle(native.clone(g.handle)));
           }
+          drop(g);
           continue;
         }
-        const inputGrads = t.gradFn.backward(g);
+        let inputGrads: (Tensor | null)[];
+        try {
+          inputGrads = t.gradFn.backward(g);
+        } catch (e) {
+          if (e instanceof DisposedError)
+            throw new ArgumentError(`backward(): ${t.gradFn.name} needs a tensor that was freed (${e.message}); was backward() already run through this graph? Pass { retainGraph: true } to the first call`);
+          throw e;
+        }
         t.gradFn.inputs.forEach((inp, i) => {
           const gi = inputGrads[i];
           if (!gi || !inp.requiresGrad) return;
           if (gi.shape.join() !== inp.shape.join())
             throw new ShapeError(`internal: ${t.gradFn!.name} produced a gradient of shape ${shapeStr(gi.shape)} for an input of shape ${shapeStr(inp.shape)}`);
           const prev = grads.get(inp);
-          grads.set(inp, prev ? add(prev, gi) : gi);
+          const next = prev ? add(prev, gi) : gi;
+          grads.set(inp, next);
+          hold(next);
+          if (prev) drop(prev);
         });
+        // Gradients nothing holds (summed into another, or for inputs that need none) go now.
+        for (const gi of new Set(inputGrads)) if (gi && !holders.has(gi) && gi !== g && gi !== grad) gi.dispose();
+        drop(g);
+        if (t.releaseAfterBackward && t !== root && !o.retainGraph) {
+          t.gradFn = { ...t.gradFn, backward: freedBackward(t.gradFn.name) };
+          disposeFromScopes(t);
+        }
       }
     }),
   );

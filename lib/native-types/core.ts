@@ -39,8 +39,12 @@ export interface CoreOps {
   numThreads(): number;
   setNumThreads(n: number): void;
   cudaStatus(): { available: boolean; reason: string; name: string };
-  /** Bytes of freed large CPU buffers kept for reuse (at most NNLAB_CPU_CACHE_MB, default 1024). */
-  cpuCache(): { cachedBytes: number };
+  /**
+   * Bytes of freed large CPU buffers kept for reuse (at most NNLAB_CPU_CACHE_MB, default 1024), and
+   * the large-buffer arena's bytes in use, their peak (since the start or the last resetPeak) and
+   * the address range carved so far: its high-water mark (null where no arena could be reserved).
+   */
+  cpuCache(o?: { resetPeak?: boolean }): { cachedBytes: number; arena: { usedBytes: number; peakUsedBytes: number; carvedBytes: number } | null };
   /** Returns the cached CPU buffers to the system allocator. */
   releaseCpuCache(): void;
 }

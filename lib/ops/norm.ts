@@ -1,5 +1,5 @@
 // Batch normalisation and dropout, with gradients.
-import { record } from '../autograd/engine.js';
+import { isGradEnabled, record } from '../autograd/engine.js';
 import { ArgumentError } from '../errors.js';
 import { native } from '../native.js';
 import { defaultGenerator, Generator } from '../random.js';
@@ -35,7 +35,9 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Ten
   }
   if (!runningMean || !runningVar) throw new ArgumentError('batchNorm: evaluation mode needs the running mean and variance');
   const inputs = [x, weight, bias].filter((t): t is Tensor => !!t);
-  if (!inputs.some((t) => t.requiresGrad)) {
+  // Under noGrad nothing is recorded, so the fused kernel serves even a model whose parameters
+  // require gradients (every inference pass).
+  if (!isGradEnabled() || !inputs.some((t) => t.requiresGrad)) {
     return fromHandle(native.batchNormEval(x.handle, weight?.handle ?? null, bias?.handle ?? null, runningMean.handle, runningVar.handle, eps));
   }
   // Gradients through an evaluation-mode network (input attacks): compose from primitives.

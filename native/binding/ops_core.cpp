@@ -5,6 +5,7 @@
 
 #include "../core/thread_pool.h"
 #include "../cpu/cpu_backend.h"
+#include "../cpu/host_arena.h"
 #include "../kernels/philox.h"
 #include "args.h"
 #include "device.h"
@@ -267,10 +268,25 @@ Napi::Value cuda_status(const Napi::CallbackInfo& info) {
   return o;
 }
 
-// cpuCache() -> { cachedBytes }: freed large buffers the CPU backend keeps for reuse.
+// cpuCache({ resetPeak }) -> { cachedBytes, arena }: freed large buffers the CPU backend keeps
+// for reuse, and the large-buffer arena's bytes in use, their peak and the range carved so far
+// (null when the arena could not be reserved).
 Napi::Value cpu_cache(const Napi::CallbackInfo& info) {
-  Napi::Object o = Napi::Object::New(info.Env());
+  Napi::Env env = info.Env();
+  Napi::Object o = Napi::Object::New(env);
   o.Set("cachedBytes", static_cast<double>(cpu_cached_bytes()));
+  cpu::HostArena* arena = cpu::HostArena::instance();
+  if (!arena) {
+    o.Set("arena", env.Null());
+    return o;
+  }
+  const cpu::HostArena::Stats s = arena->stats();
+  Napi::Object a = Napi::Object::New(env);
+  a.Set("usedBytes", static_cast<double>(s.used));
+  a.Set("peakUsedBytes", static_cast<double>(s.peak_used));
+  a.Set("carvedBytes", static_cast<double>(s.carved));
+  o.Set("arena", a);
+  if (info.Length() > 0 && info[0].IsObject() && info[0].As<Napi::Object>().Get("resetPeak").ToBoolean()) arena->reset_peak();
   return o;
 }
 

@@ -14,6 +14,7 @@
 #include "../core/shape.h"
 #include "../core/thread_pool.h"
 #include "cpu_backend.h"
+#include "host_arena.h"
 
 namespace nn {
 
@@ -40,10 +41,12 @@ void raw_free(void* p) {
   std::free(a - a[-1]);
 }
 
-// Large buffers are cached by exact size and handed out again. A training step allocates the
-// same activation and gradient sizes every iteration; without the cache each of them is a fresh
-// mmap whose pages the kernel faults in and zeroes (15% of a seed-CNN step), then unmaps.
-// The cache holds at most 1 GiB; NNLAB_CPU_CACHE_MB overrides (0 disables).
+// Large buffers come from the HostArena (host_arena.h), which reuses freed memory for any size.
+// Where no arena could be reserved, they are cached by exact size and handed out again: a
+// training step allocates the same activation and gradient sizes every iteration, and without a
+// cache each of them is a fresh mmap whose pages the kernel faults in and zeroes (15% of a
+// seed-CNN step), then unmaps. Either keeps at most 1 GiB of freed memory resident;
+// NNLAB_CPU_CACHE_MB overrides (0: give freed memory back at once).
 constexpr size_t kCacheMin = size_t(1) << 18;  // below this, malloc's own free lists do well
 BlockCache& block_cache() {
   // Never destroyed: tensors may outlive static teardown.
@@ -57,8 +60,11 @@ BlockCache& block_cache() {
 }  // namespace
 
 void* CpuBackend::alloc(size_t bytes) {
-  if (bytes >= kCacheMin)
+  if (bytes >= kCacheMin) {
+    if (cpu::HostArena* arena = cpu::HostArena::instance())
+      if (void* p = arena->alloc(bytes)) return p;
     if (void* p = block_cache().take(bytes)) return p;
+  }
   void* p = raw_alloc(bytes);
   if (!p && bytes >= kCacheMin) {
     block_cache().drain(raw_free);  // memory is tight: give the cached blocks back and retry
@@ -70,12 +76,21 @@ void* CpuBackend::alloc(size_t bytes) {
 
 void CpuBackend::free(void* p, size_t bytes) {
   if (!p) return;
-  if (bytes >= kCacheMin && block_cache().give(p, bytes)) return;
+  if (bytes >= kCacheMin) {
+    if (cpu::HostArena* arena = cpu::HostArena::instance(); arena && arena->free(p)) return;
+    if (block_cache().give(p, bytes)) return;
+  }
   raw_free(p);
 }
 
-size_t cpu_cached_bytes() { return block_cache().cached(); }
-void cpu_release_cache() { block_cache().drain(raw_free); }
+size_t cpu_cached_bytes() {
+  cpu::HostArena* arena = cpu::HostArena::instance();
+  return block_cache().cached() + (arena ? arena->cached_bytes() : 0);
+}
+void cpu_release_cache() {
+  block_cache().drain(raw_free);
+  if (cpu::HostArena* arena = cpu::HostArena::instance()) arena->release();
+}
 
 void CpuBackend::copy_from_host(void* dst, const void* src, size_t bytes) { std::memcpy(dst, src, bytes); }
 void CpuBackend::copy_to_host(void* dst, const void* src, size_t bytes) { std::memcpy(dst, src, bytes); }

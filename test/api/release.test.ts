@@ -1,7 +1,7 @@
 // Inference frees intermediate activations as soon as the next layer has read them (lib/nn/release.ts).
 import { describe, expect, it } from 'vitest';
 
-import { Generator, keep, nn, noGrad, ops, tidy } from '../../lib/index.js';
+import { backward, Generator, keep, nn, noGrad, ops, tidy } from '../../lib/index.js';
 import type { Tensor } from '../../lib/index.js';
 
 /** Passes its input on through a copy and remembers what it saw (optionally keeping it). */
@@ -68,6 +68,58 @@ describe('early release of activations', () => {
     expect(b).toEqual(a);
     expect(x.disposed).toBe(false);
     model.dispose();
+    x.dispose();
+  });
+});
+
+describe('release of activations during backward', () => {
+  const convNet = (p: Probe) => {
+    const g = new Generator(5);
+    return new nn.Sequential(new nn.Conv2d(2, 4, 3, { padding: 1, generator: g }), new nn.BatchNorm2d(4), p, new nn.ReLU(),
+      new nn.Conv2d(4, 3, 3, { generator: g }), new nn.Flatten(), new nn.Linear(3 * 4 * 4, 2, { generator: g }));
+  };
+  const grads = (m: nn.Module) => m.parameters().map((t) => Array.from(t.grad!.data()));
+
+  it('backward frees each marked activation once used; the gradients equal those of a retained graph', () => {
+    const x = ops.randn([3, 2, 6, 6], { generator: new Generator(2) }).keep();
+    const p = new Probe();
+    const m = convNet(p);
+    const y = ops.tensor([0, 1, 1], { dtype: 'int32' }).keep();
+    let retained: number[][] = [];
+    tidy(() => {
+      const out = m.forward(x);
+      expect(p.seen[0].disposed, 'alive until backward').toBe(false);
+      backward(ops.crossEntropy(out, y), undefined, { retainGraph: true });
+      expect(p.seen[0].disposed).toBe(false);
+      retained = grads(m);
+    });
+    m.zeroGrad();
+    tidy(() => {
+      const out = m.forward(x);
+      backward(ops.crossEntropy(out, y));
+      expect(p.seen[1].disposed, 'freed by backward').toBe(true);
+      // What the caller holds stays: the network's output (fit counts correct answers after backward).
+      expect(out.disposed).toBe(false);
+      expect(x.disposed).toBe(false);
+    });
+    expect(grads(m)).toEqual(retained);
+    m.dispose();
+    x.dispose();
+    y.dispose();
+  });
+
+  it('a second backward through a freed graph is a clear error; with retainGraph it accumulates', () => {
+    const x = ops.randn([3, 2, 6, 6], { generator: new Generator(2) }).keep();
+    const m = convNet(new Probe());
+    tidy(() => {
+      const loss = ops.sum(m.forward(x));
+      backward(loss, undefined, { retainGraph: true });
+      const once = grads(m);
+      backward(loss);
+      expect(grads(m)).toEqual(once.map((g) => g.map((v) => 2 * v)));
+      expect(() => backward(loss)).toThrow(/retainGraph/);
+    });
+    m.dispose();
     x.dispose();
   });
 });
