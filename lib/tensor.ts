@@ -15,6 +15,10 @@ export interface GradFn {
   readonly inputs: readonly Tensor[];
   /** Returns one gradient per input (null where the input needs none). */
   backward(grad: Tensor): (Tensor | null)[];
+  /** False when backward reads only the inputs' shapes, never their values (pooling, ReLU). */
+  readonly readsInputs?: boolean;
+  /** False when backward never reads the output's values (convolution, linear, batch norm). */
+  readonly readsOutput?: boolean;
 }
 
 export type NestedArray = number | NestedArray[];

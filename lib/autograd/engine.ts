@@ -32,11 +32,16 @@ export function needsGrad(...inputs: (Tensor | null | undefined)[]): boolean {
   return false;
 }
 
-/** Attaches the gradient of an op to its output when any input requires gradients. */
-export function record(out: Tensor, name: string, inputs: Tensor[], backward: (g: Tensor) => (Tensor | null)[]): Tensor {
+/**
+ * Attaches the gradient of an op to its output when any input requires gradients. `reads` says
+ * what the backward does not read (both are read unless stated): activations nothing reads can be
+ * freed during the forward pass (lib/nn/release.ts).
+ */
+export function record(out: Tensor, name: string, inputs: Tensor[], backward: (g: Tensor) => (Tensor | null)[],
+  reads: { inputs?: boolean; output?: boolean } = {}): Tensor {
   if (!needsGrad(...inputs)) return out;
   out.requiresGrad = true;
-  out.gradFn = { name, inputs, backward } satisfies GradFn;
+  out.gradFn = { name, inputs, backward, readsInputs: reads.inputs ?? true, readsOutput: reads.output ?? true } satisfies GradFn;
   return out;
 }
 

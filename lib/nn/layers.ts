@@ -5,7 +5,7 @@ import { Generator } from '../random.js';
 import { Tensor } from '../tensor.js';
 import { constant_, defaultInit_, emptyParam } from './init.js';
 import { Module } from './module.js';
-import { forwardInOrder } from './release.js';
+import { forwardInOrder, oneOpForwards } from './release.js';
 
 export interface LayerOptions {
   bias?: boolean;
@@ -164,3 +164,6 @@ export class Sequential extends Module {
     return forwardInOrder(x, this.layers);
   }
 }
+
+// Single-op layers: their input may be freed once they ran, when that op's backward does not read it.
+for (const c of [MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, ReLU]) oneOpForwards.add(c.prototype.forward);

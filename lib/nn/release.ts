@@ -5,12 +5,34 @@
 // graph holds on to an activation, so it is freed once the next layer has read it. With
 // gradients, the recorded graph still needs it: it is marked, and backward() frees it right
 // after its own gradient function has run (every consumer's has run before, in reverse order).
+// Some activations need not wait for backward: a convolution's output that only a max-pool reads
+// (whose backward needs the pooling indices, not the values) is freed as soon as the pool has run.
 // Only tensors created in the innermost tidy scope are released: a tensor the caller kept
 // (keep()) or created outside stays.
 import { isGradEnabled } from '../autograd/engine.js';
 import { disposeIfScoped, inInnermostScope } from '../scope.js';
 import type { Tensor } from '../tensor.js';
 import type { Module } from './module.js';
+
+/**
+ * The forward methods that apply exactly one op to their input (MaxPool2d, ReLU, ...; registered
+ * by lib/nn/layers.ts): that op's gradient function is then the input's only reader in the module.
+ * A subclass that overrides forward is not in the set.
+ */
+export const oneOpForwards = new Set<(x: Tensor) => Tensor>();
+
+/**
+ * With gradients on, frees `y` right after `m` consumed it into `next` when nothing will read its
+ * values again: m applies one op whose backward reads only y's shape, and y's own backward does not
+ * read its output. Returns whether y was freed.
+ */
+function freeUnread(y: Tensor, m: Module, next: Tensor): boolean {
+  const consumer = next.gradFn, producer = y.gradFn;
+  if (!consumer || !producer || !oneOpForwards.has(m.forward)) return false;
+  if (consumer.readsInputs !== false || producer.readsOutput !== false) return false;
+  if (consumer.inputs.length !== 1 || consumer.inputs[0] !== y) return false;
+  return disposeIfScoped(y);
+}
 
 /** Frees `t` early (see above) unless it is one of `inUse` (the call's input, a result). */
 export function releaseIntermediate(t: Tensor, ...inUse: Tensor[]): void {
@@ -24,7 +46,7 @@ export function forwardInOrder(x: Tensor, modules: readonly Module[]): Tensor {
   let y = x;
   for (const m of modules) {
     const next = m.forward(y);
-    if (y !== x) releaseIntermediate(y, next);
+    if (y !== x && !(isGradEnabled() && freeUnread(y, m, next))) releaseIntermediate(y, next);
     y = next;
   }
   return y;

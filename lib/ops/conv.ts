@@ -22,7 +22,7 @@ export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, opts: Co
     x.requiresGrad ? fromHandle(native.conv2dBackwardInput(g.handle, weight.handle, x.shape.slice(), sh, sw, ph, pw, dh, dw, groups)) : null,
     weight.requiresGrad ? fromHandle(native.conv2dBackwardWeight(x.handle, g.handle, weight.shape.slice(), sh, sw, ph, pw, dh, dw, groups)) : null,
     ...(bias ? [bias.requiresGrad ? fromHandle(native.conv2dBackwardBias(g.handle)) : null] : []),
-  ]);
+  ], { output: false });
 }
 
 export interface Pool2dOptions {
@@ -39,7 +39,7 @@ export function maxPool2d(x: Tensor, kernel: number | [number, number], opts: Po
   const indices = fromHandle(idxh);
   return record(y, 'maxPool2d', [x], (g) => [
     fromHandle(native.maxPool2dBackward(g.handle, indices.handle, x.shape.slice(), kh, kw, sh, sw, ph, pw)),
-  ]);
+  ], { inputs: false, output: false });
 }
 
 export function avgPool2d(x: Tensor, kernel: number | [number, number], opts: Pool2dOptions & { countIncludePad?: boolean } = {}): Tensor {
@@ -50,11 +50,12 @@ export function avgPool2d(x: Tensor, kernel: number | [number, number], opts: Po
   const y = fromHandle(native.avgPool2d(x.handle, kh, kw, sh, sw, ph, pw, cip));
   return record(y, 'avgPool2d', [x], (g) => [
     fromHandle(native.avgPool2dBackward(g.handle, x.shape.slice(), kh, kw, sh, sw, ph, pw, cip)),
-  ]);
+  ], { inputs: false, output: false });
 }
 
 export function adaptiveAvgPool2d(x: Tensor, output: number | [number, number]): Tensor {
   const [oh, ow] = pair(output, 'output size', 'adaptiveAvgPool2d');
   const y = fromHandle(native.adaptiveAvgPool2d(x.handle, oh, ow));
-  return record(y, 'adaptiveAvgPool2d', [x], (g) => [fromHandle(native.adaptiveAvgPool2dBackward(g.handle, x.shape.slice()))]);
+  return record(y, 'adaptiveAvgPool2d', [x], (g) => [fromHandle(native.adaptiveAvgPool2dBackward(g.handle, x.shape.slice()))],
+    { inputs: false, output: false });
 }

@@ -7,6 +7,9 @@ import { asTensor, Operand, sumTo } from './util.js';
 
 function unaryOp(x: Tensor, op: UnaryOpName, alpha = 0, beta = 0): Tensor {
   const y = fromHandle(native.unary(x.handle, op, alpha, beta));
+  // ReLU's derivative tests x > 0, and y > 0 exactly where x > 0: reading y instead lets the
+  // input go as soon as the forward pass is past it.
+  if (op === 'relu') return record(y, op, [x], (g) => [fromHandle(native.unaryBackward(y.handle, y.handle, g.handle, op, alpha, beta))], { inputs: false });
   return record(y, op, [x], (g) => [fromHandle(native.unaryBackward(x.handle, y.handle, g.handle, op, alpha, beta))]);
 }
 

@@ -34,7 +34,7 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
   const out = record(y, 'linear', [x, weight], (g) => [
     x.requiresGrad ? mm(g, weight) : null,
     weight.requiresGrad ? mm(g, x, true, false) : null,
-  ]);
+  ], { output: false });
   return bias ? add(out, bias) : out;
 }
 

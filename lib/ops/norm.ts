@@ -31,7 +31,7 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Ten
       if (weight) out.push(fromHandle(dg)); else dg.dispose();
       if (bias) out.push(fromHandle(db)); else db.dispose();
       return out;
-    });
+    }, { output: false });
   }
   if (!runningMean || !runningVar) throw new ArgumentError('batchNorm: evaluation mode needs the running mean and variance');
   const inputs = [x, weight, bias].filter((t): t is Tensor => !!t);

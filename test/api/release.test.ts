@@ -123,3 +123,49 @@ describe('release of activations during backward', () => {
     x.dispose();
   });
 });
+
+describe('activations nothing reads are freed during the forward pass', () => {
+  /** A convolution that remembers its outputs. */
+  class TapConv extends nn.Conv2d {
+    outs: Tensor[] = [];
+    forward(x: Tensor): Tensor {
+      const y = super.forward(x);
+      this.outs.push(y);
+      return y;
+    }
+  }
+  /** The same max-pool through an overriding forward: not a registered one-op layer, so nothing is freed early. */
+  class OpaquePool extends nn.MaxPool2d {
+    forward(x: Tensor): Tensor { return super.forward(x); }
+  }
+  const build = (pool: nn.MaxPool2d) => {
+    const g = new Generator(9);
+    const tap = new TapConv(1, 4, 3, { generator: g });
+    const m = new nn.Sequential(tap, pool, new nn.ReLU(), new nn.Conv2d(4, 2, 3, { generator: g }), new nn.Flatten(), new nn.Linear(2 * 2 * 2, 3, { generator: g }));
+    return { tap, m };
+  };
+
+  it('a conv output read only by a max-pool goes once pooled; gradients are unchanged', () => {
+    const x = ops.randn([2, 1, 10, 10], { generator: new Generator(4) }).keep();
+    const y = ops.tensor([0, 2], { dtype: 'int32' }).keep();
+    const step = (pool: nn.MaxPool2d) => {
+      const { tap, m } = build(pool);
+      const freedEarly = tidy(() => {
+        const out = m.forward(x);
+        const freed = tap.outs[0].disposed;
+        backward(ops.crossEntropy(out, y));
+        return freed;
+      });
+      const grads = m.parameters().map((t) => Array.from(t.grad!.data()));
+      m.dispose();
+      return { freedEarly, grads };
+    };
+    const early = step(new nn.MaxPool2d(2));
+    const kept = step(new OpaquePool(2));
+    expect(early.freedEarly).toBe(true);
+    expect(kept.freedEarly).toBe(false);
+    expect(early.grads).toEqual(kept.grads);
+    x.dispose();
+    y.dispose();
+  });
+});
