@@ -12,8 +12,16 @@
       "cflags_cc!": ["-fno-exceptions", "-std=gnu++17", "-std=gnu++20"]
     },
     {
+      "target_name": "nnlab_avx512",
+      "type": "static_library",
+      "sources": ["<!@(node scripts/list-sources.cjs avx512)"],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      "cflags_cc": ["<@(nnlab_cflags)", "-mavx512f", "-mavx512bw", "-mavx512dq", "-mavx512vl", "-mfma", "-fPIC"],
+      "cflags_cc!": ["-fno-exceptions", "-std=gnu++17", "-std=gnu++20"]
+    },
+    {
       "target_name": "nnlab",
-      "dependencies": ["nnlab_avx2"],
+      "dependencies": ["nnlab_avx2", "nnlab_avx512"],
       "sources": ["<!@(node scripts/list-sources.cjs base)", "native/no_cuda.cpp"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_DEPRECATED"],

@@ -139,6 +139,11 @@ function childResults(env: Record<string, string>): string[] {
       out.push(b64(y), b64(addon.conv2dBackwardInput(dy, w, xs, stride, stride, pad, pad, 1, 1, 1)),
         b64(addon.conv2dBackwardWeight(x, dy, ws, stride, stride, pad, pad, 1, 1, 1)), b64(addon.conv2dBackwardBias(dy)));
     }
+    for (const [m, k, n] of ${JSON.stringify(GEMM_CASES)}) {
+      const a = t(Float32Array.from({ length: m * k }, () => rnd() - 0.5), [m, k]);
+      const b = t(Float32Array.from({ length: k * n }, () => rnd() - 0.5), [k, n]);
+      out.push(b64(addon.matmul(a, b)));
+    }
     console.log(JSON.stringify(out));`;
   const res = spawnSync(process.execPath, ['-e', script], { cwd: root, env: { ...process.env, ...env }, encoding: 'utf8' });
   expect(res.status, res.stderr).toBe(0);
@@ -158,6 +163,9 @@ const CONV_CASES: [Shape4, Shape4, number, number][] = [
   [[3, 2, 5, 4], [3, 2, 3, 3], 0, 1],
   [[2, 2, 9, 3], [2, 2, 3, 1], 0, 1],
 ];
+
+// [m, k, n]: partial tiles on both edges, whole tiles, and a k long enough for several k blocks.
+const GEMM_CASES: [number, number, number][] = [[7, 5, 3], [37, 53, 29], [130, 70, 150], [64, 700, 48]];
 
 // Small decoded buffers share Node's pool, hence the copy of exactly their bytes.
 function floats(b64: string): Float32Array {
@@ -202,5 +210,15 @@ describe('portable kernels (NNLAB_DISABLE_AVX2=1)', () => {
       for (let j = 0; j < a.length; j++) worst = Math.max(worst, Math.abs(a[j] - b[j]) / (1 + Math.abs(b[j])));
       expect(worst, `conv item ${i}`).toBeLessThan(1e-5);
     }
+  });
+});
+
+describe('AVX-512 GEMM kernels (where the CPU has AVX-512)', () => {
+  it('give the same bits as the AVX2 kernels (NNLAB_DISABLE_AVX512=1) for every conv and product', () => {
+    const fast = childResults({});
+    const avx2 = childResults({ NNLAB_DISABLE_AVX512: '1', NNLAB_THREADS: process.env.NNLAB_THREADS ?? '' });
+    expect(avx2.length).toBe(fast.length);
+    // Same tiles, same fused multiply-add sequence per element: identical, not merely close.
+    for (let i = 0; i < fast.length; i++) expect(avx2[i], `result ${i}`).toBe(fast[i]);
   });
 });

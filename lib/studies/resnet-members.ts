@@ -10,7 +10,7 @@ import { ArgumentError } from '../errors.js';
 import type { Device } from '../index.js';
 import { nn } from '../index.js';
 import type { ResnetData } from './resnet-data.js';
-import { loadResnet, ResnetMeta, ResnetTrainConfig, SEED000_TRAIN, trainResnet } from './resnet-train.js';
+import { loadResnet, ResnetMeta, resnetMismatch, ResnetTrainConfig, SEED000_TRAIN, trainResnet } from './resnet-train.js';
 
 export interface MembersConfig {
   /** One member per seed (the seed drives initialisation and shuffling). */
@@ -56,16 +56,6 @@ export function defaultCacheDir(): string {
   return resolve(process.env.NNLAB_CACHE_DIR ?? join('runs', '.cache'));
 }
 
-/** Why a cached member does not fit the request, or null when it does. */
-function mismatch(meta: ResnetMeta, d: ResnetData, c: ResnetTrainConfig): string | null {
-  if (meta.dataset !== d.dataset) return `dataset ${meta.dataset} != ${d.dataset}`;
-  if (meta.size !== d.size || meta.splitSeed !== d.splitSeed) return 'different image size or split seed';
-  if (Math.abs(meta.stats.mean - d.stats.mean) > 1e-6 || Math.abs(meta.stats.std - d.stats.std) > 1e-6) return 'different normalisation (another data subset)';
-  const keys: (keyof ResnetTrainConfig)[] = ['seed', 'init', 'epochs', 'batch', 'lr', 'weightDecay', 'shuffle', 'weights'];
-  for (const k of keys) if ((meta.train[k] ?? null) !== (c[k] ?? null)) return `${k} ${String(meta.train[k])} != ${String(c[k])}`;
-  return null;
-}
-
 /**
  * Trains (or loads from the cache) one ResNet18 per seed on `d`. The caller owns the returned
  * models (dispose them). Members are trained one after another: ResNet18 at batch 512 already
@@ -83,7 +73,7 @@ export async function seed000Members(d: ResnetData, c: MembersConfig, o: Members
       const path = dir ? join(dir, 'best.safetensors') : null;
       if (path && existsSync(path)) {
         const { model, meta } = loadResnet(path, o.device);
-        const why = mismatch(meta, d, tc);
+        const why = resnetMismatch(meta, d, tc);
         if (!why) {
           log(`member seed ${seed}: cached ${path} (test acc ${(100 * meta.test.acc).toFixed(2)}%)`);
           out.push({ seed, model, meta, path, cached: true });

@@ -158,7 +158,7 @@ export async function run(config: ResnetPretrainConfig, hooks: RunHooks = {}): P
       const fd = loadResnetData({ dataset: cfg.pretrain.dataset, trainLimit: cfg.pretrain.trainLimit, testLimit: cfg.pretrain.testLimit, splitSeed: cfg.seed, device });
       try {
         const { pretrain } = cfg;
-        const t = await trainResnet(fd, { ...pretrain, seed: cfg.seed, init: 'torchvision', shuffle: pretrain.shuffle }, { device, outDir: folder.sub(`pretrain-${pretrain.dataset}`), log, label: `pretrained on ${pretrain.dataset}` });
+        const t = await trainResnet(fd, { ...pretrain, seed: cfg.seed, init: 'torchvision', shuffle: pretrain.shuffle }, { device, outDir: folder.sub(`pretrain-${pretrain.dataset}`), log, label: `pretrained on ${pretrain.dataset}`, resumable: true });
         t.model.dispose();
         weights = t.weightsPath;
         pretrainResult = { history: t.history, val_acc: t.val.acc, test_acc: t.test.acc, images: fd.train.n };
@@ -172,7 +172,7 @@ export async function run(config: ResnetPretrainConfig, hooks: RunHooks = {}): P
     for (const v of variants) {
       log(`variant ${v.id}: ${v.description}`);
       const t = await trainResnet(d, { ...(v.tuned ? cfg.tuned : cfg.train), seed: cfg.seed, init: v.init, shuffle: v.shuffle, weights: v.start === 'pretrained' ? weights : null },
-        { device, outDir: folder.sub(v.id), log, label: v.id });
+        { device, outDir: folder.sub(v.id), log, label: v.id, resumable: true });
       const { model, ...trained } = t;
       model.dispose();
       results.push({ ...v, trained });

@@ -43,7 +43,8 @@ export interface TrainResnetOptions {
   /**
    * Keep a checkpoint after every epoch in outDir/progress and continue from it when it exists
    * (same config only), so a long run that is stopped loses at most one epoch. The folder is
-   * removed once best.safetensors is written.
+   * removed once best.safetensors is written; a finished run found there (same data and config)
+   * is returned as it is, without training again.
    */
   resumable?: boolean;
   /** Called after each epoch's validation (and checkpoint, when resumable). */
@@ -79,6 +80,18 @@ export interface ResnetMeta {
   val: EvalResult;
   test: EvalResult;
   label?: string;
+  /** Every epoch's metrics (files written before this field existed lack it). */
+  history?: EpochMetrics[];
+}
+
+/** Why a saved model does not come from training `c` on `d`, or null when it does. */
+export function resnetMismatch(meta: ResnetMeta, d: ResnetData, c: ResnetTrainConfig): string | null {
+  if (meta.dataset !== d.dataset) return `dataset ${meta.dataset} != ${d.dataset}`;
+  if (meta.size !== d.size || meta.splitSeed !== d.splitSeed) return 'different image size or split seed';
+  if (Math.abs(meta.stats.mean - d.stats.mean) > 1e-6 || Math.abs(meta.stats.std - d.stats.std) > 1e-6) return 'different normalisation (another data subset)';
+  const keys: (keyof ResnetTrainConfig)[] = ['seed', 'init', 'epochs', 'batch', 'lr', 'weightDecay', 'shuffle', 'weights', 'cosine'];
+  for (const k of keys) if ((meta.train[k] ?? null) !== (c[k] ?? null)) return `${k} ${String(meta.train[k])} != ${String(c[k])}`;
+  return null;
 }
 
 /** Epoch (1-based) at which validation accuracy first reaches `threshold`, or null. */
@@ -163,10 +176,35 @@ function progressDir(outDir: string, c: ResnetTrainConfig, log: (s: string) => v
   return dir;
 }
 
+/** The run finished earlier in `outDir` for the same data and config, or null. */
+function finishedRun(outDir: string, d: ResnetData, c: ResnetTrainConfig, device: Device, log: (s: string) => void): TrainedResnet | null {
+  const weightsPath = join(outDir, 'best.safetensors');
+  if (!existsSync(weightsPath) || existsSync(join(outDir, 'progress'))) return null;
+  const { model, meta } = loadResnet(weightsPath, device);
+  const why = meta.history ? resnetMismatch(meta, d, c) : 'no recorded history';
+  if (why) {
+    model.dispose();
+    log(`${weightsPath} is not this run (${why}); training again`);
+    return null;
+  }
+  const history = meta.history!;
+  new MetricsTracker(outDir).restore({ rows: history, bestValLoss: null, bestEpoch: meta.bestEpoch });
+  const seconds = history.reduce((s, m) => s + m.seconds, 0) / Math.max(history.length, 1);
+  log(`${weightsPath}: finished earlier (best epoch ${meta.bestEpoch}, test accuracy ${(100 * meta.test.acc).toFixed(2)}%); not trained again`);
+  return {
+    model, history, bestEpoch: meta.bestEpoch, val: meta.val, test: meta.test, secondsPerEpoch: seconds,
+    imagesPerSecond: seconds > 0 ? d.train.n / seconds : 0, weightsPath, meta,
+  };
+}
+
 /** Trains a ResNet18 on a seed-000 data set and returns the best-validation-loss model. */
 export async function trainResnet(d: ResnetData, c: ResnetTrainConfig, o: TrainResnetOptions): Promise<TrainedResnet> {
   checkConfig(c);
   const log = o.log ?? ((s: string) => process.stderr.write(s + '\n'));
+  if (o.resumable && o.outDir) {
+    const done = finishedRun(o.outDir, d, c, o.device, log);
+    if (done) return done;
+  }
   const generator = new Generator(c.seed);
   const model = new nn.ResNet18({ numClasses: 10, init: c.init, generator });
   const stateDir = o.resumable && o.outDir ? progressDir(o.outDir, c, log) : null;
@@ -208,7 +246,7 @@ export async function trainResnet(d: ResnetData, c: ResnetTrainConfig, o: TrainR
     const te = evaluate(model, resnetLoader(d.test, { batchSize: evalBatch }));
     const meta: ResnetMeta = {
       arch: 'resnet18', numClasses: 10, dataset: d.dataset, stats: d.stats, size: d.size, splitSeed: d.splitSeed,
-      train: c, bestEpoch: tracker.bestEpoch, val: vr, test: te, ...(o.label && { label: o.label }),
+      train: c, bestEpoch: tracker.bestEpoch, val: vr, test: te, ...(o.label && { label: o.label }), history: tracker.rows,
     };
     const weightsPath = o.outDir ? join(o.outDir, 'best.safetensors') : null;
     if (weightsPath) saveResnet(weightsPath, model, meta);

@@ -44,6 +44,12 @@ void micro_kernel_avx2(int64_t kc, const float* a, const float* b, float* c, int
 void micro_kernel_ranges_avx2(int nranges, const float* const* a, const int64_t* kc, const float* b, float* c,
                               int64_t ldc, int m, int n, float beta);
 void micro_kernel_rows_avx2(int64_t kc, const float* a, const float* b, float* const* rows, int m, int n);
+// AVX-512 variants (gemm_avx512.cpp): the same tiles, bit-identical results, half the instructions.
+void micro_kernel_avx512(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, int m, int n, float alpha,
+                         float beta);
+void micro_kernel_ranges_avx512(int nranges, const float* const* a, const int64_t* kc, const float* b, float* c,
+                                int64_t ldc, int m, int n, float beta);
+void micro_kernel_rows_avx512(int64_t kc, const float* a, const float* b, float* const* rows, int m, int n);
 void pack_a_avx2(bool trans, const float* A, int64_t lda, int64_t i0, int64_t mc, int64_t p0, int64_t kc, float* out);
 void pack_b_avx2(bool trans, const float* B, int64_t ldb, int64_t p0, int64_t kc, int64_t j0, int64_t nc, float* out);
 

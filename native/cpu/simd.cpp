@@ -19,4 +19,17 @@ bool use_avx2() {
   return v;
 }
 
+bool use_avx512() {
+  static const bool v = [] {
+    const char* off = std::getenv("NNLAB_DISABLE_AVX512");
+    if ((off && *off && std::strcmp(off, "0") != 0) || !use_avx2()) return false;
+#if defined(__x86_64__) || defined(__i386__)
+    return __builtin_cpu_supports("avx512f") != 0;
+#else
+    return false;
+#endif
+  }();
+  return v;
+}
+
 }  // namespace nn::cpu

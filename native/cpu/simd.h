@@ -8,6 +8,9 @@ namespace nn::cpu {
 // True when the CPU has AVX2 and FMA and NNLAB_DISABLE_AVX2 is unset or "0". The variable is
 // read once per process: tests set it in a child process to run the portable kernels.
 bool use_avx2();
+// True when use_avx2() is and the CPU has AVX-512F, unless NNLAB_DISABLE_AVX512 is set (not "0"):
+// valgrind, for one, cannot run AVX-512 code, so the instruction-count guard sets it.
+bool use_avx512();
 
 // One plane of 2x2, stride-2, unpadded max pooling: y and idx are [oh, ow] with oh = h/2,
 // ow = w/2; same values, indices, tie and NaN rules as the portable kernel.

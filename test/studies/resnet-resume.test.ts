@@ -1,7 +1,7 @@
-// A resumable ResNet18 training (how the seed-000 members are trained: hours at the full preset)
-// that is stopped after an epoch continues from its progress folder and ends with the same kept
-// model, bit for bit, as a run that was never stopped; a progress folder left by another config is
-// not resumed.
+// A resumable ResNet18 training (how the seed-000 members and resnet-pretrain's runs are trained:
+// hours at the full preset) that is stopped after an epoch continues from its progress folder and
+// ends with the same kept model, bit for bit, as a run that was never stopped; a finished run is
+// not trained again; a progress folder left by another config is not resumed.
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -36,6 +36,15 @@ describe('resumable ResNet18 training', () => {
     const a = await trainResnet(d, config, { device: 'cpu', outDir: whole, log: quiet, resumable: true });
     a.model.dispose();
     expect(existsSync(join(whole, 'progress')), 'the progress folder is removed once the run is done').toBe(false);
+
+    // Started again on a finished run: nothing is trained, the same results come back.
+    const again: string[] = [];
+    const a2 = await trainResnet(d, config, { device: 'cpu', outDir: whole, log: (s) => again.push(s), resumable: true });
+    a2.model.dispose();
+    expect(again.some((s) => s.includes('finished earlier')), again.join('\n')).toBe(true);
+    expect(again.filter((s) => s.startsWith('epoch ')).length).toBe(0);
+    expect(a2.history).toEqual(a.history);
+    expect([a2.bestEpoch, a2.test, a2.val]).toEqual([a.bestEpoch, a.test, a.val]);
 
     const stopped = tmp('resnet-stopped');
     await expect(trainResnet(d, config, {
