@@ -145,6 +145,8 @@ struct Kernels {
   PackB pack_b;
   MicroKernelRows rows;
   MicroKernelRanges ranges;
+  MicroKernelWide wide12 = nullptr;  // 12x32 and 6x32 full tiles, where the ISA has the registers
+  MicroKernelWide wide6 = nullptr;
 };
 
 const Kernels& kernels() {
@@ -155,12 +157,47 @@ const Kernels& kernels() {
                           micro_kernel_ranges_generic};
     if (force && std::strcmp(force, "generic") == 0) return generic;
     if (use_avx512())  // same tiles and packing, bit-identical results (gemm_avx512.cpp)
-      return Kernels{micro_kernel_avx512, pack_a_avx2, pack_b_avx2, micro_kernel_rows_avx512, micro_kernel_ranges_avx512};
+      return Kernels{micro_kernel_avx512,        pack_a_avx2,   pack_b_avx2, micro_kernel_rows_avx512,
+                     micro_kernel_ranges_avx512, micro_kernel_12x32_avx512, micro_kernel_6x32_avx512};
     if (use_avx2())
       return Kernels{micro_kernel_avx2, pack_a_avx2, pack_b_avx2, micro_kernel_rows_avx2, micro_kernel_ranges_avx2};
     return generic;
   }();
   return k;
+}
+
+// C[0:m, 0:n] = alpha * Ap * Bp + beta * C over one k block of kc steps: Ap's micro-panels are
+// a_step floats apart, Bp's panels b_step apart. Column pairs of B panels go through the wide
+// kernels when there are any (12 or 6 rows at a time); the rest, and every partial tile, through
+// the 6x16 one. Every kernel computes an element the same way, so the split changes no bits.
+void run_tiles(const Kernels& kern, int64_t kc, const float* ap, int64_t a_step, const float* bp, int64_t b_step,
+               float* C, int64_t ldc, int64_t m, int64_t n, float alpha, float beta) {
+  int64_t jr = 0;
+  if (kern.wide12) {
+    for (; jr + 2 * kNR <= n; jr += 2 * kNR) {
+      const float* pb = bp + (jr / kNR) * b_step;
+      int64_t ir = 0;
+      for (; ir + 2 * kMR <= m; ir += 2 * kMR)
+        kern.wide12(kc, ap + (ir / kMR) * a_step, a_step, pb, b_step, C + ir * ldc + jr, ldc, alpha, beta);
+      if (ir + kMR <= m) {
+        kern.wide6(kc, ap + (ir / kMR) * a_step, a_step, pb, b_step, C + ir * ldc + jr, ldc, alpha, beta);
+        ir += kMR;
+      }
+      if (ir < m) {
+        const int mr = static_cast<int>(m - ir);
+        kern.micro(kc, ap + (ir / kMR) * a_step, pb, C + ir * ldc + jr, ldc, mr, kNR, alpha, beta);
+        kern.micro(kc, ap + (ir / kMR) * a_step, pb + b_step, C + ir * ldc + jr + kNR, ldc, mr, kNR, alpha, beta);
+      }
+    }
+  }
+  for (; jr < n; jr += kNR) {
+    const int nr = static_cast<int>(std::min<int64_t>(kNR, n - jr));
+    const float* pb = bp + (jr / kNR) * b_step;
+    for (int64_t ir = 0; ir < m; ir += kMR) {
+      const int mr = static_cast<int>(std::min<int64_t>(kMR, m - ir));
+      kern.micro(kc, ap + (ir / kMR) * a_step, pb, C + ir * ldc + jr, ldc, mr, nr, alpha, beta);
+    }
+  }
 }
 
 // Per-thread packing buffers, grown on demand and kept (a training loop calls GEMM with the
@@ -229,15 +266,7 @@ void gemm_rect(const GemmArgs& g, const float* A, const float* B, float* C, int6
       for (int64_t ic = m0; ic < m1; ic += mcb) {
         const int64_t mc = std::min(mcb, m1 - ic);
         kern.pack_a(g.trans_a, A, g.lda, ic, mc, pc, kc, ws.a);
-        for (int64_t jr = 0; jr < nc; jr += kNR) {
-          const int nr = static_cast<int>(std::min<int64_t>(kNR, nc - jr));
-          const float* pb = ws.b + jr * kc;
-          float* cj = C + ic * g.ldc + jc + jr;
-          for (int64_t ir = 0; ir < mc; ir += kMR) {
-            const int mr = static_cast<int>(std::min<int64_t>(kMR, mc - ir));
-            kern.micro(kc, ws.a + ir * kc, pb, cj + ir * g.ldc, g.ldc, mr, nr, g.alpha, beta);
-          }
-        }
+        run_tiles(kern, kc, ws.a, kMR * kc, ws.b, kNR * kc, C + ic * g.ldc + jc, g.ldc, mc, nc, g.alpha, beta);
       }
     }
   }
@@ -324,14 +353,7 @@ void gemm_packed_serial(const PackedA& A, const float* Bp, int64_t n, float* C, 
   for (int64_t pc = 0; pc < K; pc += kcb) {
     const int64_t kc = std::min(kcb, K - pc);
     const float beta = pc == 0 ? 0.f : 1.f;
-    for (int64_t jr = 0; jr < n; jr += kNR) {
-      const int nr = static_cast<int>(std::min<int64_t>(kNR, n - jr));
-      const float* pb = Bp + jr * K + pc * kNR;
-      for (int64_t ir = 0; ir < A.m; ir += kMR) {
-        const int mr = static_cast<int>(std::min<int64_t>(kMR, A.m - ir));
-        kern.micro(kc, A.data + ir * K + pc * kMR, pb, C + ir * ldc + jr, ldc, mr, nr, 1.f, beta);
-      }
-    }
+    run_tiles(kern, kc, A.data + pc * kMR, kMR * K, Bp + pc * kNR, kNR * K, C, ldc, A.m, n, 1.f, beta);
   }
 }
 
@@ -340,14 +362,7 @@ void gemm_packed_block(const float* Ap, const float* Bp, int64_t m, int64_t n, i
   static_assert(kPanelHeight == kMR, "gemm.h micro-panel height must match the micro-kernel");
   const Kernels& kern = kernels();
   if (a_k == 0) a_k = kc;
-  for (int64_t jr = 0; jr < n; jr += kNR) {
-    const int nr = static_cast<int>(std::min<int64_t>(kNR, n - jr));
-    const float* pb = Bp + jr * kc;
-    for (int64_t ir = 0; ir < m; ir += kMR) {
-      const int mr = static_cast<int>(std::min<int64_t>(kMR, m - ir));
-      kern.micro(kc, Ap + ir * a_k, pb, C + ir * ldc + jr, ldc, mr, nr, 1.f, beta);
-    }
-  }
+  run_tiles(kern, kc, Ap, kMR * a_k, Bp, kNR * kc, C, ldc, m, n, 1.f, beta);
 }
 
 void gemm_tile_rows(int64_t kc, const float* ap, const float* bp, float* const* rows, int m, int n) {

@@ -91,6 +91,53 @@ inline void prefetch_c(float* c, int64_t ldc, int m, int n) {
     }
 }
 
+// A full (6 * RP) x (16 * CP) tile: RP A micro-panels a_step floats apart against CP B panels
+// b_step floats apart. The 6x16 tile holds only 6 accumulators, fewer than the 2 FMA pipes x
+// 4-cycle latency of an AVX-512 core need in flight; 12x32 holds 24 and loads 2 B vectors and
+// 12 broadcasts per 24 FMAs. Each element still gets the 6x16 kernel's sequence of FMAs (zero,
+// then a[p] * b[p] for p = 0..kc-1, then the epilogue), so results stay bit-identical.
+template <int RP, int CP>
+inline void wide_tile(int64_t kc, const float* a, int64_t a_step, const float* b, int64_t b_step, float* c,
+                      int64_t ldc, float alpha, float beta) {
+  constexpr int R = RP * kMR;
+  __m512 acc[R][CP];
+#pragma GCC unroll 12
+  for (int r = 0; r < R; ++r)
+#pragma GCC unroll 2
+    for (int q = 0; q < CP; ++q) acc[r][q] = _mm512_setzero_ps();
+  for (int r = 0; r < R; ++r) _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc), _MM_HINT_T0);
+  const float* a1 = a + (RP > 1 ? a_step : 0);
+  const float* b1 = b + (CP > 1 ? b_step : 0);
+  for (int64_t p = 0; p < kc; ++p) {
+    __m512 bv[CP];
+    bv[0] = _mm512_load_ps(b + p * kNR);
+    if (CP > 1) bv[CP - 1] = _mm512_load_ps(b1 + p * kNR);
+#pragma GCC unroll 12
+    for (int r = 0; r < R; ++r) {
+      const float* ar = r < kMR ? a + p * kMR + r : a1 + p * kMR + (r - kMR);
+      const __m512 av = _mm512_set1_ps(*ar);
+#pragma GCC unroll 2
+      for (int q = 0; q < CP; ++q) acc[r][q] = _mm512_fmadd_ps(av, bv[q], acc[r][q]);
+    }
+  }
+  const __m512 va = _mm512_set1_ps(alpha);
+  if (beta == 0.f) {
+#pragma GCC unroll 12
+    for (int r = 0; r < R; ++r)
+#pragma GCC unroll 2
+      for (int q = 0; q < CP; ++q) _mm512_storeu_ps(c + r * ldc + q * kNR, _mm512_mul_ps(va, acc[r][q]));
+  } else {
+    const __m512 vb = _mm512_set1_ps(beta);
+#pragma GCC unroll 12
+    for (int r = 0; r < R; ++r)
+#pragma GCC unroll 2
+      for (int q = 0; q < CP; ++q) {
+        float* cr = c + r * ldc + q * kNR;
+        _mm512_storeu_ps(cr, _mm512_fmadd_ps(va, acc[r][q], _mm512_mul_ps(vb, _mm512_loadu_ps(cr))));
+      }
+  }
+}
+
 }  // namespace
 
 void micro_kernel_avx512(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, int m, int n, float alpha,
@@ -127,6 +174,20 @@ void micro_kernel_rows_avx512(int64_t kc, const float* a, const float* b, float*
     _mm512_store_ps(tmp, t.c[r]);
     for (int j = 0; j < n; ++j) rows[r][j] += tmp[j];
   }
+}
+
+}  // namespace nn::cpu::gemm_detail
+
+namespace nn::cpu::gemm_detail {
+
+void micro_kernel_12x32_avx512(int64_t kc, const float* a, int64_t a_step, const float* b, int64_t b_step, float* c,
+                               int64_t ldc, float alpha, float beta) {
+  wide_tile<2, 2>(kc, a, a_step, b, b_step, c, ldc, alpha, beta);
+}
+
+void micro_kernel_6x32_avx512(int64_t kc, const float* a, int64_t a_step, const float* b, int64_t b_step, float* c,
+                              int64_t ldc, float alpha, float beta) {
+  wide_tile<1, 2>(kc, a, a_step, b, b_step, c, ldc, alpha, beta);
 }
 
 }  // namespace nn::cpu::gemm_detail
