@@ -162,6 +162,9 @@ const CONV_CASES: [Shape4, Shape4, number, number][] = [
   [[2, 3, 6, 9], [4, 3, 2, 2], 0, 1],
   [[3, 2, 5, 4], [3, 2, 3, 3], 0, 1],
   [[2, 2, 9, 3], [2, 2, 3, 1], 0, 1],
+  // 12-row and 32-column tiles of the AVX-512 kernels, with 6-row and partial leftovers.
+  [[2, 4, 12, 12], [26, 4, 3, 3], 0, 1],
+  [[2, 16, 11, 11], [36, 16, 3, 3], 1, 1],
 ];
 
 // [m, k, n]: partial tiles on both edges, whole tiles, and a k long enough for several k blocks.

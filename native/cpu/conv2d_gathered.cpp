@@ -288,11 +288,12 @@ void BackwardInputGathered::add_group(int64_t g, const float* dy, const float* d
       const int64_t kc = std::min(kcb_, K - k0);
       const GatherRows dym{dyg, dyrow_.data() + k0, kc, dy, dy + a.n * img_dy};
       pack_gather_panel_avx2(dym, groups_.data() + 2 * jp, false, s.panel.get());
-      for (int64_t i0 = 0; i0 < M; i0 += kPanelHeight) {
-        const int m = static_cast<int>(std::min(kPanelHeight, M - i0));
+      // Two micro-panels (12 rows) at a time: the AVX-512 kernel then keeps 12 accumulators busy.
+      for (int64_t i0 = 0; i0 < M; i0 += 2 * kPanelHeight) {
+        const int m = static_cast<int>(std::min(2 * kPanelHeight, M - i0));
         // Every run is a whole panel wide: the columns past the grid and the zero columns add
         // zeros. Only a run that would leave the image is added through a bounce row.
-        float* rows[kPanelHeight];
+        float* rows[2 * kPanelHeight];
         bool bounced = false;
         for (int r = 0; r < m; ++r) {
           const int64_t at = rowoff_[i0 + r] + g0;
@@ -303,7 +304,7 @@ void BackwardInputGathered::add_group(int64_t g, const float* dy, const float* d
             rows[r] = s.bounce[r];
           }
         }
-        gemm_tile_rows(kc, wt.data + i0 * K + k0 * kPanelHeight, s.panel.get(), rows, m, kPanelWidth);
+        gemm_tile_rows(kc, wt.data + i0 * K + k0 * kPanelHeight, kPanelHeight * K, s.panel.get(), rows, m, kPanelWidth);
         if (bounced)
           for (int r = 0; r < m; ++r) {
             const int64_t at = rowoff_[i0 + r] + g0;

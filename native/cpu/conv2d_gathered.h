@@ -98,7 +98,7 @@ class BackwardInputGathered {
   struct Scratch {
     explicit Scratch(const BackwardInputGathered& b);
     AlignedFloats panel;  // one packed dy panel of one k block
-    float bounce[kPanelHeight][kPanelWidth];  // runs that would leave the image
+    float bounce[2 * kPanelHeight][kPanelWidth];  // runs that would leave the image
   };
   // dx of images [n0, n1) (overwritten).
   void run(const float* dy, int64_t n0, int64_t n1, float* dx, Scratch& s) const;

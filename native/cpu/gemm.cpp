@@ -145,8 +145,11 @@ struct Kernels {
   PackB pack_b;
   MicroKernelRows rows;
   MicroKernelRanges ranges;
-  MicroKernelWide wide12 = nullptr;  // 12x32 and 6x32 full tiles, where the ISA has the registers
-  MicroKernelWide wide6 = nullptr;
+  // Full tiles of two micro-panels and/or two B panels, where the ISA has the registers for them.
+  MicroKernelWide wide12 = nullptr;  // 12x32
+  MicroKernelWide wide6 = nullptr;   // 6x32
+  MicroKernelWide tall = nullptr;    // 12x16
+  MicroKernelRows12 rows12 = nullptr;
 };
 
 const Kernels& kernels() {
@@ -158,7 +161,8 @@ const Kernels& kernels() {
     if (force && std::strcmp(force, "generic") == 0) return generic;
     if (use_avx512())  // same tiles and packing, bit-identical results (gemm_avx512.cpp)
       return Kernels{micro_kernel_avx512,        pack_a_avx2,   pack_b_avx2, micro_kernel_rows_avx512,
-                     micro_kernel_ranges_avx512, micro_kernel_12x32_avx512, micro_kernel_6x32_avx512};
+                     micro_kernel_ranges_avx512, micro_kernel_12x32_avx512, micro_kernel_6x32_avx512,
+                     micro_kernel_12x16_avx512,  micro_kernel_rows12_avx512};
     if (use_avx2())
       return Kernels{micro_kernel_avx2, pack_a_avx2, pack_b_avx2, micro_kernel_rows_avx2, micro_kernel_ranges_avx2};
     return generic;
@@ -193,7 +197,11 @@ void run_tiles(const Kernels& kern, int64_t kc, const float* ap, int64_t a_step,
   for (; jr < n; jr += kNR) {
     const int nr = static_cast<int>(std::min<int64_t>(kNR, n - jr));
     const float* pb = bp + (jr / kNR) * b_step;
-    for (int64_t ir = 0; ir < m; ir += kMR) {
+    int64_t ir = 0;
+    if (kern.tall && nr == kNR)
+      for (; ir + 2 * kMR <= m; ir += 2 * kMR)
+        kern.tall(kc, ap + (ir / kMR) * a_step, a_step, pb, b_step, C + ir * ldc + jr, ldc, alpha, beta);
+    for (; ir < m; ir += kMR) {
       const int mr = static_cast<int>(std::min<int64_t>(kMR, m - ir));
       kern.micro(kc, ap + (ir / kMR) * a_step, pb, C + ir * ldc + jr, ldc, mr, nr, alpha, beta);
     }
@@ -365,8 +373,13 @@ void gemm_packed_block(const float* Ap, const float* Bp, int64_t m, int64_t n, i
   run_tiles(kern, kc, Ap, kMR * a_k, Bp, kNR * kc, C, ldc, m, n, 1.f, beta);
 }
 
-void gemm_tile_rows(int64_t kc, const float* ap, const float* bp, float* const* rows, int m, int n) {
-  kernels().rows(kc, ap, bp, rows, m, n);
+void gemm_tile_rows(int64_t kc, const float* ap, int64_t a_step, const float* bp, float* const* rows, int m, int n) {
+  const Kernels& kern = kernels();
+  if (m == 2 * kMR && n == kNR && kern.rows12) {
+    kern.rows12(kc, ap, a_step, bp, rows);
+    return;
+  }
+  for (int r = 0; r < m; r += kMR, ap += a_step) kern.rows(kc, ap, bp, rows + r, std::min(kMR, m - r), n);
 }
 
 void gemm_tile_ranges(int nranges, const float* const* ap, const int64_t* kc, const float* bp, float* c, int64_t ldc,

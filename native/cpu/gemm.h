@@ -50,9 +50,10 @@ void gemm_packed_serial(const PackedA& A, const float* Bp, int64_t n, float* C, 
 // a_k steps apart (a_k = kc for a packed block; a whole packed A's k when Ap points into it).
 void gemm_packed_block(const float* Ap, const float* Bp, int64_t m, int64_t n, int64_t kc, float* C, int64_t ldc,
                        float beta, int64_t a_k = 0);
-// One tile added into rows anywhere in memory: rows[r][0:n] += (ap * bp)[r] for r < m, with ap one
-// micro-panel and bp one panel of kc steps (m <= kPanelHeight, n <= kPanelWidth).
-void gemm_tile_rows(int64_t kc, const float* ap, const float* bp, float* const* rows, int m, int n);
+// Tiles added into rows anywhere in memory: rows[r][0:n] += (ap * bp)[r] for r < m, with ap up to
+// two micro-panels a_step floats apart and bp one panel of kc steps (m <= 2 * kPanelHeight,
+// n <= kPanelWidth).
+void gemm_tile_rows(int64_t kc, const float* ap, int64_t a_step, const float* bp, float* const* rows, int m, int n);
 // One tile whose k steps come from several pieces of A micro-panels (ap[i], kc[i] steps each)
 // against one B panel holding all of them in order: C[0:m, 0:n] = sum + beta * C (beta 0 or 1).
 void gemm_tile_ranges(int nranges, const float* const* ap, const int64_t* kc, const float* bp, float* c, int64_t ldc,

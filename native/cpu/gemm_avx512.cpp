@@ -91,21 +91,25 @@ inline void prefetch_c(float* c, int64_t ldc, int m, int n) {
     }
 }
 
-// A full (6 * RP) x (16 * CP) tile: RP A micro-panels a_step floats apart against CP B panels
+// A full (6 * RP) x (16 * CP) tile (12x32, 12x16 or 6x32): RP A micro-panels a_step floats apart against CP B panels
 // b_step floats apart. The 6x16 tile holds only 6 accumulators, fewer than the 2 FMA pipes x
 // 4-cycle latency of an AVX-512 core need in flight; 12x32 holds 24 and loads 2 B vectors and
 // 12 broadcasts per 24 FMAs. Each element still gets the 6x16 kernel's sequence of FMAs (zero,
 // then a[p] * b[p] for p = 0..kc-1, then the epilogue), so results stay bit-identical.
 template <int RP, int CP>
-inline void wide_tile(int64_t kc, const float* a, int64_t a_step, const float* b, int64_t b_step, float* c,
-                      int64_t ldc, float alpha, float beta) {
+struct WideAcc {
+  __m512 v[RP * kMR][CP];
+};
+
+template <int RP, int CP>
+inline void wide_accumulate(int64_t kc, const float* a, int64_t a_step, const float* b, int64_t b_step,
+                            WideAcc<RP, CP>& w) {
   constexpr int R = RP * kMR;
-  __m512 acc[R][CP];
+  auto& acc = w.v;
 #pragma GCC unroll 12
   for (int r = 0; r < R; ++r)
 #pragma GCC unroll 2
     for (int q = 0; q < CP; ++q) acc[r][q] = _mm512_setzero_ps();
-  for (int r = 0; r < R; ++r) _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc), _MM_HINT_T0);
   const float* a1 = a + (RP > 1 ? a_step : 0);
   const float* b1 = b + (CP > 1 ? b_step : 0);
   for (int64_t p = 0; p < kc; ++p) {
@@ -120,6 +124,16 @@ inline void wide_tile(int64_t kc, const float* a, int64_t a_step, const float* b
       for (int q = 0; q < CP; ++q) acc[r][q] = _mm512_fmadd_ps(av, bv[q], acc[r][q]);
     }
   }
+}
+
+template <int RP, int CP>
+inline void wide_tile(int64_t kc, const float* a, int64_t a_step, const float* b, int64_t b_step, float* c,
+                      int64_t ldc, float alpha, float beta) {
+  constexpr int R = RP * kMR;
+  for (int r = 0; r < R; ++r) _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc), _MM_HINT_T0);
+  WideAcc<RP, CP> w;
+  wide_accumulate<RP, CP>(kc, a, a_step, b, b_step, w);
+  auto& acc = w.v;
   const __m512 va = _mm512_set1_ps(alpha);
   if (beta == 0.f) {
 #pragma GCC unroll 12
@@ -183,6 +197,17 @@ namespace nn::cpu::gemm_detail {
 void micro_kernel_12x32_avx512(int64_t kc, const float* a, int64_t a_step, const float* b, int64_t b_step, float* c,
                                int64_t ldc, float alpha, float beta) {
   wide_tile<2, 2>(kc, a, a_step, b, b_step, c, ldc, alpha, beta);
+}
+
+void micro_kernel_12x16_avx512(int64_t kc, const float* a, int64_t a_step, const float* b, int64_t b_step, float* c,
+                               int64_t ldc, float alpha, float beta) {
+  wide_tile<2, 1>(kc, a, a_step, b, b_step, c, ldc, alpha, beta);
+}
+
+void micro_kernel_rows12_avx512(int64_t kc, const float* a, int64_t a_step, const float* b, float* const* rows) {
+  WideAcc<2, 1> w;
+  wide_accumulate<2, 1>(kc, a, a_step, b, 0, w);
+  for (int r = 0; r < 2 * kMR; ++r) _mm512_storeu_ps(rows[r], _mm512_add_ps(_mm512_loadu_ps(rows[r]), w.v[r][0]));
 }
 
 void micro_kernel_6x32_avx512(int64_t kc, const float* a, int64_t a_step, const float* b, int64_t b_step, float* c,

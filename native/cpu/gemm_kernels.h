@@ -29,11 +29,14 @@ using MicroKernelRows = void (*)(int64_t kc, const float* a, const float* b, flo
 using MicroKernelRanges = void (*)(int nranges, const float* const* a, const int64_t* kc, const float* b, float* c,
                                    int64_t ldc, int m, int n, float beta);
 
-// A full 12x32 (or 6x32) tile: the A micro-panels at a and a + a_step, the B panels at b and
+// A full 12x32, 12x16 or 6x32 tile: the A micro-panels at a and a + a_step, the B panels at b and
 // b + b_step; C = alpha * product + beta * C, each element computed exactly as MicroKernel does.
 // Only the AVX-512 kernels have them (the AVX2 register file cannot hold the accumulators).
 using MicroKernelWide = void (*)(int64_t kc, const float* a, int64_t a_step, const float* b, int64_t b_step, float* c,
                                  int64_t ldc, float alpha, float beta);
+// rows[r][0:16] += (two A micro-panels a_step apart * one B panel)[r] for r < 12, each element
+// computed exactly as MicroKernelRows does.
+using MicroKernelRows12 = void (*)(int64_t kc, const float* a, int64_t a_step, const float* b, float* const* rows);
 
 // Packs kc x nc of op(B) starting at (p0, j0); see the layout above.
 using PackB = void (*)(bool trans, const float* B, int64_t ldb, int64_t p0, int64_t kc, int64_t j0, int64_t nc,
@@ -58,6 +61,9 @@ void micro_kernel_ranges_avx512(int nranges, const float* const* a, const int64_
 void micro_kernel_rows_avx512(int64_t kc, const float* a, const float* b, float* const* rows, int m, int n);
 void micro_kernel_12x32_avx512(int64_t kc, const float* a, int64_t a_step, const float* b, int64_t b_step, float* c,
                                int64_t ldc, float alpha, float beta);
+void micro_kernel_12x16_avx512(int64_t kc, const float* a, int64_t a_step, const float* b, int64_t b_step, float* c,
+                               int64_t ldc, float alpha, float beta);
+void micro_kernel_rows12_avx512(int64_t kc, const float* a, int64_t a_step, const float* b, float* const* rows);
 void micro_kernel_6x32_avx512(int64_t kc, const float* a, int64_t a_step, const float* b, int64_t b_step, float* c,
                               int64_t ldc, float alpha, float beta);
 void pack_a_avx2(bool trans, const float* A, int64_t lda, int64_t i0, int64_t mc, int64_t p0, int64_t kc, float* out);
