@@ -165,6 +165,9 @@ const CONV_CASES: [Shape4, Shape4, number, number][] = [
   // 12-row and 32-column tiles of the AVX-512 kernels, with 6-row and partial leftovers.
   [[2, 4, 12, 12], [26, 4, 3, 3], 0, 1],
   [[2, 16, 11, 11], [36, 16, 3, 3], 1, 1],
+  // Small maps (<= 64 positions, >= 32 images, >= 16 channels): the k-range tiles, 12 rows at a time.
+  [[33, 16, 4, 4], [30, 16, 3, 3], 1, 1],
+  [[32, 17, 6, 6], [16, 17, 3, 3], 1, 2],
 ];
 
 // [m, k, n]: partial tiles on both edges, whole tiles, and a k long enough for several k blocks.

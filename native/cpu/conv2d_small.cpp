@@ -111,10 +111,10 @@ void run_products(const Products& pr, const Segments& sg, int64_t targets, int64
     int64_t seg = s0, i = 0;  // walk position: segment and row inside it
     bool first = true;
     while (seg < s1) {
-      Piece pieces[24];
+      Piece pieces[kMaxTileRanges];
       int np = 0;
       int64_t kc = 0;
-      while (seg < s1 && kc < kcb && np < 24) {
+      while (seg < s1 && kc < kcb && np < kMaxTileRanges) {
         const int64_t take = std::min(pr.inner - i, kcb - kc);
         pieces[np++] = Piece{sg.slot[sg.tap[seg]] * pr.inner + i, sg.base[seg] + i * pr.src_stride, take};
         kc += take;
@@ -144,16 +144,17 @@ void run_products(const Products& pr, const Segments& sg, int64_t targets, int64
         for (int64_t j = 0; j < panels; ++j) {
           const int n = static_cast<int>(std::min(kW, nn - j * kW));
           const float* bp = bblk + j * kW * kc;
-          for (int64_t i0 = mb; i0 < me; i0 += kH) {
-            const float* ap[24];
-            int64_t len[24];
+          // Two micro-panels (12 rows) per tile: the AVX-512 kernel keeps 12 accumulators busy.
+          for (int64_t i0 = mb; i0 < me; i0 += 2 * kH) {
+            const float* ap[kMaxTileRanges];
+            int64_t len[kMaxTileRanges];
             for (int p = 0; p < np; ++p) {
               ap[p] = pr.a + i0 * AK + pieces[p].a_k * kH;
               len[p] = pieces[p].len;
             }
             float* c = pr.dst + (i0 * pr.dst_stride + o) * pr.ld + n0 + j * kW;
-            gemm_tile_ranges(np, ap, len, bp, c, pr.dst_stride * pr.ld, static_cast<int>(std::min(kH, M - i0)), n,
-                             beta);
+            gemm_tile_ranges(np, ap, kH * AK, len, bp, c, pr.dst_stride * pr.ld,
+                             static_cast<int>(std::min(2 * kH, me - i0)), n, beta);
           }
         }
       }

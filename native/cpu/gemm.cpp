@@ -150,6 +150,7 @@ struct Kernels {
   MicroKernelWide wide6 = nullptr;   // 6x32
   MicroKernelWide tall = nullptr;    // 12x16
   MicroKernelRows12 rows12 = nullptr;
+  MicroKernelRanges12 ranges12 = nullptr;
 };
 
 const Kernels& kernels() {
@@ -162,7 +163,7 @@ const Kernels& kernels() {
     if (use_avx512())  // same tiles and packing, bit-identical results (gemm_avx512.cpp)
       return Kernels{micro_kernel_avx512,        pack_a_avx2,   pack_b_avx2, micro_kernel_rows_avx512,
                      micro_kernel_ranges_avx512, micro_kernel_12x32_avx512, micro_kernel_6x32_avx512,
-                     micro_kernel_12x16_avx512,  micro_kernel_rows12_avx512};
+                     micro_kernel_12x16_avx512,  micro_kernel_rows12_avx512,    micro_kernel_ranges12_avx512};
     if (use_avx2())
       return Kernels{micro_kernel_avx2, pack_a_avx2, pack_b_avx2, micro_kernel_rows_avx2, micro_kernel_ranges_avx2};
     return generic;
@@ -382,9 +383,22 @@ void gemm_tile_rows(int64_t kc, const float* ap, int64_t a_step, const float* bp
   for (int r = 0; r < m; r += kMR, ap += a_step) kern.rows(kc, ap, bp, rows + r, std::min(kMR, m - r), n);
 }
 
-void gemm_tile_ranges(int nranges, const float* const* ap, const int64_t* kc, const float* bp, float* c, int64_t ldc,
-                      int m, int n, float beta) {
-  kernels().ranges(nranges, ap, kc, bp, c, ldc, m, n, beta);
+void gemm_tile_ranges(int nranges, const float* const* ap, int64_t a_step, const int64_t* kc, const float* bp, float* c,
+                      int64_t ldc, int m, int n, float beta) {
+  const Kernels& kern = kernels();
+  if (m == 2 * kMR && n == kNR && kern.ranges12) {
+    kern.ranges12(nranges, ap, a_step, kc, bp, c, ldc, beta);
+    return;
+  }
+  if (m <= kMR) {
+    kern.ranges(nranges, ap, kc, bp, c, ldc, m, n, beta);
+    return;
+  }
+  // The second micro-panel's pieces sit a_step floats after the first's.
+  const float* lower[kMaxTileRanges];
+  for (int i = 0; i < nranges; ++i) lower[i] = ap[i] + a_step;
+  kern.ranges(nranges, ap, kc, bp, c, ldc, kMR, n, beta);
+  kern.ranges(nranges, lower, kc, bp, c + kMR * ldc, ldc, m - kMR, n, beta);
 }
 
 // Batch items per task so each task has enough work to pay for waking the pool.

@@ -56,7 +56,10 @@ void gemm_packed_block(const float* Ap, const float* Bp, int64_t m, int64_t n, i
 void gemm_tile_rows(int64_t kc, const float* ap, int64_t a_step, const float* bp, float* const* rows, int m, int n);
 // One tile whose k steps come from several pieces of A micro-panels (ap[i], kc[i] steps each)
 // against one B panel holding all of them in order: C[0:m, 0:n] = sum + beta * C (beta 0 or 1).
-void gemm_tile_ranges(int nranges, const float* const* ap, const int64_t* kc, const float* bp, float* c, int64_t ldc,
-                      int m, int n, float beta);
+// m <= 2 * kPanelHeight: rows past the first micro-panel come from the pieces a_step floats
+// further on; nranges <= kMaxTileRanges.
+constexpr int kMaxTileRanges = 24;
+void gemm_tile_ranges(int nranges, const float* const* ap, int64_t a_step, const int64_t* kc, const float* bp, float* c,
+                      int64_t ldc, int m, int n, float beta);
 
 }  // namespace nn::cpu

@@ -102,14 +102,19 @@ struct WideAcc {
 };
 
 template <int RP, int CP>
+inline void wide_zero(WideAcc<RP, CP>& w) {
+#pragma GCC unroll 12
+  for (int r = 0; r < RP * kMR; ++r)
+#pragma GCC unroll 2
+    for (int q = 0; q < CP; ++q) w.v[r][q] = _mm512_setzero_ps();
+}
+
+// w += A panels * B panels over kc steps.
+template <int RP, int CP>
 inline void wide_accumulate(int64_t kc, const float* a, int64_t a_step, const float* b, int64_t b_step,
                             WideAcc<RP, CP>& w) {
   constexpr int R = RP * kMR;
   auto& acc = w.v;
-#pragma GCC unroll 12
-  for (int r = 0; r < R; ++r)
-#pragma GCC unroll 2
-    for (int q = 0; q < CP; ++q) acc[r][q] = _mm512_setzero_ps();
   const float* a1 = a + (RP > 1 ? a_step : 0);
   const float* b1 = b + (CP > 1 ? b_step : 0);
   for (int64_t p = 0; p < kc; ++p) {
@@ -127,12 +132,23 @@ inline void wide_accumulate(int64_t kc, const float* a, int64_t a_step, const fl
 }
 
 template <int RP, int CP>
+inline void wide_store(const WideAcc<RP, CP>& w, float* c, int64_t ldc, float alpha, float beta);
+
+template <int RP, int CP>
 inline void wide_tile(int64_t kc, const float* a, int64_t a_step, const float* b, int64_t b_step, float* c,
                       int64_t ldc, float alpha, float beta) {
   constexpr int R = RP * kMR;
   for (int r = 0; r < R; ++r) _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc), _MM_HINT_T0);
   WideAcc<RP, CP> w;
+  wide_zero(w);
   wide_accumulate<RP, CP>(kc, a, a_step, b, b_step, w);
+  wide_store(w, c, ldc, alpha, beta);
+}
+
+// C = alpha * w + beta * C (beta == 0: C is not read), the 6x16 kernel's epilogue.
+template <int RP, int CP>
+inline void wide_store(const WideAcc<RP, CP>& w, float* c, int64_t ldc, float alpha, float beta) {
+  constexpr int R = RP * kMR;
   auto& acc = w.v;
   const __m512 va = _mm512_set1_ps(alpha);
   if (beta == 0.f) {
@@ -206,8 +222,21 @@ void micro_kernel_12x16_avx512(int64_t kc, const float* a, int64_t a_step, const
 
 void micro_kernel_rows12_avx512(int64_t kc, const float* a, int64_t a_step, const float* b, float* const* rows) {
   WideAcc<2, 1> w;
+  wide_zero(w);
   wide_accumulate<2, 1>(kc, a, a_step, b, 0, w);
   for (int r = 0; r < 2 * kMR; ++r) _mm512_storeu_ps(rows[r], _mm512_add_ps(_mm512_loadu_ps(rows[r]), w.v[r][0]));
+}
+
+void micro_kernel_ranges12_avx512(int nranges, const float* const* a, int64_t a_step, const int64_t* kc, const float* b,
+                                  float* c, int64_t ldc, float beta) {
+  for (int r = 0; r < 2 * kMR; ++r) _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc), _MM_HINT_T0);
+  WideAcc<2, 1> w;
+  wide_zero(w);
+  for (int i = 0; i < nranges; ++i) {
+    wide_accumulate<2, 1>(kc[i], a[i], a_step, b, 0, w);
+    b += kc[i] * kNR;
+  }
+  wide_store(w, c, ldc, 1.f, beta);
 }
 
 void micro_kernel_6x32_avx512(int64_t kc, const float* a, int64_t a_step, const float* b, int64_t b_step, float* c,

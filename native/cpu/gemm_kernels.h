@@ -37,6 +37,9 @@ using MicroKernelWide = void (*)(int64_t kc, const float* a, int64_t a_step, con
 // rows[r][0:16] += (two A micro-panels a_step apart * one B panel)[r] for r < 12, each element
 // computed exactly as MicroKernelRows does.
 using MicroKernelRows12 = void (*)(int64_t kc, const float* a, int64_t a_step, const float* b, float* const* rows);
+// MicroKernelRanges for a full 12x16 tile: the pieces a[i] and a[i] + a_step of two micro-panels.
+using MicroKernelRanges12 = void (*)(int nranges, const float* const* a, int64_t a_step, const int64_t* kc,
+                                     const float* b, float* c, int64_t ldc, float beta);
 
 // Packs kc x nc of op(B) starting at (p0, j0); see the layout above.
 using PackB = void (*)(bool trans, const float* B, int64_t ldb, int64_t p0, int64_t kc, int64_t j0, int64_t nc,
@@ -64,6 +67,8 @@ void micro_kernel_12x32_avx512(int64_t kc, const float* a, int64_t a_step, const
 void micro_kernel_12x16_avx512(int64_t kc, const float* a, int64_t a_step, const float* b, int64_t b_step, float* c,
                                int64_t ldc, float alpha, float beta);
 void micro_kernel_rows12_avx512(int64_t kc, const float* a, int64_t a_step, const float* b, float* const* rows);
+void micro_kernel_ranges12_avx512(int nranges, const float* const* a, int64_t a_step, const int64_t* kc, const float* b,
+                                  float* c, int64_t ldc, float beta);
 void micro_kernel_6x32_avx512(int64_t kc, const float* a, int64_t a_step, const float* b, int64_t b_step, float* c,
                               int64_t ldc, float alpha, float beta);
 void pack_a_avx2(bool trans, const float* A, int64_t lda, int64_t i0, int64_t mc, int64_t p0, int64_t kc, float* out);
