@@ -2,8 +2,10 @@
 // (gemm_avx2.cpp; packing is shared), with one 16-lane register per row instead of two 8-lane
 // ones. Every element still gets the AVX2 kernel's exact sequence of fused multiply-adds and the
 // same alpha/beta epilogue, so results are bit for bit those of the AVX2 path (a test checks
-// it); only the instruction count halves. Compiled with -mavx512f and reached only after
-// gemm.cpp has checked the CPU at run time.
+// it); only the instruction count halves. Where a product has two micro-panels or two B panels
+// to spare, gemm.cpp's run_tiles uses the wider tiles at the end of this file (12x32, 12x16,
+// 6x32), which keep more accumulators in flight with the same per-element arithmetic.
+// Compiled with -mavx512f and reached only after gemm.cpp has checked the CPU at run time.
 #include <immintrin.h>
 
 #include <cstring>
