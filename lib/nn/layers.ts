@@ -5,7 +5,7 @@ import { Generator } from '../random.js';
 import { Tensor } from '../tensor.js';
 import { constant_, defaultInit_, emptyParam } from './init.js';
 import { Module } from './module.js';
-import { forwardInOrder, oneOpForwards } from './release.js';
+import { forwardInOrder, oneOpForwards, registerCommutingPair } from './release.js';
 
 export interface LayerOptions {
   bias?: boolean;
@@ -167,3 +167,5 @@ export class Sequential extends Module {
 
 // Single-op layers: their input may be freed once they ran, when that op's backward does not read it.
 for (const c of [MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, ReLU]) oneOpForwards.add(c.prototype.forward);
+// ReLU then MaxPool2d runs as MaxPool2d then ReLU: the same values and gradients, less work (release.ts).
+registerCommutingPair(ReLU.prototype.forward, MaxPool2d.prototype.forward);

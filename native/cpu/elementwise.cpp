@@ -22,7 +22,7 @@ void unary_fwd(const float* x, float* y, int64_t n, float alpha, float beta) {
 template <UnaryOp OP>
 void unary_bwd(const float* x, const float* y, const float* dy, float* dx, int64_t n, float alpha, float beta) {
   parallel_for(n, kGrain, [=](int64_t lo, int64_t hi) {
-    for (int64_t i = lo; i < hi; ++i) dx[i] = dy[i] * unary_derivative(OP, x[i], y[i], alpha, beta);
+    for (int64_t i = lo; i < hi; ++i) dx[i] = unary_grad(OP, x[i], y[i], dy[i], alpha, beta);
   });
 }
 

@@ -44,7 +44,7 @@ NN_HD float unary_forward(UnaryOp op, float x, float alpha, float beta) {
     case UnaryOp::Reciprocal: return 1.f / x;
     case UnaryOp::Sin: return sinf(x);
     case UnaryOp::Cos: return cosf(x);
-    case UnaryOp::Relu: return x > 0.f ? x : 0.f;
+    case UnaryOp::Relu: return x <= 0.f ? 0.f : x;  // NaN passes (NaN <= 0 is false), as in torch.relu
     case UnaryOp::LeakyRelu: return x > 0.f ? x : alpha * x;
     case UnaryOp::Elu: return x > 0.f ? x : alpha * (expf(x) - 1.f);
     case UnaryOp::Sigmoid: return sigmoid_f(x);
@@ -88,6 +88,17 @@ NN_HD float unary_derivative(UnaryOp op, float x, float y, float alpha, float be
     case UnaryOp::Pow: return alpha == 0.f ? 0.f : alpha * powf(x, alpha - 1.f);
     case UnaryOp::Clamp: return (x >= alpha && x <= beta) ? 1.f : 0.f;
     default: return 1.f;
+  }
+}
+
+// dx for upstream gradient dy. Gates (relu, clamp) select rather than multiply by 0/1, as torch's
+// threshold_backward and clamp_backward do: a closed gate gives +0 even for a negative, infinite or
+// NaN dy (a product would give -0 or NaN), and relu's gate is open at NaN (torch: NaN <= 0 is false).
+NN_HD float unary_grad(UnaryOp op, float x, float y, float dy, float alpha, float beta) {
+  switch (op) {
+    case UnaryOp::Relu: return x <= 0.f ? 0.f : dy;
+    case UnaryOp::Clamp: return (x >= alpha && x <= beta) ? dy : 0.f;
+    default: return dy * unary_derivative(op, x, y, alpha, beta);
   }
 }
 
