@@ -68,7 +68,7 @@ static __global__ void unary_kernel(UnaryOp op, const float* x, float* y, int64_
 
 static __global__ void unary_backward_kernel(UnaryOp op, const float* x, const float* y, const float* dy, float* dx,
                                       int64_t n, float alpha, float beta) {
-  NN_GRID_STRIDE(i, n) dx[i] = dy[i] * unary_derivative(op, x[i], y[i], alpha, beta);
+  NN_GRID_STRIDE(i, n) dx[i] = unary_grad(op, x[i], y[i], dy[i], alpha, beta);
 }
 
 // Broadcasting binary op: the output position decodes to per-operand offsets through the
