@@ -2,22 +2,20 @@
 // MaxPool2 -> Flatten(1600) -> Linear(128) ReLU -> Linear(10); 225,034 parameters. Logits out
 // (the softmax lives in the loss).
 //
-// Each block pools before its ReLU: max-pooling and ReLU commute (ReLU is monotonic, so the max of
-// the rectified window is the rectified max), and their gradients agree too (the window's argmax
-// gets the gradient when it is positive, nothing does otherwise), so the network computes the same
-// function and gradients while the ReLU runs on a quarter of the elements. The module order, and so
-// the parameter names (0.weight, 3.weight, 7.weight, 9.weight), stay those of PyTorch's Sequential.
+// Written in PyTorch's order (conv, ReLU, pool); Sequential runs each ReLU-then-MaxPool2d pair as
+// pool-then-ReLU (lib/nn/release.ts), which gives the same values and gradients bit for bit while
+// the ReLU runs on a quarter of the elements.
 import { Conv2d, Flatten, Linear, MaxPool2d, ReLU, Sequential } from '../nn/layers.js';
 import { Generator } from '../random.js';
 
 export function seedCnn(generator?: Generator): Sequential {
   return new Sequential(
     new Conv2d(1, 32, 3, { generator }),
-    new MaxPool2d(2),
     new ReLU(),
+    new MaxPool2d(2),
     new Conv2d(32, 64, 3, { generator }),
-    new MaxPool2d(2),
     new ReLU(),
+    new MaxPool2d(2),
     new Flatten(),
     new Linear(1600, 128, { generator }),
     new ReLU(),
