@@ -11,9 +11,10 @@ import { native, rng, tensor, values } from './support/native.js';
 const root = fileURLToPath(new URL('..', import.meta.url));
 
 type Shape4 = [number, number, number, number];
-// Widths give 8-, 4- and 1-wide chunks of outputs; odd heights and widths leave a row and a
+// Widths give 8-, 4- and 1-wide chunks of outputs (AVX2) and one, two or three masked 16-wide
+// chunks (AVX-512: ow 13, 17, 35); odd heights and widths leave a row and a
 // column outside every window.
-const POOL_SHAPES: Shape4[] = [[2, 3, 26, 26], [1, 2, 11, 11], [3, 1, 9, 35], [1, 1, 2, 2], [2, 2, 5, 17], [1, 1, 40, 33]];
+const POOL_SHAPES: Shape4[] = [[2, 3, 26, 26], [1, 2, 11, 11], [3, 1, 9, 35], [1, 1, 2, 2], [2, 2, 5, 17], [1, 1, 40, 33], [2, 1, 7, 70]];
 
 /** Ties, zeros, -inf and NaN in quantity: every branch of the max rule is taken. */
 function nastyArray(n: number, seed: number): Float32Array {
@@ -220,7 +221,7 @@ describe('portable kernels (NNLAB_DISABLE_AVX2=1)', () => {
 });
 
 describe('AVX-512 GEMM kernels (where the CPU has AVX-512)', () => {
-  it('give the same bits as the AVX2 kernels (NNLAB_DISABLE_AVX512=1) for every conv and product', () => {
+  it('give the same bits as the AVX2 kernels (NNLAB_DISABLE_AVX512=1) for every pool, conv and product', () => {
     const fast = childResults({});
     const avx2 = childResults({ NNLAB_DISABLE_AVX512: '1', NNLAB_THREADS: process.env.NNLAB_THREADS ?? '' });
     expect(avx2.length).toBe(fast.length);

@@ -32,6 +32,12 @@ bool is_2x2_stride2(const Pool2dArgs& a) {
 
 void CpuBackend::maxpool2d_forward(const Pool2dArgs& a, const float* x, float* y, int32_t* indices) {
   const int64_t hw = a.h * a.w, ohw = a.oh * a.ow;
+  if (is_2x2_stride2(a) && cpu::use_avx512()) {
+    over_planes(a, 4 * ohw, [&](int64_t pl) {
+      cpu::maxpool2x2_plane_avx512(x + pl * hw, a.h, a.w, a.oh, a.ow, y + pl * ohw, indices + pl * ohw);
+    });
+    return;
+  }
   if (is_2x2_stride2(a) && cpu::use_avx2()) {
     over_planes(a, 4 * ohw, [&](int64_t pl) {
       cpu::maxpool2x2_plane_avx2(x + pl * hw, a.h, a.w, a.oh, a.ow, y + pl * ohw, indices + pl * ohw);
@@ -82,14 +88,15 @@ void CpuBackend::maxpool2d_forward(const Pool2dArgs& a, const float* x, float* y
 
 void CpuBackend::maxpool2d_backward(const Pool2dArgs& a, const float* dy, const int32_t* indices, float* dx) {
   const int64_t hw = a.h * a.w, ohw = a.oh * a.ow;
-  const bool fast = is_2x2_stride2(a) && cpu::use_avx2();
+  const bool fast = is_2x2_stride2(a) && cpu::use_avx2(), wide = fast && cpu::use_avx512();
   over_planes(a, ohw + hw, [&](int64_t pl) {
     float* dp = dx + pl * hw;
-    if (fast && cpu::maxpool2x2_backward_plane_avx2(dy + pl * ohw, indices + pl * ohw, a.h, a.w, a.oh, a.ow, dp))
-      return;
-    std::fill_n(dp, hw, 0.f);
     const float* gp = dy + pl * ohw;
     const int32_t* ip = indices + pl * ohw;
+    if (wide ? cpu::maxpool2x2_backward_plane_avx512(gp, ip, a.h, a.w, a.oh, a.ow, dp)
+             : fast && cpu::maxpool2x2_backward_plane_avx2(gp, ip, a.h, a.w, a.oh, a.ow, dp))
+      return;
+    std::fill_n(dp, hw, 0.f);
     for (int64_t q = 0; q < ohw; ++q) {
       int64_t idx = ip[q];
       if (idx >= 0 && idx < hw) dp[idx] += gp[q];  // the binding rejects others; never write outside
