@@ -35,11 +35,12 @@ struct PackedA {
 };
 // Returns false when memory runs out.
 bool pack_a_whole(bool trans, const float* A, int64_t lda, int64_t m, int64_t k, PackedA* out);
-// Packs op(B) (k x n) into `out` (packed_b_floats(k, n) floats, 32-byte aligned).
+// Packs op(B) (k x n) into `out` (packed_b_floats(k, n) floats, 64-byte aligned: the AVX-512 kernels
+// read each 16-float panel row with an aligned 64-byte load).
 void pack_b_whole(bool trans, const float* B, int64_t ldb, int64_t k, int64_t n, float* out);
 // Blocks of the packed layouts: rows [i0, i0 + m) x steps [p0, p0 + kc) of op(A) as ceil(m / 6)
 // micro-panels of kc steps (may write 8 floats past the end), and steps [p0, p0 + kc) x columns
-// [j0, j0 + n) of op(B) as ceil(n / 16) panels of kc steps (32-byte aligned).
+// [j0, j0 + n) of op(B) as ceil(n / 16) panels of kc steps (64-byte aligned).
 void pack_a_block(bool trans, const float* A, int64_t lda, int64_t i0, int64_t m, int64_t p0, int64_t kc, float* out);
 void pack_b_block(bool trans, const float* B, int64_t ldb, int64_t p0, int64_t kc, int64_t j0, int64_t n, float* out);
 // C[m, n] = A * Bp on the calling thread (C rows ldc apart). K is cut as sgemm cuts it, so every
