@@ -57,7 +57,13 @@ export function peerEnv(extra = {}) {
   return env;
 }
 
-/** Thread counts of the PyTorch peers: torch defaults to 1 here, so 1 and 2 (the driver keeps the better); --quick: 1. */
+/**
+ * Thread counts of the PyTorch peers: torch defaults to 1 here, so 1 and 2 (the driver keeps the better); --quick: 1.
+ * torch.set_num_threads bounds torch's own (OpenMP) ops only: Debian's OpenBLAS, which runs torch.mm and the
+ * linear layers, still uses every core (torch.mm 1024^3 at set_num_threads(1): 144-151 GFLOP/s here, and 75-77
+ * with OPENBLAS_NUM_THREADS=1). So a '1T' peer is single-threaded ops around all-core GEMMs, which is what a
+ * PyTorch user gets from set_num_threads(1), and the faster of the two is PyTorch at its best.
+ */
 export const torchThreads = (quick) => (quick ? [1] : [1, 2]);
 
 /** A PyTorch peer (bench/peers/<script>) at each of torchThreads(quick). */
