@@ -10,7 +10,9 @@ if (!['mlp', 'cnn'].includes(values.model)) throw new Error(`--model must be mlp
 const nn = await import(new URL('../dist/index.js', import.meta.url).href);
 
 const d = nn.data.loadDataset('mnist');
-const limit = Math.min(Number(values.limit), d.train.images.shape[0]);
+const asked = Number(values.limit);
+if (!Number.isInteger(asked) || asked < 128) throw new Error(`--limit must be an integer of at least 128 (one batch), got '${values.limit}'`);
+const limit = Math.min(asked, d.train.images.shape[0]);
 const x = nn.data.toUnitFloat(nn.data.rowsOf(d.train.images, 0, limit));
 const train = nn.data.tensorDataset(nn.data.normalize(x, nn.data.pixelStats(x)).keep(), nn.data.rowsOf(d.train.labels, 0, limit).keep());
 const model = (values.model === 'cnn' ? nn.seedCnn : nn.mlp)(new nn.Generator(0));
@@ -18,11 +20,10 @@ const optimizer = new nn.optim.Adam(model.parameters(), { lr: 1e-3 });
 const loader = new nn.data.DataLoader(train, { batchSize: 128, shuffle: true, seed: 0 });
 
 const phases = { batching: 0, forward: 0, loss: 0, backward: 0, 'optimizer step': 0, 'read-out': 0, 'zero grad': 0 };
-let last = performance.now();
+const t0 = performance.now();
+let last = t0;
 const lap = (phase) => { const now = performance.now(); phases[phase] += now - last; last = now; };
 let steps = 0, images = 0;
-const t0 = performance.now();
-last = t0;
 for (const { x: xb, y: yb } of loader.batches(0)) {
   lap('batching');
   nn.tidy(() => {
