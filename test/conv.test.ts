@@ -59,6 +59,10 @@ const CASES: Cfg[] = [
   cfg('grouped gathered: one input channel per group (direct weight gradient)', [3, 3, 12, 13], [24, 1, 3, 3], { groups: 3, cpuPath: true }),
   cfg('grouped gathered: dilation 2, planes of 256+ positions', [2, 4, 20, 19], [16, 2, 3, 3], { dil: [2, 2], groups: 2, cpuPath: true }),
   cfg('grouped gathered: 7 groups, 2x2 kernel, tiny planes', [5, 14, 4, 3], [49, 2, 2, 2], { groups: 7, cpuPath: true }),
+  // The 3x3 stride-1 weight gradient without packing (conv_bww3x3.h): >= 16 output channels per
+  // group, tiles of 32 and 16 columns, a column tail past K, padding read from the padded copy.
+  cfg('3x3 weight gradient: 3 groups of 16, pad 1', [4, 6, 9, 8], [48, 2, 3, 3], { pad: [1, 1], groups: 3, cpuPath: true }),
+  cfg('3x3 weight gradient: 40 output channels, unpadded', [3, 5, 10, 12], [40, 5, 3, 3], { cpuPath: true }),
   // Winograd F(2x2, 3x3): 3x3 stride 1, >= 32 channels in and >= 64 out per group, maps >= 4x4
   // that 2x2 tiles cover with <= 10% overhang, >= 128 tiles in all. Odd sizes (edge tiles clipped: 23x21 output),
   // rows of tiles wider than 8, tiles of a panel spanning images, padding 0..2 (the input

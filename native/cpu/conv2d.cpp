@@ -6,6 +6,9 @@
 //    (conv_winograd.h);
 //  - small maps with large batches (<= 64 output positions, batch >= 32, >= 16 channels): one
 //    product per output position over the images, valid taps only (conv2d_small.h);
+//  - AVX2, weight gradient of 3x3 stride-1 convs with >= 16 output channels per group (the seed
+//    CNN's conv2, alone or as a batched ensemble's groups): tiles of taps x output channels fed
+//    straight from the image and a transposed dy, no packed operands (conv_bww3x3.h);
 //  - AVX2, one group or groups of >= 6 output channels (a batched ensemble's stacked members):
 //    products on gather matrices (conv2d_gathered.h), operands packed straight from x (a padded,
 //    stride-phase-split copy when needed) and dy, group after group; the input gradient there
@@ -28,6 +31,7 @@
 #include "aligned.h"
 #include "conv2d_gathered.h"
 #include "conv2d_small.h"
+#include "conv_bww3x3.h"
 #include "conv_direct.h"
 #include "conv_lowering.h"
 #include "conv_winograd.h"
@@ -309,6 +313,17 @@ void CpuBackend::conv2d_backward_weight(const Conv2dArgs& a, const float* x, con
       for (int64_t g = 0; g < a.groups; ++g)
         cpu::conv_bww_direct_avx2(dc, x + g * p.cg * p.hw, dy + g * p.kg * p.ohw, p.n * t / ntasks,
                                   p.n * (t + 1) / ntasks, acc + g * p.kg * p.crs);
+    });
+    sum_partials();
+    return;
+  }
+  if (cpu::bww3x3_apply(a)) {
+    std::vector<std::unique_ptr<cpu::Bww3x3Scratch>> ws;
+    for (int64_t t = 0; t < ntasks; ++t) ws.push_back(std::make_unique<cpu::Bww3x3Scratch>(p));
+    const cpu::LoweredInput in(a, x);
+    parallel_tasks(ntasks, [&](int64_t t) {
+      cpu::backward_weight_3x3(p, in, dy, p.n * t / ntasks, p.n * (t + 1) / ntasks,
+                               t == 0 ? dw : partials[t - 1].get(), *ws[t]);
     });
     sum_partials();
     return;
