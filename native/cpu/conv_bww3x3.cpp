@@ -27,20 +27,14 @@ void backward_weight_3x3(const ConvPlan& p, const LoweredInput& x, const float* 
   const int64_t Q = p.ohw, K = p.kg, C = p.cg, J = p.crs, kp = s.kp;
   std::fill_n(acc, a.k * J, 0.f);
   const auto tile_fn = use_avx512() ? bww3x3_tile_avx512 : bww3x3_tile_avx2;
+  const auto transpose = use_avx512() ? bww3x3_transpose_avx512 : bww3x3_transpose_avx2;
   alignas(64) float tile[9 * 32];
   float* dyt = s.dyt.get();
   for (int64_t b0 = n0; b0 < n1; b0 += s.imgs) {
     const int64_t nb = std::min(s.imgs, n1 - b0);
     for (int64_t g = 0; g < a.groups; ++g) {
       // dy of the group's channels, position-major; the columns past K stay zero.
-      for (int64_t b = 0; b < nb; ++b) {
-        const float* src = dy + ((b0 + b) * a.k + g * K) * Q;
-        float* dst = dyt + b * Q * kp;
-        for (int64_t q = 0; q < Q; ++q) {
-          for (int64_t k = 0; k < K; ++k) dst[q * kp + k] = src[k * Q + q];
-          std::fill(dst + q * kp + K, dst + (q + 1) * kp, 0.f);
-        }
-      }
+      for (int64_t b = 0; b < nb; ++b) transpose(dy + ((b0 + b) * a.k + g * K) * Q, K, Q, dyt + b * Q * kp, kp);
       for (int64_t c = 0; c < C; ++c) {
         // Stride 1: tap (r, s) of channel c lies at rows[c*9] + r*roww + s of the lowered input.
         const float* xc = x.base + b0 * x.img + x.rows[(g * C + c) * 9];

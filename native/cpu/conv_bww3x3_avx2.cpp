@@ -74,3 +74,18 @@ void bww3x3_tile_avx2(const Bww3x3Tile& t, int kw, float* out) {
 }
 
 }  // namespace nn::cpu
+
+namespace nn::cpu {
+
+void bww3x3_transpose_avx2(const float* src, int64_t k_n, int64_t q_n, float* dst, int64_t ldd) {
+  const __m256i iota = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  const __m256i stride = _mm256_mullo_epi32(iota, _mm256_set1_epi32(static_cast<int>(q_n)));
+  for (int64_t k0 = 0; k0 < ldd; k0 += 8) {
+    const __m256 m = _mm256_castsi256_ps(_mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(k_n - k0)), iota));
+    const float* s = src + k0 * q_n;
+    for (int64_t q = 0; q < q_n; ++q)
+      _mm256_store_ps(dst + q * ldd + k0, _mm256_mask_i32gather_ps(_mm256_setzero_ps(), s + q, stride, m, 4));
+  }
+}
+
+}  // namespace nn::cpu
