@@ -63,6 +63,10 @@ const CASES: Cfg[] = [
   // group, tiles of 32 and 16 columns, a column tail past K, padding read from the padded copy.
   cfg('3x3 weight gradient: 3 groups of 16, pad 1', [4, 6, 9, 8], [48, 2, 3, 3], { pad: [1, 1], groups: 3, cpuPath: true }),
   cfg('3x3 weight gradient: 40 output channels, unpadded', [3, 5, 10, 12], [40, 5, 3, 3], { cpuPath: true }),
+  // Stride-1 forward by output-row tiles (conv_rows.h): >= 16 output channels and >= 32 products
+  // per output per group; rows split into equal tiles (15 -> 8 + 7), a 16-channel last block.
+  cfg('row tiles: 2 groups of 16, 12-wide rows', [3, 8, 9, 14], [32, 4, 3, 3], { groups: 2, cpuPath: true }),
+  cfg('row tiles: dilation 2, pad 1, 15-wide rows, 20 channels', [2, 6, 11, 17], [20, 6, 3, 3], { pad: [1, 1], dil: [2, 2], cpuPath: true }),
   // Winograd F(2x2, 3x3): 3x3 stride 1, >= 32 channels in and >= 64 out per group, maps >= 4x4
   // that 2x2 tiles cover with <= 10% overhang, >= 128 tiles in all. Odd sizes (edge tiles clipped: 23x21 output),
   // rows of tiles wider than 8, tiles of a panel spanning images, padding 0..2 (the input

@@ -6,6 +6,8 @@
 //    (conv_winograd.h);
 //  - small maps with large batches (<= 64 output positions, batch >= 32, >= 16 channels): one
 //    product per output position over the images, valid taps only (conv2d_small.h);
+//  - AVX2, forward of stride-1 convs with >= 16 output channels per group and >= 32 products per
+//    output: row tiles of outputs x channels, input broadcast straight from the image (conv_rows.h);
 //  - AVX2, weight gradient of 3x3 stride-1 convs with >= 16 output channels per group (the seed
 //    CNN's conv2, alone or as a batched ensemble's groups): tiles of taps x output channels fed
 //    straight from the image and a transposed dy, no packed operands (conv_bww3x3.h);
@@ -32,6 +34,7 @@
 #include "conv2d_gathered.h"
 #include "conv2d_small.h"
 #include "conv_bww3x3.h"
+#include "conv_rows.h"
 #include "conv_direct.h"
 #include "conv_lowering.h"
 #include "conv_winograd.h"
@@ -164,6 +167,10 @@ void CpuBackend::conv2d_forward(const Conv2dArgs& a, const float* x, const float
   if (cpu::winograd_apply(a) && cpu::winograd_forward(a, x, w, bias, y)) return;
   if (cpu::small_maps_apply(a)) {
     cpu::small_maps_forward(a, x, w, bias, y);
+    return;
+  }
+  if (cpu::rows_forward_apply(a)) {
+    cpu::rows_forward(a, x, w, bias, y);
     return;
   }
   if (cpu::gathered_apply(a)) {
