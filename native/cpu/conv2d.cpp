@@ -324,26 +324,23 @@ void CpuBackend::conv2d_backward_weight(const Conv2dArgs& a, const float* x, con
     sum_partials();
     return;
   }
-  if (cpu::bww3x3_apply(a)) {
-    std::vector<std::unique_ptr<cpu::Bww3x3Scratch>> ws;
-    for (int64_t t = 0; t < ntasks; ++t) ws.push_back(std::make_unique<cpu::Bww3x3Scratch>(p));
+  // Kernels on the lowered input (x, or its padded, phase-split copy): one image range per task, each
+  // with its own scratch (allocated here, before the parallel region) and partial sum.
+  auto on_lowered = [&](auto make_scratch, auto kernel) {
+    std::vector<decltype(make_scratch())> ws;
+    for (int64_t t = 0; t < ntasks; ++t) ws.push_back(make_scratch());
     const cpu::LoweredInput in(a, x);
     parallel_tasks(ntasks, [&](int64_t t) {
-      cpu::backward_weight_3x3(p, in, dy, p.n * t / ntasks, p.n * (t + 1) / ntasks,
-                               t == 0 ? dw : partials[t - 1].get(), *ws[t]);
+      kernel(p, in, dy, p.n * t / ntasks, p.n * (t + 1) / ntasks, t == 0 ? dw : partials[t - 1].get(), *ws[t]);
     });
     sum_partials();
+  };
+  if (cpu::bww3x3_apply(a)) {
+    on_lowered([&] { return std::make_unique<cpu::Bww3x3Scratch>(p); }, cpu::backward_weight_3x3);
     return;
   }
   if (cpu::gathered_apply(a)) {
-    std::vector<std::unique_ptr<cpu::GatherScratch>> ws;
-    for (int64_t t = 0; t < ntasks; ++t) ws.push_back(std::make_unique<cpu::GatherScratch>(p));
-    const cpu::LoweredInput in(a, x);
-    parallel_tasks(ntasks, [&](int64_t t) {
-      cpu::backward_weight_gathered(p, in, dy, p.n * t / ntasks, p.n * (t + 1) / ntasks,
-                                    t == 0 ? dw : partials[t - 1].get(), *ws[t]);
-    });
-    sum_partials();
+    on_lowered([&] { return std::make_unique<cpu::GatherScratch>(p); }, cpu::backward_weight_gathered);
     return;
   }
   Buffers buf(p, ntasks, true);
