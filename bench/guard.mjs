@@ -4,7 +4,7 @@
 //   node bench/guard.mjs            fails (exit 1) when a workload needs > 5% more instructions
 //   node bench/guard.mjs --update   rewrites the baselines: a deliberate, reviewed commit
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,7 +21,15 @@ function buildDriver() {
 }
 
 function countInstructions(driver, workload) {
-  const out = join(mkdtempSync(join(tmpdir(), 'nnlab-guard-')), 'callgrind.out');
+  const dir = mkdtempSync(join(tmpdir(), 'nnlab-guard-'));
+  try {
+    return countInto(join(dir, 'callgrind.out'), driver, workload);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });  // one callgrind file per workload and run
+  }
+}
+
+function countInto(out, driver, workload) {
   // valgrind cannot run AVX-512 code, and the baselines count the AVX2 kernels on every machine.
   const env = { ...process.env, NNLAB_DISABLE_AVX512: '1' };
   const r = spawnSync('valgrind', ['--tool=callgrind', '--toggle-collect=nnlab_guard_measured', `--callgrind-out-file=${out}`, driver, workload], { encoding: 'utf8', env });
