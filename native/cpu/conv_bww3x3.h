@@ -16,7 +16,7 @@
 namespace nn::cpu {
 
 // AVX2; 3x3, stride 1, no dilation, any padding; at least 16 output channels per group (a
-// transposed dy row is padded to a multiple of 16).
+// transposed dy row is padded to a multiple of 16); one image's transposed dy within 16 MB.
 bool bww3x3_apply(const Conv2dArgs& a);
 
 // Per-task buffers, allocated by the calling thread before the parallel region.

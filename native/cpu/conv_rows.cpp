@@ -25,7 +25,9 @@ bool rows_forward_apply(const Conv2dArgs& a) {
   if (off || !use_avx2() || a.stride_h != 1 || a.stride_w != 1 || a.groups < 1) return false;
   const int64_t kg = a.k / a.groups, cg = a.c / a.groups, crs = cg * a.r * a.s;
   const int64_t plane = (a.h + 2 * a.pad_h) * (a.w + 2 * a.pad_w);
-  return kg >= 16 && crs >= 32 && a.ow >= 4 && cg * plane * 4 <= (int64_t(256) << 10);
+  // The per-task output scratch (one image's outputs of a group) stays within 16 MB.
+  return kg >= 16 && crs >= 32 && a.ow >= 4 && cg * plane * 4 <= (int64_t(256) << 10) &&
+         a.oh * a.ow * ((kg + 15) / 16 * 16) <= (int64_t(1) << 22);
 }
 
 void rows_forward(const Conv2dArgs& a, const float* x, const float* w, const float* bias, float* y) {

@@ -16,7 +16,7 @@
 namespace nn::cpu {
 
 // AVX2; stride 1; >= 16 output channels and >= 32 products per output (C/groups*R*S) per group;
-// output rows of >= 4; a group's (padded) image within 256 KB.
+// output rows of >= 4; a group's (padded) image within 256 KB and its outputs within 16 MB.
 bool rows_forward_apply(const Conv2dArgs& a);
 
 void rows_forward(const Conv2dArgs& a, const float* x, const float* w, const float* bias, float* y);
