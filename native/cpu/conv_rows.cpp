@@ -15,14 +15,15 @@ namespace {
 
 constexpr int64_t kTilePositions = 12;
 
-int64_t round_up(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
+int64_t ceil_div(int64_t v, int64_t m) { return (v + m - 1) / m; }
+int64_t round_up(int64_t v, int64_t m) { return ceil_div(v, m) * m; }
 
 }  // namespace
 
 // NNLAB_NO_ROW_TILES (any value) turns it off, for A/B timing against the gathered GEMM.
 bool rows_forward_apply(const Conv2dArgs& a) {
   static const bool off = std::getenv("NNLAB_NO_ROW_TILES") != nullptr;
-  if (off || !use_avx2() || a.stride_h != 1 || a.stride_w != 1 || a.groups < 1) return false;
+  if (off || !use_avx2() || a.stride_h != 1 || a.stride_w != 1) return false;
   const int64_t kg = a.k / a.groups, cg = a.c / a.groups, crs = cg * a.r * a.s;
   const int64_t plane = (a.h + 2 * a.pad_h) * (a.w + 2 * a.pad_w);
   // The per-task output scratch (one image's outputs of a group) stays within 16 MB.
@@ -57,7 +58,7 @@ void rows_forward(const Conv2dArgs& a, const float* x, const float* w, const flo
   for (int64_t t = 0; t < nt; ++t) scratch.emplace_back(Q * kp);
   // Rows split into equal tiles (13 outputs as 7 + 6, not 12 + 1: a tile's weight loads are shared
   // by its outputs).
-  const int64_t span = (a.ow + (a.ow + kTilePositions - 1) / kTilePositions - 1) / ((a.ow + kTilePositions - 1) / kTilePositions);
+  const int64_t span = ceil_div(a.ow, ceil_div(a.ow, kTilePositions));
   // Every output is computed whole by one tile: any partition gives the same bits.
   parallel_tasks(nt, [&](int64_t task) {
     float* ys = scratch[task].get();
