@@ -131,6 +131,14 @@ function childResults(env: Record<string, string>): string[] {
       const [y, idx] = addon.maxPool2d(t(nasty(xs.reduce((a, b) => a * b)), xs), ...win);
       out.push(b64(y), b64(idx));
     }
+    for (const [decay, decoupled] of ${JSON.stringify(ADAM_CASES)}) {
+      const rand = (n) => Float32Array.from({ length: n }, () => rnd() - 0.5);
+      const ps = ${JSON.stringify(ADAM_SIZES)}.map((n) => t(rand(n), [n]));
+      const ms = ps.map((p) => t(new Float32Array(p.numel), p.shape)), vs = ps.map((p) => t(new Float32Array(p.numel), p.shape));
+      for (let step = 1; step <= 3; step++)
+        addon.adamStep(ps, ps.map((p) => t(rand(p.numel), p.shape)), ms, vs, 1e-2, 0.9, 0.999, 1e-8, decay, decoupled, step);
+      for (const h of [...ps, ...ms, ...vs]) out.push(b64(h));
+    }
     for (const [xs, ws, pad, stride] of ${JSON.stringify(CONV_CASES)}) {
       const x = t(Float32Array.from({ length: xs.reduce((a, b) => a * b) }, () => rnd() - 0.5), xs);
       const w = t(Float32Array.from({ length: ws.reduce((a, b) => a * b) }, () => rnd() - 0.5), ws);
@@ -146,7 +154,7 @@ function childResults(env: Record<string, string>): string[] {
       out.push(b64(addon.matmul(a, b)));
     }
     console.log(JSON.stringify(out));`;
-  const res = spawnSync(process.execPath, ['-e', script], { cwd: root, env: { ...process.env, ...env }, encoding: 'utf8' });
+  const res = spawnSync(process.execPath, ['-e', script], { cwd: root, env: { ...process.env, ...env }, encoding: 'utf8', maxBuffer: 64 << 20 });
   expect(res.status, res.stderr).toBe(0);
   return JSON.parse(res.stdout.trim());
 }
@@ -170,6 +178,11 @@ const CONV_CASES: [Shape4, Shape4, number, number][] = [
   [[33, 16, 4, 4], [30, 16, 3, 3], 1, 1],
   [[32, 17, 6, 6], [16, 17, 3, 3], 1, 2],
 ];
+
+// Adam's [weight decay, decoupled]: plain, L2 decay folded into the gradient, AdamW. Sizes leave
+// every tail of the 8- and 16-lane loops, and the largest is split between threads mid-vector.
+const ADAM_CASES: [number, boolean][] = [[0, false], [0.05, false], [0.05, true]];
+const ADAM_SIZES = [1, 7, 15, 17, 33, 40001];
 
 // [m, k, n]: partial tiles on both edges, whole tiles, and a k long enough for several k blocks.
 const GEMM_CASES: [number, number, number][] = [[7, 5, 3], [37, 53, 29], [130, 70, 150], [64, 700, 48]];
@@ -203,14 +216,15 @@ describe('conv2d forward through packed panels', () => {
 });
 
 describe('portable kernels (NNLAB_DISABLE_AVX2=1)', () => {
-  it('give the same bits as the default kernels for max pool and conv2d', () => {
+  it('give the same bits as the default kernels for max pool and Adam, and close ones for conv2d', () => {
     const fast = childResults({});
     const portable = childResults({ NNLAB_DISABLE_AVX2: '1', NNLAB_THREADS: process.env.NNLAB_THREADS ?? '' });
     expect(portable.length).toBe(fast.length);
     // Pooling is exact; conv sums may round differently between the two GEMM kernels (FMA).
-    const poolItems = POOL_SHAPES.length * 3 + GENERAL_POOLS.length * 2;
-    for (let i = 0; i < poolItems; i++) expect(portable[i], `pool item ${i}`).toBe(fast[i]);
-    for (let i = poolItems; i < fast.length; i++) {
+    // Adam's vector kernels run the portable loop's operations without FMA: exact too.
+    const exactItems = POOL_SHAPES.length * 3 + GENERAL_POOLS.length * 2 + ADAM_CASES.length * ADAM_SIZES.length * 3;
+    for (let i = 0; i < exactItems; i++) expect(portable[i], `pool or Adam item ${i}`).toBe(fast[i]);
+    for (let i = exactItems; i < fast.length; i++) {
       const a = floats(fast[i]), b = floats(portable[i]);
       expect(a.length).toBe(b.length);
       let worst = 0;

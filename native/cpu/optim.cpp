@@ -6,6 +6,7 @@
 #include "../core/thread_pool.h"
 #include "../kernels/optim.h"
 #include "cpu_backend.h"
+#include "simd.h"
 
 namespace nn {
 namespace {
@@ -78,6 +79,16 @@ void CpuBackend::sgd_step(const SgdArgs& a, const ParamSlot* slots, int64_t nslo
 
 void CpuBackend::adam_step(const AdamArgs& a, const ParamSlot* slots, int64_t nslots) {
   AdamCoeffs c = adam_coeffs(a.lr, a.beta1, a.beta2, a.weight_decay, a.decoupled, a.step);
+  // The portable loop is 4-lane SSE: two divisions and a square root per element, 12% of an
+  // MLP step. The vector kernels give the same bits.
+  auto vector_kernel = cpu::use_avx512() ? cpu::adam_avx512 : cpu::use_avx2() ? cpu::adam_avx2 : nullptr;
+  if (vector_kernel) {
+    const cpu::AdamScalars k{a.beta1, a.beta2, a.eps, a.weight_decay, c.step_size, c.bc2_sqrt, c.decay, a.decoupled};
+    for_each_range(slots, nslots, [&](const ParamSlot& s, int64_t b, int64_t e) {
+      vector_kernel(k, s.param + b, s.grad + b, s.buf1 + b, s.buf2 + b, e - b);
+    });
+    return;
+  }
   bool decay = a.weight_decay != 0.f;
   auto fn = a.decoupled ? adam_range<true, false>  // AdamW's decay lives in c.decay
                         : (decay ? adam_range<false, true> : adam_range<false, false>);

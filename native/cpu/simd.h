@@ -31,4 +31,16 @@ void maxpool2x2_plane_avx512(const float* x, int64_t h, int64_t w, int64_t oh, i
 bool maxpool2x2_backward_plane_avx512(const float* dy, const int32_t* idx, int64_t h, int64_t w, int64_t oh,
                                       int64_t ow, float* dx);
 
+// The scalars of one Adam / AdamW step (AdamArgs plus kernels/optim.h's AdamCoeffs), as plain
+// data so the SIMD files need no header beyond <immintrin.h>.
+struct AdamScalars {
+  float beta1, beta2, eps, weight_decay;
+  float step_size, bc2_sqrt, decay;
+  bool decoupled;
+};
+// Adam / AdamW over n elements of one parameter (adam_avx2.cpp, adam_avx512.cpp): the bits of
+// the portable adam_update loop, element for element.
+void adam_avx2(const AdamScalars& k, float* p, const float* g, float* m, float* v, int64_t n);
+void adam_avx512(const AdamScalars& k, float* p, const float* g, float* m, float* v, int64_t n);
+
 }  // namespace nn::cpu
