@@ -135,7 +135,11 @@ export function backward(root: Tensor, grad?: Tensor, o: BackwardOptions = {}): 
             t.grad.dispose();
             t.grad = keep(sum);
           } else {
-            t.grad = keep(fromHandle(native.clone(g.handle)));
+            // g is freed just below when this is its last holder (and it is not the caller's
+            // gradient): then the leaf takes g's storage instead of a copy, unless a reshape of g
+            // is alive elsewhere (the native side checks).
+            const last = g !== grad && holders.get(g) === 1;
+            t.grad = keep(fromHandle(last ? native.takeOrClone(g.handle) : native.clone(g.handle)));
           }
           drop(g);
           continue;

@@ -113,6 +113,19 @@ Napi::Value clone(const Napi::CallbackInfo& info) {
   return wrap(a.env(), std::move(out));
 }
 
+// takeOrClone(t): t's values in storage no other tensor uses. When t is the only tensor on its
+// storage the new handle shares it (no copy) and the caller disposes t straight after; otherwise
+// (a reshape of t is alive elsewhere) a copy. Autograd hands a leaf its gradient this way: a
+// copy of each parameter's gradient cost 4% of an MLP step.
+Napi::Value take_or_clone(const Napi::CallbackInfo& info) {
+  Args a{info, "takeOrClone"};
+  const Tensor& t = a.tensor(0, "tensor");
+  if (t.storage.use_count() == 1) return wrap(a.env(), reshaped(t, t.shape));
+  Tensor out = empty_like(t);
+  t.backend().copy_within(out.storage->data, t.storage->data, t.nbytes());
+  return wrap(a.env(), std::move(out));
+}
+
 // copyInto(dst, src): dst <- src, same shape, dtype and device (in-place update).
 Napi::Value copy_into(const Napi::CallbackInfo& info) {
   Args a{info, "copyInto"};
@@ -311,6 +324,7 @@ void register_core(Napi::Env env, Napi::Object exports) {
   export_op(env, exports, "arange", arange);
   export_op(env, exports, "reshape", reshape);
   export_op(env, exports, "clone", clone);
+  export_op(env, exports, "takeOrClone", take_or_clone);
   export_op(env, exports, "copyInto", copy_into);
   export_op(env, exports, "cast", cast);
   export_op(env, exports, "toDevice", to_device);

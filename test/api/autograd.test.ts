@@ -102,6 +102,30 @@ describe('autograd engine', () => {
     expect(x.grad).toBeNull();
   });
 
+  it('gives each leaf a gradient in storage of its own, also when gradients are passed on unchanged', () => {
+    const a = tensor([1, 2, 3, 4], { requiresGrad: true });
+    const b = tensor([5, 6, 7, 8], { requiresGrad: true });
+    const c = tensor([1, 1, 1, 1], [2, 2], { requiresGrad: true });
+    const w = tensor([1, -2, 3, -4]);
+    const root = tensor([0], { requiresGrad: true });
+    const caller = tensor([2]);
+    tidy(() => {
+      // add passes its gradient to a and b as one tensor; c gets a reshape of it while the
+      // reshape's base is still held for a and b; root's gradient is the caller's tensor.
+      const s = ops.mul(ops.add(ops.add(a, b), ops.reshape(c, [4])), w);
+      backward(ops.sum(s));
+      backward(root, caller);
+    });
+    expect(Array.from(a.grad!.data())).toEqual([1, -2, 3, -4]);
+    expect(Array.from(b.grad!.data())).toEqual([1, -2, 3, -4]);
+    expect(Array.from(c.grad!.data())).toEqual([1, -2, 3, -4]);
+    expect(a.grad!.handle.sharesStorageWith(b.grad!.handle)).toBe(false);
+    expect(a.grad!.handle.sharesStorageWith(c.grad!.handle)).toBe(false);
+    expect(b.grad!.handle.sharesStorageWith(c.grad!.handle)).toBe(false);
+    expect(root.grad!.handle.sharesStorageWith(caller.handle)).toBe(false);
+    expect(caller.disposed).toBe(false);
+  });
+
   it('gives gradients with respect to inputs (as attacks need)', () => {
     const lin = new nn.Linear(4, 3);
     const x = tensor(randomArray(8, 3), [2, 4], { requiresGrad: true });
