@@ -13,9 +13,11 @@ import { ArgumentError, ShapeError } from '../errors.js';
 import { native } from '../native.js';
 import {
   AdaptiveAvgPool2d, AvgPool2d, BatchNorm1d, BatchNorm2d, Conv2d, Dropout, Flatten, Identity, Linear, MaxPool2d, ReLU,
-  Sigmoid, Tanh,
+  Sigmoid, Tanh, convThenMaxPool,
 } from '../nn/layers.js';
+import type { ConvOperands } from '../nn/layers.js';
 import { Module } from '../nn/module.js';
+import { registerFusedPair } from '../nn/release.js';
 import * as ops from '../ops/index.js';
 import { defaultGenerator } from '../random.js';
 import { shapeStr, Tensor } from '../tensor.js';
@@ -85,13 +87,20 @@ export class StackedConv2d extends Module {
     super();
     same(members, (m: Conv2d) => [m.inChannels, m.outChannels, m.weight.shape, !!m.bias, { ...m.opts, generator: undefined }], 'a different shape or options');
   }
-  forward(x: Tensor): Tensor {
+  /** One grouped convolution on x: the members' weights and biases joined, groups times M. */
+  convOperands(x: Tensor): ConvOperands {
     const m0 = this.members[0], M = this.members.length;
     checkChannels(x, M, m0.inChannels, 'StackedConv2d');
-    const w = joined(this.members.map((m) => m.weight));
-    const b = m0.bias ? joined(this.members.map((m) => m.bias!)) : null;
     const { generator: _, ...opts } = m0.opts;
-    return ops.conv2d(x, w, b, { ...opts, groups: M * (m0.opts.groups ?? 1) });
+    return {
+      weight: joined(this.members.map((m) => m.weight)),
+      bias: m0.bias ? joined(this.members.map((m) => m.bias!)) : null,
+      opts: { ...opts, groups: M * (m0.opts.groups ?? 1) },
+    };
+  }
+  forward(x: Tensor): Tensor {
+    const c = this.convOperands(x);
+    return ops.conv2d(x, c.weight, c.bias, c.opts);
   }
 }
 
@@ -173,6 +182,7 @@ export class StackedDropout extends Module {
 }
 
 registerStackable(Conv2d, (ms) => new StackedConv2d(ms as Conv2d[]));
+registerFusedPair(StackedConv2d.prototype.forward, MaxPool2d.prototype.forward, convThenMaxPool);
 registerStackable(Linear, (ms) => new StackedLinear(ms as Linear[]));
 registerStackable(BatchNorm1d, (ms) => new StackedBatchNorm(ms as BatchNorm1d[]));
 registerStackable(BatchNorm2d, (ms) => new StackedBatchNorm(ms as BatchNorm2d[]));

@@ -23,4 +23,16 @@ export interface ConvOps {
     dilationH: number, dilationW: number, groups: number): NativeTensor;
   /** dL/dbias [K]: dy [N, K, OH, OW] summed over N, OH and OW. */
   conv2dBackwardBias(dy: NativeTensor): NativeTensor;
+  /**
+   * maxPool2d(conv2d(x, weight, bias, ...), kernelH, ...) -> [y, indices], the convolution's output
+   * made and pooled a block of images at a time (native/core/conv_pool.h): the same values as the
+   * two ops, without the whole convolution output in memory.
+   */
+  conv2dMaxPool2d(x: NativeTensor, weight: NativeTensor, bias: NativeTensor | null,
+    strideH: number, strideW: number, padH: number, padW: number, dilationH: number, dilationW: number, groups: number,
+    kernelH: number, kernelW: number, poolStrideH: number, poolStrideW: number, poolPadH: number, poolPadW: number): [NativeTensor, NativeTensor];
+  /** Backward of conv2dMaxPool2d from the pooled gradient dy and its indices: [dx (inputGrad) | null, dweight, dbias (withBias) | null]. */
+  conv2dMaxPool2dBackward(dy: NativeTensor, indices: NativeTensor, x: NativeTensor, weight: NativeTensor, withBias: boolean, inputGrad: boolean,
+    strideH: number, strideW: number, padH: number, padW: number, dilationH: number, dilationW: number, groups: number,
+    kernelH: number, kernelW: number, poolStrideH: number, poolStrideW: number, poolPadH: number, poolPadW: number): [NativeTensor | null, NativeTensor, NativeTensor | null];
 }

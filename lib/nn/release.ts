@@ -57,22 +57,47 @@ export function registerCommutingPair(first: Forward, second: Forward): void {
   cheaperFirst.set(first, second);
 }
 
+/** Runs two layers as one op on x, or returns null where that does not apply. */
+export type FusedForward = (first: Module, second: Module, x: Tensor) => Tensor | null;
+const fusedPairs = new Map<Forward, Map<Forward, FusedForward>>();
+
+/**
+ * Declares that a layer whose forward is `first`, followed (after the swaps above) by one whose
+ * forward is `second`, may run as `run(firstLayer, secondLayer, x)`: one op giving the same values
+ * and gradients (to float rounding) with less memory traffic. Conv2d then MaxPool2d is such a pair
+ * (lib/nn/layers.ts): the convolution's output then never exists whole.
+ */
+export function registerFusedPair(first: Forward, second: Forward, run: FusedForward): void {
+  const seconds = fusedPairs.get(first) ?? new Map<Forward, FusedForward>();
+  seconds.set(second, run);
+  fusedPairs.set(first, seconds);
+}
+
 /** Runs `x` through `modules` in order, releasing each intermediate result as it is consumed. */
 export function forwardInOrder(x: Tensor, modules: readonly Module[]): Tensor {
-  let y = x;
-  const apply = (m: Module) => {
-    const next = m.forward(y);
-    if (y !== x && !(isGradEnabled() && freeUnread(y, m, next))) releaseIntermediate(y, next);
-    y = next;
-  };
+  const order: Module[] = [];
   for (let i = 0; i < modules.length; ++i) {
     const m = modules[i], after = modules[i + 1];
     if (after && cheaperFirst.get(m.forward) === after.forward) {
-      apply(after);
-      apply(m);
+      order.push(after, m);
       ++i;
     } else {
-      apply(m);
+      order.push(m);
+    }
+  }
+  let y = x;
+  const finish = (next: Tensor, m: Module | null) => {
+    if (y !== x && !(m && isGradEnabled() && freeUnread(y, m, next))) releaseIntermediate(y, next);
+    y = next;
+  };
+  for (let i = 0; i < order.length; ++i) {
+    const m = order[i], after = order[i + 1];
+    const fused = after ? fusedPairs.get(m.forward)?.get(after.forward)?.(m, after, y) : null;
+    if (fused) {
+      finish(fused, null);
+      ++i;
+    } else {
+      finish(m.forward(y), m);
     }
   }
   return y;

@@ -11,11 +11,13 @@ export interface Conv2dOptions {
   groups?: number;
 }
 
+/** strideH, strideW, padH, padW, dilationH, dilationW, groups: the native ops' trailing arguments. */
+function convParams(opts: Conv2dOptions, op: string): [number, number, number, number, number, number, number] {
+  return [...pair(opts.stride ?? 1, 'stride', op), ...pair(opts.padding ?? 0, 'padding', op), ...pair(opts.dilation ?? 1, 'dilation', op), opts.groups ?? 1];
+}
+
 export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, opts: Conv2dOptions = {}): Tensor {
-  const [sh, sw] = pair(opts.stride ?? 1, 'stride', 'conv2d');
-  const [ph, pw] = pair(opts.padding ?? 0, 'padding', 'conv2d');
-  const [dh, dw] = pair(opts.dilation ?? 1, 'dilation', 'conv2d');
-  const groups = opts.groups ?? 1;
+  const [sh, sw, ph, pw, dh, dw, groups] = convParams(opts, 'conv2d');
   const y = fromHandle(native.conv2d(x.handle, weight.handle, bias ? bias.handle : null, sh, sw, ph, pw, dh, dw, groups));
   const inputs = bias ? [x, weight, bias] : [x, weight];
   return record(y, 'conv2d', inputs, (g) => [
@@ -40,6 +42,29 @@ export function maxPool2d(x: Tensor, kernel: number | [number, number], opts: Po
   return record(y, 'maxPool2d', [x], (g) => [
     fromHandle(native.maxPool2dBackward(g.handle, indices.handle, x.shape.slice(), kh, kw, sh, sw, ph, pw)),
   ], { inputs: false, output: false });
+}
+
+/**
+ * maxPool2d(conv2d(x, weight, bias, convOpts), kernel, poolOpts) as one op: the same values and
+ * gradients (to float rounding: sums are taken a block of images at a time) without the
+ * convolution's whole output in memory. The convolution's output is made, pooled and, in backward,
+ * rebuilt from the pooled gradient a block of images at a time, in cache. Sequential runs a Conv2d
+ * followed by MaxPool2d this way (lib/nn/layers.ts).
+ */
+export function conv2dMaxPool2d(x: Tensor, weight: Tensor, bias: Tensor | null | undefined, convOpts: Conv2dOptions,
+  kernel: number | [number, number], poolOpts: Pool2dOptions = {}): Tensor {
+  const conv = convParams(convOpts, 'conv2dMaxPool2d');
+  const [kh, kw] = pair(kernel, 'kernel', 'conv2dMaxPool2d');
+  const pool: [number, number, number, number, number, number] =
+    [kh, kw, ...pair(poolOpts.stride ?? [kh, kw], 'stride', 'conv2dMaxPool2d'), ...pair(poolOpts.padding ?? 0, 'padding', 'conv2dMaxPool2d')];
+  const [yh, idxh] = native.conv2dMaxPool2d(x.handle, weight.handle, bias ? bias.handle : null, ...conv, ...pool);
+  const y = fromHandle(yh);
+  const indices = fromHandle(idxh);
+  const inputs = bias ? [x, weight, bias] : [x, weight];
+  return record(y, 'conv2dMaxPool2d', inputs, (g) => {
+    const [dx, dw, db] = native.conv2dMaxPool2dBackward(g.handle, indices.handle, x.handle, weight.handle, !!bias, x.requiresGrad, ...conv, ...pool);
+    return [dx && fromHandle(dx), fromHandle(dw), ...(db ? [fromHandle(db)] : [])];
+  }, { output: false });
 }
 
 export function avgPool2d(x: Tensor, kernel: number | [number, number], opts: Pool2dOptions & { countIncludePad?: boolean } = {}): Tensor {

@@ -11,6 +11,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   register_core(env, exports);
   register_gemm(env, exports);
   register_conv(env, exports);
+  register_conv_pool(env, exports);
   register_pool(env, exports);
   register_batchnorm(env, exports);
   register_elementwise(env, exports);

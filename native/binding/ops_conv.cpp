@@ -4,6 +4,7 @@
 
 #include "../kernels/conv.h"
 #include "args.h"
+#include "conv_args.h"
 #include "errors.h"
 #include "register.h"
 
@@ -12,9 +13,13 @@ namespace {
 
 constexpr int64_t kMaxExtent = int64_t(1) << 31;
 
-struct ConvParams {
-  int64_t sh, sw, ph, pw, dh, dw, groups;
-};
+void require_4d(const char* op, const char* name, const Shape& s) {
+  if (s.size() != 4)
+    fail(ErrorCode::Shape, op, ": '", name, "' must be 4-D (", name[0] == 'w' ? "K, C/groups, R, S" : "N, C, H, W",
+         "), got shape ", shape_str(s));
+}
+
+}  // namespace
 
 // stride, padding, dilation and groups start at argument i0, in that order.
 ConvParams read_params(const Args& a, size_t i0) {
@@ -27,12 +32,6 @@ ConvParams read_params(const Args& a, size_t i0) {
   p.dw = a.integer(i0 + 5, "dilationW", 1, kMaxExtent);
   p.groups = a.integer(i0 + 6, "groups", 1, kMaxExtent);
   return p;
-}
-
-void require_4d(const char* op, const char* name, const Shape& s) {
-  if (s.size() != 4)
-    fail(ErrorCode::Shape, op, ": '", name, "' must be 4-D (", name[0] == 'w' ? "K, C/groups, R, S" : "N, C, H, W",
-         "), got shape ", shape_str(s));
 }
 
 // Checks an input shape against a weight shape and the parameters; computes the output size.
@@ -76,6 +75,8 @@ Conv2dArgs conv_args(const char* op, const char* xname, const Shape& xs, const c
     fail(ErrorCode::Shape, op, ": output would be empty (", c.oh, "x", c.ow, ")");
   return c;
 }
+
+namespace {
 
 Shape out_shape(const Conv2dArgs& c) { return {c.n, c.k, c.oh, c.ow}; }
 

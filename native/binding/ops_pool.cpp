@@ -8,6 +8,7 @@
 #include "../core/thread_pool.h"
 #include "../kernels/pool.h"
 #include "args.h"
+#include "pool_args.h"
 #include "errors.h"
 #include "register.h"
 
@@ -15,6 +16,8 @@ namespace nn::binding {
 namespace {
 
 constexpr int64_t kMaxExtent = int64_t(1) << 31;
+
+}  // namespace
 
 void require_nchw(const char* op, const char* name, const Shape& s) {
   if (s.size() != 4) fail(ErrorCode::Shape, op, ": '", name, "' must be 4-D (N, C, H, W), got shape ", shape_str(s));
@@ -51,6 +54,38 @@ Pool2dArgs pool_args(const Args& a, size_t i0, const char* xname, const Shape& x
   return p;
 }
 
+// Indices come from the caller: one out of its plane would make the backward write outside dx.
+void check_pool_indices(const Args& a, const Tensor& idx, const Pool2dArgs& p, const Shape& xs) {
+  const int64_t plane = p.h * p.w;
+  std::vector<int32_t> host;
+  const int32_t* iv = idx.i32();
+  if (idx.device() != Device::CPU) {
+    host.resize(static_cast<size_t>(idx.numel()));
+    idx.backend().copy_to_host(host.data(), idx.storage->data, idx.nbytes());
+    iv = host.data();
+  }
+  // Branch-free min/max sweeps (they vectorise), one per thread: on its own this pass took a
+  // fifth of the pooling backward's time. The offending element is looked up only on failure.
+  const int64_t count = idx.numel();
+  std::atomic<int32_t> lo{0}, hi{0};
+  parallel_for(count, int64_t(1) << 16, [&](int64_t b, int64_t e) {
+    int32_t l = 0, h = 0;
+    for (int64_t i = b; i < e; ++i) {
+      l = std::min(l, iv[i]);
+      h = std::max(h, iv[i]);
+    }
+    for (int32_t cur = lo.load(); l < cur && !lo.compare_exchange_weak(cur, l);) {}
+    for (int32_t cur = hi.load(); h > cur && !hi.compare_exchange_weak(cur, h);) {}
+  });
+  if (lo.load() < 0 || hi.load() >= plane)
+    for (int64_t i = 0; i < count; ++i)
+      if (iv[i] < 0 || iv[i] >= plane)
+        fail(ErrorCode::Index, a.op, ": 'indices' element ", i, " is ", iv[i], ", outside the ", p.h, "x", p.w,
+             " plane of input ", shape_str(xs), " (expected 0 <= index < ", plane, ")");
+}
+
+namespace {
+
 Shape out_shape(const Pool2dArgs& p) { return {p.n, p.c, p.oh, p.ow}; }
 
 void require_dy(const char* op, const Tensor& dy, const Pool2dArgs& p) {
@@ -85,33 +120,7 @@ Napi::Value max_pool2d_backward(const Napi::CallbackInfo& info) {
   if (idx.shape != dy.shape)
     fail(ErrorCode::Shape, a.op, ": 'indices' ", shape_str(idx.shape), " must have the shape of 'dy' ",
          shape_str(dy.shape));
-  // Indices come from the caller: one out of its plane would write outside dx.
-  const int64_t plane = p.h * p.w;
-  std::vector<int32_t> host;
-  const int32_t* iv = idx.i32();
-  if (idx.device() != Device::CPU) {
-    host.resize(static_cast<size_t>(idx.numel()));
-    idx.backend().copy_to_host(host.data(), idx.storage->data, idx.nbytes());
-    iv = host.data();
-  }
-  // Branch-free min/max sweeps (they vectorise), one per thread: on its own this pass took a
-  // fifth of the pooling backward's time. The offending element is looked up only on failure.
-  const int64_t count = idx.numel();
-  std::atomic<int32_t> lo{0}, hi{0};
-  parallel_for(count, int64_t(1) << 16, [&](int64_t b, int64_t e) {
-    int32_t l = 0, h = 0;
-    for (int64_t i = b; i < e; ++i) {
-      l = std::min(l, iv[i]);
-      h = std::max(h, iv[i]);
-    }
-    for (int32_t cur = lo.load(); l < cur && !lo.compare_exchange_weak(cur, l);) {}
-    for (int32_t cur = hi.load(); h > cur && !hi.compare_exchange_weak(cur, h);) {}
-  });
-  if (lo.load() < 0 || hi.load() >= plane)
-    for (int64_t i = 0; i < count; ++i)
-      if (iv[i] < 0 || iv[i] >= plane)
-        fail(ErrorCode::Index, a.op, ": 'indices' element ", i, " is ", iv[i], ", outside the ", p.h, "x", p.w,
-             " plane of input ", shape_str(xs), " (expected 0 <= index < ", plane, ")");
+  check_pool_indices(a, idx, p, xs);
   Tensor dx = empty(dy.backend(), xs, DType::F32);
   if (dy.numel() > 0) dy.backend().maxpool2d_backward(p, dy.f32(), idx.i32(), dx.f32());
   else dy.backend().fill_f32(dx.f32(), dx.numel(), 0.f);

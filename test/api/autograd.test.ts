@@ -52,6 +52,9 @@ describe.each(testDevices())('autograd on %s', (device) => {
   it('convolution, pooling and batch norm', () => {
     gradcheck((xs) => { const [x, w, b] = on(xs); return wsum(ops.conv2d(x, w, b, { stride: 2, padding: 1 })); }, [R([2, 3, 7, 6], 1), R([4, 3, 3, 3], 2), R([4], 3)], { label: 'conv2d' });
     gradcheck((xs) => wsum(ops.maxPool2d(on(xs)[0], 2)), [R([2, 3, 6, 5], 4)], { label: 'maxPool2d' });
+    // A weight moves every window's values: steps of 1e-2 change which cell wins in some of them.
+    gradcheck((xs) => { const [x, w, b] = on(xs); return wsum(ops.conv2dMaxPool2d(x, w, b, { padding: 1, groups: 2 }, 2)); },
+      [R([2, 4, 7, 6], 13), R([6, 2, 3, 3], 14), R([6], 15)], { label: 'conv2dMaxPool2d', h: 1e-3 });
     gradcheck((xs) => wsum(ops.avgPool2d(on(xs)[0], 3, { stride: 2, padding: 1 })), [R([2, 2, 7, 7], 5)], { label: 'avgPool2d' });
     gradcheck((xs) => wsum(ops.adaptiveAvgPool2d(on(xs)[0], [2, 3])), [R([1, 2, 5, 7], 6)], { label: 'adaptiveAvgPool2d' });
     gradcheck((xs) => { const [x, g, b] = on(xs); return wsum(ops.batchNorm(x, null, null, g, b, { training: true })); }, [R([4, 3, 2, 2], 7), R([3], 8), R([3], 9)], { label: 'batchNorm train' });

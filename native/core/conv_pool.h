@@ -1,0 +1,23 @@
+// A convolution followed by max pooling, as one op (lib/ops conv2dMaxPool2d; the seed CNN's
+// first layer). Run apart, the convolution's whole output goes to memory and comes back four
+// times: pooled, pooled backward (written), read for the bias gradient and for the weight
+// gradient. Conv1 of a batched 7-member seed CNN makes 77 MB of it per step, so those passes
+// ran at memory speed (a fifth of the step). Here the convolution's output, and in backward the
+// gradient that pooling scatters into it, exist only for a block of images sized to stay in the
+// cores' caches. The blocks run the backend's own convolution and pooling kernels, so every
+// backend has the op; on CUDA the block is the whole batch.
+#pragma once
+#include "../backend.h"
+
+namespace nn {
+
+// y, indices = maxpool2d(conv2d(x, w, bias)); pool.n/c/h/w describe the convolution's output.
+void conv2d_maxpool_forward(Backend& b, const Conv2dArgs& conv, const Pool2dArgs& pool, const float* x,
+                            const float* w, const float* bias, float* y, int32_t* indices);
+
+// From dy (the pooled output's gradient) and the pooling indices: dx (may be null: x needs no
+// gradient), dw, and db (null without a bias).
+void conv2d_maxpool_backward(Backend& b, const Conv2dArgs& conv, const Pool2dArgs& pool, const float* dy,
+                             const int32_t* indices, const float* x, const float* w, float* dx, float* dw, float* db);
+
+}  // namespace nn

@@ -1,0 +1,121 @@
+// Conv2d then MaxPool2d as one op (ops.conv2dMaxPool2d, native/core/conv_pool.h): the convolution's
+// output is made, pooled and, in backward, rebuilt from the pooled gradient a block of images at
+// a time. It must give the two ops' values bit for bit and their gradients to float rounding (the
+// weight and bias gradients are summed block by block), whatever the number of blocks, and
+// Sequential must use it for a first layer.
+import { describe, expect, it } from 'vitest';
+
+import { backward, Generator, nn, ops, seedCnn, tensor, tidy } from '../../lib/index.js';
+import type { Tensor } from '../../lib/index.js';
+import { native, randomArray, testDevices } from '../support/native.js';
+
+interface Case {
+  label: string;
+  x: number[];
+  w: number[];
+  conv: ops.Conv2dOptions;
+  kernel: number;
+  pool?: ops.Pool2dOptions;
+  bias?: boolean;
+}
+
+const CASES: Case[] = [
+  { label: 'seed CNN first layer', x: [5, 1, 28, 28], w: [8, 1, 3, 3], conv: {}, kernel: 2 },
+  { label: 'groups, padding, odd sizes, no bias', x: [3, 4, 13, 11], w: [6, 2, 3, 3], conv: { groups: 2, padding: 1 }, kernel: 2, bias: false },
+  { label: 'strided conv, 3x3 pool with padding', x: [2, 3, 11, 10], w: [5, 3, 2, 2], conv: { stride: 2 }, kernel: 3, pool: { stride: 2, padding: 1 } },
+  // 1 MB of convolution output per image: blocks of one or two images (three to six blocks).
+  { label: 'many blocks', x: [6, 2, 66, 66], w: [64, 1, 3, 3], conv: { groups: 2 }, kernel: 2 },
+];
+
+interface Result {
+  y: Float32Array;
+  grads: Float32Array[];
+}
+
+/** Values and gradients (x, w, b) of `f` under a fixed weighting of its output. */
+function run(c: Case, device: 'cpu' | 'cuda', fused: boolean): Result {
+  return tidy(() => {
+    const x = tensor(randomArray(c.x.reduce((a, b) => a * b), 1, -1, 1), c.x, { device, requiresGrad: true });
+    const w = tensor(randomArray(c.w.reduce((a, b) => a * b), 2, -1, 1), c.w, { device, requiresGrad: true });
+    const b = c.bias === false ? null : tensor(randomArray(c.w[0], 3, -1, 1), [c.w[0]], { device, requiresGrad: true });
+    const y = fused ? ops.conv2dMaxPool2d(x, w, b, c.conv, c.kernel, c.pool)
+      : ops.maxPool2d(ops.conv2d(x, w, b, c.conv), c.kernel, c.pool);
+    backward(ops.sum(ops.mul(y, tensor(randomArray(y.numel, 4), y.shape.slice(), { device }))));
+    const leaves = b ? [x, w, b] : [x, w];
+    const out = { y: Float32Array.from(y.data()), grads: leaves.map((t) => Float32Array.from(t.grad!.data())) };
+    leaves.forEach((t) => t.grad!.dispose());
+    return out;
+  });
+}
+
+/** Largest |a - b| / (1 + |b|). */
+function worst(a: Float32Array, b: Float32Array): number {
+  expect(a.length).toBe(b.length);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]) / (1 + Math.abs(b[i])));
+  return m;
+}
+
+describe.each(testDevices())('conv2dMaxPool2d on %s', (device) => {
+  it.each(CASES)('matches conv2d then maxPool2d: $label', (c) => {
+    const fused = run(c, device, true), apart = run(c, device, false);
+    expect(Array.from(fused.y)).toEqual(Array.from(apart.y));
+    expect(fused.grads.length).toBe(apart.grads.length);
+    fused.grads.forEach((g, i) => expect(worst(g, apart.grads[i]), `gradient ${i}`).toBeLessThan(2e-5));
+  });
+});
+
+/** Every gradFn name in the graph behind t. */
+function graphOps(t: Tensor): string[] {
+  const names: string[] = [], seen = new Set<Tensor>(), stack = [t];
+  while (stack.length) {
+    const u = stack.pop()!;
+    if (seen.has(u) || !u.gradFn) continue;
+    seen.add(u);
+    names.push(u.gradFn.name);
+    stack.push(...u.gradFn.inputs);
+  }
+  return names;
+}
+
+describe('Sequential', () => {
+  it('runs a first Conv2d and its MaxPool2d (ReLU between) as one op, with the separate ops\' values', () => {
+    const model = seedCnn(new Generator(5));
+    tidy(() => {
+      const x = tensor(randomArray(4 * 784, 6, -1, 1), [4, 1, 28, 28]);
+      const y = model.forward(x);
+      const names = graphOps(y);
+      expect(names.filter((n) => n === 'conv2dMaxPool2d')).toHaveLength(1);
+      // The second convolution's input needs a gradient: it stays two ops.
+      expect(names.filter((n) => n === 'conv2d')).toHaveLength(1);
+      const [c1, , , c2, , , , l1, , l2] = model.layers as [nn.Conv2d, nn.Module, nn.Module, nn.Conv2d, nn.Module, nn.Module, nn.Module, nn.Linear, nn.Module, nn.Linear];
+      let h = ops.relu(ops.maxPool2d(ops.conv2d(x, c1.weight, c1.bias), 2));
+      h = ops.relu(ops.maxPool2d(ops.conv2d(h, c2.weight, c2.bias), 2));
+      const ref = ops.linear(ops.relu(ops.linear(ops.reshape(h, [4, 1600]), l1.weight, l1.bias)), l2.weight, l2.bias);
+      expect(Array.from(y.data())).toEqual(Array.from(ref.data()));
+    });
+  });
+});
+
+describe('conv2dMaxPool2d errors', () => {
+  const x = () => tensor(randomArray(2 * 8 * 8, 7), [2, 1, 8, 8]);
+  const w = () => tensor(randomArray(3 * 9, 8), [3, 1, 3, 3]);
+
+  it('names the shapes when the pool does not fit the convolution output', () => {
+    expect(() => ops.conv2dMaxPool2d(x(), w(), null, {}, 7)).toThrow(/kernel 7x7 is larger than the padded input 6x6 of 'the convolution's output' \[2, 3, 6, 6\]/);
+  });
+
+  it('rejects a gradient of the wrong shape and indices outside their plane', () => {
+    const xs = x(), ws = w();
+    const [y, idx] = native.conv2dMaxPool2d(xs.handle, ws.handle, null, 1, 1, 0, 0, 1, 1, 1, 2, 2, 2, 2, 0, 0);
+    const args = [1, 1, 0, 0, 1, 1, 1, 2, 2, 2, 2, 0, 0] as const;
+    const wrong = tensor(new Float32Array(2 * 3 * 2 * 2), [2, 3, 2, 2]);
+    expect(() => native.conv2dMaxPool2dBackward(wrong.handle, idx, xs.handle, ws.handle, false, false, ...args))
+      .toThrow(/'dy' must have the pooled shape \[2, 3, 3, 3\] of the convolution's output \[2, 3, 6, 6\], got \[2, 3, 2, 2\]/);
+    const bad = Int32Array.from(native.toTypedArray(idx) as Int32Array);
+    bad[5] = 36;
+    const badIdx = native.fromTypedArray(bad, [2, 3, 3, 3], 'cpu');
+    expect(() => native.conv2dMaxPool2dBackward(y, badIdx, xs.handle, ws.handle, false, false, ...args))
+      .toThrow(/'indices' element 5 is 36, outside the 6x6 plane/);
+  });
+});
