@@ -158,6 +158,19 @@ class Backend {
   virtual void conv2d_backward_weight(const Conv2dArgs& a, const float* x, const float* dy, float* dw) = 0;
   virtual void conv2d_backward_bias(const Conv2dArgs& a, const float* dy, float* db) = 0;
 
+  // ---- a convolution then max pooling (core/conv_pool.h) ----
+  // A backend's own kernel for the pair, for the shapes it has one for: returns false, writing
+  // nothing, for the caller to run the pair a block of images at a time with the kernels above.
+  // The backward gives the parameters' gradients only (the input needs none).
+  virtual bool conv2d_maxpool_forward(const Conv2dArgs& conv, const Pool2dArgs& pool, const float* x, const float* w,
+                                      const float* bias, float* y, int32_t* indices) {
+    return false;
+  }
+  virtual bool conv2d_maxpool_backward_params(const Conv2dArgs& conv, const Pool2dArgs& pool, const float* dy,
+                                              const int32_t* indices, const float* x, float* dw, float* db) {
+    return false;
+  }
+
   // ---- pooling ----
   // indices hold the flat h*w position of each maximum inside its (n, c) plane.
   virtual void maxpool2d_forward(const Pool2dArgs& a, const float* x, float* y, int32_t* indices) = 0;

@@ -44,6 +44,7 @@ void accumulate(Backend& b, float* acc, const float* part, int64_t n) {
 
 void conv2d_maxpool_forward(Backend& b, const Conv2dArgs& conv, const Pool2dArgs& pool, const float* x,
                             const float* w, const float* bias, float* y, int32_t* indices) {
+  if (b.conv2d_maxpool_forward(conv, pool, x, w, bias, y, indices)) return;
   const int64_t nb = block_images(b, conv);
   const int64_t x_image = conv.c * conv.h * conv.w, y_image = pool.c * pool.oh * pool.ow;
   Tensor block = empty(b, {nb, conv.k, conv.oh, conv.ow}, DType::F32);
@@ -56,6 +57,7 @@ void conv2d_maxpool_forward(Backend& b, const Conv2dArgs& conv, const Pool2dArgs
 
 void conv2d_maxpool_backward(Backend& b, const Conv2dArgs& conv, const Pool2dArgs& pool, const float* dy,
                              const int32_t* indices, const float* x, const float* w, float* dx, float* dw, float* db) {
+  if (!dx && b.conv2d_maxpool_backward_params(conv, pool, dy, indices, x, dw, db)) return;
   const int64_t nb = block_images(b, conv);
   const int64_t x_image = conv.c * conv.h * conv.w, y_image = pool.c * pool.oh * pool.ow;
   const int64_t wsize = conv.k * (conv.c / conv.groups) * conv.r * conv.s;

@@ -29,6 +29,10 @@ class CpuBackend final : public Backend {
   void conv2d_backward_input(const Conv2dArgs& a, const float* dy, const float* w, float* dx) override;
   void conv2d_backward_weight(const Conv2dArgs& a, const float* x, const float* dy, float* dw) override;
   void conv2d_backward_bias(const Conv2dArgs& a, const float* dy, float* db) override;
+  bool conv2d_maxpool_forward(const Conv2dArgs& conv, const Pool2dArgs& pool, const float* x, const float* w,
+                              const float* bias, float* y, int32_t* indices) override;
+  bool conv2d_maxpool_backward_params(const Conv2dArgs& conv, const Pool2dArgs& pool, const float* dy,
+                                      const int32_t* indices, const float* x, float* dw, float* db) override;
   void maxpool2d_forward(const Pool2dArgs& a, const float* x, float* y, int32_t* indices) override;
   void maxpool2d_backward(const Pool2dArgs& a, const float* dy, const int32_t* indices, float* dx) override;
   void avgpool2d_forward(const Pool2dArgs& a, const float* x, float* y) override;

@@ -1,8 +1,9 @@
 // Conv2d then MaxPool2d as one op (ops.conv2dMaxPool2d, native/core/conv_pool.h): the convolution's
 // output is made, pooled and, in backward, rebuilt from the pooled gradient a block of images at
-// a time. It must give the two ops' values bit for bit and their gradients to float rounding (the
-// weight and bias gradients are summed block by block), whatever the number of blocks, and
-// Sequential must use it for a first layer.
+// a time, or, for a first layer's 3x3 filters over one channel per group, by the CPU's own kernel
+// (native/cpu/conv_pool_direct.h), where it never exists. It must give the two ops' values and
+// gradients to float rounding (sums are taken in another order), whatever the number of blocks,
+// and Sequential must use it for a first layer.
 import { describe, expect, it } from 'vitest';
 
 import { backward, Generator, nn, ops, seedCnn, tensor, tidy } from '../../lib/index.js';
@@ -17,6 +18,8 @@ interface Case {
   kernel: number;
   pool?: ops.Pool2dOptions;
   bias?: boolean;
+  /** Whether x requires a gradient (default true): without, the CPU kernel takes the 3x3 cases. */
+  inputGrad?: boolean;
 }
 
 const CASES: Case[] = [
@@ -25,6 +28,11 @@ const CASES: Case[] = [
   { label: 'strided conv, 3x3 pool with padding', x: [2, 3, 11, 10], w: [5, 3, 2, 2], conv: { stride: 2 }, kernel: 3, pool: { stride: 2, padding: 1 } },
   // 1 MB of convolution output per image: blocks of one or two images (three to six blocks).
   { label: 'many blocks', x: [6, 2, 66, 66], w: [64, 1, 3, 3], conv: { groups: 2 }, kernel: 2 },
+  // The CPU kernel's shapes: one input channel per group, 3x3, stride 1; rows of 13 and of 16 + 4
+  // pooled outputs, an odd convolution output (its last row and column pooled by no window).
+  { label: 'first layer, input without gradient', x: [5, 1, 28, 28], w: [8, 1, 3, 3], conv: {}, kernel: 2, inputGrad: false },
+  { label: 'stacked first layer (7 groups)', x: [3, 7, 28, 28], w: [70, 1, 3, 3], conv: { groups: 7 }, kernel: 2, inputGrad: false },
+  { label: 'wide rows, odd output, no bias', x: [2, 2, 43, 41], w: [6, 1, 3, 3], conv: { groups: 2 }, kernel: 2, inputGrad: false, bias: false },
 ];
 
 interface Result {
@@ -35,13 +43,13 @@ interface Result {
 /** Values and gradients (x, w, b) of `f` under a fixed weighting of its output. */
 function run(c: Case, device: 'cpu' | 'cuda', fused: boolean): Result {
   return tidy(() => {
-    const x = tensor(randomArray(c.x.reduce((a, b) => a * b), 1, -1, 1), c.x, { device, requiresGrad: true });
+    const x = tensor(randomArray(c.x.reduce((a, b) => a * b), 1, -1, 1), c.x, { device, requiresGrad: c.inputGrad !== false });
     const w = tensor(randomArray(c.w.reduce((a, b) => a * b), 2, -1, 1), c.w, { device, requiresGrad: true });
     const b = c.bias === false ? null : tensor(randomArray(c.w[0], 3, -1, 1), [c.w[0]], { device, requiresGrad: true });
     const y = fused ? ops.conv2dMaxPool2d(x, w, b, c.conv, c.kernel, c.pool)
       : ops.maxPool2d(ops.conv2d(x, w, b, c.conv), c.kernel, c.pool);
     backward(ops.sum(ops.mul(y, tensor(randomArray(y.numel, 4), y.shape.slice(), { device }))));
-    const leaves = b ? [x, w, b] : [x, w];
+    const leaves = [...(x.requiresGrad ? [x] : []), w, ...(b ? [b] : [])];
     const out = { y: Float32Array.from(y.data()), grads: leaves.map((t) => Float32Array.from(t.grad!.data())) };
     leaves.forEach((t) => t.grad!.dispose());
     return out;
@@ -59,7 +67,7 @@ function worst(a: Float32Array, b: Float32Array): number {
 describe.each(testDevices())('conv2dMaxPool2d on %s', (device) => {
   it.each(CASES)('matches conv2d then maxPool2d: $label', (c) => {
     const fused = run(c, device, true), apart = run(c, device, false);
-    expect(Array.from(fused.y)).toEqual(Array.from(apart.y));
+    expect(worst(fused.y, apart.y)).toBeLessThan(1e-6);
     expect(fused.grads.length).toBe(apart.grads.length);
     fused.grads.forEach((g, i) => expect(worst(g, apart.grads[i]), `gradient ${i}`).toBeLessThan(2e-5));
   });
@@ -92,8 +100,25 @@ describe('Sequential', () => {
       let h = ops.relu(ops.maxPool2d(ops.conv2d(x, c1.weight, c1.bias), 2));
       h = ops.relu(ops.maxPool2d(ops.conv2d(h, c2.weight, c2.bias), 2));
       const ref = ops.linear(ops.relu(ops.linear(ops.reshape(h, [4, 1600]), l1.weight, l1.bias)), l2.weight, l2.bias);
-      expect(Array.from(y.data())).toEqual(Array.from(ref.data()));
+      expect(worst(Float32Array.from(y.data()), Float32Array.from(ref.data()))).toBeLessThan(1e-5);
     });
+  });
+});
+
+describe('conv2dMaxPool2d backward with caller-made indices', () => {
+  it('routes an index outside its own window (but inside the plane) as the pooling backward does', () => {
+    const xs = [3, 2, 12, 12], ws = [4, 1, 3, 3], args = [1, 1, 0, 0, 1, 1, 2, 2, 2, 2, 2, 0, 0] as const;
+    const x = tensor(randomArray(3 * 2 * 144, 21), xs), w = tensor(randomArray(36, 22), ws);
+    const [, idx] = native.conv2dMaxPool2d(x.handle, w.handle, null, ...args);
+    const moved = Int32Array.from(native.toTypedArray(idx) as Int32Array);
+    moved[7] = 0;  // window (0, 2) of its plane now points at cell (0, 0)
+    const indices = native.fromTypedArray(moved, [3, 4, 5, 5], 'cpu');
+    const dy = tensor(randomArray(3 * 4 * 25, 23), [3, 4, 5, 5]);
+    const [, dw, db] = native.conv2dMaxPool2dBackward(dy.handle, indices, x.handle, w.handle, true, false, ...args);
+    const dconv = native.maxPool2dBackward(dy.handle, indices, [3, 4, 10, 10], 2, 2, 2, 2, 0, 0);
+    const refW = native.conv2dBackwardWeight(x.handle, dconv, ws, 1, 1, 0, 0, 1, 1, 2), refB = native.conv2dBackwardBias(dconv);
+    expect(worst(native.toTypedArray(dw) as Float32Array, native.toTypedArray(refW) as Float32Array)).toBeLessThan(1e-5);
+    expect(worst(native.toTypedArray(db!) as Float32Array, native.toTypedArray(refB) as Float32Array)).toBeLessThan(1e-5);
   });
 });
 

@@ -1,0 +1,134 @@
+// AVX-512 kernels of conv_pool_direct.h. Only <immintrin.h> is included, so no inline library
+// function carries AVX-512 code out of this file.
+#include <immintrin.h>
+
+#include "conv_pool_direct.h"
+
+namespace nn::cpu {
+namespace {
+
+// Floats per de-interleaved row: each phase holds ceil(w / 2) columns, padded so a 16-lane load
+// starting at any pooled column of the row stays inside it.
+inline int64_t phase_len(const ConvPoolShape& s) { return ((s.w + 1) / 2 + 16 + 15) / 16 * 16; }
+
+inline __mmask16 first(int64_t n) { return n >= 16 ? __mmask16(0xffff) : __mmask16((1u << n) - 1); }
+
+// Rows of x split by column parity: row r's even columns at scratch + (2r) * len, odd at
+// (2r + 1) * len; the padding is zero.
+void deinterleave(const ConvPoolShape& s, const float* x, float* scratch) {
+  const int64_t len = phase_len(s);
+  for (int64_t r = 0; r < s.h; ++r) {
+    float* even = scratch + 2 * r * len;
+    float* odd = even + len;
+    const float* row = x + r * s.w;
+    int64_t c = 0;
+    for (; c + 1 < s.w; c += 2) {
+      even[c / 2] = row[c];
+      odd[c / 2] = row[c + 1];
+    }
+    int64_t ne = c / 2, no = c / 2;
+    if (c < s.w) even[ne++] = row[c];
+    for (int64_t m = ne; m < len; ++m) even[m] = 0.f;
+    for (int64_t m = no; m < len; ++m) odd[m] = 0.f;
+  }
+}
+
+// The 16 input vectors of pooled row r, pooled columns q0.. : v[row][t] = x[2r + row][2(q0 + lane) + t]
+// for row, t in 0..3 (column phase t: even/odd of column pair q or q + 1).
+inline void load_window_inputs(const float* scratch, int64_t len, int64_t r, int64_t q0, __m512 v[4][4]) {
+  for (int row = 0; row < 4; ++row) {
+    const float* even = scratch + 2 * (2 * r + row) * len + q0;
+    const float* odd = even + len;
+    v[row][0] = _mm512_loadu_ps(even);
+    v[row][1] = _mm512_loadu_ps(odd);
+    v[row][2] = _mm512_loadu_ps(even + 1);
+    v[row][3] = _mm512_loadu_ps(odd + 1);
+  }
+}
+
+}  // namespace
+
+int64_t conv_pool_scratch_floats(const ConvPoolShape& s) { return 2 * s.h * phase_len(s); }
+
+void conv_pool_forward_avx512(const ConvPoolShape& s, const float* x, const float* w, const float* bias, float* y,
+                              int32_t* idx, float* scratch) {
+  deinterleave(s, x, scratch);
+  const int64_t len = phase_len(s), plane = s.ph * s.pw;
+  const __m512i lane2 = _mm512_slli_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), 1);
+  const __m512i one = _mm512_set1_epi32(1), down = _mm512_set1_epi32(static_cast<int>(s.ow));
+  const __m512i down_one = _mm512_set1_epi32(static_cast<int>(s.ow + 1));
+  for (int64_t r = 0; r < s.ph; ++r)
+    for (int64_t q0 = 0; q0 < s.pw; q0 += 16) {
+      const __mmask16 m = first(s.pw - q0);
+      __m512 v[4][4];
+      load_window_inputs(scratch, len, r, q0, v);
+      // Index of the window's first cell in the convolution plane, per lane.
+      const __m512i base = _mm512_add_epi32(_mm512_set1_epi32(static_cast<int>(2 * r * s.ow + 2 * q0)), lane2);
+      for (int64_t k = 0; k < s.kg; ++k) {
+        const float* wk = w + 9 * k;
+        const __m512 b = _mm512_set1_ps(bias ? bias[k] : 0.f);
+        __m512 acc[2][2] = {{b, b}, {b, b}};
+        for (int i = 0; i < 3; ++i)
+          for (int j = 0; j < 3; ++j) {
+            const __m512 wij = _mm512_set1_ps(wk[3 * i + j]);
+            for (int dr = 0; dr < 2; ++dr)
+              for (int dc = 0; dc < 2; ++dc) acc[dr][dc] = _mm512_fmadd_ps(wij, v[dr + i][dc + j], acc[dr][dc]);
+          }
+        // Window cells in row-major order; a later one wins when strictly greater or NaN.
+        __m512 best = acc[0][0];
+        __m512i arg = base;
+        const __m512 cand[3] = {acc[0][1], acc[1][0], acc[1][1]};
+        const __m512i off[3] = {one, down, down_one};
+        for (int e = 0; e < 3; ++e) {
+          const __mmask16 take = _mm512_cmp_ps_mask(cand[e], best, _CMP_GT_OQ) | _mm512_cmp_ps_mask(cand[e], cand[e], _CMP_UNORD_Q);
+          best = _mm512_mask_blend_ps(take, best, cand[e]);
+          arg = _mm512_mask_blend_epi32(take, arg, _mm512_add_epi32(base, off[e]));
+        }
+        _mm512_mask_storeu_ps(y + k * plane + r * s.pw + q0, m, best);
+        _mm512_mask_storeu_epi32(idx + k * plane + r * s.pw + q0, m, arg);
+      }
+    }
+}
+
+bool conv_pool_backward_avx512(const ConvPoolShape& s, const float* x, const float* dy, const int32_t* idx, float* acc,
+                               float* scratch) {
+  deinterleave(s, x, scratch);
+  const int64_t len = phase_len(s), plane = s.ph * s.pw;
+  const __m512i lane2 = _mm512_slli_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), 1);
+  const __m512i one = _mm512_set1_epi32(1), down = _mm512_set1_epi32(static_cast<int>(s.ow));
+  const __m512i down_one = _mm512_set1_epi32(static_cast<int>(s.ow + 1));
+  for (int64_t k = 0; k < s.kg; ++k) {
+    __m512 gw[9], gb = _mm512_setzero_ps();
+    for (int e = 0; e < 9; ++e) gw[e] = _mm512_setzero_ps();
+    for (int64_t r = 0; r < s.ph; ++r)
+      for (int64_t q0 = 0; q0 < s.pw; q0 += 16) {
+        const __mmask16 m = first(s.pw - q0);
+        const int64_t at = k * plane + r * s.pw + q0;
+        const __m512 g = _mm512_maskz_loadu_ps(m, dy + at);
+        const __m512i rel = _mm512_sub_epi32(_mm512_maskz_loadu_epi32(m, idx + at),
+                                             _mm512_add_epi32(_mm512_set1_epi32(static_cast<int>(2 * r * s.ow + 2 * q0)), lane2));
+        // The window cell each pooled gradient came from (lanes past the row hold zero).
+        __m512 gc[2][2];
+        gc[0][0] = _mm512_maskz_mov_ps(_mm512_cmpeq_epi32_mask(rel, _mm512_setzero_si512()), g);
+        gc[0][1] = _mm512_maskz_mov_ps(_mm512_cmpeq_epi32_mask(rel, one), g);
+        gc[1][0] = _mm512_maskz_mov_ps(_mm512_cmpeq_epi32_mask(rel, down), g);
+        gc[1][1] = _mm512_maskz_mov_ps(_mm512_cmpeq_epi32_mask(rel, down_one), g);
+        const __mmask16 placed = _mm512_cmpeq_epi32_mask(rel, _mm512_setzero_si512()) | _mm512_cmpeq_epi32_mask(rel, one) |
+                                 _mm512_cmpeq_epi32_mask(rel, down) | _mm512_cmpeq_epi32_mask(rel, down_one);
+        if ((placed & m) != m) return false;  // an index outside its own window (caller-made)
+        gb = _mm512_add_ps(gb, g);
+        __m512 v[4][4];
+        load_window_inputs(scratch, len, r, q0, v);
+        for (int i = 0; i < 3; ++i)
+          for (int j = 0; j < 3; ++j)
+            for (int dr = 0; dr < 2; ++dr)
+              for (int dc = 0; dc < 2; ++dc) gw[3 * i + j] = _mm512_fmadd_ps(gc[dr][dc], v[dr + i][dc + j], gw[3 * i + j]);
+      }
+    float* a = acc + k * 10 * 16;
+    for (int e = 0; e < 9; ++e) _mm512_storeu_ps(a + 16 * e, _mm512_add_ps(_mm512_loadu_ps(a + 16 * e), gw[e]));
+    _mm512_storeu_ps(a + 16 * 9, _mm512_add_ps(_mm512_loadu_ps(a + 16 * 9), gb));
+  }
+  return true;
+}
+
+}  // namespace nn::cpu
