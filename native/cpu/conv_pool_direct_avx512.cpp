@@ -7,37 +7,13 @@
 namespace nn::cpu {
 namespace {
 
-// Floats per de-interleaved row: each phase holds ceil(w / 2) columns, padded so a 16-lane load
-// starting at any pooled column of the row stays inside it.
-inline int64_t phase_len(const ConvPoolShape& s) { return ((s.w + 1) / 2 + 16 + 15) / 16 * 16; }
-
 inline __mmask16 first(int64_t n) { return n >= 16 ? __mmask16(0xffff) : __mmask16((1u << n) - 1); }
-
-// Rows of x split by column parity: row r's even columns at scratch + (2r) * len, odd at
-// (2r + 1) * len; the padding is zero.
-void deinterleave(const ConvPoolShape& s, const float* x, float* scratch) {
-  const int64_t len = phase_len(s);
-  for (int64_t r = 0; r < s.h; ++r) {
-    float* even = scratch + 2 * r * len;
-    float* odd = even + len;
-    const float* row = x + r * s.w;
-    int64_t c = 0;
-    for (; c + 1 < s.w; c += 2) {
-      even[c / 2] = row[c];
-      odd[c / 2] = row[c + 1];
-    }
-    int64_t ne = c / 2, no = c / 2;
-    if (c < s.w) even[ne++] = row[c];
-    for (int64_t m = ne; m < len; ++m) even[m] = 0.f;
-    for (int64_t m = no; m < len; ++m) odd[m] = 0.f;
-  }
-}
 
 // The 16 input vectors of pooled row r, pooled columns q0.. : v[row][t] = x[2r + row][2(q0 + lane) + t]
 // for row, t in 0..3 (column phase t: even/odd of column pair q or q + 1).
-inline void load_window_inputs(const float* scratch, int64_t len, int64_t r, int64_t q0, __m512 v[4][4]) {
+inline void load_window_inputs(const float* planes, int64_t len, int64_t r, int64_t q0, __m512 v[4][4]) {
   for (int row = 0; row < 4; ++row) {
-    const float* even = scratch + 2 * (2 * r + row) * len + q0;
+    const float* even = planes + 2 * (2 * r + row) * len + q0;
     const float* odd = even + len;
     v[row][0] = _mm512_loadu_ps(even);
     v[row][1] = _mm512_loadu_ps(odd);
@@ -48,12 +24,9 @@ inline void load_window_inputs(const float* scratch, int64_t len, int64_t r, int
 
 }  // namespace
 
-int64_t conv_pool_scratch_floats(const ConvPoolShape& s) { return 2 * s.h * phase_len(s); }
-
-void conv_pool_forward_avx512(const ConvPoolShape& s, const float* x, const float* w, const float* bias, float* y,
-                              int32_t* idx, float* scratch) {
-  deinterleave(s, x, scratch);
-  const int64_t len = phase_len(s), plane = s.ph * s.pw;
+void conv_pool_forward_avx512(const ConvPoolShape& s, const float* planes, const float* w, const float* bias, float* y,
+                              int32_t* idx) {
+  const int64_t len = conv_pool_phase_len(s), plane = s.ph * s.pw;
   const __m512i lane2 = _mm512_slli_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), 1);
   const __m512i one = _mm512_set1_epi32(1), down = _mm512_set1_epi32(static_cast<int>(s.ow));
   const __m512i down_one = _mm512_set1_epi32(static_cast<int>(s.ow + 1));
@@ -61,7 +34,7 @@ void conv_pool_forward_avx512(const ConvPoolShape& s, const float* x, const floa
     for (int64_t q0 = 0; q0 < s.pw; q0 += 16) {
       const __mmask16 m = first(s.pw - q0);
       __m512 v[4][4];
-      load_window_inputs(scratch, len, r, q0, v);
+      load_window_inputs(planes, len, r, q0, v);
       // Index of the window's first cell in the convolution plane, per lane.
       const __m512i base = _mm512_add_epi32(_mm512_set1_epi32(static_cast<int>(2 * r * s.ow + 2 * q0)), lane2);
       for (int64_t k = 0; k < s.kg; ++k) {
@@ -90,10 +63,9 @@ void conv_pool_forward_avx512(const ConvPoolShape& s, const float* x, const floa
     }
 }
 
-bool conv_pool_backward_avx512(const ConvPoolShape& s, const float* x, const float* dy, const int32_t* idx, float* acc,
-                               float* scratch) {
-  deinterleave(s, x, scratch);
-  const int64_t len = phase_len(s), plane = s.ph * s.pw;
+bool conv_pool_backward_avx512(const ConvPoolShape& s, const float* planes, const float* dy, const int32_t* idx,
+                               float* acc) {
+  const int64_t len = conv_pool_phase_len(s), plane = s.ph * s.pw;
   const __m512i lane2 = _mm512_slli_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), 1);
   const __m512i one = _mm512_set1_epi32(1), down = _mm512_set1_epi32(static_cast<int>(s.ow));
   const __m512i down_one = _mm512_set1_epi32(static_cast<int>(s.ow + 1));
@@ -118,7 +90,7 @@ bool conv_pool_backward_avx512(const ConvPoolShape& s, const float* x, const flo
         if ((placed & m) != m) return false;  // an index outside its own window (caller-made)
         gb = _mm512_add_ps(gb, g);
         __m512 v[4][4];
-        load_window_inputs(scratch, len, r, q0, v);
+        load_window_inputs(planes, len, r, q0, v);
         for (int i = 0; i < 3; ++i)
           for (int j = 0; j < 3; ++j)
             for (int dr = 0; dr < 2; ++dr)

@@ -4,6 +4,9 @@
 // (native/cpu/conv_pool_direct.h), where it never exists. It must give the two ops' values and
 // gradients to float rounding (sums are taken in another order), whatever the number of blocks,
 // and Sequential must use it for a first layer.
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
 import { describe, expect, it } from 'vitest';
 
 import { backward, Generator, nn, ops, seedCnn, tensor, tidy } from '../../lib/index.js';
@@ -102,6 +105,51 @@ describe('Sequential', () => {
       const ref = ops.linear(ops.relu(ops.linear(ops.reshape(h, [4, 1600]), l1.weight, l1.bias)), l2.weight, l2.bias);
       expect(worst(Float32Array.from(y.data()), Float32Array.from(ref.data()))).toBeLessThan(1e-5);
     });
+  });
+});
+
+// The CPU kernels in a child process (NNLAB_* variables are read once per process): forward
+// values and indices, then the weight and bias gradients, of the stacked first-layer shape and of
+// a wide one, each result as base64.
+function kernelResults(env: Record<string, string>): string[] {
+  const root = fileURLToPath(new URL('../..', import.meta.url));
+  const script = `
+    const addon = process.env.NNLAB_ADDON ? require(process.env.NNLAB_ADDON) : require('node-gyp-build')(${JSON.stringify(root)});
+    let s = 5;
+    const rnd = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648) - 0.5;
+    const t = (n, shape) => addon.fromTypedArray(Float32Array.from({ length: n }, rnd), shape, 'cpu');
+    const b64 = (h) => Buffer.from(addon.toTypedArray(h).buffer).toString('base64');
+    const out = [];
+    for (const [xs, ws, groups] of [[[4, 7, 28, 28], [70, 1, 3, 3], 7], [[2, 2, 43, 41], [6, 1, 3, 3], 2]]) {
+      const x = t(xs.reduce((a, b) => a * b), xs), w = t(ws.reduce((a, b) => a * b), ws), b = t(ws[0], [ws[0]]);
+      const args = [1, 1, 0, 0, 1, 1, groups, 2, 2, 2, 2, 0, 0];
+      const [y, idx] = addon.conv2dMaxPool2d(x, w, b, ...args);
+      const [, dw, db] = addon.conv2dMaxPool2dBackward(t(y.numel, y.shape), idx, x, w, true, false, ...args);
+      out.push(b64(y), b64(idx), b64(dw), b64(db));
+    }
+    console.log(JSON.stringify(out));`;
+  const res = spawnSync(process.execPath, ['-e', script], { cwd: root, env: { ...process.env, ...env }, encoding: 'utf8', maxBuffer: 64 << 20 });
+  expect(res.status, res.stderr).toBe(0);
+  return JSON.parse(res.stdout.trim());
+}
+
+function floats(b64: string): Float32Array {
+  const u = Buffer.from(b64, 'base64');
+  return new Float32Array(u.buffer.slice(u.byteOffset, u.byteOffset + u.length));
+}
+
+describe('the CPU kernels of conv2dMaxPool2d', () => {
+  it('AVX2 (NNLAB_DISABLE_AVX512=1) gives the AVX-512 values and indices bit for bit, gradients to rounding; the blocks agree', () => {
+    const fast = kernelResults({}), avx2 = kernelResults({ NNLAB_DISABLE_AVX512: '1' });
+    const blocks = kernelResults({ NNLAB_NO_CONV_POOL_KERNEL: '1' });
+    for (let i = 0; i < fast.length; i++) {
+      const forward = i % 4 < 2;
+      if (forward) expect(avx2[i], `result ${i}`).toBe(fast[i]);
+      else expect(worst(floats(avx2[i]), floats(fast[i])), `result ${i}`).toBeLessThan(1e-5);
+      // The blocks run the general convolution: values to rounding, hence indices compared only
+      // through the gradients they route.
+      if (i % 4 !== 1) expect(worst(floats(blocks[i]), floats(fast[i])), `result ${i} against the blocks`).toBeLessThan(1e-5);
+    }
   });
 });
 
