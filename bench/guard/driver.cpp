@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "../../native/backend.h"
+#include "../../native/core/conv_pool.h"
 #include "../../native/core/tensor.h"
 #include "../../native/core/thread_pool.h"
 
@@ -170,6 +171,22 @@ void adam() {
   AdamArgs a{1e-3f, 0.9f, 0.999f, 1e-8f, 0.f, false, 3};
   nnlab_guard_measured([&] { B().adam_step(a, &slot, 1); });
 }
+// The seed CNN's conv1 and its max pool as one op (core/conv_pool.h; under valgrind, the AVX2
+// kernel of native/cpu/conv_pool_direct.h) on 2 images of 7 stacked members: forward, then the
+// parameters' gradients.
+void conv_pool() {
+  Conv2dArgs c = conv_args(2, 7, 28, 224, 3, 1, 0, 7);
+  Pool2dArgs p{};
+  p.n = 2; p.c = 224; p.h = p.w = 26; p.kh = p.kw = 2; p.stride_h = p.stride_w = 2; p.oh = p.ow = 13;
+  Tensor x = filled({2, 7, 28, 28}, 30), w = filled({224, 1, 3, 3}, 31), bias = filled({224}, 32);
+  Tensor y = empty(B(), {2, 224, 13, 13}, DType::F32), idx = empty(B(), {2, 224, 13, 13}, DType::I32);
+  Tensor dw = empty_like(w), db = empty_like(bias);
+  nnlab_guard_measured([&] {
+    conv2d_maxpool_forward(B(), c, p, x.f32(), w.f32(), bias.f32(), y.f32(), idx.i32());
+    conv2d_maxpool_backward(B(), c, p, y.f32(), idx.i32(), x.f32(), w.f32(), nullptr, dw.f32(), db.f32());
+  });
+}
+
 // Exact k-NN on byte rows with structure to prune: noisy copies of 8 prototypes (a fixed LCG).
 void knn() {
   const int64_t n = 1024, m = 48, dim = 784;
@@ -193,7 +210,8 @@ void knn() {
 int main(int argc, char** argv) {
   const std::map<std::string, std::function<void()>> workloads = {
       {"gemm", gemm}, {"conv", conv}, {"conv1", conv1}, {"conv_small", conv_small},
-      {"conv_grouped", conv_grouped}, {"conv_winograd", conv_winograd}, {"pool", pool}, {"pool3x3", pool3x3},
+      {"conv_grouped", conv_grouped}, {"conv_winograd", conv_winograd}, {"conv_pool", conv_pool},
+      {"pool", pool}, {"pool3x3", pool3x3},
       {"softmax_ce", softmax_ce}, {"elementwise", elementwise}, {"adam", adam}, {"knn", knn}};
   if (argc == 2 && std::strcmp(argv[1], "list") == 0) {
     for (auto& [k, v] : workloads) std::printf("%s\n", k.c_str());
