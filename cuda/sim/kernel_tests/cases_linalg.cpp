@@ -3,6 +3,7 @@
 // more than one 32x32 tile and more than one 16-deep K slab, with ragged edges everywhere.
 #include <string>
 
+#include "../../../native/core/conv_pool.h"
 #include "harness.h"
 
 namespace kt {
@@ -106,6 +107,48 @@ void add_conv(std::vector<Case>& out, const std::string& name, nn::Conv2dArgs a,
                    }});
 }
 
+// A convolution then 2x2 max pooling as one op: the backend's own kernel for the pair where it
+// has one (the CPU's, for these first-layer shapes), else core/conv_pool.cpp's blocks over the
+// backend's conv and pool kernels (the CUDA backend). Both must give the two ops' result.
+void add_conv_pool(std::vector<Case>& out, const std::string& name, nn::Conv2dArgs a) {
+  nn::Pool2dArgs p{};
+  p.n = a.n, p.c = a.k, p.h = a.oh, p.w = a.ow, p.kh = p.kw = 2, p.stride_h = p.stride_w = 2;
+  p.oh = a.oh / 2, p.ow = a.ow / 2;
+  const int64_t pooled = p.n * p.c * p.oh * p.ow;
+  out.push_back({"conv2d_maxpool/forward_" + name, kAccumulate, [a, p, pooled](Backend& b) {
+                   ConvSizes z(a);
+                   Mem m(b);
+                   const float* x = m.in(uniform(z.x, -1.f, 1.f, 45));
+                   const float* w = m.in(uniform(z.w, -1.f, 1.f, 46));
+                   const float* bs = m.in(uniform(a.k, -1.f, 1.f, 47));
+                   float* y = m.out<float>(pooled);
+                   int32_t* idx = m.out<int32_t>(pooled);
+                   if (!b.conv2d_maxpool_forward(a, p, x, w, bs, y, idx)) nn::conv2d_maxpool_forward(b, a, p, x, w, bs, y, idx);
+                   Outputs o;
+                   o.add("y", m.get(y, pooled));
+                   o.add_exact("indices", m.get(idx, pooled));
+                   return o;
+                 }});
+  out.push_back({"conv2d_maxpool/grad_params_" + name, kAccumulate, [a, p, pooled](Backend& b) {
+                   ConvSizes z(a);
+                   Mem m(b);
+                   const float* x = m.in(uniform(z.x, -1.f, 1.f, 45));
+                   const float* w = m.in(uniform(z.w, -1.f, 1.f, 46));
+                   float* y = m.out<float>(pooled);
+                   int32_t* idx = m.out<int32_t>(pooled);
+                   nn::conv2d_maxpool_forward(b, a, p, x, w, nullptr, y, idx);
+                   const float* dy = m.in(uniform(pooled, -1.f, 1.f, 48));
+                   float* dw = m.out<float>(z.w);
+                   float* db = m.out<float>(a.k);
+                   if (!b.conv2d_maxpool_backward_params(a, p, dy, idx, x, dw, db))
+                     nn::conv2d_maxpool_backward(b, a, p, dy, idx, x, w, nullptr, dw, db);
+                   Outputs o;
+                   o.add("dw", m.get(dw, z.w));
+                   o.add("db", m.get(db, a.k));
+                   return o;
+                 }});
+}
+
 }  // namespace
 
 void add_linalg_cases(std::vector<Case>& out) {
@@ -123,6 +166,8 @@ void add_linalg_cases(std::vector<Case>& out) {
   // Strided, padded, dilated, grouped, with bias; and a plain 3x3 "same" convolution without.
   add_conv(out, "strided_grouped", conv_args(2, 4, 7, 6, 6, 3, 2, 2, 1, 1, 0, 1, 2, 2), true);
   add_conv(out, "same_3x3", conv_args(3, 3, 5, 5, 5, 3, 3, 1, 1, 1, 1, 1, 1, 1), false);
+  // The seed CNN's conv1 stacked for 3 members (one input channel per group) on 2 images.
+  add_conv_pool(out, "stacked_first_layer", conv_args(2, 3, 28, 28, 24, 3, 3, 1, 1, 0, 0, 1, 1, 3));
 }
 
 }  // namespace kt
