@@ -25,8 +25,9 @@ export interface ConvOps {
   conv2dBackwardBias(dy: NativeTensor): NativeTensor;
   /**
    * maxPool2d(conv2d(x, weight, bias, ...), kernelH, ...) -> [y, indices], the convolution's output
-   * made and pooled a block of images at a time (native/core/conv_pool.h): the same values as the
-   * two ops, without the whole convolution output in memory.
+   * made and pooled a block of images at a time, or by the backend's own kernel for the pair
+   * (native/core/conv_pool.h): the two ops' values to float rounding, without the whole
+   * convolution output in memory.
    */
   conv2dMaxPool2d(x: NativeTensor, weight: NativeTensor, bias: NativeTensor | null,
     strideH: number, strideW: number, padH: number, padW: number, dilationH: number, dilationW: number, groups: number,

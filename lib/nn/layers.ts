@@ -63,8 +63,9 @@ const fusionOff = !!process.env.NNLAB_NO_FUSED_CONV_POOL && process.env.NNLAB_NO
 
 /**
  * A convolution layer (Conv2d, or a stacked one) then MaxPool2d as one op: ops.conv2dMaxPool2d,
- * whose convolution output exists only a block of images at a time. For a seed CNN's first layer
- * that spares the passes over its whole output (77 MB per step for 7 batched members).
+ * whose convolution output exists only a block of images at a time (or not at all, in the CPU's
+ * kernel for first-layer shapes). For a seed CNN's first layer that spares the passes over its
+ * whole output (77 MB per step for 7 batched members).
  */
 export function convThenMaxPool(conv: Module, pool: Module, x: Tensor): Tensor | null {
   // Only where x needs no gradient (a first layer): with an input gradient, the blocks' smaller
