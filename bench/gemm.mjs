@@ -5,8 +5,8 @@
 //   node bench/gemm.mjs [--quick]        prints a table
 //   import { run } from './bench/gemm.mjs'; await run({ quick: true })  -> rows
 //
-// The torch peer runs with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE removed from its environment:
-// some machines preset them and they halve OpenBLAS's speed.
+// The torch peer runs with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE removed from its environment
+// (some machines preset them and they halve OpenBLAS's speed), unless run() is given them back.
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
@@ -14,6 +14,8 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
 import nodeGypBuild from 'node-gyp-build';
+
+import { peerEnv } from './harness.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const native = process.env.NNLAB_ADDON ? createRequire(import.meta.url)(process.env.NNLAB_ADDON) : nodeGypBuild(root);
@@ -49,10 +51,9 @@ function timeNnlab(m, n, k, reps) {
   return { ms, gflops: (2 * m * n * k) / (ms * 1e6) };
 }
 
-function startPeer() {
-  const env = { ...process.env };
-  delete env.OPENBLAS_CORETYPE;
-  delete env.OPENBLAS_L2_SIZE;
+/** The torch.mm server; peerExtra adds to its environment (say, an OpenBLAS preset back). */
+function startPeer(peerExtra) {
+  const env = peerEnv(peerExtra);
   const child = spawn('/usr/bin/python3', [fileURLToPath(new URL('./peers/torch_gemm.py', import.meta.url)), '--serve'], {
     env, stdio: ['pipe', 'pipe', 'inherit'],
   });
@@ -74,9 +75,15 @@ function startPeer() {
 
 const median = (xs) => [...xs].sort((x, y) => x - y)[xs.length >> 1];
 
+// OpenBLAS's worker threads spin after each product before they sleep (2^28 cycles by default,
+// ~70 ms at 3.7 GHz): timing nnlab straight after torch.mm would share the cores with them. On a
+// 2-core AMD host that halved nnlab's 1024^3 figure in the rounds after torch's 2-thread runs.
+const PEER_QUIET_MS = 300;
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
 /** Rows { shape, m, n, k, nnlabGflops, torchGflops, ratio } (ratio = median of per-round ratios). */
-export async function run({ quick = false } = {}) {
-  const peer = startPeer();
+export async function run({ quick = false, peerExtra = {} } = {}) {
+  const peer = startPeer(peerExtra);
   const peerInfo = await peer.ready;
   const rounds = quick ? 1 : 5;
   const shapes = quick ? SHAPES.filter(([label]) => label !== '2048^3') : SHAPES;
@@ -87,6 +94,7 @@ export async function run({ quick = false } = {}) {
     for (let r = 0; r < rounds; r++) {
       const o = timeNnlab(m, n, k, reps).gflops;
       const t = (await peer.time(m, n, k, reps)).gflops;
+      await sleep(PEER_QUIET_MS);
       ours.push(o);
       theirs.push(t);
       ratios.push(o / t);

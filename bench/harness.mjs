@@ -49,13 +49,20 @@ export async function serve(metaUrl, measure) {
   }
 }
 
-/** The environment of every peer: the OpenBLAS presets some machines set halve its speed, so they go. */
+/**
+ * The environment of every peer: the OpenBLAS presets some machines set halve its speed, so they go
+ * (OpenBLAS then picks its kernels from the CPU: SkylakeX, AVX-512, on the 2-core hosts here).
+ * `extra` is applied afterwards, so a run can ask for a preset back (TORCH_HASWELL below).
+ */
 export function peerEnv(extra = {}) {
-  const env = { ...process.env, ...extra };
+  const env = { ...process.env };
   delete env.OPENBLAS_CORETYPE;
   delete env.OPENBLAS_L2_SIZE;
-  return env;
+  return { ...env, ...extra };
 }
+
+/** The machine's own preset (OPENBLAS_CORETYPE=Haswell: AVX2 kernels), for the peer's second way. */
+export const TORCH_HASWELL = { OPENBLAS_CORETYPE: 'Haswell' };
 
 /**
  * Thread counts of the PyTorch peers: torch defaults to 1 here, so 1 and 2 (the driver keeps the better); --quick: 1.
@@ -66,13 +73,16 @@ export function peerEnv(extra = {}) {
  */
 export const torchThreads = (quick) => (quick ? [1] : [1, 2]);
 
-/** A PyTorch peer (bench/peers/<script>) at each of torchThreads(quick). */
+/**
+ * A PyTorch peer (bench/peers/<script>) at each of torchThreads(quick) with the OpenBLAS presets
+ * unset, and (full runs only) once more at 1 thread under the machine's OPENBLAS_CORETYPE=Haswell
+ * preset: the peer is measured both ways, the best run kept and every run listed in the JSON.
+ */
 export function torchPeer(script, args, { quick = false, name = 'PyTorch' } = {}) {
+  const run = (label, t, env) => ({ label, cmd: PYTHON, args: [`${ROOT}bench/peers/${script}`, ...args, '--threads', String(t)], env });
   return {
     name,
-    runs: torchThreads(quick).map((t) => ({
-      label: `${t}T`, cmd: PYTHON, args: [`${ROOT}bench/peers/${script}`, ...args, '--threads', String(t)],
-    })),
+    runs: [...torchThreads(quick).map((t) => run(`${t}T`, t, {})), ...(quick ? [] : [run('1T Haswell', 1, TORCH_HASWELL)])],
   };
 }
 

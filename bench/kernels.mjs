@@ -2,15 +2,16 @@
 // (bench/gemm.mjs, bench/conv.mjs, bench/peers/torch_gemm.py and torch_conv.py belong to the
 // kernel work):
 // - GEMM: gemm.mjs times nnlab's matmul and torch.mm interleaved round by round in one run; the
-//   suite runs it twice, with the torch peer at 1 and at 2 threads (OMP_NUM_THREADS), and keeps
-//   the faster peer per shape with the ratio of that run. Peak RSS comes from separate probe
+//   suite runs it with the torch peer at 1 and at 2 threads (OMP_NUM_THREADS) and, in full runs,
+//   once more at 1 thread under OPENBLAS_CORETYPE=Haswell, and keeps the faster peer per shape
+//   with the ratio of that run. Peak RSS comes from separate probe
 //   processes that run one shape only (nnlab and torch each).
 // - seed-CNN conv layers: conv.mjs (nnlab side alone, in one process for all its ops) against
 //   torch_conv.py at 1 and 2 threads, the better kept per op.
 // This module exports collect() (finished rows) instead of workloads(): see bench/README.md.
 import { createRequire } from 'node:module';
 
-import { emit, flag, isMain, PYTHON, ROOT, torchThreads } from './harness.mjs';
+import { emit, flag, isMain, PYTHON, ROOT, TORCH_HASWELL, torchThreads } from './harness.mjs';
 
 const node = process.execPath;
 const self = `${ROOT}bench/kernels.mjs`;
@@ -26,12 +27,15 @@ const PY_GEMM_PROBE = 'import json,resource,sys; sys.path.insert(0, sys.argv[1])
 const GEMM_IDS = { '1024^3': 'gemm-1024', '2048^3': 'gemm-2048' };
 
 async function collectGemm({ quick, runChild }) {
-  const runs = torchThreads(quick).map((t) => ({ t, r: runChild(node, [self, '--gemm', ...(quick ? ['--quick'] : [])], { OMP_NUM_THREADS: String(t) }) }));
+  const gemmRun = (label, t, haswell) =>
+    ({ label, r: runChild(node, [self, '--gemm', ...(quick ? ['--quick'] : []), ...(haswell ? ['--peer-haswell'] : [])], { OMP_NUM_THREADS: String(t) }) });
+  // The peer both ways: presets unset at each thread count, and (full runs) the machine's Haswell preset at 1 thread.
+  const runs = [...torchThreads(quick).map((t) => gemmRun(`${t}T`, t, false)), ...(quick ? [] : [gemmRun('1T Haswell', 1, true)])];
   const ok = runs.filter((x) => x.r.rows);
   if (!ok.length) return [{ id: 'gemm', title: 'GEMM', size: '', unit: 'GFLOP/s', better: 'higher', nnlab: runs[0].r, peers: [] }];
   const rows = [];
   for (const [i, shape] of ok[0].r.rows.entries()) {
-    const per = ok.map(({ t, r }) => ({ t, row: r.rows[i] }));
+    const per = ok.map(({ label, r }) => ({ label, row: r.rows[i] }));
     const best = per.reduce((a, b) => (b.row.torchGflops > a.row.torchGflops ? b : a));
     const id = GEMM_IDS[shape.shape] ?? `gemm-${shape.m}x${shape.n}x${shape.k}`;
     const probe = Object.values(GEMM_IDS).includes(id); // the square sizes: probed for RSS, and the roofline
@@ -42,9 +46,9 @@ async function collectGemm({ quick, runChild }) {
       id, title: `GEMM ${shape.shape}`, size: `${shape.m}x${shape.n}x${shape.k} float32`, unit: 'GFLOP/s', better: 'higher', gflop: null, roofline: probe,
       nnlab: { value: best.row.nnlabGflops, unit: 'GFLOP/s', threads: ok[0].r.threads, peak_rss_mb: nnRss },
       peers: [{
-        name: 'PyTorch torch.mm', label: `${best.t}T`, value: best.row.torchGflops, unit: 'GFLOP/s', peak_rss_mb: peerRss,
+        name: 'PyTorch torch.mm', label: best.label, value: best.row.torchGflops, unit: 'GFLOP/s', peak_rss_mb: peerRss,
         paired_ratio: best.row.ratio, blas: ok[0].r.peer?.blas,
-        runs: per.map(({ t, row }) => ({ label: `${t}T`, value: row.torchGflops, nnlab: row.nnlabGflops, paired_ratio: row.ratio })),
+        runs: per.map(({ label, row }) => ({ label, value: row.torchGflops, nnlab: row.nnlabGflops, paired_ratio: row.ratio })),
       }],
       note: probe ? 'timed interleaved with torch.mm (bench/gemm.mjs); RSS from single-shape probe processes' : 'timed interleaved with torch.mm (bench/gemm.mjs); RSS not probed',
     });
@@ -88,7 +92,8 @@ export async function collect(opts) {
 if (isMain(import.meta.url)) {
   const quick = process.argv.includes('--quick');
   if (process.argv.includes('--gemm')) {
-    const r = await (await import('./gemm.mjs')).run({ quick });
+    const peerExtra = process.argv.includes('--peer-haswell') ? TORCH_HASWELL : {};
+    const r = await (await import('./gemm.mjs')).run({ quick, peerExtra });
     emit({ rows: r.rows, threads: r.threads, peer: r.peer });
   } else if (process.argv.includes('--conv')) {
     const rows = (await import('./conv.mjs')).run({ quick, torch: false });

@@ -220,7 +220,8 @@ export async function runSuite({ quick = false, only = null } = {}) {
       `${cpus()[0]?.model}, ${cpus().length} cores; load average ${load0.map((v) => v.toFixed(1)).join(' ')} at the start, ` +
         `${load1.map((v) => v.toFixed(1)).join(' ')} at the end (the machine is shared: figures taken under that load)`,
       `peers run with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset (this shell: ${ob}); ` +
-        (quick ? 'PyTorch peers at their default 1 thread (--quick)' : 'PyTorch peers at 1 and 2 threads, the better kept (torch defaults to 1 thread here)'),
+        (quick ? 'PyTorch peers at their default 1 thread (--quick)'
+          : 'PyTorch peers at 1 and 2 threads, and at 1 thread under OPENBLAS_CORETYPE=Haswell, the best kept (torch defaults to 1 thread here; the JSON lists every run)'),
       'each side of each workload runs in its own process; RSS = that process\'s peak (getrusage maxrss); ' +
         `a process that only loads the library peaks at: nnlab ${num(base.nnlab)} MB, PyTorch+torchvision ${num(base.torch)} MB, TF.js ${num(base.tfjs)} MB`,
       ...(quick ? ['--quick: smaller workloads and fewer repetitions, as the size column says'] : []),

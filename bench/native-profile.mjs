@@ -1,0 +1,98 @@
+// Where a training run's time goes, native call by native call: every function of the addon is
+// wrapped with a timer, then one of the suite's training workloads runs through the public API
+// (`fit`, or `fitBatched` for the 7-member ensemble). Prints each call's total time, count and
+// share of the wall time, and the time spent outside native calls (JavaScript, GC). With
+// --by-shape the heavy calls are split by the shapes of their tensor arguments. A profile, not a
+// benchmark: no peer, no ratio (`npm run bench` compares). Build first (npm run build:ts).
+//   node bench/native-profile.mjs [--workload mlp|cnn|ensemble] [--images N] [--by-shape] [--top K]
+import { parseArgs } from 'node:util';
+
+const { values } = parseArgs({
+  options: {
+    workload: { type: 'string', default: 'mlp' },
+    images: { type: 'string', default: '12800' },
+    'by-shape': { type: 'boolean', default: false },
+    top: { type: 'string', default: '25' },
+  },
+});
+const WORKLOADS = ['mlp', 'cnn', 'ensemble'];
+if (!WORKLOADS.includes(values.workload)) throw new Error(`--workload must be one of ${WORKLOADS.join(', ')}, got '${values.workload}'`);
+const images = Number(values.images), top = Number(values.top);
+if (!Number.isInteger(images) || images < 128) throw new Error(`--images must be an integer of at least 128 (one batch), got '${values.images}'`);
+if (!Number.isInteger(top) || top < 1) throw new Error(`--top must be a positive integer, got '${values.top}'`);
+
+const nn = await import(new URL('../dist/index.js', import.meta.url).href);
+const native = nn.native;
+
+// Shapes of the tensor arguments (arrays of tensors included), as the key of --by-shape.
+const isTensor = (v) => v !== null && typeof v === 'object' && Array.isArray(v.shape) && typeof v.dispose === 'function';
+const shapeKey = (args) =>
+  args.flatMap((a) => (isTensor(a) ? [a.shape.join('x')] : Array.isArray(a) && a.length && isTensor(a[0]) ? [`[${a.length}]`] : [])).join(' ');
+
+const stats = new Map();
+let timing = false;
+const record = (key, ms) => {
+  const s = stats.get(key) ?? { ms: 0, calls: 0 };
+  s.ms += ms;
+  s.calls++;
+  stats.set(key, s);
+};
+// The wrappers replace the addon's properties, which lib/ calls through the same object.
+for (const name of Object.keys(native)) {
+  const fn = native[name];
+  if (typeof fn !== 'function') continue;
+  native[name] = function (...args) {
+    if (!timing) return fn.apply(this, args);
+    const t0 = performance.now();
+    const out = fn.apply(this, args);
+    const ms = performance.now() - t0;
+    record(values['by-shape'] ? `${name} ${shapeKey(args)}` : name, ms);
+    return out;
+  };
+}
+
+const d = nn.data.loadDataset('mnist');
+const n = Math.min(images, d.train.images.shape[0]);
+const train = nn.tidy(() => {
+  const unit = nn.data.toUnitFloat(nn.data.rowsOf(d.train.images, 0, n));
+  return nn.data.tensorDataset(nn.data.normalize(unit, nn.data.pixelStats(unit)).keep(), nn.data.rowsOf(d.train.labels, 0, n).keep());
+});
+const SEEDS = [1, 2, 3, 4, 5, 6, 7];
+
+async function run() {
+  if (values.workload === 'ensemble') {
+    const models = SEEDS.map((s) => nn.seedCnn(new nn.Generator(s)));
+    const f = await nn.fitBatched(models, train, { epochs: 1, batchSize: 128, seeds: SEEDS, lr: 1e-3, progress: false, log: () => {} });
+    f.optimizer.dispose();
+    models.forEach((m) => m.dispose());
+    return n / 128;
+  }
+  const model = (values.workload === 'cnn' ? nn.seedCnn : nn.mlp)(new nn.Generator(0));
+  const optimizer = new nn.optim.Adam(model.parameters(), { lr: 1e-3 });
+  const loader = new nn.data.DataLoader(train, { batchSize: 128, shuffle: true, seed: 0 });
+  await nn.fit(model, loader, { epochs: 1, optimizer, progress: false, log: () => {} });
+  optimizer.dispose?.();
+  model.dispose();
+  return Math.ceil(n / 128);
+}
+
+await run(); // warm-up: caches, packing buffers, the allocator's pools
+stats.clear();
+timing = true;
+const t0 = performance.now();
+const steps = await run();
+const wall = performance.now() - t0;
+timing = false;
+
+const rows = [...stats.entries()].sort((a, b) => b[1].ms - a[1].ms);
+const inNative = rows.reduce((a, [, s]) => a + s.ms, 0);
+console.log(`${values.workload}: ${steps} steps of batch 128 on ${native.numThreads()} threads, ${(wall / 1000).toFixed(2)} s, ` +
+  `${((wall / steps)).toFixed(2)} ms/step; native calls ${((100 * inNative) / wall).toFixed(1)}%, outside them ${((100 * (wall - inNative)) / wall).toFixed(1)}%`);
+console.log('call'.padEnd(56) + 'us/step'.padStart(10) + 'calls/step'.padStart(12) + 'us/call'.padStart(10) + 'share'.padStart(8));
+for (const [key, s] of rows.slice(0, top))
+  console.log(key.slice(0, 55).padEnd(56) + ((s.ms * 1000) / steps).toFixed(0).padStart(10) + (s.calls / steps).toFixed(1).padStart(12) +
+    ((s.ms * 1000) / s.calls).toFixed(1).padStart(10) + `${((100 * s.ms) / wall).toFixed(1)}%`.padStart(8));
+if (rows.length > top) {
+  const rest = rows.slice(top).reduce((a, [, s]) => a + s.ms, 0);
+  console.log(`(${rows.length - top} more)`.padEnd(56) + ((rest * 1000) / steps).toFixed(0).padStart(10) + ''.padStart(22) + `${((100 * rest) / wall).toFixed(1)}%`.padStart(8));
+}
