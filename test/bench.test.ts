@@ -10,6 +10,8 @@ import { describe, expect, it } from 'vitest';
 
 // @ts-expect-error plain ESM scripts without type declarations
 import * as driver from '../bench/run.mjs';
+// @ts-expect-error plain ESM scripts without type declarations
+import * as harness from '../bench/harness.mjs';
 
 const ROOT = resolve('.');
 type Row = Record<string, any>;
@@ -74,6 +76,31 @@ describe('bench driver', () => {
     expect(silent.error).toMatch(/exit code 0/);
     const missing = driver.runChild(process.execPath, ['-e', 'console.log(JSON.stringify({ missing: "not installed" }))']);
     expect(missing).toEqual({ missing: 'not installed' });
+  });
+
+  it('runs PyTorch without the OpenBLAS presets, and once more under the Haswell preset in full runs', () => {
+    const saved = { ...process.env };
+    try {
+      process.env.OPENBLAS_CORETYPE = 'Haswell';
+      process.env.OPENBLAS_L2_SIZE = '512';
+      const plain = harness.peerEnv({ OMP_NUM_THREADS: '2' });
+      expect(plain.OPENBLAS_CORETYPE).toBeUndefined();
+      expect(plain.OPENBLAS_L2_SIZE).toBeUndefined();
+      expect(plain.OMP_NUM_THREADS).toBe('2');
+      expect(harness.peerEnv(harness.TORCH_HASWELL).OPENBLAS_CORETYPE).toBe('Haswell');
+      // The child really sees them so.
+      const seen = (env: Record<string, string>) => driver.runChild(process.execPath,
+        ['-e', 'console.log(JSON.stringify({ value: 1, coretype: process.env.OPENBLAS_CORETYPE ?? null }))'], env).coretype;
+      expect(seen({})).toBeNull();
+      expect(seen(harness.TORCH_HASWELL)).toBe('Haswell');
+    } finally {
+      process.env = saved;
+    }
+    const full = harness.torchPeer('torch_train.py', ['--model', 'mlp']);
+    expect(full.runs.map((r: Row) => r.label)).toEqual(['1T', '2T', '1T Haswell']);
+    expect(full.runs.map((r: Row) => r.env)).toEqual([{}, {}, { OPENBLAS_CORETYPE: 'Haswell' }]);
+    expect(full.runs[2].args.slice(-2)).toEqual(['--threads', '1']);
+    expect(harness.torchPeer('torch_train.py', [], { quick: true }).runs.map((r: Row) => r.label)).toEqual(['1T']);
   });
 
   it('every script in the suite format provides its planned workloads, in the result format, quick and full', async () => {
