@@ -234,6 +234,29 @@ describe('portable kernels (NNLAB_DISABLE_AVX2=1)', () => {
   });
 });
 
+describe('conv input gradient by pairs of grid panels', () => {
+  it('agrees to rounding with one panel at a time (NNLAB_NO_BWI_PAIRS=1), and nothing else changes', () => {
+    const pairs = childResults({});
+    const single = childResults({ NNLAB_NO_BWI_PAIRS: '1' });
+    expect(single.length).toBe(pairs.length);
+    const convStart = POOL_SHAPES.length * 3 + GENERAL_POOLS.length * 2 + ADAM_CASES.length * ADAM_SIZES.length * 3;
+    for (let i = 0; i < pairs.length; i++) {
+      // Per conv case: forward, input gradient, weight gradient, bias gradient; only the input gradient's
+      // sums into dx run in another order.
+      const inputGrad = i >= convStart && i < convStart + CONV_CASES.length * 4 && (i - convStart) % 4 === 1;
+      if (!inputGrad) {
+        expect(single[i], `result ${i}`).toBe(pairs[i]);
+        continue;
+      }
+      const a = floats(pairs[i]), b = floats(single[i]);
+      expect(a.length).toBe(b.length);
+      let worst = 0;
+      for (let j = 0; j < a.length; j++) worst = Math.max(worst, Math.abs(a[j] - b[j]) / (1 + Math.abs(b[j])));
+      expect(worst, `input gradient ${i}`).toBeLessThan(1e-5);
+    }
+  });
+});
+
 describe('AVX-512 GEMM kernels (where the CPU has AVX-512)', () => {
   it('give the same bits as the AVX2 kernels (NNLAB_DISABLE_AVX512=1) for every pool, conv and product', () => {
     const fast = childResults({});

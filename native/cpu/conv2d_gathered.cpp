@@ -262,7 +262,7 @@ BackwardInputGathered::BackwardInputGathered(const ConvPlan& p, const float* w) 
   kcb_ = ceil_div(K, ceil_div(K, 256));
 }
 
-BackwardInputGathered::Scratch::Scratch(const BackwardInputGathered& b) : panel(b.kcb_ * kPanelWidth) {}
+BackwardInputGathered::Scratch::Scratch(const BackwardInputGathered& b) : panel(2 * b.kcb_ * kPanelWidth) {}
 
 void BackwardInputGathered::run(const float* dy, int64_t n0, int64_t n1, float* dx, Scratch& s) const {
   const Conv2dArgs& a = p_.a;
@@ -276,43 +276,54 @@ void BackwardInputGathered::run(const float* dy, int64_t n0, int64_t n1, float* 
   }
 }
 
+// Grid panels go in pairs, 32 columns added per row: on AVX-512 each 12-row piece is then one 12x32
+// tile, whose broadcasts of W^T each feed two FMAs (NNLAB_NO_BWI_PAIRS=1 takes them one at a time, for
+// A/B timing: dx then gets its sums in another order, so its bits differ by rounding).
 void BackwardInputGathered::add_group(int64_t g, const float* dy, const float* dyg, float* planes, int64_t room,
                                       Scratch& s) const {
+  static const bool no_pairs = std::getenv("NNLAB_NO_BWI_PAIRS") != nullptr;
   const Conv2dArgs& a = p_.a;
   const int64_t M = p_.crs, K = p_.kg, img_dy = a.k * p_.ohw;
   const int64_t panels = ceil_div(grid_cols_, kPanelWidth);
   const PackedA& wt = wt_[g];
-  for (int64_t jp = 0; jp < panels; ++jp) {
-    const int64_t g0 = jp * kPanelWidth;
+  for (int64_t jp = 0; jp < panels;) {
+    const int64_t np = !no_pairs && jp + 1 < panels ? 2 : 1;  // panels in this step
+    const int64_t g0 = jp * kPanelWidth, width = np * kPanelWidth;
     for (int64_t k0 = 0; k0 < K; k0 += kcb_) {
-      const int64_t kc = std::min(kcb_, K - k0);
+      const int64_t kc = std::min(kcb_, K - k0), b_step = kc * kPanelWidth;
       const GatherRows dym{dyg, dyrow_.data() + k0, kc, dy, dy + a.n * img_dy};
-      pack_gather_panel_avx2(dym, groups_.data() + 2 * jp, false, s.panel.get());
+      for (int64_t q = 0; q < np; ++q)
+        pack_gather_panel_avx2(dym, groups_.data() + 2 * (jp + q), false, s.panel.get() + q * b_step);
       // Two micro-panels (12 rows) at a time: the AVX-512 kernel then keeps 12 accumulators busy.
       for (int64_t i0 = 0; i0 < M; i0 += 2 * kPanelHeight) {
         const int m = static_cast<int>(std::min(2 * kPanelHeight, M - i0));
-        // Every run is a whole panel wide: the columns past the grid and the zero columns add
+        // Every run is whole panels wide: the columns past the grid and the zero columns add
         // zeros. Only a run that would leave the image is added through a bounce row.
         float* rows[2 * kPanelHeight];
         bool bounced = false;
         for (int r = 0; r < m; ++r) {
           const int64_t at = rowoff_[i0 + r] + g0;
           rows[r] = planes + at;
-          if (at + kPanelWidth > room) {
+          if (at + width > room) {
             bounced = true;
-            std::fill_n(s.bounce[r], kPanelWidth, 0.f);
+            std::fill_n(s.bounce[r], width, 0.f);
             rows[r] = s.bounce[r];
           }
         }
-        gemm_tile_rows(kc, wt.data + i0 * K + k0 * kPanelHeight, kPanelHeight * K, s.panel.get(), rows, m, kPanelWidth);
+        const float* ap = wt.data + i0 * K + k0 * kPanelHeight;
+        if (np == 2)
+          gemm_tile_rows_pair(kc, ap, kPanelHeight * K, s.panel.get(), b_step, rows, m);
+        else
+          gemm_tile_rows(kc, ap, kPanelHeight * K, s.panel.get(), rows, m, kPanelWidth);
         if (bounced)
           for (int r = 0; r < m; ++r) {
             const int64_t at = rowoff_[i0 + r] + g0;
-            if (at + kPanelWidth > room)
+            if (at + width > room)
               for (int64_t l = 0; at + l < room; ++l) planes[at + l] += s.bounce[r][l];
           }
       }
     }
+    jp += np;
   }
 }
 

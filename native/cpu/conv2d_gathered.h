@@ -97,8 +97,8 @@ class BackwardInputGathered {
   // Per-task buffers (allocated by the calling thread).
   struct Scratch {
     explicit Scratch(const BackwardInputGathered& b);
-    AlignedFloats panel;  // one packed dy panel of one k block
-    float bounce[2 * kPanelHeight][kPanelWidth];  // runs that would leave the image
+    AlignedFloats panel;  // two packed dy panels of one k block (a pair of grid panels)
+    float bounce[2 * kPanelHeight][2 * kPanelWidth];  // runs that would leave the image
   };
   // dx of images [n0, n1) (overwritten).
   void run(const float* dy, int64_t n0, int64_t n1, float* dx, Scratch& s) const;

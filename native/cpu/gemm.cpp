@@ -151,6 +151,7 @@ struct Kernels {
   MicroKernelWide tall = nullptr;    // 12x16
   MicroKernelRows12 rows12 = nullptr;
   MicroKernelRanges12 ranges12 = nullptr;
+  MicroKernelRows12x32 rows12x32 = nullptr;
 };
 
 const Kernels& kernels() {
@@ -163,7 +164,8 @@ const Kernels& kernels() {
     if (use_avx512())  // same tiles and packing, bit-identical results (gemm_avx512.cpp)
       return Kernels{micro_kernel_avx512,        pack_a_avx2,   pack_b_avx2, micro_kernel_rows_avx512,
                      micro_kernel_ranges_avx512, micro_kernel_12x32_avx512, micro_kernel_6x32_avx512,
-                     micro_kernel_12x16_avx512,  micro_kernel_rows12_avx512,    micro_kernel_ranges12_avx512};
+                     micro_kernel_12x16_avx512,  micro_kernel_rows12_avx512,    micro_kernel_ranges12_avx512,
+                     micro_kernel_rows12x32_avx512};
     if (use_avx2())
       return Kernels{micro_kernel_avx2, pack_a_avx2, pack_b_avx2, micro_kernel_rows_avx2, micro_kernel_ranges_avx2};
     return generic;
@@ -381,6 +383,19 @@ void gemm_tile_rows(int64_t kc, const float* ap, int64_t a_step, const float* bp
     return;
   }
   for (int r = 0; r < m; r += kMR, ap += a_step) kern.rows(kc, ap, bp, rows + r, std::min(kMR, m - r), n);
+}
+
+void gemm_tile_rows_pair(int64_t kc, const float* ap, int64_t a_step, const float* bp, int64_t b_step,
+                         float* const* rows, int m) {
+  const Kernels& kern = kernels();
+  if (m == 2 * kMR && kern.rows12x32) {
+    kern.rows12x32(kc, ap, a_step, bp, b_step, rows);
+    return;
+  }
+  float* right[2 * kMR];
+  for (int r = 0; r < m; ++r) right[r] = rows[r] + kNR;
+  gemm_tile_rows(kc, ap, a_step, bp, rows, m, kNR);
+  gemm_tile_rows(kc, ap, a_step, bp + b_step, right, m, kNR);
 }
 
 void gemm_tile_ranges(int nranges, const float* const* ap, int64_t a_step, const int64_t* kc, const float* bp, float* c,

@@ -55,6 +55,12 @@ void gemm_packed_block(const float* Ap, const float* Bp, int64_t m, int64_t n, i
 // two micro-panels a_step floats apart and bp one panel of kc steps (m <= 2 * kPanelHeight,
 // n <= kPanelWidth).
 void gemm_tile_rows(int64_t kc, const float* ap, int64_t a_step, const float* bp, float* const* rows, int m, int n);
+// gemm_tile_rows over two whole B panels b_step floats apart, added into 32 floats from each row:
+// rows[r][0:32] += (ap * [bp | bp + b_step])[r] for r < m (m <= 2 * kPanelHeight): the same bits as
+// gemm_tile_rows over bp into rows[r], then over the second panel into rows[r] + 16 (rows may overlap,
+// so that order is kept); on AVX-512 a 12-row pair is one 12x32 tile.
+void gemm_tile_rows_pair(int64_t kc, const float* ap, int64_t a_step, const float* bp, int64_t b_step,
+                         float* const* rows, int m);
 // One tile whose k steps come from several pieces of A micro-panels (ap[i], kc[i] steps each)
 // against one B panel holding all of them in order: C[0:m, 0:n] = sum + beta * C (beta 0 or 1).
 // m <= 2 * kPanelHeight: rows past the first micro-panel come from the pieces a_step floats

@@ -229,6 +229,18 @@ void micro_kernel_rows12_avx512(int64_t kc, const float* a, int64_t a_step, cons
   for (int r = 0; r < 2 * kMR; ++r) _mm512_storeu_ps(rows[r], _mm512_add_ps(_mm512_loadu_ps(rows[r]), w.v[r][0]));
 }
 
+void micro_kernel_rows12x32_avx512(int64_t kc, const float* a, int64_t a_step, const float* b, int64_t b_step,
+                                   float* const* rows) {
+  WideAcc<2, 2> w;
+  wide_zero(w);
+  wide_accumulate<2, 2>(kc, a, a_step, b, b_step, w);
+  // Every row's left half, then every row's right half: the order of two rows_12 tiles, which
+  // matters when rows overlap.
+  for (int r = 0; r < 2 * kMR; ++r) _mm512_storeu_ps(rows[r], _mm512_add_ps(_mm512_loadu_ps(rows[r]), w.v[r][0]));
+  for (int r = 0; r < 2 * kMR; ++r)
+    _mm512_storeu_ps(rows[r] + kNR, _mm512_add_ps(_mm512_loadu_ps(rows[r] + kNR), w.v[r][1]));
+}
+
 void micro_kernel_ranges12_avx512(int nranges, const float* const* a, int64_t a_step, const int64_t* kc, const float* b,
                                   float* c, int64_t ldc, float beta) {
   for (int r = 0; r < 2 * kMR; ++r) _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc), _MM_HINT_T0);

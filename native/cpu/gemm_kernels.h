@@ -37,6 +37,12 @@ using MicroKernelWide = void (*)(int64_t kc, const float* a, int64_t a_step, con
 // rows[r][0:16] += (two A micro-panels a_step apart * one B panel)[r] for r < 12, each element
 // computed exactly as MicroKernelRows does.
 using MicroKernelRows12 = void (*)(int64_t kc, const float* a, int64_t a_step, const float* b, float* const* rows);
+// rows[r][0:32] += (two A micro-panels a_step apart * two B panels b_step apart)[r] for r < 12: two
+// MicroKernelRows12 tiles side by side, the left one added first, each element computed exactly as
+// there, with 24 accumulators so each broadcast of A feeds two FMAs (the 12x16 tile issues a load per
+// FMA).
+using MicroKernelRows12x32 = void (*)(int64_t kc, const float* a, int64_t a_step, const float* b, int64_t b_step,
+                                      float* const* rows);
 // MicroKernelRanges for a full 12x16 tile: the pieces a[i] and a[i] + a_step of two micro-panels.
 using MicroKernelRanges12 = void (*)(int nranges, const float* const* a, int64_t a_step, const int64_t* kc,
                                      const float* b, float* c, int64_t ldc, float beta);
@@ -67,6 +73,8 @@ void micro_kernel_12x32_avx512(int64_t kc, const float* a, int64_t a_step, const
 void micro_kernel_12x16_avx512(int64_t kc, const float* a, int64_t a_step, const float* b, int64_t b_step, float* c,
                                int64_t ldc, float alpha, float beta);
 void micro_kernel_rows12_avx512(int64_t kc, const float* a, int64_t a_step, const float* b, float* const* rows);
+void micro_kernel_rows12x32_avx512(int64_t kc, const float* a, int64_t a_step, const float* b, int64_t b_step,
+                                   float* const* rows);
 void micro_kernel_ranges12_avx512(int nranges, const float* const* a, int64_t a_step, const int64_t* kc, const float* b,
                                   float* c, int64_t ldc, float beta);
 void micro_kernel_6x32_avx512(int64_t kc, const float* a, int64_t a_step, const float* b, int64_t b_step, float* c,
