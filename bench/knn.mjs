@@ -45,7 +45,7 @@ function mnistBytes(nn, split, limit) {
 async function measure(id, { quick }) {
   if (id !== 'knn') throw new Error(`bench/knn.mjs has no workload '${id}' (it has: knn)`);
   const nn = await import(new URL('../dist/index.js', import.meta.url).href);
-  const { knnClassify } = await import(new URL('../dist/studies/knn.js', import.meta.url).href);
+  const { knnClassify } = await import(new URL('../dist/models/knn.js', import.meta.url).href);
   const p = knnPlan(quick);
   const train = mnistBytes(nn, 'train', p.train), test = mnistBytes(nn, 'test', p.test);
   const runs = [];

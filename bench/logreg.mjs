@@ -1,5 +1,5 @@
 // Workload `logreg` of the suite: multinomial logistic regression on MNIST to 92.5% test accuracy.
-// nnlab trains the baselines study's model with its settings (lib/studies/three-models.ts
+// nnlab trains the baselines study's model with its settings (lib/studies/shared/three-models.ts
 // LOGREG_FULL: Adam, batch 256, lr 1e-2 with a per-batch cosine, 4 epochs, validation after each
 // epoch) against scikit-learn's LogisticRegression lbfgs (bench/peers/logreg_peers.py), each in its
 // own process: wall seconds to a trained model (best of R runs, data already in memory) and the
@@ -35,9 +35,9 @@ export function workloads({ quick }) {
 async function measure(id, { quick }) {
   if (id !== 'logreg') throw new Error(`bench/logreg.mjs has no workload '${id}' (it has: logreg)`);
   const nn = await import(new URL('../dist/index.js', import.meta.url).href);
-  const { loadMnist } = await import(new URL('../dist/studies/mnist.js', import.meta.url).href);
-  const { logisticRegression, trainClassifier } = await import(new URL('../dist/studies/classifier.js', import.meta.url).href);
-  const { LOGREG_FULL } = await import(new URL('../dist/studies/three-models.js', import.meta.url).href);
+  const { loadMnist } = await import(new URL('../dist/data/mnist.js', import.meta.url).href);
+  const { logisticRegression, trainClassifier } = await import(new URL('../dist/train/classifier.js', import.meta.url).href);
+  const { LOGREG_FULL } = await import(new URL('../dist/studies/shared/three-models.js', import.meta.url).href);
   const p = logregPlan(quick);
   const mnist = loadMnist({ trainLimit: p.train, testLimit: p.test, device: 'cpu' });
   const dir = mkdtempSync(join(tmpdir(), 'nnlab-bench-logreg-'));

@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // The nnlab command line.
-import { parseArgs, UsageError } from './cli-args.js';
-import { deviceReport } from './device.js';
-import { NnlabError } from './errors.js';
-import { runTrain, TRAIN_DEFAULTS, TrainConfig } from './train/train-command.js';
+import { parseArgs, UsageError } from './cli/args.js';
+import { deviceReport } from './core/device.js';
+import { NnlabError } from './core/errors.js';
+import { runTrain, TRAIN_DEFAULTS, TrainConfig } from './cli/train-command.js';
 import { STUDIES } from './studies/index.js';
 
 const USAGE = `usage:

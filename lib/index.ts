@@ -1,19 +1,19 @@
 // Public entry point of nnlab: import { tensor, nn, optim, data, tidy } from 'nnlab'.
 // Studies import the public API from '../index.js', so they are published as 'nnlab/studies'
 // rather than re-exported here (which would make an import cycle).
-import './tensor-methods.js';
+import './core/tensor-methods.js';
 
-export * from './errors.js';
-export { native, packageRoot } from './native.js';
-export type { DType, DeviceName, NativeTensor, NativeTypedArray } from './native.js';
-export { Tensor } from './tensor.js';
-export type { Device, NestedArray } from './tensor.js';
-export { tidy, keep } from './scope.js';
-export { backward, noGrad, isGradEnabled } from './autograd/engine.js';
-export { Generator, manualSeed, defaultGenerator } from './random.js';
-export { resolveDevice, deviceReport } from './device.js';
-export * as ops from './ops/index.js';
-export * from './ops/creation.js';
+export * from './core/errors.js';
+export { native, packageRoot } from './core/native.js';
+export type { DType, DeviceName, NativeTensor, NativeTypedArray } from './core/native.js';
+export { Tensor } from './core/tensor.js';
+export type { Device, NestedArray } from './core/tensor.js';
+export { tidy, keep } from './core/scope.js';
+export { backward, noGrad, isGradEnabled } from './core/autograd/engine.js';
+export { Generator, manualSeed, defaultGenerator } from './core/random.js';
+export { resolveDevice, deviceReport } from './core/device.js';
+export * as ops from './core/ops/index.js';
+export * from './core/ops/creation.js';
 export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
 export * as data from './data/index.js';

@@ -8,8 +8,8 @@ const arg = (name, dflt) => {
   return i >= 0 ? process.argv[i + 1] : dflt;
 };
 const { resolveDevice } = await import(new URL('../dist/index.js', import.meta.url).href);
-const { loadResnetData } = await import(new URL('../dist/studies/resnet-data.js', import.meta.url).href);
-const { seed000Members, SEED000_MEMBERS, defaultCacheDir } = await import(new URL('../dist/studies/resnet-members.js', import.meta.url).href);
+const { loadResnetData } = await import(new URL('../dist/data/resnet-data.js', import.meta.url).href);
+const { seed000Members, SEED000_MEMBERS, defaultCacheDir } = await import(new URL('../dist/studies/shared/resnet-members.js', import.meta.url).href);
 
 const epochs = Number(arg('epochs', SEED000_MEMBERS.train.epochs));
 const seeds = arg('seeds') ? String(arg('seeds')).split(',').map(Number) : SEED000_MEMBERS.seeds;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { ArgumentError, DTypeError, ShapeError } from '../lib/errors.js';
+import { ArgumentError, DTypeError, ShapeError } from '../lib/core/errors.js';
 import {
   expectClose, expectGradClose, native, numel, numericGrad, randomArray, sampleIndices, tensor, testDevices, values,
   weightedSum,

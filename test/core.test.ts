@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { DisposedError, ShapeError, ArgumentError, DTypeError, IndexOutOfRangeError, DeviceError } from '../lib/errors.js';
+import { DisposedError, ShapeError, ArgumentError, DTypeError, IndexOutOfRangeError, DeviceError } from '../lib/core/errors.js';
 import { expectClose, native, randomArray, tensor, testDevices, values } from './support/native.js';
 
 describe.each(testDevices())('core on %s', (device) => {

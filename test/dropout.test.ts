@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { ArgumentError, DTypeError, ShapeError } from '../lib/errors.js';
+import { ArgumentError, DTypeError, ShapeError } from '../lib/core/errors.js';
 import { expectClose, expectGradClose, native, numericGrad, randomArray, tensor, testDevices, values, weightedSum } from './support/native.js';
 
 describe.each(testDevices())('dropout on %s', (device) => {

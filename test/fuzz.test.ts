@@ -2,7 +2,7 @@
 // NnlabError (with a code); none may crash or hang the process.
 import { describe, expect, it } from 'vitest';
 
-import { NnlabError } from '../lib/errors.js';
+import { NnlabError } from '../lib/core/errors.js';
 import { native, rng } from './support/native.js';
 
 const SKIP = new Set(['setErrorClasses', 'NativeTensor', 'setNumThreads']);

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 
 import { describe, expect, it } from 'vitest';
 
-import { ArgumentError, DisposedError, DTypeError, ShapeError } from '../lib/errors.js';
+import { ArgumentError, DisposedError, DTypeError, ShapeError } from '../lib/core/errors.js';
 import { expectClose, native, randomArray, tensor, testDevices, values } from './support/native.js';
 
 /** float64 reference of alpha * op(A) op(B) + beta * C, with A, B stored as the kernel sees them. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { ArgumentError, DTypeError, ShapeError, ValueError } from '../lib/errors.js';
+import { ArgumentError, DTypeError, ShapeError, ValueError } from '../lib/core/errors.js';
 import { expectClose, native, randomArray, tensor, testDevices, values } from './support/native.js';
 
 /** Bilinear sample of one plane at (sx, sy); taps outside the plane read `fill`. */

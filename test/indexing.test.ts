@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { ArgumentError, DTypeError, IndexOutOfRangeError, ShapeError } from '../lib/errors.js';
+import { ArgumentError, DTypeError, IndexOutOfRangeError, ShapeError } from '../lib/core/errors.js';
 import {
   expectClose, expectGradClose, native, numel, numericGrad, randomArray, randomInts, tensor, testDevices, values, weightedSum,
 } from './support/native.js';

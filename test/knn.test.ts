@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 
 import { describe, expect, it } from 'vitest';
 
-import { ArgumentError, DTypeError, ShapeError } from '../lib/errors.js';
+import { ArgumentError, DTypeError, ShapeError } from '../lib/core/errors.js';
 import { native, randomArray, rng, tensor, testDevices, values } from './support/native.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));

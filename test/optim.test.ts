@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { ArgumentError, DTypeError, ShapeError } from '../lib/errors.js';
+import { ArgumentError, DTypeError, ShapeError } from '../lib/core/errors.js';
 import { expectClose, native, randomArray, tensor, testDevices, values } from './support/native.js';
 import type { NativeTensor } from './support/native.js';
 

@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 
-import { packageRoot } from '../lib/native.js';
+import { packageRoot } from '../lib/core/native.js';
 
 const root = packageRoot();
 

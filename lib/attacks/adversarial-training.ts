@@ -4,15 +4,15 @@
 //   Goodfellow et al. 2015: x' = FGSM(x), weights [a, 1 - a] with a = 0.5.
 //   Lakshminarayanan et al. 2017 (Deep Ensembles): eps = 1% of the input range, weights [1, 1].
 //   Control: x' = x + eps * random sign (same size of perturbation, no gradient information).
-import { noGrad } from '../autograd/engine.js';
-import { ArgumentError } from '../errors.js';
+import { noGrad } from '../core/autograd/engine.js';
+import { ArgumentError } from '../core/errors.js';
 import { DataLoader } from '../data/loader.js';
 import type { Batch, LoaderOptions, TensorDataset } from '../data/loader.js';
 import type { Module } from '../nn/module.js';
-import * as ops from '../ops/index.js';
-import type { Generator as RandomStream } from '../random.js';
-import { tidy } from '../scope.js';
-import type { Tensor } from '../tensor.js';
+import * as ops from '../core/ops/index.js';
+import type { Generator as RandomStream } from '../core/random.js';
+import { tidy } from '../core/scope.js';
+import type { Tensor } from '../core/tensor.js';
 import { fgsm, randomSign } from './fgsm.js';
 import { checkNonNegative, checkRange } from './input-gradient.js';
 

@@ -4,11 +4,11 @@
 // eps = 1% of the input range; the random-sign control uses x' = x + eps * random sign instead.
 // The stacked input holds each member's own batch in its own channels, and member m's input
 // reaches only member m's loss, so one input gradient of the summed loss is every member's own.
-import { backward } from '../autograd/engine.js';
+import { backward } from '../core/autograd/engine.js';
 import type { Objective } from '../ensemble/fit-batched.js';
-import { ArgumentError } from '../errors.js';
-import * as ops from '../ops/index.js';
-import type { Generator } from '../random.js';
+import { ArgumentError } from '../core/errors.js';
+import * as ops from '../core/ops/index.js';
+import type { Generator } from '../core/random.js';
 import type { Perturbation } from './adversarial-training.js';
 import { randomSign, signStep } from './fgsm.js';
 import { checkNonNegative, checkRange } from './input-gradient.js';

@@ -1,11 +1,11 @@
 // Attacks over whole data sets, in batches: the adversarial images, and the model's predictions
 // and confidences on them (accuracy, mean confidence, per-image probabilities).
-import { noGrad } from '../autograd/engine.js';
-import { ArgumentError } from '../errors.js';
+import { noGrad } from '../core/autograd/engine.js';
+import { ArgumentError } from '../core/errors.js';
 import type { Module } from '../nn/module.js';
-import * as ops from '../ops/index.js';
-import { tidy } from '../scope.js';
-import type { Tensor } from '../tensor.js';
+import * as ops from '../core/ops/index.js';
+import { tidy } from '../core/scope.js';
+import type { Tensor } from '../core/tensor.js';
 import { checkBatch } from './input-gradient.js';
 
 /** An attack on one batch: (model, images, labels) -> adversarial images (null = clean). */

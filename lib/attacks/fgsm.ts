@@ -1,12 +1,12 @@
 // The fast gradient sign method (Goodfellow et al. 2015) and its random-sign control:
 // x' = clip(x + eps * sign(grad_x loss), lo, hi) in pixel space. Untargeted attacks climb the
 // loss of the true label; targeted ones descend the loss of the target label.
-import { noGrad } from '../autograd/engine.js';
+import { noGrad } from '../core/autograd/engine.js';
 import type { Module } from '../nn/module.js';
-import * as ops from '../ops/index.js';
-import { defaultGenerator, Generator } from '../random.js';
-import { tidy } from '../scope.js';
-import type { Tensor } from '../tensor.js';
+import * as ops from '../core/ops/index.js';
+import { defaultGenerator, Generator } from '../core/random.js';
+import { tidy } from '../core/scope.js';
+import type { Tensor } from '../core/tensor.js';
 import { checkBatch, checkNonNegative, checkRange, GradientOptions, inputGradient } from './input-gradient.js';
 
 export interface FgsmOptions extends GradientOptions {

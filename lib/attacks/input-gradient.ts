@@ -2,12 +2,12 @@
 // given labels. Works on any Module whose forward returns logits or log-probabilities (for
 // log-probabilities, cross-entropy from "logits" is exactly the NLL, since log-softmax leaves
 // normalised log-probabilities unchanged), so single models and ensembles are attacked alike.
-import { backward, isGradEnabled } from '../autograd/engine.js';
-import { ArgumentError, DeviceError, DTypeError, ShapeError, ValueError } from '../errors.js';
+import { backward, isGradEnabled } from '../core/autograd/engine.js';
+import { ArgumentError, DeviceError, DTypeError, ShapeError, ValueError } from '../core/errors.js';
 import type { Module } from '../nn/module.js';
-import * as ops from '../ops/index.js';
-import { tidy } from '../scope.js';
-import { shapeStr, Tensor } from '../tensor.js';
+import * as ops from '../core/ops/index.js';
+import { tidy } from '../core/scope.js';
+import { shapeStr, Tensor } from '../core/tensor.js';
 
 export interface GradientOptions {
   /**

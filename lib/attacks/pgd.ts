@@ -2,13 +2,13 @@
 // (Madry et al. 2018, random start) and the basic iterative method (Kurakin et al. 2017, start at
 // x). Each step: x <- Proj(x + stepSize * sign(grad_x loss)), Proj = clip to [x0 - eps, x0 + eps]
 // and to the valid range.
-import { noGrad } from '../autograd/engine.js';
-import { ArgumentError } from '../errors.js';
+import { noGrad } from '../core/autograd/engine.js';
+import { ArgumentError } from '../core/errors.js';
 import type { Module } from '../nn/module.js';
-import * as ops from '../ops/index.js';
-import { defaultGenerator, Generator } from '../random.js';
-import { tidy } from '../scope.js';
-import type { Tensor } from '../tensor.js';
+import * as ops from '../core/ops/index.js';
+import { defaultGenerator, Generator } from '../core/random.js';
+import { tidy } from '../core/scope.js';
+import type { Tensor } from '../core/tensor.js';
 import { FgsmOptions, signStep } from './fgsm.js';
 import { checkBatch, checkNonNegative, checkRange, inputGradient } from './input-gradient.js';
 

@@ -1,10 +1,10 @@
 // A model that takes raw pixels and normalises them inside its forward pass. Attacks perturb
 // the raw pixels (range [0, 1] for MNIST), so eps means the same thing for every model whatever
 // its input statistics or input format, and clipping to the valid pixel range is exact.
-import { ArgumentError } from '../errors.js';
+import { ArgumentError } from '../core/errors.js';
 import { Module } from '../nn/module.js';
-import * as ops from '../ops/index.js';
-import type { Tensor } from '../tensor.js';
+import * as ops from '../core/ops/index.js';
+import type { Tensor } from '../core/tensor.js';
 
 export interface PixelStats {
   /** Mean and standard deviation the wrapped model was trained with (x - mean) / std. */

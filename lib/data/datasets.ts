@@ -4,9 +4,9 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
-import { IOError, ShapeError } from '../errors.js';
-import { native } from '../native.js';
-import { fromHandle, Tensor } from '../tensor.js';
+import { IOError, ShapeError } from '../core/errors.js';
+import { native } from '../core/native.js';
+import { fromHandle, Tensor } from '../core/tensor.js';
 import { readIdx } from './idx.js';
 
 export interface ImageSet {

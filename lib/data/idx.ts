@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 
-import { IOError } from '../errors.js';
+import { IOError } from '../core/errors.js';
 
 export interface IdxArray {
   shape: number[];

@@ -1,9 +1,9 @@
 // In-memory data sets and a DataLoader with seeded shuffling. The shuffle order of epoch e is
 // a pure function of (seed, e), so a run resumed at (epoch, batch) sees exactly the batches an
 // uninterrupted run would.
-import { ArgumentError, ShapeError } from '../errors.js';
-import { native } from '../native.js';
-import { fromHandle, shapeStr, Tensor } from '../tensor.js';
+import { ArgumentError, ShapeError } from '../core/errors.js';
+import { native } from '../core/native.js';
+import { fromHandle, shapeStr, Tensor } from '../core/tensor.js';
 
 export interface TensorDataset {
   /** Inputs [N, ...] (float32). */

@@ -4,9 +4,9 @@
 // 28x28 pixels while the seed-000 ResNet18 sees the 32x32 resize, so the gradient has to flow
 // back through the resize. The weights are computed in float32 exactly as the native kernel
 // computes its taps (native/kernels/image.h, resize_source_tap), so both give the same images.
-import { ArgumentError, ShapeError } from '../errors.js';
-import * as ops from '../ops/index.js';
-import { shapeStr, Tensor } from '../tensor.js';
+import { ArgumentError, ShapeError } from '../core/errors.js';
+import * as ops from '../core/ops/index.js';
+import { shapeStr, Tensor } from '../core/tensor.js';
 
 const f32 = Math.fround;
 

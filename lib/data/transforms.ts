@@ -1,10 +1,10 @@
 // Image preprocessing on whole data sets or batches: scaling uint8 to [0, 1], normalisation
 // with train-split statistics, resizing, channel replication, rotation and Gaussian noise.
-import { ArgumentError } from '../errors.js';
-import { native } from '../native.js';
-import * as ops from '../ops/index.js';
-import { defaultGenerator, Generator } from '../random.js';
-import { fromHandle, Tensor } from '../tensor.js';
+import { ArgumentError } from '../core/errors.js';
+import { native } from '../core/native.js';
+import * as ops from '../core/ops/index.js';
+import { defaultGenerator, Generator } from '../core/random.js';
+import { fromHandle, Tensor } from '../core/tensor.js';
 
 /** uint8 [N, H, W] (or [N, C, H, W]) -> float32 [N, C, H, W] in [0, 1]. */
 export function toUnitFloat(images: Tensor): Tensor {

@@ -3,13 +3,13 @@
 // forward(x) returns LOG p(y|x), so softmax(forward(x)) is that distribution and
 // cross-entropy-from-logits on forward(x) is the ensemble's NLL (what adversarial attacks
 // differentiate). Members of one architecture run stacked, in one pass; others one by one.
-import { noGrad } from '../autograd/engine.js';
-import { ArgumentError, ShapeError } from '../errors.js';
+import { noGrad } from '../core/autograd/engine.js';
+import { ArgumentError, ShapeError } from '../core/errors.js';
 import { Module } from '../nn/module.js';
-import * as ops from '../ops/index.js';
+import * as ops from '../core/ops/index.js';
 import { rowsOf } from '../data/loader.js';
-import { tidy } from '../scope.js';
-import { shapeStr, Tensor } from '../tensor.js';
+import { tidy } from '../core/scope.js';
+import { shapeStr, Tensor } from '../core/tensor.js';
 import { StackedModel, tryStack } from './stack.js';
 
 /** PyTorch's nn.ModuleList: children "0", "1", ... (so state-dict keys read members.<i>.<param>). */

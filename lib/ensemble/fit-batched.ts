@@ -11,18 +11,18 @@
 // input gradient is every member's own), perturbs ctx.x and adds the loss there.
 import { join } from 'node:path';
 
-import { backward, noGrad } from '../autograd/engine.js';
+import { backward, noGrad } from '../core/autograd/engine.js';
 import { loaderShuffleKey, rowsOf, shuffleOrder } from '../data/loader.js';
 import type { TensorDataset } from '../data/loader.js';
-import { ArgumentError, ShapeError } from '../errors.js';
+import { ArgumentError, ShapeError } from '../core/errors.js';
 import { writeCsv } from '../io/csv.js';
-import { native } from '../native.js';
+import { native } from '../core/native.js';
 import type { Module } from '../nn/module.js';
-import * as ops from '../ops/index.js';
+import * as ops from '../core/ops/index.js';
 import { Adam } from '../optim/adam.js';
 import type { Optimizer } from '../optim/optimizer.js';
-import { tidy } from '../scope.js';
-import { fromHandle, shapeStr, Tensor } from '../tensor.js';
+import { tidy } from '../core/scope.js';
+import { fromHandle, shapeStr, Tensor } from '../core/tensor.js';
 import { Progress } from '../train/progress.js';
 import { StackedModel } from './stack.js';
 

@@ -3,7 +3,7 @@
 // the same members), plus metadata "nnlab_ensemble" = {format, members} and the caller's own
 // string metadata (e.g. the architecture). Loading rebuilds the members with a factory the
 // caller gives and copies the weights in with a strict key and shape check.
-import { IOError } from '../errors.js';
+import { IOError } from '../core/errors.js';
 import { loadSafetensors, saveSafetensors } from '../io/safetensors.js';
 import type { Module } from '../nn/module.js';
 import { Ensemble } from './ensemble.js';

@@ -7,10 +7,10 @@
 //
 // Stacked layout: member m's input, activations and outputs occupy channels (features)
 // m*C .. (m+1)*C - 1 of a [B, M*C, ...] tensor.
-import { ArgumentError, ShapeError } from '../errors.js';
+import { ArgumentError, ShapeError } from '../core/errors.js';
 import { Module } from '../nn/module.js';
-import * as ops from '../ops/index.js';
-import { shapeStr, Tensor } from '../tensor.js';
+import * as ops from '../core/ops/index.js';
+import { shapeStr, Tensor } from '../core/tensor.js';
 import { internals, shellOf, stackFactoryFor } from './stacked-layers.js';
 
 function describe(m: Module): string {

@@ -9,8 +9,8 @@
 //   Dropout     -> each member's own mask from its own generator, as in a separate run
 //   parameter-free layers that act per channel or per element (ReLU, pooling, Flatten(1)) run
 //   unchanged on the stacked layout.
-import { ArgumentError, ShapeError } from '../errors.js';
-import { native } from '../native.js';
+import { ArgumentError, ShapeError } from '../core/errors.js';
+import { native } from '../core/native.js';
 import {
   AdaptiveAvgPool2d, AvgPool2d, BatchNorm1d, BatchNorm2d, Conv2d, Dropout, Flatten, Identity, Linear, MaxPool2d, ReLU,
   Sigmoid, Tanh, convThenMaxPool,
@@ -18,9 +18,9 @@ import {
 import type { ConvOperands } from '../nn/layers.js';
 import { Module } from '../nn/module.js';
 import { registerFusedPair } from '../nn/release.js';
-import * as ops from '../ops/index.js';
-import { defaultGenerator } from '../random.js';
-import { shapeStr, Tensor } from '../tensor.js';
+import * as ops from '../core/ops/index.js';
+import { defaultGenerator } from '../core/random.js';
+import { shapeStr, Tensor } from '../core/tensor.js';
 import { batchedLinear } from './batched-linear.js';
 
 /** Builds the stacked counterpart of M members' copies of one leaf layer. */

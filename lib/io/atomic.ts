@@ -3,7 +3,7 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
-import { IOError } from '../errors.js';
+import { IOError } from '../core/errors.js';
 
 export function writeFileAtomic(path: string, chunks: (Uint8Array | string)[]): void {
   const dir = dirname(path);

@@ -3,10 +3,10 @@
 // each name to {dtype, shape, data_offsets}, then the raw little-endian data.
 import { readFileSync } from 'node:fs';
 
-import { IOError } from '../errors.js';
-import { native } from '../native.js';
-import type { DType } from '../native.js';
-import { fromHandle, Tensor } from '../tensor.js';
+import { IOError } from '../core/errors.js';
+import { native } from '../core/native.js';
+import type { DType } from '../core/native.js';
+import { fromHandle, Tensor } from '../core/tensor.js';
 import { writeFileAtomic } from './atomic.js';
 
 const TO_ST: Record<DType, string> = { float32: 'F32', int32: 'I32', uint8: 'U8' };

@@ -2,7 +2,7 @@
 // Confidence = the largest probability of a row, prediction = its argmax (ties to the lowest
 // class). Bins are equal-width over [0, 1] and closed on the right, (b/B, (b+1)/B], the first
 // one taking [0, 1/B]; ECE = sum_b (n_b / N) * |accuracy_b - confidence_b|.
-import { ArgumentError } from '../errors.js';
+import { ArgumentError } from '../core/errors.js';
 import { LabelInput, ProbInput, probsAndLabels, rowArgmax } from './input.js';
 
 export interface ReliabilityBin {

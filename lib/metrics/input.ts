@@ -2,8 +2,8 @@
 // [M, N, C], class labels and OOD scores, as typed arrays or tensors. Every check names the
 // shapes it saw and what it expected, and throws a typed error (ShapeError, ValueError,
 // ArgumentError) instead of returning a NaN.
-import { ArgumentError, DTypeError, ShapeError, ValueError } from '../errors.js';
-import { Tensor } from '../tensor.js';
+import { ArgumentError, DTypeError, ShapeError, ValueError } from '../core/errors.js';
+import { Tensor } from '../core/tensor.js';
 
 /** Probabilities, row-major: a Float32Array / Float64Array or a float32 tensor. */
 export type ProbInput = Float32Array | Float64Array | Tensor;

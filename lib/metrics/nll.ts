@@ -1,6 +1,6 @@
 // Negative log-likelihood of the true class (a proper scoring rule; the Deep Ensembles paper's
 // "NLL"), averaged over examples, in nats.
-import { ArgumentError } from '../errors.js';
+import { ArgumentError } from '../core/errors.js';
 import { LabelInput, ProbInput, probsAndLabels } from './input.js';
 
 /**

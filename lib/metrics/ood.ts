@@ -6,7 +6,7 @@
 // of OOD examples accepted at the highest threshold that accepts >= 95% of the in-distribution
 // ones (an example is accepted when score >= threshold): scikit-learn's roc_curve read at its
 // first point with tpr >= 0.95.
-import { ArgumentError } from '../errors.js';
+import { ArgumentError } from '../core/errors.js';
 import { ScoreInput, scoreArray } from './input.js';
 
 /** Area under the ROC curve of in-distribution (positive) vs OOD scores. */

@@ -1,7 +1,7 @@
 // Uncertainty of a predictive distribution, in nats: the predictive entropy H[p] (total
 // uncertainty) and, for an ensemble, the mutual information between the prediction and the
 // member, I = H[mean_m p_m] - mean_m H[p_m] (the members' disagreement: 0 when they all agree).
-import { ArgumentError } from '../errors.js';
+import { ArgumentError } from '../core/errors.js';
 import { memberProbs, ProbInput, probMatrix } from './input.js';
 
 function entropyOfRow(data: ArrayLike<number>, off: number, classes: number): number {

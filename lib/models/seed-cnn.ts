@@ -6,7 +6,7 @@
 // pool-then-ReLU (lib/nn/release.ts), which gives the same values and gradients bit for bit while
 // the ReLU runs on a quarter of the elements.
 import { Conv2d, Flatten, Linear, MaxPool2d, ReLU, Sequential } from '../nn/layers.js';
-import { Generator } from '../random.js';
+import { Generator } from '../core/random.js';
 
 export function seedCnn(generator?: Generator): Sequential {
   return new Sequential(

@@ -1,8 +1,8 @@
 // Weight initialisers, in place, with PyTorch's formulas (torch.nn.init).
-import { ArgumentError } from '../errors.js';
-import { native } from '../native.js';
-import { defaultGenerator, Generator } from '../random.js';
-import { fromHandle, Tensor } from '../tensor.js';
+import { ArgumentError } from '../core/errors.js';
+import { native } from '../core/native.js';
+import { defaultGenerator, Generator } from '../core/random.js';
+import { fromHandle, Tensor } from '../core/tensor.js';
 
 /** fan_in and fan_out of a Linear [out, in] or Conv [out, in/groups, kh, kw] weight. */
 export function fans(t: Tensor): [number, number] {

@@ -1,8 +1,8 @@
 // Layers with PyTorch's names, shapes, defaults and parameter names.
-import { ArgumentError } from '../errors.js';
-import * as ops from '../ops/index.js';
-import { Generator } from '../random.js';
-import { Tensor } from '../tensor.js';
+import { ArgumentError } from '../core/errors.js';
+import * as ops from '../core/ops/index.js';
+import { Generator } from '../core/random.js';
+import { Tensor } from '../core/tensor.js';
 import { constant_, defaultInit_, emptyParam } from './init.js';
 import { Module } from './module.js';
 import { forwardInOrder, oneOpForwards, registerCommutingPair, registerFusedPair } from './release.js';

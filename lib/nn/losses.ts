@@ -1,8 +1,8 @@
 // Loss functions (PyTorch's definitions, mean reduction by default).
-import { ShapeError } from '../errors.js';
-import * as ops from '../ops/index.js';
-import type { Reduction } from '../ops/softmax.js';
-import { shapeStr, Tensor } from '../tensor.js';
+import { ShapeError } from '../core/errors.js';
+import * as ops from '../core/ops/index.js';
+import type { Reduction } from '../core/ops/softmax.js';
+import { shapeStr, Tensor } from '../core/tensor.js';
 
 function reduce(t: Tensor, r: Reduction): Tensor {
   return r === 'none' ? t : r === 'sum' ? ops.sum(t) : ops.mean(t);

@@ -1,11 +1,11 @@
 // Module: the base of every layer and network, with PyTorch's conventions: named parameters
 // and buffers, children in registration order, train()/eval(), and state dicts keyed like
 // PyTorch's ("features.0.weight", "bn.running_mean") so checkpoints move between the two.
-import { ArgumentError, ShapeError } from '../errors.js';
-import { native } from '../native.js';
-import { keep } from '../scope.js';
-import { fromHandle, shapeStr, Tensor } from '../tensor.js';
-import type { Device } from '../tensor.js';
+import { ArgumentError, ShapeError } from '../core/errors.js';
+import { native } from '../core/native.js';
+import { keep } from '../core/scope.js';
+import { fromHandle, shapeStr, Tensor } from '../core/tensor.js';
+import type { Device } from '../core/tensor.js';
 
 export type StateDict = Map<string, Tensor>;
 

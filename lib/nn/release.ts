@@ -9,9 +9,9 @@
 // (whose backward needs the pooling indices, not the values) is freed as soon as the pool has run.
 // Only tensors created in the innermost tidy scope are released: a tensor the caller kept
 // (keep()) or created outside stays.
-import { isGradEnabled } from '../autograd/engine.js';
-import { disposeIfScoped, inInnermostScope } from '../scope.js';
-import type { Tensor } from '../tensor.js';
+import { isGradEnabled } from '../core/autograd/engine.js';
+import { disposeIfScoped, inInnermostScope } from '../core/scope.js';
+import type { Tensor } from '../core/tensor.js';
 import type { Module } from './module.js';
 
 /**

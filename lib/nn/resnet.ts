@@ -5,10 +5,10 @@
 // only calls those children and ops (never a parameter tensor directly): code that re-creates a
 // module with the same prototype and substituted children (batched ensembles) then runs the same
 // forward unchanged.
-import { ArgumentError } from '../errors.js';
-import * as ops from '../ops/index.js';
-import { Generator } from '../random.js';
-import { Tensor } from '../tensor.js';
+import { ArgumentError } from '../core/errors.js';
+import * as ops from '../core/ops/index.js';
+import { Generator } from '../core/random.js';
+import { Tensor } from '../core/tensor.js';
 import { constant_, defaultInit_, kaimingNormal_, xavierUniform_ } from './init.js';
 import { AdaptiveAvgPool2d, BatchNorm1d, BatchNorm2d, Conv2d, Linear, MaxPool2d, ReLU, Sequential } from './layers.js';
 import { Module } from './module.js';

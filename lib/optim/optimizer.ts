@@ -1,9 +1,9 @@
 // Base of the optimizers: the parameter list, per-parameter state buffers, and a state dict
 // for checkpoints. The update itself is one fused native call over every parameter.
-import { ArgumentError } from '../errors.js';
-import { native } from '../native.js';
-import { keep } from '../scope.js';
-import { fromHandle, Tensor } from '../tensor.js';
+import { ArgumentError } from '../core/errors.js';
+import { native } from '../core/native.js';
+import { keep } from '../core/scope.js';
+import { fromHandle, Tensor } from '../core/tensor.js';
 
 export interface OptimizerState {
   step: number;

@@ -1,7 +1,7 @@
 // torch.optim.SGD: momentum, dampening, Nesterov and L2 weight decay, fused over all parameters.
-import { ArgumentError } from '../errors.js';
-import { native } from '../native.js';
-import { Tensor } from '../tensor.js';
+import { ArgumentError } from '../core/errors.js';
+import { native } from '../core/native.js';
+import { Tensor } from '../core/tensor.js';
 import { Optimizer } from './optimizer.js';
 
 export interface SgdOptions {

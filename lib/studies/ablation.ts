@@ -5,12 +5,12 @@ import { join } from 'node:path';
 import { Generator, io } from '../index.js';
 import { METRIC_COLUMNS } from '../train/metrics-tracker.js';
 import { barChart } from '../viz/bar-chart.js';
-import { ArgumentError } from '../errors.js';
-import { buildVariant, VARIANTS } from './ablation-variants.js';
-import { SEED_CNN_TRAIN, trainClassifier, TrainedClassifier, TrainSettings } from './classifier.js';
-import { BaseConfig, RunHooks, startRun } from './common.js';
-import { curves } from './figures.js';
-import type { StudySummary } from './run-folder.js';
+import { ArgumentError } from '../core/errors.js';
+import { buildVariant, VARIANTS } from './shared/ablation-variants.js';
+import { SEED_CNN_TRAIN, trainClassifier, TrainedClassifier, TrainSettings } from '../train/classifier.js';
+import { BaseConfig, RunHooks, startRun } from './shared/common.js';
+import { curves } from '../report/figures.js';
+import type { StudySummary } from '../report/run-folder.js';
 
 export interface AblationConfig extends BaseConfig {
   train: TrainSettings;

@@ -13,15 +13,15 @@ import type { AttackEvaluation } from '../attacks/evaluate.js';
 import { randomSign } from '../attacks/fgsm.js';
 import { PixelSpaceModel } from '../attacks/pixel-model.js';
 import { pgd } from '../attacks/pgd.js';
-import { ArgumentError } from '../errors.js';
+import { ArgumentError } from '../core/errors.js';
 import { data, fit, Generator, io, optim, saveWeights, seedCnn } from '../index.js';
 import type { EpochMetrics } from '../train/metrics-tracker.js';
 import { METRIC_COLUMNS } from '../train/metrics-tracker.js';
-import { adversarialGrid, fgsmSweep, PixelSplit, pixelSplit, pointAt, sweepPlot, SweepPoint, sweepPoint } from './adversarial.js';
-import type { TrainSettings } from './classifier.js';
-import { BaseConfig, RunContext, RunHooks, startRun } from './common.js';
-import { curves } from './figures.js';
-import type { StudySummary } from './run-folder.js';
+import { adversarialGrid, fgsmSweep, PixelSplit, pixelSplit, pointAt, sweepPlot, SweepPoint, sweepPoint } from './shared/adversarial.js';
+import type { TrainSettings } from '../train/classifier.js';
+import { BaseConfig, RunContext, RunHooks, startRun } from './shared/common.js';
+import { curves } from '../report/figures.js';
+import type { StudySummary } from '../report/run-folder.js';
 
 export interface AdvVariant {
   /** Lower-case id used in file names and headline keys. */

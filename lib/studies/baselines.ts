@@ -1,12 +1,12 @@
 // Study `baselines` (seed 001, section 1.3): exact k-NN and multinomial logistic regression
 // against the seed CNN on the same train/test data.
 import { barChart } from '../viz/bar-chart.js';
-import { SEED_CNN_TRAIN } from './classifier.js';
-import { BaseConfig, RunHooks, startRun } from './common.js';
-import { curves, testGrid } from './figures.js';
-import { KNN_TIE_RULES } from './knn.js';
-import type { StudySummary } from './run-folder.js';
-import { LOGREG_FULL, LOGREG_QUICK, runThreeModels, THREE_MODELS_CONFIG_NOTE, ThreeModelsConfig } from './three-models.js';
+import { SEED_CNN_TRAIN } from '../train/classifier.js';
+import { BaseConfig, RunHooks, startRun } from './shared/common.js';
+import { curves, testGrid } from '../report/figures.js';
+import { KNN_TIE_RULES } from '../models/knn.js';
+import type { StudySummary } from '../report/run-folder.js';
+import { LOGREG_FULL, LOGREG_QUICK, runThreeModels, THREE_MODELS_CONFIG_NOTE, ThreeModelsConfig } from './shared/three-models.js';
 
 export interface BaselinesConfig extends BaseConfig, Omit<ThreeModelsConfig, 'seed'> {
   gridSize: number;

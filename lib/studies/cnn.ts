@@ -3,11 +3,11 @@
 import { join } from 'node:path';
 
 import { Generator, saveWeights, seedCnn } from '../index.js';
-import { accuracy, decide, predictProbs, SEED_CNN_TRAIN, trainClassifier, TrainSettings } from './classifier.js';
-import { BaseConfig, RunHooks, startRun } from './common.js';
-import { curves, testGrid } from './figures.js';
-import type { StudySummary } from './run-folder.js';
-import { confusionTable } from './tables.js';
+import { accuracy, decide, predictProbs, SEED_CNN_TRAIN, trainClassifier, TrainSettings } from '../train/classifier.js';
+import { BaseConfig, RunHooks, startRun } from './shared/common.js';
+import { curves, testGrid } from '../report/figures.js';
+import type { StudySummary } from '../report/run-folder.js';
+import { confusionTable } from '../report/tables.js';
 
 export interface CnnConfig extends BaseConfig {
   train: TrainSettings;

@@ -3,12 +3,12 @@
 // accuracy within each confidence bin (is a confident prediction a correct one?).
 import { histogram } from '../viz/histogram.js';
 import { linePlot } from '../viz/line-plot.js';
-import { SEED_CNN_TRAIN } from './classifier.js';
-import { BaseConfig, RunHooks, startRun } from './common.js';
-import { KNN_TIE_RULES } from './knn.js';
-import type { StudySummary } from './run-folder.js';
-import { quantile } from './tables.js';
-import { LOGREG_FULL, LOGREG_QUICK, ModelOutcome, runThreeModels, THREE_MODELS_CONFIG_NOTE, ThreeModelsConfig } from './three-models.js';
+import { SEED_CNN_TRAIN } from '../train/classifier.js';
+import { BaseConfig, RunHooks, startRun } from './shared/common.js';
+import { KNN_TIE_RULES } from '../models/knn.js';
+import type { StudySummary } from '../report/run-folder.js';
+import { quantile } from '../report/tables.js';
+import { LOGREG_FULL, LOGREG_QUICK, ModelOutcome, runThreeModels, THREE_MODELS_CONFIG_NOTE, ThreeModelsConfig } from './shared/three-models.js';
 
 export interface ConfidenceConfig extends BaseConfig, Omit<ThreeModelsConfig, 'seed'> {
   quantiles: number[];

@@ -9,13 +9,13 @@ import { join } from 'node:path';
 import { io, tidy } from '../index.js';
 import { imageGrid } from '../viz/image-grid.js';
 import { linePlot, Series } from '../viz/line-plot.js';
-import type { RunHooks } from './common.js';
+import type { RunHooks } from './shared/common.js';
 import { checkSigmas, sigmaName } from './noise.js';
 import {
   accuracyOn, caption, displayPixels, ensembleRows, memberProbs, memberRows, noiseDraw, noiseTransform, predictionOf, Scores, scoresOf, withNoise,
-} from './seed000-eval.js';
-import { Seed000Config, SEED000_RUN_FULL, SEED000_RUN_QUICK, startSeed000 } from './seed000-run.js';
-import type { StudySummary } from './run-folder.js';
+} from './shared/seed000-eval.js';
+import { Seed000Config, SEED000_RUN_FULL, SEED000_RUN_QUICK, startSeed000 } from './shared/seed000-run.js';
+import type { StudySummary } from '../report/run-folder.js';
 
 export interface EnsembleNoiseConfig extends Seed000Config {
   /** Noise levels, in normalised units (added after normalisation). */

@@ -14,13 +14,13 @@ import { join } from 'node:path';
 import { ensembleAdversarialObjective } from '../attacks/ensemble-objective.js';
 import { Ensemble, Generator, io, metrics, saveEnsemble } from '../index.js';
 import type { Module } from '../nn/module.js';
-import { ArgumentError } from '../errors.js';
+import { ArgumentError } from '../core/errors.js';
 import { deepEnsembleMlp } from '../ensemble/paper-mlp.js';
 import { fitBatched, MEMBER_METRIC_COLUMNS, standardObjective } from '../ensemble/fit-batched.js';
 import type { MemberEpochMetrics, Objective } from '../ensemble/fit-batched.js';
 import { linePlot } from '../viz/line-plot.js';
-import { BaseConfig, RunHooks, startRun } from './common.js';
-import type { StudySummary } from './run-folder.js';
+import { BaseConfig, RunHooks, startRun } from './shared/common.js';
+import type { StudySummary } from '../report/run-folder.js';
 
 export interface EnsembleVariant {
   /** Legend name, e.g. 'ensemble' or 'ensemble + AT'. */

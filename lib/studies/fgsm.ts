@@ -6,17 +6,17 @@
 // softmax model (and 89.4% for a maxout network).
 import { join } from 'node:path';
 
-import { ArgumentError } from '../errors.js';
+import { ArgumentError } from '../core/errors.js';
 import { data, io } from '../index.js';
 import { METRIC_COLUMNS } from '../train/metrics-tracker.js';
-import { adversarialGrid, fgsmSweep, PixelSplit, pixelSplit, pointAt, sweepPlot, SweepPoint } from './adversarial.js';
-import type { TrainSettings } from './classifier.js';
-import { BaseConfig, RunHooks, startRun } from './common.js';
-import { curves } from './figures.js';
-import { ATTACK_TARGETS, AttackTarget, PixelRunContext } from './fgsm-models.js';
-import { checkMembersConfig, FgsmMembersConfig, memberPool } from './fgsm-resnet.js';
-import { SEED000_MEMBERS } from './resnet-members.js';
-import type { StudySummary } from './run-folder.js';
+import { adversarialGrid, fgsmSweep, PixelSplit, pixelSplit, pointAt, sweepPlot, SweepPoint } from './shared/adversarial.js';
+import type { TrainSettings } from '../train/classifier.js';
+import { BaseConfig, RunHooks, startRun } from './shared/common.js';
+import { curves } from '../report/figures.js';
+import { ATTACK_TARGETS, AttackTarget, PixelRunContext } from './shared/fgsm-models.js';
+import { checkMembersConfig, FgsmMembersConfig, memberPool } from './shared/fgsm-resnet.js';
+import { SEED000_MEMBERS } from './shared/resnet-members.js';
+import type { StudySummary } from '../report/run-folder.js';
 
 export interface FgsmConfig extends BaseConfig {
   /** Ids in ATTACK_TARGETS (fgsm-models.ts), attacked in this order. */

@@ -3,7 +3,7 @@ import { ABLATION_FULL, ABLATION_QUICK, run as runAblation } from './ablation.js
 import { ADV_TRAIN_FULL, ADV_TRAIN_QUICK, run as runAdvTrain } from './adv-train.js';
 import { BASELINES_FULL, BASELINES_QUICK, run as runBaselines } from './baselines.js';
 import { CNN_FULL, CNN_QUICK, run as runCnn } from './cnn.js';
-import type { BaseConfig, RunHooks } from './common.js';
+import type { BaseConfig, RunHooks } from './shared/common.js';
 import { CONFIDENCE_FULL, CONFIDENCE_QUICK, run as runConfidence } from './confidence.js';
 import { ENSEMBLE_NOISE_FULL, ENSEMBLE_NOISE_QUICK, run as runEnsembleNoise } from './ensemble-noise.js';
 import { ENSEMBLE_SIZE_FULL, ENSEMBLE_SIZE_QUICK, run as runEnsembleSize } from './ensemble-size.js';
@@ -12,7 +12,7 @@ import { NOISE_FULL, NOISE_QUICK, run as runNoise } from './noise.js';
 import { OOD_FULL, OOD_QUICK, run as runOod } from './ood.js';
 import { ROTATION_FULL, ROTATION_QUICK, run as runRotation } from './rotation.js';
 import { RESNET_PRETRAIN_FULL, RESNET_PRETRAIN_QUICK, run as runResnetPretrain } from './resnet-pretrain.js';
-import type { StudySummary } from './run-folder.js';
+import type { StudySummary } from '../report/run-folder.js';
 
 export interface StudyEntry<C extends BaseConfig = BaseConfig> {
   id: string;
@@ -45,11 +45,11 @@ export const STUDIES: Record<string, StudyEntry> = {
   rotation: entry({ id: 'rotation', description: 'true-class probability vs rotation 0..180 degrees, per member and ensemble; whole-test-set accuracy vs angle (seed 000)', full: ROTATION_FULL, quick: ROTATION_QUICK, run: runRotation, accepts: { epochs: true, members: true } }),
 };
 
-export type { StudySummary } from './run-folder.js';
-export type { BaseConfig, RunHooks } from './common.js';
-export { RunFolder } from './run-folder.js';
-export { knnClassify, bruteForceNeighbours, vote, KNN_TIE_RULES } from './knn.js';
-export { loadResnetData, resnetLoader, ResnetLoader, toModelInput } from './resnet-data.js';
-export type { ResnetData, ResnetSplit, ResnetDataOptions } from './resnet-data.js';
-export { trainResnet, saveResnet, loadResnet, loadBackbone, epochsToReach, SEED000_TRAIN } from './resnet-train.js';
-export type { ResnetTrainConfig, TrainedResnet, ResnetMeta, TrainResnetOptions } from './resnet-train.js';
+export type { StudySummary } from '../report/run-folder.js';
+export type { BaseConfig, RunHooks } from './shared/common.js';
+export { RunFolder } from '../report/run-folder.js';
+export { knnClassify, bruteForceNeighbours, vote, KNN_TIE_RULES } from '../models/knn.js';
+export { loadResnetData, resnetLoader, ResnetLoader, toModelInput } from '../data/resnet-data.js';
+export type { ResnetData, ResnetSplit, ResnetDataOptions } from '../data/resnet-data.js';
+export { trainResnet, saveResnet, loadResnet, loadBackbone, epochsToReach, SEED000_TRAIN } from '../train/resnet-train.js';
+export type { ResnetTrainConfig, TrainedResnet, ResnetMeta, TrainResnetOptions } from '../train/resnet-train.js';

@@ -6,14 +6,14 @@
 // clipped), i.e. sigma / std after normalisation; `space: 'normalized'` adds it after.
 import { join } from 'node:path';
 
-import { ArgumentError } from '../errors.js';
+import { ArgumentError } from '../core/errors.js';
 import { io, tidy } from '../index.js';
 import { imageGrid } from '../viz/image-grid.js';
 import { linePlot } from '../viz/line-plot.js';
-import type { RunHooks } from './common.js';
-import { accuracyOn, caption, displayPixels, memberProbs, noiseDraw, noiseTransform, predictionOf, Scores, scoresOf, withNoise } from './seed000-eval.js';
-import { Seed000Config, SEED000_RUN_FULL, SEED000_RUN_QUICK, startSeed000 } from './seed000-run.js';
-import type { StudySummary } from './run-folder.js';
+import type { RunHooks } from './shared/common.js';
+import { accuracyOn, caption, displayPixels, memberProbs, noiseDraw, noiseTransform, predictionOf, Scores, scoresOf, withNoise } from './shared/seed000-eval.js';
+import { Seed000Config, SEED000_RUN_FULL, SEED000_RUN_QUICK, startSeed000 } from './shared/seed000-run.js';
+import type { StudySummary } from '../report/run-folder.js';
 
 export type NoiseSpace = 'pixel' | 'normalized';
 

@@ -8,17 +8,17 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { ArgumentError, IOError } from '../errors.js';
+import { ArgumentError, IOError } from '../core/errors.js';
 import { io } from '../index.js';
 import { auroc, fprAt95Tpr, meanOf, mutualInformation, predictiveEntropy } from '../metrics/index.js';
 import { barChart } from '../viz/bar-chart.js';
 import { histogram } from '../viz/histogram.js';
 import { imageGrid } from '../viz/image-grid.js';
-import type { RunHooks } from './common.js';
-import { loadOodDataset, noiseImages, OodSet } from './ood-data.js';
-import { caption, displayPixels, ensembleRows, memberProbs, memberRows, predictionOf, scoresOf } from './seed000-eval.js';
-import { Seed000Config, SEED000_RUN_FULL, SEED000_RUN_QUICK, startSeed000 } from './seed000-run.js';
-import type { StudySummary } from './run-folder.js';
+import type { RunHooks } from './shared/common.js';
+import { loadOodDataset, noiseImages, OodSet } from './shared/ood-data.js';
+import { caption, displayPixels, ensembleRows, memberProbs, memberRows, predictionOf, scoresOf } from './shared/seed000-eval.js';
+import { Seed000Config, SEED000_RUN_FULL, SEED000_RUN_QUICK, startSeed000 } from './shared/seed000-run.js';
+import type { StudySummary } from '../report/run-folder.js';
 
 export interface OodConfig extends Seed000Config {
   /** The OOD data set by name ('fashion') unless `oodDir`. */

@@ -5,16 +5,16 @@
 // pipeline; `--weights FILE` takes torchvision-named weights instead (e.g. ImageNet's).
 import { join } from 'node:path';
 
-import { ArgumentError } from '../errors.js';
+import { ArgumentError } from '../core/errors.js';
 import { Generator, io, manualSeed, nn, resolveDevice } from '../index.js';
 import { METRIC_COLUMNS } from '../train/metrics-tracker.js';
 import type { EpochMetrics } from '../train/metrics-tracker.js';
 import { barChart } from '../viz/bar-chart.js';
 import { linePlot, Series } from '../viz/line-plot.js';
-import { BaseConfig, checkLimits, RunHooks, stderrLog } from './common.js';
-import { loadResnetData, ResnetData } from './resnet-data.js';
-import { epochsToReach, loadBackbone, ResnetTrainConfig, SEED000_TRAIN, trainResnet, TrainedResnet } from './resnet-train.js';
-import { RunFolder, StudySummary } from './run-folder.js';
+import { BaseConfig, checkLimits, RunHooks, stderrLog } from './shared/common.js';
+import { loadResnetData, ResnetData } from '../data/resnet-data.js';
+import { epochsToReach, loadBackbone, ResnetTrainConfig, SEED000_TRAIN, trainResnet, TrainedResnet } from '../train/resnet-train.js';
+import { RunFolder, StudySummary } from '../report/run-folder.js';
 
 export interface PretrainVariant {
   id: string;

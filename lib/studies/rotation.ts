@@ -6,15 +6,15 @@
 // model and the ensemble on the whole test set against the angle.
 import { join } from 'node:path';
 
-import { ArgumentError } from '../errors.js';
+import { ArgumentError } from '../core/errors.js';
 import { data, io, ops, tidy } from '../index.js';
 import type { Tensor } from '../index.js';
 import { imageGrid } from '../viz/image-grid.js';
 import { linePlot, Series } from '../viz/line-plot.js';
-import type { RunHooks } from './common.js';
-import { caption, displayPixels, ensembleRows, memberProbs, memberRows, predictionOf, Scores, scoresOf } from './seed000-eval.js';
-import { Seed000Config, SEED000_RUN_FULL, SEED000_RUN_QUICK, startSeed000 } from './seed000-run.js';
-import type { StudySummary } from './run-folder.js';
+import type { RunHooks } from './shared/common.js';
+import { caption, displayPixels, ensembleRows, memberProbs, memberRows, predictionOf, Scores, scoresOf } from './shared/seed000-eval.js';
+import { Seed000Config, SEED000_RUN_FULL, SEED000_RUN_QUICK, startSeed000 } from './shared/seed000-run.js';
+import type { StudySummary } from '../report/run-folder.js';
 
 export interface RotationConfig extends Seed000Config {
   /** Angles (degrees) of the grid images. */

@@ -3,13 +3,13 @@
 // resumes from a consistent state. Model weights alone go to PyTorch-loadable files.
 import { existsSync } from 'node:fs';
 
-import { IOError } from '../errors.js';
+import { IOError } from '../core/errors.js';
 import { loadSafetensors, saveSafetensors } from '../io/safetensors.js';
 import type { Module } from '../nn/module.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import type { WeightAverage } from '../optim/weight-average.js';
-import type { GeneratorState } from '../random.js';
-import type { Tensor } from '../tensor.js';
+import type { GeneratorState } from '../core/random.js';
+import type { Tensor } from '../core/tensor.js';
 
 export interface RunCounters {
   /** Last completed epoch (0-based). */

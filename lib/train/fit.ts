@@ -3,16 +3,16 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { backward, noGrad } from '../autograd/engine.js';
-import { native } from '../native.js';
+import { backward, noGrad } from '../core/autograd/engine.js';
+import { native } from '../core/native.js';
 import type { DataLoader } from '../data/loader.js';
 import type { Module } from '../nn/module.js';
-import { crossEntropy } from '../ops/softmax.js';
+import { crossEntropy } from '../core/ops/softmax.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import type { WeightAverage } from '../optim/weight-average.js';
-import { defaultGenerator, Generator } from '../random.js';
-import { tidy } from '../scope.js';
-import type { Tensor } from '../tensor.js';
+import { defaultGenerator, Generator } from '../core/random.js';
+import { tidy } from '../core/scope.js';
+import type { Tensor } from '../core/tensor.js';
 import { loadTrainingState, saveTrainingState, saveWeights } from './checkpoint.js';
 import { EpochMetrics, MetricsTracker } from './metrics-tracker.js';
 import { Progress } from './progress.js';

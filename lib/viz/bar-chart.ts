@@ -1,6 +1,6 @@
 // Bar charts of one value per category (e.g. test accuracy per model variant), each bar
 // labelled with its value.
-import { ArgumentError } from '../errors.js';
+import { ArgumentError } from '../core/errors.js';
 import { frame } from './axes.js';
 import { seriesColor } from './palette.js';
 import { rect, svgDocument, text } from './svg.js';

@@ -1,6 +1,6 @@
 // Histograms: values binned over a fixed range, one or several series drawn as translucent
 // overlaid bars so distributions can be compared on the same axes.
-import { ArgumentError } from '../errors.js';
+import { ArgumentError } from '../core/errors.js';
 import { frame, legend } from './axes.js';
 import { seriesColor } from './palette.js';
 import { rect, svgDocument } from './svg.js';

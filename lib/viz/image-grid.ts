@@ -1,7 +1,7 @@
 // Grids of small greyscale images (MNIST digits) with per-image captions, e.g. label,
 // prediction and probability. Pixels become SVG rectangles (runs of equal grey merged), so the
 // figure stays vector and needs no image encoder.
-import { ArgumentError } from '../errors.js';
+import { ArgumentError } from '../core/errors.js';
 import { el, rect, svgDocument, text } from './svg.js';
 
 export interface GridImage {

@@ -1,5 +1,5 @@
 // Line plots with several series (loss and accuracy curves, sweeps).
-import { ArgumentError } from '../errors.js';
+import { ArgumentError } from '../core/errors.js';
 import { clearestCorner, frame, legend } from './axes.js';
 import { seriesColor } from './palette.js';
 import { el, polyline, svgDocument } from './svg.js';

@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
-import { IOError } from '../errors.js';
+import { IOError } from '../core/errors.js';
 
 type ResvgCtor = new (svg: string, opts: object) => { render(): { asPng(): Buffer; width: number; height: number } };
 

@@ -1,5 +1,5 @@
 // Tables drawn as SVG (for the PNG/SVG figure set) and as HTML (for report.html).
-import { ArgumentError } from '../errors.js';
+import { ArgumentError } from '../core/errors.js';
 import { el, esc, line, rect, svgDocument, text } from './svg.js';
 
 export interface TableData {

@@ -4,9 +4,9 @@
 import { describe, expect, it } from 'vitest';
 
 import { attacks, data, fit, Generator, noGrad, ops, optim, tensor, tidy } from '../../lib/index.js';
-import { logisticRegression } from '../../lib/studies/classifier.js';
-import { loadMnist } from '../../lib/studies/mnist.js';
-import { pixelSplit } from '../../lib/studies/adversarial.js';
+import { logisticRegression } from '../../lib/train/classifier.js';
+import { loadMnist } from '../../lib/data/mnist.js';
+import { pixelSplit } from '../../lib/studies/shared/adversarial.js';
 import { testDevices } from '../support/native.js';
 
 describe.each(testDevices())('attacks on a trained softmax model on %s', (device) => {

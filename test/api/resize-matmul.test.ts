@@ -5,10 +5,10 @@ import { describe, expect, it } from 'vitest';
 
 import { attacks, data, Generator, noGrad, nn, ops, ShapeError, tensor, tidy } from '../../lib/index.js';
 import type { Tensor } from '../../lib/index.js';
-import { pixelSplit } from '../../lib/studies/adversarial.js';
-import { loadMnist } from '../../lib/studies/mnist.js';
-import { loadResnetData, toModelInput } from '../../lib/studies/resnet-data.js';
-import { resnetPixelModel, resnetPixelTransform } from '../../lib/studies/resnet-pixel.js';
+import { pixelSplit } from '../../lib/studies/shared/adversarial.js';
+import { loadMnist } from '../../lib/data/mnist.js';
+import { loadResnetData, toModelInput } from '../../lib/data/resnet-data.js';
+import { resnetPixelModel, resnetPixelTransform } from '../../lib/data/resnet-pixel.js';
 import { gradcheck } from '../support/gradcheck.js';
 import { randomArray, randomInts, testDevices } from '../support/native.js';
 

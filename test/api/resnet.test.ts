@@ -11,9 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { ArgumentError, backward, data, Generator, IOError, io, nn, noGrad, ops, saveWeights, ShapeError, tidy } from '../../lib/index.js';
 import type { Tensor } from '../../lib/index.js';
-import { toModelInput } from '../../lib/studies/resnet-data.js';
-import { loadBackbone, loadResnet, saveResnet } from '../../lib/studies/resnet-train.js';
-import type { ResnetMeta } from '../../lib/studies/resnet-train.js';
+import { toModelInput } from '../../lib/data/resnet-data.js';
+import { loadBackbone, loadResnet, saveResnet } from '../../lib/train/resnet-train.js';
+import type { ResnetMeta } from '../../lib/train/resnet-train.js';
 import { expectClose, testDevices } from '../support/native.js';
 
 const PYTHON = '/usr/bin/python3';

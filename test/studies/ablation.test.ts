@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-import { buildVariant, VARIANTS } from '../../lib/studies/ablation-variants.js';
+import { buildVariant, VARIANTS } from '../../lib/studies/shared/ablation-variants.js';
 import { seedCnn } from '../../lib/index.js';
 import { lastJson, nnlab } from '../support/cli.js';
 import { checkRunFolder, readCsv, Summary, tmp } from './helpers.js';

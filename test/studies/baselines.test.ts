@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 import { Generator } from '../../lib/index.js';
-import { logisticRegression, trainClassifier } from '../../lib/studies/classifier.js';
-import { loadMnist } from '../../lib/studies/mnist.js';
-import { LOGREG_FULL } from '../../lib/studies/three-models.js';
+import { logisticRegression, trainClassifier } from '../../lib/train/classifier.js';
+import { loadMnist } from '../../lib/data/mnist.js';
+import { LOGREG_FULL } from '../../lib/studies/shared/three-models.js';
 import { lastJson, nnlab } from '../support/cli.js';
 import { checkRunFolder, readCsv, Summary, tmp } from './helpers.js';
 

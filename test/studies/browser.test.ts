@@ -2,7 +2,7 @@
 // figure loads and the page logs no error. The report is a run folder holding every figure kind.
 import { describe, expect, it } from 'vitest';
 
-import { RunFolder } from '../../lib/studies/run-folder.js';
+import { RunFolder } from '../../lib/report/run-folder.js';
 import { checkReportInBrowser, tmp } from './helpers.js';
 import { SAMPLE_FIGURES } from './sample-figures.js';
 

@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-import { quantile } from '../../lib/studies/tables.js';
+import { quantile } from '../../lib/report/tables.js';
 import { lastJson, nnlab } from '../support/cli.js';
 import { checkRunFolder, readCsv, Summary, tmp } from './helpers.js';
 

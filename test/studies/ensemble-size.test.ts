@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { ensemble, Generator, loadEnsemble, metrics } from '../../lib/index.js';
 import { ENSEMBLE_SIZE_QUICK, sizeCurve } from '../../lib/studies/ensemble-size.js';
 import type { SizeRow } from '../../lib/studies/ensemble-size.js';
-import { loadMnist } from '../../lib/studies/mnist.js';
+import { loadMnist } from '../../lib/data/mnist.js';
 import { lastJson, nnlab } from '../support/cli.js';
 import { checkReportInBrowser, checkRunFolder, readCsv, Summary, tmp } from './helpers.js';
 

@@ -2,8 +2,8 @@
 // TypeScript reference on a 2k/500 MNIST subset, and the documented tie rules.
 import { describe, expect, it } from 'vitest';
 
-import { loadMnist } from '../../lib/studies/mnist.js';
-import { bruteForceNeighbours, knnClassify, vote } from '../../lib/studies/knn.js';
+import { loadMnist } from '../../lib/data/mnist.js';
+import { bruteForceNeighbours, knnClassify, vote } from '../../lib/models/knn.js';
 
 const sorted = new Map<number, [number, number][]>();
 

@@ -3,8 +3,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-import { loadResnetData, resnetLoader } from '../../lib/studies/resnet-data.js';
-import { loadResnet } from '../../lib/studies/resnet-train.js';
+import { loadResnetData, resnetLoader } from '../../lib/data/resnet-data.js';
+import { loadResnet } from '../../lib/train/resnet-train.js';
 import { lastJson, nnlab } from '../support/cli.js';
 import { checkRunFolder, readCsv, Summary, tmp } from './helpers.js';
 

@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { io } from '../../lib/index.js';
-import { loadResnetData, ResnetData } from '../../lib/studies/resnet-data.js';
-import { ResnetTrainConfig, trainResnet } from '../../lib/studies/resnet-train.js';
+import { loadResnetData, ResnetData } from '../../lib/data/resnet-data.js';
+import { ResnetTrainConfig, trainResnet } from '../../lib/train/resnet-train.js';
 import { tmp } from './helpers.js';
 
 let d: ResnetData;

@@ -8,8 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { Ensemble } from '../../lib/ensemble/index.js';
 import { data } from '../../lib/index.js';
-import { loadResnetData, ResnetData, toModelInput } from '../../lib/studies/resnet-data.js';
-import { loadResnet } from '../../lib/studies/resnet-train.js';
+import { loadResnetData, ResnetData, toModelInput } from '../../lib/data/resnet-data.js';
+import { loadResnet } from '../../lib/train/resnet-train.js';
 import { lastJson, nnlab } from '../support/cli.js';
 import { checkRunFolder, readCsv, Summary, tmp } from './helpers.js';
 

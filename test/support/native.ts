@@ -2,8 +2,8 @@
 // differences for gradient checks.
 import { expect } from 'vitest';
 
-import { native } from '../../lib/native.js';
-import type { NativeTensor } from '../../lib/native.js';
+import { native } from '../../lib/core/native.js';
+import type { NativeTensor } from '../../lib/core/native.js';
 
 export { native };
 export type { NativeTensor };

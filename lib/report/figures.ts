@@ -2,7 +2,7 @@
 import type { EpochMetrics } from '../train/metrics-tracker.js';
 import { imageGrid } from '../viz/image-grid.js';
 import { linePlot, Series } from '../viz/line-plot.js';
-import type { MnistSplit } from './mnist.js';
+import type { MnistSplit } from '../data/mnist.js';
 
 /** Loss or accuracy per epoch of one or several trained models (val = the test split here). */
 export function curves(runs: { name: string; history: EpochMetrics[] }[], metric: 'loss' | 'acc', title: string, withTrain = true): string {

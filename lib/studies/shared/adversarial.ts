@@ -1,11 +1,11 @@
 // What the adversarial studies (fgsm, adv-train) share: MNIST in pixel space for attacks, the
 // FGSM sweep over eps with its scores, and the figures (curves per model, clean-vs-adversarial
 // grids).
-import { attacks, data, metrics, ops, tensor, tidy } from '../index.js';
-import type { Device, nn } from '../index.js';
-import { imageGrid } from '../viz/image-grid.js';
-import { linePlot } from '../viz/line-plot.js';
-import type { MnistSplit } from './mnist.js';
+import { attacks, data, metrics, ops, tensor, tidy } from '../../index.js';
+import type { Device, nn } from '../../index.js';
+import { imageGrid } from '../../viz/image-grid.js';
+import { linePlot } from '../../viz/line-plot.js';
+import type { MnistSplit } from '../../data/mnist.js';
 
 /**
  * A split whose x holds the raw pixels in [0, 1] (float32 [n, 1, 28, 28] on the run's device)

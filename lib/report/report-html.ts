@@ -2,7 +2,7 @@
 // headline table, the tables, every figure (SVG, linked to its PNG) and the full config.
 import { esc } from '../viz/svg.js';
 import { tableHtml } from '../viz/table.js';
-import type { FigureEntry, StudySummary, TableEntry } from './run-folder.js';
+import type { FigureEntry, StudySummary, TableEntry } from './types.js';
 
 const CSS = `body{font-family:DejaVu Sans,Arial,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
 table{border-collapse:collapse;margin:1em 0}th,td{border:1px solid #ccc;padding:4px 10px}th{background:#eef2f7}

@@ -5,12 +5,20 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { ArgumentError, IOError, ShapeError } from '../errors.js';
-import { evaluate, fit, Generator, io, MetricsTracker, nn, noGrad, ops, optim } from '../index.js';
-import type { Device, EvalResult, Tensor } from '../index.js';
-import { loadWeights } from '../train/checkpoint.js';
-import type { EpochMetrics } from '../train/metrics-tracker.js';
-import { ResnetData, resnetLoader } from './resnet-data.js';
+import { ArgumentError, IOError, ShapeError } from '../core/errors.js';
+import * as io from '../io/index.js';
+import * as nn from '../nn/index.js';
+import * as ops from '../core/ops/index.js';
+import * as optim from '../optim/index.js';
+import { evaluate, fit } from './fit.js';
+import { Generator } from '../core/random.js';
+import { MetricsTracker } from './metrics-tracker.js';
+import { noGrad } from '../core/autograd/engine.js';
+import type { Device, Tensor } from '../core/tensor.js';
+import type { EvalResult } from './fit.js';
+import { loadWeights } from './checkpoint.js';
+import type { EpochMetrics } from './metrics-tracker.js';
+import { ResnetData, resnetLoader } from '../data/resnet-data.js';
 
 export interface ResnetTrainConfig {
   /** Seeds the initialisation, the fc reset and the shuffling. */

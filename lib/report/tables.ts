@@ -1,5 +1,5 @@
 // Tables computed from predictions: the confusion matrix and quantiles.
-import { ArgumentError } from '../errors.js';
+import { ArgumentError } from '../core/errors.js';
 import type { TableData } from '../viz/table.js';
 
 export function confusionTable(labels: ArrayLike<number>, pred: ArrayLike<number>, title: string, classes = 10): TableData {

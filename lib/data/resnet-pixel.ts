@@ -4,8 +4,8 @@
 // gradient flows back through the resize. resnet-data.ts resizes natively (no gradient);
 // data.resizeBilinearDifferentiable gives the same images through matmul.
 import { PixelSpaceModel } from '../attacks/pixel-model.js';
-import { data } from '../index.js';
-import type { Tensor } from '../index.js';
+import * as data from './index.js';
+import type { Tensor } from '../core/tensor.js';
 import type { Module } from '../nn/module.js';
 import { RESNET_IMAGE_SIZE, toModelInput } from './resnet-data.js';
 

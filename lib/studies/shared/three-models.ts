@@ -3,11 +3,11 @@
 // prediction and a confidence m(x) per test image. Also writes metrics.csv and predictions.csv.
 import { join } from 'node:path';
 
-import { Generator, io, seedCnn } from '../index.js';
-import { METRIC_COLUMNS } from '../train/metrics-tracker.js';
-import { decide, logisticRegression, predictProbs, trainClassifier, TrainedClassifier, TrainSettings } from './classifier.js';
+import { Generator, io, seedCnn } from '../../index.js';
+import { METRIC_COLUMNS } from '../../train/metrics-tracker.js';
+import { decide, logisticRegression, predictProbs, trainClassifier, TrainedClassifier, TrainSettings } from '../../train/classifier.js';
 import type { RunContext } from './common.js';
-import { knnClassify, KnnResult } from './knn.js';
+import { knnClassify, KnnResult } from '../../models/knn.js';
 
 export interface ThreeModelsConfig {
   seed: number;

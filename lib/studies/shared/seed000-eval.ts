@@ -5,12 +5,12 @@
 // Members run one after another on each batch rather than as the stacked Ensemble module: for
 // ResNet18 the stacked (grouped-convolution) pass costs ~2x the CPU time of M plain passes here.
 // The perturbation is applied once per batch, so every member sees the same perturbed images.
-import { ArgumentError, ShapeError } from '../errors.js';
-import { data, Generator, noGrad, ops, tidy } from '../index.js';
-import type { Tensor } from '../index.js';
-import { accuracy, brierScore, expectedCalibrationError, memberMean, nll, rowArgmax } from '../metrics/index.js';
-import type { Module } from '../nn/module.js';
-import { toModelInput } from './resnet-data.js';
+import { ArgumentError, ShapeError } from '../../core/errors.js';
+import { data, Generator, noGrad, ops, tidy } from '../../index.js';
+import type { Tensor } from '../../index.js';
+import { accuracy, brierScore, expectedCalibrationError, memberMean, nll, rowArgmax } from '../../metrics/index.js';
+import type { Module } from '../../nn/module.js';
+import { toModelInput } from '../../data/resnet-data.js';
 
 /** Every model's softmax on transform(x) in batches: [M, N, K] row-major. x: normalised [N, 1, H, W]. */
 export function memberProbs(

@@ -10,8 +10,8 @@
 //   - vote: the class with the most of the k votes; a tie between classes goes to the smallest
 //     label among the tied classes (what scikit-learn's KNeighborsClassifier does).
 // The vote fraction (votes of the predicted class / k) is the k-NN's confidence m(x).
-import { ArgumentError, ShapeError } from '../errors.js';
-import { native } from '../index.js';
+import { ArgumentError, ShapeError } from '../core/errors.js';
+import { native } from '../core/native.js';
 
 export const KNN_TIE_RULES = {
   neighbours: 'equal distances: the lower train index first',

@@ -1,10 +1,10 @@
 // What every study shares: the options the command line passes, the run's setup (folder,
 // device, seeds, data) and the progress log on stderr.
-import { manualSeed, resolveDevice } from '../index.js';
-import type { Device } from '../index.js';
-import { ArgumentError } from '../errors.js';
-import { loadMnist, Mnist } from './mnist.js';
-import { RunFolder } from './run-folder.js';
+import { manualSeed, resolveDevice } from '../../index.js';
+import type { Device } from '../../index.js';
+import { ArgumentError } from '../../core/errors.js';
+import { loadMnist, Mnist } from '../../data/mnist.js';
+import { RunFolder } from '../../report/run-folder.js';
 
 export interface BaseConfig {
   preset: 'quick' | 'full';

@@ -1,6 +1,6 @@
 // The architectures of the ablation (seed 001, section 1.2): the seed CNN and five variants,
 // each described by a small spec so that the parameter counts follow from the layers.
-import { Generator, nn, seedCnn } from '../index.js';
+import { Generator, nn, seedCnn } from '../../index.js';
 
 export interface CnnSpec {
   conv1: number;

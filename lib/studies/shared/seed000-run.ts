@@ -5,15 +5,15 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
-import { ArgumentError } from '../errors.js';
-import { data, io, manualSeed, resolveDevice } from '../index.js';
-import type { Device } from '../index.js';
-import { METRIC_COLUMNS } from '../train/metrics-tracker.js';
+import { ArgumentError } from '../../core/errors.js';
+import { data, io, manualSeed, resolveDevice } from '../../index.js';
+import type { Device } from '../../index.js';
+import { METRIC_COLUMNS } from '../../train/metrics-tracker.js';
 import { BaseConfig, checkLimits, RunHooks, stderrLog } from './common.js';
-import { loadResnetData, ResnetData } from './resnet-data.js';
+import { loadResnetData, ResnetData } from '../../data/resnet-data.js';
 import { defaultCacheDir, seed000Members, SEED000_MEMBERS, TrainedMember } from './resnet-members.js';
-import type { ResnetTrainConfig } from './resnet-train.js';
-import { RunFolder } from './run-folder.js';
+import type { ResnetTrainConfig } from '../../train/resnet-train.js';
+import { RunFolder } from '../../report/run-folder.js';
 
 export interface Seed000Config extends BaseConfig {
   /** One ensemble member per seed. */

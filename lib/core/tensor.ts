@@ -1,6 +1,6 @@
 // The Tensor users script against: a native tensor handle plus autograd bookkeeping. Ops live
-// in lib/ops/ (one file per family, each with its gradient) and are attached as methods in
-// lib/tensor-methods.ts, so `x.add(y).relu()` and `ops.relu(ops.add(x, y))` are the same thing.
+// in lib/core/ops/ (one file per family, each with its gradient) and are attached as methods in
+// lib/core/tensor-methods.ts, so `x.add(y).relu()` and `ops.relu(ops.add(x, y))` are the same thing.
 import { ArgumentError, DisposedError } from './errors.js';
 import { native } from './native.js';
 import type { DType, DeviceName, NativeTensor, NativeTypedArray } from './native.js';

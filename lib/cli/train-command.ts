@@ -3,19 +3,19 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { resolveDevice } from '../device.js';
-import { IOError } from '../errors.js';
+import { resolveDevice } from '../core/device.js';
+import { IOError } from '../core/errors.js';
 import { loadDataset } from '../data/datasets.js';
 import { DataLoader, rowsOf, tensorDataset } from '../data/loader.js';
 import { normalize, pixelStats, toUnitFloat } from '../data/transforms.js';
-import { native } from '../native.js';
+import { native } from '../core/native.js';
 import { mlp, seedCnn } from '../models/seed-cnn.js';
 import { Adam } from '../optim/adam.js';
 import { WeightAverage } from '../optim/weight-average.js';
-import { Generator, manualSeed } from '../random.js';
-import { to } from '../ops/convert.js';
-import { fit, evaluate } from './fit.js';
-import { saveWeights } from './checkpoint.js';
+import { Generator, manualSeed } from '../core/random.js';
+import { to } from '../core/ops/convert.js';
+import { fit, evaluate } from '../train/fit.js';
+import { saveWeights } from '../train/checkpoint.js';
 
 export interface TrainConfig {
   model: 'cnn' | 'mlp';

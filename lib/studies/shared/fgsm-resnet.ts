@@ -3,10 +3,10 @@
 // pipeline (32x32, its own normalisation, an 80/20 split) and, in the full preset, reused from
 // the cache folder where other studies keep them. The pool trains or loads them once per run and
 // owns them; the attack targets built on them are views that the pool disposes at the end.
-import { ArgumentError } from '../errors.js';
-import type { Device } from '../index.js';
+import { ArgumentError } from '../../core/errors.js';
+import type { Device } from '../../index.js';
 import { defaultCacheDir, MembersConfig, seed000Members, TrainedMember } from './resnet-members.js';
-import { loadResnetData } from './resnet-data.js';
+import { loadResnetData } from '../../data/resnet-data.js';
 
 export interface FgsmMembersConfig {
   /** Seeds and the training settings shared by every member (SEED000_MEMBERS in the full preset). */

@@ -6,11 +6,11 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
-import { ArgumentError } from '../errors.js';
-import type { Device } from '../index.js';
-import { nn } from '../index.js';
-import type { ResnetData } from './resnet-data.js';
-import { loadResnet, ResnetMeta, resnetMismatch, ResnetTrainConfig, SEED000_TRAIN, trainResnet } from './resnet-train.js';
+import { ArgumentError } from '../../core/errors.js';
+import type { Device } from '../../index.js';
+import { nn } from '../../index.js';
+import type { ResnetData } from '../../data/resnet-data.js';
+import { loadResnet, ResnetMeta, resnetMismatch, ResnetTrainConfig, SEED000_TRAIN, trainResnet } from '../../train/resnet-train.js';
 
 export interface MembersConfig {
   /** One member per seed (the seed drives initialisation and shuffling). */

@@ -1,9 +1,16 @@
 // Training and evaluating a classifier through the public API (fit, evaluate, DataLoader, Adam),
 // plus its softmax probabilities on a split, which the confidence and baseline studies read.
-import { data, fit, evaluate, Generator, noGrad, nn, ops, optim, tidy } from '../index.js';
-import type { EpochMetrics } from '../train/metrics-tracker.js';
-import type { Tensor } from '../index.js';
-import type { MnistSplit } from './mnist.js';
+import * as data from '../data/index.js';
+import * as nn from '../nn/index.js';
+import * as ops from '../core/ops/index.js';
+import * as optim from '../optim/index.js';
+import { fit, evaluate } from './fit.js';
+import { Generator } from '../core/random.js';
+import { noGrad } from '../core/autograd/engine.js';
+import { tidy } from '../core/scope.js';
+import type { EpochMetrics } from './metrics-tracker.js';
+import type { Tensor } from '../core/tensor.js';
+import type { MnistSplit } from '../data/mnist.js';
 
 export interface TrainSettings {
   epochs: number;

@@ -5,16 +5,16 @@
 // fgsm.ts and its id to their `models` lists. The ResNet18 and the ensemble are the seed-000
 // members (fgsm-resnet.ts) behind the differentiable seed-000 pipeline (resnet-pixel.ts).
 
-import { Ensemble, Generator, ops, seedCnn } from '../index.js';
-import type { nn, Tensor } from '../index.js';
-import { PixelSpaceModel } from '../attacks/pixel-model.js';
-import type { EpochMetrics } from '../train/metrics-tracker.js';
+import { Ensemble, Generator, ops, seedCnn } from '../../index.js';
+import type { nn, Tensor } from '../../index.js';
+import { PixelSpaceModel } from '../../attacks/pixel-model.js';
+import type { EpochMetrics } from '../../train/metrics-tracker.js';
 import type { PixelSplit } from './adversarial.js';
-import { logisticRegression, trainClassifier, TrainSettings } from './classifier.js';
+import { logisticRegression, trainClassifier, TrainSettings } from '../../train/classifier.js';
 import type { RunContext } from './common.js';
 import { bestMember, MemberPoolHandle } from './fgsm-resnet.js';
 import type { TrainedMember } from './resnet-members.js';
-import { resnetPixelModel } from './resnet-pixel.js';
+import { resnetPixelModel } from '../../data/resnet-pixel.js';
 
 export interface AttackTarget {
   id: string;

@@ -7,9 +7,11 @@
 // The splits hold ONE channel ([n, 1, 32, 32]); ResnetLoader replicates it to 3 per batch. The
 // three channels are equal, so storing them would triple the memory (860 MB instead of 290 MB for
 // MNIST) for nothing.
-import { ArgumentError } from '../errors.js';
-import { data, ops, tidy } from '../index.js';
-import type { Device, Tensor } from '../index.js';
+import { ArgumentError } from '../core/errors.js';
+import * as data from './index.js';
+import * as ops from '../core/ops/index.js';
+import { tidy } from '../core/scope.js';
+import type { Device, Tensor } from '../core/tensor.js';
 import type { MnistSplit } from './mnist.js';
 
 /** One split: a MnistSplit (so testGrid and predictProbs take it) plus where its images came from. */

@@ -1,8 +1,11 @@
 // MNIST for the studies, prepared as `nnlab train` does: pixels scaled to [0, 1], normalised with
 // the train split's mean/std, first-N subsets for quick presets. The raw bytes are kept too, for
 // exact k-NN distances and for image grids.
-import { data, ops, Tensor, tidy } from '../index.js';
-import type { Device } from '../index.js';
+import * as data from './index.js';
+import * as ops from '../core/ops/index.js';
+import { Tensor } from '../core/tensor.js';
+import { tidy } from '../core/scope.js';
+import type { Device } from '../core/tensor.js';
 
 export interface MnistSplit {
   /** Normalised float32 [n, 1, 28, 28] on the run's device. */

@@ -4,33 +4,14 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 
-import { ArgumentError } from '../errors.js';
-import { native, packageRoot } from '../index.js';
+import { ArgumentError } from '../core/errors.js';
+import { native, packageRoot } from '../core/native.js';
 import { TableData, tableSvg } from '../viz/table.js';
 import { writeFigure } from '../viz/render.js';
 import { reportHtml } from './report-html.js';
+import type { FigureEntry, StudySummary, TableEntry } from './types.js';
 
-export interface FigureEntry {
-  name: string;
-  title: string;
-  caption: string;
-  svg: string;
-  png: string;
-}
-
-export interface TableEntry {
-  name: string;
-  table: TableData;
-}
-
-/** What summary.json holds and the command prints: the headline numbers first. */
-export interface StudySummary {
-  study: string;
-  out: string;
-  seconds: number;
-  headline: Record<string, number | string>;
-  [extra: string]: unknown;
-}
+export type { FigureEntry, StudySummary, TableEntry } from './types.js';
 
 export function timestamp(d = new Date()): string {
   return d.toISOString().replace(/[:.]/g, '-');

@@ -4,9 +4,9 @@
 // model would do with them in deployment), as [N, 1, size, size] tensors.
 import { basename, resolve } from 'node:path';
 
-import { ArgumentError } from '../errors.js';
-import { data, Generator, ops, tidy } from '../index.js';
-import type { Device, Tensor } from '../index.js';
+import { ArgumentError } from '../../core/errors.js';
+import { data, Generator, ops, tidy } from '../../index.js';
+import type { Device, Tensor } from '../../index.js';
 
 export interface OodSet {
   name: string;
