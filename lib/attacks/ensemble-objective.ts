@@ -5,7 +5,7 @@
 // The stacked input holds each member's own batch in its own channels, and member m's input
 // reaches only member m's loss, so one input gradient of the summed loss is every member's own.
 import { backward } from '../core/autograd/engine.js';
-import type { Objective } from '../ensemble/fit-batched.js';
+import type { Objective } from '../ensemble/objective.js';
 import { ArgumentError } from '../core/errors.js';
 import * as ops from '../core/ops/index.js';
 import type { Generator } from '../core/random.js';

@@ -8,7 +8,7 @@ import { IOError } from '../core/errors.js';
 import { loadDataset } from '../data/datasets.js';
 import { DataLoader, rowsOf, tensorDataset } from '../data/loader.js';
 import { normalize, pixelStats, toUnitFloat } from '../data/transforms.js';
-import { native } from '../core/native.js';
+import { numThreads } from '../core/device.js';
 import { mlp, seedCnn } from '../models/seed-cnn.js';
 import { Adam } from '../optim/adam.js';
 import { WeightAverage } from '../optim/weight-average.js';
@@ -91,7 +91,7 @@ export async function runTrain(cfg: TrainConfig, opts: { resumeDir?: string; pro
       ? `an exponential moving average of the weights (decay ${cfg.ema}, updated every step): validated every epoch and saved; summary.json also gives the last trained weights' test numbers`
       : 'the trained weights',
     versions: { nnlab: JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version, node: process.version },
-    threads: native.numThreads(),
+    threads: numThreads(),
   }, null, 2));
 
   const result = await fit(model, trainLoader, {

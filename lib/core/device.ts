@@ -31,3 +31,8 @@ export function resolveDevice(req: DeviceRequest = (process.env.NNLAB_DEVICE as 
 export function deviceReport(): { cpu: { available: true; threads: number }; cuda: { available: boolean; reason: string; name: string } } {
   return { cpu: { available: true, threads: native.numThreads() }, cuda: native.cudaStatus() };
 }
+
+/** Threads the CPU backend's pool runs (NNLAB_THREADS or the machine's cores). */
+export function numThreads(): number {
+  return native.numThreads();
+}

@@ -1,10 +1,9 @@
 // The only module that loads the native addon. It finds the binary the way node-gyp-build
 // does (prebuilds/<platform>-<arch>/ first, then build/Release), registers the typed error
 // classes with it, and exports the typed surface the rest of lib/ uses.
-import { existsSync } from 'node:fs';
+import { packageRoot } from './package-root.js';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 
 import { errorClassesByCode, LoadError } from './errors.js';
 import type { CoreOps } from './native-types/core.js';
@@ -28,15 +27,7 @@ export interface NativeAddon
     DropoutOps, IndexingOps, OptimOps, KnnOps, ImageOps {}
 
 /** The package root: the nearest folder above this file that holds package.json. */
-export function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) {
-    const up = dirname(dir);
-    if (up === dir) throw new LoadError('nnlab: cannot find the package root (no package.json above ' + dir + ')');
-    dir = up;
-  }
-  return dir;
-}
+export { packageRoot };
 
 function loadAddon(): NativeAddon {
   const require = createRequire(import.meta.url);

@@ -65,3 +65,14 @@ export const defaultGenerator = new Generator(0);
 export function manualSeed(seed: number | bigint): void {
   defaultGenerator.manualSeed(seed);
 }
+
+/** The epoch-th seeded permutation of [0, n): a pure function of (seed, epoch), so a resumed run
+ * sees the same order as an uninterrupted one. Each epoch owns philoxBlocks(n) blocks of the stream. */
+export function epochPermutation(n: number, seed: number | bigint, epoch: number): Int32Array {
+  const p = native.randPermutation(n, seed, epoch * native.philoxBlocks(n), 'cpu');
+  try {
+    return native.toTypedArray(p) as Int32Array;
+  } finally {
+    p.dispose();
+  }
+}

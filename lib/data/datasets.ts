@@ -5,8 +5,8 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
 import { IOError, ShapeError } from '../core/errors.js';
-import { native } from '../core/native.js';
-import { fromHandle, Tensor } from '../core/tensor.js';
+import { tensor } from '../core/ops/creation.js';
+import { Tensor } from '../core/tensor.js';
 import { readIdx } from './idx.js';
 
 export interface ImageSet {
@@ -41,8 +41,8 @@ function loadPair(dir: string, prefix: 'train' | 't10k'): ImageSet {
   if (lab.shape.length !== 1 || lab.shape[0] !== img.shape[0])
     throw new ShapeError(`${labPath}: ${lab.shape[0]} labels for ${img.shape[0]} images in ${imgPath}`);
   return {
-    images: fromHandle(native.fromTypedArray(img.data, img.shape, 'cpu')).keep(),
-    labels: fromHandle(native.fromTypedArray(Int32Array.from(lab.data), [lab.shape[0]], 'cpu')).keep(),
+    images: tensor(img.data, img.shape).keep(),
+    labels: tensor(Int32Array.from(lab.data), [lab.shape[0]]).keep(),
     source: imgPath,
   };
 }

@@ -2,8 +2,10 @@
 // a pure function of (seed, e), so a run resumed at (epoch, batch) sees exactly the batches an
 // uninterrupted run would.
 import { ArgumentError, ShapeError } from '../core/errors.js';
-import { native } from '../core/native.js';
-import { fromHandle, shapeStr, Tensor } from '../core/tensor.js';
+import { tensor } from '../core/ops/creation.js';
+import { indexSelect, slice } from '../core/ops/shape.js';
+import { epochPermutation } from '../core/random.js';
+import { shapeStr, Tensor } from '../core/tensor.js';
 
 export interface TensorDataset {
   /** Inputs [N, ...] (float32). */
@@ -21,18 +23,15 @@ export const datasetSize = (d: TensorDataset) => d.x.shape[0];
 
 /** The rows of a data set at the given indices (copies). */
 export function subset(d: TensorDataset, indices: Int32Array): TensorDataset {
-  const idx = native.fromTypedArray(indices, [indices.length], d.x.device);
-  const out = { x: fromHandle(native.indexSelect(d.x.handle, 0, idx)), y: fromHandle(native.indexSelect(d.y.handle, 0, idx)) };
+  const idx = tensor(indices, [indices.length], { device: d.x.device });
+  const out = { x: indexSelect(d.x, 0, idx), y: indexSelect(d.y, 0, idx) };
   idx.dispose();
   return out;
 }
 
 /** The order of a seeded shuffle of n items for an epoch (a permutation of [0, n)). */
 export function shuffleOrder(n: number, seed: number | bigint, epoch: number): Int32Array {
-  const p = native.randPermutation(n, seed, epoch * native.philoxBlocks(n), 'cpu');
-  const order = native.toTypedArray(p) as Int32Array;
-  p.dispose();
-  return order;
+  return epochPermutation(n, seed, epoch);
 }
 
 /** Splits into [first, second] with `fraction` of the rows (rounded down) in the second, seeded. */
@@ -104,9 +103,9 @@ export class DataLoader {
     for (let b = from; b < this.length; b++) {
       const lo = b * this.batchSize, hi = Math.min(n, lo + this.batchSize);
       if (order) {
-        const idx = native.fromTypedArray(order.subarray(lo, hi), [hi - lo], this.dataset.x.device);
-        const x = fromHandle(native.indexSelect(this.dataset.x.handle, 0, idx));
-        const y = fromHandle(native.indexSelect(this.dataset.y.handle, 0, idx));
+        const idx = tensor(order.subarray(lo, hi), [hi - lo], { device: this.dataset.x.device });
+        const x = indexSelect(this.dataset.x, 0, idx);
+        const y = indexSelect(this.dataset.y, 0, idx);
         idx.dispose();
         yield { x, y, index: b };
       } else {
@@ -118,13 +117,5 @@ export class DataLoader {
 
 /** Rows [lo, hi) of a tensor as a contiguous copy. */
 export function rowsOf(t: Tensor, lo: number, hi: number): Tensor {
-  const rowSize = t.shape.slice(1).reduce((a, b) => a * b, 1);
-  const shape = [hi - lo, ...t.shape.slice(1)];
-  const strides: number[] = [];
-  let acc = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    strides.unshift(acc);
-    acc *= shape[i];
-  }
-  return fromHandle(native.stridedCopy(t.handle, shape, strides, lo * rowSize));
+  return slice(t, 0, lo, hi);
 }

@@ -1,14 +1,15 @@
 // Image preprocessing on whole data sets or batches: scaling uint8 to [0, 1], normalisation
 // with train-split statistics, resizing, channel replication, rotation and Gaussian noise.
 import { ArgumentError } from '../core/errors.js';
-import { native } from '../core/native.js';
+import { noGrad } from '../core/autograd/engine.js';
 import * as ops from '../core/ops/index.js';
 import { defaultGenerator, Generator } from '../core/random.js';
-import { fromHandle, Tensor } from '../core/tensor.js';
+import { Tensor } from '../core/tensor.js';
 
 /** uint8 [N, H, W] (or [N, C, H, W]) -> float32 [N, C, H, W] in [0, 1]. */
 export function toUnitFloat(images: Tensor): Tensor {
-  const x = fromHandle(native.cast(images.handle, 'float32', images.dtype === 'uint8' ? 1 / 255 : 1));
+  // Always a new tensor (a float32 input is copied), so the caller may dispose the source.
+  const x = images.dtype === 'float32' ? noGrad(() => ops.clone(images)) : ops.cast(images, 'float32', images.dtype === 'uint8' ? 1 / 255 : 1);
   return images.ndim === 3 ? ops.reshape(x, [images.shape[0], 1, images.shape[1], images.shape[2]]) : x;
 }
 
@@ -34,7 +35,7 @@ export function denormalize(x: Tensor, s: NormStats): Tensor {
 
 export function resize(x: Tensor, h: number, w: number): Tensor {
   if (x.shape[2] === h && x.shape[3] === w) return x;
-  return fromHandle(native.resizeBilinear(x.handle, h, w));
+  return ops.resizeBilinear(x, h, w);
 }
 
 /** [N, 1, H, W] -> [N, c, H, W] by repeating the single channel. */
@@ -46,10 +47,7 @@ export function replicateChannels(x: Tensor, c: number): Tensor {
 
 /** Rotates every image by `degrees` (a number, or one angle per image), counter-clockwise. */
 export function rotate(x: Tensor, degrees: number | Float32Array, fill = 0): Tensor {
-  const angles = typeof degrees === 'number' ? degrees : native.fromTypedArray(degrees, [degrees.length], x.device);
-  const y = fromHandle(native.rotate(x.handle, angles, fill));
-  if (typeof angles !== 'number') angles.dispose();
-  return y;
+  return ops.rotate(x, degrees, fill);
 }
 
 /** x + N(0, sigma^2) noise from a seeded generator. */

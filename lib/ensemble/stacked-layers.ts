@@ -10,7 +10,8 @@
 //   parameter-free layers that act per channel or per element (ReLU, pooling, Flatten(1)) run
 //   unchanged on the stacked layout.
 import { ArgumentError, ShapeError } from '../core/errors.js';
-import { native } from '../core/native.js';
+import { copyInto } from '../core/ops/convert.js';
+import { slice } from '../core/ops/shape.js';
 import {
   AdaptiveAvgPool2d, AvgPool2d, BatchNorm1d, BatchNorm2d, Conv2d, Dropout, Flatten, Identity, Linear, MaxPool2d, ReLU,
   Sigmoid, Tanh, convThenMaxPool,
@@ -21,7 +22,7 @@ import { registerFusedPair } from '../nn/release.js';
 import * as ops from '../core/ops/index.js';
 import { defaultGenerator } from '../core/random.js';
 import { shapeStr, Tensor } from '../core/tensor.js';
-import { batchedLinear } from './batched-linear.js';
+import { batchedLinear } from '../core/ops/linalg.js';
 
 /** Builds the stacked counterpart of M members' copies of one leaf layer. */
 export type StackFactory = (members: Module[]) => Module;
@@ -149,8 +150,11 @@ export class StackedBatchNorm extends Module {
   private writeBack(runMean: Tensor, runVar: Tensor): void {
     const C = this.members[0].numFeatures;
     this.members.forEach((m, i) => {
-      native.stridedCopy(runMean.handle, [C], [1], i * C, m.running_mean.handle, [1], 0);
-      native.stridedCopy(runVar.handle, [C], [1], i * C, m.running_var.handle, [1], 0);
+      for (const [stacked, own] of [[runMean, m.running_mean], [runVar, m.running_var]] as const) {
+        const part = slice(stacked, 0, i * C, (i + 1) * C);
+        copyInto(own, part);
+        part.dispose();
+      }
       // BatchNorm counts its training batches in a private field and mirrors it in num_batches_tracked.
       const counter = m as unknown as { batches: number };
       counter.batches++;

@@ -4,9 +4,9 @@
 import { readFileSync } from 'node:fs';
 
 import { IOError } from '../core/errors.js';
-import { native } from '../core/native.js';
-import type { DType } from '../core/native.js';
-import { fromHandle, Tensor } from '../core/tensor.js';
+import type { DType } from '../core/tensor.js';
+import { tensor } from '../core/ops/creation.js';
+import { Tensor } from '../core/tensor.js';
 import { writeFileAtomic } from './atomic.js';
 
 const TO_ST: Record<DType, string> = { float32: 'F32', int32: 'I32', uint8: 'U8' };
@@ -59,7 +59,7 @@ function readInt64(path: string, name: string, shape: number[], off: [number, nu
       throw new IOError(`${path}: tensor '${name}' holds the int64 value ${v}, outside the int32 range nnlab stores integers in`);
     out[i] = Number(v);
   }
-  return fromHandle(native.fromTypedArray(out, shape, 'cpu'));
+  return tensor(out, shape);
 }
 
 /** Reads a safetensors file into CPU tensors, validating the header against the file. */
@@ -102,7 +102,7 @@ export function loadSafetensors(path: string): SafetensorsFile {
     const bytes = buf.subarray(base + off[0], base + off[1]);
     const copy = new Uint8Array(bytes); // aligned copy
     const arr = dt === 'float32' ? new Float32Array(copy.buffer) : dt === 'int32' ? new Int32Array(copy.buffer) : copy;
-    tensors.set(name, fromHandle(native.fromTypedArray(arr, shape, 'cpu')));
+    tensors.set(name, tensor(arr, shape));
   }
   return { tensors, metadata };
 }

@@ -11,7 +11,8 @@
 //     label among the tied classes (what scikit-learn's KNeighborsClassifier does).
 // The vote fraction (votes of the predicted class / k) is the k-NN's confidence m(x).
 import { ArgumentError, ShapeError } from '../core/errors.js';
-import { native } from '../core/native.js';
+import { tensor } from '../core/ops/creation.js';
+import { knnExact } from '../core/ops/knn.js';
 
 export const KNN_TIE_RULES = {
   neighbours: 'equal distances: the lower train index first',
@@ -93,13 +94,13 @@ export function knnClassify(train: ByteImages, test: ByteImages, k: number, o: K
   const classes = o.classes ?? 10;
   const projDim = Math.max(0, Math.min(o.projDim ?? KNN_DEFAULT_PROJ_DIM, Math.floor(dim / 2)));
   const m = test.n;
-  const tr = native.fromTypedArray(train.pixels, [train.n, dim], 'cpu');
-  const te = native.fromTypedArray(test.pixels, [m, dim], 'cpu');
+  const tr = tensor(train.pixels, [train.n, dim]);
+  const te = tensor(test.pixels, [m, dim]);
   let neighbours: Int32Array, distances: Int32Array;
   try {
-    const [ix, d] = native.knnExact(tr, te, k, projDim);
-    neighbours = native.toTypedArray(ix) as Int32Array;
-    distances = native.toTypedArray(d) as Int32Array;
+    const [ix, d] = knnExact(tr, te, k, projDim);
+    neighbours = ix.data() as Int32Array;
+    distances = d.data() as Int32Array;
     ix.dispose();
     d.dispose();
   } finally {

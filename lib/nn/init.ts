@@ -1,8 +1,9 @@
 // Weight initialisers, in place, with PyTorch's formulas (torch.nn.init).
 import { ArgumentError } from '../core/errors.js';
-import { native } from '../core/native.js';
+import { copyInto } from '../core/ops/convert.js';
+import { full, normal, uniform } from '../core/ops/creation.js';
 import { defaultGenerator, Generator } from '../core/random.js';
-import { fromHandle, Tensor } from '../core/tensor.js';
+import { Tensor } from '../core/tensor.js';
 
 /** fan_in and fan_out of a Linear [out, in] or Conv [out, in/groups, kh, kw] weight. */
 export function fans(t: Tensor): [number, number] {
@@ -12,9 +13,9 @@ export function fans(t: Tensor): [number, number] {
 }
 
 function fillFrom(t: Tensor, kind: 'uniform' | 'normal', p1: number, p2: number, g: Generator): Tensor {
-  const [seed, offset] = g.next(t.numel);
-  const v = native.rand(kind, t.shape.slice(), seed, offset, p1, p2, t.device);
-  native.copyInto(t.handle, v);
+  const opts = { generator: g, device: t.device };
+  const v = kind === 'uniform' ? uniform(t.shape, p1, p2, opts) : normal(t.shape, p1, p2, opts);
+  copyInto(t, v);
   v.dispose();
   return t;
 }
@@ -23,8 +24,8 @@ export const uniform_ = (t: Tensor, lo: number, hi: number, g = defaultGenerator
 export const normal_ = (t: Tensor, mean: number, std: number, g = defaultGenerator) => fillFrom(t, 'normal', mean, std, g);
 
 export function constant_(t: Tensor, v: number): Tensor {
-  const f = native.full(t.shape.slice(), v, t.dtype, t.device);
-  native.copyInto(t.handle, f);
+  const f = full(t.shape, v, { dtype: t.dtype, device: t.device });
+  copyInto(t, f);
   f.dispose();
   return t;
 }
@@ -85,5 +86,5 @@ export function defaultInit_(weight: Tensor, bias: Tensor | null, generator?: Ge
 
 /** A zero-filled float32 tensor to be initialised in place. */
 export function emptyParam(shape: number[], device: 'cpu' | 'cuda' = 'cpu'): Tensor {
-  return fromHandle(native.full(shape, 0, 'float32', device));
+  return full(shape, 0, { device });
 }

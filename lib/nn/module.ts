@@ -2,9 +2,10 @@
 // and buffers, children in registration order, train()/eval(), and state dicts keyed like
 // PyTorch's ("features.0.weight", "bn.running_mean") so checkpoints move between the two.
 import { ArgumentError, ShapeError } from '../core/errors.js';
-import { native } from '../core/native.js';
+import { noGrad } from '../core/autograd/engine.js';
+import { cast, copyInto, to } from '../core/ops/convert.js';
 import { keep } from '../core/scope.js';
-import { fromHandle, shapeStr, Tensor } from '../core/tensor.js';
+import { shapeStr, Tensor } from '../core/tensor.js';
 import type { Device } from '../core/tensor.js';
 
 export type StateDict = Map<string, Tensor>;
@@ -123,10 +124,11 @@ export abstract class Module {
       if (!s) continue;
       if (s.shape.join() !== dst.shape.join())
         throw new ShapeError(`loadStateDict: '${k}' has shape ${shapeStr(s.shape)} in the checkpoint but ${shapeStr(dst.shape)} in the model`);
-      let v = s.dtype === dst.dtype ? s : fromHandle(native.cast(s.handle, dst.dtype));
-      if (v.device !== dst.device) v = fromHandle(native.toDevice(v.handle, dst.device));
-      native.copyInto(dst.handle, v.handle);
-      if (v !== s) v.dispose();
+      const casted = cast(s, dst.dtype);
+      const v = noGrad(() => to(casted, dst.device));
+      copyInto(dst, v);
+      if (v !== casted) v.dispose();
+      if (casted !== s) casted.dispose();
     }
   }
 
@@ -139,14 +141,14 @@ export abstract class Module {
   private moveOwn(device: Device): void {
     for (const [n, p] of this.params) {
       if (!p || p.device === device) continue;
-      const q = fromHandle(native.toDevice(p.handle, device));
+      const q = noGrad(() => to(p, device));
       q.requiresGrad_(true);
       p.dispose();
       this.replaceParameter(n, q);
     }
     for (const [n, b] of this.buffers) {
       if (b.device === device) continue;
-      const q = fromHandle(native.toDevice(b.handle, device));
+      const q = noGrad(() => to(b, device));
       b.dispose();
       this.replaceBuffer(n, q);
     }

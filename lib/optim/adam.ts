@@ -1,6 +1,6 @@
 // torch.optim.Adam and AdamW, fused over all parameters.
 import { ArgumentError } from '../core/errors.js';
-import { native } from '../core/native.js';
+import { adamStep } from '../core/ops/optim.js';
 import { Tensor } from '../core/tensor.js';
 import { Optimizer } from './optimizer.js';
 
@@ -31,9 +31,10 @@ export class Adam extends Optimizer {
     if (!idx.length) return;
     const m = this.buffer('exp_avg'), v = this.buffer('exp_avg_sq');
     this.stepCount++;
-    native.adamStep(idx.map((i) => this.params[i].handle), idx.map((i) => this.params[i].grad!.handle),
-      idx.map((i) => m[i].handle), idx.map((i) => v[i].handle), this.lr, this.betas[0], this.betas[1], this.eps,
-      this.weightDecay, this.decoupled, this.stepCount);
+    adamStep(idx.map((i) => this.params[i]), idx.map((i) => this.params[i].grad!), idx.map((i) => m[i]), idx.map((i) => v[i]), {
+      lr: this.lr, beta1: this.betas[0], beta2: this.betas[1], eps: this.eps,
+      weightDecay: this.weightDecay, decoupled: this.decoupled, step: this.stepCount,
+    });
   }
 }
 

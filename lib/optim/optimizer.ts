@@ -1,9 +1,10 @@
 // Base of the optimizers: the parameter list, per-parameter state buffers, and a state dict
 // for checkpoints. The update itself is one fused native call over every parameter.
 import { ArgumentError } from '../core/errors.js';
-import { native } from '../core/native.js';
+import { copyInto } from '../core/ops/convert.js';
+import { full } from '../core/ops/creation.js';
 import { keep } from '../core/scope.js';
-import { fromHandle, Tensor } from '../core/tensor.js';
+import { Tensor } from '../core/tensor.js';
 
 export interface OptimizerState {
   step: number;
@@ -32,7 +33,7 @@ export abstract class Optimizer {
   protected buffer(name: string): Tensor[] {
     let b = this.buffers.get(name);
     if (!b) {
-      b = this.params.map((p) => keep(fromHandle(native.full(p.shape.slice(), 0, 'float32', p.device))));
+      b = this.params.map((p) => keep(full(p.shape, 0, { device: p.device })));
       this.buffers.set(name, b);
     }
     return b;
@@ -63,7 +64,7 @@ export abstract class Optimizer {
       if (ts.length !== this.params.length)
         throw new ArgumentError(`optimizer.loadStateDict: buffer '${name}' has ${ts.length} entries for ${this.params.length} parameters`);
       const own = this.buffer(name);
-      ts.forEach((t, i) => native.copyInto(own[i].handle, t.handle));
+      ts.forEach((t, i) => copyInto(own[i], t));
     }
   }
 

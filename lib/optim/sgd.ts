@@ -1,6 +1,6 @@
 // torch.optim.SGD: momentum, dampening, Nesterov and L2 weight decay, fused over all parameters.
 import { ArgumentError } from '../core/errors.js';
-import { native } from '../core/native.js';
+import { sgdStep } from '../core/ops/optim.js';
 import { Tensor } from '../core/tensor.js';
 import { Optimizer } from './optimizer.js';
 
@@ -33,9 +33,10 @@ export class SGD extends Optimizer {
     const idx = this.withGrad();
     if (!idx.length) return;
     const bufs = this.momentum > 0 ? this.buffer('momentum_buffer') : null;
-    native.sgdStep(idx.map((i) => this.params[i].handle), idx.map((i) => this.params[i].grad!.handle),
-      bufs ? idx.map((i) => bufs[i].handle) : null, this.lr, this.momentum, this.dampening, this.weightDecay,
-      this.nesterov, this.stepCount === 0);
+    sgdStep(idx.map((i) => this.params[i]), idx.map((i) => this.params[i].grad!), bufs ? idx.map((i) => bufs[i]) : null, {
+      lr: this.lr, momentum: this.momentum, dampening: this.dampening, weightDecay: this.weightDecay,
+      nesterov: this.nesterov, firstStep: this.stepCount === 0,
+    });
     this.stepCount++;
   }
 }

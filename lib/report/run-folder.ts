@@ -5,7 +5,8 @@ import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 
 import { ArgumentError } from '../core/errors.js';
-import { native, packageRoot } from '../core/native.js';
+import { numThreads } from '../core/device.js';
+import { packageRoot } from '../core/package-root.js';
 import { TableData, tableSvg } from '../viz/table.js';
 import { writeFigure } from '../viz/render.js';
 import { reportHtml } from './report-html.js';
@@ -54,7 +55,7 @@ export class RunFolder {
   /** config.json: every parameter plus what the run depended on (versions, device, threads). */
   writeConfig(config: object, device: string): void {
     this.config = {
-      study: this.study, ...config, device, threads: native.numThreads(), versions: versions(),
+      study: this.study, ...config, device, threads: numThreads(), versions: versions(),
       started_at: new Date().toISOString(),
     };
     writeFileSync(join(this.dir, 'config.json'), JSON.stringify(this.config, null, 2) + '\n');

@@ -1,21 +1,20 @@
-// The training loop: epochs of forward/backward/step over a DataLoader, evaluation, metrics.csv,
-// the best-validation weights, and a full checkpoint after every epoch for --resume.
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-
+// fit: one model trained over a DataLoader by the shared loop (lib/train/loop.ts: metrics.csv, the
+// best-validation weights, a checkpoint after every epoch for --resume), and evaluate().
 import { backward, noGrad } from '../core/autograd/engine.js';
-import { native } from '../core/native.js';
-import type { DataLoader } from '../data/loader.js';
+import { eq } from '../core/ops/elementwise.js';
+import { cast } from '../core/ops/convert.js';
+import { argmax, sum } from '../core/ops/reduce.js';
+import type { Batch, DataLoader } from '../data/loader.js';
+import { ArgumentError } from '../core/errors.js';
 import type { Module } from '../nn/module.js';
 import { crossEntropy } from '../core/ops/softmax.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import type { WeightAverage } from '../optim/weight-average.js';
-import { defaultGenerator, Generator } from '../core/random.js';
+import type { Generator } from '../core/random.js';
 import { tidy } from '../core/scope.js';
 import type { Tensor } from '../core/tensor.js';
-import { loadTrainingState, saveTrainingState, saveWeights } from './checkpoint.js';
-import { EpochMetrics, MetricsTracker } from './metrics-tracker.js';
-import { Progress } from './progress.js';
+import { EpochMetrics, METRIC_COLUMNS } from './metrics-tracker.js';
+import { EpochRecord, Reported, runTraining, TrainingTask } from './loop.js';
 
 export type LossFn = (output: Tensor, target: Tensor) => Tensor;
 
@@ -27,13 +26,15 @@ export interface EvalResult {
 
 /** Number of rows where argmax(output) equals the int32 label. */
 export function countCorrect(output: Tensor, labels: Tensor): number {
-  const pred = native.argmax(output.handle, 1, false);
-  const pf = native.cast(pred, 'float32'), lf = native.cast(labels.handle, 'float32');
-  const eq = native.binary(pf, lf, 'eq');
-  const s = native.reduce(eq, 'sum', [], false);
-  const n = (native.toTypedArray(s) as Float32Array)[0];
-  [pred, pf, lf, eq, s].forEach((t) => t.dispose());
-  return n;
+  return noGrad(() => {
+    const pred = argmax(output, 1);
+    const pf = cast(pred, 'float32'), lf = cast(labels, 'float32');
+    const same = eq(pf, lf);
+    const s = sum(same);
+    const n = s.item();
+    for (const t of new Set([pred, pf, lf, same, s])) if (t !== labels) t.dispose();
+    return n;
+  });
 }
 
 /** Mean loss and accuracy over a loader, in evaluation mode and without a graph. */
@@ -91,77 +92,71 @@ export interface FitResult {
   secondsPerEpoch: number;
 }
 
-export async function fit(model: Module, train: DataLoader, o: FitOptions): Promise<FitResult> {
-  const lossFn = o.lossFn ?? crossEntropy;
-  const gen = o.generator ?? defaultGenerator;
-  const tracker = new MetricsTracker(o.outDir ?? null);
-  const progress = new Progress(process.stderr, o.progress ?? true);
-  const log = o.log ?? ((s: string) => progress.line(s));
-  const ckpt = o.outDir ? join(o.outDir, 'checkpoint.safetensors') : null;
-  let start = 0;
-  let step = 0;
-  if (o.resume && ckpt && existsSync(ckpt)) {
-    const c = loadTrainingState(ckpt, model, o.optimizer, o.average);
-    gen.setState(c.rng);
-    tracker.restore(c.tracker as Parameters<MetricsTracker['restore']>[0]);
-    start = c.epoch + 1;
-    step = c.step;
-    for (let e = 0; e < start; e++) o.scheduler?.step();
-    log(`resumed from ${ckpt} after epoch ${c.epoch + 1}`);
+/** One model over a DataLoader: the task `fit` plugs into the training loop. */
+class ModelTask implements TrainingTask {
+  readonly columns = METRIC_COLUMNS;
+  private batches: Iterator<Batch> | null = null;
+  private lossSum = 0;
+  private correct = 0;
+  private n = 0;
+  private t0 = 0;
+
+  constructor(readonly model: Module, readonly optimizer: Optimizer, private readonly train: DataLoader,
+    private readonly lossFn: LossFn, private readonly val: DataLoader | null, private readonly epochs: number) {}
+
+  batchCount(): number {
+    return this.train.length;
   }
-  let images = 0, seconds = 0;
-  model.train();
-  for (let epoch = start; epoch < o.epochs; epoch++) {
-    const t0 = performance.now();
-    let lossSum = 0, correct = 0, n = 0;
-    for (const { x, y, index } of train.batches(epoch)) {
-      tidy(() => {
-        const out = model.forward(x);
-        const loss = lossFn(out, y);
-        backward(loss);
-        o.optimizer.step();
-        o.average?.update();
-        lossSum += loss.item() * x.shape[0];
-        correct += countCorrect(out, y);
-      });
-      o.optimizer.zeroGrad();
-      n += x.shape[0];
-      x.dispose();
-      y.dispose();
-      step++;
-      progress.update(`epoch ${epoch + 1}/${o.epochs}`, index + 1, train.length, `loss ${(lossSum / n).toFixed(4)}`);
-      o.onBatch?.(epoch, index);
-      // Let the event loop run (signals, GC finalisers, progress output) without slowing the loop.
-      if (index % 50 === 49) await new Promise((r) => setImmediate(r));
-    }
-    const trainSeconds = (performance.now() - t0) / 1000;
-    images += n;
-    seconds += trainSeconds;
-    const reported = <T>(fn: () => T): T => (o.average ? o.average.withAveraged(fn) : fn());
-    const v = o.val ? reported(() => evaluate(model, o.val!, lossFn)) : null;
+
+  beginEpoch(epoch: number): void {
+    this.t0 = performance.now();
+    this.batches = this.train.batches(epoch)[Symbol.iterator]();
+    this.lossSum = this.correct = this.n = 0;
+  }
+
+  step(): number {
+    const next = this.batches!.next();
+    if (next.done) throw new ArgumentError(`fit: the loader ran out of batches before its length (${this.train.length})`);
+    const { x, y } = next.value;
+    const out = this.model.forward(x);
+    const loss = this.lossFn(out, y);
+    backward(loss);
+    this.lossSum += loss.item() * x.shape[0];
+    this.correct += countCorrect(out, y);
+    const rows = x.shape[0];
+    this.n += rows;
+    x.dispose();
+    y.dispose();
+    return rows;
+  }
+
+  progressText(): string {
+    return `loss ${(this.lossSum / this.n).toFixed(4)}`;
+  }
+
+  endEpoch(epoch: number, _seconds: number, reported: Reported): EpochRecord {
+    const v = this.val ? reported(() => evaluate(this.model, this.val!, this.lossFn)) : null;
     const m: EpochMetrics = {
       epoch: epoch + 1,
-      train_loss: lossSum / n,
-      train_acc: correct / n,
+      train_loss: this.lossSum / this.n,
+      train_acc: this.correct / this.n,
       val_loss: v ? v.loss : null,
       val_acc: v ? v.acc : null,
-      seconds: (performance.now() - t0) / 1000,
+      seconds: (performance.now() - this.t0) / 1000,
     };
-    const best = tracker.add(m);
-    o.scheduler?.step();
-    if (o.outDir) {
-      if (best) reported(() => saveWeights(join(o.outDir!, 'best.safetensors'), model, { epoch: String(epoch + 1), ...(o.average && { weights: 'averaged' }) }));
-      saveTrainingState(ckpt!, model, o.optimizer, { epoch, step, lr: o.optimizer.lr, rng: gen.getState(), tracker: tracker.toJSON(), config: o.config }, o.average);
-    }
-    log(`epoch ${epoch + 1}/${o.epochs}: train loss ${m.train_loss.toFixed(4)} acc ${(100 * m.train_acc).toFixed(2)}%` +
-      (v ? `, val loss ${v.loss.toFixed(4)} acc ${(100 * v.acc).toFixed(2)}%` : '') +
-      `, ${trainSeconds.toFixed(1)} s (${Math.round(n / trainSeconds)} img/s)`);
-    o.onEpoch?.(m);
+    const summary = `epoch ${epoch + 1}/${this.epochs}: train loss ${m.train_loss.toFixed(4)} acc ${(100 * m.train_acc).toFixed(2)}%` +
+      (v ? `, val loss ${v.loss.toFixed(4)} acc ${(100 * v.acc).toFixed(2)}%` : '');
+    return { rows: [m], score: m.val_loss ?? m.train_loss, summary };
   }
-  return {
-    history: tracker.rows,
-    bestEpoch: tracker.bestEpoch,
-    imagesPerSecond: seconds > 0 ? images / seconds : 0,
-    secondsPerEpoch: seconds / Math.max(o.epochs - start, 1),
-  };
+}
+
+/** Trains one model (see lib/train/loop.ts for what the loop does around each step). */
+export async function fit(model: Module, train: DataLoader, o: FitOptions): Promise<FitResult> {
+  const task = new ModelTask(model, o.optimizer, train, o.lossFn ?? crossEntropy, o.val ?? null, o.epochs);
+  const r = await runTraining(task, {
+    epochs: o.epochs, outDir: o.outDir, resume: o.resume, generator: o.generator, scheduler: o.scheduler, average: o.average,
+    progress: o.progress, log: o.log, onBatch: o.onBatch, config: o.config,
+    onEpoch: o.onEpoch && ((rec) => o.onEpoch!(rec.rows[0] as unknown as EpochMetrics)),
+  });
+  return { history: r.rows as unknown as EpochMetrics[], bestEpoch: r.bestEpoch, imagesPerSecond: r.imagesPerSecond, secondsPerEpoch: r.secondsPerEpoch };
 }

@@ -8,3 +8,6 @@ export * from './conv.js';
 export * from './norm.js';
 export * from './softmax.js';
 export * from './convert.js';
+export * from './optim.js';
+export * from './image.js';
+export * from './knn.js';

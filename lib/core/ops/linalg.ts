@@ -1,10 +1,10 @@
 // Matrix products and the linear layer, with gradients.
 import { record } from '../autograd/engine.js';
 import { native } from '../native.js';
-import { fromHandle, Tensor } from '../tensor.js';
+import { ShapeError } from '../errors.js';
+import { fromHandle, shapeStr, Tensor } from '../tensor.js';
 import { reshape } from './shape.js';
 import { add } from './elementwise.js';
-import { sumTo } from './util.js';
 
 const mm = (a: Tensor, b: Tensor, ta = false, tb = false) => fromHandle(native.matmul(a.handle, b.handle, ta, tb));
 
@@ -38,3 +38,16 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
   return bias ? add(out, bias) : out;
 }
 
+/** One linear map per member in a single batched GEMM: y[m] = x[m] @ w[m]^T for x [M, B, F] and
+ * w [M, O, F] (PyTorch's [out, in] weight layout); both backward products are batched GEMMs too. */
+export function batchedLinear(x: Tensor, w: Tensor): Tensor {
+  if (x.ndim !== 3 || w.ndim !== 3 || x.shape[0] !== w.shape[0] || x.shape[2] !== w.shape[2])
+    throw new ShapeError(`batchedLinear: x must be [M, B, F] and w [M, O, F], got x ${shapeStr(x.shape)} and w ${shapeStr(w.shape)}`);
+  const y = mm(x, w, false, true);
+  return record(y, 'batchedLinear', [x, w], (g) => [
+    // dx[m] = g[m] @ w[m]: [B, O] @ [O, F]
+    x.requiresGrad ? mm(g, w) : null,
+    // dw[m] = g[m]^T @ x[m]: [O, B] @ [B, F]
+    w.requiresGrad ? mm(g, x, true, false) : null,
+  ]);
+}
