@@ -1,13 +1,29 @@
+import { resolve } from 'node:path';
 import { defineConfig } from 'vitest/config';
+
+// Projects: 'cpu' runs every test against the default addon (npm test). 'cuda-sim' runs the
+// conformance suite (test/ops: every op on every device) and the device-parametrised API tests
+// (test/device) once more against the CUDA simulator build, where device 'cuda' exists; CI asks
+// for it with NNLAB_TEST_SIM=1 after building build-sim/. Which files run is decided by these
+// folders, never by a list.
+const shared = {
+  pool: 'forks' as const,
+  // global.gc() for the memory tests: they check that finalisers free native storage.
+  execArgv: ['--expose-gc'],
+  globalSetup: ['test/global-setup.ts'],
+  testTimeout: 120_000,
+  hookTimeout: 120_000,
+};
+
+const simAddon = resolve('build-sim/Release/nnlab.node');
 
 export default defineConfig({
   test: {
-    pool: 'forks',
-    // global.gc() for the memory tests: they check that finalisers free native storage.
-    execArgv: ['--expose-gc'],
-    include: ['test/**/*.test.ts'],
-    globalSetup: ['test/global-setup.ts'],
-    testTimeout: 120_000,
-    hookTimeout: 120_000,
+    projects: [
+      { test: { ...shared, name: 'cpu', include: ['test/**/*.test.ts'] } },
+      ...(process.env.NNLAB_TEST_SIM
+        ? [{ test: { ...shared, name: 'cuda-sim', include: ['test/ops/**/*.test.ts', 'test/device/**/*.test.ts'], env: { NNLAB_ADDON: simAddon } } }]
+        : []),
+    ],
   },
 });

@@ -8,7 +8,7 @@
 // Backend interface must be exercised.
 //
 // The build takes minutes on a 2-core machine, so this file runs with the simulator suite (it is
-// skipped unless the loaded addon is the simulator build, as test/cuda-sim.test.ts; .ci/run runs
+// skipped unless the loaded addon is the simulator build, as test/ops/cuda-sim.test.ts; .ci/run runs
 // both in its simulator step).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';

@@ -1,4 +1,4 @@
-// Stand-alone checks of the simulator itself, built and run by test/cuda-sim.test.ts:
+// Stand-alone checks of the simulator itself, built and run by test/ops/cuda-sim.test.ts:
 //   g++ -std=c++17 -O1 -Icuda cuda/sim/selftest.cpp cuda/sim/sim.cpp -o selftest [-DNNLAB_SIM_THREADS -fsanitize=thread]
 //   selftest [case]   (all cases, or only the named one: the TSan test runs each case alone to
 //                      tell which of them ThreadSanitizer reports)

@@ -62,7 +62,7 @@ export const ADV_TRAIN_FULL: AdvTrainConfig = {
 };
 
 // Quick: the Deep Ensembles variant is left out (the same code path as Goodfellow's with another
-// eps and weights, which test/api/attacks.test.ts checks) to keep the preset under a minute.
+// eps and weights, which test/device/attacks.test.ts checks) to keep the preset under a minute.
 export const ADV_TRAIN_QUICK: AdvTrainConfig = {
   ...ADV_TRAIN_FULL, preset: 'quick', trainLimit: 3000, testLimit: 400, train: { epochs: 2, batch: 64, lr: 1e-3 },
   variants: ADV_VARIANTS.filter((v) => v.id !== 'deep-ensembles'),

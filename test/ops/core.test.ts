@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
-import { DisposedError, ShapeError, ArgumentError, DTypeError, IndexOutOfRangeError, DeviceError } from '../lib/core/errors.js';
-import { expectClose, native, randomArray, tensor, testDevices, values } from './support/native.js';
+import { DisposedError, ShapeError, ArgumentError, DTypeError, IndexOutOfRangeError, DeviceError } from '../../lib/core/errors.js';
+import { expectClose, native, randomArray, tensor, testDevices, values } from '../support/native.js';
 
 describe.each(testDevices())('core on %s', (device) => {
   it('round-trips typed arrays of every dtype', () => {

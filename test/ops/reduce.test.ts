@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 
-import { ArgumentError, DTypeError, ShapeError } from '../lib/core/errors.js';
+import { ArgumentError, DTypeError, ShapeError } from '../../lib/core/errors.js';
 import {
   expectClose, expectGradClose, native, numel, numericGrad, randomArray, tensor, testDevices, values, weightedSum,
-} from './support/native.js';
+} from '../support/native.js';
 
 type Op = 'sum' | 'mean' | 'max' | 'min';
 

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 
-import { ArgumentError, DTypeError, IndexOutOfRangeError, ShapeError } from '../lib/core/errors.js';
+import { ArgumentError, DTypeError, IndexOutOfRangeError, ShapeError } from '../../lib/core/errors.js';
 import {
   expectClose, expectGradClose, native, numel, numericGrad, randomArray, rng, sampleIndices, tensor, testDevices,
   values, weightedSum,
-} from './support/native.js';
+} from '../support/native.js';
 
 type Shape4 = [number, number, number, number];
 interface Win { k: [number, number]; s: [number, number]; p: [number, number] }

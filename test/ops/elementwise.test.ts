@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 
-import { ArgumentError, DTypeError, ShapeError, DeviceError } from '../lib/core/errors.js';
+import { ArgumentError, DTypeError, ShapeError, DeviceError } from '../../lib/core/errors.js';
 import {
   expectClose, expectGradClose, native, numel, numericGrad, randomArray, tensor, testDevices, values, weightedSum,
-} from './support/native.js';
+} from '../support/native.js';
 
 // float64 references -----------------------------------------------------------------------
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
-import { ArgumentError, DTypeError, ShapeError } from '../lib/core/errors.js';
-import { expectClose, expectGradClose, native, numericGrad, randomArray, tensor, testDevices, values, weightedSum } from './support/native.js';
+import { ArgumentError, DTypeError, ShapeError } from '../../lib/core/errors.js';
+import { expectClose, expectGradClose, native, numericGrad, randomArray, tensor, testDevices, values, weightedSum } from '../support/native.js';
 
 describe.each(testDevices())('dropout on %s', (device) => {
   const n = 100003;  // not a multiple of 4: the last Philox block is partly used

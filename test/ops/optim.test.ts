@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 
-import { ArgumentError, DTypeError, ShapeError } from '../lib/core/errors.js';
-import { expectClose, native, randomArray, tensor, testDevices, values } from './support/native.js';
-import type { NativeTensor } from './support/native.js';
+import { ArgumentError, DTypeError, ShapeError } from '../../lib/core/errors.js';
+import { expectClose, native, randomArray, tensor, testDevices, values } from '../support/native.js';
+import type { NativeTensor } from '../support/native.js';
 
 const f = Math.fround;
 

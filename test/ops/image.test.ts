@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
-import { ArgumentError, DTypeError, ShapeError, ValueError } from '../lib/core/errors.js';
-import { expectClose, native, randomArray, tensor, testDevices, values } from './support/native.js';
+import { ArgumentError, DTypeError, ShapeError, ValueError } from '../../lib/core/errors.js';
+import { expectClose, native, randomArray, tensor, testDevices, values } from '../support/native.js';
 
 /** Bilinear sample of one plane at (sx, sy); taps outside the plane read `fill`. */
 function sampleRef(plane: ArrayLike<number>, h: number, w: number, sx: number, sy: number, fill: number): number {

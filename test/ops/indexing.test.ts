@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 
-import { ArgumentError, DTypeError, IndexOutOfRangeError, ShapeError } from '../lib/core/errors.js';
+import { ArgumentError, DTypeError, IndexOutOfRangeError, ShapeError } from '../../lib/core/errors.js';
 import {
   expectClose, expectGradClose, native, numel, numericGrad, randomArray, randomInts, tensor, testDevices, values, weightedSum,
-} from './support/native.js';
+} from '../support/native.js';
 
 function view(shape: number[], axis: number) {
   const ax = axis < 0 ? axis + shape.length : axis;

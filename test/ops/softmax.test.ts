@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 
-import { ArgumentError, DTypeError, IndexOutOfRangeError, ShapeError, ValueError } from '../lib/core/errors.js';
+import { ArgumentError, DTypeError, IndexOutOfRangeError, ShapeError, ValueError } from '../../lib/core/errors.js';
 import {
   expectClose, expectGradClose, native, numel, numericGrad, randomArray, randomInts, tensor, testDevices,
   values, weightedSum,
-} from './support/native.js';
+} from '../support/native.js';
 
 /** float64 softmax / log-softmax of x viewed as [outer, dim, inner]. */
 function softmaxRef(x: ArrayLike<number>, shape: number[], axis: number, log: boolean): Float64Array {

@@ -3,10 +3,10 @@ import { fileURLToPath } from 'node:url';
 
 import { describe, expect, it } from 'vitest';
 
-import { ArgumentError, DTypeError, ShapeError } from '../lib/core/errors.js';
-import { native, randomArray, rng, tensor, testDevices, values } from './support/native.js';
+import { ArgumentError, DTypeError, ShapeError } from '../../lib/core/errors.js';
+import { native, randomArray, rng, tensor, testDevices, values } from '../support/native.js';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
+const root = fileURLToPath(new URL('../..', import.meta.url));
 
 /** Exact squared distances in float64. */
 function sqdistRef(a: Float32Array, b: Float32Array, m: number, n: number, d: number): Float64Array {

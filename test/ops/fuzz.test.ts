@@ -2,8 +2,8 @@
 // NnlabError (with a code); none may crash or hang the process.
 import { describe, expect, it } from 'vitest';
 
-import { NnlabError } from '../lib/core/errors.js';
-import { native, rng } from './support/native.js';
+import { NnlabError } from '../../lib/core/errors.js';
+import { native, rng } from '../support/native.js';
 
 const SKIP = new Set(['setErrorClasses', 'NativeTensor', 'setNumThreads']);
 

@@ -3,8 +3,8 @@ import { fileURLToPath } from 'node:url';
 
 import { describe, expect, it } from 'vitest';
 
-import { ArgumentError, DisposedError, DTypeError, ShapeError } from '../lib/core/errors.js';
-import { expectClose, native, randomArray, tensor, testDevices, values } from './support/native.js';
+import { ArgumentError, DisposedError, DTypeError, ShapeError } from '../../lib/core/errors.js';
+import { expectClose, native, randomArray, tensor, testDevices, values } from '../support/native.js';
 
 /** float64 reference of alpha * op(A) op(B) + beta * C, with A, B stored as the kernel sees them. */
 function refGemm(a: ArrayLike<number>, b: ArrayLike<number>, m: number, n: number, k: number, transA: boolean,
@@ -189,7 +189,7 @@ describe.each(testDevices())('gemm on %s', (device) => {
 describe('gemm portable kernel', () => {
   it('matches the reference when AVX2 is not used (NNLAB_GEMM_KERNEL=generic)', () => {
     // The kernel is picked once per process, so the fallback runs in a child process.
-    const root = fileURLToPath(new URL('..', import.meta.url));
+    const root = fileURLToPath(new URL('../..', import.meta.url));
     const script = `
       const addon = process.env.NNLAB_ADDON ? require(process.env.NNLAB_ADDON) : require('node-gyp-build')(${JSON.stringify(root)});
       let s = 1;

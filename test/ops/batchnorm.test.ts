@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 
-import { ArgumentError, DTypeError, ShapeError } from '../lib/core/errors.js';
+import { ArgumentError, DTypeError, ShapeError } from '../../lib/core/errors.js';
 import {
   expectClose, expectGradClose, native, numel, numericGrad, randomArray, sampleIndices, tensor, testDevices, values,
   weightedSum,
-} from './support/native.js';
+} from '../support/native.js';
 
 const EPS = 1e-5;
 
