@@ -1,5 +1,5 @@
 // Device memory (a caching allocator over cudaMalloc, or over the simulator's arena), copies,
-// fills, casts, the strided copy, Philox fills and dropout.
+// fills, casts and the strided copy.
 #include <cstring>
 #include <mutex>
 #include <unordered_map>
@@ -77,6 +77,14 @@ void release_cache() {
 using namespace cuda;
 
 Device CudaBackend::device() const { return Device::CUDA; }
+
+MemoryStats CudaBackend::memory_stats(bool) {
+  MemoryStats m;
+  m.cached_bytes = cuda::cached_bytes();
+  return m;
+}
+
+void CudaBackend::release_cache() { cuda::release_cache(); }
 
 std::string CudaBackend::name() const {
 #if defined(__CUDACC__)
@@ -159,49 +167,5 @@ void CudaBackend::strided_copy(const StridedCopyArgs& a, const void* src, void* 
               static_cast<uint32_t*>(dst), n);
 }
 
-// ---------------------------------------------------------------- random
-void CudaBackend::rand_uniform(float* y, int64_t n, uint64_t seed, uint64_t offset, float lo, float hi) {
-  if (n > 0) NN_LAUNCH(rand_uniform_kernel, blocks_for(n), threads_for(n), y, n, seed, offset, lo, hi);
-}
-
-void CudaBackend::rand_normal(float* y, int64_t n, uint64_t seed, uint64_t offset, float mean, float std) {
-  if (n > 0) NN_LAUNCH(rand_normal_kernel, blocks_for(n), threads_for(n), y, n, seed, offset, mean, std);
-}
-
-void CudaBackend::rand_bernoulli(float* y, int64_t n, uint64_t seed, uint64_t offset, float p) {
-  if (n > 0) NN_LAUNCH(rand_bernoulli_kernel, blocks_for(n), threads_for(n), y, n, seed, offset, p);
-}
-
-// The stable argsort of Philox words: keys (word << 32 | index) are unique, so any correct sort
-// gives the CPU's order. A bitonic network over the keys padded to a power of two.
-void CudaBackend::rand_permutation(int32_t* y, int64_t n, uint64_t seed, uint64_t offset) {
-  if (n <= 0) return;
-  int64_t m = 1;
-  while (m < n) m <<= 1;
-  Scratch keys(*this, static_cast<size_t>(m) * sizeof(uint64_t));
-  uint64_t* k = keys.as<uint64_t>();
-  if (m > n) NN_LAUNCH(fill_kernel<uint64_t>, blocks_for(m - n), threads_for(m - n), k + n, m - n, ~uint64_t(0));
-  NN_LAUNCH(permutation_keys_kernel, blocks_for(n), threads_for(n), k, n, seed, offset);
-  for (int64_t size = 2; size <= m; size <<= 1)
-    for (int64_t j = size / 2; j > 0; j >>= 1)
-      NN_LAUNCH(bitonic_step_kernel, blocks_for(m / 2), threads_for(m / 2), k, m, size, j);
-  NN_LAUNCH(permutation_extract_kernel, blocks_for(n), threads_for(n), k, y, n);
-}
-
-void CudaBackend::dropout(const float* x, float* y, uint8_t* mask, int64_t n, float p, uint64_t seed,
-                          uint64_t offset) {
-  if (n <= 0) return;
-  int64_t nb = (n + 3) / 4;
-  NN_LAUNCH(dropout_kernel, blocks_for(nb), threads_for(nb), x, y, mask, n, p, 1.f / (1.f - p), seed, offset);
-}
-
-void CudaBackend::dropout_backward(const float* dy, const uint8_t* mask, float* dx, int64_t n, float p) {
-  if (n > 0) NN_LAUNCH(dropout_backward_kernel, blocks_for(n), threads_for(n), dy, mask, dx, n, 1.f / (1.f - p));
-}
-
-void CudaBackend::one_hot(const int32_t* labels, float* out, int64_t n, int64_t classes) {
-  int64_t total = n * classes;
-  if (total > 0) NN_LAUNCH(one_hot_kernel, blocks_for(total), threads_for(total), labels, out, n, classes);
-}
 
 }  // namespace nn

@@ -119,6 +119,14 @@ struct WarpArgs {
   float fill;  // value of samples that fall outside the source image
 };
 
+// What memory_stats reports. has_arena is false where the backend keeps no arena (or could not
+// reserve one); the arena figures are then 0.
+struct MemoryStats {
+  size_t cached_bytes = 0;
+  bool has_arena = false;
+  size_t arena_used = 0, arena_peak_used = 0, arena_carved = 0;
+};
+
 class Backend {
  public:
   virtual ~Backend() = default;
@@ -133,30 +141,14 @@ class Backend {
   virtual void copy_within(void* dst, const void* src, size_t bytes) = 0;
   virtual void synchronize() {}
 
-  // ---- fills, casts, layout ----
-  virtual void fill_f32(float* y, int64_t n, float value) = 0;
-  virtual void fill_i32(int32_t* y, int64_t n, int32_t value) = 0;
-  virtual void arange_f32(float* y, int64_t n, float start, float step) = 0;
-  // Any-dtype conversion; uint8 -> float32 multiplies by `scale` (1/255 for images).
-  virtual void cast(const void* x, DType from, void* y, DType to, int64_t n, float scale) = 0;
-  virtual void strided_copy(const StridedCopyArgs& a, const void* src, void* dst, size_t elem_size) = 0;
+  // ---- memory statistics: bytes a backend keeps cached for reuse, and its large-buffer arena ----
+  virtual MemoryStats memory_stats(bool reset_peak) = 0;
+  // Gives the cached buffers back to the system (or the driver).
+  virtual void release_cache() = 0;
 
-  // ---- random (Philox4x32-10, see kernels/philox.h for the stream layout) ----
-  virtual void rand_uniform(float* y, int64_t n, uint64_t seed, uint64_t offset, float lo, float hi) = 0;
-  virtual void rand_normal(float* y, int64_t n, uint64_t seed, uint64_t offset, float mean, float std) = 0;
-  virtual void rand_bernoulli(float* y, int64_t n, uint64_t seed, uint64_t offset, float p) = 0;
-  // A permutation of [0, n): the stable argsort of Philox words, identical on every backend.
-  virtual void rand_permutation(int32_t* y, int64_t n, uint64_t seed, uint64_t offset) = 0;
-
-  // ---- linear algebra ----
-  virtual void gemm(const GemmArgs& a, const float* A, const float* B, float* C) = 0;
-
-  // ---- convolution (NCHW, weight [K, C/groups, R, S]) ----
-  virtual void conv2d_forward(const Conv2dArgs& a, const float* x, const float* w, const float* bias,
-                              float* y) = 0;  // bias may be null
-  virtual void conv2d_backward_input(const Conv2dArgs& a, const float* dy, const float* w, float* dx) = 0;
-  virtual void conv2d_backward_weight(const Conv2dArgs& a, const float* x, const float* dy, float* dw) = 0;
-  virtual void conv2d_backward_bias(const Conv2dArgs& a, const float* dy, float* db) = 0;
+  // ---- the kernels: one pure virtual method per NN_KERNEL line of ops.def ----
+#define NN_KERNEL(ret, name, params) virtual ret name params = 0;
+#include "ops.def"
 
   // ---- a convolution then max pooling (core/conv_pool.h) ----
   // A backend's own kernel for the pair, for the shapes it has one for: returns false, writing
@@ -166,108 +158,12 @@ class Backend {
                                       const float* bias, float* y, int32_t* indices) {
     return false;
   }
+
   virtual bool conv2d_maxpool_backward_params(const Conv2dArgs& conv, const Pool2dArgs& pool, const float* dy,
                                               const int32_t* indices, const float* x, float* dw, float* db) {
     return false;
   }
 
-  // ---- pooling ----
-  // indices hold the flat h*w position of each maximum inside its (n, c) plane.
-  virtual void maxpool2d_forward(const Pool2dArgs& a, const float* x, float* y, int32_t* indices) = 0;
-  virtual void maxpool2d_backward(const Pool2dArgs& a, const float* dy, const int32_t* indices, float* dx) = 0;
-  virtual void avgpool2d_forward(const Pool2dArgs& a, const float* x, float* y) = 0;
-  virtual void avgpool2d_backward(const Pool2dArgs& a, const float* dy, float* dx) = 0;
-  // Adaptive average pooling to (oh, ow) with PyTorch's bin edges floor(i*h/oh), ceil((i+1)*h/oh).
-  virtual void adaptive_avgpool2d_forward(const Pool2dArgs& a, const float* x, float* y) = 0;
-  virtual void adaptive_avgpool2d_backward(const Pool2dArgs& a, const float* dy, float* dx) = 0;
-
-  // ---- batch normalisation ----
-  // Training: normalises with batch statistics, saves mean and 1/sqrt(var+eps) for backward and
-  // updates the running statistics in place (either may be null to skip).
-  virtual void batchnorm_forward_train(const BatchNormArgs& a, const float* x, const float* gamma,
-                                       const float* beta, float* y, float* save_mean, float* save_invstd,
-                                       float* running_mean, float* running_var) = 0;
-  virtual void batchnorm_forward_eval(const BatchNormArgs& a, const float* x, const float* gamma,
-                                      const float* beta, const float* running_mean,
-                                      const float* running_var, float* y) = 0;
-  virtual void batchnorm_backward(const BatchNormArgs& a, const float* x, const float* dy, const float* gamma,
-                                  const float* save_mean, const float* save_invstd, float* dx, float* dgamma,
-                                  float* dbeta) = 0;
-
-  // ---- elementwise ----
-  virtual void unary(UnaryOp op, const float* x, float* y, int64_t n, float alpha, float beta) = 0;
-  // dx = dy * f'(x), with y = f(x) given too since some derivatives are cheaper from it.
-  virtual void unary_backward(UnaryOp op, const float* x, const float* y, const float* dy, float* dx,
-                              int64_t n, float alpha, float beta) = 0;
-  virtual void binary(BinaryOp op, const BroadcastArgs& a, const float* x, const float* y, float* out) = 0;
-  // out = cond ? a : b, all the same size (the binding expands broadcasts first).
-  virtual void where(const uint8_t* cond, const float* a, const float* b, float* out, int64_t n) = 0;
-
-  // ---- reductions over the middle axis of [outer, dim, inner] ----
-  virtual void reduce(ReduceOp op, const float* x, float* y, int64_t outer, int64_t dim, int64_t inner) = 0;
-  // Index of the maximum (first one on ties) along the middle axis.
-  virtual void argmax(const float* x, int32_t* y, int64_t outer, int64_t dim, int64_t inner) = 0;
-
-  // ---- softmax family along the middle axis of [outer, dim, inner] ----
-  virtual void softmax(const float* x, float* y, int64_t outer, int64_t dim, int64_t inner, bool log) = 0;
-  // dx from y = softmax(x) (or log-softmax when log is set) and dy.
-  virtual void softmax_backward(const float* y, const float* dy, float* dx, int64_t outer, int64_t dim,
-                                int64_t inner, bool log) = 0;
-  // Fused softmax + cross-entropy over [n, c] logits and int32 labels: per-sample losses and the
-  // probabilities (kept for backward). Labels were range-checked by the binding.
-  virtual void cross_entropy_forward(const float* logits, const int32_t* labels, float* losses, float* probs,
-                                     int64_t n, int64_t c, float label_smoothing) = 0;
-  // dlogits[i] = dloss[i] * (probs[i] - target[i]) (dloss per sample).
-  virtual void cross_entropy_backward(const float* probs, const int32_t* labels, const float* dloss,
-                                      float* dlogits, int64_t n, int64_t c, float label_smoothing) = 0;
-
-  // ---- dropout: y = x * mask / (1 - p), mask from Philox (stream as rand_uniform >= p) ----
-  virtual void dropout(const float* x, float* y, uint8_t* mask, int64_t n, float p, uint64_t seed,
-                       uint64_t offset) = 0;
-  virtual void dropout_backward(const float* dy, const uint8_t* mask, float* dx, int64_t n, float p) = 0;
-
-  // ---- indexing ----
-  // out[o, j, i] = x[o, idx[j], i] for x viewed as [outer, dim, inner].
-  virtual void index_select(const float* x, const int32_t* idx, float* out, int64_t outer, int64_t dim,
-                            int64_t inner, int64_t nidx) = 0;
-  // dx[o, idx[j], i] += dout[o, j, i] (dx zeroed by the caller when needed).
-  virtual void index_add(const float* dout, const int32_t* idx, float* dx, int64_t outer, int64_t dim,
-                         int64_t inner, int64_t nidx) = 0;
-  // out[o, j, i] = x[o, idx[o, j, i], i]: torch.gather along the middle axis; idx is [outer, nj, inner].
-  virtual void gather(const float* x, const int32_t* idx, float* out, int64_t outer, int64_t dim,
-                      int64_t inner, int64_t nj) = 0;
-  // dx[o, idx[o, j, i], i] += dout[o, j, i].
-  virtual void scatter_add(const float* dout, const int32_t* idx, float* dx, int64_t outer, int64_t dim,
-                           int64_t inner, int64_t nj) = 0;
-  virtual void one_hot(const int32_t* labels, float* out, int64_t n, int64_t classes) = 0;
-
-  // ---- fused optimizer steps over every parameter in one call ----
-  virtual void sgd_step(const SgdArgs& a, const ParamSlot* slots, int64_t nslots) = 0;
-  virtual void adam_step(const AdamArgs& a, const ParamSlot* slots, int64_t nslots) = 0;
-
-  // ---- k-NN ----
-  // d[i, j] = ||a_i - b_j||^2 for a [m, dim], b [n, dim], clamped at 0.
-  virtual void pairwise_sqdist(const float* a, const float* b, float* d, int64_t m, int64_t n, int64_t dim) = 0;
-  // The k smallest (or largest) values of each row of x [rows, cols], sorted, ties broken by the
-  // lower column index.
-  virtual void topk(const float* x, float* values, int32_t* indices, int64_t rows, int64_t cols, int64_t k,
-                    bool largest) = 0;
-  // The k nearest train rows of each query row by exact integer squared Euclidean distance
-  // (dim * 255^2 fits in int32), nearest first, equal distances ranked by the lower train index:
-  // idx and dist are [m, k]. The result never depends on a.proj_dim.
-  virtual void knn_exact(const KnnExactArgs& a, const uint8_t* train, const uint8_t* queries, int32_t* idx,
-                         int32_t* dist) = 0;
-
-  // ---- image transforms on NCHW batches (bilinear sampling) ----
-  // Each image i has a 3x3 matrix m[9*i..] mapping OUTPUT pixel centres (x, y, 1) to source
-  // coordinates (homogeneous); affine warps and rotations are the special case with last row
-  // (0, 0, 1). Pixel centres are at integer coordinates.
-  virtual void warp_perspective(const WarpArgs& a, const float* x, const float* matrices, float* y) = 0;
-  // Bilinear resize with PyTorch's align_corners=False convention.
-  virtual void resize_bilinear(const WarpArgs& a, const float* x, float* y) = 0;
-  // y = clamp(x * factor[i] + shift[i], lo, hi) per image i.
-  virtual void brightness(const float* x, const float* factor, const float* shift, float* y, int64_t n,
-                          int64_t per_image, float lo, float hi) = 0;
 };
 
 // The process-wide CPU backend.

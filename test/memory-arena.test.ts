@@ -1,4 +1,4 @@
-// Large CPU buffers come from one arena (native/cpu/host_arena.h) that splits freed blocks for
+// Large CPU buffers come from one arena (native/cpu/memory/host_arena.h) that splits freed blocks for
 // other sizes and merges neighbours back. What users see: the resident set follows the bytes in
 // use, not one cached copy of every size ever freed; a training loop reuses its memory without
 // growing; releaseCpuCache gives idle memory back.

@@ -172,7 +172,7 @@ void adam() {
   nnlab_guard_measured([&] { B().adam_step(a, &slot, 1); });
 }
 // The seed CNN's conv1 and its max pool as one op (core/conv_pool.h; under valgrind, the AVX2
-// kernel of native/cpu/conv_pool_direct.h) on 2 images of 7 stacked members: forward, then the
+// kernel of native/cpu/conv/conv_pool_direct.h) on 2 images of 7 stacked members: forward, then the
 // parameters' gradients.
 void conv_pool() {
   Conv2dArgs c = conv_args(2, 7, 28, 224, 3, 1, 0, 7);

@@ -155,8 +155,4 @@ static __global__ void dropout_backward_kernel(const float* dy, const uint8_t* m
   NN_GRID_STRIDE(i, n) dx[i] = mask[i] ? dy[i] * scale : 0.f;
 }
 
-static __global__ void one_hot_kernel(const int32_t* labels, float* out, int64_t n, int64_t classes) {
-  NN_GRID_STRIDE(i, n * classes) out[i] = labels[i / classes] == static_cast<int32_t>(i % classes) ? 1.f : 0.f;
-}
-
 }  // namespace nn::cuda

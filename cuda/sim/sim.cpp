@@ -433,8 +433,8 @@ void run_sim_thread(Block& b, int i, const std::function<void()>& body) {
 }
 
 // OS threads that run simulated threads, created on demand and kept for the process. Creating
-// a thread per simulated thread cost ~2 ms each under TSan (stack and shadow mappings), which
-// made a 2048-thread launch take seconds. Each worker has its own lock and wake-up, so handing
+// a thread per simulated thread is slow under TSan (stack and shadow mappings), and a launch
+// has thousands of them. Each worker has its own lock and wake-up, so handing
 // jobs out orders the launcher before every simulated thread and nothing else: two simulated
 // threads are never ordered by the pool, which is what TSan must see.
 class WorkerPool {

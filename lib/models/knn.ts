@@ -3,7 +3,7 @@
 // The search is the native knnExact op: exact integer squared distances on the raw pixels, with
 // the CPU backend skipping train images whose distance is PROVABLY larger than the current k-th
 // (lower bounds from a projDim-dimensional principal projection, with certified rounding-error
-// margins; see native/cpu/knn_exact.cpp). The result is the exhaustive search's, ties included.
+// margins; see native/cpu/knn/knn_exact.cpp). The result is the exhaustive search's, ties included.
 //
 // Tie rules (deterministic, documented in every run's config):
 //   - neighbours: equal distances are ordered by the lower train index;

@@ -69,8 +69,7 @@ const fusionOff = !!process.env.NNLAB_NO_FUSED_CONV_POOL && process.env.NNLAB_NO
  */
 export function convThenMaxPool(conv: Module, pool: Module, x: Tensor): Tensor | null {
   // Only where x needs no gradient (a first layer): with an input gradient, the blocks' smaller
-  // convolutions cost more than the passes saved (conv2 of 7 batched seed CNNs: 197 -> 201 ms
-  // per step, against 172 ms fusing conv1 alone).
+  // convolutions cost more than the passes they save (see docs/performance.md).
   if (x.requiresGrad || fusionOff) return null;
   const c = (conv as Module & { convOperands(x: Tensor): ConvOperands }).convOperands(x), p = pool as MaxPool2d;
   return ops.conv2dMaxPool2d(x, c.weight, c.bias, c.opts, p.kernelSize, p.opts);

@@ -1,27 +1,16 @@
-// The addon's entry point: the tensor class and every op family's functions.
+// The addon's entry point: the tensor class, then every function of ops.def's JavaScript surface.
 #include <napi.h>
 
-#include "register.h"
+#include "errors.h"
+#include "js_functions.h"
 #include "tensor_handle.h"
 
 namespace nn::binding {
 
 Napi::Object init(Napi::Env env, Napi::Object exports) {
   TensorHandle::init(env, exports);
-  register_core(env, exports);
-  register_gemm(env, exports);
-  register_conv(env, exports);
-  register_conv_pool(env, exports);
-  register_pool(env, exports);
-  register_batchnorm(env, exports);
-  register_elementwise(env, exports);
-  register_reduce(env, exports);
-  register_softmax(env, exports);
-  register_dropout(env, exports);
-  register_indexing(env, exports);
-  register_optim(env, exports);
-  register_knn(env, exports);
-  register_image(env, exports);
+#define NN_JS(family, js_name, function) export_op(env, exports, #js_name, js_##family::function);
+#include "../ops.def"
   return exports;
 }
 

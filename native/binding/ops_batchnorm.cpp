@@ -5,11 +5,11 @@
 #include <optional>
 
 #include "args.h"
+#include "js_functions.h"
 #include "errors.h"
-#include "register.h"
 
 namespace nn::binding {
-namespace {
+namespace js_batchnorm {
 
 BatchNormArgs bn_args(const char* op, const Tensor& x) {
   if (x.dim() < 2)
@@ -126,12 +126,6 @@ Napi::Value batch_norm_backward(const Napi::CallbackInfo& info) {
   return wrap_all(a.env(), {dx, dgamma, dbeta});
 }
 
-}  // namespace
-
-void register_batchnorm(Napi::Env env, Napi::Object exports) {
-  export_op(env, exports, "batchNormTrain", batch_norm_train);
-  export_op(env, exports, "batchNormEval", batch_norm_eval);
-  export_op(env, exports, "batchNormBackward", batch_norm_backward);
-}
+}  // namespace js_batchnorm
 
 }  // namespace nn::binding

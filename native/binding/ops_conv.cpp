@@ -4,9 +4,9 @@
 
 #include "../kernels/conv.h"
 #include "args.h"
+#include "js_functions.h"
 #include "conv_args.h"
 #include "errors.h"
-#include "register.h"
 
 namespace nn::binding {
 namespace {
@@ -76,7 +76,7 @@ Conv2dArgs conv_args(const char* op, const char* xname, const Shape& xs, const c
   return c;
 }
 
-namespace {
+namespace js_conv {
 
 Shape out_shape(const Conv2dArgs& c) { return {c.n, c.k, c.oh, c.ow}; }
 
@@ -152,13 +152,6 @@ Napi::Value conv2d_backward_bias(const Napi::CallbackInfo& info) {
   return wrap(a.env(), std::move(db));
 }
 
-}  // namespace
-
-void register_conv(Napi::Env env, Napi::Object exports) {
-  export_op(env, exports, "conv2d", conv2d);
-  export_op(env, exports, "conv2dBackwardInput", conv2d_backward_input);
-  export_op(env, exports, "conv2dBackwardWeight", conv2d_backward_weight);
-  export_op(env, exports, "conv2dBackwardBias", conv2d_backward_bias);
-}
+}  // namespace js_conv
 
 }  // namespace nn::binding

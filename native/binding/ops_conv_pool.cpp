@@ -3,13 +3,13 @@
 // The arguments are those of conv2d followed by those of maxPool2d, checked the same way.
 #include "../core/conv_pool.h"
 #include "args.h"
+#include "js_functions.h"
 #include "conv_args.h"
 #include "errors.h"
 #include "pool_args.h"
-#include "register.h"
 
 namespace nn::binding {
-namespace {
+namespace js_conv_pool {
 
 constexpr const char* kConvOut = "the convolution's output";
 
@@ -73,11 +73,6 @@ Napi::Value conv2d_maxpool2d_backward(const Napi::CallbackInfo& info) {
   return out;
 }
 
-}  // namespace
-
-void register_conv_pool(Napi::Env env, Napi::Object exports) {
-  export_op(env, exports, "conv2dMaxPool2d", conv2d_maxpool2d);
-  export_op(env, exports, "conv2dMaxPool2dBackward", conv2d_maxpool2d_backward);
-}
+}  // namespace js_conv_pool
 
 }  // namespace nn::binding

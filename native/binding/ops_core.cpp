@@ -4,17 +4,15 @@
 #include <cstring>
 
 #include "../core/thread_pool.h"
-#include "../cpu/cpu_backend.h"
-#include "../cpu/host_arena.h"
 #include "../kernels/philox.h"
 #include "args.h"
+#include "js_functions.h"
 #include "device.h"
 #include "errors.h"
-#include "register.h"
 #include "tensor_handle.h"
 
 namespace nn::binding {
-namespace {
+namespace js_core {
 
 DType parse_dtype(const std::string& s, const char* op) {
   if (s == "float32") return DType::F32;
@@ -115,8 +113,8 @@ Napi::Value clone(const Napi::CallbackInfo& info) {
 
 // takeOrClone(t): t's values in storage no other tensor uses. When t is the only tensor on its
 // storage the new handle shares it (no copy) and the caller disposes t straight after; otherwise
-// (a reshape of t is alive elsewhere) a copy. Autograd hands a leaf its gradient this way: a
-// copy of each parameter's gradient cost 4% of an MLP step.
+// (a reshape of t is alive elsewhere) a copy. Autograd hands a leaf its gradient this way, saving a
+// copy of every parameter's gradient per step.
 Napi::Value take_or_clone(const Napi::CallbackInfo& info) {
   Args a{info, "takeOrClone"};
   const Tensor& t = a.tensor(0, "tensor");
@@ -286,26 +284,25 @@ Napi::Value cuda_status(const Napi::CallbackInfo& info) {
 // (null when the arena could not be reserved).
 Napi::Value cpu_cache(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
+  const bool reset = info.Length() > 0 && info[0].IsObject() && info[0].As<Napi::Object>().Get("resetPeak").ToBoolean();
+  const MemoryStats m = cpu_backend().memory_stats(reset);
   Napi::Object o = Napi::Object::New(env);
-  o.Set("cachedBytes", static_cast<double>(cpu_cached_bytes()));
-  cpu::HostArena* arena = cpu::HostArena::instance();
-  if (!arena) {
+  o.Set("cachedBytes", static_cast<double>(m.cached_bytes));
+  if (!m.has_arena) {
     o.Set("arena", env.Null());
     return o;
   }
-  const cpu::HostArena::Stats s = arena->stats();
   Napi::Object a = Napi::Object::New(env);
-  a.Set("usedBytes", static_cast<double>(s.used));
-  a.Set("peakUsedBytes", static_cast<double>(s.peak_used));
-  a.Set("carvedBytes", static_cast<double>(s.carved));
+  a.Set("usedBytes", static_cast<double>(m.arena_used));
+  a.Set("peakUsedBytes", static_cast<double>(m.arena_peak_used));
+  a.Set("carvedBytes", static_cast<double>(m.arena_carved));
   o.Set("arena", a);
-  if (info.Length() > 0 && info[0].IsObject() && info[0].As<Napi::Object>().Get("resetPeak").ToBoolean()) arena->reset_peak();
   return o;
 }
 
 // releaseCpuCache(): returns the cached buffers to the system allocator.
 Napi::Value release_cpu_cache(const Napi::CallbackInfo& info) {
-  cpu_release_cache();
+  cpu_backend().release_cache();
   return info.Env().Undefined();
 }
 
@@ -314,29 +311,6 @@ Napi::Value set_errors(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-}  // namespace
-
-void register_core(Napi::Env env, Napi::Object exports) {
-  export_op(env, exports, "setErrorClasses", set_errors);
-  export_op(env, exports, "fromTypedArray", from_typed_array);
-  export_op(env, exports, "toTypedArray", to_typed_array);
-  export_op(env, exports, "full", full);
-  export_op(env, exports, "arange", arange);
-  export_op(env, exports, "reshape", reshape);
-  export_op(env, exports, "clone", clone);
-  export_op(env, exports, "takeOrClone", take_or_clone);
-  export_op(env, exports, "copyInto", copy_into);
-  export_op(env, exports, "cast", cast);
-  export_op(env, exports, "toDevice", to_device);
-  export_op(env, exports, "stridedCopy", strided_copy);
-  export_op(env, exports, "rand", rand);
-  export_op(env, exports, "randPermutation", rand_permutation);
-  export_op(env, exports, "philoxBlocks", philox_blocks);
-  export_op(env, exports, "numThreads", get_num_threads);
-  export_op(env, exports, "setNumThreads", set_threads);
-  export_op(env, exports, "cudaStatus", cuda_status);
-  export_op(env, exports, "cpuCache", cpu_cache);
-  export_op(env, exports, "releaseCpuCache", release_cpu_cache);
-}
+}  // namespace js_core
 
 }  // namespace nn::binding

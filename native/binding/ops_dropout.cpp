@@ -3,11 +3,11 @@
 #include <cmath>
 
 #include "errors.h"
+#include "js_functions.h"
 #include "ew_util.h"
-#include "register.h"
 
 namespace nn::binding {
-namespace {
+namespace js_dropout {
 
 float read_p(const Args& a, size_t i) {
   double p = a.number(i, "p");
@@ -41,11 +41,6 @@ Napi::Value dropout_backward(const Napi::CallbackInfo& info) {
   return wrap(a.env(), std::move(dx));
 }
 
-}  // namespace
-
-void register_dropout(Napi::Env env, Napi::Object exports) {
-  export_op(env, exports, "dropout", dropout);
-  export_op(env, exports, "dropoutBackward", dropout_backward);
-}
+}  // namespace js_dropout
 
 }  // namespace nn::binding

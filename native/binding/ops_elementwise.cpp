@@ -2,11 +2,11 @@
 #include <cmath>
 
 #include "errors.h"
+#include "js_functions.h"
 #include "ew_util.h"
-#include "register.h"
 
 namespace nn::binding {
-namespace {
+namespace js_elementwise {
 
 const NamedOp<UnaryOp> kUnary[] = {
     {"neg", UnaryOp::Neg},           {"exp", UnaryOp::Exp},         {"log", UnaryOp::Log},
@@ -124,15 +124,6 @@ Napi::Value where(const Napi::CallbackInfo& info) {
 Napi::Value unary_ops(const Napi::CallbackInfo& info) { return op_names(info.Env(), kUnary); }
 Napi::Value binary_ops(const Napi::CallbackInfo& info) { return op_names(info.Env(), kBinary); }
 
-}  // namespace
-
-void register_elementwise(Napi::Env env, Napi::Object exports) {
-  export_op(env, exports, "unaryOps", unary_ops);
-  export_op(env, exports, "binaryOps", binary_ops);
-  export_op(env, exports, "unary", unary);
-  export_op(env, exports, "unaryBackward", unary_backward);
-  export_op(env, exports, "binary", binary);
-  export_op(env, exports, "where", where);
-}
+}  // namespace js_elementwise
 
 }  // namespace nn::binding

@@ -3,11 +3,11 @@
 #include <cmath>
 
 #include "args.h"
+#include "js_functions.h"
 #include "errors.h"
-#include "register.h"
 
 namespace nn::binding {
-namespace {
+namespace js_gemm {
 
 // The product's dimensions read off the operands' last two axes.
 struct Dims {
@@ -113,11 +113,6 @@ Napi::Value gemm_into(const Napi::CallbackInfo& info) {
   return a.env().Undefined();
 }
 
-}  // namespace
-
-void register_gemm(Napi::Env env, Napi::Object exports) {
-  export_op(env, exports, "matmul", matmul);
-  export_op(env, exports, "gemmInto", gemm_into);
-}
+}  // namespace js_gemm
 
 }  // namespace nn::binding

@@ -4,11 +4,11 @@
 #include <vector>
 
 #include "args.h"
+#include "js_functions.h"
 #include "errors.h"
-#include "register.h"
 
 namespace nn::binding {
-namespace {
+namespace js_image {
 
 constexpr int64_t kMaxSide = int64_t(1) << 16;
 
@@ -197,14 +197,6 @@ Napi::Value brightness(const Napi::CallbackInfo& info) {
   return wrap(a.env(), std::move(y));
 }
 
-}  // namespace
-
-void register_image(Napi::Env env, Napi::Object exports) {
-  export_op(env, exports, "warpPerspective", warp_perspective);
-  export_op(env, exports, "affine", affine);
-  export_op(env, exports, "rotate", rotate);
-  export_op(env, exports, "resizeBilinear", resize_bilinear);
-  export_op(env, exports, "brightness", brightness);
-}
+}  // namespace js_image
 
 }  // namespace nn::binding

@@ -2,11 +2,11 @@
 // (indices cross to the host once; the kernels trust them). The accumulating ops (indexAdd,
 // scatterAdd) return a new tensor and leave `target` unchanged.
 #include "errors.h"
+#include "js_functions.h"
 #include "ew_util.h"
-#include "register.h"
 
 namespace nn::binding {
-namespace {
+namespace js_indexing {
 
 std::string axis_what(int64_t axis, const Shape& s) {
   const int64_t size = s.empty() ? 1 : s[axis];
@@ -128,14 +128,6 @@ Napi::Value one_hot(const Napi::CallbackInfo& info) {
   return wrap(a.env(), std::move(out));
 }
 
-}  // namespace
-
-void register_indexing(Napi::Env env, Napi::Object exports) {
-  export_op(env, exports, "indexSelect", index_select);
-  export_op(env, exports, "indexAdd", index_add);
-  export_op(env, exports, "gather", gather);
-  export_op(env, exports, "scatterAdd", scatter_add);
-  export_op(env, exports, "oneHot", one_hot);
-}
+}  // namespace js_indexing
 
 }  // namespace nn::binding

@@ -3,11 +3,11 @@
 #include <cstdint>
 
 #include "args.h"
+#include "js_functions.h"
 #include "errors.h"
-#include "register.h"
 
 namespace nn::binding {
-namespace {
+namespace js_knn {
 
 // pairwiseSqDist(a [m, d], b [n, d]) -> [m, n]
 Napi::Value pairwise_sqdist(const Napi::CallbackInfo& info) {
@@ -80,12 +80,6 @@ Napi::Value knn_exact(const Napi::CallbackInfo& info) {
   return wrap_all(a.env(), {idx, dist});
 }
 
-}  // namespace
-
-void register_knn(Napi::Env env, Napi::Object exports) {
-  export_op(env, exports, "pairwiseSqDist", pairwise_sqdist);
-  export_op(env, exports, "topk", topk);
-  export_op(env, exports, "knnExact", knn_exact);
-}
+}  // namespace js_knn
 
 }  // namespace nn::binding

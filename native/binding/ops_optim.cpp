@@ -5,11 +5,11 @@
 #include <vector>
 
 #include "args.h"
+#include "js_functions.h"
 #include "errors.h"
-#include "register.h"
 
 namespace nn::binding {
-namespace {
+namespace js_optim {
 
 using TensorList = std::vector<const Tensor*>;
 
@@ -118,11 +118,6 @@ Napi::Value adam_step(const Napi::CallbackInfo& info) {
   return a.env().Undefined();
 }
 
-}  // namespace
-
-void register_optim(Napi::Env env, Napi::Object exports) {
-  export_op(env, exports, "sgdStep", sgd_step);
-  export_op(env, exports, "adamStep", adam_step);
-}
+}  // namespace js_optim
 
 }  // namespace nn::binding

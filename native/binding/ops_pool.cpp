@@ -8,9 +8,9 @@
 #include "../core/thread_pool.h"
 #include "../kernels/pool.h"
 #include "args.h"
+#include "js_functions.h"
 #include "pool_args.h"
 #include "errors.h"
-#include "register.h"
 
 namespace nn::binding {
 namespace {
@@ -84,7 +84,7 @@ void check_pool_indices(const Args& a, const Tensor& idx, const Pool2dArgs& p, c
              " plane of input ", shape_str(xs), " (expected 0 <= index < ", plane, ")");
 }
 
-namespace {
+namespace js_pool {
 
 Shape out_shape(const Pool2dArgs& p) { return {p.n, p.c, p.oh, p.ow}; }
 
@@ -191,15 +191,6 @@ Napi::Value adaptive_avg_pool2d_backward(const Napi::CallbackInfo& info) {
   return wrap(a.env(), std::move(dx));
 }
 
-}  // namespace
-
-void register_pool(Napi::Env env, Napi::Object exports) {
-  export_op(env, exports, "maxPool2d", max_pool2d);
-  export_op(env, exports, "maxPool2dBackward", max_pool2d_backward);
-  export_op(env, exports, "avgPool2d", avg_pool2d);
-  export_op(env, exports, "avgPool2dBackward", avg_pool2d_backward);
-  export_op(env, exports, "adaptiveAvgPool2d", adaptive_avg_pool2d);
-  export_op(env, exports, "adaptiveAvgPool2dBackward", adaptive_avg_pool2d_backward);
-}
+}  // namespace js_pool
 
 }  // namespace nn::binding

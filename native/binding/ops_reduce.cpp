@@ -3,11 +3,11 @@
 #include <algorithm>
 
 #include "errors.h"
+#include "js_functions.h"
 #include "ew_util.h"
-#include "register.h"
 
 namespace nn::binding {
-namespace {
+namespace js_reduce {
 
 const NamedOp<ReduceOp> kReduce[] = {
     {"sum", ReduceOp::Sum}, {"mean", ReduceOp::Mean}, {"max", ReduceOp::Max}, {"min", ReduceOp::Min}};
@@ -178,14 +178,6 @@ Napi::Value sum_to_shape(const Napi::CallbackInfo& info) {
 
 Napi::Value reduce_ops(const Napi::CallbackInfo& info) { return op_names(info.Env(), kReduce); }
 
-}  // namespace
-
-void register_reduce(Napi::Env env, Napi::Object exports) {
-  export_op(env, exports, "reduceOps", reduce_ops);
-  export_op(env, exports, "reduce", reduce);
-  export_op(env, exports, "argmax", argmax);
-  export_op(env, exports, "maxWithIndices", max_with_indices);
-  export_op(env, exports, "sumToShape", sum_to_shape);
-}
+}  // namespace js_reduce
 
 }  // namespace nn::binding

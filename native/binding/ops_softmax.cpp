@@ -3,11 +3,11 @@
 #include <cmath>
 
 #include "errors.h"
+#include "js_functions.h"
 #include "ew_util.h"
-#include "register.h"
 
 namespace nn::binding {
-namespace {
+namespace js_softmax {
 
 // axis at index i, default -1 (the last axis).
 int64_t softmax_axis(const Args& a, size_t i, const Shape& shape) {
@@ -108,15 +108,6 @@ Napi::Value cross_entropy_backward(const Napi::CallbackInfo& info) {
   return wrap(a.env(), std::move(dx));
 }
 
-}  // namespace
-
-void register_softmax(Napi::Env env, Napi::Object exports) {
-  export_op(env, exports, "softmax", softmax);
-  export_op(env, exports, "logSoftmax", log_softmax);
-  export_op(env, exports, "softmaxBackward", softmax_bwd);
-  export_op(env, exports, "logSoftmaxBackward", log_softmax_bwd);
-  export_op(env, exports, "crossEntropy", cross_entropy);
-  export_op(env, exports, "crossEntropyBackward", cross_entropy_backward);
-}
+}  // namespace js_softmax
 
 }  // namespace nn::binding

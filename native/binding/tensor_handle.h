@@ -3,8 +3,7 @@
 // GC runs before a loop that forgets dispose() can exhaust the machine, except for handles
 // made while a tidy() scope is open (setTensorsScoped): the scope frees them deterministically,
 // and reporting them made V8 run a full mark-compact whenever one training step's activations
-// outgrew its external-memory allowance (3 per step for a 7-member stacked seed CNN, 6% of the
-// run). A handle that leaves the scopes (kept, or returned out of the outermost tidy) is
+// outgrew its external-memory allowance, several times per step. A handle that leaves the scopes (kept, or returned out of the outermost tidy) is
 // reported from then on (reportMemory(true)).
 #pragma once
 #include <napi.h>

@@ -7,7 +7,7 @@
 #include "../core/error.h"
 #include "../core/thread_pool.h"
 #include "cpu_backend.h"
-#include "lane_reduce.h"
+#include "simd/lane_reduce.h"
 
 namespace nn {
 namespace {

@@ -9,7 +9,7 @@
 #include "../core/thread_pool.h"
 #include "../kernels/softmax.h"
 #include "cpu_backend.h"
-#include "lane_reduce.h"
+#include "simd/lane_reduce.h"
 
 namespace nn {
 namespace {

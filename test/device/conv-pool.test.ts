@@ -1,7 +1,7 @@
 // Conv2d then MaxPool2d as one op (ops.conv2dMaxPool2d, native/core/conv_pool.h): the convolution's
 // output is made, pooled and, in backward, rebuilt from the pooled gradient a block of images at
 // a time, or, for a first layer's 3x3 filters over one channel per group, by the CPU's own kernel
-// (native/cpu/conv_pool_direct.h), where it never exists. It must give the two ops' values and
+// (native/cpu/conv/conv_pool_direct.h), where it never exists. It must give the two ops' values and
 // gradients to float rounding (sums are taken in another order), whatever the number of blocks,
 // and Sequential must use it for a first layer.
 import { spawnSync } from 'node:child_process';

@@ -5,6 +5,8 @@ export * from './shape.js';
 export * from './reduce.js';
 export * from './linalg.js';
 export * from './conv.js';
+export * from './pool.js';
+export * from './conv-pool.js';
 export * from './norm.js';
 export * from './softmax.js';
 export * from './convert.js';

@@ -1,5 +1,5 @@
 // Exact k-nearest neighbours on integer pixel rows: squared distances and a top-k per test row
-// in one native call (the projection pre-filter keeps it exact; see native/cpu/knn_exact.cpp).
+// in one native call (the projection pre-filter keeps it exact; see native/cpu/knn/knn_exact.cpp).
 import { native } from '../native.js';
 import { fromHandle, Tensor } from '../tensor.js';
 
