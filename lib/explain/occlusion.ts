@@ -40,6 +40,8 @@ export interface OcclusionMap {
   /** The tracked feature map (strongest on the unoccluded image) and its total activation per position. */
   channel: number | null;
   activation: Float32Array | null;
+  /** That map's total activation on the unoccluded image. */
+  baseActivation: number | null;
 }
 
 /** Top-left corner and extent of the square at grid position p along an axis of length len. */
@@ -139,6 +141,7 @@ export function occlusion(model: Module, x: Tensor, o: OcclusionOptions): Occlus
       }
       if (activation && out.acts) activation.set(channelTotals(out.acts, out.actShape, channel!), s);
     }
-    return { rows, cols, target, baseProb: base.probs[target], prob, predicted, channel, activation };
+    const baseActivation = channel === null ? null : channelTotals(base.acts!, base.actShape, channel)[0];
+    return { rows, cols, target, baseProb: base.probs[target], prob, predicted, channel, activation, baseActivation };
   });
 }

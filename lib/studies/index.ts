@@ -53,3 +53,5 @@ export { loadResnetData, resnetLoader, ResnetLoader, toModelInput } from '../dat
 export type { ResnetData, ResnetSplit, ResnetDataOptions } from '../data/resnet-data.js';
 export { trainResnet, saveResnet, loadResnet, loadBackbone, epochsToReach, SEED000_TRAIN } from '../train/resnet-train.js';
 export type { ResnetTrainConfig, TrainedResnet, ResnetMeta, TrainResnetOptions } from '../train/resnet-train.js';
+import { OCCLUSION_FULL, OCCLUSION_QUICK, run as runOcclusion } from './occlusion.js';
+STUDIES.occlusion = entry({ id: 'occlusion', description: 'occlusion maps of the correct-class probability and the strongest feature map (seed 004, Zeiler & Fergus)', full: OCCLUSION_FULL, quick: OCCLUSION_QUICK, run: runOcclusion, accepts: {} });
