@@ -25,15 +25,17 @@ export const EXPLAIN_MODELS: Record<ExplainModelKind, ExplainModel> = {
     kind: 'seed-cnn', description: 'seed CNN: Conv(1->32,3x3) ReLU MaxPool2 Conv(32->64,3x3) ReLU MaxPool2 Flatten Linear(128) ReLU Linear(10)',
     lastConv: '4', blocks: ['1', '4'], build: (g) => seedCnn(g),
   },
-  // The seed CNN with a CAM head: the second pooling and the dense layers give way to global
-  // average pooling and one Linear, so CAM applies (11x11 maps).
+  // The seed CNN with a CAM head: the second pooling and the dense layers give way to a third
+  // convolution (128 maps, 9x9), global average pooling and one Linear, so CAM applies. With the
+  // seed CNN's 64 maps only, the GAP head reached 79% on 10k images in 3 epochs against 89% in 2.
   'gap-cnn': {
-    kind: 'gap-cnn', description: 'seed CNN with a GAP head: Conv(1->32,3x3) ReLU MaxPool2 Conv(32->64,3x3) ReLU GlobalAvgPool Linear(64->10)',
-    lastConv: '4', blocks: ['1', '4'],
+    kind: 'gap-cnn', description: 'seed CNN with a GAP head: Conv(1->32,3x3) ReLU MaxPool2 Conv(32->64,3x3) ReLU Conv(64->128,3x3) ReLU GlobalAvgPool Linear(128->10)',
+    lastConv: '6', blocks: ['1', '4', '6'],
     build: (g) => new nn.Sequential(
       new nn.Conv2d(1, 32, 3, { generator: g }), new nn.ReLU(), new nn.MaxPool2d(2),
       new nn.Conv2d(32, 64, 3, { generator: g }), new nn.ReLU(),
-      new nn.AdaptiveAvgPool2d(1), new nn.Flatten(), new nn.Linear(64, 10, { generator: g }),
+      new nn.Conv2d(64, 128, 3, { generator: g }), new nn.ReLU(),
+      new nn.AdaptiveAvgPool2d(1), new nn.Flatten(), new nn.Linear(128, 10, { generator: g }),
     ),
   },
   // Three conv blocks (conv, ReLU, max-pool), as the first three of Zeiler & Fergus's network.
