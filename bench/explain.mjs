@@ -18,11 +18,41 @@ export function workloads({ quick }) {
   const p = plan(quick);
   const torch = (id) => ({
     name: 'PyTorch hooks',
-    runs: [{ label: 'torch', cmd: PYTHON, args: [`${ROOT}bench/peers/torch_explain.py`, '--workload', id, '--images', String(p.images), '--repeat', String(p.repeat), '--threads', String(threads())] }],
+    runs: [
+      {
+        label: 'torch',
+        cmd: PYTHON,
+        args: [
+          `${ROOT}bench/peers/torch_explain.py`,
+          '--workload',
+          id,
+          '--images',
+          String(p.images),
+          '--repeat',
+          String(p.repeat),
+          '--threads',
+          String(threads()),
+        ],
+      },
+    ],
   });
   return [
-    { id: 'gradcam-1000', title: 'Grad-CAM, seed CNN', size: `${p.images} MNIST images, best ${p.repeat}`, unit: 's', better: 'lower', peers: [torch('gradcam-1000')] },
-    { id: 'occlusion-28', title: 'occlusion map 28x28, stride 1', size: `1 image, 784 positions, best ${p.repeat}`, unit: 's', better: 'lower', peers: [torch('occlusion-28')] },
+    {
+      id: 'gradcam-1000',
+      title: 'Grad-CAM, seed CNN',
+      size: `${p.images} MNIST images, best ${p.repeat}`,
+      unit: 's',
+      better: 'lower',
+      peers: [torch('gradcam-1000')],
+    },
+    {
+      id: 'occlusion-28',
+      title: 'occlusion map 28x28, stride 1',
+      size: `1 image, 784 positions, best ${p.repeat}`,
+      unit: 's',
+      better: 'lower',
+      peers: [torch('occlusion-28')],
+    },
   ];
 }
 

@@ -21,14 +21,19 @@ export interface CamOptions {
 export function cam(model: Module, x: Tensor, o: CamOptions): ClassMaps {
   checkImages(x, 'cam');
   const fc = moduleByName(model, o.fc);
-  if (!(fc instanceof Linear)) throw new ArgumentError(`cam: module '${o.fc}' is a ${fc.constructor.name}, expected the Linear after global average pooling`);
+  if (!(fc instanceof Linear))
+    throw new ArgumentError(
+      `cam: module '${o.fc}' is a ${fc.constructor.name}, expected the Linear after global average pooling`,
+    );
   const W = fc.weight.data() as Float32Array;
   return explainMode(model, () =>
     inBatches(x, o.batchSize ?? 256, o.target, (xb, t) => {
       const cap = captureLayer(model, xb, o.layer, t, false, 'cam');
       const [n, k, h, w] = cap.shape;
       if (k !== fc.inFeatures)
-        throw new ShapeError(`cam: module '${o.layer}' has ${k} channels but '${o.fc}' takes ${fc.inFeatures} features; CAM needs GAP between them`);
+        throw new ShapeError(
+          `cam: module '${o.layer}' has ${k} channels but '${o.fc}' takes ${fc.inFeatures} features; CAM needs GAP between them`,
+        );
       const weights = new Float64Array(n * k);
       for (let i = 0; i < n; i++) for (let c = 0; c < k; c++) weights[i * k + c] = W[cap.targets[i] * k + c];
       return classMaps(weightedSum(cap.acts, weights, n, k, h * w, false), cap.shape, xb, cap.targets, cap.logits);

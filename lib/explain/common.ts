@@ -8,6 +8,7 @@ import { tidy } from '../core/scope.js';
 import { shapeStr, Tensor } from '../core/tensor.js';
 import { resize } from '../data/transforms.js';
 import type { Module } from '../nn/module.js';
+import { withFrozenModel } from '../attacks/input-gradient.js';
 import { registerForwardHook } from './hooks.js';
 
 /** Target classes: one for all images, one per image, or (absent) each image's predicted class. */
@@ -32,16 +33,7 @@ export interface ClassMaps {
 
 /** Runs fn with `model` in evaluation mode and no parameter gradient recorded; restores both. */
 export function explainMode<T>(model: Module, fn: () => T): T {
-  const wasTraining = model.training;
-  const params = model.parameters().filter((p) => p.requiresGrad);
-  model.eval();
-  for (const p of params) p.requiresGrad = false;
-  try {
-    return fn();
-  } finally {
-    for (const p of params) p.requiresGrad = true;
-    model.train(wasTraining);
-  }
+  return withFrozenModel(model, {}, fn);
 }
 
 export function checkImages(x: Tensor, what: string): void {
@@ -50,7 +42,12 @@ export function checkImages(x: Tensor, what: string): void {
 }
 
 /** Resolves `targets` for n images whose logits are [n, classes] (row-major). */
-export function resolveTargets(targets: Targets | undefined, logits: Float32Array, n: number, what: string): Int32Array {
+export function resolveTargets(
+  targets: Targets | undefined,
+  logits: Float32Array,
+  n: number,
+  what: string,
+): Int32Array {
   const classes = logits.length / n;
   const out = new Int32Array(n);
   if (typeof targets === 'object' && targets.length !== n)
@@ -88,7 +85,14 @@ export interface LayerCapture {
  * `gradients`, also the gradient of each image's target logit at that output (the output is
  * swapped for a leaf, so no gradient goes further back than the layer).
  */
-export function captureLayer(model: Module, x: Tensor, layer: string, targets: Targets | undefined, gradients: boolean, what: string): LayerCapture {
+export function captureLayer(
+  model: Module,
+  x: Tensor,
+  layer: string,
+  targets: Targets | undefined,
+  gradients: boolean,
+  what: string,
+): LayerCapture {
   return tidy(() => {
     let out: Tensor | null = null;
     const handle = registerForwardHook(model, layer, (o) => {
@@ -103,7 +107,8 @@ export function captureLayer(model: Module, x: Tensor, layer: string, targets: T
       const logitsT = gradients ? model.call(x) : noGrad(() => model.call(x));
       if (!out) throw new ArgumentError(`${what}: module '${layer}' did not run in the forward pass`);
       const a = out as Tensor;
-      if (a.ndim !== 4) throw new ShapeError(`${what}: module '${layer}' gives ${shapeStr(a.shape)}; a map needs [N, K, h, w]`);
+      if (a.ndim !== 4)
+        throw new ShapeError(`${what}: module '${layer}' gives ${shapeStr(a.shape)}; a map needs [N, K, h, w]`);
       const n = x.shape[0];
       const logits = logitsT.data() as Float32Array;
       const t = resolveTargets(targets, logits, n, what);
@@ -132,9 +137,11 @@ export function upsample(maps: Float32Array, n: number, h: number, w: number, H:
 
 /** Scales each of the n maps to [0, 1] by its own min and max (a constant map becomes 0). */
 export function scaleEach(maps: Float32Array, n: number): Float32Array {
-  const size = maps.length / n, out = new Float32Array(maps.length);
+  const size = maps.length / n,
+    out = new Float32Array(maps.length);
   for (let i = 0; i < n; i++) {
-    let lo = Infinity, hi = -Infinity;
+    let lo = Infinity,
+      hi = -Infinity;
     for (let j = 0; j < size; j++) {
       const v = maps[i * size + j];
       if (v < lo) lo = v;
@@ -147,17 +154,30 @@ export function scaleEach(maps: Float32Array, n: number): Float32Array {
 }
 
 /** Assembles ClassMaps from raw maps at the layer's resolution. */
-export function classMaps(raw: Float32Array, shape: number[], x: Tensor, targets: Int32Array, logits: Float32Array): ClassMaps {
-  const [n, , h, w] = shape, [height, width] = [x.shape[2], x.shape[3]];
+export function classMaps(
+  raw: Float32Array,
+  shape: number[],
+  x: Tensor,
+  targets: Int32Array,
+  logits: Float32Array,
+): ClassMaps {
+  const [n, , h, w] = shape,
+    [height, width] = [x.shape[2], x.shape[3]];
   const classes = logits.length / n;
   const scores = Float32Array.from(targets, (t, i) => logits[i * classes + t]);
   return { n, targets, scores, raw, h, w, maps: scaleEach(upsample(raw, n, h, w, height, width), n), height, width };
 }
 
 /** Calls fn on batches of at most `batch` images and concatenates the ClassMaps. */
-export function inBatches(x: Tensor, batch: number, targets: Targets | undefined, fn: (xb: Tensor, t: Targets | undefined) => ClassMaps): ClassMaps {
+export function inBatches(
+  x: Tensor,
+  batch: number,
+  targets: Targets | undefined,
+  fn: (xb: Tensor, t: Targets | undefined) => ClassMaps,
+): ClassMaps {
   const n = x.shape[0];
-  if (!(Number.isInteger(batch) && batch > 0)) throw new ArgumentError(`batchSize must be a positive integer, got ${batch}`);
+  if (!(Number.isInteger(batch) && batch > 0))
+    throw new ArgumentError(`batchSize must be a positive integer, got ${batch}`);
   if (n <= batch) return fn(x, targets);
   const parts: ClassMaps[] = [];
   for (let s = 0; s < n; s += batch) {
@@ -176,5 +196,12 @@ export function inBatches(x: Tensor, batch: number, targets: Targets | undefined
     return out;
   };
   const p0 = parts[0];
-  return { ...p0, n, targets: cat('targets') as Int32Array, scores: cat('scores') as Float32Array, raw: cat('raw') as Float32Array, maps: cat('maps') as Float32Array };
+  return {
+    ...p0,
+    n,
+    targets: cat('targets') as Int32Array,
+    scores: cat('scores') as Float32Array,
+    raw: cat('raw') as Float32Array,
+    maps: cat('maps') as Float32Array,
+  };
 }

@@ -47,20 +47,29 @@ function hookReLUs(model: Module, rule: ProjectionRule): HookHandle[] {
   return model
     .namedModules()
     .filter(([, m]) => m instanceof ReLU)
-    .map(([name]) => registerForwardHook(model, name, (out, input) => record(ops.detach(out), `${rule}ReLU`, [input], (g) => [f(g, input)])));
+    .map(([name]) =>
+      registerForwardHook(model, name, (out, input) =>
+        record(ops.detach(out), `${rule}ReLU`, [input], (g) => [f(g, input)]),
+      ),
+    );
 }
 
 /** The seed of the projection: zero except the chosen activation(s) of each image's channel. */
 function projectionSeed(a: Float32Array, shape: number[], o: ProjectionOptions) {
-  const [n, K] = shape, size = a.length / (n * K);
-  const seed = new Float32Array(a.length), channels = new Int32Array(n), activations = new Float32Array(n);
+  const [n, K] = shape,
+    size = a.length / (n * K);
+  const seed = new Float32Array(a.length),
+    channels = new Int32Array(n),
+    activations = new Float32Array(n);
   for (let i = 0; i < n; i++) {
     let k = typeof o.channel === 'number' ? o.channel : o.channel ? o.channel[i] : -1;
     if (k === -1) {
       let best = -Infinity;
-      for (let c = 0; c < K; c++) for (let j = 0; j < size; j++) if (a[(i * K + c) * size + j] > best) [best, k] = [a[(i * K + c) * size + j], c];
+      for (let c = 0; c < K; c++)
+        for (let j = 0; j < size; j++) if (a[(i * K + c) * size + j] > best) [best, k] = [a[(i * K + c) * size + j], c];
     }
-    if (!(Number.isInteger(k) && k >= 0 && k < K)) throw new ArgumentError(`projection: channel ${k} for image ${i} is not in [0, ${K})`);
+    if (!(Number.isInteger(k) && k >= 0 && k < K))
+      throw new ArgumentError(`projection: channel ${k} for image ${i} is not in [0, ${K})`);
     const base = (i * K + k) * size;
     let at = 0;
     for (let j = 1; j < size; j++) if (a[base + j] > a[base + at]) at = j;
@@ -85,7 +94,8 @@ export function project(model: Module, x: Tensor, o: ProjectionOptions & { rule:
         model.call(input);
         if (!captured) throw new ArgumentError(`${o.rule}: module '${o.layer}' did not run in the forward pass`);
         const a = captured as Tensor;
-        if (a.ndim < 2 || a.shape[0] !== x.shape[0]) throw new ShapeError(`${o.rule}: module '${o.layer}' gives ${shapeStr(a.shape)}, expected [N, K, ...]`);
+        if (a.ndim < 2 || a.shape[0] !== x.shape[0])
+          throw new ShapeError(`${o.rule}: module '${o.layer}' gives ${shapeStr(a.shape)}, expected [N, K, ...]`);
         const { seed, channels, activations } = projectionSeed(a.data() as Float32Array, a.shape.slice(), o);
         backward(a, ops.tensor(seed, a.shape.slice(), { device: a.device }));
         const images = input.grad!.data() as Float32Array;
@@ -98,14 +108,22 @@ export function project(model: Module, x: Tensor, o: ProjectionOptions & { rule:
   );
 }
 
-export const deconvnet = (model: Module, x: Tensor, o: ProjectionOptions) => project(model, x, { ...o, rule: 'deconvnet' });
-export const guidedBackprop = (model: Module, x: Tensor, o: ProjectionOptions) => project(model, x, { ...o, rule: 'guided' });
+export const deconvnet = (model: Module, x: Tensor, o: ProjectionOptions) =>
+  project(model, x, { ...o, rule: 'deconvnet' });
+export const guidedBackprop = (model: Module, x: Tensor, o: ProjectionOptions) =>
+  project(model, x, { ...o, rule: 'guided' });
 
 /** The highest activation of each feature map at `layer` per image: [n, K] (for top-k image searches). */
-export function channelMaxima(model: Module, x: Tensor, layer: string, batchSize = 512): { values: Float32Array; channels: number } {
+export function channelMaxima(
+  model: Module,
+  x: Tensor,
+  layer: string,
+  batchSize = 512,
+): { values: Float32Array; channels: number } {
   checkImages(x, 'channelMaxima');
   const n = x.shape[0];
-  let values: Float32Array | null = null, K = 0;
+  let values: Float32Array | null = null,
+    K = 0;
   explainMode(model, () => {
     for (let s = 0; s < n; s += batchSize) {
       const e = Math.min(n, s + batchSize);

@@ -40,17 +40,40 @@ function auc(curve: ArrayLike<number>, from: number, len: number): number {
 }
 
 /** Deletion and insertion curves of maps [n, H*W] on images x [n, C, H, W] for classes `targets`. */
-export function deletionInsertion(model: Module, x: Tensor, maps: Float32Array, targets: ArrayLike<number>, o: FaithfulnessOptions = {}): FaithfulnessCurves {
+export function deletionInsertion(
+  model: Module,
+  x: Tensor,
+  maps: Float32Array,
+  targets: ArrayLike<number>,
+  o: FaithfulnessOptions = {},
+): FaithfulnessCurves {
   checkImages(x, 'deletionInsertion');
-  const [n, C, H, W] = x.shape, plane = H * W, steps = o.steps ?? 28, baseline = o.baseline ?? 0, batch = o.batchSize ?? 512;
-  if (maps.length !== n * plane) throw new ArgumentError(`deletionInsertion: ${maps.length} map values for ${n} images of ${H}x${W}`);
-  if (!(Number.isInteger(steps) && steps >= 1 && steps <= plane)) throw new ArgumentError(`deletionInsertion: steps must be an integer in [1, ${plane}], got ${steps}`);
-  const pixels = x.data() as Float32Array, points = steps + 1;
+  const [n, C, H, W] = x.shape,
+    plane = H * W,
+    steps = o.steps ?? 28,
+    baseline = o.baseline ?? 0,
+    batch = o.batchSize ?? 512;
+  if (maps.length !== n * plane)
+    throw new ArgumentError(`deletionInsertion: ${maps.length} map values for ${n} images of ${H}x${W}`);
+  if (!(Number.isInteger(steps) && steps >= 1 && steps <= plane))
+    throw new ArgumentError(`deletionInsertion: steps must be an integer in [1, ${plane}], got ${steps}`);
+  const pixels = x.data() as Float32Array,
+    points = steps + 1;
   const curves = { deletion: new Float32Array(n * points), insertion: new Float32Array(n * points) };
   const probsOf = (imgs: Float32Array, count: number, t: ArrayLike<number>, into: Float32Array, at: number) => {
     for (let s = 0; s < count; s += batch) {
       const e = Math.min(count, s + batch);
-      const p = tidy(() => noGrad(() => ops.softmax(model.call(ops.tensor(imgs.subarray(s * C * plane, e * C * plane), [e - s, C, H, W], { device: x.device })), 1)).data() as Float32Array);
+      const p = tidy(
+        () =>
+          noGrad(() =>
+            ops.softmax(
+              model.call(
+                ops.tensor(imgs.subarray(s * C * plane, e * C * plane), [e - s, C, H, W], { device: x.device }),
+              ),
+              1,
+            ),
+          ).data() as Float32Array,
+      );
       const classes = p.length / (e - s);
       for (let i = s; i < e; i++) into[at + i] = p[(i - s) * classes + t[i]];
     }
@@ -58,10 +81,12 @@ export function deletionInsertion(model: Module, x: Tensor, maps: Float32Array, 
   explainMode(model, () => {
     for (let i = 0; i < n; i++) {
       const order = rankPixels(maps.subarray(i * plane, (i + 1) * plane));
-      const del = new Float32Array(points * C * plane), ins = new Float32Array(points * C * plane).fill(baseline);
+      const del = new Float32Array(points * C * plane),
+        ins = new Float32Array(points * C * plane).fill(baseline);
       const img = pixels.subarray(i * C * plane, (i + 1) * C * plane);
       for (let s = 0; s < points; s++) {
-        const k = Math.round((s * plane) / steps), d = s * C * plane;
+        const k = Math.round((s * plane) / steps),
+          d = s * C * plane;
         del.set(img, d);
         for (let r = 0; r < k; r++)
           for (let ch = 0; ch < C; ch++) {
@@ -74,7 +99,8 @@ export function deletionInsertion(model: Module, x: Tensor, maps: Float32Array, 
       probsOf(ins, points, t, curves.insertion, i * points);
     }
   });
-  let dAuc = 0, iAuc = 0;
+  let dAuc = 0,
+    iAuc = 0;
   for (let i = 0; i < n; i++) {
     dAuc += auc(curves.deletion, i * points, points) / n;
     iAuc += auc(curves.insertion, i * points, points) / n;

@@ -53,13 +53,21 @@ export const gradCamPlusPlusWeights: ChannelWeights = (acts, grads, n, k, hw) =>
 };
 
 /** relu(sum_k w[i, k] * A[i, k]) for each image: maps [n, h, w]. */
-export function weightedSum(acts: Float32Array, weights: ArrayLike<number>, n: number, k: number, hw: number, rectify = true): Float32Array {
+export function weightedSum(
+  acts: Float32Array,
+  weights: ArrayLike<number>,
+  n: number,
+  k: number,
+  hw: number,
+  rectify = true,
+): Float32Array {
   const out = new Float32Array(n * hw);
   const acc = new Float64Array(hw);
   for (let i = 0; i < n; i++) {
     acc.fill(0);
     for (let c = 0; c < k; c++) {
-      const wc = weights[i * k + c], base = (i * k + c) * hw;
+      const wc = weights[i * k + c],
+        base = (i * k + c) * hw;
       if (wc !== 0) for (let j = 0; j < hw; j++) acc[j] += wc * acts[base + j];
     }
     for (let j = 0; j < hw; j++) out[i * hw + j] = rectify ? Math.max(acc[j], 0) : acc[j];

@@ -8,9 +8,31 @@ export type ColorMap = 'jet' | 'inferno' | 'grey';
 
 // Anchor colours, evenly spaced over [0, 1], interpolated linearly.
 const ANCHORS: Record<ColorMap, [number, number, number][]> = {
-  jet: [[0, 0, 128], [0, 0, 255], [0, 128, 255], [0, 255, 255], [128, 255, 128], [255, 255, 0], [255, 128, 0], [255, 0, 0], [128, 0, 0]],
-  inferno: [[0, 0, 4], [40, 11, 84], [101, 21, 110], [159, 42, 99], [212, 72, 66], [245, 125, 21], [250, 193, 39], [252, 255, 164]],
-  grey: [[0, 0, 0], [255, 255, 255]],
+  jet: [
+    [0, 0, 128],
+    [0, 0, 255],
+    [0, 128, 255],
+    [0, 255, 255],
+    [128, 255, 128],
+    [255, 255, 0],
+    [255, 128, 0],
+    [255, 0, 0],
+    [128, 0, 0],
+  ],
+  inferno: [
+    [0, 0, 4],
+    [40, 11, 84],
+    [101, 21, 110],
+    [159, 42, 99],
+    [212, 72, 66],
+    [245, 125, 21],
+    [250, 193, 39],
+    [252, 255, 164],
+  ],
+  grey: [
+    [0, 0, 0],
+    [255, 255, 255],
+  ],
 };
 
 /** The colour of v in [0, 1] (clamped) under `map`. */
@@ -18,7 +40,8 @@ export function colorOf(v: number, map: ColorMap = 'jet'): [number, number, numb
   const a = ANCHORS[map];
   if (!a) throw new ArgumentError(`unknown colour map '${map}'; use one of ${Object.keys(ANCHORS).join(', ')}`);
   const u = Math.max(0, Math.min(1, Number.isFinite(v) ? v : 0)) * (a.length - 1);
-  const i = Math.min(a.length - 2, Math.floor(u)), f = u - i;
+  const i = Math.min(a.length - 2, Math.floor(u)),
+    f = u - i;
   return [0, 1, 2].map((c) => Math.round(a[i][c] + f * (a[i + 1][c] - a[i][c]))) as [number, number, number];
 }
 
@@ -34,11 +57,21 @@ export interface OverlayOptions {
  * Blends `heat` (h*w values in [0, 1]) over `image` (h*w grey values in [0, 1], or 3*h*w as RGB
  * planes): interleaved RGB bytes [h*w*3].
  */
-export function overlayRgb(image: ArrayLike<number>, heat: ArrayLike<number>, h: number, w: number, o: OverlayOptions = {}): Uint8Array {
-  const plane = h * w, alpha = o.alpha ?? 0.5;
-  if (heat.length !== plane) throw new ArgumentError(`overlay: heat map has ${heat.length} values, expected ${h}x${w} = ${plane}`);
+export function overlayRgb(
+  image: ArrayLike<number>,
+  heat: ArrayLike<number>,
+  h: number,
+  w: number,
+  o: OverlayOptions = {},
+): Uint8Array {
+  const plane = h * w,
+    alpha = o.alpha ?? 0.5;
+  if (heat.length !== plane)
+    throw new ArgumentError(`overlay: heat map has ${heat.length} values, expected ${h}x${w} = ${plane}`);
   if (image.length !== plane && image.length !== 3 * plane)
-    throw new ArgumentError(`overlay: image has ${image.length} values, expected ${plane} (grey) or ${3 * plane} (RGB planes) for ${h}x${w}`);
+    throw new ArgumentError(
+      `overlay: image has ${image.length} values, expected ${plane} (grey) or ${3 * plane} (RGB planes) for ${h}x${w}`,
+    );
   if (!(alpha >= 0 && alpha <= 1)) throw new ArgumentError(`overlay: alpha must be in [0, 1], got ${alpha}`);
   const out = new Uint8Array(plane * 3);
   for (let j = 0; j < plane; j++) {
@@ -75,10 +108,14 @@ function chunk(type: string, data: Uint8Array): Buffer {
 
 /** An 8-bit RGB PNG of interleaved bytes [h*w*3], each pixel drawn as scale x scale. */
 export function encodePng(rgb: Uint8Array, h: number, w: number, scale = 1): Buffer {
-  if (rgb.length !== h * w * 3) throw new ArgumentError(`encodePng: ${rgb.length} bytes for ${h}x${w} RGB (expected ${h * w * 3})`);
-  const H = h * scale, W = w * scale, raw = Buffer.alloc(H * (W * 3 + 1));
+  if (rgb.length !== h * w * 3)
+    throw new ArgumentError(`encodePng: ${rgb.length} bytes for ${h}x${w} RGB (expected ${h * w * 3})`);
+  const H = h * scale,
+    W = w * scale,
+    raw = Buffer.alloc(H * (W * 3 + 1));
   for (let y = 0; y < H; y++) {
-    const row = y * (W * 3 + 1), sy = Math.floor(y / scale);
+    const row = y * (W * 3 + 1),
+      sy = Math.floor(y / scale);
     for (let x = 0; x < W; x++) {
       const src = (sy * w + Math.floor(x / scale)) * 3;
       raw[row + 1 + x * 3] = rgb[src];
@@ -95,6 +132,12 @@ export function encodePng(rgb: Uint8Array, h: number, w: number, scale = 1): Buf
 }
 
 /** overlayRgb then encodePng: the heat map over the image as a PNG file's bytes. */
-export function overlayPng(image: ArrayLike<number>, heat: ArrayLike<number>, h: number, w: number, o: OverlayOptions & { scale?: number } = {}): Buffer {
+export function overlayPng(
+  image: ArrayLike<number>,
+  heat: ArrayLike<number>,
+  h: number,
+  w: number,
+  o: OverlayOptions & { scale?: number } = {},
+): Buffer {
   return encodePng(overlayRgb(image, heat, h, w, o), h, w, o.scale ?? 8);
 }

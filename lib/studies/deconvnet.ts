@@ -22,10 +22,22 @@ export interface DeconvnetConfig extends BaseConfig {
   topK: number;
 }
 
-export const DECONVNET_FULL: DeconvnetConfig = { preset: 'full', seed: 0, device: 'auto', train: SEED_CNN_TRAIN, mapsPerLayer: 9, topK: 9 };
+export const DECONVNET_FULL: DeconvnetConfig = {
+  preset: 'full',
+  seed: 0,
+  device: 'auto',
+  train: SEED_CNN_TRAIN,
+  mapsPerLayer: 9,
+  topK: 9,
+};
 
 export const DECONVNET_QUICK: DeconvnetConfig = {
-  ...DECONVNET_FULL, preset: 'quick', trainLimit: 10000, testLimit: 2000, train: { epochs: 1, batch: 64, lr: 1e-3 }, mapsPerLayer: 4,
+  ...DECONVNET_FULL,
+  preset: 'quick',
+  trainLimit: 10000,
+  testLimit: 2000,
+  train: { epochs: 1, batch: 64, lr: 1e-3 },
+  mapsPerLayer: 4,
 };
 
 // Receptive fields of the three blocks' ReLU outputs: conv 3 -> pool 2 -> conv 3 (x2) -> pool -> conv 3 (x4).
@@ -42,9 +54,18 @@ function signedGrey(v: ArrayLike<number>): Uint8Array {
 /** Side of the bounding box of the pixels holding >= 5% of the projection's largest |value|. */
 function extent(v: ArrayLike<number>): number {
   const m = Math.max(...Array.from(v, Math.abs));
-  let r0 = 28, r1 = -1, c0 = 28, c1 = -1;
+  let r0 = 28,
+    r1 = -1,
+    c0 = 28,
+    c1 = -1;
   for (let j = 0; j < 784; j++)
-    if (Math.abs(v[j]) >= 0.05 * m) [r0, r1, c0, c1] = [Math.min(r0, Math.floor(j / 28)), Math.max(r1, Math.floor(j / 28)), Math.min(c0, j % 28), Math.max(c1, j % 28)];
+    if (Math.abs(v[j]) >= 0.05 * m)
+      [r0, r1, c0, c1] = [
+        Math.min(r0, Math.floor(j / 28)),
+        Math.max(r1, Math.floor(j / 28)),
+        Math.min(c0, j % 28),
+        Math.max(c1, j % 28),
+      ];
   return r1 < 0 ? 0 : Math.max(r1 - r0 + 1, c1 - c0 + 1);
 }
 
@@ -61,7 +82,9 @@ interface LayerResult {
 
 function topImages(maxima: Float32Array, K: number, channel: number, k: number): number[] {
   const n = maxima.length / K;
-  return Array.from({ length: n }, (_, i) => i).sort((a, b) => maxima[b * K + channel] - maxima[a * K + channel] || a - b).slice(0, k);
+  return Array.from({ length: n }, (_, i) => i)
+    .sort((a, b) => maxima[b * K + channel] - maxima[a * K + channel] || a - b)
+    .slice(0, k);
 }
 
 function purity(labels: Int32Array, idx: number[]): number {
@@ -80,11 +103,21 @@ export async function run(cfg: DeconvnetConfig, hooks: RunHooks = {}): Promise<S
 
     // Layer-1 filters, each scaled to its own range.
     const conv1 = model.layers[0] as Conv2d;
-    const w = conv1.weight.data() as Float32Array, nf = conv1.outChannels;
-    folder.figure('layer1_filters', 'Layer-1 filters', imageGrid(Array.from({ length: nf }, (_, f) => {
-      const px = w.subarray(f * 9, f * 9 + 9), lo = Math.min(...px), hi = Math.max(...px);
-      return { pixels: Array.from(px, (v) => (v - lo) / Math.max(1e-12, hi - lo)), caption: [`${f}`] };
-    }), { h: 3, w: 3, scale: 14, columns: 8, invert: false, title: 'Layer-1 filters (3x3, each over its own range)' }));
+    const w = conv1.weight.data() as Float32Array,
+      nf = conv1.outChannels;
+    folder.figure(
+      'layer1_filters',
+      'Layer-1 filters',
+      imageGrid(
+        Array.from({ length: nf }, (_, f) => {
+          const px = w.subarray(f * 9, f * 9 + 9),
+            lo = Math.min(...px),
+            hi = Math.max(...px);
+          return { pixels: Array.from(px, (v) => (v - lo) / Math.max(1e-12, hi - lo)), caption: [`${f}`] };
+        }),
+        { h: 3, w: 3, scale: 14, columns: 8, invert: false, title: 'Layer-1 filters (3x3, each over its own range)' },
+      ),
+    );
 
     const layers: LayerResult[] = [];
     spec.blocks.forEach((name, l) => {
@@ -95,63 +128,139 @@ export async function run(cfg: DeconvnetConfig, hooks: RunHooks = {}): Promise<S
         for (let i = 0; i < test.n; i++) s += values[i * K + c];
         return s / test.n;
       });
-      const channels = meanMax.map((m, c) => [m, c]).sort((a, b) => b[0] - a[0]).slice(0, cfg.mapsPerLayer).map(([, c]) => c);
+      const channels = meanMax
+        .map((m, c) => [m, c])
+        .sort((a, b) => b[0] - a[0])
+        .slice(0, cfg.mapsPerLayer)
+        .map(([, c]) => c);
       const top = channels.map((c) => topImages(values, K, c, cfg.topK));
-      const projections = channels.map((c, j) => tidy(() => {
-        const p = explain.deconvnet(model, ops.indexSelect(test.x, 0, top[j]), { layer: name, channel: c });
-        return top[j].map((_, i) => p.images.slice(i * 784, (i + 1) * 784));
-      }));
+      const projections = channels.map((c, j) =>
+        tidy(() => {
+          const p = explain.deconvnet(model, ops.indexSelect(test.x, 0, top[j]), { layer: name, channel: c });
+          return top[j].map((_, i) => p.images.slice(i * 784, (i + 1) * 784));
+        }),
+      );
       const extents = projections.flat().map(extent);
       layers.push({
-        layer: l + 1, channels, top, projections, meanExtent: extents.reduce((a, b) => a + b, 0) / extents.length,
+        layer: l + 1,
+        channels,
+        top,
+        projections,
+        meanExtent: extents.reduce((a, b) => a + b, 0) / extents.length,
         purity: top.reduce((a, idx) => a + purity(test.labels, idx), 0) / top.length,
       });
-      log(`layer ${l + 1}: maps ${channels.join(', ')}; projection extent ${layers[l].meanExtent.toFixed(1)} px (receptive field ${RECEPTIVE_FIELD[l]}), top-${cfg.topK} purity ${layers[l].purity.toFixed(2)}`);
+      log(
+        `layer ${l + 1}: maps ${channels.join(', ')}; projection extent ${layers[l].meanExtent.toFixed(1)} px (receptive field ${RECEPTIVE_FIELD[l]}), top-${cfg.topK} purity ${layers[l].purity.toFixed(2)}`,
+      );
 
       // The paper's layout: per feature map, the projections then the images.
       const cells: RgbImage[] = channels.flatMap((c, j) => [
         ...projections[j].map((p, i) => ({ rgb: signedGrey(p), caption: i === 0 ? [`map ${c}`] : [''] })),
         ...top[j].map((i) => ({ rgb: greyRgb(unitPixels(test, i)), caption: [`y=${test.labels[i]}`] })),
       ]);
-      folder.figure(`layer${l + 1}_top${cfg.topK}`, `Layer ${l + 1}: top-${cfg.topK} images and their deconvnet projections`, rgbGrid(cells, {
-        h: 28, w: 28, columns: 2 * cfg.topK, scale: 2, title: `Layer ${l + 1}: deconvnet projections (left) and the top-${cfg.topK} test images (right) per feature map`,
-      }), 'projections in grey: mid-grey 0, dark positive, light negative');
+      folder.figure(
+        `layer${l + 1}_top${cfg.topK}`,
+        `Layer ${l + 1}: top-${cfg.topK} images and their deconvnet projections`,
+        rgbGrid(cells, {
+          h: 28,
+          w: 28,
+          columns: 2 * cfg.topK,
+          scale: 2,
+          title: `Layer ${l + 1}: deconvnet projections (left) and the top-${cfg.topK} test images (right) per feature map`,
+        }),
+        'projections in grey: mid-grey 0, dark positive, light negative',
+      );
     });
 
     // Deconvnet against guided backprop and the plain gradient, on each layer's strongest image.
     const compare = spec.blocks.flatMap((name, l) => {
-      const r = layers[l], i = r.top[0][0], c = r.channels[0];
+      const r = layers[l],
+        i = r.top[0][0],
+        c = r.channels[0];
       return tidy(() => {
         const x = ops.slice(test.x, 0, i, i + 1);
         const rules: explain.ProjectionRule[] = ['deconvnet', 'guided', 'gradient'];
         return [
           { rgb: greyRgb(unitPixels(test, i)), caption: [`layer ${l + 1}, map ${c}`] },
-          ...rules.map((rule) => ({ rgb: signedGrey(explain.project(model, x, { layer: name, channel: c, rule }).images) })),
+          ...rules.map((rule) => ({
+            rgb: signedGrey(explain.project(model, x, { layer: name, channel: c, rule }).images),
+          })),
         ];
       });
     });
-    folder.figure('deconvnet_vs_guided', 'Deconvnet, guided backprop and gradient', rgbGrid(compare, {
-      h: 28, w: 28, columns: 4, scale: 3, title: 'One activation projected three ways', columnTitles: ['image', 'deconvnet', 'guided backprop', 'gradient'],
-    }));
+    folder.figure(
+      'deconvnet_vs_guided',
+      'Deconvnet, guided backprop and gradient',
+      rgbGrid(compare, {
+        h: 28,
+        w: 28,
+        columns: 4,
+        scale: 3,
+        title: 'One activation projected three ways',
+        columnTitles: ['image', 'deconvnet', 'guided backprop', 'gradient'],
+      }),
+    );
     model.dispose();
 
     folder.table('layers', {
-      title: 'Per layer', columns: ['layer', 'receptive field (px)', 'mean projection extent (px)', `top-${cfg.topK} label purity`, 'maps shown'],
-      rows: layers.map((r) => [r.layer, RECEPTIVE_FIELD[r.layer - 1], +r.meanExtent.toFixed(2), +r.purity.toFixed(3), r.channels.join(' ')]),
+      title: 'Per layer',
+      columns: [
+        'layer',
+        'receptive field (px)',
+        'mean projection extent (px)',
+        `top-${cfg.topK} label purity`,
+        'maps shown',
+      ],
+      rows: layers.map((r) => [
+        r.layer,
+        RECEPTIVE_FIELD[r.layer - 1],
+        +r.meanExtent.toFixed(2),
+        +r.purity.toFixed(3),
+        r.channels.join(' '),
+      ]),
     });
-    const ext = layers.map((r) => r.meanExtent.toFixed(1)).join(' / '), pur = layers.map((r) => r.purity.toFixed(2)).join(' / ');
-    folder.table('report_vs_nnlab', reportVsNnlab(`report says / nnlab gets (${cfg.preset} preset)`, [
-      ['deconvnet method', 'unpooling by switches, ReLU rectification, transposed filters', 'the same (max-pool switches, relu(signal), transposed convolution), one backward pass with the ReLU rule swapped'],
-      ['what the layers see', 'layer 1 edges and blobs; deeper layers larger, more complex, more invariant structures', `projection extent ${ext} px for layers 1 / 2 / 3 (receptive fields ${RECEPTIVE_FIELD.join(' / ')})`],
-      ['class specificity', 'deeper feature maps respond to class-specific patterns (paper fig. 2)', `top-${cfg.topK} images sharing one label: ${pur} for layers 1 / 2 / 3`],
-      ['test accuracy of the network visualised', '(ImageNet model in the paper)', `${(100 * trained.testAccuracy).toFixed(2)}% on MNIST`],
-    ]));
+    const ext = layers.map((r) => r.meanExtent.toFixed(1)).join(' / '),
+      pur = layers.map((r) => r.purity.toFixed(2)).join(' / ');
+    folder.table(
+      'report_vs_nnlab',
+      reportVsNnlab(`report says / nnlab gets (${cfg.preset} preset)`, [
+        [
+          'deconvnet method',
+          'unpooling by switches, ReLU rectification, transposed filters',
+          'the same (max-pool switches, relu(signal), transposed convolution), one backward pass with the ReLU rule swapped',
+        ],
+        [
+          'what the layers see',
+          'layer 1 edges and blobs; deeper layers larger, more complex, more invariant structures',
+          `projection extent ${ext} px for layers 1 / 2 / 3 (receptive fields ${RECEPTIVE_FIELD.join(' / ')})`,
+        ],
+        [
+          'class specificity',
+          'deeper feature maps respond to class-specific patterns (paper fig. 2)',
+          `top-${cfg.topK} images sharing one label: ${pur} for layers 1 / 2 / 3`,
+        ],
+        [
+          'test accuracy of the network visualised',
+          '(ImageNet model in the paper)',
+          `${(100 * trained.testAccuracy).toFixed(2)}% on MNIST`,
+        ],
+      ]),
+    );
 
-    return folder.finish({
-      test_accuracy: trained.testAccuracy,
-      ...Object.fromEntries(layers.flatMap((r) => [[`layer${r.layer}_extent`, r.meanExtent], [`layer${r.layer}_purity`, r.purity]])),
-      maps_per_layer: cfg.mapsPerLayer, top_k: cfg.topK,
-    }, { layers: layers.map((r) => ({ layer: r.layer, channels: r.channels, top: r.top })) });
+    return folder.finish(
+      {
+        test_accuracy: trained.testAccuracy,
+        ...Object.fromEntries(
+          layers.flatMap((r) => [
+            [`layer${r.layer}_extent`, r.meanExtent],
+            [`layer${r.layer}_purity`, r.purity],
+          ]),
+        ),
+        maps_per_layer: cfg.mapsPerLayer,
+        top_k: cfg.topK,
+      },
+      { layers: layers.map((r) => ({ layer: r.layer, channels: r.channels, top: r.top })) },
+    );
   } finally {
     mnist.dispose();
   }

@@ -38,21 +38,38 @@ function rgbRects(px: Uint8Array, h: number, w: number, s: number, x0: number, y
 export function rgbGrid(images: readonly RgbImage[], o: RgbGridOptions): string {
   if (images.length === 0) throw new ArgumentError('rgbGrid: needs at least one image');
   for (const im of images)
-    if (im.rgb.length !== o.h * o.w * 3) throw new ArgumentError(`rgbGrid: an image has ${im.rgb.length} bytes, expected ${o.h}x${o.w}x3`);
-  const s = o.scale ?? 3, cols = Math.min(o.columns, images.length);
+    if (im.rgb.length !== o.h * o.w * 3)
+      throw new ArgumentError(`rgbGrid: an image has ${im.rgb.length} bytes, expected ${o.h}x${o.w}x3`);
+  const s = o.scale ?? 3,
+    cols = Math.min(o.columns, images.length);
   const lines = Math.max(0, ...images.map((im) => im.caption?.length ?? 0));
-  const capW = Math.max(0, ...images.flatMap((im) => (im.caption ?? []).map((c) => c.length * 6.6)), ...(o.columnTitles ?? []).map((c) => c.length * 6.6));
-  const cellW = Math.max(o.w * s, capW) + 10, cellH = o.h * s + lines * 14 + 10;
+  const capW = Math.max(
+    0,
+    ...images.flatMap((im) => (im.caption ?? []).map((c) => c.length * 6.6)),
+    ...(o.columnTitles ?? []).map((c) => c.length * 6.6),
+  );
+  const cellW = Math.max(o.w * s, capW) + 10,
+    cellH = o.h * s + lines * 14 + 10;
   const top = (o.title ? 30 : 6) + (o.columnTitles ? 16 : 0);
-  const width = Math.ceil(cols * cellW + 6), height = Math.ceil(top + Math.ceil(images.length / cols) * cellH + 4);
+  const width = Math.ceil(cols * cellW + 6),
+    height = Math.ceil(top + Math.ceil(images.length / cols) * cellH + 4);
   const body: string[] = [];
-  if (o.title) body.push(text(width / 2, 21, o.title, { 'text-anchor': 'middle', 'font-size': 15, 'font-weight': 'bold' }));
-  (o.columnTitles ?? []).slice(0, cols).forEach((t, c) => body.push(text(3 + c * cellW + cellW / 2, top - 5, t, { 'text-anchor': 'middle', 'font-size': 11 })));
+  if (o.title)
+    body.push(text(width / 2, 21, o.title, { 'text-anchor': 'middle', 'font-size': 15, 'font-weight': 'bold' }));
+  (o.columnTitles ?? [])
+    .slice(0, cols)
+    .forEach((t, c) =>
+      body.push(text(3 + c * cellW + cellW / 2, top - 5, t, { 'text-anchor': 'middle', 'font-size': 11 })),
+    );
   images.forEach((im, i) => {
-    const cx = 3 + (i % cols) * cellW + cellW / 2, y = top + Math.floor(i / cols) * cellH, x = cx - (o.w * s) / 2;
+    const cx = 3 + (i % cols) * cellW + cellW / 2,
+      y = top + Math.floor(i / cols) * cellH,
+      x = cx - (o.w * s) / 2;
     body.push(el('g', { 'shape-rendering': 'crispEdges' }, rgbRects(im.rgb, o.h, o.w, s, x, y)));
     body.push(rect(x, y, o.w * s, o.h * s, { fill: 'none', stroke: '#333', 'stroke-width': 1 }));
-    (im.caption ?? []).forEach((c, j) => body.push(text(cx, y + o.h * s + 13 + j * 14, c, { 'text-anchor': 'middle', 'font-size': 11, fill: '#333' })));
+    (im.caption ?? []).forEach((c, j) =>
+      body.push(text(cx, y + o.h * s + 13 + j * 14, c, { 'text-anchor': 'middle', 'font-size': 11, fill: '#333' })),
+    );
   });
   return svgDocument(width, height, body);
 }

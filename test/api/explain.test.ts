@@ -4,7 +4,20 @@
 // and gradients unchanged, and the errors of bad input.
 import { describe, expect, it } from 'vitest';
 
-import { ArgumentError, backward, explain, Generator, io, nn, noGrad, ops, seedCnn, ShapeError, tensor, tidy } from '../../lib/index.js';
+import {
+  ArgumentError,
+  backward,
+  explain,
+  Generator,
+  io,
+  nn,
+  noGrad,
+  ops,
+  seedCnn,
+  ShapeError,
+  tensor,
+  tidy,
+} from '../../lib/index.js';
 import type { Tensor } from '../../lib/index.js';
 import { gradcheck } from '../support/gradcheck.js';
 import { expectClose } from '../support/native.js';
@@ -25,11 +38,13 @@ function fixtureModel() {
   return { model, fx };
 }
 
-const randomImages = (n: number, c: number, h: number, w: number, seed: number) => ops.normal([n, c, h, w], 0, 1, { generator: new Generator(seed) });
+const randomImages = (n: number, c: number, h: number, w: number, seed: number) =>
+  ops.normal([n, c, h, w], 0, 1, { generator: new Generator(seed) });
 
 describe('Grad-CAM parity with PyTorch hooks', () => {
   const { model, fx } = fixtureModel();
-  const x = fx.get('x')!, targets = Array.from(fx.get('targets')!.data());
+  const x = fx.get('x')!,
+    targets = Array.from(fx.get('targets')!.data());
 
   it('Grad-CAM raw and resized maps match to 1e-4 relative', () => {
     const m = explain.gradCam(model, x, { layer: '4', target: targets });
@@ -38,7 +53,11 @@ describe('Grad-CAM parity with PyTorch hooks', () => {
     expectRel(m.raw, fx.get('gradcam.raw')!.data(), 'gradcam raw');
     expectRel(m.maps, fx.get('gradcam.maps')!.data(), 'gradcam maps');
     const logits = fx.get('logits')!.data();
-    expectRel(m.scores, targets.map((t, i) => logits[i * 10 + t]), 'target logits');
+    expectRel(
+      m.scores,
+      targets.map((t, i) => logits[i * 10 + t]),
+      'target logits',
+    );
   });
 
   it('Grad-CAM++ raw and resized maps match to 1e-4 relative', () => {
@@ -73,10 +92,13 @@ describe('hooks', () => {
     const model = seedCnn(new Generator(5));
     const x = randomImages(3, 1, 28, 28, 6);
     const got: { gin: Float32Array | null; gout: Float32Array }[] = [];
-    const hb = explain.registerFullBackwardHook(model, '3', (gin, gout) => got.push({ gin: gin && (gin.data() as Float32Array), gout: gout.data() as Float32Array }));
+    const hb = explain.registerFullBackwardHook(model, '3', (gin, gout) =>
+      got.push({ gin: gin && (gin.data() as Float32Array), gout: gout.data() as Float32Array }),
+    );
     // Reference: the same gradients by splitting the network at the hooked conv.
     const ref = tidy(() => {
-      const before = new nn.Sequential(...model.layers.slice(0, 3)), after = new nn.Sequential(...model.layers.slice(4));
+      const before = new nn.Sequential(...model.layers.slice(0, 3)),
+        after = new nn.Sequential(...model.layers.slice(4));
       const a = ops.detach(noGrad(() => before.forward(x))).requiresGrad_(true);
       const conv = model.layers[3];
       const out = ops.detach(conv.forward(a)).requiresGrad_(true);
@@ -98,8 +120,16 @@ describe('hooks', () => {
   });
 
   it('gradients through a hooked network pass the finite-difference check', () => {
-    const model = new nn.Sequential(new nn.Conv2d(1, 2, 3, { generator: new Generator(7) }), new nn.Tanh(), new nn.Flatten(), new nn.Linear(8, 1, { generator: new Generator(8) }));
-    const handles = [explain.registerFullBackwardHook(model, '1', () => {}), explain.registerForwardHook(model, '0', () => {})];
+    const model = new nn.Sequential(
+      new nn.Conv2d(1, 2, 3, { generator: new Generator(7) }),
+      new nn.Tanh(),
+      new nn.Flatten(),
+      new nn.Linear(8, 1, { generator: new Generator(8) }),
+    );
+    const handles = [
+      explain.registerFullBackwardHook(model, '1', () => {}),
+      explain.registerForwardHook(model, '0', () => {}),
+    ];
     const data = Float32Array.from({ length: 16 }, (_, i) => Math.sin(i + 1));
     gradcheck(([x]) => ops.sum(model.call(x)), [{ data, shape: [1, 1, 4, 4] }], { label: 'hooked conv-tanh-linear' });
     explain.removeAll(handles);
@@ -110,23 +140,35 @@ describe('hooks', () => {
     expect(() => explain.registerForwardHook(model, 'conv9', () => {})).toThrow(ArgumentError);
     expect(() => explain.registerForwardHook(model, 'conv9', () => {})).toThrow(/no module named 'conv9'.*0, 1, 2/);
     expect(() => explain.gradCam(model, ops.zeros([2, 28, 28]), { layer: '4' })).toThrow(ShapeError);
-    expect(() => explain.gradCam(model, ops.zeros([2, 1, 28, 28]), { layer: '4', target: 12 })).toThrow(/target class 12/);
+    expect(() => explain.gradCam(model, ops.zeros([2, 1, 28, 28]), { layer: '4', target: 12 })).toThrow(
+      /target class 12/,
+    );
   });
 });
 
 describe('CAM and Score-CAM', () => {
   // A GAP head: Grad-CAM's weights are then the Linear's row / (h*w), so relu(CAM) / (h*w) is Grad-CAM.
   const gap = new nn.Sequential(
-    new nn.Conv2d(1, 8, 3, { generator: new Generator(9) }), new nn.ReLU(),
-    new nn.Conv2d(8, 16, 3, { generator: new Generator(10) }), new nn.ReLU(),
-    new nn.AdaptiveAvgPool2d(1), new nn.Flatten(), new nn.Linear(16, 10, { generator: new Generator(11) }),
+    new nn.Conv2d(1, 8, 3, { generator: new Generator(9) }),
+    new nn.ReLU(),
+    new nn.Conv2d(8, 16, 3, { generator: new Generator(10) }),
+    new nn.ReLU(),
+    new nn.AdaptiveAvgPool2d(1),
+    new nn.Flatten(),
+    new nn.Linear(16, 10, { generator: new Generator(11) }),
   );
   const x = randomImages(5, 1, 12, 12, 12);
 
   it('CAM equals Grad-CAM times h*w on a global-average-pooled head', () => {
     const c = explain.cam(gap, x, { layer: '3', fc: '6', target: 2 });
     const g = explain.gradCam(gap, x, { layer: '3', target: 2 });
-    expectClose(g.raw, Array.from(c.raw, (v) => Math.max(v, 0) / 64), 1e-4, 1e-6, 'cam vs grad-cam');
+    expectClose(
+      g.raw,
+      Array.from(c.raw, (v) => Math.max(v, 0) / 64),
+      1e-4,
+      1e-6,
+      'cam vs grad-cam',
+    );
     expect(() => explain.cam(gap, x, { layer: '3', fc: '4' })).toThrow(/expected the Linear/);
   });
 
@@ -144,19 +186,25 @@ describe('occlusion', () => {
 
   /** The naive loop: one occluded image built and classified at a time. */
   function naive(size: number, stride: number, fill: number, target: number) {
-    const img = x.data() as Float32Array, rows = Math.floor(27 / stride) + 1, prob: number[] = [];
+    const img = x.data() as Float32Array,
+      rows = Math.floor(27 / stride) + 1,
+      prob: number[] = [];
     for (let r = 0; r < rows; r++)
       for (let c = 0; c < rows; c++) {
         const o = Float32Array.from(img);
         for (let i = r * stride - Math.floor(size / 2); i < r * stride - Math.floor(size / 2) + size; i++)
-          for (let j = c * stride - Math.floor(size / 2); j < c * stride - Math.floor(size / 2) + size; j++) if (i >= 0 && i < 28 && j >= 0 && j < 28) o[i * 28 + j] = fill;
+          for (let j = c * stride - Math.floor(size / 2); j < c * stride - Math.floor(size / 2) + size; j++)
+            if (i >= 0 && i < 28 && j >= 0 && j < 28) o[i * 28 + j] = fill;
         prob.push(tidy(() => noGrad(() => ops.softmax(model.call(tensor(o, [1, 1, 28, 28])), 1)).data()[target]));
       }
     return prob;
   }
 
   it('equals a naive one-image-at-a-time loop exactly (stride 1 and 3, batches of 256 and 7)', () => {
-    for (const [size, stride, batchSize] of [[5, 1, 256], [8, 3, 7]]) {
+    for (const [size, stride, batchSize] of [
+      [5, 1, 256],
+      [8, 3, 7],
+    ]) {
       const m = explain.occlusion(model, x, { size, stride, fill: -0.42, batchSize, layer: '4' });
       expect(m.rows * m.cols).toBe((Math.floor(27 / stride) + 1) ** 2);
       expect(Array.from(m.prob)).toEqual(naive(size, stride, -0.42, m.target).map(Math.fround));
@@ -183,9 +231,11 @@ describe('projections to pixel space', () => {
     for (let i = 0; i < 2; i++) {
       let at = 0;
       for (let j = 1; j < 36; j++) if (acts[(i * 2 + 1) * 36 + j] > acts[(i * 2 + 1) * 36 + at]) at = j;
-      const expected = new Float32Array(64), a = acts[(i * 2 + 1) * 36 + at];
+      const expected = new Float32Array(64),
+        a = acts[(i * 2 + 1) * 36 + at];
       expect(p.activations[i]).toBe(a);
-      const r0 = Math.floor(at / 6), c0 = at % 6;
+      const r0 = Math.floor(at / 6),
+        c0 = at % 6;
       for (let u = 0; u < 3; u++) for (let v = 0; v < 3; v++) expected[(r0 + u) * 8 + c0 + v] = a * W[9 + u * 3 + v];
       expectClose(p.images.subarray(i * 64, (i + 1) * 64), expected, 1e-6, 1e-7, `image ${i}`);
     }
@@ -196,7 +246,9 @@ describe('projections to pixel space', () => {
     const xs = randomImages(3, 1, 28, 28, 18);
     const grad = explain.project(deep, xs, { layer: '4', rule: 'gradient' });
     const seedOf = (a: Tensor) => {
-      const d = a.data(), s = new Float32Array(d.length), size = 121;
+      const d = a.data(),
+        s = new Float32Array(d.length),
+        size = 121;
       for (let i = 0; i < 3; i++) {
         const base = (i * 64 + grad.channels[i]) * size;
         let at = 0;
@@ -213,7 +265,8 @@ describe('projections to pixel space', () => {
     });
     deep.zeroGrad();
     expectClose(grad.images, ref, 1e-4, 1e-6, 'gradient rule');
-    const dec = explain.deconvnet(deep, xs, { layer: '4' }), gb = explain.guidedBackprop(deep, xs, { layer: '4' });
+    const dec = explain.deconvnet(deep, xs, { layer: '4' }),
+      gb = explain.guidedBackprop(deep, xs, { layer: '4' });
     expect(Array.from(dec.channels)).toEqual(Array.from(grad.channels));
     expect(Array.from(dec.images)).not.toEqual(Array.from(grad.images));
     expect(Array.from(gb.images)).not.toEqual(Array.from(dec.images));

@@ -11,7 +11,9 @@ describe('nnlab run occlusion', () => {
     expect(r.code, r.stderr).toBe(0);
     const s = lastJson<Summary>(r.stdout);
     const h = s.headline as Record<string, number>;
-    console.log(`occlusion quick: p ${h.mean_p_unoccluded.toFixed(3)} -> ${h.mean_min_p.toFixed(3)}, drop on/off ink ${h.mean_drop_on_ink.toFixed(4)}/${h.mean_drop_off_ink.toFixed(4)}, ${h.ms_per_map_median.toFixed(0)} ms per map`);
+    console.log(
+      `occlusion quick: p ${h.mean_p_unoccluded.toFixed(3)} -> ${h.mean_min_p.toFixed(3)}, drop on/off ink ${h.mean_drop_on_ink.toFixed(4)}/${h.mean_drop_off_ink.toFixed(4)}, ${h.ms_per_map_median.toFixed(0)} ms per map`,
+    );
     expect(h.test_accuracy).toBeGreaterThanOrEqual(0.93);
     expect(h.images).toBe(10);
     expect(h.mean_p_unoccluded).toBeGreaterThan(0.9);
