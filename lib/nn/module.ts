@@ -10,16 +10,40 @@ import type { Device } from '../core/tensor.js';
 
 export type StateDict = Map<string, Tensor>;
 
+/** Runs before forward; may return a replacement input. */
+export type ForwardPreHook = (module: Module, input: Tensor) => Tensor | void;
+/** Runs after forward; may return a replacement output (PyTorch's register_forward_hook). */
+export type ForwardHook = (module: Module, input: Tensor, output: Tensor) => Tensor | void;
+
+/** A module's hook points (set through lib/explain/hooks.ts). */
+export interface ModuleHooks {
+  pre: ForwardPreHook[];
+  post: ForwardHook[];
+}
+
+/** Runs m on x with its hooks, if any: the one place hooks fire (call(), Sequential, forwardInOrder). */
+export function runModule(m: Module, x: Tensor): Tensor {
+  const h = m.hooks;
+  if (!h) return m.forward(x);
+  for (const f of h.pre) x = f(m, x) ?? x;
+  let y = m.forward(x);
+  for (const f of h.post) y = f(m, x, y) ?? y;
+  return y;
+}
+
 export abstract class Module {
   training = true;
   private readonly params = new Map<string, Tensor | null>();
   private readonly buffers = new Map<string, Tensor>();
   private readonly children = new Map<string, Module>();
+  /** null while no hook is set, so a plain forward costs one check. */
+  hooks: ModuleHooks | null = null;
 
   abstract forward(x: Tensor, ...rest: unknown[]): Tensor;
 
   /** Same as forward (PyTorch's module(x)). */
   call(x: Tensor, ...rest: unknown[]): Tensor {
+    if (this.hooks && rest.length === 0) return runModule(this, x);
     return this.forward(x, ...rest);
   }
 

@@ -12,6 +12,7 @@
 import { isGradEnabled } from '../core/autograd/engine.js';
 import { disposeIfScoped, inInnermostScope } from '../core/scope.js';
 import type { Tensor } from '../core/tensor.js';
+import { runModule } from './module.js';
 import type { Module } from './module.js';
 
 /**
@@ -78,7 +79,9 @@ export function forwardInOrder(x: Tensor, modules: readonly Module[]): Tensor {
   const order: Module[] = [];
   for (let i = 0; i < modules.length; ++i) {
     const m = modules[i], after = modules[i + 1];
-    if (after && cheaperFirst.get(m.forward) === after.forward) {
+    // A hooked layer runs as written, so its hooks see the values PyTorch's would.
+    const hooked = m.hooks || after?.hooks;
+    if (after && !hooked && cheaperFirst.get(m.forward) === after.forward) {
       order.push(after, m);
       ++i;
     } else {
@@ -86,18 +89,22 @@ export function forwardInOrder(x: Tensor, modules: readonly Module[]): Tensor {
     }
   }
   let y = x;
+  // A hooked layer's input and output may be held by its hooks: they are not released early.
+  let heldByHook = false;
   const finish = (next: Tensor, m: Module | null) => {
-    if (y !== x && !(m && isGradEnabled() && freeUnread(y, m, next))) releaseIntermediate(y, next);
+    const held = heldByHook || !!m?.hooks;
+    if (y !== x && !held && !(m && isGradEnabled() && freeUnread(y, m, next))) releaseIntermediate(y, next);
+    heldByHook = !!m?.hooks;
     y = next;
   };
   for (let i = 0; i < order.length; ++i) {
     const m = order[i], after = order[i + 1];
-    const fused = after ? fusedPairs.get(m.forward)?.get(after.forward)?.(m, after, y) : null;
+    const fused = after && !m.hooks && !after.hooks ? fusedPairs.get(m.forward)?.get(after.forward)?.(m, after, y) : null;
     if (fused) {
       finish(fused, null);
       ++i;
     } else {
-      finish(m.forward(y), m);
+      finish(m.hooks ? runModule(m, y) : m.forward(y), m);
     }
   }
   return y;

@@ -53,3 +53,9 @@ export { loadResnetData, resnetLoader, ResnetLoader, toModelInput } from '../dat
 export type { ResnetData, ResnetSplit, ResnetDataOptions } from '../data/resnet-data.js';
 export { trainResnet, saveResnet, loadResnet, loadBackbone, epochsToReach, SEED000_TRAIN } from '../train/resnet-train.js';
 export type { ResnetTrainConfig, TrainedResnet, ResnetMeta, TrainResnetOptions } from '../train/resnet-train.js';
+import { OCCLUSION_FULL, OCCLUSION_QUICK, run as runOcclusion } from './occlusion.js';
+STUDIES.occlusion = entry({ id: 'occlusion', description: 'occlusion maps of the correct-class probability and the strongest feature map (seed 004, Zeiler & Fergus)', full: OCCLUSION_FULL, quick: OCCLUSION_QUICK, run: runOcclusion, accepts: {} });
+import { DECONVNET_FULL, DECONVNET_QUICK, run as runDeconvnet } from './deconvnet.js';
+STUDIES.deconvnet = entry({ id: 'deconvnet', description: 'deconvnet projections of layers 1..3, top-9 images, layer-1 filters, guided backprop (seed 004, Zeiler & Fergus)', full: DECONVNET_FULL, quick: DECONVNET_QUICK, run: runDeconvnet, accepts: {} });
+import { CAM_FULL, CAM_QUICK, run as runCam } from './cam.js';
+STUDIES.cam = entry({ id: 'cam', description: 'CAM, Grad-CAM, Grad-CAM++, Score-CAM; brightness and perspective sweeps; deletion/insertion faithfulness (seed 003)', full: CAM_FULL, quick: CAM_QUICK, run: runCam, accepts: {} });

@@ -18,3 +18,18 @@ export function rotate(x: Tensor, degrees: number | Float32Array, fill = 0): Ten
     angles.dispose();
   }
 }
+
+/** clamp(x * factor + shift, lo, hi) elementwise (one factor and shift for the whole batch). */
+export function brightness(x: Tensor, factor: number, shift: number, lo = 0, hi = 1): Tensor {
+  return fromHandle(native.brightness(x.handle, factor, shift, lo, hi));
+}
+
+/** Every image warped by its 3x3 homography (matrices: 9 values per image, output pixel -> source), filling outside. */
+export function warpPerspective(x: Tensor, matrices: Float32Array, outH: number, outW: number, fill = 0): Tensor {
+  const m = native.fromTypedArray(matrices, [matrices.length / 9, 3, 3], x.device);
+  try {
+    return fromHandle(native.warpPerspective(x.handle, m, outH, outW, fill));
+  } finally {
+    m.dispose();
+  }
+}
