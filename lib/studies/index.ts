@@ -1,6 +1,7 @@
 // The registry of studies `nnlab run <study>` knows: id -> presets and run(config).
 import { ABLATION_FULL, ABLATION_QUICK, run as runAblation } from './ablation.js';
 import { ADV_TRAIN_FULL, ADV_TRAIN_QUICK, run as runAdvTrain } from './adv-train.js';
+import { BINARY_FULL, BINARY_QUICK, run as runBinary } from './binary.js';
 import { BASELINES_FULL, BASELINES_QUICK, run as runBaselines } from './baselines.js';
 import { CNN_FULL, CNN_QUICK, run as runCnn } from './cnn.js';
 import type { BaseConfig, RunHooks } from './shared/common.js';
@@ -42,6 +43,7 @@ export const STUDIES: Record<string, StudyEntry> = {
   noise: entry({ id: 'noise', description: 'the single seed-000 ResNet18 under Gaussian noise 0.1..0.5: grids and whole-test-set scores', full: NOISE_FULL, quick: NOISE_QUICK, run: runNoise, accepts: { epochs: true, members: true } }),
   'ensemble-noise': entry({ id: 'ensemble-noise', description: 'the 7-member ResNet18 ensemble vs the best member under Gaussian noise (seed 000)', full: ENSEMBLE_NOISE_FULL, quick: ENSEMBLE_NOISE_QUICK, run: runEnsembleNoise, accepts: { epochs: true, members: true } }),
   ood: entry({ id: 'ood', description: 'single vs ensemble on MNIST vs FashionMNIST / any IDX folder / noise: grids, histograms, AUROC (seed 000)', full: OOD_FULL, quick: OOD_QUICK, run: runOod, accepts: { epochs: true, members: true, oodDir: true } }),
+  binary: entry({ id: 'binary', description: 'two Gaussian clusters, Linear(2,4) TanH Linear(4,1) Sigmoid after 20 and 200 epochs (seed 002)', full: BINARY_FULL, quick: BINARY_QUICK, run: runBinary, accepts: {} }),
   rotation: entry({ id: 'rotation', description: 'true-class probability vs rotation 0..180 degrees, per member and ensemble; whole-test-set accuracy vs angle (seed 000)', full: ROTATION_FULL, quick: ROTATION_QUICK, run: runRotation, accepts: { epochs: true, members: true } }),
 };
 

@@ -9,3 +9,5 @@ export * from './bar-chart.js';
 export * from './table.js';
 export * from './image-grid.js';
 export * from './render.js';
+export * from './decision-regions.js';
+export * from './confusion-matrix.js';
