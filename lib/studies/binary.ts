@@ -93,10 +93,10 @@ function drawSnapshot(folder: RunFolder, d: ClusterData, s: Snapshot, dom: [[num
 }
 
 /** Test accuracy at the end of training for another data + init seed (the robustness repeats). */
-function repeatAccuracy(cfg: BinaryConfig, seed: number): { nnlab: number; bayes: number } {
+async function repeatAccuracy(cfg: BinaryConfig, seed: number): Promise<{ nnlab: number; bayes: number }> {
   const d = twoClusters(cfg.clusters, seed), net = binaryNet(seed);
   try {
-    const rows = trainBinary(net, trainLoader(d, cfg.batch, seed), d, cfg.lr, cfg.epochs);
+    const rows = await trainBinary(net, trainLoader(d, cfg.batch, seed), d, cfg.lr, cfg.epochs);
     return { nnlab: rows[rows.length - 1].test_acc, bayes: bayesAccuracy(d, cfg.clusters) };
   } finally {
     net.dispose();
@@ -116,7 +116,7 @@ export async function run(cfg: BinaryConfig, hooks: RunHooks = {}): Promise<Stud
     const gridPts = regionGridPoints(dom[0], dom[1], cfg.grid, cfg.grid);
     log(`binary: ${d.train.x.shape[0]} train / ${d.test.x.shape[0]} test points; ${cfg.epochs} epochs at batch ${cfg.batch}, lr ${cfg.lr}`);
     const snaps: Snapshot[] = [];
-    const rows = trainBinary(net, trainLoader(d, cfg.batch, cfg.seed), d, cfg.lr, cfg.epochs, (r) => {
+    const rows = await trainBinary(net, trainLoader(d, cfg.batch, cfg.seed), d, cfg.lr, cfg.epochs, (r) => {
       if (r.epoch === cfg.shortEpochs) snaps.push(snapshot(net, d, r.epoch, gridPts));
       if (r.epoch % 20 === 0 || r.epoch === cfg.epochs) log(`epoch ${r.epoch}/${cfg.epochs}: train MSE ${r.train_loss.toFixed(4)}, test accuracy ${pct(r.test_acc)}`);
     });
@@ -126,11 +126,12 @@ export async function run(cfg: BinaryConfig, hooks: RunHooks = {}): Promise<Stud
 
     const at = (e: number): EpochRow => rows[e];
     const bayes = bayesAccuracy(d, cfg.clusters);
-    const repeats = Array.from({ length: cfg.repeats }, (_, i) => {
-      const r = repeatAccuracy(cfg, cfg.seed + 1 + i);
+    const repeats: { nnlab: number; bayes: number }[] = [];
+    for (let i = 0; i < cfg.repeats; i++) {
+      const r = await repeatAccuracy(cfg, cfg.seed + 1 + i);
       log(`repeat ${i + 1}/${cfg.repeats} (seed ${cfg.seed + 1 + i}): test accuracy ${pct(r.nnlab)} (Bayes classifier ${pct(r.bayes)})`);
-      return r;
-    });
+      repeats.push(r);
+    }
     const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
 
     reportVsNnlab(folder, cfg.preset, 'Does the 2-4-1 TanH/Sigmoid network separate the two clusters after 200 epochs?', [

@@ -11,3 +11,4 @@ export * from './image-grid.js';
 export * from './render.js';
 export * from './decision-regions.js';
 export * from './confusion-matrix.js';
+export * from './scatter-fit.js';

@@ -1,8 +1,9 @@
 // The report's binary classifier, Linear(2,4) TanH Linear(4,1) Sigmoid trained by MSE, and what
 // the binary and modules studies read off it: scores, accuracy, weights, per-epoch metrics.
-import { backward, data, Generator, nn, noGrad, optim, tidy } from '../../index.js';
+import { data, Generator, nn, noGrad, tidy } from '../../index.js';
 import type { Tensor } from '../../index.js';
 import type { ClusterData, ClusterSplit } from './seed002-data.js';
+import { trainWay } from './seed002-ways.js';
 
 export const HIDDEN = 4;
 
@@ -60,22 +61,12 @@ export function epochRow(net: nn.Module, d: ClusterData, epoch: number): EpochRo
   return { epoch, train_loss: meanLoss(net, d.train), train_acc: accuracy(net, d.train), test_loss: meanLoss(net, d.test), test_acc: accuracy(net, d.test) };
 }
 
-/** Plain SGD with optim.SGD: forward, MSE, backward, step, one batch at a time. */
-export function trainBinary(net: nn.Module, loader: data.DataLoader, d: ClusterData, lr: number, epochs: number, onEpoch?: (r: EpochRow) => void): EpochRow[] {
-  const opt = new optim.SGD(net.parameters(), { lr });
+/** Plain SGD with optim.SGD, one batch at a time; the metrics before training and after every epoch. */
+export async function trainBinary(net: nn.Sequential, loader: data.DataLoader, d: ClusterData, lr: number, epochs: number, onEpoch?: (r: EpochRow) => void): Promise<EpochRow[]> {
   const rows = [epochRow(net, d, 0)];
-  for (let e = 0; e < epochs; e++) {
-    for (const { x, y } of loader.batches(e)) {
-      tidy(() => {
-        backward(nn.mseLoss(net.forward(x), y));
-        opt.step();
-      });
-      opt.zeroGrad();
-      x.dispose();
-      y.dispose();
-    }
-    rows.push(epochRow(net, d, e + 1));
+  await trainWay('optim', net, loader, lr, epochs, (e) => {
+    rows.push(epochRow(net, d, e));
     onEpoch?.(rows[rows.length - 1]);
-  }
+  });
   return rows;
 }
