@@ -10,7 +10,12 @@ export const HIDDEN = 4;
 /** Built from one generator, so the same seed gives the same initial weights in every way. */
 export function binaryNet(seed: number): nn.Sequential {
   const g = new Generator(seed);
-  return new nn.Sequential(new nn.Linear(2, HIDDEN, { generator: g }), new nn.Tanh(), new nn.Linear(HIDDEN, 1, { generator: g }), new nn.Sigmoid());
+  return new nn.Sequential(
+    new nn.Linear(2, HIDDEN, { generator: g }),
+    new nn.Tanh(),
+    new nn.Linear(HIDDEN, 1, { generator: g }),
+    new nn.Sigmoid(),
+  );
 }
 
 /** The score (output of the sigmoid) of each row of x. */
@@ -23,7 +28,8 @@ export const decide = (s: ArrayLike<number>) => Int32Array.from(s as ArrayLike<n
 export const labelsOf = (split: ClusterSplit) => Int32Array.from(split.y.data() as Float32Array);
 
 export function accuracy(net: nn.Module, split: ClusterSplit): number {
-  const pred = decide(scores(net, split.x)), y = labelsOf(split);
+  const pred = decide(scores(net, split.x)),
+    y = labelsOf(split);
   return pred.reduce((a, p, i) => a + (p === y[i] ? 1 : 0), 0) / y.length;
 }
 
@@ -58,11 +64,24 @@ export interface EpochRow {
 }
 
 export function epochRow(net: nn.Module, d: ClusterData, epoch: number): EpochRow {
-  return { epoch, train_loss: meanLoss(net, d.train), train_acc: accuracy(net, d.train), test_loss: meanLoss(net, d.test), test_acc: accuracy(net, d.test) };
+  return {
+    epoch,
+    train_loss: meanLoss(net, d.train),
+    train_acc: accuracy(net, d.train),
+    test_loss: meanLoss(net, d.test),
+    test_acc: accuracy(net, d.test),
+  };
 }
 
 /** Plain SGD with optim.SGD, one batch at a time; the metrics before training and after every epoch. */
-export async function trainBinary(net: nn.Sequential, loader: data.DataLoader, d: ClusterData, lr: number, epochs: number, onEpoch?: (r: EpochRow) => void): Promise<EpochRow[]> {
+export async function trainBinary(
+  net: nn.Sequential,
+  loader: data.DataLoader,
+  d: ClusterData,
+  lr: number,
+  epochs: number,
+  onEpoch?: (r: EpochRow) => void,
+): Promise<EpochRow[]> {
   const rows = [epochRow(net, d, 0)];
   await trainWay('optim', net, loader, lr, epochs, (e) => {
     rows.push(epochRow(net, d, e));

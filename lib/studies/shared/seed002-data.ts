@@ -13,7 +13,8 @@ export function linregData(n: number, m: number, noise: number, range: [number, 
   const g = new Generator(seed);
   const xs = uniform([n], range[0], range[1], { generator: g });
   const eps = normal([n], 0, noise, { generator: g });
-  const x = xs.data() as Float32Array, e = eps.data() as Float32Array;
+  const x = xs.data() as Float32Array,
+    e = eps.data() as Float32Array;
   xs.dispose();
   eps.dispose();
   return { x, y: x.map((v, i) => m * v + e[i]) };
@@ -29,7 +30,8 @@ export interface Standardised {
 export function standardise(v: Float32Array): Standardised {
   const mean = v.reduce((a, b) => a + b, 0) / v.length;
   const std = Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / v.length);
-  if (!(std > 0)) throw new ArgumentError(`standardise: the ${v.length} values are all equal (${mean}); nothing to scale`);
+  if (!(std > 0))
+    throw new ArgumentError(`standardise: the ${v.length} values are all equal (${mean}); nothing to scale`);
   return { values: v.map((x) => (x - mean) / std), mean, std };
 }
 
@@ -55,7 +57,8 @@ export interface ClusterSpec {
 /** The report's binary task: two isotropic Gaussian clusters, shuffled, then split train/test. */
 export function twoClusters(spec: ClusterSpec, seed: number): ClusterData {
   const { centres, perCluster: k, std, testFraction } = spec;
-  if (!(testFraction > 0 && testFraction < 1)) throw new ArgumentError(`twoClusters: testFraction must be in (0, 1), got ${testFraction}`);
+  if (!(testFraction > 0 && testFraction < 1))
+    throw new ArgumentError(`twoClusters: testFraction must be in (0, 1), got ${testFraction}`);
   const g = new Generator(seed);
   const noise = normal([2 * k, 2], 0, std, { generator: g });
   const e = noise.data() as Float32Array;
@@ -63,14 +66,17 @@ export function twoClusters(spec: ClusterSpec, seed: number): ClusterData {
   const perm = randperm(2 * k, { generator: g });
   const order = perm.data() as Int32Array;
   perm.dispose();
-  const n = 2 * k, xs = new Float32Array(n * 2), ys = new Float32Array(n);
+  const n = 2 * k,
+    xs = new Float32Array(n * 2),
+    ys = new Float32Array(n);
   order.forEach((src, dst) => {
     const c = src < k ? 0 : 1;
     xs[2 * dst] = centres[c][0] + e[2 * src];
     xs[2 * dst + 1] = centres[c][1] + e[2 * src + 1];
     ys[dst] = c === 0 ? 1 : 0;
   });
-  const nTest = Math.round(n * testFraction), nTrain = n - nTest;
+  const nTest = Math.round(n * testFraction),
+    nTrain = n - nTest;
   const part = (lo: number, hi: number): ClusterSplit => ({
     x: tensor(xs.slice(2 * lo, 2 * hi), [hi - lo, 2]),
     y: tensor(ys.slice(lo, hi), [hi - lo, 1]),

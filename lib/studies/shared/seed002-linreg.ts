@@ -42,8 +42,11 @@ export function linregProblem(raw: LinregData): LinregProblem {
 
 /** The least-squares line of the data (the best any training can reach). */
 export function leastSquares(x: Float32Array, y: Float32Array): { slope: number; intercept: number } {
-  const n = x.length, mx = x.reduce((a, b) => a + b, 0) / n, my = y.reduce((a, b) => a + b, 0) / n;
-  let sxy = 0, sxx = 0;
+  const n = x.length,
+    mx = x.reduce((a, b) => a + b, 0) / n,
+    my = y.reduce((a, b) => a + b, 0) / n;
+  let sxy = 0,
+    sxx = 0;
   x.forEach((v, i) => {
     sxy += (v - mx) * (y[i] - my);
     sxx += (v - mx) ** 2;
@@ -51,14 +54,20 @@ export function leastSquares(x: Float32Array, y: Float32Array): { slope: number;
   return { slope: sxy / sxx, intercept: my - (sxy / sxx) * mx };
 }
 
-function toDataUnits(w: number, b: number, p: LinregProblem, normalised: boolean): { slope: number; intercept: number } {
+function toDataUnits(
+  w: number,
+  b: number,
+  p: LinregProblem,
+  normalised: boolean,
+): { slope: number; intercept: number } {
   if (!normalised) return { slope: w, intercept: b };
   const slope = (w * p.ys.std) / p.xs.std;
   return { slope, intercept: p.ys.mean + p.ys.std * b - slope * p.xs.mean };
 }
 
 export function linregDataset(p: LinregProblem, normalised: boolean): data.TensorDataset {
-  const x = normalised ? p.xs.values : p.raw.x, y = normalised ? p.ys.values : p.raw.y;
+  const x = normalised ? p.xs.values : p.raw.x,
+    y = normalised ? p.ys.values : p.raw.y;
   return data.tensorDataset(tensor(x, [x.length, 1]), tensor(y, [y.length, 1]));
 }
 
@@ -67,14 +76,21 @@ export function linregNet(seed: number): nn.Sequential {
 }
 
 /** Trains a fresh Linear(1,1) (initialised from `seed`) on one setting the given way. */
-export async function trainLinreg(way: Way, s: LinregSetting, p: LinregProblem, epochs: number, seed: number): Promise<LinregTrace> {
+export async function trainLinreg(
+  way: Way,
+  s: LinregSetting,
+  p: LinregProblem,
+  epochs: number,
+  seed: number,
+): Promise<LinregTrace> {
   const ds = linregDataset(p, s.normalised);
   const net = linregNet(seed);
   const lin = net.layers[0] as nn.Linear;
   const t: LinregTrace = { setting: s, epochs: [], loss: [], slope: [], intercept: [], weight: [], divergedAt: null };
   const record = (epoch: number) => {
     const loss = noGrad(() => tidy(() => nn.mseLoss(net.forward(ds.x), ds.y).item()));
-    const w = lin.weight.item(), b = lin.bias!.item();
+    const w = lin.weight.item(),
+      b = lin.bias!.item();
     if (!Number.isFinite(loss) || loss > DIVERGENCE_FACTOR * (t.loss[0] ?? Infinity)) {
       t.divergedAt = epoch;
       return 'stop' as const;
@@ -88,7 +104,14 @@ export async function trainLinreg(way: Way, s: LinregSetting, p: LinregProblem, 
   };
   try {
     record(0);
-    await trainWay(way, net, new data.DataLoader(ds, { batchSize: s.batch, shuffle: true, seed }), s.lr, epochs, record);
+    await trainWay(
+      way,
+      net,
+      new data.DataLoader(ds, { batchSize: s.batch, shuffle: true, seed }),
+      s.lr,
+      epochs,
+      record,
+    );
     return t;
   } finally {
     net.dispose();

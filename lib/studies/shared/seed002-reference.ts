@@ -24,14 +24,24 @@ export function epochOrders(n: number, epochs: number, loaderSeed: number): Int3
   return out;
 }
 
-export const orderDigest = (order: Int32Array) => createHash('sha256').update(Buffer.from(order.buffer, order.byteOffset, order.byteLength)).digest('hex');
+export const orderDigest = (order: Int32Array) =>
+  createHash('sha256')
+    .update(Buffer.from(order.buffer, order.byteOffset, order.byteLength))
+    .digest('hex');
 
 export function writeSetup(path: string, s: ModulesSetup, metadata: Record<string, string>): void {
   const n = s.data.train.x.shape[0];
-  const owned: Tensor[] = [tensor(s.order, [s.epochs, n], { dtype: 'int32' }), ...Object.entries(s.init).map(([, v]) => tensor(Float32Array.from(v)))];
+  const owned: Tensor[] = [
+    tensor(s.order, [s.epochs, n], { dtype: 'int32' }),
+    ...Object.entries(s.init).map(([, v]) => tensor(Float32Array.from(v))),
+  ];
   const [order, ...init] = owned;
   const tensors: Record<string, Tensor> = {
-    train_x: s.data.train.x, train_y: s.data.train.y, test_x: s.data.test.x, test_y: s.data.test.y, order,
+    train_x: s.data.train.x,
+    train_y: s.data.train.y,
+    test_x: s.data.test.x,
+    test_y: s.data.test.y,
+    order,
     ...Object.fromEntries(Object.keys(s.init).map((k, i) => [`init.${k}`, init[i]])),
   };
   io.saveSafetensors(path, tensors, { ...metadata, order_sha256: orderDigest(s.order) });
@@ -46,7 +56,8 @@ export interface Reference {
   stages: Map<number, { weights: Weights; testAcc: number; weights64?: Weights }>;
 }
 
-const sameValues = (a: Tensor | undefined, b: ArrayLike<number>) => !!a && a.numel === b.length && Array.from(a.data()).every((v, i) => v === b[i]);
+const sameValues = (a: Tensor | undefined, b: ArrayLike<number>) =>
+  !!a && a.numel === b.length && Array.from(a.data()).every((v, i) => v === b[i]);
 
 /** Reads a PyTorch replay; it is used only when its data, initial weights and order digest are ours. */
 export function readReference(path: string, s: ModulesSetup, stages: number[]): Reference {
@@ -56,7 +67,10 @@ export function readReference(path: string, s: ModulesSetup, stages: number[]): 
   try {
     const t = f.tensors;
     const mine: [string, ArrayLike<number>][] = [
-      ['train_x', s.data.train.x.data()], ['train_y', s.data.train.y.data()], ['test_x', s.data.test.x.data()], ['test_y', s.data.test.y.data()],
+      ['train_x', s.data.train.x.data()],
+      ['train_y', s.data.train.y.data()],
+      ['test_x', s.data.test.x.data()],
+      ['test_y', s.data.test.y.data()],
       ...Object.entries(s.init).map(([k, v]) => [`init.${k}`, v] as [string, number[]]),
     ];
     const differs = mine.filter(([k, v]) => !sameValues(t.get(k), v)).map(([k]) => k);
@@ -68,7 +82,8 @@ export function readReference(path: string, s: ModulesSetup, stages: number[]): 
         if (!keys.every((k) => t.has(`${prefix}.${stage}.${k}`))) return undefined;
         return Object.fromEntries(keys.map((k) => [k, Array.from(t.get(`${prefix}.${stage}.${k}`)!.data())]));
       };
-      const weights = w('torch'), acc = t.get(`torch.${stage}.test_acc`);
+      const weights = w('torch'),
+        acc = t.get(`torch.${stage}.test_acc`);
       if (!weights || !acc) return { ...ref, unusable: `has no PyTorch weights for stage ${stage}` };
       ref.stages.set(stage, { weights, testAcc: acc.item(), weights64: w('torch64') });
     }

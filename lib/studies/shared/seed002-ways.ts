@@ -57,9 +57,11 @@ class MseLink {
 
 /** p <- p - lr * grad for every parameter, then the gradients are cleared. */
 function updateByHand(net: nn.Module, lr: number): void {
-  noGrad(() => tidy(() => {
-    for (const p of net.parameters()) if (p.grad) ops.copyInto(p, ops.sub(p, ops.mul(p.grad, lr)));
-  }));
+  noGrad(() =>
+    tidy(() => {
+      for (const p of net.parameters()) if (p.grad) ops.copyInto(p, ops.sub(p, ops.mul(p.grad, lr)));
+    }),
+  );
   net.zeroGrad();
 }
 
@@ -80,11 +82,22 @@ function handChainedStep(links: Link[], net: nn.Module, x: Tensor, y: Tensor, lr
 }
 
 /** Trains `net` (a Sequential) with batches from `loader`, the given way, for `epochs` epochs. */
-export async function trainWay(way: Way, net: nn.Sequential, loader: data.DataLoader, lr: number, epochs: number, onEpoch: OnEpoch = () => {}): Promise<void> {
+export async function trainWay(
+  way: Way,
+  net: nn.Sequential,
+  loader: data.DataLoader,
+  lr: number,
+  epochs: number,
+  onEpoch: OnEpoch = () => {},
+): Promise<void> {
   if (way === 'fit') {
     await fit(net, loader, {
-      epochs, optimizer: new optim.SGD(net.parameters(), { lr }), lossFn: (o, t) => nn.mseLoss(o, t),
-      progress: false, log: () => {}, onEpoch: (m) => void onEpoch(m.epoch),
+      epochs,
+      optimizer: new optim.SGD(net.parameters(), { lr }),
+      lossFn: (o, t) => nn.mseLoss(o, t),
+      progress: false,
+      log: () => {},
+      onEpoch: (m) => void onEpoch(m.epoch),
     });
     return;
   }
