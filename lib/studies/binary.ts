@@ -8,8 +8,7 @@ import { decisionRegions, regionGridPoints, RegionPoint } from '../viz/decision-
 import { writeCsv } from '../io/csv.js';
 import { tensor } from '../index.js';
 import type { nn } from '../index.js';
-import type { StudySummary } from '../report/run-folder.js';
-import type { RunFolder } from '../report/run-folder.js';
+import type { RunFolder, StudySummary } from '../report/run-folder.js';
 import type { BaseConfig, RunHooks } from './shared/common.js';
 import { ClusterData, ClusterSpec, disposeClusters, twoClusters } from './shared/seed002-data.js';
 import { binaryNet, decide, EpochRow, labelsOf, scores, trainBinary, trainLoader } from './shared/seed002-binary.js';
@@ -232,6 +231,7 @@ export async function run(cfg: BinaryConfig, hooks: RunHooks = {}): Promise<Stud
             ]
           : []),
       ],
+      `the report's setting, without the ${BINARY_FULL.repeats} repeats over other seeds`,
     );
 
     const epochs = rows.map((r) => r.epoch);

@@ -55,7 +55,7 @@ const REPORT_NORMALISED_SLOPE: Record<string, string> = {
   '0.00001': '-0.41',
 };
 
-const lrName = (lr: number) => `lr ${lr.toExponential(0).replace('e-', 'e-')}`;
+const lrName = (lr: number) => `lr ${lr.toExponential(0)}`;
 const f3 = (v: number) => v.toFixed(3);
 
 /** First epoch from which the slope stays within 1% of the target for the rest of the run. */
@@ -236,6 +236,7 @@ export async function run(cfg: LinregConfig, hooks: RunHooks = {}): Promise<Stud
         nnlab: final(t),
       })),
     ],
+    `${cfg.epochs} epochs instead of the report's ${LINREG_FULL.epochs}`,
   );
   drawGroup(folder, 'lr_standardised', 'Standardised data, batch 1', lrNorm, p, cfg);
   drawGroup(folder, 'batch_standardised', `Standardised data, lr ${cfg.batchLr}`, batchNorm, p, cfg);
@@ -256,8 +257,9 @@ export async function run(cfg: LinregConfig, hooks: RunHooks = {}): Promise<Stud
     traces: [...cache.values()].map((t) => ({
       ...t.setting,
       diverged_at: t.divergedAt,
-      final_slope: t.slope.at(-1),
-      final_weight: t.weight.at(-1),
+      // A diverged run has no final line: its last finite values are in metrics.csv.
+      final_slope: t.divergedAt === null ? t.slope.at(-1) : null,
+      final_weight: t.divergedAt === null ? t.weight.at(-1) : null,
     })),
   });
 }

@@ -35,10 +35,19 @@ export interface Claim {
   nnlab: string;
 }
 
-/** The first table of report.html: what the study asks, then the seed report's numbers beside ours. */
-export function reportVsNnlab(folder: RunFolder, preset: 'quick' | 'full', question: string, claims: Claim[]): void {
+/**
+ * The first table of report.html: what the study asks, then the seed report's numbers beside
+ * ours; the title names the preset and, for --quick, what it leaves out.
+ */
+export function reportVsNnlab(
+  folder: RunFolder,
+  preset: 'quick' | 'full',
+  question: string,
+  claims: Claim[],
+  quickLeavesOut: string,
+): void {
   const t: TableData = {
-    title: `${question} (${preset === 'quick' ? 'QUICK preset: a shortened run, not the report setting' : 'full preset: the report setting'})`,
+    title: `${question} (${preset === 'quick' ? `QUICK preset: ${quickLeavesOut}` : 'full preset: the report setting'})`,
     columns: ['quantity', 'report says', 'nnlab gets'],
     rows: claims.map((c) => [c.quantity, c.report, c.nnlab]),
   };
