@@ -9,7 +9,7 @@ import { io } from '../../lib/index.js';
 import { DEFAULT_REFERENCE, MODULES_QUICK, modulesSetup } from '../../lib/studies/modules.js';
 import { disposeClusters } from '../../lib/studies/shared/seed002-data.js';
 import { readReference } from '../../lib/studies/shared/seed002-reference.js';
-import { lastJson, nnlab } from '../support/cli.js';
+import { lastJson, nnlabAsync } from '../support/cli.js';
 import { checkRunFolder, readCsv, Summary, tmp } from './helpers.js';
 
 const FIXTURE = 'test/fixtures/seed002_modules.safetensors';
@@ -18,12 +18,22 @@ const NAMES = ['0.weight', '0.bias', '2.weight', '2.bias'];
 // (32k steps); nnlab and PyTorch float32 by about 2e-6 (kernels of exp and tanh differ by ulps).
 const TOL_TORCH = 1e-4;
 
+/** Runs the command to its end: 3 x 32k SGD steps outlast spawnSync's 10 minutes on a loaded 2-core machine. */
+function runToEnd(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = nnlabAsync(args);
+  let stdout = '',
+    stderr = '';
+  child.stdout!.on('data', (d) => (stdout += d));
+  child.stderr!.on('data', (d) => (stderr += d));
+  return new Promise((done) => child.on('close', (code) => done({ code, stdout, stderr })));
+}
+
 type Stages = Record<string, Record<string, { test_acc: number; weights: Record<string, number[]> }>>;
 
 describe('nnlab run modules', () => {
-  it('every way matches PyTorch at 0, 10 and 200 epochs', { timeout: 900_000 }, () => {
+  it('every way matches PyTorch at 0, 10 and 200 epochs', { timeout: 1_800_000 }, async () => {
     const out = tmp('modules');
-    const r = nnlab(['run', 'modules', '--quick', '--out', out, '--json']);
+    const r = await runToEnd(['run', 'modules', '--quick', '--out', out, '--json']);
     expect(r.code, r.stderr).toBe(0);
     const s = lastJson<Summary & { stages: Stages; reference: { used: boolean; reason: string | null } }>(r.stdout);
     const h = s.headline as Record<string, number>;

@@ -52,6 +52,9 @@ export function reportVsNnlab(
     rows: claims.map((c) => [c.quantity, c.report, c.nnlab]),
   };
   folder.table('report_vs_nnlab', t);
+  // report.html lists tables and figures in the order they were added; this one opens the page.
+  folder.tables.unshift(folder.tables.pop()!);
+  folder.figures.unshift(folder.figures.pop()!);
 }
 
 export const pct = (v: number, digits = 1) => `${(100 * v).toFixed(digits)}%`;
