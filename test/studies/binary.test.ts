@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { ArgumentError } from '../../lib/index.js';
 import { confusionCounts, confusionMatrixSvg, decisionRegions } from '../../lib/viz/index.js';
 import { lastJson, nnlab } from '../support/cli.js';
-import { checkRunFolder, readCsv, Summary, tmp } from './helpers.js';
+import { checkReportInBrowser, checkRunFolder, readCsv, Summary, tmp } from './helpers.js';
 
 const FIGURES = [
   'report_vs_nnlab',
@@ -22,7 +22,7 @@ const FIGURES = [
 ];
 
 describe('nnlab run binary', () => {
-  it('reaches >= 97.5% test accuracy after 200 epochs and fills the run folder', { timeout: 600_000 }, () => {
+  it('reaches >= 97.5% test accuracy after 200 epochs and fills the run folder', { timeout: 600_000 }, async () => {
     const out = tmp('binary');
     const r = nnlab(['run', 'binary', '--quick', '--out', out, '--json']);
     expect(r.code, r.stderr).toBe(0);
@@ -46,9 +46,15 @@ describe('nnlab run binary', () => {
     const html = readFileSync(join(out, 'report.html'), 'utf8');
     expect(html).toContain('report says');
     expect(html).toContain('QUICK preset');
+    // The report-vs-nnlab table opens the tables.
+    expect(html.match(/<caption>([^<]*)/)![1]).toMatch(/separate the two clusters/);
     const svg = readFileSync(join(out, 'decision_regions_200.svg'), 'utf8');
     for (const label of ['train, class 1 (1,2)', 'test, class 0 (3,5)', 'misclassified', 'boundary (score 0.5)'])
       expect(svg).toContain(label);
+    await checkReportInBrowser(
+      out,
+      FIGURES.map((f) => `${f}.svg`),
+    );
   });
 });
 
