@@ -164,7 +164,7 @@ export async function run(cfg: ModulesConfig, hooks: RunHooks = {}): Promise<Stu
     const torchDiff = (stage: number) =>
       Math.max(...cfg.ways.map((w) => maxAbsDiff(stages.get(w)!.get(stage)!.weights, ref.stages.get(stage)!.weights)));
     const useRef = !ref.unusable;
-    folder.table('table1', {
+    const table1 = {
       title: 'Table 1: score (test accuracy) and weights per stage and per way',
       columns: [
         'way',
@@ -179,7 +179,10 @@ export async function run(cfg: ModulesConfig, hooks: RunHooks = {}): Promise<Stu
         ...cfg.ways.map((w) => tableRow(WAY_LABEL[w], st, stages.get(w)!.get(st)!)),
         ...(useRef ? [tableRow('PyTorch (same init and order)', st, ref.stages.get(st)!)] : []),
       ]),
-    });
+    };
+    folder.table('table1', table1);
+    log(table1.title);
+    for (const row of [table1.columns, ...table1.rows]) log('  ' + row.join(' | '));
     const r64 = (st: number) => ref.stages.get(st)?.weights64;
     folder.table('differences', {
       title: 'Max |difference| of any weight',
@@ -273,6 +276,9 @@ export async function run(cfg: ModulesConfig, hooks: RunHooks = {}): Promise<Stu
       acc = (st: number) => stages.get(first)!.get(st)!.testAcc;
     const maxWays = Math.max(...cfg.stages.map(waysDiff));
     const maxTorch = useRef ? Math.max(...cfg.stages.map(torchDiff)) : null;
+    log(
+      `max |difference| of any weight: between the nnlab ways ${maxWays.toExponential(2)}, nnlab vs PyTorch ${maxTorch === null ? `not compared (${ref.unusable})` : maxTorch.toExponential(2)}`,
+    );
     reportVsNnlab(
       folder,
       cfg.preset,
