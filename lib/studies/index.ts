@@ -1,6 +1,7 @@
 // The registry of studies `nnlab run <study>` knows: id -> presets and run(config).
 import { ABLATION_FULL, ABLATION_QUICK, run as runAblation } from './ablation.js';
 import { ADV_TRAIN_FULL, ADV_TRAIN_QUICK, run as runAdvTrain } from './adv-train.js';
+import { BINARY_FULL, BINARY_QUICK, run as runBinary } from './binary.js';
 import { BASELINES_FULL, BASELINES_QUICK, run as runBaselines } from './baselines.js';
 import { CNN_FULL, CNN_QUICK, run as runCnn } from './cnn.js';
 import type { BaseConfig, RunHooks } from './shared/common.js';
@@ -8,6 +9,8 @@ import { CONFIDENCE_FULL, CONFIDENCE_QUICK, run as runConfidence } from './confi
 import { ENSEMBLE_NOISE_FULL, ENSEMBLE_NOISE_QUICK, run as runEnsembleNoise } from './ensemble-noise.js';
 import { ENSEMBLE_SIZE_FULL, ENSEMBLE_SIZE_QUICK, run as runEnsembleSize } from './ensemble-size.js';
 import { FGSM_FULL, FGSM_QUICK, run as runFgsm } from './fgsm.js';
+import { LINREG_FULL, LINREG_QUICK, run as runLinreg } from './linreg.js';
+import { MODULES_FULL, MODULES_QUICK, run as runModules } from './modules.js';
 import { NOISE_FULL, NOISE_QUICK, run as runNoise } from './noise.js';
 import { OOD_FULL, OOD_QUICK, run as runOod } from './ood.js';
 import { ROTATION_FULL, ROTATION_QUICK, run as runRotation } from './rotation.js';
@@ -42,6 +45,9 @@ export const STUDIES: Record<string, StudyEntry> = {
   noise: entry({ id: 'noise', description: 'the single seed-000 ResNet18 under Gaussian noise 0.1..0.5: grids and whole-test-set scores', full: NOISE_FULL, quick: NOISE_QUICK, run: runNoise, accepts: { epochs: true, members: true } }),
   'ensemble-noise': entry({ id: 'ensemble-noise', description: 'the 7-member ResNet18 ensemble vs the best member under Gaussian noise (seed 000)', full: ENSEMBLE_NOISE_FULL, quick: ENSEMBLE_NOISE_QUICK, run: runEnsembleNoise, accepts: { epochs: true, members: true } }),
   ood: entry({ id: 'ood', description: 'single vs ensemble on MNIST vs FashionMNIST / any IDX folder / noise: grids, histograms, AUROC (seed 000)', full: OOD_FULL, quick: OOD_QUICK, run: runOod, accepts: { epochs: true, members: true, oodDir: true } }),
+  linreg: entry({ id: 'linreg', description: 'Linear(1,1) + MSE by SGD: learning rates, batch sizes, raw vs standardised data (seed 002)', full: LINREG_FULL, quick: LINREG_QUICK, run: runLinreg, accepts: {} }),
+  modules: entry({ id: 'modules', description: 'hand-chained modules, Sequential, optim.SGD and fit() give the same weights as each other and as PyTorch (seed 002, table 1); --weights: the PyTorch replay', full: MODULES_FULL, quick: MODULES_QUICK, run: runModules, accepts: { weights: true } }),
+  binary: entry({ id: 'binary', description: 'two Gaussian clusters, Linear(2,4) TanH Linear(4,1) Sigmoid after 20 and 200 epochs (seed 002)', full: BINARY_FULL, quick: BINARY_QUICK, run: runBinary, accepts: {} }),
   rotation: entry({ id: 'rotation', description: 'true-class probability vs rotation 0..180 degrees, per member and ensemble; whole-test-set accuracy vs angle (seed 000)', full: ROTATION_FULL, quick: ROTATION_QUICK, run: runRotation, accepts: { epochs: true, members: true } }),
 };
 

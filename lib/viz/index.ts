@@ -10,3 +10,6 @@ export * from './table.js';
 export * from './image-grid.js';
 export * from './render.js';
 export * from './rgb-grid.js';
+export * from './decision-regions.js';
+export * from './confusion-matrix.js';
+export * from './scatter-fit.js';
