@@ -16,14 +16,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 
-import { native } from './support/native.js';
+import { simulatorSkipReason } from './support/native.js';
 
-const status = native.cudaStatus();
-const isSim = status.available && status.name === 'cuda (simulator)';
-const skipReason = isSim
-  ? ''
-  : `the loaded addon is not the CUDA simulator build (cuda: ${status.available ? status.name : status.reason}); ` +
-    'run with NNLAB_ADDON=$PWD/build-sim/Release/nnlab.node after `npx cmake-js compile --out build-sim --CDNNLAB_CUDA_SIM=ON`';
+const skipReason = simulatorSkipReason();
+const isSim = skipReason === '';
 if (!isSim) console.log(`test/cuda-kernels.test.ts skipped: ${skipReason}`);
 
 const BUILD = resolve('build-kernel-tests');

@@ -21,14 +21,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 import { Generator, backward, ops, optim, randn, seedCnn, tensor as makeTensor, tidy } from '../../lib/index.js';
-import { expectClose, native } from '../support/native.js';
+import { expectClose, native, simulatorSkipReason } from '../support/native.js';
 
-const status = native.cudaStatus();
-const isSim = status.available && status.name === 'cuda (simulator)';
-const skipReason = isSim
-  ? ''
-  : `the loaded addon is not the CUDA simulator build (cuda: ${status.available ? status.name : status.reason}); ` +
-    'build it with `npx cmake-js compile --out build-sim --CDNNLAB_CUDA_SIM=ON` and run with NNLAB_ADDON=$PWD/build-sim/Release/nnlab.node';
+const skipReason = simulatorSkipReason();
+const isSim = skipReason === '';
 if (!isSim) console.log(`test/ops/cuda-sim.test.ts skipped: ${skipReason}`);
 
 type Case = { case: string; ok: boolean; detail: string };

@@ -122,6 +122,17 @@ export function simulated(): boolean {
   return s.available && s.name === 'cuda (simulator)';
 }
 
+/** Why a simulator-only test file does not run here ('' when the loaded addon is the simulator build); printed by the caller. */
+export function simulatorSkipReason(): string {
+  if (simulated()) return '';
+  const s = native.cudaStatus() as { available: boolean; name?: string; reason?: string };
+  return (
+    `the loaded addon is not the CUDA simulator build (cuda: ${s.available ? s.name : s.reason}); build it with ` +
+    '`npx cmake-js compile --out build-sim --CDNNLAB_CUDA_SIM=ON` and run with NNLAB_ADDON=$PWD/build-sim/Release/nnlab.node ' +
+    '(NNLAB_TEST_SIM=1 npx vitest run --project cuda-sim does both the selection and the addon)'
+  );
+}
+
 export function testDevices(): ('cpu' | 'cuda')[] {
   return native.cudaStatus().available ? ['cpu', 'cuda'] : ['cpu'];
 }
