@@ -27,3 +27,4 @@ export * as metrics from './metrics/index.js';
 export * as ensemble from './ensemble/index.js';
 export { Ensemble, saveEnsemble, loadEnsemble, fitBatched, StackedModel } from './ensemble/index.js';
 export * as attacks from './attacks/index.js';
+export * as explain from './explain/index.js';
