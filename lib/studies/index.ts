@@ -2,6 +2,7 @@
 import { ABLATION_FULL, ABLATION_QUICK, run as runAblation } from './ablation.js';
 import { ADV_TRAIN_FULL, ADV_TRAIN_QUICK, run as runAdvTrain } from './adv-train.js';
 import { BASELINES_FULL, BASELINES_QUICK, run as runBaselines } from './baselines.js';
+import { CLASS_MAX_FULL, CLASS_MAX_QUICK, run as runClassMax } from './class-max.js';
 import { CNN_FULL, CNN_QUICK, run as runCnn } from './cnn.js';
 import type { BaseConfig, RunHooks } from './shared/common.js';
 import { CONFIDENCE_FULL, CONFIDENCE_QUICK, run as runConfidence } from './confidence.js';
@@ -43,6 +44,7 @@ export const STUDIES: Record<string, StudyEntry> = {
   'ensemble-noise': entry({ id: 'ensemble-noise', description: 'the 7-member ResNet18 ensemble vs the best member under Gaussian noise (seed 000)', full: ENSEMBLE_NOISE_FULL, quick: ENSEMBLE_NOISE_QUICK, run: runEnsembleNoise, accepts: { epochs: true, members: true } }),
   ood: entry({ id: 'ood', description: 'single vs ensemble on MNIST vs FashionMNIST / any IDX folder / noise: grids, histograms, AUROC (seed 000)', full: OOD_FULL, quick: OOD_QUICK, run: runOod, accepts: { epochs: true, members: true, oodDir: true } }),
   rotation: entry({ id: 'rotation', description: 'true-class probability vs rotation 0..180 degrees, per member and ensemble; whole-test-set accuracy vs angle (seed 000)', full: ROTATION_FULL, quick: ROTATION_QUICK, run: runRotation, accepts: { epochs: true, members: true } }),
+  'class-max': entry({ id: 'class-max', description: 'turn each class\'s test image into each class by gradient ascent on the pixels: naive -p vs log loss, learning rates, random starts (seed 001)', full: CLASS_MAX_FULL, quick: CLASS_MAX_QUICK, run: runClassMax, accepts: {} }),
 };
 
 export type { StudySummary } from '../report/run-folder.js';
