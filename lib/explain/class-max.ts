@@ -6,15 +6,15 @@
 //          moves the image by lr in L2 whatever p_t is.
 // Images are optimised as one batch, each with its own target, steps and stopping point; the model
 // must take pixels (wrap a normalising model in attacks' PixelSpaceModel).
-import { backward, isGradEnabled } from "../core/autograd/engine.js";
-import { ArgumentError, DTypeError, ShapeError, ValueError } from "../core/errors.js";
-import * as ops from "../core/ops/index.js";
-import { tidy } from "../core/scope.js";
-import { shapeStr, Tensor } from "../core/tensor.js";
-import type { Module } from "../nn/module.js";
-import { checkRange, withFrozenModel } from "../attacks/input-gradient.js";
+import { backward, isGradEnabled } from '../core/autograd/engine.js';
+import { ArgumentError, DTypeError, ShapeError, ValueError } from '../core/errors.js';
+import * as ops from '../core/ops/index.js';
+import { tidy } from '../core/scope.js';
+import { shapeStr, Tensor } from '../core/tensor.js';
+import type { Module } from '../nn/module.js';
+import { checkRange, withFrozenModel } from '../attacks/input-gradient.js';
 
-export type ClassMaxLoss = "naive" | "log";
+export type ClassMaxLoss = 'naive' | 'log';
 
 /** The report's epsilon inside the log loss. */
 export const LOG_LOSS_EPS = 1e-10;
@@ -38,7 +38,7 @@ export interface ClassMaxOptions {
   range?: readonly [number, number];
 }
 
-export type StopReason = "prob" | "grad" | "steps";
+export type StopReason = 'prob' | 'grad' | 'steps';
 
 export interface ClassMaxResult {
   /** The optimised images, same shape and device as the input. */
@@ -83,10 +83,10 @@ export function targetGradient(
   targets: ArrayLike<number>,
   loss: ClassMaxLoss,
 ): TargetGradient {
-  if (x.dtype !== "float32") throw new DTypeError(`targetGradient: images must be float32, got ${x.dtype}`);
+  if (x.dtype !== 'float32') throw new DTypeError(`targetGradient: images must be float32, got ${x.dtype}`);
   if (x.ndim < 2) throw new ShapeError(`targetGradient: images must be a batch [N, ...], got ${shapeStr(x.shape)}`);
   if (!isGradEnabled())
-    throw new ArgumentError("targetGradient: called inside noGrad(); class maximisation needs the graph");
+    throw new ArgumentError('targetGradient: called inside noGrad(); class maximisation needs the graph');
   const n = x.shape[0];
   return tidy(() => {
     const leaf = ops.clone(ops.detach(x)).requiresGrad_(true);
@@ -96,12 +96,12 @@ export function targetGradient(
         `targetGradient: the model maps images ${shapeStr(x.shape)} to ${shapeStr(logits.shape)}; expected class scores [${n}, classes]`,
       );
     const classes = logits.shape[1];
-    checkTargets(targets, n, classes, "targetGradient");
+    checkTargets(targets, n, classes, 'targetGradient');
     const oneHot = new Float32Array(n * classes);
     for (let i = 0; i < n; i++) oneHot[i * classes + targets[i]] = 1;
     const logP = ops.sum(ops.mul(ops.logSoftmax(logits, 1), ops.tensor(oneHot, [n, classes], { device: x.device })), 1);
     const p = ops.exp(logP);
-    const l = loss === "naive" ? ops.neg(ops.sum(p)) : ops.neg(ops.sum(ops.log(ops.add(p, LOG_LOSS_EPS))));
+    const l = loss === 'naive' ? ops.neg(ops.sum(p)) : ops.neg(ops.sum(ops.log(ops.add(p, LOG_LOSS_EPS))));
     const v = l.item();
     if (!Number.isFinite(v))
       throw new ValueError(
@@ -122,14 +122,14 @@ export function targetGradient(
   });
 }
 
-function checkOptions(o: ClassMaxOptions): Required<Omit<ClassMaxOptions, "targets" | "range">> {
-  const loss = o.loss ?? "log";
-  if (loss !== "naive" && loss !== "log")
+function checkOptions(o: ClassMaxOptions): Required<Omit<ClassMaxOptions, 'targets' | 'range'>> {
+  const loss = o.loss ?? 'log';
+  if (loss !== 'naive' && loss !== 'log')
     throw new ArgumentError(`classMax: loss must be 'naive' or 'log', got '${loss}'`);
   const r = {
     loss,
     lr: o.lr ?? 0.1,
-    normalize: o.normalize ?? loss === "log",
+    normalize: o.normalize ?? loss === 'log',
     maxSteps: o.maxSteps ?? 200,
     targetProb: o.targetProb ?? 0.99,
     gradTol: o.gradTol ?? 1e-12,
@@ -147,8 +147,8 @@ function checkOptions(o: ClassMaxOptions): Required<Omit<ClassMaxOptions, "targe
 /** Gradient ascent of each image of x toward its target class (see the file comment). */
 export function classMax(model: Module, x: Tensor, o: ClassMaxOptions): ClassMaxResult {
   const s = checkOptions(o);
-  const [lo, hi] = checkRange(o.range, "classMax");
-  if (x.dtype !== "float32") throw new DTypeError(`classMax: images must be float32, got ${x.dtype}`);
+  const [lo, hi] = checkRange(o.range, 'classMax');
+  if (x.dtype !== 'float32') throw new DTypeError(`classMax: images must be float32, got ${x.dtype}`);
   if (x.ndim < 2 || x.shape[0] === 0)
     throw new ShapeError(`classMax: images must be a non-empty batch [N, ...], got ${shapeStr(x.shape)}`);
   const n = x.shape[0],
@@ -178,9 +178,9 @@ export function classMax(model: Module, x: Tensor, o: ClassMaxOptions): ClassMax
       active.forEach((i, r) => {
         pHistory[i].push(g.p[r]);
         gradNormHistory[i].push(g.gradNorm[r]);
-        if (g.p[r] >= s.targetProb) stopReason[i] = "prob";
-        else if (g.gradNorm[r] < s.gradTol) stopReason[i] = "grad";
-        else if (step === s.maxSteps) stopReason[i] = "steps";
+        if (g.p[r] >= s.targetProb) stopReason[i] = 'prob';
+        else if (g.gradNorm[r] < s.gradTol) stopReason[i] = 'grad';
+        else if (step === s.maxSteps) stopReason[i] = 'steps';
         else {
           const scale = s.normalize ? s.lr / (g.gradNorm[r] + LOG_LOSS_EPS) : s.lr;
           for (let j = 0; j < dim; j++) {

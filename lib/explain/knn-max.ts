@@ -6,12 +6,12 @@
 //     yet) and W the current neighbours of another class; x <- clip(x - lr * m (.) d / |d|), m a
 //     random 0/1 mask that updates only some pixels per step;
 //   stop once p_t >= targetProb (the report's 0.6) or after maxSteps.
-import { ArgumentError, DTypeError, ShapeError } from "../core/errors.js";
-import * as ops from "../core/ops/index.js";
-import { noGrad } from "../core/autograd/engine.js";
-import { defaultGenerator, Generator } from "../core/random.js";
-import { shapeStr, Tensor } from "../core/tensor.js";
-import { KnnMemory } from "../models/knn-gemm.js";
+import { ArgumentError, DTypeError, ShapeError } from '../core/errors.js';
+import * as ops from '../core/ops/index.js';
+import { noGrad } from '../core/autograd/engine.js';
+import { defaultGenerator, Generator } from '../core/random.js';
+import { shapeStr, Tensor } from '../core/tensor.js';
+import { KnnMemory } from '../models/knn-gemm.js';
 
 export interface KnnMaxOptions {
   targets: ArrayLike<number>;
@@ -42,6 +42,19 @@ export interface KnnMaxResult {
 }
 
 const toByte = (v: number) => Math.round(255 * Math.min(1, Math.max(0, v)));
+
+const shareOf = (neighbours: number[], labels: Int32Array, target: number, k: number) =>
+  neighbours.filter((j) => labels[j] === target).length / k;
+
+/** The k-NN's pseudo-probability of each image's target: its share of the k neighbours of the 8-bit image. */
+export function knnTargetShare(memory: KnnMemory, x: Tensor, targets: ArrayLike<number>, k: number): Float32Array {
+  if (x.numel !== x.shape[0] * memory.dim || targets.length !== x.shape[0])
+    throw new ShapeError(
+      `knnTargetShare: images ${shapeStr(x.shape)} with ${targets.length} targets; expected [N, ...] of ${memory.dim} pixels and N targets`,
+    );
+  const [near] = memory.search(Uint8Array.from(x.data() as Float32Array, toByte), k, [Array.from(targets, () => -1)]);
+  return Float32Array.from(near, (nb, i) => shareOf(nb.index, memory.memory.labels, targets[i], k));
+}
 
 function checkOptions(o: KnnMaxOptions, memory: KnnMemory, n: number) {
   const r = {
@@ -75,7 +88,7 @@ function checkOptions(o: KnnMaxOptions, memory: KnnMemory, n: number) {
 
 /** Drives each image of x (float32 [N, ...] in [0, 1], dim = the memory's row length) toward its target class of the k-NN. */
 export function knnMax(memory: KnnMemory, x: Tensor, o: KnnMaxOptions): KnnMaxResult {
-  if (x.dtype !== "float32") throw new DTypeError(`knnMax: images must be float32, got ${x.dtype}`);
+  if (x.dtype !== 'float32') throw new DTypeError(`knnMax: images must be float32, got ${x.dtype}`);
   const n = x.shape[0],
     dim = memory.dim;
   if (x.ndim < 2 || n === 0 || x.numel !== n * dim)
@@ -105,7 +118,7 @@ export function knnMax(memory: KnnMemory, x: Tensor, o: KnnMaxOptions): KnnMaxRe
     const still: number[] = [];
     active.forEach((i, r) => {
       const t = targets[r];
-      const p = near[r].index.filter((j) => stored.labels[j] === t).length / s.k;
+      const p = shareOf(near[r].index, stored.labels, t, s.k);
       pHistory[i].push(p);
       if (p >= s.targetProb) {
         stepsToTarget[i] = step;

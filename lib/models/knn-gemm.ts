@@ -9,13 +9,13 @@
 // [lower, upper] for its distance; the k-th smallest upper bound U bounds the k-th distance, so a
 // row whose lower bound exceeds U cannot be among the k nearest. The others are re-scored exactly
 // and ranked by (distance, train index), the tie rule of knn.ts.
-import { ArgumentError, ShapeError } from "../core/errors.js";
-import * as ops from "../core/ops/index.js";
-import { noGrad } from "../core/autograd/engine.js";
-import { tidy } from "../core/scope.js";
-import type { Device, Tensor } from "../core/tensor.js";
-import { exactSqDist } from "./knn.js";
-import type { ByteImages } from "./knn.js";
+import { ArgumentError, ShapeError } from '../core/errors.js';
+import * as ops from '../core/ops/index.js';
+import { noGrad } from '../core/autograd/engine.js';
+import { tidy } from '../core/scope.js';
+import type { Device, Tensor } from '../core/tensor.js';
+import { exactSqDist } from './knn.js';
+import type { ByteImages } from './knn.js';
 
 const UNIT_ROUNDOFF = 2 ** -24;
 
@@ -35,7 +35,7 @@ export class KnnMemory {
   /** memory: the stored images (uint8 rows) and labels. */
   constructor(
     readonly memory: ByteImages,
-    readonly device: Device = "cpu",
+    readonly device: Device = 'cpu',
   ) {
     if (memory.n <= 0 || memory.pixels.length % memory.n !== 0)
       throw new ShapeError(

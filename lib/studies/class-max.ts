@@ -3,15 +3,15 @@
 // report's naive loss -p_t (which stalls: its gradient p_t * grad log p_t vanishes on confidently
 // classified starts) and its log loss -log(p_t + 1e-10) with a normalised gradient; the effect of
 // the learning rate, and random starts.
-import { explain, Generator, ops } from "../index.js";
-import { ArgumentError } from "../core/errors.js";
-import { SEED_CNN_TRAIN } from "../train/classifier.js";
-import type { TrainSettings } from "../train/classifier.js";
-import { imageGrid } from "../viz/image-grid.js";
-import { linePlot } from "../viz/line-plot.js";
-import type { StudySummary } from "../report/run-folder.js";
-import { BaseConfig, RunHooks, startRun } from "./shared/common.js";
-import type { PixelCnn } from "./shared/target-grid.js";
+import { explain, Generator, ops } from '../index.js';
+import { ArgumentError } from '../core/errors.js';
+import { SEED_CNN_TRAIN } from '../train/classifier.js';
+import type { TrainSettings } from '../train/classifier.js';
+import { imageGrid } from '../viz/image-grid.js';
+import { linePlot } from '../viz/line-plot.js';
+import type { StudySummary } from '../report/run-folder.js';
+import { BaseConfig, RunHooks, startRun } from './shared/common.js';
+import type { PixelCnn } from './shared/target-grid.js';
 import {
   asImages,
   CLASSES,
@@ -22,7 +22,7 @@ import {
   pairGridFigure,
   pickSources,
   trainPixelCnn,
-} from "./shared/target-grid.js";
+} from './shared/target-grid.js';
 
 export interface ClassMaxConfig extends BaseConfig {
   train: TrainSettings;
@@ -46,9 +46,9 @@ export interface ClassMaxConfig extends BaseConfig {
 }
 
 export const CLASS_MAX_FULL: ClassMaxConfig = {
-  preset: "full",
+  preset: 'full',
   seed: 0,
-  device: "auto",
+  device: 'auto',
   train: SEED_CNN_TRAIN,
   lr: 0.1,
   maxSteps: 500,
@@ -64,7 +64,7 @@ export const CLASS_MAX_FULL: ClassMaxConfig = {
 
 export const CLASS_MAX_QUICK: ClassMaxConfig = {
   ...CLASS_MAX_FULL,
-  preset: "quick",
+  preset: 'quick',
   trainLimit: 10000,
   testLimit: 1000,
   train: { epochs: 2, batch: 128, lr: 1e-3 },
@@ -76,27 +76,27 @@ export const CLASS_MAX_QUICK: ClassMaxConfig = {
 
 /** The seed report's own statements, beside which the run's numbers are shown. */
 const REPORT = {
-  naive: "gradients very small (close to zero): the optimisation stagnates",
-  log: "log loss + normalised gradient: well-conditioned updates, converges even when p_i(x) starts very low",
-  lr: "too high: jumps, oscillation; too low: very slow progress",
+  naive: 'gradients very small (close to zero): the optimisation stagnates',
+  log: 'log loss + normalised gradient: well-conditioned updates, converges even when p_i(x) starts very low',
+  lr: 'too high: jumps, oscillation; too low: very slow progress',
   starts: "different random starts give different prototypes, all with the target class's typical structures",
 };
 
 function checkConfig(c: ClassMaxConfig): void {
   for (const [name, v] of [
-    ["lr", c.lr],
-    ...c.naiveLrs.map((l) => ["naiveLrs", l]),
-    ...c.lrSweep.map((l) => ["lrSweep", l]),
+    ['lr', c.lr],
+    ...c.naiveLrs.map((l) => ['naiveLrs', l]),
+    ...c.lrSweep.map((l) => ['lrSweep', l]),
   ] as [string, number][])
     if (!(Number.isFinite(v) && v > 0))
       throw new ArgumentError(`class-max: ${name} must hold finite numbers > 0, got ${v}`);
   if (!c.naiveLrs.length || !c.lrSweep.length)
-    throw new ArgumentError("class-max: naiveLrs and lrSweep need at least one learning rate");
+    throw new ArgumentError('class-max: naiveLrs and lrSweep need at least one learning rate');
   for (const [name, v] of [
-    ["maxSteps", c.maxSteps],
-    ["naiveMaxSteps", c.naiveMaxSteps],
-    ["sweepPairs", c.sweepPairs],
-    ["randomStarts", c.randomStarts],
+    ['maxSteps', c.maxSteps],
+    ['naiveMaxSteps', c.naiveMaxSteps],
+    ['sweepPairs', c.sweepPairs],
+    ['randomStarts', c.randomStarts],
   ] as const)
     if (!(Number.isInteger(v) && v >= 1))
       throw new ArgumentError(`class-max: ${name} must be an integer >= 1, got ${v}`);
@@ -109,7 +109,7 @@ function checkConfig(c: ClassMaxConfig): void {
  * the current image only), so chaining runs of `chunk` steps retraces the single run.
  */
 function trajectoryFigure(
-  model: PixelCnn["model"],
+  model: PixelCnn['model'],
   start: Float32Array,
   target: number,
   totalSteps: number,
@@ -126,12 +126,12 @@ function trajectoryFigure(
       maxSteps: chunk,
       targetProb: cfg.targetProb,
     });
-    if (!frames.length) frames.push({ px, caption: ["step 0", `p=${fmtP(r.pInitial[0])}`] });
+    if (!frames.length) frames.push({ px, caption: ['step 0', `p=${fmtP(r.pInitial[0])}`] });
     px = Float32Array.from(r.images.data() as Float32Array);
     r.images.dispose();
     done += r.steps[0];
     frames.push({ px, caption: [`step ${done}`, `p=${fmtP(r.pFinal[0])}`] });
-    if (r.stopReason[0] !== "steps" || r.steps[0] === 0) break;
+    if (r.stopReason[0] !== 'steps' || r.steps[0] === 0) break;
   }
   return imageGrid(
     frames.map((f) => ({ pixels: f.px, caption: f.caption })),
@@ -150,13 +150,13 @@ const stepAxis = (n: number) => Array.from({ length: n }, (_, s) => s);
 
 export async function run(cfg: ClassMaxConfig, hooks: RunHooks = {}): Promise<StudySummary> {
   checkConfig(cfg);
-  const ctx = startRun("class-max", cfg, hooks, {
-    model: "seed CNN (trained in the run) behind a normalising layer: the pixels in [0, 1] are optimised",
+  const ctx = startRun('class-max', cfg, hooks, {
+    model: 'seed CNN (trained in the run) behind a normalising layer: the pixels in [0, 1] are optimised',
     losses: {
-      naive: "-p_t(x), plain gradient step",
+      naive: '-p_t(x), plain gradient step',
       log: `-log(p_t(x) + ${explain.LOG_LOSS_EPS}), gradient divided by its L2 norm`,
     },
-    sources: "the first test image of each class the CNN classifies correctly",
+    sources: 'the first test image of each class the CNN classifies correctly',
   });
   const { folder, mnist, log } = ctx;
   const cnn = await trainPixelCnn(ctx, cfg.train, cfg.seed);
@@ -174,16 +174,16 @@ export async function run(cfg: ClassMaxConfig, hooks: RunHooks = {}): Promise<St
     };
 
     // The 10x10 grid with the log loss, and with the naive loss at each of its learning rates.
-    const logRun = maximise("log", cfg.lr, cfg.maxSteps);
-    const naiveRuns = cfg.naiveLrs.map((lr) => ({ lr, r: maximise("naive", lr, cfg.naiveMaxSteps) }));
+    const logRun = maximise('log', cfg.lr, cfg.maxSteps);
+    const naiveRuns = cfg.naiveLrs.map((lr) => ({ lr, r: maximise('naive', lr, cfg.naiveMaxSteps) }));
     const caption = (r: explain.ClassMaxResult) => (i: number) => [
       `${Math.floor(i / CLASSES)}->${grid.targets[i]}`,
       `p=${fmtP(r.pFinal[i])} n=${r.steps[i]}`,
     ];
     const missed = (r: explain.ClassMaxResult) => (i: number) => r.pFinal[i] < cfg.reachProb;
     folder.figure(
-      "grid_log",
-      "Log loss: each source image turned into each class",
+      'grid_log',
+      'Log loss: each source image turned into each class',
       pairGridFigure(
         logRun.images,
         caption(logRun),
@@ -194,7 +194,7 @@ export async function run(cfg: ClassMaxConfig, hooks: RunHooks = {}): Promise<St
     );
     for (const { lr, r } of naiveRuns)
       folder.figure(
-        `grid_naive_lr${String(lr).replace(".", "p")}`,
+        `grid_naive_lr${String(lr).replace('.', 'p')}`,
         `Naive loss -p, lr ${lr}`,
         pairGridFigure(
           r.images,
@@ -213,21 +213,21 @@ export async function run(cfg: ClassMaxConfig, hooks: RunHooks = {}): Promise<St
     const reached = (r: explain.ClassMaxResult, idx: number[]) =>
       idx.filter((i) => r.pFinal[i] >= cfg.reachProb).length;
     const g0 = (r: explain.ClassMaxResult, idx: number[]) => idx.map((i) => r.gradNormHistory[i][0]);
-    folder.table("naive_vs_log", {
+    folder.table('naive_vs_log', {
       title: `Naive vs log loss on the ${off.length} off-diagonal pairs (${confident.length} start with p_target < ${cfg.confidentBelow})`,
       columns: [
-        "loss",
-        "lr",
+        'loss',
+        'lr',
         `pairs reaching p >= ${cfg.reachProb}`,
         `of the confident starts`,
-        "median initial |grad|",
-        "median steps",
-        "median L2 moved",
-        "max final p (confident starts)",
+        'median initial |grad|',
+        'median steps',
+        'median L2 moved',
+        'max final p (confident starts)',
       ],
       rows: [
         [
-          "log (normalised)",
+          'log (normalised)',
           cfg.lr,
           reached(logRun, off),
           reached(logRun, confident),
@@ -239,7 +239,7 @@ export async function run(cfg: ClassMaxConfig, hooks: RunHooks = {}): Promise<St
         ...naiveRuns.map(({ lr, r }) => {
           const moved = movedL2(grid.pixels, r.images.data() as Float32Array);
           return [
-            "naive",
+            'naive',
             lr,
             reached(r, off),
             reached(r, confident),
@@ -256,8 +256,8 @@ export async function run(cfg: ClassMaxConfig, hooks: RunHooks = {}): Promise<St
       ...naiveRuns.map(({ r }) => Math.max(...off.map((i) => r.pHistory[i].length))),
     );
     folder.figure(
-      "p_target_curves",
-      "Mean p_target per step",
+      'p_target_curves',
+      'Mean p_target per step',
       linePlot(
         [
           { name: `log, lr ${cfg.lr}`, x: stepAxis(steps), y: meanCurve(logRun.pHistory, off, steps) },
@@ -268,17 +268,17 @@ export async function run(cfg: ClassMaxConfig, hooks: RunHooks = {}): Promise<St
           })),
         ],
         {
-          title: "Mean p_target over the 90 pairs (stopped images carried forward)",
-          xLabel: "step",
-          yLabel: "p_target",
+          title: 'Mean p_target over the 90 pairs (stopped images carried forward)',
+          xLabel: 'step',
+          yLabel: 'p_target',
           yDomain: [0, 1],
-          legendAt: "bottom",
+          legendAt: 'bottom',
         },
       ),
     );
     folder.figure(
-      "grad_norm_curves",
-      "Mean log10 gradient norm per step",
+      'grad_norm_curves',
+      'Mean log10 gradient norm per step',
       linePlot(
         [
           {
@@ -292,7 +292,7 @@ export async function run(cfg: ClassMaxConfig, hooks: RunHooks = {}): Promise<St
             y: meanCurve(r.gradNormHistory, off, steps, (v) => Math.log10(Math.max(v, 1e-30))),
           })),
         ],
-        { title: "Mean log10 |d loss / d x| over the 90 pairs", xLabel: "step", yLabel: "log10 gradient L2 norm" },
+        { title: 'Mean log10 |d loss / d x| over the 90 pairs', xLabel: 'step', yLabel: 'log10 gradient L2 norm' },
       ),
       "before normalisation; the naive loss's gradient is p_t times the log loss's",
     );
@@ -303,21 +303,21 @@ export async function run(cfg: ClassMaxConfig, hooks: RunHooks = {}): Promise<St
       Float32Array.from(sweepIdx.flatMap((i) => [...grid.pixels.subarray(i * 784, (i + 1) * 784)])),
     );
     const sweepTargets = sweepIdx.map((i) => grid.targets[i]);
-    const sweep = cfg.lrSweep.map((lr) => ({ lr, r: maximise("log", lr, cfg.maxSteps, sweepX, sweepTargets) }));
+    const sweep = cfg.lrSweep.map((lr) => ({ lr, r: maximise('log', lr, cfg.maxSteps, sweepX, sweepTargets) }));
     const all = sweepTargets.map((_, j) => j);
     const drops = (h: number[]) => h.slice(1).filter((p, s) => p < h[s] - 1e-3).length;
     folder.table(
-      "lr_sweep",
+      'lr_sweep',
       {
         title: `Log loss: learning-rate sweep on ${sweepIdx.length} pairs`,
         columns: [
-          "lr",
+          'lr',
           `pairs reaching p >= ${cfg.reachProb}`,
-          "median steps",
-          "max steps",
-          "mean final p",
-          "mean p drops per run",
-          "median L2 moved",
+          'median steps',
+          'max steps',
+          'mean final p',
+          'mean p drops per run',
+          'median L2 moved',
         ],
         rows: sweep.map(({ lr, r }) => {
           const moved = movedL2(sweepX.data() as Float32Array, r.images.data() as Float32Array);
@@ -332,12 +332,12 @@ export async function run(cfg: ClassMaxConfig, hooks: RunHooks = {}): Promise<St
           ];
         }),
       },
-      "p drops: steps at which p_target fell by more than 0.001 (oscillation)",
+      'p drops: steps at which p_target fell by more than 0.001 (oscillation)',
     );
     const sweepSteps = Math.max(...sweep.map(({ r }) => Math.max(...r.pHistory.map((h) => h.length))));
     folder.figure(
-      "lr_sweep_curves",
-      "Mean p_target per step for each learning rate",
+      'lr_sweep_curves',
+      'Mean p_target per step for each learning rate',
       linePlot(
         sweep.map(({ lr, r }) => ({
           name: `lr ${lr}`,
@@ -346,10 +346,10 @@ export async function run(cfg: ClassMaxConfig, hooks: RunHooks = {}): Promise<St
         })),
         {
           title: `Log loss: mean p_target on ${sweepIdx.length} pairs per learning rate`,
-          xLabel: "step",
-          yLabel: "p_target",
+          xLabel: 'step',
+          yLabel: 'p_target',
           yDomain: [0, 1],
-          legendAt: "bottom",
+          legendAt: 'bottom',
         },
       ),
     );
@@ -357,12 +357,12 @@ export async function run(cfg: ClassMaxConfig, hooks: RunHooks = {}): Promise<St
     // Random starts: uniform noise images driven to each class.
     const starts = ops.rand([cfg.randomStarts * CLASSES, 1, 28, 28], { generator: new Generator(cfg.seed + 1) });
     const startTargets = Array.from({ length: cfg.randomStarts * CLASSES }, (_, i) => i % CLASSES);
-    const randomRun = maximise("log", cfg.lr, cfg.maxSteps, starts, startTargets);
+    const randomRun = maximise('log', cfg.lr, cfg.maxSteps, starts, startTargets);
     const startPx = starts.data() as Float32Array,
       endPx = randomRun.images.data() as Float32Array;
     folder.figure(
-      "random_starts",
-      "Random starts driven to each class",
+      'random_starts',
+      'Random starts driven to each class',
       pairGridFigure(
         Float32Array.from([...startPx.subarray(0, CLASSES * 784), ...endPx]),
         (i) =>
@@ -396,8 +396,8 @@ export async function run(cfg: ClassMaxConfig, hooks: RunHooks = {}): Promise<St
     // One pair's trajectory, step by step.
     const pair = off.reduce((a, i) => (logRun.steps[i] > logRun.steps[a] ? i : a), off[0]);
     folder.figure(
-      "trajectory",
-      "One pair, step by step",
+      'trajectory',
+      'One pair, step by step',
       trajectoryFigure(
         cnn.model,
         grid.pixels.slice(pair * 784, (pair + 1) * 784),
@@ -409,27 +409,27 @@ export async function run(cfg: ClassMaxConfig, hooks: RunHooks = {}): Promise<St
     );
 
     const logMin = Math.min(...off.map((i) => logRun.pFinal[i]));
-    folder.table("report_vs_nnlab", {
+    folder.table('report_vs_nnlab', {
       title: `Report says / nnlab gets (${cfg.preset} preset)`,
-      columns: ["topic", "report says", "nnlab gets"],
+      columns: ['topic', 'report says', 'nnlab gets'],
       rows: [
         [
-          "naive loss -p",
+          'naive loss -p',
           REPORT.naive,
           `lr ${cfg.naiveLrs[0]}: ${reached(naive0, confident)}/${confident.length} confident starts reach ${cfg.reachProb}; median initial |grad| ${median(g0(naive0, confident)).toExponential(1)}, median L2 moved ${median(confident.map((i) => naiveMoved[i])).toExponential(1)}`,
         ],
         [
-          "log loss",
+          'log loss',
           REPORT.log,
           `${reached(logRun, off)}/${off.length} pairs reach p >= ${cfg.reachProb} (min ${logMin.toFixed(3)}), median ${median(off.map((i) => logRun.steps[i]))} steps`,
         ],
         [
-          "learning rate",
+          'learning rate',
           REPORT.lr,
-          sweep.map(({ lr, r }) => `lr ${lr}: median ${median(all.map((j) => r.steps[j]))} steps`).join("; "),
+          sweep.map(({ lr, r }) => `lr ${lr}: median ${median(all.map((j) => r.steps[j]))} steps`).join('; '),
         ],
         [
-          "random starts",
+          'random starts',
           REPORT.starts,
           `${reached(
             randomRun,

@@ -9,6 +9,7 @@ import { CONFIDENCE_FULL, CONFIDENCE_QUICK, run as runConfidence } from './confi
 import { ENSEMBLE_NOISE_FULL, ENSEMBLE_NOISE_QUICK, run as runEnsembleNoise } from './ensemble-noise.js';
 import { ENSEMBLE_SIZE_FULL, ENSEMBLE_SIZE_QUICK, run as runEnsembleSize } from './ensemble-size.js';
 import { FGSM_FULL, FGSM_QUICK, run as runFgsm } from './fgsm.js';
+import { KNN_MAX_FULL, KNN_MAX_QUICK, run as runKnnMax } from './knn-max.js';
 import { NOISE_FULL, NOISE_QUICK, run as runNoise } from './noise.js';
 import { OOD_FULL, OOD_QUICK, run as runOod } from './ood.js';
 import { ROTATION_FULL, ROTATION_QUICK, run as runRotation } from './rotation.js';
@@ -45,6 +46,7 @@ export const STUDIES: Record<string, StudyEntry> = {
   ood: entry({ id: 'ood', description: 'single vs ensemble on MNIST vs FashionMNIST / any IDX folder / noise: grids, histograms, AUROC (seed 000)', full: OOD_FULL, quick: OOD_QUICK, run: runOod, accepts: { epochs: true, members: true, oodDir: true } }),
   rotation: entry({ id: 'rotation', description: 'true-class probability vs rotation 0..180 degrees, per member and ensemble; whole-test-set accuracy vs angle (seed 000)', full: ROTATION_FULL, quick: ROTATION_QUICK, run: runRotation, accepts: { epochs: true, members: true } }),
   'class-max': entry({ id: 'class-max', description: 'turn each class\'s test image into each class by gradient ascent on the pixels: naive -p vs log loss, learning rates, random starts (seed 001)', full: CLASS_MAX_FULL, quick: CLASS_MAX_QUICK, run: runClassMax, accepts: {} }),
+  'knn-max': entry({ id: 'knn-max', description: 'the class-max grid through the exact k-NN (k = 3, 5): pseudo-gradient, steps to p >= 0.6, images next to the CNN\'s (seed 001)', full: KNN_MAX_FULL, quick: KNN_MAX_QUICK, run: runKnnMax, accepts: {} }),
 };
 
 export type { StudySummary } from '../report/run-folder.js';

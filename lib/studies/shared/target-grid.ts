@@ -1,12 +1,12 @@
 // What the class-max and knn-max studies share: the seed CNN they drive (trained in the run, taking
 // pixels), the 10x10 grid of (source image, target class) pairs, and its figures and statistics.
-import { Generator, attacks, ops, seedCnn, ValueError } from "../../index.js";
-import type { Tensor } from "../../index.js";
-import { accuracy, decide, predictProbs, trainClassifier, TrainSettings } from "../../train/classifier.js";
-import type { TrainedClassifier } from "../../train/classifier.js";
-import type { MnistSplit } from "../../data/mnist.js";
-import { imageGrid } from "../../viz/image-grid.js";
-import type { RunContext } from "./common.js";
+import { Generator, attacks, ops, seedCnn, ValueError } from '../../index.js';
+import type { Tensor } from '../../index.js';
+import { accuracy, decide, predictProbs, trainClassifier, TrainSettings } from '../../train/classifier.js';
+import type { TrainedClassifier } from '../../train/classifier.js';
+import type { MnistSplit } from '../../data/mnist.js';
+import { imageGrid } from '../../viz/image-grid.js';
+import type { RunContext } from './common.js';
 
 export const CLASSES = 10;
 const DIM = 28 * 28;
@@ -48,7 +48,7 @@ export function pickSources(split: MnistSplit, pred?: ArrayLike<number>): number
   return Array.from({ length: CLASSES }, (_, c) => {
     const i = [...split.labels.keys()].find((j) => split.labels[j] === c && (!pred || pred[j] === c));
     if (i === undefined)
-      throw new ValueError(`no test image of class ${c}${pred ? " classified correctly" : ""} in the first ${split.n}`);
+      throw new ValueError(`no test image of class ${c}${pred ? ' classified correctly' : ''} in the first ${split.n}`);
     return i;
   });
 }
