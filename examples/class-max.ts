@@ -2,8 +2,10 @@
 // test digit into each of the ten classes by gradient ascent on its pixels (log loss, normalised
 // gradient), do the same through an exact k-NN with its pseudo-gradient, and save both grids.
 //
-//   npx tsc examples/class-max.ts --module nodenext --target es2022 --outDir /tmp/ex && node /tmp/ex/class-max.js [outDir]
-import { data, DataLoader, explain, fit, Generator, ops, optim, seedCnn, viz } from 'nnlab';
+//   npx tsc examples/class-max.ts --module nodenext --target es2022 --outDir build-examples
+//   node build-examples/class-max.js [outDir] [trainImages]
+// (compiled inside the package, so that "nnlab" resolves to it)
+import { data, explain, fit, Generator, ops, optim, seedCnn, viz } from 'nnlab';
 
 export async function classMaxExample(o: { trainImages?: number; epochs?: number; outDir?: string } = {}) {
   const n = o.trainImages ?? 10000;
@@ -11,7 +13,7 @@ export async function classMaxExample(o: { trainImages?: number; epochs?: number
   const trainX = data.toUnitFloat(data.rowsOf(mnist.train.images, 0, n)); // pixels in [0, 1]
   const trainY = data.rowsOf(mnist.train.labels, 0, n);
   const model = seedCnn(new Generator(0));
-  const loader = new DataLoader(data.tensorDataset(trainX, trainY), { batchSize: 128, shuffle: true, seed: 0 });
+  const loader = new data.DataLoader(data.tensorDataset(trainX, trainY), { batchSize: 128, shuffle: true, seed: 0 });
   await fit(model, loader, {
     epochs: o.epochs ?? 1,
     optimizer: new optim.Adam(model.parameters(), { lr: 1e-3 }),
@@ -54,4 +56,8 @@ export async function classMaxExample(o: { trainImages?: number; epochs?: number
   return { cnnP: cnn.pFinal, knnP: knn.pFinal };
 }
 
-if (process.argv[1]?.endsWith('class-max.js')) await classMaxExample({ outDir: process.argv[2] });
+if (process.argv[1]?.endsWith('class-max.js'))
+  await classMaxExample({
+    outDir: process.argv[2],
+    trainImages: process.argv[3] ? Number(process.argv[3]) : undefined,
+  });

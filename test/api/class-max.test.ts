@@ -2,6 +2,10 @@
 // differences, the naive/log gradient identity, per-image stopping and clipping, the naive loss's
 // stall on a confident start, the GEMM k-NN memory against the exhaustive search (ties included),
 // knnMax's bookkeeping on real MNIST, and typed errors.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 import {
@@ -267,4 +271,48 @@ describe('KnnMemory and knnMax', () => {
       mnist.dispose();
     }
   });
+});
+
+describe('examples/class-max.ts', () => {
+  it(
+    'type-checks, compiles inside the package and runs: every class reached by the CNN, 0.6 by the k-NN',
+    { timeout: 300_000 },
+    () => {
+      const tsc = spawnSync(
+        process.execPath,
+        [
+          'node_modules/typescript/bin/tsc',
+          'examples/class-max.ts',
+          '--module',
+          'nodenext',
+          '--moduleResolution',
+          'nodenext',
+          '--target',
+          'es2022',
+          '--strict',
+          '--skipLibCheck',
+          '--rootDir',
+          'examples',
+          '--outDir',
+          'build-examples',
+        ],
+        { encoding: 'utf8' },
+      );
+      expect(tsc.status, tsc.stdout + tsc.stderr).toBe(0);
+      const out = mkdtempSync(join(tmpdir(), 'nnlab-example-class-max-'));
+      const r = spawnSync(process.execPath, ['build-examples/class-max.js', out, '5000'], {
+        encoding: 'utf8',
+        timeout: 240_000,
+      });
+      expect(r.status, r.stderr).toBe(0);
+      const lines = r.stdout.trim().split('\n');
+      expect(lines.length).toBe(10);
+      for (const l of lines) {
+        const [, cnnP, knnP] = /CNN p=([\d.]+).*k-NN share ([\d.]+)/.exec(l)!;
+        expect(Number(cnnP), l).toBeGreaterThanOrEqual(0.99);
+        expect(Number(knnP), l).toBeGreaterThanOrEqual(0.6);
+      }
+      for (const f of ['class_max_cnn.png', 'class_max_knn.svg']) expect(existsSync(join(out, f)), f).toBe(true);
+    },
+  );
 });
