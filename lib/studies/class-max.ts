@@ -209,10 +209,22 @@ export async function run(cfg: ClassMaxConfig, hooks: RunHooks = {}): Promise<St
     const confident = off.filter((i) => logRun.pInitial[i] < cfg.confidentBelow);
     const naive0 = naiveRuns[0].r;
     const naiveMoved = movedL2(grid.pixels, naive0.images.data() as Float32Array);
-    const logMoved = movedL2(grid.pixels, logRun.images.data() as Float32Array);
     const reached = (r: explain.ClassMaxResult, idx: number[]) =>
       idx.filter((i) => r.pFinal[i] >= cfg.reachProb).length;
     const g0 = (r: explain.ClassMaxResult, idx: number[]) => idx.map((i) => r.gradNormHistory[i][0]);
+    const lossRow = (name: string, lr: number, r: explain.ClassMaxResult) => {
+      const moved = movedL2(grid.pixels, r.images.data() as Float32Array);
+      return [
+        name,
+        lr,
+        reached(r, off),
+        reached(r, confident),
+        median(g0(r, off)).toExponential(2),
+        median(off.map((i) => r.steps[i])),
+        +median(off.map((i) => moved[i])).toPrecision(3),
+        +Math.max(...confident.map((i) => r.pFinal[i])).toPrecision(4),
+      ];
+    };
     folder.table('naive_vs_log', {
       title: `Naive vs log loss on the ${off.length} off-diagonal pairs (${confident.length} start with p_target < ${cfg.confidentBelow})`,
       columns: [
@@ -225,31 +237,7 @@ export async function run(cfg: ClassMaxConfig, hooks: RunHooks = {}): Promise<St
         'median L2 moved',
         'max final p (confident starts)',
       ],
-      rows: [
-        [
-          'log (normalised)',
-          cfg.lr,
-          reached(logRun, off),
-          reached(logRun, confident),
-          median(g0(logRun, off)).toExponential(2),
-          median(off.map((i) => logRun.steps[i])),
-          +median(off.map((i) => logMoved[i])).toFixed(3),
-          +Math.max(...confident.map((i) => logRun.pFinal[i])).toFixed(4),
-        ],
-        ...naiveRuns.map(({ lr, r }) => {
-          const moved = movedL2(grid.pixels, r.images.data() as Float32Array);
-          return [
-            'naive',
-            lr,
-            reached(r, off),
-            reached(r, confident),
-            median(g0(r, off)).toExponential(2),
-            median(off.map((i) => r.steps[i])),
-            +median(off.map((i) => moved[i])).toExponential(2),
-            +Math.max(...confident.map((i) => r.pFinal[i])).toExponential(2),
-          ];
-        }),
-      ],
+      rows: [lossRow('log (normalised)', cfg.lr, logRun), ...naiveRuns.map(({ lr, r }) => lossRow('naive', lr, r))],
     });
     const steps = Math.max(
       ...off.map((i) => logRun.pHistory[i].length),
