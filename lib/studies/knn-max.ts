@@ -172,7 +172,10 @@ export async function run(cfg: KnnMaxConfig, hooks: RunHooks = {}): Promise<Stud
     const mean = (v: ArrayLike<number>) => off.reduce((a, i) => a + v[i], 0) / off.length;
     const reached = (o: Outcome) => off.filter((i) => o.stepsToTarget[i] >= 0).length;
     const steps = (o: Outcome) => off.filter((i) => o.stepsToTarget[i] >= 0).map((i) => o.stepsToTarget[i]);
-    const moved = (o: Outcome) => median(off.map((i) => movedL2(grid.pixels, o.images)[i]));
+    const moved = (o: Outcome) => {
+      const d = movedL2(grid.pixels, o.images);
+      return median(off.map((i) => d[i]));
+    };
     const cross = all.map((o) => ({ cnnP: mean(cnnJudge(o)), knnP: cfg.ks.map((k) => mean(knnJudge(o, k))) }));
 
     for (const o of all) {
