@@ -53,7 +53,8 @@ export interface KnnOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-function exactSqDist(a: Uint8Array, ao: number, b: Uint8Array, bo: number, dim: number): number {
+/** Exact squared distance of two byte rows. */
+export function exactSqDist(a: Uint8Array, ao: number, b: Uint8Array, bo: number, dim: number): number {
   let s = 0;
   for (let j = 0; j < dim; j++) {
     const d = a[ao + j] - b[bo + j];
