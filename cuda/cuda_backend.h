@@ -70,6 +70,9 @@ class CudaBackend final : public Backend {
   void warp_perspective(const WarpArgs& a, const float* x, const float* matrices, float* y) override;
   void resize_bilinear(const WarpArgs& a, const float* x, float* y) override;
   void brightness(const float* x, const float* factor, const float* shift, float* y, int64_t n, int64_t per_image, float lo, float hi) override;
+  void stft(const StftArgs& a, const float* x, const float* window, float* y, bool power) override;
+  void mel_filterbank(float* fb, int64_t n_freqs, int64_t n_mels, double sample_rate, double f_min, double f_max) override;
+  void power_to_db(const float* x, float* y, int64_t batch, int64_t per_item, float amin, float top_db) override;
   void synchronize() override;
 
   // Scratch device memory for the duration of one op (from the caching allocator).

@@ -119,6 +119,15 @@ struct WarpArgs {
   float fill;  // value of samples that fall outside the source image
 };
 
+// A short-time Fourier transform of `batch` signals of `length` samples: frames of n_fft
+// samples every hop samples (frames = 1 + length / hop when centred, the signal then being
+// reflect-padded by n_fft / 2 on both sides, as torch.stft(center=True, pad_mode="reflect")),
+// windowed by a window of n_fft values, bins = n_fft / 2 + 1 one-sided frequencies.
+struct StftArgs {
+  int64_t batch, length, n_fft, hop, frames, bins;
+  bool center;
+};
+
 class Backend {
  public:
   virtual ~Backend() = default;
@@ -268,6 +277,17 @@ class Backend {
   // y = clamp(x * factor[i] + shift[i], lo, hi) per image i.
   virtual void brightness(const float* x, const float* factor, const float* shift, float* y, int64_t n,
                           int64_t per_image, float lo, float hi) = 0;
+
+  // ---- spectral: STFT, mel filter bank, decibels (kernels/spectral_math.h) ----
+  // power: y [batch, bins, frames] = |X|^2; otherwise y [batch, bins, frames, 2] = (re, im) of X,
+  // the layout of torch.view_as_real(torch.stft(..., return_complex=True)).
+  virtual void stft(const StftArgs& a, const float* x, const float* window, float* y, bool power) = 0;
+  // fb [n_freqs, n_mels] = torchaudio.functional.melscale_fbanks(..., norm=None, mel_scale="htk").
+  virtual void mel_filterbank(float* fb, int64_t n_freqs, int64_t n_mels, double sample_rate, double f_min,
+                              double f_max) = 0;
+  // y = 10 log10(max(x, amin)) over [batch, per_item]; when top_db > 0, each item is then floored
+  // at its own maximum minus top_db.
+  virtual void power_to_db(const float* x, float* y, int64_t batch, int64_t per_item, float amin, float top_db) = 0;
 };
 
 // The process-wide CPU backend.

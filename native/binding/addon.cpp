@@ -22,6 +22,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   register_optim(env, exports);
   register_knn(env, exports);
   register_image(env, exports);
+  register_spectral(env, exports);
   return exports;
 }
 

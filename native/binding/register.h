@@ -17,4 +17,5 @@ void register_indexing(Napi::Env env, Napi::Object exports);
 void register_optim(Napi::Env env, Napi::Object exports);
 void register_knn(Napi::Env env, Napi::Object exports);
 void register_image(Napi::Env env, Napi::Object exports);
+void register_spectral(Napi::Env env, Napi::Object exports);
 }  // namespace nn::binding

@@ -66,7 +66,11 @@ class CpuBackend final : public Backend {
   void knn_exact(const KnnExactArgs& a, const uint8_t* train, const uint8_t* queries, int32_t* idx, int32_t* dist) override;
   void warp_perspective(const WarpArgs& a, const float* x, const float* matrices, float* y) override;
   void resize_bilinear(const WarpArgs& a, const float* x, float* y) override;
-  void brightness(const float* x, const float* factor, const float* shift, float* y, int64_t n, int64_t per_image, float lo, float hi) override;};
+  void brightness(const float* x, const float* factor, const float* shift, float* y, int64_t n, int64_t per_image, float lo, float hi) override;
+  void stft(const StftArgs& a, const float* x, const float* window, float* y, bool power) override;
+  void mel_filterbank(float* fb, int64_t n_freqs, int64_t n_mels, double sample_rate, double f_min, double f_max) override;
+  void power_to_db(const float* x, float* y, int64_t batch, int64_t per_item, float amin, float top_db) override;
+};
 
 // Bytes held by the CPU block cache (freed large buffers kept for reuse), and its release.
 size_t cpu_cached_bytes();

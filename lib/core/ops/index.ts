@@ -8,3 +8,4 @@ export * from './conv.js';
 export * from './norm.js';
 export * from './softmax.js';
 export * from './convert.js';
+export * from './spectral.js';
