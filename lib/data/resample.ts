@@ -8,14 +8,27 @@ import type { Audio } from './wav.js';
 /** Zero crossings of the sinc kept on each side of a tap (at the output's bandwidth). */
 const HALF_WIDTH = 16;
 
-function hannTaper(x: number, halfWidth: number): number {
-  return Math.abs(x) >= halfWidth ? 0 : 0.5 + 0.5 * Math.cos((Math.PI * x) / halfWidth);
-}
+/** Samples of the tapered sinc per zero crossing in the lookup table (linear interpolation between). */
+const TABLE_STEPS = 512;
 
-function sinc(x: number): number {
-  if (x === 0) return 1;
-  const px = Math.PI * x;
-  return Math.sin(px) / px;
+// The Hann-tapered sinc on [0, HALF_WIDTH], tabulated once: the taps then cost a lookup instead
+// of a sine and a cosine each.
+const KERNEL = (() => {
+  const t = new Float64Array(HALF_WIDTH * TABLE_STEPS + 2);
+  for (let i = 0; i < t.length; i++) {
+    const x = i / TABLE_STEPS;
+    if (x >= HALF_WIDTH) continue;
+    const sinc = x === 0 ? 1 : Math.sin(Math.PI * x) / (Math.PI * x);
+    t[i] = sinc * (0.5 + 0.5 * Math.cos((Math.PI * x) / HALF_WIDTH));
+  }
+  return t;
+})();
+
+function kernel(d: number): number {
+  const u = Math.abs(d) * TABLE_STEPS;
+  const i = Math.floor(u);
+  if (i >= KERNEL.length - 1) return 0;
+  return KERNEL[i] + (u - i) * (KERNEL[i + 1] - KERNEL[i]);
 }
 
 /** Resamples to `sampleRate` Hz (identity when the rates match). */
@@ -35,7 +48,7 @@ export function resample(audio: Audio, sampleRate: number): Audio {
     let acc = 0;
     for (let j = lo; j <= hi; j++) {
       const d = (t - j) * cutoff;
-      acc += x[j] * sinc(d) * hannTaper(d, HALF_WIDTH);
+      acc += x[j] * kernel(d);
     }
     out[i] = acc * cutoff;
   }

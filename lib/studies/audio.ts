@@ -40,7 +40,7 @@ export const AUDIO_FULL: AudioConfig = {
 
 export const AUDIO_QUICK: AudioConfig = {
   ...AUDIO_FULL, preset: 'quick', plan: { voices: ESPEAK_VOICES.slice(0, 8), speeds: [150, 210], pitches: [35, 65] },
-  epochs: 10, seeds: 1,
+  seeds: 1,
 };
 
 /** The report's numbers (section 2: AudioMNIST subset, 2,250 / 750 split, one 2,779-sample clip at 8 kHz). */

@@ -1,5 +1,6 @@
 // The registry of studies `nnlab run <study>` knows: id -> presets and run(config).
 import { ABLATION_FULL, ABLATION_QUICK, run as runAblation } from './ablation.js';
+import { AUDIO_FULL, AUDIO_QUICK, run as runAudio } from './audio.js';
 import { ADV_TRAIN_FULL, ADV_TRAIN_QUICK, run as runAdvTrain } from './adv-train.js';
 import { BASELINES_FULL, BASELINES_QUICK, run as runBaselines } from './baselines.js';
 import { CNN_FULL, CNN_QUICK, run as runCnn } from './cnn.js';
@@ -23,6 +24,8 @@ export interface StudyEntry<C extends BaseConfig = BaseConfig> {
   /** Extra command-line overrides this study accepts beyond the common ones. */
   /** epochs: the seed-000 members' training epochs (--epochs; resnet-pretrain: the report-protocol runs' epochs);
    *  members: how many of them to use (--members); variants: resnet-pretrain's variant list (--variants). */
+  /** dataDir: a data folder of the study's own kind (--data-dir; audio: AudioMNIST / free-spoken-digit WAVs). */
+  acceptsDataDir?: boolean;
   accepts: { k?: boolean; weights?: boolean; epochs?: boolean; members?: boolean; oodDir?: boolean; variants?: boolean };
 }
 
@@ -43,6 +46,7 @@ export const STUDIES: Record<string, StudyEntry> = {
   'ensemble-noise': entry({ id: 'ensemble-noise', description: 'the 7-member ResNet18 ensemble vs the best member under Gaussian noise (seed 000)', full: ENSEMBLE_NOISE_FULL, quick: ENSEMBLE_NOISE_QUICK, run: runEnsembleNoise, accepts: { epochs: true, members: true } }),
   ood: entry({ id: 'ood', description: 'single vs ensemble on MNIST vs FashionMNIST / any IDX folder / noise: grids, histograms, AUROC (seed 000)', full: OOD_FULL, quick: OOD_QUICK, run: runOod, accepts: { epochs: true, members: true, oodDir: true } }),
   rotation: entry({ id: 'rotation', description: 'true-class probability vs rotation 0..180 degrees, per member and ensemble; whole-test-set accuracy vs angle (seed 000)', full: ROTATION_FULL, quick: ROTATION_QUICK, run: runRotation, accepts: { epochs: true, members: true } }),
+  audio: entry({ id: 'audio', description: 'spoken digits: log-mel spectrograms (native STFT / mel) and the report CNN, split by voice (seed 003)', full: AUDIO_FULL, quick: AUDIO_QUICK, run: runAudio, accepts: {}, acceptsDataDir: true }),
 };
 
 export type { StudySummary } from '../report/run-folder.js';
