@@ -23,6 +23,7 @@ export const SOURCES = [
   { script: 'ensemble.mjs', planned: [['ensemble-train', '7-member ensemble training']] },
   { script: 'knn.mjs', planned: [['knn', 'exact k-NN k=3, full MNIST']] },
   { script: 'logreg.mjs', planned: [['logreg', 'logistic regression to 92.5%']] },
+  { script: 'audio.mjs', planned: [['logmel-1000', 'log-mel of 1,000 one-second clips'], ['audio-cnn-train', 'audio CNN training epoch']] },
 ];
 
 const CHILD_TIMEOUT_MS = 30 * 60 * 1000;

@@ -126,6 +126,9 @@ struct WarpArgs {
 struct StftArgs {
   int64_t batch, length, n_fft, hop, frames, bins;
   bool center;
+  // Output layout: [batch, bins, frames] (torch.stft's) or, when set, [batch, frames, bins], the
+  // frame-major layout that turns the mel projection into one large GEMM.
+  bool frames_major = false;
 };
 
 class Backend {

@@ -14,7 +14,10 @@ namespace nn::cuda {
 static __global__ void stft_kernel(StftArgs a, const float* x, const float* window, float* y, bool power) {
   const float step = -6.283185307179586f / static_cast<float>(a.n_fft);
   NN_GRID_STRIDE(t, a.batch * a.bins * a.frames) {
-    const int64_t frame = t % a.frames, k = (t / a.frames) % a.bins, item = t / (a.frames * a.bins);
+    // t enumerates the output in its layout: [item, bin, frame] or [item, frame, bin].
+    const int64_t item = t / (a.frames * a.bins);
+    const int64_t frame = a.frames_major ? (t / a.bins) % a.frames : t % a.frames;
+    const int64_t k = a.frames_major ? t % a.bins : (t / a.frames) % a.bins;
     const float* signal = x + item * a.length;
     const int64_t start = stft_frame_start(frame, a.hop, a.n_fft, a.center);
     float re = 0.f, im = 0.f;

@@ -180,8 +180,11 @@ export async function ensureSyntheticDigits(
       const { voice, speed, pitch } = clips[0];
       const words = await renditionWords(voice, speed, pitch);
       for (const c of clips) writeClip(dir, c.file, resample(words[c.digit], o.sampleRate ?? 8000));
+      const before = done;
       done += clips.length;
       progress.update('espeak-ng', done, missing.length);
+      // Without a terminal (logs, CI) the bar is silent: a line every 500 clips instead.
+      if (!process.stderr.isTTY && Math.floor(done / 500) > Math.floor(before / 500)) log(`  ${done}/${missing.length} clips`);
     }
   };
   await Promise.all(Array.from({ length: o.concurrency ?? 4 }, worker));

@@ -152,11 +152,27 @@ Napi::Value mel_spectrogram(const Napi::CallbackInfo& info) {
   StftArgs st = stft_args(a, x, 1);
   int64_t n_mels = a.integer(4, "nMels", 1, 1 << 16);
   MelRange r = mel_range(a, 5);
-  Tensor spec = empty(x.backend(), {st.batch, st.bins, st.frames}, DType::F32);
-  Tensor window = hann_window(x.backend(), st.n_fft);
-  x.backend().stft(st, x.f32(), window.f32(), spec.f32(), true);
-  Tensor fb = filterbank(x.backend(), st.bins, n_mels, r);
-  return wrap(a.env(), project(spec, fb, st.batch, st.bins, st.frames, s.squeeze));
+  // Frame-major power spectra [B * frames, bins] times the bank [bins, mels] is one large GEMM
+  // (a batch of small ones per signal is several times slower); the result is then transposed
+  // to [B, mels, frames].
+  st.frames_major = true;
+  Backend& b = x.backend();
+  Tensor spec = empty(b, {st.batch * st.frames, st.bins}, DType::F32);
+  Tensor window = hann_window(b, st.n_fft);
+  b.stft(st, x.f32(), window.f32(), spec.f32(), true);
+  Tensor fb = filterbank(b, st.bins, n_mels, r);
+  Tensor frame_mels = empty(b, {st.batch * st.frames, n_mels}, DType::F32);
+  if (spec.numel() > 0 && frame_mels.numel() > 0)
+    b.gemm(gemm_args(false, false, st.batch * st.frames, n_mels, st.bins, st.bins, n_mels, n_mels, 0.f), spec.f32(), fb.f32(),
+           frame_mels.f32());
+  Tensor y = empty(b, s.squeeze ? Shape{n_mels, st.frames} : Shape{st.batch, n_mels, st.frames}, DType::F32);
+  StridedCopyArgs c{};
+  c.ndim = 3;
+  c.shape[0] = st.batch, c.shape[1] = n_mels, c.shape[2] = st.frames;
+  c.src_strides[0] = st.frames * n_mels, c.src_strides[1] = 1, c.src_strides[2] = n_mels;
+  c.dst_strides[0] = n_mels * st.frames, c.dst_strides[1] = st.frames, c.dst_strides[2] = 1;
+  if (y.numel() > 0) b.strided_copy(c, frame_mels.f32(), y.f32(), sizeof(float));
+  return wrap(a.env(), std::move(y));
 }
 
 // powerToDb(x [B, ...], amin, topDb): 10 log10(max(x, amin)), each item floored at its maximum
@@ -165,7 +181,9 @@ Napi::Value power_to_db(const Napi::CallbackInfo& info) {
   Args a{info, "powerToDb"};
   const Tensor& x = a.tensor(0, "x", DType::F32);
   double amin = a.number(1, "amin"), top_db = a.number(2, "topDb");
-  if (!(amin > 0) || !std::isfinite(amin)) fail(ErrorCode::Argument, a.op, ": 'amin' must be a positive number, got ", amin);
+  // A normal float32 (>= 2^-126): the CPU's logarithm reads the exponent bits.
+  if (!(amin >= 1.1754944e-38) || !std::isfinite(amin))
+    fail(ErrorCode::Argument, a.op, ": 'amin' must be a positive float32 number (at least 1.18e-38), got ", amin);
   if (std::isnan(top_db)) fail(ErrorCode::Argument, a.op, ": 'topDb' must be a number (0 for none), got NaN");
   Tensor y = empty_like(x);
   int64_t batch = x.dim() >= 3 ? x.shape[0] : 1;

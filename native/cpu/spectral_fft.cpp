@@ -1,4 +1,5 @@
-// Mixed-radix Stockham FFT (see spectral_fft.h). Stage with radix p on a length-n sub-transform
+// Mixed-radix Stockham FFT (see spectral_fft.h): dedicated butterflies for radix 2, 3, 4 and 5,
+// a direct DFT for larger primes. Stage with radix p on a length-n sub-transform
 // at stride s: for q < m = n / p and k < s,
 //   y[k + s (p q + j)] = w_n^(q j) * sum_r x[k + s (q + r m)] w_p^(r j),   j < p,
 // then n <- m, s <- s p. The output of the last stage is in natural order (no bit reversal).
@@ -52,6 +53,49 @@ void radix4(const Complex* x, Complex* y, int64_t m, int64_t s, const Complex* t
       y[k + s * (4 * q + 1)] = mul({t1.re + t3j.re, t1.im + t3j.im}, w1);
       y[k + s * (4 * q + 2)] = mul({t0.re - t2.re, t0.im - t2.im}, w2);
       y[k + s * (4 * q + 3)] = mul({t1.re - t3j.re, t1.im - t3j.im}, w3);
+    }
+  }
+}
+
+// -i * u, the forward transform's quarter turn.
+inline Complex minus_i(Complex u) { return {u.im, -u.re}; }
+inline Complex add(Complex a, Complex b) { return {a.re + b.re, a.im + b.im}; }
+inline Complex sub(Complex a, Complex b) { return {a.re - b.re, a.im - b.im}; }
+inline Complex scale(Complex a, float f) { return {a.re * f, a.im * f}; }
+
+void radix3(const Complex* x, Complex* y, int64_t m, int64_t s, const Complex* tw) {
+  const float s1 = 0.866025403784438647f;  // sin(2 pi / 3)
+  for (int64_t q = 0; q < m; ++q) {
+    const Complex w1 = tw[2 * q], w2 = tw[2 * q + 1];
+    for (int64_t k = 0; k < s; ++k) {
+      Complex a0 = x[k + s * q], a1 = x[k + s * (q + m)], a2 = x[k + s * (q + 2 * m)];
+      Complex t1 = add(a1, a2), t2 = minus_i(scale(sub(a1, a2), s1));
+      Complex b = sub(a0, scale(t1, 0.5f));
+      y[k + s * (3 * q)] = add(a0, t1);
+      y[k + s * (3 * q + 1)] = mul(add(b, t2), w1);
+      y[k + s * (3 * q + 2)] = mul(sub(b, t2), w2);
+    }
+  }
+}
+
+void radix5(const Complex* x, Complex* y, int64_t m, int64_t s, const Complex* tw) {
+  const float c1 = 0.309016994374947424f, c2 = -0.809016994374947424f;  // cos(2 pi / 5), cos(4 pi / 5)
+  const float s1 = 0.951056516295153572f, s2 = 0.587785252292473129f;   // sin(2 pi / 5), sin(4 pi / 5)
+  for (int64_t q = 0; q < m; ++q) {
+    const Complex* w = tw + 4 * q;
+    for (int64_t k = 0; k < s; ++k) {
+      Complex a0 = x[k + s * q], a1 = x[k + s * (q + m)], a2 = x[k + s * (q + 2 * m)];
+      Complex a3 = x[k + s * (q + 3 * m)], a4 = x[k + s * (q + 4 * m)];
+      Complex t1 = add(a1, a4), t2 = add(a2, a3), t3 = sub(a1, a4), t4 = sub(a2, a3);
+      Complex b1 = add(a0, add(scale(t1, c1), scale(t2, c2)));
+      Complex b2 = add(a0, add(scale(t1, c2), scale(t2, c1)));
+      Complex r1 = minus_i(add(scale(t3, s1), scale(t4, s2)));
+      Complex r2 = minus_i(sub(scale(t3, s2), scale(t4, s1)));
+      y[k + s * (5 * q)] = add(a0, add(t1, t2));
+      y[k + s * (5 * q + 1)] = mul(add(b1, r1), w[0]);
+      y[k + s * (5 * q + 2)] = mul(add(b2, r2), w[1]);
+      y[k + s * (5 * q + 3)] = mul(sub(b2, r2), w[2]);
+      y[k + s * (5 * q + 4)] = mul(sub(b1, r1), w[3]);
     }
   }
 }
@@ -117,6 +161,8 @@ void FftPlan::forward(Complex* data, Complex* work) const {
     const Complex* tw = twiddles_.data() + st.twiddle;
     if (st.radix == 4) radix4(x, y, st.m, st.stride, tw);
     else if (st.radix == 2) radix2(x, y, st.m, st.stride, tw);
+    else if (st.radix == 5) radix5(x, y, st.m, st.stride, tw);
+    else if (st.radix == 3) radix3(x, y, st.m, st.stride, tw);
     else radix_generic(x, y, st.radix, st.m, st.stride, tw, roots_.data() + st.roots);
     Complex* t = x;
     x = y;
