@@ -71,7 +71,7 @@ export function audioPanels(panels: AudioPanel[], o: { title?: string; dbRange?:
   for (const p of panels) for (let i = 0; i < p.spectrogram.length; i++) (lo = Math.min(lo, p.spectrogram[i])), (hi = Math.max(hi, p.spectrogram[i]));
   if (o.dbRange) [lo, hi] = o.dbRange;
   lo = Math.max(lo, hi - 80); // the bottom of a log-mel is silence; 80 dB of range shows the speech
-  const rowH = 84, waveW = 360, specW = 300, left = 70, gap = 30, top = o.title ? 44 : 16;
+  const rowH = 84, waveW = 360, specW = 300, left = 150, gap = 30, top = o.title ? 44 : 16;
   const width = left + waveW + gap + specW + 20, height = top + panels.length * rowH + 34;
   const body: string[] = [];
   if (o.title) body.push(text(width / 2, 26, o.title, { 'text-anchor': 'middle', 'font-size': 15, 'font-weight': 'bold' }));
