@@ -10,21 +10,35 @@
 //   node bench/audio.mjs --workload logmel-1000|audio-cnn-train [--quick]   nnlab's side alone
 import { serve, torchPeer } from './harness.mjs';
 
-const CLIPS = 1000, SAMPLES = 8000, TRAIN = 2250, BATCH = 16;
+const CLIPS = 1000,
+  SAMPLES = 8000,
+  TRAIN = 2250,
+  BATCH = 16;
 const reps = (quick) => (quick ? 3 : 9);
 
 export function workloads({ quick }) {
   return [
     {
-      id: 'logmel-1000', title: 'log-mel of 1,000 one-second 8 kHz clips', size: `[${CLIPS}, ${SAMPLES}] -> [${CLIPS}, 128, 41]`,
-      unit: 'ms', better: 'lower',
-      note: 'nFft 400, hop 200, periodic Hann, centred (reflect), power 2, 128 HTK mel bands, 10 log10(max(x, 1e-10)); median of ' + reps(quick),
+      id: 'logmel-1000',
+      title: 'log-mel of 1,000 one-second 8 kHz clips',
+      size: `[${CLIPS}, ${SAMPLES}] -> [${CLIPS}, 128, 41]`,
+      unit: 'ms',
+      better: 'lower',
+      note:
+        'nFft 400, hop 200, periodic Hann, centred (reflect), power 2, 128 HTK mel bands, 10 log10(max(x, 1e-10)); median of ' +
+        reps(quick),
       peers: [torchPeer('torch_audio.py', ['--only', 'logmel', '--reps', String(reps(quick))], { quick })],
     },
     {
-      id: 'audio-cnn-train', title: 'audio CNN training epoch', size: `${TRAIN} x [1, 128, 41], batch ${BATCH}`,
-      unit: 'clips/s', better: 'higher',
-      note: 'Conv(1->10,7x7,s3) ReLU Conv(10->10,5x5,s2) ReLU Flatten Linear(760->10), SGD lr 1e-3 momentum 0.9, cross-entropy; best of ' + (quick ? 1 : 3) + ' epochs',
+      id: 'audio-cnn-train',
+      title: 'audio CNN training epoch',
+      size: `${TRAIN} x [1, 128, 41], batch ${BATCH}`,
+      unit: 'clips/s',
+      better: 'higher',
+      note:
+        'Conv(1->10,7x7,s3) ReLU Conv(10->10,5x5,s2) ReLU Flatten Linear(760->10), SGD lr 1e-3 momentum 0.9, cross-entropy; best of ' +
+        (quick ? 1 : 3) +
+        ' epochs',
       peers: [torchPeer('torch_audio.py', ['--only', 'train', '--epochs', quick ? '1' : '3'], { quick })],
     },
   ];
@@ -50,7 +64,10 @@ async function measure(id, { quick }) {
   if (id === 'audio-cnn-train') {
     const gen = new nn.Generator(2);
     const x = ops.randn([TRAIN, 1, 128, 41], { generator: gen });
-    const y = ops.tensor(Int32Array.from({ length: TRAIN }, (_, i) => i % 10), [TRAIN]);
+    const y = ops.tensor(
+      Int32Array.from({ length: TRAIN }, (_, i) => i % 10),
+      [TRAIN],
+    );
     const model = audioCnn(128, 41, gen);
     const opt = new nn.optim.SGD(model.parameters(), { lr: 1e-3, momentum: 0.9 });
     const loader = new nn.data.DataLoader(nn.data.tensorDataset(x, y), { batchSize: BATCH, shuffle: true, seed: 0 });

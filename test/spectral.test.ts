@@ -10,15 +10,20 @@ const FIXTURE = 'test/fixtures/spectral_parity.safetensors';
 
 /** One-sided DFT of the Hann-windowed, reflect-padded frames of x, in float64: [bins, frames, 2]. */
 function naiveStft(x: Float32Array, nFft: number, hop: number, center: boolean): Float64Array {
-  const L = x.length, bins = Math.floor(nFft / 2) + 1;
+  const L = x.length,
+    bins = Math.floor(nFft / 2) + 1;
   const frames = center ? 1 + Math.floor(L / hop) : 1 + Math.floor((L - nFft) / hop);
   const out = new Float64Array(bins * frames * 2);
   const reflect = (i: number) => (i < 0 ? -i : i >= L ? 2 * (L - 1) - i : i);
   for (let t = 0; t < frames; t++) {
     const start = t * hop - (center ? Math.floor(nFft / 2) : 0);
-    const frame = Array.from({ length: nFft }, (_, j) => x[reflect(start + j)] * (0.5 - 0.5 * Math.cos((2 * Math.PI * j) / nFft)));
+    const frame = Array.from(
+      { length: nFft },
+      (_, j) => x[reflect(start + j)] * (0.5 - 0.5 * Math.cos((2 * Math.PI * j) / nFft)),
+    );
     for (let k = 0; k < bins; k++) {
-      let re = 0, im = 0;
+      let re = 0,
+        im = 0;
       for (let j = 0; j < nFft; j++) {
         const a = (-2 * Math.PI * ((k * j) % nFft)) / nFft;
         re += frame[j] * Math.cos(a);
@@ -33,8 +38,10 @@ function naiveStft(x: Float32Array, nFft: number, hop: number, center: boolean):
 
 /** max |a - b| over max |b|: the error relative to the output's scale. */
 function scaleError(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let err = 0, peak = 0;
-  for (let i = 0; i < b.length; i++) (err = Math.max(err, Math.abs(a[i] - b[i]))), (peak = Math.max(peak, Math.abs(b[i])));
+  let err = 0,
+    peak = 0;
+  for (let i = 0; i < b.length; i++)
+    ((err = Math.max(err, Math.abs(a[i] - b[i]))), (peak = Math.max(peak, Math.abs(b[i]))));
   return err / peak;
 }
 
@@ -71,9 +78,14 @@ describe.each(testDevices())('spectral ops on %s', (device) => {
     const got = ops.stft(x, { nFft: 400, hop: 200 });
     expect(got.shape).toEqual([2, 201, 14, 2]);
     expectClose(f32(got), get('stft').data() as Float32Array, 1e-4, 1e-6 * 60, 'stft');
-    const odd = ops.stft(ops.tensor(Float32Array.from([...f32(x).subarray(0, 500), ...f32(x).subarray(2779, 3279)]), [2, 500], { device }), {
-      nFft: 97, hop: 31, center: false,
-    });
+    const odd = ops.stft(
+      ops.tensor(Float32Array.from([...f32(x).subarray(0, 500), ...f32(x).subarray(2779, 3279)]), [2, 500], { device }),
+      {
+        nFft: 97,
+        hop: 31,
+        center: false,
+      },
+    );
     expect(odd.shape).toEqual([2, 49, 14, 2]);
     expectClose(f32(odd), get('odd_stft').data() as Float32Array, 1e-4, 1e-6, 'uncentred prime-length stft');
   });
@@ -113,7 +125,9 @@ describe.each(testDevices())('spectral ops on %s', (device) => {
     const short = ops.tensor(new Float32Array(150), [150], { device });
     expect(() => ops.stft(short, { nFft: 400 })).toThrow(ShapeError);
     expect(() => ops.stft(short, { nFft: 400 })).toThrow(/length 150/);
-    expect(() => ops.stft(ops.tensor(new Float32Array(8), [2, 2, 2], { device }))).toThrow(/\[L\] or a batch of signals \[B, L\]/);
+    expect(() => ops.stft(ops.tensor(new Float32Array(8), [2, 2, 2], { device }))).toThrow(
+      /\[L\] or a batch of signals \[B, L\]/,
+    );
     expect(() => ops.melSpectrogram(x, { sampleRate: 8000, fMin: 5000 })).toThrow(ArgumentError);
     expect(() => ops.melSpectrogram(x, { sampleRate: -1 })).toThrow(/sampleRate/);
     const fb = ops.melFilterbank({ nFreqs: 100, sampleRate: 8000, device });

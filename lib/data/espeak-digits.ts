@@ -17,9 +17,26 @@ export const DIGIT_WORDS = ['zero', 'one', 'two', 'three', 'four', 'five', 'six'
 
 /** espeak-ng voices: an English accent plus a voice variant (male m*, female f*, klatt, croak). */
 export const ESPEAK_VOICES = [
-  'en-us+m1', 'en-us+f2', 'en-gb+m3', 'en-gb+f4', 'en-gb-scotland+m2', 'en-gb-scotland+f1', 'en-gb-x-rp+m4',
-  'en-gb-x-rp+f3', 'en-029+m5', 'en-029+f5', 'en-gb-x-gbclan+m6', 'en-gb-x-gbclan+f2', 'en-gb-x-gbcwmd+m7',
-  'en-gb-x-gbcwmd+f4', 'en-us-nyc+m3', 'en-us-nyc+f1', 'en-us+klatt', 'en-gb+croak', 'en-us+m8', 'en-gb-x-rp+f5',
+  'en-us+m1',
+  'en-us+f2',
+  'en-gb+m3',
+  'en-gb+f4',
+  'en-gb-scotland+m2',
+  'en-gb-scotland+f1',
+  'en-gb-x-rp+m4',
+  'en-gb-x-rp+f3',
+  'en-029+m5',
+  'en-029+f5',
+  'en-gb-x-gbclan+m6',
+  'en-gb-x-gbclan+f2',
+  'en-gb-x-gbcwmd+m7',
+  'en-gb-x-gbcwmd+f4',
+  'en-us-nyc+m3',
+  'en-us-nyc+f1',
+  'en-us+klatt',
+  'en-gb+croak',
+  'en-us+m8',
+  'en-gb-x-rp+f5',
 ] as const;
 /** Words per minute and pitch (0-99) of the renditions of each word by each voice. */
 export const ESPEAK_SPEEDS = [120, 150, 180, 210, 240] as const;
@@ -32,7 +49,11 @@ export interface SyntheticPlan {
 }
 
 /** The full set: 20 voices x 10 digits x 5 speeds x 3 pitches = 3,000 clips. */
-export const FULL_SYNTHETIC_PLAN: SyntheticPlan = { voices: ESPEAK_VOICES, speeds: ESPEAK_SPEEDS, pitches: ESPEAK_PITCHES };
+export const FULL_SYNTHETIC_PLAN: SyntheticPlan = {
+  voices: ESPEAK_VOICES,
+  speeds: ESPEAK_SPEEDS,
+  pitches: ESPEAK_PITCHES,
+};
 
 /** Speaker id of a voice in file names: no '_' (the name separator) and no '+'. */
 export function speakerId(voice: string): string {
@@ -61,7 +82,9 @@ export function syntheticClips(plan: SyntheticPlan): SyntheticClip[] {
           const si = (ESPEAK_SPEEDS as readonly number[]).indexOf(speed);
           const pi = (ESPEAK_PITCHES as readonly number[]).indexOf(pitch);
           if (si < 0 || pi < 0)
-            throw new ArgumentError(`synthetic spoken digits: speed ${speed} / pitch ${pitch} is not one of ${ESPEAK_SPEEDS.join(', ')} / ${ESPEAK_PITCHES.join(', ')}`);
+            throw new ArgumentError(
+              `synthetic spoken digits: speed ${speed} / pitch ${pitch} is not one of ${ESPEAK_SPEEDS.join(', ')} / ${ESPEAK_PITCHES.join(', ')}`,
+            );
           const index = si * ESPEAK_PITCHES.length + pi;
           out.push({ digit, voice, speed, pitch, file: `${digit}_${speakerId(voice)}_${index}.wav` });
         }
@@ -83,12 +106,16 @@ function espeak(args: string[]): Promise<Buffer> {
     child.on('error', (e: NodeJS.ErrnoException) =>
       reject(
         e.code === 'ENOENT'
-          ? new IOError('espeak-ng is not installed: the synthetic spoken-digit set needs it (apt-get install espeak-ng), or pass --data-dir with an AudioMNIST / free-spoken-digit folder')
+          ? new IOError(
+              'espeak-ng is not installed: the synthetic spoken-digit set needs it (apt-get install espeak-ng), or pass --data-dir with an AudioMNIST / free-spoken-digit folder',
+            )
           : e,
       ),
     );
     child.on('close', (code) =>
-      code === 0 ? resolve(Buffer.concat(out)) : reject(new IOError(`espeak-ng ${args.join(' ')} failed (exit ${code}): ${err.trim()}`)),
+      code === 0
+        ? resolve(Buffer.concat(out))
+        : reject(new IOError(`espeak-ng ${args.join(' ')} failed (exit ${code}): ${err.trim()}`)),
     );
   });
 }
@@ -108,19 +135,22 @@ export function splitOnSilence(audio: Audio, minGapS: number): Audio[] {
     for (let i = k * f; i < Math.min(x.length, (k + 1) * f); i++) peak = Math.max(peak, Math.abs(x[i]));
     loud.push(peak >= SILENCE);
   }
-  const minGap = Math.round(minGapS / FRAME_S), margin = Math.round(0.05 / FRAME_S);
+  const minGap = Math.round(minGapS / FRAME_S),
+    margin = Math.round(0.05 / FRAME_S);
   const out: Audio[] = [];
   let k = 0;
   while (k < frames) {
     while (k < frames && !loud[k]) k++;
     if (k >= frames) break;
     const start = k;
-    let end = k, quiet = 0;
+    let end = k,
+      quiet = 0;
     for (; k < frames && quiet < minGap; k++) {
-      if (loud[k]) (end = k), (quiet = 0);
+      if (loud[k]) ((end = k), (quiet = 0));
       else quiet++;
     }
-    const a = Math.max(0, start - margin) * f, b = Math.min(x.length, (end + 1 + margin) * f);
+    const a = Math.max(0, start - margin) * f,
+      b = Math.min(x.length, (end + 1 + margin) * f);
     out.push({ samples: x.slice(a, b), sampleRate });
   }
   return out;
@@ -134,11 +164,17 @@ export function splitOnSilence(audio: Audio, minGapS: number): Audio[] {
 async function renditionWords(voice: string, speed: number, pitch: number): Promise<Audio[]> {
   const base = ['-v', voice, '-s', String(speed), '-p', String(pitch), '--stdout'];
   const text = DIGIT_WORDS.join(` <break time="${BREAK_MS}ms"/> `);
-  const words = splitOnSilence(decodeWav(await espeak(['-m', ...base, text]), `espeak-ng output for ${voice}`), (0.5 * BREAK_MS) / 1000);
+  const words = splitOnSilence(
+    decodeWav(await espeak(['-m', ...base, text]), `espeak-ng output for ${voice}`),
+    (0.5 * BREAK_MS) / 1000,
+  );
   if (words.length === DIGIT_WORDS.length) return words;
   return Promise.all(
     DIGIT_WORDS.map(async (w) => {
-      const parts = splitOnSilence(decodeWav(await espeak([...base, w]), `espeak-ng output for ${voice} '${w}'`), (0.5 * BREAK_MS) / 1000);
+      const parts = splitOnSilence(
+        decodeWav(await espeak([...base, w]), `espeak-ng output for ${voice} '${w}'`),
+        (0.5 * BREAK_MS) / 1000,
+      );
       if (!parts.length) throw new IOError(`espeak-ng produced silence for '${w}' with voice ${voice}`);
       return parts[0];
     }),
@@ -173,7 +209,8 @@ export async function ensureSyntheticDigits(
   }
   const jobs = [...renditions.values()];
   const progress = new Progress(process.stderr);
-  let next = 0, done = 0;
+  let next = 0,
+    done = 0;
   const worker = async () => {
     while (next < jobs.length) {
       const clips = jobs[next++];
@@ -184,7 +221,8 @@ export async function ensureSyntheticDigits(
       done += clips.length;
       progress.update('espeak-ng', done, missing.length);
       // Without a terminal (logs, CI) the bar is silent: a line every 500 clips instead.
-      if (!process.stderr.isTTY && Math.floor(done / 500) > Math.floor(before / 500)) log(`  ${done}/${missing.length} clips`);
+      if (!process.stderr.isTTY && Math.floor(done / 500) > Math.floor(before / 500))
+        log(`  ${done}/${missing.length} clips`);
     }
   };
   await Promise.all(Array.from({ length: o.concurrency ?? 4 }, worker));

@@ -44,7 +44,8 @@ export function resample(audio: Audio, sampleRate: number): Audio {
   const out = new Float32Array(n);
   for (let i = 0; i < n; i++) {
     const t = i * ratio;
-    const lo = Math.max(0, Math.ceil(t - reach)), hi = Math.min(x.length - 1, Math.floor(t + reach));
+    const lo = Math.max(0, Math.ceil(t - reach)),
+      hi = Math.min(x.length - 1, Math.floor(t + reach));
     let acc = 0;
     for (let j = lo; j <= hi; j++) {
       const d = (t - j) * cutoff;

@@ -11,7 +11,13 @@ import * as ops from '../core/ops/index.js';
 import { tidy } from '../core/scope.js';
 import type { Device } from '../core/tensor.js';
 import { Tensor } from '../core/tensor.js';
-import { defaultSyntheticDir, ensureSyntheticDigits, FULL_SYNTHETIC_PLAN, SyntheticPlan, syntheticClips } from './espeak-digits.js';
+import {
+  defaultSyntheticDir,
+  ensureSyntheticDigits,
+  FULL_SYNTHETIC_PLAN,
+  SyntheticPlan,
+  syntheticClips,
+} from './espeak-digits.js';
 import { resample } from './resample.js';
 import { readWav } from './wav.js';
 
@@ -41,12 +47,16 @@ function walk(dir: string, out: string[]): void {
  */
 export function readSpokenDigitFolder(dir: string, o: { only?: Set<string> } = {}): SpokenClip[] {
   if (!existsSync(dir) || !statSync(dir).isDirectory())
-    throw new IOError(`spoken digits: ${dir} is not a folder; expected a folder of [digit]_[speaker]_[index].wav files (AudioMNIST / free-spoken-digit layout)`);
+    throw new IOError(
+      `spoken digits: ${dir} is not a folder; expected a folder of [digit]_[speaker]_[index].wav files (AudioMNIST / free-spoken-digit layout)`,
+    );
   const paths: string[] = [];
   walk(dir, paths);
   const chosen = paths.filter((p) => !o.only || o.only.has(p.slice(p.lastIndexOf('/') + 1))).sort();
   if (!chosen.length)
-    throw new IOError(`spoken digits: no [digit]_[speaker]_[index].wav file under ${dir} (for example 7_jackson_12.wav)`);
+    throw new IOError(
+      `spoken digits: no [digit]_[speaker]_[index].wav file under ${dir} (for example 7_jackson_12.wav)`,
+    );
   return chosen.map((path) => {
     const m = CLIP_NAME.exec(path.slice(path.lastIndexOf('/') + 1))!;
     const audio = resample(readWav(path), SPOKEN_DIGIT_RATE);
@@ -55,10 +65,17 @@ export function readSpokenDigitFolder(dir: string, o: { only?: Set<string> } = {
 }
 
 /** Speakers in name order; every 4th (the 4th, 8th, ...) is a test speaker: a 75 / 25 split by voice. */
-export function splitBySpeaker(clips: SpokenClip[]): { train: SpokenClip[]; test: SpokenClip[]; trainSpeakers: string[]; testSpeakers: string[] } {
+export function splitBySpeaker(clips: SpokenClip[]): {
+  train: SpokenClip[];
+  test: SpokenClip[];
+  trainSpeakers: string[];
+  testSpeakers: string[];
+} {
   const speakers = [...new Set(clips.map((c) => c.speaker))].sort();
   if (speakers.length < 2)
-    throw new ArgumentError(`spoken digits: a split by speaker needs at least 2 speakers, found ${speakers.length} (${speakers.join(', ')})`);
+    throw new ArgumentError(
+      `spoken digits: a split by speaker needs at least 2 speakers, found ${speakers.length} (${speakers.join(', ')})`,
+    );
   const testSpeakers = speakers.filter((_, i) => i % 4 === 3 || (speakers.length < 4 && i === speakers.length - 1));
   const isTest = new Set(testSpeakers);
   return {
@@ -85,7 +102,12 @@ export function logMelFeatures(clips: SpokenClip[], o: LogMelOptions = {}): Tens
   clips.forEach((c, i) => signals.set(c.samples.subarray(0, length), i * length));
   return tidy(() => {
     const x = ops.to(ops.tensor(signals, [clips.length, length]), o.device ?? 'cpu');
-    const db = ops.logMelSpectrogram(x, { sampleRate: SPOKEN_DIGIT_RATE, nFft: o.nFft ?? 400, hop: o.hop, nMels: o.nMels ?? 128 });
+    const db = ops.logMelSpectrogram(x, {
+      sampleRate: SPOKEN_DIGIT_RATE,
+      nFft: o.nFft ?? 400,
+      hop: o.hop,
+      nMels: o.nMels ?? 128,
+    });
     return ops.reshape(db, [clips.length, 1, db.shape[1], db.shape[2]]);
   });
 }
@@ -125,13 +147,19 @@ export interface SpokenDigitOptions extends LogMelOptions {
 
 function meanStd(x: Tensor): { mean: number; std: number } {
   const v = x.data() as Float32Array;
-  let s = 0, s2 = 0;
-  for (const a of v) (s += a), (s2 += a * a);
+  let s = 0,
+    s2 = 0;
+  for (const a of v) ((s += a), (s2 += a * a));
   const mean = s / v.length;
   return { mean, std: Math.sqrt(Math.max(s2 / v.length - mean * mean, 1e-12)) };
 }
 
-function toSplit(clips: SpokenClip[], feats: Tensor, stats: { mean: number; std: number }, device: Device): SpokenDigitSplit {
+function toSplit(
+  clips: SpokenClip[],
+  feats: Tensor,
+  stats: { mean: number; std: number },
+  device: Device,
+): SpokenDigitSplit {
   const labels = Int32Array.from(clips.map((c) => c.digit));
   const x = tidy(() => ops.mul(ops.sub(feats, stats.mean), 1 / stats.std)).keep();
   return { x, y: ops.to(ops.tensor(labels, [labels.length]), device).keep(), labels, clips, n: clips.length };
@@ -160,7 +188,13 @@ export async function loadSpokenDigits(o: SpokenDigitOptions = {}): Promise<Spok
   trainFeats.dispose();
   testFeats.dispose();
   return {
-    train, test, trainSpeakers: split.trainSpeakers, testSpeakers: split.testSpeakers, source: dir, synthetic: !o.dataDir, stats,
+    train,
+    test,
+    trainSpeakers: split.trainSpeakers,
+    testSpeakers: split.testSpeakers,
+    source: dir,
+    synthetic: !o.dataDir,
+    stats,
     dispose() {
       [train.x, train.y, test.x, test.y].forEach((t) => t.dispose());
     },

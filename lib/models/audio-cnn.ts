@@ -9,9 +9,12 @@ const convOut = (n: number, k: number, s: number) => Math.floor((n - k) / s) + 1
 
 /** Spatial size after the two convolutions, for an input of bands x frames. */
 export function audioCnnFeatureShape(bands: number, frames: number): [number, number, number] {
-  const h = convOut(convOut(bands, 7, 3), 5, 2), w = convOut(convOut(frames, 7, 3), 5, 2);
+  const h = convOut(convOut(bands, 7, 3), 5, 2),
+    w = convOut(convOut(frames, 7, 3), 5, 2);
   if (!(h >= 1 && w >= 1))
-    throw new ShapeError(`audioCnn: an input of ${bands} x ${frames} is too small for Conv(7, stride 3) then Conv(5, stride 2); needs at least 19 x 19`);
+    throw new ShapeError(
+      `audioCnn: an input of ${bands} x ${frames} is too small for Conv(7, stride 3) then Conv(5, stride 2); needs at least 19 x 19`,
+    );
   return [10, h, w];
 }
 

@@ -11,7 +11,8 @@ import { data, IOError } from '../../lib/index.js';
 
 const { WaveFile } = wavefile;
 const dir = () => mkdtempSync(join(tmpdir(), 'nnlab-wav-'));
-const sine = (n: number, rate: number, hz: number, amp = 0.5) => Float32Array.from({ length: n }, (_, i) => amp * Math.sin((2 * Math.PI * hz * i) / rate));
+const sine = (n: number, rate: number, hz: number, amp = 0.5) =>
+  Float32Array.from({ length: n }, (_, i) => amp * Math.sin((2 * Math.PI * hz * i) / rate));
 
 function wavBytes(channels: number, rate: number, depth: string, samples: number[] | number[][]): Uint8Array {
   const w = new WaveFile();
@@ -33,9 +34,16 @@ describe('WAV files', () => {
   it('decodes 8-bit unsigned, 24-bit, 32-bit integer and float samples to [-1, 1], stereo averaged', () => {
     expect(Array.from(data.decodeWav(wavBytes(1, 8000, '8', [128, 255, 0])).samples)).toEqual([0, 127 / 128, -1]);
     expect(Array.from(data.decodeWav(wavBytes(1, 8000, '24', [0, 4194304, -8388608])).samples)).toEqual([0, 0.5, -1]);
-    expect(Array.from(data.decodeWav(wavBytes(1, 8000, '32', [0, 1073741824, -2147483648])).samples)).toEqual([0, 0.5, -1]);
+    expect(Array.from(data.decodeWav(wavBytes(1, 8000, '32', [0, 1073741824, -2147483648])).samples)).toEqual([
+      0, 0.5, -1,
+    ]);
     expect(Array.from(data.decodeWav(wavBytes(1, 16000, '32f', [0.25, -0.5])).samples)).toEqual([0.25, -0.5]);
-    const st = data.decodeWav(wavBytes(2, 44100, '16', [[16384, 0], [0, -16384]]));
+    const st = data.decodeWav(
+      wavBytes(2, 44100, '16', [
+        [16384, 0],
+        [0, -16384],
+      ]),
+    );
     expect(st.sampleRate).toBe(44100);
     expect(Array.from(st.samples)).toEqual([0.25, -0.25]);
   });
@@ -61,9 +69,18 @@ describe('WAV files', () => {
 
   it('a compressed (non-PCM) file is refused with its format named', () => {
     const d = dir();
-    for (const [name, convert, format] of [['alaw.wav', 'toALaw', /A-law/], ['mulaw.wav', 'toMuLaw', /mu-law/], ['adpcm.wav', 'toIMAADPCM', /IMA ADPCM/]] as const) {
+    for (const [name, convert, format] of [
+      ['alaw.wav', 'toALaw', /A-law/],
+      ['mulaw.wav', 'toMuLaw', /mu-law/],
+      ['adpcm.wav', 'toIMAADPCM', /IMA ADPCM/],
+    ] as const) {
       const w = new WaveFile();
-      w.fromScratch(1, 8000, '16', Array.from(sine(1010, 8000, 300), (v) => Math.round(v * 30000)));
+      w.fromScratch(
+        1,
+        8000,
+        '16',
+        Array.from(sine(1010, 8000, 300), (v) => Math.round(v * 30000)),
+      );
       w[convert]();
       const p = join(d, name);
       writeFileSync(p, w.toBuffer());
@@ -118,7 +135,10 @@ describe('spoken-digit folders (AudioMNIST layout)', () => {
       mkdirSync(join(root, `0${s}`));
       for (let digit = 0; digit < 10; digit++)
         for (let rep = 0; rep < 2; rep++)
-          data.writeWav(join(root, `0${s}`, `${digit}_0${s}_${rep}.wav`), { samples: sine(24000, 48000, 200 + 50 * digit + 10 * s), sampleRate: 48000 });
+          data.writeWav(join(root, `0${s}`, `${digit}_0${s}_${rep}.wav`), {
+            samples: sine(24000, 48000, 200 + 50 * digit + 10 * s),
+            sampleRate: 48000,
+          });
     }
     writeFileSync(join(root, 'README.txt'), 'not a clip');
     return root;

@@ -17,7 +17,9 @@ describe('nnlab run audio', () => {
     expect(r.code, r.stderr).toBe(0);
     const s = lastJson<Summary>(r.stdout);
     const h = s.headline as Record<string, number>;
-    console.log(`audio quick: test accuracy ${(100 * h.test_accuracy).toFixed(2)}% (train ${(100 * h.train_accuracy).toFixed(2)}%) in ${s.seconds.toFixed(1)} s`);
+    console.log(
+      `audio quick: test accuracy ${(100 * h.test_accuracy).toFixed(2)}% (train ${(100 * h.train_accuracy).toFixed(2)}%) in ${s.seconds.toFixed(1)} s`,
+    );
     expect(s.study).toBe('audio');
     // 8 voices x 10 digits x 4 renditions, 2 voices held out.
     expect(h.train_clips).toBe(240);
@@ -33,13 +35,23 @@ describe('nnlab run audio', () => {
     expect(Number(metrics[29].val_acc)).toBeCloseTo(h.test_accuracy, 6);
     expect(Number(metrics[29].train_loss)).toBeLessThan(Number(metrics[0].train_loss) / 4);
     const cfg = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
-    expect(cfg).toMatchObject({ study: 'audio', preset: 'quick', epochs: 30, lr: 1e-3, momentum: 0.9, data: { synthetic: true, input_shape: [1, 128, 41] } });
+    expect(cfg).toMatchObject({
+      study: 'audio',
+      preset: 'quick',
+      epochs: 30,
+      lr: 1e-3,
+      momentum: 0.9,
+      data: { synthetic: true, input_shape: [1, 128, 41] },
+    });
     expect(cfg.data.test_speakers.length).toBe(2);
     for (const v of cfg.data.test_speakers) expect(cfg.data.train_speakers).not.toContain(v);
     const html = readFileSync(join(out, 'report.html'), 'utf8');
     expect(html).toContain('Report says / nnlab gets (quick preset');
     expect(html).toContain('[1, 128, 14]'); // the report's spectrogram shape, reproduced for 2,779 samples
-    await checkReportInBrowser(out, FIGURES.map((f) => `${f}.svg`));
+    await checkReportInBrowser(
+      out,
+      FIGURES.map((f) => `${f}.svg`),
+    );
   });
 
   it('--data-dir: only for audio, and a folder without clips is a clear error', () => {

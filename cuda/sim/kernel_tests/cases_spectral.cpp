@@ -45,6 +45,18 @@ void add_stft(std::vector<Case>& out, const std::string& name, nn::StftArgs a) {
   }
 }
 
+void add_filterbank(std::vector<Case>& out, const std::string& name, int64_t n_freqs, int64_t n_mels, double sr,
+                    double f_min, double f_max) {
+  out.push_back({"mel_filterbank/" + name, kElementwise, [=](Backend& b) {
+                   Mem m(b);
+                   float* fb = m.out<float>(n_freqs * n_mels);
+                   b.mel_filterbank(fb, n_freqs, n_mels, sr, f_min, f_max);
+                   Outputs o;
+                   o.add("fb", m.get(fb, n_freqs * n_mels));
+                   return o;
+                 }});
+}
+
 }  // namespace
 
 void add_spectral_cases(std::vector<Case>& out) {
@@ -54,22 +66,8 @@ void add_spectral_cases(std::vector<Case>& out) {
   nn::StftArgs frame_major = stft_args(2, 1001, 400, 200, true);
   frame_major.frames_major = true;  // the layout melSpectrogram projects with one GEMM
   add_stft(out, "n400_hop200_frames_major", frame_major);
-  out.push_back({"mel_filterbank/htk_8k", kElementwise, [](Backend& b) {
-                   Mem m(b);
-                   float* fb = m.out<float>(201 * 128);
-                   b.mel_filterbank(fb, 201, 128, 8000.0, 0.0, 4000.0);
-                   Outputs o;
-                   o.add("fb", m.get(fb, 201 * 128));
-                   return o;
-                 }});
-  out.push_back({"mel_filterbank/htk_16k_band", kElementwise, [](Backend& b) {
-                   Mem m(b);
-                   float* fb = m.out<float>(49 * 20);
-                   b.mel_filterbank(fb, 49, 20, 16000.0, 50.0, 3000.0);
-                   Outputs o;
-                   o.add("fb", m.get(fb, 49 * 20));
-                   return o;
-                 }});
+  add_filterbank(out, "htk_8k", 201, 128, 8000.0, 0.0, 4000.0);
+  add_filterbank(out, "htk_16k_band", 49, 20, 16000.0, 50.0, 3000.0);
   for (float top_db : {0.f, 30.f}) {
     out.push_back({std::string("power_to_db/") + (top_db > 0 ? "top_db" : "plain"), kDecibels, [top_db](Backend& b) {
                      Mem m(b);

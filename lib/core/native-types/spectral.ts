@@ -16,13 +16,27 @@ export interface SpectralOps {
    * torchaudio.functional.melscale_fbanks(nFreqs, fMin, fMax, nMels, sampleRate, norm=None,
    * mel_scale="htk"): [nFreqs, nMels]. fMax 0 means sampleRate // 2.
    */
-  melFilterbank(nFreqs: number, nMels: number, sampleRate: number, fMin: number, fMax: number,
-    device?: DeviceName): NativeTensor;
+  melFilterbank(
+    nFreqs: number,
+    nMels: number,
+    sampleRate: number,
+    fMin: number,
+    fMax: number,
+    device?: DeviceName,
+  ): NativeTensor;
   /** fb^T spec: spectrogram [(B,) bins, T] and filter bank [bins, mels] -> [(B,) mels, T]. */
   melScale(spec: NativeTensor, fb: NativeTensor): NativeTensor;
   /** torchaudio.transforms.MelSpectrogram (power 2, HTK, no norm): [(B,) nMels, frames]. */
-  melSpectrogram(x: NativeTensor, nFft: number, hop: number, center: boolean, nMels: number, sampleRate: number,
-    fMin: number, fMax: number): NativeTensor;
+  melSpectrogram(
+    x: NativeTensor,
+    nFft: number,
+    hop: number,
+    center: boolean,
+    nMels: number,
+    sampleRate: number,
+    fMin: number,
+    fMax: number,
+  ): NativeTensor;
   /** 10 log10(max(x, amin)); with topDb > 0 each item (first axis of a 3-D+ tensor) is floored at its max - topDb. */
   powerToDb(x: NativeTensor, amin: number, topDb: number): NativeTensor;
 }
