@@ -130,14 +130,14 @@ describe('resample', () => {
 describe('spoken-digit folders (AudioMNIST layout)', () => {
   function makeFolder(): string {
     const root = dir();
-    // Five speakers in subfolders as AudioMNIST ships them, recorded at 48 kHz; a stray file is ignored.
+    // Five speakers in subfolders as AudioMNIST ships them, recorded at 24 kHz; a stray file is ignored.
     for (let s = 1; s <= 5; s++) {
       mkdirSync(join(root, `0${s}`));
       for (let digit = 0; digit < 10; digit++)
-        for (let rep = 0; rep < 2; rep++)
+        for (let rep = 0; rep < 1; rep++)
           data.writeWav(join(root, `0${s}`, `${digit}_0${s}_${rep}.wav`), {
-            samples: sine(24000, 48000, 200 + 50 * digit + 10 * s),
-            sampleRate: 48000,
+            samples: sine(12000, 24000, 200 + 50 * digit + 10 * s),
+            sampleRate: 24000,
           });
     }
     writeFileSync(join(root, 'README.txt'), 'not a clip');
@@ -147,19 +147,19 @@ describe('spoken-digit folders (AudioMNIST layout)', () => {
   it('reads every clip resampled to 8 kHz and splits by speaker', async () => {
     const root = makeFolder();
     const clips = data.readSpokenDigitFolder(root);
-    expect(clips.length).toBe(100);
+    expect(clips.length).toBe(50);
     expect(clips[0]).toMatchObject({ digit: 0, speaker: '01', index: 0 });
     expect(clips[0].samples.length).toBe(4000); // 0.5 s at 8 kHz
     const split = data.splitBySpeaker(clips);
     expect(split.testSpeakers).toEqual(['04']);
-    expect(split.train.length).toBe(80);
+    expect(split.train.length).toBe(40);
     expect(split.test.every((c) => c.speaker === '04')).toBe(true);
 
     const d = await data.loadSpokenDigits({ dataDir: root, log: () => {} });
     expect(d.synthetic).toBe(false);
-    expect(d.train.x.shape).toEqual([80, 1, 128, 41]);
-    expect(d.test.x.shape).toEqual([20, 1, 128, 41]);
-    expect(Array.from(d.test.labels.slice(0, 3))).toEqual([0, 0, 1]);
+    expect(d.train.x.shape).toEqual([40, 1, 128, 41]);
+    expect(d.test.x.shape).toEqual([10, 1, 128, 41]);
+    expect(Array.from(d.test.labels.slice(0, 3))).toEqual([0, 1, 2]);
     const v = d.train.x.data() as Float32Array;
     const mean = v.reduce((a, b) => a + b, 0) / v.length;
     expect(Math.abs(mean)).toBeLessThan(1e-3); // normalised with the train statistics
