@@ -60,8 +60,9 @@ describe.each(testDevices())('spectral ops on %s', (device) => {
       for (const center of [true, false]) {
         const got = f32(ops.stft(ops.tensor(sig, [length], { device }), { nFft, hop, center }));
         const want = naiveStft(sig, nFft, hop, center);
-        // float32 FFT error grows like log(n) ulps of the frame's energy.
-        expect(scaleError(got, want), `nFft ${nFft} center ${center}`).toBeLessThan(2e-6);
+        // The CPU's float32 FFT errs by about log(n) ulps of the frame's energy; the CUDA kernel
+        // is a direct DFT, whose sums of n terms err by about sqrt(n) ulps.
+        expect(scaleError(got, want), `nFft ${nFft} center ${center}`).toBeLessThan(device === 'cpu' ? 2e-6 : 1e-5);
       }
     }
   });
