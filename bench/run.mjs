@@ -24,6 +24,7 @@ export const SOURCES = [
   { script: 'knn.mjs', planned: [['knn', 'exact k-NN k=3, full MNIST']] },
   { script: 'logreg.mjs', planned: [['logreg', 'logistic regression to 92.5%']] },
   { script: 'explain.mjs', planned: [['gradcam-1000', 'Grad-CAM of 1,000 MNIST images'], ['occlusion-28', 'occlusion map 28x28, stride 1']] },
+  { script: 'audio.mjs', planned: [['logmel-1000', 'log-mel of 1,000 one-second clips'], ['audio-cnn-train', 'audio CNN training epoch']] },
 ];
 
 const CHILD_TIMEOUT_MS = 30 * 60 * 1000;

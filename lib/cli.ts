@@ -13,6 +13,7 @@ const USAGE = `usage:
   nnlab run <${Object.keys(STUDIES).join('|')}> [--quick] [--out DIR] [--seed S] [--device auto|cpu|cuda] [--k K] [--json]
             [--weights FILE] [--epochs N] [--members N (seed-000 ensembles)] [--ood-dir DIR (ood: any IDX folder)]
             [--variants A,B (resnet-pretrain: which variants to train)]
+            [--data-dir DIR (audio: a folder of [digit]_[speaker]_[index].wav, AudioMNIST layout)]
   nnlab devices [--json]`;
 
 async function main(argv: string[]): Promise<number> {
@@ -60,6 +61,7 @@ async function main(argv: string[]): Promise<number> {
       quick: { type: 'bool' }, out: { type: 'string' }, seed: { type: 'int', min: 0 },
       device: { type: 'string', choices: ['auto', 'cpu', 'cuda'] }, k: { type: 'int', min: 1 }, weights: { type: 'string' }, json: { type: 'bool' },
       epochs: { type: 'int', min: 1 }, members: { type: 'int', min: 1 }, 'ood-dir': { type: 'string' }, variants: { type: 'string' },
+      'data-dir': { type: 'string' },
     });
     const [id, ...extra] = a.positional;
     if (!id) throw new UsageError('run: missing study name');
@@ -73,6 +75,7 @@ async function main(argv: string[]): Promise<number> {
     if (f.members !== undefined && !study.accepts.members) throw new UsageError(`--members does not apply to study '${id}'`);
     if (f['ood-dir'] !== undefined && !study.accepts.oodDir) throw new UsageError(`--ood-dir does not apply to study '${id}'`);
     if (f.variants !== undefined && !study.accepts.variants) throw new UsageError(`--variants does not apply to study '${id}'`);
+    if (f['data-dir'] !== undefined && !study.acceptsDataDir) throw new UsageError(`--data-dir does not apply to study '${id}'`);
     const cfg = {
       ...(f.quick ? study.quick : study.full),
       ...(f.out !== undefined && { out: f.out as string }),
@@ -84,6 +87,7 @@ async function main(argv: string[]): Promise<number> {
       ...(f.members !== undefined && { members: f.members as number }),
       ...(f['ood-dir'] !== undefined && { oodDir: f['ood-dir'] as string }),
       ...(f.variants !== undefined && { variants: (f.variants as string).split(',').filter((v) => v) }),
+      ...(f['data-dir'] !== undefined && { dataDir: f['data-dir'] as string }),
     };
     const s = await study.run(cfg);
     const fmt = (v: number | string) => (typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(4) : String(v));

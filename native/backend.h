@@ -119,6 +119,18 @@ struct WarpArgs {
   float fill;  // value of samples that fall outside the source image
 };
 
+// A short-time Fourier transform of `batch` signals of `length` samples: frames of n_fft
+// samples every hop samples (frames = 1 + length / hop when centred, the signal then being
+// reflect-padded by n_fft / 2 on both sides, as torch.stft(center=True, pad_mode="reflect")),
+// windowed by a window of n_fft values, bins = n_fft / 2 + 1 one-sided frequencies.
+struct StftArgs {
+  int64_t batch, length, n_fft, hop, frames, bins;
+  bool center;
+  // Output layout: [batch, bins, frames] (torch.stft's) or, when set, [batch, frames, bins], the
+  // frame-major layout that turns the mel projection into one large GEMM.
+  bool frames_major = false;
+};
+
 // What memory_stats reports. has_arena is false where the backend keeps no arena (or could not
 // reserve one); the arena figures are then 0.
 struct MemoryStats {

@@ -19,12 +19,15 @@ import type { IndexingOps } from './native-types/indexing.js';
 import type { OptimOps } from './native-types/optim.js';
 import type { KnnOps } from './native-types/knn.js';
 import type { ImageOps } from './native-types/image.js';
+import type { SpectralOps } from './native-types/spectral.js';
 
 export type { DType, DeviceName, NativeTensor, NativeTypedArray } from './native-types/core.js';
 
 export interface NativeAddon
   extends CoreOps, GemmOps, ConvOps, PoolOps, BatchnormOps, ElementwiseOps, ReduceOps, SoftmaxOps,
     DropoutOps, IndexingOps, OptimOps, KnnOps, ImageOps {}
+// Declaration merging: each later op family adds its surface on a line of its own.
+export interface NativeAddon extends SpectralOps {}
 
 /** The package root: the nearest folder above this file that holds package.json. */
 export { packageRoot };

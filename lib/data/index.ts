@@ -3,3 +3,7 @@ export * from './datasets.js';
 export * from './loader.js';
 export * from './transforms.js';
 export * from './resize-matmul.js';
+export * from './wav.js';
+export * from './resample.js';
+export * from './espeak-digits.js';
+export * from './spoken-digits.js';

@@ -1,5 +1,6 @@
 // The registry of studies `nnlab run <study>` knows: id -> presets and run(config).
 import { ABLATION_FULL, ABLATION_QUICK, run as runAblation } from './ablation.js';
+import { AUDIO_FULL, AUDIO_QUICK, run as runAudio } from './audio.js';
 import { ADV_TRAIN_FULL, ADV_TRAIN_QUICK, run as runAdvTrain } from './adv-train.js';
 import { BINARY_FULL, BINARY_QUICK, run as runBinary } from './binary.js';
 import { BASELINES_FULL, BASELINES_QUICK, run as runBaselines } from './baselines.js';
@@ -28,6 +29,8 @@ export interface StudyEntry<C extends BaseConfig = BaseConfig> {
   /** Extra command-line overrides this study accepts beyond the common ones. */
   /** epochs: the seed-000 members' training epochs (--epochs; resnet-pretrain: the report-protocol runs' epochs);
    *  members: how many of them to use (--members); variants: resnet-pretrain's variant list (--variants). */
+  /** dataDir: a data folder of the study's own kind (--data-dir; audio: AudioMNIST / free-spoken-digit WAVs). */
+  acceptsDataDir?: boolean;
   accepts: { k?: boolean; weights?: boolean; epochs?: boolean; members?: boolean; oodDir?: boolean; variants?: boolean };
 }
 
@@ -53,6 +56,7 @@ export const STUDIES: Record<string, StudyEntry> = {
   rotation: entry({ id: 'rotation', description: 'true-class probability vs rotation 0..180 degrees, per member and ensemble; whole-test-set accuracy vs angle (seed 000)', full: ROTATION_FULL, quick: ROTATION_QUICK, run: runRotation, accepts: { epochs: true, members: true } }),
   'class-max': entry({ id: 'class-max', description: 'turn each class\'s test image into each class by gradient ascent on the pixels: naive -p vs log loss, learning rates, random starts (seed 001)', full: CLASS_MAX_FULL, quick: CLASS_MAX_QUICK, run: runClassMax, accepts: {} }),
   'knn-max': entry({ id: 'knn-max', description: 'the class-max grid through the exact k-NN (k = 3, 5): pseudo-gradient, steps to p >= 0.6, images next to the CNN\'s (seed 001)', full: KNN_MAX_FULL, quick: KNN_MAX_QUICK, run: runKnnMax, accepts: {} }),
+  audio: entry({ id: 'audio', description: 'spoken digits: log-mel spectrograms (native STFT / mel) and the report CNN, split by voice (seed 003)', full: AUDIO_FULL, quick: AUDIO_QUICK, run: runAudio, accepts: {}, acceptsDataDir: true }),
 };
 
 export type { StudySummary } from '../report/run-folder.js';

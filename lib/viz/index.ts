@@ -13,3 +13,4 @@ export * from './rgb-grid.js';
 export * from './decision-regions.js';
 export * from './confusion-matrix.js';
 export * from './scatter-fit.js';
+export * from './spectrogram.js';

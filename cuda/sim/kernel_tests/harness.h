@@ -98,5 +98,6 @@ void add_elementwise_cases(std::vector<Case>& out);  // unary, binary with broad
 void add_reduce_cases(std::vector<Case>& out);       // reductions, argmax, softmax, cross-entropy
 void add_index_cases(std::vector<Case>& out);        // index ops, one-hot, optimizer steps, images
 void add_knn_cases(std::vector<Case>& out);          // distance matrix, top-k
+void add_spectral_cases(std::vector<Case>& out);     // STFT, mel filter bank, power to dB
 
 }  // namespace kt

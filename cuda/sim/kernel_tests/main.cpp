@@ -146,6 +146,7 @@ int main(int argc, char** argv) {
   kt::add_reduce_cases(cases);
   kt::add_index_cases(cases);
   kt::add_knn_cases(cases);
+  kt::add_spectral_cases(cases);
 
 #if defined(NNLAB_SIM_THREADS)
   // The CPU reference is compiled without TSan instrumentation, so TSan cannot see its thread

@@ -13,3 +13,4 @@ export * from './convert.js';
 export * from './optim.js';
 export * from './image.js';
 export * from './knn.js';
+export * from './spectral.js';
