@@ -13,6 +13,7 @@ import { OOD_FULL, OOD_QUICK, run as runOod } from './ood.js';
 import { ROTATION_FULL, ROTATION_QUICK, run as runRotation } from './rotation.js';
 import { RESNET_PRETRAIN_FULL, RESNET_PRETRAIN_QUICK, run as runResnetPretrain } from './resnet-pretrain.js';
 import type { StudySummary } from '../report/run-folder.js';
+import { MLP_FULL, MLP_QUICK, run as runMlp } from './mlp.js';
 
 export interface StudyEntry<C extends BaseConfig = BaseConfig> {
   id: string;
@@ -43,6 +44,7 @@ export const STUDIES: Record<string, StudyEntry> = {
   'ensemble-noise': entry({ id: 'ensemble-noise', description: 'the 7-member ResNet18 ensemble vs the best member under Gaussian noise (seed 000)', full: ENSEMBLE_NOISE_FULL, quick: ENSEMBLE_NOISE_QUICK, run: runEnsembleNoise, accepts: { epochs: true, members: true } }),
   ood: entry({ id: 'ood', description: 'single vs ensemble on MNIST vs FashionMNIST / any IDX folder / noise: grids, histograms, AUROC (seed 000)', full: OOD_FULL, quick: OOD_QUICK, run: runOod, accepts: { epochs: true, members: true, oodDir: true } }),
   rotation: entry({ id: 'rotation', description: 'true-class probability vs rotation 0..180 degrees, per member and ensemble; whole-test-set accuracy vs angle (seed 000)', full: ROTATION_FULL, quick: ROTATION_QUICK, run: runRotation, accepts: { epochs: true, members: true } }),
+  mlp: entry({ id: 'mlp', description: 'MNIST 784-100 sigmoid-10 softmax by cross-entropy: plain SGD vs Adam, predictions before/after (seed 002)', full: MLP_FULL, quick: MLP_QUICK, run: runMlp, accepts: { epochs: true } }),
 };
 
 export type { StudySummary } from '../report/run-folder.js';
