@@ -13,6 +13,7 @@ import { OOD_FULL, OOD_QUICK, run as runOod } from './ood.js';
 import { ROTATION_FULL, ROTATION_QUICK, run as runRotation } from './rotation.js';
 import { RESNET_PRETRAIN_FULL, RESNET_PRETRAIN_QUICK, run as runResnetPretrain } from './resnet-pretrain.js';
 import type { StudySummary } from '../report/run-folder.js';
+import { AUTOENCODER_FULL, AUTOENCODER_QUICK, run as runAutoencoder } from './autoencoder.js';
 import { MLP_FULL, MLP_QUICK, run as runMlp } from './mlp.js';
 
 export interface StudyEntry<C extends BaseConfig = BaseConfig> {
@@ -45,6 +46,7 @@ export const STUDIES: Record<string, StudyEntry> = {
   ood: entry({ id: 'ood', description: 'single vs ensemble on MNIST vs FashionMNIST / any IDX folder / noise: grids, histograms, AUROC (seed 000)', full: OOD_FULL, quick: OOD_QUICK, run: runOod, accepts: { epochs: true, members: true, oodDir: true } }),
   rotation: entry({ id: 'rotation', description: 'true-class probability vs rotation 0..180 degrees, per member and ensemble; whole-test-set accuracy vs angle (seed 000)', full: ROTATION_FULL, quick: ROTATION_QUICK, run: runRotation, accepts: { epochs: true, members: true } }),
   mlp: entry({ id: 'mlp', description: 'MNIST 784-100 sigmoid-10 softmax by cross-entropy: plain SGD vs Adam, predictions before/after (seed 002)', full: MLP_FULL, quick: MLP_QUICK, run: runMlp, accepts: { epochs: true } }),
+  autoencoder: entry({ id: 'autoencoder', description: 'FashionMNIST autoencoder with a 2-D latent: reconstructions, noise, latent scatter (seed 002)', full: AUTOENCODER_FULL, quick: AUTOENCODER_QUICK, run: runAutoencoder, accepts: { epochs: true } }),
 };
 
 export type { StudySummary } from '../report/run-folder.js';

@@ -10,3 +10,4 @@ export * from './table.js';
 export * from './image-grid.js';
 export * from './render.js';
 export * from './probability-bars.js';
+export * from './scatter.js';

@@ -22,6 +22,8 @@ export interface MinibatchOptions {
 export interface MinibatchResult {
   /** Mean training loss per row, per epoch. */
   losses: number[];
+  /** Sum of the epoch's batch losses as computed (what a loop summing loss.item() per batch would plot). */
+  batchLossSums: number[];
   secondsPerEpoch: number;
 }
 
@@ -30,7 +32,7 @@ export async function trainMinibatches(x: Tensor, target: Tensor, o: MinibatchOp
   if (target.shape[0] !== n) throw new ShapeError(`trainMinibatches: ${n} inputs but ${target.shape[0]} targets`);
   if (!(Number.isInteger(o.batch) && o.batch > 0)) throw new ArgumentError(`trainMinibatches: batch must be a positive integer, got ${o.batch}`);
   if (!(Number.isInteger(o.epochs) && o.epochs >= 0)) throw new ArgumentError(`trainMinibatches: epochs must be a non-negative integer, got ${o.epochs}`);
-  const losses: number[] = [];
+  const losses: number[] = [], batchLossSums: number[] = [];
   let seconds = 0;
   for (let epoch = 0; epoch < o.epochs; epoch++) {
     const t0 = performance.now();
@@ -39,14 +41,16 @@ export async function trainMinibatches(x: Tensor, target: Tensor, o: MinibatchOp
       const idx = tensor(order, [n], { dtype: 'int32', device: x.device });
       return [ops.indexSelect(x, 0, idx).keep(), ops.indexSelect(target, 0, idx).keep()];
     });
-    let total = 0;
+    let total = 0, batchSum = 0;
     for (let lo = 0; lo < n; lo += o.batch) {
       const hi = Math.min(lo + o.batch, n);
       tidy(() => {
         const l = o.loss(data.rowsOf(xs, lo, hi), data.rowsOf(ts, lo, hi));
         backward(l);
         o.optimizer.step();
-        total += l.item() * (o.reduction === 'mean' ? hi - lo : 1);
+        const v = l.item();
+        batchSum += v;
+        total += v * (o.reduction === 'mean' ? hi - lo : 1);
       });
       o.optimizer.zeroGrad();
     }
@@ -55,7 +59,8 @@ export async function trainMinibatches(x: Tensor, target: Tensor, o: MinibatchOp
     const s = (performance.now() - t0) / 1000;
     seconds += s;
     losses.push(total / n);
+    batchLossSums.push(batchSum);
     await o.onEpoch?.(epoch, total / n, s);
   }
-  return { losses, secondsPerEpoch: seconds / Math.max(o.epochs, 1) };
+  return { losses, batchLossSums, secondsPerEpoch: seconds / Math.max(o.epochs, 1) };
 }
