@@ -14,6 +14,7 @@ import { ROTATION_FULL, ROTATION_QUICK, run as runRotation } from './rotation.js
 import { RESNET_PRETRAIN_FULL, RESNET_PRETRAIN_QUICK, run as runResnetPretrain } from './resnet-pretrain.js';
 import type { StudySummary } from '../report/run-folder.js';
 import { AUTOENCODER_FULL, AUTOENCODER_QUICK, run as runAutoencoder } from './autoencoder.js';
+import { ENSEMBLE_REGRESSION_FULL, ENSEMBLE_REGRESSION_QUICK, run as runEnsembleRegression } from './ensemble-regression.js';
 import { MLP_FULL, MLP_QUICK, run as runMlp } from './mlp.js';
 
 export interface StudyEntry<C extends BaseConfig = BaseConfig> {
@@ -47,6 +48,7 @@ export const STUDIES: Record<string, StudyEntry> = {
   rotation: entry({ id: 'rotation', description: 'true-class probability vs rotation 0..180 degrees, per member and ensemble; whole-test-set accuracy vs angle (seed 000)', full: ROTATION_FULL, quick: ROTATION_QUICK, run: runRotation, accepts: { epochs: true, members: true } }),
   mlp: entry({ id: 'mlp', description: 'MNIST 784-100 sigmoid-10 softmax by cross-entropy: plain SGD vs Adam, predictions before/after (seed 002)', full: MLP_FULL, quick: MLP_QUICK, run: runMlp, accepts: { epochs: true } }),
   autoencoder: entry({ id: 'autoencoder', description: 'FashionMNIST autoencoder with a 2-D latent: reconstructions, noise, latent scatter (seed 002)', full: AUTOENCODER_FULL, quick: AUTOENCODER_QUICK, run: runAutoencoder, accepts: { epochs: true } }),
+  'ensemble-regression': entry({ id: 'ensemble-regression', description: 'Deep Ensembles 1-D toy y = x^3 + noise: NLL heads, adversarial training, 5-member ensemble, MSE and MC-dropout contrasts', full: ENSEMBLE_REGRESSION_FULL, quick: ENSEMBLE_REGRESSION_QUICK, run: runEnsembleRegression, accepts: {} }),
 };
 
 export type { StudySummary } from '../report/run-folder.js';

@@ -11,3 +11,4 @@ export * from './image-grid.js';
 export * from './render.js';
 export * from './probability-bars.js';
 export * from './scatter.js';
+export * from './band-plot.js';

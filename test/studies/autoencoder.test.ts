@@ -1,0 +1,43 @@
+// `nnlab run autoencoder --quick`: the FashionMNIST autoencoder reaches the report's first
+// plateau (the MSE of always predicting the mean image), and the noise and latent figures exist.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+import { lastJson, nnlab } from '../support/cli.js';
+import { checkRunFolder, readCsv, Summary, tmp } from './helpers.js';
+
+const FASHION = '/usr/share/datasets/fashion-mnist';
+const FIGURES = ['loss_curve', 'mse_per_pixel', 'reconstructions_epoch0', 'reconstructions_final', 'mse_vs_noise', 'noise_reconstructions', 'latent_groups', 'latent_classes', 'report_vs_nnlab'];
+
+describe('nnlab run autoencoder', () => {
+  it('quick preset: falls from the random output to the mean-image plateau', { timeout: 400_000 }, () => {
+    if (!existsSync(FASHION) && !process.env.NNLAB_FASHION_DIR) {
+      console.log(`autoencoder test skipped: FashionMNIST is not in ${FASHION} (apt-get install dataset-fashion-mnist)`);
+      return;
+    }
+    const out = tmp('autoencoder');
+    const r = nnlab(['run', 'autoencoder', '--quick', '--out', out, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const s = lastJson<Summary>(r.stdout);
+    const h = s.headline as Record<string, number>;
+    console.log(`autoencoder quick: train MSE/pixel ${h.train_mse_per_pixel.toFixed(4)}, mean image ${(h.mean_image_plotted_loss / 16).toFixed(4)}, ${h.seconds_per_epoch.toFixed(2)} s/epoch (shared machine)`);
+    expect(h.train_images).toBe(4000);
+    checkRunFolder(out, FIGURES);
+    const m = readCsv(join(out, 'metrics.csv'));
+    expect(m.length).toBe(25);
+    const first = Number(m[0].train_mse_per_pixel), last = Number(m[24].train_mse_per_pixel);
+    // Sigmoid outputs near 0.5 at the start: MSE ~0.17 on FashionMNIST pixels.
+    expect(first).toBeGreaterThan(0.12);
+    // 16 batches of 256 per epoch: the plotted loss is 16x the per-pixel MSE, at the mean-image level within 5%.
+    const meanImage = h.mean_image_plotted_loss / 16;
+    expect(meanImage).toBeGreaterThan(0.08);
+    expect(meanImage).toBeLessThan(0.095);
+    expect(last).toBeLessThan(meanImage * 1.05);
+    expect(h.plateau_epochs).toBeGreaterThanOrEqual(1);
+    // Noise never helps the reconstruction of the clean image.
+    expect(h['test_mse_noise_1']).toBeGreaterThanOrEqual(h['test_mse_noise_0'] - 1e-4);
+    const cfg = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
+    expect(cfg).toMatchObject({ study: 'autoencoder', preset: 'quick', widths: [128, 32, 2], lr: 2, batch: 256 });
+  });
+});
