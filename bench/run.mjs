@@ -23,6 +23,7 @@ export const SOURCES = [
   { script: 'ensemble.mjs', planned: [['ensemble-train', '7-member ensemble training']] },
   { script: 'knn.mjs', planned: [['knn', 'exact k-NN k=3, full MNIST']] },
   { script: 'logreg.mjs', planned: [['logreg', 'logistic regression to 92.5%']] },
+  { script: 'seed002.mjs', planned: [['seed002-mlp-epoch', 'mlp study epoch (784-100-10, SGD)'], ['seed002-autoencoder-epoch', 'autoencoder study epoch (784-128-32-2 x2, SGD)']] },
 ];
 
 const CHILD_TIMEOUT_MS = 30 * 60 * 1000;

@@ -33,11 +33,29 @@ export interface EnsembleRegressionConfig extends BaseConfig {
 }
 
 export const ENSEMBLE_REGRESSION_FULL: EnsembleRegressionConfig = {
-  preset: 'full', seed: 0, device: 'cpu', points: 20, noiseStd: 3, dataRange: [-4, 4], plotRange: [-6, 6], hidden: 100,
-  members: 5, steps: 3000, lr: 0.01, epsFraction: 0.01, dropout: 0.1, dropoutSamples: 200, testPoints: 2000,
+  preset: 'full',
+  seed: 0,
+  device: 'cpu',
+  points: 20,
+  noiseStd: 3,
+  dataRange: [-4, 4],
+  plotRange: [-6, 6],
+  hidden: 100,
+  members: 5,
+  steps: 3000,
+  lr: 0.01,
+  epsFraction: 0.01,
+  dropout: 0.1,
+  dropoutSamples: 200,
+  testPoints: 2000,
 };
 
-export const ENSEMBLE_REGRESSION_QUICK: EnsembleRegressionConfig = { ...ENSEMBLE_REGRESSION_FULL, preset: 'quick', steps: 1000, dropoutSamples: 100 };
+export const ENSEMBLE_REGRESSION_QUICK: EnsembleRegressionConfig = {
+  ...ENSEMBLE_REGRESSION_FULL,
+  preset: 'quick',
+  steps: 1000,
+  dropoutSamples: 100,
+};
 
 interface Prediction {
   id: string;
@@ -63,29 +81,48 @@ export async function run(cfg: EnsembleRegressionConfig, hooks: RunHooks = {}): 
   const eps = cfg.epsFraction * (hi - lo);
   const ctx = startPlainRun('ensemble-regression', cfg, hooks, {
     model: `Linear(1,${cfg.hidden}) ReLU Linear(${cfg.hidden}, 2): mean and variance softplus(s) + 1e-6; full-batch Adam`,
-    adversarial_eps: eps, data: `y = x^3 + N(0, ${cfg.noiseStd}^2), ${cfg.points} points x ~ U[${lo}, ${hi}]`,
+    adversarial_eps: eps,
+    data: `y = x^3 + N(0, ${cfg.noiseStd}^2), ${cfg.points} points x ~ U[${lo}, ${hi}]`,
   });
   const { folder, log } = ctx;
   const train = toyData(cfg.points, cfg.noiseStd, cfg.dataRange, cfg.seed);
   const test = toyData(cfg.testPoints, cfg.noiseStd, cfg.dataRange, cfg.seed + 1_000_003);
   const gridN = 241;
-  const grid = Float32Array.from({ length: gridN }, (_, i) => cfg.plotRange[0] + ((cfg.plotRange[1] - cfg.plotRange[0]) * i) / (gridN - 1));
+  const grid = Float32Array.from(
+    { length: gridN },
+    (_, i) => cfg.plotRange[0] + ((cfg.plotRange[1] - cfg.plotRange[0]) * i) / (gridN - 1),
+  );
   const at = (xs: Float32Array) => xs;
   const base = (objective: ToyObjective, member: number): ToyTrainOptions => ({
-    objective, hidden: cfg.hidden, steps: cfg.steps, lr: cfg.lr, eps, dropout: cfg.dropout, seed: cfg.seed * 1000 + member,
+    objective,
+    hidden: cfg.hidden,
+    steps: cfg.steps,
+    lr: cfg.lr,
+    eps,
+    dropout: cfg.dropout,
+    seed: cfg.seed * 1000 + member,
   });
   const curves: { name: string; losses: number[] }[] = [];
 
   // Each member: its own initialisation (the data are the same 20 points, full batch).
-  const trainMembers = (objective: ToyObjective) => Array.from({ length: cfg.members }, (_, m) => {
-    const t = trainToyNet(train, base(objective, m));
-    if (m === 0) curves.push({ name: objective, losses: t.losses });
-    const p = { grid: predictToy(t.model, at(grid)), test: predictToy(t.model, test.x), train: predictToy(t.model, train.x) };
-    t.model.dispose();
-    return p;
-  });
-  log(`training ${cfg.members} MSE nets, ${cfg.members} NLL nets and ${cfg.members} NLL + adversarial nets (eps ${eps}), ${cfg.steps} full-batch Adam steps each`);
-  const mse = trainMembers('mse'), nll = trainMembers('nll'), adv = trainMembers('nll-adversarial');
+  const trainMembers = (objective: ToyObjective) =>
+    Array.from({ length: cfg.members }, (_, m) => {
+      const t = trainToyNet(train, base(objective, m));
+      if (m === 0) curves.push({ name: objective, losses: t.losses });
+      const p = {
+        grid: predictToy(t.model, at(grid)),
+        test: predictToy(t.model, test.x),
+        train: predictToy(t.model, train.x),
+      };
+      t.model.dispose();
+      return p;
+    });
+  log(
+    `training ${cfg.members} MSE nets, ${cfg.members} NLL nets and ${cfg.members} NLL + adversarial nets (eps ${eps}), ${cfg.steps} full-batch Adam steps each`,
+  );
+  const mse = trainMembers('mse'),
+    nll = trainMembers('nll'),
+    adv = trainMembers('nll-adversarial');
   log(`training the MC-dropout net (p = ${cfg.dropout}) and sampling it ${cfg.dropoutSamples} times`);
   const drop = trainToyNet(train, base('mse-dropout', 0));
   curves.push({ name: 'mse-dropout', losses: drop.losses });
@@ -95,7 +132,10 @@ export async function run(cfg: EnsembleRegressionConfig, hooks: RunHooks = {}): 
   const constant = (n: number, v: number) => new Float64Array(n).fill(v);
   const mseVar = residualVar(mse[0].train.mean);
   const empirical = (ps: { mean: Float32Array }[]) => {
-    const m = mixtureMoments(ps.map((p) => p.mean), ps.map((p) => new Float32Array(p.mean.length)));
+    const m = mixtureMoments(
+      ps.map((p) => p.mean),
+      ps.map((p) => new Float32Array(p.mean.length)),
+    );
     return m;
   };
   const mcDropout = (xs: Float32Array) => {
@@ -103,25 +143,55 @@ export async function run(cfg: EnsembleRegressionConfig, hooks: RunHooks = {}): 
     const residual = residualVar(predictToy(drop.model, train.x).mean);
     drop.model.train();
     const samples = Array.from({ length: cfg.dropoutSamples }, () => predictToy(drop.model, xs).mean);
-    const m = mixtureMoments(samples, samples.map((s) => new Float32Array(s.length)));
+    const m = mixtureMoments(
+      samples,
+      samples.map((s) => new Float32Array(s.length)),
+    );
     // Gal & Ghahramani: sample variance plus the homoscedastic noise (here the eval-mode training residual variance).
     return { mean: m.mean, variance: m.variance.map((v) => v + residual) };
   };
 
   const models = (pick: 'grid' | 'test'): Prediction[] => {
     const n = pick === 'grid' ? gridN : cfg.testPoints;
-    const mix = (ps: typeof nll) => mixtureMoments(ps.map((p) => p[pick].mean), ps.map((p) => p[pick].variance));
+    const mix = (ps: typeof nll) =>
+      mixtureMoments(
+        ps.map((p) => p[pick].mean),
+        ps.map((p) => p[pick].variance),
+      );
     return [
-      { id: 'mse-single', title: 'one MSE net, sigma = RMS training residual', mean: f64(mse[0][pick].mean), variance: constant(n, mseVar) },
-      { id: 'mse-ensemble', title: `${cfg.members} MSE nets, empirical variance`, ...empirical(mse.map((p) => p[pick])) },
+      {
+        id: 'mse-single',
+        title: 'one MSE net, sigma = RMS training residual',
+        mean: f64(mse[0][pick].mean),
+        variance: constant(n, mseVar),
+      },
+      {
+        id: 'mse-ensemble',
+        title: `${cfg.members} MSE nets, empirical variance`,
+        ...empirical(mse.map((p) => p[pick])),
+      },
       { id: 'nll-single', title: 'one NLL net', mean: f64(nll[0][pick].mean), variance: f64(nll[0][pick].variance) },
-      { id: 'nll-adversarial-single', title: 'one NLL net + adversarial training', mean: f64(adv[0][pick].mean), variance: f64(adv[0][pick].variance) },
+      {
+        id: 'nll-adversarial-single',
+        title: 'one NLL net + adversarial training',
+        mean: f64(adv[0][pick].mean),
+        variance: f64(adv[0][pick].variance),
+      },
       { id: 'nll-ensemble', title: `ensemble of ${cfg.members} NLL nets`, ...mix(nll) },
-      { id: 'nll-adversarial-ensemble', title: `ensemble of ${cfg.members} NLL nets + adversarial training`, ...mix(adv) },
-      { id: 'mc-dropout', title: `MC-dropout (p = ${cfg.dropout}, ${cfg.dropoutSamples} passes)`, ...mcDropout(pick === 'grid' ? grid : test.x) },
+      {
+        id: 'nll-adversarial-ensemble',
+        title: `ensemble of ${cfg.members} NLL nets + adversarial training`,
+        ...mix(adv),
+      },
+      {
+        id: 'mc-dropout',
+        title: `MC-dropout (p = ${cfg.dropout}, ${cfg.dropoutSamples} passes)`,
+        ...mcDropout(pick === 'grid' ? grid : test.x),
+      },
     ];
   };
-  const onGrid = models('grid'), onTest = models('test');
+  const onGrid = models('grid'),
+    onTest = models('test');
   drop.model.dispose();
 
   const scores: Scores[] = onGrid.map((g, k) => {
@@ -131,8 +201,9 @@ export async function run(cfg: EnsembleRegressionConfig, hooks: RunHooks = {}): 
     const sd = (v: number) => Math.sqrt(v);
     const meanOf = (idx: number[], f: (i: number) => number) => idx.reduce((s, i) => s + f(i), 0) / idx.length;
     const within = (mu: number, v: number, y: number) => (Math.abs(y - mu) <= 3 * sd(v) ? 1 : 0);
-    const nllOf = (mu: number, v: number, y: number) => 0.5 * Math.log(2 * Math.PI * v) + ((y - mu) ** 2) / (2 * v);
-    const all = [...grid.keys()], testIdx = [...test.x.keys()];
+    const nllOf = (mu: number, v: number, y: number) => 0.5 * Math.log(2 * Math.PI * v) + (y - mu) ** 2 / (2 * v);
+    const all = [...grid.keys()],
+      testIdx = [...test.x.keys()];
     return {
       id: g.id,
       rmse_in: Math.sqrt(meanOf(inside, (i) => (g.mean[i] - cubic(grid[i])) ** 2)),
@@ -148,41 +219,124 @@ export async function run(cfg: EnsembleRegressionConfig, hooks: RunHooks = {}): 
   const truth = { x: xs, y: xs.map(cubic) };
   for (const p of onGrid) {
     const sd = Array.from(p.variance, Math.sqrt);
-    folder.figure(`band_${p.id}`, p.title, bandPlot({
-      x: xs, mean: Array.from(p.mean), lower: xs.map((_, i) => p.mean[i] - 3 * sd[i]), upper: xs.map((_, i) => p.mean[i] + 3 * sd[i]),
-    }, {
-      title: p.title, xLabel: 'x', yLabel: 'y', yDomain: [-250, 250], reference: truth, points: { x: Array.from(train.x), y: Array.from(train.y) },
-      names: ['predictive mean', 'mean +- 3 sigma', 'y = x^3', `${cfg.points} training points`],
-    }));
+    folder.figure(
+      `band_${p.id}`,
+      p.title,
+      bandPlot(
+        {
+          x: xs,
+          mean: Array.from(p.mean),
+          lower: xs.map((_, i) => p.mean[i] - 3 * sd[i]),
+          upper: xs.map((_, i) => p.mean[i] + 3 * sd[i]),
+        },
+        {
+          title: p.title,
+          xLabel: 'x',
+          yLabel: 'y',
+          yDomain: [-250, 250],
+          reference: truth,
+          points: { x: Array.from(train.x), y: Array.from(train.y) },
+          names: ['predictive mean', 'mean +- 3 sigma', 'y = x^3', `${cfg.points} training points`],
+        },
+      ),
+    );
   }
-  folder.figure('training_loss', 'Training loss of the first member', linePlot(curves.map((c) => ({
-    name: c.name, x: c.losses.map((_, i) => Math.min(i * 10, cfg.steps - 1)), y: c.losses.map((v) => Math.log10(v)),
-  })), { title: 'Training loss per step (first member of each kind)', xLabel: 'Adam step', yLabel: 'log10 of the loss (MSE, or NLL per point)' }));
-  writeCsv(join(folder.dir, 'metrics.csv'), ['x', ...onGrid.flatMap((p) => [`${p.id}_mean`, `${p.id}_sigma`]), 'truth'],
-    xs.map((x, i) => [x, ...onGrid.flatMap((p) => [p.mean[i], Math.sqrt(p.variance[i])]), cubic(x)]));
+  folder.figure(
+    'training_loss',
+    'Training loss of the first member',
+    linePlot(
+      curves.map((c) => ({
+        name: c.name,
+        x: c.losses.map((_, i) => Math.min(i * 10, cfg.steps - 1)),
+        y: c.losses.map((v) => Math.log10(v)),
+      })),
+      {
+        title: 'Training loss per step (first member of each kind)',
+        xLabel: 'Adam step',
+        yLabel: 'log10 of the loss (MSE, or NLL per point)',
+      },
+    ),
+  );
+  writeCsv(
+    join(folder.dir, 'metrics.csv'),
+    ['x', ...onGrid.flatMap((p) => [`${p.id}_mean`, `${p.id}_sigma`]), 'truth'],
+    xs.map((x, i) => [x, ...onGrid.flatMap((p) => [p.mean[i], Math.sqrt(p.variance[i])]), cubic(x)]),
+  );
   folder.table('scores', {
     title: 'Predictive mean and sigma against the truth',
-    columns: ['model', 'RMSE vs x^3 in data range', 'mean sigma in data range', `mean sigma |x| > ${hi + 1}`, 'truth within 3 sigma on grid', 'test NLL', 'test points within 3 sigma'],
-    rows: scores.map((s) => [s.id, +s.rmse_in.toFixed(3), +s.sigma_in.toFixed(3), +s.sigma_out.toFixed(3), +s.truth_within_3sigma.toFixed(3), +s.test_nll.toFixed(3), +s.test_within_3sigma.toFixed(3)]),
+    columns: [
+      'model',
+      'RMSE vs x^3 in data range',
+      'mean sigma in data range',
+      `mean sigma |x| > ${hi + 1}`,
+      'truth within 3 sigma on grid',
+      'test NLL',
+      'test points within 3 sigma',
+    ],
+    rows: scores.map((s) => [
+      s.id,
+      +s.rmse_in.toFixed(3),
+      +s.sigma_in.toFixed(3),
+      +s.sigma_out.toFixed(3),
+      +s.truth_within_3sigma.toFixed(3),
+      +s.test_nll.toFixed(3),
+      +s.test_within_3sigma.toFixed(3),
+    ]),
   });
 
   const by = (id: string) => scores.find((s) => s.id === id)!;
-  const ens = by('nll-adversarial-ensemble'), single = by('nll-single'), mseEns = by('mse-ensemble');
+  const ens = by('nll-adversarial-ensemble'),
+    single = by('nll-single'),
+    mseEns = by('mse-ensemble');
   const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
   addReportTable(folder, cfg.preset, [
-    { quantity: 'setting', report: 'y = x^3 + N(0, 3^2), 20 points in [-4, 4], 1 hidden layer of 100, 5 members, eps = 1% of the range', nnlab: `${cfg.points} points, hidden ${cfg.hidden}, ${cfg.members} members, eps ${eps}, ${cfg.steps} Adam steps (lr ${cfg.lr})` },
-    { quantity: 'ensemble + adversarial: uncertainty grows away from the data', report: 'yes (figure 1, right)', nnlab: `mean sigma ${ens.sigma_in.toFixed(2)} in [-4, 4], ${ens.sigma_out.toFixed(2)} for |x| > ${hi + 1} (x${(ens.sigma_out / ens.sigma_in).toFixed(1)})` },
-    { quantity: 'ensemble + adversarial: truth inside +-3 sigma over [-6, 6]', report: 'visually, nearly everywhere', nnlab: pct(ens.truth_within_3sigma) },
-    { quantity: 'single NLL net: truth inside +-3 sigma over [-6, 6]', report: 'no: over-confident outside the data', nnlab: pct(single.truth_within_3sigma) },
-    { quantity: 'MSE nets, empirical variance: truth inside +-3 sigma', report: 'poor uncertainty (figure 1, left)', nnlab: pct(mseEns.truth_within_3sigma) },
-    { quantity: 'test NLL (fresh points in [-4, 4])', report: 'NLL and ensembles give better uncertainty', nnlab: scores.map((s) => `${s.id} ${s.test_nll.toFixed(2)}`).join('; ') },
+    {
+      quantity: 'setting',
+      report: 'y = x^3 + N(0, 3^2), 20 points in [-4, 4], 1 hidden layer of 100, 5 members, eps = 1% of the range',
+      nnlab: `${cfg.points} points, hidden ${cfg.hidden}, ${cfg.members} members, eps ${eps}, ${cfg.steps} Adam steps (lr ${cfg.lr})`,
+    },
+    {
+      quantity: 'ensemble + adversarial: uncertainty grows away from the data',
+      report: 'yes (figure 1, right)',
+      nnlab: `mean sigma ${ens.sigma_in.toFixed(2)} in [-4, 4], ${ens.sigma_out.toFixed(2)} for |x| > ${hi + 1} (x${(ens.sigma_out / ens.sigma_in).toFixed(1)})`,
+    },
+    {
+      quantity: 'ensemble + adversarial: truth inside +-3 sigma over [-6, 6]',
+      report: 'visually, nearly everywhere',
+      nnlab: pct(ens.truth_within_3sigma),
+    },
+    {
+      quantity: 'single NLL net: truth inside +-3 sigma over [-6, 6]',
+      report: 'no: over-confident outside the data',
+      nnlab: pct(single.truth_within_3sigma),
+    },
+    {
+      quantity: 'MSE nets, empirical variance: truth inside +-3 sigma',
+      report: 'poor uncertainty (figure 1, left)',
+      nnlab: pct(mseEns.truth_within_3sigma),
+    },
+    {
+      quantity: 'test NLL (fresh points in [-4, 4])',
+      report: 'NLL and ensembles give better uncertainty',
+      nnlab: scores.map((s) => `${s.id} ${s.test_nll.toFixed(2)}`).join('; '),
+    },
   ]);
 
-  return folder.finish({
-    ensemble_adv_truth_within_3sigma: ens.truth_within_3sigma, ensemble_adv_sigma_in: ens.sigma_in, ensemble_adv_sigma_out: ens.sigma_out,
-    ensemble_adv_test_nll: ens.test_nll, ensemble_adv_rmse_in: ens.rmse_in,
-    nll_single_truth_within_3sigma: single.truth_within_3sigma, nll_single_test_nll: single.test_nll,
-    mse_ensemble_truth_within_3sigma: mseEns.truth_within_3sigma, mc_dropout_truth_within_3sigma: by('mc-dropout').truth_within_3sigma,
-    mc_dropout_test_nll: by('mc-dropout').test_nll, members: cfg.members, steps: cfg.steps,
-  }, { scores });
+  return folder.finish(
+    {
+      ensemble_adv_truth_within_3sigma: ens.truth_within_3sigma,
+      ensemble_adv_sigma_in: ens.sigma_in,
+      ensemble_adv_sigma_out: ens.sigma_out,
+      ensemble_adv_test_nll: ens.test_nll,
+      ensemble_adv_rmse_in: ens.rmse_in,
+      nll_single_truth_within_3sigma: single.truth_within_3sigma,
+      nll_single_test_nll: single.test_nll,
+      mse_ensemble_truth_within_3sigma: mseEns.truth_within_3sigma,
+      mc_dropout_truth_within_3sigma: by('mc-dropout').truth_within_3sigma,
+      mc_dropout_test_nll: by('mc-dropout').test_nll,
+      members: cfg.members,
+      steps: cfg.steps,
+    },
+    { scores },
+  );
 }

@@ -8,12 +8,24 @@ import { lastJson, nnlab } from '../support/cli.js';
 import { checkRunFolder, readCsv, Summary, tmp } from './helpers.js';
 
 const FASHION = '/usr/share/datasets/fashion-mnist';
-const FIGURES = ['loss_curve', 'mse_per_pixel', 'reconstructions_epoch0', 'reconstructions_final', 'mse_vs_noise', 'noise_reconstructions', 'latent_groups', 'latent_classes', 'report_vs_nnlab'];
+const FIGURES = [
+  'loss_curve',
+  'mse_per_pixel',
+  'reconstructions_epoch0',
+  'reconstructions_final',
+  'mse_vs_noise',
+  'noise_reconstructions',
+  'latent_groups',
+  'latent_classes',
+  'report_vs_nnlab',
+];
 
 describe('nnlab run autoencoder', () => {
   it('quick preset: falls from the random output to the mean-image plateau', { timeout: 400_000 }, () => {
     if (!existsSync(FASHION) && !process.env.NNLAB_FASHION_DIR) {
-      console.log(`autoencoder test skipped: FashionMNIST is not in ${FASHION} (apt-get install dataset-fashion-mnist)`);
+      console.log(
+        `autoencoder test skipped: FashionMNIST is not in ${FASHION} (apt-get install dataset-fashion-mnist)`,
+      );
       return;
     }
     const out = tmp('autoencoder');
@@ -21,12 +33,15 @@ describe('nnlab run autoencoder', () => {
     expect(r.code, r.stderr).toBe(0);
     const s = lastJson<Summary>(r.stdout);
     const h = s.headline as Record<string, number>;
-    console.log(`autoencoder quick: train MSE/pixel ${h.train_mse_per_pixel.toFixed(4)}, mean image ${(h.mean_image_plotted_loss / 16).toFixed(4)}, ${h.seconds_per_epoch.toFixed(2)} s/epoch (shared machine)`);
+    console.log(
+      `autoencoder quick: train MSE/pixel ${h.train_mse_per_pixel.toFixed(4)}, mean image ${(h.mean_image_plotted_loss / 16).toFixed(4)}, ${h.seconds_per_epoch.toFixed(2)} s/epoch (shared machine)`,
+    );
     expect(h.train_images).toBe(4000);
     checkRunFolder(out, FIGURES);
     const m = readCsv(join(out, 'metrics.csv'));
     expect(m.length).toBe(25);
-    const first = Number(m[0].train_mse_per_pixel), last = Number(m[24].train_mse_per_pixel);
+    const first = Number(m[0].train_mse_per_pixel),
+      last = Number(m[24].train_mse_per_pixel);
     // Sigmoid outputs near 0.5 at the start: MSE ~0.17 on FashionMNIST pixels.
     expect(first).toBeGreaterThan(0.12);
     // 16 batches of 256 per epoch: the plotted loss is 16x the per-pixel MSE, at the mean-image level within 5%.

@@ -7,7 +7,15 @@ import { lastJson, nnlab } from '../support/cli.js';
 import { checkRunFolder, readCsv, Summary, tmp } from './helpers.js';
 import { join } from 'node:path';
 
-const MODELS = ['mse-single', 'mse-ensemble', 'nll-single', 'nll-adversarial-single', 'nll-ensemble', 'nll-adversarial-ensemble', 'mc-dropout'];
+const MODELS = [
+  'mse-single',
+  'mse-ensemble',
+  'nll-single',
+  'nll-adversarial-single',
+  'nll-ensemble',
+  'nll-adversarial-ensemble',
+  'mc-dropout',
+];
 
 describe('nnlab run ensemble-regression', () => {
   it('quick preset: the ensemble band widens away from the data and covers the truth', { timeout: 400_000 }, () => {
@@ -16,7 +24,9 @@ describe('nnlab run ensemble-regression', () => {
     expect(r.code, r.stderr).toBe(0);
     const s = lastJson<Summary>(r.stdout);
     const h = s.headline as Record<string, number>;
-    console.log(`ensemble-regression quick: ensemble+AT truth within 3 sigma ${h.ensemble_adv_truth_within_3sigma.toFixed(3)}, sigma ${h.ensemble_adv_sigma_in.toFixed(2)} in / ${h.ensemble_adv_sigma_out.toFixed(2)} out, test NLL ${h.ensemble_adv_test_nll.toFixed(3)}`);
+    console.log(
+      `ensemble-regression quick: ensemble+AT truth within 3 sigma ${h.ensemble_adv_truth_within_3sigma.toFixed(3)}, sigma ${h.ensemble_adv_sigma_in.toFixed(2)} in / ${h.ensemble_adv_sigma_out.toFixed(2)} out, test NLL ${h.ensemble_adv_test_nll.toFixed(3)}`,
+    );
     // Inside [-4, 4]: the mean is within a few noise sd of x^3 and sigma near the noise's 3.
     expect(h.ensemble_adv_rmse_in).toBeLessThan(8);
     expect(h.ensemble_adv_sigma_in).toBeGreaterThan(1.5);

@@ -30,9 +30,12 @@ export interface MinibatchResult {
 export async function trainMinibatches(x: Tensor, target: Tensor, o: MinibatchOptions): Promise<MinibatchResult> {
   const n = x.shape[0];
   if (target.shape[0] !== n) throw new ShapeError(`trainMinibatches: ${n} inputs but ${target.shape[0]} targets`);
-  if (!(Number.isInteger(o.batch) && o.batch > 0)) throw new ArgumentError(`trainMinibatches: batch must be a positive integer, got ${o.batch}`);
-  if (!(Number.isInteger(o.epochs) && o.epochs >= 0)) throw new ArgumentError(`trainMinibatches: epochs must be a non-negative integer, got ${o.epochs}`);
-  const losses: number[] = [], batchLossSums: number[] = [];
+  if (!(Number.isInteger(o.batch) && o.batch > 0))
+    throw new ArgumentError(`trainMinibatches: batch must be a positive integer, got ${o.batch}`);
+  if (!(Number.isInteger(o.epochs) && o.epochs >= 0))
+    throw new ArgumentError(`trainMinibatches: epochs must be a non-negative integer, got ${o.epochs}`);
+  const losses: number[] = [],
+    batchLossSums: number[] = [];
   let seconds = 0;
   for (let epoch = 0; epoch < o.epochs; epoch++) {
     const t0 = performance.now();
@@ -41,7 +44,8 @@ export async function trainMinibatches(x: Tensor, target: Tensor, o: MinibatchOp
       const idx = tensor(order, [n], { dtype: 'int32', device: x.device });
       return [ops.indexSelect(x, 0, idx).keep(), ops.indexSelect(target, 0, idx).keep()];
     });
-    let total = 0, batchSum = 0;
+    let total = 0,
+      batchSum = 0;
     for (let lo = 0; lo < n; lo += o.batch) {
       const hi = Math.min(lo + o.batch, n);
       tidy(() => {

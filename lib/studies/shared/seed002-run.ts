@@ -16,7 +16,12 @@ export interface PlainRun {
 }
 
 /** Creates the run folder, resolves the device, seeds the default generator and writes config.json. */
-export function startPlainRun(study: string, c: BaseConfig, hooks: RunHooks, config: Record<string, unknown>): PlainRun {
+export function startPlainRun(
+  study: string,
+  c: BaseConfig,
+  hooks: RunHooks,
+  config: Record<string, unknown>,
+): PlainRun {
   checkLimits(c);
   const log = hooks.log ?? stderrLog;
   const folder = new RunFolder(study, c.out);
@@ -59,16 +64,28 @@ function flatSplit(set: data.ImageSet, limit: number | undefined, device: Device
   const lab = n < set.labels.shape[0] ? data.rowsOf(set.labels, 0, n) : set.labels;
   const x = tidy(() => ops.to(ops.reshape(data.toUnitFloat(img), [n, 784]), device).keep());
   const y = tidy(() => ops.to(ops.clone(lab), device).keep());
-  return { x, y, labels: Int32Array.from(lab.data() as Int32Array), pixels: Uint8Array.from(img.data() as Uint8Array), n };
+  return {
+    x,
+    y,
+    labels: Int32Array.from(lab.data() as Int32Array),
+    pixels: Uint8Array.from(img.data() as Uint8Array),
+    n,
+  };
 }
 
 /** The first trainLimit / testLimit images of 'mnist' or 'fashion' as flat [0, 1] pixels (no normalisation, as in the report). */
-export function loadFlatImages(name: 'mnist' | 'fashion', o: { trainLimit?: number; testLimit?: number; device: Device }): FlatImages {
+export function loadFlatImages(
+  name: 'mnist' | 'fashion',
+  o: { trainLimit?: number; testLimit?: number; device: Device },
+): FlatImages {
   const ds = data.loadDataset(name);
   try {
-    const train = flatSplit(ds.train, o.trainLimit, o.device), test = flatSplit(ds.test, o.testLimit, o.device);
+    const train = flatSplit(ds.train, o.trainLimit, o.device),
+      test = flatSplit(ds.test, o.testLimit, o.device);
     return {
-      train, test, source: ds.train.source,
+      train,
+      test,
+      source: ds.train.source,
       dispose: () => [train.x, train.y, test.x, test.y].forEach((t) => t.dispose()),
     };
   } finally {
@@ -84,9 +101,13 @@ export interface ReportRow {
 
 /** The seed report's own numbers beside ours, as the table report.html opens with. */
 export function addReportTable(folder: RunFolder, preset: string, rows: ReportRow[]): void {
-  folder.table('report_vs_nnlab', {
-    title: `Report says / nnlab gets (${preset} preset)`,
-    columns: ['quantity', 'report says', 'nnlab gets'],
-    rows: rows.map((r) => [r.quantity, r.report, r.nnlab]),
-  }, preset === 'quick' ? 'a --quick run: fewer epochs than the report, so its numbers are not the reproduction' : '');
+  folder.table(
+    'report_vs_nnlab',
+    {
+      title: `Report says / nnlab gets (${preset} preset)`,
+      columns: ['quantity', 'report says', 'nnlab gets'],
+      rows: rows.map((r) => [r.quantity, r.report, r.nnlab]),
+    },
+    preset === 'quick' ? 'a --quick run: fewer epochs than the report, so its numbers are not the reproduction' : '',
+  );
 }

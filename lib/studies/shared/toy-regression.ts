@@ -55,14 +55,16 @@ function objectiveLoss(model: nn.Module, o: ToyTrainOptions, x: Tensor, y: Tenso
   };
   if (o.objective === 'nll') return nll(x);
   // x' = x + eps * sign(d NLL / d x), the paper's fast-gradient-sign step; loss = NLL(x) + NLL(x').
-  const sign = withFrozenModel(model, { keepMode: true }, () => tidy(() => {
-    const leaf = ops.clone(ops.detach(x)).requiresGrad_(true);
-    backward(nll(leaf));
-    const s = ops.sign(leaf.grad!);
-    leaf.grad!.dispose();
-    leaf.grad = null;
-    return s;
-  }));
+  const sign = withFrozenModel(model, { keepMode: true }, () =>
+    tidy(() => {
+      const leaf = ops.clone(ops.detach(x)).requiresGrad_(true);
+      backward(nll(leaf));
+      const s = ops.sign(leaf.grad!);
+      leaf.grad!.dispose();
+      leaf.grad = null;
+      return s;
+    }),
+  );
   return ops.add(nll(x), nll(ops.add(x, ops.mul(sign, o.eps))));
 }
 
@@ -70,7 +72,8 @@ function objectiveLoss(model: nn.Module, o: ToyTrainOptions, x: Tensor, y: Tenso
 export function trainToyNet(d: ToyData, o: ToyTrainOptions): { model: nn.Sequential; losses: number[] } {
   const model = toyNet(o);
   model.train();
-  const x = tensor(d.x, [d.x.length, 1]).keep(), y = tensor(d.y, [d.y.length, 1]).keep();
+  const x = tensor(d.x, [d.x.length, 1]).keep(),
+    y = tensor(d.y, [d.y.length, 1]).keep();
   const optimizer = new optim.Adam(model.parameters(), { lr: o.lr });
   const losses: number[] = [];
   for (let step = 0; step < o.steps; step++) {
@@ -90,10 +93,16 @@ export function trainToyNet(d: ToyData, o: ToyTrainOptions): { model: nn.Sequent
 
 /** A network's outputs at xs: mean and variance (variance 0 for a one-output net). */
 export function predictToy(model: nn.Module, xs: Float32Array): { mean: Float32Array; variance: Float32Array } {
-  return tidy(() => noGrad(() => {
-    const out = model.forward(tensor(xs, [xs.length, 1]));
-    if (out.shape[1] === 1) return { mean: Float32Array.from(out.data() as Float32Array), variance: new Float32Array(xs.length) };
-    const { mean, variance } = meanAndVariance(out);
-    return { mean: Float32Array.from(mean.data() as Float32Array), variance: Float32Array.from(variance.data() as Float32Array) };
-  }));
+  return tidy(() =>
+    noGrad(() => {
+      const out = model.forward(tensor(xs, [xs.length, 1]));
+      if (out.shape[1] === 1)
+        return { mean: Float32Array.from(out.data() as Float32Array), variance: new Float32Array(xs.length) };
+      const { mean, variance } = meanAndVariance(out);
+      return {
+        mean: Float32Array.from(mean.data() as Float32Array),
+        variance: Float32Array.from(variance.data() as Float32Array),
+      };
+    }),
+  );
 }
