@@ -94,6 +94,7 @@ export async function run(cfg: AutoencoderConfig, hooks: RunHooks = {}): Promise
     },
   });
   const { folder, log } = ctx;
+  // The report splits its 10k FashionMNIST train images itself; the official test split is not used.
   const fashion = loadFlatImages('fashion', { trainLimit: cfg.trainLimit, testLimit: 1, device: ctx.device });
   const [train, test] = data.randomSplit(
     data.tensorDataset(fashion.train.x, fashion.train.y),

@@ -35,6 +35,7 @@ export interface EnsembleRegressionConfig extends BaseConfig {
 export const ENSEMBLE_REGRESSION_FULL: EnsembleRegressionConfig = {
   preset: 'full',
   seed: 0,
+  // 20 points and 100 hidden units: the nets are built and fed on the CPU (a GPU would only add transfers).
   device: 'cpu',
   points: 20,
   noiseStd: 3,
@@ -92,7 +93,6 @@ export async function run(cfg: EnsembleRegressionConfig, hooks: RunHooks = {}): 
     { length: gridN },
     (_, i) => cfg.plotRange[0] + ((cfg.plotRange[1] - cfg.plotRange[0]) * i) / (gridN - 1),
   );
-  const at = (xs: Float32Array) => xs;
   const base = (objective: ToyObjective, member: number): ToyTrainOptions => ({
     objective,
     hidden: cfg.hidden,
@@ -110,7 +110,7 @@ export async function run(cfg: EnsembleRegressionConfig, hooks: RunHooks = {}): 
       const t = trainToyNet(train, base(objective, m));
       if (m === 0) curves.push({ name: objective, losses: t.losses });
       const p = {
-        grid: predictToy(t.model, at(grid)),
+        grid: predictToy(t.model, grid),
         test: predictToy(t.model, test.x),
         train: predictToy(t.model, train.x),
       };
@@ -131,22 +131,17 @@ export async function run(cfg: EnsembleRegressionConfig, hooks: RunHooks = {}): 
   const residualVar = (pred: Float32Array) => pred.reduce((s, v, i) => s + (v - train.y[i]) ** 2, 0) / train.y.length;
   const constant = (n: number, v: number) => new Float64Array(n).fill(v);
   const mseVar = residualVar(mse[0].train.mean);
-  const empirical = (ps: { mean: Float32Array }[]) => {
-    const m = mixtureMoments(
+  // The spread of point predictions: the mixture of zero-variance members.
+  const empirical = (ps: { mean: Float32Array }[]) =>
+    mixtureMoments(
       ps.map((p) => p.mean),
       ps.map((p) => new Float32Array(p.mean.length)),
     );
-    return m;
-  };
   const mcDropout = (xs: Float32Array) => {
     drop.model.eval();
     const residual = residualVar(predictToy(drop.model, train.x).mean);
     drop.model.train();
-    const samples = Array.from({ length: cfg.dropoutSamples }, () => predictToy(drop.model, xs).mean);
-    const m = mixtureMoments(
-      samples,
-      samples.map((s) => new Float32Array(s.length)),
-    );
+    const m = empirical(Array.from({ length: cfg.dropoutSamples }, () => predictToy(drop.model, xs)));
     // Gal & Ghahramani: sample variance plus the homoscedastic noise (here the eval-mode training residual variance).
     return { mean: m.mean, variance: m.variance.map((v) => v + residual) };
   };
