@@ -21,7 +21,7 @@ const FIGURES = [
 ];
 
 describe('nnlab run autoencoder', () => {
-  it('quick preset: falls from the random output to the mean-image plateau', { timeout: 400_000 }, () => {
+  it('quick preset: falls from the random output to the mean-image plateau', { timeout: 600_000 }, () => {
     if (!existsSync(FASHION) && !process.env.NNLAB_FASHION_DIR) {
       console.log(
         `autoencoder test skipped: FashionMNIST is not in ${FASHION} (apt-get install dataset-fashion-mnist)`,

@@ -18,7 +18,7 @@ const MODELS = [
 ];
 
 describe('nnlab run ensemble-regression', () => {
-  it('quick preset: the ensemble band widens away from the data and covers the truth', { timeout: 400_000 }, () => {
+  it('quick preset: the ensemble band widens away from the data and covers the truth', { timeout: 600_000 }, () => {
     const out = tmp('ensemble-regression');
     const r = nnlab(['run', 'ensemble-regression', '--quick', '--out', out, '--json']);
     expect(r.code, r.stderr).toBe(0);
