@@ -21,7 +21,7 @@ const FIGURES = [
 describe('nnlab run mlp', () => {
   it(
     'quick preset: SGD >= 85% and Adam >= 90% test accuracy after 10 epochs on 10k images',
-    { timeout: 300_000 },
+    { timeout: 600_000 },
     async () => {
       const out = tmp('mlp');
       const r = nnlab(['run', 'mlp', '--quick', '--out', out, '--json']);
@@ -54,7 +54,7 @@ describe('nnlab run mlp', () => {
     },
   );
 
-  it('--epochs overrides the preset', { timeout: 120_000 }, () => {
+  it('--epochs overrides the preset', { timeout: 300_000 }, () => {
     const out = tmp('mlp-epochs');
     const r = nnlab(['run', 'mlp', '--quick', '--epochs', '2', '--out', out, '--json']);
     expect(r.code, r.stderr).toBe(0);
