@@ -4,7 +4,8 @@
 import { ops } from '../../index.js';
 import type { Tensor } from '../../index.js';
 import { ShapeError } from '../../core/errors.js';
-import { shapeStr } from '../../core/tensor.js';
+
+const shapeStr = (shape: readonly number[]) => `[${shape.join(', ')}]`;
 
 /** The variance floor of the paper: keeps the NLL finite when the softplus underflows. */
 export const MIN_VARIANCE = 1e-6;
