@@ -18,25 +18,24 @@ const timedEpochs = (quick) => (quick ? 3 : 7);
 
 export function workloads({ quick }) {
   const epochs = String(timedEpochs(quick));
+  // One epoch of a study: images/s of the median epoch, PyTorch running the same model.
+  const epochRow = (model, title, data, flops) => ({
+    id: `seed002-${model}-epoch`,
+    title,
+    size: `${data}, median of ${epochs} epochs`,
+    unit: 'images/s',
+    better: 'higher',
+    gflop: flops.train / 1e9,
+    peers: [torchPeer('torch_seed002.py', ['--model', model, '--epochs', epochs], { quick })],
+  });
   return [
-    {
-      id: 'seed002-mlp-epoch',
-      title: 'mlp study epoch (784-100-10, SGD)',
-      size: `10000 MNIST images, batch 100, median of ${epochs} epochs`,
-      unit: 'images/s',
-      better: 'higher',
-      gflop: MLP_FLOPS.train / 1e9,
-      peers: [torchPeer('torch_seed002.py', ['--model', 'mlp', '--epochs', epochs], { quick })],
-    },
-    {
-      id: 'seed002-autoencoder-epoch',
-      title: 'autoencoder study epoch (784-128-32-2 x2, SGD)',
-      size: `8000 FashionMNIST images, batch 2048, median of ${epochs} epochs`,
-      unit: 'images/s',
-      better: 'higher',
-      gflop: AE_FLOPS.train / 1e9,
-      peers: [torchPeer('torch_seed002.py', ['--model', 'autoencoder', '--epochs', epochs], { quick })],
-    },
+    epochRow('mlp', 'mlp study epoch (784-100-10, SGD)', '10000 MNIST images, batch 100', MLP_FLOPS),
+    epochRow(
+      'autoencoder',
+      'autoencoder study epoch (784-128-32-2 x2, SGD)',
+      '8000 FashionMNIST images, batch 2048',
+      AE_FLOPS,
+    ),
   ];
 }
 
