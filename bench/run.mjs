@@ -25,6 +25,7 @@ export const SOURCES = [
   { script: 'logreg.mjs', planned: [['logreg', 'logistic regression to 92.5%']] },
   { script: 'explain.mjs', planned: [['gradcam-1000', 'Grad-CAM of 1,000 MNIST images'], ['occlusion-28', 'occlusion map 28x28, stride 1']] },
   { script: 'audio.mjs', planned: [['logmel-1000', 'log-mel of 1,000 one-second clips'], ['audio-cnn-train', 'audio CNN training epoch']] },
+  { script: 'seed002.mjs', planned: [['seed002-mlp-epoch', 'mlp study epoch (784-100-10, SGD)'], ['seed002-autoencoder-epoch', 'autoencoder study epoch (784-128-32-2 x2, SGD)']] },
 ];
 
 const CHILD_TIMEOUT_MS = 30 * 60 * 1000;

@@ -19,6 +19,9 @@ import { OOD_FULL, OOD_QUICK, run as runOod } from './ood.js';
 import { ROTATION_FULL, ROTATION_QUICK, run as runRotation } from './rotation.js';
 import { RESNET_PRETRAIN_FULL, RESNET_PRETRAIN_QUICK, run as runResnetPretrain } from './resnet-pretrain.js';
 import type { StudySummary } from '../report/run-folder.js';
+import { AUTOENCODER_FULL, AUTOENCODER_QUICK, run as runAutoencoder } from './autoencoder.js';
+import { ENSEMBLE_REGRESSION_FULL, ENSEMBLE_REGRESSION_QUICK, run as runEnsembleRegression } from './ensemble-regression.js';
+import { MLP_FULL, MLP_QUICK, run as runMlp } from './mlp.js';
 
 export interface StudyEntry<C extends BaseConfig = BaseConfig> {
   id: string;
@@ -57,6 +60,9 @@ export const STUDIES: Record<string, StudyEntry> = {
   'class-max': entry({ id: 'class-max', description: 'turn each class\'s test image into each class by gradient ascent on the pixels: naive -p vs log loss, learning rates, random starts (seed 001)', full: CLASS_MAX_FULL, quick: CLASS_MAX_QUICK, run: runClassMax, accepts: {} }),
   'knn-max': entry({ id: 'knn-max', description: 'the class-max grid through the exact k-NN (k = 3, 5): pseudo-gradient, steps to p >= 0.6, images next to the CNN\'s (seed 001)', full: KNN_MAX_FULL, quick: KNN_MAX_QUICK, run: runKnnMax, accepts: {} }),
   audio: entry({ id: 'audio', description: 'spoken digits: log-mel spectrograms (native STFT / mel) and the report CNN, split by voice (seed 003)', full: AUDIO_FULL, quick: AUDIO_QUICK, run: runAudio, accepts: {}, acceptsDataDir: true }),
+  mlp: entry({ id: 'mlp', description: 'MNIST 784-100 sigmoid-10 softmax by cross-entropy: plain SGD vs Adam, predictions before/after (seed 002)', full: MLP_FULL, quick: MLP_QUICK, run: runMlp, accepts: { epochs: true } }),
+  autoencoder: entry({ id: 'autoencoder', description: 'FashionMNIST autoencoder with a 2-D latent: reconstructions, noise, latent scatter (seed 002)', full: AUTOENCODER_FULL, quick: AUTOENCODER_QUICK, run: runAutoencoder, accepts: { epochs: true } }),
+  'ensemble-regression': entry({ id: 'ensemble-regression', description: 'Deep Ensembles 1-D toy y = x^3 + noise: NLL heads, adversarial training, 5-member ensemble, MSE and MC-dropout contrasts', full: ENSEMBLE_REGRESSION_FULL, quick: ENSEMBLE_REGRESSION_QUICK, run: runEnsembleRegression, accepts: {} }),
 };
 
 export type { StudySummary } from '../report/run-folder.js';

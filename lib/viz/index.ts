@@ -14,3 +14,6 @@ export * from './decision-regions.js';
 export * from './confusion-matrix.js';
 export * from './scatter-fit.js';
 export * from './spectrogram.js';
+export * from './probability-bars.js';
+export * from './scatter.js';
+export * from './band-plot.js';
