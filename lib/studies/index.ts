@@ -3,6 +3,7 @@ import { ABLATION_FULL, ABLATION_QUICK, run as runAblation } from './ablation.js
 import { ADV_TRAIN_FULL, ADV_TRAIN_QUICK, run as runAdvTrain } from './adv-train.js';
 import { BASELINES_FULL, BASELINES_QUICK, run as runBaselines } from './baselines.js';
 import { CNN_FULL, CNN_QUICK, run as runCnn } from './cnn.js';
+import { DROPOUT_FULL, DROPOUT_QUICK, run as runDropout } from './dropout.js';
 import type { BaseConfig, RunHooks } from './shared/common.js';
 import { CONFIDENCE_FULL, CONFIDENCE_QUICK, run as runConfidence } from './confidence.js';
 import { ENSEMBLE_NOISE_FULL, ENSEMBLE_NOISE_QUICK, run as runEnsembleNoise } from './ensemble-noise.js';
@@ -42,6 +43,7 @@ export const STUDIES: Record<string, StudyEntry> = {
   noise: entry({ id: 'noise', description: 'the single seed-000 ResNet18 under Gaussian noise 0.1..0.5: grids and whole-test-set scores', full: NOISE_FULL, quick: NOISE_QUICK, run: runNoise, accepts: { epochs: true, members: true } }),
   'ensemble-noise': entry({ id: 'ensemble-noise', description: 'the 7-member ResNet18 ensemble vs the best member under Gaussian noise (seed 000)', full: ENSEMBLE_NOISE_FULL, quick: ENSEMBLE_NOISE_QUICK, run: runEnsembleNoise, accepts: { epochs: true, members: true } }),
   ood: entry({ id: 'ood', description: 'single vs ensemble on MNIST vs FashionMNIST / any IDX folder / noise: grids, histograms, AUROC (seed 000)', full: OOD_FULL, quick: OOD_QUICK, run: runOod, accepts: { epochs: true, members: true, oodDir: true } }),
+  dropout: entry({ id: 'dropout', description: 'MNIST example CNN with / without dropout, normal and inverted splits: train and test loss per epoch (seed 003)', full: DROPOUT_FULL, quick: DROPOUT_QUICK, run: runDropout, accepts: { epochs: true } }),
   rotation: entry({ id: 'rotation', description: 'true-class probability vs rotation 0..180 degrees, per member and ensemble; whole-test-set accuracy vs angle (seed 000)', full: ROTATION_FULL, quick: ROTATION_QUICK, run: runRotation, accepts: { epochs: true, members: true } }),
 };
 

@@ -9,3 +9,4 @@ export * from './bar-chart.js';
 export * from './table.js';
 export * from './image-grid.js';
 export * from './render.js';
+export * from './grouped-bars.js';
