@@ -2,15 +2,13 @@
 // (normal; inverted = trained on the 10k test split and evaluated on the 60k train split; each
 // with and without its two Dropout layers), with the train and test loss of every epoch, each
 // setup alone and all overlaid, and the generalisation gap.
-import { join } from 'node:path';
-
 import { data, fit, Generator, nn, optim } from '../index.js';
-import { writeCsv } from '../io/csv.js';
 import type { MnistSplit } from '../data/mnist.js';
 import type { EpochMetrics } from '../train/metrics-tracker.js';
 import { linePlot } from '../viz/line-plot.js';
 import type { StudySummary } from '../report/run-folder.js';
 import { BaseConfig, RunHooks, startRun } from './shared/common.js';
+import { writeHistoriesCsv } from './shared/histories-csv.js';
 import { describeSetups, overfitting, Overfitting, reportVsNnlab } from './shared/dropout-findings.js';
 
 export interface DropoutNetShape {
@@ -114,8 +112,7 @@ export async function run(cfg: DropoutConfig, hooks: RunHooks = {}): Promise<Stu
       const [train, test] = s.inverted ? [mnist.test, mnist.train] : [mnist.train, mnist.test];
       results.push(await trainSetup(s, train, test, cfg, folder.sub(s.name), log));
     }
-    writeCsv(join(folder.dir, 'metrics.csv'), ['setup', 'epoch', 'train_loss', 'train_acc', 'test_loss', 'test_acc', 'seconds'],
-      results.flatMap((r) => r.history.map((h) => [r.name, h.epoch, h.train_loss, h.train_acc, h.val_loss, h.val_acc, h.seconds])));
+    writeHistoriesCsv(folder.dir, 'setup', results);
 
     folder.table('report_vs_nnlab', reportVsNnlab(results, cfg.preset));
     folder.table('overfitting', {

@@ -8,6 +8,7 @@ import type { BaseConfig, RunHooks } from './shared/common.js';
 import { CONFIDENCE_FULL, CONFIDENCE_QUICK, run as runConfidence } from './confidence.js';
 import { ENSEMBLE_NOISE_FULL, ENSEMBLE_NOISE_QUICK, run as runEnsembleNoise } from './ensemble-noise.js';
 import { ENSEMBLE_SIZE_FULL, ENSEMBLE_SIZE_QUICK, run as runEnsembleSize } from './ensemble-size.js';
+import { MULTIMODAL_FULL, MULTIMODAL_QUICK, run as runMultimodal } from './multimodal.js';
 import { FGSM_FULL, FGSM_QUICK, run as runFgsm } from './fgsm.js';
 import { NOISE_FULL, NOISE_QUICK, run as runNoise } from './noise.js';
 import { OOD_FULL, OOD_QUICK, run as runOod } from './ood.js';
@@ -44,6 +45,7 @@ export const STUDIES: Record<string, StudyEntry> = {
   'ensemble-noise': entry({ id: 'ensemble-noise', description: 'the 7-member ResNet18 ensemble vs the best member under Gaussian noise (seed 000)', full: ENSEMBLE_NOISE_FULL, quick: ENSEMBLE_NOISE_QUICK, run: runEnsembleNoise, accepts: { epochs: true, members: true } }),
   ood: entry({ id: 'ood', description: 'single vs ensemble on MNIST vs FashionMNIST / any IDX folder / noise: grids, histograms, AUROC (seed 000)', full: OOD_FULL, quick: OOD_QUICK, run: runOod, accepts: { epochs: true, members: true, oodDir: true } }),
   dropout: entry({ id: 'dropout', description: 'MNIST example CNN with / without dropout, normal and inverted splits: train and test loss per epoch (seed 003)', full: DROPOUT_FULL, quick: DROPOUT_QUICK, run: runDropout, accepts: { epochs: true } }),
+  multimodal: entry({ id: 'multimodal', description: 'MNIST image + espeak-ng spoken digit: single modality, early, joint and late fusion, clean and with one modality corrupted (seed 003)', full: MULTIMODAL_FULL, quick: MULTIMODAL_QUICK, run: runMultimodal, accepts: { epochs: true } }),
   rotation: entry({ id: 'rotation', description: 'true-class probability vs rotation 0..180 degrees, per member and ensemble; whole-test-set accuracy vs angle (seed 000)', full: ROTATION_FULL, quick: ROTATION_QUICK, run: runRotation, accepts: { epochs: true, members: true } }),
 };
 
