@@ -122,7 +122,7 @@ export async function run(cfg: MultimodalConfig, hooks: RunHooks = {}): Promise<
   let set: SpokenDigitSet | null = null;
   const splits: PairedSplit[] = [];
   try {
-    set = loadSpokenDigits(cfg.audio, { cacheDir: cfg.cacheDir, log });
+    set = await loadSpokenDigits(cfg.audio, { cacheDir: cfg.cacheDir, log });
     const shape = { mels: set.mels, frames: set.frames };
     const train = pairSplit(mnist.train, mnist.stats, set.train, cfg.pairsPerClip, cfg.seed);
     const test = pairSplit(mnist.test, mnist.stats, set.test, cfg.pairsPerClip, cfg.seed + 1);

@@ -4,7 +4,7 @@
 // features [N, 1, mels, frames] with matmuls against a DFT and a mel matrix. The `audio` study's
 // branch brings a WAV loader and native STFT / mel ops; `SpokenDigitSet` is the seam where they
 // replace `loadSpokenDigits` without touching the study.
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -89,12 +89,31 @@ function clipsOf(voices: string[], spec: SpokenDigitSpec, dir: string): Clip[] {
   return out;
 }
 
-function synthesise(c: Clip): void {
+function synthesise(c: Clip): Promise<void> {
   const tmp = `${c.file}.${process.pid}.tmp`;
-  const r = spawnSync('espeak-ng', ['-v', c.voice, '-s', String(c.speed), '-p', String(c.pitch), '-w', tmp, DIGIT_WORDS[c.digit]], { encoding: 'utf8' });
-  if (r.error) throw new IOError(`spoken digits: cannot run espeak-ng (${r.error.message}); install it with apt-get install espeak-ng`);
-  if (r.status !== 0) throw new IOError(`spoken digits: espeak-ng -v ${c.voice} failed (exit ${r.status}): ${r.stderr.trim()}`);
-  renameSync(tmp, c.file);
+  return new Promise((resolve, reject) => {
+    const p = spawn('espeak-ng', ['-v', c.voice, '-s', String(c.speed), '-p', String(c.pitch), '-w', tmp, DIGIT_WORDS[c.digit]], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    p.stderr.on('data', (d) => (stderr += d));
+    p.on('error', (e) => reject(new IOError(`spoken digits: cannot run espeak-ng (${e.message}); install it with apt-get install espeak-ng`)));
+    p.on('close', (code) => {
+      if (code !== 0) return reject(new IOError(`spoken digits: espeak-ng -v ${c.voice} failed (exit ${code}): ${stderr.trim()}`));
+      renameSync(tmp, c.file);
+      resolve();
+    });
+  });
+}
+
+/** Runs espeak-ng for the missing clips, a few processes at a time (each is mostly start-up). */
+async function generate(missing: Clip[], dir: string, log: (line: string) => void, parallel = 4): Promise<void> {
+  let next = 0, done = 0;
+  const worker = async () => {
+    while (next < missing.length) {
+      await synthesise(missing[next++]);
+      if (++done % 100 === 0 || done === missing.length) log(`spoken digits: generated ${done}/${missing.length} clips with espeak-ng into ${dir}`);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(parallel, missing.length) }, worker));
 }
 
 /** A WAV file's first channel as float samples in [-1, 1] at 8 kHz. */
@@ -138,17 +157,14 @@ function readSplit(clips: Clip[], mel: MelSettings): { feats: Float32Array; wave
  * Generates (once, into the cache folder) and loads the spoken-digit set of `spec`, split by
  * voice; features are normalised with the train split's mean and standard deviation.
  */
-export function loadSpokenDigits(spec: SpokenDigitSpec, o: { cacheDir?: string; log: (line: string) => void }): SpokenDigitSet {
+export async function loadSpokenDigits(spec: SpokenDigitSpec, o: { cacheDir?: string; log: (line: string) => void }): Promise<SpokenDigitSet> {
   for (const v of spec.testVoices)
     if (spec.trainVoices.includes(v)) throw new ArgumentError(`spoken digits: voice '${v}' is in both the train and the test voices`);
   const dir = o.cacheDir ?? defaultCacheDir();
   mkdirSync(dir, { recursive: true });
   const train = clipsOf(spec.trainVoices, spec, dir), test = clipsOf(spec.testVoices, spec, dir);
   const missing = [...train, ...test].filter((c) => !existsSync(c.file));
-  missing.forEach((c, i) => {
-    synthesise(c);
-    if (i % 100 === 99 || i === missing.length - 1) o.log(`spoken digits: generated ${i + 1}/${missing.length} clips with espeak-ng into ${dir}`);
-  });
+  await generate(missing, dir, o.log);
   const mel = logMelMatrices(SAMPLE_RATE);
   o.log(`spoken digits: reading ${train.length} train and ${test.length} test clips, log-mel ${mel.mels} bands`);
   const tr = readSplit(train, mel), te = readSplit(test, mel);
