@@ -26,12 +26,23 @@ export interface DropoutConfig extends BaseConfig {
 }
 
 export const DROPOUT_FULL: DropoutConfig = {
-  preset: 'full', seed: 0, device: 'auto', net: { channels: [32, 64], hidden: 128 }, epochs: 14, batch: 64, lr: 1e-3,
+  preset: 'full',
+  seed: 0,
+  device: 'auto',
+  net: { channels: [32, 64], hidden: 128 },
+  epochs: 14,
+  batch: 64,
+  lr: 1e-3,
 };
 
 // Quick: a narrower network on the first 2000 / 1000 images, so that four setups train in seconds.
 export const DROPOUT_QUICK: DropoutConfig = {
-  ...DROPOUT_FULL, preset: 'quick', trainLimit: 2000, testLimit: 1000, net: { channels: [8, 16], hidden: 64 }, epochs: 12,
+  ...DROPOUT_FULL,
+  preset: 'quick',
+  trainLimit: 2000,
+  testLimit: 1000,
+  net: { channels: [8, 16], hidden: 64 },
+  epochs: 12,
 };
 
 export interface Setup {
@@ -77,23 +88,50 @@ interface SetupResult extends Setup, Overfitting {
   secondsPerEpoch: number;
 }
 
-async function trainSetup(s: Setup, train: MnistSplit, test: MnistSplit, cfg: DropoutConfig, dir: string, log: (l: string) => void): Promise<SetupResult> {
+async function trainSetup(
+  s: Setup,
+  train: MnistSplit,
+  test: MnistSplit,
+  cfg: DropoutConfig,
+  dir: string,
+  log: (l: string) => void,
+): Promise<SetupResult> {
   const generator = new Generator(cfg.seed);
   const model = dropoutNet(cfg.net, s.dropout, generator);
   const opt = new optim.Adam(model.parameters(), { lr: cfg.lr });
-  const trainLoader = new data.DataLoader(data.tensorDataset(train.x, train.y), { batchSize: cfg.batch, shuffle: true, seed: cfg.seed });
+  const trainLoader = new data.DataLoader(data.tensorDataset(train.x, train.y), {
+    batchSize: cfg.batch,
+    shuffle: true,
+    seed: cfg.seed,
+  });
   const evalLoader = new data.DataLoader(data.tensorDataset(test.x, test.y), { batchSize: 1000 });
-  log(`setup ${s.name}: ${s.dropout ? 'with' : 'without'} dropout, training on ${train.n} images, evaluating on ${test.n}`);
-  const r = await fit(model, trainLoader, { epochs: cfg.epochs, optimizer: opt, val: evalLoader, outDir: dir, log, generator });
+  log(
+    `setup ${s.name}: ${s.dropout ? 'with' : 'without'} dropout, training on ${train.n} images, evaluating on ${test.n}`,
+  );
+  const r = await fit(model, trainLoader, {
+    epochs: cfg.epochs,
+    optimizer: opt,
+    val: evalLoader,
+    outDir: dir,
+    log,
+    generator,
+  });
   opt.dispose();
   model.dispose();
-  return { ...s, ...overfitting(r.history), history: r.history, trainImages: train.n, evalImages: test.n, secondsPerEpoch: r.secondsPerEpoch };
+  return {
+    ...s,
+    ...overfitting(r.history),
+    history: r.history,
+    trainImages: train.n,
+    evalImages: test.n,
+    secondsPerEpoch: r.secondsPerEpoch,
+  };
 }
 
 const lossSeries = (r: SetupResult, which: 'train' | 'test', prefix = '') => ({
   name: `${prefix}${which}`,
   x: r.history.map((h) => h.epoch),
-  y: r.history.map((h) => (which === 'train' ? h.train_loss : h.val_loss ?? NaN)),
+  y: r.history.map((h) => (which === 'train' ? h.train_loss : (h.val_loss ?? NaN))),
 });
 
 const lossPlot = (series: ReturnType<typeof lossSeries>[], title: string) =>
@@ -102,8 +140,10 @@ const lossPlot = (series: ReturnType<typeof lossSeries>[], title: string) =>
 export async function run(cfg: DropoutConfig, hooks: RunHooks = {}): Promise<StudySummary> {
   const { folder, mnist, log } = startRun('dropout', cfg, hooks, {
     model: `PyTorch examples/mnist Net: Conv(1->${cfg.net.channels[0]},3x3) ReLU Conv(->${cfg.net.channels[1]},3x3) ReLU MaxPool2 Dropout(0.25) Flatten Linear(->${cfg.net.hidden}) ReLU Dropout(0.5) Linear(->10)`,
-    optimizer: 'Adam, constant learning rate (the example uses Adadelta lr 1 with a 0.7 step decay, which nnlab does not ship)',
-    losses: 'train loss = mean over the epoch\'s batches in training mode (dropout active), as the report plotted; test loss = mean over the evaluation split after the epoch',
+    optimizer:
+      'Adam, constant learning rate (the example uses Adadelta lr 1 with a 0.7 step decay, which nnlab does not ship)',
+    losses:
+      "train loss = mean over the epoch's batches in training mode (dropout active), as the report plotted; test loss = mean over the evaluation split after the epoch",
     setups: SETUPS,
   });
   try {
@@ -117,20 +157,77 @@ export async function run(cfg: DropoutConfig, hooks: RunHooks = {}): Promise<Stu
     folder.table('report_vs_nnlab', reportVsNnlab(results, cfg.preset));
     folder.table('overfitting', {
       title: 'Generalisation per setup (losses in nats; gap = test - train loss at the last epoch)',
-      columns: ['setup', 'train images', 'test images', 'final train loss', 'final test loss', 'gap', 'best test loss (epoch)', 'test-loss rise after best', 'final test acc'],
-      rows: results.map((r) => [r.name, r.trainImages, r.evalImages, +r.finalTrain.toFixed(4), +r.finalTest.toFixed(4), +r.gap.toFixed(4),
-        `${r.bestTest.toFixed(4)} (${r.bestEpoch})`, +r.rise.toFixed(4), +r.finalTestAcc.toFixed(4)]),
+      columns: [
+        'setup',
+        'train images',
+        'test images',
+        'final train loss',
+        'final test loss',
+        'gap',
+        'best test loss (epoch)',
+        'test-loss rise after best',
+        'final test acc',
+      ],
+      rows: results.map((r) => [
+        r.name,
+        r.trainImages,
+        r.evalImages,
+        +r.finalTrain.toFixed(4),
+        +r.finalTest.toFixed(4),
+        +r.gap.toFixed(4),
+        `${r.bestTest.toFixed(4)} (${r.bestEpoch})`,
+        +r.rise.toFixed(4),
+        +r.finalTestAcc.toFixed(4),
+      ]),
     });
-    folder.table('findings', { title: 'What the curves show (computed from this run)', columns: ['setup', 'finding'], rows: describeSetups(results) });
+    folder.table('findings', {
+      title: 'What the curves show (computed from this run)',
+      columns: ['setup', 'finding'],
+      rows: describeSetups(results),
+    });
     for (const r of results)
-      folder.figure(`loss_${r.name}`, `Loss per epoch: ${r.name}`, lossPlot([lossSeries(r, 'train'), lossSeries(r, 'test')], `${r.name}: train and test loss`),
-        `${r.inverted ? 'trained on the test split, evaluated on the train split' : 'trained on the train split, evaluated on the test split'}, ${r.dropout ? 'with' : 'without'} dropout`);
-    folder.figure('train_loss_overlaid', 'Train loss of the four setups', lossPlot(results.map((r) => lossSeries(r, 'train', `${r.name} `)), 'Train loss, all setups'));
-    folder.figure('test_loss_overlaid', 'Test loss of the four setups', lossPlot(results.map((r) => lossSeries(r, 'test', `${r.name} `)), 'Test loss, all setups'));
-    folder.figure('all_losses_overlaid', 'Train and test loss of the four setups', lossPlot(results.flatMap((r) => [lossSeries(r, 'train', `${r.name} `), lossSeries(r, 'test', `${r.name} `)]), 'Train and test loss, all setups'));
-    folder.figure('generalisation_gap', 'Generalisation gap per epoch', linePlot(results.map((r) => ({
-      name: r.name, x: r.history.map((h) => h.epoch), y: r.history.map((h) => (h.val_loss ?? NaN) - h.train_loss),
-    })), { title: 'Test loss - train loss', xLabel: 'epoch', yLabel: 'gap (nats)', integerX: true }));
+      folder.figure(
+        `loss_${r.name}`,
+        `Loss per epoch: ${r.name}`,
+        lossPlot([lossSeries(r, 'train'), lossSeries(r, 'test')], `${r.name}: train and test loss`),
+        `${r.inverted ? 'trained on the test split, evaluated on the train split' : 'trained on the train split, evaluated on the test split'}, ${r.dropout ? 'with' : 'without'} dropout`,
+      );
+    folder.figure(
+      'train_loss_overlaid',
+      'Train loss of the four setups',
+      lossPlot(
+        results.map((r) => lossSeries(r, 'train', `${r.name} `)),
+        'Train loss, all setups',
+      ),
+    );
+    folder.figure(
+      'test_loss_overlaid',
+      'Test loss of the four setups',
+      lossPlot(
+        results.map((r) => lossSeries(r, 'test', `${r.name} `)),
+        'Test loss, all setups',
+      ),
+    );
+    folder.figure(
+      'all_losses_overlaid',
+      'Train and test loss of the four setups',
+      lossPlot(
+        results.flatMap((r) => [lossSeries(r, 'train', `${r.name} `), lossSeries(r, 'test', `${r.name} `)]),
+        'Train and test loss, all setups',
+      ),
+    );
+    folder.figure(
+      'generalisation_gap',
+      'Generalisation gap per epoch',
+      linePlot(
+        results.map((r) => ({
+          name: r.name,
+          x: r.history.map((h) => h.epoch),
+          y: r.history.map((h) => (h.val_loss ?? NaN) - h.train_loss),
+        })),
+        { title: 'Test loss - train loss', xLabel: 'epoch', yLabel: 'gap (nats)', integerX: true },
+      ),
+    );
 
     const headline: Record<string, number | string> = { preset: cfg.preset, epochs: cfg.epochs };
     for (const r of results) {

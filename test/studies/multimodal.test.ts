@@ -13,39 +13,58 @@ import { pairImages } from '../../lib/studies/shared/multimodal-pairs.js';
 import { lastJson, nnlab } from '../support/cli.js';
 import { checkRunFolder, readCsv, Summary, tmp } from './helpers.js';
 
-const FIGURES = ['report_vs_nnlab', 'accuracy', 'findings', 'accuracy_grouped_bars', 'loss_curves', 'accuracy_curves', 'logmel_per_digit', 'test_pairs'];
+const FIGURES = [
+  'report_vs_nnlab',
+  'accuracy',
+  'findings',
+  'accuracy_grouped_bars',
+  'loss_curves',
+  'accuracy_curves',
+  'logmel_per_digit',
+  'test_pairs',
+];
 const hasEspeak = spawnSync('espeak-ng', ['--version']).status === 0;
 
 describe('nnlab run multimodal', () => {
-  it('quick preset: both modalities learn, fusion beats them clean, blanking a modality hurts its own model', { timeout: 600_000 }, () => {
-    if (!hasEspeak) throw new Error('espeak-ng is missing: the multimodal study generates its spoken digits with it (apt-get install espeak-ng)');
-    const out = tmp('multimodal');
-    const r = nnlab(['run', 'multimodal', '--quick', '--out', out, '--json']);
-    expect(r.code, r.stderr).toBe(0);
-    const s = lastJson<Summary>(r.stdout);
-    const h = s.headline as Record<string, number | string>;
-    const a = (cond: string, model: string) => h[`${cond} / ${model}`] as number;
-    console.log(`multimodal quick: clean image ${a('clean', 'image only')} audio ${a('clean', 'audio only')} early ${a('clean', 'early fusion')} joint ${a('clean', 'joint fusion')} late ${a('clean', 'late fusion (mean)')}; conclusion supported: ${h.conclusion_supported} in ${s.seconds.toFixed(1)} s`);
-    checkRunFolder(out, FIGURES);
-    expect(h).toMatchObject({ train_pairs: 640, test_pairs: 320 });
-    expect(readCsv(join(out, 'metrics.csv')).length).toBe(4 * 8);
-    // Test voices are unseen speakers; chance is 10%.
-    expect(a('clean', 'image only')).toBeGreaterThanOrEqual(0.7);
-    expect(a('clean', 'audio only')).toBeGreaterThanOrEqual(0.6);
-    expect(Math.max(a('clean', 'late fusion (mean)'), a('clean', 'joint fusion'), a('clean', 'early fusion')))
-      .toBeGreaterThan(Math.max(a('clean', 'image only'), a('clean', 'audio only')));
-    // A blanked modality leaves its own model at chance and the other model untouched.
-    expect(a('image blank', 'image only')).toBeLessThanOrEqual(0.2);
-    expect(a('audio blank', 'audio only')).toBeLessThanOrEqual(0.2);
-    expect(a('image blank', 'audio only')).toBe(a('clean', 'audio only'));
-    // Late fusion keeps most of the intact modality's accuracy.
-    expect(a('image blank', 'late fusion (mean)')).toBeGreaterThanOrEqual(a('image blank', 'audio only') - 0.05);
-    expect(a('audio blank', 'late fusion (mean)')).toBeGreaterThanOrEqual(a('audio blank', 'image only') - 0.05);
-    expect(['yes', 'no']).toContain(h.conclusion_supported);
-    const html = readFileSync(join(out, 'report.html'), 'utf8');
-    expect(html).toContain('fusion helps most when one modality degrades');
-    expect(html).toMatch(/is (supported|NOT supported) by this run/);
-  });
+  it(
+    'quick preset: both modalities learn, fusion beats them clean, blanking a modality hurts its own model',
+    { timeout: 600_000 },
+    () => {
+      if (!hasEspeak)
+        throw new Error(
+          'espeak-ng is missing: the multimodal study generates its spoken digits with it (apt-get install espeak-ng)',
+        );
+      const out = tmp('multimodal');
+      const r = nnlab(['run', 'multimodal', '--quick', '--out', out, '--json']);
+      expect(r.code, r.stderr).toBe(0);
+      const s = lastJson<Summary>(r.stdout);
+      const h = s.headline as Record<string, number | string>;
+      const a = (cond: string, model: string) => h[`${cond} / ${model}`] as number;
+      console.log(
+        `multimodal quick: clean image ${a('clean', 'image only')} audio ${a('clean', 'audio only')} early ${a('clean', 'early fusion')} joint ${a('clean', 'joint fusion')} late ${a('clean', 'late fusion (mean)')}; conclusion supported: ${h.conclusion_supported} in ${s.seconds.toFixed(1)} s`,
+      );
+      checkRunFolder(out, FIGURES);
+      expect(h).toMatchObject({ train_pairs: 640, test_pairs: 320 });
+      expect(readCsv(join(out, 'metrics.csv')).length).toBe(4 * 8);
+      // Test voices are unseen speakers; chance is 10%.
+      expect(a('clean', 'image only')).toBeGreaterThanOrEqual(0.7);
+      expect(a('clean', 'audio only')).toBeGreaterThanOrEqual(0.6);
+      expect(
+        Math.max(a('clean', 'late fusion (mean)'), a('clean', 'joint fusion'), a('clean', 'early fusion')),
+      ).toBeGreaterThan(Math.max(a('clean', 'image only'), a('clean', 'audio only')));
+      // A blanked modality leaves its own model at chance and the other model untouched.
+      expect(a('image blank', 'image only')).toBeLessThanOrEqual(0.2);
+      expect(a('audio blank', 'audio only')).toBeLessThanOrEqual(0.2);
+      expect(a('image blank', 'audio only')).toBe(a('clean', 'audio only'));
+      // Late fusion keeps most of the intact modality's accuracy.
+      expect(a('image blank', 'late fusion (mean)')).toBeGreaterThanOrEqual(a('image blank', 'audio only') - 0.05);
+      expect(a('audio blank', 'late fusion (mean)')).toBeGreaterThanOrEqual(a('audio blank', 'image only') - 0.05);
+      expect(['yes', 'no']).toContain(h.conclusion_supported);
+      const html = readFileSync(join(out, 'report.html'), 'utf8');
+      expect(html).toContain('fusion helps most when one modality degrades');
+      expect(html).toMatch(/is (supported|NOT supported) by this run/);
+    },
+  );
 });
 
 describe('multimodal building blocks', () => {
@@ -69,9 +88,19 @@ describe('multimodal building blocks', () => {
     expect(() => readWav8k(bad)).toThrow(/3_x_0\.wav/);
     // A valid RIFF/WAVE header with format 3 (IEEE float) instead of PCM.
     const h = Buffer.alloc(44 + 8);
-    h.write('RIFF', 0); h.writeUInt32LE(36 + 8, 4); h.write('WAVE', 8); h.write('fmt ', 12); h.writeUInt32LE(16, 16);
-    h.writeUInt16LE(3, 20); h.writeUInt16LE(1, 22); h.writeUInt32LE(8000, 24); h.writeUInt32LE(32000, 28); h.writeUInt16LE(4, 32); h.writeUInt16LE(32, 34);
-    h.write('data', 36); h.writeUInt32LE(8, 40);
+    h.write('RIFF', 0);
+    h.writeUInt32LE(36 + 8, 4);
+    h.write('WAVE', 8);
+    h.write('fmt ', 12);
+    h.writeUInt32LE(16, 16);
+    h.writeUInt16LE(3, 20);
+    h.writeUInt16LE(1, 22);
+    h.writeUInt32LE(8000, 24);
+    h.writeUInt32LE(32000, 28);
+    h.writeUInt16LE(4, 32);
+    h.writeUInt16LE(32, 34);
+    h.write('data', 36);
+    h.writeUInt32LE(8, 40);
     const float = join(dir, 'float.wav');
     writeFileSync(float, h);
     expect(() => readWav8k(float)).toThrow(/float\.wav: expected PCM/);
@@ -79,7 +108,8 @@ describe('multimodal building blocks', () => {
 
   it('log-mel of a 1 kHz tone peaks in the band holding 1 kHz (HTK mel, 8 kHz, 128 bands)', () => {
     const s = logMelMatrices(8000);
-    const len = 8000, tone = Float32Array.from({ length: len }, (_, t) => 0.5 * Math.sin((2 * Math.PI * 1000 * t) / 8000));
+    const len = 8000,
+      tone = Float32Array.from({ length: len }, (_, t) => 0.5 * Math.sin((2 * Math.PI * 1000 * t) / 8000));
     const mel = logMelOf(tone, 1, len, s);
     const frames = 1 + len / 200;
     expect(mel.length).toBe(128 * frames);

@@ -20,8 +20,13 @@ export function overfitting(history: EpochMetrics[]): Overfitting {
   const test = history.map((h) => h.val_loss ?? NaN);
   const best = test.reduce((b, v, i) => (v < test[b] ? i : b), 0);
   return {
-    finalTrain: last.train_loss, finalTest: test[test.length - 1], finalTestAcc: last.val_acc ?? NaN,
-    gap: test[test.length - 1] - last.train_loss, bestTest: test[best], bestEpoch: best + 1, rise: test[test.length - 1] - test[best],
+    finalTrain: last.train_loss,
+    finalTest: test[test.length - 1],
+    finalTestAcc: last.val_acc ?? NaN,
+    gap: test[test.length - 1] - last.train_loss,
+    bestTest: test[best],
+    bestEpoch: best + 1,
+    rise: test[test.length - 1] - test[best],
   };
 }
 
@@ -49,7 +54,10 @@ function testCurve(r: Described): string {
 export function describeSetups(results: Described[]): string[][] {
   return results.map((r) => {
     const h = r.history;
-    return [r.name, `train loss ${f4(h[0].train_loss)} -> ${f4(r.finalTrain)}; ${testCurve(r)}; final gap test - train ${f4(r.gap)}`];
+    return [
+      r.name,
+      `train loss ${f4(h[0].train_loss)} -> ${f4(r.finalTrain)}; ${testCurve(r)}; final gap test - train ${f4(r.gap)}`,
+    ];
   });
 }
 
@@ -61,14 +69,19 @@ const byName = (rs: Described[], name: string) => {
 
 /** The seed report's statements (section 1) and what this run measured for each. */
 export function reportVsNnlab(rs: Described[], preset: string): TableData {
-  const [normal, inverted, noDrop, invNoDrop] = ['normal', 'inverted', 'no-dropout', 'inverted-no-dropout'].map((n) => byName(rs, n));
+  const [normal, inverted, noDrop, invNoDrop] = ['normal', 'inverted', 'no-dropout', 'inverted-no-dropout'].map((n) =>
+    byName(rs, n),
+  );
   const yes = (b: boolean) => (b ? 'yes' : 'no');
   const plateauFrom = (r: Described, e: number) => {
     const h = r.history;
     if (h.length <= e) return `only ${h.length} epochs`;
     return `train ${f4(h[e - 1].train_loss)} -> ${f4(r.finalTrain)}, test ${f4(h[e - 1].val_loss ?? NaN)} -> ${f4(r.finalTest)} from epoch ${e} to ${h.length}`;
   };
-  const drop12 = (r: Described) => (r.history.length > 1 ? `train loss epoch 1 ${f4(r.history[0].train_loss)} -> epoch 2 ${f4(r.history[1].train_loss)}` : 'one epoch only');
+  const drop12 = (r: Described) =>
+    r.history.length > 1
+      ? `train loss epoch 1 ${f4(r.history[0].train_loss)} -> epoch 2 ${f4(r.history[1].train_loss)}`
+      : 'one epoch only';
   return {
     title: `Seed report (section 1) vs nnlab (${preset} preset)`,
     columns: ['setup / claim', 'report says', 'nnlab gets'],
@@ -77,9 +90,21 @@ export function reportVsNnlab(rs: Described[], preset: string): TableData {
       ['inverted', 'same shape, steep drop between epochs 1 and 2', drop12(inverted)],
       ['no-dropout', 'test loss rises from epoch 3 (overfitting)', `${testCurve(noDrop)}`],
       ['inverted-no-dropout', 'test loss rises from epoch 5 (overfitting)', `${testCurve(invNoDrop)}`],
-      ['train loss', 'lower without dropout', `no-dropout ${f4(noDrop.finalTrain)} vs normal ${f4(normal.finalTrain)}; inverted: ${f4(invNoDrop.finalTrain)} vs ${f4(inverted.finalTrain)}: ${yes(noDrop.finalTrain < normal.finalTrain && invNoDrop.finalTrain < inverted.finalTrain)}`],
-      ['test loss', 'higher for the inverted setups', `inverted ${f4(inverted.finalTest)} vs normal ${f4(normal.finalTest)}; without dropout ${f4(invNoDrop.finalTest)} vs ${f4(noDrop.finalTest)}: ${yes(inverted.finalTest > normal.finalTest && invNoDrop.finalTest > noDrop.finalTest)}`],
-      ['dropout', 'keeps the test loss from rising', `rise after the best epoch: with dropout ${f4(normal.rise)} / ${f4(inverted.rise)}, without ${f4(noDrop.rise)} / ${f4(invNoDrop.rise)} (normal / inverted)`],
+      [
+        'train loss',
+        'lower without dropout',
+        `no-dropout ${f4(noDrop.finalTrain)} vs normal ${f4(normal.finalTrain)}; inverted: ${f4(invNoDrop.finalTrain)} vs ${f4(inverted.finalTrain)}: ${yes(noDrop.finalTrain < normal.finalTrain && invNoDrop.finalTrain < inverted.finalTrain)}`,
+      ],
+      [
+        'test loss',
+        'higher for the inverted setups',
+        `inverted ${f4(inverted.finalTest)} vs normal ${f4(normal.finalTest)}; without dropout ${f4(invNoDrop.finalTest)} vs ${f4(noDrop.finalTest)}: ${yes(inverted.finalTest > normal.finalTest && invNoDrop.finalTest > noDrop.finalTest)}`,
+      ],
+      [
+        'dropout',
+        'keeps the test loss from rising',
+        `rise after the best epoch: with dropout ${f4(normal.rise)} / ${f4(inverted.rise)}, without ${f4(noDrop.rise)} / ${f4(invNoDrop.rise)} (normal / inverted)`,
+      ],
     ],
   };
 }

@@ -60,12 +60,15 @@ export const SAMPLE_RATE = 8000;
 export const CLIP_SAMPLES = SAMPLE_RATE;
 
 export function defaultCacheDir(): string {
-  return process.env.NNLAB_CACHE_DIR ? join(process.env.NNLAB_CACHE_DIR, 'spoken-digits') : join(homedir(), '.cache', 'nnlab', 'spoken-digits');
+  return process.env.NNLAB_CACHE_DIR
+    ? join(process.env.NNLAB_CACHE_DIR, 'spoken-digits')
+    : join(homedir(), '.cache', 'nnlab', 'spoken-digits');
 }
 
 // The AudioMNIST index of a clip encodes its speed and pitch, so a preset that uses part of
 // another's grid reuses its cached files.
-const clipName = (digit: number, voice: string, speed: number, pitch: number) => `${digit}_${voice}_${speed * 100 + pitch}.wav`;
+const clipName = (digit: number, voice: string, speed: number, pitch: number) =>
+  `${digit}_${voice}_${speed * 100 + pitch}.wav`;
 
 interface Clip {
   file: string;
@@ -78,12 +81,18 @@ interface Clip {
 function clipsOf(voices: string[], spec: SpokenDigitSpec, dir: string): Clip[] {
   const out: Clip[] = [];
   for (const voice of voices) {
-    if (!/^[a-z0-9+-]+$/.test(voice)) throw new ArgumentError(`spoken digits: voice '${voice}' must be an espeak-ng voice like 'en-us+m3'`);
+    if (!/^[a-z0-9+-]+$/.test(voice))
+      throw new ArgumentError(`spoken digits: voice '${voice}' must be an espeak-ng voice like 'en-us+m3'`);
     for (const speed of spec.speeds)
       for (const pitch of spec.pitches) {
-        if (!(Number.isInteger(speed) && speed >= 80 && speed <= 450)) throw new ArgumentError(`spoken digits: speed must be an integer in [80, 450] words per minute, got ${speed}`);
-        if (!(Number.isInteger(pitch) && pitch >= 0 && pitch <= 99)) throw new ArgumentError(`spoken digits: pitch must be an integer in [0, 99], got ${pitch}`);
-        for (let digit = 0; digit < 10; digit++) out.push({ file: join(dir, clipName(digit, voice, speed, pitch)), digit, voice, speed, pitch });
+        if (!(Number.isInteger(speed) && speed >= 80 && speed <= 450))
+          throw new ArgumentError(
+            `spoken digits: speed must be an integer in [80, 450] words per minute, got ${speed}`,
+          );
+        if (!(Number.isInteger(pitch) && pitch >= 0 && pitch <= 99))
+          throw new ArgumentError(`spoken digits: pitch must be an integer in [0, 99], got ${pitch}`);
+        for (let digit = 0; digit < 10; digit++)
+          out.push({ file: join(dir, clipName(digit, voice, speed, pitch)), digit, voice, speed, pitch });
       }
   }
   return out;
@@ -92,12 +101,21 @@ function clipsOf(voices: string[], spec: SpokenDigitSpec, dir: string): Clip[] {
 function synthesise(c: Clip): Promise<void> {
   const tmp = `${c.file}.${process.pid}.tmp`;
   return new Promise((resolve, reject) => {
-    const p = spawn('espeak-ng', ['-v', c.voice, '-s', String(c.speed), '-p', String(c.pitch), '-w', tmp, DIGIT_WORDS[c.digit]], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const p = spawn(
+      'espeak-ng',
+      ['-v', c.voice, '-s', String(c.speed), '-p', String(c.pitch), '-w', tmp, DIGIT_WORDS[c.digit]],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
     let stderr = '';
     p.stderr.on('data', (d) => (stderr += d));
-    p.on('error', (e) => reject(new IOError(`spoken digits: cannot run espeak-ng (${e.message}); install it with apt-get install espeak-ng`)));
+    p.on('error', (e) =>
+      reject(
+        new IOError(`spoken digits: cannot run espeak-ng (${e.message}); install it with apt-get install espeak-ng`),
+      ),
+    );
     p.on('close', (code) => {
-      if (code !== 0) return reject(new IOError(`spoken digits: espeak-ng -v ${c.voice} failed (exit ${code}): ${stderr.trim()}`));
+      if (code !== 0)
+        return reject(new IOError(`spoken digits: espeak-ng -v ${c.voice} failed (exit ${code}): ${stderr.trim()}`));
       renameSync(tmp, c.file);
       resolve();
     });
@@ -106,11 +124,13 @@ function synthesise(c: Clip): Promise<void> {
 
 /** Runs espeak-ng for the missing clips, a few processes at a time (each is mostly start-up). */
 async function generate(missing: Clip[], dir: string, log: (line: string) => void, parallel = 4): Promise<void> {
-  let next = 0, done = 0;
+  let next = 0,
+    done = 0;
   const worker = async () => {
     while (next < missing.length) {
       await synthesise(missing[next++]);
-      if (++done % 100 === 0 || done === missing.length) log(`spoken digits: generated ${done}/${missing.length} clips with espeak-ng into ${dir}`);
+      if (++done % 100 === 0 || done === missing.length)
+        log(`spoken digits: generated ${done}/${missing.length} clips with espeak-ng into ${dir}`);
     }
   };
   await Promise.all(Array.from({ length: Math.min(parallel, missing.length) }, worker));
@@ -157,30 +177,45 @@ function readSplit(clips: Clip[], mel: MelSettings): { feats: Float32Array; wave
  * Generates (once, into the cache folder) and loads the spoken-digit set of `spec`, split by
  * voice; features are normalised with the train split's mean and standard deviation.
  */
-export async function loadSpokenDigits(spec: SpokenDigitSpec, o: { cacheDir?: string; log: (line: string) => void }): Promise<SpokenDigitSet> {
+export async function loadSpokenDigits(
+  spec: SpokenDigitSpec,
+  o: { cacheDir?: string; log: (line: string) => void },
+): Promise<SpokenDigitSet> {
   for (const v of spec.testVoices)
-    if (spec.trainVoices.includes(v)) throw new ArgumentError(`spoken digits: voice '${v}' is in both the train and the test voices`);
+    if (spec.trainVoices.includes(v))
+      throw new ArgumentError(`spoken digits: voice '${v}' is in both the train and the test voices`);
   const dir = o.cacheDir ?? defaultCacheDir();
   mkdirSync(dir, { recursive: true });
-  const train = clipsOf(spec.trainVoices, spec, dir), test = clipsOf(spec.testVoices, spec, dir);
+  const train = clipsOf(spec.trainVoices, spec, dir),
+    test = clipsOf(spec.testVoices, spec, dir);
   const missing = [...train, ...test].filter((c) => !existsSync(c.file));
   await generate(missing, dir, o.log);
   const mel = logMelMatrices(SAMPLE_RATE);
   o.log(`spoken digits: reading ${train.length} train and ${test.length} test clips, log-mel ${mel.mels} bands`);
-  const tr = readSplit(train, mel), te = readSplit(test, mel);
+  const tr = readSplit(train, mel),
+    te = readSplit(test, mel);
   const frames = tr.feats.length / (train.length * mel.mels);
-  let mean = 0, sq = 0;
+  let mean = 0,
+    sq = 0;
   for (const v of tr.feats) mean += v;
   mean /= tr.feats.length;
   for (const v of tr.feats) sq += (v - mean) ** 2;
   const std = Math.sqrt(sq / tr.feats.length) || 1;
   const split = (clips: Clip[], r: { feats: Float32Array; waves: Float32Array }): SpokenDigitSplit => ({
     x: tidy(() => ops.affine(tensor(r.feats, [clips.length, 1, mel.mels, frames]), 1 / std, -mean / std)).keep(),
-    labels: Int32Array.from(clips, (c) => c.digit), voices: clips.map((c) => c.voice), waves: r.waves, n: clips.length,
+    labels: Int32Array.from(clips, (c) => c.digit),
+    voices: clips.map((c) => c.voice),
+    waves: r.waves,
+    n: clips.length,
   });
   const s = { train: split(train, tr), test: split(test, te) };
   return {
-    ...s, sampleRate: SAMPLE_RATE, samples: CLIP_SAMPLES, mels: mel.mels, frames, silence: (mel.floorDb - mean) / std,
+    ...s,
+    sampleRate: SAMPLE_RATE,
+    samples: CLIP_SAMPLES,
+    mels: mel.mels,
+    frames,
+    silence: (mel.floorDb - mean) / std,
     source: `espeak-ng synthetic spoken digits in ${dir}`,
     dispose() {
       s.train.x.dispose();

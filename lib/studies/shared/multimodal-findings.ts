@@ -19,12 +19,14 @@ export interface FusionGain {
   gain: number;
 }
 
-const best = (acc: Record<ModelName, number>, names: readonly ModelName[]) => names.reduce((b, n) => (acc[n] > acc[b] ? n : b));
+const best = (acc: Record<ModelName, number>, names: readonly ModelName[]) =>
+  names.reduce((b, n) => (acc[n] > acc[b] ? n : b));
 
 export function fusionGains(acc: AccuracyTable): FusionGain[] {
   return CONDITIONS.map((condition) => {
     const a = acc[condition];
-    const bestUnimodal = best(a, UNIMODAL), bestFusion = best(a, FUSIONS);
+    const bestUnimodal = best(a, UNIMODAL),
+      bestFusion = best(a, FUSIONS);
     return { condition, bestUnimodal, bestFusion, gain: a[bestFusion] - a[bestUnimodal] };
   });
 }
@@ -56,35 +58,70 @@ export function accuracyTable(acc: AccuracyTable): TableData {
 
 /** The sentences of report.html's findings table, from the numbers. */
 export function findings(acc: AccuracyTable, gains: FusionGain[], check: ConclusionCheck): string[][] {
-  const rows = gains.map((g) => [g.condition,
-    `best fusion ${g.bestFusion} ${pct(acc[g.condition][g.bestFusion])} vs best single modality ${g.bestUnimodal} ${pct(acc[g.condition][g.bestUnimodal])}: ${pts(g.gain)}`]);
+  const rows = gains.map((g) => [
+    g.condition,
+    `best fusion ${g.bestFusion} ${pct(acc[g.condition][g.bestFusion])} vs best single modality ${g.bestUnimodal} ${pct(acc[g.condition][g.bestUnimodal])}: ${pts(g.gain)}`,
+  ]);
   const drop = (m: ModelName, c: Condition) => acc.clean[m] - acc[c][m];
-  const robust = FUSIONS.map((m) => [m, Math.max(...CONDITIONS.slice(1).map((c) => drop(m, c)))] as const).sort((a, b) => a[1] - b[1]);
-  rows.push(['robustness', `worst drop from clean over the four corruptions: ${robust.map(([m, d]) => `${m} ${pts(-d)}`).join(', ')}`]);
+  const robust = FUSIONS.map((m) => [m, Math.max(...CONDITIONS.slice(1).map((c) => drop(m, c)))] as const).sort(
+    (a, b) => a[1] - b[1],
+  );
+  rows.push([
+    'robustness',
+    `worst drop from clean over the four corruptions: ${robust.map(([m, d]) => `${m} ${pts(-d)}`).join(', ')}`,
+  ]);
   // The other reading of "helps": against the model of the modality that was corrupted.
   const rescued = (['image noise', 'image blank', 'audio noise', 'audio blank'] as const).map((c) => {
     const hit: ModelName = c.startsWith('image') ? 'image only' : 'audio only';
     return `${c}: ${pts(acc[c][best(acc[c], FUSIONS)] - acc[c][hit])} over ${hit}`;
   });
-  rows.push(['vs the corrupted modality', `best fusion minus the single-modality model whose input was corrupted: ${rescued.join('; ')}`]);
-  rows.push(['conclusion', `fusion gain clean ${pts(check.cleanGain)}, mean over corrupted conditions ${pts(check.degradedGain)}: "fusion helps most when one modality degrades" is ${check.supported ? 'supported' : 'NOT supported'} by this run`]);
+  rows.push([
+    'vs the corrupted modality',
+    `best fusion minus the single-modality model whose input was corrupted: ${rescued.join('; ')}`,
+  ]);
+  rows.push([
+    'conclusion',
+    `fusion gain clean ${pts(check.cleanGain)}, mean over corrupted conditions ${pts(check.degradedGain)}: "fusion helps most when one modality degrades" is ${check.supported ? 'supported' : 'NOT supported'} by this run`,
+  ]);
   return rows;
 }
 
-export function reportVsNnlab(acc: AccuracyTable, gains: FusionGain[], check: ConclusionCheck, preset: string): TableData {
+export function reportVsNnlab(
+  acc: AccuracyTable,
+  gains: FusionGain[],
+  check: ConclusionCheck,
+  preset: string,
+): TableData {
   const clean = gains[0];
-  const lateDrop = Math.max(acc.clean['late fusion (mean)'] - acc['image blank']['late fusion (mean)'], acc.clean['late fusion (mean)'] - acc['audio blank']['late fusion (mean)']);
-  const otherDrop = Math.max(...(['early fusion', 'joint fusion'] as const).flatMap((m) => [acc.clean[m] - acc['image blank'][m], acc.clean[m] - acc['audio blank'][m]]));
+  const lateDrop = Math.max(
+    acc.clean['late fusion (mean)'] - acc['image blank']['late fusion (mean)'],
+    acc.clean['late fusion (mean)'] - acc['audio blank']['late fusion (mean)'],
+  );
+  const otherDrop = Math.max(
+    ...(['early fusion', 'joint fusion'] as const).flatMap((m) => [
+      acc.clean[m] - acc['image blank'][m],
+      acc.clean[m] - acc['audio blank'][m],
+    ]),
+  );
   return {
     title: `Seed report (section 2.6) vs nnlab (${preset} preset)`,
     columns: ['claim', 'report says', 'nnlab gets'],
     rows: [
-      ['fusion vs single modality', 'combining image and audio improves on each alone (no number given)',
-        `clean: ${clean.bestFusion} ${pct(acc.clean[clean.bestFusion])} vs ${clean.bestUnimodal} ${pct(acc.clean[clean.bestUnimodal])} (${pts(clean.gain)})`],
-      ['late fusion', 'robust when one modality fails',
-        `late fusion (mean) loses at most ${pts(-lateDrop)} with one modality blanked; early / joint fusion lose up to ${pts(-otherDrop)}`],
-      ['conclusion', 'fusion helps most when one modality degrades',
-        `gain over the best single modality: clean ${pts(check.cleanGain)}, corrupted (mean of 4) ${pts(check.degradedGain)}: ${check.supported ? 'supported' : 'not supported'}`],
+      [
+        'fusion vs single modality',
+        'combining image and audio improves on each alone (no number given)',
+        `clean: ${clean.bestFusion} ${pct(acc.clean[clean.bestFusion])} vs ${clean.bestUnimodal} ${pct(acc.clean[clean.bestUnimodal])} (${pts(clean.gain)})`,
+      ],
+      [
+        'late fusion',
+        'robust when one modality fails',
+        `late fusion (mean) loses at most ${pts(-lateDrop)} with one modality blanked; early / joint fusion lose up to ${pts(-otherDrop)}`,
+      ],
+      [
+        'conclusion',
+        'fusion helps most when one modality degrades',
+        `gain over the best single modality: clean ${pts(check.cleanGain)}, corrupted (mean of 4) ${pts(check.degradedGain)}: ${check.supported ? 'supported' : 'not supported'}`,
+      ],
     ],
   };
 }

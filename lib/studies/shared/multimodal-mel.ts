@@ -40,7 +40,8 @@ export function melFilterBank(nFreq: number, mels: number, sampleRate: number): 
 
 export function logMelMatrices(sampleRate: number, nFft = 400, hop = 200, mels = 128): MelSettings {
   const nFreq = nFft / 2 + 1;
-  const cos = new Float32Array(nFft * nFreq), sin = new Float32Array(nFft * nFreq);
+  const cos = new Float32Array(nFft * nFreq),
+    sin = new Float32Array(nFft * nFreq);
   for (let t = 0; t < nFft; t++) {
     const w = 0.5 - 0.5 * Math.cos((2 * Math.PI * t) / nFft);
     for (let k = 0; k < nFreq; k++) {
@@ -56,9 +57,13 @@ const reflect = (i: number, n: number) => (i < 0 ? -i : i >= n ? 2 * (n - 1) - i
 
 /** Log-mel (dB) of n clips of `len` samples each: [n, mels, frames] row-major. */
 export function logMelOf(waves: Float32Array, n: number, len: number, s: MelSettings, chunk = 128): Float32Array {
-  const frames = 1 + Math.floor(len / s.hop), nFreq = s.nFft / 2 + 1, half = s.nFft / 2;
+  const frames = 1 + Math.floor(len / s.hop),
+    nFreq = s.nFft / 2 + 1,
+    half = s.nFft / 2;
   const out = new Float32Array(n * s.mels * frames);
-  const cos = tensor(s.cos, [s.nFft, nFreq]), sin = tensor(s.sin, [s.nFft, nFreq]), fb = tensor(s.fbank, [nFreq, s.mels]);
+  const cos = tensor(s.cos, [s.nFft, nFreq]),
+    sin = tensor(s.sin, [s.nFft, nFreq]),
+    fb = tensor(s.fbank, [nFreq, s.mels]);
   for (let lo = 0; lo < n; lo += chunk) {
     const m = Math.min(chunk, n - lo);
     const framed = new Float32Array(m * frames * s.nFft);
