@@ -171,9 +171,9 @@ function logMelFigure(set: SpokenDigitSet): string {
     h: mels,
     w: frames,
     scale: 2,
-    columns: 5,
+    columns: 10,
     invert: false,
-    title: `Log-mel spectrograms (${mels} bands x ${frames} frames, 8 kHz), one test clip per digit`,
+    title: `Log-mel (${mels} mels x ${frames} frames, 8 kHz), one test clip per digit`,
   });
 }
 
