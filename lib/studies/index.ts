@@ -6,10 +6,12 @@ import { BINARY_FULL, BINARY_QUICK, run as runBinary } from './binary.js';
 import { BASELINES_FULL, BASELINES_QUICK, run as runBaselines } from './baselines.js';
 import { CLASS_MAX_FULL, CLASS_MAX_QUICK, run as runClassMax } from './class-max.js';
 import { CNN_FULL, CNN_QUICK, run as runCnn } from './cnn.js';
+import { DROPOUT_FULL, DROPOUT_QUICK, run as runDropout } from './dropout.js';
 import type { BaseConfig, RunHooks } from './shared/common.js';
 import { CONFIDENCE_FULL, CONFIDENCE_QUICK, run as runConfidence } from './confidence.js';
 import { ENSEMBLE_NOISE_FULL, ENSEMBLE_NOISE_QUICK, run as runEnsembleNoise } from './ensemble-noise.js';
 import { ENSEMBLE_SIZE_FULL, ENSEMBLE_SIZE_QUICK, run as runEnsembleSize } from './ensemble-size.js';
+import { MULTIMODAL_FULL, MULTIMODAL_QUICK, run as runMultimodal } from './multimodal.js';
 import { FGSM_FULL, FGSM_QUICK, run as runFgsm } from './fgsm.js';
 import { LINREG_FULL, LINREG_QUICK, run as runLinreg } from './linreg.js';
 import { MODULES_FULL, MODULES_QUICK, run as runModules } from './modules.js';
@@ -56,6 +58,8 @@ export const STUDIES: Record<string, StudyEntry> = {
   linreg: entry({ id: 'linreg', description: 'Linear(1,1) + MSE by SGD: learning rates, batch sizes, raw vs standardised data (seed 002)', full: LINREG_FULL, quick: LINREG_QUICK, run: runLinreg, accepts: {} }),
   modules: entry({ id: 'modules', description: 'hand-chained modules, Sequential, optim.SGD and fit() give the same weights as each other and as PyTorch (seed 002, table 1); --weights: the PyTorch replay', full: MODULES_FULL, quick: MODULES_QUICK, run: runModules, accepts: { weights: true } }),
   binary: entry({ id: 'binary', description: 'two Gaussian clusters, Linear(2,4) TanH Linear(4,1) Sigmoid after 20 and 200 epochs (seed 002)', full: BINARY_FULL, quick: BINARY_QUICK, run: runBinary, accepts: {} }),
+  dropout: entry({ id: 'dropout', description: 'MNIST example CNN with / without dropout, normal and inverted splits: train and test loss per epoch (seed 003)', full: DROPOUT_FULL, quick: DROPOUT_QUICK, run: runDropout, accepts: { epochs: true } }),
+  multimodal: entry({ id: 'multimodal', description: 'MNIST image + espeak-ng spoken digit: single modality, early, joint and late fusion, clean and with one modality corrupted (seed 003)', full: MULTIMODAL_FULL, quick: MULTIMODAL_QUICK, run: runMultimodal, accepts: { epochs: true } }),
   rotation: entry({ id: 'rotation', description: 'true-class probability vs rotation 0..180 degrees, per member and ensemble; whole-test-set accuracy vs angle (seed 000)', full: ROTATION_FULL, quick: ROTATION_QUICK, run: runRotation, accepts: { epochs: true, members: true } }),
   'class-max': entry({ id: 'class-max', description: 'turn each class\'s test image into each class by gradient ascent on the pixels: naive -p vs log loss, learning rates, random starts (seed 001)', full: CLASS_MAX_FULL, quick: CLASS_MAX_QUICK, run: runClassMax, accepts: {} }),
   'knn-max': entry({ id: 'knn-max', description: 'the class-max grid through the exact k-NN (k = 3, 5): pseudo-gradient, steps to p >= 0.6, images next to the CNN\'s (seed 001)', full: KNN_MAX_FULL, quick: KNN_MAX_QUICK, run: runKnnMax, accepts: {} }),

@@ -17,3 +17,4 @@ export * from './spectrogram.js';
 export * from './probability-bars.js';
 export * from './scatter.js';
 export * from './band-plot.js';
+export * from './grouped-bars.js';
