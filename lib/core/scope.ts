@@ -138,10 +138,11 @@ export function endStep(): void {
 }
 
 /**
- * Ends a training loop: the older step's tensors are freed, the newer ones (the last batch, its
- * loss) go back to the GC, and tensors made from now on are the GC's until the next step boundary.
- * A DataLoader loop calls it when it ends; call it after a hand-written loop to leave step ownership.
+ * Ends a training loop: the tensors of its last iteration (the last batch, its loss) go back to
+ * the GC, and tensors made from now on are the GC's until the next step boundary. A DataLoader
+ * loop calls it when it ends (with its last batch, so that older steps are freed); call it after a
+ * hand-written loop to leave step ownership.
  */
-export function endSteps(): void {
-  if (scopes.length === 0) steps.finish();
+export function endSteps(lastBatch?: Disposable): void {
+  if (scopes.length === 0) steps.finish(lastBatch);
 }

@@ -9,8 +9,11 @@
 // optimizer.step(), for the rest of the iteration (the tutorial's `loss.item()` after the step),
 // and gone before the next step allocates much. Parameters, gradients, optimizer state and
 // buffers are kept (keep()) and never step-owned; so is anything the user keep()s. When a
-// DataLoader loop ends, the older step is freed and the newer one handed back to the GC, and the
-// steps stop owning tensors until the next boundary.
+// DataLoader loop ends, the tensors of its last iteration are handed back to the GC, older ones
+// freed, and the steps stop owning tensors until the next boundary (endSteps() does the same
+// after a hand-written loop). Native storage is then freed deterministically; the few hundred
+// bytes of N-API bookkeeping per handle are freed by Node on the next turn of the event loop,
+// which `for await` over a DataLoader provides.
 //
 // This module has no imports, so lib/core/scope.ts (which owns tidy()) can build on it.
 
@@ -41,7 +44,7 @@ class TrainingSteps {
   adopt(t: StepOwned): boolean {
     if (!this.active) return false;
     this.currentStep.add(t);
-    if (this.currentStep.size > MAX_STEP_TENSORS) this.finish(false);
+    if (this.currentStep.size > MAX_STEP_TENSORS) this.finish();
     return true;
   }
 
@@ -75,12 +78,12 @@ class TrainingSteps {
   }
 
   /**
-   * The loop is over. With `freeOlder`, the previous step is freed (nothing of the loop's body can
-   * still refer to it but a tensor carried across iterations, which a boundary would have freed
-   * anyway); the current step's tensors (the last batch, its loss) go back to the GC.
+   * The loop is over: the tensors of its last iteration go back to the GC (the caller may still
+   * use the last loss). When `lastBatch` (the last batch handed out) is in the current step, the
+   * previous step is older than the last iteration and is freed; otherwise it is handed back too.
    */
-  finish(freeOlder = true): void {
-    if (freeOlder) freeAll(this.previousStep);
+  finish(lastBatch?: StepOwned): void {
+    if (lastBatch && this.currentStep.has(lastBatch)) freeAll(this.previousStep);
     else handBack(this.previousStep);
     handBack(this.currentStep);
     if (this.active) {

@@ -73,6 +73,9 @@ export interface Batch {
   index: number;
 }
 
+/** Batches between two turns of the event loop in `for await`. */
+const YIELD_EVERY = 32;
+
 export class DataLoader {
   readonly batchSize: number;
   readonly shuffle: boolean;
@@ -102,8 +105,8 @@ export class DataLoader {
 
   // `for (const [x, y] of loader)` and `for await`: one epoch of [inputs, targets], a new shuffle
   // each loop, as PyTorch's. Each batch handed out ends a training step (lib/core/steps.ts), so a
-  // loop without tidy() keeps a flat memory; the loop's end frees the older step and hands the last
-  // batch's tensors back to the GC.
+  // loop without tidy() frees each step's tensors; the loop's end frees the older step and hands
+  // the last batch's tensors back to the GC.
 
   [Symbol.iterator](): IterableIterator<[Tensor, Tensor]> {
     return this.iterate();
@@ -111,9 +114,15 @@ export class DataLoader {
 
   [Symbol.asyncIterator](): AsyncIterableIterator<[Tensor, Tensor]> {
     const it = this.iterate();
+    let handed = 0;
     return {
-      next: async () => it.next(),
-      return: async () => it.return(),
+      next: async () => {
+        // A turn of the event loop now and then runs the N-API finalisers of the handles the
+        // steps disposed (their bookkeeping is freed only there): the resident set stays flat.
+        if (++handed % YIELD_EVERY === 0) await new Promise((r) => setImmediate(r));
+        return it.next();
+      },
+      return: async () => it.return!(),
       [Symbol.asyncIterator]() {
         return this;
       },
@@ -122,19 +131,24 @@ export class DataLoader {
 
   private iterate(): IterableIterator<[Tensor, Tensor]> {
     const batches = this.batches(this.epoch++);
+    let last: Tensor | undefined;
+    let handed = 0;
     const it: IterableIterator<[Tensor, Tensor]> = {
       next: () => {
-        endStep();
+        // A batch is coming: the iteration before ends. At the end no boundary, so that the last
+        // iteration's tensors stay usable after the loop.
+        if (handed++ < this.length) endStep();
         const r = batches.next();
         if (r.done) {
-          endSteps();
+          endSteps(last);
           return { done: true, value: undefined };
         }
+        last = r.value.x;
         return { done: false, value: [r.value.x, r.value.y] };
       },
       return: () => {
         batches.return(undefined);
-        endSteps();
+        endSteps(last);
         return { done: true, value: undefined };
       },
       [Symbol.iterator]() {
