@@ -138,7 +138,20 @@ export abstract class Module {
 
   /** Parameters and buffers by PyTorch name. The tensors are the module's own (not copies). */
   stateDict(): StateDict {
-    return new Map([...this.namedParameters(), ...this.namedBuffers()]);
+    return new Map(this.stateEntries(''));
+  }
+
+  /** PyTorch's state_dict() order: own parameters, own buffers, then each child's entries. */
+  private stateEntries(prefix: string): [string, Tensor][] {
+    const q = (n: string) => (prefix ? `${prefix}.${n}` : n);
+    const fields = this.fieldMembers();
+    const out: [string, Tensor][] = [];
+    for (const [n, p] of this.params) if (p) out.push([q(n), p]);
+    for (const e of fields.params) out.push([q(e.name), e.value]);
+    for (const [n, b] of this.buffers) out.push([q(n), b]);
+    for (const e of fields.buffers) out.push([q(e.name), e.value]);
+    for (const [n, c] of this.namedChildren()) out.push(...c.stateEntries(q(n)));
+    return out;
   }
 
   /**
