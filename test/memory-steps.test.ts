@@ -2,10 +2,24 @@
 // the tensors it makes (lib/core/steps.ts) and free them two boundaries later, so the resident
 // set stays flat. The semantics a PyTorch user relies on hold: loss.item() after optimizer.step(),
 // the last loss after the loop, keep() for what must outlive the steps.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from "vitest";
 
-import { arange, data, DisposedError, endSteps, keep, nn, ops, optim, RandomGenerator, Tensor, tensor, tidy, zeros } from '../lib/index.js';
-import { rssMB } from './support/memory.js';
+import {
+  arange,
+  data,
+  DisposedError,
+  endSteps,
+  keep,
+  nn,
+  ops,
+  optim,
+  RandomGenerator,
+  Tensor,
+  tensor,
+  tidy,
+  zeros,
+} from "../lib/index.js";
+import { rssMB } from "./support/memory.js";
 
 /** A 784-128-64-10 perceptron, declared by fields only. */
 class Net extends nn.Module {
@@ -19,8 +33,10 @@ class Net extends nn.Module {
 }
 
 function mnistLoader(n: number, batchSize: number): data.DataLoader {
-  const ds = data.loadDataset('mnist');
-  const x = tidy(() => data.normalize(data.toUnitFloat(data.rowsOf(ds.train.images, 0, n)), { mean: 0.1307, std: 0.3081 })).keep();
+  const ds = data.loadDataset("mnist");
+  const x = tidy(() =>
+    data.normalize(data.toUnitFloat(data.rowsOf(ds.train.images, 0, n)), { mean: 0.1307, std: 0.3081 }),
+  ).keep();
   const y = data.rowsOf(ds.train.labels, 0, n).keep();
   return new data.DataLoader(data.tensorDataset(x, y), { batchSize, shuffle: true, seed: 0 });
 }
@@ -34,7 +50,9 @@ interface LoopRun {
 }
 
 /** The PyTorch tutorial's loop, 3,000 steps, over MNIST; `each` walks one epoch (for...of or for await). */
-async function train(each: (loader: data.DataLoader, body: (x: Tensor, y: Tensor) => boolean) => Promise<void> | void): Promise<LoopRun> {
+async function train(
+  each: (loader: data.DataLoader, body: (x: Tensor, y: Tensor) => boolean) => Promise<void> | void,
+): Promise<LoopRun> {
   const model = new Net();
   const loader = mnistLoader(4096, 32);
   const opt = new optim.SGD(model.parameters(), { lr: 0.05, momentum: 0.9 });
@@ -61,11 +79,13 @@ async function train(each: (loader: data.DataLoader, body: (x: Tensor, y: Tensor
 
 const STEPS = 3000;
 const report = (what: string, r: LoopRun) =>
-  console.log(`${what}: RSS ${r.rss200.toFixed(0)} MiB at step 200, peak ${r.peak.toFixed(0)} MiB after (+${(((r.peak - r.rss200) / r.rss200) * 100).toFixed(1)}%); ` +
-    `${r.msPerStep.toFixed(2)} ms/step on 2 shared cores; loss ${r.first.toFixed(3)} -> ${r.last.toFixed(3)}`);
+  console.log(
+    `${what}: RSS ${r.rss200.toFixed(0)} MiB at step 200, peak ${r.peak.toFixed(0)} MiB after (+${(((r.peak - r.rss200) / r.rss200) * 100).toFixed(1)}%); ` +
+      `${r.msPerStep.toFixed(2)} ms/step on 2 shared cores; loss ${r.first.toFixed(3)} -> ${r.last.toFixed(3)}`,
+  );
 
-describe('memory of a loop without tidy()', () => {
-  it('for await: 3,000 steps without tidy() or gc() keep the resident set flat after step 200', async () => {
+describe("memory of a loop without tidy()", () => {
+  it("for await: 3,000 steps without tidy() or gc() keep the resident set flat after step 200", async () => {
     const r = await train(async (loader, body) => {
       for await (const [x, y] of loader) if (!body(x, y)) break;
     });
@@ -74,7 +94,7 @@ describe('memory of a loop without tidy()', () => {
     expect(r.last).toBeLessThan(r.first / 3);
   });
 
-  it('for...of, fully synchronous: every step\'s storage is freed; only N-API handle bookkeeping waits for the event loop', async () => {
+  it("for...of, fully synchronous: every step's storage is freed; only N-API handle bookkeeping waits for the event loop", async () => {
     const r = await train((loader, body) => {
       for (const [x, y] of loader) if (!body(x, y)) break;
     });
@@ -85,7 +105,7 @@ describe('memory of a loop without tidy()', () => {
     expect(r.last).toBeLessThan(r.first / 3);
   });
 
-  it('an iteration\'s tensors live through optimizer.step(), die two boundaries later, and keep() or the loop\'s end saves them', () => {
+  it("an iteration's tensors live through optimizer.step(), die two boundaries later, and keep() or the loop's end saves them", () => {
     const w = tensor([1, 2, 3], { requiresGrad: true });
     const opt = new optim.SGD([w], { lr: 0.1 });
     const held: Tensor[] = [];
@@ -121,7 +141,7 @@ describe('memory of a loop without tidy()', () => {
     expect(ops.sum(lastX!).item()).toBe(0);
   });
 
-  it('for await works and tidy() inside a step is untouched', async () => {
+  it("for await works and tidy() inside a step is untouched", async () => {
     const loader = new data.DataLoader(data.tensorDataset(arange(0, 10).reshape([5, 2]), zeros([5])), { batchSize: 2 });
     const sums: number[] = [];
     for await (const [x] of loader) sums.push(tidy(() => ops.sum(x).item()));

@@ -5,9 +5,9 @@
 // requires gradients, e.g. made with nn.parameter()), a buffer (nn.buffer()), or an array or Map
 // of those (PyTorch's ModuleList / ModuleDict / ParameterList: names `layers.0.bias`,
 // `heads.cls.weight`). What a module registered by hand (registerModule, ...) is not found twice.
-import { keep } from '../core/scope.js';
-import { Tensor } from '../core/tensor.js';
-import type { Module } from './module.js';
+import { keep } from "../core/scope.js";
+import { Tensor } from "../core/tensor.js";
+import type { Module } from "./module.js";
 
 const buffers = new WeakSet<Tensor>();
 
@@ -37,7 +37,8 @@ export interface FieldMembers {
   children: FieldEntry<Module>[];
 }
 
-const isParam = (v: unknown): v is Tensor => v instanceof Tensor && !buffers.has(v) && v.requiresGrad && v.isLeaf && !v.disposed;
+const isParam = (v: unknown): v is Tensor =>
+  v instanceof Tensor && !buffers.has(v) && v.requiresGrad && v.isLeaf && !v.disposed;
 const isBuffer = (v: unknown): v is Tensor => v instanceof Tensor && buffers.has(v) && !v.disposed;
 
 /**
@@ -45,7 +46,12 @@ const isBuffer = (v: unknown): v is Tensor => v instanceof Tensor && buffers.has
  * this file); `known` holds what m registered by hand and everything below it; `skip` the fields
  * that are Module's own or that a class declared as not its children.
  */
-export function fieldMembers(m: Module, isModule: (v: unknown) => v is Module, known: Set<unknown>, skip: ReadonlySet<string>): FieldMembers {
+export function fieldMembers(
+  m: Module,
+  isModule: (v: unknown) => v is Module,
+  known: Set<unknown>,
+  skip: ReadonlySet<string>,
+): FieldMembers {
   const out: FieldMembers = { params: [], buffers: [], children: [] };
   const fields = m as unknown as Record<string, unknown>;
   const add = (name: string, v: unknown, replace: (x: never) => void) => {

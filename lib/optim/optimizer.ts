@@ -63,6 +63,8 @@ export abstract class Optimizer {
     if (new Set(this.params).size !== this.params.length) throw new ArgumentError('optimizer: a parameter appears in more than one place (groups must not overlap)');
     this.params.forEach((p, i) => {
       if (!p.requiresGrad) throw new ArgumentError(`optimizer: parameter ${i} [${p.shape.join(', ')}] does not require gradients`);
+      // What an optimizer updates lives as long as it does, whichever scope or training step made it.
+      keep(p);
     });
   }
 
