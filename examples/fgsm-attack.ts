@@ -19,7 +19,7 @@ const loader = new data.DataLoader(data.tensorDataset(trainX, trainY), { batchSi
 await fit(model, loader, { epochs: sized(2, 1), optimizer: new optim.Adam(model.parameters(), { lr: 1e-3 }), progress: false, log: () => {} });
 model.eval();
 
-const accuracyOn = (x: Tensor) => tidy(() => noGrad(() => ops.sum(ops.eq(ops.argmax(model.forward(x), 1), testY)).item() / nTest));
+const accuracyOn = (x: Tensor) => tidy(() => noGrad(() => ops.sum(ops.eq(ops.cast(ops.argmax(model.forward(x), 1), 'float32'), ops.cast(testY, 'float32'))).item() / nTest));
 
 /** FGSM by hand: x + eps * sign(d loss / d x), clipped to the pixel range. */
 function fgsmByHand(x: Tensor, y: Tensor, eps: number): Tensor {

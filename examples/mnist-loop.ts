@@ -69,7 +69,7 @@ function testLoop(dataloader: data.DataLoader, model: nn.Module, lossFn: (p: Ten
     for (const [X, y] of dataloader) {
       const pred = model.forward(X);
       testLoss += lossFn(pred, y).item();
-      correct += ops.sum(ops.eq(ops.argmax(pred, 1), y)).item();
+      correct += ops.sum(ops.eq(ops.cast(ops.argmax(pred, 1), 'float32'), ops.cast(y, 'float32'))).item();
     }
   });
   testLoss /= numBatches;

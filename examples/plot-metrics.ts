@@ -32,8 +32,8 @@ const column = (name: string) => {
   return lines.map((l) => Number(l[i]));
 };
 const epochs = column('epoch');
-const lossSeries = header.filter((h) => h.endsWith('loss')).map((h) => ({ name: h, x: epochs, y: column(h) }));
-const accSeries = header.filter((h) => h.endsWith('accuracy')).map((h) => ({ name: h, x: epochs, y: column(h) }));
+const lossSeries = header.filter((h) => /loss$/.test(h)).map((h) => ({ name: h, x: epochs, y: column(h) }));
+const accSeries = header.filter((h) => /acc(uracy)?$/.test(h)).map((h) => ({ name: h, x: epochs, y: column(h) }));
 const dir = dirname(csvPath);
 const files = [
   viz.writeFigure(dir, 'loss', viz.linePlot(lossSeries, { title: 'Loss', xLabel: 'epoch', yLabel: 'loss' })),
