@@ -3,9 +3,9 @@
 // step, and the step's tensors are freed two steps later (docs/guide/memory.md).
 //
 //   npx tsc -p examples/tsconfig.json && node dist/examples/mnist-loop.js
-import { data, noGrad, nn, ops, optim, Tensor, tidy } from 'nnlab';
+import { data, noGrad, nn, ops, optim, Tensor, tidy } from "nnlab";
 
-import { sized } from './shared.js';
+import { sized } from "./shared.js";
 
 const learningRate = 1e-3;
 const batchSize = 64;
@@ -17,7 +17,7 @@ function loadSplit(split: data.ImageSet, n: number): data.TensorDataset {
   const y = data.rowsOf(split.labels, 0, images.shape[0]).keep();
   return data.tensorDataset(x, y);
 }
-const fashion = data.loadDataset('fashion');
+const fashion = data.loadDataset("fashion");
 const trainingData = loadSplit(fashion.train, sized(60000, 512));
 const testData = loadSplit(fashion.test, sized(10000, 256));
 const trainDataloader = new data.DataLoader(trainingData, { batchSize, shuffle: true });
@@ -42,7 +42,12 @@ const model = new NeuralNetwork();
 const lossFn = nn.crossEntropyLoss;
 const optimizer = new optim.SGD(model.parameters(), { lr: learningRate });
 
-function trainLoop(dataloader: data.DataLoader, model: nn.Module, lossFn: (p: Tensor, y: Tensor) => Tensor, optimizer: optim.Optimizer) {
+function trainLoop(
+  dataloader: data.DataLoader,
+  model: nn.Module,
+  lossFn: (p: Tensor, y: Tensor) => Tensor,
+  optimizer: optim.Optimizer,
+) {
   const size = dataloader.size;
   model.train();
   let batch = 0;
@@ -54,7 +59,9 @@ function trainLoop(dataloader: data.DataLoader, model: nn.Module, lossFn: (p: Te
     optimizer.zeroGrad();
     if (batch % 100 === 0) {
       const current = batch * batchSize + X.shape[0];
-      console.log(`loss: ${loss.item().toFixed(6).padStart(7)}  [${String(current).padStart(5)}/${String(size).padStart(5)}]`);
+      console.log(
+        `loss: ${loss.item().toFixed(6).padStart(7)}  [${String(current).padStart(5)}/${String(size).padStart(5)}]`,
+      );
     }
     batch++;
   }
@@ -64,12 +71,13 @@ function testLoop(dataloader: data.DataLoader, model: nn.Module, lossFn: (p: Ten
   model.eval();
   const size = dataloader.size;
   const numBatches = dataloader.length;
-  let testLoss = 0, correct = 0;
+  let testLoss = 0,
+    correct = 0;
   noGrad(() => {
     for (const [X, y] of dataloader) {
       const pred = model.forward(X);
       testLoss += lossFn(pred, y).item();
-      correct += ops.sum(ops.eq(ops.cast(ops.argmax(pred, 1), 'float32'), ops.cast(y, 'float32'))).item();
+      correct += ops.sum(ops.eq(ops.cast(ops.argmax(pred, 1), "float32"), ops.cast(y, "float32"))).item();
     }
   });
   testLoss /= numBatches;
@@ -84,6 +92,6 @@ for (let t = 0; t < epochs; t++) {
   trainLoop(trainDataloader, model, lossFn, optimizer);
   accuracy = testLoop(testDataloader, model, lossFn);
 }
-console.log('Done!');
+console.log("Done!");
 // The test suite reads this line.
 console.log(JSON.stringify({ accuracy }));
