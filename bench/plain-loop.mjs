@@ -9,19 +9,19 @@
 // timings on a shared machine are only comparable within one run.
 //
 //   node bench/plain-loop.mjs [--steps 10000]      (after npm run build:ts)
-import { spawnSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
-import { flag, isMain, PYTHON, ROOT } from "./harness.mjs";
+import { flag, isMain, PYTHON, ROOT } from './harness.mjs';
 
-const STEPS = Number(flag("steps", "10000"));
+const STEPS = Number(flag('steps', '10000'));
 const MARKS = [200, 1000, 2000, 3000, 5000, 7500, 10000].filter((s) => s <= STEPS);
 const rss = () => process.memoryUsage().rss / 2 ** 20;
 
 async function runNnlab(mode) {
-  const nn = await import(join(ROOT, "dist/index.js"));
+  const nn = await import(join(ROOT, 'dist/index.js'));
   const { data, ops, optim, tidy } = nn;
   class Net extends nn.nn.Module {
     fc1 = new nn.nn.Linear(784, 128, { generator: new nn.RandomGenerator(1) });
@@ -32,7 +32,7 @@ async function runNnlab(mode) {
       return this.fc3.forward(ops.relu(this.fc2.forward(x)));
     }
   }
-  const ds = data.loadDataset("mnist");
+  const ds = data.loadDataset('mnist');
   const x = tidy(() =>
     data.normalize(data.toUnitFloat(data.rowsOf(ds.train.images, 0, 4096)), { mean: 0.1307, std: 0.3081 }),
   ).keep();
@@ -59,14 +59,14 @@ async function runNnlab(mode) {
     return step < STEPS;
   };
   while (step < STEPS) {
-    if (mode === "tidy") {
+    if (mode === 'tidy') {
       for (const b of loader.batches(loader.epoch++)) {
         const go = tidy(() => after(body(b.x, b.y)));
         b.x.dispose();
         b.y.dispose();
         if (!go) break;
       }
-    } else if (mode === "await") {
+    } else if (mode === 'await') {
       for await (const [xb, yb] of loader) if (!after(body(xb, yb))) break;
     } else {
       for (const [xb, yb] of loader) if (!after(body(xb, yb))) break;
@@ -89,7 +89,7 @@ def idx(name):
     if raw[:2] == b'\\x1f\\x8b': raw = gzip.decompress(raw)
     nd = raw[3]; dims = struct.unpack('>' + 'I' * nd, raw[4:4 + 4 * nd])
     return np.frombuffer(raw, np.uint8, offset=4 + 4 * nd).reshape(dims)
-imgs, labs = idx(${JSON.stringify("IMAGES")}), idx(${JSON.stringify("LABELS")})
+imgs, labs = idx(${JSON.stringify('IMAGES')}), idx(${JSON.stringify('LABELS')})
 x = (torch.tensor(imgs[:4096], dtype=torch.float32) / 255 - 0.1307) / 0.3081
 y = torch.tensor(labs[:4096], dtype=torch.long)
 loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x, y), batch_size=32, shuffle=True)
@@ -115,10 +115,10 @@ print(json.dumps({'marks': marks, 'msPerStep': (time.perf_counter() - t0) * 1000
 }
 
 async function child(mode) {
-  if (mode === "torch") {
-    const nn = await import(join(ROOT, "dist/index.js"));
+  if (mode === 'torch') {
+    const nn = await import(join(ROOT, 'dist/index.js'));
     const dir = nn.data.mnistDir();
-    const { readdirSync } = await import("node:fs");
+    const { readdirSync } = await import('node:fs');
     const files = readdirSync(dir);
     const pick = (re) => files.find((f) => re.test(f));
     const file = join(tmpdir(), `nnlab-plain-loop-${process.pid}.py`);
@@ -128,38 +128,38 @@ async function child(mode) {
         .replace('"IMAGES"', JSON.stringify(pick(/train-images/)))
         .replace('"LABELS"', JSON.stringify(pick(/train-labels/))),
     );
-    const r = spawnSync(PYTHON, [file, dir], { encoding: "utf8" });
+    const r = spawnSync(PYTHON, [file, dir], { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(r.stderr);
-    return JSON.parse(r.stdout.trim().split("\n").pop());
+    return JSON.parse(r.stdout.trim().split('\n').pop());
   }
   return runNnlab(mode);
 }
 
 if (isMain(import.meta.url)) {
-  const mode = flag("mode", null);
+  const mode = flag('mode', null);
   if (mode) {
-    process.stdout.write(JSON.stringify(await child(mode)) + "\n");
+    process.stdout.write(JSON.stringify(await child(mode)) + '\n');
   } else {
     const rows = [];
-    for (const m of ["tidy", "await", "sync", "torch"]) {
+    for (const m of ['tidy', 'await', 'sync', 'torch']) {
       const r = spawnSync(
         process.execPath,
-        [new URL(import.meta.url).pathname, "--mode", m, "--steps", String(STEPS)],
-        { encoding: "utf8", env: { ...process.env, NNLAB_THREADS: process.env.NNLAB_THREADS ?? "1" } },
+        [new URL(import.meta.url).pathname, '--mode', m, '--steps', String(STEPS)],
+        { encoding: 'utf8', env: { ...process.env, NNLAB_THREADS: process.env.NNLAB_THREADS ?? '1' } },
       );
       if (r.status !== 0) {
         console.error(`${m}: ${r.stderr}`);
         continue;
       }
-      const res = JSON.parse(r.stdout.trim().split("\n").pop());
+      const res = JSON.parse(r.stdout.trim().split('\n').pop());
       const first = res.marks[200],
         peak = Math.max(...MARKS.slice(1).map((s) => res.marks[s]));
       rows.push({ mode: m, ...res, growth: (peak - first) / first });
       console.log(
-        `${m.padEnd(6)} RSS ${MARKS.map((s) => `${s}:${res.marks[s].toFixed(0)}`).join(" ")} MiB; growth after step 200 ${(((peak - first) / first) * 100).toFixed(1)}%; ${res.msPerStep.toFixed(3)} ms/step; final loss ${res.loss.toFixed(3)}`,
+        `${m.padEnd(6)} RSS ${MARKS.map((s) => `${s}:${res.marks[s].toFixed(0)}`).join(' ')} MiB; growth after step 200 ${(((peak - first) / first) * 100).toFixed(1)}%; ${res.msPerStep.toFixed(3)} ms/step; final loss ${res.loss.toFixed(3)}`,
       );
     }
-    const tidyMs = rows.find((r) => r.mode === "tidy")?.msPerStep;
+    const tidyMs = rows.find((r) => r.mode === 'tidy')?.msPerStep;
     if (tidyMs)
       for (const r of rows)
         console.log(`${r.mode}: ${(r.msPerStep / tidyMs).toFixed(3)}x the tidy() loop's time per step`);

@@ -4,9 +4,9 @@
 // a one-cycle schedule.
 //
 //   npx tsc -p examples/tsconfig.json && node dist/examples/custom-module.js
-import { data, nn, ones, ops, optim, Tensor, tidy, zeros } from "nnlab";
+import { data, nn, ones, ops, optim, Tensor, zeros } from 'nnlab';
 
-import { sized } from "./shared.js";
+import { mnistTrain, sized } from './shared.js';
 
 class ResidualMlp extends nn.Module {
   stem = new nn.Linear(784, 128);
@@ -27,18 +27,12 @@ const model = new ResidualMlp();
 console.log(
   model
     .namedParameters()
-    .map(([name, p]) => `${name} [${p.shape.join(", ")}]`)
-    .join("\n"),
+    .map(([name, p]) => `${name} [${p.shape.join(', ')}]`)
+    .join('\n'),
 );
-console.log(`${model.numParameters()} parameters; state dict: ${[...model.stateDict().keys()].join(", ")}`);
+console.log(`${model.numParameters()} parameters; state dict: ${[...model.stateDict().keys()].join(', ')}`);
 
-const mnist = data.loadDataset("mnist");
-const n = sized(10000, 512);
-const x = tidy(() =>
-  data.normalize(data.toUnitFloat(data.rowsOf(mnist.train.images, 0, n)), { mean: 0.1307, std: 0.3081 }),
-).keep();
-const y = data.rowsOf(mnist.train.labels, 0, n).keep();
-const loader = new data.DataLoader(data.tensorDataset(x, y), { batchSize: 64, shuffle: true, seed: 0 });
+const loader = new data.DataLoader(mnistTrain(sized(10000, 512)), { batchSize: 64, shuffle: true, seed: 0 });
 
 // The head learns ten times faster than the body, and is not decayed.
 const body = [...model.stem.parameters(), ...model.blocks.flatMap((b) => b.parameters()), model.temperature];
@@ -58,13 +52,13 @@ for (let epoch = 0; epoch < epochs; epoch++) {
     optimizer.step();
     schedule.step();
     last = loss.item();
-    if (!Number.isFinite(norm)) throw new Error("gradient norm is not finite");
+    if (!Number.isFinite(norm)) throw new Error('gradient norm is not finite');
   }
   console.log(
     `epoch ${epoch + 1}: loss ${last.toFixed(4)}, lr ${schedule
       .lastLr()
       .map((v) => v.toExponential(2))
-      .join(" / ")}, images seen ${model.seen.item()}`,
+      .join(' / ')}, images seen ${model.seen.item()}`,
   );
 }
 console.log(JSON.stringify({ loss: last, parameters: model.numParameters() }));

@@ -3,13 +3,13 @@
 // mutual information on test images versus FashionMNIST images it never saw (AUROC).
 //
 //   node dist/examples/ensemble-uncertainty.js
-import { data, Ensemble, fit, metrics, optim, RandomGenerator, seedCnn, tidy } from "nnlab";
+import { data, Ensemble, fit, metrics, optim, RandomGenerator, seedCnn, tidy } from 'nnlab';
 
-import { sized } from "./shared.js";
+import { sized } from './shared.js';
 
-const mnist = data.loadDataset("mnist");
+const mnist = data.loadDataset('mnist');
 const stats = { mean: 0.1307, std: 0.3081 };
-const load = (images: import("nnlab").Tensor, n: number) =>
+const load = (images: import('nnlab').Tensor, n: number) =>
   tidy(() => data.normalize(data.toUnitFloat(data.rowsOf(images, 0, n)), stats)).keep();
 const nTrain = sized(10000, 256),
   nTest = sized(2000, 128);
@@ -17,7 +17,7 @@ const trainX = load(mnist.train.images, nTrain),
   trainY = data.rowsOf(mnist.train.labels, 0, nTrain).keep();
 const testX = load(mnist.test.images, nTest),
   testY = data.rowsOf(mnist.test.labels, 0, nTest).keep();
-const oodX = load(data.loadDataset("fashion").test.images, nTest);
+const oodX = load(data.loadDataset('fashion').test.images, nTest);
 
 const members = [];
 for (let seed = 1; seed <= 5; seed++) {
@@ -44,7 +44,7 @@ const row = (name: string, p: Float32Array) =>
       `Brier ${metrics.brierScore(p, labels).toFixed(4)}  ECE ${metrics.expectedCalibrationError(p, labels).ece.toFixed(4)}`,
   );
 for (let m = 0; m < members.length; m++) row(`member ${m + 1}`, memberProbs.slice(m * N * K, (m + 1) * N * K));
-row("ensemble", probs);
+row('ensemble', probs);
 
 const entropyIn = metrics.predictiveEntropy(probs, K),
   entropyOut = metrics.predictiveEntropy(ensemble.predictProba(oodX), K);

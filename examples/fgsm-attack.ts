@@ -2,11 +2,11 @@
 // hand (the input gradient from backward()) and checked against attacks.fgsm.
 //
 //   node dist/examples/fgsm-attack.js
-import { attacks, data, fit, noGrad, ops, optim, RandomGenerator, seedCnn, Tensor, tidy } from "nnlab";
+import { attacks, data, fit, noGrad, ops, optim, RandomGenerator, seedCnn, Tensor, tidy } from 'nnlab';
 
-import { sized } from "./shared.js";
+import { sized } from './shared.js';
 
-const mnist = data.loadDataset("mnist");
+const mnist = data.loadDataset('mnist');
 const nTrain = sized(10000, 512),
   nTest = sized(1000, 128);
 const pixels = (images: Tensor, n: number) => tidy(() => data.toUnitFloat(data.rowsOf(images, 0, n))).keep();
@@ -31,7 +31,7 @@ const accuracyOn = (x: Tensor) =>
   tidy(() =>
     noGrad(
       () =>
-        ops.sum(ops.eq(ops.cast(ops.argmax(model.forward(x), 1), "float32"), ops.cast(testY, "float32"))).item() /
+        ops.sum(ops.eq(ops.cast(ops.argmax(model.forward(x), 1), 'float32'), ops.cast(testY, 'float32'))).item() /
         nTest,
     ),
   );

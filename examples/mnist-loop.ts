@@ -3,9 +3,9 @@
 // step, and the step's tensors are freed two steps later (docs/guide/memory.md).
 //
 //   npx tsc -p examples/tsconfig.json && node dist/examples/mnist-loop.js
-import { data, noGrad, nn, ops, optim, Tensor, tidy } from "nnlab";
+import { data, noGrad, nn, ops, optim, Tensor, tidy } from 'nnlab';
 
-import { sized } from "./shared.js";
+import { sized } from './shared.js';
 
 const learningRate = 1e-3;
 const batchSize = 64;
@@ -17,7 +17,7 @@ function loadSplit(split: data.ImageSet, n: number): data.TensorDataset {
   const y = data.rowsOf(split.labels, 0, images.shape[0]).keep();
   return data.tensorDataset(x, y);
 }
-const fashion = data.loadDataset("fashion");
+const fashion = data.loadDataset('fashion');
 const trainingData = loadSplit(fashion.train, sized(60000, 512));
 const testData = loadSplit(fashion.test, sized(10000, 256));
 const trainDataloader = new data.DataLoader(trainingData, { batchSize, shuffle: true });
@@ -77,7 +77,7 @@ function testLoop(dataloader: data.DataLoader, model: nn.Module, lossFn: (p: Ten
     for (const [X, y] of dataloader) {
       const pred = model.forward(X);
       testLoss += lossFn(pred, y).item();
-      correct += ops.sum(ops.eq(ops.cast(ops.argmax(pred, 1), "float32"), ops.cast(y, "float32"))).item();
+      correct += ops.sum(ops.eq(ops.cast(ops.argmax(pred, 1), 'float32'), ops.cast(y, 'float32'))).item();
     }
   });
   testLoss /= numBatches;
@@ -92,6 +92,6 @@ for (let t = 0; t < epochs; t++) {
   trainLoop(trainDataloader, model, lossFn, optimizer);
   accuracy = testLoop(testDataloader, model, lossFn);
 }
-console.log("Done!");
+console.log('Done!');
 // The test suite reads this line.
 console.log(JSON.stringify({ accuracy }));

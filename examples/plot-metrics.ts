@@ -3,21 +3,15 @@
 //
 //   node dist/examples/plot-metrics.js runs/train-.../metrics.csv
 // Without an argument it trains a small MLP for a few epochs first and plots that run.
-import { readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 
-import { data, fit, mlp, optim, RandomGenerator, tidy, viz } from "nnlab";
+import { data, fit, mlp, optim, RandomGenerator, viz } from 'nnlab';
 
-import { outDir, sized } from "./shared.js";
+import { mnistTrain, outDir, sized } from './shared.js';
 
 async function makeRun(dir: string): Promise<string> {
-  const mnist = data.loadDataset("mnist");
-  const n = sized(10000, 512);
-  const x = tidy(() =>
-    data.normalize(data.toUnitFloat(data.rowsOf(mnist.train.images, 0, n)), { mean: 0.1307, std: 0.3081 }),
-  ).keep();
-  const y = data.rowsOf(mnist.train.labels, 0, n).keep();
-  const [train, val] = data.randomSplit(data.tensorDataset(x, y), 0.2, 0);
+  const [train, val] = data.randomSplit(mnistTrain(sized(10000, 512)), 0.2, 0);
   const model = mlp(new RandomGenerator(0));
   await fit(model, new data.DataLoader(train, { batchSize: 64, shuffle: true }), {
     epochs: sized(5, 3),
@@ -27,26 +21,26 @@ async function makeRun(dir: string): Promise<string> {
     progress: false,
     log: () => {},
   });
-  return join(dir, "metrics.csv");
+  return join(dir, 'metrics.csv');
 }
 
-const csvPath = process.argv[2] ?? (await makeRun(outDir("plot-metrics")));
-const [header, ...lines] = readFileSync(csvPath, "utf8")
+const csvPath = process.argv[2] ?? (await makeRun(outDir('plot-metrics')));
+const [header, ...lines] = readFileSync(csvPath, 'utf8')
   .trim()
-  .split("\n")
-  .map((l) => l.split(","));
+  .split('\n')
+  .map((l) => l.split(','));
 const column = (name: string) => {
   const i = header.indexOf(name);
-  if (i < 0) throw new Error(`${csvPath}: no column '${name}' (columns: ${header.join(", ")})`);
+  if (i < 0) throw new Error(`${csvPath}: no column '${name}' (columns: ${header.join(', ')})`);
   return lines.map((l) => Number(l[i]));
 };
-const epochs = column("epoch");
+const epochs = column('epoch');
 const lossSeries = header.filter((h) => /loss$/.test(h)).map((h) => ({ name: h, x: epochs, y: column(h) }));
 const accSeries = header.filter((h) => /acc(uracy)?$/.test(h)).map((h) => ({ name: h, x: epochs, y: column(h) }));
 const dir = dirname(csvPath);
 const files = [
-  viz.writeFigure(dir, "loss", viz.linePlot(lossSeries, { title: "Loss", xLabel: "epoch", yLabel: "loss" })),
-  viz.writeFigure(dir, "accuracy", viz.linePlot(accSeries, { title: "Accuracy", xLabel: "epoch", yLabel: "accuracy" })),
+  viz.writeFigure(dir, 'loss', viz.linePlot(lossSeries, { title: 'Loss', xLabel: 'epoch', yLabel: 'loss' })),
+  viz.writeFigure(dir, 'accuracy', viz.linePlot(accSeries, { title: 'Accuracy', xLabel: 'epoch', yLabel: 'accuracy' })),
 ];
 console.log(`plotted ${lossSeries.length + accSeries.length} series from ${csvPath}`);
 console.log(JSON.stringify({ files }));

@@ -4,14 +4,14 @@
 // new head with a larger one (parameter groups); linear warm-up, then cosine.
 //
 //   node dist/examples/resnet18-finetune.js resnet18.safetensors
-import { data, io, nn, ops, optim, tidy } from "nnlab";
+import { data, io, nn, ops, optim, tidy } from 'nnlab';
 
-import { sized } from "./shared.js";
+import { sized } from './shared.js';
 
 const weights = process.argv[2] ?? process.env.NNLAB_RESNET18_WEIGHTS;
 if (!weights) {
   console.error(
-    "usage: node dist/examples/resnet18-finetune.js RESNET18.safetensors (a torchvision resnet18 state dict)",
+    'usage: node dist/examples/resnet18-finetune.js RESNET18.safetensors (a torchvision resnet18 state dict)',
   );
   process.exit(2);
 }
@@ -19,13 +19,13 @@ if (!weights) {
 const model = new nn.ResNet18({ numClasses: 10 });
 const file = io.loadSafetensors(weights);
 // A 1000-class ImageNet checkpoint keeps its backbone; the 10-class head starts fresh.
-const state = new Map([...file.tensors].filter(([k, t]) => !(k.startsWith("fc.") && t.shape[0] !== 10)));
+const state = new Map([...file.tensors].filter(([k, t]) => !(k.startsWith('fc.') && t.shape[0] !== 10)));
 model.loadStateDict(state, false);
 console.log(`loaded ${state.size} tensors from ${weights}`);
 
 // MNIST as a 3-channel 32x32 image, normalised.
-const mnist = data.loadDataset("mnist");
-const prepare = (images: import("nnlab").Tensor, n: number) =>
+const mnist = data.loadDataset('mnist');
+const prepare = (images: import('nnlab').Tensor, n: number) =>
   tidy(() => {
     const x = data.toUnitFloat(data.rowsOf(images, 0, n));
     const big = ops.resizeBilinear(x, 32, 32);
@@ -65,7 +65,7 @@ for (let epoch = 0; epoch < epochs; epoch++) {
   }
   model.eval();
   const correct = tidy(() =>
-    ops.sum(ops.eq(ops.cast(ops.argmax(model.forward(testX), 1), "float32"), ops.cast(testY, "float32"))).item(),
+    ops.sum(ops.eq(ops.cast(ops.argmax(model.forward(testX), 1), 'float32'), ops.cast(testY, 'float32'))).item(),
   );
   console.log(`epoch ${epoch + 1}: test accuracy ${((100 * correct) / nTest).toFixed(2)}%`);
   console.log(JSON.stringify({ epoch: epoch + 1, accuracy: correct / nTest }));

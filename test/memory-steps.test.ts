@@ -2,7 +2,7 @@
 // the tensors it makes (lib/core/steps.ts) and free them two boundaries later, so the resident
 // set stays flat. The semantics a PyTorch user relies on hold: loss.item() after optimizer.step(),
 // the last loss after the loop, keep() for what must outlive the steps.
-import { describe, expect, it } from "vitest";
+import { describe, expect, it } from 'vitest';
 
 import {
   arange,
@@ -18,8 +18,8 @@ import {
   tensor,
   tidy,
   zeros,
-} from "../lib/index.js";
-import { rssMB } from "./support/memory.js";
+} from '../lib/index.js';
+import { rssMB } from './support/memory.js';
 
 /** A 784-128-64-10 perceptron, declared by fields only. */
 class Net extends nn.Module {
@@ -33,7 +33,7 @@ class Net extends nn.Module {
 }
 
 function mnistLoader(n: number, batchSize: number): data.DataLoader {
-  const ds = data.loadDataset("mnist");
+  const ds = data.loadDataset('mnist');
   const x = tidy(() =>
     data.normalize(data.toUnitFloat(data.rowsOf(ds.train.images, 0, n)), { mean: 0.1307, std: 0.3081 }),
   ).keep();
@@ -84,8 +84,8 @@ const report = (what: string, r: LoopRun) =>
       `${r.msPerStep.toFixed(2)} ms/step on 2 shared cores; loss ${r.first.toFixed(3)} -> ${r.last.toFixed(3)}`,
   );
 
-describe("memory of a loop without tidy()", () => {
-  it("for await: 3,000 steps without tidy() or gc() keep the resident set flat after step 200", async () => {
+describe('memory of a loop without tidy()', () => {
+  it('for await: 3,000 steps without tidy() or gc() keep the resident set flat after step 200', async () => {
     const r = await train(async (loader, body) => {
       for await (const [x, y] of loader) if (!body(x, y)) break;
     });
@@ -141,7 +141,7 @@ describe("memory of a loop without tidy()", () => {
     expect(ops.sum(lastX!).item()).toBe(0);
   });
 
-  it("for await works and tidy() inside a step is untouched", async () => {
+  it('for await works and tidy() inside a step is untouched', async () => {
     const loader = new data.DataLoader(data.tensorDataset(arange(0, 10).reshape([5, 2]), zeros([5])), { batchSize: 2 });
     const sums: number[] = [];
     for await (const [x] of loader) sums.push(tidy(() => ops.sum(x).item()));

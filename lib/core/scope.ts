@@ -3,8 +3,8 @@
 // those marked with keep(). Outside any tidy(), tensors made during a training loop belong to its
 // steps (./steps.ts) and are freed two step boundaries later; otherwise they live until dispose()
 // or the GC.
-import { native } from "./native.js";
-import { stepOwner, steps } from "./steps.js";
+import { native } from './native.js';
+import { stepOwner, steps } from './steps.js';
 
 export interface Disposable {
   dispose(): void;
@@ -59,12 +59,12 @@ export function keepWith<T extends Disposable>(t: T, owner: Disposable): T {
 
 function collectResults(value: unknown, out: Set<Disposable>, depth = 0): void {
   if (value == null || depth > 4) return;
-  if (typeof value === "object" && "dispose" in (value as object) && "disposed" in (value as object)) {
+  if (typeof value === 'object' && 'dispose' in (value as object) && 'disposed' in (value as object)) {
     out.add(value as Disposable);
     return;
   }
   if (Array.isArray(value)) value.forEach((v) => collectResults(v, out, depth + 1));
-  else if (typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype)
+  else if (typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype)
     Object.values(value as object).forEach((v) => collectResults(v, out, depth + 1));
 }
 
@@ -87,7 +87,7 @@ export function tidy<T>(fn: () => T): T {
   }
   scopes.pop();
   if (scopes.length === 0) setScoped(steps.active);
-  if (result instanceof Promise) throw new TypeError("tidy(fn): fn must be synchronous (it returned a Promise)");
+  if (result instanceof Promise) throw new TypeError('tidy(fn): fn must be synchronous (it returned a Promise)');
   const survivors = new Set<Disposable>();
   collectResults(result, survivors);
   const parent = scopes[scopes.length - 1];

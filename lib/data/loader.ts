@@ -1,12 +1,12 @@
 // In-memory data sets and a DataLoader with seeded shuffling. The shuffle order of epoch e is
 // a pure function of (seed, e), so a run resumed at (epoch, batch) sees exactly the batches an
 // uninterrupted run would.
-import { ArgumentError, ShapeError } from "../core/errors.js";
-import { endStep, endSteps } from "../core/scope.js";
-import { tensor } from "../core/ops/creation.js";
-import { indexSelect, slice } from "../core/ops/shape.js";
-import { epochPermutation } from "../core/random.js";
-import { shapeStr, Tensor } from "../core/tensor.js";
+import { ArgumentError, ShapeError } from '../core/errors.js';
+import { endStep, endSteps } from '../core/scope.js';
+import { tensor } from '../core/ops/creation.js';
+import { indexSelect, slice } from '../core/ops/shape.js';
+import { epochPermutation } from '../core/random.js';
+import { shapeStr, Tensor } from '../core/tensor.js';
 
 export interface TensorDataset {
   /** Inputs [N, ...] (float32). */
@@ -16,10 +16,7 @@ export interface TensorDataset {
 }
 
 export function tensorDataset(x: Tensor, y: Tensor): TensorDataset {
-  if (x.shape[0] !== y.shape[0])
-    throw new ShapeError(
-      `tensorDataset: ${x.shape[0]} inputs ${shapeStr(x.shape)} but ${y.shape[0]} targets ${shapeStr(y.shape)}`,
-    );
+  if (x.shape[0] !== y.shape[0]) throw new ShapeError(`tensorDataset: ${x.shape[0]} inputs ${shapeStr(x.shape)} but ${y.shape[0]} targets ${shapeStr(y.shape)}`);
   return { x, y };
 }
 
@@ -40,8 +37,7 @@ export function shuffleOrder(n: number, seed: number | bigint, epoch: number): I
 
 /** Splits into [first, second] with `fraction` of the rows (rounded down) in the second, seeded. */
 export function randomSplit(d: TensorDataset, fraction: number, seed: number): [TensorDataset, TensorDataset] {
-  if (!(fraction > 0 && fraction < 1))
-    throw new ArgumentError(`randomSplit: fraction must be in (0, 1), got ${fraction}`);
+  if (!(fraction > 0 && fraction < 1)) throw new ArgumentError(`randomSplit: fraction must be in (0, 1), got ${fraction}`);
   const n = datasetSize(d);
   const order = shuffleOrder(n, seed ^ 0x5eed, 0);
   const nSecond = Math.floor(n * fraction);
@@ -57,9 +53,9 @@ export function randomSplit(d: TensorDataset, fraction: number, seed: number): [
  */
 export function loaderShuffleKey(seed: number): bigint {
   const mask = (1n << 64n) - 1n;
-  let z = ((BigInt.asUintN(64, BigInt(seed)) ^ 0x6c6f616465725f73n) + 0x9e3779b97f4a7c15n) & mask; // 'loader_s'
-  z = ((z ^ (z >> 30n)) * 0xbf58476d1ce4e5b9n) & mask;
-  z = ((z ^ (z >> 27n)) * 0x94d049bb133111ebn) & mask;
+  let z = (BigInt.asUintN(64, BigInt(seed)) ^ 0x6c6f616465725f73n) + 0x9e3779b97f4a7c15n & mask; // 'loader_s'
+  z = (z ^ (z >> 30n)) * 0xbf58476d1ce4e5b9n & mask;
+  z = (z ^ (z >> 27n)) * 0x94d049bb133111ebn & mask;
   return z ^ (z >> 31n);
 }
 
@@ -86,10 +82,7 @@ export class DataLoader {
   readonly seed: number;
   readonly dropLast: boolean;
 
-  constructor(
-    readonly dataset: TensorDataset,
-    opts: LoaderOptions,
-  ) {
+  constructor(readonly dataset: TensorDataset, opts: LoaderOptions) {
     if (!(Number.isInteger(opts.batchSize) && opts.batchSize > 0))
       throw new ArgumentError(`DataLoader: batchSize must be a positive integer, got ${opts.batchSize}`);
     this.batchSize = opts.batchSize;
@@ -170,8 +163,7 @@ export class DataLoader {
     const n = this.size;
     const order = this.shuffle ? shuffleOrder(n, loaderShuffleKey(this.seed), epoch) : null;
     for (let b = from; b < this.length; b++) {
-      const lo = b * this.batchSize,
-        hi = Math.min(n, lo + this.batchSize);
+      const lo = b * this.batchSize, hi = Math.min(n, lo + this.batchSize);
       if (order) {
         const idx = tensor(order.subarray(lo, hi), [hi - lo], { device: this.dataset.x.device });
         const x = indexSelect(this.dataset.x, 0, idx);

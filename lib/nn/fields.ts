@@ -5,9 +5,9 @@
 // requires gradients, e.g. made with nn.parameter()), a buffer (nn.buffer()), or an array or Map
 // of those (PyTorch's ModuleList / ModuleDict / ParameterList: names `layers.0.bias`,
 // `heads.cls.weight`). What a module registered by hand (registerModule, ...) is not found twice.
-import { keep } from "../core/scope.js";
-import { Tensor } from "../core/tensor.js";
-import type { Module } from "./module.js";
+import { keep } from '../core/scope.js';
+import { Tensor } from '../core/tensor.js';
+import type { Module } from './module.js';
 
 const buffers = new WeakSet<Tensor>();
 

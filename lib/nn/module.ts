@@ -1,19 +1,19 @@
 // Module: the base of every layer and network, with PyTorch's conventions: named parameters
 // and buffers, children in registration order, train()/eval(), and state dicts keyed like
 // PyTorch's ("features.0.weight", "bn.running_mean") so checkpoints move between the two.
-import { ArgumentError, ShapeError } from "../core/errors.js";
-import { noGrad } from "../core/autograd/engine.js";
-import { cast, copyInto, to } from "../core/ops/convert.js";
-import { keep } from "../core/scope.js";
-import { shapeStr, Tensor } from "../core/tensor.js";
-import type { Device } from "../core/tensor.js";
-import { buffer, fieldMembers, parameter } from "./fields.js";
-import type { FieldMembers } from "./fields.js";
+import { ArgumentError, ShapeError } from '../core/errors.js';
+import { noGrad } from '../core/autograd/engine.js';
+import { cast, copyInto, to } from '../core/ops/convert.js';
+import { keep } from '../core/scope.js';
+import { shapeStr, Tensor } from '../core/tensor.js';
+import type { Device } from '../core/tensor.js';
+import { buffer, fieldMembers, parameter } from './fields.js';
+import type { FieldMembers } from './fields.js';
 
 export type StateDict = Map<string, Tensor>;
 
 // Module's own fields: never children, whatever they hold.
-const MODULE_FIELDS = ["training", "params", "buffers", "children"];
+const MODULE_FIELDS = ['training', 'params', 'buffers', 'children'];
 
 /**
  * The base of layers and networks. A subclass's fields that hold modules, parameters
@@ -79,20 +79,17 @@ export abstract class Module {
   }
 
   namedChildren(): [string, Module][] {
-    return [
-      ...this.children.entries(),
-      ...this.fieldMembers().children.map((e): [string, Module] => [e.name, e.value]),
-    ];
+    return [...this.children.entries(), ...this.fieldMembers().children.map((e): [string, Module] => [e.name, e.value])];
   }
 
   /** Every (qualified name, module) below this one, itself first with name ''. */
-  namedModules(prefix = ""): [string, Module][] {
+  namedModules(prefix = ''): [string, Module][] {
     const out: [string, Module][] = [[prefix, this]];
     for (const [n, c] of this.namedChildren()) out.push(...c.namedModules(prefix ? `${prefix}.${n}` : n));
     return out;
   }
 
-  namedParameters(prefix = ""): [string, Tensor][] {
+  namedParameters(prefix = ''): [string, Tensor][] {
     const out: [string, Tensor][] = [];
     const q = (n: string) => (prefix ? `${prefix}.${n}` : n);
     const fields = this.fieldMembers();
@@ -107,7 +104,7 @@ export abstract class Module {
     return this.namedParameters().map(([, p]) => p);
   }
 
-  namedBuffers(prefix = ""): [string, Tensor][] {
+  namedBuffers(prefix = ''): [string, Tensor][] {
     const out: [string, Tensor][] = [];
     const q = (n: string) => (prefix ? `${prefix}.${n}` : n);
     const fields = this.fieldMembers();
@@ -141,7 +138,7 @@ export abstract class Module {
 
   /** Parameters and buffers by PyTorch name. The tensors are the module's own (not copies). */
   stateDict(): StateDict {
-    return new Map(this.stateEntries(""));
+    return new Map(this.stateEntries(''));
   }
 
   /** PyTorch's state_dict() order: own parameters, own buffers, then each child's entries. */
@@ -167,16 +164,12 @@ export abstract class Module {
     const missing = [...own.keys()].filter((k) => !src.has(k));
     const unexpected = [...src.keys()].filter((k) => !own.has(k));
     if (strict && (missing.length || unexpected.length))
-      throw new ArgumentError(
-        `loadStateDict: missing keys [${missing.join(", ")}], unexpected keys [${unexpected.join(", ")}]`,
-      );
+      throw new ArgumentError(`loadStateDict: missing keys [${missing.join(', ')}], unexpected keys [${unexpected.join(', ')}]`);
     for (const [k, dst] of own) {
       const s = src.get(k);
       if (!s) continue;
       if (s.shape.join() !== dst.shape.join())
-        throw new ShapeError(
-          `loadStateDict: '${k}' has shape ${shapeStr(s.shape)} in the checkpoint but ${shapeStr(dst.shape)} in the model`,
-        );
+        throw new ShapeError(`loadStateDict: '${k}' has shape ${shapeStr(s.shape)} in the checkpoint but ${shapeStr(dst.shape)} in the model`);
       const casted = cast(s, dst.dtype);
       const v = noGrad(() => to(casted, dst.device));
       copyInto(dst, v);

@@ -1,8 +1,8 @@
 // torch.optim.Adam and AdamW, fused over each group's parameters.
-import { ArgumentError } from "../core/errors.js";
-import { adamStep } from "../core/ops/optim.js";
-import { Optimizer } from "./optimizer.js";
-import type { ParamGroup, Params } from "./optimizer.js";
+import { ArgumentError } from '../core/errors.js';
+import { adamStep } from '../core/ops/optim.js';
+import { Optimizer } from './optimizer.js';
+import type { ParamGroup, Params } from './optimizer.js';
 
 export interface AdamOptions {
   lr?: number;
@@ -20,8 +20,7 @@ export class Adam extends Optimizer {
     super(params, { lr: opts.lr ?? 1e-3, weightDecay: opts.weightDecay });
     this.betas = opts.betas ?? [0.9, 0.999];
     this.eps = opts.eps ?? 1e-8;
-    if (!this.betas.every((b) => b >= 0 && b < 1))
-      throw new ArgumentError(`Adam: betas must be in [0, 1), got ${this.betas}`);
+    if (!this.betas.every((b) => b >= 0 && b < 1)) throw new ArgumentError(`Adam: betas must be in [0, 1), got ${this.betas}`);
     if (!(this.eps > 0)) throw new ArgumentError(`Adam: eps must be > 0, got ${this.eps}`);
   }
 
@@ -31,23 +30,11 @@ export class Adam extends Optimizer {
   }
 
   protected update(g: ParamGroup, idx: number[]): void {
-    const m = this.buffer("exp_avg"),
-      v = this.buffer("exp_avg_sq");
-    adamStep(
-      idx.map((i) => this.params[i]),
-      idx.map((i) => this.params[i].grad!),
-      idx.map((i) => m[i]),
-      idx.map((i) => v[i]),
-      {
-        lr: g.lr,
-        beta1: this.betas[0],
-        beta2: this.betas[1],
-        eps: this.eps,
-        weightDecay: g.weightDecay,
-        decoupled: this.decoupled,
-        step: this.stepCount + 1,
-      },
-    );
+    const m = this.buffer('exp_avg'), v = this.buffer('exp_avg_sq');
+    adamStep(idx.map((i) => this.params[i]), idx.map((i) => this.params[i].grad!), idx.map((i) => m[i]), idx.map((i) => v[i]), {
+      lr: g.lr, beta1: this.betas[0], beta2: this.betas[1], eps: this.eps,
+      weightDecay: g.weightDecay, decoupled: this.decoupled, step: this.stepCount + 1,
+    });
   }
 }
 

@@ -1,12 +1,12 @@
 // Gradient clipping, as torch.nn.utils.clip_grad_norm_ / clip_grad_value_: in place on the
 // parameters' .grad, between backward() and optimizer.step().
-import { noGrad } from "../core/autograd/engine.js";
-import { ArgumentError } from "../core/errors.js";
-import { copyInto } from "../core/ops/convert.js";
-import { abs, affine, clamp, square } from "../core/ops/elementwise.js";
-import { max, sum } from "../core/ops/reduce.js";
-import { tidy } from "../core/scope.js";
-import type { Tensor } from "../core/tensor.js";
+import { noGrad } from '../core/autograd/engine.js';
+import { ArgumentError } from '../core/errors.js';
+import { copyInto } from '../core/ops/convert.js';
+import { abs, affine, clamp, square } from '../core/ops/elementwise.js';
+import { max, sum } from '../core/ops/reduce.js';
+import { tidy } from '../core/scope.js';
+import type { Tensor } from '../core/tensor.js';
 
 const gradsOf = (params: Iterable<Tensor>) => [...params].flatMap((p) => (p.grad ? [p.grad] : []));
 

@@ -2,11 +2,11 @@
 // rate and weight decay), per-parameter state buffers, and a state dict for checkpoints. The
 // update itself is one fused native call per group. step() also ends a training step for the
 // memory of loops written without tidy() (lib/core/steps.ts).
-import { ArgumentError } from "../core/errors.js";
-import { copyInto } from "../core/ops/convert.js";
-import { full } from "../core/ops/creation.js";
-import { endStep, keep } from "../core/scope.js";
-import { Tensor } from "../core/tensor.js";
+import { ArgumentError } from '../core/errors.js';
+import { copyInto } from '../core/ops/convert.js';
+import { full } from '../core/ops/creation.js';
+import { endStep, keep } from '../core/scope.js';
+import { Tensor } from '../core/tensor.js';
 
 /** A group of parameters with its own hyper-parameters (unset ones take the optimizer's). */
 export interface ParamGroupSpec {
@@ -51,22 +51,18 @@ export abstract class Optimizer {
     const specs: ParamGroupSpec[] = isGroupList(params) ? [...params] : [{ params: params as Iterable<Tensor> }];
     this.params = [];
     this.paramGroups = specs.map((g, gi) => {
-      const lr = g.lr ?? defaults.lr,
-        weightDecay = g.weightDecay ?? defaults.weightDecay ?? 0;
-      const where = specs.length > 1 ? ` (group ${gi})` : "";
+      const lr = g.lr ?? defaults.lr, weightDecay = g.weightDecay ?? defaults.weightDecay ?? 0;
+      const where = specs.length > 1 ? ` (group ${gi})` : '';
       if (!(lr >= 0)) throw new ArgumentError(`optimizer: learning rate must be >= 0, got ${lr}${where}`);
-      if (!(weightDecay >= 0))
-        throw new ArgumentError(`optimizer: weight decay must be >= 0, got ${weightDecay}${where}`);
+      if (!(weightDecay >= 0)) throw new ArgumentError(`optimizer: weight decay must be >= 0, got ${weightDecay}${where}`);
       const first = this.params.length;
       this.params.push(...g.params);
       return { indices: this.params.slice(first).map((_, i) => first + i), lr, weightDecay, initialLr: lr };
     });
-    if (this.params.length === 0) throw new ArgumentError("optimizer: got an empty parameter list");
-    if (new Set(this.params).size !== this.params.length)
-      throw new ArgumentError("optimizer: a parameter appears in more than one place (groups must not overlap)");
+    if (this.params.length === 0) throw new ArgumentError('optimizer: got an empty parameter list');
+    if (new Set(this.params).size !== this.params.length) throw new ArgumentError('optimizer: a parameter appears in more than one place (groups must not overlap)');
     this.params.forEach((p, i) => {
-      if (!p.requiresGrad)
-        throw new ArgumentError(`optimizer: parameter ${i} [${p.shape.join(", ")}] does not require gradients`);
+      if (!p.requiresGrad) throw new ArgumentError(`optimizer: parameter ${i} [${p.shape.join(', ')}] does not require gradients`);
       // What an optimizer updates lives as long as it does, whichever scope or training step made it.
       keep(p);
     });
@@ -120,12 +116,7 @@ export abstract class Optimizer {
   }
 
   stateDict(): OptimizerState {
-    return {
-      step: this.stepCount,
-      lr: this.lr,
-      groupLrs: this.paramGroups.map((g) => g.lr),
-      buffers: Object.fromEntries(this.buffers),
-    };
+    return { step: this.stepCount, lr: this.lr, groupLrs: this.paramGroups.map((g) => g.lr), buffers: Object.fromEntries(this.buffers) };
   }
 
   loadStateDict(s: OptimizerState): void {
@@ -134,9 +125,7 @@ export abstract class Optimizer {
     if (s.groupLrs?.length === this.paramGroups.length) s.groupLrs.forEach((lr, i) => (this.paramGroups[i].lr = lr));
     for (const [name, ts] of Object.entries(s.buffers)) {
       if (ts.length !== this.params.length)
-        throw new ArgumentError(
-          `optimizer.loadStateDict: buffer '${name}' has ${ts.length} entries for ${this.params.length} parameters`,
-        );
+        throw new ArgumentError(`optimizer.loadStateDict: buffer '${name}' has ${ts.length} entries for ${this.params.length} parameters`);
       const own = this.buffer(name);
       ts.forEach((t, i) => copyInto(own[i], t));
     }

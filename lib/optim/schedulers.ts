@@ -2,8 +2,8 @@
 // group's lr from the group's initial lr and a step counter: step() once per epoch (or per batch
 // for OneCycleLR and warm-ups counted in batches), as in PyTorch. The value after n calls of step()
 // is a closed form of n, so a resumed run that calls step() n times is exactly where it was.
-import { ArgumentError } from "../core/errors.js";
-import { Optimizer } from "./optimizer.js";
+import { ArgumentError } from '../core/errors.js';
+import { Optimizer } from './optimizer.js';
 
 /** Base of the closed-form schedules: lr of a group = factor(n) applied to its initial lr. */
 export abstract class LRScheduler {
@@ -37,7 +37,7 @@ export class StepLR extends LRScheduler {
     readonly gamma = 0.1,
   ) {
     super(opt);
-    positiveInt("StepLR: stepSize", stepSize);
+    positiveInt('StepLR: stepSize', stepSize);
   }
   protected lrAt(base: number, n: number): number {
     return base * this.gamma ** Math.floor(n / this.stepSize);
@@ -55,7 +55,7 @@ export class MultiStepLR extends LRScheduler {
     super(opt);
     if (!milestones.every((m, i) => Number.isInteger(m) && m > 0 && (i === 0 || m > milestones[i - 1])))
       throw new ArgumentError(
-        `MultiStepLR: milestones must be increasing positive integers, got [${milestones.join(", ")}]`,
+        `MultiStepLR: milestones must be increasing positive integers, got [${milestones.join(', ')}]`,
       );
     this.milestones = [...milestones];
   }
@@ -86,7 +86,7 @@ export class CosineAnnealingLR extends LRScheduler {
     readonly etaMin = 0,
   ) {
     super(opt);
-    positiveInt("CosineAnnealingLR: tMax", tMax);
+    positiveInt('CosineAnnealingLR: tMax', tMax);
   }
   protected lrAt(base: number, n: number): number {
     return this.etaMin + ((base - this.etaMin) * (1 + Math.cos((Math.PI * n) / this.tMax))) / 2;
@@ -106,7 +106,7 @@ export class LinearLR extends LRScheduler {
       throw new ArgumentError(`LinearLR: startFactor must be in (0, 1], got ${startFactor}`);
     if (!(endFactor >= 0 && endFactor <= 1))
       throw new ArgumentError(`LinearLR: endFactor must be in [0, 1], got ${endFactor}`);
-    positiveInt("LinearLR: totalIters", totalIters);
+    positiveInt('LinearLR: totalIters', totalIters);
     for (const g of opt.paramGroups) g.lr = g.initialLr * startFactor;
   }
   protected lrAt(base: number, n: number): number {
@@ -141,8 +141,8 @@ export class OneCycleLR extends LRScheduler {
     o: OneCycleOptions = {},
   ) {
     super(opt);
-    positiveInt("OneCycleLR: totalSteps", totalSteps);
-    this.maxLrs = typeof maxLr === "number" ? opt.paramGroups.map(() => maxLr) : [...maxLr];
+    positiveInt('OneCycleLR: totalSteps', totalSteps);
+    this.maxLrs = typeof maxLr === 'number' ? opt.paramGroups.map(() => maxLr) : [...maxLr];
     if (this.maxLrs.length !== opt.paramGroups.length)
       throw new ArgumentError(
         `OneCycleLR: ${this.maxLrs.length} max learning rates for ${opt.paramGroups.length} parameter groups`,
@@ -155,7 +155,7 @@ export class OneCycleLR extends LRScheduler {
     opt.paramGroups.forEach((g, i) => (g.lr = this.maxLrs[i] / this.divFactor));
   }
   protected lrAt(): number {
-    throw new Error("unreachable: OneCycleLR computes per group");
+    throw new Error('unreachable: OneCycleLR computes per group');
   }
   override step(): void {
     this.stepCount++;
@@ -175,7 +175,7 @@ export class OneCycleLR extends LRScheduler {
 }
 
 export interface PlateauOptions {
-  mode?: "min" | "max";
+  mode?: 'min' | 'max';
   factor?: number;
   patience?: number;
   /** Relative improvement needed to count as better (default 1e-4). */
@@ -189,7 +189,7 @@ export class ReduceLROnPlateau {
   private best: number;
   private bad = 0;
   private cool = 0;
-  readonly mode: "min" | "max";
+  readonly mode: 'min' | 'max';
   readonly factor: number;
   readonly patience: number;
   readonly threshold: number;
@@ -199,7 +199,7 @@ export class ReduceLROnPlateau {
     private readonly opt: Optimizer,
     o: PlateauOptions = {},
   ) {
-    this.mode = o.mode ?? "min";
+    this.mode = o.mode ?? 'min';
     this.factor = o.factor ?? 0.1;
     this.patience = o.patience ?? 10;
     this.threshold = o.threshold ?? 1e-4;
@@ -207,13 +207,13 @@ export class ReduceLROnPlateau {
     this.minLr = o.minLr ?? 0;
     if (!(this.factor > 0 && this.factor < 1))
       throw new ArgumentError(`ReduceLROnPlateau: factor must be in (0, 1), got ${this.factor}`);
-    this.best = this.mode === "min" ? Infinity : -Infinity;
+    this.best = this.mode === 'min' ? Infinity : -Infinity;
   }
   step(metric: number): void {
     if (!Number.isFinite(metric))
       throw new ArgumentError(`ReduceLROnPlateau: the metric must be a finite number, got ${metric}`);
     const better =
-      this.mode === "min" ? metric < this.best * (1 - this.threshold) : metric > this.best * (1 + this.threshold);
+      this.mode === 'min' ? metric < this.best * (1 - this.threshold) : metric > this.best * (1 + this.threshold);
     if (better) {
       this.best = metric;
       this.bad = 0;
