@@ -7,7 +7,6 @@
 // `heads.cls.weight`). What a module registered by hand (registerModule, ...) is not found twice.
 import { keep } from '../core/scope.js';
 import { Tensor } from '../core/tensor.js';
-import type { Module } from './module.js';
 
 const buffers = new WeakSet<Tensor>();
 
@@ -31,7 +30,7 @@ export interface FieldEntry<T> {
   replace(v: T): void;
 }
 
-export interface FieldMembers {
+export interface FieldMembers<Module> {
   params: FieldEntry<Tensor>[];
   buffers: FieldEntry<Tensor>[];
   children: FieldEntry<Module>[];
@@ -42,17 +41,17 @@ const isParam = (v: unknown): v is Tensor =>
 const isBuffer = (v: unknown): v is Tensor => v instanceof Tensor && buffers.has(v) && !v.disposed;
 
 /**
- * The members `m` holds in fields. `isModule` tells modules apart (passed in: module.ts imports
- * this file); `known` holds what m registered by hand and everything below it; `skip` the fields
+ * The members `m` holds in fields. `isModule` tells modules apart (passed in, and Module a type
+ * parameter: module.ts imports this file); `known` holds what m registered by hand and everything below it; `skip` the fields
  * that are Module's own or that a class declared as not its children.
  */
-export function fieldMembers(
-  m: Module,
+export function fieldMembers<Module>(
+  m: object,
   isModule: (v: unknown) => v is Module,
   known: Set<unknown>,
   skip: ReadonlySet<string>,
-): FieldMembers {
-  const out: FieldMembers = { params: [], buffers: [], children: [] };
+): FieldMembers<Module> {
+  const out: FieldMembers<Module> = { params: [], buffers: [], children: [] };
   const fields = m as unknown as Record<string, unknown>;
   const add = (name: string, v: unknown, replace: (x: never) => void) => {
     if (known.has(v)) return;

@@ -67,7 +67,7 @@ export abstract class Module {
   }
 
   /** What the fields hold beyond the hand-registered members (./fields.ts). */
-  private fieldMembers(): FieldMembers {
+  private fieldMembers(): FieldMembers<Module> {
     const known = new Set<unknown>([...this.params.values(), ...this.buffers.values()]);
     for (const c of this.children.values()) {
       known.add(c);
