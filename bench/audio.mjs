@@ -49,7 +49,7 @@ async function measure(id, { quick }) {
   const { audioCnn } = await import(new URL('../dist/models/audio-cnn.js', import.meta.url).href);
   const { ops } = nn;
   if (id === 'logmel-1000') {
-    const x = ops.mul(ops.randn([CLIPS, SAMPLES], { generator: new nn.Generator(1) }), 0.1);
+    const x = ops.mul(ops.randn([CLIPS, SAMPLES], { generator: new nn.RandomGenerator(1) }), 0.1);
     const times = [];
     for (let r = 0; r < reps(quick) + 2; r++) {
       const t0 = performance.now();
@@ -62,7 +62,7 @@ async function measure(id, { quick }) {
     return { value: kept[kept.length >> 1], unit: 'ms', runs_ms: kept, threads: nn.native.numThreads() };
   }
   if (id === 'audio-cnn-train') {
-    const gen = new nn.Generator(2);
+    const gen = new nn.RandomGenerator(2);
     const x = ops.randn([TRAIN, 1, 128, 41], { generator: gen });
     const y = ops.tensor(
       Int32Array.from({ length: TRAIN }, (_, i) => i % 10),

@@ -45,7 +45,7 @@ function loadTrain(nn, images) {
 const cpuNow = () => { const c = process.cpuUsage(); return (c.user + c.system) / 1e6; };
 
 async function batched(nn, train) {
-  const models = SEEDS.map((s) => nn.seedCnn(new nn.Generator(s)));
+  const models = SEEDS.map((s) => nn.seedCnn(new nn.RandomGenerator(s)));
   const f = await nn.fitBatched(models, train, { epochs: 1, batchSize: 128, seeds: SEEDS, lr: 1e-3, progress: false, log: () => {} });
   f.optimizer.dispose();
   models.forEach((m) => m.dispose());
@@ -55,7 +55,7 @@ async function batched(nn, train) {
 async function sequential(nn, train) {
   let loss = 0;
   for (const s of SEEDS) {
-    const model = nn.seedCnn(new nn.Generator(s));
+    const model = nn.seedCnn(new nn.RandomGenerator(s));
     const opt = new nn.optim.Adam(model.parameters(), { lr: 1e-3 });
     const loader = new nn.data.DataLoader(train, { batchSize: 128, shuffle: true, seed: s });
     const f = await nn.fit(model, loader, { epochs: 1, optimizer: opt, progress: false, log: () => {} });

@@ -59,7 +59,7 @@ export function workloads({ quick }) {
 async function measure(id, { quick }) {
   const nn = await import(new URL('../dist/index.js', import.meta.url).href);
   const p = plan(quick);
-  const model = nn.seedCnn(new nn.Generator(0));
+  const model = nn.seedCnn(new nn.RandomGenerator(0));
   const d = nn.data.loadDataset('mnist').test;
   const stats = { mean: 0.1307, std: 0.3081 };
   const x = nn.data.normalize(nn.data.toUnitFloat(nn.data.rowsOf(d.images, 0, p.images)), stats).keep();

@@ -46,7 +46,7 @@ async function measure(id, { quick }) {
   try {
     for (let r = 0; r < p.repeat; r++) {
       const t0 = performance.now();
-      const model = logisticRegression(new nn.Generator(0));
+      const model = logisticRegression(new nn.RandomGenerator(0));
       const out = await trainClassifier(model, mnist.train, mnist.test, LOGREG_FULL, { seed: 0, outDir: join(dir, String(r)), log: () => {} });
       runs.push((performance.now() - t0) / 1000);
       model.dispose();

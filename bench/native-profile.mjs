@@ -61,13 +61,13 @@ const SEEDS = [1, 2, 3, 4, 5, 6, 7];
 
 async function run() {
   if (values.workload === 'ensemble') {
-    const models = SEEDS.map((s) => nn.seedCnn(new nn.Generator(s)));
+    const models = SEEDS.map((s) => nn.seedCnn(new nn.RandomGenerator(s)));
     const f = await nn.fitBatched(models, train, { epochs: 1, batchSize: 128, seeds: SEEDS, lr: 1e-3, progress: false, log: () => {} });
     f.optimizer.dispose();
     models.forEach((m) => m.dispose());
     return n / 128;
   }
-  const model = (values.workload === 'cnn' ? nn.seedCnn : nn.mlp)(new nn.Generator(0));
+  const model = (values.workload === 'cnn' ? nn.seedCnn : nn.mlp)(new nn.RandomGenerator(0));
   const optimizer = new nn.optim.Adam(model.parameters(), { lr: 1e-3 });
   const loader = new nn.data.DataLoader(train, { batchSize: 128, shuffle: true, seed: 0 });
   await nn.fit(model, loader, { epochs: 1, optimizer, progress: false, log: () => {} });

@@ -87,8 +87,8 @@ async function loadResnet18(nn) {
   const file = new URL('../dist/nn/resnet.js', import.meta.url);
   if (!existsSync(file)) return null;
   const mod = await import(file.href);
-  if (typeof mod.resnet18 === 'function') return mod.resnet18({ numClasses: 10, generator: new nn.Generator(0) });
-  if (typeof mod.ResNet18 === 'function') return new mod.ResNet18({ numClasses: 10, generator: new nn.Generator(0) });
+  if (typeof mod.resnet18 === 'function') return mod.resnet18({ numClasses: 10, generator: new nn.RandomGenerator(0) });
+  if (typeof mod.ResNet18 === 'function') return new mod.ResNet18({ numClasses: 10, generator: new nn.RandomGenerator(0) });
   throw new Error(`dist/nn/resnet.js exports neither resnet18() nor ResNet18 (it has: ${Object.keys(mod).join(', ')})`);
 }
 

@@ -48,7 +48,7 @@ async function measure(id, { quick }) {
   const n = mlp ? 10000 : 8000;
   const x = nn.tidy(() => nn.ops.reshape(nn.data.toUnitFloat(nn.data.rowsOf(d.train.images, 0, n)), [n, 784]).keep());
   const y = nn.tidy(() => nn.ops.clone(nn.data.rowsOf(d.train.labels, 0, n)).keep());
-  const g = new nn.Generator(0);
+  const g = new nn.RandomGenerator(0);
   const L = (i, o) => new nn.nn.Linear(i, o, { generator: g });
   let model, loss, optimizer;
   if (mlp) {

@@ -15,7 +15,7 @@ if (!Number.isInteger(asked) || asked < 128) throw new Error(`--limit must be an
 const limit = Math.min(asked, d.train.images.shape[0]);
 const x = nn.data.toUnitFloat(nn.data.rowsOf(d.train.images, 0, limit));
 const train = nn.data.tensorDataset(nn.data.normalize(x, nn.data.pixelStats(x)).keep(), nn.data.rowsOf(d.train.labels, 0, limit).keep());
-const model = (values.model === 'cnn' ? nn.seedCnn : nn.mlp)(new nn.Generator(0));
+const model = (values.model === 'cnn' ? nn.seedCnn : nn.mlp)(new nn.RandomGenerator(0));
 const optimizer = new nn.optim.Adam(model.parameters(), { lr: 1e-3 });
 const loader = new nn.data.DataLoader(train, { batchSize: 128, shuffle: true, seed: 0 });
 

@@ -33,7 +33,7 @@ export function workloads({ quick }) {
 async function measure(id, { quick }) {
   const nn = await import(new URL('../dist/index.js', import.meta.url).href);
   const d = nn.data.loadDataset('mnist');
-  const model = (id.startsWith('mlp') ? nn.mlp : nn.seedCnn)(new nn.Generator(0));
+  const model = (id.startsWith('mlp') ? nn.mlp : nn.seedCnn)(new nn.RandomGenerator(0));
   nn.manualSeed(0);
   const threads = nn.native.numThreads();
   if (id === 'seed-cnn-infer') {

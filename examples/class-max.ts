@@ -5,14 +5,14 @@
 //   npx tsc examples/class-max.ts --module nodenext --target es2022 --outDir build-examples
 //   node build-examples/class-max.js [outDir] [trainImages]
 // (compiled inside the package, so that "nnlab" resolves to it)
-import { data, explain, fit, Generator, ops, optim, seedCnn, viz } from 'nnlab';
+import { data, explain, fit, RandomGenerator, ops, optim, seedCnn, viz } from 'nnlab';
 
 export async function classMaxExample(o: { trainImages?: number; epochs?: number; outDir?: string } = {}) {
   const n = o.trainImages ?? 10000;
   const mnist = data.loadDataset('mnist');
   const trainX = data.toUnitFloat(data.rowsOf(mnist.train.images, 0, n)); // pixels in [0, 1]
   const trainY = data.rowsOf(mnist.train.labels, 0, n);
-  const model = seedCnn(new Generator(0));
+  const model = seedCnn(new RandomGenerator(0));
   const loader = new data.DataLoader(data.tensorDataset(trainX, trainY), { batchSize: 128, shuffle: true, seed: 0 });
   await fit(model, loader, {
     epochs: o.epochs ?? 1,
@@ -34,7 +34,7 @@ export async function classMaxExample(o: { trainImages?: number; epochs?: number
     labels: trainY.data() as Int32Array,
     n,
   });
-  const knn = explain.knnMax(memory, start, { targets, k: 5, targetProb: 0.6, generator: new Generator(1) });
+  const knn = explain.knnMax(memory, start, { targets, k: 5, targetProb: 0.6, generator: new RandomGenerator(1) });
   memory.dispose();
 
   for (const t of targets)

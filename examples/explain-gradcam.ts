@@ -9,7 +9,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { data, explain, fit, Generator, loadWeights, ops, optim, seedCnn, tidy } from 'nnlab';
+import { data, explain, fit, RandomGenerator, loadWeights, ops, optim, seedCnn, tidy } from 'nnlab';
 
 const [weights, outDir = 'gradcam-out'] = process.argv.slice(2);
 mkdirSync(outDir, { recursive: true });
@@ -21,7 +21,7 @@ const toInput = (images: ReturnType<typeof data.rowsOf>, stats: data.NormStats) 
 const trainImages = data.rowsOf(mnist.train.images, 0, 10000);
 const stats = data.pixelStats(data.toUnitFloat(trainImages));
 
-const model = seedCnn(new Generator(0));
+const model = seedCnn(new RandomGenerator(0));
 if (weights) {
   loadWeights(weights, model);
 } else {

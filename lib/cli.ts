@@ -1,6 +1,10 @@
 #!/usr/bin/env node
 // The nnlab command line.
-import { parseArgs, UsageError } from './cli/args.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { commandUsage, HelpRequested, parseArgs, UsageError } from './cli/args.js';
+import { packageRoot } from './core/package-root.js';
 import { deviceReport } from './core/device.js';
 import { NnlabError } from './core/errors.js';
 import { runTrain, TRAIN_DEFAULTS, TrainConfig } from './cli/train-command.js';
@@ -14,9 +18,32 @@ const USAGE = `usage:
             [--weights FILE] [--epochs N] [--members N (seed-000 ensembles)] [--ood-dir DIR (ood: any IDX folder)]
             [--variants A,B (resnet-pretrain: which variants to train)]
             [--data-dir DIR (audio: a folder of [digit]_[speaker]_[index].wav, AudioMNIST layout)]
-  nnlab devices [--json]`;
+  nnlab devices [--json]
+  nnlab help [COMMAND]    (or nnlab --help, nnlab COMMAND --help, -h)
+  nnlab --version`;
+
+const version = () => (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+
+/** `nnlab --help`, `nnlab help [command]`, `nnlab --version`: handled before any command; null otherwise. */
+function helpOrVersion(argv: string[]): string | null {
+  const [cmd, topic] = argv;
+  if (cmd === '--version' || cmd === '-V') return version();
+  if (cmd === '--help' || cmd === '-h') return USAGE;
+  if (cmd === 'help') {
+    if (!topic) return USAGE;
+    const u = commandUsage(USAGE, topic);
+    if (!u) throw new UsageError(`help: unknown command '${topic}'`);
+    return u;
+  }
+  return null;
+}
 
 async function main(argv: string[]): Promise<number> {
+  const text = helpOrVersion(argv);
+  if (text !== null) {
+    console.log(text);
+    return 0;
+  }
   const [cmd, ...rest] = argv;
   if (cmd === 'devices') {
     const a = parseArgs(rest, { json: { type: 'bool' } });
@@ -102,6 +129,11 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (e) => {
+    if (e instanceof HelpRequested) {
+      const cmd = process.argv[2];
+      console.log(commandUsage(USAGE, cmd) ?? USAGE);
+      process.exit(0);
+    }
     if (e instanceof UsageError) {
       console.error(`nnlab: ${e.message}\n${USAGE}`);
       process.exit(2);

@@ -9,8 +9,11 @@ export type { DType, DeviceName, NativeTensor, NativeTypedArray } from './core/n
 export { Tensor } from './core/tensor.js';
 export type { Device, NestedArray } from './core/tensor.js';
 export { tidy, keep } from './core/scope.js';
+export { endStep, endSteps, keepWith } from './core/scope.js';
+export { steps, MAX_STEP_TENSORS } from './core/steps.js';
 export { backward, noGrad, isGradEnabled } from './core/autograd/engine.js';
-export { Generator, manualSeed, defaultGenerator } from './core/random.js';
+export { RandomGenerator, manualSeed, defaultGenerator } from './core/random.js';
+export type { GeneratorState } from './core/random.js';
 export { resolveDevice, deviceReport } from './core/device.js';
 export * as ops from './core/ops/index.js';
 export * from './core/ops/creation.js';

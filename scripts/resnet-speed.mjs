@@ -17,7 +17,7 @@ const cpuMs = (c) => (c.user + c.system) / 1000;
 
 async function child() {
   const nl = await import(new URL('../dist/index.js', import.meta.url).href);
-  const { nn, ops, optim, tidy, backward, noGrad, Generator, native } = nl;
+  const { nn, ops, optim, tidy, backward, noGrad, RandomGenerator, native } = nl;
   const profile = process.argv.includes('--profile');
   const perOp = new Map();
   if (profile) {
@@ -33,9 +33,9 @@ async function child() {
       };
     }
   }
-  const model = new nn.ResNet18({ numClasses: 10, generator: new Generator(0) });
+  const model = new nn.ResNet18({ numClasses: 10, generator: new RandomGenerator(0) });
   const opt = new optim.Adam(model.parameters(), { lr: 1e-4, weightDecay: 1e-4 });
-  const x = ops.randn([batch, 3, 32, 32], { generator: new Generator(1) }).keep();
+  const x = ops.randn([batch, 3, 32, 32], { generator: new RandomGenerator(1) }).keep();
   const y = ops.tensor(Int32Array.from({ length: batch }, (_, i) => i % 10)).keep();
   const step = () => {
     tidy(() => {

@@ -10,7 +10,7 @@ import { DataLoader } from '../data/loader.js';
 import type { Batch, LoaderOptions, TensorDataset } from '../data/loader.js';
 import type { Module } from '../nn/module.js';
 import * as ops from '../core/ops/index.js';
-import type { Generator as RandomStream } from '../core/random.js';
+import type { RandomGenerator as RandomStream } from '../core/random.js';
 import { tidy } from '../core/scope.js';
 import type { Tensor } from '../core/tensor.js';
 import { fgsm, randomSign } from './fgsm.js';

@@ -8,7 +8,7 @@ import { backward } from '../core/autograd/engine.js';
 import type { Objective } from '../ensemble/objective.js';
 import { ArgumentError } from '../core/errors.js';
 import * as ops from '../core/ops/index.js';
-import type { Generator } from '../core/random.js';
+import type { RandomGenerator } from '../core/random.js';
 import type { Perturbation } from './adversarial-training.js';
 import { randomSign, signStep } from './fgsm.js';
 import { checkNonNegative, checkRange } from './input-gradient.js';
@@ -20,7 +20,7 @@ export interface EnsembleAdversarialOptions {
   /** Valid range of the training inputs, which x' is clipped to (normalised pixels: [-mean/std, (1-mean)/std]). */
   range: readonly [number, number];
   /** Stream of the random signs ('random-sign'). */
-  generator?: Generator;
+  generator?: RandomGenerator;
 }
 
 /** The objective J(x, y) + J(x', y) for fitBatched (each J the sum over members of their mean cross-entropy). */

@@ -4,7 +4,7 @@
 import { noGrad } from '../core/autograd/engine.js';
 import type { Module } from '../nn/module.js';
 import * as ops from '../core/ops/index.js';
-import { defaultGenerator, Generator } from '../core/random.js';
+import { defaultGenerator, RandomGenerator } from '../core/random.js';
 import { tidy } from '../core/scope.js';
 import type { Tensor } from '../core/tensor.js';
 import { checkBatch, checkNonNegative, checkRange, GradientOptions, inputGradient } from './input-gradient.js';
@@ -35,7 +35,7 @@ export function fgsm(model: Module, x: Tensor, labels: Tensor, o: FgsmOptions): 
 export interface RandomSignOptions {
   eps: number;
   range?: readonly [number, number];
-  generator?: Generator;
+  generator?: RandomGenerator;
 }
 
 /**

@@ -6,7 +6,7 @@ import { noGrad } from '../core/autograd/engine.js';
 import { ArgumentError } from '../core/errors.js';
 import type { Module } from '../nn/module.js';
 import * as ops from '../core/ops/index.js';
-import { defaultGenerator, Generator } from '../core/random.js';
+import { defaultGenerator, RandomGenerator } from '../core/random.js';
 import { tidy } from '../core/scope.js';
 import type { Tensor } from '../core/tensor.js';
 import { FgsmOptions, signStep } from './fgsm.js';
@@ -19,7 +19,7 @@ export interface PgdOptions extends FgsmOptions {
   /** Start at a uniform random point of the eps-ball (PGD, the default) or at x (BIM). */
   randomStart?: boolean;
   /** Stream for the random start. */
-  generator?: Generator;
+  generator?: RandomGenerator;
 }
 
 /** Projected gradient descent: returns adversarial images within eps of x (L-infinity). */

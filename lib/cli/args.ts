@@ -1,41 +1,61 @@
-// A strict flag parser: every flag is declared with its type; unknown flags and bad values are
-// usage errors (exit code 2), never silently ignored.
+// Flag parsing on Node's util.parseArgs, strict: every flag is declared with its type; unknown
+// flags and bad values are usage errors (exit code 2), never silently ignored. Every command also
+// takes --help / -h, which ends parsing with a HelpRequested.
+import { parseArgs as nodeParseArgs } from 'node:util';
+
 export class UsageError extends Error {}
 
+/** `--help` or `-h` was given: print the command's usage and exit 0. */
+export class HelpRequested extends Error {}
+
 export type FlagType = 'string' | 'int' | 'float' | 'bool';
-export type FlagSpec = Record<string, { type: FlagType; choices?: readonly string[]; min?: number }>;
+export type FlagSpec = Record<string, { type: FlagType; choices?: readonly string[]; min?: number; short?: string }>;
 export type Parsed = { positional: string[]; flags: Record<string, string | number | boolean> };
 
+function typed(name: string, s: FlagSpec[string], value: string): string | number {
+  if (s.type === 'string') {
+    if (s.choices && !s.choices.includes(value))
+      throw new UsageError(`--${name} must be one of ${s.choices.join(', ')}, got '${value}'`);
+    return value;
+  }
+  const v = Number(value);
+  if (value.trim() === '' || !Number.isFinite(v) || (s.type === 'int' && !Number.isInteger(v)))
+    throw new UsageError(`--${name} must be ${s.type === 'int' ? 'an integer' : 'a number'}, got '${value}'`);
+  if (s.min !== undefined && v < s.min) throw new UsageError(`--${name} must be >= ${s.min}, got ${v}`);
+  return v;
+}
+
 export function parseArgs(argv: string[], spec: FlagSpec): Parsed {
-  const out: Parsed = { positional: [], flags: {} };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (!a.startsWith('--')) {
-      out.positional.push(a);
-      continue;
-    }
-    let [name, value] = a.slice(2).split(/=(.*)/s, 2) as [string, string | undefined];
-    const s = spec[name];
-    if (!s) throw new UsageError(`unknown flag --${name}`);
-    if (s.type === 'bool') {
-      out.flags[name] = value === undefined ? true : value !== 'false';
-      continue;
-    }
-    if (value === undefined) {
-      value = argv[++i];
-      if (value === undefined) throw new UsageError(`--${name} needs a value`);
-    }
-    if (s.type === 'string') {
-      if (s.choices && !s.choices.includes(value) && !(name === 'dataset'))
-        throw new UsageError(`--${name} must be one of ${s.choices.join(', ')}, got '${value}'`);
-      out.flags[name] = value;
-    } else {
-      const v = Number(value);
-      if (value.trim() === '' || !Number.isFinite(v) || (s.type === 'int' && !Number.isInteger(v)))
-        throw new UsageError(`--${name} must be ${s.type === 'int' ? 'an integer' : 'a number'}, got '${value}'`);
-      if (s.min !== undefined && v < s.min) throw new UsageError(`--${name} must be >= ${s.min}, got ${v}`);
-      out.flags[name] = v;
-    }
+  const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = {
+    help: { type: 'boolean', short: 'h' },
+  };
+  for (const [name, s] of Object.entries(spec))
+    options[name] = { type: s.type === 'bool' ? 'boolean' : 'string', ...(s.short && { short: s.short }) };
+  let parsed: ReturnType<typeof nodeParseArgs>;
+  try {
+    parsed = nodeParseArgs({ args: argv, options, strict: true, allowPositionals: true });
+  } catch (e) {
+    if (argv.includes('--help') || argv.includes('-h')) throw new HelpRequested();
+    // Node's messages name the flag ("Unknown option '--x'"); the first sentence is the useful part.
+    throw new UsageError((e as Error).message.split('. ')[0].replace(/^Unknown option/, 'unknown flag'));
+  }
+  if (parsed.values.help) throw new HelpRequested();
+  const out: Parsed = { positional: parsed.positionals, flags: {} };
+  for (const [name, v] of Object.entries(parsed.values)) {
+    if (name === 'help' || v === undefined) continue;
+    out.flags[name] = typeof v === 'string' ? typed(name, spec[name], v) : (v as boolean);
   }
   return out;
+}
+
+/** The lines of a usage text that describe `command` (from its `nnlab <command>` line to the next command). */
+export function commandUsage(usage: string, command: string): string | null {
+  const lines = usage.split('\n');
+  const start = lines.findIndex(
+    (l) => l.trimStart().startsWith(`nnlab ${command} `) || l.trim() === `nnlab ${command}`,
+  );
+  if (start < 0) return null;
+  let end = start + 1;
+  while (end < lines.length && !lines[end].trimStart().startsWith('nnlab ')) end++;
+  return `usage:\n${lines.slice(start, end).join('\n')}`;
 }

@@ -12,7 +12,7 @@ import { numThreads } from '../core/device.js';
 import { mlp, seedCnn } from '../models/seed-cnn.js';
 import { Adam } from '../optim/adam.js';
 import { WeightAverage } from '../optim/weight-average.js';
-import { Generator, manualSeed } from '../core/random.js';
+import { RandomGenerator, manualSeed } from '../core/random.js';
 import { to } from '../core/ops/convert.js';
 import { fit, evaluate } from '../train/fit.js';
 import { saveWeights } from '../train/checkpoint.js';
@@ -64,7 +64,7 @@ export async function runTrain(cfg: TrainConfig, opts: { resumeDir?: string; pro
   mkdirSync(out, { recursive: true });
   const device = resolveDevice(cfg.device, log);
   manualSeed(cfg.seed);
-  const gen = new Generator(cfg.seed);
+  const gen = new RandomGenerator(cfg.seed);
 
   const data = loadDataset(cfg.dataset, cfg.dataDir);
   let trainX = toUnitFloat(data.train.images).keep();

@@ -1,4 +1,4 @@
-// Seeded random streams. A Generator is a Philox key (the seed) plus a counter of the 128-bit
+// Seeded random streams. A RandomGenerator is a Philox key (the seed) plus a counter of the 128-bit
 // blocks already used: each fill consumes philoxBlocks(n) blocks, so the sequence of fills is a
 // pure function of the seed on every backend, and the counter can be checkpointed and resumed.
 import { native } from './native.js';
@@ -8,7 +8,7 @@ export interface GeneratorState {
   offset: string;
 }
 
-export class Generator {
+export class RandomGenerator {
   private seedValue: bigint;
   private offsetValue: bigint;
 
@@ -35,9 +35,9 @@ export class Generator {
   }
 
   /** An independent child stream, derived deterministically (per-worker or per-member seeds). */
-  fork(): Generator {
+  fork(): RandomGenerator {
     const [s, o] = this.next(4);
-    return new Generator(BigInt.asUintN(64, s * 0x9e3779b97f4a7c15n + o + 1n));
+    return new RandomGenerator(BigInt.asUintN(64, s * 0x9e3779b97f4a7c15n + o + 1n));
   }
 
   /** A JS float in [0, 1) drawn from the stream (for host-side decisions such as augmentation). */
@@ -60,7 +60,7 @@ export class Generator {
 }
 
 /** The generator used when an op is not given one (torch.manual_seed's counterpart). */
-export const defaultGenerator = new Generator(0);
+export const defaultGenerator = new RandomGenerator(0);
 
 export function manualSeed(seed: number | bigint): void {
   defaultGenerator.manualSeed(seed);

@@ -2,6 +2,7 @@
 // a pure function of (seed, e), so a run resumed at (epoch, batch) sees exactly the batches an
 // uninterrupted run would.
 import { ArgumentError, ShapeError } from '../core/errors.js';
+import { endStep, endSteps } from '../core/scope.js';
 import { tensor } from '../core/ops/creation.js';
 import { indexSelect, slice } from '../core/ops/shape.js';
 import { epochPermutation } from '../core/random.js';
@@ -44,7 +45,7 @@ export function randomSplit(d: TensorDataset, fraction: number, seed: number): [
 }
 
 /**
- * The Philox key of a DataLoader's shuffles. A Generator(seed) draws its first values from key
+ * The Philox key of a DataLoader's shuffles. A RandomGenerator(seed) draws its first values from key
  * `seed` at offset 0, exactly the words the shuffle of epoch 0 would sort by if it used the seed
  * itself; `nnlab train --seed S` seeds both the model init and the loader with S, which made each
  * image's position in every epoch a monotone function of some initial weight. Mixing the seed
@@ -72,6 +73,9 @@ export interface Batch {
   index: number;
 }
 
+/** Batches between two turns of the event loop in `for await`. */
+const YIELD_EVERY = 32;
+
 export class DataLoader {
   readonly batchSize: number;
   readonly shuffle: boolean;
@@ -94,6 +98,64 @@ export class DataLoader {
   /** Number of batches per epoch. */
   get length(): number {
     return this.dropLast ? Math.floor(this.size / this.batchSize) : Math.ceil(this.size / this.batchSize);
+  }
+
+  /** Epochs started by for...of so far: the next loop shuffles with this epoch's order. */
+  epoch = 0;
+
+  // `for (const [x, y] of loader)` and `for await`: one epoch of [inputs, targets], a new shuffle
+  // each loop, as PyTorch's. Each batch handed out ends a training step (lib/core/steps.ts), so a
+  // loop without tidy() frees each step's tensors; the loop's end frees the older step and hands
+  // the last batch's tensors back to the GC.
+
+  [Symbol.iterator](): IterableIterator<[Tensor, Tensor]> {
+    return this.iterate();
+  }
+
+  [Symbol.asyncIterator](): AsyncIterableIterator<[Tensor, Tensor]> {
+    const it = this.iterate();
+    let handed = 0;
+    return {
+      next: async () => {
+        // A turn of the event loop now and then runs the N-API finalisers of the handles the
+        // steps disposed (their bookkeeping is freed only there): the resident set stays flat.
+        if (++handed % YIELD_EVERY === 0) await new Promise((r) => setImmediate(r));
+        return it.next();
+      },
+      return: async () => it.return!(),
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+    };
+  }
+
+  private iterate(): IterableIterator<[Tensor, Tensor]> {
+    const batches = this.batches(this.epoch++);
+    let last: Tensor | undefined;
+    let handed = 0;
+    const it: IterableIterator<[Tensor, Tensor]> = {
+      next: () => {
+        // A batch is coming: the iteration before ends. At the end no boundary, so that the last
+        // iteration's tensors stay usable after the loop.
+        if (handed++ < this.length) endStep();
+        const r = batches.next();
+        if (r.done) {
+          endSteps(last);
+          return { done: true, value: undefined };
+        }
+        last = r.value.x;
+        return { done: false, value: [r.value.x, r.value.y] };
+      },
+      return: () => {
+        batches.return(undefined);
+        endSteps(last);
+        return { done: true, value: undefined };
+      },
+      [Symbol.iterator]() {
+        return it;
+      },
+    };
+    return it;
   }
 
   /** Batches of an epoch, starting at batch `from` (for resumed runs). The caller disposes them. */

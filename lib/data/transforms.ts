@@ -3,7 +3,7 @@
 import { ArgumentError } from '../core/errors.js';
 import { noGrad } from '../core/autograd/engine.js';
 import * as ops from '../core/ops/index.js';
-import { defaultGenerator, Generator } from '../core/random.js';
+import { defaultGenerator, RandomGenerator } from '../core/random.js';
 import { Tensor } from '../core/tensor.js';
 
 /** uint8 [N, H, W] (or [N, C, H, W]) -> float32 [N, C, H, W] in [0, 1]. */
@@ -51,7 +51,7 @@ export function rotate(x: Tensor, degrees: number | Float32Array, fill = 0): Ten
 }
 
 /** x + N(0, sigma^2) noise from a seeded generator. */
-export function gaussianNoise(x: Tensor, sigma: number, generator: Generator = defaultGenerator): Tensor {
+export function gaussianNoise(x: Tensor, sigma: number, generator: RandomGenerator = defaultGenerator): Tensor {
   if (!(sigma >= 0)) throw new ArgumentError(`gaussianNoise: sigma must be >= 0, got ${sigma}`);
   if (sigma === 0) return x;
   return ops.add(x, ops.normal(x.shape, 0, sigma, { generator, device: x.device }));

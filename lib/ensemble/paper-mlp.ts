@@ -3,9 +3,9 @@
 // 784 -> [Linear(200) BatchNorm1d ReLU] x 3 -> Linear(10), logits out.
 import { BatchNorm1d, Flatten, Linear, ReLU, Sequential } from '../nn/layers.js';
 import type { Module } from '../nn/module.js';
-import { Generator } from '../core/random.js';
+import { RandomGenerator } from '../core/random.js';
 
-export function deepEnsembleMlp(generator?: Generator, hidden = 200, layers = 3, inputs = 784, classes = 10): Sequential {
+export function deepEnsembleMlp(generator?: RandomGenerator, hidden = 200, layers = 3, inputs = 784, classes = 10): Sequential {
   const body: Module[] = [new Flatten()];
   let width = inputs;
   for (let i = 0; i < layers; i++) {

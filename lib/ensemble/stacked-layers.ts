@@ -84,6 +84,8 @@ function same<T>(members: Module[], pick: (m: never) => T, what: string): T {
 const joined = (ts: Tensor[], axis = 0) => (ts.length === 1 ? ts[0] : ops.concat(ts, axis));
 
 export class StackedConv2d extends Module {
+  // The members' own layers, read to build the stacked op: they stay the members' children.
+  static override readonly fieldsNotRegistered = ['members'];
   constructor(readonly members: Conv2d[]) {
     super();
     same(members, (m: Conv2d) => [m.inChannels, m.outChannels, m.weight.shape, !!m.bias, { ...m.opts, generator: undefined }], 'a different shape or options');
@@ -106,6 +108,8 @@ export class StackedConv2d extends Module {
 }
 
 export class StackedLinear extends Module {
+  // The members' own layers, read to build the stacked op: they stay the members' children.
+  static override readonly fieldsNotRegistered = ['members'];
   constructor(readonly members: Linear[]) {
     super();
     same(members, (m: Linear) => [m.inFeatures, m.outFeatures, !!m.bias], 'a different shape');
@@ -127,6 +131,8 @@ export class StackedLinear extends Module {
 type BatchNormLayer = BatchNorm1d | BatchNorm2d;
 
 export class StackedBatchNorm extends Module {
+  // The members' own layers, read to build the stacked op: they stay the members' children.
+  static override readonly fieldsNotRegistered = ['members'];
   constructor(readonly members: BatchNormLayer[]) {
     super();
     same(members, (m: BatchNormLayer) => [m.constructor.name, m.numFeatures, m.eps, m.momentum, !!m.weight], 'a different shape, eps, momentum or affine flag');
@@ -166,6 +172,8 @@ export class StackedBatchNorm extends Module {
 }
 
 export class StackedDropout extends Module {
+  // The members' own layers, read to build the stacked op: they stay the members' children.
+  static override readonly fieldsNotRegistered = ['members'];
   constructor(readonly members: Dropout[]) {
     super();
     same(members, (m: Dropout) => m.p, 'a different p');

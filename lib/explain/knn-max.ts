@@ -9,7 +9,7 @@
 import { ArgumentError, DTypeError, ShapeError } from '../core/errors.js';
 import * as ops from '../core/ops/index.js';
 import { noGrad } from '../core/autograd/engine.js';
-import { defaultGenerator, Generator } from '../core/random.js';
+import { defaultGenerator, RandomGenerator } from '../core/random.js';
 import { shapeStr, Tensor } from '../core/tensor.js';
 import { KnnMemory } from '../models/knn-gemm.js';
 
@@ -26,7 +26,7 @@ export interface KnnMaxOptions {
   maskProb?: number;
   /** Weight of the push away from wrong-class neighbours. Default 1. */
   push?: number;
-  generator?: Generator;
+  generator?: RandomGenerator;
 }
 
 export interface KnnMaxResult {

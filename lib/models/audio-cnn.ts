@@ -2,7 +2,7 @@
 // Conv(10->10, 5x5, stride 2) ReLU Flatten Linear(->10), on log-mel spectrograms [1, bands, frames].
 // Logits out (the softmax lives in the loss).
 import { ShapeError } from '../core/errors.js';
-import type { Generator } from '../core/random.js';
+import type { RandomGenerator } from '../core/random.js';
 import { Conv2d, Flatten, Linear, ReLU, Sequential } from '../nn/layers.js';
 
 const convOut = (n: number, k: number, s: number) => Math.floor((n - k) / s) + 1;
@@ -18,7 +18,7 @@ export function audioCnnFeatureShape(bands: number, frames: number): [number, nu
   return [10, h, w];
 }
 
-export function audioCnn(bands: number, frames: number, generator?: Generator): Sequential {
+export function audioCnn(bands: number, frames: number, generator?: RandomGenerator): Sequential {
   const [c, h, w] = audioCnnFeatureShape(bands, frames);
   return new Sequential(
     new Conv2d(1, 10, 7, { stride: 3, generator }),

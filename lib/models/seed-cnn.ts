@@ -6,9 +6,9 @@
 // pool-then-ReLU (lib/nn/release.ts), which gives the same values and gradients bit for bit while
 // the ReLU runs on a quarter of the elements.
 import { Conv2d, Flatten, Linear, MaxPool2d, ReLU, Sequential } from '../nn/layers.js';
-import { Generator } from '../core/random.js';
+import { RandomGenerator } from '../core/random.js';
 
-export function seedCnn(generator?: Generator): Sequential {
+export function seedCnn(generator?: RandomGenerator): Sequential {
   return new Sequential(
     new Conv2d(1, 32, 3, { generator }),
     new ReLU(),
@@ -24,7 +24,7 @@ export function seedCnn(generator?: Generator): Sequential {
 }
 
 /** A 784-200-200-10 ReLU perceptron for 28x28 inputs. */
-export function mlp(generator?: Generator, hidden = 200): Sequential {
+export function mlp(generator?: RandomGenerator, hidden = 200): Sequential {
   return new Sequential(
     new Flatten(),
     new Linear(784, hidden, { generator }),

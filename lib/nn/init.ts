@@ -2,7 +2,7 @@
 import { ArgumentError } from '../core/errors.js';
 import { copyInto } from '../core/ops/convert.js';
 import { full, normal, uniform } from '../core/ops/creation.js';
-import { defaultGenerator, Generator } from '../core/random.js';
+import { defaultGenerator, RandomGenerator } from '../core/random.js';
 import { Tensor } from '../core/tensor.js';
 
 /** fan_in and fan_out of a Linear [out, in] or Conv [out, in/groups, kh, kw] weight. */
@@ -12,7 +12,7 @@ export function fans(t: Tensor): [number, number] {
   return [t.shape[1] * receptive, t.shape[0] * receptive];
 }
 
-function fillFrom(t: Tensor, kind: 'uniform' | 'normal', p1: number, p2: number, g: Generator): Tensor {
+function fillFrom(t: Tensor, kind: 'uniform' | 'normal', p1: number, p2: number, g: RandomGenerator): Tensor {
   const opts = { generator: g, device: t.device };
   const v = kind === 'uniform' ? uniform(t.shape, p1, p2, opts) : normal(t.shape, p1, p2, opts);
   copyInto(t, v);
@@ -45,7 +45,7 @@ export interface KaimingOptions {
   a?: number;
   mode?: 'fan_in' | 'fan_out';
   nonlinearity?: Nonlinearity;
-  generator?: Generator;
+  generator?: RandomGenerator;
 }
 
 export function kaimingUniform_(t: Tensor, o: KaimingOptions = {}): Tensor {
@@ -61,13 +61,13 @@ export function kaimingNormal_(t: Tensor, o: KaimingOptions = {}): Tensor {
   return normal_(t, 0, std, o.generator);
 }
 
-export function xavierUniform_(t: Tensor, g = 1, generator?: Generator): Tensor {
+export function xavierUniform_(t: Tensor, g = 1, generator?: RandomGenerator): Tensor {
   const [fi, fo] = fans(t);
   const bound = g * Math.sqrt(6 / (fi + fo));
   return uniform_(t, -bound, bound, generator);
 }
 
-export function xavierNormal_(t: Tensor, g = 1, generator?: Generator): Tensor {
+export function xavierNormal_(t: Tensor, g = 1, generator?: RandomGenerator): Tensor {
   const [fi, fo] = fans(t);
   return normal_(t, 0, g * Math.sqrt(2 / (fi + fo)), generator);
 }
@@ -76,7 +76,7 @@ export function xavierNormal_(t: Tensor, g = 1, generator?: Generator): Tensor {
  * PyTorch's default for Linear and Conv layers: kaiming_uniform(a=sqrt(5)) on the weight, i.e.
  * U(-1/sqrt(fan_in), 1/sqrt(fan_in)), and the bias from the same bound.
  */
-export function defaultInit_(weight: Tensor, bias: Tensor | null, generator?: Generator): void {
+export function defaultInit_(weight: Tensor, bias: Tensor | null, generator?: RandomGenerator): void {
   kaimingUniform_(weight, { a: Math.sqrt(5), generator });
   if (bias) {
     const bound = 1 / Math.sqrt(fans(weight)[0]);

@@ -1,7 +1,7 @@
 // Layers with PyTorch's names, shapes, defaults and parameter names.
 import { ArgumentError } from '../core/errors.js';
 import * as ops from '../core/ops/index.js';
-import { Generator } from '../core/random.js';
+import { RandomGenerator } from '../core/random.js';
 import { Tensor } from '../core/tensor.js';
 import { constant_, defaultInit_, emptyParam } from './init.js';
 import { Module } from './module.js';
@@ -9,7 +9,7 @@ import { forwardInOrder, oneOpForwards, registerCommutingPair, registerFusedPair
 
 export interface LayerOptions {
   bias?: boolean;
-  generator?: Generator;
+  generator?: RandomGenerator;
 }
 
 export class Linear extends Module {
@@ -145,7 +145,7 @@ export class BatchNorm2d extends BatchNorm {
 }
 
 export class Dropout extends Module {
-  constructor(readonly p = 0.5, readonly generator?: Generator) {
+  constructor(readonly p = 0.5, readonly generator?: RandomGenerator) {
     super();
     if (!(p >= 0 && p < 1)) throw new ArgumentError(`Dropout: p must be in [0, 1), got ${p}`);
   }

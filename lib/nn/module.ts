@@ -7,6 +7,8 @@ import { cast, copyInto, to } from '../core/ops/convert.js';
 import { keep } from '../core/scope.js';
 import { shapeStr, Tensor } from '../core/tensor.js';
 import type { Device } from '../core/tensor.js';
+import { buffer, fieldMembers, parameter } from './fields.js';
+import type { FieldMembers } from './fields.js';
 
 export type StateDict = Map<string, Tensor>;
 
@@ -31,7 +33,18 @@ export function runModule(m: Module, x: Tensor): Tensor {
   return y;
 }
 
+// Module's own fields: never children, whatever they hold.
+const MODULE_FIELDS = ['training', 'params', 'buffers', 'children', 'hooks'];
+
+/**
+ * The base of layers and networks. A subclass's fields that hold modules, parameters
+ * (nn.parameter()), buffers (nn.buffer()), or arrays / Maps of them register themselves in
+ * declaration order under PyTorch's names (./fields.ts); registerModule() and friends remain for
+ * names that differ from the field's.
+ */
 export abstract class Module {
+  /** Fields of this class that hold modules which are not its children (e.g. another model's layers it reads). */
+  static readonly fieldsNotRegistered: readonly string[] = [];
   training = true;
   private readonly params = new Map<string, Tensor | null>();
   private readonly buffers = new Map<string, Tensor>();
@@ -77,21 +90,37 @@ export abstract class Module {
     (this as unknown as Record<string, unknown>)[name] = t;
   }
 
+  /** What the fields hold beyond the hand-registered members (./fields.ts). */
+  private fieldMembers(): FieldMembers<Module> {
+    const known = new Set<unknown>([...this.params.values(), ...this.buffers.values()]);
+    for (const c of this.children.values()) {
+      known.add(c);
+      for (const [, m] of c.namedModules()) known.add(m);
+      for (const [, t] of [...c.namedParameters(), ...c.namedBuffers()]) known.add(t);
+    }
+    const own = (this.constructor as typeof Module).fieldsNotRegistered ?? [];
+    return fieldMembers(this, (v): v is Module => v instanceof Module, known, new Set([...MODULE_FIELDS, ...own]));
+  }
+
   namedChildren(): [string, Module][] {
-    return [...this.children.entries()];
+    return [...this.children.entries(), ...this.fieldMembers().children.map((e): [string, Module] => [e.name, e.value])];
   }
 
   /** Every (qualified name, module) below this one, itself first with name ''. */
   namedModules(prefix = ''): [string, Module][] {
     const out: [string, Module][] = [[prefix, this]];
-    for (const [n, c] of this.children) out.push(...c.namedModules(prefix ? `${prefix}.${n}` : n));
+    for (const [n, c] of this.namedChildren()) out.push(...c.namedModules(prefix ? `${prefix}.${n}` : n));
     return out;
   }
 
   namedParameters(prefix = ''): [string, Tensor][] {
     const out: [string, Tensor][] = [];
-    for (const [n, p] of this.params) if (p) out.push([prefix ? `${prefix}.${n}` : n, p]);
-    for (const [n, c] of this.children) out.push(...c.namedParameters(prefix ? `${prefix}.${n}` : n));
+    const q = (n: string) => (prefix ? `${prefix}.${n}` : n);
+    const fields = this.fieldMembers();
+    for (const [n, p] of this.params) if (p) out.push([q(n), p]);
+    for (const e of fields.params) out.push([q(e.name), e.value]);
+    for (const [n, c] of this.children) out.push(...c.namedParameters(q(n)));
+    for (const e of fields.children) out.push(...e.value.namedParameters(q(e.name)));
     return out;
   }
 
@@ -101,8 +130,12 @@ export abstract class Module {
 
   namedBuffers(prefix = ''): [string, Tensor][] {
     const out: [string, Tensor][] = [];
-    for (const [n, b] of this.buffers) out.push([prefix ? `${prefix}.${n}` : n, b]);
-    for (const [n, c] of this.children) out.push(...c.namedBuffers(prefix ? `${prefix}.${n}` : n));
+    const q = (n: string) => (prefix ? `${prefix}.${n}` : n);
+    const fields = this.fieldMembers();
+    for (const [n, b] of this.buffers) out.push([q(n), b]);
+    for (const e of fields.buffers) out.push([q(e.name), e.value]);
+    for (const [n, c] of this.children) out.push(...c.namedBuffers(q(n)));
+    for (const e of fields.children) out.push(...e.value.namedBuffers(q(e.name)));
     return out;
   }
 
@@ -129,7 +162,20 @@ export abstract class Module {
 
   /** Parameters and buffers by PyTorch name. The tensors are the module's own (not copies). */
   stateDict(): StateDict {
-    return new Map([...this.namedParameters(), ...this.namedBuffers()]);
+    return new Map(this.stateEntries(''));
+  }
+
+  /** PyTorch's state_dict() order: own parameters, own buffers, then each child's entries. */
+  private stateEntries(prefix: string): [string, Tensor][] {
+    const q = (n: string) => (prefix ? `${prefix}.${n}` : n);
+    const fields = this.fieldMembers();
+    const out: [string, Tensor][] = [];
+    for (const [n, p] of this.params) if (p) out.push([q(n), p]);
+    for (const e of fields.params) out.push([q(e.name), e.value]);
+    for (const [n, b] of this.buffers) out.push([q(n), b]);
+    for (const e of fields.buffers) out.push([q(e.name), e.value]);
+    for (const [n, c] of this.namedChildren()) out.push(...c.stateEntries(q(n)));
+    return out;
   }
 
   /**
@@ -175,6 +221,14 @@ export abstract class Module {
       const q = noGrad(() => to(b, device));
       b.dispose();
       this.replaceBuffer(n, q);
+    }
+    const fields = this.fieldMembers();
+    for (const e of [...fields.params, ...fields.buffers]) {
+      if (e.value.device === device) continue;
+      const q = noGrad(() => to(e.value, device));
+      const trained = e.value.requiresGrad;
+      e.value.dispose();
+      e.replace(trained ? parameter(q) : buffer(q));
     }
   }
 

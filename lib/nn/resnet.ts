@@ -7,7 +7,7 @@
 // forward unchanged.
 import { ArgumentError } from '../core/errors.js';
 import * as ops from '../core/ops/index.js';
-import { Generator } from '../core/random.js';
+import { RandomGenerator } from '../core/random.js';
 import { Tensor } from '../core/tensor.js';
 import { constant_, defaultInit_, kaimingNormal_, xavierUniform_ } from './init.js';
 import { AdaptiveAvgPool2d, BatchNorm1d, BatchNorm2d, Conv2d, Linear, MaxPool2d, ReLU, Sequential } from './layers.js';
@@ -33,12 +33,12 @@ export interface ResnetOptions {
   inChannels?: number;
   init?: ResnetInit;
   /** Stream for every initialiser (defaultGenerator when absent, like torch's global RNG). */
-  generator?: Generator;
+  generator?: RandomGenerator;
 }
 
-const conv3x3 = (inp: number, out: number, stride: number, generator?: Generator) =>
+const conv3x3 = (inp: number, out: number, stride: number, generator?: RandomGenerator) =>
   new Conv2d(inp, out, 3, { stride, padding: 1, bias: false, generator });
-const conv1x1 = (inp: number, out: number, stride: number, generator?: Generator) =>
+const conv1x1 = (inp: number, out: number, stride: number, generator?: RandomGenerator) =>
   new Conv2d(inp, out, 1, { stride, bias: false, generator });
 
 /** torchvision's BasicBlock: conv3x3-BN-ReLU-conv3x3-BN, plus the (downsampled) input, ReLU. */
@@ -52,7 +52,7 @@ export class BasicBlock extends Module {
   /** Sequential(conv1x1, BatchNorm2d) where the stride or the channel count changes, else null. */
   downsample: Sequential | null;
 
-  constructor(readonly inplanes: number, readonly planes: number, readonly stride = 1, downsample: Sequential | null = null, generator?: Generator) {
+  constructor(readonly inplanes: number, readonly planes: number, readonly stride = 1, downsample: Sequential | null = null, generator?: RandomGenerator) {
     super();
     this.conv1 = this.registerModule('conv1', conv3x3(inplanes, planes, stride, generator));
     this.bn1 = this.registerModule('bn1', new BatchNorm2d(planes));
@@ -146,7 +146,7 @@ export class ResNet extends Module {
   }
 
   /** A fresh fc Linear(512, numClasses) with PyTorch's default init (transfer learning); frees the old one. */
-  resetFc(numClasses = this.numClasses, generator?: Generator): void {
+  resetFc(numClasses = this.numClasses, generator?: RandomGenerator): void {
     this.replaceFc(new Linear(512 * BasicBlock.expansion, numClasses, { generator })).dispose();
   }
 }
@@ -162,7 +162,7 @@ export class ResNet18 extends ResNet {
  * Re-initialises every Conv2d, Linear and batch norm below `model` in place with a scheme
  * (see ResnetInit), drawing from `generator`.
  */
-export function initWeights_(model: Module, scheme: ResnetInit, generator?: Generator): void {
+export function initWeights_(model: Module, scheme: ResnetInit, generator?: RandomGenerator): void {
   for (const [, m] of model.namedModules()) {
     if (m instanceof BatchNorm2d || m instanceof BatchNorm1d) {
       if (m.weight) constant_(m.weight, 1);

@@ -1,32 +1,96 @@
-// Base of the optimizers: the parameter list, per-parameter state buffers, and a state dict
-// for checkpoints. The update itself is one fused native call over every parameter.
+// Base of the optimizers: parameter groups (PyTorch's param_groups, each with its own learning
+// rate and weight decay), per-parameter state buffers, and a state dict for checkpoints. The
+// update itself is one fused native call per group. step() also ends a training step for the
+// memory of loops written without tidy() (lib/core/steps.ts).
 import { ArgumentError } from '../core/errors.js';
 import { copyInto } from '../core/ops/convert.js';
 import { full } from '../core/ops/creation.js';
-import { keep } from '../core/scope.js';
+import { endStep, keep } from '../core/scope.js';
 import { Tensor } from '../core/tensor.js';
+
+/** A group of parameters with its own hyper-parameters (unset ones take the optimizer's). */
+export interface ParamGroupSpec {
+  params: Iterable<Tensor>;
+  lr?: number;
+  weightDecay?: number;
+}
+
+/** What an optimizer accepts: parameters, or groups of them (PyTorch's param_groups). */
+export type Params = Iterable<Tensor> | readonly ParamGroupSpec[];
+
+export interface ParamGroup {
+  /** Positions of the group's parameters in optimizer.params. */
+  readonly indices: readonly number[];
+  lr: number;
+  weightDecay: number;
+  /** The learning rate the group started with (what schedules scale). */
+  readonly initialLr: number;
+}
+
+function isGroupList(p: Params): p is readonly ParamGroupSpec[] {
+  return Array.isArray(p) && p.length > 0 && !(p[0] instanceof Tensor);
+}
 
 export interface OptimizerState {
   step: number;
   lr: number;
+  /** Each group's learning rate (absent in checkpoints from before groups: every group takes lr). */
+  groupLrs?: number[];
   /** Buffer name -> one tensor per parameter (same order as the parameter list). */
   buffers: Record<string, Tensor[]>;
 }
 
 export abstract class Optimizer {
+  /** Every parameter, group after group. */
   readonly params: Tensor[];
-  lr: number;
+  readonly paramGroups: ParamGroup[];
   stepCount = 0;
   protected readonly buffers = new Map<string, Tensor[]>();
 
-  constructor(params: Iterable<Tensor>, lr: number) {
-    this.params = [...params];
+  constructor(params: Params, defaults: { lr: number; weightDecay?: number }) {
+    const specs: ParamGroupSpec[] = isGroupList(params) ? [...params] : [{ params: params as Iterable<Tensor> }];
+    this.params = [];
+    this.paramGroups = specs.map((g, gi) => {
+      const lr = g.lr ?? defaults.lr, weightDecay = g.weightDecay ?? defaults.weightDecay ?? 0;
+      const where = specs.length > 1 ? ` (group ${gi})` : '';
+      if (!(lr >= 0)) throw new ArgumentError(`optimizer: learning rate must be >= 0, got ${lr}${where}`);
+      if (!(weightDecay >= 0)) throw new ArgumentError(`optimizer: weight decay must be >= 0, got ${weightDecay}${where}`);
+      const first = this.params.length;
+      this.params.push(...g.params);
+      return { indices: this.params.slice(first).map((_, i) => first + i), lr, weightDecay, initialLr: lr };
+    });
     if (this.params.length === 0) throw new ArgumentError('optimizer: got an empty parameter list');
-    if (!(lr >= 0)) throw new ArgumentError(`optimizer: learning rate must be >= 0, got ${lr}`);
+    if (new Set(this.params).size !== this.params.length) throw new ArgumentError('optimizer: a parameter appears in more than one place (groups must not overlap)');
     this.params.forEach((p, i) => {
       if (!p.requiresGrad) throw new ArgumentError(`optimizer: parameter ${i} [${p.shape.join(', ')}] does not require gradients`);
+      // What an optimizer updates lives as long as it does, whichever scope or training step made it.
+      keep(p);
     });
-    this.lr = lr;
+  }
+
+  /** The first group's learning rate; setting it sets every group's (use paramGroups for one). */
+  get lr(): number {
+    return this.paramGroups[0].lr;
+  }
+  set lr(v: number) {
+    for (const g of this.paramGroups) g.lr = v;
+  }
+
+  /** Updates the parameters of one group that have a gradient (`indices` into params). */
+  protected abstract update(group: ParamGroup, indices: number[]): void;
+
+  /** One update of every parameter that received a gradient; ends the training step (see above). */
+  step(): void {
+    const withGrad = new Set(this.withGrad());
+    let any = false;
+    for (const g of this.paramGroups) {
+      const idx = g.indices.filter((i) => withGrad.has(i));
+      if (idx.length === 0) continue;
+      this.update(g, idx);
+      any = true;
+    }
+    if (any) this.stepCount++;
+    endStep();
   }
 
   /** One zero-filled buffer per parameter, created on first use. */
@@ -44,8 +108,6 @@ export abstract class Optimizer {
     return this.params.flatMap((p, i) => (p.grad ? [i] : []));
   }
 
-  abstract step(): void;
-
   zeroGrad(): void {
     for (const p of this.params) {
       p.grad?.dispose();
@@ -54,12 +116,13 @@ export abstract class Optimizer {
   }
 
   stateDict(): OptimizerState {
-    return { step: this.stepCount, lr: this.lr, buffers: Object.fromEntries(this.buffers) };
+    return { step: this.stepCount, lr: this.lr, groupLrs: this.paramGroups.map((g) => g.lr), buffers: Object.fromEntries(this.buffers) };
   }
 
   loadStateDict(s: OptimizerState): void {
     this.stepCount = s.step;
     this.lr = s.lr;
+    if (s.groupLrs?.length === this.paramGroups.length) s.groupLrs.forEach((lr, i) => (this.paramGroups[i].lr = lr));
     for (const [name, ts] of Object.entries(s.buffers)) {
       if (ts.length !== this.params.length)
         throw new ArgumentError(`optimizer.loadStateDict: buffer '${name}' has ${ts.length} entries for ${this.params.length} parameters`);

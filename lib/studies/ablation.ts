@@ -2,7 +2,7 @@
 // same data, order, seed and hyper-parameters; parameters and test accuracy per variant.
 import { join } from 'node:path';
 
-import { Generator, io } from '../index.js';
+import { RandomGenerator, io } from '../index.js';
 import { METRIC_COLUMNS } from '../train/metrics-tracker.js';
 import { barChart } from '../viz/bar-chart.js';
 import { ArgumentError } from '../core/errors.js';
@@ -37,7 +37,7 @@ export async function run(cfg: AblationConfig, hooks: RunHooks = {}): Promise<St
   try {
     const results: (TrainedClassifier & { id: string; description: string })[] = [];
     for (const v of chosen) {
-      const model = buildVariant(v.spec, new Generator(cfg.seed)).to(device);
+      const model = buildVariant(v.spec, new RandomGenerator(cfg.seed)).to(device);
       log(`variant ${v.id} (${v.description}): ${model.numParameters()} parameters`);
       const t = await trainClassifier(model, mnist.train, mnist.test, cfg.train, { seed: cfg.seed, outDir: folder.sub(v.id), log });
       model.dispose();

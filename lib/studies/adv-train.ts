@@ -14,7 +14,7 @@ import { randomSign } from '../attacks/fgsm.js';
 import { PixelSpaceModel } from '../attacks/pixel-model.js';
 import { pgd } from '../attacks/pgd.js';
 import { ArgumentError } from '../core/errors.js';
-import { data, fit, Generator, io, optim, saveWeights, seedCnn } from '../index.js';
+import { data, fit, RandomGenerator, io, optim, saveWeights, seedCnn } from '../index.js';
 import type { EpochMetrics } from '../train/metrics-tracker.js';
 import { METRIC_COLUMNS } from '../train/metrics-tracker.js';
 import { adversarialGrid, fgsmSweep, PixelSplit, pixelSplit, pointAt, sweepPlot, SweepPoint, sweepPoint } from './shared/adversarial.js';
@@ -97,12 +97,12 @@ interface VariantResult {
 
 /** Trains one variant of the seed CNN in pixel space (metrics.csv, best and final weights in <run>/<id>/). */
 async function trainVariant(v: AdvVariant, c: AdvTrainConfig, ctx: RunContext, px: { train: PixelSplit; test: PixelSplit }) {
-  const model = new PixelSpaceModel(seedCnn(new Generator(c.seed)), ctx.mnist.stats).to(ctx.device);
+  const model = new PixelSpaceModel(seedCnn(new RandomGenerator(c.seed)), ctx.mnist.stats).to(ctx.device);
   const dataset = data.tensorDataset(px.train.x, px.train.y);
   const loaderOpts = { batchSize: c.train.batch, shuffle: true, seed: c.seed };
   const loader = v.perturbation === null ? new data.DataLoader(dataset, loaderOpts)
     : new AdversarialTrainingLoader(dataset, loaderOpts, {
-      model, eps: v.eps, perturbation: v.perturbation, weights: v.weights, generator: new Generator(c.seed + 1),
+      model, eps: v.eps, perturbation: v.perturbation, weights: v.weights, generator: new RandomGenerator(c.seed + 1),
     });
   const opt = new optim.Adam(model.parameters(), { lr: c.train.lr, weightDecay: c.train.weightDecay ?? 0 });
   const outDir = ctx.folder.sub(v.id);
@@ -142,13 +142,13 @@ export async function run(cfg: AdvTrainConfig, hooks: RunHooks = {}): Promise<St
         let pgdPoint: SweepPoint | null = null;
         if (cfg.pgd) {
           const { steps, stepSize } = cfg.pgd;
-          const gen = new Generator(cfg.seed + 2);
+          const gen = new RandomGenerator(cfg.seed + 2);
           const ev: AttackEvaluation = evaluateAttack(model, px.test.x, px.test.y,
             (m, x, y) => pgd(m, x, y, { eps: cfg.headlineEps, stepSize, steps, generator: gen }), { batch: cfg.attackBatch });
           pgdPoint = sweepPoint(cfg.headlineEps, ev, labels);
           log(`${v.id}: PGD (${steps} steps) eps ${cfg.headlineEps}: accuracy ${(100 * pgdPoint.accuracy).toFixed(2)}%`);
         }
-        const gen = new Generator(cfg.seed + 3);
+        const gen = new RandomGenerator(cfg.seed + 3);
         const rs = sweepPoint(cfg.headlineEps, evaluateAttack(model, px.test.x, px.test.y,
           (_m, x) => randomSign(x, { eps: cfg.headlineEps, generator: gen }), { batch: cfg.attackBatch }), labels);
         results.push({ variant: v, history, trainSeconds, fgsm: sweep.points, pgd: pgdPoint, randomSign: rs });

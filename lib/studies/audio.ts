@@ -4,7 +4,7 @@
 // trained with SGD (lr 1e-3, momentum 0.9) for 30 epochs. The data are the espeak-ng synthetic set
 // split by voice (test voices unseen) or a user's AudioMNIST / free-spoken-digit folder
 // (--data-dir). The full preset trains three seeds and reports the test accuracy's spread.
-import { Generator, manualSeed, ops, optim, resolveDevice, data, fit, evaluate, tidy } from '../index.js';
+import { RandomGenerator, manualSeed, ops, optim, resolveDevice, data, fit, evaluate, tidy } from '../index.js';
 import type { Device } from '../index.js';
 import { checkLimits, BaseConfig, RunHooks, stderrLog } from './shared/common.js';
 import { audioCnn, audioCnnFeatureShape } from '../models/audio-cnn.js';
@@ -82,7 +82,7 @@ async function trainSeed(
   log: (s: string) => void,
 ): Promise<SeedRun> {
   const [, , bands, frames] = d.train.x.shape;
-  const gen = new Generator(seed);
+  const gen = new RandomGenerator(seed);
   const model = audioCnn(bands, frames, gen).to(d.train.x.device);
   const opt = new optim.SGD(model.parameters(), { lr: cfg.lr, momentum: cfg.momentum });
   const trainLoader = new data.DataLoader(data.tensorDataset(d.train.x, d.train.y), {

@@ -4,7 +4,7 @@
 // MSE-vs-noise curve, and the 2-D latent codes of the test images by group and by class.
 import { join } from 'node:path';
 
-import { data, Generator, nn, noGrad, ops, optim, tidy } from '../index.js';
+import { data, RandomGenerator, nn, noGrad, ops, optim, tidy } from '../index.js';
 import type { Tensor } from '../index.js';
 import { writeCsv } from '../io/csv.js';
 import { imageGrid } from '../viz/image-grid.js';
@@ -65,7 +65,7 @@ function buildAutoencoder(
   widths: number[],
   seed: number,
 ): { encoder: nn.Sequential; decoder: nn.Sequential; model: nn.Sequential } {
-  const g = new Generator(seed);
+  const g = new RandomGenerator(seed);
   const stack = (sizes: number[], last: nn.Module | null) =>
     new nn.Sequential(
       ...sizes.slice(1).flatMap((out, i) => {
@@ -216,7 +216,7 @@ export async function run(cfg: AutoencoderConfig, hooks: RunHooks = {}): Promise
 
     // Noise: pixels + N(0, c^2), not clipped (the report's add_noise). The report does not say
     // what its MSE compares the reconstruction with: both the clean and the noisy image are kept.
-    const noiseGen = new Generator(cfg.seed + 1);
+    const noiseGen = new RandomGenerator(cfg.seed + 1);
     const noisy = cfg.noise.map((c) => {
       const scaled = tidy(() =>
         (c === 0

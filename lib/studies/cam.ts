@@ -3,7 +3,7 @@
 // the true class and a wrong one; the report's brightness and perspective sweeps (10 steps each)
 // with the class score per step; its "one object / several objects / no object" images; and,
 // beyond the report, how faithful each map is (deletion / insertion curves and their AUC).
-import { explain, Generator, ops, tidy } from '../index.js';
+import { explain, RandomGenerator, ops, tidy } from '../index.js';
 import type { Tensor } from '../index.js';
 import { brightness, tiltHomography, warpPerspective } from '../data/warps.js';
 import { loadMnist, Mnist } from '../data/mnist.js';
@@ -297,7 +297,7 @@ async function explainDataset(
     const xf = tidy(() => ops.slice(m.test.x, 0, 0, nf).keep());
     const tf = Array.from(m.test.labels.subarray(0, nf));
     const blank = -m.stats.mean / m.stats.std;
-    const g = new Generator(cfg.seed + 1);
+    const g = new RandomGenerator(cfg.seed + 1);
     const random = tidy(() => ops.rand([nf * 784], { generator: g }).data() as Float32Array);
     const curves = [
       ...METHODS.map((meth) => [meth, mapsOf(model, meth, xf, tf).maps] as const),

@@ -3,7 +3,7 @@
 // report's naive loss -p_t (which stalls: its gradient p_t * grad log p_t vanishes on confidently
 // classified starts) and its log loss -log(p_t + 1e-10) with a normalised gradient; the effect of
 // the learning rate, and random starts.
-import { explain, Generator, ops } from '../index.js';
+import { explain, RandomGenerator, ops } from '../index.js';
 import { ArgumentError } from '../core/errors.js';
 import { SEED_CNN_TRAIN } from '../train/classifier.js';
 import type { TrainSettings } from '../train/classifier.js';
@@ -343,7 +343,7 @@ export async function run(cfg: ClassMaxConfig, hooks: RunHooks = {}): Promise<St
     );
 
     // Random starts: uniform noise images driven to each class.
-    const starts = ops.rand([cfg.randomStarts * CLASSES, 1, 28, 28], { generator: new Generator(cfg.seed + 1) });
+    const starts = ops.rand([cfg.randomStarts * CLASSES, 1, 28, 28], { generator: new RandomGenerator(cfg.seed + 1) });
     const startTargets = Array.from({ length: cfg.randomStarts * CLASSES }, (_, i) => i % CLASSES);
     const randomRun = maximise('log', cfg.lr, cfg.maxSteps, starts, startTargets);
     const startPx = starts.data() as Float32Array,

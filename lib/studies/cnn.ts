@@ -2,7 +2,7 @@
 // annotated test images and the confusion matrix.
 import { join } from 'node:path';
 
-import { Generator, saveWeights, seedCnn } from '../index.js';
+import { RandomGenerator, saveWeights, seedCnn } from '../index.js';
 import { accuracy, decide, predictProbs, SEED_CNN_TRAIN, trainClassifier, TrainSettings } from '../train/classifier.js';
 import { BaseConfig, RunHooks, startRun } from './shared/common.js';
 import { curves, testGrid } from '../report/figures.js';
@@ -29,7 +29,7 @@ export async function run(cfg: CnnConfig, hooks: RunHooks = {}): Promise<StudySu
     optimizer: 'Adam', validation: 'the test split is evaluated after every epoch (no early stopping: the last epoch is reported)',
   });
   try {
-    const model = seedCnn(new Generator(cfg.seed)).to(device);
+    const model = seedCnn(new RandomGenerator(cfg.seed)).to(device);
     log(`training the seed CNN (${model.numParameters()} parameters) for ${cfg.train.epochs} epochs on ${mnist.train.n} images`);
     const t = await trainClassifier(model, mnist.train, mnist.test, cfg.train, { seed: cfg.seed, outDir: folder.dir, log });
     saveWeights(join(folder.dir, 'model.safetensors'), model, { model: 'seed-cnn' });

@@ -2,7 +2,7 @@
 // (normal; inverted = trained on the 10k test split and evaluated on the 60k train split; each
 // with and without its two Dropout layers), with the train and test loss of every epoch, each
 // setup alone and all overlaid, and the generalisation gap.
-import { data, fit, Generator, nn, optim } from '../index.js';
+import { data, fit, RandomGenerator, nn, optim } from '../index.js';
 import type { MnistSplit } from '../data/mnist.js';
 import type { EpochMetrics } from '../train/metrics-tracker.js';
 import { linePlot } from '../viz/line-plot.js';
@@ -63,7 +63,7 @@ export const SETUPS: Setup[] = [
  * Flatten Linear(9216->128) ReLU Dropout(0.5) Linear(->10); without dropout the two Dropout layers
  * become identities.
  */
-export function dropoutNet(shape: DropoutNetShape, withDropout: boolean, generator: Generator): nn.Sequential {
+export function dropoutNet(shape: DropoutNetShape, withDropout: boolean, generator: RandomGenerator): nn.Sequential {
   const [c1, c2] = shape.channels;
   const drop = (p: number) => (withDropout ? new nn.Dropout(p, generator) : new nn.Identity());
   return new nn.Sequential(
@@ -96,7 +96,7 @@ async function trainSetup(
   dir: string,
   log: (l: string) => void,
 ): Promise<SetupResult> {
-  const generator = new Generator(cfg.seed);
+  const generator = new RandomGenerator(cfg.seed);
   const model = dropoutNet(cfg.net, s.dropout, generator);
   const opt = new optim.Adam(model.parameters(), { lr: cfg.lr });
   const trainLoader = new data.DataLoader(data.tensorDataset(train.x, train.y), {

@@ -12,7 +12,7 @@
 import { join } from 'node:path';
 
 import { ensembleAdversarialObjective } from '../attacks/ensemble-objective.js';
-import { Ensemble, Generator, io, metrics, saveEnsemble } from '../index.js';
+import { Ensemble, RandomGenerator, io, metrics, saveEnsemble } from '../index.js';
 import type { Module } from '../nn/module.js';
 import { ArgumentError } from '../core/errors.js';
 import { deepEnsembleMlp } from '../ensemble/paper-mlp.js';
@@ -61,7 +61,7 @@ export const ENSEMBLE_OBJECTIVES: Record<string, (s: ObjectiveSetting) => Object
   ml: () => standardObjective,
   at: (s) => ensembleAdversarialObjective({ eps: s.config.advEpsFraction * s.inputRange, perturbation: 'fgsm', range: s.range }),
   'random-sign': (s) => ensembleAdversarialObjective({
-    eps: s.config.advEpsFraction * s.inputRange, perturbation: 'random-sign', range: s.range, generator: new Generator(randomSignSeed(s.config.seed)),
+    eps: s.config.advEpsFraction * s.inputRange, perturbation: 'random-sign', range: s.range, generator: new RandomGenerator(randomSignSeed(s.config.seed)),
   }),
 };
 
@@ -146,7 +146,7 @@ export async function run(cfg: EnsembleSizeConfig, hooks: RunHooks = {}): Promis
     const history: (MemberEpochMetrics & { variant: string })[] = [];
     for (const v of cfg.variants) {
       const members: Module[] = Array.from({ length: cfg.members }, (_, m) =>
-        deepEnsembleMlp(new Generator(memberSeed(cfg.seed, m)), cfg.hidden, cfg.layers).to(device));
+        deepEnsembleMlp(new RandomGenerator(memberSeed(cfg.seed, m)), cfg.hidden, cfg.layers).to(device));
       log(`variant '${v.name}' (objective ${v.objective}): training ${cfg.members} members batched, ${cfg.epochs} epochs on ${mnist.train.n} images`);
       const r = await fitBatched(members, { x: mnist.train.x, y: mnist.train.y }, {
         epochs: cfg.epochs, batchSize: cfg.batch, lr: cfg.lr, seeds: members.map((_, m) => memberSeed(cfg.seed, m)),

@@ -3,7 +3,7 @@
 // neighbours) is raised by a pseudo-gradient toward the nearest target-class images and away from
 // the wrong neighbours, on randomly masked pixels, until p >= 0.6. The CNN's log-loss ascent runs
 // on the same pairs to the same threshold; each model then judges the other's images.
-import { explain, Generator } from '../index.js';
+import { explain, RandomGenerator } from '../index.js';
 import { ArgumentError } from '../core/errors.js';
 import { KNN_TIE_RULES } from '../models/knn.js';
 import { SEED_CNN_TRAIN } from '../train/classifier.js';
@@ -117,7 +117,7 @@ export async function run(cfg: KnnMaxConfig, hooks: RunHooks = {}): Promise<Stud
         targetProb: cfg.targetProb,
         maskProb: cfg.maskProb,
         push: cfg.push,
-        generator: new Generator(cfg.seed + k),
+        generator: new RandomGenerator(cfg.seed + k),
       });
       const images = Float32Array.from(r.images.data() as Float32Array);
       r.images.dispose();

@@ -4,7 +4,7 @@
 // before and after training, test accuracy.
 import { join } from 'node:path';
 
-import { Generator, nn, noGrad, ops, optim, tidy } from '../index.js';
+import { RandomGenerator, nn, noGrad, ops, optim, tidy } from '../index.js';
 import type { Tensor } from '../index.js';
 import { writeCsv } from '../io/csv.js';
 import { linePlot } from '../viz/line-plot.js';
@@ -50,7 +50,7 @@ export const MLP_FULL: MlpConfig = {
 export const MLP_QUICK: MlpConfig = { ...MLP_FULL, preset: 'quick', epochs: 10, lr: 1e-3, adam: { lr: 1e-3 } };
 
 function buildMlp(cfg: MlpConfig, seed: number): nn.Sequential {
-  const g = new Generator(seed);
+  const g = new RandomGenerator(seed);
   return new nn.Sequential(
     new nn.Linear(784, cfg.hidden, { generator: g }),
     new nn.Sigmoid(),

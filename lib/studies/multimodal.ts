@@ -1,7 +1,7 @@
 // Study `multimodal` (seed 003, section 2.6): an MNIST image and a spoken digit of the same class
 // per pair; image-only, audio-only, early fusion, joint fusion and late fusion (weighted mean of
 // probabilities, and vote) compared clean and with one modality corrupted at test time.
-import { data, fit, Generator, nn, optim, Tensor } from '../index.js';
+import { data, fit, RandomGenerator, nn, optim, Tensor } from '../index.js';
 import { decide, predictProbs } from '../train/classifier.js';
 import { curves } from '../report/figures.js';
 import type { StudySummary } from '../report/run-folder.js';
@@ -95,7 +95,7 @@ export const MULTIMODAL_QUICK: MultimodalConfig = {
 const TRAINED = ['image only', 'audio only', 'early fusion', 'joint fusion'] as const;
 type TrainedName = (typeof TRAINED)[number];
 
-function build(name: TrainedName, g: Generator, shape: PairShape): nn.Module {
+function build(name: TrainedName, g: RandomGenerator, shape: PairShape): nn.Module {
   switch (name) {
     case 'image only':
       return new ImageOnly(g);
@@ -212,7 +212,7 @@ export async function run(cfg: MultimodalConfig, hooks: RunHooks = {}): Promise<
     const histories: { name: string; history: EpochMetrics[] }[] = [];
     try {
       for (const name of TRAINED) {
-        const model = build(name, new Generator(cfg.seed), shape);
+        const model = build(name, new RandomGenerator(cfg.seed), shape);
         const opt = new optim.Adam(model.parameters(), { lr: cfg.lr });
         log(`training ${name} (${model.numParameters()} parameters) for ${cfg.epochs} epochs`);
         const r = await fit(

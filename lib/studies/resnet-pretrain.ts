@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 
 import { ArgumentError } from '../core/errors.js';
-import { Generator, io, manualSeed, nn, resolveDevice } from '../index.js';
+import { RandomGenerator, io, manualSeed, nn, resolveDevice } from '../index.js';
 import { METRIC_COLUMNS } from '../train/metrics-tracker.js';
 import type { EpochMetrics } from '../train/metrics-tracker.js';
 import { barChart } from '../viz/bar-chart.js';
@@ -123,7 +123,7 @@ export async function run(config: ResnetPretrainConfig, hooks: RunHooks = {}): P
   if (!variants.length) throw new ArgumentError('resnet-pretrain: no variant to train');
   if (cfg.weights) {
     // Check the file before any training: a bad file should fail now, not after the first variant.
-    const probe = new nn.ResNet18({ numClasses: 10, generator: new Generator(0) });
+    const probe = new nn.ResNet18({ numClasses: 10, generator: new RandomGenerator(0) });
     try {
       loadBackbone(probe, cfg.weights);
     } finally {

@@ -5,7 +5,7 @@ import * as nn from '../nn/index.js';
 import * as ops from '../core/ops/index.js';
 import * as optim from '../optim/index.js';
 import { fit, evaluate } from './fit.js';
-import { Generator } from '../core/random.js';
+import { RandomGenerator } from '../core/random.js';
 import { noGrad } from '../core/autograd/engine.js';
 import { tidy } from '../core/scope.js';
 import type { EpochMetrics } from './metrics-tracker.js';
@@ -41,7 +41,7 @@ export interface TrainedClassifier {
 
 /** Trains with Adam on `train`, validating on `test` after each epoch (metrics.csv in outDir). */
 export async function trainClassifier(model: nn.Module, train: MnistSplit, test: MnistSplit, s: TrainSettings,
-  o: { seed: number; outDir: string; log: (s: string) => void; generator?: Generator }): Promise<TrainedClassifier> {
+  o: { seed: number; outDir: string; log: (s: string) => void; generator?: RandomGenerator }): Promise<TrainedClassifier> {
   const opt = new optim.Adam(model.parameters(), { lr: s.lr, weightDecay: s.weightDecay ?? 0 });
   const trainLoader = new data.DataLoader(data.tensorDataset(train.x, train.y), { batchSize: s.batch, shuffle: true, seed: o.seed });
   const testLoader = new data.DataLoader(data.tensorDataset(test.x, test.y), { batchSize: 1000 });
@@ -100,6 +100,6 @@ export function accuracy(pred: ArrayLike<number>, labels: ArrayLike<number>): nu
 }
 
 /** Multinomial logistic regression: one linear layer on the 784 pixels, softmax in the loss. */
-export function logisticRegression(generator?: Generator): nn.Sequential {
+export function logisticRegression(generator?: RandomGenerator): nn.Sequential {
   return new nn.Sequential(new nn.Flatten(), new nn.Linear(28 * 28, 10, { generator }));
 }

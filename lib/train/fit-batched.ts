@@ -10,7 +10,7 @@
 import { backward, noGrad } from '../core/autograd/engine.js';
 import { ArgumentError, ShapeError } from '../core/errors.js';
 import * as ops from '../core/ops/index.js';
-import type { Generator } from '../core/random.js';
+import type { RandomGenerator } from '../core/random.js';
 import { shapeStr, Tensor } from '../core/tensor.js';
 import { loaderShuffleKey, shuffleOrder } from '../data/loader.js';
 import type { TensorDataset } from '../data/loader.js';
@@ -69,7 +69,7 @@ export interface BatchedFitOptions {
   /** Continue from outDir/checkpoint.safetensors when it exists (the loop's resume). */
   resume?: boolean;
   /** Stream of stochastic layers (dropout); saved in checkpoints. */
-  generator?: Generator;
+  generator?: RandomGenerator;
   scheduler?: { step(): void };
   /** An average of every member's weights, updated after each step; validation uses it. */
   average?: (members: Module) => WeightAverage;

@@ -10,7 +10,7 @@ import type { Module } from '../nn/module.js';
 import { crossEntropy } from '../core/ops/softmax.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import type { WeightAverage } from '../optim/weight-average.js';
-import type { Generator } from '../core/random.js';
+import type { RandomGenerator } from '../core/random.js';
 import { tidy } from '../core/scope.js';
 import type { Tensor } from '../core/tensor.js';
 import { EpochMetrics, METRIC_COLUMNS } from './metrics-tracker.js';
@@ -68,7 +68,7 @@ export interface FitOptions {
   /** Continue from outDir/checkpoint.safetensors when it exists. */
   resume?: boolean;
   /** Stream for stochastic layers (dropout); saved in checkpoints. */
-  generator?: Generator;
+  generator?: RandomGenerator;
   scheduler?: { step(): void };
   /**
    * An average of the weights, updated after every step. Validation, best.safetensors and the

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { ArgumentError } from '../core/errors.js';
-import { defaultGenerator, Generator } from '../core/random.js';
+import { defaultGenerator, RandomGenerator } from '../core/random.js';
 import { tidy } from '../core/scope.js';
 import type { Module } from '../nn/module.js';
 import type { Optimizer } from '../optim/optimizer.js';
@@ -56,7 +56,7 @@ export interface LoopOptions {
   /** Continue from outDir/checkpoint.safetensors when it exists. */
   resume?: boolean;
   /** Stream of stochastic layers (dropout); saved in checkpoints. */
-  generator?: Generator;
+  generator?: RandomGenerator;
   scheduler?: { step(): void };
   /** An average of the weights, updated after every step; reported figures and best weights use it. */
   average?: WeightAverage;

@@ -11,7 +11,7 @@ import * as nn from '../nn/index.js';
 import * as ops from '../core/ops/index.js';
 import * as optim from '../optim/index.js';
 import { evaluate, fit } from './fit.js';
-import { Generator } from '../core/random.js';
+import { RandomGenerator } from '../core/random.js';
 import { MetricsTracker } from './metrics-tracker.js';
 import { noGrad } from '../core/autograd/engine.js';
 import type { Device, Tensor } from '../core/tensor.js';
@@ -122,7 +122,7 @@ function checkConfig(c: ResnetTrainConfig): void {
  * Missing num_batches_tracked counters (older torchvision files) are allowed; any other missing
  * or unexpected key, or a shape that differs, is an error naming the file.
  */
-export function loadBackbone(model: nn.ResNet, path: string, generator?: Generator): void {
+export function loadBackbone(model: nn.ResNet, path: string, generator?: RandomGenerator): void {
   if (!existsSync(path)) throw new IOError(`weights file not found: ${path}`);
   const { tensors } = io.loadSafetensors(path);
   try {
@@ -159,7 +159,7 @@ export function loadResnet(path: string, device: Device = 'cpu'): { model: nn.Re
   try {
     if (!metadata.nnlab_resnet) throw new IOError(`${path} has no 'nnlab_resnet' metadata: not a model saved by saveResnet (load plain torchvision weights with loadBackbone)`);
     const meta = JSON.parse(metadata.nnlab_resnet) as ResnetMeta;
-    const model = new nn.ResNet18({ numClasses: meta.numClasses, generator: new Generator(0) });
+    const model = new nn.ResNet18({ numClasses: meta.numClasses, generator: new RandomGenerator(0) });
     model.loadStateDict(tensors);
     return { model: model.to(device).eval(), meta };
   } finally {
@@ -213,7 +213,7 @@ export async function trainResnet(d: ResnetData, c: ResnetTrainConfig, o: TrainR
     const done = finishedRun(o.outDir, d, c, o.device, log);
     if (done) return done;
   }
-  const generator = new Generator(c.seed);
+  const generator = new RandomGenerator(c.seed);
   const model = new nn.ResNet18({ numClasses: 10, init: c.init, generator });
   const stateDir = o.resumable && o.outDir ? progressDir(o.outDir, c, log) : null;
   // Without a progress folder, the best epoch's weights are kept in memory and written once at the

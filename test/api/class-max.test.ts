@@ -12,7 +12,7 @@ import {
   ArgumentError,
   DTypeError,
   explain,
-  Generator,
+  RandomGenerator,
   nn,
   noGrad,
   ops,
@@ -28,9 +28,9 @@ import { expectClose, numericGrad, randomArray, sampleIndices } from '../support
 function smallNet(seed: number, scale = 1): nn.Module {
   const net = new nn.Sequential(
     new nn.Flatten(),
-    new nn.Linear(16, 8, { generator: new Generator(seed) }),
+    new nn.Linear(16, 8, { generator: new RandomGenerator(seed) }),
     new nn.Tanh(),
-    new nn.Linear(8, 4, { generator: new Generator(seed + 1) }),
+    new nn.Linear(8, 4, { generator: new RandomGenerator(seed + 1) }),
   );
   if (scale !== 1) noGrad(() => net.parameters().forEach((p) => ops.copyInto(p, ops.mul(p, scale))));
   return net;
@@ -38,7 +38,7 @@ function smallNet(seed: number, scale = 1): nn.Module {
 
 /** Multinomial logistic regression on 4x4 images with weights scaled: the log loss is concave in x. */
 function linearNet(seed: number, scale: number): nn.Module {
-  const net = new nn.Sequential(new nn.Flatten(), new nn.Linear(16, 4, { generator: new Generator(seed) }));
+  const net = new nn.Sequential(new nn.Flatten(), new nn.Linear(16, 4, { generator: new RandomGenerator(seed) }));
   noGrad(() => net.parameters().forEach((p) => ops.copyInto(p, ops.mul(p, scale))));
   return net;
 }
@@ -247,7 +247,7 @@ describe('KnnMemory and knnMax', () => {
         [10, 1, 28, 28],
       );
       const targets = Array.from(mnist.test.labels, (l) => (l + 1) % 10);
-      const run = () => explain.knnMax(memory, x, { targets, k: 5, maxSteps: 100, generator: new Generator(4) });
+      const run = () => explain.knnMax(memory, x, { targets, k: 5, maxSteps: 100, generator: new RandomGenerator(4) });
       const r = run();
       for (let i = 0; i < 10; i++) {
         expect(r.stepsToTarget[i], `image ${i}`).toBeGreaterThan(0);

@@ -5,7 +5,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 
 import {
-  ArgumentError, backward, data, fit, fitBatched, Generator, mlp, nn, ops, optim, seedCnn, ShapeError,
+  ArgumentError, backward, data, fit, fitBatched, RandomGenerator, mlp, nn, ops, optim, seedCnn, ShapeError,
 } from '../../lib/index.js';
 import type { Tensor } from '../../lib/index.js';
 import { ensemble } from '../../lib/index.js';
@@ -15,7 +15,7 @@ const EPOCHS = 2, BATCH = 32, LR = 1e-3;
 
 class TinyResBlock extends nn.Module {
   conv1: nn.Conv2d; bn1: nn.BatchNorm2d; conv2: nn.Conv2d; bn2: nn.BatchNorm2d;
-  constructor(c: number, g: Generator) {
+  constructor(c: number, g: RandomGenerator) {
     super();
     this.conv1 = this.registerModule('conv1', new nn.Conv2d(c, c, 3, { padding: 1, bias: false, generator: g }));
     this.bn1 = this.registerModule('bn1', new nn.BatchNorm2d(c));
@@ -29,18 +29,18 @@ class TinyResBlock extends nn.Module {
 }
 
 const ARCHS: Record<string, (seed: number) => nn.Module> = {
-  'seed CNN': (seed) => seedCnn(new Generator(seed)),
+  'seed CNN': (seed) => seedCnn(new RandomGenerator(seed)),
   'MLP with BatchNorm1d and dropout': (seed) => {
-    const g = new Generator(seed);
+    const g = new RandomGenerator(seed);
     return new nn.Sequential(
       new nn.Flatten(), new nn.Linear(784, 64, { generator: g }), new nn.BatchNorm1d(64), new nn.ReLU(),
-      new nn.Dropout(0.2, new Generator(seed + 1000)), new nn.Linear(64, 10, { generator: g }));
+      new nn.Dropout(0.2, new RandomGenerator(seed + 1000)), new nn.Linear(64, 10, { generator: g }));
   },
   // The stem conv has no bias, as in ResNet: a bias feeding BatchNorm has a gradient that is zero
   // in exact arithmetic, so what it carries is rounding noise (different between a stacked and a
   // separate pass) that Adam scales up to lr-sized steps; comparing it would compare noise.
   'residual network': (seed) => {
-    const g = new Generator(seed);
+    const g = new RandomGenerator(seed);
     return new nn.Sequential(
       new nn.Conv2d(1, 4, 3, { padding: 1, bias: false, generator: g }), new nn.BatchNorm2d(4), new nn.ReLU(), new TinyResBlock(4, g),
       new nn.MaxPool2d(2), new nn.Flatten(), new nn.Linear(4 * 14 * 14, 10, { generator: g }));
@@ -123,7 +123,7 @@ describe('batched ensemble training equals separate runs', () => {
   });
 
   it('the objective hook gets every member its own input gradient (how adversarial training plugs in)', async () => {
-    const members = SEEDS.map((s) => seedCnn(new Generator(s)));
+    const members = SEEDS.map((s) => seedCnn(new RandomGenerator(s)));
     let checked = 0;
     // Deep Ensembles' adversarial training: J(x) + J(x + eps * sign(grad_x J)), per member.
     const objective: ensemble.Objective = (ctx) => {
@@ -152,16 +152,16 @@ describe('batched ensemble training equals separate runs', () => {
     expect(checked).toBe(Math.ceil(300 / BATCH));
     for (const row of r.history[0]) expect(Number.isFinite(row.train_loss)).toBe(true);
     // The plain objective from the same start gives other weights: the hook's loss was the one minimised.
-    const plain = SEEDS.map((s) => seedCnn(new Generator(s)));
+    const plain = SEEDS.map((s) => seedCnn(new RandomGenerator(s)));
     await fitBatched(plain, train, { epochs: 1, batchSize: BATCH, seeds: SEEDS, progress: false, log: () => {} });
     expect(relDiff(stateOf(members[0]).get('0.weight')!, stateOf(plain[0]).get('0.weight')!)).toBeGreaterThan(1e-3);
   });
 
   it('rejects bad options with typed errors', async () => {
-    const members = [seedCnn(new Generator(1)), seedCnn(new Generator(2))];
+    const members = [seedCnn(new RandomGenerator(1)), seedCnn(new RandomGenerator(2))];
     await expect(fitBatched(members, train, { epochs: 1, batchSize: BATCH, seeds: [1] })).rejects.toThrow(/1 seeds for 2 members/);
     await expect(fitBatched(members, train, { epochs: 1, batchSize: 0, seeds: [1, 2] })).rejects.toThrow(ArgumentError);
     await expect(fitBatched(members, data.tensorDataset(train.x, train.y), { epochs: 1, batchSize: 8, seeds: [1, -2] })).rejects.toThrow(/non-negative/);
-    await expect(fitBatched([seedCnn(new Generator(1)), mlp(new Generator(2))], train, { epochs: 1, batchSize: 8, seeds: [1, 2] })).rejects.toThrow(ShapeError);
+    await expect(fitBatched([seedCnn(new RandomGenerator(1)), mlp(new RandomGenerator(2))], train, { epochs: 1, batchSize: 8, seeds: [1, 2] })).rejects.toThrow(ShapeError);
   });
 });

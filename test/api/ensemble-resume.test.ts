@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 
-import { data, fitBatched, Generator, nn, optim } from '../../lib/index.js';
+import { data, fitBatched, RandomGenerator, nn, optim } from '../../lib/index.js';
 
 const SEEDS = [5, 6, 7];
 const EPOCHS = 3;
@@ -19,7 +19,7 @@ beforeAll(() => {
 });
 
 const member = (seed: number) => {
-  const g = new Generator(seed);
+  const g = new RandomGenerator(seed);
   return new nn.Sequential(new nn.Flatten(), new nn.Linear(784, 32, { generator: g }), new nn.ReLU(), new nn.Linear(32, 10, { generator: g }));
 };
 

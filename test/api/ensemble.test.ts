@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 import {
-  ArgumentError, backward, Ensemble, ensemble, Generator, IOError, loadEnsemble, metrics, mlp, nn, noGrad, ops,
+  ArgumentError, backward, Ensemble, ensemble, RandomGenerator, IOError, loadEnsemble, metrics, mlp, nn, noGrad, ops,
   saveEnsemble, seedCnn, ShapeError, StackedModel, tensor, tidy,
 } from '../../lib/index.js';
 import type { Tensor } from '../../lib/index.js';
@@ -18,7 +18,7 @@ import { expectClose, randomArray } from '../support/native.js';
 const tmp = () => mkdtempSync(join(tmpdir(), 'nnlab-ensemble-'));
 
 function bnMlp(seed: number): nn.Sequential {
-  const g = new Generator(seed);
+  const g = new RandomGenerator(seed);
   return new nn.Sequential(new nn.Flatten(), new nn.Linear(784, 32, { generator: g }), new nn.BatchNorm1d(32), new nn.ReLU(),
     new nn.Linear(32, 10, { generator: g }));
 }
@@ -33,7 +33,7 @@ const images = (n: number, seed: number) => tensor(randomArray(n * 784, seed, -1
 describe('Ensemble', () => {
   it('forward is log(mean softmax): its softmax is the predictive distribution, cross-entropy on it the ensemble NLL', () => {
     tidy(() => {
-      const members = [1, 2, 3].map((s) => seedCnn(new Generator(s)));
+      const members = [1, 2, 3].map((s) => seedCnn(new RandomGenerator(s)));
       const ens = new Ensemble(members).eval();
       const x = images(6, 7);
       const labels = tensor([0, 1, 2, 3, 4, 5], { dtype: 'int32' });
@@ -60,7 +60,7 @@ describe('Ensemble', () => {
 
   it('the stacked pass equals member-by-member evaluation, in eval and in train mode', () => {
     tidy(() => {
-      for (const make of [(s: number) => seedCnn(new Generator(s)), bnMlp]) {
+      for (const make of [(s: number) => seedCnn(new RandomGenerator(s)), bnMlp]) {
         const members = [4, 5].map(make);
         const ens = new Ensemble(members);
         expect(ens.stacked).toBeInstanceOf(StackedModel);
@@ -89,7 +89,7 @@ describe('Ensemble', () => {
 
   it('members of different architectures run one by one', () => {
     tidy(() => {
-      const members = [seedCnn(new Generator(1)), mlp(new Generator(2))];
+      const members = [seedCnn(new RandomGenerator(1)), mlp(new RandomGenerator(2))];
       const ens = new Ensemble(members).eval();
       expect(ens.stacked).toBeNull();
       expect(ens.whyNotStacked).toMatch(/member 1 is a Sequential|parameters/);
@@ -173,7 +173,7 @@ describe('Ensemble', () => {
       expect(back.eval().predictProba(x)).toEqual(ens.eval().predictProba(x));
     });
     // Wrong architecture, wrong file.
-    expect(() => loadEnsemble(path, () => mlp(new Generator(0)))).toThrow(ArgumentError);
+    expect(() => loadEnsemble(path, () => mlp(new RandomGenerator(0)))).toThrow(ArgumentError);
     const bad = join(dir, 'bad.safetensors');
     writeFileSync(bad, 'nope');
     expect(() => loadEnsemble(bad, () => bnMlp(0))).toThrow(IOError);

@@ -8,7 +8,7 @@ import {
   ArgumentError,
   backward,
   explain,
-  Generator,
+  RandomGenerator,
   io,
   nn,
   noGrad,
@@ -39,7 +39,7 @@ function fixtureModel() {
 }
 
 const randomImages = (n: number, c: number, h: number, w: number, seed: number) =>
-  ops.normal([n, c, h, w], 0, 1, { generator: new Generator(seed) });
+  ops.normal([n, c, h, w], 0, 1, { generator: new RandomGenerator(seed) });
 
 describe('Grad-CAM parity with PyTorch hooks', () => {
   const { model, fx } = fixtureModel();
@@ -77,7 +77,7 @@ describe('Grad-CAM parity with PyTorch hooks', () => {
 
 describe('hooks', () => {
   it('a forward hook sees the module output; hooks change neither logits nor gradients', () => {
-    const model = seedCnn(new Generator(3));
+    const model = seedCnn(new RandomGenerator(3));
     const x = randomImages(4, 1, 28, 28, 4);
     const plain = tidy(() => noGrad(() => model.call(x)).data());
     let seen: number[] = [];
@@ -89,7 +89,7 @@ describe('hooks', () => {
   });
 
   it('the full backward hook gives the gradients at the module output and input', () => {
-    const model = seedCnn(new Generator(5));
+    const model = seedCnn(new RandomGenerator(5));
     const x = randomImages(3, 1, 28, 28, 6);
     const got: { gin: Float32Array | null; gout: Float32Array }[] = [];
     const hb = explain.registerFullBackwardHook(model, '3', (gin, gout) =>
@@ -121,10 +121,10 @@ describe('hooks', () => {
 
   it('gradients through a hooked network pass the finite-difference check', () => {
     const model = new nn.Sequential(
-      new nn.Conv2d(1, 2, 3, { generator: new Generator(7) }),
+      new nn.Conv2d(1, 2, 3, { generator: new RandomGenerator(7) }),
       new nn.Tanh(),
       new nn.Flatten(),
-      new nn.Linear(8, 1, { generator: new Generator(8) }),
+      new nn.Linear(8, 1, { generator: new RandomGenerator(8) }),
     );
     const handles = [
       explain.registerFullBackwardHook(model, '1', () => {}),
@@ -149,13 +149,13 @@ describe('hooks', () => {
 describe('CAM and Score-CAM', () => {
   // A GAP head: Grad-CAM's weights are then the Linear's row / (h*w), so relu(CAM) / (h*w) is Grad-CAM.
   const gap = new nn.Sequential(
-    new nn.Conv2d(1, 8, 3, { generator: new Generator(9) }),
+    new nn.Conv2d(1, 8, 3, { generator: new RandomGenerator(9) }),
     new nn.ReLU(),
-    new nn.Conv2d(8, 16, 3, { generator: new Generator(10) }),
+    new nn.Conv2d(8, 16, 3, { generator: new RandomGenerator(10) }),
     new nn.ReLU(),
     new nn.AdaptiveAvgPool2d(1),
     new nn.Flatten(),
-    new nn.Linear(16, 10, { generator: new Generator(11) }),
+    new nn.Linear(16, 10, { generator: new RandomGenerator(11) }),
   );
   const x = randomImages(5, 1, 12, 12, 12);
 
@@ -181,7 +181,7 @@ describe('CAM and Score-CAM', () => {
 });
 
 describe('occlusion', () => {
-  const model = seedCnn(new Generator(13));
+  const model = seedCnn(new RandomGenerator(13));
   const x = randomImages(1, 1, 28, 28, 14);
 
   /** The naive loop: one occluded image built and classified at a time. */
@@ -220,7 +220,7 @@ describe('occlusion', () => {
 });
 
 describe('projections to pixel space', () => {
-  const conv = new nn.Conv2d(1, 2, 3, { generator: new Generator(15), bias: false });
+  const conv = new nn.Conv2d(1, 2, 3, { generator: new RandomGenerator(15), bias: false });
   const net = new nn.Sequential(conv, new nn.ReLU(), new nn.MaxPool2d(2), new nn.Flatten());
   const x = randomImages(2, 1, 8, 8, 16);
 
@@ -242,7 +242,7 @@ describe('projections to pixel space', () => {
   });
 
   it("the 'gradient' rule is the plain input gradient; deconvnet and guided differ from it after a ReLU", () => {
-    const deep = seedCnn(new Generator(17));
+    const deep = seedCnn(new RandomGenerator(17));
     const xs = randomImages(3, 1, 28, 28, 18);
     const grad = explain.project(deep, xs, { layer: '4', rule: 'gradient' });
     const seedOf = (a: Tensor) => {

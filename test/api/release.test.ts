@@ -1,7 +1,7 @@
 // Inference frees intermediate activations as soon as the next layer has read them (lib/nn/release.ts).
 import { describe, expect, it } from 'vitest';
 
-import { backward, Generator, keep, nn, noGrad, ops, tidy } from '../../lib/index.js';
+import { backward, RandomGenerator, keep, nn, noGrad, ops, tidy } from '../../lib/index.js';
 import type { Tensor } from '../../lib/index.js';
 
 /** Passes its input on through a copy and remembers what it saw (optionally keeping it). */
@@ -17,7 +17,7 @@ class Probe extends nn.Module {
 }
 
 function net(p1: Probe, p2: Probe): nn.Sequential {
-  const g = new Generator(3);
+  const g = new RandomGenerator(3);
   return new nn.Sequential(new nn.Linear(6, 5, { generator: g }), p1, new nn.ReLU(), p2, new nn.Linear(5, 2, { generator: g }));
 }
 
@@ -25,7 +25,7 @@ describe('early release of activations', () => {
   it('under noGrad, Sequential frees each intermediate once consumed; the output is unchanged', () => {
     const p1 = new Probe(), p2 = new Probe();
     const m = net(p1, p2);
-    const x = ops.randn([4, 6], { generator: new Generator(1) }).keep();
+    const x = ops.randn([4, 6], { generator: new RandomGenerator(1) }).keep();
     const withGrad = tidy(() => {
       const y = m.forward(x);
       // With gradients on, the tape may need them: nothing is freed before the scope ends.
@@ -48,7 +48,7 @@ describe('early release of activations', () => {
   it('a tensor a layer kept, or one made outside the scope, is not freed', () => {
     const p1 = new Probe(true), p2 = new Probe();
     const m = net(p1, p2);
-    const x = ops.randn([4, 6], { generator: new Generator(1) }).keep();
+    const x = ops.randn([4, 6], { generator: new RandomGenerator(1) }).keep();
     noGrad(() => tidy(() => m.forward(x)));
     expect(p1.seen[0].disposed).toBe(false);
     p1.seen[0].dispose();
@@ -61,8 +61,8 @@ describe('early release of activations', () => {
   });
 
   it('ResNet18 logits are the same with and without early release', () => {
-    const model = new nn.ResNet18({ numClasses: 10, generator: new Generator(0) }).eval();
-    const x = ops.randn([2, 3, 32, 32], { generator: new Generator(2) }).keep();
+    const model = new nn.ResNet18({ numClasses: 10, generator: new RandomGenerator(0) }).eval();
+    const x = ops.randn([2, 3, 32, 32], { generator: new RandomGenerator(2) }).keep();
     const a = tidy(() => Array.from(model.forward(x).data()));
     const b = noGrad(() => tidy(() => Array.from(model.forward(x).data())));
     expect(b).toEqual(a);
@@ -74,14 +74,14 @@ describe('early release of activations', () => {
 
 describe('release of activations during backward', () => {
   const convNet = (p: Probe) => {
-    const g = new Generator(5);
+    const g = new RandomGenerator(5);
     return new nn.Sequential(new nn.Conv2d(2, 4, 3, { padding: 1, generator: g }), new nn.BatchNorm2d(4), p, new nn.ReLU(),
       new nn.Conv2d(4, 3, 3, { generator: g }), new nn.Flatten(), new nn.Linear(3 * 4 * 4, 2, { generator: g }));
   };
   const grads = (m: nn.Module) => m.parameters().map((t) => Array.from(t.grad!.data()));
 
   it('backward frees each marked activation once used; the gradients equal those of a retained graph', () => {
-    const x = ops.randn([3, 2, 6, 6], { generator: new Generator(2) }).keep();
+    const x = ops.randn([3, 2, 6, 6], { generator: new RandomGenerator(2) }).keep();
     const p = new Probe();
     const m = convNet(p);
     const y = ops.tensor([0, 1, 1], { dtype: 'int32' }).keep();
@@ -109,7 +109,7 @@ describe('release of activations during backward', () => {
   });
 
   it('a second backward through a freed graph is a clear error; with retainGraph it accumulates', () => {
-    const x = ops.randn([3, 2, 6, 6], { generator: new Generator(2) }).keep();
+    const x = ops.randn([3, 2, 6, 6], { generator: new RandomGenerator(2) }).keep();
     const m = convNet(new Probe());
     tidy(() => {
       const loss = ops.sum(m.forward(x));
@@ -139,14 +139,14 @@ describe('activations nothing reads are freed during the forward pass', () => {
     forward(x: Tensor): Tensor { return super.forward(x); }
   }
   const build = (pool: nn.MaxPool2d) => {
-    const g = new Generator(9);
+    const g = new RandomGenerator(9);
     const tap = new TapConv(1, 4, 3, { generator: g });
     const m = new nn.Sequential(tap, pool, new nn.ReLU(), new nn.Conv2d(4, 2, 3, { generator: g }), new nn.Flatten(), new nn.Linear(2 * 2 * 2, 3, { generator: g }));
     return { tap, m };
   };
 
   it('a conv output read only by a max-pool goes once pooled; gradients are unchanged', () => {
-    const x = ops.randn([2, 1, 10, 10], { generator: new Generator(4) }).keep();
+    const x = ops.randn([2, 1, 10, 10], { generator: new RandomGenerator(4) }).keep();
     const y = ops.tensor([0, 2], { dtype: 'int32' }).keep();
     const step = (pool: nn.MaxPool2d) => {
       const { tap, m } = build(pool);

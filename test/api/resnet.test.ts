@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { ArgumentError, backward, data, Generator, IOError, io, nn, noGrad, ops, saveWeights, ShapeError, tidy } from '../../lib/index.js';
+import { ArgumentError, backward, data, RandomGenerator, IOError, io, nn, noGrad, ops, saveWeights, ShapeError, tidy } from '../../lib/index.js';
 import type { Tensor } from '../../lib/index.js';
 import { toModelInput } from '../../lib/data/resnet-data.js';
 import { loadBackbone, loadResnet, saveResnet } from '../../lib/train/resnet-train.js';
@@ -44,7 +44,7 @@ afterAll(() => {
 
 describe('ResNet18 layout', () => {
   it("has torchvision's parameter names, shapes and count", () => {
-    const m = new nn.ResNet18({ numClasses: 10, generator: new Generator(0) });
+    const m = new nn.ResNet18({ numClasses: 10, generator: new RandomGenerator(0) });
     expect(m.numParameters()).toBe(11181642); // sum(p.numel() for p in resnet18(num_classes=10).parameters())
     const ours = m.stateDict();
     expect([...ours.keys()].sort()).toEqual([...state.keys()].sort());
@@ -127,7 +127,7 @@ describe.each(testDevices())('torchvision parity on %s', (device) => {
   });
 
   it("a state dict nnlab writes loads back into torchvision (strict) with the same logits", () => {
-    const m = new nn.ResNet18({ numClasses: 10, generator: new Generator(5) }).to(device);
+    const m = new nn.ResNet18({ numClasses: 10, generator: new RandomGenerator(5) }).to(device);
     // a train-mode pass so the running statistics are not the defaults
     tidy(() => m.forward(ops.to(fx.get('x')!, device)));
     m.eval();
@@ -152,7 +152,7 @@ describe('initialisation variants', () => {
   const maxAbs = (t: Tensor) => t.data().reduce((s, x) => Math.max(s, Math.abs(x)), 0);
 
   it('follow their formulas and are seeded', () => {
-    const models = Object.fromEntries(nn.RESNET_INITS.map((i) => [i, new nn.ResNet18({ numClasses: 10, init: i, generator: new Generator(1) })]));
+    const models = Object.fromEntries(nn.RESNET_INITS.map((i) => [i, new nn.ResNet18({ numClasses: 10, init: i, generator: new RandomGenerator(1) })]));
     // layer3.0.conv2: [256, 256, 3, 3], fan_in = fan_out = 2304; conv1: [64, 3, 7, 7], fan_in 147, fan_out 3136
     const w = (i: string, k: string) => models[i].stateDict().get(k)!;
     expect(std(w('torchvision', 'conv1.weight'))).toBeCloseTo(Math.sqrt(2 / 3136), 3);
@@ -172,8 +172,8 @@ describe('initialisation variants', () => {
       expect(Array.from(w(i, 'layer2.1.bn1.weight').data()).every((v) => v === 1), i).toBe(true);
       expect(maxAbs(w(i, 'layer2.1.bn1.bias')), i).toBe(0);
     }
-    const again = new nn.ResNet18({ numClasses: 10, init: 'xavier', generator: new Generator(1) });
-    const other = new nn.ResNet18({ numClasses: 10, init: 'xavier', generator: new Generator(2) });
+    const again = new nn.ResNet18({ numClasses: 10, init: 'xavier', generator: new RandomGenerator(1) });
+    const other = new nn.ResNet18({ numClasses: 10, init: 'xavier', generator: new RandomGenerator(2) });
     expect(Array.from(again.layer4.stateDict().get('1.conv2.weight')!.data())).toEqual(Array.from(w('xavier', 'layer4.1.conv2.weight').data()));
     expect(Array.from(other.conv1.weight.data())).not.toEqual(Array.from(w('xavier', 'conv1.weight').data()));
     for (const m of [...Object.values(models), again, other]) m.dispose();
@@ -182,9 +182,9 @@ describe('initialisation variants', () => {
 
 describe('fc replacement and the forward contract', () => {
   it('replaceFc re-registers fc; resetFc draws a fresh one', () => {
-    const m = new nn.ResNet18({ numClasses: 1000, generator: new Generator(0) });
+    const m = new nn.ResNet18({ numClasses: 1000, generator: new RandomGenerator(0) });
     const conv1 = Array.from(m.conv1.weight.data());
-    const old = m.replaceFc(new nn.Linear(512, 10, { generator: new Generator(1) }));
+    const old = m.replaceFc(new nn.Linear(512, 10, { generator: new RandomGenerator(1) }));
     expect(old.outFeatures).toBe(1000);
     old.dispose();
     expect(m.stateDict().get('fc.weight')!.shape).toEqual([10, 512]);
@@ -192,14 +192,14 @@ describe('fc replacement and the forward contract', () => {
     const out = tidy(() => m.eval().forward(ops.randn([2, 3, 32, 32])).shape);
     expect(out).toEqual([2, 10]);
     const fcBefore = Array.from(m.fc.weight.data());
-    m.resetFc(10, new Generator(9));
+    m.resetFc(10, new RandomGenerator(9));
     expect(Array.from(m.fc.weight.data())).not.toEqual(fcBefore);
     expect(Array.from(m.conv1.weight.data())).toEqual(conv1);
     m.dispose();
   });
 
   it('forward goes only through child modules: a copy of the prototype with substituted children computes the same', () => {
-    const block = new nn.BasicBlock(64, 128, 2, new nn.Sequential(new nn.Conv2d(64, 128, 1, { stride: 2, bias: false }), new nn.BatchNorm2d(128)), new Generator(3));
+    const block = new nn.BasicBlock(64, 128, 2, new nn.Sequential(new nn.Conv2d(64, 128, 1, { stride: 2, bias: false }), new nn.BatchNorm2d(128)), new RandomGenerator(3));
     block.eval();
     // What batched-ensemble code does: the same prototype, children put in by assignment.
     const twin = Object.create(nn.BasicBlock.prototype) as nn.BasicBlock;
@@ -213,12 +213,12 @@ describe('fc replacement and the forward contract', () => {
 
 describe('saved models and pretrained backbones', () => {
   it('loadBackbone takes a 1000-class torchvision file and resets fc to 10; missing num_batches_tracked is allowed', () => {
-    const src = new nn.ResNet18({ numClasses: 1000, generator: new Generator(4) });
+    const src = new nn.ResNet18({ numClasses: 1000, generator: new RandomGenerator(4) });
     const sd = new Map([...src.stateDict()].filter(([k]) => !k.endsWith('num_batches_tracked')));
     const path = join(dir, 'imagenet_like.safetensors');
     io.saveSafetensors(path, sd);
-    const m = new nn.ResNet18({ numClasses: 10, generator: new Generator(0) });
-    loadBackbone(m, path, new Generator(1));
+    const m = new nn.ResNet18({ numClasses: 10, generator: new RandomGenerator(0) });
+    loadBackbone(m, path, new RandomGenerator(1));
     expect(Array.from(m.layer4.stateDict().get('1.conv2.weight')!.data())).toEqual(Array.from(src.layer4.stateDict().get('1.conv2.weight')!.data()));
     expect(m.fc.weight.shape).toEqual([10, 512]);
     src.dispose();
@@ -236,7 +236,7 @@ describe('saved models and pretrained backbones', () => {
   });
 
   it('saveResnet / loadResnet round-trip the weights and the metadata', () => {
-    const m = new nn.ResNet18({ numClasses: 10, generator: new Generator(6) });
+    const m = new nn.ResNet18({ numClasses: 10, generator: new RandomGenerator(6) });
     const meta = { arch: 'resnet18', numClasses: 10, dataset: 'mnist', stats: { mean: 0.13, std: 0.3 }, size: 32, splitSeed: 0, bestEpoch: 1 } as unknown as ResnetMeta;
     const path = join(dir, 'saved.safetensors');
     saveResnet(path, m, meta);

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-import { data, Generator, io, seedCnn, tensor } from '../../lib/index.js';
+import { data, RandomGenerator, io, seedCnn, tensor } from '../../lib/index.js';
 import { lastJson, nnlab, nnlabAsync } from '../support/cli.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'nnlab-train-'));
@@ -28,12 +28,12 @@ describe('nnlab train', () => {
     expect(csv.length).toBe(3);
   });
 
-  it('the shuffles of a loader seeded with S are independent of the init stream of Generator(S)', () => {
-    // nnlab train seeds both the model (Generator(seed)) and the DataLoader with --seed. When the
+  it('the shuffles of a loader seeded with S are independent of the init stream of RandomGenerator(S)', () => {
+    // nnlab train seeds both the model (RandomGenerator(seed)) and the DataLoader with --seed. When the
     // loader sorted by the very Philox words that initialised the weights, the position of image i
     // in epoch e was a monotone function of initial weight e*N + i (rank correlation 1).
     const n = 60000;
-    const model = seedCnn(new Generator(0));
+    const model = seedCnn(new RandomGenerator(0));
     const weights = Float32Array.from(model.parameters().flatMap((p) => Array.from(p.data())));
     const ds = data.tensorDataset(tensor(new Float32Array(n), [n, 1]), tensor(Int32Array.from({ length: n }, (_, i) => i), [n]));
     const loader = new data.DataLoader(ds, { batchSize: n, shuffle: true, seed: 0 });

@@ -1,13 +1,13 @@
 // optim.WeightAverage: the exponential moving average of the weights that `nnlab train` evaluates.
 import { describe, expect, it } from 'vitest';
 
-import { ArgumentError, Generator, nn, ops, optim, tensor } from '../../lib/index.js';
+import { ArgumentError, RandomGenerator, nn, ops, optim, tensor } from '../../lib/index.js';
 
 const values = (m: nn.Module) => m.parameters().map((p) => Array.from(p.data()));
 
 describe('WeightAverage', () => {
   it('follows avg <- d avg + (1 - d) param with the warm-up d = min(decay, (1 + t) / (10 + t))', () => {
-    const m = new nn.Linear(3, 2, { generator: new Generator(1) });
+    const m = new nn.Linear(3, 2, { generator: new RandomGenerator(1) });
     const avg = new optim.WeightAverage(m, 0.9);
     const expected = values(m);
     for (let t = 1; t <= 30; t++) {
@@ -31,7 +31,7 @@ describe('WeightAverage', () => {
   });
 
   it('restores from a saved state and rejects a state of another model', () => {
-    const m = new nn.Linear(3, 2, { generator: new Generator(2) });
+    const m = new nn.Linear(3, 2, { generator: new RandomGenerator(2) });
     const a = new optim.WeightAverage(m);
     for (const p of m.parameters()) ops.copyInto(p, ops.mul(p, 2));
     a.update();

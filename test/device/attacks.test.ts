@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 
 import {
-  ArgumentError, attacks, DTypeError, Generator, noGrad, nn, ops, seedCnn, ShapeError, tensor, tidy, ValueError,
+  ArgumentError, attacks, DTypeError, RandomGenerator, noGrad, nn, ops, seedCnn, ShapeError, tensor, tidy, ValueError,
 } from '../../lib/index.js';
 import type { Tensor } from '../../lib/index.js';
 import { expectClose, numericGrad, randomArray, randomInts, sampleIndices, testDevices } from '../support/native.js';
@@ -30,7 +30,7 @@ class LogMeanSoftmax extends nn.Module {
 
 /** Flatten + Linear(d -> k): multinomial logistic regression on d pixels. */
 function softmaxModel(d: number, k: number, seed: number) {
-  return new nn.Sequential(new nn.Flatten(), new nn.Linear(d, k, { generator: new Generator(seed) }));
+  return new nn.Sequential(new nn.Flatten(), new nn.Linear(d, k, { generator: new RandomGenerator(seed) }));
 }
 
 /** Analytic d CE(softmax(W((x - m)/s) + b), y) / dx for one image, in float64. */
@@ -95,7 +95,7 @@ describe.each(testDevices())('attacks on %s', (device) => {
   });
 
   it('the attack-loss gradient through the seed CNN matches central finite differences', () => {
-    const model = new attacks.PixelSpaceModel(seedCnn(new Generator(4)), STATS).to(device);
+    const model = new attacks.PixelSpaceModel(seedCnn(new RandomGenerator(4)), STATS).to(device);
     const n = 2, xs = randomArray(n * 784, 5, 0, 1), ys = randomInts(n, 6, 10);
     const y = labelsOf(ys);
     const g = values(tidy(() => attacks.inputGradient(model, tensor(xs, [n, 1, 28, 28], { device }), y)));
@@ -114,7 +114,7 @@ describe.each(testDevices())('attacks on %s', (device) => {
   });
 
   it('works unchanged on an ensemble (log of the mean softmax): gradient and FGSM', () => {
-    const members = [softmaxModel(64, 4, 10), new nn.Sequential(new nn.Flatten(), new nn.Linear(64, 8, { generator: new Generator(11) }), new nn.Tanh(), new nn.Linear(8, 4, { generator: new Generator(12) }))];
+    const members = [softmaxModel(64, 4, 10), new nn.Sequential(new nn.Flatten(), new nn.Linear(64, 8, { generator: new RandomGenerator(11) }), new nn.Tanh(), new nn.Linear(8, 4, { generator: new RandomGenerator(12) }))];
     const model = new attacks.PixelSpaceModel(new LogMeanSoftmax(members), STATS).to(device);
     const n = 3, xs = randomArray(n * 64, 13, 0, 1), y = labelsOf(randomInts(n, 14, 4));
     const g = values(tidy(() => attacks.inputGradient(model, tensor(xs, [n, 1, 8, 8], { device }), y)));
@@ -136,7 +136,7 @@ describe.each(testDevices())('attacks on %s', (device) => {
     const x = images(4, 8, 8, 21), y = labelsOf(randomInts(4, 22, 5));
     const xv = values(x), eps = 0.15;
     const run = (seed: number, randomStart = true) =>
-      values(tidy(() => attacks.pgd(model, x, y, { eps, stepSize: 0.04, steps: 6, randomStart, generator: new Generator(seed) })));
+      values(tidy(() => attacks.pgd(model, x, y, { eps, stepSize: 0.04, steps: 6, randomStart, generator: new RandomGenerator(seed) })));
     const a = run(1), a2 = run(1), c = run(2);
     expect(a2).toEqual(a);
     expect(c).not.toEqual(a);
@@ -162,7 +162,7 @@ describe.each(testDevices())('attacks on %s', (device) => {
   it('random-sign control: every pixel moves by exactly eps (unless clipped), about half up', () => {
     const x = tensor(randomArray(4000, 30, 0.3, 0.7), [10, 1, 20, 20], { device });
     const xv = values(x);
-    const out = values(attacks.randomSign(x, { eps: 0.1, generator: new Generator(31) }));
+    const out = values(attacks.randomSign(x, { eps: 0.1, generator: new RandomGenerator(31) }));
     let up = 0;
     for (let i = 0; i < xv.length; i++) {
       expect(Math.abs(Math.abs(out[i] - xv[i]) - 0.1)).toBeLessThan(1e-6);
@@ -170,7 +170,7 @@ describe.each(testDevices())('attacks on %s', (device) => {
     }
     expect(up / xv.length).toBeGreaterThan(0.45);
     expect(up / xv.length).toBeLessThan(0.55);
-    const clipped = values(attacks.randomSign(tensor([0, 1, 0, 1], [2, 2], { device }), { eps: 0.5, generator: new Generator(1) }));
+    const clipped = values(attacks.randomSign(tensor([0, 1, 0, 1], [2, 2], { device }), { eps: 0.5, generator: new RandomGenerator(1) }));
     for (const v of clipped) expect(v === 0 || v === 0.5 || v === 1).toBe(true);
   });
 
@@ -221,7 +221,7 @@ describe.each(testDevices())('attacks on %s', (device) => {
     }
     expect(seen).toEqual([4, 4, 2]);
     const ctrl = new attacks.AdversarialTrainingLoader({ x, y }, { batchSize: 10 }, {
-      model, eps: 0.1, perturbation: 'random-sign', weights: [1, 1], generator: new Generator(3),
+      model, eps: 0.1, perturbation: 'random-sign', weights: [1, 1], generator: new RandomGenerator(3),
     });
     const [b] = [...ctrl.batches(0)];
     const diff = values(ops.abs(ops.sub(ops.slice(b.x, 0, 10), x)));

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 
 import { describe, expect, it } from 'vitest';
 
-import { backward, Generator, nn, ops, seedCnn, tensor, tidy } from '../../lib/index.js';
+import { backward, RandomGenerator, nn, ops, seedCnn, tensor, tidy } from '../../lib/index.js';
 import type { Tensor } from '../../lib/index.js';
 import { native, randomArray, testDevices } from '../support/native.js';
 
@@ -91,7 +91,7 @@ function graphOps(t: Tensor): string[] {
 
 describe('Sequential', () => {
   it('runs a first Conv2d and its MaxPool2d (ReLU between) as one op, with the separate ops\' values', () => {
-    const model = seedCnn(new Generator(5));
+    const model = seedCnn(new RandomGenerator(5));
     tidy(() => {
       const x = tensor(randomArray(4 * 784, 6, -1, 1), [4, 1, 28, 28]);
       const y = model.forward(x);

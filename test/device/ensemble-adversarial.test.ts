@@ -4,14 +4,14 @@
 // attacks.fgsm), its loss value is J(x) + J(x'), and eps 0 doubles the plain objective.
 import { describe, expect, it } from 'vitest';
 
-import { ArgumentError, attacks, backward, ensemble, Generator, nn, ops, tensor, tidy } from '../../lib/index.js';
+import { ArgumentError, attacks, backward, ensemble, RandomGenerator, nn, ops, tensor, tidy } from '../../lib/index.js';
 import { randomArray, randomInts, testDevices } from '../support/native.js';
 
 const M = 3, B = 8, K = 5, D = 36;
 const RANGE = [-0.5, 2] as const;
 
 function member(seed: number, device: 'cpu' | 'cuda'): nn.Module {
-  const g = new Generator(seed);
+  const g = new RandomGenerator(seed);
   return new nn.Sequential(new nn.Flatten(), new nn.Linear(D, 16, { generator: g }), new nn.BatchNorm1d(16), new nn.ReLU(), new nn.Linear(16, K, { generator: g })).to(device);
 }
 
@@ -84,14 +84,14 @@ describe.each(testDevices())('ensemble adversarial objective on %s', (device) =>
   it('eps 0 (both variants) is twice the plain objective', () => {
     const plain = separateSteps(null);
     for (const perturbation of ['fgsm', 'random-sign'] as const) {
-      const got = stackedStep(attacks.ensembleAdversarialObjective({ eps: 0, perturbation, range: RANGE, generator: new Generator(1) }));
+      const got = stackedStep(attacks.ensembleAdversarialObjective({ eps: 0, perturbation, range: RANGE, generator: new RandomGenerator(1) }));
       expect(got.value, perturbation).toBeCloseTo(plain.value, 4);
       got.grads.forEach((gm, m) => gm.forEach((g, k) => expect(relDiff(g, plain.grads[m][k]), `${perturbation} member ${m} parameter ${k}`).toBeLessThan(1e-4)));
     }
   });
 
   it('random-sign variant: seeded, and a different loss than the plain one', () => {
-    const run = (seed: number) => stackedStep(attacks.ensembleAdversarialObjective({ eps: 0.3, perturbation: 'random-sign', range: RANGE, generator: new Generator(seed) }));
+    const run = (seed: number) => stackedStep(attacks.ensembleAdversarialObjective({ eps: 0.3, perturbation: 'random-sign', range: RANGE, generator: new RandomGenerator(seed) }));
     const a = run(5), b = run(5), c = run(6);
     expect(a.value).toBe(b.value);
     expect(a.value).not.toBe(c.value);

@@ -1,7 +1,7 @@
 // Modules, initialisers, optimizers and schedules through the public API.
 import { describe, expect, it } from 'vitest';
 
-import { ArgumentError, backward, Generator, nn, ops, optim, seedCnn, ShapeError, tensor, tidy } from '../../lib/index.js';
+import { ArgumentError, backward, RandomGenerator, nn, ops, optim, seedCnn, ShapeError, tensor, tidy } from '../../lib/index.js';
 
 describe('modules', () => {
   it('the seed CNN has PyTorch names and 225,034 parameters', () => {
@@ -31,8 +31,8 @@ describe('modules', () => {
   });
 
   it('initialisers follow PyTorch bounds and are seeded', () => {
-    const a = new nn.Linear(100, 50, { generator: new Generator(3) });
-    const b = new nn.Linear(100, 50, { generator: new Generator(3) });
+    const a = new nn.Linear(100, 50, { generator: new RandomGenerator(3) });
+    const b = new nn.Linear(100, 50, { generator: new RandomGenerator(3) });
     expect(Array.from(a.weight.data())).toEqual(Array.from(b.weight.data()));
     const w = a.weight.data();
     expect(Math.max(...w.map(Math.abs))).toBeLessThanOrEqual(1 / Math.sqrt(100));
@@ -91,7 +91,7 @@ describe('optimizers', () => {
 describe('determinism', () => {
   it('the same seed gives bit-identical training steps', () => {
     const run = () => {
-      const g = new Generator(11);
+      const g = new RandomGenerator(11);
       const m = new nn.Sequential(new nn.Linear(20, 16, { generator: g }), new nn.ReLU(), new nn.Dropout(0.3, g), new nn.Linear(16, 4, { generator: g }));
       const opt = new optim.Adam(m.parameters());
       const x = ops.randn([32, 20], { generator: g }), y = tensor(Int32Array.from({ length: 32 }, (_, i) => i % 4), [32]);

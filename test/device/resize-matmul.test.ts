@@ -3,7 +3,7 @@
 // pixel pipeline (resnet-pixel.ts) against the normalised images resnet-data.ts trains on.
 import { describe, expect, it } from 'vitest';
 
-import { attacks, data, Generator, noGrad, nn, ops, ShapeError, tensor, tidy } from '../../lib/index.js';
+import { attacks, data, RandomGenerator, noGrad, nn, ops, ShapeError, tensor, tidy } from '../../lib/index.js';
 import type { Tensor } from '../../lib/index.js';
 import { pixelSplit } from '../../lib/studies/shared/adversarial.js';
 import { loadMnist } from '../../lib/data/mnist.js';
@@ -56,7 +56,7 @@ describe.each(testDevices())('differentiable bilinear resize on %s', (device) =>
 
   it('the input gradient through the pixel pipeline (resize, replicate, normalise, a 3-channel CNN) matches finite differences', () => {
     // A small 3-channel network (ResNet18's own gradients are checked in resnet.test.ts): the pipeline is under test here.
-    const g0 = new Generator(3);
+    const g0 = new RandomGenerator(3);
     const net = new nn.Sequential(new nn.Conv2d(3, 4, 3, { stride: 2, generator: g0 }), new nn.ReLU(), new nn.Flatten(), new nn.Linear(4 * 15 * 15, 10, { generator: g0 }));
     const model = resnetPixelModel(net, { mean: 0.13, std: 0.31 }).to(device).eval();
     const n = 2, xs = randomArray(n * 784, 8, 0, 1), y = tensor(randomInts(n, 9, 10), [n], { device });

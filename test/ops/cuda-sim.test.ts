@@ -20,7 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-import { Generator, backward, ops, optim, randn, seedCnn, tensor as makeTensor, tidy } from '../../lib/index.js';
+import { RandomGenerator, backward, ops, optim, randn, seedCnn, tensor as makeTensor, tidy } from '../../lib/index.js';
 import { expectClose, native, simulatorSkipReason } from '../support/native.js';
 
 const skipReason = simulatorSkipReason();
@@ -107,8 +107,8 @@ describe.skipIf(!isSim)('CUDA simulator', () => {
   });
 
   it('one seed-CNN training step agrees between cpu and the simulated cuda backend', () => {
-    const models = { cpu: seedCnn(new Generator(7)), cuda: seedCnn(new Generator(7)).to('cuda') };
-    const x = randn([4, 1, 28, 28], { generator: new Generator(11) });
+    const models = { cpu: seedCnn(new RandomGenerator(7)), cuda: seedCnn(new RandomGenerator(7)).to('cuda') };
+    const x = randn([4, 1, 28, 28], { generator: new RandomGenerator(11) });
     const y = makeTensor(Int32Array.from([3, 1, 4, 1]), [4]);
     const results: Record<string, { logits: Float32Array; loss: number; grads: Map<string, Float32Array>; sgd: Map<string, Float32Array>; adam: Map<string, Float32Array> }> = {};
     for (const device of ['cpu', 'cuda'] as const) {

@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-import { Generator } from '../../lib/index.js';
+import { RandomGenerator } from '../../lib/index.js';
 import { logisticRegression, trainClassifier } from '../../lib/train/classifier.js';
 import { loadMnist } from '../../lib/data/mnist.js';
 import { LOGREG_FULL } from '../../lib/studies/shared/three-models.js';
@@ -43,7 +43,7 @@ describe('nnlab run baselines', () => {
     try {
       for (const seed of [0, 1]) {
         const t0 = performance.now();
-        const r = await trainClassifier(logisticRegression(new Generator(seed)), m.train, m.test, LOGREG_FULL, { seed, outDir: tmp('logreg'), log: () => {} });
+        const r = await trainClassifier(logisticRegression(new RandomGenerator(seed)), m.train, m.test, LOGREG_FULL, { seed, outDir: tmp('logreg'), log: () => {} });
         console.log(`logreg seed ${seed}: ${(100 * r.testAccuracy).toFixed(2)}% in ${((performance.now() - t0) / 1000).toFixed(2)} s`);
         expect(r.history.length).toBe(LOGREG_FULL.epochs);
         expect(r.testAccuracy).toBeGreaterThanOrEqual(0.925);

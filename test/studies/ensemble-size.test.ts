@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-import { ensemble, Generator, loadEnsemble, metrics } from '../../lib/index.js';
+import { ensemble, RandomGenerator, loadEnsemble, metrics } from '../../lib/index.js';
 import { ENSEMBLE_SIZE_QUICK, sizeCurve } from '../../lib/studies/ensemble-size.js';
 import type { SizeRow } from '../../lib/studies/ensemble-size.js';
 import { loadMnist } from '../../lib/data/mnist.js';
@@ -59,7 +59,7 @@ describe('nnlab run ensemble-size', () => {
 
     // The saved adversarially trained ensemble reloads through a factory and gives the reported curve again.
     const k = ENSEMBLE_SIZE_QUICK.variants.findIndex((v) => v.objective === 'at');
-    const { ensemble: ens } = loadEnsemble(join(out, `variant-${k}-ensemble.safetensors`), () => ensemble.deepEnsembleMlp(new Generator(0)));
+    const { ensemble: ens } = loadEnsemble(join(out, `variant-${k}-ensemble.safetensors`), () => ensemble.deepEnsembleMlp(new RandomGenerator(0)));
     // Same limits as the run: the normalisation statistics come from its training split.
     const mnist = loadMnist({ testLimit: ENSEMBLE_SIZE_QUICK.testLimit, trainLimit: ENSEMBLE_SIZE_QUICK.trainLimit, device: 'cpu' });
     const probs = ens.memberProba(mnist.test.x);

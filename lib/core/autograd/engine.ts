@@ -4,7 +4,7 @@
 // .grad of leaves (parameters, or inputs as in FGSM).
 import { ArgumentError, DisposedError, ShapeError } from '../errors.js';
 import { native } from '../native.js';
-import { disposeFromScopes, keep, tidy } from '../scope.js';
+import { disposeFromScopes, keepWith, tidy } from '../scope.js';
 import { fromHandle, shapeStr, Tensor } from '../tensor.js';
 import type { GradFn } from '../tensor.js';
 
@@ -133,13 +133,13 @@ export function backward(root: Tensor, grad?: Tensor, o: BackwardOptions = {}): 
           if (t.grad && !t.grad.disposed) {
             const sum = add(t.grad, g);
             t.grad.dispose();
-            t.grad = keep(sum);
+            t.grad = keepWith(sum, t);
           } else {
             // g is freed just below when this is its last holder (and it is not the caller's
             // gradient): then the leaf takes g's storage instead of a copy, unless a reshape of g
             // is alive elsewhere (the native side checks).
             const last = g !== grad && holders.get(g) === 1;
-            t.grad = keep(fromHandle(last ? native.takeOrClone(g.handle) : native.clone(g.handle)));
+            t.grad = keepWith(fromHandle(last ? native.takeOrClone(g.handle) : native.clone(g.handle)), t);
           }
           drop(g);
           continue;

@@ -2,7 +2,7 @@
 import { ArgumentError, ShapeError } from '../errors.js';
 import { native } from '../native.js';
 import type { DType } from '../native.js';
-import { defaultGenerator, Generator } from '../random.js';
+import { defaultGenerator, RandomGenerator } from '../random.js';
 import { fromHandle, NestedArray, shapeStr, sizeOf, Tensor } from '../tensor.js';
 import type { Device } from '../tensor.js';
 
@@ -65,7 +65,7 @@ export function arange(start: number, end?: number, step = 1, opts: CreateOption
 }
 
 export interface RandomOptions extends CreateOptions {
-  generator?: Generator;
+  generator?: RandomGenerator;
 }
 
 function randomFill(kind: 'uniform' | 'normal' | 'bernoulli', shape: readonly number[], p1: number, p2: number | undefined, opts: RandomOptions) {

@@ -2,7 +2,7 @@
 import { isGradEnabled, record } from '../autograd/engine.js';
 import { ArgumentError } from '../errors.js';
 import { native } from '../native.js';
-import { defaultGenerator, Generator } from '../random.js';
+import { defaultGenerator, RandomGenerator } from '../random.js';
 import { fromHandle, Tensor } from '../tensor.js';
 import { add, mul, rsqrt, sub } from './elementwise.js';
 import { reshape } from './shape.js';
@@ -50,7 +50,7 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Ten
 }
 
 /** Inverted dropout: zeroes each element with probability p and scales the rest by 1/(1-p). */
-export function dropout(x: Tensor, p: number, training: boolean, generator: Generator = defaultGenerator): Tensor {
+export function dropout(x: Tensor, p: number, training: boolean, generator: RandomGenerator = defaultGenerator): Tensor {
   if (!(p >= 0 && p < 1)) throw new ArgumentError(`dropout: p must be in [0, 1), got ${p}`);
   if (!training || p === 0) return x;
   const [seed, offset] = generator.next(x.numel);

@@ -1,6 +1,6 @@
 // The architectures of the ablation (seed 001, section 1.2): the seed CNN and five variants,
 // each described by a small spec so that the parameter counts follow from the layers.
-import { Generator, nn, seedCnn } from '../../index.js';
+import { RandomGenerator, nn, seedCnn } from '../../index.js';
 
 export interface CnnSpec {
   conv1: number;
@@ -24,7 +24,7 @@ export const VARIANTS: { id: string; description: string; spec: CnnSpec }[] = [
 ];
 
 /** Builds a variant on 28x28 inputs; the full spec is the library's own seedCnn. */
-export function buildVariant(spec: CnnSpec, generator?: Generator): nn.Sequential {
+export function buildVariant(spec: CnnSpec, generator?: RandomGenerator): nn.Sequential {
   const same = (Object.keys(FULL_SPEC) as (keyof CnnSpec)[]).every((k) => spec[k] === FULL_SPEC[k]);
   if (same) return seedCnn(generator);
   const layers: nn.Module[] = [new nn.Conv2d(1, spec.conv1, 3, { generator }), new nn.ReLU()];

@@ -1,7 +1,7 @@
 // The classifiers the explanation studies look inside (cam, deconvnet, occlusion), their
 // training on MNIST, and the pieces of their figures: pixels of a test image, heat maps as
 // colour images, and the "report says / nnlab gets" table.
-import { Generator, nn, seedCnn } from '../../index.js';
+import { RandomGenerator, nn, seedCnn } from '../../index.js';
 import { colorOf, overlayRgb } from '../../explain/overlay.js';
 import type { ColorMap } from '../../explain/overlay.js';
 import { trainClassifier, TrainedClassifier, TrainSettings } from '../../train/classifier.js';
@@ -17,7 +17,7 @@ export interface ExplainModel {
   /** Module names: the last convolution's rectified maps, and each conv block's. */
   lastConv: string;
   blocks: string[];
-  build(g: Generator): nn.Sequential;
+  build(g: RandomGenerator): nn.Sequential;
 }
 
 export const EXPLAIN_MODELS: Record<ExplainModelKind, ExplainModel> = {
@@ -85,7 +85,7 @@ export async function trainExplainModel(
   outDir = ctx.folder.dir,
 ): Promise<{ model: nn.Sequential; trained: TrainedClassifier }> {
   const spec = EXPLAIN_MODELS[kind];
-  const model = spec.build(new Generator(seed)).to(ctx.device);
+  const model = spec.build(new RandomGenerator(seed)).to(ctx.device);
   ctx.log(
     `training the ${kind} (${model.numParameters()} parameters) for ${s.epochs} epochs on ${ctx.mnist.train.n} images`,
   );

@@ -5,7 +5,7 @@
 // fgsm.ts and its id to their `models` lists. The ResNet18 and the ensemble are the seed-000
 // members (fgsm-resnet.ts) behind the differentiable seed-000 pipeline (resnet-pixel.ts).
 
-import { Ensemble, Generator, ops, seedCnn } from '../../index.js';
+import { Ensemble, RandomGenerator, ops, seedCnn } from '../../index.js';
 import type { nn, Tensor } from '../../index.js';
 import { PixelSpaceModel } from '../../attacks/pixel-model.js';
 import type { EpochMetrics } from '../../train/metrics-tracker.js';
@@ -61,13 +61,13 @@ export const ATTACK_TARGETS: Record<string, TargetFactory> = {
     label: 'logistic regression',
     description: 'multinomial logistic regression: Linear(784 -> 10) on the normalised pixels, softmax cross-entropy, Adam',
     uses: 'settings',
-    build: (ctx, s, seed) => trainTarget(ctx, 'logreg', 'logistic regression', logisticRegression(new Generator(seed)), s!, seed),
+    build: (ctx, s, seed) => trainTarget(ctx, 'logreg', 'logistic regression', logisticRegression(new RandomGenerator(seed)), s!, seed),
   },
   cnn: {
     label: 'seed CNN',
     description: 'seed CNN: Conv(1->32,3x3) ReLU MaxPool2 Conv(32->64,3x3) ReLU MaxPool2 Flatten Linear(128) ReLU Linear(10), Adam',
     uses: 'settings',
-    build: (ctx, s, seed) => trainTarget(ctx, 'cnn', 'seed CNN', seedCnn(new Generator(seed)), s!, seed),
+    build: (ctx, s, seed) => trainTarget(ctx, 'cnn', 'seed CNN', seedCnn(new RandomGenerator(seed)), s!, seed),
   },
   resnet18: {
     label: 'ResNet18',

@@ -1,7 +1,7 @@
 // The multimodal study's classifiers. Every model reads the same packed row per pair, the 784
 // normalised pixels followed by the mels x frames log-mel values, so one DataLoader and the
 // library's fit / evaluate serve them all; each model takes the part it is built for.
-import { Generator, nn, ops, Tensor } from '../../index.js';
+import { RandomGenerator, nn, ops, Tensor } from '../../index.js';
 
 export interface PairShape {
   mels: number;
@@ -17,7 +17,7 @@ const audioOf = (x: Tensor, s: PairShape) =>
 const convOut = (n: number, k: number, stride: number) => Math.floor((n - k) / stride) + 1;
 
 /** A small MNIST encoder: Conv(1->16,5) ReLU MaxPool2 Conv(16->32,5) ReLU MaxPool2 Flatten Linear(512->64) ReLU. */
-function imageEncoder(g: Generator): nn.Sequential {
+function imageEncoder(g: RandomGenerator): nn.Sequential {
   return new nn.Sequential(
     new nn.Conv2d(1, 16, 5, { generator: g }),
     new nn.ReLU(),
@@ -33,7 +33,7 @@ function imageEncoder(g: Generator): nn.Sequential {
 const IMAGE_FEATURES = 64;
 
 /** The seed report's audio CNN without its classifier: Conv(1->10,7x7,stride 3) ReLU Conv(10->10,5x5,stride 2) ReLU Flatten. */
-function audioEncoder(g: Generator): nn.Sequential {
+function audioEncoder(g: RandomGenerator): nn.Sequential {
   return new nn.Sequential(
     new nn.Conv2d(1, 10, 7, { stride: 3, generator: g }),
     new nn.ReLU(),
@@ -47,7 +47,7 @@ const audioFeatures = (s: PairShape) =>
 
 export class ImageOnly extends nn.Module {
   readonly net: nn.Sequential;
-  constructor(g: Generator) {
+  constructor(g: RandomGenerator) {
     super();
     this.net = this.registerModule(
       'net',
@@ -63,7 +63,7 @@ export class ImageOnly extends nn.Module {
 export class AudioOnly extends nn.Module {
   readonly net: nn.Sequential;
   constructor(
-    g: Generator,
+    g: RandomGenerator,
     readonly shape: PairShape,
   ) {
     super();
@@ -80,7 +80,7 @@ export class AudioOnly extends nn.Module {
 /** Early fusion: the raw pixels and log-mel values joined into one vector, then an MLP. */
 export class EarlyFusion extends nn.Module {
   readonly net: nn.Sequential;
-  constructor(g: Generator, shape: PairShape) {
+  constructor(g: RandomGenerator, shape: PairShape) {
     super();
     this.net = this.registerModule(
       'net',
@@ -102,7 +102,7 @@ export class JointFusion extends nn.Module {
   readonly audio: nn.Sequential;
   readonly head: nn.Sequential;
   constructor(
-    g: Generator,
+    g: RandomGenerator,
     readonly shape: PairShape,
   ) {
     super();

@@ -1,6 +1,6 @@
 // Pairs of (MNIST image, spoken digit) of the same class, drawn by a seeded rule, packed into one
 // row per pair (pixels then log-mel), and the test-time corruptions of one modality.
-import { data, Generator, ops, tensor, Tensor, tidy } from '../../index.js';
+import { data, RandomGenerator, ops, tensor, Tensor, tidy } from '../../index.js';
 import { ArgumentError } from '../../core/errors.js';
 import type { MnistSplit } from '../../data/mnist.js';
 import type { SpokenDigitSplit } from './multimodal-audio.js';
@@ -91,7 +91,7 @@ export function packed(
   seed: number,
 ): Tensor {
   return tidy(() => {
-    const g = new Generator(seed + CONDITIONS.indexOf(cond));
+    const g = new RandomGenerator(seed + CONDITIONS.indexOf(cond));
     const image =
       cond === 'image noise'
         ? data.gaussianNoise(s.image, c.imageNoise / norm.pixelStd, g)

@@ -5,7 +5,7 @@
 import { basename, resolve } from 'node:path';
 
 import { ArgumentError } from '../../core/errors.js';
-import { data, Generator, ops, tidy } from '../../index.js';
+import { data, RandomGenerator, ops, tidy } from '../../index.js';
 import type { Device, Tensor } from '../../index.js';
 
 export interface OodSet {
@@ -48,7 +48,7 @@ export function loadOodDataset(o: { dataset: string; dir?: string; stats: data.N
  */
 export function noiseImages(kind: 'uniform' | 'gaussian', o: { n: number; size: number; stats: data.NormStats; seed: number; device: Device }): OodSet {
   if (!(Number.isInteger(o.n) && o.n > 0)) throw new ArgumentError(`ood: the number of noise images must be a positive integer, got ${o.n}`);
-  const generator = new Generator(o.seed);
+  const generator = new RandomGenerator(o.seed);
   const shape = [o.n, 1, o.size, o.size];
   const x = tidy(() => {
     const px = kind === 'uniform'

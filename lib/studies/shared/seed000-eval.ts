@@ -6,7 +6,7 @@
 // ResNet18 the stacked (grouped-convolution) pass costs ~2x the CPU time of M plain passes here.
 // The perturbation is applied once per batch, so every member sees the same perturbed images.
 import { ArgumentError, ShapeError } from '../../core/errors.js';
-import { data, Generator, noGrad, ops, tidy } from '../../index.js';
+import { data, RandomGenerator, noGrad, ops, tidy } from '../../index.js';
 import type { Tensor } from '../../index.js';
 import { accuracy, brierScore, expectedCalibrationError, memberMean, nll, rowArgmax } from '../../metrics/index.js';
 import type { Module } from '../../nn/module.js';
@@ -103,7 +103,7 @@ export function accuracyOn(probs: Float32Array, labels: ArrayLike<number>, idx: 
  * of x is x + s * scale * z, so the curves over s are not jittered by fresh noise at each level.
  */
 export function noiseDraw(x: Tensor, seed: number): Tensor {
-  return ops.randn(x.shape, { generator: new Generator(seed), device: x.device }).keep();
+  return ops.randn(x.shape, { generator: new RandomGenerator(seed), device: x.device }).keep();
 }
 
 /** x + amount * z (amount 0: x itself). */

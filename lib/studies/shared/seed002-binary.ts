@@ -1,6 +1,6 @@
 // The report's binary classifier, Linear(2,4) TanH Linear(4,1) Sigmoid trained by MSE, and what
 // the binary and modules studies read off it: scores, accuracy, weights, per-epoch metrics.
-import { data, Generator, nn, noGrad, tidy } from '../../index.js';
+import { data, RandomGenerator, nn, noGrad, tidy } from '../../index.js';
 import type { Tensor } from '../../index.js';
 import type { ClusterData, ClusterSplit } from './seed002-data.js';
 import { trainWay } from './seed002-ways.js';
@@ -9,7 +9,7 @@ export const HIDDEN = 4;
 
 /** Built from one generator, so the same seed gives the same initial weights in every way. */
 export function binaryNet(seed: number): nn.Sequential {
-  const g = new Generator(seed);
+  const g = new RandomGenerator(seed);
   return new nn.Sequential(
     new nn.Linear(2, HIDDEN, { generator: g }),
     new nn.Tanh(),

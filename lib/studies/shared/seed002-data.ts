@@ -1,6 +1,6 @@
 // The synthetic data of seed 002: the 1-D linear regression set and the two Gaussian clusters,
 // drawn from nnlab's seeded generators so a run is a pure function of its seed.
-import { ArgumentError, Generator, normal, randperm, tensor, Tensor, uniform } from '../../index.js';
+import { ArgumentError, RandomGenerator, normal, randperm, tensor, Tensor, uniform } from '../../index.js';
 
 export interface LinregData {
   x: Float32Array;
@@ -10,7 +10,7 @@ export interface LinregData {
 /** y = m*x + N(0, noise^2) with x uniform in [xMin, xMax] (the report: [0, 50], noise 5). */
 export function linregData(n: number, m: number, noise: number, range: [number, number], seed: number): LinregData {
   if (!(Number.isInteger(n) && n > 0)) throw new ArgumentError(`linregData: n must be a positive integer, got ${n}`);
-  const g = new Generator(seed);
+  const g = new RandomGenerator(seed);
   const xs = uniform([n], range[0], range[1], { generator: g });
   const eps = normal([n], 0, noise, { generator: g });
   const x = xs.data() as Float32Array,
@@ -59,7 +59,7 @@ export function twoClusters(spec: ClusterSpec, seed: number): ClusterData {
   const { centres, perCluster: k, std, testFraction } = spec;
   if (!(testFraction > 0 && testFraction < 1))
     throw new ArgumentError(`twoClusters: testFraction must be in (0, 1), got ${testFraction}`);
-  const g = new Generator(seed);
+  const g = new RandomGenerator(seed);
   const noise = normal([2 * k, 2], 0, std, { generator: g });
   const e = noise.data() as Float32Array;
   noise.dispose();

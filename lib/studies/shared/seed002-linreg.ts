@@ -1,7 +1,7 @@
 // The report's linear regression: nn.Linear(1,1) + MSE trained by SGD on y = m*x + noise, raw or
 // with x and y standardised; the loss and the slope (in the data's units) after every epoch,
 // and an honest stop when a run diverges.
-import { data, Generator, nn, noGrad, tensor, tidy } from '../../index.js';
+import { data, RandomGenerator, nn, noGrad, tensor, tidy } from '../../index.js';
 import { LinregData, standardise, Standardised } from './seed002-data.js';
 import { trainWay, Way } from './seed002-ways.js';
 
@@ -72,7 +72,7 @@ export function linregDataset(p: LinregProblem, normalised: boolean): data.Tenso
 }
 
 export function linregNet(seed: number): nn.Sequential {
-  return new nn.Sequential(new nn.Linear(1, 1, { generator: new Generator(seed) }));
+  return new nn.Sequential(new nn.Linear(1, 1, { generator: new RandomGenerator(seed) }));
 }
 
 /** Trains a fresh Linear(1,1) (initialised from `seed`) on one setting the given way. */

@@ -1,6 +1,6 @@
 // What the class-max and knn-max studies share: the seed CNN they drive (trained in the run, taking
 // pixels), the 10x10 grid of (source image, target class) pairs, and its figures and statistics.
-import { Generator, attacks, ops, seedCnn, ValueError } from '../../index.js';
+import { RandomGenerator, attacks, ops, seedCnn, ValueError } from '../../index.js';
 import type { Tensor } from '../../index.js';
 import { accuracy, decide, predictProbs, trainClassifier, TrainSettings } from '../../train/classifier.js';
 import type { TrainedClassifier } from '../../train/classifier.js';
@@ -24,7 +24,7 @@ export interface PixelCnn {
 /** Trains the seed CNN on the run's MNIST (metrics.csv in the run folder). */
 export async function trainPixelCnn(ctx: RunContext, train: TrainSettings, seed: number): Promise<PixelCnn> {
   const { mnist, folder, log, device } = ctx;
-  const net = seedCnn(new Generator(seed)).to(device);
+  const net = seedCnn(new RandomGenerator(seed)).to(device);
   log(`training the seed CNN for ${train.epochs} epochs on ${mnist.train.n} images`);
   const trained = await trainClassifier(net, mnist.train, mnist.test, train, { seed, outDir: folder.dir, log });
   const { pred } = decide(predictProbs(net, mnist.test.x));

@@ -3,7 +3,7 @@
 // prediction and a confidence m(x) per test image. Also writes metrics.csv and predictions.csv.
 import { join } from 'node:path';
 
-import { Generator, io, seedCnn } from '../../index.js';
+import { RandomGenerator, io, seedCnn } from '../../index.js';
 import { METRIC_COLUMNS } from '../../train/metrics-tracker.js';
 import { decide, logisticRegression, predictProbs, trainClassifier, TrainedClassifier, TrainSettings } from '../../train/classifier.js';
 import type { RunContext } from './common.js';
@@ -48,7 +48,7 @@ export async function runThreeModels(c: ThreeModelsConfig, ctx: RunContext): Pro
 
   const trainOne = async (name: 'cnn' | 'logreg', settings: TrainSettings): Promise<ModelOutcome> => {
     const t0 = performance.now();
-    const model = (name === 'cnn' ? seedCnn(new Generator(c.seed)) : logisticRegression(new Generator(c.seed))).to(device);
+    const model = (name === 'cnn' ? seedCnn(new RandomGenerator(c.seed)) : logisticRegression(new RandomGenerator(c.seed))).to(device);
     log(`training ${name} (${model.numParameters()} parameters), ${settings.epochs} epochs`);
     const trained = await trainClassifier(model, mnist.train, mnist.test, settings, { seed: c.seed, outDir: folder.sub(name), log });
     const { pred, conf } = decide(predictProbs(model, mnist.test.x));

@@ -2,7 +2,7 @@
 // points drawn uniformly in [-4, 4], and the small networks fitted to it by full-batch Adam:
 // one output trained on MSE, or a mean and a variance head trained on the Gaussian NLL (with or
 // without the paper's adversarial term), or MSE with dropout for MC-dropout.
-import { backward, Generator, nn, noGrad, ops, optim, tensor, tidy } from '../../index.js';
+import { backward, RandomGenerator, nn, noGrad, ops, optim, tensor, tidy } from '../../index.js';
 import type { Tensor } from '../../index.js';
 import { withFrozenModel } from '../../attacks/input-gradient.js';
 import { gaussianNll, meanAndVariance } from './gaussian-heads.js';
@@ -16,7 +16,7 @@ export const cubic = (x: number) => x * x * x;
 
 /** n points x ~ U[lo, hi], y = x^3 + N(0, noiseStd^2), from a seeded generator. */
 export function toyData(n: number, noiseStd: number, range: [number, number], seed: number): ToyData {
-  const g = new Generator(seed);
+  const g = new RandomGenerator(seed);
   return tidy(() => {
     const x = ops.uniform([n], range[0], range[1], { generator: g }).data() as Float32Array;
     const eps = ops.normal([n], 0, noiseStd, { generator: g }).data() as Float32Array;
@@ -39,10 +39,10 @@ export interface ToyTrainOptions {
 
 /** Linear(1, hidden) ReLU [Dropout] Linear(hidden, 1 or 2): 2 outputs for the NLL objectives. */
 export function toyNet(o: ToyTrainOptions): nn.Sequential {
-  const g = new Generator(o.seed);
+  const g = new RandomGenerator(o.seed);
   const heads = o.objective.startsWith('nll') ? 2 : 1;
   const layers: nn.Module[] = [new nn.Linear(1, o.hidden, { generator: g }), new nn.ReLU()];
-  if (o.objective === 'mse-dropout') layers.push(new nn.Dropout(o.dropout, new Generator(o.seed + 7919)));
+  if (o.objective === 'mse-dropout') layers.push(new nn.Dropout(o.dropout, new RandomGenerator(o.seed + 7919)));
   layers.push(new nn.Linear(o.hidden, heads, { generator: g }));
   return new nn.Sequential(...layers);
 }
