@@ -26,6 +26,7 @@ export function parseArgs(argv: string[], spec: FlagSpec): Parsed {
       if (value === undefined) throw new UsageError(`--${name} needs a value`);
     }
     if (s.type === 'string') {
+      if (value.trim() === '') throw new UsageError(`--${name} must not be empty`);
       if (s.choices && !s.choices.includes(value) && !(name === 'dataset'))
         throw new UsageError(`--${name} must be one of ${s.choices.join(', ')}, got '${value}'`);
       out.flags[name] = value;
@@ -33,6 +34,8 @@ export function parseArgs(argv: string[], spec: FlagSpec): Parsed {
       const v = Number(value);
       if (value.trim() === '' || !Number.isFinite(v) || (s.type === 'int' && !Number.isInteger(v)))
         throw new UsageError(`--${name} must be ${s.type === 'int' ? 'an integer' : 'a number'}, got '${value}'`);
+      // Above 2^53 doubles merge neighbouring integers (--seed 18446744073709551616 would equal --seed 0 downstream).
+      if (s.type === 'int' && !Number.isSafeInteger(v)) throw new UsageError(`--${name} must be an integer below 2^53, got ${value}`);
       if (s.min !== undefined && v < s.min) throw new UsageError(`--${name} must be >= ${s.min}, got ${v}`);
       out.flags[name] = v;
     }

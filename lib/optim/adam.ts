@@ -26,6 +26,10 @@ export class Adam extends Optimizer {
     if (!(this.eps > 0)) throw new ArgumentError(`Adam: eps must be > 0, got ${this.eps}`);
   }
 
+  protected override stateBufferNames(): string[] {
+    return ['exp_avg', 'exp_avg_sq'];
+  }
+
   step(): void {
     const idx = this.withGrad();
     if (!idx.length) return;

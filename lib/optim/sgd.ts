@@ -29,6 +29,10 @@ export class SGD extends Optimizer {
       throw new ArgumentError('SGD: Nesterov momentum requires momentum > 0 and dampening = 0');
   }
 
+  protected override stateBufferNames(): string[] {
+    return this.momentum > 0 ? ['momentum_buffer'] : [];
+  }
+
   step(): void {
     const idx = this.withGrad();
     if (!idx.length) return;

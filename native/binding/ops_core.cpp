@@ -182,8 +182,18 @@ StridedCopyArgs read_strides(Args& a, size_t i, const Shape& shape, const char* 
     Napi::Value e = arr.Get(d);
     double st = e.IsNumber() ? e.As<Napi::Number>().DoubleValue() : NAN;
     if (!std::isfinite(st) || st != std::floor(st)) fail(ErrorCode::Argument, a.op, ": '", name, "' must hold integers");
-    int64_t sti = static_cast<int64_t>(st);
-    if (shape[d] > 0) (sti >= 0 ? hi : lo) += sti * (shape[d] - 1);
+    // |stride| must fit int64 and every step below is overflow-checked: a stride of 2**62+1000
+    // times an extent must not wrap back into range and pass the bounds check.
+    if (std::fabs(st) >= 9.2e18) fail(ErrorCode::Index, a.op, ": '", name, "' stride ", st, " is out of range");
+    int64_t sti = static_cast<int64_t>(st), reach = 0;
+    bool overflow = false;
+    if (shape[d] > 0) {
+      overflow = __builtin_mul_overflow(sti, shape[d] - 1, &reach);
+      if (!overflow) overflow = __builtin_add_overflow(sti >= 0 ? hi : lo, reach, sti >= 0 ? &hi : &lo);
+    }
+    if (overflow)
+      fail(ErrorCode::Index, a.op, ": a view of shape ", shape_str(shape), " with ", name,
+           " reaches past the 64-bit index range (stride ", sti, " in dimension ", d, ")");
     (src ? s.src_strides : s.dst_strides)[d] = sti;
   }
   if (numel(shape) > 0 && (lo < 0 || hi >= storage_numel))
