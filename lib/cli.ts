@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // The nnlab command line.
+import './cli/fatal.js';
 import { parseArgs, UsageError } from './cli/args.js';
 import { deviceReport } from './core/device.js';
 import { NnlabError } from './core/errors.js';

@@ -20,6 +20,8 @@ import type { OptimOps } from './native-types/optim.js';
 import type { KnnOps } from './native-types/knn.js';
 import type { ImageOps } from './native-types/image.js';
 
+import { checkNnlabEnv } from './env-check.js';
+
 export type { DType, DeviceName, NativeTensor, NativeTypedArray } from './native-types/core.js';
 
 export interface NativeAddon
@@ -30,6 +32,7 @@ export interface NativeAddon
 export { packageRoot };
 
 function loadAddon(): NativeAddon {
+  checkNnlabEnv();
   const require = createRequire(import.meta.url);
   const root = packageRoot();
   // NNLAB_ADDON points at a specific build (the CUDA or simulator builds in CI).

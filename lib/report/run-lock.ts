@@ -38,8 +38,8 @@ function describe(e: unknown): string {
   return err.message;
 }
 
-/** Takes the folder's lock file; a lock whose process is gone is stale and taken over. */
-function takeLock(dir: string): string {
+/** Takes the folder's lock file, or returns the pid of the live process holding it. A lock whose process is gone is stale and taken over. */
+function tryLock(dir: string): string | { owner: number } {
   const path = join(dir, LOCK_FILE);
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
@@ -56,16 +56,44 @@ function takeLock(dir: string): string {
     } catch {
       /* removed meanwhile: try again */
     }
-    if (Number.isInteger(owner) && owner !== process.pid && alive(owner))
-      throw new IOError(`the run folder ${dir} is in use by another nnlab process (pid ${owner}); wait for it or choose another --out`);
-    if (owner === process.pid) throw new IOError(`the run folder ${dir} is already in use by this process`);
+    if (Number.isInteger(owner) && alive(owner)) return { owner };
     try {
       unlinkSync(path);
     } catch {
       /* another process took it over first: the next attempt sees its lock */
     }
   }
-  throw new IOError(`cannot lock the run folder ${dir}: another process keeps taking it`);
+  throw new IOError(`cannot lock the folder ${dir}: other processes keep taking it`);
+}
+
+function takeLock(dir: string): string {
+  const r = tryLock(dir);
+  if (typeof r === 'string') return r;
+  if (r.owner === process.pid) throw new IOError(`the run folder ${dir} is already in use by this process`);
+  throw new IOError(`the run folder ${dir} is in use by another nnlab process (pid ${r.owner}); wait for it or choose another --out`);
+}
+
+/**
+ * Waits until this process holds the lock of `dir` (created if needed), polling while another
+ * live process holds it; returns the function that releases it. For caches shared by runs.
+ */
+export async function waitForLock(dir: string, onWait?: (owner: number) => void, pollMs = 1000): Promise<() => void> {
+  mkdirSync(dir, { recursive: true });
+  let told = false;
+  for (;;) {
+    const r = tryLock(dir);
+    if (typeof r === 'string') {
+      const release = () => {
+        process.off('exit', release);
+        rmSync(r, { force: true });
+      };
+      process.on('exit', release);
+      return release;
+    }
+    if (!told) onWait?.(r.owner);
+    told = true;
+    await new Promise((res) => setTimeout(res, pollMs));
+  }
 }
 
 /** Deletes the temporary files of atomic writes that a killed process left (see io/atomic.ts). */

@@ -1,0 +1,38 @@
+// The one place that decides whether a test may skip. A test that needs an optional tool (python3
+// with torch, chromium, a second ISA, a memory cgroup...) calls skipUnless(condition, reason): it
+// skips with the reason printed, except in strict mode (NNLAB_STRICT_SKIPS=1, set by CI), where the
+// missing tool is a failure. The GPU is the only exception strict mode allows (CI has none).
+import { existsSync } from 'node:fs';
+
+export const STRICT = process.env.NNLAB_STRICT_SKIPS === '1';
+
+/**
+ * Skips that strict mode still allows: a GPU (CI has none) and a memory cgroup (creating one needs
+ * a systemd user session or root, which CI containers often lack).
+ */
+export const ALLOWED_IN_STRICT = ['gpu', 'cgroup'] as const;
+export type AllowedSkip = (typeof ALLOWED_IN_STRICT)[number];
+
+/**
+ * Throws (strict mode) or returns a skip function to call, for tests whose requirement is not met.
+ * Use inside a test: `if (!ok) return skipUnless.skip(ctx, reason)`; or at collection time with
+ * `it.skipIf(skipReason(ok, reason))`.
+ */
+export function skipReason(ok: boolean, reason: string, kind?: AllowedSkip): string | false {
+  if (ok) return false;
+  if (STRICT && !(kind && ALLOWED_IN_STRICT.includes(kind)))
+    throw new Error(`NNLAB_STRICT_SKIPS=1: a test would be skipped (${reason}); install what it needs`);
+  console.warn(`skipped: ${reason}`);
+  return reason;
+}
+
+/** Inside a running test: skip it (printing why) unless `ok`; in strict mode fail instead. */
+export function skipUnless(ctx: { skip: (note?: string) => void }, ok: boolean, reason: string, kind?: AllowedSkip): void {
+  const r = skipReason(ok, reason, kind);
+  if (r) ctx.skip(r);
+}
+
+export const PYTHON = '/usr/bin/python3';
+export const CHROMIUM = '/usr/bin/chromium';
+export const hasPython = existsSync(PYTHON);
+export const hasChromium = existsSync(CHROMIUM);
