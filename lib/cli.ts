@@ -23,7 +23,7 @@ async function main(argv: string[]): Promise<number> {
     if (a.positional.length) throw new UsageError(`unexpected argument '${a.positional[0]}'`);
     const r = deviceReport();
     if (a.flags.json) console.log(JSON.stringify(r));
-    else console.log(`cpu: available, ${r.cpu.threads} threads\ncuda: ${r.cuda.available ? `available (${r.cuda.name})` : `unavailable: ${r.cuda.reason}`}`);
+    else console.log(`cpu: available, ${r.cpu.threads} threads, ${r.cpu.isa.kernels} kernels\ncuda: ${r.cuda.available ? `available (${r.cuda.name})` : `unavailable: ${r.cuda.reason}`}`);
     return 0;
   }
   if (cmd === 'train') {

@@ -6,6 +6,7 @@
 #include "../core/thread_pool.h"
 #include "../cpu/cpu_backend.h"
 #include "../cpu/host_arena.h"
+#include "../cpu/simd.h"
 #include "../kernels/philox.h"
 #include "args.h"
 #include "device.h"
@@ -291,6 +292,23 @@ Napi::Value cuda_status(const Napi::CallbackInfo& info) {
   return o;
 }
 
+// cpuIsa() -> { kernels, avx2, avx512 }: the SIMD kernels this process runs ('avx512', 'avx2' or
+// 'generic', after NNLAB_DISABLE_*) and what the CPU itself supports. Tests comparing one ISA with
+// another use it to skip, with a reason, when one side would only be the other side again.
+Napi::Value cpu_isa(const Napi::CallbackInfo& info) {
+  Napi::Object o = Napi::Object::New(info.Env());
+  o.Set("kernels", cpu::use_avx512() ? "avx512" : cpu::use_avx2() ? "avx2" : "generic");
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_cpu_init();
+  o.Set("avx2", __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"));
+  o.Set("avx512", __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("avx512f"));
+#else
+  o.Set("avx2", false);
+  o.Set("avx512", false);
+#endif
+  return o;
+}
+
 // cpuCache({ resetPeak }) -> { cachedBytes, arena }: freed large buffers the CPU backend keeps
 // for reuse, and the large-buffer arena's bytes in use, their peak and the range carved so far
 // (null when the arena could not be reserved).
@@ -346,6 +364,7 @@ void register_core(Napi::Env env, Napi::Object exports) {
   export_op(env, exports, "setNumThreads", set_threads);
   export_op(env, exports, "cudaStatus", cuda_status);
   export_op(env, exports, "cpuCache", cpu_cache);
+  export_op(env, exports, "cpuIsa", cpu_isa);
   export_op(env, exports, "releaseCpuCache", release_cpu_cache);
 }
 

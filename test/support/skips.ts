@@ -7,10 +7,11 @@ import { existsSync } from 'node:fs';
 export const STRICT = process.env.NNLAB_STRICT_SKIPS === '1';
 
 /**
- * Skips that strict mode still allows: a GPU (CI has none) and a memory cgroup (creating one needs
- * a systemd user session or root, which CI containers often lack).
+ * Skips that strict mode still allows, all about the machine rather than installed tools: a GPU
+ * (CI has none), a CPU instruction set (AVX-512 vs AVX2 needs a CPU with AVX-512), and a memory
+ * cgroup (creating one needs a systemd user session, which CI containers often lack).
  */
-export const ALLOWED_IN_STRICT = ['gpu', 'cgroup'] as const;
+export const ALLOWED_IN_STRICT = ['gpu', 'cpu-isa', 'cgroup'] as const;
 export type AllowedSkip = (typeof ALLOWED_IN_STRICT)[number];
 
 /**
