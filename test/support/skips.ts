@@ -2,6 +2,7 @@
 // with torch, chromium, a second ISA, a memory cgroup...) calls skipUnless(condition, reason): it
 // skips with the reason printed, except in strict mode (NNLAB_STRICT_SKIPS=1, set by CI), where the
 // missing tool is a failure. The GPU is the only exception strict mode allows (CI has none).
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
 export const STRICT = process.env.NNLAB_STRICT_SKIPS === '1';
@@ -37,3 +38,12 @@ export const PYTHON = '/usr/bin/python3';
 export const CHROMIUM = '/usr/bin/chromium';
 export const hasPython = existsSync(PYTHON);
 export const hasChromium = existsSync(CHROMIUM);
+
+const pythonModules = new Map<string, boolean>();
+/** Whether Debian's python3 can import `module` (torch, torchvision, sklearn); checked once per module. */
+export function pythonHas(module: string): boolean {
+  if (!hasPython) return false;
+  if (!pythonModules.has(module))
+    pythonModules.set(module, spawnSync(PYTHON, ['-c', `import ${module}`], { stdio: 'ignore', timeout: 120_000 }).status === 0);
+  return pythonModules.get(module)!;
+}
