@@ -8,7 +8,10 @@ type Check = (v: string) => boolean;
 const nonNegativeInt: Check = (v) => /^\d+$/.test(v) && Number.isSafeInteger(Number(v));
 const positiveInt: Check = (v) => nonNegativeInt(v) && Number(v) > 0;
 const flag: Check = (v) => v === '0' || v === '1';
-const oneOf = (...xs: string[]): Check => (v) => xs.includes(v);
+const oneOf =
+  (...xs: string[]): Check =>
+  (v) =>
+    xs.includes(v);
 const nonEmpty: Check = (v) => v.trim() !== '';
 
 /** Variable -> [check, what it accepts]. Paths only need to be non-empty here; their readers say when they are missing. */

@@ -18,10 +18,17 @@ export function regularFileSize(path: string, maxBytes = DEFAULT_MAX_FILE_BYTES)
     throw new IOError(`cannot read ${path}: ${(e as Error).message}`);
   }
   if (!st.isFile()) {
-    const kind = st.isFIFO() ? 'a FIFO' : st.isCharacterDevice() || st.isBlockDevice() ? 'a device' : st.isDirectory() ? 'a folder' : 'not a regular file';
+    const kind = st.isFIFO()
+      ? 'a FIFO'
+      : st.isCharacterDevice() || st.isBlockDevice()
+        ? 'a device'
+        : st.isDirectory()
+          ? 'a folder'
+          : 'not a regular file';
     throw new IOError(`${path} is ${kind}; nnlab reads data only from regular files`);
   }
-  if (st.size > maxBytes) throw new IOError(`${path} is ${st.size} bytes, more than the ${maxBytes} this reader accepts`);
+  if (st.size > maxBytes)
+    throw new IOError(`${path} is ${st.size} bytes, more than the ${maxBytes} this reader accepts`);
   return st.size;
 }
 

@@ -1,7 +1,19 @@
 // Claiming a run folder: one process at a time writes into it, an existing run is never mixed
 // with a new one, and what a killed process left behind (its lock, half-written .tmp files, an
 // empty folder) is cleaned up. Two `nnlab train --out X` at once: the second is refused.
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, rmdirSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  rmdirSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { join, resolve } from 'node:path';
 
 import { ArgumentError, IOError } from '../core/errors.js';
@@ -48,7 +60,8 @@ function tryLock(dir: string): string | { owner: number } {
       closeSync(fd);
       return path;
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new IOError(`cannot write into the run folder ${dir}: ${describe(e)}`);
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST')
+        throw new IOError(`cannot write into the run folder ${dir}: ${describe(e)}`);
     }
     let owner = NaN;
     try {
@@ -70,7 +83,9 @@ function takeLock(dir: string): string {
   const r = tryLock(dir);
   if (typeof r === 'string') return r;
   if (r.owner === process.pid) throw new IOError(`the run folder ${dir} is already in use by this process`);
-  throw new IOError(`the run folder ${dir} is in use by another nnlab process (pid ${r.owner}); wait for it or choose another --out`);
+  throw new IOError(
+    `the run folder ${dir} is in use by another nnlab process (pid ${r.owner}); wait for it or choose another --out`,
+  );
 }
 
 /**
@@ -140,9 +155,13 @@ export function claimRunFolder(out: string, opts: ClaimOptions = {}): RunClaim {
     const others = readdirSync(dir).filter((n) => n !== LOCK_FILE);
     if (others.length && !opts.resume) {
       if (!opts.force)
-        throw new IOError(`the run folder ${dir} already holds ${others.length} file(s) (${others.slice(0, 3).join(', ')}${others.length > 3 ? ', ...' : ''}): pass --resume to continue that run, --force to replace it, or choose another --out`);
+        throw new IOError(
+          `the run folder ${dir} already holds ${others.length} file(s) (${others.slice(0, 3).join(', ')}${others.length > 3 ? ', ...' : ''}): pass --resume to continue that run, --force to replace it, or choose another --out`,
+        );
       if (!others.includes('config.json'))
-        throw new IOError(`--force: ${dir} is not an nnlab run folder (no config.json), so nnlab will not delete its contents`);
+        throw new IOError(
+          `--force: ${dir} is not an nnlab run folder (no config.json), so nnlab will not delete its contents`,
+        );
       for (const n of others) rmSync(join(dir, n), { recursive: true, force: true });
     }
   } catch (e) {

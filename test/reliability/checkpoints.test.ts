@@ -8,7 +8,18 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 import {
-  ArgumentError, DTypeError, Generator, IOError, io, loadTrainingState, nn, ops, optim, saveTrainingState, tensor, tidy,
+  ArgumentError,
+  DTypeError,
+  Generator,
+  IOError,
+  io,
+  loadTrainingState,
+  nn,
+  ops,
+  optim,
+  saveTrainingState,
+  tensor,
+  tidy,
 } from '../../lib/index.js';
 import { CHECKSUM_KEY } from '../../lib/io/safetensors.js';
 
@@ -16,10 +27,21 @@ const tmp = () => mkdtempSync(join(tmpdir(), 'nnlab-ckpt-'));
 
 function smallRun(seed = 0) {
   const gen = new Generator(seed);
-  const model = new nn.Sequential(new nn.Linear(4, 8, { generator: gen }), new nn.BatchNorm1d(8), new nn.ReLU(), new nn.Linear(8, 3, { generator: gen }));
+  const model = new nn.Sequential(
+    new nn.Linear(4, 8, { generator: gen }),
+    new nn.BatchNorm1d(8),
+    new nn.ReLU(),
+    new nn.Linear(8, 3, { generator: gen }),
+  );
   const opt = new optim.Adam(model.parameters(), { lr: 1e-2 });
-  const x = tensor(Float32Array.from({ length: 32 }, (_, i) => Math.cos(i)), [8, 4]);
-  const y = tensor(Int32Array.from({ length: 8 }, (_, i) => i % 3), [8]);
+  const x = tensor(
+    Float32Array.from({ length: 32 }, (_, i) => Math.cos(i)),
+    [8, 4],
+  );
+  const y = tensor(
+    Int32Array.from({ length: 8 }, (_, i) => i % 3),
+    [8],
+  );
   for (let s = 0; s < 3; s++) {
     tidy(() => {
       ops.crossEntropy(model.forward(x), y).backward();
@@ -48,6 +70,18 @@ function withHeader(buf: Buffer, json: Record<string, unknown>): Buffer {
   return Buffer.concat([len, Buffer.from(h), buf.subarray(base)]);
 }
 
+/** A fresh checkpoint of smallRun() whose header JSON `edit` changed (the data section kept). */
+function editedCheckpoint(edit: (json: Record<string, any>) => void): string {
+  const { model, opt } = smallRun();
+  const p = join(tmp(), 'checkpoint.safetensors');
+  saveTrainingState(p, model, opt, counters);
+  const buf = readFileSync(p);
+  const { json } = header(buf);
+  edit(json);
+  writeFileSync(p, withHeader(buf, json));
+  return p;
+}
+
 describe('checksums in every safetensors file nnlab writes', () => {
   it('one flipped bit in a weight is an IOError on load, naming the file', () => {
     const dir = tmp();
@@ -64,15 +98,10 @@ describe('checksums in every safetensors file nnlab writes', () => {
   });
 
   it('a changed tensor name in the header is caught too', () => {
-    const dir = tmp();
-    const { model, opt } = smallRun();
-    const p = join(dir, 'c.safetensors');
-    saveTrainingState(p, model, opt, counters);
-    const buf = readFileSync(p);
-    const { json } = header(buf);
-    json['optim.exp_avf.0'] = json['optim.exp_avg.0'];
-    delete json['optim.exp_avg.0'];
-    writeFileSync(p, withHeader(buf, json));
+    const p = editedCheckpoint((json) => {
+      json['optim.exp_avf.0'] = json['optim.exp_avg.0'];
+      delete json['optim.exp_avg.0'];
+    });
     expect(() => io.loadSafetensors(p)).toThrow(/checksum mismatch/);
   });
 
@@ -90,20 +119,15 @@ describe('checksums in every safetensors file nnlab writes', () => {
   });
 
   it('an nnlab checkpoint whose checksum entry is gone is refused', () => {
-    const dir = tmp();
-    const { model, opt } = smallRun();
-    const p = join(dir, 'c.safetensors');
-    saveTrainingState(p, model, opt, counters);
-    const buf = readFileSync(p);
-    const { json } = header(buf);
-    delete json.__metadata__[CHECKSUM_KEY];
-    writeFileSync(p, withHeader(buf, json));
+    const p = editedCheckpoint((json) => delete json.__metadata__[CHECKSUM_KEY]);
     const fresh = smallRun(1);
     expect(() => loadTrainingState(p, fresh.model, fresh.opt)).toThrow(/lost its 'nnlab.sha256' checksum/);
   });
 
   it("a tensor named '__metadata__' is refused instead of wiping the file's metadata", () => {
-    expect(() => io.saveSafetensors(join(tmp(), 'x.safetensors'), { __metadata__: tensor([1], [1]) }, { a: 'b' })).toThrow(ArgumentError);
+    expect(() =>
+      io.saveSafetensors(join(tmp(), 'x.safetensors'), { __metadata__: tensor([1], [1]) }, { a: 'b' }),
+    ).toThrow(ArgumentError);
   });
 });
 
@@ -112,10 +136,12 @@ describe('resuming needs the whole optimizer state', () => {
     const { model, opt } = smallRun();
     const state = opt.stateDict();
     const fresh = smallRun(1);
-    expect(() => fresh.opt.loadStateDict({ step: state.step, lr: state.lr, buffers: { exp_avg: state.buffers.exp_avg } })).toThrow(
-      /needs buffers \[exp_avg, exp_avg_sq\]; missing \[exp_avg_sq\]/,
-    );
-    expect(() => fresh.opt.loadStateDict({ ...state, buffers: { ...state.buffers, exp_avg: state.buffers.exp_avg.slice(1) } })).toThrow(/entries for/);
+    expect(() =>
+      fresh.opt.loadStateDict({ step: state.step, lr: state.lr, buffers: { exp_avg: state.buffers.exp_avg } }),
+    ).toThrow(/needs buffers \[exp_avg, exp_avg_sq\]; missing \[exp_avg_sq\]/);
+    expect(() =>
+      fresh.opt.loadStateDict({ ...state, buffers: { ...state.buffers, exp_avg: state.buffers.exp_avg.slice(1) } }),
+    ).toThrow(/entries for/);
     void model;
   });
 
@@ -127,7 +153,9 @@ describe('resuming needs the whole optimizer state', () => {
     opt.stateDict().buffers.exp_avg.forEach((t, i) => tensors.set(`optim.exp_avg.${i}`, t));
     io.saveSafetensors(p, tensors, { nnlab: JSON.stringify({ ...counters, optimizerStep: 3, format: 2 }) });
     const fresh = smallRun(1);
-    expect(() => loadTrainingState(p, fresh.model, fresh.opt)).toThrow(/cannot resume from this checkpoint: .*missing \[exp_avg_sq\]/);
+    expect(() => loadTrainingState(p, fresh.model, fresh.opt)).toThrow(
+      /cannot resume from this checkpoint: .*missing \[exp_avg_sq\]/,
+    );
   });
 });
 
@@ -136,7 +164,13 @@ describe('loadStateDict', () => {
     const { model } = smallRun();
     const sd = new Map(model.stateDict());
     const w = sd.get('0.weight')!;
-    sd.set('0.weight', tensor(Int32Array.from(w.data(), (v) => Math.round(v * 100)), w.shape));
+    sd.set(
+      '0.weight',
+      tensor(
+        Int32Array.from(w.data(), (v) => Math.round(v * 100)),
+        w.shape,
+      ),
+    );
     const target = smallRun(1).model;
     expect(() => target.loadStateDict(sd)).toThrow(DTypeError);
     target.loadStateDict(sd, true, { cast: true });
@@ -160,7 +194,9 @@ describe('loadStateDict', () => {
     const target = smallRun(1).model;
     target.loadStateDict(sd);
     expect(target.stateDict().get('1.num_batches_tracked')!.item()).toBe(0);
-    expect([...target.stateDict().get('1.running_mean')!.data()]).toEqual([...src.stateDict().get('1.running_mean')!.data()]);
+    expect([...target.stateDict().get('1.running_mean')!.data()]).toEqual([
+      ...src.stateDict().get('1.running_mean')!.data(),
+    ]);
     sd.delete('1.running_var');
     expect(() => target.loadStateDict(sd)).toThrow(/missing keys \[1.running_var\]/);
   });

@@ -15,7 +15,8 @@ const tmp = () => mkdtempSync(join(tmpdir(), 'nnlab-cli-'));
 function dataFolder(n: number, side = 28): string {
   const dir = tmp();
   for (const p of ['train', 't10k']) {
-    const img = new Uint8Array(n * side * side), lab = new Uint8Array(n);
+    const img = new Uint8Array(n * side * side),
+      lab = new Uint8Array(n);
     for (let i = 0; i < n; i++) {
       lab[i] = i % 10;
       for (let k = 0; k < side * side; k++) img[i * side * side + k] = (k * (lab[i] + 1) * 37) % 256;
@@ -34,7 +35,20 @@ const expectMessage = (r: { code: number | null; stderr: string }, code: number,
 };
 
 const small = dataFolder(256);
-const train = (out: string, ...extra: string[]) => ['train', '--dataset', small, '--epochs', '1', '--batch', '64', '--ema', '0', '--out', out, ...extra];
+const train = (out: string, ...extra: string[]) => [
+  'train',
+  '--dataset',
+  small,
+  '--epochs',
+  '1',
+  '--batch',
+  '64',
+  '--ema',
+  '0',
+  '--out',
+  out,
+  ...extra,
+];
 
 describe('run folders', () => {
   it('a second nnlab train into the folder of a running one is refused; the first finishes', async () => {
@@ -79,7 +93,11 @@ describe('run folders', () => {
 
 describe('--resume', () => {
   it('refuses the flags it would ignore (exit 2) instead of training nothing with exit 0', () => {
-    for (const flag of [['--epochs', '5'], ['--lr', '0.1'], ['--out', 'x']]) {
+    for (const flag of [
+      ['--epochs', '5'],
+      ['--lr', '0.1'],
+      ['--out', 'x'],
+    ]) {
       const r = nnlab(['train', '--resume', tmp(), ...flag]);
       expectMessage(r, 2, new RegExp(`cannot be combined with ${flag[0]}`));
     }
@@ -98,7 +116,11 @@ describe('--resume', () => {
 describe('clear errors', () => {
   it('seeds at or above 2^53 are refused (they merged with other seeds)', () => {
     expectMessage(nnlab(['train', '--seed', '18446744073709551616']), 2, /--seed must be an integer below 2\^53/);
-    expectMessage(nnlab(['run', 'cnn', '--quick', '--seed', '9007199254740993']), 2, /--seed must be an integer below 2\^53/);
+    expectMessage(
+      nnlab(['run', 'cnn', '--quick', '--seed', '9007199254740993']),
+      2,
+      /--seed must be an integer below 2\^53/,
+    );
   });
 
   it('--out "", an --out that is a file, and a folder that cannot be created', () => {
@@ -118,12 +140,20 @@ describe('clear errors', () => {
   it('images that are not 28x28 are refused before training, naming the file', () => {
     const dir = dataFolder(16, 32);
     const out = join(tmp(), 'run');
-    expectMessage(nnlab(['train', '--dataset', dir, '--out', out]), 1, /images are 32x32, but the cnn model takes 28x28 images/);
+    expectMessage(
+      nnlab(['train', '--dataset', dir, '--out', out]),
+      1,
+      /images are 32x32, but the cnn model takes 28x28 images/,
+    );
     expect(existsSync(out)).toBe(false);
   });
 
   it('bad NNLAB_* values are refused', () => {
-    expectMessage(nnlab(['devices'], { NNLAB_THREADS: 'four' }), 1, /NNLAB_THREADS="four" \(expected a positive integer/);
+    expectMessage(
+      nnlab(['devices'], { NNLAB_THREADS: 'four' }),
+      1,
+      /NNLAB_THREADS="four" \(expected a positive integer/,
+    );
     expectMessage(nnlab(['devices'], { NNLAB_CPU_ARENA: 'yes' }), 1, /NNLAB_CPU_ARENA="yes" \(expected 0 or 1\)/);
     expect(nnlab(['devices'], { NNLAB_THREADS: '2' }).code).toBe(0);
   });

@@ -23,7 +23,11 @@ describe('element counts that overflow 64 bits', () => {
 
   it('argmax, indexSelect, sum and matmul never see a wrapped count', () => {
     // Such a tensor cannot exist, so every op that would take one fails at creation instead.
-    for (const shape of [[2 ** 25, 2 ** 39], [2 ** 32, 2 ** 32], [2 ** 21, 2 ** 21, 2 ** 21, 2]]) {
+    for (const shape of [
+      [2 ** 25, 2 ** 39],
+      [2 ** 32, 2 ** 32],
+      [2 ** 21, 2 ** 21, 2 ** 21, 2],
+    ]) {
       expect(() => native.full(shape, 0, 'float32', 'cpu')).toThrow(OutOfMemoryError);
       expect(() => native.rand('uniform', shape, 0, 0, 0, 1, 'cpu')).toThrow(OutOfMemoryError);
     }
@@ -55,12 +59,22 @@ describe('stridedCopy bounds check', () => {
 
 describe('allocations larger than the memory available', () => {
   it('zeros([2**33]) (32 GiB) is an OutOfMemoryError where that is more than RAM + swap', (ctx) => {
-    skipUnless(ctx, 2 ** 35 > totalmem() + swapBytes(), `this machine has ${(totalmem() / 2 ** 30).toFixed(0)} GiB of RAM and swap: 32 GiB fits`);
+    skipUnless(
+      ctx,
+      2 ** 35 > totalmem() + swapBytes(),
+      `this machine has ${(totalmem() / 2 ** 30).toFixed(0)} GiB of RAM and swap: 32 GiB fits`,
+    );
     expect(() => zeros([2 ** 33])).toThrow(OutOfMemoryError);
   });
 
   const child = (code: string, env: NodeJS.ProcessEnv = {}, wrap: string[] = []) => {
-    const cmd = [...wrap, process.execPath, '--input-type=module', '-e', `import * as nn from '${process.cwd()}/dist/index.js';\n${code}`];
+    const cmd = [
+      ...wrap,
+      process.execPath,
+      '--input-type=module',
+      '-e',
+      `import * as nn from '${process.cwd()}/dist/index.js';\n${code}`,
+    ];
     return spawnSync(cmd[0], cmd.slice(1), { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 60_000 });
   };
   const tryAlloc = (n: number) =>
@@ -75,9 +89,25 @@ describe('allocations larger than the memory available', () => {
   });
 
   it('inside a memory-limited cgroup, an allocation over its limit is an OutOfMemoryError (not a SIGKILL)', (ctx) => {
-    const probe = spawnSync('systemd-run', ['--user', '--scope', '--quiet', '-p', 'MemoryMax=512M', 'true'], { encoding: 'utf8' });
-    skipUnless(ctx, probe.status === 0, `cannot create a memory cgroup here (systemd-run --user --scope: ${(probe.stderr || String(probe.error)).trim()})`, 'cgroup');
-    const r = child(tryAlloc(2 ** 28), {}, ['systemd-run', '--user', '--scope', '--quiet', '-p', 'MemoryMax=512M', '-p', 'MemorySwapMax=0']);
+    const probe = spawnSync('systemd-run', ['--user', '--scope', '--quiet', '-p', 'MemoryMax=512M', 'true'], {
+      encoding: 'utf8',
+    });
+    skipUnless(
+      ctx,
+      probe.status === 0,
+      `cannot create a memory cgroup here (systemd-run --user --scope: ${(probe.stderr || String(probe.error)).trim()})`,
+      'cgroup',
+    );
+    const r = child(tryAlloc(2 ** 28), {}, [
+      'systemd-run',
+      '--user',
+      '--scope',
+      '--quiet',
+      '-p',
+      'MemoryMax=512M',
+      '-p',
+      'MemorySwapMax=0',
+    ]);
     expect(r.signal).toBeNull();
     expect(r.stdout).toMatch(/^OutOfMemoryError: .*cgroup/);
   });

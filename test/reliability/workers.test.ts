@@ -6,10 +6,16 @@ import { describe, expect, it } from 'vitest';
 
 describe('the addon in worker_threads', () => {
   it('two workers train at once next to the main thread, which continues after they exit', () => {
-    const r = spawnSync(process.execPath, ['--expose-gc', 'test/reliability/workers-train.mjs', '150'], { encoding: 'utf8', timeout: 300_000 });
+    const r = spawnSync(process.execPath, ['--expose-gc', 'test/reliability/workers-train.mjs', '150'], {
+      encoding: 'utf8',
+      timeout: 300_000,
+    });
     expect(r.signal, r.stderr).toBeNull();
     expect(r.status, r.stderr).toBe(0);
-    const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<string, { first: number; last: number; typed: boolean }> & {
+    const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<
+      string,
+      { first: number; last: number; typed: boolean }
+    > & {
       workers: { first: number; last: number; typed: boolean }[];
     };
     for (const run of [out.main, ...out.workers, out.after]) {

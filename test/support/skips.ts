@@ -29,7 +29,12 @@ export function skipReason(ok: boolean, reason: string, kind?: AllowedSkip): str
 }
 
 /** Inside a running test: skip it (printing why) unless `ok`; in strict mode fail instead. */
-export function skipUnless(ctx: { skip: (note?: string) => void }, ok: boolean, reason: string, kind?: AllowedSkip): void {
+export function skipUnless(
+  ctx: { skip: (note?: string) => void },
+  ok: boolean,
+  reason: string,
+  kind?: AllowedSkip,
+): void {
   const r = skipReason(ok, reason, kind);
   if (r) ctx.skip(r);
 }
@@ -44,6 +49,9 @@ const pythonModules = new Map<string, boolean>();
 export function pythonHas(module: string): boolean {
   if (!hasPython) return false;
   if (!pythonModules.has(module))
-    pythonModules.set(module, spawnSync(PYTHON, ['-c', `import ${module}`], { stdio: 'ignore', timeout: 120_000 }).status === 0);
+    pythonModules.set(
+      module,
+      spawnSync(PYTHON, ['-c', `import ${module}`], { stdio: 'ignore', timeout: 120_000 }).status === 0,
+    );
   return pythonModules.get(module)!;
 }
