@@ -33,6 +33,17 @@ export interface RunClaim {
   release(): void;
 }
 
+// Locks still held when the process exits (a failed run) are released then: one listener for all
+// of them, however many folders a long-lived process claims.
+const atExit = new Set<() => void>();
+function onExit(release: () => void): void {
+  if (!process.listeners('exit').includes(releaseAll)) process.on('exit', releaseAll);
+  atExit.add(release);
+}
+function releaseAll(): void {
+  for (const release of [...atExit]) release();
+}
+
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -99,10 +110,10 @@ export async function waitForLock(dir: string, onWait?: (owner: number) => void,
     const r = tryLock(dir);
     if (typeof r === 'string') {
       const release = () => {
-        process.off('exit', release);
+        atExit.delete(release);
         rmSync(r, { force: true });
       };
-      process.on('exit', release);
+      onExit(release);
       return release;
     }
     if (!told) onWait?.(r.owner);
@@ -144,12 +155,12 @@ export function claimRunFolder(out: string, opts: ClaimOptions = {}): RunClaim {
   const release = () => {
     if (released) return;
     released = true;
-    process.off('exit', release);
+    atExit.delete(release);
     rmSync(lock, { force: true });
     // A run that failed before writing anything leaves no empty folder behind.
     if (created && readdirSync(dir).length === 0) rmdirSync(dir);
   };
-  process.on('exit', release);
+  onExit(release);
   try {
     removeStaleTemporaries(dir);
     const others = readdirSync(dir).filter((n) => n !== LOCK_FILE);
