@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // The nnlab command line.
+import './cli/fatal.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -7,14 +8,14 @@ import { commandUsage, HelpRequested, parseArgs, UsageError } from './cli/args.j
 import { packageRoot } from './core/package-root.js';
 import { deviceReport } from './core/device.js';
 import { NnlabError } from './core/errors.js';
-import { runTrain, TRAIN_DEFAULTS, TrainConfig } from './cli/train-command.js';
+import { checkResumeFlags, runTrain, TRAIN_DEFAULTS, TrainConfig } from './cli/train-command.js';
 import { STUDIES } from './studies/index.js';
 
 const USAGE = `usage:
   nnlab train [--model cnn|mlp] [--dataset mnist|fashion|DIR] [--data-dir DIR] [--epochs N] [--batch B]
-              [--lr X] [--ema D] [--seed S] [--limit N] [--device auto|cpu|cuda] [--out DIR] [--resume DIR] [--json]
+              [--lr X] [--ema D] [--seed S] [--limit N] [--device auto|cpu|cuda] [--out DIR [--force]] [--resume DIR] [--json]
               (--ema: decay of the weight average that is evaluated and saved, 0.998 by default; 0 = none)
-  nnlab run <${Object.keys(STUDIES).join('|')}> [--quick] [--out DIR] [--seed S] [--device auto|cpu|cuda] [--k K] [--json]
+  nnlab run <${Object.keys(STUDIES).join('|')}> [--quick] [--out DIR [--force]] [--seed S] [--device auto|cpu|cuda] [--k K] [--json]
             [--weights FILE] [--epochs N] [--members N (seed-000 ensembles)] [--ood-dir DIR (ood: any IDX folder)]
             [--variants A,B (resnet-pretrain: which variants to train)]
             [--data-dir DIR (audio: a folder of [digit]_[speaker]_[index].wav, AudioMNIST layout)]
@@ -50,7 +51,7 @@ async function main(argv: string[]): Promise<number> {
     if (a.positional.length) throw new UsageError(`unexpected argument '${a.positional[0]}'`);
     const r = deviceReport();
     if (a.flags.json) console.log(JSON.stringify(r));
-    else console.log(`cpu: available, ${r.cpu.threads} threads\ncuda: ${r.cuda.available ? `available (${r.cuda.name})` : `unavailable: ${r.cuda.reason}`}`);
+    else console.log(`cpu: available, ${r.cpu.threads} threads, ${r.cpu.isa.kernels} kernels\ncuda: ${r.cuda.available ? `available (${r.cuda.name})` : `unavailable: ${r.cuda.reason}`}`);
     return 0;
   }
   if (cmd === 'train') {
@@ -59,7 +60,9 @@ async function main(argv: string[]): Promise<number> {
       epochs: { type: 'int', min: 1 }, batch: { type: 'int', min: 1 }, lr: { type: 'float', min: 0 }, seed: { type: 'int', min: 0 },
       limit: { type: 'int', min: 1 }, device: { type: 'string', choices: ['auto', 'cpu', 'cuda'] }, out: { type: 'string' },
       resume: { type: 'string' }, json: { type: 'bool' }, ema: { type: 'float', min: 0 },
+      force: { type: 'bool' },
     });
+    checkResumeFlags(a.flags);
     if (a.positional.length) throw new UsageError(`unexpected argument '${a.positional[0]}'`);
     const f = a.flags;
     if (f.ema !== undefined && !((f.ema as number) < 1)) throw new UsageError(`--ema must be in [0, 1), got ${f.ema}`);
@@ -77,7 +80,7 @@ async function main(argv: string[]): Promise<number> {
       ...(f.device !== undefined && { device: f.device as 'auto' | 'cpu' | 'cuda' }),
       ...(f.out !== undefined && { out: f.out as string }),
     };
-    const s = await runTrain(cfg, { resumeDir: f.resume as string | undefined });
+    const s = await runTrain(cfg, { resumeDir: f.resume as string | undefined, force: f.force === true });
     const plain = s.trained_weights ? ` (weight average; last trained weights ${(100 * s.trained_weights.test_accuracy).toFixed(2)}%)` : '';
     console.log(`test accuracy ${(100 * s.test_accuracy).toFixed(2)}%${plain}, ${s.seconds_per_epoch.toFixed(1)} s/epoch, ${Math.round(s.images_per_second)} images/s on ${s.device}; run folder ${s.out}`);
     if (f.json) console.log(JSON.stringify(s));
@@ -89,6 +92,7 @@ async function main(argv: string[]): Promise<number> {
       device: { type: 'string', choices: ['auto', 'cpu', 'cuda'] }, k: { type: 'int', min: 1 }, weights: { type: 'string' }, json: { type: 'bool' },
       epochs: { type: 'int', min: 1 }, members: { type: 'int', min: 1 }, 'ood-dir': { type: 'string' }, variants: { type: 'string' },
       'data-dir': { type: 'string' },
+      force: { type: 'bool' },
     });
     const [id, ...extra] = a.positional;
     if (!id) throw new UsageError('run: missing study name');
@@ -106,6 +110,7 @@ async function main(argv: string[]): Promise<number> {
     const cfg = {
       ...(f.quick ? study.quick : study.full),
       ...(f.out !== undefined && { out: f.out as string }),
+      ...(f.force === true && { force: true }),
       ...(f.seed !== undefined && { seed: f.seed as number }),
       ...(f.device !== undefined && { device: f.device as 'auto' | 'cpu' | 'cuda' }),
       ...(f.k !== undefined && { k: f.k as number }),
@@ -140,6 +145,12 @@ main(process.argv.slice(2)).then(
     }
     if (e instanceof NnlabError) {
       console.error(`nnlab: ${e.name}: ${e.message}`);
+      process.exit(1);
+    }
+    // File-system failures (EACCES, ENOSPC, EISDIR...) are the user's to fix: a message, not a stack.
+    const sys = e as NodeJS.ErrnoException;
+    if (sys && typeof sys.code === 'string' && typeof sys.syscall === 'string') {
+      console.error(`nnlab: ${sys.message}`);
       process.exit(1);
     }
     console.error(e);

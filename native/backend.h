@@ -180,6 +180,8 @@ class Backend {
 
 // The process-wide CPU backend.
 Backend& cpu_backend();
+// The SIMD kernels the CPU backend runs: "avx512", "avx2" or "generic" (after NNLAB_DISABLE_*).
+const char* cpu_kernel_isa();
 // The CUDA backend, or nullptr when this build has none; `reason` says why it is unavailable.
 Backend* cuda_backend(std::string* reason);
 

@@ -14,6 +14,7 @@ export type Parsed = { positional: string[]; flags: Record<string, string | numb
 
 function typed(name: string, s: FlagSpec[string], value: string): string | number {
   if (s.type === 'string') {
+    if (value.trim() === '') throw new UsageError(`--${name} must not be empty`);
     if (s.choices && !s.choices.includes(value))
       throw new UsageError(`--${name} must be one of ${s.choices.join(', ')}, got '${value}'`);
     return value;
@@ -21,6 +22,8 @@ function typed(name: string, s: FlagSpec[string], value: string): string | numbe
   const v = Number(value);
   if (value.trim() === '' || !Number.isFinite(v) || (s.type === 'int' && !Number.isInteger(v)))
     throw new UsageError(`--${name} must be ${s.type === 'int' ? 'an integer' : 'a number'}, got '${value}'`);
+  // Above 2^53 doubles merge neighbouring integers (--seed 18446744073709551616 would equal --seed 0 downstream).
+  if (s.type === 'int' && !Number.isSafeInteger(v)) throw new UsageError(`--${name} must be an integer below 2^53, got ${value}`);
   if (s.min !== undefined && v < s.min) throw new UsageError(`--${name} must be >= ${s.min}, got ${v}`);
   return v;
 }

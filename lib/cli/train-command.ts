@@ -1,10 +1,12 @@
 // `nnlab train`: trains the seed CNN (or the MLP) on MNIST, FashionMNIST or an IDX folder and
 // leaves a run folder with config.json, metrics.csv, summary.json and the weights.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { resolveDevice } from '../core/device.js';
-import { IOError } from '../core/errors.js';
+import { IOError, ShapeError } from '../core/errors.js';
+import { claimRunFolder } from '../report/run-lock.js';
+import { UsageError } from './args.js';
 import { loadDataset } from '../data/datasets.js';
 import { DataLoader, rowsOf, tensorDataset } from '../data/loader.js';
 import { normalize, pixelStats, toUnitFloat } from '../data/transforms.js';
@@ -52,21 +54,56 @@ function timestamp(): string {
   return new Date().toISOString().replace(/[:.]/g, '-');
 }
 
-export async function runTrain(cfg: TrainConfig, opts: { resumeDir?: string; progress?: boolean; log?: (s: string) => void } = {}): Promise<TrainSummary> {
-  const log = opts.log ?? ((s: string) => process.stderr.write(s + '\n'));
-  const out = opts.resumeDir ?? cfg.out ?? join('runs', 'train', timestamp());
-  if (opts.resumeDir) {
-    const p = join(out, 'config.json');
-    if (!existsSync(p)) throw new IOError(`--resume ${out}: no config.json there (is it an nnlab train run folder?)`);
-    // Runs from before the weight average was added did not keep one.
-    cfg = { ema: 0, ...JSON.parse(readFileSync(p, 'utf8')).train, out };
+/** Flags that would change a run: with --resume they are refused (the run continues as it was configured). */
+export const RESUME_CONFLICTS = ['model', 'dataset', 'data-dir', 'epochs', 'batch', 'lr', 'ema', 'seed', 'limit', 'out', 'force'] as const;
+
+export function checkResumeFlags(flags: Record<string, unknown>): void {
+  if (flags.resume === undefined) return;
+  const given = RESUME_CONFLICTS.filter((f) => flags[f] !== undefined);
+  if (given.length)
+    throw new UsageError(`--resume continues a run with the settings in its config.json; it cannot be combined with ${given.map((f) => `--${f}`).join(', ')}`);
+}
+
+/** The train settings of a run folder's config.json, refusing folders that are not `nnlab train` runs. */
+function readTrainConfig(dir: string): TrainConfig {
+  const p = join(dir, 'config.json');
+  if (!existsSync(p)) throw new IOError(`--resume ${dir}: no config.json there (is it an nnlab train run folder?)`);
+  let parsed: { command?: string; train?: TrainConfig; study?: string };
+  try {
+    parsed = JSON.parse(readFileSync(p, 'utf8'));
+  } catch (e) {
+    throw new IOError(`--resume ${dir}: config.json is corrupt (${(e as Error).message})`);
   }
-  mkdirSync(out, { recursive: true });
+  if (parsed?.command !== 'train' || typeof parsed.train !== 'object' || parsed.train === null)
+    throw new IOError(`--resume ${dir}: not an nnlab train run folder${parsed?.study ? ` (it is a run of study '${parsed.study}', which cannot be resumed)` : ''}`);
+  // Runs from before the weight average was added did not keep one.
+  return { ...TRAIN_DEFAULTS, ema: 0, ...(parsed.train as Partial<TrainConfig>), out: dir };
+}
+
+export async function runTrain(
+  cfg: TrainConfig,
+  opts: { resumeDir?: string; force?: boolean; progress?: boolean; log?: (s: string) => void } = {},
+): Promise<TrainSummary> {
+  const log = opts.log ?? ((s: string) => process.stderr.write(s + '\n'));
+  if (opts.resumeDir !== undefined) cfg = readTrainConfig(opts.resumeDir);
+  const claim = claimRunFolder(opts.resumeDir ?? cfg.out ?? join('runs', 'train', timestamp()), { resume: opts.resumeDir !== undefined, force: opts.force });
+  try {
+    return await trainInto(claim.dir, cfg, opts, log);
+  } finally {
+    claim.release();
+  }
+}
+
+async function trainInto(out: string, cfg: TrainConfig, opts: { resumeDir?: string; progress?: boolean }, log: (s: string) => void): Promise<TrainSummary> {
   const device = resolveDevice(cfg.device, log);
   manualSeed(cfg.seed);
   const gen = new RandomGenerator(cfg.seed);
 
   const data = loadDataset(cfg.dataset, cfg.dataDir);
+  // Both models take 28x28 images: other sizes are refused now, not deep inside the first epoch.
+  for (const split of [data.train, data.test])
+    if (split.images.shape[1] !== 28 || split.images.shape[2] !== 28)
+      throw new ShapeError(`${split.source}: images are ${split.images.shape[1]}x${split.images.shape[2]}, but the ${cfg.model} model takes 28x28 images`);
   let trainX = toUnitFloat(data.train.images).keep();
   let trainY = data.train.labels;
   if (cfg.limit && cfg.limit < trainX.shape[0]) {

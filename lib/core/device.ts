@@ -28,8 +28,14 @@ export function resolveDevice(req: DeviceRequest = (process.env.NNLAB_DEVICE as 
   return 'cpu';
 }
 
-export function deviceReport(): { cpu: { available: true; threads: number }; cuda: { available: boolean; reason: string; name: string } } {
-  return { cpu: { available: true, threads: native.numThreads() }, cuda: native.cudaStatus() };
+export interface DeviceReport {
+  /** isa: the SIMD kernels in use and what the CPU supports (tests comparing ISAs report it). */
+  cpu: { available: true; threads: number; isa: { kernels: 'avx512' | 'avx2' | 'generic'; avx2: boolean; avx512: boolean } };
+  cuda: { available: boolean; reason: string; name: string };
+}
+
+export function deviceReport(): DeviceReport {
+  return { cpu: { available: true, threads: native.numThreads(), isa: native.cpuIsa() }, cuda: native.cudaStatus() };
 }
 
 /** Threads the CPU backend's pool runs (NNLAB_THREADS or the machine's cores). */

@@ -21,6 +21,8 @@ import type { KnnOps } from './native-types/knn.js';
 import type { ImageOps } from './native-types/image.js';
 import type { SpectralOps } from './native-types/spectral.js';
 
+import { checkNnlabEnv } from './env-check.js';
+
 export type { DType, DeviceName, NativeTensor, NativeTypedArray } from './native-types/core.js';
 
 export interface NativeAddon
@@ -33,6 +35,7 @@ export interface NativeAddon extends SpectralOps {}
 export { packageRoot };
 
 function loadAddon(): NativeAddon {
+  checkNnlabEnv();
   const require = createRequire(import.meta.url);
   const root = packageRoot();
   // NNLAB_ADDON points at a specific build (the CUDA or simulator builds in CI).

@@ -38,8 +38,10 @@ function loadPair(dir: string, prefix: 'train' | 't10k'): ImageSet {
   const labPath = findFile(dir, `${prefix}-labels-idx1-ubyte`);
   const img = readIdx(imgPath), lab = readIdx(labPath);
   if (img.shape.length !== 3) throw new ShapeError(`${imgPath}: expected images [N, H, W], got [${img.shape.join(', ')}]`);
-  if (lab.shape.length !== 1 || lab.shape[0] !== img.shape[0])
-    throw new ShapeError(`${labPath}: ${lab.shape[0]} labels for ${img.shape[0]} images in ${imgPath}`);
+  if (lab.shape.length !== 1)
+    throw new ShapeError(`${labPath}: expected labels [N] (an IDX file of rank 1), got [${lab.shape.join(', ')}]`);
+  if (lab.shape[0] !== img.shape[0]) throw new ShapeError(`${labPath}: ${lab.shape[0]} labels for ${img.shape[0]} images in ${imgPath}`);
+  if (img.shape[0] === 0) throw new ShapeError(`${imgPath}: the ${prefix === 'train' ? 'training' : 'test'} split holds no images`);
   return {
     images: tensor(img.data, img.shape).keep(),
     labels: tensor(Int32Array.from(lab.data), [lab.shape[0]]).keep(),

@@ -1,9 +1,10 @@
 // Module: the base of every layer and network, with PyTorch's conventions: named parameters
 // and buffers, children in registration order, train()/eval(), and state dicts keyed like
 // PyTorch's ("features.0.weight", "bn.running_mean") so checkpoints move between the two.
-import { ArgumentError, ShapeError } from '../core/errors.js';
+import { ArgumentError, DTypeError, ShapeError } from '../core/errors.js';
 import { noGrad } from '../core/autograd/engine.js';
 import { cast, copyInto, to } from '../core/ops/convert.js';
+import { full } from '../core/ops/creation.js';
 import { keep } from '../core/scope.js';
 import { shapeStr, Tensor } from '../core/tensor.js';
 import type { Device } from '../core/tensor.js';
@@ -181,19 +182,38 @@ export abstract class Module {
   /**
    * Copies values from a state dict into this module's tensors. strict: every key must match
    * exactly (missing and unexpected keys are listed in the error); shapes must always match.
+   * Everything is validated before the first copy, so a failed load leaves the module as it was.
+   * A missing `num_batches_tracked` counter counts as 0 (torchvision's ImageNet weights predate
+   * it; PyTorch accepts them too). Float and integer tensors are never converted into each other
+   * unless `opts.cast` is set: integer data where weights belong is a corrupt or foreign file.
    */
-  loadStateDict(sd: StateDict | Record<string, Tensor>, strict = true): void {
+  loadStateDict(sd: StateDict | Record<string, Tensor>, strict = true, opts: { cast?: boolean } = {}): void {
     const src = sd instanceof Map ? sd : new Map(Object.entries(sd));
     const own = this.stateDict();
-    const missing = [...own.keys()].filter((k) => !src.has(k));
+    const isCounter = (k: string) => k === 'num_batches_tracked' || k.endsWith('.num_batches_tracked');
+    const missing = [...own.keys()].filter((k) => !src.has(k) && !isCounter(k));
     const unexpected = [...src.keys()].filter((k) => !own.has(k));
     if (strict && (missing.length || unexpected.length))
       throw new ArgumentError(`loadStateDict: missing keys [${missing.join(', ')}], unexpected keys [${unexpected.join(', ')}]`);
+    const isFloat = (t: Tensor) => t.dtype === 'float32';
     for (const [k, dst] of own) {
       const s = src.get(k);
       if (!s) continue;
       if (s.shape.join() !== dst.shape.join())
         throw new ShapeError(`loadStateDict: '${k}' has shape ${shapeStr(s.shape)} in the checkpoint but ${shapeStr(dst.shape)} in the model`);
+      if (isFloat(s) !== isFloat(dst) && !opts.cast)
+        throw new DTypeError(`loadStateDict: '${k}' is ${s.dtype} in the checkpoint but ${dst.dtype} in the model (pass { cast: true } to convert)`);
+    }
+    for (const [k, dst] of own) {
+      const s = src.get(k);
+      if (!s) {
+        if (isCounter(k)) {
+          const zero = full(dst.shape, 0, { dtype: dst.dtype, device: dst.device });
+          copyInto(dst, zero);
+          zero.dispose();
+        }
+        continue;
+      }
       const casted = cast(s, dst.dtype);
       const v = noGrad(() => to(casted, dst.device));
       copyInto(dst, v);

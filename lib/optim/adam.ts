@@ -24,6 +24,10 @@ export class Adam extends Optimizer {
     if (!(this.eps > 0)) throw new ArgumentError(`Adam: eps must be > 0, got ${this.eps}`);
   }
 
+  protected override stateBufferNames(): string[] {
+    return ['exp_avg', 'exp_avg_sq'];
+  }
+
   /** The first group's weight decay (groups may each have their own). */
   get weightDecay(): number {
     return this.paramGroups[0].weightDecay;

@@ -119,13 +119,37 @@ export abstract class Optimizer {
     return { step: this.stepCount, lr: this.lr, groupLrs: this.paramGroups.map((g) => g.lr), buffers: Object.fromEntries(this.buffers) };
   }
 
+  /** The buffers step() keeps once it has run (a checkpoint taken after a step must hold them all). */
+  protected stateBufferNames(): string[] {
+    return [];
+  }
+
+  /**
+   * Restores step count, learning rate and buffers. Everything is checked before anything is
+   * copied: after a step every buffer must be there (a missing one would silently restart from
+   * zeros), with one float32 tensor per parameter of the parameter's shape.
+   */
   loadStateDict(s: OptimizerState): void {
+    if (!(Number.isInteger(s.step) && s.step >= 0)) throw new ArgumentError(`optimizer.loadStateDict: step must be a non-negative integer, got ${s.step}`);
+    if (!(Number.isFinite(s.lr) && s.lr >= 0)) throw new ArgumentError(`optimizer.loadStateDict: lr must be a finite number >= 0, got ${s.lr}`);
+    const expected = this.stateBufferNames();
+    const missing = s.step > 0 ? expected.filter((n) => !s.buffers[n]) : [];
+    const unexpected = Object.keys(s.buffers).filter((n) => !expected.includes(n));
+    if (missing.length || unexpected.length)
+      throw new ArgumentError(`optimizer.loadStateDict: after ${s.step} steps the state needs buffers [${expected.join(', ')}]; missing [${missing.join(', ')}], unexpected [${unexpected.join(', ')}]`);
+    for (const [name, ts] of Object.entries(s.buffers)) {
+      if (ts.length !== this.params.length || ts.some((t) => !t))
+        throw new ArgumentError(`optimizer.loadStateDict: buffer '${name}' has ${ts.filter((t) => t).length} entries for ${this.params.length} parameters`);
+      ts.forEach((t, i) => {
+        const p = this.params[i];
+        if (t.dtype !== 'float32' || t.shape.join() !== p.shape.join())
+          throw new ArgumentError(`optimizer.loadStateDict: buffer '${name}' ${i} is ${t.dtype} [${t.shape.join(', ')}], expected float32 [${p.shape.join(', ')}]`);
+      });
+    }
     this.stepCount = s.step;
     this.lr = s.lr;
     if (s.groupLrs?.length === this.paramGroups.length) s.groupLrs.forEach((lr, i) => (this.paramGroups[i].lr = lr));
     for (const [name, ts] of Object.entries(s.buffers)) {
-      if (ts.length !== this.params.length)
-        throw new ArgumentError(`optimizer.loadStateDict: buffer '${name}' has ${ts.length} entries for ${this.params.length} parameters`);
       const own = this.buffer(name);
       ts.forEach((t, i) => copyInto(own[i], t));
     }

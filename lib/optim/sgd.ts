@@ -27,6 +27,10 @@ export class SGD extends Optimizer {
       throw new ArgumentError('SGD: Nesterov momentum requires momentum > 0 and dampening = 0');
   }
 
+  protected override stateBufferNames(): string[] {
+    return this.momentum > 0 ? ['momentum_buffer'] : [];
+  }
+
   /** The first group's weight decay (groups may each have their own). */
   get weightDecay(): number {
     return this.paramGroups[0].weightDecay;

@@ -2,7 +2,7 @@
 // metrics.csv where training happens, summary.json, figures as SVG + PNG, and report.html.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 
 import { ArgumentError } from '../core/errors.js';
 import { numThreads } from '../core/device.js';
@@ -10,6 +10,8 @@ import { packageRoot } from '../core/package-root.js';
 import { TableData, tableSvg } from '../viz/table.js';
 import { writeFigure } from '../viz/render.js';
 import { reportHtml } from './report-html.js';
+import { claimRunFolder } from './run-lock.js';
+import type { ClaimOptions, RunClaim } from './run-lock.js';
 import type { FigureEntry, StudySummary, TableEntry } from './types.js';
 
 export type { FigureEntry, StudySummary, TableEntry } from './types.js';
@@ -39,10 +41,13 @@ export class RunFolder {
   private config: Record<string, unknown> = {};
   private readonly started = performance.now();
 
-  constructor(readonly study: string, out?: string) {
+  private readonly claim: RunClaim;
+
+  /** Claims the folder (run-lock.ts): refused when another process writes there or it holds a run, unless `opts.force`. */
+  constructor(readonly study: string, out?: string, opts: ClaimOptions = {}) {
     if (!/^[a-z0-9-]+$/.test(study)) throw new ArgumentError(`study id '${study}' must be lower-case letters, digits or '-'`);
-    this.dir = resolve(out ?? join('runs', study, timestamp()));
-    mkdirSync(this.dir, { recursive: true });
+    this.claim = claimRunFolder(out ?? join('runs', study, timestamp()), opts);
+    this.dir = this.claim.dir;
   }
 
   /** A sub-folder (one per trained model when a study trains several). */
@@ -83,6 +88,7 @@ export class RunFolder {
     writeFileSync(join(this.dir, 'report.html'), reportHtml({
       study: this.study, config: this.config, summary, figures: this.figures, tables: this.tables,
     }));
+    this.claim.release();
     return summary;
   }
 }

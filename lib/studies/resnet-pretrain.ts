@@ -131,7 +131,7 @@ export async function run(config: ResnetPretrainConfig, hooks: RunHooks = {}): P
     }
   }
   const log = hooks.log ?? stderrLog;
-  const folder = new RunFolder('resnet-pretrain', cfg.out);
+  const folder = new RunFolder('resnet-pretrain', cfg.out, { force: cfg.force });
   const device = resolveDevice(cfg.device, log);
   manualSeed(cfg.seed);
   const needPretrained = variants.some((v) => v.start === 'pretrained');

@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 
 import { IOError } from '../core/errors.js';
-import { loadSafetensors, saveSafetensors } from '../io/safetensors.js';
+import { CHECKSUM_KEY, loadSafetensors, saveSafetensors } from '../io/safetensors.js';
 import type { Module } from '../nn/module.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import type { WeightAverage } from '../optim/weight-average.js';
@@ -28,7 +28,7 @@ export function saveTrainingState(path: string, model: Module, opt: Optimizer, c
   for (const [name, list] of Object.entries(os.buffers)) list.forEach((t, i) => tensors.set(`optim.${name}.${i}`, t));
   const avg = average?.state();
   avg?.tensors.forEach((t, i) => tensors.set(`average.${i}`, t));
-  saveSafetensors(path, tensors, { nnlab: JSON.stringify({ ...counters, optimizerStep: os.step, ...(avg && { averageUpdates: avg.updates }), format: 1 }) });
+  saveSafetensors(path, tensors, { nnlab: JSON.stringify({ ...counters, optimizerStep: os.step, ...(avg && { averageUpdates: avg.updates }), format: 2 }) });
 }
 
 /** Restores model, optimizer (and the weight average, when the run keeps one) in place and returns the counters. */
@@ -36,7 +36,19 @@ export function loadTrainingState(path: string, model: Module, opt: Optimizer, a
   if (!existsSync(path)) throw new IOError(`no checkpoint at ${path}`);
   const { tensors, metadata } = loadSafetensors(path);
   if (!metadata.nnlab) throw new IOError(`${path} is a safetensors file but not an nnlab training checkpoint (no 'nnlab' metadata)`);
-  const meta = JSON.parse(metadata.nnlab) as RunCounters & { optimizerStep: number; averageUpdates?: number };
+  let meta: RunCounters & { optimizerStep: number; averageUpdates?: number; format?: number };
+  try {
+    meta = JSON.parse(metadata.nnlab);
+  } catch (e) {
+    for (const t of tensors.values()) t.dispose();
+    throw new IOError(`${path}: the checkpoint's 'nnlab' metadata is not valid JSON (${(e as Error).message})`);
+  }
+  // Format 2 checkpoints always carry a checksum (loadSafetensors verified it when present): a
+  // missing one means the header itself was damaged. Format 1 (before checksums) still resumes.
+  if (meta.format !== 1 && metadata[CHECKSUM_KEY] === undefined) {
+    for (const t of tensors.values()) t.dispose();
+    throw new IOError(`${path}: this nnlab checkpoint has lost its '${CHECKSUM_KEY}' checksum: the file is corrupt`);
+  }
   const modelSd = new Map<string, Tensor>();
   const buffers: Record<string, Tensor[]> = {};
   const averaged: Tensor[] = [];
@@ -49,16 +61,17 @@ export function loadTrainingState(path: string, model: Module, opt: Optimizer, a
       (buffers[rest.slice(0, dot)] ??= [])[Number(rest.slice(dot + 1))] = t;
     }
   }
-  model.loadStateDict(modelSd);
-  opt.loadStateDict({ step: meta.optimizerStep, lr: meta.lr, buffers });
-  if (average) {
-    if (meta.averageUpdates === undefined) {
-      for (const t of tensors.values()) t.dispose();
+  try {
+    if (average && meta.averageUpdates === undefined)
       throw new IOError(`${path} holds no weight average, but this run keeps one (was it started with another --ema?)`);
-    }
-    average.loadState({ updates: meta.averageUpdates, tensors: averaged });
+    model.loadStateDict(modelSd);
+    opt.loadStateDict({ step: meta.optimizerStep, lr: meta.lr, buffers });
+    if (average) average.loadState({ updates: meta.averageUpdates!, tensors: averaged });
+  } catch (e) {
+    throw e instanceof IOError ? e : new IOError(`${path}: cannot resume from this checkpoint: ${(e as Error).message}`);
+  } finally {
+    for (const t of tensors.values()) t.dispose();
   }
-  for (const t of tensors.values()) t.dispose();
   return meta;
 }
 

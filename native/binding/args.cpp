@@ -66,6 +66,10 @@ Shape Args::shape(size_t i, const char* name) const {
       fail(ErrorCode::Argument, op, ": '", name, "' dimension ", k, " must be a non-negative integer");
     s.push_back(static_cast<int64_t>(d));
   }
+  int64_t n = 1;
+  for (int64_t d : s)
+    if ((n = checked_mul(n, d)) < 0)
+      fail(ErrorCode::OutOfMemory, op, ": '", name, "' ", shape_str(s), " has more than 2^56 elements");
   return s;
 }
 

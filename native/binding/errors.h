@@ -5,6 +5,7 @@
 #include <napi.h>
 
 #include "../core/error.h"
+#include "addon_data.h"
 
 namespace nn::binding {
 
@@ -14,8 +15,6 @@ void set_error_classes(const Napi::CallbackInfo& info);
 
 // Builds the JS error for a code and message (falls back to a plain Error with .code).
 Napi::Error make_js_error(Napi::Env env, ErrorCode code, const std::string& message);
-
-using OpFn = Napi::Value (*)(const Napi::CallbackInfo&);
 
 // Exports fn under `name` with native errors translated.
 void export_op(Napi::Env env, Napi::Object exports, const char* name, OpFn fn);

@@ -180,8 +180,18 @@ StridedCopyArgs read_strides(Args& a, size_t i, const Shape& shape, const char* 
     Napi::Value e = arr.Get(d);
     double st = e.IsNumber() ? e.As<Napi::Number>().DoubleValue() : NAN;
     if (!std::isfinite(st) || st != std::floor(st)) fail(ErrorCode::Argument, a.op, ": '", name, "' must hold integers");
-    int64_t sti = static_cast<int64_t>(st);
-    if (shape[d] > 0) (sti >= 0 ? hi : lo) += sti * (shape[d] - 1);
+    // |stride| must fit int64 and every step below is overflow-checked: a stride of 2**62+1000
+    // times an extent must not wrap back into range and pass the bounds check.
+    if (std::fabs(st) >= 9.2e18) fail(ErrorCode::Index, a.op, ": '", name, "' stride ", st, " is out of range");
+    int64_t sti = static_cast<int64_t>(st), reach = 0;
+    bool overflow = false;
+    if (shape[d] > 0) {
+      overflow = __builtin_mul_overflow(sti, shape[d] - 1, &reach);
+      if (!overflow) overflow = __builtin_add_overflow(sti >= 0 ? hi : lo, reach, sti >= 0 ? &hi : &lo);
+    }
+    if (overflow)
+      fail(ErrorCode::Index, a.op, ": a view of shape ", shape_str(shape), " with ", name,
+           " reaches past the 64-bit index range (stride ", sti, " in dimension ", d, ")");
     (src ? s.src_strides : s.dst_strides)[d] = sti;
   }
   if (numel(shape) > 0 && (lo < 0 || hi >= storage_numel))
@@ -276,6 +286,23 @@ Napi::Value cuda_status(const Napi::CallbackInfo& info) {
   o.Set("available", b != nullptr);
   o.Set("reason", reason);
   o.Set("name", b ? b->name() : std::string(""));
+  return o;
+}
+
+// cpuIsa() -> { kernels, avx2, avx512 }: the SIMD kernels this process runs ('avx512', 'avx2' or
+// 'generic', after NNLAB_DISABLE_*) and what the CPU itself supports. Tests comparing one ISA with
+// another use it to skip, with a reason, when one side would only be the other side again.
+Napi::Value cpu_isa(const Napi::CallbackInfo& info) {
+  Napi::Object o = Napi::Object::New(info.Env());
+  o.Set("kernels", cpu_kernel_isa());
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_cpu_init();
+  o.Set("avx2", __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"));
+  o.Set("avx512", __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("avx512f"));
+#else
+  o.Set("avx2", false);
+  o.Set("avx512", false);
+#endif
   return o;
 }
 

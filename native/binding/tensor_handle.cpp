@@ -1,15 +1,9 @@
 #include "tensor_handle.h"
 
 #include "../core/dtype.h"
+#include "addon_data.h"
 
 namespace nn::binding {
-namespace {
-Napi::FunctionReference* g_ctor = nullptr;
-// Handles are created from C++ only: JS `new` without this token is refused.
-bool g_constructing = false;
-// True while JS has a tidy() scope open: handles made then belong to it (see reportMemory).
-bool g_scoped = false;
-}  // namespace
 
 void TensorHandle::init(Napi::Env env, Napi::Object exports) {
   Napi::Function cls = DefineClass(env, "NativeTensor",
@@ -23,19 +17,20 @@ void TensorHandle::init(Napi::Env env, Napi::Object exports) {
                                        InstanceMethod<&TensorHandle::same_storage>("sharesStorageWith"),
                                        InstanceMethod<&TensorHandle::report_memory>("reportMemory"),
                                    });
-  g_ctor = new Napi::FunctionReference(Napi::Persistent(cls));
+  AddonData::of(env).tensor_ctor = Napi::Persistent(cls);
   exports.Set("NativeTensor", cls);
   // setTensorsScoped(on): while JS has a tidy() scope open, new handles start unreported.
   exports.Set("setTensorsScoped", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
-    g_scoped = info.Length() > 0 && info[0].ToBoolean().Value();
+    AddonData::of(info.Env()).scoped = info.Length() > 0 && info[0].ToBoolean().Value();
     return info.Env().Undefined();
   }, "setTensorsScoped"));
 }
 
 Napi::Object TensorHandle::wrap(Napi::Env env, Tensor t) {
-  g_constructing = true;
-  Napi::Object obj = g_ctor->New({});
-  g_constructing = false;
+  AddonData& data = AddonData::of(env);
+  data.constructing = true;
+  Napi::Object obj = data.tensor_ctor.New({});
+  data.constructing = false;
   TensorHandle* h = Unwrap(obj);
   h->t_ = std::move(t);
   // Only a handle that is the first owner of its storage reports it, so views don't double count.
@@ -43,7 +38,7 @@ Napi::Object TensorHandle::wrap(Napi::Env env, Tensor t) {
     h->owned_bytes_ = static_cast<int64_t>(h->t_.storage->bytes);
     // Reporting even briefly would count: V8 checks its limit on every increase, and one
     // activation of a stacked ensemble (77 MB) is over it on its own.
-    if (!g_scoped) {
+    if (!data.scoped) {
       h->reported_bytes_ = h->owned_bytes_;
       Napi::MemoryManagement::AdjustExternalMemory(env, h->reported_bytes_);
     }
@@ -52,11 +47,13 @@ Napi::Object TensorHandle::wrap(Napi::Env env, Tensor t) {
 }
 
 bool TensorHandle::is(Napi::Value v) {
-  return v.IsObject() && g_ctor && v.As<Napi::Object>().InstanceOf(g_ctor->Value());
+  if (!v.IsObject()) return false;
+  AddonData& data = AddonData::of(v.Env());
+  return !data.tensor_ctor.IsEmpty() && v.As<Napi::Object>().InstanceOf(data.tensor_ctor.Value());
 }
 
 TensorHandle::TensorHandle(const Napi::CallbackInfo& info) : Napi::ObjectWrap<TensorHandle>(info) {
-  if (!g_constructing)
+  if (!AddonData::of(info.Env()).constructing)
     throw Napi::TypeError::New(info.Env(), "NativeTensor cannot be constructed directly; use the tensor factories");
 }
 

@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { backward, data, fit, io, ops, optim, saveWeights, loadWeights, seedCnn, tidy } from '../../lib/index.js';
 import type { Tensor } from '../../lib/index.js';
 import { expectClose, simulated, testDevices } from '../support/native.js';
+import { skipUnless, pythonHas } from '../support/skips.js';
 
 const FIXTURE = 'test/fixtures/seed_cnn_parity.safetensors';
 const STEPS_FIXTURE = 'test/fixtures/seed_cnn_adam_steps.safetensors';
@@ -107,8 +108,8 @@ describe.each(testDevices())('PyTorch parity of the seed CNN on %s', (device) =>
     model.dispose();
   });
 
-  it('an nnlab checkpoint loads into the PyTorch model and back', () => {
-    if (!existsSync(PYTHON)) throw new Error(`${PYTHON} with python3-torch is required (apt-get install python3-torch)`);
+  it('an nnlab checkpoint loads into the PyTorch model and back', (ctx) => {
+    skipUnless(ctx, pythonHas('torch'), 'loading the checkpoint into PyTorch needs python3-torch (apt-get install python3-torch)');
     const dir = mkdtempSync(join(tmpdir(), 'nnlab-parity-'));
     const model = seedCnn().to(device);
     model.loadStateDict(sub('adam.'));

@@ -38,6 +38,8 @@ export interface CoreOps {
   randPermutation(n: number, seed: number | bigint, offset: number | bigint, device: DeviceName): NativeTensor;
   /** Philox blocks a fill of n elements consumes: generators advance their offset by this. */
   philoxBlocks(n: number): number;
+  /** The SIMD kernels in use ('avx512' | 'avx2' | 'generic', after NNLAB_DISABLE_*) and what the CPU supports. */
+  cpuIsa(): { kernels: 'avx512' | 'avx2' | 'generic'; avx2: boolean; avx512: boolean };
   numThreads(): number;
   setNumThreads(n: number): void;
   cudaStatus(): { available: boolean; reason: string; name: string };

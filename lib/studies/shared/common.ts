@@ -12,6 +12,8 @@ export interface BaseConfig {
   device: 'auto' | 'cpu' | 'cuda';
   /** Run folder; default runs/<study>/<timestamp>. */
   out?: string;
+  /** Replace the nnlab run already in `out` (otherwise a non-empty `out` is refused). */
+  force?: boolean;
   /** First-N subsets of the official splits (quick presets); undefined = all 60k / 10k. */
   trainLimit?: number;
   testLimit?: number;
@@ -41,7 +43,7 @@ export function checkLimits(c: BaseConfig): void {
 export function startRun(study: string, c: BaseConfig, hooks: RunHooks, extraConfig: Record<string, unknown> = {}): RunContext {
   checkLimits(c);
   const log = hooks.log ?? stderrLog;
-  const folder = new RunFolder(study, c.out);
+  const folder = new RunFolder(study, c.out, { force: c.force });
   const device = resolveDevice(c.device, log);
   manualSeed(c.seed);
   log(`nnlab run ${study} (${c.preset} preset): loading MNIST${c.trainLimit ? ` (first ${c.trainLimit} train images)` : ''}${c.testLimit ? ` (first ${c.testLimit} test images)` : ''}`);

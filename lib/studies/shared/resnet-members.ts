@@ -3,13 +3,14 @@
 // kept in a cache folder so that one costly training serves all the studies. A cached member is
 // reused only when its recorded pipeline and training settings equal the requested ones; anything
 // else is retrained (never a silently different model).
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 import { ArgumentError } from '../../core/errors.js';
 import type { Device } from '../../index.js';
 import { nn } from '../../index.js';
 import type { ResnetData } from '../../data/resnet-data.js';
+import { waitForLock } from '../../report/run-lock.js';
 import { loadResnet, ResnetMeta, resnetMismatch, ResnetTrainConfig, SEED000_TRAIN, trainResnet } from '../../train/resnet-train.js';
 
 export interface MembersConfig {
@@ -71,25 +72,38 @@ export async function seed000Members(d: ResnetData, c: MembersConfig, o: Members
       const tc: ResnetTrainConfig = { ...c.train, seed };
       const dir = o.cacheDir ? join(o.cacheDir, `resnet18-${d.dataset}${o.tag ? `-${o.tag}` : ''}-member-${seed}`) : null;
       const path = dir ? join(dir, 'best.safetensors') : null;
-      if (path && existsSync(path)) {
-        const { model, meta } = loadResnet(path, o.device);
-        const why = resnetMismatch(meta, d, tc);
-        if (!why) {
-          log(`member seed ${seed}: cached ${path} (test acc ${(100 * meta.test.acc).toFixed(2)}%)`);
-          out.push({ seed, model, meta, path, cached: true });
+      // One process per member at a time: two studies sharing the cache would otherwise train
+      // the same member into the same folder at once. The second waits, then finds it cached.
+      const unlock = dir ? await waitForLock(dir, (pid) => log(`member seed ${seed}: process ${pid} is training it; waiting`)) : () => {};
+      try {
+        const got = path && existsSync(path) ? fromCache(path, seed, d, tc, o, log) : null;
+        if (got) {
+          out.push(got);
           continue;
         }
-        model.dispose();
-        log(`member seed ${seed}: cached ${path} does not match (${why}); retraining`);
+        log(`member seed ${seed}: training ${tc.epochs} epochs`);
+        const t = await trainResnet(d, tc, { device: o.device, outDir: dir, log, label: `member-${seed}`, resumable: true });
+        out.push({ seed, model: t.model, meta: t.meta, path: t.weightsPath, cached: false });
+      } finally {
+        unlock();
       }
-      if (dir) mkdirSync(dir, { recursive: true });
-      log(`member seed ${seed}: training ${tc.epochs} epochs`);
-      const t = await trainResnet(d, tc, { device: o.device, outDir: dir, log, label: `member-${seed}`, resumable: true });
-      out.push({ seed, model: t.model, meta: t.meta, path: t.weightsPath, cached: false });
     }
     return out;
   } catch (e) {
     for (const m of out) m.model.dispose();
     throw e;
   }
+}
+
+/** The cached member at `path` when it was trained with exactly these data and settings, else null. */
+function fromCache(path: string, seed: number, d: ResnetData, tc: ResnetTrainConfig, o: MembersOptions, log: (s: string) => void): TrainedMember | null {
+  const { model, meta } = loadResnet(path, o.device);
+  const why = resnetMismatch(meta, d, tc);
+  if (!why) {
+    log(`member seed ${seed}: cached ${path} (test acc ${(100 * meta.test.acc).toFixed(2)}%)`);
+    return { seed, model, meta, path, cached: true };
+  }
+  model.dispose();
+  log(`member seed ${seed}: cached ${path} does not match (${why}); retraining`);
+  return null;
 }

@@ -112,7 +112,7 @@ function writeMemberMetrics(folder: RunFolder, members: TrainedMember[], log: (s
 export async function startSeed000(study: string, c: Seed000Config, hooks: RunHooks, extraConfig: Record<string, unknown> = {}): Promise<Seed000Run> {
   checkSeed000(c, study);
   const log = hooks.log ?? stderrLog;
-  const folder = new RunFolder(study, c.out);
+  const folder = new RunFolder(study, c.out, { force: c.force });
   const device = resolveDevice(c.device, log);
   manualSeed(c.seed);
   const seeds = c.members === undefined ? c.seeds : c.seeds.slice(0, c.members);

@@ -15,6 +15,7 @@
 #include "../../core/thread_pool.h"
 #include "../cpu_backend.h"
 #include "host_arena.h"
+#include "memory_headroom.h"
 
 namespace nn {
 
@@ -56,9 +57,24 @@ BlockCache& block_cache() {
   }();
   return *c;
 }
+// Allocations from this size on are checked against the memory the process can still touch
+// (memory_headroom.h): reading /proc costs microseconds, nothing next to faulting in 64 MiB.
+constexpr size_t kHeadroomCheckMin = size_t(64) << 20;
+
+void check_headroom(size_t bytes) {
+  if (bytes < kHeadroomCheckMin) return;
+  cpu::HostArena* arena = cpu::HostArena::instance();
+  // Freed blocks the arena or cache still hold can be handed out again without new memory.
+  size_t reusable = block_cache().cached() + (arena ? arena->cached_bytes() : 0);
+  size_t headroom = cpu::memory_headroom();
+  if (headroom != SIZE_MAX && bytes > headroom + reusable)
+    fail(ErrorCode::OutOfMemory, "cpu: cannot allocate ", bytes, " bytes (", bytes >> 20, " MiB): only ",
+         (headroom + reusable) >> 20, " MiB of memory are available to this process (RAM, swap and its cgroup limit)");
+}
 }  // namespace
 
 void* CpuBackend::alloc(size_t bytes) {
+  check_headroom(bytes);
   if (bytes >= kCacheMin) {
     if (cpu::HostArena* arena = cpu::HostArena::instance())
       if (void* p = arena->alloc(bytes)) return p;

@@ -1,5 +1,7 @@
 #include "simd.h"
 
+#include "../../backend.h"
+
 #include <cstdlib>
 #include <cstring>
 
@@ -33,3 +35,9 @@ bool use_avx512() {
 }
 
 }  // namespace nn::cpu
+
+namespace nn {
+
+const char* cpu_kernel_isa() { return cpu::use_avx512() ? "avx512" : cpu::use_avx2() ? "avx2" : "generic"; }
+
+}  // namespace nn
