@@ -22,6 +22,7 @@ import { describe, expect, it } from 'vitest';
 
 import { RandomGenerator, backward, ops, optim, randn, seedCnn, tensor as makeTensor, tidy } from '../../lib/index.js';
 import { expectClose, native, simulatorSkipReason } from '../support/native.js';
+import { skipUnless } from '../support/skips.js';
 
 const skipReason = simulatorSkipReason();
 const isSim = skipReason === '';
@@ -73,8 +74,7 @@ describe.skipIf(!isSim)('CUDA simulator', () => {
     try {
       execFileSync('g++', ['-fsanitize=thread', '-x', 'c++', '-', '-o', join(mkdtempSync(join(tmpdir(), 'tsan-')), 'a')], { input: 'int main(){}', stdio: 'pipe' });
     } catch {
-      console.log('skipped: g++ cannot link -fsanitize=thread here');
-      ctx.skip();
+      return skipUnless(ctx, false, 'g++ cannot link -fsanitize=thread here (install libtsan)');
     }
     const exe = buildSelftest(true);
     const c = byName(runSelftest(exe).cases);
@@ -163,6 +163,3 @@ describe.skipIf(!isSim)('CUDA simulator', () => {
   }, 300_000);
 });
 
-describe.skipIf(isSim)('CUDA simulator (skipped)', () => {
-  it.skip(`skipped: ${skipReason || 'n/a'}`, () => {});
-});
