@@ -26,7 +26,16 @@ export default defineConfig({
     projects: [
       { test: { ...shared, name: 'cpu', include: ['test/**/*.test.ts'], exclude: ['**/node_modules/**', ...SIM_ONLY] } },
       ...(process.env.NNLAB_TEST_SIM
-        ? [{ test: { ...shared, name: 'cuda-sim', include: ['test/ops/**/*.test.ts', 'test/device/**/*.test.ts', ...SIM_ONLY], env: { NNLAB_ADDON: simAddon } } }]
+        ? [
+            {
+              test: {
+                ...shared,
+                name: 'cuda-sim',
+                include: ['test/ops/**/*.test.ts', 'test/device/**/*.test.ts', ...SIM_ONLY],
+                env: { NNLAB_ADDON: simAddon },
+              },
+            },
+          ]
         : []),
     ],
   },

@@ -60,7 +60,9 @@ export function run({ quick = false, threads, torch = true, set = 'seed', only }
   for (const L of list) {
     const P = [L.stride, L.stride, L.pad, L.pad, 1, 1, 1];
     const reps = repsFor(L, quick);
-    const x = rand(L.x, 1), w = rand(L.w, 2), b = L.bias ? rand([L.w[0]], 3) : null;
+    const x = rand(L.x, 1),
+      w = rand(L.w, 2),
+      b = L.bias ? rand([L.w[0]], 3) : null;
     const y = native.conv2d(x, w, b, ...P);
     const dy = rand(y.shape, 4);
     const ops = [['forward', () => native.conv2d(x, w, b, ...P).dispose()]];
@@ -85,13 +87,18 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const ti = args.indexOf('--threads');
   const opt = (name) => (args.indexOf(name) >= 0 ? args[args.indexOf(name) + 1] : undefined);
   const rows = run({
-    quick: args.includes('--quick'), threads: ti >= 0 ? Number(args[ti + 1]) : undefined, torch: !args.includes('--no-torch'),
-    set: opt('--set') ?? 'seed', only: opt('--only'),
+    quick: args.includes('--quick'),
+    threads: ti >= 0 ? Number(args[ti + 1]) : undefined,
+    torch: !args.includes('--no-torch'),
+    set: opt('--set') ?? 'seed',
+    only: opt('--only'),
   });
   console.log(`conv2d, ${native.numThreads()} threads (torch peer: same thread count; OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE unset)`);
   console.log('layer      batch op               nnlab ms   torch ms   nnlab/torch');
   const f = (v, d = 2) => (v == null ? '-' : v.toFixed(d));
   for (const r of rows)
-    console.log(`${r.layer.padEnd(10)} ${String(r.batch).padStart(5)} ${r.op.padEnd(16)} ${f(r.ms).padStart(8)} ${f(r.torchMs).padStart(10)} ${f(r.ratio).padStart(13)}`);
+    console.log(
+      `${r.layer.padEnd(10)} ${String(r.batch).padStart(5)} ${r.op.padEnd(16)} ${f(r.ms).padStart(8)} ${f(r.torchMs).padStart(10)} ${f(r.ratio).padStart(13)}`,
+    );
   if (rows.peerError) console.log(`torch peer failed: ${rows.peerError}`);
 }

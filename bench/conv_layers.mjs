@@ -6,10 +6,7 @@
 const L = (layer, x, w, stride, pad, bias, needInputGrad) => ({ layer, x, w, stride, pad, bias, needInputGrad });
 
 export const LAYER_SETS = {
-  seed: [
-    L('conv1', [128, 1, 28, 28], [32, 1, 3, 3], 1, 0, true, false),
-    L('conv2', [128, 32, 13, 13], [64, 32, 3, 3], 1, 0, true, true),
-  ],
+  seed: [L('conv1', [128, 1, 28, 28], [32, 1, 3, 3], 1, 0, true, false), L('conv2', [128, 32, 13, 13], [64, 32, 3, 3], 1, 0, true, true)],
   resnet18: [
     L('r18.stem', [512, 3, 32, 32], [64, 3, 7, 7], 2, 3, false, false),
     L('r18.l1', [512, 64, 8, 8], [64, 64, 3, 3], 1, 1, false, true),

@@ -20,16 +20,31 @@ export function workloads({ quick }) {
   const n = ensembleImages(quick);
   const sequential = {
     name: `nnlab, ${MEMBERS} sequential fit runs`,
-    runs: [{ label: 'fit', cmd: process.execPath, args: [`${ROOT}bench/ensemble.mjs`, '--workload', 'ensemble-train-sequential', ...(quick ? ['--quick'] : [])] }],
-  };
-  return [{
-    id: 'ensemble-train', title: `${MEMBERS}-member ensemble training`, size: `${MEMBERS} seed CNNs x ${n / 128} steps of 128`,
-    unit: 's', better: 'lower', gflop: (MEMBERS * n * SEED_CNN_FLOPS.train) / 1e9,
-    peers: [
-      torchPeer('torch_ensemble.py', ['--images', String(n), '--seeds', SEEDS.join(',')], { quick, name: `PyTorch, ${MEMBERS} sequential runs` }),
-      sequential,
+    runs: [
+      {
+        label: 'fit',
+        cmd: process.execPath,
+        args: [`${ROOT}bench/ensemble.mjs`, '--workload', 'ensemble-train-sequential', ...(quick ? ['--quick'] : [])],
+      },
     ],
-  }];
+  };
+  return [
+    {
+      id: 'ensemble-train',
+      title: `${MEMBERS}-member ensemble training`,
+      size: `${MEMBERS} seed CNNs x ${n / 128} steps of 128`,
+      unit: 's',
+      better: 'lower',
+      gflop: (MEMBERS * n * SEED_CNN_FLOPS.train) / 1e9,
+      peers: [
+        torchPeer('torch_ensemble.py', ['--images', String(n), '--seeds', SEEDS.join(',')], {
+          quick,
+          name: `PyTorch, ${MEMBERS} sequential runs`,
+        }),
+        sequential,
+      ],
+    },
+  ];
 }
 
 // Only the normalised images stay (as in the peer, where the [0, 1] copy is freed once replaced).
@@ -42,7 +57,10 @@ function loadTrain(nn, images) {
   return nn.data.tensorDataset(x.keep(), y.keep());
 }
 
-const cpuNow = () => { const c = process.cpuUsage(); return (c.user + c.system) / 1e6; };
+const cpuNow = () => {
+  const c = process.cpuUsage();
+  return (c.user + c.system) / 1e6;
+};
 
 async function batched(nn, train) {
   const models = SEEDS.map((s) => nn.seedCnn(new nn.RandomGenerator(s)));
@@ -71,10 +89,20 @@ async function measure(id, { quick }) {
   if (!how) throw new Error(`bench/ensemble.mjs has no workload '${id}' (it has: ensemble-train, ensemble-train-sequential)`);
   const nn = await import(new URL('../dist/index.js', import.meta.url).href);
   const train = loadTrain(nn, ensembleImages(quick));
-  const c0 = cpuNow(), t0 = performance.now();
+  const c0 = cpuNow(),
+    t0 = performance.now();
   const meanLoss = await how(nn, train);
-  const seconds = (performance.now() - t0) / 1000, cpuSeconds = cpuNow() - c0;
-  return { value: seconds, unit: 's', cpu_seconds: cpuSeconds, note: `${cpuSeconds.toFixed(1)} s of CPU time (all threads)`, mean_train_loss: meanLoss, members: MEMBERS, threads: nn.native.numThreads() };
+  const seconds = (performance.now() - t0) / 1000,
+    cpuSeconds = cpuNow() - c0;
+  return {
+    value: seconds,
+    unit: 's',
+    cpu_seconds: cpuSeconds,
+    note: `${cpuSeconds.toFixed(1)} s of CPU time (all threads)`,
+    mean_train_loss: meanLoss,
+    members: MEMBERS,
+    threads: nn.native.numThreads(),
+  };
 }
 
 await serve(import.meta.url, measure);

@@ -55,7 +55,8 @@ function timeNnlab(m, n, k, reps) {
 function startPeer(peerExtra) {
   const env = peerEnv(peerExtra);
   const child = spawn('/usr/bin/python3', [fileURLToPath(new URL('./peers/torch_gemm.py', import.meta.url)), '--serve'], {
-    env, stdio: ['pipe', 'pipe', 'inherit'],
+    env,
+    stdio: ['pipe', 'pipe', 'inherit'],
   });
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
   const next = async () => {
@@ -69,7 +70,9 @@ function startPeer(peerExtra) {
       child.stdin.write(`${m} ${n} ${k} ${reps}\n`);
       return next();
     },
-    close() { child.stdin.end(); },
+    close() {
+      child.stdin.end();
+    },
   };
 }
 
@@ -90,7 +93,9 @@ export async function run({ quick = false, peerExtra = {} } = {}) {
   const rows = [];
   for (const [label, m, n, k] of shapes) {
     const reps = Math.max(3, Math.min(25, Math.round(2e9 / (2 * m * n * k))));
-    const ours = [], theirs = [], ratios = [];
+    const ours = [],
+      theirs = [],
+      ratios = [];
     for (let r = 0; r < rounds; r++) {
       const o = timeNnlab(m, n, k, reps).gflops;
       const t = (await peer.time(m, n, k, reps)).gflops;
@@ -107,10 +112,13 @@ export async function run({ quick = false, peerExtra = {} } = {}) {
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const { rows, threads, peer } = await run({ quick: process.argv.includes('--quick') });
-  console.log(`nnlab matmul vs torch.mm ${peer.torch} (BLAS ${peer.blas}), nnlab threads ${threads}; ` +
-    'peer run with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset');
+  console.log(
+    `nnlab matmul vs torch.mm ${peer.torch} (BLAS ${peer.blas}), nnlab threads ${threads}; ` +
+      'peer run with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset',
+  );
   console.log('shape'.padEnd(22) + 'nnlab GFLOP/s'.padStart(15) + 'torch GFLOP/s'.padStart(15) + 'ratio'.padStart(8));
   for (const r of rows)
-    console.log(r.shape.padEnd(22) + r.nnlabGflops.toFixed(1).padStart(15) + r.torchGflops.toFixed(1).padStart(15) +
-      r.ratio.toFixed(2).padStart(8));
+    console.log(
+      r.shape.padEnd(22) + r.nnlabGflops.toFixed(1).padStart(15) + r.torchGflops.toFixed(1).padStart(15) + r.ratio.toFixed(2).padStart(8),
+    );
 }

@@ -13,4 +13,9 @@ export function verdict(count, baseline) {
   return { change, status: 'ok' };
 }
 
-export const LABELS = { rise: '  REGRESSION (more instructions)', drop: '  REGRESSION (far fewer instructions: work skipped?)', ok: '', new: '' };
+export const LABELS = {
+  rise: '  REGRESSION (more instructions)',
+  drop: '  REGRESSION (far fewer instructions: work skipped?)',
+  ok: '',
+  new: '',
+};

@@ -27,14 +27,18 @@ function countInstructions(driver, workload) {
   try {
     return countInto(join(dir, 'callgrind.out'), driver, workload);
   } finally {
-    rmSync(dir, { recursive: true, force: true });  // one callgrind file per workload and run
+    rmSync(dir, { recursive: true, force: true }); // one callgrind file per workload and run
   }
 }
 
 function countInto(out, driver, workload) {
   // valgrind cannot run AVX-512 code, and the baselines count the AVX2 kernels on every machine.
   const env = { ...process.env, NNLAB_DISABLE_AVX512: '1' };
-  const r = spawnSync('valgrind', ['--tool=callgrind', '--toggle-collect=nnlab_guard_measured', `--callgrind-out-file=${out}`, driver, workload], { encoding: 'utf8', env });
+  const r = spawnSync(
+    'valgrind',
+    ['--tool=callgrind', '--toggle-collect=nnlab_guard_measured', `--callgrind-out-file=${out}`, driver, workload],
+    { encoding: 'utf8', env },
+  );
   if (r.status !== 0) throw new Error(`valgrind ${workload} failed: ${r.stderr.split('\n').slice(-5).join('\n')}`);
   const m = readFileSync(out, 'utf8').match(/^summary:\s*(\d+)/m);
   if (!m) throw new Error(`no instruction total in ${out}`);
@@ -53,15 +57,31 @@ for (const w of workloads) {
   const base = baselines.instructions[w];
   const { change, status } = verdict(counts[w], base);
   if (status === 'rise' || status === 'drop') failed++;
-  console.log(`${w.padEnd(14)}${String(counts[w]).padStart(16)}${String(base ?? '-').padStart(16)}${(change === null ? 'new' : `${(100 * change).toFixed(2)}%`).padStart(10)}${LABELS[status]}`);
+  console.log(
+    `${w.padEnd(14)}${String(counts[w]).padStart(16)}${String(base ?? '-').padStart(16)}${(change === null ? 'new' : `${(100 * change).toFixed(2)}%`).padStart(10)}${LABELS[status]}`,
+  );
 }
 if (update) {
-  writeFileSync(baselinesPath, JSON.stringify({ note: 'instructions counted by callgrind for bench/guard/driver.cpp workloads (1 thread); update with node bench/guard.mjs --update', instructions: counts }, null, 2) + '\n');
+  writeFileSync(
+    baselinesPath,
+    JSON.stringify(
+      {
+        note: 'instructions counted by callgrind for bench/guard/driver.cpp workloads (1 thread); update with node bench/guard.mjs --update',
+        instructions: counts,
+      },
+      null,
+      2,
+    ) + '\n',
+  );
   console.log(`baselines written to ${baselinesPath}`);
 } else if (failed) {
-  console.log(`${failed} workload(s) need more than ${100 * RISE_TOLERANCE}% more or ${100 * DROP_TOLERANCE}% fewer instructions than their baseline`);
+  console.log(
+    `${failed} workload(s) need more than ${100 * RISE_TOLERANCE}% more or ${100 * DROP_TOLERANCE}% fewer instructions than their baseline`,
+  );
   process.exit(1);
 } else {
   const missing = workloads.filter((w) => !baselines.instructions[w]);
-  console.log(missing.length ? `no baseline yet for ${missing.join(', ')} (run with --update)` : 'all workloads within +5% / -20% of their baselines');
+  console.log(
+    missing.length ? `no baseline yet for ${missing.join(', ')} (run with --update)` : 'all workloads within +5% / -20% of their baselines',
+  );
 }

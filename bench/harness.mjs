@@ -90,7 +90,13 @@ export function torchPeer(script, args, { quick = false, name = 'PyTorch' } = {}
 export function tfjsPeer(backend, id, quick) {
   return {
     name: `TF.js ${backend}`,
-    runs: [{ label: backend, cmd: process.execPath, args: [`${ROOT}bench/tfjs.mjs`, '--backend', backend, '--workload', id, ...(quick ? ['--quick'] : [])] }],
+    runs: [
+      {
+        label: backend,
+        cmd: process.execPath,
+        args: [`${ROOT}bench/tfjs.mjs`, '--backend', backend, '--workload', id, ...(quick ? ['--quick'] : [])],
+      },
+    ],
   };
 }
 

@@ -22,14 +22,38 @@ export function workloads({ quick }) {
   const p = knnPlan(quick);
   const peer = (name, which) => ({
     name,
-    runs: [{ label: which, cmd: PYTHON, args: [`${ROOT}bench/peers/knn_peers.py`, '--peer', which, '--train', String(p.train),
-      '--test', String(p.test), '--k', String(K), '--threads', String(threads()), '--repeat', String(p.repeat)] }],
+    runs: [
+      {
+        label: which,
+        cmd: PYTHON,
+        args: [
+          `${ROOT}bench/peers/knn_peers.py`,
+          '--peer',
+          which,
+          '--train',
+          String(p.train),
+          '--test',
+          String(p.test),
+          '--k',
+          String(K),
+          '--threads',
+          String(threads()),
+          '--repeat',
+          String(p.repeat),
+        ],
+      },
+    ],
   });
-  return [{
-    id: 'knn', title: `exact k-NN k=${K}, ${quick ? 'MNIST subset' : 'full MNIST'}`,
-    size: `${p.train}/${p.test} train/test, best ${p.repeat}`, unit: 's', better: 'lower',
-    peers: [peer('faiss IndexFlatL2', 'faiss'), peer('sklearn KNeighbors', 'sklearn')],
-  }];
+  return [
+    {
+      id: 'knn',
+      title: `exact k-NN k=${K}, ${quick ? 'MNIST subset' : 'full MNIST'}`,
+      size: `${p.train}/${p.test} train/test, best ${p.repeat}`,
+      unit: 's',
+      better: 'lower',
+      peers: [peer('faiss IndexFlatL2', 'faiss'), peer('sklearn KNeighbors', 'sklearn')],
+    },
+  ];
 }
 
 function mnistBytes(nn, split, limit) {
@@ -47,7 +71,8 @@ async function measure(id, { quick }) {
   const nn = await import(new URL('../dist/index.js', import.meta.url).href);
   const { knnClassify } = await import(new URL('../dist/models/knn.js', import.meta.url).href);
   const p = knnPlan(quick);
-  const train = mnistBytes(nn, 'train', p.train), test = mnistBytes(nn, 'test', p.test);
+  const train = mnistBytes(nn, 'train', p.train),
+    test = mnistBytes(nn, 'test', p.test);
   const runs = [];
   let out;
   for (let r = 0; r < p.repeat; r++) {
@@ -56,7 +81,15 @@ async function measure(id, { quick }) {
     runs.push((performance.now() - t0) / 1000);
   }
   const accuracy = out.pred.reduce((s, v, i) => s + (v === test.labels[i] ? 1 : 0), 0) / test.n;
-  return { value: Math.min(...runs), unit: 's', runs_s: runs, accuracy, proj_dim: out.projDim, threads: nn.native.numThreads(), note: accuracyNote(accuracy) };
+  return {
+    value: Math.min(...runs),
+    unit: 's',
+    runs_s: runs,
+    accuracy,
+    proj_dim: out.projDim,
+    threads: nn.native.numThreads(),
+    note: accuracyNote(accuracy),
+  };
 }
 
 await serve(import.meta.url, measure);

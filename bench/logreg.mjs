@@ -19,17 +19,40 @@ const threads = () => Number(process.env.NNLAB_THREADS) || cpus().length;
 
 export function workloads({ quick }) {
   const p = logregPlan(quick);
-  return [{
-    id: 'logreg', title: 'logistic regression to 92.5%', size: `${p.train}/${p.test} train/test, best ${p.repeat}`,
-    unit: 's', better: 'lower',
-    note: 'nnlab: Adam lr 1e-2, batch 256, 4 epochs, per-batch cosine (the baselines study\'s LOGREG_FULL), its per-epoch test evaluation ' +
-      'inside the time; sklearn: LogisticRegression lbfgs, C = 1, max_iter 100, fit only',
-    peers: [{
-      name: 'sklearn lbfgs',
-      runs: [{ label: 'lbfgs', cmd: PYTHON, args: [`${ROOT}bench/peers/logreg_peers.py`, '--train', String(p.train), '--test', String(p.test),
-        '--threads', String(threads()), '--repeat', String(p.repeat)] }],
-    }],
-  }];
+  return [
+    {
+      id: 'logreg',
+      title: 'logistic regression to 92.5%',
+      size: `${p.train}/${p.test} train/test, best ${p.repeat}`,
+      unit: 's',
+      better: 'lower',
+      note:
+        "nnlab: Adam lr 1e-2, batch 256, 4 epochs, per-batch cosine (the baselines study's LOGREG_FULL), its per-epoch test evaluation " +
+        'inside the time; sklearn: LogisticRegression lbfgs, C = 1, max_iter 100, fit only',
+      peers: [
+        {
+          name: 'sklearn lbfgs',
+          runs: [
+            {
+              label: 'lbfgs',
+              cmd: PYTHON,
+              args: [
+                `${ROOT}bench/peers/logreg_peers.py`,
+                '--train',
+                String(p.train),
+                '--test',
+                String(p.test),
+                '--threads',
+                String(threads()),
+                '--repeat',
+                String(p.repeat),
+              ],
+            },
+          ],
+        },
+      ],
+    },
+  ];
 }
 
 async function measure(id, { quick }) {
@@ -47,7 +70,11 @@ async function measure(id, { quick }) {
     for (let r = 0; r < p.repeat; r++) {
       const t0 = performance.now();
       const model = logisticRegression(new nn.RandomGenerator(0));
-      const out = await trainClassifier(model, mnist.train, mnist.test, LOGREG_FULL, { seed: 0, outDir: join(dir, String(r)), log: () => {} });
+      const out = await trainClassifier(model, mnist.train, mnist.test, LOGREG_FULL, {
+        seed: 0,
+        outDir: join(dir, String(r)),
+        log: () => {},
+      });
       runs.push((performance.now() - t0) / 1000);
       model.dispose();
       accuracy = out.testAccuracy;
@@ -58,7 +85,12 @@ async function measure(id, { quick }) {
   }
   const short = !quick && accuracy < TARGET_ACCURACY ? ` (below the ${100 * TARGET_ACCURACY}% target)` : '';
   return {
-    value: Math.min(...runs), unit: 's', runs_s: runs, accuracy, settings: LOGREG_FULL, threads: nn.native.numThreads(),
+    value: Math.min(...runs),
+    unit: 's',
+    runs_s: runs,
+    accuracy,
+    settings: LOGREG_FULL,
+    threads: nn.native.numThreads(),
     note: `test accuracy ${(100 * accuracy).toFixed(2)}%${short}`,
   };
 }

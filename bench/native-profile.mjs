@@ -17,8 +17,10 @@ const { values } = parseArgs({
 });
 const WORKLOADS = ['mlp', 'cnn', 'ensemble'];
 if (!WORKLOADS.includes(values.workload)) throw new Error(`--workload must be one of ${WORKLOADS.join(', ')}, got '${values.workload}'`);
-const images = Number(values.images), top = Number(values.top);
-if (!Number.isInteger(images) || images < 128) throw new Error(`--images must be an integer of at least 128 (one batch), got '${values.images}'`);
+const images = Number(values.images),
+  top = Number(values.top);
+if (!Number.isInteger(images) || images < 128)
+  throw new Error(`--images must be an integer of at least 128 (one batch), got '${values.images}'`);
 if (!Number.isInteger(top) || top < 1) throw new Error(`--top must be a positive integer, got '${values.top}'`);
 
 const nn = await import(new URL('../dist/index.js', import.meta.url).href);
@@ -27,7 +29,9 @@ const native = nn.native;
 // Shapes of the tensor arguments (arrays of tensors included), as the key of --by-shape.
 const isTensor = (v) => v !== null && typeof v === 'object' && Array.isArray(v.shape) && typeof v.dispose === 'function';
 const shapeKey = (args) =>
-  args.flatMap((a) => (isTensor(a) ? [a.shape.join('x')] : Array.isArray(a) && a.length && isTensor(a[0]) ? [`[${a.length}]`] : [])).join(' ');
+  args
+    .flatMap((a) => (isTensor(a) ? [a.shape.join('x')] : Array.isArray(a) && a.length && isTensor(a[0]) ? [`[${a.length}]`] : []))
+    .join(' ');
 
 const stats = new Map();
 let timing = false;
@@ -86,13 +90,25 @@ timing = false;
 
 const rows = [...stats.entries()].sort((a, b) => b[1].ms - a[1].ms);
 const inNative = rows.reduce((a, [, s]) => a + s.ms, 0);
-console.log(`${values.workload}: ${steps} steps of batch 128 on ${native.numThreads()} threads, ${(wall / 1000).toFixed(2)} s, ` +
-  `${((wall / steps)).toFixed(2)} ms/step; native calls ${((100 * inNative) / wall).toFixed(1)}%, outside them ${((100 * (wall - inNative)) / wall).toFixed(1)}%`);
+console.log(
+  `${values.workload}: ${steps} steps of batch 128 on ${native.numThreads()} threads, ${(wall / 1000).toFixed(2)} s, ` +
+    `${(wall / steps).toFixed(2)} ms/step; native calls ${((100 * inNative) / wall).toFixed(1)}%, outside them ${((100 * (wall - inNative)) / wall).toFixed(1)}%`,
+);
 console.log('call'.padEnd(56) + 'us/step'.padStart(10) + 'calls/step'.padStart(12) + 'us/call'.padStart(10) + 'share'.padStart(8));
 for (const [key, s] of rows.slice(0, top))
-  console.log(key.slice(0, 55).padEnd(56) + ((s.ms * 1000) / steps).toFixed(0).padStart(10) + (s.calls / steps).toFixed(1).padStart(12) +
-    ((s.ms * 1000) / s.calls).toFixed(1).padStart(10) + `${((100 * s.ms) / wall).toFixed(1)}%`.padStart(8));
+  console.log(
+    key.slice(0, 55).padEnd(56) +
+      ((s.ms * 1000) / steps).toFixed(0).padStart(10) +
+      (s.calls / steps).toFixed(1).padStart(12) +
+      ((s.ms * 1000) / s.calls).toFixed(1).padStart(10) +
+      `${((100 * s.ms) / wall).toFixed(1)}%`.padStart(8),
+  );
 if (rows.length > top) {
   const rest = rows.slice(top).reduce((a, [, s]) => a + s.ms, 0);
-  console.log(`(${rows.length - top} more)`.padEnd(56) + ((rest * 1000) / steps).toFixed(0).padStart(10) + ''.padStart(22) + `${((100 * rest) / wall).toFixed(1)}%`.padStart(8));
+  console.log(
+    `(${rows.length - top} more)`.padEnd(56) +
+      ((rest * 1000) / steps).toFixed(0).padStart(10) +
+      ''.padStart(22) +
+      `${((100 * rest) / wall).toFixed(1)}%`.padStart(8),
+  );
 }

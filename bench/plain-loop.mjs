@@ -33,9 +33,7 @@ async function runNnlab(mode) {
     }
   }
   const ds = data.loadDataset('mnist');
-  const x = tidy(() =>
-    data.normalize(data.toUnitFloat(data.rowsOf(ds.train.images, 0, 4096)), { mean: 0.1307, std: 0.3081 }),
-  ).keep();
+  const x = tidy(() => data.normalize(data.toUnitFloat(data.rowsOf(ds.train.images, 0, 4096)), { mean: 0.1307, std: 0.3081 })).keep();
   const y = data.rowsOf(ds.train.labels, 0, 4096).keep();
   const loader = new data.DataLoader(data.tensorDataset(x, y), { batchSize: 32, shuffle: true, seed: 0 });
   const model = new Net();
@@ -142,11 +140,10 @@ if (isMain(import.meta.url)) {
   } else {
     const rows = [];
     for (const m of ['tidy', 'await', 'sync', 'torch']) {
-      const r = spawnSync(
-        process.execPath,
-        [new URL(import.meta.url).pathname, '--mode', m, '--steps', String(STEPS)],
-        { encoding: 'utf8', env: { ...process.env, NNLAB_THREADS: process.env.NNLAB_THREADS ?? '1' } },
-      );
+      const r = spawnSync(process.execPath, [new URL(import.meta.url).pathname, '--mode', m, '--steps', String(STEPS)], {
+        encoding: 'utf8',
+        env: { ...process.env, NNLAB_THREADS: process.env.NNLAB_THREADS ?? '1' },
+      });
       if (r.status !== 0) {
         console.error(`${m}: ${r.stderr}`);
         continue;
@@ -160,8 +157,6 @@ if (isMain(import.meta.url)) {
       );
     }
     const tidyMs = rows.find((r) => r.mode === 'tidy')?.msPerStep;
-    if (tidyMs)
-      for (const r of rows)
-        console.log(`${r.mode}: ${(r.msPerStep / tidyMs).toFixed(3)}x the tidy() loop's time per step`);
+    if (tidyMs) for (const r of rows) console.log(`${r.mode}: ${(r.msPerStep / tidyMs).toFixed(3)}x the tidy() loop's time per step`);
   }
 }

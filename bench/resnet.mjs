@@ -28,8 +28,14 @@ const layerFlops = ([, c, k, r, s, p, h], n = 1) => convFlops(n, c, k, r, r, out
 /** Forward and training FLOPs per image: every conv of the network (strided and 1x1 downsamples too) and fc. */
 function resnet18Flops() {
   const convs = [STEM];
-  let c = 64, h = 8; // after the stem (16x16) and the 3x3/2 max-pool
-  for (const [k, stride] of [[64, 1], [128, 2], [256, 2], [512, 2]]) {
+  let c = 64,
+    h = 8; // after the stem (16x16) and the 3x3/2 max-pool
+  for (const [k, stride] of [
+    [64, 1],
+    [128, 2],
+    [256, 2],
+    [512, 2],
+  ]) {
     convs.push(['', c, k, 3, stride, 1, h]);
     const oh = outSize(h, 3, stride, 1);
     convs.push(['', k, k, 3, 1, 1, oh], ['', k, k, 3, 1, 1, oh], ['', k, k, 3, 1, 1, oh]);
@@ -41,23 +47,58 @@ function resnet18Flops() {
 }
 const FLOPS = resnet18Flops();
 
-const plan = (quick) => ({ batch: quick ? 128 : 512, steps: quick ? 2 : 5, inferImages: quick ? 1000 : 5000, convBatch: quick ? 64 : 512, reps: quick ? 3 : 10 });
+const plan = (quick) => ({
+  batch: quick ? 128 : 512,
+  steps: quick ? 2 : 5,
+  inferImages: quick ? 1000 : 5000,
+  convBatch: quick ? 64 : 512,
+  reps: quick ? 3 : 10,
+});
 
 export function workloads({ quick }) {
   const p = plan(quick);
   const rows = [
-    { id: 'resnet18-train', title: 'ResNet18 training (32x32)', size: `batch ${p.batch}, ${p.steps} steps after 1 warm-up`, unit: 'images/s', better: 'higher',
-      gflop: FLOPS.train / 1e9, peers: [torchPeer('torch_resnet.py', ['--only', 'train', '--batch', String(p.batch), '--steps', String(p.steps)], { quick, name: 'PyTorch+torchvision' })] },
-    { id: 'resnet18-infer', title: 'ResNet18 inference (32x32)', size: `${p.inferImages} images, batch 1000`, unit: 'images/s', better: 'higher',
-      gflop: FLOPS.forward / 1e9, peers: [torchPeer('torch_resnet.py', ['--only', 'infer', '--images', String(p.inferImages)], { quick, name: 'PyTorch+torchvision' })] },
+    {
+      id: 'resnet18-train',
+      title: 'ResNet18 training (32x32)',
+      size: `batch ${p.batch}, ${p.steps} steps after 1 warm-up`,
+      unit: 'images/s',
+      better: 'higher',
+      gflop: FLOPS.train / 1e9,
+      peers: [
+        torchPeer('torch_resnet.py', ['--only', 'train', '--batch', String(p.batch), '--steps', String(p.steps)], {
+          quick,
+          name: 'PyTorch+torchvision',
+        }),
+      ],
+    },
+    {
+      id: 'resnet18-infer',
+      title: 'ResNet18 inference (32x32)',
+      size: `${p.inferImages} images, batch 1000`,
+      unit: 'images/s',
+      better: 'higher',
+      gflop: FLOPS.forward / 1e9,
+      peers: [torchPeer('torch_resnet.py', ['--only', 'infer', '--images', String(p.inferImages)], { quick, name: 'PyTorch+torchvision' })],
+    },
   ];
   for (const [i, L] of CONV_LAYERS.entries()) {
     for (const op of ['forward', 'backward']) {
       const fwd = layerFlops(L, p.convBatch) / 1e9;
       rows.push({
-        id: `resnet18-conv${i}-${op}`, title: `ResNet18 ${L[0]} ${op}`, size: `batch ${p.convBatch}, ${L[1]}x${L[6]}x${L[6]} in`, unit: 'ms', better: 'lower',
-        gflop: op === 'forward' ? fwd : (i === 0 ? fwd : 2 * fwd), // the stem's input needs no gradient
-        peers: [torchPeer('torch_resnet.py', ['--only', 'conv', '--layer', String(i), '--op', op, '--batch', String(p.convBatch), '--reps', String(p.reps)], { quick })],
+        id: `resnet18-conv${i}-${op}`,
+        title: `ResNet18 ${L[0]} ${op}`,
+        size: `batch ${p.convBatch}, ${L[1]}x${L[6]}x${L[6]} in`,
+        unit: 'ms',
+        better: 'lower',
+        gflop: op === 'forward' ? fwd : i === 0 ? fwd : 2 * fwd, // the stem's input needs no gradient
+        peers: [
+          torchPeer(
+            'torch_resnet.py',
+            ['--only', 'conv', '--layer', String(i), '--op', op, '--batch', String(p.convBatch), '--reps', String(p.reps)],
+            { quick },
+          ),
+        ],
       });
     }
   }
@@ -69,16 +110,19 @@ function measureConv(i, op, p) {
   const [, c, k, r, s, pad, h] = CONV_LAYERS[i];
   const P = [s, s, pad, pad, 1, 1, 1];
   const rand = (shape, seed) => native.reshape(native.rand('normal', [shape.reduce((a, b) => a * b)], seed, 0, 0, 1, 'cpu'), shape);
-  const xs = [p.convBatch, c, h, h], ws = [k, c, r, r];
-  const x = rand(xs, 1), w = rand(ws, 2);
+  const xs = [p.convBatch, c, h, h],
+    ws = [k, c, r, r];
+  const x = rand(xs, 1),
+    w = rand(ws, 2);
   const y = native.conv2d(x, w, null, ...P);
   const dy = rand(y.shape, 3);
-  const fn = op === 'forward'
-    ? () => native.conv2d(x, w, null, ...P).dispose()
-    : () => {
-      if (i !== 0) native.conv2dBackwardInput(dy, w, xs, ...P).dispose();
-      native.conv2dBackwardWeight(x, dy, ws, ...P).dispose();
-    };
+  const fn =
+    op === 'forward'
+      ? () => native.conv2d(x, w, null, ...P).dispose()
+      : () => {
+          if (i !== 0) native.conv2dBackwardInput(dy, w, xs, ...P).dispose();
+          native.conv2dBackwardWeight(x, dy, ws, ...P).dispose();
+        };
   return { value: medianMs(fn, p.reps), unit: 'ms', threads: native.numThreads() };
 }
 
@@ -94,10 +138,12 @@ async function loadResnet18(nn) {
 
 /** MNIST images [0, n) as the studies feed ResNet18: [n, 3, 32, 32], normalised. */
 function resnetInput(nn, images, n) {
-  return nn.tidy(() => {
-    const x = nn.data.toUnitFloat(nn.data.rowsOf(images, 0, n));
-    return nn.data.replicateChannels(nn.data.resize(nn.data.normalize(x, nn.data.pixelStats(x)), 32, 32), 3);
-  }).keep();
+  return nn
+    .tidy(() => {
+      const x = nn.data.toUnitFloat(nn.data.rowsOf(images, 0, n));
+      return nn.data.replicateChannels(nn.data.resize(nn.data.normalize(x, nn.data.pixelStats(x)), 32, 32), 3);
+    })
+    .keep();
 }
 
 async function measure(id, { quick }) {
@@ -119,14 +165,19 @@ async function measure(id, { quick }) {
     return { value: ev.n / ((performance.now() - t0) / 1000), unit: 'images/s', threads };
   }
   const n = (p.steps + 1) * p.batch;
-  const x = resnetInput(nn, d.train.images, n), y = nn.data.rowsOf(d.train.labels, 0, n).keep();
+  const x = resnetInput(nn, d.train.images, n),
+    y = nn.data.rowsOf(d.train.labels, 0, n).keep();
   const optimizer = new nn.optim.Adam(model.parameters(), { lr: 1e-4, weightDecay: 1e-4 });
   model.train();
   let seconds = 0;
-  for (let s = 0; s <= p.steps; s++) { // step 0 is the warm-up
+  for (let s = 0; s <= p.steps; s++) {
+    // step 0 is the warm-up
     const t0 = performance.now();
     nn.tidy(() => {
-      const loss = nn.ops.crossEntropy(model.forward(nn.data.rowsOf(x, s * p.batch, (s + 1) * p.batch)), nn.data.rowsOf(y, s * p.batch, (s + 1) * p.batch));
+      const loss = nn.ops.crossEntropy(
+        model.forward(nn.data.rowsOf(x, s * p.batch, (s + 1) * p.batch)),
+        nn.data.rowsOf(y, s * p.batch, (s + 1) * p.batch),
+      );
       nn.backward(loss);
       optimizer.step();
       loss.item();

@@ -17,15 +17,53 @@ import { flag, isMain, peerEnv, PYTHON, ROOT } from './harness.mjs';
  * workloads() / collect() yet, shows its planned workloads as "pending".
  */
 export const SOURCES = [
-  { script: 'kernels.mjs', planned: [['gemm-1024', 'GEMM 1024^3'], ['gemm-2048', 'GEMM 2048^3'], ['seed-conv', 'seed-CNN conv layers']] },
-  { script: 'resnet.mjs', planned: [['resnet18-train', 'ResNet18 training (32x32)'], ['resnet18-infer', 'ResNet18 inference (32x32)']] },
-  { script: 'train.mjs', planned: [['seed-cnn-train', 'seed-CNN training epoch'], ['seed-cnn-infer', 'seed-CNN inference'], ['mlp-train', 'MLP training epoch']] },
+  {
+    script: 'kernels.mjs',
+    planned: [
+      ['gemm-1024', 'GEMM 1024^3'],
+      ['gemm-2048', 'GEMM 2048^3'],
+      ['seed-conv', 'seed-CNN conv layers'],
+    ],
+  },
+  {
+    script: 'resnet.mjs',
+    planned: [
+      ['resnet18-train', 'ResNet18 training (32x32)'],
+      ['resnet18-infer', 'ResNet18 inference (32x32)'],
+    ],
+  },
+  {
+    script: 'train.mjs',
+    planned: [
+      ['seed-cnn-train', 'seed-CNN training epoch'],
+      ['seed-cnn-infer', 'seed-CNN inference'],
+      ['mlp-train', 'MLP training epoch'],
+    ],
+  },
   { script: 'ensemble.mjs', planned: [['ensemble-train', '7-member ensemble training']] },
   { script: 'knn.mjs', planned: [['knn', 'exact k-NN k=3, full MNIST']] },
   { script: 'logreg.mjs', planned: [['logreg', 'logistic regression to 92.5%']] },
-  { script: 'explain.mjs', planned: [['gradcam-1000', 'Grad-CAM of 1,000 MNIST images'], ['occlusion-28', 'occlusion map 28x28, stride 1']] },
-  { script: 'audio.mjs', planned: [['logmel-1000', 'log-mel of 1,000 one-second clips'], ['audio-cnn-train', 'audio CNN training epoch']] },
-  { script: 'seed002.mjs', planned: [['seed002-mlp-epoch', 'mlp study epoch (784-100-10, SGD)'], ['seed002-autoencoder-epoch', 'autoencoder study epoch (784-128-32-2 x2, SGD)']] },
+  {
+    script: 'explain.mjs',
+    planned: [
+      ['gradcam-1000', 'Grad-CAM of 1,000 MNIST images'],
+      ['occlusion-28', 'occlusion map 28x28, stride 1'],
+    ],
+  },
+  {
+    script: 'audio.mjs',
+    planned: [
+      ['logmel-1000', 'log-mel of 1,000 one-second clips'],
+      ['audio-cnn-train', 'audio CNN training epoch'],
+    ],
+  },
+  {
+    script: 'seed002.mjs',
+    planned: [
+      ['seed002-mlp-epoch', 'mlp study epoch (784-100-10, SGD)'],
+      ['seed002-autoencoder-epoch', 'autoencoder study epoch (784-128-32-2 x2, SGD)'],
+    ],
+  },
 ];
 
 const CHILD_TIMEOUT_MS = 30 * 60 * 1000;
@@ -38,13 +76,20 @@ const log = (s) => process.stderr.write(s + '\n');
  */
 export function runChild(cmd, args, env = {}, { allLines = false } = {}) {
   const r = spawnSync(cmd, args, { cwd: ROOT, env: peerEnv(env), encoding: 'utf8', maxBuffer: 64 << 20, timeout: CHILD_TIMEOUT_MS });
-  const lines = (r.stdout ?? '').split('\n').map((l) => l.trim()).filter((l) => l.startsWith('{'));
-  let last = null, parsed = [];
+  const lines = (r.stdout ?? '')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l.startsWith('{'));
+  let last = null,
+    parsed = [];
   try {
     parsed = lines.map((l) => JSON.parse(l));
     last = parsed.at(-1) ?? null;
-  } catch { /* reported below */ }
-  if (r.error) return { error: `${cmd}: ${r.error.code === 'ETIMEDOUT' ? `timed out after ${CHILD_TIMEOUT_MS / 60000} min` : r.error.message}` };
+  } catch {
+    /* reported below */
+  }
+  if (r.error)
+    return { error: `${cmd}: ${r.error.code === 'ETIMEDOUT' ? `timed out after ${CHILD_TIMEOUT_MS / 60000} min` : r.error.message}` };
   if (last?.error || last?.pending || last?.unsupported || last?.missing) return last;
   if (r.status !== 0 || !last) {
     const why = (r.stderr || '').trim().split('\n').filter(Boolean).pop() ?? `exit code ${r.status}`;
@@ -65,12 +110,20 @@ function measurePeer(w, peer) {
     return { name: peer.name, ...why, runs: runs.length > 1 ? runs : undefined };
   }
   const best = ok.reduce((a, b) => (better(w, b.value, a.value) ? b : a));
-  return { name: peer.name, ...best, runs: runs.length > 1 ? runs.map(({ label, value, error, peak_rss_mb }) => ({ label, value, error, peak_rss_mb })) : undefined };
+  return {
+    name: peer.name,
+    ...best,
+    runs: runs.length > 1 ? runs.map(({ label, value, error, peak_rss_mb }) => ({ label, value, error, peak_rss_mb })) : undefined,
+  };
 }
 
 /** One workload of a workloads() script: nnlab's side, then each peer. */
 function measureWorkload(script, w, quick) {
-  const nnlab = runChild(process.execPath, [`${ROOT}bench/${script}`, ...(w.nnlab?.args ?? ['--workload', w.id]), ...(quick ? ['--quick'] : [])]);
+  const nnlab = runChild(process.execPath, [
+    `${ROOT}bench/${script}`,
+    ...(w.nnlab?.args ?? ['--workload', w.id]),
+    ...(quick ? ['--quick'] : []),
+  ]);
   const peers = (w.peers ?? []).map((p) => measurePeer(w, p));
   const { peers: _, nnlab: __, ...desc } = w;
   return { ...desc, nnlab, peers };
@@ -86,7 +139,8 @@ async function runSource(src, { quick, only }) {
   if (!existsSync(file)) return pending(`bench/${src.script} not present yet`);
   // Read the source before importing it: a script outside the format may run itself on import.
   const text = readFileSync(file, 'utf8');
-  if (!/export\s+(async\s+)?(function|const|let)\s+(workloads|collect)\b/.test(text)) return pending(`bench/${src.script} does not export workloads() in the suite format yet`);
+  if (!/export\s+(async\s+)?(function|const|let)\s+(workloads|collect)\b/.test(text))
+    return pending(`bench/${src.script} does not export workloads() in the suite format yet`);
   const mod = await import(new URL(`./${src.script}`, import.meta.url).href);
   if (mod.collect) {
     if (!src.planned.some(([id, t]) => wanted(id, t)) && only) return [];
@@ -125,7 +179,13 @@ export function speedup(row, peer) {
  * against each peer.
  */
 export function summarize(rows) {
-  const roof = Math.max(0, ...rows.filter((r) => r.roofline).flatMap((r) => [r.nnlab?.value, ...r.peers.map((p) => p.value)]).filter((v) => typeof v === 'number'));
+  const roof = Math.max(
+    0,
+    ...rows
+      .filter((r) => r.roofline)
+      .flatMap((r) => [r.nnlab?.value, ...r.peers.map((p) => p.value)])
+      .filter((v) => typeof v === 'number'),
+  );
   const roofline = roof > 0 ? roof : null;
   for (const row of rows) {
     row.nnlab.gflops = gflops(row, row.nnlab);
@@ -160,17 +220,31 @@ function cell(row, r, notes) {
   return r.note || r.extrapolated ? `${v}${r.extrapolated ? '~' : ''} ${mark(r.note ?? 'extrapolated')}` : v;
 }
 
-const COLS = [['workload', 34, 'l'], ['size', 30, 'l'], ['nnlab', 18, 'r'], ['peer', 22, 'l'], ['peer value', 22, 'r'], ['speedup', 8, 'r'],
-  ['GFLOP/s n|p', 13, 'r'], ['roofline n|p', 13, 'r'], ['RSS MB n|p', 12, 'r'], ['RSS n/p', 8, 'r']];
-const fmtLine = (cells) => cells.map((c, i) => {
-  const [, w, a] = COLS[i];
-  const s = String(c);
-  return a === 'l' ? s.padEnd(w) : s.padStart(w);
-}).join(' ');
+const COLS = [
+  ['workload', 34, 'l'],
+  ['size', 30, 'l'],
+  ['nnlab', 18, 'r'],
+  ['peer', 22, 'l'],
+  ['peer value', 22, 'r'],
+  ['speedup', 8, 'r'],
+  ['GFLOP/s n|p', 13, 'r'],
+  ['roofline n|p', 13, 'r'],
+  ['RSS MB n|p', 12, 'r'],
+  ['RSS n/p', 8, 'r'],
+];
+const fmtLine = (cells) =>
+  cells
+    .map((c, i) => {
+      const [, w, a] = COLS[i];
+      const s = String(c);
+      return a === 'l' ? s.padEnd(w) : s.padStart(w);
+    })
+    .join(' ');
 
 /** The table as text: one line per (workload, peer), notes numbered below it. */
 export function formatTable(result) {
-  const notes = new Map(), out = [fmtLine(COLS.map((c) => c[0]))];
+  const notes = new Map(),
+    out = [fmtLine(COLS.map((c) => c[0]))];
   const pct = (v) => (v == null ? '-' : `${Math.round(100 * v)}%`);
   for (const row of result.rows) {
     const peers = row.peers.length ? row.peers : [null];
@@ -178,16 +252,27 @@ export function formatTable(result) {
     peers.forEach((p, i) => {
       const first = i === 0;
       const peerName = p ? `${p.name}${p.label && (p.runs || /^\d+T$/.test(p.label)) ? ` (${p.label})` : ''}` : 'no peer';
-      out.push(fmtLine([
-        first ? `${row.title}${rowNote}` : '', first ? row.size : '', first ? cell(row, row.nnlab, notes) : '',
-        peerName, p ? cell(row, p, notes) : '-', p?.speedup != null ? `${num(p.speedup, 2)}x` : '-',
-        `${num(row.nnlab.gflops, 1)}|${num(p?.gflops, 1)}`, `${pct(row.nnlab.roofline_share)}|${pct(p?.roofline_share)}`,
-        `${num(row.nnlab.peak_rss_mb)}|${num(p?.peak_rss_mb)}`, p?.rss_ratio != null ? num(p.rss_ratio, 2) : '-',
-      ]));
+      out.push(
+        fmtLine([
+          first ? `${row.title}${rowNote}` : '',
+          first ? row.size : '',
+          first ? cell(row, row.nnlab, notes) : '',
+          peerName,
+          p ? cell(row, p, notes) : '-',
+          p?.speedup != null ? `${num(p.speedup, 2)}x` : '-',
+          `${num(row.nnlab.gflops, 1)}|${num(p?.gflops, 1)}`,
+          `${pct(row.nnlab.roofline_share)}|${pct(p?.roofline_share)}`,
+          `${num(row.nnlab.peak_rss_mb)}|${num(p?.peak_rss_mb)}`,
+          p?.rss_ratio != null ? num(p.rss_ratio, 2) : '-',
+        ]),
+      );
     });
   }
-  out.push('', `roofline = the best GFLOP/s of GEMM 1024^3 / 2048^3 in this run, nnlab's or the peer's (${num(result.roofline, 1)}); speedup > 1: nnlab faster; ` +
-    'n|p = nnlab|peer; ~ = extrapolated from the steps timed');
+  out.push(
+    '',
+    `roofline = the best GFLOP/s of GEMM 1024^3 / 2048^3 in this run, nnlab's or the peer's (${num(result.roofline, 1)}); speedup > 1: nnlab faster; ` +
+      'n|p = nnlab|peer; ~ = extrapolated from the steps timed',
+  );
   out.push(...result.context);
   if (notes.size) out.push('notes:', ...[...notes].map(([text, i]) => `  [${i}] ${text}`));
   return out.join('\n');
@@ -200,7 +285,11 @@ function baselineRss() {
   return {
     nnlab: nodeProbe(`await import(${JSON.stringify(`${ROOT}dist/index.js`)})`),
     tfjs: nodeProbe("await import('@tensorflow/tfjs')"),
-    torch: runChild(PYTHON, ['-c', 'import json,resource,torch,torchvision; print(json.dumps({"peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))']).peak_rss_mb ?? null,
+    torch:
+      runChild(PYTHON, [
+        '-c',
+        'import json,resource,torch,torchvision; print(json.dumps({"peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))',
+      ]).peak_rss_mb ?? null,
   };
 }
 
@@ -215,17 +304,29 @@ export async function runSuite({ quick = false, only = null } = {}) {
   const ob = ['OPENBLAS_CORETYPE', 'OPENBLAS_L2_SIZE'].map((k) => `${k}=${process.env[k] ?? '(not set)'}`).join(', ');
   const load1 = loadavg();
   return {
-    date: started.toISOString(), seconds: (Date.now() - started.getTime()) / 1000, quick, only,
-    machine: { cpu: cpus()[0]?.model, cores: cpus().length, memory_gib: Math.round(totalmem() / 2 ** 30), node: process.version, loadavg_start: load0, loadavg_end: load1 },
+    date: started.toISOString(),
+    seconds: (Date.now() - started.getTime()) / 1000,
+    quick,
+    only,
+    machine: {
+      cpu: cpus()[0]?.model,
+      cores: cpus().length,
+      memory_gib: Math.round(totalmem() / 2 ** 30),
+      node: process.version,
+      loadavg_start: load0,
+      loadavg_end: load1,
+    },
     baseline_rss_mb: base,
-    roofline, rows,
+    roofline,
+    rows,
     context: [
       `${cpus()[0]?.model}, ${cpus().length} cores; load average ${load0.map((v) => v.toFixed(1)).join(' ')} at the start, ` +
         `${load1.map((v) => v.toFixed(1)).join(' ')} at the end (the machine is shared: figures taken under that load)`,
       `peers run with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset (this shell: ${ob}); ` +
-        (quick ? 'PyTorch peers at their default 1 thread (--quick)'
+        (quick
+          ? 'PyTorch peers at their default 1 thread (--quick)'
           : 'PyTorch peers at 1 and 2 threads, and at 1 thread under OPENBLAS_CORETYPE=Haswell, the best kept (torch defaults to 1 thread here; the JSON lists every run)'),
-      'each side of each workload runs in its own process; RSS = that process\'s peak (getrusage maxrss); ' +
+      "each side of each workload runs in its own process; RSS = that process's peak (getrusage maxrss); " +
         `a process that only loads the library peaks at: nnlab ${num(base.nnlab)} MB, PyTorch+torchvision ${num(base.torch)} MB, TF.js ${num(base.tfjs)} MB`,
       ...(quick ? ['--quick: smaller workloads and fewer repetitions, as the size column says'] : []),
     ],

@@ -30,12 +30,7 @@ export function workloads({ quick }) {
   });
   return [
     epochRow('mlp', 'mlp study epoch (784-100-10, SGD)', '10000 MNIST images, batch 100', MLP_FLOPS),
-    epochRow(
-      'autoencoder',
-      'autoencoder study epoch (784-128-32-2 x2, SGD)',
-      '8000 FashionMNIST images, batch 2048',
-      AE_FLOPS,
-    ),
+    epochRow('autoencoder', 'autoencoder study epoch (784-128-32-2 x2, SGD)', '8000 FashionMNIST images, batch 2048', AE_FLOPS),
   ];
 }
 

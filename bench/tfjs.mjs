@@ -24,12 +24,17 @@ function readIdx(name) {
 /** Images as NHWC float32 normalised with the training split's mean and std, labels one-hot. */
 function mnist(split, limit) {
   const p = split === 'train' ? 'train' : 't10k';
-  const img = readIdx(`${p}-images-idx3-ubyte`), lab = readIdx(`${p}-labels-idx1-ubyte`);
+  const img = readIdx(`${p}-images-idx3-ubyte`),
+    lab = readIdx(`${p}-labels-idx1-ubyte`);
   const n = Math.min(limit ?? img.dims[0], img.dims[0]);
   const x = new Float32Array(n * 784);
   for (let i = 0; i < x.length; i++) x[i] = img.data[i] / 255;
-  let mean = 0, sq = 0;
-  for (const v of x) { mean += v; sq += v * v; }
+  let mean = 0,
+    sq = 0;
+  for (const v of x) {
+    mean += v;
+    sq += v * v;
+  }
   mean /= x.length;
   const std = Math.sqrt(sq / x.length - mean * mean);
   for (let i = 0; i < x.length; i++) x[i] = (x[i] - mean) / std;
@@ -37,31 +42,40 @@ function mnist(split, limit) {
 }
 
 function seedCnn() {
-  return tf.sequential({ layers: [
-    tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 32, kernelSize: 3, activation: 'relu' }),
-    tf.layers.maxPooling2d({ poolSize: 2 }),
-    tf.layers.conv2d({ filters: 64, kernelSize: 3, activation: 'relu' }),
-    tf.layers.maxPooling2d({ poolSize: 2 }),
-    tf.layers.flatten(),
-    tf.layers.dense({ units: 128, activation: 'relu' }),
-    tf.layers.dense({ units: 10 }),
-  ] });
+  return tf.sequential({
+    layers: [
+      tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 32, kernelSize: 3, activation: 'relu' }),
+      tf.layers.maxPooling2d({ poolSize: 2 }),
+      tf.layers.conv2d({ filters: 64, kernelSize: 3, activation: 'relu' }),
+      tf.layers.maxPooling2d({ poolSize: 2 }),
+      tf.layers.flatten(),
+      tf.layers.dense({ units: 128, activation: 'relu' }),
+      tf.layers.dense({ units: 10 }),
+    ],
+  });
 }
 
 function mlp() {
-  return tf.sequential({ layers: [
-    tf.layers.flatten({ inputShape: [28, 28, 1] }),
-    tf.layers.dense({ units: 200, activation: 'relu' }),
-    tf.layers.dense({ units: 200, activation: 'relu' }),
-    tf.layers.dense({ units: 10 }),
-  ] });
+  return tf.sequential({
+    layers: [
+      tf.layers.flatten({ inputShape: [28, 28, 1] }),
+      tf.layers.dense({ units: 200, activation: 'relu' }),
+      tf.layers.dense({ units: 200, activation: 'relu' }),
+      tf.layers.dense({ units: 10 }),
+    ],
+  });
 }
 
-const batchOf = (d, lo, hi) => [tf.tensor4d(d.x.subarray(lo * 784, hi * 784), [hi - lo, 28, 28, 1]), tf.oneHot(tf.tensor1d(d.y.subarray(lo, hi), 'int32'), 10)];
+const batchOf = (d, lo, hi) => [
+  tf.tensor4d(d.x.subarray(lo * 784, hi * 784), [hi - lo, 28, 28, 1]),
+  tf.oneHot(tf.tensor1d(d.y.subarray(lo, hi), 'int32'), 10),
+];
 
 /** Runs step(lo, hi) over [0, n) in batches until done or the budget (s) is spent; at least one step. */
 async function timed(n, batch, budgetS, step) {
-  let done = 0, seconds = 0, steps = 0;
+  let done = 0,
+    seconds = 0,
+    steps = 0;
   while (done < n && (steps === 0 || seconds < budgetS)) {
     const hi = Math.min(n, done + batch);
     const t0 = performance.now();
@@ -84,7 +98,8 @@ async function measure(backend, id, quick) {
     info.wasm_simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
     info.wasm_threads = await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT');
   }
-  const note = (r, batch) => (r.extrapolated ? `extrapolated from ${r.steps} step(s) of batch ${batch} (${r.images} images, ${r.seconds.toFixed(1)} s)` : undefined);
+  const note = (r, batch) =>
+    r.extrapolated ? `extrapolated from ${r.steps} step(s) of batch ${batch} (${r.images} images, ${r.seconds.toFixed(1)} s)` : undefined;
 
   if (id === 'seed-cnn-infer') {
     const d = mnist('test');
@@ -94,7 +109,8 @@ async function measure(backend, id, quick) {
     const r = await timed(d.n, batch, budget, async (lo, hi) => {
       const [x, y] = batchOf(d, lo, hi);
       tf.tidy(() => model.predict(x).argMax(1).dataSync());
-      x.dispose(); y.dispose();
+      x.dispose();
+      y.dispose();
     });
     return { ...info, value: r.value, extrapolated: r.extrapolated, note: note(r, batch) };
   }
@@ -111,9 +127,16 @@ async function measure(backend, id, quick) {
   const r = await timed(d.n, batch, budget, async (lo, hi) => {
     const [x, y] = batchOf(d, lo, hi);
     await model.trainOnBatch(x, y);
-    x.dispose(); y.dispose();
+    x.dispose();
+    y.dispose();
   });
-  return { ...info, value: r.value, extrapolated: r.extrapolated, batch, note: note(r, batch) ?? (batch !== 128 ? `batch ${batch}` : undefined) };
+  return {
+    ...info,
+    value: r.value,
+    extrapolated: r.extrapolated,
+    batch,
+    note: note(r, batch) ?? (batch !== 128 ? `batch ${batch}` : undefined),
+  };
 }
 
 try {

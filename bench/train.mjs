@@ -9,7 +9,10 @@ import { linearFlops, convFlops, perImageFlops, serve, tfjsPeer, torchPeer } fro
 
 /** Forward and training FLOPs per image of the seed CNN (bench/ensemble.mjs counts its members with it too). */
 export const SEED_CNN_FLOPS = perImageFlops([
-  convFlops(1, 1, 32, 3, 3, 26, 26), convFlops(1, 32, 64, 3, 3, 11, 11), linearFlops(1, 1600, 128), linearFlops(1, 128, 10),
+  convFlops(1, 1, 32, 3, 3, 26, 26),
+  convFlops(1, 32, 64, 3, 3, 11, 11),
+  linearFlops(1, 1600, 128),
+  linearFlops(1, 128, 10),
 ]);
 const MLP_FLOPS = perImageFlops([linearFlops(1, 784, 200), linearFlops(1, 200, 200), linearFlops(1, 200, 10)]);
 
@@ -19,14 +22,39 @@ export const epochImages = (quick) => (quick ? 10000 : 60000);
 export function workloads({ quick }) {
   const n = epochImages(quick);
   const torchArgs = (model, only) => ['--model', model, '--only', only, '--limit', String(n)];
-  const peers = (model, only, id) => [torchPeer('torch_train.py', torchArgs(model, only), { quick }), tfjsPeer('cpu', id, quick), tfjsPeer('wasm', id, quick)];
+  const peers = (model, only, id) => [
+    torchPeer('torch_train.py', torchArgs(model, only), { quick }),
+    tfjsPeer('cpu', id, quick),
+    tfjsPeer('wasm', id, quick),
+  ];
   return [
-    { id: 'seed-cnn-train', title: 'seed-CNN training epoch', size: `${n} images, batch 128`, unit: 'images/s', better: 'higher',
-      gflop: SEED_CNN_FLOPS.train / 1e9, peers: peers('cnn', 'train', 'seed-cnn-train') },
-    { id: 'seed-cnn-infer', title: 'seed-CNN inference', size: '10000 images, batch 1000', unit: 'images/s', better: 'higher',
-      gflop: SEED_CNN_FLOPS.forward / 1e9, peers: peers('cnn', 'infer', 'seed-cnn-infer') },
-    { id: 'mlp-train', title: 'MLP training epoch', size: `${n} images, batch 128`, unit: 'images/s', better: 'higher',
-      gflop: MLP_FLOPS.train / 1e9, peers: peers('mlp', 'train', 'mlp-train') },
+    {
+      id: 'seed-cnn-train',
+      title: 'seed-CNN training epoch',
+      size: `${n} images, batch 128`,
+      unit: 'images/s',
+      better: 'higher',
+      gflop: SEED_CNN_FLOPS.train / 1e9,
+      peers: peers('cnn', 'train', 'seed-cnn-train'),
+    },
+    {
+      id: 'seed-cnn-infer',
+      title: 'seed-CNN inference',
+      size: '10000 images, batch 1000',
+      unit: 'images/s',
+      better: 'higher',
+      gflop: SEED_CNN_FLOPS.forward / 1e9,
+      peers: peers('cnn', 'infer', 'seed-cnn-infer'),
+    },
+    {
+      id: 'mlp-train',
+      title: 'MLP training epoch',
+      size: `${n} images, batch 128`,
+      unit: 'images/s',
+      better: 'higher',
+      gflop: MLP_FLOPS.train / 1e9,
+      peers: peers('mlp', 'train', 'mlp-train'),
+    },
   ];
 }
 
@@ -40,14 +68,21 @@ async function measure(id, { quick }) {
     const x = nn.data.toUnitFloat(d.test.images);
     const test = nn.data.tensorDataset(nn.data.normalize(x, nn.data.pixelStats(x)).keep(), d.test.labels);
     const loader = new nn.data.DataLoader(test, { batchSize: 1000 });
-    nn.evaluate(model, new nn.data.DataLoader(nn.data.tensorDataset(nn.data.rowsOf(test.x, 0, 1000), nn.data.rowsOf(test.y, 0, 1000)), { batchSize: 1000 })); // warm-up
+    nn.evaluate(
+      model,
+      new nn.data.DataLoader(nn.data.tensorDataset(nn.data.rowsOf(test.x, 0, 1000), nn.data.rowsOf(test.y, 0, 1000)), { batchSize: 1000 }),
+    ); // warm-up
     const t0 = performance.now();
     const ev = nn.evaluate(model, loader);
     return { value: ev.n / ((performance.now() - t0) / 1000), unit: 'images/s', threads };
   }
-  let x = nn.data.toUnitFloat(d.train.images), y = d.train.labels;
+  let x = nn.data.toUnitFloat(d.train.images),
+    y = d.train.labels;
   const limit = epochImages(quick);
-  if (limit < x.shape[0]) { x = nn.data.rowsOf(x, 0, limit); y = nn.data.rowsOf(y, 0, limit); }
+  if (limit < x.shape[0]) {
+    x = nn.data.rowsOf(x, 0, limit);
+    y = nn.data.rowsOf(y, 0, limit);
+  }
   const train = nn.data.tensorDataset(nn.data.normalize(x, nn.data.pixelStats(x)).keep(), y.keep());
   const optimizer = new nn.optim.Adam(model.parameters(), { lr: 1e-3 });
   const loader = new nn.data.DataLoader(train, { batchSize: 128, shuffle: true, seed: 0 });

@@ -23,8 +23,8 @@ Backend* cuda_backend(std::string* reason) {
     int count = 0;
     cudaError_t e = cudaGetDeviceCount(&count);
     if (e != cudaSuccess) {
-      why = std::string("the CUDA runtime found no usable GPU: ") + cudaGetErrorString(e) + " (" +
-            cudaGetErrorName(e) + ", error " + std::to_string(static_cast<int>(e)) + ")";
+      why = std::string("the CUDA runtime found no usable GPU: ") + cudaGetErrorString(e) + " (" + cudaGetErrorName(e) +
+            ", error " + std::to_string(static_cast<int>(e)) + ")";
       cudaGetLastError();  // clear the error so later runtime calls do not see it
       return;
     }

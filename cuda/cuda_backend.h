@@ -36,7 +36,9 @@ class CudaBackend final : public Backend {
     Scratch(const Scratch&) = delete;
     Scratch& operator=(const Scratch&) = delete;
     template <typename T>
-    T* as() const { return static_cast<T*>(p_); }
+    T* as() const {
+      return static_cast<T*>(p_);
+    }
 
    private:
     CudaBackend& b_;

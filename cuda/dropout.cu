@@ -7,8 +7,7 @@ namespace nn {
 
 using namespace cuda;
 
-void CudaBackend::dropout(const float* x, float* y, uint8_t* mask, int64_t n, float p, uint64_t seed,
-                          uint64_t offset) {
+void CudaBackend::dropout(const float* x, float* y, uint8_t* mask, int64_t n, float p, uint64_t seed, uint64_t offset) {
   if (n <= 0) return;
   int64_t nb = (n + 3) / 4;
   NN_LAUNCH(dropout_kernel, blocks_for(nb), threads_for(nb), x, y, mask, n, p, 1.f / (1.f - p), seed, offset);

@@ -15,9 +15,9 @@ namespace nn::cuda {
 
 #if defined(__CUDACC__)
 void check(cudaError_t e, const char* what);  // throws Error(Device) naming `what`
-#define NN_LAUNCH(kernel, grid, block, ...)                     \
-  do {                                                          \
-    kernel<<<(grid), (block)>>>(__VA_ARGS__);                   \
+#define NN_LAUNCH(kernel, grid, block, ...)                      \
+  do {                                                           \
+    kernel<<<(grid), (block)>>>(__VA_ARGS__);                    \
     ::nn::cuda::check(cudaGetLastError(), "launch of " #kernel); \
   } while (0)
 // A real GPU wants enough blocks to fill every SM; grid-stride loops cover the rest.
@@ -33,7 +33,8 @@ void sim_launch_with(const char* name, dim3 grid, dim3 block, F f, A... args) {
   sim_launch(name, grid, block, [&] { f(args...); });
 }
 #define NN_LAUNCH(kernel, grid, block, ...) \
-  ::nn::cuda::sim_launch_with(#kernel, (grid), (block), [](auto... a) { kernel(a...); }, __VA_ARGS__)
+  ::nn::cuda::sim_launch_with(              \
+      #kernel, (grid), (block), [](auto... a) { kernel(a...); }, __VA_ARGS__)
 // The simulator pays per simulated thread, so grid-stride kernels get few blocks.
 constexpr unsigned kMaxBlocks = 8;
 constexpr unsigned kMaxRowBlocks = 16;

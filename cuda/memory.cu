@@ -19,8 +19,8 @@ namespace nn {
 namespace cuda {
 #if defined(__CUDACC__)
 void check(cudaError_t e, const char* what) {
-  if (e != cudaSuccess) fail(ErrorCode::Device, "cuda: ", what, " failed: ", cudaGetErrorString(e), " (error ",
-                             static_cast<int>(e), ")");
+  if (e != cudaSuccess)
+    fail(ErrorCode::Device, "cuda: ", what, " failed: ", cudaGetErrorString(e), " (error ", static_cast<int>(e), ")");
 }
 void* raw_alloc(size_t bytes) {
   void* p = nullptr;
@@ -166,6 +166,5 @@ void CudaBackend::strided_copy(const StridedCopyArgs& a, const void* src, void* 
     NN_LAUNCH(strided_copy_kernel<uint32_t>, blocks_for(n), threads_for(n), a, static_cast<const uint32_t*>(src),
               static_cast<uint32_t*>(dst), n);
 }
-
 
 }  // namespace nn

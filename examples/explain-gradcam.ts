@@ -16,8 +16,7 @@ mkdirSync(outDir, { recursive: true });
 
 // MNIST scaled to [0, 1] and normalised with the train split's statistics.
 const mnist = data.loadDataset('mnist');
-const toInput = (images: ReturnType<typeof data.rowsOf>, stats: data.NormStats) =>
-  data.normalize(data.toUnitFloat(images), stats);
+const toInput = (images: ReturnType<typeof data.rowsOf>, stats: data.NormStats) => data.normalize(data.toUnitFloat(images), stats);
 const trainImages = data.rowsOf(mnist.train.images, 0, 10000);
 const stats = data.pixelStats(data.toUnitFloat(trainImages));
 
@@ -25,10 +24,11 @@ const model = seedCnn(new RandomGenerator(0));
 if (weights) {
   loadWeights(weights, model);
 } else {
-  const loader = new data.DataLoader(
-    data.tensorDataset(toInput(trainImages, stats), data.rowsOf(mnist.train.labels, 0, 10000)),
-    { batchSize: 64, shuffle: true, seed: 0 },
-  );
+  const loader = new data.DataLoader(data.tensorDataset(toInput(trainImages, stats), data.rowsOf(mnist.train.labels, 0, 10000)), {
+    batchSize: 64,
+    shuffle: true,
+    seed: 0,
+  });
   await fit(model, loader, { epochs: 1, optimizer: new optim.Adam(model.parameters(), { lr: 1e-3 }) });
 }
 
@@ -42,20 +42,14 @@ for (const [name, method] of [
 ] as const) {
   const maps = method(model, x, { layer: '4' });
   for (let i = 0; i < maps.n; i++) {
-    const png = explain.overlayPng(
-      pixels.subarray(i * 784, (i + 1) * 784),
-      maps.maps.subarray(i * 784, (i + 1) * 784),
-      28,
-      28,
-      { alpha: 0.5, scale: 8 },
-    );
+    const png = explain.overlayPng(pixels.subarray(i * 784, (i + 1) * 784), maps.maps.subarray(i * 784, (i + 1) * 784), 28, 28, {
+      alpha: 0.5,
+      scale: 8,
+    });
     const file = join(outDir, `${name}_${i}_class${maps.targets[i]}.png`);
     writeFileSync(file, png);
     console.log(`${file}: logit ${maps.scores[i].toFixed(2)}`);
   }
 }
 // Images from the ops namespace work too: a blank image has no evidence, so its map is flat.
-console.log(
-  'blank image, Grad-CAM max:',
-  Math.max(...explain.gradCam(model, ops.zeros([1, 1, 28, 28]), { layer: '4', target: 0 }).raw),
-);
+console.log('blank image, Grad-CAM max:', Math.max(...explain.gradCam(model, ops.zeros([1, 1, 28, 28]), { layer: '4', target: 0 }).raw));

@@ -29,11 +29,7 @@ model.eval();
 
 const accuracyOn = (x: Tensor) =>
   tidy(() =>
-    noGrad(
-      () =>
-        ops.sum(ops.eq(ops.cast(ops.argmax(model.forward(x), 1), 'float32'), ops.cast(testY, 'float32'))).item() /
-        nTest,
-    ),
+    noGrad(() => ops.sum(ops.eq(ops.cast(ops.argmax(model.forward(x), 1), 'float32'), ops.cast(testY, 'float32'))).item() / nTest),
   );
 
 /** FGSM by hand: x + eps * sign(d loss / d x), clipped to the pixel range. */

@@ -42,12 +42,7 @@ const model = new NeuralNetwork();
 const lossFn = nn.crossEntropyLoss;
 const optimizer = new optim.SGD(model.parameters(), { lr: learningRate });
 
-function trainLoop(
-  dataloader: data.DataLoader,
-  model: nn.Module,
-  lossFn: (p: Tensor, y: Tensor) => Tensor,
-  optimizer: optim.Optimizer,
-) {
+function trainLoop(dataloader: data.DataLoader, model: nn.Module, lossFn: (p: Tensor, y: Tensor) => Tensor, optimizer: optim.Optimizer) {
   const size = dataloader.size;
   model.train();
   let batch = 0;
@@ -59,9 +54,7 @@ function trainLoop(
     optimizer.zeroGrad();
     if (batch % 100 === 0) {
       const current = batch * batchSize + X.shape[0];
-      console.log(
-        `loss: ${loss.item().toFixed(6).padStart(7)}  [${String(current).padStart(5)}/${String(size).padStart(5)}]`,
-      );
+      console.log(`loss: ${loss.item().toFixed(6).padStart(7)}  [${String(current).padStart(5)}/${String(size).padStart(5)}]`);
     }
     batch++;
   }

@@ -10,9 +10,7 @@ import { sized } from './shared.js';
 
 const weights = process.argv[2] ?? process.env.NNLAB_RESNET18_WEIGHTS;
 if (!weights) {
-  console.error(
-    'usage: node dist/examples/resnet18-finetune.js RESNET18.safetensors (a torchvision resnet18 state dict)',
-  );
+  console.error('usage: node dist/examples/resnet18-finetune.js RESNET18.safetensors (a torchvision resnet18 state dict)');
   process.exit(2);
 }
 
@@ -64,9 +62,7 @@ for (let epoch = 0; epoch < epochs; epoch++) {
     if (step % 50 === 0) console.log(`step ${step}: loss ${loss.item().toFixed(4)}`);
   }
   model.eval();
-  const correct = tidy(() =>
-    ops.sum(ops.eq(ops.cast(ops.argmax(model.forward(testX), 1), 'float32'), ops.cast(testY, 'float32'))).item(),
-  );
+  const correct = tidy(() => ops.sum(ops.eq(ops.cast(ops.argmax(model.forward(testX), 1), 'float32'), ops.cast(testY, 'float32'))).item());
   console.log(`epoch ${epoch + 1}: test accuracy ${((100 * correct) / nTest).toFixed(2)}%`);
   console.log(JSON.stringify({ epoch: epoch + 1, accuracy: correct / nTest }));
 }

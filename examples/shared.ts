@@ -22,8 +22,6 @@ export function outDir(name: string): string {
 /** The first n MNIST training images, normalised as torchvision's tutorials do, and their labels. */
 export function mnistTrain(n: number): data.TensorDataset {
   const mnist = data.loadDataset('mnist');
-  const x = tidy(() =>
-    data.normalize(data.toUnitFloat(data.rowsOf(mnist.train.images, 0, n)), { mean: 0.1307, std: 0.3081 }),
-  ).keep();
+  const x = tidy(() => data.normalize(data.toUnitFloat(data.rowsOf(mnist.train.images, 0, n)), { mean: 0.1307, std: 0.3081 })).keep();
   return data.tensorDataset(x, data.rowsOf(mnist.train.labels, 0, n).keep());
 }

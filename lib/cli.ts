@@ -51,15 +51,27 @@ async function main(argv: string[]): Promise<number> {
     if (a.positional.length) throw new UsageError(`unexpected argument '${a.positional[0]}'`);
     const r = deviceReport();
     if (a.flags.json) console.log(JSON.stringify(r));
-    else console.log(`cpu: available, ${r.cpu.threads} threads, ${r.cpu.isa.kernels} kernels\ncuda: ${r.cuda.available ? `available (${r.cuda.name})` : `unavailable: ${r.cuda.reason}`}`);
+    else
+      console.log(
+        `cpu: available, ${r.cpu.threads} threads, ${r.cpu.isa.kernels} kernels\ncuda: ${r.cuda.available ? `available (${r.cuda.name})` : `unavailable: ${r.cuda.reason}`}`,
+      );
     return 0;
   }
   if (cmd === 'train') {
     const a = parseArgs(rest, {
-      model: { type: 'string', choices: ['cnn', 'mlp'] }, dataset: { type: 'string' }, 'data-dir': { type: 'string' },
-      epochs: { type: 'int', min: 1 }, batch: { type: 'int', min: 1 }, lr: { type: 'float', min: 0 }, seed: { type: 'int', min: 0 },
-      limit: { type: 'int', min: 1 }, device: { type: 'string', choices: ['auto', 'cpu', 'cuda'] }, out: { type: 'string' },
-      resume: { type: 'string' }, json: { type: 'bool' }, ema: { type: 'float', min: 0 },
+      model: { type: 'string', choices: ['cnn', 'mlp'] },
+      dataset: { type: 'string' },
+      'data-dir': { type: 'string' },
+      epochs: { type: 'int', min: 1 },
+      batch: { type: 'int', min: 1 },
+      lr: { type: 'float', min: 0 },
+      seed: { type: 'int', min: 0 },
+      limit: { type: 'int', min: 1 },
+      device: { type: 'string', choices: ['auto', 'cpu', 'cuda'] },
+      out: { type: 'string' },
+      resume: { type: 'string' },
+      json: { type: 'bool' },
+      ema: { type: 'float', min: 0 },
       force: { type: 'bool' },
     });
     checkResumeFlags(a.flags);
@@ -82,15 +94,25 @@ async function main(argv: string[]): Promise<number> {
     };
     const s = await runTrain(cfg, { resumeDir: f.resume as string | undefined, force: f.force === true });
     const plain = s.trained_weights ? ` (weight average; last trained weights ${(100 * s.trained_weights.test_accuracy).toFixed(2)}%)` : '';
-    console.log(`test accuracy ${(100 * s.test_accuracy).toFixed(2)}%${plain}, ${s.seconds_per_epoch.toFixed(1)} s/epoch, ${Math.round(s.images_per_second)} images/s on ${s.device}; run folder ${s.out}`);
+    console.log(
+      `test accuracy ${(100 * s.test_accuracy).toFixed(2)}%${plain}, ${s.seconds_per_epoch.toFixed(1)} s/epoch, ${Math.round(s.images_per_second)} images/s on ${s.device}; run folder ${s.out}`,
+    );
     if (f.json) console.log(JSON.stringify(s));
     return 0;
   }
   if (cmd === 'run') {
     const a = parseArgs(rest, {
-      quick: { type: 'bool' }, out: { type: 'string' }, seed: { type: 'int', min: 0 },
-      device: { type: 'string', choices: ['auto', 'cpu', 'cuda'] }, k: { type: 'int', min: 1 }, weights: { type: 'string' }, json: { type: 'bool' },
-      epochs: { type: 'int', min: 1 }, members: { type: 'int', min: 1 }, 'ood-dir': { type: 'string' }, variants: { type: 'string' },
+      quick: { type: 'bool' },
+      out: { type: 'string' },
+      seed: { type: 'int', min: 0 },
+      device: { type: 'string', choices: ['auto', 'cpu', 'cuda'] },
+      k: { type: 'int', min: 1 },
+      weights: { type: 'string' },
+      json: { type: 'bool' },
+      epochs: { type: 'int', min: 1 },
+      members: { type: 'int', min: 1 },
+      'ood-dir': { type: 'string' },
+      variants: { type: 'string' },
       'data-dir': { type: 'string' },
       force: { type: 'bool' },
     });

@@ -19,8 +19,8 @@ struct GemmArgs {
   bool trans_a = false, trans_b = false;  // C[M,N] = alpha * op(A)[M,K] * op(B)[K,N] + beta * C
   int64_t m = 0, n = 0, k = 0;
   float alpha = 1.f, beta = 0.f;
-  int64_t lda = 0, ldb = 0, ldc = 0;        // leading dimensions (row strides) of A, B, C as stored
-  int64_t batch = 1;                        // batched form: matrices at A + i*stride_a, ...
+  int64_t lda = 0, ldb = 0, ldc = 0;  // leading dimensions (row strides) of A, B, C as stored
+  int64_t batch = 1;                  // batched form: matrices at A + i*stride_a, ...
   int64_t stride_a = 0, stride_b = 0, stride_c = 0;
 };
 
@@ -55,10 +55,10 @@ struct KnnExactArgs {
 };
 
 struct Conv2dArgs {
-  int64_t n, c, h, w;         // input
-  int64_t k, r, s;            // output channels, kernel height/width; weight is [k, c/groups, r, s]
+  int64_t n, c, h, w;  // input
+  int64_t k, r, s;     // output channels, kernel height/width; weight is [k, c/groups, r, s]
   int64_t stride_h, stride_w, pad_h, pad_w, dil_h, dil_w, groups;
-  int64_t oh, ow;             // output spatial size, computed by the binding
+  int64_t oh, ow;  // output spatial size, computed by the binding
 };
 
 struct Pool2dArgs {
@@ -175,7 +175,6 @@ class Backend {
                                               const int32_t* indices, const float* x, float* dw, float* db) {
     return false;
   }
-
 };
 
 // The process-wide CPU backend.

@@ -17,4 +17,9 @@ function walk(rel) {
 }
 dirs.forEach(walk);
 const isa = (f) => (f.endsWith('_avx2.cpp') ? 'avx2' : f.endsWith('_avx512.cpp') ? 'avx512' : 'base');
-console.log(out.filter((f) => isa(f) === flavor).sort().join('\n'));
+console.log(
+  out
+    .filter((f) => isa(f) === flavor)
+    .sort()
+    .join('\n'),
+);

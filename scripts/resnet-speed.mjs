@@ -12,7 +12,8 @@ const arg = (name, dflt) => {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : dflt;
 };
-const batch = Number(arg('batch', 512)), steps = Number(arg('steps', 3));
+const batch = Number(arg('batch', 512)),
+  steps = Number(arg('steps', 3));
 const cpuMs = (c) => (c.user + c.system) / 1000;
 
 async function child() {
@@ -27,7 +28,10 @@ async function child() {
       native[k] = function (...a) {
         const c0 = process.cpuUsage();
         const r = f.apply(this, a);
-        const key = `${k} ${a.filter((t) => t && t.shape).map((t) => t.shape.join('x')).join(' ')}`;
+        const key = `${k} ${a
+          .filter((t) => t && t.shape)
+          .map((t) => t.shape.join('x'))
+          .join(' ')}`;
         perOp.set(key, (perOp.get(key) ?? 0) + cpuMs(process.cpuUsage(c0)));
         return r;
       };
@@ -48,21 +52,38 @@ async function child() {
   };
   step(); // warm-up
   perOp.clear();
-  let t0 = performance.now(), c0 = process.cpuUsage();
+  let t0 = performance.now(),
+    c0 = process.cpuUsage();
   for (let i = 0; i < steps; i++) step();
-  const trainS = (performance.now() - t0) / 1000 / steps, trainCpu = cpuMs(process.cpuUsage(c0)) / 1000 / steps;
-  const profileRows = [...perOp].sort((a, b) => b[1] - a[1]).slice(0, 15).map(([k, ms]) => ({ op: k, cpu_ms_per_step: ms / steps }));
+  const trainS = (performance.now() - t0) / 1000 / steps,
+    trainCpu = cpuMs(process.cpuUsage(c0)) / 1000 / steps;
+  const profileRows = [...perOp]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 15)
+    .map(([k, ms]) => ({ op: k, cpu_ms_per_step: ms / steps }));
   model.eval();
-  const infer = () => noGrad(() => tidy(() => { model.forward(x).data(); }));
+  const infer = () =>
+    noGrad(() =>
+      tidy(() => {
+        model.forward(x).data();
+      }),
+    );
   infer();
   t0 = performance.now();
   c0 = process.cpuUsage();
   for (let i = 0; i < steps; i++) infer();
-  const inferS = (performance.now() - t0) / 1000 / steps, inferCpu = cpuMs(process.cpuUsage(c0)) / 1000 / steps;
-  console.log(JSON.stringify({
-    threads: native.numThreads(), train_images_per_s: batch / trainS, infer_images_per_s: batch / inferS,
-    train_cpu_s_per_step: trainCpu, infer_cpu_s_per_batch: inferCpu, ...(profile && { profile: profileRows }),
-  }));
+  const inferS = (performance.now() - t0) / 1000 / steps,
+    inferCpu = cpuMs(process.cpuUsage(c0)) / 1000 / steps;
+  console.log(
+    JSON.stringify({
+      threads: native.numThreads(),
+      train_images_per_s: batch / trainS,
+      infer_images_per_s: batch / inferS,
+      train_cpu_s_per_step: trainCpu,
+      infer_cpu_s_per_batch: inferCpu,
+      ...(profile && { profile: profileRows }),
+    }),
+  );
 }
 
 function runJson(cmd, args, env) {
@@ -75,9 +96,25 @@ async function main() {
   const threads = String(arg('threads', '1,2')).split(',').map(Number);
   const rows = [];
   for (const t of threads) {
-    const ours = runJson(process.execPath, [fileURLToPath(import.meta.url), '--child', '--batch', String(batch), '--steps', String(steps), ...(process.argv.includes('--profile') ? ['--profile'] : [])], { NNLAB_THREADS: String(t) });
+    const ours = runJson(
+      process.execPath,
+      [
+        fileURLToPath(import.meta.url),
+        '--child',
+        '--batch',
+        String(batch),
+        '--steps',
+        String(steps),
+        ...(process.argv.includes('--profile') ? ['--profile'] : []),
+      ],
+      { NNLAB_THREADS: String(t) },
+    );
     const env = { OPENBLAS_CORETYPE: '', OPENBLAS_L2_SIZE: '' };
-    const torch = runJson('/usr/bin/python3', [`${root}scripts/fixtures/torchvision_speed.py`, '--threads', String(t), '--batch', String(batch), '--steps', String(steps)], env);
+    const torch = runJson(
+      '/usr/bin/python3',
+      [`${root}scripts/fixtures/torchvision_speed.py`, '--threads', String(t), '--batch', String(batch), '--steps', String(steps)],
+      env,
+    );
     rows.push({ threads: t, batch, steps, nnlab: ours, torch });
   }
   if (process.argv.includes('--json')) {
@@ -87,12 +124,22 @@ async function main() {
   const f = (v, d = 0) => (typeof v === 'number' ? v.toFixed(d) : 'n/a');
   for (const r of rows) {
     console.log(`ResNet18 3x32x32, batch ${r.batch}, ${r.threads} thread(s), ${r.steps} timed steps`);
-    for (const [name, m] of [['nnlab', r.nnlab], ['torch', r.torch]]) {
-      if (m.error) { console.log(`  ${name}: failed: ${m.error}`); continue; }
-      console.log(`  ${name.padEnd(6)} train ${f(m.train_images_per_s).padStart(6)} img/s (${f(m.train_cpu_s_per_step, 2)} CPU s/step)   inference ${f(m.infer_images_per_s).padStart(6)} img/s (${f(m.infer_cpu_s_per_batch, 2)} CPU s/batch)`);
+    for (const [name, m] of [
+      ['nnlab', r.nnlab],
+      ['torch', r.torch],
+    ]) {
+      if (m.error) {
+        console.log(`  ${name}: failed: ${m.error}`);
+        continue;
+      }
+      console.log(
+        `  ${name.padEnd(6)} train ${f(m.train_images_per_s).padStart(6)} img/s (${f(m.train_cpu_s_per_step, 2)} CPU s/step)   inference ${f(m.infer_images_per_s).padStart(6)} img/s (${f(m.infer_cpu_s_per_batch, 2)} CPU s/batch)`,
+      );
     }
     if (!r.nnlab.error && !r.torch.error)
-      console.log(`  nnlab/torch: train ${f(r.nnlab.train_images_per_s / r.torch.train_images_per_s, 2)}x wall, ${f(r.torch.train_cpu_s_per_step / r.nnlab.train_cpu_s_per_step, 2)}x CPU; inference ${f(r.nnlab.infer_images_per_s / r.torch.infer_images_per_s, 2)}x wall, ${f(r.torch.infer_cpu_s_per_batch / r.nnlab.infer_cpu_s_per_batch, 2)}x CPU`);
+      console.log(
+        `  nnlab/torch: train ${f(r.nnlab.train_images_per_s / r.torch.train_images_per_s, 2)}x wall, ${f(r.torch.train_cpu_s_per_step / r.nnlab.train_cpu_s_per_step, 2)}x CPU; inference ${f(r.nnlab.infer_images_per_s / r.torch.infer_images_per_s, 2)}x wall, ${f(r.torch.infer_cpu_s_per_batch / r.nnlab.infer_cpu_s_per_batch, 2)}x CPU`,
+      );
     if (r.nnlab.profile) for (const p of r.nnlab.profile) console.log(`    ${f(p.cpu_ms_per_step).padStart(6)} CPU ms/step  ${p.op}`);
   }
 }

@@ -18,18 +18,64 @@ type Row = Record<string, any>;
 
 function rows(): Row[] {
   return [
-    { id: 'gemm-1024', title: 'GEMM 1024^3', size: '1024^3', unit: 'GFLOP/s', better: 'higher', roofline: true,
-      nnlab: { value: 40, peak_rss_mb: 60 }, peers: [{ name: 'PyTorch torch.mm', label: '2T', value: 50, paired_ratio: 0.78, peak_rss_mb: 240 }] },
-    { id: 'conv', title: 'a conv layer', size: 'batch 8', unit: 'ms', better: 'lower', gflop: 0.2,
-      nnlab: { value: 10, peak_rss_mb: 100 }, peers: [{ name: 'PyTorch', value: 20, peak_rss_mb: 200, runs: [{ label: '1T', value: 20 }, { label: '2T', value: 25 }], label: '1T' }] },
-    { id: 'train', title: 'training epoch', size: '60000 images', unit: 'images/s', better: 'higher', gflop: 0.01,
+    {
+      id: 'gemm-1024',
+      title: 'GEMM 1024^3',
+      size: '1024^3',
+      unit: 'GFLOP/s',
+      better: 'higher',
+      roofline: true,
+      nnlab: { value: 40, peak_rss_mb: 60 },
+      peers: [{ name: 'PyTorch torch.mm', label: '2T', value: 50, paired_ratio: 0.78, peak_rss_mb: 240 }],
+    },
+    {
+      id: 'conv',
+      title: 'a conv layer',
+      size: 'batch 8',
+      unit: 'ms',
+      better: 'lower',
+      gflop: 0.2,
+      nnlab: { value: 10, peak_rss_mb: 100 },
+      peers: [
+        {
+          name: 'PyTorch',
+          value: 20,
+          peak_rss_mb: 200,
+          runs: [
+            { label: '1T', value: 20 },
+            { label: '2T', value: 25 },
+          ],
+          label: '1T',
+        },
+      ],
+    },
+    {
+      id: 'train',
+      title: 'training epoch',
+      size: '60000 images',
+      unit: 'images/s',
+      better: 'higher',
+      gflop: 0.01,
       nnlab: { value: 1000, peak_rss_mb: 400 },
-      peers: [{ name: 'TF.js cpu', value: 2, extrapolated: true, note: 'extrapolated from 1 step(s)', peak_rss_mb: 200 },
-        { name: 'TF.js wasm', unsupported: "Kernel 'Conv2DBackpropFilter' not registered" }] },
+      peers: [
+        { name: 'TF.js cpu', value: 2, extrapolated: true, note: 'extrapolated from 1 step(s)', peak_rss_mb: 200 },
+        { name: 'TF.js wasm', unsupported: "Kernel 'Conv2DBackpropFilter' not registered" },
+      ],
+    },
     { id: 'knn', title: 'exact k-NN', size: '', unit: '', nnlab: { pending: 'bench/knn.mjs not present yet' }, peers: [] },
     { id: 'logreg', title: 'logistic regression', size: '', unit: '', nnlab: { pending: 'bench/knn.mjs not present yet' }, peers: [] },
-    { id: 'knn-x', title: 'k-NN with a missing peer', size: '', unit: 's', better: 'lower', nnlab: { value: 2, peak_rss_mb: 300 },
-      peers: [{ name: 'faiss IndexFlatL2', missing: 'faiss is not installed (No module named faiss)' }, { name: 'sklearn', value: 8, peak_rss_mb: 400 }] },
+    {
+      id: 'knn-x',
+      title: 'k-NN with a missing peer',
+      size: '',
+      unit: 's',
+      better: 'lower',
+      nnlab: { value: 2, peak_rss_mb: 300 },
+      peers: [
+        { name: 'faiss IndexFlatL2', missing: 'faiss is not installed (No module named faiss)' },
+        { name: 'sklearn', value: 8, peak_rss_mb: 400 },
+      ],
+    },
   ];
 }
 
@@ -89,8 +135,12 @@ describe('bench driver', () => {
       expect(plain.OMP_NUM_THREADS).toBe('2');
       expect(harness.peerEnv(harness.TORCH_HASWELL).OPENBLAS_CORETYPE).toBe('Haswell');
       // The child really sees them so.
-      const seen = (env: Record<string, string>) => driver.runChild(process.execPath,
-        ['-e', 'console.log(JSON.stringify({ value: 1, coretype: process.env.OPENBLAS_CORETYPE ?? null }))'], env).coretype;
+      const seen = (env: Record<string, string>) =>
+        driver.runChild(
+          process.execPath,
+          ['-e', 'console.log(JSON.stringify({ value: 1, coretype: process.env.OPENBLAS_CORETYPE ?? null }))'],
+          env,
+        ).coretype;
       expect(seen({})).toBeNull();
       expect(seen(harness.TORCH_HASWELL)).toBe('Haswell');
     } finally {
@@ -112,7 +162,10 @@ describe('bench driver', () => {
       }
       for (const quick of [true, false]) {
         const ws: Row[] = mod.workloads({ quick });
-        expect(ws.map((w) => w.id), src.script).toEqual(expect.arrayContaining(src.planned.map(([id]) => id)));
+        expect(
+          ws.map((w) => w.id),
+          src.script,
+        ).toEqual(expect.arrayContaining(src.planned.map(([id]) => id)));
         for (const w of ws) {
           expect(['images/s', 'ms', 's', 'GFLOP/s']).toContain(w.unit);
           expect(['higher', 'lower']).toContain(w.better);
@@ -130,7 +183,7 @@ describe('bench driver', () => {
     expect(ens.peers.map((p: Row) => p.runs.map((r: Row) => r.label))).toEqual([['1T'], ['fit']]); // --quick: PyTorch at 1 thread
   });
 
-  it('runs nnlab\'s k-NN and logistic-regression children in quick mode', () => {
+  it("runs nnlab's k-NN and logistic-regression children in quick mode", () => {
     const knn = driver.runChild(process.execPath, [`${ROOT}/bench/knn.mjs`, '--workload', 'knn', '--quick']);
     expect(knn.error).toBeUndefined();
     expect(knn.unit).toBe('s');
@@ -147,8 +200,12 @@ describe('bench driver', () => {
   });
 
   it('runs the faiss and scikit-learn k-NN peers on a subset, or reports them missing when they cannot be imported', () => {
-    const peer = (which: string, env: Record<string, string> = {}) => driver.runChild('/usr/bin/python3',
-      [`${ROOT}/bench/peers/knn_peers.py`, '--peer', which, '--train', '2000', '--test', '200', '--threads', '1'], env);
+    const peer = (which: string, env: Record<string, string> = {}) =>
+      driver.runChild(
+        '/usr/bin/python3',
+        [`${ROOT}/bench/peers/knn_peers.py`, '--peer', which, '--train', '2000', '--test', '200', '--threads', '1'],
+        env,
+      );
     for (const which of ['faiss', 'sklearn']) {
       const r = peer(which);
       if (r.missing) {
@@ -171,7 +228,7 @@ describe('bench driver', () => {
     expect(r.value).toBeUndefined();
   });
 
-  it('runs nnlab\'s seed-CNN inference child in quick mode and reads its value and peak RSS', () => {
+  it("runs nnlab's seed-CNN inference child in quick mode and reads its value and peak RSS", () => {
     const r = driver.runChild(process.execPath, [`${ROOT}/bench/train.mjs`, '--workload', 'seed-cnn-infer', '--quick']);
     expect(r.error).toBeUndefined();
     expect(r.unit).toBe('images/s');
@@ -180,7 +237,15 @@ describe('bench driver', () => {
   });
 
   it('runs the PyTorch MLP inference peer and reads its value and peak RSS', () => {
-    const r = driver.runChild('/usr/bin/python3', [`${ROOT}/bench/peers/torch_train.py`, '--model', 'mlp', '--only', 'infer', '--threads', '1']);
+    const r = driver.runChild('/usr/bin/python3', [
+      `${ROOT}/bench/peers/torch_train.py`,
+      '--model',
+      'mlp',
+      '--only',
+      'infer',
+      '--threads',
+      '1',
+    ]);
     expect(r.error).toBeUndefined();
     expect(r.threads).toBe(1);
     expect(r.value).toBeGreaterThan(10);

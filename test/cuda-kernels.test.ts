@@ -25,7 +25,14 @@ if (!isSim) console.log(`test/cuda-kernels.test.ts skipped: ${skipReason}`);
 const BUILD = resolve('build-kernel-tests');
 
 type Output = { name: string; n: number; worst_ratio?: number | string; mismatches?: number; first_bad?: unknown; error?: string };
-type CaseLine = { case: string; ok: boolean; tol: { rtol: number; atol_scale: number }; kernels: Record<string, number>; outputs: Output[]; error?: string };
+type CaseLine = {
+  case: string;
+  ok: boolean;
+  tol: { rtol: number; atol_scale: number };
+  kernels: Record<string, number>;
+  outputs: Output[];
+  error?: string;
+};
 type Summary = { summary: true; cases: number; failed: number; scheduler: string; launched: Record<string, number> };
 type Run = { status: number | null; stderr: string; cases: CaseLine[]; summary?: Summary };
 
@@ -40,8 +47,16 @@ function tsanLinks(): boolean {
 }
 
 function runDriver(exe: string): Run {
-  const r = spawnSync(join(BUILD, exe), { encoding: 'utf8', maxBuffer: 64 << 20, env: { ...process.env, TSAN_OPTIONS: 'halt_on_error=0' } });
-  const lines = r.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as CaseLine | Summary);
+  const r = spawnSync(join(BUILD, exe), {
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+    env: { ...process.env, TSAN_OPTIONS: 'halt_on_error=0' },
+  });
+  const lines = r.stdout
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as CaseLine | Summary);
   return {
     status: r.status,
     stderr: r.stderr,
@@ -65,14 +80,28 @@ function backendOps(): string[] {
   const manifest = [...readFileSync('native/ops.def', 'utf8').matchAll(/^NN_KERNEL\([^,]+, (\w+),/gm)].map((m) => m[1]);
   const src = readFileSync('native/backend.h', 'utf8');
   const iface = src.slice(src.indexOf('class Backend'));
-  const skip = new Set(['alloc', 'free', 'copy_from_host', 'copy_to_host', 'copy_within', 'synchronize', 'device', 'name', 'memory_stats', 'release_cache']);
+  const skip = new Set([
+    'alloc',
+    'free',
+    'copy_from_host',
+    'copy_to_host',
+    'copy_within',
+    'synchronize',
+    'device',
+    'name',
+    'memory_stats',
+    'release_cache',
+  ]);
   const declared = [...iface.matchAll(/virtual\s+[\w:<>]+\s+(\w+)\(/g)].map((m) => m[1]).filter((n) => !skip.has(n));
   return [...manifest, ...declared];
 }
 
 function expectAllAgree(run: Run, label: string) {
   const failed = run.cases.filter((c) => !c.ok);
-  expect(failed.map((c) => JSON.stringify(c)), `${label}: cases that disagree with the CPU backend`).toEqual([]);
+  expect(
+    failed.map((c) => JSON.stringify(c)),
+    `${label}: cases that disagree with the CPU backend`,
+  ).toEqual([]);
   expect(run.summary, `${label}: no summary line (crash?) stderr: ${run.stderr.slice(0, 2000)}`).toBeDefined();
   expect(run.summary!.failed).toBe(0);
   expect(run.status, `${label}: exit status; stderr: ${run.stderr.slice(0, 2000)}`).toBe(0);
@@ -83,26 +112,40 @@ describe.skipIf(!isSim)('CUDA kernel unit tests on the simulator, against the CP
   if (isSim && !tsan) console.log('test/cuda-kernels.test.ts: ThreadSanitizer half skipped: g++ cannot link -fsanitize=thread here');
 
   beforeAll(() => {
-    execFileSync('cmake', ['-S', 'cuda/sim/kernel_tests', '-B', BUILD, '-DCMAKE_BUILD_TYPE=Release', `-DNNLAB_KERNEL_TESTS_TSAN=${tsan ? 'ON' : 'OFF'}`], { stdio: 'pipe', maxBuffer: 1 << 28 });
+    execFileSync(
+      'cmake',
+      ['-S', 'cuda/sim/kernel_tests', '-B', BUILD, '-DCMAKE_BUILD_TYPE=Release', `-DNNLAB_KERNEL_TESTS_TSAN=${tsan ? 'ON' : 'OFF'}`],
+      { stdio: 'pipe', maxBuffer: 1 << 28 },
+    );
     execFileSync('cmake', ['--build', BUILD, '-j', '2'], { stdio: 'pipe', maxBuffer: 1 << 28 });
   }, 1_200_000);
 
   it('every kernel and every backend op has a case', () => {
-    const src = readdirSync('cuda/sim/kernel_tests').filter((f) => f.endsWith('.cpp')).map((f) => readFileSync(join('cuda/sim/kernel_tests', f), 'utf8')).join('\n');
+    const src = readdirSync('cuda/sim/kernel_tests')
+      .filter((f) => f.endsWith('.cpp'))
+      .map((f) => readFileSync(join('cuda/sim/kernel_tests', f), 'utf8'))
+      .join('\n');
     const missing = backendOps().filter((op) => !new RegExp(`\\.${op}\\(`).test(src));
     expect(missing, 'Backend ops without a kernel test case').toEqual([]);
   });
 
-  it.skipIf(!tsan)('threads under ThreadSanitizer: no data race, every kernel agrees with the CPU', () => {
-    const run = runDriver('nnlab_kernel_tests_tsan');
-    // Any report fails the test, whatever the exit status says.
-    expect(run.stderr.match(/WARNING: ThreadSanitizer[^\n]*/g) ?? [], run.stderr.slice(0, 6000)).toEqual([]);
-    expectAllAgree(run, 'tsan');
-    expect(run.summary!.scheduler).toBe('threads');
-    const launched = new Set(Object.keys(run.summary!.launched));
-    expect([...launchedInSources()].filter((k) => !launched.has(k)), 'kernels never launched by the tests').toEqual([]);
-    expect(run.cases.length).toBeGreaterThan(200);
-  }, 900_000);
+  it.skipIf(!tsan)(
+    'threads under ThreadSanitizer: no data race, every kernel agrees with the CPU',
+    () => {
+      const run = runDriver('nnlab_kernel_tests_tsan');
+      // Any report fails the test, whatever the exit status says.
+      expect(run.stderr.match(/WARNING: ThreadSanitizer[^\n]*/g) ?? [], run.stderr.slice(0, 6000)).toEqual([]);
+      expectAllAgree(run, 'tsan');
+      expect(run.summary!.scheduler).toBe('threads');
+      const launched = new Set(Object.keys(run.summary!.launched));
+      expect(
+        [...launchedInSources()].filter((k) => !launched.has(k)),
+        'kernels never launched by the tests',
+      ).toEqual([]);
+      expect(run.cases.length).toBeGreaterThan(200);
+    },
+    900_000,
+  );
 
   it('the fused optimizer steps update all parameter tensors in one launch', () => {
     const run = runDriver('nnlab_kernel_tests_fibers');
@@ -116,7 +159,10 @@ describe.skipIf(!isSim)('CUDA kernel unit tests on the simulator, against the CP
     expectAllAgree(run, 'fibers');
     expect(run.summary!.scheduler).toBe('fibers');
     const launched = new Set(Object.keys(run.summary!.launched));
-    expect([...launchedInSources()].filter((k) => !launched.has(k)), 'kernels never launched by the tests').toEqual([]);
+    expect(
+      [...launchedInSources()].filter((k) => !launched.has(k)),
+      'kernels never launched by the tests',
+    ).toEqual([]);
   }, 300_000);
 
   it('the comparison fails on a result off by a little more than its tolerance', () => {
@@ -124,7 +170,10 @@ describe.skipIf(!isSim)('CUDA kernel unit tests on the simulator, against the CP
     // name that element, while the untouched cases still pass.
     for (const name of ['gemm/plain', 'argmax/rows_5x300']) {
       const r = spawnSync(join(BUILD, 'nnlab_kernel_tests_fibers'), ['--perturb', name, name.split('/')[0] + '/'], { encoding: 'utf8' });
-      const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+      const lines = r.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
       const hit = lines.find((l) => l.case === name);
       expect(hit.ok).toBe(false);
       expect(hit.outputs[0].first_bad.index).toBe(0);
@@ -133,4 +182,3 @@ describe.skipIf(!isSim)('CUDA kernel unit tests on the simulator, against the CP
     }
   });
 });
-

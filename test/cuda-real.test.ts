@@ -9,9 +9,11 @@ import { describe, expect, it } from 'vitest';
 const ADDON = resolve('build-cuda/Release/nnlab.node');
 const present = existsSync(ADDON);
 if (!present && process.env.CI) throw new Error(`${ADDON} is missing: .ci/run builds it with NNLAB_CUDA=ON before the tests`);
-if (!present) console.log(`test/cuda-real.test.ts skipped: no nvcc build at ${ADDON} (npx cmake-js compile --out build-cuda --CDNNLAB_CUDA=ON)`);
+if (!present)
+  console.log(`test/cuda-real.test.ts skipped: no nvcc build at ${ADDON} (npx cmake-js compile --out build-cuda --CDNNLAB_CUDA=ON)`);
 
-const run = (args: string[]) => spawnSync(process.execPath, ['dist/cli.js', ...args], { encoding: 'utf8', env: { ...process.env, NNLAB_ADDON: ADDON } });
+const run = (args: string[]) =>
+  spawnSync(process.execPath, ['dist/cli.js', ...args], { encoding: 'utf8', env: { ...process.env, NNLAB_ADDON: ADDON } });
 
 describe.skipIf(!present)('the nvcc build without a GPU', () => {
   it('devices --json reports cuda unavailable with the driver reason', () => {

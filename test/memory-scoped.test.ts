@@ -26,5 +26,4 @@ describe('memory of scoped tensors', () => {
     console.log(`1500 x 1 MiB tensors returned from tidy and dropped: RSS ${base.toFixed(1)} -> peak ${peak.toFixed(1)} MiB`);
     expect(peak - base).toBeLessThan(600);
   });
-
 });

@@ -4,21 +4,7 @@
 // the last loss after the loop, keep() for what must outlive the steps.
 import { describe, expect, it } from 'vitest';
 
-import {
-  arange,
-  data,
-  DisposedError,
-  endSteps,
-  keep,
-  nn,
-  ops,
-  optim,
-  RandomGenerator,
-  Tensor,
-  tensor,
-  tidy,
-  zeros,
-} from '../lib/index.js';
+import { arange, data, DisposedError, endSteps, keep, nn, ops, optim, RandomGenerator, Tensor, tensor, tidy, zeros } from '../lib/index.js';
 import { rssMB } from './support/memory.js';
 
 /** A 784-128-64-10 perceptron, declared by fields only. */
@@ -34,9 +20,7 @@ class Net extends nn.Module {
 
 function mnistLoader(n: number, batchSize: number): data.DataLoader {
   const ds = data.loadDataset('mnist');
-  const x = tidy(() =>
-    data.normalize(data.toUnitFloat(data.rowsOf(ds.train.images, 0, n)), { mean: 0.1307, std: 0.3081 }),
-  ).keep();
+  const x = tidy(() => data.normalize(data.toUnitFloat(data.rowsOf(ds.train.images, 0, n)), { mean: 0.1307, std: 0.3081 })).keep();
   const y = data.rowsOf(ds.train.labels, 0, n).keep();
   return new data.DataLoader(data.tensorDataset(x, y), { batchSize, shuffle: true, seed: 0 });
 }
@@ -50,9 +34,7 @@ interface LoopRun {
 }
 
 /** The PyTorch tutorial's loop, 3,000 steps, over MNIST; `each` walks one epoch (for...of or for await). */
-async function train(
-  each: (loader: data.DataLoader, body: (x: Tensor, y: Tensor) => boolean) => Promise<void> | void,
-): Promise<LoopRun> {
+async function train(each: (loader: data.DataLoader, body: (x: Tensor, y: Tensor) => boolean) => Promise<void> | void): Promise<LoopRun> {
   const model = new Net();
   const loader = mnistLoader(4096, 32);
   const opt = new optim.SGD(model.parameters(), { lr: 0.05, momentum: 0.9 });

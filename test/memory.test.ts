@@ -42,7 +42,9 @@ describe('memory', () => {
       await collect();
       after.push(rssMB());
     }
-    console.log(`1000 x 1 MiB dropped tensors, 3 rounds: RSS ${base.toFixed(1)} -> after each round ${after.map((v) => v.toFixed(1)).join(', ')} MiB, peak ${peak.toFixed(1)} MiB`);
+    console.log(
+      `1000 x 1 MiB dropped tensors, 3 rounds: RSS ${base.toFixed(1)} -> after each round ${after.map((v) => v.toFixed(1)).join(', ')} MiB, peak ${peak.toFixed(1)} MiB`,
+    );
     // 3000 MiB were allocated in all and never disposed: the process must stay far below that.
     expect(peak - base).toBeLessThan(600);
     expect(after[2] - after[0]).toBeLessThan(32);

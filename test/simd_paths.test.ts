@@ -15,7 +15,15 @@ type Shape4 = [number, number, number, number];
 // Widths give 8-, 4- and 1-wide chunks of outputs (AVX2) and one, two or three masked 16-wide
 // chunks (AVX-512: ow 13, 17, 35); odd heights and widths leave a row and a
 // column outside every window.
-const POOL_SHAPES: Shape4[] = [[2, 3, 26, 26], [1, 2, 11, 11], [3, 1, 9, 35], [1, 1, 2, 2], [2, 2, 5, 17], [1, 1, 40, 33], [2, 1, 7, 70]];
+const POOL_SHAPES: Shape4[] = [
+  [2, 3, 26, 26],
+  [1, 2, 11, 11],
+  [3, 1, 9, 35],
+  [1, 1, 2, 2],
+  [2, 2, 5, 17],
+  [1, 1, 40, 33],
+  [2, 1, 7, 70],
+];
 
 /** Ties, zeros, -inf and NaN in quantity: every branch of the max rule is taken. */
 function nastyArray(n: number, seed: number): Float32Array {
@@ -28,15 +36,21 @@ function nastyArray(n: number, seed: number): Float32Array {
 
 /** Max pool 2x2 stride 2 by PyTorch's rule: a later cell wins when strictly greater or NaN. */
 function refMaxPool2x2(x: Float32Array, [n, c, h, w]: Shape4) {
-  const oh = Math.floor(h / 2), ow = Math.floor(w / 2);
-  const y = new Float32Array(n * c * oh * ow), idx = new Int32Array(y.length);
+  const oh = Math.floor(h / 2),
+    ow = Math.floor(w / 2);
+  const y = new Float32Array(n * c * oh * ow),
+    idx = new Int32Array(y.length);
   for (let pl = 0; pl < n * c; pl++)
     for (let r = 0; r < oh; r++)
       for (let q = 0; q < ow; q++) {
-        let best = -Infinity, arg = 2 * r * w + 2 * q;
+        let best = -Infinity,
+          arg = 2 * r * w + 2 * q;
         for (const cell of [2 * r * w + 2 * q, 2 * r * w + 2 * q + 1, (2 * r + 1) * w + 2 * q, (2 * r + 1) * w + 2 * q + 1]) {
           const v = x[pl * h * w + cell];
-          if (v > best || Number.isNaN(v)) { best = v; arg = cell; }
+          if (v > best || Number.isNaN(v)) {
+            best = v;
+            arg = cell;
+          }
         }
         y[(pl * oh + r) * ow + q] = best;
         idx[(pl * oh + r) * ow + q] = arg;
@@ -54,7 +68,8 @@ describe('max pool 2x2 stride 2 (AVX2 kernel where the CPU has it)', () => {
     const g = Float32Array.from({ length: ref.y.length }, (_, i) => (i % 7) - 3);
     const dx = values(native.maxPool2dBackward(tensor(g, ref.ys), idx, xs, 2, 2, 2, 2, 0, 0));
     const refDx = new Float32Array(x.length);
-    const hw = xs[2] * xs[3], ohw = ref.ys[2] * ref.ys[3];
+    const hw = xs[2] * xs[3],
+      ohw = ref.ys[2] * ref.ys[3];
     for (let i = 0; i < g.length; i++) refDx[Math.floor(i / ohw) * hw + ref.idx[i]] += g[i];
     expect(Array.from(dx)).toEqual(Array.from(refDx));
   });
@@ -84,18 +99,26 @@ const GENERAL_POOLS: [Shape4, number, number, number, number, number, number][] 
 
 /** Max pool over any window by PyTorch's rule (padding is -inf; an all -inf window reports its first cell). */
 function refMaxPool(x: Float32Array, [n, c, h, w]: Shape4, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number) {
-  const oh = Math.floor((h + 2 * ph - kh) / sh) + 1, ow = Math.floor((w + 2 * pw - kw) / sw) + 1;
-  const y = new Float32Array(n * c * oh * ow), idx = new Int32Array(y.length);
+  const oh = Math.floor((h + 2 * ph - kh) / sh) + 1,
+    ow = Math.floor((w + 2 * pw - kw) / sw) + 1;
+  const y = new Float32Array(n * c * oh * ow),
+    idx = new Int32Array(y.length);
   for (let pl = 0; pl < n * c; pl++)
     for (let r = 0; r < oh; r++)
       for (let q = 0; q < ow; q++) {
-        const h0 = Math.max(0, r * sh - ph), h1 = Math.min(h, r * sh - ph + kh);
-        const w0 = Math.max(0, q * sw - pw), w1 = Math.min(w, q * sw - pw + kw);
-        let best = -Infinity, arg = h0 * w + w0;
+        const h0 = Math.max(0, r * sh - ph),
+          h1 = Math.min(h, r * sh - ph + kh);
+        const w0 = Math.max(0, q * sw - pw),
+          w1 = Math.min(w, q * sw - pw + kw);
+        let best = -Infinity,
+          arg = h0 * w + w0;
         for (let i = h0; i < h1; i++)
           for (let j = w0; j < w1; j++) {
             const v = x[pl * h * w + i * w + j];
-            if (v > best || Number.isNaN(v)) { best = v; arg = i * w + j; }
+            if (v > best || Number.isNaN(v)) {
+              best = v;
+              arg = i * w + j;
+            }
           }
         y[(pl * oh + r) * ow + q] = best;
         idx[(pl * oh + r) * ow + q] = arg;
@@ -155,7 +178,12 @@ function childResults(env: Record<string, string>): string[] {
       out.push(b64(addon.matmul(a, b)));
     }
     console.log(JSON.stringify(out));`;
-  const res = spawnSync(process.execPath, ['-e', script], { cwd: root, env: { ...process.env, ...env }, encoding: 'utf8', maxBuffer: 64 << 20 });
+  const res = spawnSync(process.execPath, ['-e', script], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  });
   expect(res.status, res.stderr).toBe(0);
   return JSON.parse(res.stdout.trim());
 }
@@ -182,11 +210,20 @@ const CONV_CASES: [Shape4, Shape4, number, number][] = [
 
 // Adam's [weight decay, decoupled]: plain, L2 decay folded into the gradient, AdamW. Sizes leave
 // every tail of the 8- and 16-lane loops, and the largest is split between threads mid-vector.
-const ADAM_CASES: [number, boolean][] = [[0, false], [0.05, false], [0.05, true]];
+const ADAM_CASES: [number, boolean][] = [
+  [0, false],
+  [0.05, false],
+  [0.05, true],
+];
 const ADAM_SIZES = [1, 7, 15, 17, 33, 40001];
 
 // [m, k, n]: partial tiles on both edges, whole tiles, and a k long enough for several k blocks.
-const GEMM_CASES: [number, number, number][] = [[7, 5, 3], [37, 53, 29], [130, 70, 150], [64, 700, 48]];
+const GEMM_CASES: [number, number, number][] = [
+  [7, 5, 3],
+  [37, 53, 29],
+  [130, 70, 150],
+  [64, 700, 48],
+];
 
 // Small decoded buffers share Node's pool, hence the copy of exactly their bytes.
 function floats(b64: string): Float32Array {
@@ -200,18 +237,26 @@ describe('conv2d forward through packed panels', () => {
     const x = Float32Array.from({ length: xs.reduce((a, b) => a * b) }, () => r() - 0.5);
     const w = Float32Array.from({ length: ws.reduce((a, b) => a * b) }, () => r() - 0.5);
     const b = Float32Array.from({ length: ws[0] }, () => r() - 0.5);
-    const [N, C, H, W] = xs, [K, , R, S] = ws;
-    const OH = Math.floor((H + 2 * pad - R) / stride) + 1, OW = Math.floor((W + 2 * pad - S) / stride) + 1;
+    const [N, C, H, W] = xs,
+      [K, , R, S] = ws;
+    const OH = Math.floor((H + 2 * pad - R) / stride) + 1,
+      OW = Math.floor((W + 2 * pad - S) / stride) + 1;
     const y = values(native.conv2d(tensor(x, xs), tensor(w, ws), tensor(b, [K]), stride, stride, pad, pad, 1, 1, 1));
     let worst = 0;
-    for (let n = 0; n < N; n++) for (let k = 0; k < K; k++) for (let oh = 0; oh < OH; oh++) for (let ow = 0; ow < OW; ow++) {
-      let acc = b[k];
-      for (let c = 0; c < C; c++) for (let i = 0; i < R; i++) for (let j = 0; j < S; j++) {
-        const ih = oh * stride - pad + i, iw = ow * stride - pad + j;
-        if (ih >= 0 && ih < H && iw >= 0 && iw < W) acc += x[((n * C + c) * H + ih) * W + iw] * w[((k * C + c) * R + i) * S + j];
-      }
-      worst = Math.max(worst, Math.abs(acc - y[((n * K + k) * OH + oh) * OW + ow]));
-    }
+    for (let n = 0; n < N; n++)
+      for (let k = 0; k < K; k++)
+        for (let oh = 0; oh < OH; oh++)
+          for (let ow = 0; ow < OW; ow++) {
+            let acc = b[k];
+            for (let c = 0; c < C; c++)
+              for (let i = 0; i < R; i++)
+                for (let j = 0; j < S; j++) {
+                  const ih = oh * stride - pad + i,
+                    iw = ow * stride - pad + j;
+                  if (ih >= 0 && ih < H && iw >= 0 && iw < W) acc += x[((n * C + c) * H + ih) * W + iw] * w[((k * C + c) * R + i) * S + j];
+                }
+            worst = Math.max(worst, Math.abs(acc - y[((n * K + k) * OH + oh) * OW + ow]));
+          }
     expect(worst).toBeLessThan(1e-5);
   });
 });
@@ -219,7 +264,12 @@ describe('conv2d forward through packed panels', () => {
 describe('portable kernels (NNLAB_DISABLE_AVX2=1)', () => {
   it('give the same bits as the default kernels for max pool and Adam, and close ones for conv2d', (ctx) => {
     const isa = native.cpuIsa();
-    skipUnless(ctx, isa.kernels !== 'generic', `the default side already runs the portable kernels (CPU avx2: ${isa.avx2}): it would compare them with themselves`, 'cpu-isa');
+    skipUnless(
+      ctx,
+      isa.kernels !== 'generic',
+      `the default side already runs the portable kernels (CPU avx2: ${isa.avx2}): it would compare them with themselves`,
+      'cpu-isa',
+    );
     const fast = childResults({});
     const portable = childResults({ NNLAB_DISABLE_AVX2: '1', NNLAB_THREADS: process.env.NNLAB_THREADS ?? '' });
     expect(portable.length).toBe(fast.length);
@@ -228,7 +278,8 @@ describe('portable kernels (NNLAB_DISABLE_AVX2=1)', () => {
     const exactItems = POOL_SHAPES.length * 3 + GENERAL_POOLS.length * 2 + ADAM_CASES.length * ADAM_SIZES.length * 3;
     for (let i = 0; i < exactItems; i++) expect(portable[i], `pool or Adam item ${i}`).toBe(fast[i]);
     for (let i = exactItems; i < fast.length; i++) {
-      const a = floats(fast[i]), b = floats(portable[i]);
+      const a = floats(fast[i]),
+        b = floats(portable[i]);
       expect(a.length).toBe(b.length);
       let worst = 0;
       for (let j = 0; j < a.length; j++) worst = Math.max(worst, Math.abs(a[j] - b[j]) / (1 + Math.abs(b[j])));
@@ -251,7 +302,8 @@ describe('conv input gradient by pairs of grid panels', () => {
         expect(single[i], `result ${i}`).toBe(pairs[i]);
         continue;
       }
-      const a = floats(pairs[i]), b = floats(single[i]);
+      const a = floats(pairs[i]),
+        b = floats(single[i]);
       expect(a.length).toBe(b.length);
       let worst = 0;
       for (let j = 0; j < a.length; j++) worst = Math.max(worst, Math.abs(a[j] - b[j]) / (1 + Math.abs(b[j])));
@@ -264,7 +316,12 @@ describe('AVX-512 GEMM kernels (where the CPU has AVX-512)', () => {
   it('give the same bits as the AVX2 kernels (NNLAB_DISABLE_AVX512=1) for every pool, conv and product', (ctx) => {
     const isa = native.cpuIsa();
     console.log(`ISA: kernels ${isa.kernels}, CPU avx2 ${isa.avx2}, avx512 ${isa.avx512}`);
-    skipUnless(ctx, isa.kernels === 'avx512', `the AVX-512 side would run ${isa.kernels} kernels (CPU avx512: ${isa.avx512}): it would compare AVX2 with itself`, 'cpu-isa');
+    skipUnless(
+      ctx,
+      isa.kernels === 'avx512',
+      `the AVX-512 side would run ${isa.kernels} kernels (CPU avx512: ${isa.avx512}): it would compare AVX2 with itself`,
+      'cpu-isa',
+    );
     const fast = childResults({});
     const avx2 = childResults({ NNLAB_DISABLE_AVX512: '1', NNLAB_THREADS: process.env.NNLAB_THREADS ?? '' });
     expect(avx2.length).toBe(fast.length);

@@ -31,15 +31,28 @@ Tensor filled(const Shape& s, uint64_t seed) {
 void gemm() {
   Tensor a = filled({192, 160}, 1), b = filled({160, 144}, 2), c = empty(B(), {192, 144}, DType::F32);
   GemmArgs g;
-  g.m = 192; g.n = 144; g.k = 160; g.lda = 160; g.ldb = 144; g.ldc = 144;
+  g.m = 192;
+  g.n = 144;
+  g.k = 160;
+  g.lda = 160;
+  g.ldb = 144;
+  g.ldc = 144;
   nnlab_guard_measured([&] { B().gemm(g, a.f32(), b.f32(), c.f32()); });
 }
 
 // A square conv of batch n, c -> k channels on h x h maps, kernel r x r, no dilation.
-Conv2dArgs conv_args(int64_t n, int64_t c, int64_t h, int64_t k, int64_t r, int64_t stride, int64_t pad, int64_t groups) {
+Conv2dArgs conv_args(int64_t n, int64_t c, int64_t h, int64_t k, int64_t r, int64_t stride, int64_t pad,
+                     int64_t groups) {
   Conv2dArgs a{};
-  a.n = n; a.c = c; a.h = a.w = h; a.k = k; a.r = a.s = r;
-  a.stride_h = a.stride_w = stride; a.pad_h = a.pad_w = pad; a.dil_h = a.dil_w = 1; a.groups = groups;
+  a.n = n;
+  a.c = c;
+  a.h = a.w = h;
+  a.k = k;
+  a.r = a.s = r;
+  a.stride_h = a.stride_w = stride;
+  a.pad_h = a.pad_w = pad;
+  a.dil_h = a.dil_w = 1;
+  a.groups = groups;
   a.oh = a.ow = (h + 2 * pad - r) / stride + 1;
   return a;
 }
@@ -91,7 +104,9 @@ void conv_small() {
 // (one input channel per member: the direct weight gradient).
 void conv_grouped() {
   Conv2dArgs a = conv2_args(2);
-  a.c = 24; a.k = 48; a.groups = 3;
+  a.c = 24;
+  a.k = 48;
+  a.groups = 3;
   Conv2dArgs c1 = conv_args(2, 3, 28, 48, 3, 1, 0, 3);
   Tensor x = filled({2, 24, 13, 13}, 20), w = filled({48, 8, 3, 3}, 21), bias = filled({48}, 22);
   Tensor y = empty(B(), {2, 48, 11, 11}, DType::F32), dx = empty_like(x), dw = empty_like(w);
@@ -120,7 +135,13 @@ void conv_winograd() {
 // ResNet's stem pool: 3x3, stride 2, padding 1 on 16x16 planes (the any-window kernel).
 void pool3x3() {
   Pool2dArgs a{};
-  a.n = 4; a.c = 16; a.h = 16; a.w = 16; a.kh = a.kw = 3; a.stride_h = a.stride_w = 2; a.pad_h = a.pad_w = 1;
+  a.n = 4;
+  a.c = 16;
+  a.h = 16;
+  a.w = 16;
+  a.kh = a.kw = 3;
+  a.stride_h = a.stride_w = 2;
+  a.pad_h = a.pad_w = 1;
   a.oh = a.ow = 8;
   Tensor x = filled({4, 16, 16, 16}, 25), y = empty(B(), {4, 16, 8, 8}, DType::F32), dx = empty_like(x);
   Tensor idx = empty(B(), {4, 16, 8, 8}, DType::I32);
@@ -132,7 +153,13 @@ void pool3x3() {
 
 void pool() {
   Pool2dArgs a{};
-  a.n = 8; a.c = 32; a.h = 26; a.w = 26; a.kh = a.kw = 2; a.stride_h = a.stride_w = 2; a.oh = a.ow = 13;
+  a.n = 8;
+  a.c = 32;
+  a.h = 26;
+  a.w = 26;
+  a.kh = a.kw = 2;
+  a.stride_h = a.stride_w = 2;
+  a.oh = a.ow = 13;
   Tensor x = filled({8, 32, 26, 26}, 6), y = empty(B(), {8, 32, 13, 13}, DType::F32), dx = empty_like(x);
   Tensor idx = empty(B(), {8, 32, 13, 13}, DType::I32);
   nnlab_guard_measured([&] {
@@ -155,8 +182,13 @@ void softmax_ce() {
 void elementwise() {
   Tensor x = filled({64, 1024}, 8), b = filled({1024}, 9), y = empty_like(x), s = empty(B(), {1024}, DType::F32);
   BroadcastArgs ba{};
-  ba.ndim = 2; ba.out_shape[0] = 64; ba.out_shape[1] = 1024;
-  ba.a_strides[0] = 1024; ba.a_strides[1] = 1; ba.b_strides[0] = 0; ba.b_strides[1] = 1;
+  ba.ndim = 2;
+  ba.out_shape[0] = 64;
+  ba.out_shape[1] = 1024;
+  ba.a_strides[0] = 1024;
+  ba.a_strides[1] = 1;
+  ba.b_strides[0] = 0;
+  ba.b_strides[1] = 1;
   nnlab_guard_measured([&] {
     B().binary(BinaryOp::Add, ba, x.f32(), b.f32(), y.f32());
     B().unary(UnaryOp::Relu, y.f32(), y.f32(), y.numel(), 0, 0);
@@ -177,7 +209,12 @@ void adam() {
 void conv_pool() {
   Conv2dArgs c = conv_args(2, 7, 28, 224, 3, 1, 0, 7);
   Pool2dArgs p{};
-  p.n = 2; p.c = 224; p.h = p.w = 26; p.kh = p.kw = 2; p.stride_h = p.stride_w = 2; p.oh = p.ow = 13;
+  p.n = 2;
+  p.c = 224;
+  p.h = p.w = 26;
+  p.kh = p.kw = 2;
+  p.stride_h = p.stride_w = 2;
+  p.oh = p.ow = 13;
   Tensor x = filled({2, 7, 28, 28}, 30), w = filled({224, 1, 3, 3}, 31), bias = filled({224}, 32);
   Tensor y = empty(B(), {2, 224, 13, 13}, DType::F32), idx = empty(B(), {2, 224, 13, 13}, DType::I32);
   Tensor dw = empty_like(w), db = empty_like(bias);
@@ -202,17 +239,29 @@ void knn() {
   for (int64_t i = 0; i < m; ++i) noisy(queries.data() + i * dim);
   std::vector<int32_t> idx(m * 3), dist(m * 3);
   KnnExactArgs a;
-  a.n = n; a.m = m; a.dim = dim; a.k = 3; a.proj_dim = 16;
+  a.n = n;
+  a.m = m;
+  a.dim = dim;
+  a.k = 3;
+  a.proj_dim = 16;
   nnlab_guard_measured([&] { B().knn_exact(a, train.data(), queries.data(), idx.data(), dist.data()); });
 }
 }  // namespace
 
 int main(int argc, char** argv) {
-  const std::map<std::string, std::function<void()>> workloads = {
-      {"gemm", gemm}, {"conv", conv}, {"conv1", conv1}, {"conv_small", conv_small},
-      {"conv_grouped", conv_grouped}, {"conv_winograd", conv_winograd}, {"conv_pool", conv_pool},
-      {"pool", pool}, {"pool3x3", pool3x3},
-      {"softmax_ce", softmax_ce}, {"elementwise", elementwise}, {"adam", adam}, {"knn", knn}};
+  const std::map<std::string, std::function<void()>> workloads = {{"gemm", gemm},
+                                                                  {"conv", conv},
+                                                                  {"conv1", conv1},
+                                                                  {"conv_small", conv_small},
+                                                                  {"conv_grouped", conv_grouped},
+                                                                  {"conv_winograd", conv_winograd},
+                                                                  {"conv_pool", conv_pool},
+                                                                  {"pool", pool},
+                                                                  {"pool3x3", pool3x3},
+                                                                  {"softmax_ce", softmax_ce},
+                                                                  {"elementwise", elementwise},
+                                                                  {"adam", adam},
+                                                                  {"knn", knn}};
   if (argc == 2 && std::strcmp(argv[1], "list") == 0) {
     for (auto& [k, v] : workloads) std::printf("%s\n", k.c_str());
     return 0;

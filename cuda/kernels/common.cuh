@@ -18,7 +18,9 @@ NN_DEVICE int64_t grid_threads() { return static_cast<int64_t>(blockDim.x) * gri
 
 struct SumOp {
   template <typename T>
-  NN_DEVICE T operator()(T a, T b) const { return a + b; }
+  NN_DEVICE T operator()(T a, T b) const {
+    return a + b;
+  }
 };
 // NaN-propagating max/min, as reduce_combine in kernels/ops.h.
 struct MaxOp {

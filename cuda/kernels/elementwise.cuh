@@ -24,9 +24,12 @@ static __global__ void arange_kernel(float* y, int64_t n, float start, float ste
 // truncates toward zero, as the CPU backend.
 NN_DEVICE float load_as_float(const void* x, int dt, int64_t i) {
   switch (dt) {
-    case 0: return static_cast<const float*>(x)[i];
-    case 1: return static_cast<float>(static_cast<const int32_t*>(x)[i]);
-    default: return static_cast<float>(static_cast<const uint8_t*>(x)[i]);
+    case 0:
+      return static_cast<const float*>(x)[i];
+    case 1:
+      return static_cast<float>(static_cast<const int32_t*>(x)[i]);
+    default:
+      return static_cast<float>(static_cast<const uint8_t*>(x)[i]);
   }
 }
 
@@ -36,12 +39,17 @@ static __global__ void cast_kernel(const void* x, int from, void* y, int to, int
       static_cast<float*>(y)[i] = load_as_float(x, from, i) * scale;
     } else if (from == 0) {
       float v = static_cast<const float*>(x)[i];
-      if (to == 1) static_cast<int32_t*>(y)[i] = static_cast<int32_t>(v);
-      else static_cast<uint8_t*>(y)[i] = static_cast<uint8_t>(v);
+      if (to == 1)
+        static_cast<int32_t*>(y)[i] = static_cast<int32_t>(v);
+      else
+        static_cast<uint8_t*>(y)[i] = static_cast<uint8_t>(v);
     } else {
-      int32_t v = from == 1 ? static_cast<const int32_t*>(x)[i] : static_cast<int32_t>(static_cast<const uint8_t*>(x)[i]);
-      if (to == 1) static_cast<int32_t*>(y)[i] = v;
-      else static_cast<uint8_t*>(y)[i] = static_cast<uint8_t>(v);
+      int32_t v =
+          from == 1 ? static_cast<const int32_t*>(x)[i] : static_cast<int32_t>(static_cast<const uint8_t*>(x)[i]);
+      if (to == 1)
+        static_cast<int32_t*>(y)[i] = v;
+      else
+        static_cast<uint8_t*>(y)[i] = static_cast<uint8_t>(v);
     }
   }
 }
@@ -67,13 +75,14 @@ static __global__ void unary_kernel(UnaryOp op, const float* x, float* y, int64_
 }
 
 static __global__ void unary_backward_kernel(UnaryOp op, const float* x, const float* y, const float* dy, float* dx,
-                                      int64_t n, float alpha, float beta) {
+                                             int64_t n, float alpha, float beta) {
   NN_GRID_STRIDE(i, n) dx[i] = unary_grad(op, x[i], y[i], dy[i], alpha, beta);
 }
 
 // Broadcasting binary op: the output position decodes to per-operand offsets through the
 // BroadcastArgs strides (0 on broadcast axes).
-static __global__ void binary_kernel(BinaryOp op, BroadcastArgs a, const float* x, const float* y, float* out, int64_t n) {
+static __global__ void binary_kernel(BinaryOp op, BroadcastArgs a, const float* x, const float* y, float* out,
+                                     int64_t n) {
   NN_GRID_STRIDE(i, n) {
     int64_t rem = i, oa = 0, ob = 0;
     for (int d = a.ndim - 1; d >= 0; --d) {
@@ -87,8 +96,8 @@ static __global__ void binary_kernel(BinaryOp op, BroadcastArgs a, const float* 
 }
 
 // Same-shape fast path (no index decoding).
-static __global__ void binary_flat_kernel(BinaryOp op, const float* x, int64_t sx, const float* y, int64_t sy, float* out,
-                                   int64_t n) {
+static __global__ void binary_flat_kernel(BinaryOp op, const float* x, int64_t sx, const float* y, int64_t sy,
+                                          float* out, int64_t n) {
   NN_GRID_STRIDE(i, n) out[i] = binary_forward(op, x[i * sx], y[i * sy]);
 }
 
@@ -139,7 +148,7 @@ static __global__ void permutation_extract_kernel(const uint64_t* keys, int32_t*
 
 // Dropout: one thread per Philox block feeds four consecutive elements (as the CPU does).
 static __global__ void dropout_kernel(const float* x, float* y, uint8_t* mask, int64_t n, float p, float scale,
-                               uint64_t seed, uint64_t offset) {
+                                      uint64_t seed, uint64_t offset) {
   NN_GRID_STRIDE(b, (n + 3) / 4) {
     const Philox4 w = philox4x32_10(seed, offset + static_cast<uint64_t>(b));
     const int64_t i0 = b * 4;
@@ -151,7 +160,8 @@ static __global__ void dropout_kernel(const float* x, float* y, uint8_t* mask, i
   }
 }
 
-static __global__ void dropout_backward_kernel(const float* dy, const uint8_t* mask, float* dx, int64_t n, float scale) {
+static __global__ void dropout_backward_kernel(const float* dy, const uint8_t* mask, float* dx, int64_t n,
+                                               float scale) {
   NN_GRID_STRIDE(i, n) dx[i] = mask[i] ? dy[i] * scale : 0.f;
 }
 

@@ -15,8 +15,8 @@
 
 namespace nn::cuda {
 
-constexpr int kGemmTile = 32;  // C tile edge
-constexpr int kGemmK = 16;     // K slab depth
+constexpr int kGemmTile = 32;     // C tile edge
+constexpr int kGemmK = 16;        // K slab depth
 constexpr int kGemmThreads = 16;  // block is kGemmThreads x kGemmThreads
 
 static __global__ void gemm_kernel(GemmArgs g, const float* A, const float* B, float* C) {
@@ -29,7 +29,8 @@ static __global__ void gemm_kernel(GemmArgs g, const float* A, const float* B, f
     const float* Az = A + z * g.stride_a;
     const float* Bz = B + z * g.stride_b;
     float* Cz = C + z * g.stride_c;
-    for (int64_t m0 = static_cast<int64_t>(blockIdx.y) * kGemmTile; m0 < g.m; m0 += static_cast<int64_t>(gridDim.y) * kGemmTile)
+    for (int64_t m0 = static_cast<int64_t>(blockIdx.y) * kGemmTile; m0 < g.m;
+         m0 += static_cast<int64_t>(gridDim.y) * kGemmTile)
       for (int64_t n0 = static_cast<int64_t>(blockIdx.x) * kGemmTile; n0 < g.n;
            n0 += static_cast<int64_t>(gridDim.x) * kGemmTile) {
         float acc[2][2] = {{0.f, 0.f}, {0.f, 0.f}};
@@ -37,13 +38,17 @@ static __global__ void gemm_kernel(GemmArgs g, const float* A, const float* B, f
           for (int e = tid; e < kGemmK * kGemmTile; e += kThreadsPerBlock) {
             // Consecutive threads take consecutive addresses of the stored matrix.
             int kk, mm;
-            if (g.trans_a) kk = e / kGemmTile, mm = e % kGemmTile;  // A stored [K, M]
-            else mm = e / kGemmK, kk = e % kGemmK;                  // A stored [M, K]
+            if (g.trans_a)
+              kk = e / kGemmTile, mm = e % kGemmTile;  // A stored [K, M]
+            else
+              mm = e / kGemmK, kk = e % kGemmK;  // A stored [M, K]
             int64_t m = m0 + mm, k = k0 + kk;
             As[kk][mm] = (m < g.m && k < g.k) ? (g.trans_a ? Az[k * g.lda + m] : Az[m * g.lda + k]) : 0.f;
             int nn;
-            if (g.trans_b) nn = e / kGemmK, kk = e % kGemmK;        // B stored [N, K]
-            else kk = e / kGemmTile, nn = e % kGemmTile;            // B stored [K, N]
+            if (g.trans_b)
+              nn = e / kGemmK, kk = e % kGemmK;  // B stored [N, K]
+            else
+              kk = e / kGemmTile, nn = e % kGemmTile;  // B stored [K, N]
             int64_t n = n0 + nn;
             k = k0 + kk;
             Bs[kk][nn] = (n < g.n && k < g.k) ? (g.trans_b ? Bz[n * g.ldb + k] : Bz[k * g.ldb + n]) : 0.f;

@@ -10,7 +10,6 @@
 
 namespace nn::cuda {
 
-
 static __global__ void index_select_kernel(const float* x, const int32_t* idx, float* out, int64_t outer, int64_t dim,
                                            int64_t inner, int64_t nidx) {
   NN_GRID_STRIDE(t, outer * nidx * inner) {

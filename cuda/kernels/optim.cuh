@@ -25,8 +25,10 @@ NN_DEVICE const OptimSlot& slot_of(const OptimSlot* slots, int64_t nslots, int64
   int64_t lo = 0, hi = nslots - 1;
   while (lo < hi) {
     const int64_t mid = (lo + hi + 1) / 2;
-    if (slots[mid].start <= i) lo = mid;
-    else hi = mid - 1;
+    if (slots[mid].start <= i)
+      lo = mid;
+    else
+      hi = mid - 1;
   }
   return slots[lo];
 }

@@ -28,9 +28,12 @@ static __global__ void reduce_rows_kernel(ReduceOp op, const float* x, float* y,
   for (int64_t o = blockIdx.x; o < outer; o += gridDim.x) {
     const float* row = x + o * dim;
     float r;
-    if (op == ReduceOp::Max) r = row_reduce(row, dim, MaxOp{}, -INFINITY, smem);
-    else if (op == ReduceOp::Min) r = row_reduce(row, dim, MinOp{}, INFINITY, smem);
-    else r = row_reduce(row, dim, SumOp{}, 0.f, smem);
+    if (op == ReduceOp::Max)
+      r = row_reduce(row, dim, MaxOp{}, -INFINITY, smem);
+    else if (op == ReduceOp::Min)
+      r = row_reduce(row, dim, MinOp{}, INFINITY, smem);
+    else
+      r = row_reduce(row, dim, SumOp{}, 0.f, smem);
     if (threadIdx.x == 0) y[o] = reduce_finish(op, r, dim);
   }
 }

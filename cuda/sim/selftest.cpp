@@ -1,6 +1,6 @@
 // Stand-alone checks of the simulator itself, built and run by test/ops/cuda-sim.test.ts:
-//   g++ -std=c++17 -O1 -Icuda cuda/sim/selftest.cpp cuda/sim/sim.cpp -o selftest [-DNNLAB_SIM_THREADS -fsanitize=thread]
-//   selftest [case]   (all cases, or only the named one: the TSan test runs each case alone to
+//   g++ -std=c++17 -O1 -Icuda cuda/sim/selftest.cpp cuda/sim/sim.cpp -o selftest [-DNNLAB_SIM_THREADS
+//   -fsanitize=thread] selftest [case]   (all cases, or only the named one: the TSan test runs each case alone to
 //                      tell which of them ThreadSanitizer reports)
 // Each case prints one JSON line {"case": ..., "ok": bool, "detail": ...}; the test asserts on them.
 // The planted bugs are the classic ones a CPU test of CUDA code never sees: a missing
@@ -118,8 +118,10 @@ int main(int argc, char** argv) {
     float out = 0;
     std::string err;
     try {
-      if (atomic) nnsim::launch("cross_block_atomic_kernel", dim3(4), dim3(32), body(cross_block_atomic_kernel, &out));
-      else nnsim::launch("cross_block_race_kernel", dim3(4), dim3(32), body(cross_block_race_kernel, &out));
+      if (atomic)
+        nnsim::launch("cross_block_atomic_kernel", dim3(4), dim3(32), body(cross_block_atomic_kernel, &out));
+      else
+        nnsim::launch("cross_block_race_kernel", dim3(4), dim3(32), body(cross_block_race_kernel, &out));
     } catch (const nnsim::SimError& e) {
       err = e.what();
     }

@@ -121,8 +121,8 @@ struct Abort {};
 
 std::string tid_str(const ThreadCtx& t) {
   std::ostringstream os;
-  os << "block (" << t.blockIdx.x << "," << t.blockIdx.y << "," << t.blockIdx.z << ") thread (" << t.threadIdx.x
-     << "," << t.threadIdx.y << "," << t.threadIdx.z << ")";
+  os << "block (" << t.blockIdx.x << "," << t.blockIdx.y << "," << t.blockIdx.z << ") thread (" << t.threadIdx.x << ","
+     << t.threadIdx.y << "," << t.threadIdx.z << ")";
   return os.str();
 }
 }  // namespace
@@ -181,7 +181,8 @@ struct Block {
   void check_deadlock(const ThreadCtx& me, const char* what, const char* site) {
     if (waiting + exited == n) {
       std::ostringstream os;
-      os << "deadlock: " << tid_str(me) << " waits at " << what << " (" << site << ") but every other thread of the block";
+      os << "deadlock: " << tid_str(me) << " waits at " << what << " (" << site
+         << ") but every other thread of the block";
       os << " is waiting too or has returned (" << exited << " returned, " << arrived << " at __syncthreads"
          << (this->site ? std::string(" (") + this->site + ")" : std::string()) << ")";
       throw SimError(os.str());
@@ -642,7 +643,6 @@ void syncthreads(const char* site) {
   tsan_acquire(&b.order[my_gen & 1]);
 }
 
-
 uint64_t warp_exchange(uint64_t v, unsigned mask, int mode, int arg, const char* site) {
   ThreadCtx& me = current();
   Block& b = *me.block;
@@ -679,9 +679,15 @@ uint64_t warp_exchange(uint64_t v, unsigned mask, int mode, int arg, const char*
     for (int l = 0; l < w.size; ++l) {
       int src = l;
       switch (w.mode[l]) {
-        case kShflDown: src = l + w.arg[l]; break;
-        case kShflXor: src = l ^ w.arg[l]; break;
-        default: src = w.arg[l] & (kWarp - 1); break;
+        case kShflDown:
+          src = l + w.arg[l];
+          break;
+        case kShflXor:
+          src = l ^ w.arg[l];
+          break;
+        default:
+          src = w.arg[l] & (kWarp - 1);
+          break;
       }
       if (src < 0 || src >= w.size) src = l;  // out-of-range source: own value, as CUDA
       w.results[l] = w.vals[src];
@@ -695,7 +701,8 @@ uint64_t warp_exchange(uint64_t v, unsigned mask, int mode, int arg, const char*
   }
   ++b.waiting;
   b.check_deadlock(me, "a warp shuffle", site);
-  b.wait_until(lk, [&] { return w.gen != my_gen; }, me.linear / kWarp);
+  b.wait_until(
+      lk, [&] { return w.gen != my_gen; }, me.linear / kWarp);
   tsan_acquire(&w.order[my_gen & 1]);
   return w.results[lane];
 }

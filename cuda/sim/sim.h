@@ -14,8 +14,9 @@
 //   the process, the launching thread taking one), and waves of whole blocks, up to
 //   NNLAB_SIM_CONCURRENT_THREADS threads (256 by default: what TSan tracks precisely), run at
 //   once, as blocks do on a GPU. So ThreadSanitizer sees the real concurrency of shared memory
-//   inside a block and of global memory between the blocks of a wave. Only barriers order threads of a block; a shuffle orders only the lanes of its warp
-//   (under TSan the simulator's own locks are hidden from it, see HideFromTsan in sim.cpp).
+//   inside a block and of global memory between the blocks of a wave. Only barriers order threads of a block; a shuffle
+//   orders only the lanes of its warp (under TSan the simulator's own locks are hidden from it, see HideFromTsan in
+//   sim.cpp).
 // - __syncthreads() waits until every thread of the block has arrived. A thread that returns
 //   while others wait at a barrier (or arrives after another has returned) is an error, reported
 //   as an exception from launch() rather than a hang. Barriers reached from different source
@@ -53,7 +54,7 @@ struct ThreadCtx {
   uint3 blockIdx;
   dim3 blockDim;
   dim3 gridDim;
-  int linear;       // linear thread index inside the block
+  int linear;         // linear thread index inside the block
   size_t shared_off;  // bump offset into the block's shared arena for this thread's declarations
   Block* block;
 };

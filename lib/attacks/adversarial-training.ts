@@ -35,7 +35,11 @@ export class AdversarialTrainingLoader extends DataLoader {
   private current: { y: Tensor; clean: number } | null = null;
   private readonly range: [number, number];
 
-  constructor(dataset: TensorDataset, opts: LoaderOptions, readonly adv: AdversarialTrainingOptions) {
+  constructor(
+    dataset: TensorDataset,
+    opts: LoaderOptions,
+    readonly adv: AdversarialTrainingOptions,
+  ) {
     super(dataset, opts);
     checkNonNegative(adv.eps, 'eps', 'AdversarialTrainingLoader');
     this.range = checkRange(adv.range, 'AdversarialTrainingLoader');
@@ -51,9 +55,10 @@ export class AdversarialTrainingLoader extends DataLoader {
     for (const b of super.batches(epoch, from)) {
       const mixed = tidy(() => {
         // The gradient of the training-mode loss (keepMode): the J(theta, x, y) being minimised.
-        const perturbed = this.adv.perturbation === 'fgsm'
-          ? fgsm(this.adv.model, b.x, b.y, { eps: this.adv.eps, range: this.range, keepMode: true })
-          : randomSign(b.x, { eps: this.adv.eps, range: this.range, generator: this.adv.generator });
+        const perturbed =
+          this.adv.perturbation === 'fgsm'
+            ? fgsm(this.adv.model, b.x, b.y, { eps: this.adv.eps, range: this.range, keepMode: true })
+            : randomSign(b.x, { eps: this.adv.eps, range: this.range, generator: this.adv.generator });
         return noGrad(() => ({ x: ops.concat([b.x, perturbed], 0), y: ops.concat([b.y, b.y], 0) }));
       });
       const clean = b.x.shape[0];
@@ -74,7 +79,8 @@ export class AdversarialTrainingLoader extends DataLoader {
     if (!cur || cur.y !== target) return ops.crossEntropy(output, target);
     const [wc, wa] = this.adv.weights;
     const losses = ops.crossEntropy(output, target, { reduction: 'none' });
-    const n = cur.clean, device = output.device;
+    const n = cur.clean,
+      device = output.device;
     const w = noGrad(() => ops.concat([ops.full([n], wc / n, { device }), ops.full([target.shape[0] - n], wa / n, { device })], 0));
     return ops.sum(ops.mul(losses, w));
   };

@@ -55,13 +55,20 @@ export function attackInBatches(model: Module, x: Tensor, labels: Tensor, attack
  * the results in eval mode. `targets` replaces labels as the attack's labels (targeted attacks);
  * accuracy is always measured against `labels`.
  */
-export function evaluateAttack(model: Module, x: Tensor, labels: Tensor, attack: Attack | null,
-  o: { batch?: number; keepImages?: number; targets?: Tensor } = {}): AttackEvaluation {
+export function evaluateAttack(
+  model: Module,
+  x: Tensor,
+  labels: Tensor,
+  attack: Attack | null,
+  o: { batch?: number; keepImages?: number; targets?: Tensor } = {},
+): AttackEvaluation {
   checkBatch(x, labels, 'evaluateAttack');
   if (o.targets) checkBatch(x, o.targets, 'evaluateAttack (targets)');
-  const batch = o.batch ?? 500, keep = Math.min(o.keepImages ?? 0, x.shape[0]);
+  const batch = o.batch ?? 500,
+    keep = Math.min(o.keepImages ?? 0, x.shape[0]);
   checkBatchSize(batch, 'evaluateAttack');
-  const n = x.shape[0], rowSize = x.numel / Math.max(n, 1);
+  const n = x.shape[0],
+    rowSize = x.numel / Math.max(n, 1);
   const chunks: Float32Array[] = [];
   const images = new Float32Array(keep * rowSize);
   const wasTraining = model.training;
@@ -71,7 +78,7 @@ export function evaluateAttack(model: Module, x: Tensor, labels: Tensor, attack:
       tidy(() => {
         const xb = rows(x, lo, hi);
         const adv = attack ? attack(model, xb, rows(o.targets ?? labels, lo, hi)) : xb;
-        if (lo < keep) images.set((rows(adv, 0, Math.min(hi, keep) - lo).data() as Float32Array), lo * rowSize);
+        if (lo < keep) images.set(rows(adv, 0, Math.min(hi, keep) - lo).data() as Float32Array, lo * rowSize);
         model.eval();
         chunks.push(noGrad(() => ops.logSoftmax(model.forward(adv), 1).data() as Float32Array));
         model.train(wasTraining);
@@ -83,10 +90,15 @@ export function evaluateAttack(model: Module, x: Tensor, labels: Tensor, attack:
   const classes = chunks.length ? chunks[0].length / Math.min(batch, n) : 0;
   const logProbs = new Float32Array(n * classes);
   let off = 0;
-  for (const c of chunks) { logProbs.set(c, off); off += c.length; }
+  for (const c of chunks) {
+    logProbs.set(c, off);
+    off += c.length;
+  }
   const lab = labels.data();
-  const pred = new Int32Array(n), conf = new Float32Array(n);
-  let correct = 0, confSum = 0;
+  const pred = new Int32Array(n),
+    conf = new Float32Array(n);
+  let correct = 0,
+    confSum = 0;
   for (let i = 0; i < n; i++) {
     let best = 0;
     for (let c = 1; c < classes; c++) if (logProbs[i * classes + c] > logProbs[i * classes + best]) best = c;

@@ -45,8 +45,10 @@ export interface RandomSignOptions {
 export function randomSign(x: Tensor, o: RandomSignOptions): Tensor {
   checkNonNegative(o.eps, 'eps', 'randomSign');
   const [lo, hi] = checkRange(o.range, 'randomSign');
-  return noGrad(() => tidy(() => {
-    const b = ops.bernoulli(x.shape, 0.5, { generator: o.generator ?? defaultGenerator, device: x.device });
-    return ops.clamp(ops.add(x, ops.affine(b, 2 * o.eps, -o.eps)), lo, hi);
-  }));
+  return noGrad(() =>
+    tidy(() => {
+      const b = ops.bernoulli(x.shape, 0.5, { generator: o.generator ?? defaultGenerator, device: x.device });
+      return ops.clamp(ops.add(x, ops.affine(b, 2 * o.eps, -o.eps)), lo, hi);
+    }),
+  );
 }

@@ -21,7 +21,8 @@ export interface GradientOptions {
 export function checkBatch(x: Tensor, y: Tensor, op: string): void {
   if (x.dtype !== 'float32') throw new DTypeError(`${op}: images must be float32, got ${x.dtype}`);
   if (x.ndim < 2) throw new ShapeError(`${op}: images must be a batch [N, ...], got ${shapeStr(x.shape)}`);
-  if (y.dtype !== 'int32' && y.dtype !== 'uint8') throw new DTypeError(`${op}: labels must be int32 (or uint8) class indices, got ${y.dtype}`);
+  if (y.dtype !== 'int32' && y.dtype !== 'uint8')
+    throw new DTypeError(`${op}: labels must be int32 (or uint8) class indices, got ${y.dtype}`);
   if (y.ndim !== 1 || y.shape[0] !== x.shape[0])
     throw new ShapeError(`${op}: labels ${shapeStr(y.shape)} do not match images ${shapeStr(x.shape)}; expected [${x.shape[0]}]`);
   if (x.device !== y.device) throw new DeviceError(`${op}: images are on ${x.device} but labels on ${y.device}`);
@@ -58,20 +59,24 @@ export function withFrozenModel<T>(model: Module, o: GradientOptions, fn: () => 
 export function inputGradient(model: Module, x: Tensor, y: Tensor, o: GradientOptions = {}): Tensor {
   checkBatch(x, y, 'inputGradient');
   // The engine has no way to re-enable recording inside noGrad() (torch's enable_grad).
-  if (!isGradEnabled()) throw new ArgumentError('inputGradient: called inside noGrad(); attacks need the graph, so run them outside noGrad');
-  return withFrozenModel(model, o, () => tidy(() => {
-    const leaf = ops.clone(ops.detach(x)).requiresGrad_(true);
-    const loss = attackLoss(model, leaf, y);
-    const v = loss.item();
-    if (!Number.isFinite(v)) throw new ValueError(`inputGradient: the attack loss is ${v} on images ${shapeStr(x.shape)}; the model's outputs are not finite`);
-    backward(loss);
-    const g = leaf.grad!;
-    // leaf.grad is kept out of every scope: return a scoped copy, free the original.
-    const out = ops.clone(g);
-    g.dispose();
-    leaf.grad = null;
-    return out;
-  }));
+  if (!isGradEnabled())
+    throw new ArgumentError('inputGradient: called inside noGrad(); attacks need the graph, so run them outside noGrad');
+  return withFrozenModel(model, o, () =>
+    tidy(() => {
+      const leaf = ops.clone(ops.detach(x)).requiresGrad_(true);
+      const loss = attackLoss(model, leaf, y);
+      const v = loss.item();
+      if (!Number.isFinite(v))
+        throw new ValueError(`inputGradient: the attack loss is ${v} on images ${shapeStr(x.shape)}; the model's outputs are not finite`);
+      backward(loss);
+      const g = leaf.grad!;
+      // leaf.grad is kept out of every scope: return a scoped copy, free the original.
+      const out = ops.clone(g);
+      g.dispose();
+      leaf.grad = null;
+      return out;
+    }),
+  );
 }
 
 /** Checks a perturbation budget or step: finite and >= 0. */
@@ -82,6 +87,7 @@ export function checkNonNegative(v: number, name: string, op: string): void {
 /** The valid input range [lo, hi] (default [0, 1], MNIST pixels). */
 export function checkRange(range: readonly [number, number] | undefined, op: string): [number, number] {
   const [lo, hi] = range ?? [0, 1];
-  if (!(Number.isFinite(lo) && Number.isFinite(hi) && lo < hi)) throw new ArgumentError(`${op}: range must be two finite numbers lo < hi, got [${lo}, ${hi}]`);
+  if (!(Number.isFinite(lo) && Number.isFinite(hi) && lo < hi))
+    throw new ArgumentError(`${op}: range must be two finite numbers lo < hi, got [${lo}, ${hi}]`);
   return [lo, hi];
 }

@@ -35,9 +35,13 @@ export function pgd(model: Module, x: Tensor, labels: Tensor, o: PgdOptions): Te
     upper: ops.clamp(ops.add(x, o.eps), lo, hi),
   }));
   const project = (a: Tensor) => noGrad(() => ops.minimum(ops.maximum(a, lower), upper));
-  let adv = noGrad(() => (o.randomStart ?? true)
-    ? tidy(() => project(ops.add(x, ops.uniform(x.shape, -o.eps, o.eps, { generator: o.generator ?? defaultGenerator, device: x.device }))))
-    : project(x));
+  let adv = noGrad(() =>
+    (o.randomStart ?? true)
+      ? tidy(() =>
+          project(ops.add(x, ops.uniform(x.shape, -o.eps, o.eps, { generator: o.generator ?? defaultGenerator, device: x.device }))),
+        )
+      : project(x),
+  );
   try {
     for (let t = 0; t < o.steps; t++) {
       const next = tidy(() => project(signStep(adv, inputGradient(model, adv, labels, o), o.stepSize, !!o.targeted, range)));

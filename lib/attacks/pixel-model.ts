@@ -18,7 +18,11 @@ export class PixelSpaceModel extends Module {
    * preprocess: a differentiable input transform applied to the pixels before normalising
    * (e.g. channel replication for a 3-channel network); identity when omitted.
    */
-  constructor(readonly model: Module, readonly stats: PixelStats, readonly preprocess?: (x: Tensor) => Tensor) {
+  constructor(
+    readonly model: Module,
+    readonly stats: PixelStats,
+    readonly preprocess?: (x: Tensor) => Tensor,
+  ) {
     super();
     if (!(stats.std > 0) || !Number.isFinite(stats.mean))
       throw new ArgumentError(`PixelSpaceModel: needs a finite mean and std > 0, got mean ${stats.mean}, std ${stats.std}`);

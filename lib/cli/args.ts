@@ -15,8 +15,7 @@ export type Parsed = { positional: string[]; flags: Record<string, string | numb
 function typed(name: string, s: FlagSpec[string], value: string): string | number {
   if (s.type === 'string') {
     if (value.trim() === '') throw new UsageError(`--${name} must not be empty`);
-    if (s.choices && !s.choices.includes(value))
-      throw new UsageError(`--${name} must be one of ${s.choices.join(', ')}, got '${value}'`);
+    if (s.choices && !s.choices.includes(value)) throw new UsageError(`--${name} must be one of ${s.choices.join(', ')}, got '${value}'`);
     return value;
   }
   const v = Number(value);
@@ -54,9 +53,7 @@ export function parseArgs(argv: string[], spec: FlagSpec): Parsed {
 /** The lines of a usage text that describe `command` (from its `nnlab <command>` line to the next command). */
 export function commandUsage(usage: string, command: string): string | null {
   const lines = usage.split('\n');
-  const start = lines.findIndex(
-    (l) => l.trimStart().startsWith(`nnlab ${command} `) || l.trim() === `nnlab ${command}`,
-  );
+  const start = lines.findIndex((l) => l.trimStart().startsWith(`nnlab ${command} `) || l.trim() === `nnlab ${command}`);
   if (start < 0) return null;
   let end = start + 1;
   while (end < lines.length && !lines[end].trimStart().startsWith('nnlab ')) end++;

@@ -48,7 +48,16 @@ export interface TrainSummary {
   out: string;
 }
 
-export const TRAIN_DEFAULTS: TrainConfig = { model: 'cnn', dataset: 'mnist', epochs: 2, batch: 128, lr: 1e-3, ema: 0.998, seed: 0, device: 'auto' };
+export const TRAIN_DEFAULTS: TrainConfig = {
+  model: 'cnn',
+  dataset: 'mnist',
+  epochs: 2,
+  batch: 128,
+  lr: 1e-3,
+  ema: 0.998,
+  seed: 0,
+  device: 'auto',
+};
 
 function timestamp(): string {
   return new Date().toISOString().replace(/[:.]/g, '-');
@@ -61,7 +70,9 @@ export function checkResumeFlags(flags: Record<string, unknown>): void {
   if (flags.resume === undefined) return;
   const given = RESUME_CONFLICTS.filter((f) => flags[f] !== undefined);
   if (given.length)
-    throw new UsageError(`--resume continues a run with the settings in its config.json; it cannot be combined with ${given.map((f) => `--${f}`).join(', ')}`);
+    throw new UsageError(
+      `--resume continues a run with the settings in its config.json; it cannot be combined with ${given.map((f) => `--${f}`).join(', ')}`,
+    );
 }
 
 /** The train settings of a run folder's config.json, refusing folders that are not `nnlab train` runs. */
@@ -75,7 +86,9 @@ function readTrainConfig(dir: string): TrainConfig {
     throw new IOError(`--resume ${dir}: config.json is corrupt (${(e as Error).message})`);
   }
   if (parsed?.command !== 'train' || typeof parsed.train !== 'object' || parsed.train === null)
-    throw new IOError(`--resume ${dir}: not an nnlab train run folder${parsed?.study ? ` (it is a run of study '${parsed.study}', which cannot be resumed)` : ''}`);
+    throw new IOError(
+      `--resume ${dir}: not an nnlab train run folder${parsed?.study ? ` (it is a run of study '${parsed.study}', which cannot be resumed)` : ''}`,
+    );
   // Runs from before the weight average was added did not keep one.
   return { ...TRAIN_DEFAULTS, ema: 0, ...(parsed.train as Partial<TrainConfig>), out: dir };
 }
@@ -86,7 +99,10 @@ export async function runTrain(
 ): Promise<TrainSummary> {
   const log = opts.log ?? ((s: string) => process.stderr.write(s + '\n'));
   if (opts.resumeDir !== undefined) cfg = readTrainConfig(opts.resumeDir);
-  const claim = claimRunFolder(opts.resumeDir ?? cfg.out ?? join('runs', 'train', timestamp()), { resume: opts.resumeDir !== undefined, force: opts.force });
+  const claim = claimRunFolder(opts.resumeDir ?? cfg.out ?? join('runs', 'train', timestamp()), {
+    resume: opts.resumeDir !== undefined,
+    force: opts.force,
+  });
   try {
     return await trainInto(claim.dir, cfg, opts, log);
   } finally {
@@ -94,7 +110,12 @@ export async function runTrain(
   }
 }
 
-async function trainInto(out: string, cfg: TrainConfig, opts: { resumeDir?: string; progress?: boolean }, log: (s: string) => void): Promise<TrainSummary> {
+async function trainInto(
+  out: string,
+  cfg: TrainConfig,
+  opts: { resumeDir?: string; progress?: boolean },
+  log: (s: string) => void,
+): Promise<TrainSummary> {
   const device = resolveDevice(cfg.device, log);
   manualSeed(cfg.seed);
   const gen = new RandomGenerator(cfg.seed);
@@ -103,7 +124,9 @@ async function trainInto(out: string, cfg: TrainConfig, opts: { resumeDir?: stri
   // Both models take 28x28 images: other sizes are refused now, not deep inside the first epoch.
   for (const split of [data.train, data.test])
     if (split.images.shape[1] !== 28 || split.images.shape[2] !== 28)
-      throw new ShapeError(`${split.source}: images are ${split.images.shape[1]}x${split.images.shape[2]}, but the ${cfg.model} model takes 28x28 images`);
+      throw new ShapeError(
+        `${split.source}: images are ${split.images.shape[1]}x${split.images.shape[2]}, but the ${cfg.model} model takes 28x28 images`,
+      );
   let trainX = toUnitFloat(data.train.images).keep();
   let trainY = data.train.labels;
   if (cfg.limit && cfg.limit < trainX.shape[0]) {
@@ -113,7 +136,8 @@ async function trainInto(out: string, cfg: TrainConfig, opts: { resumeDir?: stri
   const stats = pixelStats(trainX);
   const xTrain = to(normalize(trainX, stats), device).keep();
   const xTest = to(normalize(toUnitFloat(data.test.images), stats), device).keep();
-  const yTrain = to(trainY, device).keep(), yTest = to(data.test.labels, device).keep();
+  const yTrain = to(trainY, device).keep(),
+    yTest = to(data.test.labels, device).keep();
 
   const model = (cfg.model === 'mlp' ? mlp(gen) : seedCnn(gen)).to(device);
   const optimizer = new Adam(model.parameters(), { lr: cfg.lr });
@@ -121,33 +145,64 @@ async function trainInto(out: string, cfg: TrainConfig, opts: { resumeDir?: stri
   const trainLoader = new DataLoader(tensorDataset(xTrain, yTrain), { batchSize: cfg.batch, shuffle: true, seed: cfg.seed });
   const testLoader = new DataLoader(tensorDataset(xTest, yTest), { batchSize: 1000 });
 
-  writeFileSync(join(out, 'config.json'), JSON.stringify({
-    command: 'train', train: cfg, device, normalization: stats, dataset_source: data.train.source,
-    validation: 'the official test split (no validation split is held out by nnlab train)',
-    reported_weights: cfg.ema > 0
-      ? `an exponential moving average of the weights (decay ${cfg.ema}, updated every step): validated every epoch and saved; summary.json also gives the last trained weights' test numbers`
-      : 'the trained weights',
-    versions: { nnlab: JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version, node: process.version },
-    threads: numThreads(),
-  }, null, 2));
+  writeFileSync(
+    join(out, 'config.json'),
+    JSON.stringify(
+      {
+        command: 'train',
+        train: cfg,
+        device,
+        normalization: stats,
+        dataset_source: data.train.source,
+        validation: 'the official test split (no validation split is held out by nnlab train)',
+        reported_weights:
+          cfg.ema > 0
+            ? `an exponential moving average of the weights (decay ${cfg.ema}, updated every step): validated every epoch and saved; summary.json also gives the last trained weights' test numbers`
+            : 'the trained weights',
+        versions: {
+          nnlab: JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version,
+          node: process.version,
+        },
+        threads: numThreads(),
+      },
+      null,
+      2,
+    ),
+  );
 
   const result = await fit(model, trainLoader, {
-    epochs: cfg.epochs, optimizer, val: testLoader, outDir: out, resume: !!opts.resumeDir, generator: gen,
-    progress: opts.progress, log, config: cfg, average,
+    epochs: cfg.epochs,
+    optimizer,
+    val: testLoader,
+    outDir: out,
+    resume: !!opts.resumeDir,
+    generator: gen,
+    progress: opts.progress,
+    log,
+    config: cfg,
+    average,
   });
   const trained = average ? evaluate(model, testLoader) : null;
   average?.copyToModel();
   const test = evaluate(model, testLoader);
   saveWeights(join(out, 'model.safetensors'), model, { model: cfg.model, weights: average ? `average (ema ${cfg.ema})` : 'trained' });
   const summary: TrainSummary = {
-    test_accuracy: test.acc, test_loss: test.loss,
-    ...(trained && { trained_weights: { test_accuracy: trained.acc, test_loss: trained.loss } }), seconds_per_epoch: result.secondsPerEpoch,
-    images_per_second: result.imagesPerSecond, epochs: cfg.epochs, parameters: model.numParameters(), device, out,
+    test_accuracy: test.acc,
+    test_loss: test.loss,
+    ...(trained && { trained_weights: { test_accuracy: trained.acc, test_loss: trained.loss } }),
+    seconds_per_epoch: result.secondsPerEpoch,
+    images_per_second: result.imagesPerSecond,
+    epochs: cfg.epochs,
+    parameters: model.numParameters(),
+    device,
+    out,
   };
   writeFileSync(join(out, 'summary.json'), JSON.stringify(summary, null, 2));
   model.dispose();
   optimizer.dispose();
   average?.dispose();
-  [trainX, xTrain, xTest, yTrain, yTest, data.train.images, data.train.labels, data.test.images, data.test.labels].forEach((t) => t.dispose());
+  [trainX, xTrain, xTest, yTrain, yTest, data.train.images, data.train.labels, data.test.images, data.test.labels].forEach((t) =>
+    t.dispose(),
+  );
   return summary;
 }

@@ -8,9 +8,11 @@ export type DeviceRequest = 'auto' | Device;
 
 let warned = false;
 
-export function resolveDevice(req: DeviceRequest = (process.env.NNLAB_DEVICE as DeviceRequest) ?? 'auto', log: (s: string) => void = (s) => process.stderr.write(s + '\n')): Device {
-  if (req !== 'auto' && req !== 'cpu' && req !== 'cuda')
-    throw new DeviceError(`unknown device '${req}' (expected auto, cpu or cuda)`);
+export function resolveDevice(
+  req: DeviceRequest = (process.env.NNLAB_DEVICE as DeviceRequest) ?? 'auto',
+  log: (s: string) => void = (s) => process.stderr.write(s + '\n'),
+): Device {
+  if (req !== 'auto' && req !== 'cpu' && req !== 'cuda') throw new DeviceError(`unknown device '${req}' (expected auto, cpu or cuda)`);
   if (req === 'cpu') return 'cpu';
   const cuda = native.cudaStatus();
   if (req === 'cuda') {
@@ -22,7 +24,9 @@ export function resolveDevice(req: DeviceRequest = (process.env.NNLAB_DEVICE as 
   const simulated = cuda.available && cuda.name.includes('simulator');
   if (cuda.available && !simulated) return 'cuda';
   if (!warned) {
-    log(`nnlab: using cpu (${simulated ? `cuda is the simulator build (${cuda.name}); ask for --device cuda to use it` : `cuda unavailable: ${cuda.reason}`})`);
+    log(
+      `nnlab: using cpu (${simulated ? `cuda is the simulator build (${cuda.name}); ask for --device cuda to use it` : `cuda unavailable: ${cuda.reason}`})`,
+    );
     warned = true;
   }
   return 'cpu';

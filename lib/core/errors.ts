@@ -10,37 +10,59 @@ export class NnlabError extends Error {
 }
 
 export class ShapeError extends NnlabError {
-  constructor(message: string) { super(message, 'ERR_SHAPE'); }
+  constructor(message: string) {
+    super(message, 'ERR_SHAPE');
+  }
 }
 export class DTypeError extends NnlabError {
-  constructor(message: string) { super(message, 'ERR_DTYPE'); }
+  constructor(message: string) {
+    super(message, 'ERR_DTYPE');
+  }
 }
 export class DeviceError extends NnlabError {
-  constructor(message: string) { super(message, 'ERR_DEVICE'); }
+  constructor(message: string) {
+    super(message, 'ERR_DEVICE');
+  }
 }
 export class ArgumentError extends NnlabError {
-  constructor(message: string) { super(message, 'ERR_ARGUMENT'); }
+  constructor(message: string) {
+    super(message, 'ERR_ARGUMENT');
+  }
 }
 export class IndexOutOfRangeError extends NnlabError {
-  constructor(message: string) { super(message, 'ERR_INDEX'); }
+  constructor(message: string) {
+    super(message, 'ERR_INDEX');
+  }
 }
 export class ValueError extends NnlabError {
-  constructor(message: string) { super(message, 'ERR_VALUE'); }
+  constructor(message: string) {
+    super(message, 'ERR_VALUE');
+  }
 }
 export class DisposedError extends NnlabError {
-  constructor(message: string) { super(message, 'ERR_DISPOSED'); }
+  constructor(message: string) {
+    super(message, 'ERR_DISPOSED');
+  }
 }
 export class IOError extends NnlabError {
-  constructor(message: string) { super(message, 'ERR_IO'); }
+  constructor(message: string) {
+    super(message, 'ERR_IO');
+  }
 }
 export class OutOfMemoryError extends NnlabError {
-  constructor(message: string) { super(message, 'ERR_OUT_OF_MEMORY'); }
+  constructor(message: string) {
+    super(message, 'ERR_OUT_OF_MEMORY');
+  }
 }
 export class InternalError extends NnlabError {
-  constructor(message: string) { super(message, 'ERR_INTERNAL'); }
+  constructor(message: string) {
+    super(message, 'ERR_INTERNAL');
+  }
 }
 export class LoadError extends NnlabError {
-  constructor(message: string) { super(message, 'ERR_LOAD'); }
+  constructor(message: string) {
+    super(message, 'ERR_LOAD');
+  }
 }
 
 export const errorClassesByCode = {

@@ -26,8 +26,20 @@ import { checkNnlabEnv } from './env-check.js';
 export type { DType, DeviceName, NativeTensor, NativeTypedArray } from './native-types/core.js';
 
 export interface NativeAddon
-  extends CoreOps, GemmOps, ConvOps, PoolOps, BatchnormOps, ElementwiseOps, ReduceOps, SoftmaxOps,
-    DropoutOps, IndexingOps, OptimOps, KnnOps, ImageOps {}
+  extends
+    CoreOps,
+    GemmOps,
+    ConvOps,
+    PoolOps,
+    BatchnormOps,
+    ElementwiseOps,
+    ReduceOps,
+    SoftmaxOps,
+    DropoutOps,
+    IndexingOps,
+    OptimOps,
+    KnnOps,
+    ImageOps {}
 // Declaration merging: each later op family adds its surface on a line of its own.
 export interface NativeAddon extends SpectralOps {}
 

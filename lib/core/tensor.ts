@@ -93,8 +93,7 @@ export class Tensor {
       const n = this.shape[dim];
       const stride = this.shape.slice(dim + 1).reduce((a, b) => a * b, 1);
       const out: NestedArray[] = [];
-      for (let i = 0; i < n; i++)
-        out.push(dim === this.shape.length - 1 ? flat[offset + i] : build(dim + 1, offset + i * stride));
+      for (let i = 0; i < n; i++) out.push(dim === this.shape.length - 1 ? flat[offset + i] : build(dim + 1, offset + i * stride));
       return out;
     };
     return build(0, 0);
@@ -110,7 +109,8 @@ export class Tensor {
   /** Marks a leaf as needing gradients (in place), like torch's requires_grad_(). */
   requiresGrad_(flag = true): this {
     if (!this.isLeaf) throw new ArgumentError('requiresGrad_: only leaf tensors can change requiresGrad');
-    if (flag && this.dtype !== 'float32') throw new ArgumentError(`requiresGrad_: only float32 tensors can require gradients, got ${this.dtype}`);
+    if (flag && this.dtype !== 'float32')
+      throw new ArgumentError(`requiresGrad_: only float32 tensors can require gradients, got ${this.dtype}`);
     this.requiresGrad = flag;
     return this;
   }

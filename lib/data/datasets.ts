@@ -30,13 +30,16 @@ function findFile(dir: string, base: string): string {
     const p = join(dir, name);
     if (existsSync(p)) return p;
   }
-  throw new IOError(`no ${base} (or ${base}.gz) in ${dir}: an IDX data folder needs train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte`);
+  throw new IOError(
+    `no ${base} (or ${base}.gz) in ${dir}: an IDX data folder needs train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte`,
+  );
 }
 
 function loadPair(dir: string, prefix: 'train' | 't10k'): ImageSet {
   const imgPath = findFile(dir, `${prefix}-images-idx3-ubyte`);
   const labPath = findFile(dir, `${prefix}-labels-idx1-ubyte`);
-  const img = readIdx(imgPath), lab = readIdx(labPath);
+  const img = readIdx(imgPath),
+    lab = readIdx(labPath);
   if (img.shape.length !== 3) throw new ShapeError(`${imgPath}: expected images [N, H, W], got [${img.shape.join(', ')}]`);
   if (lab.shape.length !== 1)
     throw new ShapeError(`${labPath}: expected labels [N] (an IDX file of rank 1), got [${lab.shape.join(', ')}]`);
@@ -76,7 +79,9 @@ export function loadDataset(name: DatasetName, dataDir?: string): ImageSplits {
   if (name === 'fashion') {
     const dir = process.env.NNLAB_FASHION_DIR ?? FASHION_DIR;
     if (!existsSync(dir))
-      throw new IOError(`FashionMNIST not found in ${dir}: install Debian's package (apt-get install dataset-fashion-mnist) or pass --data-dir`);
+      throw new IOError(
+        `FashionMNIST not found in ${dir}: install Debian's package (apt-get install dataset-fashion-mnist) or pass --data-dir`,
+      );
     return loadIdxFolder(dir, 'fashion');
   }
   return loadIdxFolder(name, name);

@@ -113,9 +113,7 @@ function espeak(args: string[]): Promise<Buffer> {
       ),
     );
     child.on('close', (code) =>
-      code === 0
-        ? resolve(Buffer.concat(out))
-        : reject(new IOError(`espeak-ng ${args.join(' ')} failed (exit ${code}): ${err.trim()}`)),
+      code === 0 ? resolve(Buffer.concat(out)) : reject(new IOError(`espeak-ng ${args.join(' ')} failed (exit ${code}): ${err.trim()}`)),
     );
   });
 }
@@ -164,17 +162,11 @@ export function splitOnSilence(audio: Audio, minGapS: number): Audio[] {
 async function renditionWords(voice: string, speed: number, pitch: number): Promise<Audio[]> {
   const base = ['-v', voice, '-s', String(speed), '-p', String(pitch), '--stdout'];
   const text = DIGIT_WORDS.join(` <break time="${BREAK_MS}ms"/> `);
-  const words = splitOnSilence(
-    decodeWav(await espeak(['-m', ...base, text]), `espeak-ng output for ${voice}`),
-    (0.5 * BREAK_MS) / 1000,
-  );
+  const words = splitOnSilence(decodeWav(await espeak(['-m', ...base, text]), `espeak-ng output for ${voice}`), (0.5 * BREAK_MS) / 1000);
   if (words.length === DIGIT_WORDS.length) return words;
   return Promise.all(
     DIGIT_WORDS.map(async (w) => {
-      const parts = splitOnSilence(
-        decodeWav(await espeak([...base, w]), `espeak-ng output for ${voice} '${w}'`),
-        (0.5 * BREAK_MS) / 1000,
-      );
+      const parts = splitOnSilence(decodeWav(await espeak([...base, w]), `espeak-ng output for ${voice} '${w}'`), (0.5 * BREAK_MS) / 1000);
       if (!parts.length) throw new IOError(`espeak-ng produced silence for '${w}' with voice ${voice}`);
       return parts[0];
     }),
@@ -221,8 +213,7 @@ export async function ensureSyntheticDigits(
       done += clips.length;
       progress.update('espeak-ng', done, missing.length);
       // Without a terminal (logs, CI) the bar is silent: a line every 500 clips instead.
-      if (!process.stderr.isTTY && Math.floor(done / 500) > Math.floor(before / 500))
-        log(`  ${done}/${missing.length} clips`);
+      if (!process.stderr.isTTY && Math.floor(done / 500) > Math.floor(before / 500)) log(`  ${done}/${missing.length} clips`);
     }
   };
   await Promise.all(Array.from({ length: o.concurrency ?? 4 }, worker));

@@ -15,7 +15,8 @@ export function parseIdxHeader(buf: Uint8Array, path: string): { shape: number[]
   if (buf.length < 4) throw new IOError(`${path}: too short to be an IDX file (${buf.length} bytes)`);
   if (buf[0] !== 0 || buf[1] !== 0)
     throw new IOError(`${path}: bad IDX magic ${Buffer.from(buf.subarray(0, 4)).toString('hex')} (expected 0000 then type and rank)`);
-  const type = buf[2], rank = buf[3];
+  const type = buf[2],
+    rank = buf[3];
   if (type !== 0x08) throw new IOError(`${path}: IDX element type 0x${type.toString(16)} is not supported (expected 0x08, unsigned bytes)`);
   if (rank < 1 || rank > 4) throw new IOError(`${path}: IDX rank ${rank} is not supported (expected 1 to 4)`);
   const header = 4 + 4 * rank;
@@ -25,7 +26,9 @@ export function parseIdxHeader(buf: Uint8Array, path: string): { shape: number[]
   for (let i = 0; i < rank; i++) shape.push(view.getUint32(4 + 4 * i));
   const bytes = shape.reduce((a, b) => a * b, 1);
   if (bytes > DEFAULT_MAX_FILE_BYTES)
-    throw new IOError(`${path}: IDX header announces [${shape.join(', ')}] = ${bytes} bytes, more than the ${DEFAULT_MAX_FILE_BYTES} nnlab reads`);
+    throw new IOError(
+      `${path}: IDX header announces [${shape.join(', ')}] = ${bytes} bytes, more than the ${DEFAULT_MAX_FILE_BYTES} nnlab reads`,
+    );
   return { shape, header, bytes };
 }
 

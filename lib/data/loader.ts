@@ -16,7 +16,8 @@ export interface TensorDataset {
 }
 
 export function tensorDataset(x: Tensor, y: Tensor): TensorDataset {
-  if (x.shape[0] !== y.shape[0]) throw new ShapeError(`tensorDataset: ${x.shape[0]} inputs ${shapeStr(x.shape)} but ${y.shape[0]} targets ${shapeStr(y.shape)}`);
+  if (x.shape[0] !== y.shape[0])
+    throw new ShapeError(`tensorDataset: ${x.shape[0]} inputs ${shapeStr(x.shape)} but ${y.shape[0]} targets ${shapeStr(y.shape)}`);
   return { x, y };
 }
 
@@ -53,9 +54,9 @@ export function randomSplit(d: TensorDataset, fraction: number, seed: number): [
  */
 export function loaderShuffleKey(seed: number): bigint {
   const mask = (1n << 64n) - 1n;
-  let z = (BigInt.asUintN(64, BigInt(seed)) ^ 0x6c6f616465725f73n) + 0x9e3779b97f4a7c15n & mask; // 'loader_s'
-  z = (z ^ (z >> 30n)) * 0xbf58476d1ce4e5b9n & mask;
-  z = (z ^ (z >> 27n)) * 0x94d049bb133111ebn & mask;
+  let z = ((BigInt.asUintN(64, BigInt(seed)) ^ 0x6c6f616465725f73n) + 0x9e3779b97f4a7c15n) & mask; // 'loader_s'
+  z = ((z ^ (z >> 30n)) * 0xbf58476d1ce4e5b9n) & mask;
+  z = ((z ^ (z >> 27n)) * 0x94d049bb133111ebn) & mask;
   return z ^ (z >> 31n);
 }
 
@@ -82,7 +83,10 @@ export class DataLoader {
   readonly seed: number;
   readonly dropLast: boolean;
 
-  constructor(readonly dataset: TensorDataset, opts: LoaderOptions) {
+  constructor(
+    readonly dataset: TensorDataset,
+    opts: LoaderOptions,
+  ) {
     if (!(Number.isInteger(opts.batchSize) && opts.batchSize > 0))
       throw new ArgumentError(`DataLoader: batchSize must be a positive integer, got ${opts.batchSize}`);
     this.batchSize = opts.batchSize;
@@ -163,7 +167,8 @@ export class DataLoader {
     const n = this.size;
     const order = this.shuffle ? shuffleOrder(n, loaderShuffleKey(this.seed), epoch) : null;
     for (let b = from; b < this.length; b++) {
-      const lo = b * this.batchSize, hi = Math.min(n, lo + this.batchSize);
+      const lo = b * this.batchSize,
+        hi = Math.min(n, lo + this.batchSize);
       if (order) {
         const idx = tensor(order.subarray(lo, hi), [hi - lo], { device: this.dataset.x.device });
         const x = indexSelect(this.dataset.x, 0, idx);

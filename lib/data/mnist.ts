@@ -50,7 +50,10 @@ export function loadMnist(o: { trainLimit?: number; testLimit?: number; device: 
   const kept = new Set([tr.split.y, te.split.y]);
   [ds.train.images, ds.train.labels, ds.test.images, ds.test.labels].forEach((t) => kept.has(t) || t.dispose());
   return {
-    train: tr.split, test: te.split, stats: tr.stats, source: ds.train.source,
+    train: tr.split,
+    test: te.split,
+    stats: tr.stats,
+    source: ds.train.source,
     dispose() {
       [tr.split.x, tr.split.y, te.split.x, te.split.y].forEach((t) => t.dispose());
     },

@@ -15,7 +15,10 @@ const f32 = Math.fround;
  * border clamped as torch does): row o holds the two taps of output sample o.
  */
 export function bilinearMatrix(inSize: number, outSize: number): Float32Array {
-  for (const [name, v] of [['inSize', inSize], ['outSize', outSize]] as const)
+  for (const [name, v] of [
+    ['inSize', inSize],
+    ['outSize', outSize],
+  ] as const)
     if (!(Number.isInteger(v) && v > 0)) throw new ArgumentError(`bilinearMatrix: ${name} must be a positive integer, got ${v}`);
   const r = new Float32Array(outSize * inSize);
   const scale = f32(inSize / outSize);

@@ -57,7 +57,8 @@ export const RESNET_CHANNELS = 3;
 export const VAL_FRACTION = 0.2;
 
 function pick(pixels: Uint8Array, labels: Int32Array, idx: Int32Array, pixelsPerImage: number) {
-  const p = new Uint8Array(idx.length * pixelsPerImage), l = new Int32Array(idx.length);
+  const p = new Uint8Array(idx.length * pixelsPerImage),
+    l = new Int32Array(idx.length);
   idx.forEach((r, i) => {
     p.set(pixels.subarray(r * pixelsPerImage, (r + 1) * pixelsPerImage), i * pixelsPerImage);
     l[i] = labels[r];
@@ -67,9 +68,14 @@ function pick(pixels: Uint8Array, labels: Int32Array, idx: Int32Array, pixelsPer
 
 /** Loads a data set through the seed-000 pipeline. */
 export function loadResnetData(o: ResnetDataOptions): ResnetData {
-  const size = o.size ?? RESNET_IMAGE_SIZE, valFraction = o.valFraction ?? VAL_FRACTION;
-  for (const [name, v] of [['trainLimit', o.trainLimit], ['testLimit', o.testLimit]] as const)
-    if (v !== undefined && !(Number.isInteger(v) && v > 0)) throw new ArgumentError(`loadResnetData: ${name} must be a positive integer, got ${v}`);
+  const size = o.size ?? RESNET_IMAGE_SIZE,
+    valFraction = o.valFraction ?? VAL_FRACTION;
+  for (const [name, v] of [
+    ['trainLimit', o.trainLimit],
+    ['testLimit', o.testLimit],
+  ] as const)
+    if (v !== undefined && !(Number.isInteger(v) && v > 0))
+      throw new ArgumentError(`loadResnetData: ${name} must be a positive integer, got ${v}`);
   if (!(valFraction > 0 && valFraction < 1)) throw new ArgumentError(`loadResnetData: valFraction must be in (0, 1), got ${valFraction}`);
   if (!(Number.isInteger(size) && size > 0)) throw new ArgumentError(`loadResnetData: size must be a positive integer, got ${size}`);
   const ds = data.loadDataset(o.dataset, o.dataDir);
@@ -84,12 +90,20 @@ export function loadResnetData(o: ResnetDataOptions): ResnetData {
       // [n, 1, size, size] in [0, 1]
       const unit = tidy(() => data.resize(data.toUnitFloat(img), size, size)).keep();
       temps.push(img, lab, unit);
-      return { n, unit, lab, pixels: img.data() as Uint8Array, labels: lab.data() as Int32Array, pixelsPerImage: img.shape[1] * img.shape[2] };
+      return {
+        n,
+        unit,
+        lab,
+        pixels: img.data() as Uint8Array,
+        labels: lab.data() as Int32Array,
+        pixelsPerImage: img.shape[1] * img.shape[2],
+      };
     };
     const tr = first(ds.train, o.trainLimit);
     const te = first(ds.test, o.testLimit);
     const nVal = Math.floor(tr.n * valFraction);
-    if (nVal < 1 || tr.n - nVal < 1) throw new ArgumentError(`loadResnetData: ${tr.n} train images cannot be split ${1 - valFraction}/${valFraction}`);
+    if (nVal < 1 || tr.n - nVal < 1)
+      throw new ArgumentError(`loadResnetData: ${tr.n} train images cannot be split ${1 - valFraction}/${valFraction}`);
     // A seeded permutation, split like torch.utils.data.random_split: each part keeps the permuted
     // order, so a loader without shuffling still sees a fixed, mixed order of classes.
     const order = data.shuffleOrder(tr.n, o.splitSeed, 0);
@@ -106,9 +120,22 @@ export function loadResnetData(o: ResnetDataOptions): ResnetData {
       return { x: xn, y: yd, pixels: px.pixels, labels: px.labels, n: indices.length, indices };
     };
     const [train, val] = parts.map((p) => finish(p.x, p.y, pick(tr.pixels, tr.labels, p.idx, tr.pixelsPerImage), p.idx));
-    const test = finish(te.unit, te.lab, { pixels: te.pixels, labels: te.labels }, Int32Array.from({ length: te.n }, (_, i) => i));
+    const test = finish(
+      te.unit,
+      te.lab,
+      { pixels: te.pixels, labels: te.labels },
+      Int32Array.from({ length: te.n }, (_, i) => i),
+    );
     return {
-      dataset: ds.name, source: ds.train.source, train, val, test, stats, size, channels: RESNET_CHANNELS, splitSeed: o.splitSeed,
+      dataset: ds.name,
+      source: ds.train.source,
+      train,
+      val,
+      test,
+      stats,
+      size,
+      channels: RESNET_CHANNELS,
+      splitSeed: o.splitSeed,
       dispose() {
         for (const s of [train, val, test]) {
           s.x.dispose();

@@ -11,13 +11,7 @@ import * as ops from '../core/ops/index.js';
 import { tidy } from '../core/scope.js';
 import type { Device } from '../core/tensor.js';
 import { Tensor } from '../core/tensor.js';
-import {
-  defaultSyntheticDir,
-  ensureSyntheticDigits,
-  FULL_SYNTHETIC_PLAN,
-  SyntheticPlan,
-  syntheticClips,
-} from './espeak-digits.js';
+import { defaultSyntheticDir, ensureSyntheticDigits, FULL_SYNTHETIC_PLAN, SyntheticPlan, syntheticClips } from './espeak-digits.js';
 import { resample } from './resample.js';
 import { readWav } from './wav.js';
 
@@ -53,10 +47,7 @@ export function readSpokenDigitFolder(dir: string, o: { only?: Set<string> } = {
   const paths: string[] = [];
   walk(dir, paths);
   const chosen = paths.filter((p) => !o.only || o.only.has(p.slice(p.lastIndexOf('/') + 1))).sort();
-  if (!chosen.length)
-    throw new IOError(
-      `spoken digits: no [digit]_[speaker]_[index].wav file under ${dir} (for example 7_jackson_12.wav)`,
-    );
+  if (!chosen.length) throw new IOError(`spoken digits: no [digit]_[speaker]_[index].wav file under ${dir} (for example 7_jackson_12.wav)`);
   return chosen.map((path) => {
     const m = CLIP_NAME.exec(path.slice(path.lastIndexOf('/') + 1))!;
     const audio = resample(readWav(path), SPOKEN_DIGIT_RATE);
@@ -154,12 +145,7 @@ function meanStd(x: Tensor): { mean: number; std: number } {
   return { mean, std: Math.sqrt(Math.max(s2 / v.length - mean * mean, 1e-12)) };
 }
 
-function toSplit(
-  clips: SpokenClip[],
-  feats: Tensor,
-  stats: { mean: number; std: number },
-  device: Device,
-): SpokenDigitSplit {
+function toSplit(clips: SpokenClip[], feats: Tensor, stats: { mean: number; std: number }, device: Device): SpokenDigitSplit {
   const labels = Int32Array.from(clips.map((c) => c.digit));
   const x = tidy(() => ops.mul(ops.sub(feats, stats.mean), 1 / stats.std)).keep();
   return { x, y: ops.to(ops.tensor(labels, [labels.length]), device).keep(), labels, clips, n: clips.length };

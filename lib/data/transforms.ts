@@ -9,7 +9,8 @@ import { Tensor } from '../core/tensor.js';
 /** uint8 [N, H, W] (or [N, C, H, W]) -> float32 [N, C, H, W] in [0, 1]. */
 export function toUnitFloat(images: Tensor): Tensor {
   // Always a new tensor (a float32 input is copied), so the caller may dispose the source.
-  const x = images.dtype === 'float32' ? noGrad(() => ops.clone(images)) : ops.cast(images, 'float32', images.dtype === 'uint8' ? 1 / 255 : 1);
+  const x =
+    images.dtype === 'float32' ? noGrad(() => ops.clone(images)) : ops.cast(images, 'float32', images.dtype === 'uint8' ? 1 / 255 : 1);
   return images.ndim === 3 ? ops.reshape(x, [images.shape[0], 1, images.shape[1], images.shape[2]]) : x;
 }
 

@@ -16,13 +16,7 @@ export function brightness(x: Tensor, factor: number, shift: number, lo = 0, hi 
  * `yawDeg` about its vertical axis, both through its centre, (a pinhole camera of focal length `focal` pixels at the image
  * centre): it maps each output pixel (x, y, 1) to homogeneous source coordinates.
  */
-export function tiltHomography(
-  H: number,
-  W: number,
-  pitchDeg: number,
-  yawDeg: number,
-  focal = Math.max(H, W),
-): Float32Array {
+export function tiltHomography(H: number, W: number, pitchDeg: number, yawDeg: number, focal = Math.max(H, W)): Float32Array {
   const cx = (W - 1) / 2,
     cy = (H - 1) / 2,
     p = (pitchDeg * Math.PI) / 180,
@@ -43,8 +37,7 @@ export function tiltHomography(
     [0, 1 / focal, -cy / focal],
     [0, 0, 1],
   ];
-  const mul = (A: number[][], B: number[][]) =>
-    A.map((r) => B[0].map((_, j) => r.reduce((s, v, k) => s + v * B[k][j], 0)));
+  const mul = (A: number[][], B: number[][]) => A.map((r) => B[0].map((_, j) => r.reduce((s, v, k) => s + v * B[k][j], 0)));
   const M = mul(mul(K, R), Kinv);
   // Then a shift of the source so the image centre stays where it is (the view turns about it).
   const w = M[2][0] * cx + M[2][1] * cy + M[2][2];
@@ -67,9 +60,7 @@ export function warpPerspective(x: Tensor, matrices: Float32Array, fill = 0): Te
   if (x.ndim !== 4) throw new ShapeError(`warpPerspective: expected images [N, C, H, W], got ${shapeStr(x.shape)}`);
   const n = x.shape[0];
   if (matrices.length !== 9 && matrices.length !== 9 * n)
-    throw new ArgumentError(
-      `warpPerspective: ${matrices.length} matrix values for ${n} images (need 9, or 9 per image)`,
-    );
+    throw new ArgumentError(`warpPerspective: ${matrices.length} matrix values for ${n} images (need 9, or 9 per image)`);
   const all = matrices.length === 9 ? Float32Array.from({ length: 9 * n }, (_, i) => matrices[i % 9]) : matrices;
   return imageOps.warpPerspective(x, all, x.shape[2], x.shape[3], fill);
 }

@@ -32,9 +32,7 @@ function parse(bytes: Uint8Array, source: string): InstanceType<typeof WaveFile>
     return new WaveFile(bytes);
   } catch (e) {
     const reason = e instanceof Error ? e.message : String(e);
-    throw new IOError(
-      `readWav: ${source} is not a readable WAV file (${reason}); expected a RIFF/WAVE file with PCM samples`,
-    );
+    throw new IOError(`readWav: ${source} is not a readable WAV file (${reason}); expected a RIFF/WAVE file with PCM samples`);
   }
 }
 
@@ -45,20 +43,14 @@ export function decodeWav(bytes: Uint8Array, source = 'the buffer'): Audio {
   const format = fmt.audioFormat;
   if (format !== PCM && format !== IEEE_FLOAT && format !== EXTENSIBLE) {
     const name = FORMAT_NAMES[format] ?? `format code ${format}`;
-    throw new IOError(
-      `readWav: ${source} holds ${name} audio; only uncompressed PCM (integer or float) WAV is supported`,
-    );
+    throw new IOError(`readWav: ${source} holds ${name} audio; only uncompressed PCM (integer or float) WAV is supported`);
   }
   const bits = fmt.bitsPerSample;
   const isFloat = format === IEEE_FLOAT || (format === EXTENSIBLE && bits === 64);
   if (!(isFloat ? [32, 64] : [8, 16, 24, 32]).includes(bits))
-    throw new IOError(
-      `readWav: ${source} has ${bits}-bit ${isFloat ? 'float' : 'integer'} samples, which is not a PCM depth nnlab reads`,
-    );
+    throw new IOError(`readWav: ${source} has ${bits}-bit ${isFloat ? 'float' : 'integer'} samples, which is not a PCM depth nnlab reads`);
   if (!(fmt.sampleRate > 0) || !(fmt.numChannels > 0))
-    throw new IOError(
-      `readWav: ${source} has a broken fmt chunk (sample rate ${fmt.sampleRate}, ${fmt.numChannels} channels)`,
-    );
+    throw new IOError(`readWav: ${source} has a broken fmt chunk (sample rate ${fmt.sampleRate}, ${fmt.numChannels} channels)`);
   const data = (wav as unknown as { data: { samples: Uint8Array } }).data.samples;
   if (data.length === 0) throw new IOError(`readWav: ${source} has an empty data chunk (no samples)`);
   let raw: Float64Array | Float64Array[];

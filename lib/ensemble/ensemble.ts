@@ -99,7 +99,8 @@ export class Ensemble extends Module {
   /** The ensemble's predictive distribution on x, [N, K] row-major (evaluation mode). */
   predictProba(x: Tensor, o: PredictOptions = {}): Float32Array {
     const probs = this.memberProba(x, o);
-    const nk = probs.length / this.size, out = new Float32Array(nk);
+    const nk = probs.length / this.size,
+      out = new Float32Array(nk);
     // Mean over members in float64, rounded once.
     for (let e = 0; e < nk; e++) {
       let s = 0;
@@ -111,16 +112,18 @@ export class Ensemble extends Module {
 
   /** Each member's softmax on x, [M, N, K] row-major (evaluation mode): for mutual information. */
   memberProba(x: Tensor, o: PredictOptions = {}): Float32Array {
-    const n = x.shape[0], M = this.size;
+    const n = x.shape[0],
+      M = this.size;
     const chunks: { lo: number; rows: number; p: Float32Array }[] = [];
-    this.inEval(() => this.batches(x, o, (xb, lo, hi) => {
-      chunks.push({ lo, rows: hi - lo, p: ops.softmax(this.memberLogits(xb), -1).data() as Float32Array }); // [M, rows, K]
-    }));
+    this.inEval(() =>
+      this.batches(x, o, (xb, lo, hi) => {
+        chunks.push({ lo, rows: hi - lo, p: ops.softmax(this.memberLogits(xb), -1).data() as Float32Array }); // [M, rows, K]
+      }),
+    );
     if (chunks.length === 0) return new Float32Array(0);
     const k = chunks[0].p.length / (M * chunks[0].rows);
     const out = new Float32Array(M * n * k);
-    for (const c of chunks)
-      for (let m = 0; m < M; m++) out.set(c.p.subarray(m * c.rows * k, (m + 1) * c.rows * k), (m * n + c.lo) * k);
+    for (const c of chunks) for (let m = 0; m < M; m++) out.set(c.p.subarray(m * c.rows * k, (m + 1) * c.rows * k), (m * n + c.lo) * k);
     return out;
   }
 }

@@ -14,11 +14,13 @@ export interface MemberEval {
 
 /** Mean cross-entropy and accuracy of every member on (x, y), each seeing the same images. */
 export function evaluateMembers(model: StackedModel, x: Tensor, y: Tensor, batchSize?: number): MemberEval[] {
-  const M = model.size, n = x.shape[0];
+  const M = model.size,
+    n = x.shape[0];
   // The stacked activations of b images are those of b*M images of one model: keep that near 1000.
   const bs = batchSize ?? Math.ceil(1000 / M);
   if (!(Number.isInteger(bs) && bs > 0)) throw new ArgumentError(`evaluateMembers: batchSize must be a positive integer, got ${bs}`);
-  const loss = new Float64Array(M), correct = new Float64Array(M);
+  const loss = new Float64Array(M),
+    correct = new Float64Array(M);
   const modes = model.members.map((m) => m.namedModules().map(([, s]) => [s, s.training] as const));
   model.members.forEach((m) => m.eval());
   try {
@@ -26,9 +28,11 @@ export function evaluateMembers(model: StackedModel, x: Tensor, y: Tensor, batch
       for (let lo = 0; lo < n; lo += bs) {
         tidy(() => {
           const hi = Math.min(n, lo + bs);
-          const xb = rowsOf(x, lo, hi), yb = rowsOf(y, lo, hi);
+          const xb = rowsOf(x, lo, hi),
+            yb = rowsOf(y, lo, hi);
           const logits = model.memberOutputs(xb); // [M, b, K]
-          const K = logits.shape[2], b = hi - lo;
+          const K = logits.shape[2],
+            b = hi - lo;
           const yRep = ops.reshape(ops.expand(ops.reshape(ops.cast(yb, 'int32'), [1, b]), [M, b]), [M * b]);
           const l = ops.crossEntropy(ops.reshape(logits, [M * b, K]), yRep, { reduction: 'none' }).data() as Float32Array;
           const pred = ops.argmax(logits, 2).data() as Int32Array;
@@ -46,4 +50,3 @@ export function evaluateMembers(model: StackedModel, x: Tensor, y: Tensor, batch
   }
   return Array.from({ length: M }, (_, m) => ({ loss: loss[m] / n, acc: correct[m] / n }));
 }
-

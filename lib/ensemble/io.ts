@@ -12,7 +12,8 @@ export const ENSEMBLE_METADATA_KEY = 'nnlab_ensemble';
 
 export function saveEnsemble(path: string, ens: Ensemble, metadata: Record<string, string> = {}): void {
   saveSafetensors(path, ens.stateDict(), {
-    ...metadata, [ENSEMBLE_METADATA_KEY]: JSON.stringify({ format: 1, members: ens.size }),
+    ...metadata,
+    [ENSEMBLE_METADATA_KEY]: JSON.stringify({ format: 1, members: ens.size }),
   });
 }
 

@@ -33,17 +33,27 @@ function stackTree(members: Module[], path: string, pairs: [Module, Module[]][])
     if ([...own.params.values()].some((p) => p) || own.buffers.size > 0 || own.children.size === 0)
       throw new ArgumentError(
         `stacking: no stacked version of ${describe(m0)} at '${path || '(root)'}'. Supported leaves: Conv2d, Linear, ` +
-        'BatchNorm1d/2d, Dropout, ReLU, Tanh, Sigmoid, pooling, Identity, Flatten(1); composite modules may hold only ' +
-        'children (register other leaves with registerStackable)');
+          'BatchNorm1d/2d, Dropout, ReLU, Tanh, Sigmoid, pooling, Identity, Flatten(1); composite modules may hold only ' +
+          'children (register other leaves with registerStackable)',
+      );
     const names = m0.namedChildren().map(([n]) => n);
     members.forEach((m, i) => {
       const mine = m.namedChildren().map(([n]) => n);
       if (mine.join() !== names.join())
-        throw new ArgumentError(`stacking: at '${path || '(root)'}' member ${i} has children [${mine.join(', ')}], member 0 [${names.join(', ')}]`);
+        throw new ArgumentError(
+          `stacking: at '${path || '(root)'}' member ${i} has children [${mine.join(', ')}], member 0 [${names.join(', ')}]`,
+        );
     });
     const stackedChildren = new Map<string, Module>();
     for (const n of names)
-      stackedChildren.set(n, stackTree(members.map((m) => internals(m).children.get(n)!), path ? `${path}.${n}` : n, pairs));
+      stackedChildren.set(
+        n,
+        stackTree(
+          members.map((m) => internals(m).children.get(n)!),
+          path ? `${path}.${n}` : n,
+          pairs,
+        ),
+      );
     // The child each module-valued property of member 0 refers to, by identity.
     const nameOf = new Map<Module, string>([...own.children].map(([n, c]) => [c, n]));
     const mapModule = (v: Module, key: string): Module => {
@@ -77,7 +87,12 @@ export class StackedModel {
 
   constructor(readonly members: readonly Module[]) {
     if (members.length === 0) throw new ArgumentError('stacking: needs at least one member');
-    const shapes = members.map((m) => m.namedParameters().map(([n, p]) => `${n}:${shapeStr(p.shape)}`).join(' '));
+    const shapes = members.map((m) =>
+      m
+        .namedParameters()
+        .map(([n, p]) => `${n}:${shapeStr(p.shape)}`)
+        .join(' '),
+    );
     shapes.forEach((s, i) => {
       if (s !== shapes[0]) throw new ShapeError(`stacking: member ${i} has parameters {${s}}, member 0 {${shapes[0]}}`);
     });
@@ -129,7 +144,8 @@ export class StackedModel {
   splitOutput(y: Tensor): Tensor {
     if (y.ndim !== 2 || y.shape[1] % this.size !== 0)
       throw new ShapeError(`splitOutput: stacked output must be [B, ${this.size}*K], got ${shapeStr(y.shape)}`);
-    const B = y.shape[0], K = y.shape[1] / this.size;
+    const B = y.shape[0],
+      K = y.shape[1] / this.size;
     return this.size === 1 ? ops.reshape(y, [1, B, K]) : ops.permute(ops.reshape(y, [B, this.size, K]), [1, 0, 2]);
   }
 

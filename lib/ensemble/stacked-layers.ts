@@ -13,8 +13,20 @@ import { ArgumentError, ShapeError } from '../core/errors.js';
 import { copyInto } from '../core/ops/convert.js';
 import { slice } from '../core/ops/shape.js';
 import {
-  AdaptiveAvgPool2d, AvgPool2d, BatchNorm1d, BatchNorm2d, Conv2d, Dropout, Flatten, Identity, Linear, MaxPool2d, ReLU,
-  Sigmoid, Tanh, convThenMaxPool,
+  AdaptiveAvgPool2d,
+  AvgPool2d,
+  BatchNorm1d,
+  BatchNorm2d,
+  Conv2d,
+  Dropout,
+  Flatten,
+  Identity,
+  Linear,
+  MaxPool2d,
+  ReLU,
+  Sigmoid,
+  Tanh,
+  convThenMaxPool,
 } from '../nn/layers.js';
 import type { ConvOperands } from '../nn/layers.js';
 import { Module } from '../nn/module.js';
@@ -57,8 +69,7 @@ export function shellOf(m: Module): Module {
   const copy = Object.create(Object.getPrototypeOf(m)) as Module;
   for (const key of Object.keys(m)) {
     const v = (m as unknown as Record<string, unknown>)[key];
-    (copy as unknown as Record<string, unknown>)[key] =
-      v === own.params || v === own.buffers || v === own.children ? new Map() : v;
+    (copy as unknown as Record<string, unknown>)[key] = v === own.params || v === own.buffers || v === own.children ? new Map() : v;
   }
   return copy;
 }
@@ -68,7 +79,9 @@ export const cloneOfFirst: StackFactory = (members) => shellOf(members[0]);
 
 function checkChannels(x: Tensor, members: number, perMember: number, layer: string): void {
   if (x.ndim < 2 || x.shape[1] !== members * perMember)
-    throw new ShapeError(`${layer}: stacked input must be [B, ${members}*${perMember}, ...] (${members} members x ${perMember} channels), got ${shapeStr(x.shape)}`);
+    throw new ShapeError(
+      `${layer}: stacked input must be [B, ${members}*${perMember}, ...] (${members} members x ${perMember} channels), got ${shapeStr(x.shape)}`,
+    );
 }
 
 /** All members agree on a hyper-parameter (eps, momentum, stride...), or stacking is refused. */
@@ -88,11 +101,16 @@ export class StackedConv2d extends Module {
   static override readonly fieldsNotRegistered = ['members'];
   constructor(readonly members: Conv2d[]) {
     super();
-    same(members, (m: Conv2d) => [m.inChannels, m.outChannels, m.weight.shape, !!m.bias, { ...m.opts, generator: undefined }], 'a different shape or options');
+    same(
+      members,
+      (m: Conv2d) => [m.inChannels, m.outChannels, m.weight.shape, !!m.bias, { ...m.opts, generator: undefined }],
+      'a different shape or options',
+    );
   }
   /** One grouped convolution on x: the members' weights and biases joined, groups times M. */
   convOperands(x: Tensor): ConvOperands {
-    const m0 = this.members[0], M = this.members.length;
+    const m0 = this.members[0],
+      M = this.members.length;
     checkChannels(x, M, m0.inChannels, 'StackedConv2d');
     const { generator: _, ...opts } = m0.opts;
     return {
@@ -115,7 +133,10 @@ export class StackedLinear extends Module {
     same(members, (m: Linear) => [m.inFeatures, m.outFeatures, !!m.bias], 'a different shape');
   }
   forward(x: Tensor): Tensor {
-    const m0 = this.members[0], M = this.members.length, F = m0.inFeatures, O = m0.outFeatures;
+    const m0 = this.members[0],
+      M = this.members.length,
+      F = m0.inFeatures,
+      O = m0.outFeatures;
     if (x.ndim !== 2) throw new ShapeError(`StackedLinear: stacked input must be [B, ${M}*${F}], got ${shapeStr(x.shape)}`);
     checkChannels(x, M, F, 'StackedLinear');
     const B = x.shape[0];
@@ -135,10 +156,16 @@ export class StackedBatchNorm extends Module {
   static override readonly fieldsNotRegistered = ['members'];
   constructor(readonly members: BatchNormLayer[]) {
     super();
-    same(members, (m: BatchNormLayer) => [m.constructor.name, m.numFeatures, m.eps, m.momentum, !!m.weight], 'a different shape, eps, momentum or affine flag');
+    same(
+      members,
+      (m: BatchNormLayer) => [m.constructor.name, m.numFeatures, m.eps, m.momentum, !!m.weight],
+      'a different shape, eps, momentum or affine flag',
+    );
   }
   forward(x: Tensor): Tensor {
-    const M = this.members.length, m0 = this.members[0], C = m0.numFeatures;
+    const M = this.members.length,
+      m0 = this.members[0],
+      C = m0.numFeatures;
     if (x.ndim !== m0.rank && !(m0.rank === 2 && x.ndim === 3))
       throw new ShapeError(`StackedBatchNorm: expected a ${m0.rank}-D stacked input, got ${shapeStr(x.shape)}`);
     checkChannels(x, M, C, 'StackedBatchNorm');
@@ -156,7 +183,10 @@ export class StackedBatchNorm extends Module {
   private writeBack(runMean: Tensor, runVar: Tensor): void {
     const C = this.members[0].numFeatures;
     this.members.forEach((m, i) => {
-      for (const [stacked, own] of [[runMean, m.running_mean], [runVar, m.running_var]] as const) {
+      for (const [stacked, own] of [
+        [runMean, m.running_mean],
+        [runVar, m.running_var],
+      ] as const) {
         const part = slice(stacked, 0, i * C, (i + 1) * C);
         copyInto(own, part);
         part.dispose();
@@ -179,16 +209,20 @@ export class StackedDropout extends Module {
     same(members, (m: Dropout) => m.p, 'a different p');
   }
   forward(x: Tensor): Tensor {
-    const M = this.members.length, p = this.members[0].p;
+    const M = this.members.length,
+      p = this.members[0].p;
     if (!this.training || p === 0) return x;
     if (x.ndim < 2 || x.shape[1] % M !== 0)
       throw new ShapeError(`StackedDropout: stacked input must be [B, ${M}*C, ...], got ${shapeStr(x.shape)}`);
-    const B = x.shape[0], C = x.shape[1] / M, rest = x.shape.slice(2);
+    const B = x.shape[0],
+      C = x.shape[1] / M,
+      rest = x.shape.slice(2);
     // Member m's slice, contiguous in its own layout [B, C, ...]: the same elements in the same
     // order as in a separate run, so its generator draws the same mask.
     const x5 = ops.reshape(x, [B, M, C, ...rest]);
     const outs = this.members.map((m, i) =>
-      ops.dropout(ops.reshape(ops.slice(x5, 1, i, i + 1), [B, C, ...rest]), p, true, m.generator ?? defaultGenerator));
+      ops.dropout(ops.reshape(ops.slice(x5, 1, i, i + 1), [B, C, ...rest]), p, true, m.generator ?? defaultGenerator),
+    );
     return ops.reshape(ops.stack(outs, 1), x.shape);
   }
 }
@@ -203,6 +237,7 @@ for (const cls of [ReLU, Tanh, Sigmoid, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d,
 registerStackable(Flatten, (ms) => {
   const f = same(ms, (m: Flatten) => [m.startDim, m.endDim], 'different flatten axes') as number[];
   // Flatten(1, -1) turns [B, M*C, H, W] into [B, M*C*H*W], i.e. member-major [B, M, C*H*W]: still stacked.
-  if (f[0] !== 1 || f[1] !== -1) throw new ArgumentError(`stacking: Flatten(${f[0]}, ${f[1]}) would mix members; only Flatten(1, -1) keeps the stacked layout`);
+  if (f[0] !== 1 || f[1] !== -1)
+    throw new ArgumentError(`stacking: Flatten(${f[0]}, ${f[1]}) would mix members; only Flatten(1, -1) keeps the stacked layout`);
   return cloneOfFirst(ms);
 });

@@ -22,9 +22,7 @@ export function cam(model: Module, x: Tensor, o: CamOptions): ClassMaps {
   checkImages(x, 'cam');
   const fc = moduleByName(model, o.fc);
   if (!(fc instanceof Linear))
-    throw new ArgumentError(
-      `cam: module '${o.fc}' is a ${fc.constructor.name}, expected the Linear after global average pooling`,
-    );
+    throw new ArgumentError(`cam: module '${o.fc}' is a ${fc.constructor.name}, expected the Linear after global average pooling`);
   const W = fc.weight.data() as Float32Array;
   return explainMode(model, () =>
     inBatches(x, o.batchSize ?? 256, o.target, (xb, t) => {

@@ -64,8 +64,7 @@ export interface TargetGradient {
 }
 
 function checkTargets(targets: ArrayLike<number>, n: number, classes: number, op: string): void {
-  if (targets.length !== n)
-    throw new ShapeError(`${op}: ${targets.length} targets for ${n} images; expected one target per image`);
+  if (targets.length !== n) throw new ShapeError(`${op}: ${targets.length} targets for ${n} images; expected one target per image`);
   for (let i = 0; i < n; i++) {
     const t = targets[i];
     if (!(Number.isInteger(t) && t >= 0 && t < classes))
@@ -77,16 +76,10 @@ function checkTargets(targets: ArrayLike<number>, n: number, classes: number, op
  * The loss gradient of each image toward its target (losses summed over the batch, so each image
  * gets its own gradient: the model must treat images independently, as in eval mode).
  */
-export function targetGradient(
-  model: Module,
-  x: Tensor,
-  targets: ArrayLike<number>,
-  loss: ClassMaxLoss,
-): TargetGradient {
+export function targetGradient(model: Module, x: Tensor, targets: ArrayLike<number>, loss: ClassMaxLoss): TargetGradient {
   if (x.dtype !== 'float32') throw new DTypeError(`targetGradient: images must be float32, got ${x.dtype}`);
   if (x.ndim < 2) throw new ShapeError(`targetGradient: images must be a batch [N, ...], got ${shapeStr(x.shape)}`);
-  if (!isGradEnabled())
-    throw new ArgumentError('targetGradient: called inside noGrad(); class maximisation needs the graph');
+  if (!isGradEnabled()) throw new ArgumentError('targetGradient: called inside noGrad(); class maximisation needs the graph');
   const n = x.shape[0];
   return tidy(() => {
     const leaf = ops.clone(ops.detach(x)).requiresGrad_(true);
@@ -104,9 +97,7 @@ export function targetGradient(
     const l = loss === 'naive' ? ops.neg(ops.sum(p)) : ops.neg(ops.sum(ops.log(ops.add(p, LOG_LOSS_EPS))));
     const v = l.item();
     if (!Number.isFinite(v))
-      throw new ValueError(
-        `targetGradient: the ${loss} loss is ${v} on images ${shapeStr(x.shape)}; the model's outputs are not finite`,
-      );
+      throw new ValueError(`targetGradient: the ${loss} loss is ${v} on images ${shapeStr(x.shape)}; the model's outputs are not finite`);
     backward(l);
     const grad = Float32Array.from(leaf.grad!.data() as Float32Array);
     leaf.grad!.dispose();
@@ -124,8 +115,7 @@ export function targetGradient(
 
 function checkOptions(o: ClassMaxOptions): Required<Omit<ClassMaxOptions, 'targets' | 'range'>> {
   const loss = o.loss ?? 'log';
-  if (loss !== 'naive' && loss !== 'log')
-    throw new ArgumentError(`classMax: loss must be 'naive' or 'log', got '${loss}'`);
+  if (loss !== 'naive' && loss !== 'log') throw new ArgumentError(`classMax: loss must be 'naive' or 'log', got '${loss}'`);
   const r = {
     loss,
     lr: o.lr ?? 0.1,
@@ -134,12 +124,10 @@ function checkOptions(o: ClassMaxOptions): Required<Omit<ClassMaxOptions, 'targe
     targetProb: o.targetProb ?? 0.99,
     gradTol: o.gradTol ?? 1e-12,
   };
-  if (!(Number.isFinite(r.lr) && r.lr > 0))
-    throw new ArgumentError(`classMax: lr must be a finite number > 0, got ${r.lr}`);
+  if (!(Number.isFinite(r.lr) && r.lr > 0)) throw new ArgumentError(`classMax: lr must be a finite number > 0, got ${r.lr}`);
   if (!(Number.isInteger(r.maxSteps) && r.maxSteps >= 0))
     throw new ArgumentError(`classMax: maxSteps must be an integer >= 0, got ${r.maxSteps}`);
-  if (!(r.targetProb > 0 && r.targetProb <= 1))
-    throw new ArgumentError(`classMax: targetProb must be in (0, 1], got ${r.targetProb}`);
+  if (!(r.targetProb > 0 && r.targetProb <= 1)) throw new ArgumentError(`classMax: targetProb must be in (0, 1], got ${r.targetProb}`);
   if (!(r.gradTol >= 0)) throw new ArgumentError(`classMax: gradTol must be >= 0, got ${r.gradTol}`);
   return r;
 }
@@ -149,13 +137,11 @@ export function classMax(model: Module, x: Tensor, o: ClassMaxOptions): ClassMax
   const s = checkOptions(o);
   const [lo, hi] = checkRange(o.range, 'classMax');
   if (x.dtype !== 'float32') throw new DTypeError(`classMax: images must be float32, got ${x.dtype}`);
-  if (x.ndim < 2 || x.shape[0] === 0)
-    throw new ShapeError(`classMax: images must be a non-empty batch [N, ...], got ${shapeStr(x.shape)}`);
+  if (x.ndim < 2 || x.shape[0] === 0) throw new ShapeError(`classMax: images must be a non-empty batch [N, ...], got ${shapeStr(x.shape)}`);
   const n = x.shape[0],
     dim = x.numel / n,
     rowShape = x.shape.slice(1);
-  if (o.targets.length !== n)
-    throw new ShapeError(`classMax: ${o.targets.length} targets for images ${shapeStr(x.shape)}; expected ${n}`);
+  if (o.targets.length !== n) throw new ShapeError(`classMax: ${o.targets.length} targets for images ${shapeStr(x.shape)}; expected ${n}`);
   const pixels = Float32Array.from(x.data() as Float32Array, (v) => Math.min(hi, Math.max(lo, v)));
   const pHistory: number[][] = Array.from({ length: n }, () => []);
   const gradNormHistory: number[][] = Array.from({ length: n }, () => []);

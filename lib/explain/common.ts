@@ -42,16 +42,10 @@ export function checkImages(x: Tensor, what: string): void {
 }
 
 /** Resolves `targets` for n images whose logits are [n, classes] (row-major). */
-export function resolveTargets(
-  targets: Targets | undefined,
-  logits: Float32Array,
-  n: number,
-  what: string,
-): Int32Array {
+export function resolveTargets(targets: Targets | undefined, logits: Float32Array, n: number, what: string): Int32Array {
   const classes = logits.length / n;
   const out = new Int32Array(n);
-  if (typeof targets === 'object' && targets.length !== n)
-    throw new ArgumentError(`${what}: ${targets.length} targets for ${n} images`);
+  if (typeof targets === 'object' && targets.length !== n) throw new ArgumentError(`${what}: ${targets.length} targets for ${n} images`);
   for (let i = 0; i < n; i++) {
     let t: number;
     if (targets === undefined) {
@@ -107,8 +101,7 @@ export function captureLayer(
       const logitsT = gradients ? model.call(x) : noGrad(() => model.call(x));
       if (!out) throw new ArgumentError(`${what}: module '${layer}' did not run in the forward pass`);
       const a = out as Tensor;
-      if (a.ndim !== 4)
-        throw new ShapeError(`${what}: module '${layer}' gives ${shapeStr(a.shape)}; a map needs [N, K, h, w]`);
+      if (a.ndim !== 4) throw new ShapeError(`${what}: module '${layer}' gives ${shapeStr(a.shape)}; a map needs [N, K, h, w]`);
       const n = x.shape[0];
       const logits = logitsT.data() as Float32Array;
       const t = resolveTargets(targets, logits, n, what);
@@ -154,13 +147,7 @@ export function scaleEach(maps: Float32Array, n: number): Float32Array {
 }
 
 /** Assembles ClassMaps from raw maps at the layer's resolution. */
-export function classMaps(
-  raw: Float32Array,
-  shape: number[],
-  x: Tensor,
-  targets: Int32Array,
-  logits: Float32Array,
-): ClassMaps {
+export function classMaps(raw: Float32Array, shape: number[], x: Tensor, targets: Int32Array, logits: Float32Array): ClassMaps {
   const [n, , h, w] = shape,
     [height, width] = [x.shape[2], x.shape[3]];
   const classes = logits.length / n;
@@ -176,8 +163,7 @@ export function inBatches(
   fn: (xb: Tensor, t: Targets | undefined) => ClassMaps,
 ): ClassMaps {
   const n = x.shape[0];
-  if (!(Number.isInteger(batch) && batch > 0))
-    throw new ArgumentError(`batchSize must be a positive integer, got ${batch}`);
+  if (!(Number.isInteger(batch) && batch > 0)) throw new ArgumentError(`batchSize must be a positive integer, got ${batch}`);
   if (n <= batch) return fn(x, targets);
   const parts: ClassMaps[] = [];
   for (let s = 0; s < n; s += batch) {

@@ -48,9 +48,7 @@ function hookReLUs(model: Module, rule: ProjectionRule): HookHandle[] {
     .namedModules()
     .filter(([, m]) => m instanceof ReLU)
     .map(([name]) =>
-      registerForwardHook(model, name, (out, input) =>
-        record(ops.detach(out), `${rule}ReLU`, [input], (g) => [f(g, input)]),
-      ),
+      registerForwardHook(model, name, (out, input) => record(ops.detach(out), `${rule}ReLU`, [input], (g) => [f(g, input)])),
     );
 }
 
@@ -68,8 +66,7 @@ function projectionSeed(a: Float32Array, shape: number[], o: ProjectionOptions) 
       for (let c = 0; c < K; c++)
         for (let j = 0; j < size; j++) if (a[(i * K + c) * size + j] > best) [best, k] = [a[(i * K + c) * size + j], c];
     }
-    if (!(Number.isInteger(k) && k >= 0 && k < K))
-      throw new ArgumentError(`projection: channel ${k} for image ${i} is not in [0, ${K})`);
+    if (!(Number.isInteger(k) && k >= 0 && k < K)) throw new ArgumentError(`projection: channel ${k} for image ${i} is not in [0, ${K})`);
     const base = (i * K + k) * size;
     let at = 0;
     for (let j = 1; j < size; j++) if (a[base + j] > a[base + at]) at = j;
@@ -108,18 +105,11 @@ export function project(model: Module, x: Tensor, o: ProjectionOptions & { rule:
   );
 }
 
-export const deconvnet = (model: Module, x: Tensor, o: ProjectionOptions) =>
-  project(model, x, { ...o, rule: 'deconvnet' });
-export const guidedBackprop = (model: Module, x: Tensor, o: ProjectionOptions) =>
-  project(model, x, { ...o, rule: 'guided' });
+export const deconvnet = (model: Module, x: Tensor, o: ProjectionOptions) => project(model, x, { ...o, rule: 'deconvnet' });
+export const guidedBackprop = (model: Module, x: Tensor, o: ProjectionOptions) => project(model, x, { ...o, rule: 'guided' });
 
 /** The highest activation of each feature map at `layer` per image: [n, K] (for top-k image searches). */
-export function channelMaxima(
-  model: Module,
-  x: Tensor,
-  layer: string,
-  batchSize = 512,
-): { values: Float32Array; channels: number } {
+export function channelMaxima(model: Module, x: Tensor, layer: string, batchSize = 512): { values: Float32Array; channels: number } {
   checkImages(x, 'channelMaxima');
   const n = x.shape[0];
   let values: Float32Array | null = null,

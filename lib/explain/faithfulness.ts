@@ -53,8 +53,7 @@ export function deletionInsertion(
     steps = o.steps ?? 28,
     baseline = o.baseline ?? 0,
     batch = o.batchSize ?? 512;
-  if (maps.length !== n * plane)
-    throw new ArgumentError(`deletionInsertion: ${maps.length} map values for ${n} images of ${H}x${W}`);
+  if (maps.length !== n * plane) throw new ArgumentError(`deletionInsertion: ${maps.length} map values for ${n} images of ${H}x${W}`);
   if (!(Number.isInteger(steps) && steps >= 1 && steps <= plane))
     throw new ArgumentError(`deletionInsertion: steps must be an integer in [1, ${plane}], got ${steps}`);
   const pixels = x.data() as Float32Array,
@@ -66,12 +65,7 @@ export function deletionInsertion(
       const p = tidy(
         () =>
           noGrad(() =>
-            ops.softmax(
-              model.call(
-                ops.tensor(imgs.subarray(s * C * plane, e * C * plane), [e - s, C, H, W], { device: x.device }),
-              ),
-              1,
-            ),
+            ops.softmax(model.call(ops.tensor(imgs.subarray(s * C * plane, e * C * plane), [e - s, C, H, W], { device: x.device })), 1),
           ).data() as Float32Array,
       );
       const classes = p.length / (e - s);

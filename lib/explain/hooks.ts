@@ -28,9 +28,7 @@ export function moduleByName(model: Module, name: string): Module {
     .namedModules()
     .map(([n]) => n)
     .filter((n) => n);
-  throw new ArgumentError(
-    `no module named '${name}' in ${model.constructor.name}; its modules are: ${names.join(', ')}`,
-  );
+  throw new ArgumentError(`no module named '${name}' in ${model.constructor.name}; its modules are: ${names.join(', ')}`);
 }
 
 function addHook(m: Module, pre: ForwardPreHook | null, post: ForwardHook | null): HookHandle {

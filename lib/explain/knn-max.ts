@@ -67,18 +67,13 @@ function checkOptions(o: KnnMaxOptions, memory: KnnMemory, n: number) {
   };
   if (!(Number.isInteger(r.k) && r.k >= 1 && r.k <= memory.memory.n))
     throw new ArgumentError(`knnMax: k must be an integer in [1, ${memory.memory.n}], got ${r.k}`);
-  if (!(Number.isFinite(r.lr) && r.lr > 0))
-    throw new ArgumentError(`knnMax: lr must be a finite number > 0, got ${r.lr}`);
+  if (!(Number.isFinite(r.lr) && r.lr > 0)) throw new ArgumentError(`knnMax: lr must be a finite number > 0, got ${r.lr}`);
   if (!(Number.isInteger(r.maxSteps) && r.maxSteps >= 0))
     throw new ArgumentError(`knnMax: maxSteps must be an integer >= 0, got ${r.maxSteps}`);
-  if (!(r.targetProb > 0 && r.targetProb <= 1))
-    throw new ArgumentError(`knnMax: targetProb must be in (0, 1], got ${r.targetProb}`);
-  if (!(r.maskProb > 0 && r.maskProb <= 1))
-    throw new ArgumentError(`knnMax: maskProb must be in (0, 1], got ${r.maskProb}`);
-  if (!(Number.isFinite(r.push) && r.push >= 0))
-    throw new ArgumentError(`knnMax: push must be a finite number >= 0, got ${r.push}`);
-  if (o.targets.length !== n)
-    throw new ShapeError(`knnMax: ${o.targets.length} targets for ${n} images; expected one per image`);
+  if (!(r.targetProb > 0 && r.targetProb <= 1)) throw new ArgumentError(`knnMax: targetProb must be in (0, 1], got ${r.targetProb}`);
+  if (!(r.maskProb > 0 && r.maskProb <= 1)) throw new ArgumentError(`knnMax: maskProb must be in (0, 1], got ${r.maskProb}`);
+  if (!(Number.isFinite(r.push) && r.push >= 0)) throw new ArgumentError(`knnMax: push must be a finite number >= 0, got ${r.push}`);
+  if (o.targets.length !== n) throw new ShapeError(`knnMax: ${o.targets.length} targets for ${n} images; expected one per image`);
   const labels = new Set(memory.memory.labels);
   for (let i = 0; i < n; i++)
     if (!labels.has(o.targets[i]))
@@ -129,8 +124,7 @@ export function knnMax(memory: KnnMemory, x: Tensor, o: KnnMaxOptions): KnnMaxRe
       const d = new Float64Array(dim);
       const addMean = (rows: number[], w: number) => {
         for (const j of rows)
-          for (let c = 0; c < dim; c++)
-            d[c] += (w / rows.length) * (px[i * dim + c] - stored.pixels[j * dim + c] / 255);
+          for (let c = 0; c < dim; c++) d[c] += (w / rows.length) * (px[i * dim + c] - stored.pixels[j * dim + c] / 255);
       };
       addMean(pull[r].index, 1);
       if (wrong.length && s.push > 0) addMean(wrong, -s.push);

@@ -120,8 +120,7 @@ function channelTotals(acts: Float32Array, shape: number[], k: number): Float32A
 /** The occlusion maps of one image x [1, C, H, W]. */
 export function occlusion(model: Module, x: Tensor, o: OcclusionOptions): OcclusionMap {
   checkImages(x, 'occlusion');
-  if (x.shape[0] !== 1)
-    throw new ArgumentError(`occlusion: explains one image [1, C, H, W] at a time, got ${x.shape[0]} images`);
+  if (x.shape[0] !== 1) throw new ArgumentError(`occlusion: explains one image [1, C, H, W] at a time, got ${x.shape[0]} images`);
   const [C, H, W] = x.shape.slice(1);
   const size = o.size,
     stride = o.stride ?? 1,
@@ -129,10 +128,8 @@ export function occlusion(model: Module, x: Tensor, o: OcclusionOptions): Occlus
     batch = o.batchSize ?? 256;
   if (!(Number.isInteger(size) && size >= 1 && size <= Math.max(H, W)))
     throw new ArgumentError(`occlusion: size must be an integer in [1, ${Math.max(H, W)}], got ${size}`);
-  if (!(Number.isInteger(stride) && stride >= 1))
-    throw new ArgumentError(`occlusion: stride must be a positive integer, got ${stride}`);
-  if (!(Number.isInteger(batch) && batch >= 1))
-    throw new ArgumentError(`occlusion: batchSize must be a positive integer, got ${batch}`);
+  if (!(Number.isInteger(stride) && stride >= 1)) throw new ArgumentError(`occlusion: stride must be a positive integer, got ${stride}`);
+  if (!(Number.isInteger(batch) && batch >= 1)) throw new ArgumentError(`occlusion: batchSize must be a positive integer, got ${batch}`);
   return explainMode(model, () => {
     const base = forwardBatch(model, x, o.layer);
     const classes = base.probs.length;

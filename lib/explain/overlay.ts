@@ -57,17 +57,10 @@ export interface OverlayOptions {
  * Blends `heat` (h*w values in [0, 1]) over `image` (h*w grey values in [0, 1], or 3*h*w as RGB
  * planes): interleaved RGB bytes [h*w*3].
  */
-export function overlayRgb(
-  image: ArrayLike<number>,
-  heat: ArrayLike<number>,
-  h: number,
-  w: number,
-  o: OverlayOptions = {},
-): Uint8Array {
+export function overlayRgb(image: ArrayLike<number>, heat: ArrayLike<number>, h: number, w: number, o: OverlayOptions = {}): Uint8Array {
   const plane = h * w,
     alpha = o.alpha ?? 0.5;
-  if (heat.length !== plane)
-    throw new ArgumentError(`overlay: heat map has ${heat.length} values, expected ${h}x${w} = ${plane}`);
+  if (heat.length !== plane) throw new ArgumentError(`overlay: heat map has ${heat.length} values, expected ${h}x${w} = ${plane}`);
   if (image.length !== plane && image.length !== 3 * plane)
     throw new ArgumentError(
       `overlay: image has ${image.length} values, expected ${plane} (grey) or ${3 * plane} (RGB planes) for ${h}x${w}`,
@@ -108,8 +101,7 @@ function chunk(type: string, data: Uint8Array): Buffer {
 
 /** An 8-bit RGB PNG of interleaved bytes [h*w*3], each pixel drawn as scale x scale. */
 export function encodePng(rgb: Uint8Array, h: number, w: number, scale = 1): Buffer {
-  if (rgb.length !== h * w * 3)
-    throw new ArgumentError(`encodePng: ${rgb.length} bytes for ${h}x${w} RGB (expected ${h * w * 3})`);
+  if (rgb.length !== h * w * 3) throw new ArgumentError(`encodePng: ${rgb.length} bytes for ${h}x${w} RGB (expected ${h * w * 3})`);
   const H = h * scale,
     W = w * scale,
     raw = Buffer.alloc(H * (W * 3 + 1));

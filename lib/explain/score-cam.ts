@@ -6,17 +6,7 @@ import * as ops from '../core/ops/index.js';
 import { tidy } from '../core/scope.js';
 import type { Tensor } from '../core/tensor.js';
 import type { Module } from '../nn/module.js';
-import {
-  captureLayer,
-  checkImages,
-  ClassMaps,
-  classMaps,
-  explainMode,
-  inBatches,
-  scaleEach,
-  Targets,
-  upsample,
-} from './common.js';
+import { captureLayer, checkImages, ClassMaps, classMaps, explainMode, inBatches, scaleEach, Targets, upsample } from './common.js';
 import { weightedSum } from './grad-cam.js';
 
 export interface ScoreCamOptions {
@@ -58,9 +48,7 @@ export function scoreCam(model: Module, x: Tensor, o: ScoreCamOptions): ClassMap
           for (let ch = 0; ch < C; ch++)
             for (let j = 0; j < H * W; j++)
               masked[(c * C + ch) * H * W + j] = pixels[(i * C + ch) * H * W + j] * masks[(i * k + c) * H * W + j];
-        const p = tidy(() =>
-          probabilities(model, ops.tensor(masked, [k, C, H, W], { device: xb.device }), cap.targets[i], batch),
-        );
+        const p = tidy(() => probabilities(model, ops.tensor(masked, [k, C, H, W], { device: xb.device }), cap.targets[i], batch));
         weights.set(p, i * k);
       }
       return classMaps(weightedSum(cap.acts, weights, n, k, h * w), cap.shape, xb, cap.targets, cap.logits);

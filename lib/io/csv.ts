@@ -35,7 +35,12 @@ export function appendCsvRow(path: string, header: string[], row: Cell[]): void 
  */
 export function parseCsv(text: string, source = 'CSV'): string[][] {
   const rows: string[][] = [];
-  let row: string[] = [], cellText = '', i = 0, line = 1, quoted = false, started = false;
+  let row: string[] = [],
+    cellText = '',
+    i = 0,
+    line = 1,
+    quoted = false,
+    started = false;
   const endCell = () => {
     row.push(cellText);
     cellText = '';

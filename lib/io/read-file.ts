@@ -27,8 +27,7 @@ export function regularFileSize(path: string, maxBytes = DEFAULT_MAX_FILE_BYTES)
           : 'not a regular file';
     throw new IOError(`${path} is ${kind}; nnlab reads data only from regular files`);
   }
-  if (st.size > maxBytes)
-    throw new IOError(`${path} is ${st.size} bytes, more than the ${maxBytes} this reader accepts`);
+  if (st.size > maxBytes) throw new IOError(`${path} is ${st.size} bytes, more than the ${maxBytes} this reader accepts`);
   return st.size;
 }
 

@@ -30,7 +30,9 @@ function checksum(entries: [string, Entry][], metadata: Record<string, string>, 
   const h = createHash('sha256');
   const manifest = {
     tensors: [...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([n, e]) => [n, e.dtype, e.shape, e.data_offsets]),
-    metadata: Object.entries(metadata).filter(([k]) => k !== CHECKSUM_KEY).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+    metadata: Object.entries(metadata)
+      .filter(([k]) => k !== CHECKSUM_KEY)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
   };
   h.update(JSON.stringify(manifest));
   for (const d of data) h.update(d);
@@ -48,7 +50,8 @@ export function saveSafetensors(path: string, tensors: TensorMap | Record<string
   let offset = 0;
   for (const [name, t] of entries) {
     // The header's '__metadata__' key is the file's metadata: a tensor of that name would replace it.
-    if (name === '__metadata__') throw new ArgumentError(`saveSafetensors: '__metadata__' is reserved for the file's metadata and cannot name a tensor`);
+    if (name === '__metadata__')
+      throw new ArgumentError(`saveSafetensors: '__metadata__' is reserved for the file's metadata and cannot name a tensor`);
     const data = t.data();
     const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     const e: Entry = { dtype: TO_ST[t.dtype], shape: t.shape.slice(), data_offsets: [offset, offset + bytes.byteLength] };
@@ -106,14 +109,16 @@ export function loadSafetensors(path: string, opts: { requireChecksum?: boolean 
   }
   if (buf.length < 8) throw new IOError(`${path}: not a safetensors file (${buf.length} bytes)`);
   const hlen = Number(buf.readBigUInt64LE(0));
-  if (hlen <= 0 || 8 + hlen > buf.length) throw new IOError(`${path}: safetensors header length ${hlen} does not fit in the ${buf.length}-byte file`);
+  if (hlen <= 0 || 8 + hlen > buf.length)
+    throw new IOError(`${path}: safetensors header length ${hlen} does not fit in the ${buf.length}-byte file`);
   let header: Record<string, unknown>;
   try {
     header = JSON.parse(buf.subarray(8, 8 + hlen).toString('utf8'));
   } catch (e) {
     throw new IOError(`${path}: safetensors header is not valid JSON (${(e as Error).message})`);
   }
-  if (typeof header !== 'object' || header === null || Array.isArray(header)) throw new IOError(`${path}: safetensors header is not a JSON object`);
+  if (typeof header !== 'object' || header === null || Array.isArray(header))
+    throw new IOError(`${path}: safetensors header is not a JSON object`);
   const base = 8 + hlen;
   const metadata = readMetadata(path, header.__metadata__);
   const entries = Object.entries(header).filter(([name]) => name !== '__metadata__') as [string, Entry][];
@@ -123,7 +128,9 @@ export function loadSafetensors(path: string, opts: { requireChecksum?: boolean 
     const got = checksum(entries, metadata, [buf.subarray(base)]);
     if (got !== want) throw new IOError(`${path}: checksum mismatch (the file is corrupt: its SHA-256 is ${got}, the file says ${want})`);
   } else if (opts.requireChecksum) {
-    throw new IOError(`${path}: no '${CHECKSUM_KEY}' checksum in its metadata (nnlab writes one into every file; this one is corrupt or not nnlab's)`);
+    throw new IOError(
+      `${path}: no '${CHECKSUM_KEY}' checksum in its metadata (nnlab writes one into every file; this one is corrupt or not nnlab's)`,
+    );
   }
   const tensors: TensorMap = new Map();
   for (const [name, { dtype, shape, data_offsets: off }] of entries) {
@@ -142,7 +149,8 @@ export function loadSafetensors(path: string, opts: { requireChecksum?: boolean 
 
 function readMetadata(path: string, m: unknown): Record<string, string> {
   if (m === undefined) return {};
-  if (typeof m !== 'object' || m === null || Array.isArray(m)) throw new IOError(`${path}: safetensors '__metadata__' must be an object of strings`);
+  if (typeof m !== 'object' || m === null || Array.isArray(m))
+    throw new IOError(`${path}: safetensors '__metadata__' must be an object of strings`);
   for (const [k, v] of Object.entries(m))
     if (typeof v !== 'string') throw new IOError(`${path}: safetensors metadata '${k}' must be a string, got ${JSON.stringify(v)}`);
   return m as Record<string, string>;
@@ -160,5 +168,7 @@ function validateEntry(path: string, name: string, info: unknown, dataBytes: num
     throw new IOError(`${path}: tensor '${name}' has a malformed entry`);
   const n = shape.reduce((a, b) => a * b, 1);
   if (!Number.isSafeInteger(n * size) || off[1] - off[0] !== n * size || off[0] < 0 || off[1] > dataBytes)
-    throw new IOError(`${path}: tensor '${name}' [${shape.join(', ')}] ${dtype} has data offsets ${off} that do not match its size or the file`);
+    throw new IOError(
+      `${path}: tensor '${name}' [${shape.join(', ')}] ${dtype} has data offsets ${off} that do not match its size or the file`,
+    );
 }

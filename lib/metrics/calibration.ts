@@ -38,7 +38,9 @@ export function expectedCalibrationError(probs: ProbInput, labels: LabelInput, o
   if (!(Number.isInteger(nb) && nb > 0)) throw new ArgumentError(`expectedCalibrationError: bins must be a positive integer, got ${nb}`);
   const { p, y } = probsAndLabels(probs, labels, 'expectedCalibrationError');
   const edges = Float64Array.from({ length: nb + 1 }, (_, b) => b / nb);
-  const count = new Float64Array(nb), correct = new Float64Array(nb), confSum = new Float64Array(nb);
+  const count = new Float64Array(nb),
+    correct = new Float64Array(nb),
+    confSum = new Float64Array(nb);
   for (let i = 0; i < p.n; i++) {
     const pred = rowArgmax(p.data, i, p.classes);
     const conf = p.data[i * p.classes + pred];
@@ -47,14 +49,16 @@ export function expectedCalibrationError(probs: ProbInput, labels: LabelInput, o
     confSum[b] += conf;
     if (pred === y[i]) correct[b]++;
   }
-  let ece = 0, mce = 0;
+  let ece = 0,
+    mce = 0;
   const bins: ReliabilityBin[] = [];
   for (let b = 0; b < nb; b++) {
     if (count[b] === 0) {
       bins.push({ lo: edges[b], hi: edges[b + 1], count: 0, accuracy: null, confidence: null });
       continue;
     }
-    const acc = correct[b] / count[b], conf = confSum[b] / count[b];
+    const acc = correct[b] / count[b],
+      conf = confSum[b] / count[b];
     ece += (count[b] / p.n) * Math.abs(acc - conf);
     mce = Math.max(mce, Math.abs(acc - conf));
     bins.push({ lo: edges[b], hi: edges[b + 1], count: count[b], accuracy: acc, confidence: conf });

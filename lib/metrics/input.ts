@@ -41,7 +41,9 @@ function checkRows(data: Float32Array | Float64Array, rows: number, classes: num
       s += v;
     }
     if (Math.abs(s - 1) > ROW_SUM_TOLERANCE)
-      throw new ValueError(`${op}: each ${what} must sum to 1 (within ${ROW_SUM_TOLERANCE}); ${what} ${i} sums to ${s}. Pass probabilities, not logits`);
+      throw new ValueError(
+        `${op}: each ${what} must sum to 1 (within ${ROW_SUM_TOLERANCE}); ${what} ${i} sums to ${s}. Pass probabilities, not logits`,
+      );
   }
 }
 
@@ -59,7 +61,8 @@ export function probMatrix(x: ProbInput, op: string, n?: number, classes?: numbe
   if (shape) {
     if (shape.length !== 2) throw new ShapeError(`${op}: probabilities must be [N, C], got a tensor of shape ${shapeText(shape)}`);
     [rows, c] = shape as [number, number];
-    if (n !== undefined && rows !== n) throw new ShapeError(`${op}: probabilities ${shapeText(shape)} have ${rows} rows but there are ${n} labels`);
+    if (n !== undefined && rows !== n)
+      throw new ShapeError(`${op}: probabilities ${shapeText(shape)} have ${rows} rows but there are ${n} labels`);
   } else if (n !== undefined) {
     rows = n;
     if (n === 0 || data.length % n !== 0)

@@ -11,10 +11,14 @@ import { ScoreInput, scoreArray } from './input.js';
 
 /** Area under the ROC curve of in-distribution (positive) vs OOD scores. */
 export function auroc(inScores: ScoreInput, oodScores: ScoreInput): number {
-  const a = scoreArray(inScores, 'auroc', 'inScores'), b = scoreArray(oodScores, 'auroc', 'oodScores');
+  const a = scoreArray(inScores, 'auroc', 'inScores'),
+    b = scoreArray(oodScores, 'auroc', 'oodScores');
   // Sum over in-distribution scores of (# OOD below + half # OOD equal), by a merge of sorted lists.
-  const sa = a.slice().sort(), sb = b.slice().sort();
-  let below = 0, j = 0, total = 0;
+  const sa = a.slice().sort(),
+    sb = b.slice().sort();
+  let below = 0,
+    j = 0,
+    total = 0;
   for (let i = 0; i < sa.length;) {
     const v = sa[i];
     let same = 0;
@@ -32,10 +36,13 @@ export function auroc(inScores: ScoreInput, oodScores: ScoreInput): number {
 /** FPR at the first ROC point (thresholds from high to low) whose TPR reaches `tpr`. */
 export function fprAtTpr(inScores: ScoreInput, oodScores: ScoreInput, tpr = 0.95): number {
   if (!(tpr > 0 && tpr <= 1)) throw new ArgumentError(`fprAtTpr: tpr must be in (0, 1], got ${tpr}`);
-  const a = scoreArray(inScores, 'fprAtTpr', 'inScores'), b = scoreArray(oodScores, 'fprAtTpr', 'oodScores');
-  const sa = a.slice().sort().reverse(), sb = b.slice().sort().reverse();
+  const a = scoreArray(inScores, 'fprAtTpr', 'inScores'),
+    b = scoreArray(oodScores, 'fprAtTpr', 'oodScores');
+  const sa = a.slice().sort().reverse(),
+    sb = b.slice().sort().reverse();
   // Walk the distinct thresholds from the highest score down.
-  let i = 0, j = 0;
+  let i = 0,
+    j = 0;
   while (i < sa.length) {
     const t = Math.max(sa[i], j < sb.length ? sb[j] : -Infinity);
     while (i < sa.length && sa[i] >= t) i++;

@@ -38,11 +38,8 @@ export class KnnMemory {
     readonly device: Device = 'cpu',
   ) {
     if (memory.n <= 0 || memory.pixels.length % memory.n !== 0)
-      throw new ShapeError(
-        `KnnMemory: ${memory.pixels.length} bytes for ${memory.n} images; expected n > 0 rows of equal length`,
-      );
-    if (memory.labels.length !== memory.n)
-      throw new ShapeError(`KnnMemory: ${memory.labels.length} labels for ${memory.n} images`);
+      throw new ShapeError(`KnnMemory: ${memory.pixels.length} bytes for ${memory.n} images; expected n > 0 rows of equal length`);
+    if (memory.labels.length !== memory.n) throw new ShapeError(`KnnMemory: ${memory.labels.length} labels for ${memory.n} images`);
     this.dim = memory.pixels.length / memory.n;
     this.norms = rowNorms(memory.pixels, memory.n, this.dim);
     this.gamma = (this.dim * UNIT_ROUNDOFF) / (1 - this.dim * UNIT_ROUNDOFF);
@@ -56,19 +53,14 @@ export class KnnMemory {
   search(queries: Uint8Array, k: number, filters: ArrayLike<number>[]): Neighbours[][] {
     const m = queries.length / this.dim;
     if (!Number.isInteger(m))
-      throw new ShapeError(
-        `KnnMemory.search: ${queries.length} query bytes is not a whole number of ${this.dim}-pixel rows`,
-      );
+      throw new ShapeError(`KnnMemory.search: ${queries.length} query bytes is not a whole number of ${this.dim}-pixel rows`);
     if (!(Number.isInteger(k) && k >= 1 && k <= this.memory.n))
       throw new ArgumentError(`KnnMemory.search: k must be an integer in [1, ${this.memory.n}], got ${k}`);
     for (const f of filters)
       if (f.length !== m) throw new ShapeError(`KnnMemory.search: a filter has ${f.length} entries for ${m} queries`);
     const dots = noGrad(() =>
       tidy(
-        () =>
-          ops
-            .linear(ops.tensor(Float32Array.from(queries), [m, this.dim], { device: this.device }), this.train)
-            .data() as Float32Array,
+        () => ops.linear(ops.tensor(Float32Array.from(queries), [m, this.dim], { device: this.device }), this.train).data() as Float32Array,
       ),
     );
     const qNorms = rowNorms(queries, m, this.dim);
@@ -98,9 +90,7 @@ export class KnnMemory {
       insertSorted(upperK, approx + slack, k);
     }
     if (upperK.length < k)
-      throw new ArgumentError(
-        `KnnMemory.search: only ${upperK.length} memory images of class ${cls}, fewer than k = ${k}`,
-      );
+      throw new ArgumentError(`KnnMemory.search: only ${upperK.length} memory images of class ${cls}, fewer than k = ${k}`);
     const bound = upperK[k - 1];
     const cand: { i: number; d: number }[] = [];
     for (let i = 0; i < n; i++)

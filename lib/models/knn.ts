@@ -64,7 +64,13 @@ export function exactSqDist(a: Uint8Array, ao: number, b: Uint8Array, bo: number
 }
 
 /** k nearest of one query by exhaustive exact search in JavaScript: the tests' reference. */
-export function bruteForceNeighbours(train: ByteImages, query: Uint8Array, qo: number, dim: number, k: number): { idx: number[]; dist: number[] } {
+export function bruteForceNeighbours(
+  train: ByteImages,
+  query: Uint8Array,
+  qo: number,
+  dim: number,
+  k: number,
+): { idx: number[]; dist: number[] } {
   const best: { i: number; d: number }[] = [];
   for (let i = 0; i < train.n; i++) {
     const d = exactSqDist(query, qo, train.pixels, i * dim, dim);
@@ -90,7 +96,9 @@ export function knnClassify(train: ByteImages, test: ByteImages, k: number, o: K
   if (!(Number.isInteger(k) && k >= 1 && k <= train.n)) throw new ArgumentError(`k-NN: k must be an integer in [1, ${train.n}], got ${k}`);
   const dim = train.n > 0 ? train.pixels.length / train.n : 0;
   if (!Number.isInteger(dim) || test.pixels.length !== test.n * dim)
-    throw new ShapeError(`k-NN: train holds ${train.pixels.length} bytes for ${train.n} images, test ${test.pixels.length} for ${test.n}; expected ${dim} bytes per image in both`);
+    throw new ShapeError(
+      `k-NN: train holds ${train.pixels.length} bytes for ${train.n} images, test ${test.pixels.length} for ${test.n}; expected ${dim} bytes per image in both`,
+    );
   if (train.labels.length !== train.n) throw new ShapeError(`k-NN: ${train.labels.length} train labels for ${train.n} train images`);
   const classes = o.classes ?? 10;
   const projDim = Math.max(0, Math.min(o.projDim ?? KNN_DEFAULT_PROJ_DIM, Math.floor(dim / 2)));
@@ -108,7 +116,8 @@ export function knnClassify(train: ByteImages, test: ByteImages, k: number, o: K
     tr.dispose();
     te.dispose();
   }
-  const pred = new Int32Array(m), voteFraction = new Float32Array(m);
+  const pred = new Int32Array(m),
+    voteFraction = new Float32Array(m);
   const votes = new Int32Array(k);
   for (let q = 0; q < m; q++) {
     for (let j = 0; j < k; j++) votes[j] = train.labels[neighbours[q * k + j]];

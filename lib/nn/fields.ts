@@ -36,8 +36,7 @@ export interface FieldMembers<Module> {
   children: FieldEntry<Module>[];
 }
 
-const isParam = (v: unknown): v is Tensor =>
-  v instanceof Tensor && !buffers.has(v) && v.requiresGrad && v.isLeaf && !v.disposed;
+const isParam = (v: unknown): v is Tensor => v instanceof Tensor && !buffers.has(v) && v.requiresGrad && v.isLeaf && !v.disposed;
 const isBuffer = (v: unknown): v is Tensor => v instanceof Tensor && buffers.has(v) && !v.disposed;
 
 /**

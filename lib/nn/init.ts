@@ -34,10 +34,14 @@ export type Nonlinearity = 'relu' | 'leaky_relu' | 'linear' | 'tanh' | 'sigmoid'
 
 export function gain(nl: Nonlinearity, a = 0): number {
   switch (nl) {
-    case 'relu': return Math.SQRT2;
-    case 'leaky_relu': return Math.sqrt(2 / (1 + a * a));
-    case 'tanh': return 5 / 3;
-    default: return 1;
+    case 'relu':
+      return Math.SQRT2;
+    case 'leaky_relu':
+      return Math.sqrt(2 / (1 + a * a));
+    case 'tanh':
+      return 5 / 3;
+    default:
+      return 1;
   }
 }
 

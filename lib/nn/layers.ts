@@ -15,9 +15,14 @@ export interface LayerOptions {
 export class Linear extends Module {
   weight: Tensor;
   bias: Tensor | null;
-  constructor(readonly inFeatures: number, readonly outFeatures: number, opts: LayerOptions = {}) {
+  constructor(
+    readonly inFeatures: number,
+    readonly outFeatures: number,
+    opts: LayerOptions = {},
+  ) {
     super();
-    if (!(inFeatures > 0 && outFeatures > 0)) throw new ArgumentError(`Linear: features must be positive, got ${inFeatures} -> ${outFeatures}`);
+    if (!(inFeatures > 0 && outFeatures > 0))
+      throw new ArgumentError(`Linear: features must be positive, got ${inFeatures} -> ${outFeatures}`);
     this.weight = this.registerParameter('weight', emptyParam([outFeatures, inFeatures]))!;
     this.bias = this.registerParameter('bias', opts.bias === false ? null : emptyParam([outFeatures]));
     defaultInit_(this.weight, this.bias, opts.generator);
@@ -32,8 +37,12 @@ export interface Conv2dLayerOptions extends LayerOptions, ops.Conv2dOptions {}
 export class Conv2d extends Module {
   weight: Tensor;
   bias: Tensor | null;
-  constructor(readonly inChannels: number, readonly outChannels: number, kernelSize: number | [number, number],
-    readonly opts: Conv2dLayerOptions = {}) {
+  constructor(
+    readonly inChannels: number,
+    readonly outChannels: number,
+    kernelSize: number | [number, number],
+    readonly opts: Conv2dLayerOptions = {},
+  ) {
     super();
     const [kh, kw] = typeof kernelSize === 'number' ? [kernelSize, kernelSize] : kernelSize;
     const groups = opts.groups ?? 1;
@@ -71,12 +80,16 @@ export function convThenMaxPool(conv: Module, pool: Module, x: Tensor): Tensor |
   // Only where x needs no gradient (a first layer): with an input gradient, the blocks' smaller
   // convolutions cost more than the passes they save (see docs/performance.md).
   if (x.requiresGrad || fusionOff) return null;
-  const c = (conv as Module & { convOperands(x: Tensor): ConvOperands }).convOperands(x), p = pool as MaxPool2d;
+  const c = (conv as Module & { convOperands(x: Tensor): ConvOperands }).convOperands(x),
+    p = pool as MaxPool2d;
   return ops.conv2dMaxPool2d(x, c.weight, c.bias, c.opts, p.kernelSize, p.opts);
 }
 
 export class MaxPool2d extends Module {
-  constructor(readonly kernelSize: number | [number, number], readonly opts: ops.Pool2dOptions = {}) {
+  constructor(
+    readonly kernelSize: number | [number, number],
+    readonly opts: ops.Pool2dOptions = {},
+  ) {
     super();
   }
   forward(x: Tensor): Tensor {
@@ -85,7 +98,10 @@ export class MaxPool2d extends Module {
 }
 
 export class AvgPool2d extends Module {
-  constructor(readonly kernelSize: number | [number, number], readonly opts: ops.Pool2dOptions & { countIncludePad?: boolean } = {}) {
+  constructor(
+    readonly kernelSize: number | [number, number],
+    readonly opts: ops.Pool2dOptions & { countIncludePad?: boolean } = {},
+  ) {
     super();
   }
   forward(x: Tensor): Tensor {
@@ -109,7 +125,13 @@ class BatchNorm extends Module {
   running_var: Tensor;
   num_batches_tracked: Tensor;
   private batches = 0;
-  constructor(readonly numFeatures: number, readonly rank: number, readonly eps = 1e-5, readonly momentum = 0.1, affine = true) {
+  constructor(
+    readonly numFeatures: number,
+    readonly rank: number,
+    readonly eps = 1e-5,
+    readonly momentum = 0.1,
+    affine = true,
+  ) {
     super();
     this.weight = this.registerParameter('weight', affine ? constant_(emptyParam([numFeatures]), 1) : null);
     this.bias = this.registerParameter('bias', affine ? emptyParam([numFeatures]) : null);
@@ -127,8 +149,11 @@ class BatchNorm extends Module {
       ops.copyInto(this.num_batches_tracked, c);
       c.dispose();
     }
-    return ops.batchNorm(x, this.running_mean, this.running_var, this.weight, this.bias,
-      { training: this.training, momentum: this.momentum, eps: this.eps });
+    return ops.batchNorm(x, this.running_mean, this.running_var, this.weight, this.bias, {
+      training: this.training,
+      momentum: this.momentum,
+      eps: this.eps,
+    });
   }
 }
 
@@ -145,7 +170,10 @@ export class BatchNorm2d extends BatchNorm {
 }
 
 export class Dropout extends Module {
-  constructor(readonly p = 0.5, readonly generator?: RandomGenerator) {
+  constructor(
+    readonly p = 0.5,
+    readonly generator?: RandomGenerator,
+  ) {
     super();
     if (!(p >= 0 && p < 1)) throw new ArgumentError(`Dropout: p must be in [0, 1), got ${p}`);
   }
@@ -155,28 +183,51 @@ export class Dropout extends Module {
 }
 
 export class ReLU extends Module {
-  forward(x: Tensor): Tensor { return ops.relu(x); }
+  forward(x: Tensor): Tensor {
+    return ops.relu(x);
+  }
 }
 export class Tanh extends Module {
-  forward(x: Tensor): Tensor { return ops.tanh(x); }
+  forward(x: Tensor): Tensor {
+    return ops.tanh(x);
+  }
 }
 export class Sigmoid extends Module {
-  forward(x: Tensor): Tensor { return ops.sigmoid(x); }
+  forward(x: Tensor): Tensor {
+    return ops.sigmoid(x);
+  }
 }
 export class Softmax extends Module {
-  constructor(readonly axis = -1) { super(); }
-  forward(x: Tensor): Tensor { return ops.softmax(x, this.axis); }
+  constructor(readonly axis = -1) {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    return ops.softmax(x, this.axis);
+  }
 }
 export class LogSoftmax extends Module {
-  constructor(readonly axis = -1) { super(); }
-  forward(x: Tensor): Tensor { return ops.logSoftmax(x, this.axis); }
+  constructor(readonly axis = -1) {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    return ops.logSoftmax(x, this.axis);
+  }
 }
 export class Flatten extends Module {
-  constructor(readonly startDim = 1, readonly endDim = -1) { super(); }
-  forward(x: Tensor): Tensor { return ops.flatten(x, this.startDim, this.endDim); }
+  constructor(
+    readonly startDim = 1,
+    readonly endDim = -1,
+  ) {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    return ops.flatten(x, this.startDim, this.endDim);
+  }
 }
 export class Identity extends Module {
-  forward(x: Tensor): Tensor { return x; }
+  forward(x: Tensor): Tensor {
+    return x;
+  }
 }
 
 /** Children named "0", "1", ... as in PyTorch, applied in order. */

@@ -200,9 +200,13 @@ export abstract class Module {
       const s = src.get(k);
       if (!s) continue;
       if (s.shape.join() !== dst.shape.join())
-        throw new ShapeError(`loadStateDict: '${k}' has shape ${shapeStr(s.shape)} in the checkpoint but ${shapeStr(dst.shape)} in the model`);
+        throw new ShapeError(
+          `loadStateDict: '${k}' has shape ${shapeStr(s.shape)} in the checkpoint but ${shapeStr(dst.shape)} in the model`,
+        );
       if (isFloat(s) !== isFloat(dst) && !opts.cast)
-        throw new DTypeError(`loadStateDict: '${k}' is ${s.dtype} in the checkpoint but ${dst.dtype} in the model (pass { cast: true } to convert)`);
+        throw new DTypeError(
+          `loadStateDict: '${k}' is ${s.dtype} in the checkpoint but ${dst.dtype} in the model (pass { cast: true } to convert)`,
+        );
     }
     for (const [k, dst] of own) {
       const s = src.get(k);

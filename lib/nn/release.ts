@@ -28,7 +28,8 @@ export const oneOpForwards = new Set<(x: Tensor) => Tensor>();
  * read its output. Returns whether y was freed.
  */
 function freeUnread(y: Tensor, m: Module, next: Tensor): boolean {
-  const consumer = next.gradFn, producer = y.gradFn;
+  const consumer = next.gradFn,
+    producer = y.gradFn;
   if (!consumer || !producer || !oneOpForwards.has(m.forward)) return false;
   if (consumer.readsInputs !== false || producer.readsOutput !== false) return false;
   if (consumer.inputs.length !== 1 || consumer.inputs[0] !== y) return false;
@@ -78,7 +79,8 @@ export function registerFusedPair(first: Forward, second: Forward, run: FusedFor
 export function forwardInOrder(x: Tensor, modules: readonly Module[]): Tensor {
   const order: Module[] = [];
   for (let i = 0; i < modules.length; ++i) {
-    const m = modules[i], after = modules[i + 1];
+    const m = modules[i],
+      after = modules[i + 1];
     // A hooked layer runs as written, so its hooks see the values PyTorch's would.
     const hooked = m.hooks || after?.hooks;
     if (after && !hooked && cheaperFirst.get(m.forward) === after.forward) {
@@ -98,7 +100,8 @@ export function forwardInOrder(x: Tensor, modules: readonly Module[]): Tensor {
     y = next;
   };
   for (let i = 0; i < order.length; ++i) {
-    const m = order[i], after = order[i + 1];
+    const m = order[i],
+      after = order[i + 1];
     const fused = after && !m.hooks && !after.hooks ? fusedPairs.get(m.forward)?.get(after.forward)?.(m, after, y) : null;
     if (fused) {
       finish(fused, null);

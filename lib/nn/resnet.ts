@@ -52,7 +52,13 @@ export class BasicBlock extends Module {
   /** Sequential(conv1x1, BatchNorm2d) where the stride or the channel count changes, else null. */
   downsample: Sequential | null;
 
-  constructor(readonly inplanes: number, readonly planes: number, readonly stride = 1, downsample: Sequential | null = null, generator?: RandomGenerator) {
+  constructor(
+    readonly inplanes: number,
+    readonly planes: number,
+    readonly stride = 1,
+    downsample: Sequential | null = null,
+    generator?: RandomGenerator,
+  ) {
     super();
     this.conv1 = this.registerModule('conv1', conv3x3(inplanes, planes, stride, generator));
     this.bn1 = this.registerModule('bn1', new BatchNorm2d(planes));
@@ -89,24 +95,32 @@ export class ResNet extends Module {
   readonly numClasses: number;
   readonly init: ResnetInit;
 
-  constructor(readonly layers: readonly [number, number, number, number], o: ResnetOptions = {}) {
+  constructor(
+    readonly layers: readonly [number, number, number, number],
+    o: ResnetOptions = {},
+  ) {
     super();
-    const numClasses = o.numClasses ?? 1000, inChannels = o.inChannels ?? 3, g = o.generator;
-    if (!(Number.isInteger(numClasses) && numClasses > 0)) throw new ArgumentError(`ResNet: numClasses must be a positive integer, got ${numClasses}`);
-    if (!(Number.isInteger(inChannels) && inChannels > 0)) throw new ArgumentError(`ResNet: inChannels must be a positive integer, got ${inChannels}`);
+    const numClasses = o.numClasses ?? 1000,
+      inChannels = o.inChannels ?? 3,
+      g = o.generator;
+    if (!(Number.isInteger(numClasses) && numClasses > 0))
+      throw new ArgumentError(`ResNet: numClasses must be a positive integer, got ${numClasses}`);
+    if (!(Number.isInteger(inChannels) && inChannels > 0))
+      throw new ArgumentError(`ResNet: inChannels must be a positive integer, got ${inChannels}`);
     if (layers.length !== 4 || !layers.every((n) => Number.isInteger(n) && n > 0))
       throw new ArgumentError(`ResNet: layers must be 4 positive block counts, got [${layers.join(', ')}]`);
     this.numClasses = numClasses;
     this.init = o.init ?? 'torchvision';
-    if (!RESNET_INITS.includes(this.init)) throw new ArgumentError(`ResNet: init must be one of ${RESNET_INITS.join(', ')}, got '${this.init}'`);
+    if (!RESNET_INITS.includes(this.init))
+      throw new ArgumentError(`ResNet: init must be one of ${RESNET_INITS.join(', ')}, got '${this.init}'`);
     this.conv1 = this.registerModule('conv1', new Conv2d(inChannels, 64, 7, { stride: 2, padding: 3, bias: false, generator: g }));
     this.bn1 = this.registerModule('bn1', new BatchNorm2d(64));
     this.relu = this.registerModule('relu', new ReLU());
     this.maxpool = this.registerModule('maxpool', new MaxPool2d(3, { stride: 2, padding: 1 }));
     let inplanes = 64;
     const stage = (planes: number, blocks: number, stride: number): Sequential => {
-      const down = stride !== 1 || inplanes !== planes
-        ? new Sequential(conv1x1(inplanes, planes, stride, g), new BatchNorm2d(planes)) : null;
+      const down =
+        stride !== 1 || inplanes !== planes ? new Sequential(conv1x1(inplanes, planes, stride, g), new BatchNorm2d(planes)) : null;
       const list = [new BasicBlock(inplanes, planes, stride, down, g)];
       inplanes = planes;
       for (let i = 1; i < blocks; i++) list.push(new BasicBlock(inplanes, planes, 1, null, g));
@@ -124,7 +138,17 @@ export class ResNet extends Module {
 
   /** Logits [N, numClasses] of images [N, inChannels, H, W] (any H, W >= 1 after the stem). */
   forward(x: Tensor): Tensor {
-    const y = forwardInOrder(x, [this.conv1, this.bn1, this.relu, this.maxpool, this.layer1, this.layer2, this.layer3, this.layer4, this.avgpool]);
+    const y = forwardInOrder(x, [
+      this.conv1,
+      this.bn1,
+      this.relu,
+      this.maxpool,
+      this.layer1,
+      this.layer2,
+      this.layer3,
+      this.layer4,
+      this.avgpool,
+    ]);
     const flat = ops.flatten(y, 1);
     if (y !== x) releaseIntermediate(y, flat);
     const logits = this.fc.forward(flat);
@@ -138,7 +162,9 @@ export class ResNet extends Module {
    */
   replaceFc(fc: Linear): Linear {
     if (fc.inFeatures !== 512 * BasicBlock.expansion)
-      throw new ArgumentError(`replaceFc: the new fc takes ${fc.inFeatures} features; ResNet's pooled features are ${512 * BasicBlock.expansion}`);
+      throw new ArgumentError(
+        `replaceFc: the new fc takes ${fc.inFeatures} features; ResNet's pooled features are ${512 * BasicBlock.expansion}`,
+      );
     const old = this.fc;
     fc.to(old.weight.device);
     this.fc = this.registerModule('fc', fc);

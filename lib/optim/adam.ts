@@ -34,11 +34,23 @@ export class Adam extends Optimizer {
   }
 
   protected update(g: ParamGroup, idx: number[]): void {
-    const m = this.buffer('exp_avg'), v = this.buffer('exp_avg_sq');
-    adamStep(idx.map((i) => this.params[i]), idx.map((i) => this.params[i].grad!), idx.map((i) => m[i]), idx.map((i) => v[i]), {
-      lr: g.lr, beta1: this.betas[0], beta2: this.betas[1], eps: this.eps,
-      weightDecay: g.weightDecay, decoupled: this.decoupled, step: this.stepCount + 1,
-    });
+    const m = this.buffer('exp_avg'),
+      v = this.buffer('exp_avg_sq');
+    adamStep(
+      idx.map((i) => this.params[i]),
+      idx.map((i) => this.params[i].grad!),
+      idx.map((i) => m[i]),
+      idx.map((i) => v[i]),
+      {
+        lr: g.lr,
+        beta1: this.betas[0],
+        beta2: this.betas[1],
+        eps: this.eps,
+        weightDecay: g.weightDecay,
+        decoupled: this.decoupled,
+        step: this.stepCount + 1,
+      },
+    );
   }
 }
 

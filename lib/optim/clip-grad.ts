@@ -16,8 +16,7 @@ const gradsOf = (params: Iterable<Tensor>) => [...params].flatMap((p) => (p.grad
  */
 export function clipGradNorm_(params: Iterable<Tensor>, maxNorm: number, normType: 2 | typeof Infinity = 2): number {
   if (!(maxNorm >= 0)) throw new ArgumentError(`clipGradNorm_: maxNorm must be >= 0, got ${maxNorm}`);
-  if (normType !== 2 && normType !== Infinity)
-    throw new ArgumentError(`clipGradNorm_: normType must be 2 or Infinity, got ${normType}`);
+  if (normType !== 2 && normType !== Infinity) throw new ArgumentError(`clipGradNorm_: normType must be 2 or Infinity, got ${normType}`);
   const grads = gradsOf(params);
   if (grads.length === 0) return 0;
   return noGrad(() =>

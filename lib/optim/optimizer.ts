@@ -51,7 +51,8 @@ export abstract class Optimizer {
     const specs: ParamGroupSpec[] = isGroupList(params) ? [...params] : [{ params: params as Iterable<Tensor> }];
     this.params = [];
     this.paramGroups = specs.map((g, gi) => {
-      const lr = g.lr ?? defaults.lr, weightDecay = g.weightDecay ?? defaults.weightDecay ?? 0;
+      const lr = g.lr ?? defaults.lr,
+        weightDecay = g.weightDecay ?? defaults.weightDecay ?? 0;
       const where = specs.length > 1 ? ` (group ${gi})` : '';
       if (!(lr >= 0)) throw new ArgumentError(`optimizer: learning rate must be >= 0, got ${lr}${where}`);
       if (!(weightDecay >= 0)) throw new ArgumentError(`optimizer: weight decay must be >= 0, got ${weightDecay}${where}`);
@@ -60,7 +61,8 @@ export abstract class Optimizer {
       return { indices: this.params.slice(first).map((_, i) => first + i), lr, weightDecay, initialLr: lr };
     });
     if (this.params.length === 0) throw new ArgumentError('optimizer: got an empty parameter list');
-    if (new Set(this.params).size !== this.params.length) throw new ArgumentError('optimizer: a parameter appears in more than one place (groups must not overlap)');
+    if (new Set(this.params).size !== this.params.length)
+      throw new ArgumentError('optimizer: a parameter appears in more than one place (groups must not overlap)');
     this.params.forEach((p, i) => {
       if (!p.requiresGrad) throw new ArgumentError(`optimizer: parameter ${i} [${p.shape.join(', ')}] does not require gradients`);
       // What an optimizer updates lives as long as it does, whichever scope or training step made it.
@@ -130,20 +132,28 @@ export abstract class Optimizer {
    * zeros), with one float32 tensor per parameter of the parameter's shape.
    */
   loadStateDict(s: OptimizerState): void {
-    if (!(Number.isInteger(s.step) && s.step >= 0)) throw new ArgumentError(`optimizer.loadStateDict: step must be a non-negative integer, got ${s.step}`);
-    if (!(Number.isFinite(s.lr) && s.lr >= 0)) throw new ArgumentError(`optimizer.loadStateDict: lr must be a finite number >= 0, got ${s.lr}`);
+    if (!(Number.isInteger(s.step) && s.step >= 0))
+      throw new ArgumentError(`optimizer.loadStateDict: step must be a non-negative integer, got ${s.step}`);
+    if (!(Number.isFinite(s.lr) && s.lr >= 0))
+      throw new ArgumentError(`optimizer.loadStateDict: lr must be a finite number >= 0, got ${s.lr}`);
     const expected = this.stateBufferNames();
     const missing = s.step > 0 ? expected.filter((n) => !s.buffers[n]) : [];
     const unexpected = Object.keys(s.buffers).filter((n) => !expected.includes(n));
     if (missing.length || unexpected.length)
-      throw new ArgumentError(`optimizer.loadStateDict: after ${s.step} steps the state needs buffers [${expected.join(', ')}]; missing [${missing.join(', ')}], unexpected [${unexpected.join(', ')}]`);
+      throw new ArgumentError(
+        `optimizer.loadStateDict: after ${s.step} steps the state needs buffers [${expected.join(', ')}]; missing [${missing.join(', ')}], unexpected [${unexpected.join(', ')}]`,
+      );
     for (const [name, ts] of Object.entries(s.buffers)) {
       if (ts.length !== this.params.length || ts.some((t) => !t))
-        throw new ArgumentError(`optimizer.loadStateDict: buffer '${name}' has ${ts.filter((t) => t).length} entries for ${this.params.length} parameters`);
+        throw new ArgumentError(
+          `optimizer.loadStateDict: buffer '${name}' has ${ts.filter((t) => t).length} entries for ${this.params.length} parameters`,
+        );
       ts.forEach((t, i) => {
         const p = this.params[i];
         if (t.dtype !== 'float32' || t.shape.join() !== p.shape.join())
-          throw new ArgumentError(`optimizer.loadStateDict: buffer '${name}' ${i} is ${t.dtype} [${t.shape.join(', ')}], expected float32 [${p.shape.join(', ')}]`);
+          throw new ArgumentError(
+            `optimizer.loadStateDict: buffer '${name}' ${i} is ${t.dtype} [${t.shape.join(', ')}], expected float32 [${p.shape.join(', ')}]`,
+          );
       });
     }
     this.stepCount = s.step;

@@ -54,9 +54,7 @@ export class MultiStepLR extends LRScheduler {
   ) {
     super(opt);
     if (!milestones.every((m, i) => Number.isInteger(m) && m > 0 && (i === 0 || m > milestones[i - 1])))
-      throw new ArgumentError(
-        `MultiStepLR: milestones must be increasing positive integers, got [${milestones.join(', ')}]`,
-      );
+      throw new ArgumentError(`MultiStepLR: milestones must be increasing positive integers, got [${milestones.join(', ')}]`);
     this.milestones = [...milestones];
   }
   protected lrAt(base: number, n: number): number {
@@ -102,17 +100,13 @@ export class LinearLR extends LRScheduler {
     readonly totalIters = 5,
   ) {
     super(opt);
-    if (!(startFactor > 0 && startFactor <= 1))
-      throw new ArgumentError(`LinearLR: startFactor must be in (0, 1], got ${startFactor}`);
-    if (!(endFactor >= 0 && endFactor <= 1))
-      throw new ArgumentError(`LinearLR: endFactor must be in [0, 1], got ${endFactor}`);
+    if (!(startFactor > 0 && startFactor <= 1)) throw new ArgumentError(`LinearLR: startFactor must be in (0, 1], got ${startFactor}`);
+    if (!(endFactor >= 0 && endFactor <= 1)) throw new ArgumentError(`LinearLR: endFactor must be in [0, 1], got ${endFactor}`);
     positiveInt('LinearLR: totalIters', totalIters);
     for (const g of opt.paramGroups) g.lr = g.initialLr * startFactor;
   }
   protected lrAt(base: number, n: number): number {
-    return (
-      base * (this.startFactor + ((this.endFactor - this.startFactor) * Math.min(n, this.totalIters)) / this.totalIters)
-    );
+    return base * (this.startFactor + ((this.endFactor - this.startFactor) * Math.min(n, this.totalIters)) / this.totalIters);
   }
 }
 
@@ -144,14 +138,11 @@ export class OneCycleLR extends LRScheduler {
     positiveInt('OneCycleLR: totalSteps', totalSteps);
     this.maxLrs = typeof maxLr === 'number' ? opt.paramGroups.map(() => maxLr) : [...maxLr];
     if (this.maxLrs.length !== opt.paramGroups.length)
-      throw new ArgumentError(
-        `OneCycleLR: ${this.maxLrs.length} max learning rates for ${opt.paramGroups.length} parameter groups`,
-      );
+      throw new ArgumentError(`OneCycleLR: ${this.maxLrs.length} max learning rates for ${opt.paramGroups.length} parameter groups`);
     this.pctStart = o.pctStart ?? 0.3;
     this.divFactor = o.divFactor ?? 25;
     this.finalDivFactor = o.finalDivFactor ?? 1e4;
-    if (!(this.pctStart > 0 && this.pctStart < 1))
-      throw new ArgumentError(`OneCycleLR: pctStart must be in (0, 1), got ${this.pctStart}`);
+    if (!(this.pctStart > 0 && this.pctStart < 1)) throw new ArgumentError(`OneCycleLR: pctStart must be in (0, 1), got ${this.pctStart}`);
     opt.paramGroups.forEach((g, i) => (g.lr = this.maxLrs[i] / this.divFactor));
   }
   protected lrAt(): number {
@@ -168,8 +159,7 @@ export class OneCycleLR extends LRScheduler {
     this.opt.paramGroups.forEach((g, i) => {
       const initial = this.maxLrs[i] / this.divFactor,
         min = initial / this.finalDivFactor;
-      g.lr =
-        n <= peak ? anneal(initial, this.maxLrs[i], n / peak) : anneal(this.maxLrs[i], min, (n - peak) / (end - peak));
+      g.lr = n <= peak ? anneal(initial, this.maxLrs[i], n / peak) : anneal(this.maxLrs[i], min, (n - peak) / (end - peak));
     });
   }
 }
@@ -205,15 +195,12 @@ export class ReduceLROnPlateau {
     this.threshold = o.threshold ?? 1e-4;
     this.cooldown = o.cooldown ?? 0;
     this.minLr = o.minLr ?? 0;
-    if (!(this.factor > 0 && this.factor < 1))
-      throw new ArgumentError(`ReduceLROnPlateau: factor must be in (0, 1), got ${this.factor}`);
+    if (!(this.factor > 0 && this.factor < 1)) throw new ArgumentError(`ReduceLROnPlateau: factor must be in (0, 1), got ${this.factor}`);
     this.best = this.mode === 'min' ? Infinity : -Infinity;
   }
   step(metric: number): void {
-    if (!Number.isFinite(metric))
-      throw new ArgumentError(`ReduceLROnPlateau: the metric must be a finite number, got ${metric}`);
-    const better =
-      this.mode === 'min' ? metric < this.best * (1 - this.threshold) : metric > this.best * (1 + this.threshold);
+    if (!Number.isFinite(metric)) throw new ArgumentError(`ReduceLROnPlateau: the metric must be a finite number, got ${metric}`);
+    const better = this.mode === 'min' ? metric < this.best * (1 - this.threshold) : metric > this.best * (1 + this.threshold);
     if (better) {
       this.best = metric;
       this.bad = 0;

@@ -38,9 +38,18 @@ export class SGD extends Optimizer {
 
   protected update(g: ParamGroup, idx: number[]): void {
     const bufs = this.momentum > 0 ? this.buffer('momentum_buffer') : null;
-    sgdStep(idx.map((i) => this.params[i]), idx.map((i) => this.params[i].grad!), bufs ? idx.map((i) => bufs[i]) : null, {
-      lr: g.lr, momentum: this.momentum, dampening: this.dampening, weightDecay: g.weightDecay,
-      nesterov: this.nesterov, firstStep: this.stepCount === 0,
-    });
+    sgdStep(
+      idx.map((i) => this.params[i]),
+      idx.map((i) => this.params[i].grad!),
+      bufs ? idx.map((i) => bufs[i]) : null,
+      {
+        lr: g.lr,
+        momentum: this.momentum,
+        dampening: this.dampening,
+        weightDecay: g.weightDecay,
+        nesterov: this.nesterov,
+        firstStep: this.stepCount === 0,
+      },
+    );
   }
 }

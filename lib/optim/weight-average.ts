@@ -19,7 +19,10 @@ export class WeightAverage {
   /** Updates made so far (drives the warm-up of the decay). */
   updates = 0;
 
-  constructor(model: Module, readonly decay = 0.998) {
+  constructor(
+    model: Module,
+    readonly decay = 0.998,
+  ) {
     if (!(decay > 0 && decay < 1)) throw new ArgumentError(`WeightAverage: decay must be in (0, 1), got ${decay}`);
     this.params = model.parameters();
     this.avg = noGrad(() => this.params.map((p) => clone(p).keep()));
@@ -57,7 +60,9 @@ export class WeightAverage {
       throw new ArgumentError(`WeightAverage: the saved average has ${s.tensors.length} tensors, the model ${this.avg.length} parameters`);
     s.tensors.forEach((t, i) => {
       if (t.shape.join() !== this.avg[i].shape.join())
-        throw new ArgumentError(`WeightAverage: saved tensor ${i} has shape [${t.shape.join(', ')}], parameter ${i} [${this.avg[i].shape.join(', ')}]`);
+        throw new ArgumentError(
+          `WeightAverage: saved tensor ${i} has shape [${t.shape.join(', ')}], parameter ${i} [${this.avg[i].shape.join(', ')}]`,
+        );
       copyInto(this.avg[i], t);
     });
     this.updates = s.updates;
@@ -68,10 +73,14 @@ export class WeightAverage {
   }
 
   private swap(): void {
-    noGrad(() => tidy(() => this.params.forEach((p, i) => {
-      const trained = clone(p);
-      copyInto(p, this.avg[i]);
-      copyInto(this.avg[i], trained);
-    })));
+    noGrad(() =>
+      tidy(() =>
+        this.params.forEach((p, i) => {
+          const trained = clone(p);
+          copyInto(p, this.avg[i]);
+          copyInto(this.avg[i], trained);
+        }),
+      ),
+    );
   }
 }

@@ -14,8 +14,11 @@ export function curves(runs: { name: string; history: EpochMetrics[] }[], metric
     series.push({ name: `${prefix}test`, x, y: r.history.map((h) => (metric === 'loss' ? h.val_loss : h.val_acc) ?? NaN) });
   }
   return linePlot(series, {
-    title, xLabel: 'epoch', yLabel: metric === 'loss' ? 'cross-entropy loss' : 'accuracy',
-    legendAt: metric === 'loss' ? 'top' : 'bottom', integerX: true,
+    title,
+    xLabel: 'epoch',
+    yLabel: metric === 'loss' ? 'cross-entropy loss' : 'accuracy',
+    legendAt: metric === 'loss' ? 'top' : 'bottom',
+    integerX: true,
   });
 }
 
@@ -27,7 +30,12 @@ export interface Annotated {
 
 /** A grid of test images (by index into the split) with their caption lines. */
 export function testGrid(split: MnistSplit, items: Annotated[], title: string, columns = 8): string {
-  return imageGrid(items.map((it) => ({
-    pixels: split.pixels.subarray(it.index * 784, (it.index + 1) * 784), caption: [`#${it.index}`, ...it.caption], flagged: it.flagged,
-  })), { h: 28, w: 28, bytes: true, scale: 3, columns, title });
+  return imageGrid(
+    items.map((it) => ({
+      pixels: split.pixels.subarray(it.index * 784, (it.index + 1) * 784),
+      caption: [`#${it.index}`, ...it.caption],
+      flagged: it.flagged,
+    })),
+    { h: 28, w: 28, bytes: true, scale: 3, columns, title },
+  );
 }

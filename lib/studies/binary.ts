@@ -100,13 +100,7 @@ function accuracyOf(pred: Int32Array, y: Int32Array): number {
   return pred.reduce((a, p, i) => a + (p === y[i] ? 1 : 0), 0) / y.length;
 }
 
-function drawSnapshot(
-  folder: RunFolder,
-  d: ClusterData,
-  s: Snapshot,
-  dom: [[number, number], [number, number]],
-  grid: number,
-): void {
+function drawSnapshot(folder: RunFolder, d: ClusterData, s: Snapshot, dom: [[number, number], [number, number]], grid: number): void {
   const yTrain = labelsOf(d.train),
     yTest = labelsOf(d.test);
   const pts = (split: 'train' | 'test', x: Float32Array, y: Int32Array, pred: Int32Array): RegionPoint[] =>
@@ -171,9 +165,7 @@ export async function run(cfg: BinaryConfig, hooks: RunHooks = {}): Promise<Stud
   try {
     const dom = domains(d);
     const gridPts = regionGridPoints(dom[0], dom[1], cfg.grid, cfg.grid);
-    log(
-      `binary: ${d.train.x.shape[0]} train / ${d.test.x.shape[0]} test points; ${cfg.epochs} epochs at batch ${cfg.batch}, lr ${cfg.lr}`,
-    );
+    log(`binary: ${d.train.x.shape[0]} train / ${d.test.x.shape[0]} test points; ${cfg.epochs} epochs at batch ${cfg.batch}, lr ${cfg.lr}`);
     const snaps: Snapshot[] = [];
     const rows = await trainBinary(net, trainLoader(d, cfg.batch, cfg.seed), d, cfg.lr, cfg.epochs, (r) => {
       if (r.epoch === cfg.shortEpochs) snaps.push(snapshot(net, d, r.epoch, gridPts));
@@ -192,9 +184,7 @@ export async function run(cfg: BinaryConfig, hooks: RunHooks = {}): Promise<Stud
     const repeats: { nnlab: number; bayes: number }[] = [];
     for (let i = 0; i < cfg.repeats; i++) {
       const r = await repeatAccuracy(cfg, cfg.seed + 1 + i);
-      log(
-        `repeat ${i + 1}/${cfg.repeats} (seed ${cfg.seed + 1 + i}): test accuracy ${pct(r.nnlab)} (Bayes classifier ${pct(r.bayes)})`,
-      );
+      log(`repeat ${i + 1}/${cfg.repeats} (seed ${cfg.seed + 1 + i}): test accuracy ${pct(r.nnlab)} (Bayes classifier ${pct(r.bayes)})`);
       repeats.push(r);
     }
     const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;

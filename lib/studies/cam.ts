@@ -14,14 +14,7 @@ import type { RunFolder } from '../report/run-folder.js';
 import { linePlot } from '../viz/line-plot.js';
 import { rgbGrid, RgbImage } from '../viz/rgb-grid.js';
 import { BaseConfig, RunContext, RunHooks, startRun } from './shared/common.js';
-import {
-  greyRgb,
-  overlayOn,
-  reportVsNnlab,
-  samplesPerClass,
-  trainExplainModel,
-  unitPixels,
-} from './shared/explain-models.js';
+import { greyRgb, overlayOn, reportVsNnlab, samplesPerClass, trainExplainModel, unitPixels } from './shared/explain-models.js';
 import type { nn } from '../index.js';
 
 export interface CamConfig extends BaseConfig {
@@ -100,11 +93,7 @@ function pair(m: Mnist, a: number, b: number): Float32Array {
         [pb, 14],
       ] as const) {
         const v =
-          (src[2 * r * 28 + 2 * c] +
-            src[2 * r * 28 + 2 * c + 1] +
-            src[(2 * r + 1) * 28 + 2 * c] +
-            src[(2 * r + 1) * 28 + 2 * c + 1]) /
-          4;
+          (src[2 * r * 28 + 2 * c] + src[2 * r * 28 + 2 * c + 1] + src[(2 * r + 1) * 28 + 2 * c] + src[(2 * r + 1) * 28 + 2 * c + 1]) / 4;
         out[(r + 7) * 28 + c + dc] = v;
       }
   return out;
@@ -121,12 +110,7 @@ interface DatasetResult {
   auc: { method: string; deletion: number; insertion: number }[];
 }
 
-async function explainDataset(
-  name: 'mnist' | 'fashion',
-  cfg: CamConfig,
-  ctx: RunContext,
-  m: Mnist,
-): Promise<DatasetResult> {
+async function explainDataset(name: 'mnist' | 'fashion', cfg: CamConfig, ctx: RunContext, m: Mnist): Promise<DatasetResult> {
   const { folder, log } = ctx;
   const outDir = name === 'mnist' ? folder.dir : folder.sub(name);
   const { model, trained } = await trainExplainModel('gap-cnn', { ...ctx, mnist: m }, cfg.train, cfg.seed, outDir);
@@ -141,8 +125,7 @@ async function explainDataset(
     const truth = idx.map((i) => m.test.labels[i]);
     const wrong = idx.map((_, j) => {
       let best = -1;
-      for (let c = 0; c < 10; c++)
-        if (c !== truth[j] && (best < 0 || logits[j * 10 + c] > logits[j * 10 + best])) best = c;
+      for (let c = 0; c < 10; c++) if (c !== truth[j] && (best < 0 || logits[j * 10 + c] > logits[j * 10 + best])) best = c;
       return best;
     });
     const maps = Object.fromEntries(
@@ -261,9 +244,7 @@ async function explainDataset(
       unitPixels(m.test, perClass[2 * ((c + 1) % 10)]),
     ]);
     const osn = tidy(() => {
-      const xin = toInput(
-        ops.tensor(Float32Array.from(rows.flatMap((r) => r.flatMap((v) => Array.from(v)))), [30, 1, 28, 28]),
-      );
+      const xin = toInput(ops.tensor(Float32Array.from(rows.flatMap((r) => r.flatMap((v) => Array.from(v)))), [30, 1, 28, 28]));
       const target = Array.from({ length: 30 }, (_, k) => Math.floor(k / 3));
       return { p: probsOf(model, xin, target), gc: explain.gradCamPlusPlus(model, xin, { layer: LAYER, target }) };
     });
@@ -299,14 +280,13 @@ async function explainDataset(
     const blank = -m.stats.mean / m.stats.std;
     const g = new RandomGenerator(cfg.seed + 1);
     const random = tidy(() => ops.rand([nf * 784], { generator: g }).data() as Float32Array);
-    const curves = [
-      ...METHODS.map((meth) => [meth, mapsOf(model, meth, xf, tf).maps] as const),
-      ['random', random] as const,
-    ].map(([meth, mp]) => {
-      const c = explain.deletionInsertion(model, xf, mp, tf, { steps: cfg.faithfulnessSteps, baseline: blank });
-      log(`${name} ${meth}: deletion AUC ${c.deletionAuc.toFixed(4)}, insertion AUC ${c.insertionAuc.toFixed(4)}`);
-      return { method: meth, c };
-    });
+    const curves = [...METHODS.map((meth) => [meth, mapsOf(model, meth, xf, tf).maps] as const), ['random', random] as const].map(
+      ([meth, mp]) => {
+        const c = explain.deletionInsertion(model, xf, mp, tf, { steps: cfg.faithfulnessSteps, baseline: blank });
+        log(`${name} ${meth}: deletion AUC ${c.deletionAuc.toFixed(4)}, insertion AUC ${c.insertionAuc.toFixed(4)}`);
+        return { method: meth, c };
+      },
+    );
     xf.dispose();
     base.dispose();
     const meanCurve = (a: Float32Array) =>

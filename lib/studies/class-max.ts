@@ -83,23 +83,19 @@ const REPORT = {
 };
 
 function checkConfig(c: ClassMaxConfig): void {
-  for (const [name, v] of [
-    ['lr', c.lr],
-    ...c.naiveLrs.map((l) => ['naiveLrs', l]),
-    ...c.lrSweep.map((l) => ['lrSweep', l]),
-  ] as [string, number][])
-    if (!(Number.isFinite(v) && v > 0))
-      throw new ArgumentError(`class-max: ${name} must hold finite numbers > 0, got ${v}`);
-  if (!c.naiveLrs.length || !c.lrSweep.length)
-    throw new ArgumentError('class-max: naiveLrs and lrSweep need at least one learning rate');
+  for (const [name, v] of [['lr', c.lr], ...c.naiveLrs.map((l) => ['naiveLrs', l]), ...c.lrSweep.map((l) => ['lrSweep', l])] as [
+    string,
+    number,
+  ][])
+    if (!(Number.isFinite(v) && v > 0)) throw new ArgumentError(`class-max: ${name} must hold finite numbers > 0, got ${v}`);
+  if (!c.naiveLrs.length || !c.lrSweep.length) throw new ArgumentError('class-max: naiveLrs and lrSweep need at least one learning rate');
   for (const [name, v] of [
     ['maxSteps', c.maxSteps],
     ['naiveMaxSteps', c.naiveMaxSteps],
     ['sweepPairs', c.sweepPairs],
     ['randomStarts', c.randomStarts],
   ] as const)
-    if (!(Number.isInteger(v) && v >= 1))
-      throw new ArgumentError(`class-max: ${name} must be an integer >= 1, got ${v}`);
+    if (!(Number.isInteger(v) && v >= 1)) throw new ArgumentError(`class-max: ${name} must be an integer >= 1, got ${v}`);
   if (!(c.reachProb > 0 && c.reachProb <= c.targetProb && c.targetProb <= 1))
     throw new ArgumentError(`class-max: need 0 < reachProb <= targetProb <= 1, got ${c.reachProb}, ${c.targetProb}`);
 }
@@ -108,13 +104,7 @@ function checkConfig(c: ClassMaxConfig): void {
  * Snapshots of one image along its log-loss ascent: the ascent is memoryless (each step depends on
  * the current image only), so chaining runs of `chunk` steps retraces the single run.
  */
-function trajectoryFigure(
-  model: PixelCnn['model'],
-  start: Float32Array,
-  target: number,
-  totalSteps: number,
-  cfg: ClassMaxConfig,
-): string {
+function trajectoryFigure(model: PixelCnn['model'], start: Float32Array, target: number, totalSteps: number, cfg: ClassMaxConfig): string {
   const chunk = Math.max(1, Math.ceil(totalSteps / 7));
   const frames: { px: Float32Array; caption: string[] }[] = [];
   let px = start,
@@ -196,12 +186,7 @@ export async function run(cfg: ClassMaxConfig, hooks: RunHooks = {}): Promise<St
       folder.figure(
         `grid_naive_lr${String(lr).replace('.', 'p')}`,
         `Naive loss -p, lr ${lr}`,
-        pairGridFigure(
-          r.images,
-          caption(r),
-          missed(r),
-          `Naive loss -p_t, lr ${lr}, ${cfg.naiveMaxSteps} steps at most`,
-        ),
+        pairGridFigure(r.images, caption(r), missed(r), `Naive loss -p_t, lr ${lr}, ${cfg.naiveMaxSteps} steps at most`),
         `red = p < ${cfg.reachProb}`,
       );
 
@@ -209,8 +194,7 @@ export async function run(cfg: ClassMaxConfig, hooks: RunHooks = {}): Promise<St
     const confident = off.filter((i) => logRun.pInitial[i] < cfg.confidentBelow);
     const naive0 = naiveRuns[0].r;
     const naiveMoved = movedL2(grid.pixels, naive0.images.data() as Float32Array);
-    const reached = (r: explain.ClassMaxResult, idx: number[]) =>
-      idx.filter((i) => r.pFinal[i] >= cfg.reachProb).length;
+    const reached = (r: explain.ClassMaxResult, idx: number[]) => idx.filter((i) => r.pFinal[i] >= cfg.reachProb).length;
     const g0 = (r: explain.ClassMaxResult, idx: number[]) => idx.map((i) => r.gradNormHistory[i][0]);
     const lossRow = (name: string, lr: number, r: explain.ClassMaxResult) => {
       const moved = movedL2(grid.pixels, r.images.data() as Float32Array);
@@ -287,9 +271,7 @@ export async function run(cfg: ClassMaxConfig, hooks: RunHooks = {}): Promise<St
 
     // Learning-rate sweep on a subset of pairs.
     const sweepIdx = off.slice(0, cfg.sweepPairs);
-    const sweepX = asImages(
-      Float32Array.from(sweepIdx.flatMap((i) => [...grid.pixels.subarray(i * 784, (i + 1) * 784)])),
-    );
+    const sweepX = asImages(Float32Array.from(sweepIdx.flatMap((i) => [...grid.pixels.subarray(i * 784, (i + 1) * 784)])));
     const sweepTargets = sweepIdx.map((i) => grid.targets[i]);
     const sweep = cfg.lrSweep.map((lr) => ({ lr, r: maximise('log', lr, cfg.maxSteps, sweepX, sweepTargets) }));
     const all = sweepTargets.map((_, j) => j);
@@ -356,10 +338,7 @@ export async function run(cfg: ClassMaxConfig, hooks: RunHooks = {}): Promise<St
         (i) =>
           i < CLASSES
             ? [`start -> ${i}`]
-            : [
-                `-> ${startTargets[i - CLASSES]}`,
-                `p=${fmtP(randomRun.pFinal[i - CLASSES])} n=${randomRun.steps[i - CLASSES]}`,
-              ],
+            : [`-> ${startTargets[i - CLASSES]}`, `p=${fmtP(randomRun.pFinal[i - CLASSES])} n=${randomRun.steps[i - CLASSES]}`],
         (i) => i >= CLASSES && randomRun.pFinal[i - CLASSES] < cfg.reachProb,
         `Uniform-noise starts (first row: the first start of each column) and the images they become`,
       ),
@@ -371,12 +350,7 @@ export async function run(cfg: ClassMaxConfig, hooks: RunHooks = {}): Promise<St
         const d: number[] = [];
         for (let a = 0; a < rows.length; a++)
           for (let b = a + 1; b < rows.length; b++)
-            d.push(
-              movedL2(
-                endPx.subarray(rows[a] * 784, (rows[a] + 1) * 784),
-                endPx.subarray(rows[b] * 784, (rows[b] + 1) * 784),
-              )[0],
-            );
+            d.push(movedL2(endPx.subarray(rows[a] * 784, (rows[a] + 1) * 784), endPx.subarray(rows[b] * 784, (rows[b] + 1) * 784))[0]);
         return median(d);
       }),
     );
@@ -386,13 +360,7 @@ export async function run(cfg: ClassMaxConfig, hooks: RunHooks = {}): Promise<St
     folder.figure(
       'trajectory',
       'One pair, step by step',
-      trajectoryFigure(
-        cnn.model,
-        grid.pixels.slice(pair * 784, (pair + 1) * 784),
-        grid.targets[pair],
-        logRun.steps[pair],
-        cfg,
-      ),
+      trajectoryFigure(cnn.model, grid.pixels.slice(pair * 784, (pair + 1) * 784), grid.targets[pair], logRun.steps[pair], cfg),
       `the pair with the most steps: ${Math.floor(pair / CLASSES)} -> ${grid.targets[pair]}`,
     );
 
@@ -411,11 +379,7 @@ export async function run(cfg: ClassMaxConfig, hooks: RunHooks = {}): Promise<St
           REPORT.log,
           `${reached(logRun, off)}/${off.length} pairs reach p >= ${cfg.reachProb} (min ${logMin.toFixed(3)}), median ${median(off.map((i) => logRun.steps[i]))} steps`,
         ],
-        [
-          'learning rate',
-          REPORT.lr,
-          sweep.map(({ lr, r }) => `lr ${lr}: median ${median(all.map((j) => r.steps[j]))} steps`).join('; '),
-        ],
+        ['learning rate', REPORT.lr, sweep.map(({ lr, r }) => `lr ${lr}: median ${median(all.map((j) => r.steps[j]))} steps`).join('; ')],
         [
           'random starts',
           REPORT.starts,
@@ -427,15 +391,9 @@ export async function run(cfg: ClassMaxConfig, hooks: RunHooks = {}): Promise<St
       ],
     });
 
-    [
-      x,
-      sweepX,
-      starts,
-      logRun.images,
-      randomRun.images,
-      ...naiveRuns.map(({ r }) => r.images),
-      ...sweep.map(({ r }) => r.images),
-    ].forEach((t) => t.dispose());
+    [x, sweepX, starts, logRun.images, randomRun.images, ...naiveRuns.map(({ r }) => r.images), ...sweep.map(({ r }) => r.images)].forEach(
+      (t) => t.dispose(),
+    );
     return folder.finish(
       {
         log_min_p_target: logMin,

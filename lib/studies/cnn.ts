@@ -16,17 +16,27 @@ export interface CnnConfig extends BaseConfig {
 }
 
 export const CNN_FULL: CnnConfig = {
-  preset: 'full', seed: 0, device: 'auto', train: SEED_CNN_TRAIN, gridSize: 32,
+  preset: 'full',
+  seed: 0,
+  device: 'auto',
+  train: SEED_CNN_TRAIN,
+  gridSize: 32,
 };
 
 export const CNN_QUICK: CnnConfig = {
-  ...CNN_FULL, preset: 'quick', trainLimit: 10000, testLimit: 2000, train: { epochs: 2, batch: 128, lr: 1e-3 }, gridSize: 16,
+  ...CNN_FULL,
+  preset: 'quick',
+  trainLimit: 10000,
+  testLimit: 2000,
+  train: { epochs: 2, batch: 128, lr: 1e-3 },
+  gridSize: 16,
 };
 
 export async function run(cfg: CnnConfig, hooks: RunHooks = {}): Promise<StudySummary> {
   const { folder, device, mnist, log } = startRun('cnn', cfg, hooks, {
     model: 'seed CNN: Conv(1->32,3x3) ReLU MaxPool2 Conv(32->64,3x3) ReLU MaxPool2 Flatten(1600) Linear(128) ReLU Linear(10)',
-    optimizer: 'Adam', validation: 'the test split is evaluated after every epoch (no early stopping: the last epoch is reported)',
+    optimizer: 'Adam',
+    validation: 'the test split is evaluated after every epoch (no early stopping: the last epoch is reported)',
   });
   try {
     const model = seedCnn(new RandomGenerator(cfg.seed)).to(device);
@@ -41,19 +51,46 @@ export async function run(cfg: CnnConfig, hooks: RunHooks = {}): Promise<StudySu
     folder.figure('accuracy_curves', 'Accuracy per epoch', curves([{ name: 'cnn', history: t.history }], 'acc', 'Seed CNN: accuracy'));
     const caption = (i: number) => [`y=${labels[i]} pred=${pred[i]}`, `p=${conf[i].toFixed(3)}`];
     const first = Array.from({ length: Math.min(cfg.gridSize, mnist.test.n) }, (_, i) => i);
-    folder.figure('test_samples', 'First test images', testGrid(mnist.test, first.map((i) => ({ index: i, caption: caption(i), flagged: pred[i] !== labels[i] })), 'First test images: label, prediction, probability'),
-      'red = misclassified');
-    const wrong = [...labels.keys()].filter((i) => pred[i] !== labels[i]).sort((a, b) => conf[b] - conf[a]).slice(0, cfg.gridSize);
+    folder.figure(
+      'test_samples',
+      'First test images',
+      testGrid(
+        mnist.test,
+        first.map((i) => ({ index: i, caption: caption(i), flagged: pred[i] !== labels[i] })),
+        'First test images: label, prediction, probability',
+      ),
+      'red = misclassified',
+    );
+    const wrong = [...labels.keys()]
+      .filter((i) => pred[i] !== labels[i])
+      .sort((a, b) => conf[b] - conf[a])
+      .slice(0, cfg.gridSize);
     if (wrong.length)
-      folder.figure('misclassified', 'Misclassified test images', testGrid(mnist.test, wrong.map((i) => ({ index: i, caption: caption(i), flagged: true })), 'Misclassified, most confident first'));
+      folder.figure(
+        'misclassified',
+        'Misclassified test images',
+        testGrid(
+          mnist.test,
+          wrong.map((i) => ({ index: i, caption: caption(i), flagged: true })),
+          'Misclassified, most confident first',
+        ),
+      );
     folder.table('confusion', confusionTable(labels, pred, 'Confusion matrix (rows: label, columns: prediction)'));
 
     const acc = accuracy(pred, labels);
-    return folder.finish({
-      test_accuracy: acc, test_errors: labels.length - Math.round(acc * labels.length), parameters: t.parameters,
-      epochs: cfg.train.epochs, train_images: mnist.train.n, test_images: mnist.test.n,
-      seconds_per_epoch: t.secondsPerEpoch, images_per_second: t.imagesPerSecond,
-    }, { history: t.history });
+    return folder.finish(
+      {
+        test_accuracy: acc,
+        test_errors: labels.length - Math.round(acc * labels.length),
+        parameters: t.parameters,
+        epochs: cfg.train.epochs,
+        train_images: mnist.train.n,
+        test_images: mnist.test.n,
+        seconds_per_epoch: t.secondsPerEpoch,
+        images_per_second: t.imagesPerSecond,
+      },
+      { history: t.history },
+    );
   } finally {
     mnist.dispose();
   }

@@ -60,12 +60,7 @@ function extent(v: ArrayLike<number>): number {
     c1 = -1;
   for (let j = 0; j < 784; j++)
     if (Math.abs(v[j]) >= 0.05 * m)
-      [r0, r1, c0, c1] = [
-        Math.min(r0, Math.floor(j / 28)),
-        Math.max(r1, Math.floor(j / 28)),
-        Math.min(c0, j % 28),
-        Math.max(c1, j % 28),
-      ];
+      [r0, r1, c0, c1] = [Math.min(r0, Math.floor(j / 28)), Math.max(r1, Math.floor(j / 28)), Math.min(c0, j % 28), Math.max(c1, j % 28)];
   return r1 < 0 ? 0 : Math.max(r1 - r0 + 1, c1 - c0 + 1);
 }
 
@@ -204,13 +199,7 @@ export async function run(cfg: DeconvnetConfig, hooks: RunHooks = {}): Promise<S
 
     folder.table('layers', {
       title: 'Per layer',
-      columns: [
-        'layer',
-        'receptive field (px)',
-        'mean projection extent (px)',
-        `top-${cfg.topK} label purity`,
-        'maps shown',
-      ],
+      columns: ['layer', 'receptive field (px)', 'mean projection extent (px)', `top-${cfg.topK} label purity`, 'maps shown'],
       rows: layers.map((r) => [
         r.layer,
         RECEPTIVE_FIELD[r.layer - 1],

@@ -105,9 +105,7 @@ async function trainSetup(
     seed: cfg.seed,
   });
   const evalLoader = new data.DataLoader(data.tensorDataset(test.x, test.y), { batchSize: 1000 });
-  log(
-    `setup ${s.name}: ${s.dropout ? 'with' : 'without'} dropout, training on ${train.n} images, evaluating on ${test.n}`,
-  );
+  log(`setup ${s.name}: ${s.dropout ? 'with' : 'without'} dropout, training on ${train.n} images, evaluating on ${test.n}`);
   const r = await fit(model, trainLoader, {
     epochs: cfg.epochs,
     optimizer: opt,
@@ -140,8 +138,7 @@ const lossPlot = (series: ReturnType<typeof lossSeries>[], title: string) =>
 export async function run(cfg: DropoutConfig, hooks: RunHooks = {}): Promise<StudySummary> {
   const { folder, mnist, log } = startRun('dropout', cfg, hooks, {
     model: `PyTorch examples/mnist Net: Conv(1->${cfg.net.channels[0]},3x3) ReLU Conv(->${cfg.net.channels[1]},3x3) ReLU MaxPool2 Dropout(0.25) Flatten Linear(->${cfg.net.hidden}) ReLU Dropout(0.5) Linear(->10)`,
-    optimizer:
-      'Adam, constant learning rate (the example uses Adadelta lr 1 with a 0.7 step decay, which nnlab does not ship)',
+    optimizer: 'Adam, constant learning rate (the example uses Adadelta lr 1 with a 0.7 step decay, which nnlab does not ship)',
     losses:
       "train loss = mean over the epoch's batches in training mode (dropout active), as the report plotted; test loss = mean over the evaluation split after the epoch",
     setups: SETUPS,

@@ -12,7 +12,18 @@ import { linePlot, Series } from '../viz/line-plot.js';
 import type { RunHooks } from './shared/common.js';
 import { checkSigmas, sigmaName } from './noise.js';
 import {
-  accuracyOn, caption, displayPixels, ensembleRows, memberProbs, memberRows, noiseDraw, noiseTransform, predictionOf, Scores, scoresOf, withNoise,
+  accuracyOn,
+  caption,
+  displayPixels,
+  ensembleRows,
+  memberProbs,
+  memberRows,
+  noiseDraw,
+  noiseTransform,
+  predictionOf,
+  Scores,
+  scoresOf,
+  withNoise,
 } from './shared/seed000-eval.js';
 import { Seed000Config, SEED000_RUN_FULL, SEED000_RUN_QUICK, startSeed000 } from './shared/seed000-run.js';
 import type { StudySummary } from '../report/run-folder.js';
@@ -35,7 +46,12 @@ export interface EnsembleNoiseLevel {
 
 const pct = (v: number) => +(100 * v).toFixed(2);
 const METRICS = ['accuracy', 'nll', 'brier', 'ece'] as const;
-const LABELS: Record<(typeof METRICS)[number], string> = { accuracy: 'accuracy', nll: 'NLL (nats)', brier: 'Brier score', ece: 'ECE (15 bins)' };
+const LABELS: Record<(typeof METRICS)[number], string> = {
+  accuracy: 'accuracy',
+  nll: 'NLL (nats)',
+  brier: 'Brier score',
+  ece: 'ECE (15 bins)',
+};
 
 export async function run(cfg: EnsembleNoiseConfig, hooks: RunHooks = {}): Promise<StudySummary> {
   checkSigmas(cfg.sigmas, 'ensemble-noise');
@@ -45,14 +61,17 @@ export async function run(cfg: EnsembleNoiseConfig, hooks: RunHooks = {}): Promi
   const { folder, data: d, log } = r;
   const z = noiseDraw(d.test.x, cfg.seed + 1);
   try {
-    const labels = d.test.labels, M = r.members.length, n = d.test.n;
+    const labels = d.test.labels,
+      M = r.members.length,
+      n = d.test.n;
     const single = r.members[r.single];
     const models = r.members.map((m) => m.model);
     const levels: EnsembleNoiseLevel[] = [];
     const gridFigures: string[] = [];
     for (const sigma of cfg.sigmas) {
       const { probs, classes } = memberProbs(models, d.test.x, { batch: cfg.evalBatch, transform: noiseTransform(z, sigma) });
-      const sp = memberRows(probs, r.single, n, classes), ep = ensembleRows(probs, M, n, classes);
+      const sp = memberRows(probs, r.single, n, classes),
+        ep = ensembleRows(probs, M, n, classes);
       const lv: EnsembleNoiseLevel = {
         sigma,
         single: { ...scoresOf(sp, labels), shown_accuracy: accuracyOn(sp, labels, r.shown, classes) },
@@ -60,28 +79,47 @@ export async function run(cfg: EnsembleNoiseConfig, hooks: RunHooks = {}): Promi
         members: r.members.map((_, j) => scoresOf(memberRows(probs, j, n, classes), labels)),
       };
       levels.push(lv);
-      log(`sigma ${sigma}: single ${pct(lv.single.accuracy)}% NLL ${lv.single.nll.toFixed(4)}; ensemble ${pct(lv.ensemble.accuracy)}% NLL ${lv.ensemble.nll.toFixed(4)}`);
+      log(
+        `sigma ${sigma}: single ${pct(lv.single.accuracy)}% NLL ${lv.single.nll.toFixed(4)}; ensemble ${pct(lv.ensemble.accuracy)}% NLL ${lv.ensemble.nll.toFixed(4)}`,
+      );
       const noisy = tidy(() => withNoise(d.test.x, z, sigma).keep());
       try {
         const pixels = displayPixels(noisy, r.shown, d.stats);
         const name = `grid_sigma_${sigmaName(sigma)}`;
         gridFigures.push(name);
-        folder.figure(name, `Grid at sigma ${sigma}`, imageGrid(Array.from(r.shown, (i, t) => ({
-          pixels: pixels[t],
-          caption: [`#${i} y ${labels[i]}`, caption('S', sp, i, classes), caption('E', ep, i, classes)],
-          flagged: predictionOf(sp, i, classes).pred !== labels[i] || predictionOf(ep, i, classes).pred !== labels[i],
-        })), { h: d.size, w: d.size, columns: 10, scale: 2, title: `MNIST (${r.shown.length} images), noise sigma = ${sigma} after normalisation` }),
-        `y: true label; S: single model (member seed ${single.seed}) prediction and probability; E: ${M}-member ensemble. Red: S or E wrong`);
+        folder.figure(
+          name,
+          `Grid at sigma ${sigma}`,
+          imageGrid(
+            Array.from(r.shown, (i, t) => ({
+              pixels: pixels[t],
+              caption: [`#${i} y ${labels[i]}`, caption('S', sp, i, classes), caption('E', ep, i, classes)],
+              flagged: predictionOf(sp, i, classes).pred !== labels[i] || predictionOf(ep, i, classes).pred !== labels[i],
+            })),
+            {
+              h: d.size,
+              w: d.size,
+              columns: 10,
+              scale: 2,
+              title: `MNIST (${r.shown.length} images), noise sigma = ${sigma} after normalisation`,
+            },
+          ),
+          `y: true label; S: single model (member seed ${single.seed}) prediction and probability; E: ${M}-member ensemble. Red: S or E wrong`,
+        );
       } finally {
         if (noisy !== d.test.x) noisy.dispose();
       }
     }
 
-    io.writeCsv(join(folder.dir, 'sweep.csv'), ['sigma', 'model', ...METRICS, 'mean_confidence', 'shown_accuracy'], levels.flatMap((l) => [
-      [l.sigma, 'single', ...METRICS.map((k) => l.single[k]), l.single.mean_confidence, l.single.shown_accuracy],
-      [l.sigma, 'ensemble', ...METRICS.map((k) => l.ensemble[k]), l.ensemble.mean_confidence, l.ensemble.shown_accuracy],
-      ...l.members.map((s, j) => [l.sigma, `member-${r.members[j].seed}`, ...METRICS.map((k) => s[k]), s.mean_confidence, '']),
-    ]));
+    io.writeCsv(
+      join(folder.dir, 'sweep.csv'),
+      ['sigma', 'model', ...METRICS, 'mean_confidence', 'shown_accuracy'],
+      levels.flatMap((l) => [
+        [l.sigma, 'single', ...METRICS.map((k) => l.single[k]), l.single.mean_confidence, l.single.shown_accuracy],
+        [l.sigma, 'ensemble', ...METRICS.map((k) => l.ensemble[k]), l.ensemble.mean_confidence, l.ensemble.shown_accuracy],
+        ...l.members.map((s, j) => [l.sigma, `member-${r.members[j].seed}`, ...METRICS.map((k) => s[k]), s.mean_confidence, '']),
+      ]),
+    );
     const x = levels.map((l) => l.sigma);
     for (const k of METRICS) {
       const series: Series[] = [
@@ -89,21 +127,60 @@ export async function run(cfg: EnsembleNoiseConfig, hooks: RunHooks = {}): Promi
         { name: `ensemble of ${M}`, x, y: levels.map((l) => l.ensemble[k]) },
         { name: 'mean of the members', x, y: levels.map((l) => l.members.reduce((s, m) => s + m[k], 0) / M) },
       ];
-      folder.figure(`${k}_vs_sigma`, `${LABELS[k]} vs sigma`, linePlot(series, {
-        title: `${LABELS[k][0].toUpperCase()}${LABELS[k].slice(1)} on the whole test set (${n} images) vs noise`, xLabel: 'sigma (after normalisation)', yLabel: LABELS[k],
-        legendAt: k === 'accuracy' ? 'bottom' : 'top', ...(k === 'accuracy' && { yDomain: [0, 1] as [number, number] }),
-      }));
+      folder.figure(
+        `${k}_vs_sigma`,
+        `${LABELS[k]} vs sigma`,
+        linePlot(series, {
+          title: `${LABELS[k][0].toUpperCase()}${LABELS[k].slice(1)} on the whole test set (${n} images) vs noise`,
+          xLabel: 'sigma (after normalisation)',
+          yLabel: LABELS[k],
+          legendAt: k === 'accuracy' ? 'bottom' : 'top',
+          ...(k === 'accuracy' && { yDomain: [0, 1] as [number, number] }),
+        }),
+      );
     }
-    folder.figure('shown_accuracy_vs_sigma', `Accuracy on the ${r.shown.length} grid images`, linePlot([
-      { name: 'single', x, y: levels.map((l) => l.single.shown_accuracy) },
-      { name: `ensemble of ${M}`, x, y: levels.map((l) => l.ensemble.shown_accuracy) },
-    ], { title: `Accuracy on the ${r.shown.length} grid images (the report's Figure 9)`, xLabel: 'sigma', yLabel: 'accuracy', yDomain: [0, 1], legendAt: 'bottom' }),
-    `${r.shown.length} images: one image is ${(100 / r.shown.length).toFixed(0)} points; the whole-test-set plots are the measurement`);
+    folder.figure(
+      'shown_accuracy_vs_sigma',
+      `Accuracy on the ${r.shown.length} grid images`,
+      linePlot(
+        [
+          { name: 'single', x, y: levels.map((l) => l.single.shown_accuracy) },
+          { name: `ensemble of ${M}`, x, y: levels.map((l) => l.ensemble.shown_accuracy) },
+        ],
+        {
+          title: `Accuracy on the ${r.shown.length} grid images (the report's Figure 9)`,
+          xLabel: 'sigma',
+          yLabel: 'accuracy',
+          yDomain: [0, 1],
+          legendAt: 'bottom',
+        },
+      ),
+      `${r.shown.length} images: one image is ${(100 / r.shown.length).toFixed(0)} points; the whole-test-set plots are the measurement`,
+    );
     folder.table('results', {
       title: `Single (member seed ${single.seed}) vs ${M}-member ensemble, whole test set (${n} images)`,
-      columns: ['sigma', 'single acc %', 'ensemble acc %', 'single NLL', 'ensemble NLL', 'single Brier', 'ensemble Brier', 'single ECE', 'ensemble ECE'],
-      rows: levels.map((l) => [l.sigma, pct(l.single.accuracy), pct(l.ensemble.accuracy), +l.single.nll.toFixed(4), +l.ensemble.nll.toFixed(4),
-        +l.single.brier.toFixed(4), +l.ensemble.brier.toFixed(4), +l.single.ece.toFixed(4), +l.ensemble.ece.toFixed(4)]),
+      columns: [
+        'sigma',
+        'single acc %',
+        'ensemble acc %',
+        'single NLL',
+        'ensemble NLL',
+        'single Brier',
+        'ensemble Brier',
+        'single ECE',
+        'ensemble ECE',
+      ],
+      rows: levels.map((l) => [
+        l.sigma,
+        pct(l.single.accuracy),
+        pct(l.ensemble.accuracy),
+        +l.single.nll.toFixed(4),
+        +l.ensemble.nll.toFixed(4),
+        +l.single.brier.toFixed(4),
+        +l.ensemble.brier.toFixed(4),
+        +l.single.ece.toFixed(4),
+        +l.ensemble.ece.toFixed(4),
+      ]),
     });
     folder.table('members', {
       title: 'Each member: test accuracy % per sigma',
@@ -120,7 +197,8 @@ export async function run(cfg: EnsembleNoiseConfig, hooks: RunHooks = {}): Promi
     }
     // The acceptance line: the ensemble beats the single model in accuracy AND NLL at 0.4 and 0.5.
     for (const l of levels.filter((v) => v.sigma >= 0.4))
-      headline[`ensemble_beats_single_sigma_${l.sigma}`] = l.ensemble.accuracy > l.single.accuracy && l.ensemble.nll < l.single.nll ? 'yes' : 'no';
+      headline[`ensemble_beats_single_sigma_${l.sigma}`] =
+        l.ensemble.accuracy > l.single.accuracy && l.ensemble.nll < l.single.nll ? 'yes' : 'no';
     return folder.finish(headline, { levels, grids: gridFigures, member_seeds: r.members.map((m) => m.seed) });
   } finally {
     z.dispose();

@@ -89,10 +89,7 @@ export async function run(cfg: EnsembleRegressionConfig, hooks: RunHooks = {}): 
   const train = toyData(cfg.points, cfg.noiseStd, cfg.dataRange, cfg.seed);
   const test = toyData(cfg.testPoints, cfg.noiseStd, cfg.dataRange, cfg.seed + 1_000_003);
   const gridN = 241;
-  const grid = Float32Array.from(
-    { length: gridN },
-    (_, i) => cfg.plotRange[0] + ((cfg.plotRange[1] - cfg.plotRange[0]) * i) / (gridN - 1),
-  );
+  const grid = Float32Array.from({ length: gridN }, (_, i) => cfg.plotRange[0] + ((cfg.plotRange[1] - cfg.plotRange[0]) * i) / (gridN - 1));
   const base = (objective: ToyObjective, member: number): ToyTrainOptions => ({
     objective,
     hidden: cfg.hidden,

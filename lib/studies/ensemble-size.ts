@@ -60,9 +60,13 @@ export const randomSignSeed = (seed: number) => seed * 1000 + 999;
 export const ENSEMBLE_OBJECTIVES: Record<string, (s: ObjectiveSetting) => Objective> = {
   ml: () => standardObjective,
   at: (s) => ensembleAdversarialObjective({ eps: s.config.advEpsFraction * s.inputRange, perturbation: 'fgsm', range: s.range }),
-  'random-sign': (s) => ensembleAdversarialObjective({
-    eps: s.config.advEpsFraction * s.inputRange, perturbation: 'random-sign', range: s.range, generator: new RandomGenerator(randomSignSeed(s.config.seed)),
-  }),
+  'random-sign': (s) =>
+    ensembleAdversarialObjective({
+      eps: s.config.advEpsFraction * s.inputRange,
+      perturbation: 'random-sign',
+      range: s.range,
+      generator: new RandomGenerator(randomSignSeed(s.config.seed)),
+    }),
 };
 
 /** The paper's three curves (Lakshminarayanan et al. 2017, figure 2: Ensemble, Ensemble + R, Ensemble + AT). */
@@ -74,15 +78,29 @@ export const ENSEMBLE_SIZE_VARIANTS: EnsembleVariant[] = [
 
 export const ENSEMBLE_SIZE_FULL: EnsembleSizeConfig = {
   // The paper gives batch 100 and Adam; 20 epochs and lr 1e-3 are this study's choices (see config.json).
-  preset: 'full', seed: 0, device: 'auto', members: 10, epochs: 20, batch: 100, lr: 1e-3, hidden: 200, layers: 3,
-  variants: ENSEMBLE_SIZE_VARIANTS, advEpsFraction: 0.01,
+  preset: 'full',
+  seed: 0,
+  device: 'auto',
+  members: 10,
+  epochs: 20,
+  batch: 100,
+  lr: 1e-3,
+  hidden: 200,
+  layers: 3,
+  variants: ENSEMBLE_SIZE_VARIANTS,
+  advEpsFraction: 0.01,
 };
 
 // Quick: 1000 training images for 10 epochs rather than 5000 for 2: members that fit their
 // small training set (as the paper's do theirs), where adversarial training's effect on NLL is
 // clear of the seed-to-seed noise; on 5000 images for 2 epochs the AT and plain curves cross.
 export const ENSEMBLE_SIZE_QUICK: EnsembleSizeConfig = {
-  ...ENSEMBLE_SIZE_FULL, preset: 'quick', members: 5, epochs: 10, trainLimit: 1000, testLimit: 2000,
+  ...ENSEMBLE_SIZE_FULL,
+  preset: 'quick',
+  members: 5,
+  epochs: 10,
+  trainLimit: 1000,
+  testLimit: 2000,
 };
 
 export interface SizeRow {
@@ -102,7 +120,11 @@ export function sizeCurve(variant: string, probs: Float32Array, shape: [number, 
   return Array.from({ length: shape[0] }, (_, k) => {
     const p = metrics.memberMean(probs, shape, k + 1);
     return {
-      variant, members: k + 1, error: metrics.errorRate(p, labels), nll: metrics.nll(p, labels), brier: metrics.brierScore(p, labels),
+      variant,
+      members: k + 1,
+      error: metrics.errorRate(p, labels),
+      nll: metrics.nll(p, labels),
+      brier: metrics.brierScore(p, labels),
       ece: metrics.expectedCalibrationError(p, labels).ece,
     };
   });
@@ -113,9 +135,12 @@ function checkConfig(c: EnsembleSizeConfig): void {
     if (!(Number.isInteger(c[k]) && c[k] > 0)) throw new ArgumentError(`ensemble-size: ${k} must be a positive integer, got ${c[k]}`);
   if (!(c.lr > 0)) throw new ArgumentError(`ensemble-size: lr must be > 0, got ${c.lr}`);
   if (c.variants.length === 0) throw new ArgumentError('ensemble-size: needs at least one training variant');
-  if (!(Number.isFinite(c.advEpsFraction) && c.advEpsFraction >= 0)) throw new ArgumentError(`ensemble-size: advEpsFraction must be a finite number >= 0, got ${c.advEpsFraction}`);
+  if (!(Number.isFinite(c.advEpsFraction) && c.advEpsFraction >= 0))
+    throw new ArgumentError(`ensemble-size: advEpsFraction must be a finite number >= 0, got ${c.advEpsFraction}`);
   if (new Set(c.variants.map((v) => v.objective)).size !== c.variants.length)
-    throw new ArgumentError(`ensemble-size: each objective may appear once among the variants (headline keys use it), got [${c.variants.map((v) => v.objective).join(', ')}]`);
+    throw new ArgumentError(
+      `ensemble-size: each objective may appear once among the variants (headline keys use it), got [${c.variants.map((v) => v.objective).join(', ')}]`,
+    );
   for (const v of c.variants)
     if (!ENSEMBLE_OBJECTIVES[v.objective])
       throw new ArgumentError(`ensemble-size: unknown objective '${v.objective}' (known: ${Object.keys(ENSEMBLE_OBJECTIVES).join(', ')})`);
@@ -129,7 +154,7 @@ export async function run(cfg: EnsembleSizeConfig, hooks: RunHooks = {}): Promis
     member_seeds: Array.from({ length: cfg.members }, (_, m) => memberSeed(cfg.seed, m)),
     training: 'members trained batched (one stacked pass per step), each with its own seed for initialisation and shuffle order',
     ensemble: 'ensemble of size M = the first M members; p(y|x) = mean of their softmax; metrics on the test split',
-    brier_convention: 'sum over classes of (p_c - onehot_c)^2, averaged over examples (the paper\'s convention)',
+    brier_convention: "sum over classes of (p_c - onehot_c)^2, averaged over examples (the paper's convention)",
     nll: `mean of -log max(p(y|x), ${metrics.NLL_FLOOR})`,
     objectives: {
       ml: 'sum over members of their mean cross-entropy',
@@ -146,51 +171,98 @@ export async function run(cfg: EnsembleSizeConfig, hooks: RunHooks = {}): Promis
     const history: (MemberEpochMetrics & { variant: string })[] = [];
     for (const v of cfg.variants) {
       const members: Module[] = Array.from({ length: cfg.members }, (_, m) =>
-        deepEnsembleMlp(new RandomGenerator(memberSeed(cfg.seed, m)), cfg.hidden, cfg.layers).to(device));
-      log(`variant '${v.name}' (objective ${v.objective}): training ${cfg.members} members batched, ${cfg.epochs} epochs on ${mnist.train.n} images`);
-      const r = await fitBatched(members, { x: mnist.train.x, y: mnist.train.y }, {
-        epochs: cfg.epochs, batchSize: cfg.batch, lr: cfg.lr, seeds: members.map((_, m) => memberSeed(cfg.seed, m)),
-        objective: ENSEMBLE_OBJECTIVES[v.objective]({ config: cfg, inputRange, range }),
-        val: { x: mnist.test.x, y: mnist.test.y }, outDir: folder.sub(`variant-${cfg.variants.indexOf(v)}`), log,
-      });
+        deepEnsembleMlp(new RandomGenerator(memberSeed(cfg.seed, m)), cfg.hidden, cfg.layers).to(device),
+      );
+      log(
+        `variant '${v.name}' (objective ${v.objective}): training ${cfg.members} members batched, ${cfg.epochs} epochs on ${mnist.train.n} images`,
+      );
+      const r = await fitBatched(
+        members,
+        { x: mnist.train.x, y: mnist.train.y },
+        {
+          epochs: cfg.epochs,
+          batchSize: cfg.batch,
+          lr: cfg.lr,
+          seeds: members.map((_, m) => memberSeed(cfg.seed, m)),
+          objective: ENSEMBLE_OBJECTIVES[v.objective]({ config: cfg, inputRange, range }),
+          val: { x: mnist.test.x, y: mnist.test.y },
+          outDir: folder.sub(`variant-${cfg.variants.indexOf(v)}`),
+          log,
+        },
+      );
       r.optimizer.dispose();
       history.push(...r.history.flat().map((h) => ({ ...h, variant: v.name })));
       const ens = new Ensemble(members);
-      saveEnsemble(join(folder.dir, `${cfg.variants.length > 1 ? `variant-${cfg.variants.indexOf(v)}-` : ''}ensemble.safetensors`), ens,
-        { architecture: `deep-ensemble-mlp ${cfg.hidden}x${cfg.layers}`, variant: v.name });
+      saveEnsemble(join(folder.dir, `${cfg.variants.length > 1 ? `variant-${cfg.variants.indexOf(v)}-` : ''}ensemble.safetensors`), ens, {
+        architecture: `deep-ensemble-mlp ${cfg.hidden}x${cfg.layers}`,
+        variant: v.name,
+      });
       const probs = ens.memberProba(mnist.test.x);
       ens.dispose();
       const rows = sizeCurve(v.name, probs, [cfg.members, mnist.test.n, 10], labels);
       curves.push(...rows);
-      log(`variant '${v.name}': M=1 error ${(100 * rows[0].error).toFixed(2)}% NLL ${rows[0].nll.toFixed(4)} Brier ${rows[0].brier.toFixed(4)}; ` +
-        `M=${cfg.members} error ${(100 * rows[rows.length - 1].error).toFixed(2)}% NLL ${rows[rows.length - 1].nll.toFixed(4)} Brier ${rows[rows.length - 1].brier.toFixed(4)}`);
+      log(
+        `variant '${v.name}': M=1 error ${(100 * rows[0].error).toFixed(2)}% NLL ${rows[0].nll.toFixed(4)} Brier ${rows[0].brier.toFixed(4)}; ` +
+          `M=${cfg.members} error ${(100 * rows[rows.length - 1].error).toFixed(2)}% NLL ${rows[rows.length - 1].nll.toFixed(4)} Brier ${rows[rows.length - 1].brier.toFixed(4)}`,
+      );
     }
-    io.writeCsv(join(folder.dir, 'metrics.csv'), ['variant', ...MEMBER_METRIC_COLUMNS],
-      history.map((h) => [h.variant, ...MEMBER_METRIC_COLUMNS.map((c) => h[c])]));
+    io.writeCsv(
+      join(folder.dir, 'metrics.csv'),
+      ['variant', ...MEMBER_METRIC_COLUMNS],
+      history.map((h) => [h.variant, ...MEMBER_METRIC_COLUMNS.map((c) => h[c])]),
+    );
 
-    const plot = (key: 'error' | 'nll' | 'brier', yLabel: string, title: string) => linePlot(cfg.variants.map((v) => {
-      const rows = curves.filter((r) => r.variant === v.name);
-      return { name: v.name, x: rows.map((r) => r.members), y: rows.map((r) => (key === 'error' ? 100 * r.error : r[key])) };
-    }), { title, xLabel: 'number of members M', yLabel, integerX: true, legendAt: 'top' });
+    const plot = (key: 'error' | 'nll' | 'brier', yLabel: string, title: string) =>
+      linePlot(
+        cfg.variants.map((v) => {
+          const rows = curves.filter((r) => r.variant === v.name);
+          return { name: v.name, x: rows.map((r) => r.members), y: rows.map((r) => (key === 'error' ? 100 * r.error : r[key])) };
+        }),
+        { title, xLabel: 'number of members M', yLabel, integerX: true, legendAt: 'top' },
+      );
     folder.figure('error_vs_members', 'Test error vs ensemble size', plot('error', 'test error (%)', 'Classification error vs M'));
     folder.figure('nll_vs_members', 'NLL vs ensemble size', plot('nll', 'NLL (nats)', 'Negative log-likelihood vs M'));
-    folder.figure('brier_vs_members', 'Brier score vs ensemble size', plot('brier', 'Brier score', 'Brier score vs M'),
-      'Brier = sum over classes of (p - onehot)^2, averaged over test images');
-    folder.table('ensemble_size_table', {
-      title: 'Ensemble of the first M members',
-      columns: ['variant', 'M', 'error %', 'NLL', 'Brier', 'ECE (15 bins)'],
-      rows: curves.map((r) => [r.variant, r.members, +(100 * r.error).toFixed(2), +r.nll.toFixed(4), +r.brier.toFixed(4), +r.ece.toFixed(4)]),
-    }, `on the ${mnist.test.n} test images`);
+    folder.figure(
+      'brier_vs_members',
+      'Brier score vs ensemble size',
+      plot('brier', 'Brier score', 'Brier score vs M'),
+      'Brier = sum over classes of (p - onehot)^2, averaged over test images',
+    );
+    folder.table(
+      'ensemble_size_table',
+      {
+        title: 'Ensemble of the first M members',
+        columns: ['variant', 'M', 'error %', 'NLL', 'Brier', 'ECE (15 bins)'],
+        rows: curves.map((r) => [
+          r.variant,
+          r.members,
+          +(100 * r.error).toFixed(2),
+          +r.nll.toFixed(4),
+          +r.brier.toFixed(4),
+          +r.ece.toFixed(4),
+        ]),
+      },
+      `on the ${mnist.test.n} test images`,
+    );
 
-    const headline: Record<string, number | string> = { members: cfg.members, epochs: cfg.epochs, train_images: mnist.train.n, test_images: mnist.test.n };
+    const headline: Record<string, number | string> = {
+      members: cfg.members,
+      epochs: cfg.epochs,
+      train_images: mnist.train.n,
+      test_images: mnist.test.n,
+    };
     for (const v of cfg.variants) {
       const rows = curves.filter((r) => r.variant === v.name);
       const prefix = cfg.variants.length > 1 ? `${v.objective}_` : '';
-      const first = rows[0], last = rows[rows.length - 1];
+      const first = rows[0],
+        last = rows[rows.length - 1];
       Object.assign(headline, {
-        [`${prefix}error_M1`]: first.error, [`${prefix}error_M${cfg.members}`]: last.error,
-        [`${prefix}nll_M1`]: first.nll, [`${prefix}nll_M${cfg.members}`]: last.nll,
-        [`${prefix}brier_M1`]: first.brier, [`${prefix}brier_M${cfg.members}`]: last.brier,
+        [`${prefix}error_M1`]: first.error,
+        [`${prefix}error_M${cfg.members}`]: last.error,
+        [`${prefix}nll_M1`]: first.nll,
+        [`${prefix}nll_M${cfg.members}`]: last.nll,
+        [`${prefix}brier_M1`]: first.brier,
+        [`${prefix}brier_M${cfg.members}`]: last.brier,
       });
     }
     return folder.finish(headline, { curves });

@@ -74,8 +74,7 @@ function checkConfig(c: KnnMaxConfig): void {
     ['lr', c.lr],
     ['cnnLr', c.cnnLr],
   ] as const)
-    if (!(Number.isFinite(v) && v > 0))
-      throw new ArgumentError(`knn-max: ${name} must be a finite number > 0, got ${v}`);
+    if (!(Number.isFinite(v) && v > 0)) throw new ArgumentError(`knn-max: ${name} must be a finite number > 0, got ${v}`);
   if (!(Number.isInteger(c.maxSteps) && c.maxSteps >= 1))
     throw new ArgumentError(`knn-max: maxSteps must be an integer >= 1, got ${c.maxSteps}`);
 }
@@ -151,9 +150,7 @@ export async function run(cfg: KnnMaxConfig, hooks: RunHooks = {}): Promise<Stud
       stepsToTarget: Int32Array.from(c.stopReason, (s, i) => (s === 'prob' ? c.steps[i] : -1)),
     };
     c.images.dispose();
-    log(
-      `CNN: ${off.filter((i) => cnnOutcome.stepsToTarget[i] >= 0).length}/${off.length} pairs reach p >= ${cfg.targetProb}`,
-    );
+    log(`CNN: ${off.filter((i) => cnnOutcome.stepsToTarget[i] >= 0).length}/${off.length} pairs reach p >= ${cfg.targetProb}`);
     const all = [...outcomes, cnnOutcome];
 
     // Each model judges the other's images: the CNN's p_target on k-NN images, the k-NN's share on CNN images.
@@ -249,10 +246,7 @@ export async function run(cfg: KnnMaxConfig, hooks: RunHooks = {}): Promise<Stud
           'k-NN pseudo-probability',
           REPORT.p,
           outcomes
-            .map(
-              (o) =>
-                `${o.name}: ${reached(o)}/${off.length} pairs reach ${cfg.targetProb}, median ${median(steps(o))} steps`,
-            )
+            .map((o) => `${o.name}: ${reached(o)}/${off.length} pairs reach ${cfg.targetProb}, median ${median(steps(o))} steps`)
             .join('; '),
         ],
         [
@@ -263,8 +257,7 @@ export async function run(cfg: KnnMaxConfig, hooks: RunHooks = {}): Promise<Stud
         [
           'cost',
           REPORT.cost,
-          outcomes.map((o) => `${o.name}: ${o.seconds.toFixed(1)} s for the grid`).join('; ') +
-            `; CNN ${cnnOutcome.seconds.toFixed(1)} s`,
+          outcomes.map((o) => `${o.name}: ${o.seconds.toFixed(1)} s for the grid`).join('; ') + `; CNN ${cnnOutcome.seconds.toFixed(1)} s`,
         ],
         [
           'CNN',

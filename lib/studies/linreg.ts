@@ -9,14 +9,7 @@ import { scatterFit } from '../viz/scatter-fit.js';
 import type { RunFolder, StudySummary } from '../report/run-folder.js';
 import type { BaseConfig, RunHooks } from './shared/common.js';
 import { linregData } from './shared/seed002-data.js';
-import {
-  leastSquares,
-  LinregProblem,
-  linregProblem,
-  LinregSetting,
-  LinregTrace,
-  trainLinreg,
-} from './shared/seed002-linreg.js';
+import { leastSquares, LinregProblem, linregProblem, LinregSetting, LinregTrace, trainLinreg } from './shared/seed002-linreg.js';
 import { reportVsNnlab, startSynthetic } from './shared/seed002-run.js';
 
 export interface LinregConfig extends BaseConfig {
@@ -68,8 +61,7 @@ function settledAt(t: LinregTrace, target: number): number | null {
   return at;
 }
 
-const legendName = (t: LinregTrace, label: string) =>
-  t.divergedAt === null ? label : `${label} (diverged at epoch ${t.divergedAt})`;
+const legendName = (t: LinregTrace, label: string) => (t.divergedAt === null ? label : `${label} (diverged at epoch ${t.divergedAt})`);
 
 function drawGroup(
   folder: RunFolder,
@@ -151,8 +143,7 @@ export async function run(cfg: LinregConfig, hooks: RunHooks = {}): Promise<Stud
     optimizer: 'plain SGD (optim.SGD), shuffled batches',
     normalisation:
       'standardised runs: x and y each minus its mean, over its standard deviation; slopes are reported back in the data units',
-    divergence:
-      'a run stops at the first epoch whose full-data MSE is not finite or exceeds 1e6 times its initial value',
+    divergence: 'a run stops at the first epoch whose full-data MSE is not finite or exceeds 1e6 times its initial value',
   });
   const p = linregProblem(linregData(cfg.n, cfg.slope, cfg.noise, cfg.xRange, cfg.seed));
   const ls = leastSquares(p.raw.x, p.raw.y);
@@ -177,18 +168,14 @@ export async function run(cfg: LinregConfig, hooks: RunHooks = {}): Promise<Stud
     for (const { label, s } of settings) out.push({ label, t: await train(s) });
     return out;
   };
-  const lrNorm = await group(
-    cfg.lrs.map((lr) => ({ label: lrName(lr), s: { name: lrName(lr), lr, batch: 1, normalised: true } })),
-  );
+  const lrNorm = await group(cfg.lrs.map((lr) => ({ label: lrName(lr), s: { name: lrName(lr), lr, batch: 1, normalised: true } })));
   const batchNorm = await group(
     cfg.batches.map((b) => ({
       label: `batch ${b}`,
       s: { name: `batch ${b}`, lr: cfg.batchLr, batch: b, normalised: true },
     })),
   );
-  const lrRaw = await group(
-    cfg.lrs.map((lr) => ({ label: lrName(lr), s: { name: lrName(lr), lr, batch: 1, normalised: false } })),
-  );
+  const lrRaw = await group(cfg.lrs.map((lr) => ({ label: lrName(lr), s: { name: lrName(lr), lr, batch: 1, normalised: false } })));
 
   const rows = [...cache.values()].flatMap((t) =>
     t.epochs.map((e, i) => [
@@ -202,14 +189,9 @@ export async function run(cfg: LinregConfig, hooks: RunHooks = {}): Promise<Stud
       t.intercept[i],
     ]),
   );
-  writeCsv(
-    join(folder.dir, 'metrics.csv'),
-    ['data', 'lr', 'batch', 'epoch', 'mse', 'weight', 'slope', 'intercept'],
-    rows,
-  );
+  writeCsv(join(folder.dir, 'metrics.csv'), ['data', 'lr', 'batch', 'epoch', 'mse', 'weight', 'slope', 'intercept'], rows);
 
-  const final = (t: LinregTrace) =>
-    t.divergedAt !== null ? `diverged at epoch ${t.divergedAt}` : `${f3(t.slope.at(-1)!)}`;
+  const final = (t: LinregTrace) => (t.divergedAt !== null ? `diverged at epoch ${t.divergedAt}` : `${f3(t.slope.at(-1)!)}`);
   reportVsNnlab(
     folder,
     cfg.preset,
@@ -248,11 +230,9 @@ export async function run(cfg: LinregConfig, hooks: RunHooks = {}): Promise<Stud
     epochs: cfg.epochs,
   };
   for (const { t } of lrNorm) headline[`standardised_lr_${t.setting.lr}_slope`] = t.slope.at(-1)!;
-  for (const { t } of batchNorm)
-    headline[`standardised_batch_${t.setting.batch}_settled_epoch`] = settledAt(t, ls.slope) ?? -1;
+  for (const { t } of batchNorm) headline[`standardised_batch_${t.setting.batch}_settled_epoch`] = settledAt(t, ls.slope) ?? -1;
   for (const { t } of lrRaw)
-    headline[`raw_lr_${t.setting.lr}_${t.divergedAt !== null ? 'diverged_at_epoch' : 'slope'}`] =
-      t.divergedAt ?? t.slope.at(-1)!;
+    headline[`raw_lr_${t.setting.lr}_${t.divergedAt !== null ? 'diverged_at_epoch' : 'slope'}`] = t.divergedAt ?? t.slope.at(-1)!;
   return folder.finish(headline, {
     traces: [...cache.values()].map((t) => ({
       ...t.setting,

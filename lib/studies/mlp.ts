@@ -111,9 +111,7 @@ export async function run(cfg: MlpConfig, hooks: RunHooks = {}): Promise<StudySu
   const evalEvery = Math.max(1, Math.round(cfg.epochs / 50));
   try {
     const runs: Trained[] = [];
-    const ways: [string, (p: Iterable<Tensor>) => optim.Optimizer][] = [
-      ['SGD', (p) => new optim.SGD(p, { lr: cfg.lr })],
-    ];
+    const ways: [string, (p: Iterable<Tensor>) => optim.Optimizer][] = [['SGD', (p) => new optim.SGD(p, { lr: cfg.lr })]];
     if (cfg.adam) ways.push(['Adam', (p) => new optim.Adam(p, { lr: cfg.adam!.lr })]);
     for (const [name, makeOptimizer] of ways) {
       // Both optimizers start from the same weights and see the same batches.
@@ -122,9 +120,7 @@ export async function run(cfg: MlpConfig, hooks: RunHooks = {}): Promise<StudySu
       const before = sampleProbs(model, mnist.test, samples);
       const test: number[] = [];
       const progress = ctx.epochProgress(name, cfg.epochs, Math.max(1, Math.round(cfg.epochs / 10)));
-      log(
-        `training 784-${cfg.hidden}-10 with ${name} for ${cfg.epochs} epochs on ${mnist.train.n} images (batch ${cfg.batch})`,
-      );
+      log(`training 784-${cfg.hidden}-10 with ${name} for ${cfg.epochs} epochs on ${mnist.train.n} images (batch ${cfg.batch})`);
       const r = await trainMinibatches(mnist.train.x, mnist.train.y, {
         epochs: cfg.epochs,
         batch: cfg.batch,

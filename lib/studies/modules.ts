@@ -94,8 +94,7 @@ export function writeModulesSetup(path: string, cfg: ModulesConfig = MODULES_QUI
   disposeClusters(s.data);
 }
 
-const fmt = (v: number[], cols: number) =>
-  v.map((x, i) => (i > 0 && i % cols === 0 ? '/ ' : '') + x.toFixed(4)).join(' ');
+const fmt = (v: number[], cols: number) => v.map((x, i) => (i > 0 && i % cols === 0 ? '/ ' : '') + x.toFixed(4)).join(' ');
 
 function tableRow(who: string, stage: number, s: Stage): (string | number)[] {
   return [
@@ -158,23 +157,13 @@ export async function run(cfg: ModulesConfig, hooks: RunHooks = {}): Promise<Stu
 
     const first = cfg.ways[0];
     const waysDiff = (stage: number) =>
-      Math.max(
-        ...cfg.ways.map((w) => maxAbsDiff(stages.get(w)!.get(stage)!.weights, stages.get(first)!.get(stage)!.weights)),
-      );
+      Math.max(...cfg.ways.map((w) => maxAbsDiff(stages.get(w)!.get(stage)!.weights, stages.get(first)!.get(stage)!.weights)));
     const torchDiff = (stage: number) =>
       Math.max(...cfg.ways.map((w) => maxAbsDiff(stages.get(w)!.get(stage)!.weights, ref.stages.get(stage)!.weights)));
     const useRef = !ref.unusable;
     const table1 = {
       title: 'Table 1: score (test accuracy) and weights per stage and per way',
-      columns: [
-        'way',
-        'epochs',
-        'test score',
-        'layer 1 weight (4x2, rows /)',
-        'layer 1 bias',
-        'layer 2 weight',
-        'layer 2 bias',
-      ],
+      columns: ['way', 'epochs', 'test score', 'layer 1 weight (4x2, rows /)', 'layer 1 bias', 'layer 2 weight', 'layer 2 bias'],
       rows: cfg.stages.flatMap((st) => [
         ...cfg.ways.map((w) => tableRow(WAY_LABEL[w], st, stages.get(w)!.get(st)!)),
         ...(useRef ? [tableRow('PyTorch (same init and order)', st, ref.stages.get(st)!)] : []),
@@ -186,12 +175,7 @@ export async function run(cfg: ModulesConfig, hooks: RunHooks = {}): Promise<Stu
     const r64 = (st: number) => ref.stages.get(st)?.weights64;
     folder.table('differences', {
       title: 'Max |difference| of any weight',
-      columns: [
-        'epochs',
-        'between nnlab ways',
-        'nnlab vs PyTorch float32',
-        'PyTorch float32 vs float64 (rounding scale)',
-      ],
+      columns: ['epochs', 'between nnlab ways', 'nnlab vs PyTorch float32', 'PyTorch float32 vs float64 (rounding scale)'],
       rows: cfg.stages.map((st) => [
         st,
         waysDiff(st),
@@ -201,17 +185,12 @@ export async function run(cfg: ModulesConfig, hooks: RunHooks = {}): Promise<Stu
     });
 
     // The report's Optim (3.2) and SGD() (3.3) checks on the linear regression task.
-    const p = linregProblem(
-      linregData(LINREG_FULL.n, LINREG_FULL.slope, LINREG_FULL.noise, LINREG_FULL.xRange, cfg.seed),
-    );
+    const p = linregProblem(linregData(LINREG_FULL.n, LINREG_FULL.slope, LINREG_FULL.noise, LINREG_FULL.xRange, cfg.seed));
     const setting = { name: `lr ${cfg.linreg.lr}`, lr: cfg.linreg.lr, batch: 1, normalised: true };
     const lin = new Map<Way, LinregTrace>();
     for (const way of cfg.linreg.ways) lin.set(way, await trainLinreg(way, setting, p, cfg.linreg.epochs, cfg.seed));
     const trajDiff = (a: LinregTrace, b: LinregTrace) =>
-      Math.max(
-        ...a.weight.map((v, i) => Math.abs(v - b.weight[i])),
-        ...a.slope.map((v, i) => Math.abs(v - b.slope[i])),
-      );
+      Math.max(...a.weight.map((v, i) => Math.abs(v - b.weight[i])), ...a.slope.map((v, i) => Math.abs(v - b.slope[i])));
     const linFirst = lin.get(cfg.linreg.ways[0])!;
     const linDiff = Math.max(...[...lin.values()].map((t) => trajDiff(t, linFirst)));
     folder.figure(
@@ -243,16 +222,8 @@ export async function run(cfg: ModulesConfig, hooks: RunHooks = {}): Promise<Stu
       title: `Linear regression (standardised, batch 1): Optim check over ${cfg.linreg.epochs} epochs${grid.length ? ` and SGD() grid over ${cfg.linreg.gridEpochs} epochs` : ''}`,
       columns: ['run', 'final slope', 'max |difference| vs the first'],
       rows: [
-        ...[...lin.entries()].map(([w, t]) => [
-          `lr ${cfg.linreg.lr}, ${WAY_LABEL[w]}`,
-          t.slope.at(-1)!,
-          trajDiff(t, linFirst),
-        ]),
-        ...grid.map(([lr, a, b, diff]) => [
-          `lr ${lr}: by hand / fit()`,
-          `${(a as number).toFixed(4)} / ${(b as number).toFixed(4)}`,
-          diff,
-        ]),
+        ...[...lin.entries()].map(([w, t]) => [`lr ${cfg.linreg.lr}, ${WAY_LABEL[w]}`, t.slope.at(-1)!, trajDiff(t, linFirst)]),
+        ...grid.map(([lr, a, b, diff]) => [`lr ${lr}: by hand / fit()`, `${(a as number).toFixed(4)} / ${(b as number).toFixed(4)}`, diff]),
       ],
     });
 
@@ -292,10 +263,7 @@ export async function run(cfg: ModulesConfig, hooks: RunHooks = {}): Promise<Stu
         {
           quantity: 'Sequential vs PyTorch weights',
           report: 'equal to 2 decimals at 0, 10, 200 epochs (table 1)',
-          nnlab:
-            maxTorch === null
-              ? `no PyTorch reference (${ref.unusable})`
-              : `max |difference| ${maxTorch.toExponential(2)}`,
+          nnlab: maxTorch === null ? `no PyTorch reference (${ref.unusable})` : `max |difference| ${maxTorch.toExponential(2)}`,
         },
         {
           quantity: `max |difference| between the ${cfg.ways.length} nnlab ways`,
@@ -312,10 +280,7 @@ export async function run(cfg: ModulesConfig, hooks: RunHooks = {}): Promise<Stu
     );
 
     const byWay = Object.fromEntries(
-      cfg.ways.map((w) => [
-        w,
-        Object.fromEntries([...stages.get(w)!].map(([st, s]) => [st, { test_acc: s.testAcc, weights: s.weights }])),
-      ]),
+      cfg.ways.map((w) => [w, Object.fromEntries([...stages.get(w)!].map(([st, s]) => [st, { test_acc: s.testAcc, weights: s.weights }]))]),
     );
     return folder.finish(
       {

@@ -21,14 +21,7 @@ import {
   reportVsNnlab,
 } from './shared/multimodal-findings.js';
 import { AudioOnly, EarlyFusion, ImageOnly, JointFusion, PairShape } from './shared/multimodal-models.js';
-import {
-  Condition,
-  CONDITIONS,
-  CorruptionSettings,
-  packed,
-  PairedSplit,
-  pairSplit,
-} from './shared/multimodal-pairs.js';
+import { Condition, CONDITIONS, CorruptionSettings, packed, PairedSplit, pairSplit } from './shared/multimodal-pairs.js';
 import type { EpochMetrics } from '../train/metrics-tracker.js';
 
 export interface MultimodalConfig extends BaseConfig {
@@ -130,10 +123,7 @@ function evaluateAll(
   const out = {} as AccuracyTable;
   for (const cond of CONDITIONS) {
     const x = packed(test, cond, cfg.corruption, norm, cfg.seed + 1000);
-    const probs = Object.fromEntries(TRAINED.map((m) => [m, predictProbs(models[m], x)])) as Record<
-      TrainedName,
-      Float32Array
-    >;
+    const probs = Object.fromEntries(TRAINED.map((m) => [m, predictProbs(models[m], x)])) as Record<TrainedName, Float32Array>;
     x.dispose();
     const w = cfg.lateImageWeight;
     const mean = probs['image only'].map((p, i) => w * p + (1 - w) * probs['audio only'][i]);
@@ -163,8 +153,7 @@ function logMelFigure(set: SpokenDigitSet): string {
       // Rows top to bottom = high to low mel bands, as spectrograms are drawn.
       const pixels = new Float32Array(mels * frames);
       for (let b = 0; b < mels; b++)
-        for (let f = 0; f < frames; f++)
-          pixels[(mels - 1 - b) * frames + f] = (v[b * frames + f] - lo) / (hi - lo || 1);
+        for (let f = 0; f < frames; f++) pixels[(mels - 1 - b) * frames + f] = (v[b * frames + f] - lo) / (hi - lo || 1);
       return { pixels, caption: [`digit ${set.test.labels[i]}`, set.test.voices[i]] };
     });
   return imageGrid(items, {
@@ -181,8 +170,7 @@ export async function run(cfg: MultimodalConfig, hooks: RunHooks = {}): Promise<
   const { folder, mnist, log } = startRun('multimodal', cfg, hooks, {
     models: {
       'image only': 'Conv(1->16,5x5) ReLU MaxPool2 Conv(16->32,5x5) ReLU MaxPool2 Linear(512->64) ReLU Linear(->10)',
-      'audio only':
-        "the report's CNN: Conv(1->10,7x7,stride 3) ReLU Conv(10->10,5x5,stride 2) ReLU Flatten Linear(->10)",
+      'audio only': "the report's CNN: Conv(1->10,7x7,stride 3) ReLU Conv(10->10,5x5,stride 2) ReLU Flatten Linear(->10)",
       'early fusion': 'pixels and log-mel values concatenated, Linear(->128) ReLU Linear(->10)',
       'joint fusion': 'both encoders, features concatenated, Linear(->64) ReLU Linear(->10), trained end to end',
       'late fusion (mean)': 'w * p_image + (1 - w) * p_audio of the two single-modality models',
@@ -266,16 +254,8 @@ export async function run(cfg: MultimodalConfig, hooks: RunHooks = {}): Promise<
       ),
       `image noise sigma ${cfg.corruption.imageNoise} (pixels in [0, 1]); audio noise sigma ${cfg.corruption.audioNoise} (normalised log-mel); blank = black image / silence`,
     );
-    folder.figure(
-      'loss_curves',
-      'Loss per epoch of the trained models',
-      curves(histories, 'loss', 'Train and clean-test loss'),
-    );
-    folder.figure(
-      'accuracy_curves',
-      'Accuracy per epoch of the trained models',
-      curves(histories, 'acc', 'Train and clean-test accuracy'),
-    );
+    folder.figure('loss_curves', 'Loss per epoch of the trained models', curves(histories, 'loss', 'Train and clean-test loss'));
+    folder.figure('accuracy_curves', 'Accuracy per epoch of the trained models', curves(histories, 'acc', 'Train and clean-test accuracy'));
     folder.figure('logmel_per_digit', 'Log-mel spectrogram of one test clip per digit', logMelFigure(set));
     const shown = Array.from({ length: 16 }, (_, k) => Math.floor((k * test.n) / 16));
     folder.figure(

@@ -11,7 +11,18 @@ import { io, tidy } from '../index.js';
 import { imageGrid } from '../viz/image-grid.js';
 import { linePlot } from '../viz/line-plot.js';
 import type { RunHooks } from './shared/common.js';
-import { accuracyOn, caption, displayPixels, memberProbs, noiseDraw, noiseTransform, predictionOf, Scores, scoresOf, withNoise } from './shared/seed000-eval.js';
+import {
+  accuracyOn,
+  caption,
+  displayPixels,
+  memberProbs,
+  noiseDraw,
+  noiseTransform,
+  predictionOf,
+  Scores,
+  scoresOf,
+  withNoise,
+} from './shared/seed000-eval.js';
 import { Seed000Config, SEED000_RUN_FULL, SEED000_RUN_QUICK, startSeed000 } from './shared/seed000-run.js';
 import type { StudySummary } from '../report/run-folder.js';
 
@@ -38,12 +49,14 @@ export const sigmaName = (s: number) => String(s).replace('.', 'p');
 
 export function checkSigmas(sigmas: number[], study: string): void {
   if (sigmas.length === 0) throw new ArgumentError(`${study}: needs at least one noise level`);
-  for (const s of sigmas) if (!(Number.isFinite(s) && s >= 0)) throw new ArgumentError(`${study}: noise levels must be finite and >= 0, got ${s}`);
+  for (const s of sigmas)
+    if (!(Number.isFinite(s) && s >= 0)) throw new ArgumentError(`${study}: noise levels must be finite and >= 0, got ${s}`);
 }
 
 export async function run(cfg: NoiseConfig, hooks: RunHooks = {}): Promise<StudySummary> {
   checkSigmas(cfg.sigmas, 'noise');
-  if (cfg.space !== 'pixel' && cfg.space !== 'normalized') throw new ArgumentError(`noise: space must be 'pixel' or 'normalized', got '${cfg.space}'`);
+  if (cfg.space !== 'pixel' && cfg.space !== 'normalized')
+    throw new ArgumentError(`noise: space must be 'pixel' or 'normalized', got '${cfg.space}'`);
   const r = await startSeed000('noise', cfg, hooks, {
     noise: `x + sigma * N(0, 1) ${cfg.space === 'pixel' ? 'in pixel units ([0, 1] images, before normalisation; not clipped)' : 'after normalisation'}; one draw for every level`,
   });
@@ -56,41 +69,90 @@ export async function run(cfg: NoiseConfig, hooks: RunHooks = {}): Promise<Study
     const levels: NoiseLevel[] = [];
     for (const sigma of cfg.sigmas) {
       const { probs, classes } = memberProbs([single.model], d.test.x, {
-        batch: cfg.evalBatch, transform: noiseTransform(z, sigma * scale),
+        batch: cfg.evalBatch,
+        transform: noiseTransform(z, sigma * scale),
       });
       const s: NoiseLevel = { sigma, ...scoresOf(probs, labels), shown_accuracy: accuracyOn(probs, labels, r.shown, classes) };
       levels.push(s);
-      log(`sigma ${sigma}: accuracy ${pct(s.accuracy)}%, mean confidence ${s.mean_confidence.toFixed(3)}, NLL ${s.nll.toFixed(4)} (grid images ${pct(s.shown_accuracy)}%)`);
+      log(
+        `sigma ${sigma}: accuracy ${pct(s.accuracy)}%, mean confidence ${s.mean_confidence.toFixed(3)}, NLL ${s.nll.toFixed(4)} (grid images ${pct(s.shown_accuracy)}%)`,
+      );
       // The grid: the fixed images as the model saw them.
       const noisy = tidy(() => withNoise(d.test.x, z, sigma * scale).keep());
       try {
         const pixels = displayPixels(noisy, r.shown, d.stats);
-        folder.figure(`grid_sigma_${sigmaName(sigma)}`, `Grid at sigma ${sigma}`, imageGrid(Array.from(r.shown, (i, t) => ({
-          pixels: pixels[t], caption: [`#${i} y ${labels[i]}`, caption('p', probs, i, classes)], flagged: predictionOf(probs, i, classes).pred !== labels[i],
-        })), { h: d.size, w: d.size, columns: 10, scale: 2, title: `Gaussian noise sigma = ${sigma} (${cfg.space === 'pixel' ? 'pixel units' : 'after normalisation'}): prediction and confidence` }),
-        'red: wrong prediction');
+        folder.figure(
+          `grid_sigma_${sigmaName(sigma)}`,
+          `Grid at sigma ${sigma}`,
+          imageGrid(
+            Array.from(r.shown, (i, t) => ({
+              pixels: pixels[t],
+              caption: [`#${i} y ${labels[i]}`, caption('p', probs, i, classes)],
+              flagged: predictionOf(probs, i, classes).pred !== labels[i],
+            })),
+            {
+              h: d.size,
+              w: d.size,
+              columns: 10,
+              scale: 2,
+              title: `Gaussian noise sigma = ${sigma} (${cfg.space === 'pixel' ? 'pixel units' : 'after normalisation'}): prediction and confidence`,
+            },
+          ),
+          'red: wrong prediction',
+        );
       } finally {
         if (noisy !== d.test.x) noisy.dispose();
       }
     }
 
-    io.writeCsv(join(folder.dir, 'sweep.csv'), ['sigma', 'accuracy', 'mean_confidence', 'nll', 'brier', 'ece', 'shown_accuracy'],
-      levels.map((l) => [l.sigma, l.accuracy, l.mean_confidence, l.nll, l.brier, l.ece, l.shown_accuracy]));
+    io.writeCsv(
+      join(folder.dir, 'sweep.csv'),
+      ['sigma', 'accuracy', 'mean_confidence', 'nll', 'brier', 'ece', 'shown_accuracy'],
+      levels.map((l) => [l.sigma, l.accuracy, l.mean_confidence, l.nll, l.brier, l.ece, l.shown_accuracy]),
+    );
     const x = levels.map((l) => l.sigma);
-    folder.figure('accuracy_vs_sigma', 'Accuracy and confidence vs noise', linePlot([
-      { name: 'accuracy (whole test set)', x, y: levels.map((l) => l.accuracy) },
-      { name: 'mean confidence (whole test set)', x, y: levels.map((l) => l.mean_confidence) },
-      { name: `accuracy (${r.shown.length} grid images)`, x, y: levels.map((l) => l.shown_accuracy) },
-    ], { title: `ResNet18 (member seed ${single.seed}) under Gaussian noise`, xLabel: `sigma (${cfg.space === 'pixel' ? 'pixel units' : 'normalised units'})`, yLabel: 'accuracy / confidence', yDomain: [0, 1], legendAt: 'bottom' }),
-    `whole test set: ${d.test.n} images; a confidence above the accuracy is over-confidence`);
-    folder.figure('nll_vs_sigma', 'NLL vs noise', linePlot([
-      { name: 'NLL (whole test set)', x, y: levels.map((l) => l.nll) },
-      { name: 'Brier (whole test set)', x, y: levels.map((l) => l.brier) },
-    ], { title: 'Proper scoring rules under Gaussian noise', xLabel: 'sigma', yLabel: 'NLL (nats) / Brier', legendAt: 'top' }));
+    folder.figure(
+      'accuracy_vs_sigma',
+      'Accuracy and confidence vs noise',
+      linePlot(
+        [
+          { name: 'accuracy (whole test set)', x, y: levels.map((l) => l.accuracy) },
+          { name: 'mean confidence (whole test set)', x, y: levels.map((l) => l.mean_confidence) },
+          { name: `accuracy (${r.shown.length} grid images)`, x, y: levels.map((l) => l.shown_accuracy) },
+        ],
+        {
+          title: `ResNet18 (member seed ${single.seed}) under Gaussian noise`,
+          xLabel: `sigma (${cfg.space === 'pixel' ? 'pixel units' : 'normalised units'})`,
+          yLabel: 'accuracy / confidence',
+          yDomain: [0, 1],
+          legendAt: 'bottom',
+        },
+      ),
+      `whole test set: ${d.test.n} images; a confidence above the accuracy is over-confidence`,
+    );
+    folder.figure(
+      'nll_vs_sigma',
+      'NLL vs noise',
+      linePlot(
+        [
+          { name: 'NLL (whole test set)', x, y: levels.map((l) => l.nll) },
+          { name: 'Brier (whole test set)', x, y: levels.map((l) => l.brier) },
+        ],
+        { title: 'Proper scoring rules under Gaussian noise', xLabel: 'sigma', yLabel: 'NLL (nats) / Brier', legendAt: 'top' },
+      ),
+    );
     folder.table('results', {
       title: `Single model (member seed ${single.seed}) on the whole test set (${d.test.n} images)`,
       columns: ['sigma', 'accuracy %', 'mean confidence', 'NLL', 'Brier', 'ECE', `grid accuracy % (${r.shown.length})`],
-      rows: levels.map((l) => [l.sigma, pct(l.accuracy), +l.mean_confidence.toFixed(4), +l.nll.toFixed(4), +l.brier.toFixed(4), +l.ece.toFixed(4), pct(l.shown_accuracy)]),
+      rows: levels.map((l) => [
+        l.sigma,
+        pct(l.accuracy),
+        +l.mean_confidence.toFixed(4),
+        +l.nll.toFixed(4),
+        +l.brier.toFixed(4),
+        +l.ece.toFixed(4),
+        pct(l.shown_accuracy),
+      ]),
     });
 
     const headline: Record<string, number | string> = { single_member_seed: single.seed, test_images: d.test.n, noise_space: cfg.space };

@@ -8,15 +8,7 @@ import { SEED_CNN_TRAIN, TrainSettings } from '../train/classifier.js';
 import type { StudySummary } from '../report/run-folder.js';
 import { rgbGrid } from '../viz/rgb-grid.js';
 import { BaseConfig, RunHooks, startRun } from './shared/common.js';
-import {
-  greyRgb,
-  heatRgb,
-  overlayOn,
-  reportVsNnlab,
-  samplesPerClass,
-  trainExplainModel,
-  unitPixels,
-} from './shared/explain-models.js';
+import { greyRgb, heatRgb, overlayOn, reportVsNnlab, samplesPerClass, trainExplainModel, unitPixels } from './shared/explain-models.js';
 
 export interface OcclusionConfig extends BaseConfig {
   train: TrainSettings;
@@ -113,9 +105,7 @@ export async function run(cfg: OcclusionConfig, hooks: RunHooks = {}): Promise<S
         minActivationRatio: Math.min(...map.activation!) / map.baseActivation!,
         ms,
       });
-      log(
-        `image #${index} (label ${label}): p ${map.baseProb.toFixed(3)} -> min ${Math.min(...map.prob).toFixed(3)}, ${ms.toFixed(0)} ms`,
-      );
+      log(`image #${index} (label ${label}): p ${map.baseProb.toFixed(3)} -> min ${Math.min(...map.prob).toFixed(3)}, ${ms.toFixed(0)} ms`);
     }
     model.dispose();
 
@@ -123,10 +113,7 @@ export async function run(cfg: OcclusionConfig, hooks: RunHooks = {}): Promise<S
     const cells = results.flatMap((r) => {
       const pixels = unitPixels(mnist.test, r.index);
       const pMap = Float32Array.from(r.map.prob);
-      const drop = Float32Array.from(
-        r.map.prob,
-        (p) => Math.max(0, r.map.baseProb - p) / Math.max(1e-12, r.map.baseProb),
-      );
+      const drop = Float32Array.from(r.map.prob, (p) => Math.max(0, r.map.baseProb - p) / Math.max(1e-12, r.map.baseProb));
       return [
         { rgb: greyRgb(pixels), caption: [`#${r.index} y=${r.label}`, `p=${r.map.baseProb.toFixed(3)}`] },
         { rgb: heatRgb(pMap, 'jet', [0, 1]), caption: [`min p=${Math.min(...pMap).toFixed(3)}`] },

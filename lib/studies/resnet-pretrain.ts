@@ -40,8 +40,21 @@ export const PRETRAIN_VARIANTS: readonly PretrainVariant[] = [
   { id: 'init-default', description: "PyTorch's per-layer default init, no shuffling", start: 'scratch', init: 'default', shuffle: false },
   { id: 'init-kaiming', description: 'Kaiming normal (fan_in) init, no shuffling', start: 'scratch', init: 'kaiming', shuffle: false },
   { id: 'init-xavier', description: 'Xavier uniform init, no shuffling', start: 'scratch', init: 'xavier', shuffle: false },
-  { id: 'shuffle', description: "from scratch (torchvision's init), shuffled every epoch", start: 'scratch', init: 'torchvision', shuffle: true },
-  { id: 'scratch-tuned', description: "from scratch (torchvision's init), shuffled, Adam 1e-3, batch 128, cosine decay over 6 epochs", start: 'scratch', init: 'torchvision', shuffle: true, tuned: true },
+  {
+    id: 'shuffle',
+    description: "from scratch (torchvision's init), shuffled every epoch",
+    start: 'scratch',
+    init: 'torchvision',
+    shuffle: true,
+  },
+  {
+    id: 'scratch-tuned',
+    description: "from scratch (torchvision's init), shuffled, Adam 1e-3, batch 128, cosine decay over 6 epochs",
+    start: 'scratch',
+    init: 'torchvision',
+    shuffle: true,
+    tuned: true,
+  },
 ];
 
 type TrainSettings = Omit<ResnetTrainConfig, 'seed' | 'init' | 'shuffle' | 'weights'>;
@@ -63,7 +76,9 @@ export interface ResnetPretrainConfig extends BaseConfig {
 }
 
 export const RESNET_PRETRAIN_FULL: ResnetPretrainConfig = {
-  preset: 'full', seed: 0, device: 'auto',
+  preset: 'full',
+  seed: 0,
+  device: 'auto',
   train: { ...SEED000_TRAIN },
   tuned: { ...SCRATCH_TUNED_RECIPE },
   pretrain: { ...SEED000_TRAIN, dataset: 'fashion', shuffle: true },
@@ -75,10 +90,23 @@ export const RESNET_PRETRAIN_FULL: ResnetPretrainConfig = {
 // trains every variant for two epochs on 200 images with a larger step (batch 16, lr 1e-3), so
 // that it learns something in 26 steps and draws curves rather than points.
 export const RESNET_PRETRAIN_QUICK: ResnetPretrainConfig = {
-  ...RESNET_PRETRAIN_FULL, preset: 'quick', trainLimit: 250, testLimit: 200,
+  ...RESNET_PRETRAIN_FULL,
+  preset: 'quick',
+  trainLimit: 250,
+  testLimit: 200,
   train: { epochs: 2, batch: 16, lr: 1e-3, weightDecay: 1e-4, evalBatch: 200 },
   tuned: { epochs: 2, batch: 16, lr: 1e-3, weightDecay: 1e-4, cosine: true, evalBatch: 200 },
-  pretrain: { epochs: 2, batch: 16, lr: 1e-3, weightDecay: 1e-4, evalBatch: 200, dataset: 'fashion', trainLimit: 250, testLimit: 100, shuffle: true },
+  pretrain: {
+    epochs: 2,
+    batch: 16,
+    lr: 1e-3,
+    weightDecay: 1e-4,
+    evalBatch: 200,
+    dataset: 'fashion',
+    trainLimit: 250,
+    testLimit: 100,
+    shuffle: true,
+  },
   thresholds: [0.3, 0.5, 0.7],
 };
 
@@ -96,7 +124,13 @@ function pct(v: number): number {
 
 function valCurves(runs: { id: string; history: EpochMetrics[] }[], metric: 'val_acc' | 'val_loss', title: string): string {
   const series: Series[] = runs.map((r) => ({ name: r.id, x: r.history.map((h) => h.epoch), y: r.history.map((h) => h[metric] ?? NaN) }));
-  return linePlot(series, { title, xLabel: 'epoch', yLabel: metric === 'val_acc' ? 'validation accuracy' : 'validation loss', legendAt: metric === 'val_acc' ? 'bottom' : 'top', integerX: true });
+  return linePlot(series, {
+    title,
+    xLabel: 'epoch',
+    yLabel: metric === 'val_acc' ? 'validation accuracy' : 'validation loss',
+    legendAt: metric === 'val_acc' ? 'bottom' : 'top',
+    integerX: true,
+  });
 }
 
 /** Train and validation curves of a few runs (the report's Figure 2: pretrained vs scratch). */
@@ -108,17 +142,28 @@ function trainValCurves(runs: { id: string; history: EpochMetrics[] }[], metric:
       { name: `${r.id} val`, x, y: r.history.map((h) => (metric === 'loss' ? h.val_loss : h.val_acc) ?? NaN) },
     ];
   });
-  return linePlot(series, { title, xLabel: 'epoch', yLabel: metric === 'loss' ? 'cross-entropy loss' : 'accuracy', legendAt: metric === 'loss' ? 'top' : 'bottom', integerX: true });
+  return linePlot(series, {
+    title,
+    xLabel: 'epoch',
+    yLabel: metric === 'loss' ? 'cross-entropy loss' : 'accuracy',
+    legendAt: metric === 'loss' ? 'top' : 'bottom',
+    integerX: true,
+  });
 }
 
 export async function run(config: ResnetPretrainConfig, hooks: RunHooks = {}): Promise<StudySummary> {
   checkLimits(config);
   if (config.epochs !== undefined && !(Number.isInteger(config.epochs) && config.epochs > 0))
     throw new ArgumentError(`resnet-pretrain: epochs must be a positive integer, got ${config.epochs}`);
-  const cfg = config.epochs === undefined ? config
-    : { ...config, train: { ...config.train, epochs: config.epochs }, pretrain: { ...config.pretrain, epochs: config.epochs } };
+  const cfg =
+    config.epochs === undefined
+      ? config
+      : { ...config, train: { ...config.train, epochs: config.epochs }, pretrain: { ...config.pretrain, epochs: config.epochs } };
   const unknown = cfg.variants.filter((v) => !PRETRAIN_VARIANTS.some((x) => x.id === v));
-  if (unknown.length) throw new ArgumentError(`resnet-pretrain: unknown variant(s) ${unknown.join(', ')} (known: ${PRETRAIN_VARIANTS.map((v) => v.id).join(', ')})`);
+  if (unknown.length)
+    throw new ArgumentError(
+      `resnet-pretrain: unknown variant(s) ${unknown.join(', ')} (known: ${PRETRAIN_VARIANTS.map((v) => v.id).join(', ')})`,
+    );
   const variants = PRETRAIN_VARIANTS.filter((v) => cfg.variants.includes(v.id));
   if (!variants.length) throw new ArgumentError('resnet-pretrain: no variant to train');
   if (cfg.weights) {
@@ -136,18 +181,40 @@ export async function run(config: ResnetPretrainConfig, hooks: RunHooks = {}): P
   manualSeed(cfg.seed);
   const needPretrained = variants.some((v) => v.start === 'pretrained');
 
-  const d: ResnetData = loadResnetData({ dataset: 'mnist', trainLimit: cfg.trainLimit, testLimit: cfg.testLimit, splitSeed: cfg.seed, device });
-  folder.writeConfig({
-    ...cfg, out: folder.dir, pretrained_start: cfg.weights ?? (needPretrained ? `a ResNet18 trained on ${cfg.pretrain.dataset} in this run (pretrain-${cfg.pretrain.dataset}/best.safetensors)` : 'not used'),
-    model: 'torchvision resnet18 layout, fc = Linear(512, 10)', optimizer: 'Adam (L2 weight decay as torch.optim.Adam)', loss: 'cross-entropy',
-    kept_checkpoint: 'the epoch with the lowest validation loss; test numbers are of that checkpoint',
-    variant_specs: variants,
-    data: {
-      dataset: 'mnist', source: d.source, pipeline: 'uint8 -> [0,1] -> bilinear 28->32 -> normalised with the train part mean/std -> 3 channels by replication',
-      split: `seeded 80/20 train/val split of the official train set (seed ${cfg.seed}); the official test set`,
-      train_images: d.train.n, val_images: d.val.n, test_images: d.test.n, normalization: d.stats,
+  const d: ResnetData = loadResnetData({
+    dataset: 'mnist',
+    trainLimit: cfg.trainLimit,
+    testLimit: cfg.testLimit,
+    splitSeed: cfg.seed,
+    device,
+  });
+  folder.writeConfig(
+    {
+      ...cfg,
+      out: folder.dir,
+      pretrained_start:
+        cfg.weights ??
+        (needPretrained
+          ? `a ResNet18 trained on ${cfg.pretrain.dataset} in this run (pretrain-${cfg.pretrain.dataset}/best.safetensors)`
+          : 'not used'),
+      model: 'torchvision resnet18 layout, fc = Linear(512, 10)',
+      optimizer: 'Adam (L2 weight decay as torch.optim.Adam)',
+      loss: 'cross-entropy',
+      kept_checkpoint: 'the epoch with the lowest validation loss; test numbers are of that checkpoint',
+      variant_specs: variants,
+      data: {
+        dataset: 'mnist',
+        source: d.source,
+        pipeline: 'uint8 -> [0,1] -> bilinear 28->32 -> normalised with the train part mean/std -> 3 channels by replication',
+        split: `seeded 80/20 train/val split of the official train set (seed ${cfg.seed}); the official test set`,
+        train_images: d.train.n,
+        val_images: d.val.n,
+        test_images: d.test.n,
+        normalization: d.stats,
+      },
     },
-  }, device);
+    device,
+  );
 
   try {
     // The offline pretrained model: ResNet18 on FashionMNIST through the same pipeline.
@@ -155,10 +222,20 @@ export async function run(config: ResnetPretrainConfig, hooks: RunHooks = {}): P
     let pretrainResult: { history: EpochMetrics[]; val_acc: number; test_acc: number; images: number } | null = null;
     if (needPretrained && !weights) {
       log(`pretraining ResNet18 on ${cfg.pretrain.dataset} (${cfg.pretrain.epochs} epochs) for the 'pretrained' start`);
-      const fd = loadResnetData({ dataset: cfg.pretrain.dataset, trainLimit: cfg.pretrain.trainLimit, testLimit: cfg.pretrain.testLimit, splitSeed: cfg.seed, device });
+      const fd = loadResnetData({
+        dataset: cfg.pretrain.dataset,
+        trainLimit: cfg.pretrain.trainLimit,
+        testLimit: cfg.pretrain.testLimit,
+        splitSeed: cfg.seed,
+        device,
+      });
       try {
         const { pretrain } = cfg;
-        const t = await trainResnet(fd, { ...pretrain, seed: cfg.seed, init: 'torchvision', shuffle: pretrain.shuffle }, { device, outDir: folder.sub(`pretrain-${pretrain.dataset}`), log, label: `pretrained on ${pretrain.dataset}`, resumable: true });
+        const t = await trainResnet(
+          fd,
+          { ...pretrain, seed: cfg.seed, init: 'torchvision', shuffle: pretrain.shuffle },
+          { device, outDir: folder.sub(`pretrain-${pretrain.dataset}`), log, label: `pretrained on ${pretrain.dataset}`, resumable: true },
+        );
         t.model.dispose();
         weights = t.weightsPath;
         pretrainResult = { history: t.history, val_acc: t.val.acc, test_acc: t.test.acc, images: fd.train.n };
@@ -171,17 +248,30 @@ export async function run(config: ResnetPretrainConfig, hooks: RunHooks = {}): P
     const results: VariantResult[] = [];
     for (const v of variants) {
       log(`variant ${v.id}: ${v.description}`);
-      const t = await trainResnet(d, { ...(v.tuned ? cfg.tuned : cfg.train), seed: cfg.seed, init: v.init, shuffle: v.shuffle, weights: v.start === 'pretrained' ? weights : null },
-        { device, outDir: folder.sub(v.id), log, label: v.id, resumable: true });
+      const t = await trainResnet(
+        d,
+        {
+          ...(v.tuned ? cfg.tuned : cfg.train),
+          seed: cfg.seed,
+          init: v.init,
+          shuffle: v.shuffle,
+          weights: v.start === 'pretrained' ? weights : null,
+        },
+        { device, outDir: folder.sub(v.id), log, label: v.id, resumable: true },
+      );
       const { model, ...trained } = t;
       model.dispose();
       results.push({ ...v, trained });
-      log(`variant ${v.id}: best epoch ${t.bestEpoch}, val accuracy ${(100 * t.val.acc).toFixed(2)}%, test accuracy ${(100 * t.test.acc).toFixed(2)}%`);
+      log(
+        `variant ${v.id}: best epoch ${t.bestEpoch}, val accuracy ${(100 * t.val.acc).toFixed(2)}%, test accuracy ${(100 * t.test.acc).toFixed(2)}%`,
+      );
     }
 
     // One metrics.csv for the study (each model's own is in its sub-folder).
     const rows = [
-      ...(pretrainResult ? pretrainResult.history.map((h) => [`pretrain-${cfg.pretrain.dataset}`, ...METRIC_COLUMNS.map((c) => h[c])]) : []),
+      ...(pretrainResult
+        ? pretrainResult.history.map((h) => [`pretrain-${cfg.pretrain.dataset}`, ...METRIC_COLUMNS.map((c) => h[c])])
+        : []),
       ...results.flatMap((r) => r.trained.history.map((h) => [r.id, ...METRIC_COLUMNS.map((c) => h[c])])),
     ];
     io.writeCsv(join(folder.dir, 'metrics.csv'), ['variant', ...METRIC_COLUMNS], rows);
@@ -189,25 +279,76 @@ export async function run(config: ResnetPretrainConfig, hooks: RunHooks = {}): P
     const main = results.filter((r) => r.id === 'scratch' || r.id === 'pretrained');
     const shown = (main.length ? main : results.slice(0, 1)).map((r) => ({ id: r.id, history: r.trained.history }));
     folder.figure('loss_curves', 'Loss per epoch', trainValCurves(shown, 'loss', 'ResNet18 on MNIST: loss (train / validation)'));
-    folder.figure('accuracy_curves', 'Accuracy per epoch', trainValCurves(shown, 'acc', 'ResNet18 on MNIST: accuracy (train / validation)'));
+    folder.figure(
+      'accuracy_curves',
+      'Accuracy per epoch',
+      trainValCurves(shown, 'acc', 'ResNet18 on MNIST: accuracy (train / validation)'),
+    );
     const all = results.map((r) => ({ id: r.id, history: r.trained.history }));
-    folder.figure('val_accuracy_all', 'Validation accuracy of every variant', valCurves(all, 'val_acc', 'Validation accuracy per epoch, every variant'));
-    folder.figure('val_loss_all', 'Validation loss of every variant', valCurves(all, 'val_loss', 'Validation loss per epoch, every variant'));
+    folder.figure(
+      'val_accuracy_all',
+      'Validation accuracy of every variant',
+      valCurves(all, 'val_acc', 'Validation accuracy per epoch, every variant'),
+    );
+    folder.figure(
+      'val_loss_all',
+      'Validation loss of every variant',
+      valCurves(all, 'val_loss', 'Validation loss per epoch, every variant'),
+    );
     const accs = results.map((r) => 100 * r.trained.test.acc);
     const lo = Math.max(0, Math.floor(Math.min(...accs) - 2));
-    folder.figure('test_accuracy', 'Test accuracy per variant', barChart(results.map((r) => ({ label: r.id, value: 100 * r.trained.test.acc })), {
-      title: 'Test accuracy of the kept checkpoint', yLabel: 'test accuracy (%)', yDomain: [lo, 100], highlight: results.findIndex((r) => r.id === 'scratch'), format: (x) => x.toFixed(2),
-    }), `y axis starts at ${lo}%; orange = scratch (the reference)`);
+    folder.figure(
+      'test_accuracy',
+      'Test accuracy per variant',
+      barChart(
+        results.map((r) => ({ label: r.id, value: 100 * r.trained.test.acc })),
+        {
+          title: 'Test accuracy of the kept checkpoint',
+          yLabel: 'test accuracy (%)',
+          yDomain: [lo, 100],
+          highlight: results.findIndex((r) => r.id === 'scratch'),
+          format: (x) => x.toFixed(2),
+        },
+      ),
+      `y axis starts at ${lo}%; orange = scratch (the reference)`,
+    );
     folder.table('results', {
       title: 'Variants: kept checkpoint (lowest validation loss)',
-      columns: ['variant', 'start', 'init', 'shuffle', 'settings', 'best epoch', 'val loss', 'val acc %', 'test loss', 'test acc %', 's/epoch'],
-      rows: results.map((r) => [r.id, r.start, r.start === 'pretrained' ? 'weights' : r.init, r.shuffle ? 'on' : 'off', settingsLabel(r.tuned ? cfg.tuned : cfg.train), r.trained.bestEpoch,
-        +r.trained.val.loss.toFixed(4), pct(r.trained.val.acc), +r.trained.test.loss.toFixed(4), pct(r.trained.test.acc), +r.trained.secondsPerEpoch.toFixed(1)]),
+      columns: [
+        'variant',
+        'start',
+        'init',
+        'shuffle',
+        'settings',
+        'best epoch',
+        'val loss',
+        'val acc %',
+        'test loss',
+        'test acc %',
+        's/epoch',
+      ],
+      rows: results.map((r) => [
+        r.id,
+        r.start,
+        r.start === 'pretrained' ? 'weights' : r.init,
+        r.shuffle ? 'on' : 'off',
+        settingsLabel(r.tuned ? cfg.tuned : cfg.train),
+        r.trained.bestEpoch,
+        +r.trained.val.loss.toFixed(4),
+        pct(r.trained.val.acc),
+        +r.trained.test.loss.toFixed(4),
+        pct(r.trained.test.acc),
+        +r.trained.secondsPerEpoch.toFixed(1),
+      ]),
     });
     folder.table('convergence', {
       title: 'Convergence: first epoch whose validation accuracy reaches each threshold ("-": never)',
       columns: ['variant', ...cfg.thresholds.map((t) => `>= ${pct(t)}%`), 'epoch-1 val acc %'],
-      rows: results.map((r) => [r.id, ...cfg.thresholds.map((t) => epochsToReach(r.trained.history, t) ?? '-'), pct(r.trained.history[0].val_acc ?? 0)]),
+      rows: results.map((r) => [
+        r.id,
+        ...cfg.thresholds.map((t) => epochsToReach(r.trained.history, t) ?? '-'),
+        pct(r.trained.history[0].val_acc ?? 0),
+      ]),
     });
 
     const headline: Record<string, number | string> = {};
@@ -219,9 +360,18 @@ export async function run(config: ResnetPretrainConfig, hooks: RunHooks = {}): P
     headline.images_per_second = results.reduce((s, r) => s + r.trained.imagesPerSecond, 0) / results.length;
     return folder.finish(headline, {
       variants: results.map((r) => ({
-        id: r.id, description: r.description, start: r.start, init: r.init, shuffle: r.shuffle, best_epoch: r.trained.bestEpoch,
-        val: r.trained.val, test: r.trained.test, seconds_per_epoch: r.trained.secondsPerEpoch, images_per_second: r.trained.imagesPerSecond,
-        weights: r.trained.weightsPath, history: r.trained.history,
+        id: r.id,
+        description: r.description,
+        start: r.start,
+        init: r.init,
+        shuffle: r.shuffle,
+        best_epoch: r.trained.bestEpoch,
+        val: r.trained.val,
+        test: r.trained.test,
+        seconds_per_epoch: r.trained.secondsPerEpoch,
+        images_per_second: r.trained.imagesPerSecond,
+        weights: r.trained.weightsPath,
+        history: r.trained.history,
         epochs_to: Object.fromEntries(cfg.thresholds.map((t) => [String(t), epochsToReach(r.trained.history, t)])),
       })),
       pretrain: pretrainResult,

@@ -28,7 +28,9 @@ export function saveTrainingState(path: string, model: Module, opt: Optimizer, c
   for (const [name, list] of Object.entries(os.buffers)) list.forEach((t, i) => tensors.set(`optim.${name}.${i}`, t));
   const avg = average?.state();
   avg?.tensors.forEach((t, i) => tensors.set(`average.${i}`, t));
-  saveSafetensors(path, tensors, { nnlab: JSON.stringify({ ...counters, optimizerStep: os.step, ...(avg && { averageUpdates: avg.updates }), format: 2 }) });
+  saveSafetensors(path, tensors, {
+    nnlab: JSON.stringify({ ...counters, optimizerStep: os.step, ...(avg && { averageUpdates: avg.updates }), format: 2 }),
+  });
 }
 
 /** Restores model, optimizer (and the weight average, when the run keeps one) in place and returns the counters. */

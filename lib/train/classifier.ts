@@ -40,24 +40,43 @@ export interface TrainedClassifier {
 }
 
 /** Trains with Adam on `train`, validating on `test` after each epoch (metrics.csv in outDir). */
-export async function trainClassifier(model: nn.Module, train: MnistSplit, test: MnistSplit, s: TrainSettings,
-  o: { seed: number; outDir: string; log: (s: string) => void; generator?: RandomGenerator }): Promise<TrainedClassifier> {
+export async function trainClassifier(
+  model: nn.Module,
+  train: MnistSplit,
+  test: MnistSplit,
+  s: TrainSettings,
+  o: { seed: number; outDir: string; log: (s: string) => void; generator?: RandomGenerator },
+): Promise<TrainedClassifier> {
   const opt = new optim.Adam(model.parameters(), { lr: s.lr, weightDecay: s.weightDecay ?? 0 });
   const trainLoader = new data.DataLoader(data.tensorDataset(train.x, train.y), { batchSize: s.batch, shuffle: true, seed: o.seed });
   const testLoader = new data.DataLoader(data.tensorDataset(test.x, test.y), { batchSize: 1000 });
   const steps = s.epochs * trainLoader.length;
   let step = 0;
   const r = await fit(model, trainLoader, {
-    epochs: s.epochs, optimizer: opt, val: testLoader, outDir: o.outDir, log: o.log, generator: o.generator,
+    epochs: s.epochs,
+    optimizer: opt,
+    val: testLoader,
+    outDir: o.outDir,
+    log: o.log,
+    generator: o.generator,
     scheduler: s.cosine && !s.cosinePerStep ? new optim.CosineAnnealingLR(opt, s.epochs) : undefined,
     // The learning rate for the next batch: lr * (1 + cos(pi * done / total)) / 2.
-    onBatch: s.cosine && s.cosinePerStep ? () => { opt.lr = (s.lr * (1 + Math.cos((Math.PI * ++step) / steps))) / 2; } : undefined,
+    onBatch:
+      s.cosine && s.cosinePerStep
+        ? () => {
+            opt.lr = (s.lr * (1 + Math.cos((Math.PI * ++step) / steps))) / 2;
+          }
+        : undefined,
   });
   const ev = evaluate(model, testLoader);
   opt.dispose();
   return {
-    history: r.history, testAccuracy: ev.acc, testLoss: ev.loss, parameters: model.numParameters(),
-    secondsPerEpoch: r.secondsPerEpoch, imagesPerSecond: r.imagesPerSecond,
+    history: r.history,
+    testAccuracy: ev.acc,
+    testLoss: ev.loss,
+    parameters: model.numParameters(),
+    secondsPerEpoch: r.secondsPerEpoch,
+    imagesPerSecond: r.imagesPerSecond,
   };
 }
 
@@ -76,14 +95,18 @@ export function predictProbs(model: nn.Module, x: Tensor, batch = 1000): Float32
   const classes = chunks.length ? chunks[0].length / Math.min(batch, n) : 0;
   const out = new Float32Array(n * classes);
   let off = 0;
-  for (const c of chunks) { out.set(c, off); off += c.length; }
+  for (const c of chunks) {
+    out.set(c, off);
+    off += c.length;
+  }
   return out;
 }
 
 /** Argmax and max probability per row of a [n, classes] probability matrix. */
 export function decide(probs: Float32Array, classes = 10): { pred: Int32Array; conf: Float32Array } {
   const n = probs.length / classes;
-  const pred = new Int32Array(n), conf = new Float32Array(n);
+  const pred = new Int32Array(n),
+    conf = new Float32Array(n);
   for (let i = 0; i < n; i++) {
     let best = 0;
     for (let c = 1; c < classes; c++) if (probs[i * classes + c] > probs[i * classes + best]) best = c;

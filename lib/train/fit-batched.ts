@@ -87,10 +87,14 @@ export interface BatchedFitResult {
 }
 
 function checkOptions(members: readonly Module[], train: TensorDataset, o: BatchedFitOptions): void {
-  if (o.seeds.length !== members.length) throw new ArgumentError(`fitBatched: ${o.seeds.length} seeds for ${members.length} members (one seed per member)`);
-  for (const s of o.seeds) if (!(Number.isInteger(s) && s >= 0)) throw new ArgumentError(`fitBatched: seeds must be non-negative integers, got ${s}`);
-  if (!(Number.isInteger(o.epochs) && o.epochs >= 0)) throw new ArgumentError(`fitBatched: epochs must be a non-negative integer, got ${o.epochs}`);
-  if (!(Number.isInteger(o.batchSize) && o.batchSize > 0)) throw new ArgumentError(`fitBatched: batchSize must be a positive integer, got ${o.batchSize}`);
+  if (o.seeds.length !== members.length)
+    throw new ArgumentError(`fitBatched: ${o.seeds.length} seeds for ${members.length} members (one seed per member)`);
+  for (const s of o.seeds)
+    if (!(Number.isInteger(s) && s >= 0)) throw new ArgumentError(`fitBatched: seeds must be non-negative integers, got ${s}`);
+  if (!(Number.isInteger(o.epochs) && o.epochs >= 0))
+    throw new ArgumentError(`fitBatched: epochs must be a non-negative integer, got ${o.epochs}`);
+  if (!(Number.isInteger(o.batchSize) && o.batchSize > 0))
+    throw new ArgumentError(`fitBatched: batchSize must be a positive integer, got ${o.batchSize}`);
   if (train.x.shape[0] !== train.y.shape[0] || train.y.ndim !== 1)
     throw new ShapeError(`fitBatched: inputs ${shapeStr(train.x.shape)} and labels ${shapeStr(train.y.shape)} must have one label per row`);
   if (train.x.ndim < 2) throw new ShapeError(`fitBatched: inputs must be [N, C, ...], got ${shapeStr(train.x.shape)}`);
@@ -107,10 +111,10 @@ function clearGrads(params: readonly Tensor[]): void {
 /** Consecutive groups of at most `size` members, each run as one stacked module. */
 function stacksOf(members: readonly Module[], size: number): { first: number; model: StackedModel }[] {
   const out: { first: number; model: StackedModel }[] = [];
-  for (let first = 0; first < members.length; first += size) out.push({ first, model: new StackedModel(members.slice(first, first + size)) });
+  for (let first = 0; first < members.length; first += size)
+    out.push({ first, model: new StackedModel(members.slice(first, first + size)) });
   return out;
 }
-
 
 /** The members as one module for checkpoints: member i's tensors are named `i.<PyTorch name>`. */
 class MemberList extends Module {
@@ -138,8 +142,13 @@ class BatchedTask implements TrainingTask {
   private seen = 0;
   private t0 = 0;
 
-  constructor(readonly stacked: StackedModel, readonly optimizer: Optimizer, private readonly train: TensorDataset,
-    private readonly o: BatchedFitOptions, stackSize: number) {
+  constructor(
+    readonly stacked: StackedModel,
+    readonly optimizer: Optimizer,
+    private readonly train: TensorDataset,
+    private readonly o: BatchedFitOptions,
+    stackSize: number,
+  ) {
     this.model = new MemberList(stacked.members);
     this.M = stacked.size;
     this.stacks = stackSize >= this.M ? [{ first: 0, model: stacked }] : stacksOf(stacked.members, stackSize);
@@ -155,15 +164,19 @@ class BatchedTask implements TrainingTask {
     const n = this.train.x.shape[0];
     const shuffle = this.o.shuffle ?? true;
     this.t0 = performance.now();
-    this.orders = this.o.seeds.map((s) => (shuffle ? shuffleOrder(n, loaderShuffleKey(s), epoch) : Int32Array.from({ length: n }, (_, i) => i)));
+    this.orders = this.o.seeds.map((s) =>
+      shuffle ? shuffleOrder(n, loaderShuffleKey(s), epoch) : Int32Array.from({ length: n }, (_, i) => i),
+    );
     this.lossSum = new Float64Array(this.M);
     this.correct = new Float64Array(this.M);
     this.seen = 0;
   }
 
   step(_epoch: number, b: number): number {
-    const train = this.train, B = this.o.batchSize;
-    const lo = b * B, rows = Math.min(train.x.shape[0], lo + B) - lo;
+    const train = this.train,
+      B = this.o.batchSize;
+    const lo = b * B,
+      rows = Math.min(train.x.shape[0], lo + B) - lo;
     const objective = this.o.objective ?? standardObjective;
     // Every stack adds its members' gradients; the loop then steps the optimizer over all members.
     for (const { first, model: stack } of this.stacks) {
@@ -179,7 +192,11 @@ class BatchedTask implements TrainingTask {
       const x = ops.reshape(xs, [rows, S * train.x.shape[1], ...train.x.shape.slice(2)]);
       const params = stack.parameters();
       const ctx: ObjectiveContext = {
-        model: stack, x, y, members: S, batchSize: rows,
+        model: stack,
+        x,
+        y,
+        members: S,
+        batchSize: rows,
         loss: (out) => ops.affine(ops.sum(memberRowLosses(out, y, S)), 1 / rows, 0),
         zeroGrad: () => clearGrads(params),
       };
@@ -205,14 +222,22 @@ class BatchedTask implements TrainingTask {
   }
 
   endEpoch(epoch: number, _seconds: number, reported: Reported): EpochRecord {
-    const M = this.M, o = this.o;
+    const M = this.M,
+      o = this.o;
     const v = o.val ? reported(() => evaluateMembers(this.stacked, o.val!.x, o.val!.y, o.evalBatchSize)) : null;
     const rows = Array.from({ length: M }, (_, m): MemberEpochMetrics => ({
-      epoch: epoch + 1, member: m, seed: o.seeds[m], train_loss: this.lossSum[m] / this.seen, train_acc: this.correct[m] / this.seen,
-      val_loss: v ? v[m].loss : null, val_acc: v ? v[m].acc : null, seconds: (performance.now() - this.t0) / 1000,
+      epoch: epoch + 1,
+      member: m,
+      seed: o.seeds[m],
+      train_loss: this.lossSum[m] / this.seen,
+      train_acc: this.correct[m] / this.seen,
+      val_loss: v ? v[m].loss : null,
+      val_acc: v ? v[m].acc : null,
+      seconds: (performance.now() - this.t0) / 1000,
     }));
     const mean = (f: (r: MemberEpochMetrics) => number) => rows.reduce((a, r) => a + f(r), 0) / M;
-    const summary = `epoch ${epoch + 1}/${o.epochs}: ${M} members, mean train loss ${mean((r) => r.train_loss).toFixed(4)} acc ${(100 * mean((r) => r.train_acc)).toFixed(2)}%` +
+    const summary =
+      `epoch ${epoch + 1}/${o.epochs}: ${M} members, mean train loss ${mean((r) => r.train_loss).toFixed(4)} acc ${(100 * mean((r) => r.train_acc)).toFixed(2)}%` +
       (v ? `, mean val loss ${mean((r) => r.val_loss!).toFixed(4)} acc ${(100 * mean((r) => r.val_acc!)).toFixed(2)}%` : '');
     return { rows, score: v ? mean((r) => r.val_loss!) : mean((r) => r.train_loss), summary };
   }
@@ -227,13 +252,22 @@ export async function fitBatched(members: readonly Module[], train: TensorDatase
   checkOptions(members, train, o);
   const stacked = new StackedModel(members);
   const stackSize = o.stackSize ?? stacked.size;
-  if (!(Number.isInteger(stackSize) && stackSize > 0)) throw new ArgumentError(`fitBatched: stackSize must be a positive integer, got ${stackSize}`);
+  if (!(Number.isInteger(stackSize) && stackSize > 0))
+    throw new ArgumentError(`fitBatched: stackSize must be a positive integer, got ${stackSize}`);
   const optimizer = o.optimizer ? o.optimizer(stacked.parameters()) : new Adam(stacked.parameters(), { lr: o.lr ?? 1e-3 });
   const task = new BatchedTask(stacked, optimizer, train, o, stackSize);
   try {
     const r = await runTraining(task, {
-      epochs: o.epochs, outDir: o.outDir, resume: o.resume, generator: o.generator, scheduler: o.scheduler,
-      average: o.average?.(task.model), saveBest: false, progress: o.progress, log: o.log, onBatch: o.onBatch,
+      epochs: o.epochs,
+      outDir: o.outDir,
+      resume: o.resume,
+      generator: o.generator,
+      scheduler: o.scheduler,
+      average: o.average?.(task.model),
+      saveBest: false,
+      progress: o.progress,
+      log: o.log,
+      onBatch: o.onBatch,
       onEpoch: o.onEpoch && ((rec) => o.onEpoch!(rec.rows as MemberEpochMetrics[])),
     });
     const M = stacked.size;

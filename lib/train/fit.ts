@@ -28,7 +28,8 @@ export interface EvalResult {
 export function countCorrect(output: Tensor, labels: Tensor): number {
   return noGrad(() => {
     const pred = argmax(output, 1);
-    const pf = cast(pred, 'float32'), lf = cast(labels, 'float32');
+    const pf = cast(pred, 'float32'),
+      lf = cast(labels, 'float32');
     const same = eq(pf, lf);
     const s = sum(same);
     const n = s.item();
@@ -41,7 +42,9 @@ export function countCorrect(output: Tensor, labels: Tensor): number {
 export function evaluate(model: Module, loader: DataLoader, lossFn: LossFn = crossEntropy): EvalResult {
   const wasTraining = model.training;
   model.eval();
-  let loss = 0, correct = 0, n = 0;
+  let loss = 0,
+    correct = 0,
+    n = 0;
   noGrad(() => {
     for (const { x, y } of loader.batches(0)) {
       tidy(() => {
@@ -101,8 +104,14 @@ class ModelTask implements TrainingTask {
   private n = 0;
   private t0 = 0;
 
-  constructor(readonly model: Module, readonly optimizer: Optimizer, private readonly train: DataLoader,
-    private readonly lossFn: LossFn, private readonly val: DataLoader | null, private readonly epochs: number) {}
+  constructor(
+    readonly model: Module,
+    readonly optimizer: Optimizer,
+    private readonly train: DataLoader,
+    private readonly lossFn: LossFn,
+    private readonly val: DataLoader | null,
+    private readonly epochs: number,
+  ) {}
 
   batchCount(): number {
     return this.train.length;
@@ -144,7 +153,8 @@ class ModelTask implements TrainingTask {
       val_acc: v ? v.acc : null,
       seconds: (performance.now() - this.t0) / 1000,
     };
-    const summary = `epoch ${epoch + 1}/${this.epochs}: train loss ${m.train_loss.toFixed(4)} acc ${(100 * m.train_acc).toFixed(2)}%` +
+    const summary =
+      `epoch ${epoch + 1}/${this.epochs}: train loss ${m.train_loss.toFixed(4)} acc ${(100 * m.train_acc).toFixed(2)}%` +
       (v ? `, val loss ${v.loss.toFixed(4)} acc ${(100 * v.acc).toFixed(2)}%` : '');
     return { rows: [m], score: m.val_loss ?? m.train_loss, summary };
   }
@@ -154,9 +164,22 @@ class ModelTask implements TrainingTask {
 export async function fit(model: Module, train: DataLoader, o: FitOptions): Promise<FitResult> {
   const task = new ModelTask(model, o.optimizer, train, o.lossFn ?? crossEntropy, o.val ?? null, o.epochs);
   const r = await runTraining(task, {
-    epochs: o.epochs, outDir: o.outDir, resume: o.resume, generator: o.generator, scheduler: o.scheduler, average: o.average,
-    progress: o.progress, log: o.log, onBatch: o.onBatch, config: o.config,
+    epochs: o.epochs,
+    outDir: o.outDir,
+    resume: o.resume,
+    generator: o.generator,
+    scheduler: o.scheduler,
+    average: o.average,
+    progress: o.progress,
+    log: o.log,
+    onBatch: o.onBatch,
+    config: o.config,
     onEpoch: o.onEpoch && ((rec) => o.onEpoch!(rec.rows[0] as unknown as EpochMetrics)),
   });
-  return { history: r.rows as unknown as EpochMetrics[], bestEpoch: r.bestEpoch, imagesPerSecond: r.imagesPerSecond, secondsPerEpoch: r.secondsPerEpoch };
+  return {
+    history: r.rows as unknown as EpochMetrics[],
+    bestEpoch: r.bestEpoch,
+    imagesPerSecond: r.imagesPerSecond,
+    secondsPerEpoch: r.secondsPerEpoch,
+  };
 }

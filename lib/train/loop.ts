@@ -81,7 +81,8 @@ export interface LoopResult {
 }
 
 export async function runTraining(task: TrainingTask, o: LoopOptions): Promise<LoopResult> {
-  if (!(Number.isInteger(o.epochs) && o.epochs >= 0)) throw new ArgumentError(`training: epochs must be a non-negative integer, got ${o.epochs}`);
+  if (!(Number.isInteger(o.epochs) && o.epochs >= 0))
+    throw new ArgumentError(`training: epochs must be a non-negative integer, got ${o.epochs}`);
   const gen = o.generator ?? defaultGenerator;
   const tracker = new MetricsTracker<MetricRow>(o.outDir ?? null, task.columns);
   const progress = new Progress(process.stderr, o.progress ?? true);
@@ -99,7 +100,8 @@ export async function runTraining(task: TrainingTask, o: LoopOptions): Promise<L
     log(`resumed from ${ckpt} after epoch ${c.epoch + 1}`);
   }
   const reported: Reported = (fn) => (o.average ? o.average.withAveraged(fn) : fn());
-  let images = 0, seconds = 0;
+  let images = 0,
+    seconds = 0;
   task.model.train();
   for (let epoch = start; epoch < o.epochs; epoch++) {
     const t0 = performance.now();
@@ -127,8 +129,19 @@ export async function runTraining(task: TrainingTask, o: LoopOptions): Promise<L
     o.scheduler?.step();
     if (o.outDir) {
       if (best && (o.saveBest ?? true))
-        reported(() => saveWeights(join(o.outDir!, 'best.safetensors'), task.model, { epoch: String(epoch + 1), ...(o.average && { weights: 'averaged' }) }));
-      saveTrainingState(ckpt!, task.model, task.optimizer, { epoch, step, lr: task.optimizer.lr, rng: gen.getState(), tracker: tracker.toJSON(), config: o.config }, o.average);
+        reported(() =>
+          saveWeights(join(o.outDir!, 'best.safetensors'), task.model, {
+            epoch: String(epoch + 1),
+            ...(o.average && { weights: 'averaged' }),
+          }),
+        );
+      saveTrainingState(
+        ckpt!,
+        task.model,
+        task.optimizer,
+        { epoch, step, lr: task.optimizer.lr, rng: gen.getState(), tracker: tracker.toJSON(), config: o.config },
+        o.average,
+      );
     }
     log(`${record.summary}, ${trainSeconds.toFixed(1)} s (${Math.round(n / trainSeconds)} ${task.unit ?? 'img'}/s)`);
     o.onEpoch?.(record);

@@ -24,7 +24,10 @@ export class MetricsTracker<R extends MetricRow = EpochMetrics> {
   bestValLoss = Infinity;
   bestEpoch = -1;
 
-  constructor(readonly outDir: string | null, readonly columns: readonly string[] = METRIC_COLUMNS) {}
+  constructor(
+    readonly outDir: string | null,
+    readonly columns: readonly string[] = METRIC_COLUMNS,
+  ) {}
 
   /**
    * Records an epoch's rows; returns true when its score is the best so far. A single-model
@@ -46,7 +49,11 @@ export class MetricsTracker<R extends MetricRow = EpochMetrics> {
 
   write(): void {
     if (!this.outDir) return;
-    writeCsv(join(this.outDir, 'metrics.csv'), [...this.columns], this.rows.map((r) => this.columns.map((c) => r[c] ?? null)));
+    writeCsv(
+      join(this.outDir, 'metrics.csv'),
+      [...this.columns],
+      this.rows.map((r) => this.columns.map((c) => r[c] ?? null)),
+    );
   }
 
   toJSON() {

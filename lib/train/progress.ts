@@ -3,7 +3,10 @@ export class Progress {
   private readonly tty: boolean;
   private last = 0;
 
-  constructor(private readonly stream: NodeJS.WriteStream = process.stderr, enabled = true) {
+  constructor(
+    private readonly stream: NodeJS.WriteStream = process.stderr,
+    enabled = true,
+  ) {
     this.tty = enabled && !!stream.isTTY;
   }
 

@@ -38,7 +38,11 @@ export interface ResnetTrainConfig {
 }
 
 export const SEED000_TRAIN: Omit<ResnetTrainConfig, 'seed' | 'init' | 'shuffle'> = {
-  epochs: 20, batch: 512, lr: 1e-4, weightDecay: 1e-4, evalBatch: 1000,
+  epochs: 20,
+  batch: 512,
+  lr: 1e-4,
+  weightDecay: 1e-4,
+  evalBatch: 1000,
 };
 
 export interface TrainResnetOptions {
@@ -96,7 +100,8 @@ export interface ResnetMeta {
 export function resnetMismatch(meta: ResnetMeta, d: ResnetData, c: ResnetTrainConfig): string | null {
   if (meta.dataset !== d.dataset) return `dataset ${meta.dataset} != ${d.dataset}`;
   if (meta.size !== d.size || meta.splitSeed !== d.splitSeed) return 'different image size or split seed';
-  if (Math.abs(meta.stats.mean - d.stats.mean) > 1e-6 || Math.abs(meta.stats.std - d.stats.std) > 1e-6) return 'different normalisation (another data subset)';
+  if (Math.abs(meta.stats.mean - d.stats.mean) > 1e-6 || Math.abs(meta.stats.std - d.stats.std) > 1e-6)
+    return 'different normalisation (another data subset)';
   const keys: (keyof ResnetTrainConfig)[] = ['seed', 'init', 'epochs', 'batch', 'lr', 'weightDecay', 'shuffle', 'weights', 'cosine'];
   for (const k of keys) if ((meta.train[k] ?? null) !== (c[k] ?? null)) return `${k} ${String(meta.train[k])} != ${String(c[k])}`;
   return null;
@@ -113,7 +118,8 @@ function checkConfig(c: ResnetTrainConfig): void {
     if (!(Number.isInteger(c[k]) && c[k] > 0)) throw new ArgumentError(`trainResnet: ${k} must be a positive integer, got ${c[k]}`);
   if (!(c.lr > 0)) throw new ArgumentError(`trainResnet: lr must be > 0, got ${c.lr}`);
   if (!(c.weightDecay >= 0)) throw new ArgumentError(`trainResnet: weightDecay must be >= 0, got ${c.weightDecay}`);
-  if (!nn.RESNET_INITS.includes(c.init)) throw new ArgumentError(`trainResnet: init must be one of ${nn.RESNET_INITS.join(', ')}, got '${c.init}'`);
+  if (!nn.RESNET_INITS.includes(c.init))
+    throw new ArgumentError(`trainResnet: init must be one of ${nn.RESNET_INITS.join(', ')}, got '${c.init}'`);
 }
 
 /**
@@ -131,13 +137,17 @@ export function loadBackbone(model: nn.ResNet, path: string, generator?: RandomG
     const missing = [...own.keys()].filter((k) => !isFc(k) && !tensors.has(k) && !k.endsWith('.num_batches_tracked'));
     const unexpected = [...tensors.keys()].filter((k) => !isFc(k) && !own.has(k));
     if (missing.length || unexpected.length)
-      throw new ArgumentError(`${path} is not a torchvision ResNet18 state dict: missing keys [${missing.slice(0, 8).join(', ')}${missing.length > 8 ? ', ...' : ''}], unexpected keys [${unexpected.slice(0, 8).join(', ')}${unexpected.length > 8 ? ', ...' : ''}]`);
+      throw new ArgumentError(
+        `${path} is not a torchvision ResNet18 state dict: missing keys [${missing.slice(0, 8).join(', ')}${missing.length > 8 ? ', ...' : ''}], unexpected keys [${unexpected.slice(0, 8).join(', ')}${unexpected.length > 8 ? ', ...' : ''}]`,
+      );
     const body = new Map<string, Tensor>();
     for (const [k, t] of tensors) {
       if (isFc(k)) continue;
       const dst = own.get(k)!;
       if (t.shape.join() !== dst.shape.join())
-        throw new ShapeError(`${path}: '${k}' has shape [${t.shape.join(', ')}] but ResNet18 (${model.conv1.inChannels} input channels) needs [${dst.shape.join(', ')}]`);
+        throw new ShapeError(
+          `${path}: '${k}' has shape [${t.shape.join(', ')}] but ResNet18 (${model.conv1.inChannels} input channels) needs [${dst.shape.join(', ')}]`,
+        );
       body.set(k, t);
     }
     model.loadStateDict(body, false);
@@ -157,7 +167,10 @@ export function loadResnet(path: string, device: Device = 'cpu'): { model: nn.Re
   if (!existsSync(path)) throw new IOError(`model file not found: ${path}`);
   const { tensors, metadata } = io.loadSafetensors(path);
   try {
-    if (!metadata.nnlab_resnet) throw new IOError(`${path} has no 'nnlab_resnet' metadata: not a model saved by saveResnet (load plain torchvision weights with loadBackbone)`);
+    if (!metadata.nnlab_resnet)
+      throw new IOError(
+        `${path} has no 'nnlab_resnet' metadata: not a model saved by saveResnet (load plain torchvision weights with loadBackbone)`,
+      );
     const meta = JSON.parse(metadata.nnlab_resnet) as ResnetMeta;
     const model = new nn.ResNet18({ numClasses: meta.numClasses, generator: new RandomGenerator(0) });
     model.loadStateDict(tensors);
@@ -198,10 +211,19 @@ function finishedRun(outDir: string, d: ResnetData, c: ResnetTrainConfig, device
   const history = meta.history!;
   new MetricsTracker(outDir).restore({ rows: history, bestValLoss: null, bestEpoch: meta.bestEpoch });
   const seconds = history.reduce((s, m) => s + m.seconds, 0) / Math.max(history.length, 1);
-  log(`${weightsPath}: finished earlier (best epoch ${meta.bestEpoch}, test accuracy ${(100 * meta.test.acc).toFixed(2)}%); not trained again`);
+  log(
+    `${weightsPath}: finished earlier (best epoch ${meta.bestEpoch}, test accuracy ${(100 * meta.test.acc).toFixed(2)}%); not trained again`,
+  );
   return {
-    model, history, bestEpoch: meta.bestEpoch, val: meta.val, test: meta.test, secondsPerEpoch: seconds,
-    imagesPerSecond: seconds > 0 ? d.train.n / seconds : 0, weightsPath, meta,
+    model,
+    history,
+    bestEpoch: meta.bestEpoch,
+    val: meta.val,
+    test: meta.test,
+    secondsPerEpoch: seconds,
+    imagesPerSecond: seconds > 0 ? d.train.n / seconds : 0,
+    weightsPath,
+    meta,
   };
 }
 
@@ -229,7 +251,13 @@ export async function trainResnet(d: ResnetData, c: ResnetTrainConfig, o: TrainR
     const val = resnetLoader(d.val, { batchSize: evalBatch });
     const tracker = new MetricsTracker(o.outDir ?? null);
     const r = await fit(model, train, {
-      epochs: c.epochs, optimizer: opt, val, outDir: stateDir, resume: stateDir !== null, log, generator,
+      epochs: c.epochs,
+      optimizer: opt,
+      val,
+      outDir: stateDir,
+      resume: stateDir !== null,
+      log,
+      generator,
       scheduler: c.cosine ? new optim.CosineAnnealingLR(opt, c.epochs) : undefined,
       onEpoch: (m) => {
         if (tracker.add(m) && !stateDir) {
@@ -253,15 +281,32 @@ export async function trainResnet(d: ResnetData, c: ResnetTrainConfig, o: TrainR
     const vr: EvalResult = { loss: bestRow.val_loss!, acc: bestRow.val_acc!, n: d.val.n };
     const te = evaluate(model, resnetLoader(d.test, { batchSize: evalBatch }));
     const meta: ResnetMeta = {
-      arch: 'resnet18', numClasses: 10, dataset: d.dataset, stats: d.stats, size: d.size, splitSeed: d.splitSeed,
-      train: c, bestEpoch: tracker.bestEpoch, val: vr, test: te, ...(o.label && { label: o.label }), history: tracker.rows,
+      arch: 'resnet18',
+      numClasses: 10,
+      dataset: d.dataset,
+      stats: d.stats,
+      size: d.size,
+      splitSeed: d.splitSeed,
+      train: c,
+      bestEpoch: tracker.bestEpoch,
+      val: vr,
+      test: te,
+      ...(o.label && { label: o.label }),
+      history: tracker.rows,
     };
     const weightsPath = o.outDir ? join(o.outDir, 'best.safetensors') : null;
     if (weightsPath) saveResnet(weightsPath, model, meta);
     if (stateDir) rmSync(stateDir, { recursive: true, force: true });
     return {
-      model, history: tracker.rows, bestEpoch: tracker.bestEpoch, val: vr, test: te, secondsPerEpoch: r.secondsPerEpoch,
-      imagesPerSecond: r.imagesPerSecond, weightsPath, meta,
+      model,
+      history: tracker.rows,
+      bestEpoch: tracker.bestEpoch,
+      val: vr,
+      test: te,
+      secondsPerEpoch: r.secondsPerEpoch,
+      imagesPerSecond: r.imagesPerSecond,
+      weightsPath,
+      meta,
     };
   } catch (e) {
     model.dispose();

@@ -33,12 +33,14 @@ export interface Frame {
 export const MARGIN = { left: 64, right: 16, top: 36, bottom: 52 };
 
 export function frame(o: FrameOptions): Frame {
-  const width = o.width ?? 640, height = o.height ?? 400;
+  const width = o.width ?? 640,
+    height = o.height ?? 400;
   const plot = { left: MARGIN.left, top: MARGIN.top, right: width - MARGIN.right, bottom: height - MARGIN.bottom };
   const x = linearScale(o.xDomain[0], o.xDomain[1], plot.left, plot.right, { nice: o.niceX ?? true, ticks: 8 });
   const y = linearScale(o.yDomain[0], o.yDomain[1], plot.bottom, plot.top, { nice: o.niceY ?? true, ticks: 6 });
   const parts: string[] = [];
-  const fy = tickFormat(y.ticks), fx = tickFormat(x.ticks);
+  const fy = tickFormat(y.ticks),
+    fx = tickFormat(x.ticks);
   for (const t of y.ticks) {
     parts.push(line(plot.left, y(t), plot.right, y(t), { stroke: '#e3e3e3' }));
     parts.push(text(plot.left - 6, y(t) + 4, fy(t), { 'text-anchor': 'end', 'font-size': 11 }));
@@ -64,8 +66,10 @@ export function frame(o: FrameOptions): Frame {
 type Corner = { where: 'top' | 'bottom'; side: 'left' | 'right' };
 
 function legendBox(f: Frame, names: string[], c: Corner): { x0: number; y0: number; w: number; h: number } {
-  const w = Math.max(...names.map((n) => n.length)) * 7 + 34, h = names.length * 18 + 8;
-  const x0 = c.side === 'right' ? f.plot.right - w - 8 : f.plot.left + 8, y0 = c.where === 'top' ? f.plot.top + 8 : f.plot.bottom - h - 8;
+  const w = Math.max(...names.map((n) => n.length)) * 7 + 34,
+    h = names.length * 18 + 8;
+  const x0 = c.side === 'right' ? f.plot.right - w - 8 : f.plot.left + 8,
+    y0 = c.where === 'top' ? f.plot.top + 8 : f.plot.bottom - h - 8;
   return { x0, y0, w, h };
 }
 
@@ -74,13 +78,19 @@ function legendBox(f: Frame, names: string[], c: Corner): { x0: number; y0: numb
  * sampled along each segment, in pixels), the preferred corner first among equals.
  */
 export function clearestCorner(f: Frame, names: string[], lines: readonly (readonly [number, number])[][], prefer: Corner): Corner {
-  const samples = lines.flatMap((pts) => pts.flatMap(([x, y], i) => {
-    if (i === 0) return [[x, y]];
-    const [px, py] = pts[i - 1];
-    return Array.from({ length: 24 }, (_, k) => [px + ((x - px) * (k + 1)) / 24, py + ((y - py) * (k + 1)) / 24]);
-  }));
-  const corners: Corner[] = [prefer, ...(['top', 'bottom'] as const).flatMap((where) => (['right', 'left'] as const).map((side) => ({ where, side })))];
-  let best = prefer, fewest = Infinity;
+  const samples = lines.flatMap((pts) =>
+    pts.flatMap(([x, y], i) => {
+      if (i === 0) return [[x, y]];
+      const [px, py] = pts[i - 1];
+      return Array.from({ length: 24 }, (_, k) => [px + ((x - px) * (k + 1)) / 24, py + ((y - py) * (k + 1)) / 24]);
+    }),
+  );
+  const corners: Corner[] = [
+    prefer,
+    ...(['top', 'bottom'] as const).flatMap((where) => (['right', 'left'] as const).map((side) => ({ where, side }))),
+  ];
+  let best = prefer,
+    fewest = Infinity;
   for (const c of corners) {
     const b = legendBox(f, names, c);
     const hidden = samples.filter(([x, y]) => x >= b.x0 - 4 && x <= b.x0 + b.w + 4 && y >= b.y0 - 4 && y <= b.y0 + b.h + 4).length;
@@ -93,9 +103,8 @@ export function clearestCorner(f: Frame, names: string[], lines: readonly (reado
 export function legend(f: Frame, names: string[], where: 'top' | 'bottom' = 'top', side: 'left' | 'right' = 'right'): string {
   if (names.length === 0) return '';
   const { x0, y0, w, h } = legendBox(f, names, { where, side });
-  const items = names.map((n, i) => [
-    rect(x0 + 8, y0 + 8 + i * 18, 14, 10, { fill: seriesColor(i) }),
-    text(x0 + 28, y0 + 17 + i * 18, n, { 'font-size': 12 }),
-  ].join(''));
+  const items = names.map((n, i) =>
+    [rect(x0 + 8, y0 + 8 + i * 18, 14, 10, { fill: seriesColor(i) }), text(x0 + 28, y0 + 17 + i * 18, n, { 'font-size': 12 })].join(''),
+  );
   return el('g', {}, [rect(x0, y0, w, h, { fill: '#fff', 'fill-opacity': 0.85, stroke: '#999' }), ...items]);
 }

@@ -14,10 +14,7 @@ export interface BandSeries {
 }
 
 /** yDomain: the band is clipped to it (a diverging band would squash the rest). */
-export interface BandPlotOptions extends Pick<
-  LinePlotOptions,
-  'title' | 'xLabel' | 'yLabel' | 'width' | 'height' | 'yDomain'
-> {
+export interface BandPlotOptions extends Pick<LinePlotOptions, 'title' | 'xLabel' | 'yLabel' | 'width' | 'height' | 'yDomain'> {
   /** Legend names: [mean, band, reference curve, points]. */
   names?: [string, string, string, string];
   reference?: { x: readonly number[]; y: readonly number[] };

@@ -23,7 +23,11 @@ export function barChart(bars: readonly { label: string; value: number }[], o: B
   const vals = bars.map((b) => b.value);
   const yDomain = o.yDomain ?? [Math.min(0, ...vals), Math.max(...vals)];
   const f = frame({
-    ...o, width: o.width ?? Math.max(480, 110 * bars.length + 80), xDomain: [0, bars.length], yDomain, niceX: false,
+    ...o,
+    width: o.width ?? Math.max(480, 110 * bars.length + 80),
+    xDomain: [0, bars.length],
+    yDomain,
+    niceX: false,
     xCategories: bars.map((b, i) => ({ at: i + 0.5, label: b.label })),
   });
   const body = [...f.parts];

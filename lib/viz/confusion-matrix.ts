@@ -13,16 +13,13 @@ export interface ConfusionMatrixOptions {
 
 /** counts[t][p] = items of true class t predicted as p, for labels in [0, classes). */
 export function confusionCounts(labels: ArrayLike<number>, pred: ArrayLike<number>, classes: number): number[][] {
-  if (labels.length !== pred.length)
-    throw new ArgumentError(`confusionCounts: ${labels.length} labels but ${pred.length} predictions`);
+  if (labels.length !== pred.length) throw new ArgumentError(`confusionCounts: ${labels.length} labels but ${pred.length} predictions`);
   const m = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
   for (let i = 0; i < labels.length; i++) {
     const t = labels[i],
       p = pred[i];
     if (!(Number.isInteger(t) && Number.isInteger(p) && t >= 0 && p >= 0 && t < classes && p < classes))
-      throw new ArgumentError(
-        `confusionCounts: item ${i} has label ${t} and prediction ${p}; both must be integers in [0, ${classes})`,
-      );
+      throw new ArgumentError(`confusionCounts: item ${i} has label ${t} and prediction ${p}; both must be integers in [0, ${classes})`);
     m[t][p]++;
   }
   return m;
@@ -43,11 +40,8 @@ export function confusionMatrixSvg(
   const width = Math.max(left + k * cell + 24, (o.title?.length ?? 0) * 8.8 + 20),
     height = top + k * cell + 58;
   const body: string[] = [];
-  if (o.title)
-    body.push(text(width / 2, 22, o.title, { 'text-anchor': 'middle', 'font-size': 15, 'font-weight': 'bold' }));
-  body.push(
-    text(left + (k * cell) / 2, top - 26, o.xLabel ?? 'predicted class', { 'text-anchor': 'middle', 'font-size': 13 }),
-  );
+  if (o.title) body.push(text(width / 2, 22, o.title, { 'text-anchor': 'middle', 'font-size': 15, 'font-weight': 'bold' }));
+  body.push(text(left + (k * cell) / 2, top - 26, o.xLabel ?? 'predicted class', { 'text-anchor': 'middle', 'font-size': 13 }));
   const cy = top + (k * cell) / 2;
   body.push(
     text(16, cy, o.yLabel ?? 'true class', {
@@ -95,12 +89,10 @@ export function confusionMatrixSvg(
   const n = counts.flat().reduce((a, b) => a + b, 0),
     right = counts.reduce((a, r, i) => a + r[i], 0);
   body.push(
-    text(
-      left + (k * cell) / 2,
-      top + k * cell + 26,
-      `${right} / ${n} correct (${n ? ((100 * right) / n).toFixed(1) : '-'}%)`,
-      { 'text-anchor': 'middle', 'font-size': 12 },
-    ),
+    text(left + (k * cell) / 2, top + k * cell + 26, `${right} / ${n} correct (${n ? ((100 * right) / n).toFixed(1) : '-'}%)`, {
+      'text-anchor': 'middle',
+      'font-size': 12,
+    }),
   );
   return svgDocument(Math.ceil(width), height, [el('g', {}, body)]);
 }

@@ -37,12 +37,7 @@ export interface DecisionRegionsOptions {
 const LEGEND_W = 190;
 
 /** A grid of cell centres covering the domains (for the caller to score). */
-export function regionGridPoints(
-  xDomain: [number, number],
-  yDomain: [number, number],
-  nx: number,
-  ny: number,
-): Float32Array {
+export function regionGridPoints(xDomain: [number, number], yDomain: [number, number], nx: number, ny: number): Float32Array {
   const pts = new Float32Array(nx * ny * 2);
   for (let j = 0; j < ny; j++)
     for (let i = 0; i < nx; i++) {
@@ -105,15 +100,13 @@ export function decisionRegions(grid: RegionGrid, points: readonly RegionPoint[]
     }
   if (edge.length) body.push(el('path', { d: edge.join(''), stroke: '#000', 'stroke-width': 1.5, fill: 'none' }));
   body.push(...g.parts);
-  const inside = (p: RegionPoint) =>
-    p.x >= grid.xDomain[0] && p.x <= grid.xDomain[1] && p.y >= grid.yDomain[0] && p.y <= grid.yDomain[1];
+  const inside = (p: RegionPoint) => p.x >= grid.xDomain[0] && p.x <= grid.xDomain[1] && p.y >= grid.yDomain[0] && p.y <= grid.yDomain[1];
   for (const split of ['train', 'test'] as const)
     for (const p of points.filter((q) => q.split === split && inside(q))) {
       const cx = g.x(p.x),
         cy = g.y(p.y);
       body.push(marker(cx, cy, split, seriesColor(p.label)));
-      if (p.misclassified)
-        body.push(el('circle', { cx, cy, r: 9, fill: 'none', stroke: '#C00000', 'stroke-width': 2 }));
+      if (p.misclassified) body.push(el('circle', { cx, cy, r: 9, fill: 'none', stroke: '#C00000', 'stroke-width': 2 }));
     }
   const outside = points.filter((p) => !inside(p)).length;
   body.push(legendPanel(width - LEGEND_W + 4, g.plot.top, o.classNames, outside));

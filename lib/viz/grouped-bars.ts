@@ -17,8 +17,7 @@ export function groupedBars(
   values: readonly (readonly number[])[],
   o: GroupedBarsOptions = {},
 ): string {
-  if (groups.length === 0 || series.length === 0)
-    throw new ArgumentError('groupedBars: needs at least one group and one series');
+  if (groups.length === 0 || series.length === 0) throw new ArgumentError('groupedBars: needs at least one group and one series');
   if (values.length !== groups.length || values.some((r) => r.length !== series.length))
     throw new ArgumentError(`groupedBars: values must be ${groups.length} groups x ${series.length} series`);
   const flat = values.flat();

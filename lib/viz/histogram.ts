@@ -36,8 +36,13 @@ export function histogram(series: readonly { name: string; values: ArrayLike<num
   const bins = o.bins ?? 20;
   let range = o.range;
   if (!range) {
-    let lo = Infinity, hi = -Infinity;
-    for (const s of series) for (let i = 0; i < s.values.length; i++) { lo = Math.min(lo, s.values[i]); hi = Math.max(hi, s.values[i]); }
+    let lo = Infinity,
+      hi = -Infinity;
+    for (const s of series)
+      for (let i = 0; i < s.values.length; i++) {
+        lo = Math.min(lo, s.values[i]);
+        hi = Math.max(hi, s.values[i]);
+      }
     range = hi > lo ? [lo, hi] : [lo - 0.5, lo + 0.5];
   }
   const [lo, hi] = range;
@@ -46,18 +51,36 @@ export function histogram(series: readonly { name: string; values: ArrayLike<num
     return o.density ? c.map((v) => v / Math.max(s.values.length, 1)) : c;
   });
   const f = frame({
-    ...o, yLabel: o.yLabel ?? (o.density ? 'fraction' : 'count'),
-    xDomain: [lo, hi], yDomain: [0, Math.max(1e-12, ...heights.flat())], niceX: false,
+    ...o,
+    yLabel: o.yLabel ?? (o.density ? 'fraction' : 'count'),
+    xDomain: [lo, hi],
+    yDomain: [0, Math.max(1e-12, ...heights.flat())],
+    niceX: false,
   });
   const body = [...f.parts];
   const bw = (f.plot.right - f.plot.left) / bins;
-  heights.forEach((h, si) => h.forEach((v, b) => {
-    if (v <= 0) return;
-    body.push(rect(f.plot.left + b * bw, f.y(v), bw, f.y(0) - f.y(v), {
-      fill: seriesColor(si), 'fill-opacity': series.length > 1 ? 0.5 : 0.85, stroke: '#fff', 'stroke-width': 0.5,
-    }));
-  }));
+  heights.forEach((h, si) =>
+    h.forEach((v, b) => {
+      if (v <= 0) return;
+      body.push(
+        rect(f.plot.left + b * bw, f.y(v), bw, f.y(0) - f.y(v), {
+          fill: seriesColor(si),
+          'fill-opacity': series.length > 1 ? 0.5 : 0.85,
+          stroke: '#fff',
+          'stroke-width': 0.5,
+        }),
+      );
+    }),
+  );
   // Left corner: the mass of confidence histograms sits at the right end.
-  if (series.length > 1) body.push(legend(f, series.map((s) => s.name), 'top', o.legendSide ?? 'left'));
+  if (series.length > 1)
+    body.push(
+      legend(
+        f,
+        series.map((s) => s.name),
+        'top',
+        o.legendSide ?? 'left',
+      ),
+    );
   return svgDocument(f.width, f.height, body);
 }

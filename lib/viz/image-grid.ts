@@ -26,7 +26,16 @@ export interface ImageGridOptions {
   invert?: boolean;
 }
 
-function imageRects(px: ArrayLike<number>, h: number, w: number, s: number, x0: number, y0: number, bytes: boolean, invert: boolean): string[] {
+function imageRects(
+  px: ArrayLike<number>,
+  h: number,
+  w: number,
+  s: number,
+  x0: number,
+  y0: number,
+  bytes: boolean,
+  invert: boolean,
+): string[] {
   const out: string[] = [];
   const grey = (v: number) => {
     const u = Math.max(0, Math.min(1, bytes ? v / 255 : v));
@@ -49,25 +58,32 @@ function imageRects(px: ArrayLike<number>, h: number, w: number, s: number, x0: 
 export function imageGrid(images: readonly GridImage[], o: ImageGridOptions): string {
   if (images.length === 0) throw new ArgumentError('imageGrid: needs at least one image');
   for (const im of images)
-    if (im.pixels.length !== o.h * o.w) throw new ArgumentError(`imageGrid: an image has ${im.pixels.length} pixels, expected ${o.h}x${o.w}`);
-  const s = o.scale ?? 3, cols = Math.min(o.columns ?? 8, images.length), invert = o.invert ?? true;
+    if (im.pixels.length !== o.h * o.w)
+      throw new ArgumentError(`imageGrid: an image has ${im.pixels.length} pixels, expected ${o.h}x${o.w}`);
+  const s = o.scale ?? 3,
+    cols = Math.min(o.columns ?? 8, images.length),
+    invert = o.invert ?? true;
   const lines = Math.max(0, ...images.map((im) => im.caption?.length ?? 0));
   const capW = Math.max(0, ...images.flatMap((im) => (im.caption ?? []).map((c) => c.length * 6.6)));
-  const cellW = Math.max(o.w * s, capW) + 14, cellH = o.h * s + lines * 14 + 14;
+  const cellW = Math.max(o.w * s, capW) + 14,
+    cellH = o.h * s + lines * 14 + 14;
   const top = o.title ? 32 : 6;
   const rows = Math.ceil(images.length / cols);
-  const width = Math.ceil(cols * cellW + 6), height = Math.ceil(top + rows * cellH + 4);
+  const width = Math.ceil(cols * cellW + 6),
+    height = Math.ceil(top + rows * cellH + 4);
   const body: string[] = [];
   if (o.title) body.push(text(width / 2, 21, o.title, { 'text-anchor': 'middle', 'font-size': 15, 'font-weight': 'bold' }));
   images.forEach((im, i) => {
-    const cx = 3 + (i % cols) * cellW + cellW / 2, y = top + Math.floor(i / cols) * cellH;
+    const cx = 3 + (i % cols) * cellW + cellW / 2,
+      y = top + Math.floor(i / cols) * cellH;
     const x = cx - (o.w * s) / 2;
     const colour = im.flagged ? '#c00000' : '#333';
     body.push(rect(x, y, o.w * s, o.h * s, { fill: invert ? '#fff' : '#000' }));
     body.push(el('g', { 'shape-rendering': 'crispEdges' }, imageRects(im.pixels, o.h, o.w, s, x, y, !!o.bytes, invert)));
     body.push(rect(x, y, o.w * s, o.h * s, { fill: 'none', stroke: colour, 'stroke-width': im.flagged ? 2 : 1 }));
     (im.caption ?? []).forEach((c, j) =>
-      body.push(text(cx, y + o.h * s + 13 + j * 14, c, { 'text-anchor': 'middle', 'font-size': 11, fill: colour })));
+      body.push(text(cx, y + o.h * s + 13 + j * 14, c, { 'text-anchor': 'middle', 'font-size': 11, fill: colour })),
+    );
   });
   return svgDocument(width, height, body);
 }

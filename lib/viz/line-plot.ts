@@ -27,9 +27,12 @@ export function linePlot(series: readonly Series[], o: LinePlotOptions = {}): st
   for (const s of series)
     if (s.x.length !== s.y.length || s.x.length === 0)
       throw new ArgumentError(`linePlot: series '${s.name}' has ${s.x.length} x values and ${s.y.length} y values (need equal, > 0)`);
-  const xs = series.flatMap((s) => [...s.x]), ys = series.flatMap((s) => [...s.y]).filter(Number.isFinite);
+  const xs = series.flatMap((s) => [...s.x]),
+    ys = series.flatMap((s) => [...s.y]).filter(Number.isFinite);
   const f = frame({
-    ...o, xDomain: [Math.min(...xs), Math.max(...xs)], yDomain: o.yDomain ?? [Math.min(...ys), Math.max(...ys)],
+    ...o,
+    xDomain: [Math.min(...xs), Math.max(...xs)],
+    yDomain: o.yDomain ?? [Math.min(...ys), Math.max(...ys)],
     niceX: false,
   });
   const body = [...f.parts];

@@ -34,8 +34,7 @@ export function probabilityBars(panels: readonly ProbabilityPanel[], o: Probabil
   const width = cols * cellW + 10,
     height = top + rows * cellH;
   const body: string[] = [];
-  if (o.title)
-    body.push(text(width / 2, 22, o.title, { 'text-anchor': 'middle', 'font-size': 15, 'font-weight': 'bold' }));
+  if (o.title) body.push(text(width / 2, 22, o.title, { 'text-anchor': 'middle', 'font-size': 15, 'font-weight': 'bold' }));
   panels.forEach((p, i) => {
     const x0 = 20 + (i % cols) * cellW,
       y0 = top + Math.floor(i / cols) * cellH + 20,
@@ -48,11 +47,8 @@ export function probabilityBars(panels: readonly ProbabilityPanel[], o: Probabil
         h = v * plotH,
         x = x0 + c * barW;
       body.push(rect(x + 2, base - h, barW - 4, h, { fill: c === p.truth ? '#c00000' : seriesColor(0) }));
-      if (v >= 0.05)
-        body.push(text(x + barW / 2, base - h - 3, v.toFixed(2), { 'text-anchor': 'middle', 'font-size': 8 }));
-      body.push(
-        text(x + barW / 2, base + 13, o.classNames?.[c] ?? String(c), { 'text-anchor': 'middle', 'font-size': 10 }),
-      );
+      if (v >= 0.05) body.push(text(x + barW / 2, base - h - 3, v.toFixed(2), { 'text-anchor': 'middle', 'font-size': 8 }));
+      body.push(text(x + barW / 2, base + 13, o.classNames?.[c] ?? String(c), { 'text-anchor': 'middle', 'font-size': 10 }));
     }
   });
   return svgDocument(width, height, body);

@@ -38,8 +38,7 @@ function rgbRects(px: Uint8Array, h: number, w: number, s: number, x0: number, y
 export function rgbGrid(images: readonly RgbImage[], o: RgbGridOptions): string {
   if (images.length === 0) throw new ArgumentError('rgbGrid: needs at least one image');
   for (const im of images)
-    if (im.rgb.length !== o.h * o.w * 3)
-      throw new ArgumentError(`rgbGrid: an image has ${im.rgb.length} bytes, expected ${o.h}x${o.w}x3`);
+    if (im.rgb.length !== o.h * o.w * 3) throw new ArgumentError(`rgbGrid: an image has ${im.rgb.length} bytes, expected ${o.h}x${o.w}x3`);
   const s = o.scale ?? 3,
     cols = Math.min(o.columns, images.length);
   const lines = Math.max(0, ...images.map((im) => im.caption?.length ?? 0));
@@ -54,13 +53,10 @@ export function rgbGrid(images: readonly RgbImage[], o: RgbGridOptions): string 
   const width = Math.ceil(cols * cellW + 6),
     height = Math.ceil(top + Math.ceil(images.length / cols) * cellH + 4);
   const body: string[] = [];
-  if (o.title)
-    body.push(text(width / 2, 21, o.title, { 'text-anchor': 'middle', 'font-size': 15, 'font-weight': 'bold' }));
+  if (o.title) body.push(text(width / 2, 21, o.title, { 'text-anchor': 'middle', 'font-size': 15, 'font-weight': 'bold' }));
   (o.columnTitles ?? [])
     .slice(0, cols)
-    .forEach((t, c) =>
-      body.push(text(3 + c * cellW + cellW / 2, top - 5, t, { 'text-anchor': 'middle', 'font-size': 11 })),
-    );
+    .forEach((t, c) => body.push(text(3 + c * cellW + cellW / 2, top - 5, t, { 'text-anchor': 'middle', 'font-size': 11 })));
   images.forEach((im, i) => {
     const cx = 3 + (i % cols) * cellW + cellW / 2,
       y = top + Math.floor(i / cols) * cellH,

@@ -19,12 +19,7 @@ export interface ScatterFitOptions {
   height?: number;
 }
 
-export function scatterFit(
-  x: ArrayLike<number>,
-  y: ArrayLike<number>,
-  lines: readonly FittedLine[],
-  o: ScatterFitOptions = {},
-): string {
+export function scatterFit(x: ArrayLike<number>, y: ArrayLike<number>, lines: readonly FittedLine[], o: ScatterFitOptions = {}): string {
   if (x.length !== y.length || x.length === 0)
     throw new ArgumentError(`scatterFit: ${x.length} x values and ${y.length} y values (need equal, > 0)`);
   const bad = lines.find((l) => !Number.isFinite(l.slope) || !Number.isFinite(l.intercept));
@@ -43,9 +38,7 @@ export function scatterFit(
     ...f.parts,
     el('clipPath', { id: 'plot-area' }, el('rect', { x: left, y: top, width: right - left, height: bottom - top })),
   ];
-  xs.forEach((v, i) =>
-    body.push(el('circle', { cx: f.x(v), cy: f.y(ys[i]), r: 2.5, fill: '#888', 'fill-opacity': 0.7 })),
-  );
+  xs.forEach((v, i) => body.push(el('circle', { cx: f.x(v), cy: f.y(ys[i]), r: 2.5, fill: '#888', 'fill-opacity': 0.7 })));
   const [d0, d1] = f.x.domain;
   const segs = lines.map((l, i) => {
     const pts: [number, number][] = [

@@ -38,9 +38,7 @@ export function scatterPlot(
 ): string {
   const n = xs.length;
   if (ys.length !== n || group.length !== n)
-    throw new ArgumentError(
-      `scatterPlot: ${n} x values, ${ys.length} y values and ${group.length} groups (need equal)`,
-    );
+    throw new ArgumentError(`scatterPlot: ${n} x values, ${ys.length} y values and ${group.length} groups (need equal)`);
   if (n === 0) throw new ArgumentError('scatterPlot: needs at least one point');
   if (groupNames.length > CATEGORY_COLORS.length)
     throw new ArgumentError(`scatterPlot: at most ${CATEGORY_COLORS.length} groups, got ${groupNames.length}`);

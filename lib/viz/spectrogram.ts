@@ -73,14 +73,11 @@ export function audioPanels(panels: AudioPanel[], o: { title?: string; dbRange?:
   if (!panels.length) throw new ArgumentError('audioPanels: needs at least one panel');
   for (const p of panels)
     if (p.spectrogram.length !== p.bands * p.frames)
-      throw new ArgumentError(
-        `audioPanels: '${p.label}' has ${p.spectrogram.length} spectrogram values for ${p.bands} x ${p.frames}`,
-      );
+      throw new ArgumentError(`audioPanels: '${p.label}' has ${p.spectrogram.length} spectrogram values for ${p.bands} x ${p.frames}`);
   let lo = Infinity,
     hi = -Infinity;
   for (const p of panels)
-    for (let i = 0; i < p.spectrogram.length; i++)
-      ((lo = Math.min(lo, p.spectrogram[i])), (hi = Math.max(hi, p.spectrogram[i])));
+    for (let i = 0; i < p.spectrogram.length; i++) ((lo = Math.min(lo, p.spectrogram[i])), (hi = Math.max(hi, p.spectrogram[i])));
   if (o.dbRange) [lo, hi] = o.dbRange;
   lo = Math.max(lo, hi - 80); // the bottom of a log-mel is silence; 80 dB of range shows the speech
   const rowH = 84,
@@ -92,8 +89,7 @@ export function audioPanels(panels: AudioPanel[], o: { title?: string; dbRange?:
   const width = left + waveW + gap + specW + 20,
     height = top + panels.length * rowH + 34;
   const body: string[] = [];
-  if (o.title)
-    body.push(text(width / 2, 26, o.title, { 'text-anchor': 'middle', 'font-size': 15, 'font-weight': 'bold' }));
+  if (o.title) body.push(text(width / 2, 26, o.title, { 'text-anchor': 'middle', 'font-size': 15, 'font-weight': 'bold' }));
   panels.forEach((p, r) => {
     const y0 = top + r * rowH,
       h = rowH - 14;
@@ -119,12 +115,10 @@ export function audioPanels(panels: AudioPanel[], o: { title?: string; dbRange?:
   const yb = top + panels.length * rowH + 4;
   body.push(text(left + waveW / 2, yb + 10, 'waveform (time ->)', { 'text-anchor': 'middle', 'font-size': 11 }));
   body.push(
-    text(
-      left + waveW + gap + specW / 2,
-      yb + 10,
-      `log-mel (time ->, mel bands up), ${lo.toFixed(0)}..${hi.toFixed(0)} dB`,
-      { 'text-anchor': 'middle', 'font-size': 11 },
-    ),
+    text(left + waveW + gap + specW / 2, yb + 10, `log-mel (time ->, mel bands up), ${lo.toFixed(0)}..${hi.toFixed(0)} dB`, {
+      'text-anchor': 'middle',
+      'font-size': 11,
+    }),
   );
   return svgDocument(width, height, body);
 }

@@ -41,8 +41,19 @@ export function polyline(points: [number, number][], attrs: Attrs = {}): string 
 
 /** A complete SVG document with explicit width/height (browsers need them for naturalWidth). */
 export function svgDocument(width: number, height: number, body: string[]): string {
-  return `<?xml version="1.0" encoding="UTF-8"?>\n` + el('svg', {
-    xmlns: 'http://www.w3.org/2000/svg', width, height, viewBox: `0 0 ${width} ${height}`,
-    'font-family': FONT,
-  }, [rect(0, 0, width, height, { fill: '#fff' }), ...body]) + '\n';
+  return (
+    `<?xml version="1.0" encoding="UTF-8"?>\n` +
+    el(
+      'svg',
+      {
+        xmlns: 'http://www.w3.org/2000/svg',
+        width,
+        height,
+        viewBox: `0 0 ${width} ${height}`,
+        'font-family': FONT,
+      },
+      [rect(0, 0, width, height, { fill: '#fff' }), ...body],
+    ) +
+    '\n'
+  );
 }

@@ -82,7 +82,8 @@ std::vector<const Tensor*> Args::tensor_list(size_t i, const char* name, DType d
     Napi::Value v = a.Get(k);
     std::string label = std::string(name) + "[" + std::to_string(k) + "]";
     if (!TensorHandle::is(v)) fail(ErrorCode::Argument, op, ": '", label, "' must be a tensor");
-    const Tensor& t = TensorHandle::Unwrap(v.As<Napi::Object>())->tensor((std::string(op) + ": '" + label + "'").c_str());
+    const Tensor& t =
+        TensorHandle::Unwrap(v.As<Napi::Object>())->tensor((std::string(op) + ": '" + label + "'").c_str());
     if (t.dtype != dtype)
       fail(ErrorCode::DType, op, ": '", label, "' must be ", dtype_name(dtype), ", got ", dtype_name(t.dtype));
     out.push_back(&t);
@@ -104,7 +105,8 @@ void require_same_device(const char* op, std::initializer_list<const Tensor*> ts
   const Tensor* first = nullptr;
   for (const Tensor* t : ts) {
     if (!t) continue;
-    if (!first) first = t;
+    if (!first)
+      first = t;
     else if (t->device() != first->device())
       fail(ErrorCode::Device, op, ": tensors are on different devices (", device_name(first->device()), " and ",
            device_name(t->device()), "); move them with .to() first");

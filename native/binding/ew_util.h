@@ -33,9 +33,12 @@ struct AxisView {
 inline AxisView axis_view(const Shape& s, int64_t first, int64_t last) {
   AxisView v;
   for (int64_t k = 0; k < static_cast<int64_t>(s.size()); ++k) {
-    if (k < first) v.outer *= s[k];
-    else if (k <= last) v.dim *= s[k];
-    else v.inner *= s[k];
+    if (k < first)
+      v.outer *= s[k];
+    else if (k <= last)
+      v.dim *= s[k];
+    else
+      v.inner *= s[k];
   }
   return v;
 }

@@ -4,9 +4,9 @@
 #include <napi.h>
 
 namespace nn::binding {
-#define NN_JS(family, js_name, function) \
-  namespace js_##family {                \
-  Napi::Value function(const Napi::CallbackInfo& info); \
+#define NN_JS(family, js_name, function)                  \
+  namespace js_##family {                                 \
+    Napi::Value function(const Napi::CallbackInfo& info); \
   }
 #include "../ops.def"
 }  // namespace nn::binding

@@ -43,7 +43,8 @@ Param param_or(const Tensor* t, const Tensor& x, float fill) {
 
 float read_eps(const Args& a, size_t i) {
   double eps = a.number(i, "eps");
-  if (!(eps > 0) || !std::isfinite(eps)) fail(ErrorCode::Argument, a.op, ": 'eps' must be a positive finite number, got ", eps);
+  if (!(eps > 0) || !std::isfinite(eps))
+    fail(ErrorCode::Argument, a.op, ": 'eps' must be a positive finite number, got ", eps);
   return static_cast<float>(eps);
 }
 
@@ -115,8 +116,7 @@ Napi::Value batch_norm_backward(const Napi::CallbackInfo& info) {
   require_per_channel(a.op, "gamma", gamma, x);
   require_per_channel(a.op, "saveMean", &mean, x);
   require_per_channel(a.op, "saveInvstd", &invstd, x);
-  if (b.n * b.hw < 1)
-    fail(ErrorCode::Shape, a.op, ": 'x' ", shape_str(x.shape), " has no values per channel");
+  if (b.n * b.hw < 1) fail(ErrorCode::Shape, a.op, ": 'x' ", shape_str(x.shape), " has no values per channel");
   Param g = param_or(gamma, x, 1.f);
   Tensor dx = empty_like(x);
   Tensor dgamma = empty(x.backend(), {b.c}, DType::F32), dbeta = empty(x.backend(), {b.c}, DType::F32);

@@ -40,7 +40,8 @@ Conv2dArgs conv_args(const char* op, const char* xname, const Shape& xs, const c
   require_4d(op, xname, xs);
   require_4d(op, wname, ws);
   for (int d = 1; d < 4; ++d)
-    if (xs[d] < 1) fail(ErrorCode::Shape, op, ": '", xname, "' ", shape_str(xs), " has an empty channel or spatial dimension");
+    if (xs[d] < 1)
+      fail(ErrorCode::Shape, op, ": '", xname, "' ", shape_str(xs), " has an empty channel or spatial dimension");
   for (int d = 0; d < 4; ++d)
     if (ws[d] < 1) fail(ErrorCode::Shape, op, ": '", wname, "' ", shape_str(ws), " has an empty dimension");
   if (ws[0] % p.groups != 0)
@@ -67,8 +68,8 @@ Conv2dArgs conv_args(const char* op, const char* xname, const Shape& xs, const c
   int64_t eff_h = p.dh * (c.r - 1) + 1, eff_w = p.dw * (c.s - 1) + 1;
   if (eff_h > c.h + 2 * p.ph || eff_w > c.w + 2 * p.pw)
     fail(ErrorCode::Shape, op, ": kernel ", c.r, "x", c.s, " (dilated to ", eff_h, "x", eff_w, ") of '", wname, "' ",
-         shape_str(ws), " is larger than the padded input ", c.h + 2 * p.ph, "x", c.w + 2 * p.pw, " of '", xname,
-         "' ", shape_str(xs), " (padding ", p.ph, "x", p.pw, ")");
+         shape_str(ws), " is larger than the padded input ", c.h + 2 * p.ph, "x", c.w + 2 * p.pw, " of '", xname, "' ",
+         shape_str(xs), " (padding ", p.ph, "x", p.pw, ")");
   c.oh = conv_out_size(c.h, c.r, p.sh, p.ph, p.dh);
   c.ow = conv_out_size(c.w, c.s, p.sw, p.pw, p.dw);
   if (c.oh < 1 || c.ow < 1)  // unreachable after the check above; kept as the documented contract
@@ -130,8 +131,10 @@ Napi::Value conv2d_backward_weight(const Napi::CallbackInfo& info) {
   Conv2dArgs c = conv_args(a.op, "x", x.shape, "weightShape", ws, p);
   require_dy(a.op, dy, c);
   Tensor dw = empty(x.backend(), ws, DType::F32);
-  if (c.n == 0) x.backend().fill_f32(dw.f32(), dw.numel(), 0.f);
-  else x.backend().conv2d_backward_weight(c, x.f32(), dy.f32(), dw.f32());
+  if (c.n == 0)
+    x.backend().fill_f32(dw.f32(), dw.numel(), 0.f);
+  else
+    x.backend().conv2d_backward_weight(c, x.f32(), dy.f32(), dw.f32());
   return wrap(a.env(), std::move(dw));
 }
 
@@ -147,8 +150,10 @@ Napi::Value conv2d_backward_bias(const Napi::CallbackInfo& info) {
   c.ow = dy.shape[3];
   c.groups = 1;
   Tensor db = empty(dy.backend(), {c.k}, DType::F32);
-  if (dy.numel() == 0) dy.backend().fill_f32(db.f32(), db.numel(), 0.f);
-  else dy.backend().conv2d_backward_bias(c, dy.f32(), db.f32());
+  if (dy.numel() == 0)
+    dy.backend().fill_f32(db.f32(), db.numel(), 0.f);
+  else
+    dy.backend().conv2d_backward_bias(c, dy.f32(), db.f32());
   return wrap(a.env(), std::move(db));
 }
 

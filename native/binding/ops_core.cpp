@@ -24,14 +24,23 @@ DType parse_dtype(const std::string& s, const char* op) {
 // fromTypedArray(array, shape, device): copies a Float32Array / Int32Array / Uint8Array in.
 Napi::Value from_typed_array(const Napi::CallbackInfo& info) {
   Args a{info, "fromTypedArray"};
-  if (!info[0].IsTypedArray()) fail(ErrorCode::Argument, a.op, ": 'data' must be a Float32Array, Int32Array or Uint8Array");
+  if (!info[0].IsTypedArray())
+    fail(ErrorCode::Argument, a.op, ": 'data' must be a Float32Array, Int32Array or Uint8Array");
   Napi::TypedArray arr = info[0].As<Napi::TypedArray>();
   DType dt;
   switch (arr.TypedArrayType()) {
-    case napi_float32_array: dt = DType::F32; break;
-    case napi_int32_array: dt = DType::I32; break;
-    case napi_uint8_array: case napi_uint8_clamped_array: dt = DType::U8; break;
-    default: fail(ErrorCode::DType, a.op, ": 'data' must be a Float32Array, Int32Array or Uint8Array");
+    case napi_float32_array:
+      dt = DType::F32;
+      break;
+    case napi_int32_array:
+      dt = DType::I32;
+      break;
+    case napi_uint8_array:
+    case napi_uint8_clamped_array:
+      dt = DType::U8;
+      break;
+    default:
+      fail(ErrorCode::DType, a.op, ": 'data' must be a Float32Array, Int32Array or Uint8Array");
   }
   Shape shape = a.shape(1, "shape");
   if (numel(shape) != static_cast<int64_t>(arr.ElementLength()))
@@ -53,9 +62,12 @@ Napi::Value to_typed_array(const Napi::CallbackInfo& info) {
   if (bytes) t.backend().copy_to_host(buf.Data(), t.storage->data, bytes);
   size_t n = static_cast<size_t>(t.numel());
   switch (t.dtype) {
-    case DType::F32: return Napi::Float32Array::New(a.env(), n, buf, 0);
-    case DType::I32: return Napi::Int32Array::New(a.env(), n, buf, 0);
-    case DType::U8: return Napi::Uint8Array::New(a.env(), n, buf, 0);
+    case DType::F32:
+      return Napi::Float32Array::New(a.env(), n, buf, 0);
+    case DType::I32:
+      return Napi::Int32Array::New(a.env(), n, buf, 0);
+    case DType::U8:
+      return Napi::Uint8Array::New(a.env(), n, buf, 0);
   }
   return a.env().Undefined();
 }
@@ -69,7 +81,9 @@ Napi::Value full(const Napi::CallbackInfo& info) {
   Backend& b = backend_for(a.string(3, "device"), a.op);
   Tensor t = empty(b, shape, dt);
   switch (dt) {
-    case DType::F32: b.fill_f32(t.f32(), t.numel(), static_cast<float>(v)); break;
+    case DType::F32:
+      b.fill_f32(t.f32(), t.numel(), static_cast<float>(v));
+      break;
     case DType::I32:
       if (v != std::floor(v) || std::fabs(v) > 2147483647.0)
         fail(ErrorCode::Argument, a.op, ": value ", v, " is not an int32");
@@ -179,7 +193,8 @@ StridedCopyArgs read_strides(Args& a, size_t i, const Shape& shape, const char* 
   for (uint32_t d = 0; d < arr.Length(); ++d) {
     Napi::Value e = arr.Get(d);
     double st = e.IsNumber() ? e.As<Napi::Number>().DoubleValue() : NAN;
-    if (!std::isfinite(st) || st != std::floor(st)) fail(ErrorCode::Argument, a.op, ": '", name, "' must hold integers");
+    if (!std::isfinite(st) || st != std::floor(st))
+      fail(ErrorCode::Argument, a.op, ": '", name, "' must hold integers");
     // |stride| must fit int64 and every step below is overflow-checked: a stride of 2**62+1000
     // times an extent must not wrap back into range and pass the bounds check.
     if (std::fabs(st) >= 9.2e18) fail(ErrorCode::Index, a.op, ": '", name, "' stride ", st, " is out of range");
@@ -241,10 +256,12 @@ Napi::Value rand(const Napi::CallbackInfo& info) {
   Backend& b = backend_for(a.string(6, "device"), a.op);
   Tensor t = empty(b, shape, DType::F32);
   if (kind == "uniform") {
-    NN_CHECK(std::isfinite(p1) && std::isfinite(p2) && p1 <= p2, ErrorCode::Argument, "rand: uniform needs finite low <= high, got ", p1, ", ", p2);
+    NN_CHECK(std::isfinite(p1) && std::isfinite(p2) && p1 <= p2, ErrorCode::Argument,
+             "rand: uniform needs finite low <= high, got ", p1, ", ", p2);
     b.rand_uniform(t.f32(), t.numel(), seed, offset, p1, p2);
   } else if (kind == "normal") {
-    NN_CHECK(std::isfinite(p1) && std::isfinite(p2) && p2 >= 0, ErrorCode::Argument, "rand: normal needs a finite mean and std >= 0, got ", p1, ", ", p2);
+    NN_CHECK(std::isfinite(p1) && std::isfinite(p2) && p2 >= 0, ErrorCode::Argument,
+             "rand: normal needs a finite mean and std >= 0, got ", p1, ", ", p2);
     b.rand_normal(t.f32(), t.numel(), seed, offset, p1, p2);
   } else if (kind == "bernoulli") {
     NN_CHECK(p1 >= 0 && p1 <= 1, ErrorCode::Argument, "rand: bernoulli needs p in [0, 1], got ", p1);

@@ -9,22 +9,25 @@ namespace nn::binding {
 namespace js_elementwise {
 
 const NamedOp<UnaryOp> kUnary[] = {
-    {"neg", UnaryOp::Neg},           {"exp", UnaryOp::Exp},         {"log", UnaryOp::Log},
-    {"log1p", UnaryOp::Log1p},       {"sqrt", UnaryOp::Sqrt},       {"rsqrt", UnaryOp::Rsqrt},
-    {"abs", UnaryOp::Abs},           {"sign", UnaryOp::Sign},       {"square", UnaryOp::Square},
-    {"reciprocal", UnaryOp::Reciprocal}, {"sin", UnaryOp::Sin},     {"cos", UnaryOp::Cos},
-    {"relu", UnaryOp::Relu},         {"leakyRelu", UnaryOp::LeakyRelu}, {"elu", UnaryOp::Elu},
-    {"sigmoid", UnaryOp::Sigmoid},   {"tanh", UnaryOp::Tanh},       {"gelu", UnaryOp::Gelu},
-    {"softplus", UnaryOp::Softplus}, {"affine", UnaryOp::Affine},   {"pow", UnaryOp::Pow},
-    {"clamp", UnaryOp::Clamp},
+    {"neg", UnaryOp::Neg},           {"exp", UnaryOp::Exp},
+    {"log", UnaryOp::Log},           {"log1p", UnaryOp::Log1p},
+    {"sqrt", UnaryOp::Sqrt},         {"rsqrt", UnaryOp::Rsqrt},
+    {"abs", UnaryOp::Abs},           {"sign", UnaryOp::Sign},
+    {"square", UnaryOp::Square},     {"reciprocal", UnaryOp::Reciprocal},
+    {"sin", UnaryOp::Sin},           {"cos", UnaryOp::Cos},
+    {"relu", UnaryOp::Relu},         {"leakyRelu", UnaryOp::LeakyRelu},
+    {"elu", UnaryOp::Elu},           {"sigmoid", UnaryOp::Sigmoid},
+    {"tanh", UnaryOp::Tanh},         {"gelu", UnaryOp::Gelu},
+    {"softplus", UnaryOp::Softplus}, {"affine", UnaryOp::Affine},
+    {"pow", UnaryOp::Pow},           {"clamp", UnaryOp::Clamp},
 };
 static_assert(sizeof(kUnary) / sizeof(kUnary[0]) == static_cast<size_t>(UnaryOp::Count), "every UnaryOp named");
 
 const NamedOp<BinaryOp> kBinary[] = {
-    {"add", BinaryOp::Add}, {"sub", BinaryOp::Sub}, {"mul", BinaryOp::Mul}, {"div", BinaryOp::Div},
-    {"pow", BinaryOp::Pow}, {"maximum", BinaryOp::Maximum}, {"minimum", BinaryOp::Minimum},
-    {"eq", BinaryOp::Eq}, {"ne", BinaryOp::Ne}, {"lt", BinaryOp::Lt}, {"le", BinaryOp::Le},
-    {"gt", BinaryOp::Gt}, {"ge", BinaryOp::Ge},
+    {"add", BinaryOp::Add}, {"sub", BinaryOp::Sub},         {"mul", BinaryOp::Mul},         {"div", BinaryOp::Div},
+    {"pow", BinaryOp::Pow}, {"maximum", BinaryOp::Maximum}, {"minimum", BinaryOp::Minimum}, {"eq", BinaryOp::Eq},
+    {"ne", BinaryOp::Ne},   {"lt", BinaryOp::Lt},           {"le", BinaryOp::Le},           {"gt", BinaryOp::Gt},
+    {"ge", BinaryOp::Ge},
 };
 static_assert(sizeof(kBinary) / sizeof(kBinary[0]) == static_cast<size_t>(BinaryOp::Count), "every BinaryOp named");
 

@@ -37,8 +37,8 @@ void check_matrices(const Args& a, const char* name, const std::vector<float>& m
         fail(ErrorCode::Value, a.op, ": ", name, "[", i, "] has a non-finite entry (", q[k], ")");
     double e[9];
     for (int k = 0; k < 9; ++k) e[k] = q[k];
-    double det = e[0] * (e[4] * e[8] - e[5] * e[7]) - e[1] * (e[3] * e[8] - e[5] * e[6]) +
-                 e[2] * (e[3] * e[7] - e[4] * e[6]);
+    double det =
+        e[0] * (e[4] * e[8] - e[5] * e[7]) - e[1] * (e[3] * e[8] - e[5] * e[6]) + e[2] * (e[3] * e[7] - e[4] * e[6]);
     double bound = 1;
     for (int c = 0; c < 3; ++c) bound *= std::sqrt(e[c] * e[c] + e[3 + c] * e[3 + c] + e[6 + c] * e[6 + c]);
     if (!(std::fabs(det) > 1e-7 * bound))
@@ -106,11 +106,19 @@ Napi::Value affine(const Napi::CallbackInfo& info) {
 void cos_sin_deg(double deg, double& c, double& s) {
   double r = std::fmod(deg, 360.0);
   if (r < 0) r += 360.0;
-  if (r == 0) { c = 1; s = 0; }
-  else if (r == 90) { c = 0; s = 1; }
-  else if (r == 180) { c = -1; s = 0; }
-  else if (r == 270) { c = 0; s = -1; }
-  else {
+  if (r == 0) {
+    c = 1;
+    s = 0;
+  } else if (r == 90) {
+    c = 0;
+    s = 1;
+  } else if (r == 180) {
+    c = -1;
+    s = 0;
+  } else if (r == 270) {
+    c = 0;
+    s = -1;
+  } else {
     double t = deg * (M_PI / 180.0);
     c = std::cos(t);
     s = std::sin(t);
@@ -184,7 +192,8 @@ Tensor per_image(const Args& a, size_t i, const char* name, const Tensor& x) {
 Napi::Value brightness(const Napi::CallbackInfo& info) {
   Args a{info, "brightness"};
   const Tensor& x = a.tensor(0, "x", DType::F32);
-  if (x.dim() < 1) fail(ErrorCode::Shape, a.op, ": 'x' must have a leading batch dimension, got shape ", shape_str(x.shape));
+  if (x.dim() < 1)
+    fail(ErrorCode::Shape, a.op, ": 'x' must have a leading batch dimension, got shape ", shape_str(x.shape));
   Tensor factor = per_image(a, 1, "factor", x);
   Tensor shift = per_image(a, 2, "shift", x);
   double lo = a.number(3, "lo"), hi = a.number(4, "hi");
@@ -192,8 +201,8 @@ Napi::Value brightness(const Napi::CallbackInfo& info) {
     fail(ErrorCode::Argument, a.op, ": needs lo <= hi (infinities allowed), got lo ", lo, " and hi ", hi);
   Tensor y = empty_like(x);
   int64_t n = x.shape[0];
-  x.backend().brightness(x.f32(), factor.f32(), shift.f32(), y.f32(), n, n ? x.numel() / n : 0,
-                         static_cast<float>(lo), static_cast<float>(hi));
+  x.backend().brightness(x.f32(), factor.f32(), shift.f32(), y.f32(), n, n ? x.numel() / n : 0, static_cast<float>(lo),
+                         static_cast<float>(hi));
   return wrap(a.env(), std::move(y));
 }
 

@@ -24,7 +24,8 @@ float hyper(const Args& a, size_t i, const char* name, double lo, double hi, boo
 }
 
 // Every list as long as params, every tensor shaped like its parameter and on its device.
-void check_lists(const Args& a, const TensorList& params, std::initializer_list<std::pair<const char*, const TensorList*>> lists) {
+void check_lists(const Args& a, const TensorList& params,
+                 std::initializer_list<std::pair<const char*, const TensorList*>> lists) {
   for (const auto& [name, list] : lists) {
     if (list->size() != params.size())
       fail(ErrorCode::Argument, a.op, ": '", name, "' has ", list->size(), " tensors but 'params' has ", params.size(),
@@ -79,14 +80,16 @@ Napi::Value sgd_step(const Napi::CallbackInfo& info) {
     fail(ErrorCode::Argument, a.op, ": 'momentumBufs' is required when momentum is ", s.momentum, " (non-zero)");
   check_lists(a, params, {{"grads", &grads}});
   if (has_bufs) check_lists(a, params, {{"momentumBufs", &bufs}});
-  if (use_bufs) check_distinct(a, {{"params", &params}, {"momentumBufs", &bufs}});
-  else check_distinct(a, {{"params", &params}});
+  if (use_bufs)
+    check_distinct(a, {{"params", &params}, {"momentumBufs", &bufs}});
+  else
+    check_distinct(a, {{"params", &params}});
   if (params.empty()) return a.env().Undefined();
 
   std::vector<ParamSlot> slots(params.size());
   for (size_t i = 0; i < params.size(); ++i)
-    slots[i] = ParamSlot{params[i]->f32(), grads[i]->f32(), use_bufs ? bufs[i]->f32() : nullptr, nullptr,
-                         params[i]->numel()};
+    slots[i] =
+        ParamSlot{params[i]->f32(), grads[i]->f32(), use_bufs ? bufs[i]->f32() : nullptr, nullptr, params[i]->numel()};
   params[0]->backend().sgd_step(s, slots.data(), static_cast<int64_t>(slots.size()));
   return a.env().Undefined();
 }

@@ -74,8 +74,10 @@ void check_pool_indices(const Args& a, const Tensor& idx, const Pool2dArgs& p, c
       l = std::min(l, iv[i]);
       h = std::max(h, iv[i]);
     }
-    for (int32_t cur = lo.load(); l < cur && !lo.compare_exchange_weak(cur, l);) {}
-    for (int32_t cur = hi.load(); h > cur && !hi.compare_exchange_weak(cur, h);) {}
+    for (int32_t cur = lo.load(); l < cur && !lo.compare_exchange_weak(cur, l);) {
+    }
+    for (int32_t cur = hi.load(); h > cur && !hi.compare_exchange_weak(cur, h);) {
+    }
   });
   if (lo.load() < 0 || hi.load() >= plane)
     for (int64_t i = 0; i < count; ++i)
@@ -122,8 +124,10 @@ Napi::Value max_pool2d_backward(const Napi::CallbackInfo& info) {
          shape_str(dy.shape));
   check_pool_indices(a, idx, p, xs);
   Tensor dx = empty(dy.backend(), xs, DType::F32);
-  if (dy.numel() > 0) dy.backend().maxpool2d_backward(p, dy.f32(), idx.i32(), dx.f32());
-  else dy.backend().fill_f32(dx.f32(), dx.numel(), 0.f);
+  if (dy.numel() > 0)
+    dy.backend().maxpool2d_backward(p, dy.f32(), idx.i32(), dx.f32());
+  else
+    dy.backend().fill_f32(dx.f32(), dx.numel(), 0.f);
   return wrap(a.env(), std::move(dx));
 }
 
@@ -147,8 +151,10 @@ Napi::Value avg_pool2d_backward(const Napi::CallbackInfo& info) {
   p.count_include_pad = read_count_include_pad(a, 8);
   require_dy(a.op, dy, p);
   Tensor dx = empty(dy.backend(), xs, DType::F32);
-  if (dy.numel() > 0) dy.backend().avgpool2d_backward(p, dy.f32(), dx.f32());
-  else dy.backend().fill_f32(dx.f32(), dx.numel(), 0.f);
+  if (dy.numel() > 0)
+    dy.backend().avgpool2d_backward(p, dy.f32(), dx.f32());
+  else
+    dy.backend().fill_f32(dx.f32(), dx.numel(), 0.f);
   return wrap(a.env(), std::move(dx));
 }
 
@@ -182,12 +188,14 @@ Napi::Value adaptive_avg_pool2d_backward(const Napi::CallbackInfo& info) {
   Shape xs = a.shape(1, "inputShape");
   require_nchw(a.op, "inputShape", xs);
   if (dy.dim() != 4 || dy.shape[0] != xs[0] || dy.shape[1] != xs[1] || dy.shape[2] < 1 || dy.shape[3] < 1)
-    fail(ErrorCode::Shape, a.op, ": 'dy' must be [", xs[0], ", ", xs[1], ", outH, outW] with outH, outW >= 1 for input ",
-         shape_str(xs), ", got ", shape_str(dy.shape));
+    fail(ErrorCode::Shape, a.op, ": 'dy' must be [", xs[0], ", ", xs[1],
+         ", outH, outW] with outH, outW >= 1 for input ", shape_str(xs), ", got ", shape_str(dy.shape));
   Pool2dArgs p = adaptive_args(a, "inputShape", xs, dy.shape[2], dy.shape[3]);
   Tensor dx = empty(dy.backend(), xs, DType::F32);
-  if (dy.numel() > 0) dy.backend().adaptive_avgpool2d_backward(p, dy.f32(), dx.f32());
-  else dy.backend().fill_f32(dx.f32(), dx.numel(), 0.f);
+  if (dy.numel() > 0)
+    dy.backend().adaptive_avgpool2d_backward(p, dy.f32(), dx.f32());
+  else
+    dy.backend().fill_f32(dx.f32(), dx.numel(), 0.f);
   return wrap(a.env(), std::move(dx));
 }
 

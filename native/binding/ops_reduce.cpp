@@ -44,8 +44,10 @@ Shape reduced_shape(const Shape& shape, const std::vector<int64_t>& axes, bool k
   Shape out;
   for (int64_t k = 0; k < static_cast<int64_t>(shape.size()); ++k) {
     bool red = std::find(axes.begin(), axes.end(), k) != axes.end();
-    if (!red) out.push_back(shape[k]);
-    else if (keepdim) out.push_back(1);
+    if (!red)
+      out.push_back(shape[k]);
+    else if (keepdim)
+      out.push_back(1);
   }
   return out;
 }
@@ -162,12 +164,14 @@ Napi::Value sum_to_shape(const Napi::CallbackInfo& info) {
     }
     int64_t t = target[k - (xr - tr)];
     if (t == x.shape[k]) continue;
-    if (t == 1) axes.push_back(static_cast<int64_t>(k));
-    else ok = false;
+    if (t == 1)
+      axes.push_back(static_cast<int64_t>(k));
+    else
+      ok = false;
   }
   if (!ok)
-    fail(ErrorCode::Shape, a.op, ": cannot sum x of shape ", shape_str(x.shape), " to shape ", shape_str(target),
-         " (", shape_str(target), " must broadcast to ", shape_str(x.shape), ")");
+    fail(ErrorCode::Shape, a.op, ": cannot sum x of shape ", shape_str(x.shape), " to shape ", shape_str(target), " (",
+         shape_str(target), " must broadcast to ", shape_str(x.shape), ")");
   if (axes.empty()) {
     Tensor out = empty(x.backend(), target, DType::F32);
     x.backend().copy_within(out.storage->data, x.storage->data, x.nbytes());

@@ -48,8 +48,7 @@ Napi::Value log_softmax_bwd(const Napi::CallbackInfo& info) {
 
 float read_smoothing(const Args& a, size_t i) {
   double ls = a.has(i) ? a.number(i, "labelSmoothing") : 0.0;
-  if (!(ls >= 0.0 && ls <= 1.0))
-    fail(ErrorCode::Argument, a.op, ": 'labelSmoothing' must be in [0, 1], got ", ls);
+  if (!(ls >= 0.0 && ls <= 1.0)) fail(ErrorCode::Argument, a.op, ": 'labelSmoothing' must be in [0, 1], got ", ls);
   return static_cast<float>(ls);
 }
 

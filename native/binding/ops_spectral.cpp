@@ -24,7 +24,8 @@ struct Signals {
 Signals signals(const Args& a, const Tensor& x) {
   if (x.dim() == 1) return {1, x.shape[0], true};
   if (x.dim() == 2) return {x.shape[0], x.shape[1], false};
-  fail(ErrorCode::Shape, a.op, ": 'x' must be a signal [L] or a batch of signals [B, L], got shape ", shape_str(x.shape));
+  fail(ErrorCode::Shape, a.op, ": 'x' must be a signal [L] or a batch of signals [B, L], got shape ",
+       shape_str(x.shape));
 }
 
 StftArgs stft_args(const Args& a, const Tensor& x, size_t first) {
@@ -40,7 +41,8 @@ StftArgs stft_args(const Args& a, const Tensor& x, size_t first) {
     // torch.stft's reflect padding needs n_fft / 2 < length.
     if (st.length <= st.n_fft / 2)
       fail(ErrorCode::Shape, a.op, ": centred frames reflect-pad the signal by nFft / 2 = ", st.n_fft / 2,
-           " samples, which needs signals longer than that; got length ", st.length, " (shape ", shape_str(x.shape), ")");
+           " samples, which needs signals longer than that; got length ", st.length, " (shape ", shape_str(x.shape),
+           ")");
     st.frames = 1 + st.length / st.hop;
   } else {
     if (st.length < st.n_fft)
@@ -75,7 +77,8 @@ struct MelRange {
 
 // sampleRate, fMin, fMax (fMax 0 or absent: sampleRate // 2, torchaudio's default).
 MelRange mel_range(const Args& a, size_t first) {
-  MelRange r{a.number(first, "sampleRate"), a.number(first + 1, "fMin"), a.has(first + 2) ? a.number(first + 2, "fMax") : 0.0};
+  MelRange r{a.number(first, "sampleRate"), a.number(first + 1, "fMin"),
+             a.has(first + 2) ? a.number(first + 2, "fMax") : 0.0};
   if (!(r.sample_rate > 0) || !std::isfinite(r.sample_rate))
     fail(ErrorCode::Argument, a.op, ": 'sampleRate' must be a positive number of Hz, got ", r.sample_rate);
   if (r.f_max == 0) r.f_max = std::floor(r.sample_rate / 2);
@@ -132,9 +135,11 @@ Napi::Value mel_scale(const Napi::CallbackInfo& info) {
   const Tensor& spec = a.tensor(0, "spec", DType::F32);
   const Tensor& fb = a.tensor(1, "fb", DType::F32);
   require_same_device(a.op, {&spec, &fb});
-  if (fb.dim() != 2) fail(ErrorCode::Shape, a.op, ": 'fb' must be a filter bank [bins, mels], got shape ", shape_str(fb.shape));
+  if (fb.dim() != 2)
+    fail(ErrorCode::Shape, a.op, ": 'fb' must be a filter bank [bins, mels], got shape ", shape_str(fb.shape));
   if (spec.dim() != 2 && spec.dim() != 3)
-    fail(ErrorCode::Shape, a.op, ": 'spec' must be a spectrogram [bins, T] or [B, bins, T], got shape ", shape_str(spec.shape));
+    fail(ErrorCode::Shape, a.op, ": 'spec' must be a spectrogram [bins, T] or [B, bins, T], got shape ",
+         shape_str(spec.shape));
   bool squeeze = spec.dim() == 2;
   int64_t batch = squeeze ? 1 : spec.shape[0], bins = spec.shape[spec.dim() - 2], frames = spec.shape[spec.dim() - 1];
   if (bins != fb.shape[0])
@@ -163,8 +168,8 @@ Napi::Value mel_spectrogram(const Napi::CallbackInfo& info) {
   Tensor fb = filterbank(b, st.bins, n_mels, r);
   Tensor frame_mels = empty(b, {st.batch * st.frames, n_mels}, DType::F32);
   if (spec.numel() > 0 && frame_mels.numel() > 0)
-    b.gemm(gemm_args(false, false, st.batch * st.frames, n_mels, st.bins, st.bins, n_mels, n_mels, 0.f), spec.f32(), fb.f32(),
-           frame_mels.f32());
+    b.gemm(gemm_args(false, false, st.batch * st.frames, n_mels, st.bins, st.bins, n_mels, n_mels, 0.f), spec.f32(),
+           fb.f32(), frame_mels.f32());
   Tensor y = empty(b, s.squeeze ? Shape{n_mels, st.frames} : Shape{st.batch, n_mels, st.frames}, DType::F32);
   StridedCopyArgs c{};
   c.ndim = 3;
@@ -193,6 +198,5 @@ Napi::Value power_to_db(const Napi::CallbackInfo& info) {
 }
 
 }  // namespace js_spectral
-
 
 }  // namespace nn::binding

@@ -20,10 +20,14 @@ void TensorHandle::init(Napi::Env env, Napi::Object exports) {
   AddonData::of(env).tensor_ctor = Napi::Persistent(cls);
   exports.Set("NativeTensor", cls);
   // setTensorsScoped(on): while JS has a tidy() scope open, new handles start unreported.
-  exports.Set("setTensorsScoped", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
-    AddonData::of(info.Env()).scoped = info.Length() > 0 && info[0].ToBoolean().Value();
-    return info.Env().Undefined();
-  }, "setTensorsScoped"));
+  exports.Set("setTensorsScoped", Napi::Function::New(
+                                      env,
+                                      [](const Napi::CallbackInfo& info) {
+                                        AddonData::of(info.Env()).scoped =
+                                            info.Length() > 0 && info[0].ToBoolean().Value();
+                                        return info.Env().Undefined();
+                                      },
+                                      "setTensorsScoped"));
 }
 
 Napi::Object TensorHandle::wrap(Napi::Env env, Tensor t) {

@@ -3,8 +3,8 @@
 // GC runs before a loop that forgets dispose() can exhaust the machine, except for handles
 // made while a tidy() scope is open (setTensorsScoped): the scope frees them deterministically,
 // and reporting them made V8 run a full mark-compact whenever one training step's activations
-// outgrew its external-memory allowance, several times per step. A handle that leaves the scopes (kept, or returned out of the outermost tidy) is
-// reported from then on (reportMemory(true)).
+// outgrew its external-memory allowance, several times per step. A handle that leaves the scopes (kept, or returned out
+// of the outermost tidy) is reported from then on (reportMemory(true)).
 #pragma once
 #include <napi.h>
 

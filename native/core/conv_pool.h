@@ -12,8 +12,8 @@
 namespace nn {
 
 // y, indices = maxpool2d(conv2d(x, w, bias)); pool.n/c/h/w describe the convolution's output.
-void conv2d_maxpool_forward(Backend& b, const Conv2dArgs& conv, const Pool2dArgs& pool, const float* x,
-                            const float* w, const float* bias, float* y, int32_t* indices);
+void conv2d_maxpool_forward(Backend& b, const Conv2dArgs& conv, const Pool2dArgs& pool, const float* x, const float* w,
+                            const float* bias, float* y, int32_t* indices);
 
 // From dy (the pooled output's gradient) and the pooling indices: dx (may be null: x needs no
 // gradient), dw, and db (null without a bias).

@@ -13,9 +13,12 @@ inline size_t dtype_size(DType t) { return t == DType::U8 ? 1 : 4; }
 
 inline const char* dtype_name(DType t) {
   switch (t) {
-    case DType::F32: return "float32";
-    case DType::I32: return "int32";
-    case DType::U8: return "uint8";
+    case DType::F32:
+      return "float32";
+    case DType::I32:
+      return "int32";
+    case DType::U8:
+      return "uint8";
   }
   return "?";
 }

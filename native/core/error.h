@@ -22,16 +22,26 @@ enum class ErrorCode {
 
 inline const char* error_code_name(ErrorCode c) {
   switch (c) {
-    case ErrorCode::Shape: return "ERR_SHAPE";
-    case ErrorCode::DType: return "ERR_DTYPE";
-    case ErrorCode::Device: return "ERR_DEVICE";
-    case ErrorCode::Argument: return "ERR_ARGUMENT";
-    case ErrorCode::Index: return "ERR_INDEX";
-    case ErrorCode::Value: return "ERR_VALUE";
-    case ErrorCode::Disposed: return "ERR_DISPOSED";
-    case ErrorCode::IO: return "ERR_IO";
-    case ErrorCode::OutOfMemory: return "ERR_OUT_OF_MEMORY";
-    case ErrorCode::Internal: return "ERR_INTERNAL";
+    case ErrorCode::Shape:
+      return "ERR_SHAPE";
+    case ErrorCode::DType:
+      return "ERR_DTYPE";
+    case ErrorCode::Device:
+      return "ERR_DEVICE";
+    case ErrorCode::Argument:
+      return "ERR_ARGUMENT";
+    case ErrorCode::Index:
+      return "ERR_INDEX";
+    case ErrorCode::Value:
+      return "ERR_VALUE";
+    case ErrorCode::Disposed:
+      return "ERR_DISPOSED";
+    case ErrorCode::IO:
+      return "ERR_IO";
+    case ErrorCode::OutOfMemory:
+      return "ERR_OUT_OF_MEMORY";
+    case ErrorCode::Internal:
+      return "ERR_INTERNAL";
   }
   return "ERR_INTERNAL";
 }
@@ -62,9 +72,9 @@ template <typename... Parts>
   throw Error(code, os.str());
 }
 
-#define NN_CHECK(cond, code, ...)                 \
-  do {                                            \
-    if (!(cond)) ::nn::fail(code, __VA_ARGS__);   \
+#define NN_CHECK(cond, code, ...)               \
+  do {                                          \
+    if (!(cond)) ::nn::fail(code, __VA_ARGS__); \
   } while (0)
 
 }  // namespace nn

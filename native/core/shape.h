@@ -32,7 +32,8 @@ inline int64_t numel(const Shape& s) {
     if (d < 0) fail(ErrorCode::Argument, "tensor shape ", shape_str(s), " has a negative dimension");
     n = checked_mul(n, d);
     if (n < 0)
-      fail(ErrorCode::OutOfMemory, "tensor shape ", shape_str(s), " has more than 2^56 elements (element count overflows)");
+      fail(ErrorCode::OutOfMemory, "tensor shape ", shape_str(s),
+           " has more than 2^56 elements (element count overflows)");
   }
   return n;
 }

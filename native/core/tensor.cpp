@@ -17,8 +17,8 @@ Tensor empty(Backend& b, const Shape& shape, DType dtype) {
   for (int64_t d : shape)
     NN_CHECK(d >= 0, ErrorCode::Argument, "tensor shape ", shape_str(shape), " has a negative dimension");
   int64_t n = numel(shape);
-  NN_CHECK(n <= (int64_t(1) << 40), ErrorCode::OutOfMemory, "tensor of shape ", shape_str(shape),
-           " (", n, " elements) is too large");
+  NN_CHECK(n <= (int64_t(1) << 40), ErrorCode::OutOfMemory, "tensor of shape ", shape_str(shape), " (", n,
+           " elements) is too large");
   Tensor t;
   t.storage = std::make_shared<Storage>(&b, static_cast<size_t>(n) * dtype_size(dtype));
   t.shape = shape;
@@ -29,8 +29,8 @@ Tensor empty(Backend& b, const Shape& shape, DType dtype) {
 Tensor empty_like(const Tensor& like) { return empty(like.backend(), like.shape, like.dtype); }
 
 Tensor reshaped(const Tensor& t, const Shape& shape) {
-  NN_CHECK(numel(shape) == t.numel(), ErrorCode::Shape, "reshape: cannot view ", shape_str(t.shape),
-           " (", t.numel(), " elements) as ", shape_str(shape), " (", numel(shape), " elements)");
+  NN_CHECK(numel(shape) == t.numel(), ErrorCode::Shape, "reshape: cannot view ", shape_str(t.shape), " (", t.numel(),
+           " elements) as ", shape_str(shape), " (", numel(shape), " elements)");
   Tensor r = t;
   r.shape = shape;
   return r;

@@ -37,7 +37,9 @@ struct Tensor {
   Backend& backend() const { return *storage->backend; }
 
   template <typename T>
-  T* data() const { return static_cast<T*>(storage->data); }
+  T* data() const {
+    return static_cast<T*>(storage->data);
+  }
   float* f32() const { return data<float>(); }
   int32_t* i32() const { return data<int32_t>(); }
   uint8_t* u8() const { return data<uint8_t>(); }

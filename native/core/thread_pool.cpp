@@ -33,7 +33,8 @@ int default_threads() {
 // How long an idle worker spins before it sleeps. A training step issues dozens of small parallel
 // ops separated by tens of microseconds of JavaScript; a worker that slept in between has to be
 // woken through the kernel before it can take its share, which the small ops cannot repay. So
-// workers spin for 300 us, the order OpenMP runtimes spin by default. NNLAB_SPIN_US=0 sleeps at once (kinder to a machine shared with other jobs).
+// workers spin for 300 us, the order OpenMP runtimes spin by default. NNLAB_SPIN_US=0 sleeps at once (kinder to a
+// machine shared with other jobs).
 std::chrono::microseconds default_spin() {
   if (const char* env = std::getenv("NNLAB_SPIN_US")) {
     long us = std::atol(env);

@@ -180,9 +180,9 @@ void backward_bands(const BatchNormArgs& a, const float* x, const float* dy, con
 
 }  // namespace
 
-void CpuBackend::batchnorm_forward_train(const BatchNormArgs& a, const float* x, const float* gamma,
-                                         const float* beta, float* y, float* save_mean, float* save_invstd,
-                                         float* running_mean, float* running_var) {
+void CpuBackend::batchnorm_forward_train(const BatchNormArgs& a, const float* x, const float* gamma, const float* beta,
+                                         float* y, float* save_mean, float* save_invstd, float* running_mean,
+                                         float* running_var) {
   if (band_path(a)) {
     forward_train_bands(a, x, gamma, beta, y, save_mean, save_invstd, running_mean, running_var);
     return;
@@ -214,9 +214,8 @@ void CpuBackend::batchnorm_forward_train(const BatchNormArgs& a, const float* x,
   });
 }
 
-void CpuBackend::batchnorm_forward_eval(const BatchNormArgs& a, const float* x, const float* gamma,
-                                        const float* beta, const float* running_mean, const float* running_var,
-                                        float* y) {
+void CpuBackend::batchnorm_forward_eval(const BatchNormArgs& a, const float* x, const float* gamma, const float* beta,
+                                        const float* running_mean, const float* running_var, float* y) {
   parallel_for(a.n * a.c, std::max<int64_t>(1, 16384 / std::max<int64_t>(a.hw, 1)), [&](int64_t lo, int64_t hi) {
     for (int64_t pl = lo; pl < hi; ++pl) {
       int64_t c = pl % a.c;

@@ -6,8 +6,7 @@
 
 namespace nn {
 
-void CpuBackend::dropout(const float* x, float* y, uint8_t* mask, int64_t n, float p, uint64_t seed,
-                         uint64_t offset) {
+void CpuBackend::dropout(const float* x, float* y, uint8_t* mask, int64_t n, float p, uint64_t seed, uint64_t offset) {
   const float scale = 1.f / (1.f - p);
   const int64_t nblocks = (n + 3) / 4;
   // One Philox block feeds four consecutive elements, so work is split on block boundaries.

@@ -1,3 +1,5 @@
+// The switch tables of NN_CASE macros below are laid out by hand, which clang-format cannot keep.
+// clang-format off
 // Elementwise kernels: unary maps, broadcasting binary ops and where.
 // Every op is a template parameter so the per-element switch of kernels/ops.h folds away and
 // the contiguous inner loops vectorise.

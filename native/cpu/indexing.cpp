@@ -30,8 +30,8 @@ void for_col_chunks(int64_t outer, int64_t inner, int64_t work_per_col, const F&
 
 }  // namespace
 
-void CpuBackend::index_select(const float* x, const int32_t* idx, float* out, int64_t outer, int64_t dim,
-                              int64_t inner, int64_t nidx) {
+void CpuBackend::index_select(const float* x, const int32_t* idx, float* out, int64_t outer, int64_t dim, int64_t inner,
+                              int64_t nidx) {
   const int64_t rows = outer * nidx;
   parallel_for(rows, std::max<int64_t>(1, kGrain / std::max<int64_t>(inner, 1)), [=](int64_t lo, int64_t hi) {
     for (int64_t r = lo; r < hi; ++r) {
@@ -41,8 +41,8 @@ void CpuBackend::index_select(const float* x, const int32_t* idx, float* out, in
   });
 }
 
-void CpuBackend::index_add(const float* dout, const int32_t* idx, float* dx, int64_t outer, int64_t dim,
-                           int64_t inner, int64_t nidx) {
+void CpuBackend::index_add(const float* dout, const int32_t* idx, float* dx, int64_t outer, int64_t dim, int64_t inner,
+                           int64_t nidx) {
   for_col_chunks(outer, inner, nidx, [=](int64_t o, int64_t i0, int64_t i1) {
     for (int64_t j = 0; j < nidx; ++j) {
       const float* src = dout + (o * nidx + j) * inner;

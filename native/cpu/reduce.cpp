@@ -18,7 +18,9 @@ constexpr int64_t kColChunk = 512;      // inner columns one task owns when inne
 constexpr int64_t kDimBlock = 256;      // rows summed into a partial before joining the total
 
 template <ReduceOp OP>
-float reduce_block(const float* x, int64_t n) { return lane_reduce<OP>(x, n); }
+float reduce_block(const float* x, int64_t n) {
+  return lane_reduce<OP>(x, n);
+}
 
 template <ReduceOp OP>
 void reduce_rows(const float* x, float* y, int64_t outer, int64_t dim) {
@@ -79,8 +81,10 @@ void reduce_cols(const float* x, float* y, int64_t outer, int64_t dim, int64_t i
 template <ReduceOp OP>
 void reduce_impl(const float* x, float* y, int64_t outer, int64_t dim, int64_t inner) {
   if (outer * inner == 0) return;
-  if (inner == 1) reduce_rows<OP>(x, y, outer, dim);
-  else reduce_cols<OP>(x, y, outer, dim, inner);
+  if (inner == 1)
+    reduce_rows<OP>(x, y, outer, dim);
+  else
+    reduce_cols<OP>(x, y, outer, dim, inner);
 }
 
 // First maximum wins; a NaN counts as the maximum (the first NaN), as in torch.argmax.
@@ -90,11 +94,20 @@ inline bool argmax_better(float v, float best) { return v > best || (v != v && b
 
 void CpuBackend::reduce(ReduceOp op, const float* x, float* y, int64_t outer, int64_t dim, int64_t inner) {
   switch (op) {
-    case ReduceOp::Sum: reduce_impl<ReduceOp::Sum>(x, y, outer, dim, inner); break;
-    case ReduceOp::Mean: reduce_impl<ReduceOp::Mean>(x, y, outer, dim, inner); break;
-    case ReduceOp::Max: reduce_impl<ReduceOp::Max>(x, y, outer, dim, inner); break;
-    case ReduceOp::Min: reduce_impl<ReduceOp::Min>(x, y, outer, dim, inner); break;
-    default: fail(ErrorCode::Internal, "cpu: unknown reduce op ", static_cast<int>(op));
+    case ReduceOp::Sum:
+      reduce_impl<ReduceOp::Sum>(x, y, outer, dim, inner);
+      break;
+    case ReduceOp::Mean:
+      reduce_impl<ReduceOp::Mean>(x, y, outer, dim, inner);
+      break;
+    case ReduceOp::Max:
+      reduce_impl<ReduceOp::Max>(x, y, outer, dim, inner);
+      break;
+    case ReduceOp::Min:
+      reduce_impl<ReduceOp::Min>(x, y, outer, dim, inner);
+      break;
+    default:
+      fail(ErrorCode::Internal, "cpu: unknown reduce op ", static_cast<int>(op));
   }
 }
 

@@ -115,8 +115,8 @@ void CpuBackend::softmax(const float* x, float* y, int64_t outer, int64_t dim, i
   });
 }
 
-void CpuBackend::softmax_backward(const float* y, const float* dy, float* dx, int64_t outer, int64_t dim,
-                                  int64_t inner, bool log) {
+void CpuBackend::softmax_backward(const float* y, const float* dy, float* dx, int64_t outer, int64_t dim, int64_t inner,
+                                  bool log) {
   if (outer * dim * inner == 0) return;
   if (inner == 1) {
     parallel_for(outer, row_grain(dim), [&](int64_t lo, int64_t hi) {
@@ -150,8 +150,8 @@ void CpuBackend::cross_entropy_forward(const float* logits, const int32_t* label
   });
 }
 
-void CpuBackend::cross_entropy_backward(const float* probs, const int32_t* labels, const float* dloss,
-                                        float* dlogits, int64_t n, int64_t c, float label_smoothing) {
+void CpuBackend::cross_entropy_backward(const float* probs, const int32_t* labels, const float* dloss, float* dlogits,
+                                        int64_t n, int64_t c, float label_smoothing) {
   if (n == 0) return;
   parallel_for(n, row_grain(c), [&](int64_t lo, int64_t hi) {
     for (int64_t r = lo; r < hi; ++r) {

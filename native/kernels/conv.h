@@ -16,8 +16,8 @@ NN_HD int64_t conv_out_size(int64_t in, int64_t k, int64_t stride, int64_t pad, 
 // For kernel tap `tap` along one axis, output positions o in [*lo, *hi) read an input position
 // i = o*stride - pad + tap*dil inside [0, in); the others read padding. Computed in closed form
 // so im2col/col2im inner loops carry no bounds tests.
-NN_HD void conv_valid_range(int64_t in, int64_t out, int64_t stride, int64_t pad, int64_t dil, int64_t tap,
-                            int64_t* lo, int64_t* hi) {
+NN_HD void conv_valid_range(int64_t in, int64_t out, int64_t stride, int64_t pad, int64_t dil, int64_t tap, int64_t* lo,
+                            int64_t* hi) {
   int64_t off = tap * dil - pad;  // i = o*stride + off
   // smallest o with o*stride + off >= 0
   int64_t l = off >= 0 ? 0 : (-off + stride - 1) / stride;

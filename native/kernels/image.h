@@ -31,7 +31,10 @@ NN_HD BilinearTaps bilinear_taps(float sx, float sy, int64_t h, int64_t w) {
   BilinearTaps t;
   // Also rejects NaN; and keeps floor() of huge coordinates away from integer overflow.
   if (!(sx > -1.f && sx < static_cast<float>(w) && sy > -1.f && sy < static_cast<float>(h))) {
-    for (int k = 0; k < 4; ++k) { t.idx[k] = -1; t.w[k] = k == 0 ? 1.f : 0.f; }  // all fill
+    for (int k = 0; k < 4; ++k) {
+      t.idx[k] = -1;
+      t.w[k] = k == 0 ? 1.f : 0.f;
+    }  // all fill
     return t;
   }
   float fx = floorf(sx), fy = floorf(sy);

@@ -15,8 +15,8 @@ namespace nn {
 //   d = nesterov ? d + momentum * buf : buf
 //   p -= lr * d
 // With momentum == 0 the buffer is neither read nor written (it may be absent).
-NN_HD void sgd_update(float& p, float g, float* buf, float lr, float momentum, float dampening,
-                      float weight_decay, bool nesterov, bool first_step) {
+NN_HD void sgd_update(float& p, float g, float* buf, float lr, float momentum, float dampening, float weight_decay,
+                      bool nesterov, bool first_step) {
   float d = weight_decay != 0.f ? g + weight_decay * p : g;
   if (momentum != 0.f) {
     float b = first_step ? d : momentum * *buf + (1.f - dampening) * d;
@@ -34,8 +34,7 @@ struct AdamCoeffs {
   float decay;      // AdamW: 1 - lr * wd (1 for plain Adam)
 };
 
-inline AdamCoeffs adam_coeffs(float lr, float beta1, float beta2, float weight_decay, bool decoupled,
-                              int64_t step) {
+inline AdamCoeffs adam_coeffs(float lr, float beta1, float beta2, float weight_decay, bool decoupled, int64_t step) {
   double s = static_cast<double>(step);
   AdamCoeffs c;
   c.step_size = static_cast<float>(static_cast<double>(lr) / (1.0 - std::pow(static_cast<double>(beta1), s)));
@@ -47,8 +46,8 @@ inline AdamCoeffs adam_coeffs(float lr, float beta1, float beta2, float weight_d
 // Adam (decoupled = false: L2 decay folded into the gradient) and AdamW (decoupled = true: the
 // weights shrink by 1 - lr*wd before the update). Torch updates the first moment with mul/add
 // for Adam and with lerp for AdamW; both forms are kept to match its rounding.
-NN_HD void adam_update(float& p, float g, float& m, float& v, float beta1, float beta2, float eps,
-                       float weight_decay, bool decoupled, AdamCoeffs c) {
+NN_HD void adam_update(float& p, float g, float& m, float& v, float beta1, float beta2, float eps, float weight_decay,
+                       bool decoupled, AdamCoeffs c) {
   if (decoupled) {
     p = p * c.decay;
     m = m + (1.f - beta1) * (g - m);  // torch.lerp with weight < 0.5

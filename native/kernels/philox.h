@@ -33,12 +33,18 @@ NN_HD Philox4 philox4x32_10(uint64_t seed, uint64_t counter) {
     uint32_t lo0 = philox_mulhilo(0xD2511F53u, c0, &hi0);
     uint32_t lo1 = philox_mulhilo(0xCD9E8D57u, c2, &hi1);
     uint32_t n0 = hi1 ^ c1 ^ k0, n1 = lo1, n2 = hi0 ^ c3 ^ k1, n3 = lo0;
-    c0 = n0; c1 = n1; c2 = n2; c3 = n3;
+    c0 = n0;
+    c1 = n1;
+    c2 = n2;
+    c3 = n3;
     k0 += 0x9E3779B9u;
     k1 += 0xBB67AE85u;
   }
   Philox4 r;
-  r.v[0] = c0; r.v[1] = c1; r.v[2] = c2; r.v[3] = c3;
+  r.v[0] = c0;
+  r.v[1] = c1;
+  r.v[2] = c2;
+  r.v[3] = c3;
   return r;
 }
 
@@ -46,9 +52,7 @@ NN_HD Philox4 philox4x32_10(uint64_t seed, uint64_t counter) {
 NN_HD float philox_unit(uint32_t w) { return static_cast<float>(w >> 8) * (1.0f / 16777216.0f); }
 
 // Uniform in (0, 1]: safe for log() in Box-Muller.
-NN_HD float philox_unit_open0(uint32_t w) {
-  return static_cast<float>((w >> 8) + 1u) * (1.0f / 16777216.0f);
-}
+NN_HD float philox_unit_open0(uint32_t w) { return static_cast<float>((w >> 8) + 1u) * (1.0f / 16777216.0f); }
 
 NN_HD float philox_uniform_at(uint64_t seed, uint64_t offset, int64_t i, float lo, float hi) {
   Philox4 b = philox4x32_10(seed, offset + static_cast<uint64_t>(i / 4));

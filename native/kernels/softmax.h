@@ -26,7 +26,7 @@ NN_HD float bits_float(uint32_t u) {
 // that calls it vectorises on baseline x86-64 (no roundps, no libm call) and NaN needs no branch.
 // Relative error ~2 ulp; underflows to exactly 0 below -87 (where expf would be denormal).
 NN_HD float exp_nonpos(float x) {
-  const float kMagic = 12582912.f;  // 1.5 * 2^23: adding it rounds to an integer in the low bits
+  const float kMagic = 12582912.f;   // 1.5 * 2^23: adding it rounds to an integer in the low bits
   float xc = x < -87.f ? -87.f : x;  // NaN compares false and stays NaN
   float t = xc * 1.44269504088896341f + kMagic;
   float n = t - kMagic;
@@ -50,8 +50,7 @@ NN_HD float exp_nonpos(float x) {
 // target is (1 - ls) * one_hot + ls / c), from the row's max m, log(sum exp(x - m)), its
 // label's logit and the sum of its logits. Written as log_s + (m - x) so a large m cancels
 // exactly. A row holding any non-finite logit reports NaN so the caller can name it.
-NN_HD float cross_entropy_row_loss(float m, float log_s, float x_label, float sum_x, int64_t c, float ls,
-                                   bool finite) {
+NN_HD float cross_entropy_row_loss(float m, float log_s, float x_label, float sum_x, int64_t c, float ls, bool finite) {
   if (!finite) return NAN;
   float loss = log_s + (m - x_label);
   if (ls != 0.f) loss = (1.f - ls) * loss + ls * (log_s + (m - sum_x / static_cast<float>(c)));

@@ -12,7 +12,8 @@ namespace nn {
 
 // torch.hann_window(n, periodic=True)[i].
 NN_HD float hann_periodic(int64_t i, int64_t n) {
-  return static_cast<float>(0.5 - 0.5 * cos(2.0 * 3.14159265358979323846 * static_cast<double>(i) / static_cast<double>(n)));
+  return static_cast<float>(0.5 -
+                            0.5 * cos(2.0 * 3.14159265358979323846 * static_cast<double>(i) / static_cast<double>(n)));
 }
 
 // Index into a signal of `length` samples under reflect padding (numpy/torch "reflect": the edge

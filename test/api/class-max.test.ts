@@ -8,18 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-import {
-  ArgumentError,
-  DTypeError,
-  explain,
-  RandomGenerator,
-  nn,
-  noGrad,
-  ops,
-  ShapeError,
-  tensor,
-  tidy,
-} from '../../lib/index.js';
+import { ArgumentError, DTypeError, explain, RandomGenerator, nn, noGrad, ops, ShapeError, tensor, tidy } from '../../lib/index.js';
 import { bruteForceNeighbours } from '../../lib/models/knn.js';
 import { loadMnist } from '../../lib/data/mnist.js';
 import { expectClose, numericGrad, randomArray, sampleIndices } from '../support/native.js';
@@ -44,21 +33,12 @@ function linearNet(seed: number, scale: number): nn.Module {
 }
 
 /** The class-max loss of a batch, evaluated without the graph, in float64 from the model's probabilities. */
-function lossOf(
-  model: nn.Module,
-  px: Float32Array,
-  shape: number[],
-  targets: number[],
-  loss: explain.ClassMaxLoss,
-): number {
+function lossOf(model: nn.Module, px: Float32Array, shape: number[], targets: number[], loss: explain.ClassMaxLoss): number {
   return tidy(() =>
     noGrad(() => {
       const p = ops.softmax(model.forward(tensor(px, shape)), 1).data() as Float32Array;
       const k = p.length / shape[0];
-      return targets.reduce(
-        (a, t, i) => a + (loss === 'naive' ? -p[i * k + t] : -Math.log(p[i * k + t] + explain.LOG_LOSS_EPS)),
-        0,
-      );
+      return targets.reduce((a, t, i) => a + (loss === 'naive' ? -p[i * k + t] : -Math.log(p[i * k + t] + explain.LOG_LOSS_EPS)), 0);
     }),
   );
 }
@@ -178,9 +158,7 @@ describe('classMax', () => {
     });
     expect(forced.stopReason[0]).toBe('steps');
     expect(forced.pFinal[0]).toBeLessThan(1e-6);
-    const moved = Math.hypot(
-      ...Array.from(forced.images.data() as Float32Array, (v, j) => v - (start.data() as Float32Array)[j]),
-    );
+    const moved = Math.hypot(...Array.from(forced.images.data() as Float32Array, (v, j) => v - (start.data() as Float32Array)[j]));
     expect(moved).toBeLessThan(1e-6);
   });
 
@@ -188,17 +166,11 @@ describe('classMax', () => {
     const model = smallNet(1);
     const x = ops.rand([2, 1, 4, 4]);
     expect(() => explain.classMax(model, x, { targets: [0] })).toThrow(ShapeError);
-    expect(() => explain.classMax(model, x, { targets: [0, 4] })).toThrow(
-      /target 1 is 4; expected a class index in \[0, 4\)/,
-    );
+    expect(() => explain.classMax(model, x, { targets: [0, 4] })).toThrow(/target 1 is 4; expected a class index in \[0, 4\)/);
     expect(() => explain.classMax(model, x, { targets: [0, 1], lr: 0 })).toThrow(ArgumentError);
     expect(() => explain.classMax(model, x, { targets: [0, 1], maxSteps: 1.5 })).toThrow(ArgumentError);
-    expect(() => explain.classMax(model, x, { targets: [0, 1], loss: 'square' as explain.ClassMaxLoss })).toThrow(
-      /'naive' or 'log'/,
-    );
-    expect(() => explain.classMax(model, tensor(new Int32Array(32), [2, 1, 4, 4]), { targets: [0, 1] })).toThrow(
-      DTypeError,
-    );
+    expect(() => explain.classMax(model, x, { targets: [0, 1], loss: 'square' as explain.ClassMaxLoss })).toThrow(/'naive' or 'log'/);
+    expect(() => explain.classMax(model, tensor(new Int32Array(32), [2, 1, 4, 4]), { targets: [0, 1] })).toThrow(DTypeError);
     expect(() => noGrad(() => explain.targetGradient(model, x, [0, 1], 'log'))).toThrow(/inside noGrad/);
   });
 });
@@ -263,9 +235,7 @@ describe('KnnMemory and knnMax', () => {
       expect([...run().stepsToTarget]).toEqual([...r.stepsToTarget]);
       expect(() => explain.knnMax(memory, x, { targets, k: 5, maskProb: 0 })).toThrow(ArgumentError);
       expect(() => explain.knnMax(memory, ops.rand([2, 1, 4, 4]), { targets: [0, 1], k: 3 })).toThrow(/784 pixels/);
-      expect(() => explain.knnMax(memory, x, { targets: targets.map(() => 11), k: 3 })).toThrow(
-        /no image in the k-NN's memory/,
-      );
+      expect(() => explain.knnMax(memory, x, { targets: targets.map(() => 11), k: 3 })).toThrow(/no image in the k-NN's memory/);
     } finally {
       memory.dispose();
       mnist.dispose();
@@ -274,45 +244,41 @@ describe('KnnMemory and knnMax', () => {
 });
 
 describe('examples/class-max.ts', () => {
-  it(
-    'type-checks, compiles inside the package and runs: every class reached by the CNN, 0.6 by the k-NN',
-    { timeout: 300_000 },
-    () => {
-      const tsc = spawnSync(
-        process.execPath,
-        [
-          'node_modules/typescript/bin/tsc',
-          'examples/class-max.ts',
-          '--module',
-          'nodenext',
-          '--moduleResolution',
-          'nodenext',
-          '--target',
-          'es2022',
-          '--strict',
-          '--skipLibCheck',
-          '--rootDir',
-          'examples',
-          '--outDir',
-          'build-examples',
-        ],
-        { encoding: 'utf8' },
-      );
-      expect(tsc.status, tsc.stdout + tsc.stderr).toBe(0);
-      const out = mkdtempSync(join(tmpdir(), 'nnlab-example-class-max-'));
-      const r = spawnSync(process.execPath, ['build-examples/class-max.js', out, '5000'], {
-        encoding: 'utf8',
-        timeout: 240_000,
-      });
-      expect(r.status, r.stderr).toBe(0);
-      const lines = r.stdout.trim().split('\n');
-      expect(lines.length).toBe(10);
-      for (const l of lines) {
-        const [, cnnP, knnP] = /CNN p=([\d.]+).*k-NN share ([\d.]+)/.exec(l)!;
-        expect(Number(cnnP), l).toBeGreaterThanOrEqual(0.99);
-        expect(Number(knnP), l).toBeGreaterThanOrEqual(0.6);
-      }
-      for (const f of ['class_max_cnn.png', 'class_max_knn.svg']) expect(existsSync(join(out, f)), f).toBe(true);
-    },
-  );
+  it('type-checks, compiles inside the package and runs: every class reached by the CNN, 0.6 by the k-NN', { timeout: 300_000 }, () => {
+    const tsc = spawnSync(
+      process.execPath,
+      [
+        'node_modules/typescript/bin/tsc',
+        'examples/class-max.ts',
+        '--module',
+        'nodenext',
+        '--moduleResolution',
+        'nodenext',
+        '--target',
+        'es2022',
+        '--strict',
+        '--skipLibCheck',
+        '--rootDir',
+        'examples',
+        '--outDir',
+        'build-examples',
+      ],
+      { encoding: 'utf8' },
+    );
+    expect(tsc.status, tsc.stdout + tsc.stderr).toBe(0);
+    const out = mkdtempSync(join(tmpdir(), 'nnlab-example-class-max-'));
+    const r = spawnSync(process.execPath, ['build-examples/class-max.js', out, '5000'], {
+      encoding: 'utf8',
+      timeout: 240_000,
+    });
+    expect(r.status, r.stderr).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines.length).toBe(10);
+    for (const l of lines) {
+      const [, cnnP, knnP] = /CNN p=([\d.]+).*k-NN share ([\d.]+)/.exec(l)!;
+      expect(Number(cnnP), l).toBeGreaterThanOrEqual(0.99);
+      expect(Number(knnP), l).toBeGreaterThanOrEqual(0.6);
+    }
+    for (const f of ['class_max_cnn.png', 'class_max_knn.svg']) expect(existsSync(join(out, f)), f).toBe(true);
+  });
 });

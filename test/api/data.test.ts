@@ -46,7 +46,16 @@ describe('IDX files', () => {
 });
 
 describe('loaders', () => {
-  const ds = data.tensorDataset(tensor(Float32Array.from({ length: 50 }, (_, i) => i), [25, 2]), tensor(Int32Array.from({ length: 25 }, (_, i) => i), [25]));
+  const ds = data.tensorDataset(
+    tensor(
+      Float32Array.from({ length: 50 }, (_, i) => i),
+      [25, 2],
+    ),
+    tensor(
+      Int32Array.from({ length: 25 }, (_, i) => i),
+      [25],
+    ),
+  );
 
   it('shuffles deterministically per (seed, epoch) and covers every row once', () => {
     const l = new data.DataLoader(ds, { batchSize: 4, shuffle: true, seed: 3 });
@@ -75,10 +84,23 @@ describe('files', () => {
   it('safetensors round trip with metadata; corrupt files are IOErrors naming the file', () => {
     const dir = tmp();
     const p = join(dir, 'x.safetensors');
-    io.saveSafetensors(p, { w: tensor([[1, 2], [3, 4]]), i: tensor(Int32Array.from([7, -1]), [2]) }, { note: 'hi' });
+    io.saveSafetensors(
+      p,
+      {
+        w: tensor([
+          [1, 2],
+          [3, 4],
+        ]),
+        i: tensor(Int32Array.from([7, -1]), [2]),
+      },
+      { note: 'hi' },
+    );
     const r = io.loadSafetensors(p);
     expect(r.metadata.note).toBe('hi');
-    expect(r.tensors.get('w')!.toArray()).toEqual([[1, 2], [3, 4]]);
+    expect(r.tensors.get('w')!.toArray()).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
     expect(Array.from(r.tensors.get('i')!.data())).toEqual([7, -1]);
     // Header length field and alignment, as the format specifies.
     const raw = readFileSync(p);
@@ -90,6 +112,14 @@ describe('files', () => {
   });
 
   it('CSV quoting', () => {
-    expect(io.toCsv(['a', 'b'], [[1, 'x,y'], [0.5, 'say "hi"']])).toBe('a,b\n1,"x,y"\n0.5,"say ""hi"""\n');
+    expect(
+      io.toCsv(
+        ['a', 'b'],
+        [
+          [1, 'x,y'],
+          [0.5, 'say "hi"'],
+        ],
+      ),
+    ).toBe('a,b\n1,"x,y"\n0.5,"say ""hi"""\n');
   });
 });

@@ -5,16 +5,32 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 
 import {
-  ArgumentError, backward, data, fit, fitBatched, RandomGenerator, mlp, nn, ops, optim, seedCnn, ShapeError,
+  ArgumentError,
+  backward,
+  data,
+  fit,
+  fitBatched,
+  RandomGenerator,
+  mlp,
+  nn,
+  ops,
+  optim,
+  seedCnn,
+  ShapeError,
 } from '../../lib/index.js';
 import type { Tensor } from '../../lib/index.js';
 import { ensemble } from '../../lib/index.js';
 
 const SEEDS = [11, 22, 33];
-const EPOCHS = 2, BATCH = 32, LR = 1e-3;
+const EPOCHS = 2,
+  BATCH = 32,
+  LR = 1e-3;
 
 class TinyResBlock extends nn.Module {
-  conv1: nn.Conv2d; bn1: nn.BatchNorm2d; conv2: nn.Conv2d; bn2: nn.BatchNorm2d;
+  conv1: nn.Conv2d;
+  bn1: nn.BatchNorm2d;
+  conv2: nn.Conv2d;
+  bn2: nn.BatchNorm2d;
   constructor(c: number, g: RandomGenerator) {
     super();
     this.conv1 = this.registerModule('conv1', new nn.Conv2d(c, c, 3, { padding: 1, bias: false, generator: g }));
@@ -33,8 +49,13 @@ const ARCHS: Record<string, (seed: number) => nn.Module> = {
   'MLP with BatchNorm1d and dropout': (seed) => {
     const g = new RandomGenerator(seed);
     return new nn.Sequential(
-      new nn.Flatten(), new nn.Linear(784, 64, { generator: g }), new nn.BatchNorm1d(64), new nn.ReLU(),
-      new nn.Dropout(0.2, new RandomGenerator(seed + 1000)), new nn.Linear(64, 10, { generator: g }));
+      new nn.Flatten(),
+      new nn.Linear(784, 64, { generator: g }),
+      new nn.BatchNorm1d(64),
+      new nn.ReLU(),
+      new nn.Dropout(0.2, new RandomGenerator(seed + 1000)),
+      new nn.Linear(64, 10, { generator: g }),
+    );
   },
   // The stem conv has no bias, as in ResNet: a bias feeding BatchNorm has a gradient that is zero
   // in exact arithmetic, so what it carries is rounding noise (different between a stacked and a
@@ -42,8 +63,14 @@ const ARCHS: Record<string, (seed: number) => nn.Module> = {
   'residual network': (seed) => {
     const g = new RandomGenerator(seed);
     return new nn.Sequential(
-      new nn.Conv2d(1, 4, 3, { padding: 1, bias: false, generator: g }), new nn.BatchNorm2d(4), new nn.ReLU(), new TinyResBlock(4, g),
-      new nn.MaxPool2d(2), new nn.Flatten(), new nn.Linear(4 * 14 * 14, 10, { generator: g }));
+      new nn.Conv2d(1, 4, 3, { padding: 1, bias: false, generator: g }),
+      new nn.BatchNorm2d(4),
+      new nn.ReLU(),
+      new TinyResBlock(4, g),
+      new nn.MaxPool2d(2),
+      new nn.Flatten(),
+      new nn.Linear(4 * 14 * 14, 10, { generator: g }),
+    );
   },
 };
 
@@ -62,8 +89,12 @@ function stateOf(m: nn.Module): Map<string, Float32Array> {
 
 /** Largest |a - b| relative to the tensor's largest |b| (scale-free across layers). */
 function relDiff(a: Float32Array, b: Float32Array): number {
-  let d = 0, s = 1e-12;
-  for (let i = 0; i < a.length; i++) { d = Math.max(d, Math.abs(a[i] - b[i])); s = Math.max(s, Math.abs(b[i])); }
+  let d = 0,
+    s = 1e-12;
+  for (let i = 0; i < a.length; i++) {
+    d = Math.max(d, Math.abs(a[i] - b[i]));
+    s = Math.max(s, Math.abs(b[i]));
+  }
   return d / s;
 }
 
@@ -82,13 +113,18 @@ describe('batched ensemble training equals separate runs', () => {
     }
     const members = SEEDS.map((s) => make(s));
     const r = await fitBatched(members, train, { epochs: EPOCHS, batchSize: BATCH, seeds: SEEDS, lr: LR, progress: false, log: () => {} });
-    let worstParam = 0, worstLoss = 0;
+    let worstParam = 0,
+      worstLoss = 0;
     members.forEach((m, i) => {
-      const got = stateOf(m), want = separate[i].state;
+      const got = stateOf(m),
+        want = separate[i].state;
       expect([...got.keys()]).toEqual([...want.keys()]);
       for (const [k, w] of want) {
         const g = got.get(k)!;
-        if (k.endsWith('num_batches_tracked')) { expect(Array.from(g), k).toEqual(Array.from(w)); continue; }
+        if (k.endsWith('num_batches_tracked')) {
+          expect(Array.from(g), k).toEqual(Array.from(w));
+          continue;
+        }
         const d = relDiff(g, w);
         worstParam = Math.max(worstParam, d);
         expect(d, `member ${i} ${k}`).toBeLessThan(2e-4);
@@ -101,7 +137,8 @@ describe('batched ensemble training equals separate runs', () => {
       });
     });
     // The members really differ from each other (own seeds), and training moved them.
-    const s0 = stateOf(members[0]), s1 = stateOf(members[1]);
+    const s0 = stateOf(members[0]),
+      s1 = stateOf(members[1]);
     const firstWeight = [...s0.keys()][0];
     expect(relDiff(s0.get(firstWeight)!, s1.get(firstWeight)!)).toBeGreaterThan(0.1);
     expect(r.history[1][0].train_loss).toBeLessThan(r.history[0][0].train_loss);
@@ -111,11 +148,13 @@ describe('batched ensemble training equals separate runs', () => {
 
   it('stacks of fewer members (stackSize) train the same members as one full stack', async () => {
     const make = ARCHS['MLP with BatchNorm1d and dropout'];
-    const full = SEEDS.map((s) => make(s)), split = SEEDS.map((s) => make(s));
+    const full = SEEDS.map((s) => make(s)),
+      split = SEEDS.map((s) => make(s));
     const a = await fitBatched(full, train, { epochs: 1, batchSize: BATCH, seeds: SEEDS, progress: false, log: () => {} });
     const b = await fitBatched(split, train, { epochs: 1, batchSize: BATCH, seeds: SEEDS, stackSize: 2, progress: false, log: () => {} });
     full.forEach((m, i) => {
-      const sa = stateOf(m), sb = stateOf(split[i]);
+      const sa = stateOf(m),
+        sb = stateOf(split[i]);
       for (const [k, v] of sa) expect(relDiff(sb.get(k)!, v), `member ${i} ${k}`).toBeLessThan(2e-4);
       expect(b.history[0][i].train_loss).toBeCloseTo(a.history[0][i].train_loss, 5);
     });
@@ -134,12 +173,20 @@ describe('batched ensemble training equals separate runs', () => {
         // Member m alone on its own batch gives the same input gradient as the stacked pass.
         ctx.model.members.forEach((m, i) => {
           const xm = ops.detach(ops.slice(ctx.x, 1, i, i + 1)).requiresGrad_();
-          const ym = ops.indexSelect(ctx.y, 0, Array.from({ length: ctx.batchSize }, (_, r) => r * ctx.members + i));
+          const ym = ops.indexSelect(
+            ctx.y,
+            0,
+            Array.from({ length: ctx.batchSize }, (_, r) => r * ctx.members + i),
+          );
           backward(ops.crossEntropy(m.forward(xm), ym));
           const want = xm.grad!.data() as Float32Array;
           const got = ops.slice(xa.grad!, 1, i, i + 1).data() as Float32Array;
-          let worst = 0, scale = 1e-12;
-          for (let k = 0; k < want.length; k++) { worst = Math.max(worst, Math.abs(got[k] - want[k])); scale = Math.max(scale, Math.abs(want[k])); }
+          let worst = 0,
+            scale = 1e-12;
+          for (let k = 0; k < want.length; k++) {
+            worst = Math.max(worst, Math.abs(got[k] - want[k]));
+            scale = Math.max(scale, Math.abs(want[k]));
+          }
           expect(worst / scale, `member ${i} input gradient`).toBeLessThan(1e-5);
           ctx.zeroGrad();
         });
@@ -161,7 +208,11 @@ describe('batched ensemble training equals separate runs', () => {
     const members = [seedCnn(new RandomGenerator(1)), seedCnn(new RandomGenerator(2))];
     await expect(fitBatched(members, train, { epochs: 1, batchSize: BATCH, seeds: [1] })).rejects.toThrow(/1 seeds for 2 members/);
     await expect(fitBatched(members, train, { epochs: 1, batchSize: 0, seeds: [1, 2] })).rejects.toThrow(ArgumentError);
-    await expect(fitBatched(members, data.tensorDataset(train.x, train.y), { epochs: 1, batchSize: 8, seeds: [1, -2] })).rejects.toThrow(/non-negative/);
-    await expect(fitBatched([seedCnn(new RandomGenerator(1)), mlp(new RandomGenerator(2))], train, { epochs: 1, batchSize: 8, seeds: [1, 2] })).rejects.toThrow(ShapeError);
+    await expect(fitBatched(members, data.tensorDataset(train.x, train.y), { epochs: 1, batchSize: 8, seeds: [1, -2] })).rejects.toThrow(
+      /non-negative/,
+    );
+    await expect(
+      fitBatched([seedCnn(new RandomGenerator(1)), mlp(new RandomGenerator(2))], train, { epochs: 1, batchSize: 8, seeds: [1, 2] }),
+    ).rejects.toThrow(ShapeError);
   });
 });

@@ -20,7 +20,12 @@ beforeAll(() => {
 
 const member = (seed: number) => {
   const g = new RandomGenerator(seed);
-  return new nn.Sequential(new nn.Flatten(), new nn.Linear(784, 32, { generator: g }), new nn.ReLU(), new nn.Linear(32, 10, { generator: g }));
+  return new nn.Sequential(
+    new nn.Flatten(),
+    new nn.Linear(784, 32, { generator: g }),
+    new nn.ReLU(),
+    new nn.Linear(32, 10, { generator: g }),
+  );
 };
 
 function weights(ms: nn.Module[]): Float32Array[] {
@@ -30,7 +35,13 @@ function weights(ms: nn.Module[]): Float32Array[] {
 async function run(outDir: string, stopAt?: { epoch: number; batch: number }) {
   const members = SEEDS.map(member);
   const opts = {
-    epochs: EPOCHS, batchSize: 32, seeds: SEEDS, outDir, resume: true, progress: false, log: () => {},
+    epochs: EPOCHS,
+    batchSize: 32,
+    seeds: SEEDS,
+    outDir,
+    resume: true,
+    progress: false,
+    log: () => {},
     optimizer: (ps: ReturnType<nn.Module['parameters']>) => new optim.SGD(ps, { lr: 0.05, momentum: 0.9 }),
     onBatch: (e: number, b: number) => {
       if (stopAt && e === stopAt.epoch && b === stopAt.batch) throw new Error('interrupted');
@@ -58,11 +69,16 @@ describe('batched ensembles resume like fit', () => {
     const resumed = await run(broken);
     expect(resumed.done).toBe(true);
 
-    const wa = weights(a.members), wb = weights(resumed.members);
+    const wa = weights(a.members),
+      wb = weights(resumed.members);
     expect(wb.length).toBe(wa.length);
     wa.forEach((w, i) => expect(Buffer.compare(Buffer.from(w.buffer), Buffer.from(wb[i].buffer))).toBe(0));
     // metrics.csv: same rows except the wall-time column.
-    const rows = (dir: string) => readFileSync(join(dir, 'metrics.csv'), 'utf8').trim().split('\n').map((l) => l.split(',').slice(0, -1).join(','));
+    const rows = (dir: string) =>
+      readFileSync(join(dir, 'metrics.csv'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => l.split(',').slice(0, -1).join(','));
     expect(rows(broken)).toEqual(rows(straight));
     expect(rows(straight).length).toBe(1 + EPOCHS * SEEDS.length);
   });

@@ -8,8 +8,24 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 import {
-  ArgumentError, backward, Ensemble, ensemble, RandomGenerator, IOError, loadEnsemble, metrics, mlp, nn, noGrad, ops,
-  saveEnsemble, seedCnn, ShapeError, StackedModel, tensor, tidy,
+  ArgumentError,
+  backward,
+  Ensemble,
+  ensemble,
+  RandomGenerator,
+  IOError,
+  loadEnsemble,
+  metrics,
+  mlp,
+  nn,
+  noGrad,
+  ops,
+  saveEnsemble,
+  seedCnn,
+  ShapeError,
+  StackedModel,
+  tensor,
+  tidy,
 } from '../../lib/index.js';
 import type { Tensor } from '../../lib/index.js';
 import { gradcheck } from '../support/gradcheck.js';
@@ -19,8 +35,13 @@ const tmp = () => mkdtempSync(join(tmpdir(), 'nnlab-ensemble-'));
 
 function bnMlp(seed: number): nn.Sequential {
   const g = new RandomGenerator(seed);
-  return new nn.Sequential(new nn.Flatten(), new nn.Linear(784, 32, { generator: g }), new nn.BatchNorm1d(32), new nn.ReLU(),
-    new nn.Linear(32, 10, { generator: g }));
+  return new nn.Sequential(
+    new nn.Flatten(),
+    new nn.Linear(784, 32, { generator: g }),
+    new nn.BatchNorm1d(32),
+    new nn.ReLU(),
+    new nn.Linear(32, 10, { generator: g }),
+  );
 }
 
 /** Members' logits one by one, [M, B, K], without stacking. */
@@ -45,8 +66,12 @@ describe('Ensemble', () => {
       for (const z of logits)
         for (let i = 0; i < 6; i++) {
           const row = Array.from(z.subarray(i * 10, i * 10 + 10));
-          const mx = Math.max(...row), e = row.map((v) => Math.exp(v - mx)), s = e.reduce((a, b) => a + b, 0);
-          e.forEach((v, k) => { mean[i * 10 + k] += v / s / 3; });
+          const mx = Math.max(...row),
+            e = row.map((v) => Math.exp(v - mx)),
+            s = e.reduce((a, b) => a + b, 0);
+          e.forEach((v, k) => {
+            mean[i * 10 + k] += v / s / 3;
+          });
         }
       expectClose(out.data(), Array.from(mean, Math.log), 1e-5, 1e-5, 'log mean softmax');
       expectClose(ops.softmax(out, 1).data(), mean, 1e-5, 1e-6, 'softmax(forward) = mean softmax');
@@ -72,16 +97,21 @@ describe('Ensemble', () => {
           const stacked = noGrad(() => ens.memberLogits(x));
           const afterStacked = members.map((m) => [...m.stateDict()].map(([, t]) => Float32Array.from(t.data())));
           members.forEach((m, i) => m.loadStateDict(new Map(before[i])));
-          if (mode === 'train') members.forEach((m) => [...m.stateDict()].forEach(([k, t]) => {
-            if (k.endsWith('num_batches_tracked')) ops.copyInto(t, ops.full([], 0, { dtype: 'int32' }));
-          }));
+          if (mode === 'train')
+            members.forEach((m) =>
+              [...m.stateDict()].forEach(([k, t]) => {
+                if (k.endsWith('num_batches_tracked')) ops.copyInto(t, ops.full([], 0, { dtype: 'int32' }));
+              }),
+            );
           const single = noGrad(() => memberByMember(members, x));
           const flat = stacked.data() as Float32Array;
           single.forEach((z, i) => expectClose(flat.subarray(i * z.length, (i + 1) * z.length), z, 1e-5, 1e-5, `${mode} member ${i}`));
           // Running statistics written back by the stacked pass equal those of the members' own passes.
-          members.forEach((m, i) => [...m.stateDict()].forEach(([k, t], j) => {
-            if (!k.endsWith('num_batches_tracked')) expectClose(afterStacked[i][j], t.data(), 1e-5, 1e-6, `${mode} member ${i} ${k}`);
-          }));
+          members.forEach((m, i) =>
+            [...m.stateDict()].forEach(([k, t], j) => {
+              if (!k.endsWith('num_batches_tracked')) expectClose(afterStacked[i][j], t.data(), 1e-5, 1e-6, `${mode} member ${i} ${k}`);
+            }),
+          );
         }
       }
     });
@@ -136,21 +166,33 @@ describe('Ensemble', () => {
       const gStacked = Float32Array.from(x.grad!.data() as Float32Array);
       ens.zeroGrad();
       const x2 = ops.detach(x).requiresGrad_();
-      const logits = ops.stack(members.map((m) => m.forward(x2)), 0);
+      const logits = ops.stack(
+        members.map((m) => m.forward(x2)),
+        0,
+      );
       backward(ops.crossEntropy(ensemble.meanOfSoftmaxLog(logits), tensor([1, 2, 3], { dtype: 'int32' })));
       expectClose(gStacked, x2.grad!.data(), 1e-4, 1e-6, 'input gradient');
     });
   });
 
   it('meanOfSoftmaxLog has the gradient of log(mean(softmax)) (finite differences)', () => {
-    gradcheck(([z]) => ops.sum(ops.mul(ensemble.meanOfSoftmaxLog(z), tensor(randomArray(12, 5)).reshape([3, 4]))),
-      [{ data: randomArray(2 * 3 * 4, 8, -3, 3), shape: [2, 3, 4] }], { label: 'meanOfSoftmaxLog' });
+    gradcheck(
+      ([z]) => ops.sum(ops.mul(ensemble.meanOfSoftmaxLog(z), tensor(randomArray(12, 5)).reshape([3, 4]))),
+      [{ data: randomArray(2 * 3 * 4, 8, -3, 3), shape: [2, 3, 4] }],
+      { label: 'meanOfSoftmaxLog' },
+    );
   });
 
   it('batchedLinear gradients (finite differences)', () => {
     const w = tensor(randomArray(3 * 2 * 4, 3)).reshape([3, 2, 4]);
-    gradcheck(([x, wt]) => ops.sum(ops.mul(ensemble.batchedLinear(x, wt), tensor(randomArray(3 * 5 * 2, 4)).reshape([3, 5, 2]))),
-      [{ data: randomArray(3 * 5 * 4, 1), shape: [3, 5, 4] }, { data: randomArray(3 * 2 * 4, 2), shape: [3, 2, 4] }], { label: 'batchedLinear' });
+    gradcheck(
+      ([x, wt]) => ops.sum(ops.mul(ensemble.batchedLinear(x, wt), tensor(randomArray(3 * 5 * 2, 4)).reshape([3, 5, 2]))),
+      [
+        { data: randomArray(3 * 5 * 4, 1), shape: [3, 5, 4] },
+        { data: randomArray(3 * 2 * 4, 2), shape: [3, 2, 4] },
+      ],
+      { label: 'batchedLinear' },
+    );
     expect(() => ensemble.batchedLinear(tensor(randomArray(12, 1)).reshape([3, 4]), w)).toThrow(ShapeError);
     expect(() => ensemble.batchedLinear(tensor(randomArray(24, 1)).reshape([2, 3, 4]), w)).toThrow(/\[M, B, F\]/);
   });
@@ -186,12 +228,15 @@ describe('Ensemble', () => {
     expect(() => new Ensemble([m, m])).toThrow(/twice/);
     expect(() => new StackedModel([bnMlp(1), new nn.Sequential(new nn.Flatten(), new nn.Linear(784, 10))])).toThrow(ShapeError);
     expect(() => new StackedModel([new nn.Sequential(new nn.Flatten(0), new nn.Linear(784, 10))])).toThrow(/Flatten\(0, -1\)/);
-    expect(() => new StackedModel([new nn.Sequential(new nn.Flatten(), new nn.Linear(784, 10), new nn.LogSoftmax())])).toThrow(/no stacked version of LogSoftmax/);
+    expect(() => new StackedModel([new nn.Sequential(new nn.Flatten(), new nn.Linear(784, 10), new nn.LogSoftmax())])).toThrow(
+      /no stacked version of LogSoftmax/,
+    );
     tidy(() => {
       const s = new StackedModel([bnMlp(1), bnMlp(2)]);
       expect(() => s.forward(images(2, 1))).toThrow(/\[B, 2\*784, \.\.\.\] \(2 members x 784 channels\), got \[2, 784\]/);
       expect(() => s.stackInputs([images(2, 1)])).toThrow(/1 inputs for 2 members/);
-      const a = bnMlp(3), b = bnMlp(4);
+      const a = bnMlp(3),
+        b = bnMlp(4);
       b.eval();
       expect(() => new StackedModel([a, b]).memberOutputs(images(2, 1))).toThrow(/different train\/eval modes/);
       expect(() => new Ensemble([bnMlp(1)]).memberProba(images(2, 1), { batchSize: 0 })).toThrow(ArgumentError);

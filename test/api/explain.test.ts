@@ -126,10 +126,7 @@ describe('hooks', () => {
       new nn.Flatten(),
       new nn.Linear(8, 1, { generator: new RandomGenerator(8) }),
     );
-    const handles = [
-      explain.registerFullBackwardHook(model, '1', () => {}),
-      explain.registerForwardHook(model, '0', () => {}),
-    ];
+    const handles = [explain.registerFullBackwardHook(model, '1', () => {}), explain.registerForwardHook(model, '0', () => {})];
     const data = Float32Array.from({ length: 16 }, (_, i) => Math.sin(i + 1));
     gradcheck(([x]) => ops.sum(model.call(x)), [{ data, shape: [1, 1, 4, 4] }], { label: 'hooked conv-tanh-linear' });
     explain.removeAll(handles);
@@ -140,9 +137,7 @@ describe('hooks', () => {
     expect(() => explain.registerForwardHook(model, 'conv9', () => {})).toThrow(ArgumentError);
     expect(() => explain.registerForwardHook(model, 'conv9', () => {})).toThrow(/no module named 'conv9'.*0, 1, 2/);
     expect(() => explain.gradCam(model, ops.zeros([2, 28, 28]), { layer: '4' })).toThrow(ShapeError);
-    expect(() => explain.gradCam(model, ops.zeros([2, 1, 28, 28]), { layer: '4', target: 12 })).toThrow(
-      /target class 12/,
-    );
+    expect(() => explain.gradCam(model, ops.zeros([2, 1, 28, 28]), { layer: '4', target: 12 })).toThrow(/target class 12/);
   });
 });
 

@@ -42,7 +42,9 @@ function randomProbs(rows: number, c: number, spread: number, r: () => number): 
     const mx = Math.max(...z);
     const e = z.map((v) => Math.exp(v - mx));
     const s = e.reduce((a, b) => a + b, 0);
-    e.forEach((v, k) => { out[i * c + k] = v / s; });
+    e.forEach((v, k) => {
+      out[i * c + k] = v / s;
+    });
   }
   return out;
 }
@@ -63,16 +65,26 @@ function makeCase(seed: number, n: number, c: number, m: number, ties: boolean):
 }
 
 function reference(cases: Case[]): Reference[] {
-  const input = JSON.stringify(cases.map((k) => ({
-    n: k.n, c: k.c, probs: Array.from(k.probs), labels: Array.from(k.labels), m: k.m,
-    members: k.members ? Array.from(k.members) : undefined, in_scores: k.inScores, ood_scores: k.oodScores,
-  })));
+  const input = JSON.stringify(
+    cases.map((k) => ({
+      n: k.n,
+      c: k.c,
+      probs: Array.from(k.probs),
+      labels: Array.from(k.labels),
+      m: k.m,
+      members: k.members ? Array.from(k.members) : undefined,
+      in_scores: k.inScores,
+      ood_scores: k.oodScores,
+    })),
+  );
   const r = spawnSync(PYTHON, [SCRIPT], { input, encoding: 'utf8', maxBuffer: 1 << 28 });
   if (r.status !== 0) throw new Error(`metrics_reference.py failed (python3-sklearn installed?):\n${r.stderr}`);
   return JSON.parse(r.stdout) as Reference[];
 }
 
-describe.skipIf(skipReason(pythonHas('sklearn'), 'the metrics reference needs python3 with python3-sklearn (apt-get install python3-sklearn)'))('metrics agree with scikit-learn and numpy', () => {
+describe.skipIf(
+  skipReason(pythonHas('sklearn'), 'the metrics reference needs python3 with python3-sklearn (apt-get install python3-sklearn)'),
+)('metrics agree with scikit-learn and numpy', () => {
   const cases = [
     makeCase(1, 500, 10, 5, false),
     makeCase(2, 1000, 10, 3, true),
@@ -90,7 +102,13 @@ describe.skipIf(skipReason(pythonHas('sklearn'), 'the metrics reference needs py
     expect(metrics.brierScore(k.probs, k.labels)).toBeCloseTo(ref.brier, 9);
     expect(metrics.expectedCalibrationError(k.probs, k.labels).ece).toBeCloseTo(ref.ece, 9);
     expectClose(metrics.predictiveEntropy(k.probs, k.c), ref.entropy, 1e-9, 1e-12, 'entropy');
-    expectClose(metrics.mutualInformation(k.members!, [k.m!, k.n, k.c]), ref.mutual_information!.map((v) => Math.max(0, v)), 1e-7, 1e-12, 'mutual information');
+    expectClose(
+      metrics.mutualInformation(k.members!, [k.m!, k.n, k.c]),
+      ref.mutual_information!.map((v) => Math.max(0, v)),
+      1e-7,
+      1e-12,
+      'mutual information',
+    );
     expect(metrics.auroc(k.inScores!, k.oodScores!)).toBeCloseTo(ref.auroc!, 12);
     expect(metrics.fprAt95Tpr(k.inScores!, k.oodScores!)).toBeCloseTo(ref.fpr95!, 12);
   });

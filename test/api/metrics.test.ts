@@ -7,7 +7,11 @@ const f32 = (rows: number[][]) => Float32Array.from(rows.flat());
 
 describe('metrics on hand-computed cases', () => {
   // Three examples, three classes.
-  const probs = f32([[0.7, 0.2, 0.1], [0.1, 0.5, 0.4], [0.28, 0.3, 0.42]]);
+  const probs = f32([
+    [0.7, 0.2, 0.1],
+    [0.1, 0.5, 0.4],
+    [0.28, 0.3, 0.42],
+  ]);
   const labels = [0, 2, 2];
 
   it('accuracy uses the first maximum', () => {
@@ -29,7 +33,15 @@ describe('metrics on hand-computed cases', () => {
     // Row 0: (0.3^2 + 0.2^2 + 0.1^2) = 0.14; row 1: 0.01 + 0.25 + 0.36 = 0.62; row 2: 0.0784 + 0.09 + 0.3364 = 0.5048.
     expect(metrics.brierScore(probs, labels)).toBeCloseTo((0.14 + 0.62 + 0.5048) / 3, 6);
     // A confident wrong answer costs 2, a confident right one 0.
-    expect(metrics.brierScore(f32([[1, 0, 0], [0, 1, 0]]), [1, 1])).toBeCloseTo(1, 12);
+    expect(
+      metrics.brierScore(
+        f32([
+          [1, 0, 0],
+          [0, 1, 0],
+        ]),
+        [1, 1],
+      ),
+    ).toBeCloseTo(1, 12);
   });
 
   it('ECE with 15 bins and the reliability-diagram data', () => {
@@ -50,15 +62,34 @@ describe('metrics on hand-computed cases', () => {
     expect(metrics.binOf(1, edges)).toBe(14);
     expect(metrics.binOf(0, edges)).toBe(0);
     // Perfect calibration in a bin: two rows at confidence 0.5, one right and one wrong.
-    expect(metrics.expectedCalibrationError(f32([[0.5, 0.5], [0.5, 0.5]]), [0, 1]).ece).toBeCloseTo(0, 12);
+    expect(
+      metrics.expectedCalibrationError(
+        f32([
+          [0.5, 0.5],
+          [0.5, 0.5],
+        ]),
+        [0, 1],
+      ).ece,
+    ).toBeCloseTo(0, 12);
   });
 
   it('predictive entropy and mutual information', () => {
-    const h = metrics.predictiveEntropy(f32([[0.5, 0.5], [1, 0]]), 2);
+    const h = metrics.predictiveEntropy(
+      f32([
+        [0.5, 0.5],
+        [1, 0],
+      ]),
+      2,
+    );
     expect(h[0]).toBeCloseTo(Math.log(2), 6);
     expect(h[1]).toBe(0);
     // Two members that disagree completely: mean (0.5, 0.5), members certain -> MI = log 2.
-    const members = f32([[1, 0], [0.5, 0.5], [0, 1], [0.5, 0.5]]); // [M=2, N=2, C=2]
+    const members = f32([
+      [1, 0],
+      [0.5, 0.5],
+      [0, 1],
+      [0.5, 0.5],
+    ]); // [M=2, N=2, C=2]
     const mi = metrics.mutualInformation(members, [2, 2, 2]);
     expect(mi[0]).toBeCloseTo(Math.log(2), 6);
     // Members that agree: no disagreement, whatever their own entropy.

@@ -7,19 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 import * as nnlab from '../../lib/index.js';
-import {
-  ArgumentError,
-  data,
-  nn,
-  ones,
-  ops,
-  optim,
-  packageRoot,
-  tensor,
-  Tensor,
-  tidy,
-  zeros,
-} from '../../lib/index.js';
+import { ArgumentError, data, nn, ones, ops, optim, packageRoot, tensor, Tensor, tidy, zeros } from '../../lib/index.js';
 
 const fx = JSON.parse(readFileSync(join(packageRoot(), 'test/fixtures/pytorch_shaped.json'), 'utf8'));
 
@@ -60,9 +48,7 @@ describe('modules declared by fields', () => {
   it('training on MNIST changes every parameter; zeroGrad() clears every gradient', () => {
     const m = new FieldNet();
     const ds = data.loadDataset('mnist');
-    const x = tidy(() =>
-      data.normalize(data.toUnitFloat(data.rowsOf(ds.train.images, 0, 256)), { mean: 0.1307, std: 0.3081 }),
-    ).keep();
+    const x = tidy(() => data.normalize(data.toUnitFloat(data.rowsOf(ds.train.images, 0, 256)), { mean: 0.1307, std: 0.3081 })).keep();
     const y = data.rowsOf(ds.train.labels, 0, 256).keep();
     const before = new Map(m.namedParameters().map(([n, p]) => [n, Float32Array.from(p.data())]));
     const opt = new optim.Adam(m.parameters(), { lr: 1e-2 });
@@ -114,9 +100,7 @@ describe('optimizer parameter groups', () => {
     opt.step();
     expect(Array.from(a.data())).toEqual([1 - 0.1, 2 - 0.1].map(Math.fround));
     // SGD's L2 weight decay adds wd * w to the gradient: b - lr * (1 + 0.5 b).
-    expect(Array.from(b.data()).map((v) => +v.toFixed(6))).toEqual(
-      [1 - 0.01 * 1.5, 2 - 0.01 * 2].map((v) => +v.toFixed(6)),
-    );
+    expect(Array.from(b.data()).map((v) => +v.toFixed(6))).toEqual([1 - 0.01 * 1.5, 2 - 0.01 * 2].map((v) => +v.toFixed(6)));
     expect(() => new optim.SGD([{ params: [a] }, { params: [a] }], { lr: 0.1 })).toThrow(ArgumentError);
   });
 });
@@ -160,8 +144,7 @@ describe('gradient clipping matches torch.nn.utils', () => {
       return p;
     });
   const grads = (ps: Tensor[]) => ps.map((p) => Array.from(p.grad!.data()));
-  const close = (a: number[][], b: number[][]) =>
-    a.forEach((r, i) => r.forEach((v, j) => expect(v).toBeCloseTo(b[i][j], 5)));
+  const close = (a: number[][], b: number[][]) => a.forEach((r, i) => r.forEach((v, j) => expect(v).toBeCloseTo(b[i][j], 5)));
 
   it('by norm (2 and infinity) and by value', () => {
     let ps = withGrads();

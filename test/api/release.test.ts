@@ -23,7 +23,8 @@ function net(p1: Probe, p2: Probe): nn.Sequential {
 
 describe('early release of activations', () => {
   it('under noGrad, Sequential frees each intermediate once consumed; the output is unchanged', () => {
-    const p1 = new Probe(), p2 = new Probe();
+    const p1 = new Probe(),
+      p2 = new Probe();
     const m = net(p1, p2);
     const x = ops.randn([4, 6], { generator: new RandomGenerator(1) }).keep();
     const withGrad = tidy(() => {
@@ -33,20 +34,23 @@ describe('early release of activations', () => {
       expect(p2.seen[0].disposed).toBe(false);
       return Array.from(y.data());
     });
-    const inference = noGrad(() => tidy(() => {
-      const y = m.forward(x);
-      expect(p1.seen[1].disposed).toBe(true);
-      expect(p2.seen[1].disposed).toBe(true);
-      expect(x.disposed).toBe(false);
-      return Array.from(y.data());
-    }));
+    const inference = noGrad(() =>
+      tidy(() => {
+        const y = m.forward(x);
+        expect(p1.seen[1].disposed).toBe(true);
+        expect(p2.seen[1].disposed).toBe(true);
+        expect(x.disposed).toBe(false);
+        return Array.from(y.data());
+      }),
+    );
     expect(inference).toEqual(withGrad);
     m.dispose();
     x.dispose();
   });
 
   it('a tensor a layer kept, or one made outside the scope, is not freed', () => {
-    const p1 = new Probe(true), p2 = new Probe();
+    const p1 = new Probe(true),
+      p2 = new Probe();
     const m = net(p1, p2);
     const x = ops.randn([4, 6], { generator: new RandomGenerator(1) }).keep();
     noGrad(() => tidy(() => m.forward(x)));
@@ -75,8 +79,15 @@ describe('early release of activations', () => {
 describe('release of activations during backward', () => {
   const convNet = (p: Probe) => {
     const g = new RandomGenerator(5);
-    return new nn.Sequential(new nn.Conv2d(2, 4, 3, { padding: 1, generator: g }), new nn.BatchNorm2d(4), p, new nn.ReLU(),
-      new nn.Conv2d(4, 3, 3, { generator: g }), new nn.Flatten(), new nn.Linear(3 * 4 * 4, 2, { generator: g }));
+    return new nn.Sequential(
+      new nn.Conv2d(2, 4, 3, { padding: 1, generator: g }),
+      new nn.BatchNorm2d(4),
+      p,
+      new nn.ReLU(),
+      new nn.Conv2d(4, 3, 3, { generator: g }),
+      new nn.Flatten(),
+      new nn.Linear(3 * 4 * 4, 2, { generator: g }),
+    );
   };
   const grads = (m: nn.Module) => m.parameters().map((t) => Array.from(t.grad!.data()));
 
@@ -136,12 +147,21 @@ describe('activations nothing reads are freed during the forward pass', () => {
   }
   /** The same max-pool through an overriding forward: not a registered one-op layer, so nothing is freed early. */
   class OpaquePool extends nn.MaxPool2d {
-    forward(x: Tensor): Tensor { return super.forward(x); }
+    forward(x: Tensor): Tensor {
+      return super.forward(x);
+    }
   }
   const build = (pool: nn.MaxPool2d) => {
     const g = new RandomGenerator(9);
     const tap = new TapConv(1, 4, 3, { generator: g });
-    const m = new nn.Sequential(tap, pool, new nn.ReLU(), new nn.Conv2d(4, 2, 3, { generator: g }), new nn.Flatten(), new nn.Linear(2 * 2 * 2, 3, { generator: g }));
+    const m = new nn.Sequential(
+      tap,
+      pool,
+      new nn.ReLU(),
+      new nn.Conv2d(4, 2, 3, { generator: g }),
+      new nn.Flatten(),
+      new nn.Linear(2 * 2 * 2, 3, { generator: g }),
+    );
     return { tap, m };
   };
 

@@ -9,7 +9,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { ArgumentError, backward, data, RandomGenerator, IOError, io, nn, noGrad, ops, saveWeights, ShapeError, tidy } from '../../lib/index.js';
+import {
+  ArgumentError,
+  backward,
+  data,
+  RandomGenerator,
+  IOError,
+  io,
+  nn,
+  noGrad,
+  ops,
+  saveWeights,
+  ShapeError,
+  tidy,
+} from '../../lib/index.js';
 import type { Tensor } from '../../lib/index.js';
 import { toModelInput } from '../../lib/data/resnet-data.js';
 import { loadBackbone, loadResnet, saveResnet } from '../../lib/train/resnet-train.js';
@@ -20,14 +33,18 @@ import { skipReason, pythonHas } from '../support/skips.js';
 const PYTHON = '/usr/bin/python3';
 const SCRIPT = 'scripts/fixtures/torchvision_resnet.py';
 // The torchvision weights (~45 MB) are made at test time, too big to commit: without python3-torchvision these tests skip.
-const SKIP = skipReason(pythonHas('torchvision'), 'ResNet18 parity needs python3-torch and python3-torchvision (apt-get install python3-torchvision)');
+const SKIP = skipReason(
+  pythonHas('torchvision'),
+  'ResNet18 parity needs python3-torch and python3-torchvision (apt-get install python3-torchvision)',
+);
 let dir = '';
 let state: Map<string, Tensor>;
 let fx: Map<string, Tensor>;
 
 /** Within 1e-4 relative to the tensor's scale (max |expected|). */
 function expectRel(actual: Tensor, expected: Tensor, label: string) {
-  const e = expected.data(), a = actual.data();
+  const e = expected.data(),
+    a = actual.data();
   const scale = e.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
   expectClose(a, e, 1e-4, 1e-4 * scale, label);
 }
@@ -52,7 +69,18 @@ describe.skipIf(SKIP)('ResNet18 layout', () => {
     const ours = m.stateDict();
     expect([...ours.keys()].sort()).toEqual([...state.keys()].sort());
     for (const [k, t] of state) expect(ours.get(k)!.shape, k).toEqual(t.shape);
-    expect(m.namedChildren().map(([n]) => n)).toEqual(['conv1', 'bn1', 'relu', 'maxpool', 'layer1', 'layer2', 'layer3', 'layer4', 'avgpool', 'fc']);
+    expect(m.namedChildren().map(([n]) => n)).toEqual([
+      'conv1',
+      'bn1',
+      'relu',
+      'maxpool',
+      'layer1',
+      'layer2',
+      'layer3',
+      'layer4',
+      'avgpool',
+      'fc',
+    ]);
     // downsample only where the stride or the width changes
     expect(m.layer1.layers.map((b) => (b as nn.BasicBlock).downsample)).toEqual([null, null]);
     for (const l of [m.layer2, m.layer3, m.layer4]) expect((l.layers[0] as nn.BasicBlock).downsample).toBeInstanceOf(nn.Sequential);
@@ -62,7 +90,9 @@ describe.skipIf(SKIP)('ResNet18 layout', () => {
 
   it('rejects bad options with typed errors', () => {
     expect(() => new nn.ResNet18({ numClasses: 0 })).toThrow(ArgumentError);
-    expect(() => new nn.ResNet18({ init: 'orthogonal' as nn.ResnetInit })).toThrow(/init must be one of torchvision, default, kaiming, xavier/);
+    expect(() => new nn.ResNet18({ init: 'orthogonal' as nn.ResnetInit })).toThrow(
+      /init must be one of torchvision, default, kaiming, xavier/,
+    );
     const m = new nn.ResNet18({ numClasses: 10 });
     expect(() => tidy(() => m.forward(ops.zeros([2, 1, 32, 32])))).toThrow(/channel|shape/i);
     expect(() => m.replaceFc(new nn.Linear(256, 10))).toThrow(/512/);
@@ -73,7 +103,9 @@ describe.skipIf(SKIP)('ResNet18 layout', () => {
 describe.skipIf(SKIP).each(testDevices())('torchvision parity on %s', (device) => {
   it("the seed-000 pipeline's steps (bilinear 28->32, normalise, 3 channels) give torch's input batch", () => {
     const stats = { mean: 0.1307, std: 0.3081 };
-    const x = tidy(() => ops.to(toModelInput(data.normalize(data.resize(data.toUnitFloat(ops.to(fx.get('raw')!, device)), 32, 32), stats)), 'cpu'));
+    const x = tidy(() =>
+      ops.to(toModelInput(data.normalize(data.resize(data.toUnitFloat(ops.to(fx.get('raw')!, device)), 32, 32), stats)), 'cpu'),
+    );
     expect(x.shape).toEqual([4, 3, 32, 32]);
     expectClose(x.data(), fx.get('x')!.data(), 1e-5, 1e-5, 'pipeline');
     x.dispose();
@@ -85,15 +117,17 @@ describe.skipIf(SKIP).each(testDevices())('torchvision parity on %s', (device) =
     const nbt = m.stateDict().get('bn1.num_batches_tracked')!;
     expect(nbt.dtype).toBe('int32');
     expect(nbt.item()).toBe(3);
-    expect(Array.from(ops.to(m.stateDict().get('layer3.1.bn2.running_var')!, 'cpu').data()))
-      .toEqual(Array.from(state.get('layer3.1.bn2.running_var')!.data()));
+    expect(Array.from(ops.to(m.stateDict().get('layer3.1.bn2.running_var')!, 'cpu').data())).toEqual(
+      Array.from(state.get('layer3.1.bn2.running_var')!.data()),
+    );
     m.dispose();
   });
 
   it('eval logits, train-mode loss, gradients and running statistics match torchvision', () => {
     const m = new nn.ResNet18({ numClasses: 10 }).to(device);
     m.loadStateDict(state);
-    const x = ops.to(fx.get('x')!, device), y = ops.to(fx.get('y')!, device);
+    const x = ops.to(fx.get('x')!, device),
+      y = ops.to(fx.get('y')!, device);
     m.eval();
     noGrad(() => tidy(() => expectRel(ops.to(m.forward(x), 'cpu'), fx.get('eval_logits')!, 'eval logits')));
     m.train();
@@ -115,9 +149,16 @@ describe.skipIf(SKIP).each(testDevices())('torchvision parity on %s', (device) =
     // below (measured: worst element 1.5e-4 of the scale in layer4.1.conv2.weight, norm error
     // 4e-5; norm errors 3e-6 (fc) to 7e-5 (conv1), with and without Winograd).
     for (const k of grads) {
-      const got = ops.to(params.get(k.slice(5))!.grad!, 'cpu').data(), want = fx.get(k)!.data();
-      let d2 = 0, w2 = 0, scale = 0;
-      for (let i = 0; i < want.length; i++) { d2 += (got[i] - want[i]) ** 2; w2 += want[i] ** 2; scale = Math.max(scale, Math.abs(want[i])); }
+      const got = ops.to(params.get(k.slice(5))!.grad!, 'cpu').data(),
+        want = fx.get(k)!.data();
+      let d2 = 0,
+        w2 = 0,
+        scale = 0;
+      for (let i = 0; i < want.length; i++) {
+        d2 += (got[i] - want[i]) ** 2;
+        w2 += want[i] ** 2;
+        scale = Math.max(scale, Math.abs(want[i]));
+      }
       const normErr = Math.sqrt(d2 / w2);
       console.log(`${k}: relative L2 error ${normErr.toExponential(2)}`);
       expect(normErr, `${k} relative L2 error`).toBeLessThan(2e-4);
@@ -129,7 +170,7 @@ describe.skipIf(SKIP).each(testDevices())('torchvision parity on %s', (device) =
     m.dispose();
   });
 
-  it("a state dict nnlab writes loads back into torchvision (strict) with the same logits", () => {
+  it('a state dict nnlab writes loads back into torchvision (strict) with the same logits', () => {
     const m = new nn.ResNet18({ numClasses: 10, generator: new RandomGenerator(5) }).to(device);
     // a train-mode pass so the running statistics are not the defaults
     tidy(() => m.forward(ops.to(fx.get('x')!, device)));
@@ -155,7 +196,9 @@ describe.skipIf(SKIP)('initialisation variants', () => {
   const maxAbs = (t: Tensor) => t.data().reduce((s, x) => Math.max(s, Math.abs(x)), 0);
 
   it('follow their formulas and are seeded', () => {
-    const models = Object.fromEntries(nn.RESNET_INITS.map((i) => [i, new nn.ResNet18({ numClasses: 10, init: i, generator: new RandomGenerator(1) })]));
+    const models = Object.fromEntries(
+      nn.RESNET_INITS.map((i) => [i, new nn.ResNet18({ numClasses: 10, init: i, generator: new RandomGenerator(1) })]),
+    );
     // layer3.0.conv2: [256, 256, 3, 3], fan_in = fan_out = 2304; conv1: [64, 3, 7, 7], fan_in 147, fan_out 3136
     const w = (i: string, k: string) => models[i].stateDict().get(k)!;
     expect(std(w('torchvision', 'conv1.weight'))).toBeCloseTo(Math.sqrt(2 / 3136), 3);
@@ -172,12 +215,17 @@ describe.skipIf(SKIP)('initialisation variants', () => {
     expect(std(w('kaiming', 'fc.weight'))).toBeCloseTo(Math.sqrt(2 / 512), 2);
     expect(maxAbs(w('xavier', 'fc.bias'))).toBe(0);
     for (const i of nn.RESNET_INITS) {
-      expect(Array.from(w(i, 'layer2.1.bn1.weight').data()).every((v) => v === 1), i).toBe(true);
+      expect(
+        Array.from(w(i, 'layer2.1.bn1.weight').data()).every((v) => v === 1),
+        i,
+      ).toBe(true);
       expect(maxAbs(w(i, 'layer2.1.bn1.bias')), i).toBe(0);
     }
     const again = new nn.ResNet18({ numClasses: 10, init: 'xavier', generator: new RandomGenerator(1) });
     const other = new nn.ResNet18({ numClasses: 10, init: 'xavier', generator: new RandomGenerator(2) });
-    expect(Array.from(again.layer4.stateDict().get('1.conv2.weight')!.data())).toEqual(Array.from(w('xavier', 'layer4.1.conv2.weight').data()));
+    expect(Array.from(again.layer4.stateDict().get('1.conv2.weight')!.data())).toEqual(
+      Array.from(w('xavier', 'layer4.1.conv2.weight').data()),
+    );
     expect(Array.from(other.conv1.weight.data())).not.toEqual(Array.from(w('xavier', 'conv1.weight').data()));
     for (const m of [...Object.values(models), again, other]) m.dispose();
   });
@@ -202,7 +250,13 @@ describe.skipIf(SKIP)('fc replacement and the forward contract', () => {
   });
 
   it('forward goes only through child modules: a copy of the prototype with substituted children computes the same', () => {
-    const block = new nn.BasicBlock(64, 128, 2, new nn.Sequential(new nn.Conv2d(64, 128, 1, { stride: 2, bias: false }), new nn.BatchNorm2d(128)), new RandomGenerator(3));
+    const block = new nn.BasicBlock(
+      64,
+      128,
+      2,
+      new nn.Sequential(new nn.Conv2d(64, 128, 1, { stride: 2, bias: false }), new nn.BatchNorm2d(128)),
+      new RandomGenerator(3),
+    );
     block.eval();
     // What batched-ensemble code does: the same prototype, children put in by assignment.
     const twin = Object.create(nn.BasicBlock.prototype) as nn.BasicBlock;
@@ -222,7 +276,9 @@ describe.skipIf(SKIP)('saved models and pretrained backbones', () => {
     io.saveSafetensors(path, sd);
     const m = new nn.ResNet18({ numClasses: 10, generator: new RandomGenerator(0) });
     loadBackbone(m, path, new RandomGenerator(1));
-    expect(Array.from(m.layer4.stateDict().get('1.conv2.weight')!.data())).toEqual(Array.from(src.layer4.stateDict().get('1.conv2.weight')!.data()));
+    expect(Array.from(m.layer4.stateDict().get('1.conv2.weight')!.data())).toEqual(
+      Array.from(src.layer4.stateDict().get('1.conv2.weight')!.data()),
+    );
     expect(m.fc.weight.shape).toEqual([10, 512]);
     src.dispose();
     // wrong files give typed errors naming the file
@@ -240,7 +296,15 @@ describe.skipIf(SKIP)('saved models and pretrained backbones', () => {
 
   it('saveResnet / loadResnet round-trip the weights and the metadata', () => {
     const m = new nn.ResNet18({ numClasses: 10, generator: new RandomGenerator(6) });
-    const meta = { arch: 'resnet18', numClasses: 10, dataset: 'mnist', stats: { mean: 0.13, std: 0.3 }, size: 32, splitSeed: 0, bestEpoch: 1 } as unknown as ResnetMeta;
+    const meta = {
+      arch: 'resnet18',
+      numClasses: 10,
+      dataset: 'mnist',
+      stats: { mean: 0.13, std: 0.3 },
+      size: 32,
+      splitSeed: 0,
+      bestEpoch: 1,
+    } as unknown as ResnetMeta;
     const path = join(dir, 'saved.safetensors');
     saveResnet(path, m, meta);
     const back = loadResnet(path);

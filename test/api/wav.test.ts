@@ -34,9 +34,7 @@ describe('WAV files', () => {
   it('decodes 8-bit unsigned, 24-bit, 32-bit integer and float samples to [-1, 1], stereo averaged', () => {
     expect(Array.from(data.decodeWav(wavBytes(1, 8000, '8', [128, 255, 0])).samples)).toEqual([0, 127 / 128, -1]);
     expect(Array.from(data.decodeWav(wavBytes(1, 8000, '24', [0, 4194304, -8388608])).samples)).toEqual([0, 0.5, -1]);
-    expect(Array.from(data.decodeWav(wavBytes(1, 8000, '32', [0, 1073741824, -2147483648])).samples)).toEqual([
-      0, 0.5, -1,
-    ]);
+    expect(Array.from(data.decodeWav(wavBytes(1, 8000, '32', [0, 1073741824, -2147483648])).samples)).toEqual([0, 0.5, -1]);
     expect(Array.from(data.decodeWav(wavBytes(1, 16000, '32f', [0.25, -0.5])).samples)).toEqual([0.25, -0.5]);
     const st = data.decodeWav(
       wavBytes(2, 44100, '16', [

@@ -16,7 +16,11 @@ describe('WeightAverage', () => {
       avg.update();
       const d = Math.min(0.9, (1 + t) / (10 + t));
       const now = values(m);
-      expected.forEach((e, i) => e.forEach((v, j) => { e[j] = d * v + (1 - d) * now[i][j]; }));
+      expected.forEach((e, i) =>
+        e.forEach((v, j) => {
+          e[j] = d * v + (1 - d) * now[i][j];
+        }),
+      );
     }
     expect(avg.updates).toBe(30);
     const trained = values(m);

@@ -5,7 +5,18 @@
 import { describe, expect, it } from 'vitest';
 
 import {
-  ArgumentError, attacks, DTypeError, RandomGenerator, noGrad, nn, ops, seedCnn, ShapeError, tensor, tidy, ValueError,
+  ArgumentError,
+  attacks,
+  DTypeError,
+  RandomGenerator,
+  noGrad,
+  nn,
+  ops,
+  seedCnn,
+  ShapeError,
+  tensor,
+  tidy,
+  ValueError,
 } from '../../lib/index.js';
 import type { Tensor } from '../../lib/index.js';
 import { expectClose, numericGrad, randomArray, randomInts, sampleIndices, testDevices } from '../support/native.js';
@@ -60,12 +71,17 @@ describe.each(testDevices())('attacks on %s', (device) => {
   const images = (n: number, h: number, w: number, seed: number) => tensor(randomArray(n * h * w, seed, 0, 1), [n, 1, h, w], { device });
 
   it('FGSM equals clip(x + eps * sign(analytic gradient)), untargeted and targeted', () => {
-    const n = 5, d = 64, k = 6, eps = 0.1;
+    const n = 5,
+      d = 64,
+      k = 6,
+      eps = 0.1;
     const inner = softmaxModel(d, k, 1).to(device);
     const model = new attacks.PixelSpaceModel(inner, STATS);
     const lin = inner.layers[1] as nn.Linear;
-    const w = values(lin.weight), b = values(lin.bias!);
-    const xs = randomArray(n * d, 2, 0, 1), ys = randomInts(n, 3, k);
+    const w = values(lin.weight),
+      b = values(lin.bias!);
+    const xs = randomArray(n * d, 2, 0, 1),
+      ys = randomInts(n, 3, k);
     const x = tensor(xs, [n, 1, 8, 8], { device });
     for (const targeted of [false, true]) {
       const adv = values(tidy(() => attacks.fgsm(model, x, labelsOf(ys), { eps, targeted })));
@@ -96,7 +112,9 @@ describe.each(testDevices())('attacks on %s', (device) => {
 
   it('the attack-loss gradient through the seed CNN matches central finite differences', () => {
     const model = new attacks.PixelSpaceModel(seedCnn(new RandomGenerator(4)), STATS).to(device);
-    const n = 2, xs = randomArray(n * 784, 5, 0, 1), ys = randomInts(n, 6, 10);
+    const n = 2,
+      xs = randomArray(n * 784, 5, 0, 1),
+      ys = randomInts(n, 6, 10);
     const y = labelsOf(ys);
     const g = values(tidy(() => attacks.inputGradient(model, tensor(xs, [n, 1, 28, 28], { device }), y)));
     const loss = (v: Float32Array) => noGrad(() => tidy(() => attacks.attackLoss(model, tensor(v, [n, 1, 28, 28], { device }), y).item()));
@@ -106,7 +124,13 @@ describe.each(testDevices())('attacks on %s', (device) => {
     const num = numericGrad(loss, xs, 2e-3, idx);
     const scale = Math.max(...idx.map((i) => Math.abs(g[i])));
     expect(scale).toBeGreaterThan(0);
-    expectClose(idx.map((i) => g[i]), idx.map((i) => num[i]), 3e-2, 3e-2 * scale, 'seed CNN input gradient');
+    expectClose(
+      idx.map((i) => g[i]),
+      idx.map((i) => num[i]),
+      3e-2,
+      3e-2 * scale,
+      'seed CNN input gradient',
+    );
     // No parameter received a gradient, and the model's mode was restored.
     expect(model.parameters().every((p) => p.grad === null && p.requiresGrad)).toBe(true);
     expect(model.training).toBe(true);
@@ -114,15 +138,31 @@ describe.each(testDevices())('attacks on %s', (device) => {
   });
 
   it('works unchanged on an ensemble (log of the mean softmax): gradient and FGSM', () => {
-    const members = [softmaxModel(64, 4, 10), new nn.Sequential(new nn.Flatten(), new nn.Linear(64, 8, { generator: new RandomGenerator(11) }), new nn.Tanh(), new nn.Linear(8, 4, { generator: new RandomGenerator(12) }))];
+    const members = [
+      softmaxModel(64, 4, 10),
+      new nn.Sequential(
+        new nn.Flatten(),
+        new nn.Linear(64, 8, { generator: new RandomGenerator(11) }),
+        new nn.Tanh(),
+        new nn.Linear(8, 4, { generator: new RandomGenerator(12) }),
+      ),
+    ];
     const model = new attacks.PixelSpaceModel(new LogMeanSoftmax(members), STATS).to(device);
-    const n = 3, xs = randomArray(n * 64, 13, 0, 1), y = labelsOf(randomInts(n, 14, 4));
+    const n = 3,
+      xs = randomArray(n * 64, 13, 0, 1),
+      y = labelsOf(randomInts(n, 14, 4));
     const g = values(tidy(() => attacks.inputGradient(model, tensor(xs, [n, 1, 8, 8], { device }), y)));
     const loss = (v: Float32Array) => noGrad(() => tidy(() => attacks.attackLoss(model, tensor(v, [n, 1, 8, 8], { device }), y).item()));
     const idx = sampleIndices(g.length, 24, 15);
     const num = numericGrad(loss, xs, 1e-2, idx);
     const scale = Math.max(...g.map(Math.abs));
-    expectClose(idx.map((i) => g[i]), idx.map((i) => num[i]), 2e-2, 1e-2 * scale, 'ensemble input gradient');
+    expectClose(
+      idx.map((i) => g[i]),
+      idx.map((i) => num[i]),
+      2e-2,
+      1e-2 * scale,
+      'ensemble input gradient',
+    );
     tidy(() => {
       const x = tensor(xs, [n, 1, 8, 8], { device });
       const adv = attacks.fgsm(model, x, y, { eps: 0.2 });
@@ -133,11 +173,15 @@ describe.each(testDevices())('attacks on %s', (device) => {
 
   it('PGD and BIM stay in the eps-ball and the valid range; the random start is seeded', () => {
     const model = new attacks.PixelSpaceModel(softmaxModel(64, 5, 20), STATS).to(device);
-    const x = images(4, 8, 8, 21), y = labelsOf(randomInts(4, 22, 5));
-    const xv = values(x), eps = 0.15;
+    const x = images(4, 8, 8, 21),
+      y = labelsOf(randomInts(4, 22, 5));
+    const xv = values(x),
+      eps = 0.15;
     const run = (seed: number, randomStart = true) =>
       values(tidy(() => attacks.pgd(model, x, y, { eps, stepSize: 0.04, steps: 6, randomStart, generator: new RandomGenerator(seed) })));
-    const a = run(1), a2 = run(1), c = run(2);
+    const a = run(1),
+      a2 = run(1),
+      c = run(2);
     expect(a2).toEqual(a);
     expect(c).not.toEqual(a);
     const bimOut = values(tidy(() => attacks.bim(model, x, y, { eps, stepSize: 0.04, steps: 6 })));
@@ -176,7 +220,9 @@ describe.each(testDevices())('attacks on %s', (device) => {
 
   it('batched attacks and evaluation equal the whole-batch results', () => {
     const model = new attacks.PixelSpaceModel(softmaxModel(64, 5, 40), STATS).to(device);
-    const x = images(23, 8, 8, 41), ys = randomInts(23, 42, 5), y = labelsOf(ys);
+    const x = images(23, 8, 8, 41),
+      ys = randomInts(23, 42, 5),
+      y = labelsOf(ys);
     const attack: attacks.Attack = (m, xb, yb) => attacks.fgsm(m, xb, yb, { eps: 0.2 });
     const whole = values(tidy(() => attack(model, x, y)));
     const batched = values(attacks.attackInBatches(model, x, y, attack, 5));
@@ -194,16 +240,25 @@ describe.each(testDevices())('attacks on %s', (device) => {
 
   it('adversarial-training batches: clean rows then FGSM rows; the weighted loss', () => {
     const model = new attacks.PixelSpaceModel(softmaxModel(64, 5, 50), STATS).to(device);
-    const x = images(10, 8, 8, 51), y = labelsOf(randomInts(10, 52, 5));
-    const loader = new attacks.AdversarialTrainingLoader({ x, y }, { batchSize: 4 }, {
-      model, eps: 0.1, perturbation: 'fgsm', weights: [0.3, 0.7],
-    });
+    const x = images(10, 8, 8, 51),
+      y = labelsOf(randomInts(10, 52, 5));
+    const loader = new attacks.AdversarialTrainingLoader(
+      { x, y },
+      { batchSize: 4 },
+      {
+        model,
+        eps: 0.1,
+        perturbation: 'fgsm',
+        weights: [0.3, 0.7],
+      },
+    );
     const seen: number[] = [];
     for (const b of loader.batches(0)) {
       const rows = b.y.shape[0] / 2;
       seen.push(rows);
       const lo = b.index * 4;
-      const xb = ops.slice(x, 0, lo, lo + rows), yb = ops.slice(y, 0, lo, lo + rows);
+      const xb = ops.slice(x, 0, lo, lo + rows),
+        yb = ops.slice(y, 0, lo, lo + rows);
       expect(values(ops.slice(b.x, 0, 0, rows))).toEqual(values(xb));
       expectClose(values(ops.slice(b.x, 0, rows)), values(attacks.fgsm(model, xb, yb, { eps: 0.1 })), 0, 1e-6, 'perturbed rows');
       expect(Array.from(b.y.data())).toEqual([...Array.from(yb.data()), ...Array.from(yb.data())]);
@@ -220,9 +275,17 @@ describe.each(testDevices())('attacks on %s', (device) => {
       b.y.dispose();
     }
     expect(seen).toEqual([4, 4, 2]);
-    const ctrl = new attacks.AdversarialTrainingLoader({ x, y }, { batchSize: 10 }, {
-      model, eps: 0.1, perturbation: 'random-sign', weights: [1, 1], generator: new RandomGenerator(3),
-    });
+    const ctrl = new attacks.AdversarialTrainingLoader(
+      { x, y },
+      { batchSize: 10 },
+      {
+        model,
+        eps: 0.1,
+        perturbation: 'random-sign',
+        weights: [1, 1],
+        generator: new RandomGenerator(3),
+      },
+    );
     const [b] = [...ctrl.batches(0)];
     const diff = values(ops.abs(ops.sub(ops.slice(b.x, 0, 10), x)));
     expect(diff.every((v) => Math.abs(v - 0.1) < 1e-6 || v < 0.1)).toBe(true);
@@ -231,19 +294,26 @@ describe.each(testDevices())('attacks on %s', (device) => {
 
   it('bad input is a typed error naming what was expected', () => {
     const model = new attacks.PixelSpaceModel(softmaxModel(64, 5, 60), STATS).to(device);
-    const x = images(3, 8, 8, 61), y = labelsOf(Int32Array.from([0, 1, 2]));
+    const x = images(3, 8, 8, 61),
+      y = labelsOf(Int32Array.from([0, 1, 2]));
     expect(() => attacks.fgsm(model, x, y, { eps: -0.1 })).toThrow(ArgumentError);
     expect(() => attacks.fgsm(model, x, y, { eps: NaN })).toThrow(/eps must be a finite number >= 0/);
     expect(() => attacks.fgsm(model, x, labelsOf(Int32Array.from([0, 1])), { eps: 0.1 })).toThrow(ShapeError);
-    expect(() => attacks.fgsm(model, x, labelsOf(Int32Array.from([0, 1])), { eps: 0.1 })).toThrow(/labels \[2\] do not match images \[3, 1, 8, 8\]/);
+    expect(() => attacks.fgsm(model, x, labelsOf(Int32Array.from([0, 1])), { eps: 0.1 })).toThrow(
+      /labels \[2\] do not match images \[3, 1, 8, 8\]/,
+    );
     expect(() => attacks.fgsm(model, x, tensor([0, 1, 2], { device }), { eps: 0.1 })).toThrow(DTypeError);
     expect(() => attacks.fgsm(model, x, y, { eps: 0.1, range: [1, 0] })).toThrow(/range must be two finite numbers lo < hi/);
     expect(() => attacks.pgd(model, x, y, { eps: 0.1, stepSize: 0.01, steps: 0 })).toThrow(/steps must be an integer >= 1/);
     expect(() => attacks.attackInBatches(model, x, y, (m, a) => a, 0)).toThrow(/batch must be an integer >= 1/);
     expect(() => new attacks.PixelSpaceModel(model, { mean: 0, std: 0 })).toThrow(/std > 0/);
-    expect(() => new attacks.AdversarialTrainingLoader({ x, y }, { batchSize: 2 }, { model, eps: 0.1, perturbation: 'fgsm', weights: [0, 0] })).toThrow(/not both 0/);
+    expect(
+      () => new attacks.AdversarialTrainingLoader({ x, y }, { batchSize: 2 }, { model, eps: 0.1, perturbation: 'fgsm', weights: [0, 0] }),
+    ).toThrow(/not both 0/);
     // A model whose outputs are not finite: a ValueError, never a silent NaN perturbation.
-    const nanModel = new attacks.PixelSpaceModel(new nn.Sequential(new nn.Flatten(), new nn.Linear(64, 5), new nn.Linear(5, 5)), STATS).to(device);
+    const nanModel = new attacks.PixelSpaceModel(new nn.Sequential(new nn.Flatten(), new nn.Linear(64, 5), new nn.Linear(5, 5)), STATS).to(
+      device,
+    );
     tidy(() => ops.copyInto(nanModel.parameters()[2], ops.full([5, 5], NaN, { device })));
     expect(() => attacks.fgsm(nanModel, x, y, { eps: 0.1 })).toThrow(ValueError);
     // eps 0 is the clean image.

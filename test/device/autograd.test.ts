@@ -6,7 +6,15 @@ import type { Tensor } from '../../lib/index.js';
 import { gradcheck } from '../support/gradcheck.js';
 import { randomArray, randomInts, testDevices } from '../support/native.js';
 
-const R = (shape: number[], seed: number, lo = -1, hi = 1) => ({ data: randomArray(shape.reduce((a, b) => a * b, 1), seed, lo, hi), shape });
+const R = (shape: number[], seed: number, lo = -1, hi = 1) => ({
+  data: randomArray(
+    shape.reduce((a, b) => a * b, 1),
+    seed,
+    lo,
+    hi,
+  ),
+  shape,
+});
 // A fixed random weighting turns any output into a scalar whose gradient is that weighting.
 const wsum = (y: Tensor, seed = 99) => ops.sum(ops.mul(y, tensor(randomArray(y.numel, seed), y.shape.slice(), { device: y.device })));
 
@@ -14,32 +22,98 @@ describe.each(testDevices())('autograd on %s', (device) => {
   const on = (xs: Tensor[]) => xs.map((x) => ops.to(x, device));
 
   it('broadcasting arithmetic', () => {
-    gradcheck((xs) => { const [a, b] = on(xs); return wsum(ops.add(ops.mul(a, b), ops.div(a, ops.add(ops.square(b), 1)))); }, [R([3, 1, 5], 1), R([4, 1], 2)], { label: 'mul/div/add' });
-    gradcheck((xs) => { const [a, b] = on(xs); return wsum(ops.sub(ops.pow(ops.add(ops.abs(a), 0.5), b), ops.maximum(a, b))); }, [R([2, 3], 3), R([3], 4, 0.5, 2)], { label: 'pow/maximum' });
-    gradcheck((xs) => { const [a, b] = on(xs); return wsum(ops.where(ops.gt(a, 0), a, ops.mul(b, 3))); }, [R([4, 3], 5), R([4, 3], 6)], { label: 'where' });
+    gradcheck(
+      (xs) => {
+        const [a, b] = on(xs);
+        return wsum(ops.add(ops.mul(a, b), ops.div(a, ops.add(ops.square(b), 1))));
+      },
+      [R([3, 1, 5], 1), R([4, 1], 2)],
+      { label: 'mul/div/add' },
+    );
+    gradcheck(
+      (xs) => {
+        const [a, b] = on(xs);
+        return wsum(ops.sub(ops.pow(ops.add(ops.abs(a), 0.5), b), ops.maximum(a, b)));
+      },
+      [R([2, 3], 3), R([3], 4, 0.5, 2)],
+      { label: 'pow/maximum' },
+    );
+    gradcheck(
+      (xs) => {
+        const [a, b] = on(xs);
+        return wsum(ops.where(ops.gt(a, 0), a, ops.mul(b, 3)));
+      },
+      [R([4, 3], 5), R([4, 3], 6)],
+      { label: 'where' },
+    );
   });
 
   it('unary activations', () => {
-    for (const f of [ops.relu, ops.sigmoid, ops.tanh, ops.exp, ops.gelu, ops.softplus, (x: Tensor) => ops.leakyRelu(x, 0.1), (x: Tensor) => ops.clamp(x, -0.5, 0.5)]) {
+    for (const f of [
+      ops.relu,
+      ops.sigmoid,
+      ops.tanh,
+      ops.exp,
+      ops.gelu,
+      ops.softplus,
+      (x: Tensor) => ops.leakyRelu(x, 0.1),
+      (x: Tensor) => ops.clamp(x, -0.5, 0.5),
+    ]) {
       gradcheck((xs) => wsum(f(on(xs)[0])), [R([5, 7], 7)], { label: f.name });
     }
     gradcheck((xs) => wsum(ops.log(ops.sqrt(on(xs)[0]))), [R([9], 8, 0.5, 2)], { label: 'log/sqrt' });
   });
 
   it('matmul, linear and batched matmul', () => {
-    gradcheck((xs) => { const [a, b] = on(xs); return wsum(ops.matmul(a, b)); }, [R([3, 5], 1), R([5, 4], 2)]);
-    gradcheck((xs) => { const [a, b] = on(xs); return wsum(ops.matmul(a, b)); }, [R([2, 3, 5], 3), R([5, 4], 4)], { label: 'shared rhs' });
-    gradcheck((xs) => { const [x, w, b] = on(xs); return wsum(ops.linear(x, w, b)); }, [R([6, 5], 5), R([3, 5], 6), R([3], 7)], { label: 'linear' });
+    gradcheck(
+      (xs) => {
+        const [a, b] = on(xs);
+        return wsum(ops.matmul(a, b));
+      },
+      [R([3, 5], 1), R([5, 4], 2)],
+    );
+    gradcheck(
+      (xs) => {
+        const [a, b] = on(xs);
+        return wsum(ops.matmul(a, b));
+      },
+      [R([2, 3, 5], 3), R([5, 4], 4)],
+      { label: 'shared rhs' },
+    );
+    gradcheck(
+      (xs) => {
+        const [x, w, b] = on(xs);
+        return wsum(ops.linear(x, w, b));
+      },
+      [R([6, 5], 5), R([3, 5], 6), R([3], 7)],
+      { label: 'linear' },
+    );
   });
 
   it('layout ops', () => {
     gradcheck((xs) => wsum(ops.permute(on(xs)[0], [2, 0, 1])), [R([2, 3, 4], 1)]);
     gradcheck((xs) => wsum(ops.slice(on(xs)[0], 1, 1, 6, 2)), [R([3, 7], 2)], { label: 'slice' });
-    gradcheck((xs) => { const [a, b] = on(xs); return wsum(ops.concat([a, b], 1)); }, [R([2, 3], 3), R([2, 5], 4)], { label: 'concat' });
-    gradcheck((xs) => { const [a, b] = on(xs); return wsum(ops.stack([a, b], 0)); }, [R([2, 3], 5), R([2, 3], 6)], { label: 'stack' });
+    gradcheck(
+      (xs) => {
+        const [a, b] = on(xs);
+        return wsum(ops.concat([a, b], 1));
+      },
+      [R([2, 3], 3), R([2, 5], 4)],
+      { label: 'concat' },
+    );
+    gradcheck(
+      (xs) => {
+        const [a, b] = on(xs);
+        return wsum(ops.stack([a, b], 0));
+      },
+      [R([2, 3], 5), R([2, 3], 6)],
+      { label: 'stack' },
+    );
     gradcheck((xs) => wsum(ops.expand(on(xs)[0], [4, 3, 2])), [R([3, 1], 7)], { label: 'expand' });
     gradcheck((xs) => wsum(ops.indexSelect(on(xs)[0], 0, [2, 0, 2, 1])), [R([3, 4], 8)], { label: 'indexSelect' });
-    gradcheck((xs) => wsum(ops.gather(on(xs)[0], 1, tensor(Int32Array.from([0, 2, 1, 1, 0, 0]), [3, 2], { device }))), [R([3, 3], 9)], { label: 'gather' });
+    gradcheck((xs) => wsum(ops.gather(on(xs)[0], 1, tensor(Int32Array.from([0, 2, 1, 1, 0, 0]), [3, 2], { device }))), [R([3, 3], 9)], {
+      label: 'gather',
+    });
   });
 
   it('reductions', () => {
@@ -50,19 +124,44 @@ describe.each(testDevices())('autograd on %s', (device) => {
   });
 
   it('convolution, pooling and batch norm', () => {
-    gradcheck((xs) => { const [x, w, b] = on(xs); return wsum(ops.conv2d(x, w, b, { stride: 2, padding: 1 })); }, [R([2, 3, 7, 6], 1), R([4, 3, 3, 3], 2), R([4], 3)], { label: 'conv2d' });
+    gradcheck(
+      (xs) => {
+        const [x, w, b] = on(xs);
+        return wsum(ops.conv2d(x, w, b, { stride: 2, padding: 1 }));
+      },
+      [R([2, 3, 7, 6], 1), R([4, 3, 3, 3], 2), R([4], 3)],
+      { label: 'conv2d' },
+    );
     gradcheck((xs) => wsum(ops.maxPool2d(on(xs)[0], 2)), [R([2, 3, 6, 5], 4)], { label: 'maxPool2d' });
     // A weight moves every window's values: steps of 1e-2 change which cell wins in some of them.
-    gradcheck((xs) => { const [x, w, b] = on(xs); return wsum(ops.conv2dMaxPool2d(x, w, b, { padding: 1, groups: 2 }, 2)); },
-      [R([2, 4, 7, 6], 13), R([6, 2, 3, 3], 14), R([6], 15)], { label: 'conv2dMaxPool2d', h: 1e-3 });
+    gradcheck(
+      (xs) => {
+        const [x, w, b] = on(xs);
+        return wsum(ops.conv2dMaxPool2d(x, w, b, { padding: 1, groups: 2 }, 2));
+      },
+      [R([2, 4, 7, 6], 13), R([6, 2, 3, 3], 14), R([6], 15)],
+      { label: 'conv2dMaxPool2d', h: 1e-3 },
+    );
     gradcheck((xs) => wsum(ops.avgPool2d(on(xs)[0], 3, { stride: 2, padding: 1 })), [R([2, 2, 7, 7], 5)], { label: 'avgPool2d' });
     gradcheck((xs) => wsum(ops.adaptiveAvgPool2d(on(xs)[0], [2, 3])), [R([1, 2, 5, 7], 6)], { label: 'adaptiveAvgPool2d' });
-    gradcheck((xs) => { const [x, g, b] = on(xs); return wsum(ops.batchNorm(x, null, null, g, b, { training: true })); }, [R([4, 3, 2, 2], 7), R([3], 8), R([3], 9)], { label: 'batchNorm train' });
-    gradcheck((xs) => {
-      const [x, g, b] = on(xs);
-      const rm = tensor([0.1, -0.2, 0.3], { device }), rv = tensor([1.5, 0.5, 2], { device });
-      return wsum(ops.batchNorm(x, rm, rv, g, b, { training: false }));
-    }, [R([4, 3], 10), R([3], 11), R([3], 12)], { label: 'batchNorm eval' });
+    gradcheck(
+      (xs) => {
+        const [x, g, b] = on(xs);
+        return wsum(ops.batchNorm(x, null, null, g, b, { training: true }));
+      },
+      [R([4, 3, 2, 2], 7), R([3], 8), R([3], 9)],
+      { label: 'batchNorm train' },
+    );
+    gradcheck(
+      (xs) => {
+        const [x, g, b] = on(xs);
+        const rm = tensor([0.1, -0.2, 0.3], { device }),
+          rv = tensor([1.5, 0.5, 2], { device });
+        return wsum(ops.batchNorm(x, rm, rv, g, b, { training: false }));
+      },
+      [R([4, 3], 10), R([3], 11), R([3], 12)],
+      { label: 'batchNorm eval' },
+    );
   });
 
   it('softmax family and losses', () => {
@@ -70,10 +169,26 @@ describe.each(testDevices())('autograd on %s', (device) => {
     gradcheck((xs) => wsum(ops.softmax(on(xs)[0], 1)), [R([4, 5], 1)], { label: 'softmax' });
     gradcheck((xs) => wsum(ops.logSoftmax(on(xs)[0], -1)), [R([4, 5], 2)], { label: 'logSoftmax' });
     gradcheck((xs) => ops.crossEntropy(on(xs)[0], labels(6, 5, 3)), [R([6, 5], 3, -3, 3)], { label: 'crossEntropy' });
-    gradcheck((xs) => ops.crossEntropy(on(xs)[0], labels(6, 5, 4), { labelSmoothing: 0.1, reduction: 'sum' }), [R([6, 5], 4)], { label: 'crossEntropy smoothing' });
+    gradcheck((xs) => ops.crossEntropy(on(xs)[0], labels(6, 5, 4), { labelSmoothing: 0.1, reduction: 'sum' }), [R([6, 5], 4)], {
+      label: 'crossEntropy smoothing',
+    });
     gradcheck((xs) => ops.nllLoss(ops.logSoftmax(on(xs)[0], 1), labels(6, 5, 5)), [R([6, 5], 5)], { label: 'nll' });
-    gradcheck((xs) => { const [a, b] = on(xs); return nn.mseLoss(a, b); }, [R([3, 4], 6), R([3, 4], 7)], { label: 'mse' });
-    gradcheck((xs) => { const [a, b] = on(xs); return nn.bceLoss(ops.sigmoid(a), b); }, [R([3, 4], 8), R([3, 4], 9, 0, 1)], { label: 'bce' });
+    gradcheck(
+      (xs) => {
+        const [a, b] = on(xs);
+        return nn.mseLoss(a, b);
+      },
+      [R([3, 4], 6), R([3, 4], 7)],
+      { label: 'mse' },
+    );
+    gradcheck(
+      (xs) => {
+        const [a, b] = on(xs);
+        return nn.bceLoss(ops.sigmoid(a), b);
+      },
+      [R([3, 4], 8), R([3, 4], 9, 0, 1)],
+      { label: 'bce' },
+    );
   });
 
   it('dropout gradient follows its mask', () => {
@@ -81,7 +196,8 @@ describe.each(testDevices())('autograd on %s', (device) => {
       const x = tensor(randomArray(1000, 1), [1000], { requiresGrad: true, device });
       const y = ops.dropout(x, 0.3, true);
       backward(ops.sum(y));
-      const yv = y.data(), gv = x.grad!.data();
+      const yv = y.data(),
+        gv = x.grad!.data();
       let kept = 0;
       for (let i = 0; i < 1000; i++) {
         expect(gv[i]).toBeCloseTo(yv[i] === 0 ? 0 : 1 / 0.7, 5);

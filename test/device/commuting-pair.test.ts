@@ -10,11 +10,16 @@ import { randomArray, testDevices } from '../support/native.js';
 /** An input [2, 3, 6, 6] with every awkward case present in some pooling window. */
 function awkwardInput(): Float32Array {
   const v = randomArray(2 * 3 * 6 * 6, 11, -1, 1);
-  for (let i = 0; i < v.length; i += 7) v[i] = 0.25;           // ties between cells of one window
-  for (let i = 0; i < 12; ++i) v[i] = -Math.abs(v[i]) - 0.01;  // windows with only negatives
-  v[40] = -0; v[41] = 0; v[42] = -0;                            // signed zeros
-  v[77] = Number.NaN;                                           // NaN propagates through both orders
-  v[150] = 0; v[151] = -0.5; v[156] = -0.25; v[157] = 0;        // a window whose maximum is exactly 0
+  for (let i = 0; i < v.length; i += 7) v[i] = 0.25; // ties between cells of one window
+  for (let i = 0; i < 12; ++i) v[i] = -Math.abs(v[i]) - 0.01; // windows with only negatives
+  v[40] = -0;
+  v[41] = 0;
+  v[42] = -0; // signed zeros
+  v[77] = Number.NaN; // NaN propagates through both orders
+  v[150] = 0;
+  v[151] = -0.5;
+  v[156] = -0.25;
+  v[157] = 0; // a window whose maximum is exactly 0
   return v;
 }
 
@@ -45,15 +50,15 @@ describe.each(testDevices())('ReLU then MaxPool2d in a Sequential, on %s', (devi
       const byHand = run((x) => ops.maxPool2d(ops.relu(x), kernel, opts), device);
       expect(bits(viaSequential.y)).toEqual(bits(byHand.y));
       expect(bits(viaSequential.g)).toEqual(bits(byHand.g));
-      expect(viaSequential.y.some(Number.isNaN)).toBe(true);  // the NaN reached the output
+      expect(viaSequential.y.some(Number.isNaN)).toBe(true); // the NaN reached the output
     });
   }
 
   it('relu gradients match torch: +0 through a closed gate, passed on at NaN, never NaN from an infinite dy', () => {
     const r = run((x) => ops.relu(x), device);
-    expect(Number.isNaN(r.y[77])).toBe(true);          // torch.relu(nan) is nan
-    expect(r.g[77]).not.toBe(0);                        // torch's threshold_backward: nan <= 0 is false
-    expect(bits(r.g.subarray(0, 12))).toEqual(new Array(12).fill(0));  // +0, not -0, at negative inputs
+    expect(Number.isNaN(r.y[77])).toBe(true); // torch.relu(nan) is nan
+    expect(r.g[77]).not.toBe(0); // torch's threshold_backward: nan <= 0 is false
+    expect(bits(r.g.subarray(0, 12))).toEqual(new Array(12).fill(0)); // +0, not -0, at negative inputs
     const dx = tidy(() => {
       const x = tensor([-1, 2, 0], [3], { device, requiresGrad: true });
       backward(ops.sum(ops.mul(ops.relu(x), tensor([Infinity, -Infinity, Number.NaN], [3], { device }))));
@@ -77,8 +82,18 @@ describe('registerCommutingPair', () => {
   it('runs a registered pair second-first, and only when the two are adjacent in that order', async () => {
     const { registerCommutingPair } = await import('../../lib/nn/release.js');
     const calls: string[] = [];
-    class First extends nn.Module { forward(x: Tensor): Tensor { calls.push('first'); return ops.mul(x, 2); } }
-    class Second extends nn.Module { forward(x: Tensor): Tensor { calls.push('second'); return ops.add(x, 1); } }
+    class First extends nn.Module {
+      forward(x: Tensor): Tensor {
+        calls.push('first');
+        return ops.mul(x, 2);
+      }
+    }
+    class Second extends nn.Module {
+      forward(x: Tensor): Tensor {
+        calls.push('second');
+        return ops.add(x, 1);
+      }
+    }
     registerCommutingPair(First.prototype.forward, Second.prototype.forward);
     tidy(() => new nn.Sequential(new First(), new Second(), new First()).forward(ops.zeros([1])));
     expect(calls).toEqual(['second', 'first', 'first']);

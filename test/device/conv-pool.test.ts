@@ -27,15 +27,37 @@ interface Case {
 
 const CASES: Case[] = [
   { label: 'seed CNN first layer', x: [5, 1, 28, 28], w: [8, 1, 3, 3], conv: {}, kernel: 2 },
-  { label: 'groups, padding, odd sizes, no bias', x: [3, 4, 13, 11], w: [6, 2, 3, 3], conv: { groups: 2, padding: 1 }, kernel: 2, bias: false },
-  { label: 'strided conv, 3x3 pool with padding', x: [2, 3, 11, 10], w: [5, 3, 2, 2], conv: { stride: 2 }, kernel: 3, pool: { stride: 2, padding: 1 } },
+  {
+    label: 'groups, padding, odd sizes, no bias',
+    x: [3, 4, 13, 11],
+    w: [6, 2, 3, 3],
+    conv: { groups: 2, padding: 1 },
+    kernel: 2,
+    bias: false,
+  },
+  {
+    label: 'strided conv, 3x3 pool with padding',
+    x: [2, 3, 11, 10],
+    w: [5, 3, 2, 2],
+    conv: { stride: 2 },
+    kernel: 3,
+    pool: { stride: 2, padding: 1 },
+  },
   // 1 MB of convolution output per image: blocks of one or two images (three to six blocks).
   { label: 'many blocks', x: [6, 2, 66, 66], w: [64, 1, 3, 3], conv: { groups: 2 }, kernel: 2 },
   // The CPU kernel's shapes: one input channel per group, 3x3, stride 1; rows of 13 and of 16 + 4
   // pooled outputs, an odd convolution output (its last row and column pooled by no window).
   { label: 'first layer, input without gradient', x: [5, 1, 28, 28], w: [8, 1, 3, 3], conv: {}, kernel: 2, inputGrad: false },
   { label: 'stacked first layer (7 groups)', x: [3, 7, 28, 28], w: [70, 1, 3, 3], conv: { groups: 7 }, kernel: 2, inputGrad: false },
-  { label: 'wide rows, odd output, no bias', x: [2, 2, 43, 41], w: [6, 1, 3, 3], conv: { groups: 2 }, kernel: 2, inputGrad: false, bias: false },
+  {
+    label: 'wide rows, odd output, no bias',
+    x: [2, 2, 43, 41],
+    w: [6, 1, 3, 3],
+    conv: { groups: 2 },
+    kernel: 2,
+    inputGrad: false,
+    bias: false,
+  },
 ];
 
 interface Result {
@@ -46,11 +68,28 @@ interface Result {
 /** Values and gradients (x, w, b) of `f` under a fixed weighting of its output. */
 function run(c: Case, device: 'cpu' | 'cuda', fused: boolean): Result {
   return tidy(() => {
-    const x = tensor(randomArray(c.x.reduce((a, b) => a * b), 1, -1, 1), c.x, { device, requiresGrad: c.inputGrad !== false });
-    const w = tensor(randomArray(c.w.reduce((a, b) => a * b), 2, -1, 1), c.w, { device, requiresGrad: true });
+    const x = tensor(
+      randomArray(
+        c.x.reduce((a, b) => a * b),
+        1,
+        -1,
+        1,
+      ),
+      c.x,
+      { device, requiresGrad: c.inputGrad !== false },
+    );
+    const w = tensor(
+      randomArray(
+        c.w.reduce((a, b) => a * b),
+        2,
+        -1,
+        1,
+      ),
+      c.w,
+      { device, requiresGrad: true },
+    );
     const b = c.bias === false ? null : tensor(randomArray(c.w[0], 3, -1, 1), [c.w[0]], { device, requiresGrad: true });
-    const y = fused ? ops.conv2dMaxPool2d(x, w, b, c.conv, c.kernel, c.pool)
-      : ops.maxPool2d(ops.conv2d(x, w, b, c.conv), c.kernel, c.pool);
+    const y = fused ? ops.conv2dMaxPool2d(x, w, b, c.conv, c.kernel, c.pool) : ops.maxPool2d(ops.conv2d(x, w, b, c.conv), c.kernel, c.pool);
     backward(ops.sum(ops.mul(y, tensor(randomArray(y.numel, 4), y.shape.slice(), { device }))));
     const leaves = [...(x.requiresGrad ? [x] : []), w, ...(b ? [b] : [])];
     const out = { y: Float32Array.from(y.data()), grads: leaves.map((t) => Float32Array.from(t.grad!.data())) };
@@ -69,7 +108,8 @@ function worst(a: Float32Array, b: Float32Array): number {
 
 describe.each(testDevices())('conv2dMaxPool2d on %s', (device) => {
   it.each(CASES)('matches conv2d then maxPool2d: $label', (c) => {
-    const fused = run(c, device, true), apart = run(c, device, false);
+    const fused = run(c, device, true),
+      apart = run(c, device, false);
     expect(worst(fused.y, apart.y)).toBeLessThan(1e-6);
     expect(fused.grads.length).toBe(apart.grads.length);
     fused.grads.forEach((g, i) => expect(worst(g, apart.grads[i]), `gradient ${i}`).toBeLessThan(2e-5));
@@ -78,7 +118,9 @@ describe.each(testDevices())('conv2dMaxPool2d on %s', (device) => {
 
 /** Every gradFn name in the graph behind t. */
 function graphOps(t: Tensor): string[] {
-  const names: string[] = [], seen = new Set<Tensor>(), stack = [t];
+  const names: string[] = [],
+    seen = new Set<Tensor>(),
+    stack = [t];
   while (stack.length) {
     const u = stack.pop()!;
     if (seen.has(u) || !u.gradFn) continue;
@@ -90,7 +132,7 @@ function graphOps(t: Tensor): string[] {
 }
 
 describe('Sequential', () => {
-  it('runs a first Conv2d and its MaxPool2d (ReLU between) as one op, with the separate ops\' values', () => {
+  it("runs a first Conv2d and its MaxPool2d (ReLU between) as one op, with the separate ops' values", () => {
     const model = seedCnn(new RandomGenerator(5));
     tidy(() => {
       const x = tensor(randomArray(4 * 784, 6, -1, 1), [4, 1, 28, 28]);
@@ -99,7 +141,18 @@ describe('Sequential', () => {
       expect(names.filter((n) => n === 'conv2dMaxPool2d')).toHaveLength(1);
       // The second convolution's input needs a gradient: it stays two ops.
       expect(names.filter((n) => n === 'conv2d')).toHaveLength(1);
-      const [c1, , , c2, , , , l1, , l2] = model.layers as [nn.Conv2d, nn.Module, nn.Module, nn.Conv2d, nn.Module, nn.Module, nn.Module, nn.Linear, nn.Module, nn.Linear];
+      const [c1, , , c2, , , , l1, , l2] = model.layers as [
+        nn.Conv2d,
+        nn.Module,
+        nn.Module,
+        nn.Conv2d,
+        nn.Module,
+        nn.Module,
+        nn.Module,
+        nn.Linear,
+        nn.Module,
+        nn.Linear,
+      ];
       let h = ops.relu(ops.maxPool2d(ops.conv2d(x, c1.weight, c1.bias), 2));
       h = ops.relu(ops.maxPool2d(ops.conv2d(h, c2.weight, c2.bias), 2));
       const ref = ops.linear(ops.relu(ops.linear(ops.reshape(h, [4, 1600]), l1.weight, l1.bias)), l2.weight, l2.bias);
@@ -128,7 +181,12 @@ function kernelResults(env: Record<string, string>): string[] {
       out.push(b64(y), b64(idx), b64(dw), b64(db));
     }
     console.log(JSON.stringify(out));`;
-  const res = spawnSync(process.execPath, ['-e', script], { cwd: root, env: { ...process.env, ...env }, encoding: 'utf8', maxBuffer: 64 << 20 });
+  const res = spawnSync(process.execPath, ['-e', script], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  });
   expect(res.status, res.stderr).toBe(0);
   return JSON.parse(res.stdout.trim());
 }
@@ -140,7 +198,8 @@ function floats(b64: string): Float32Array {
 
 describe('the CPU kernels of conv2dMaxPool2d', () => {
   it('AVX2 (NNLAB_DISABLE_AVX512=1) gives the AVX-512 values and indices bit for bit, gradients to rounding; the blocks agree', () => {
-    const fast = kernelResults({}), avx2 = kernelResults({ NNLAB_DISABLE_AVX512: '1' });
+    const fast = kernelResults({}),
+      avx2 = kernelResults({ NNLAB_DISABLE_AVX512: '1' });
     const blocks = kernelResults({ NNLAB_NO_CONV_POOL_KERNEL: '1' });
     for (let i = 0; i < fast.length; i++) {
       const forward = i % 4 < 2;
@@ -155,16 +214,20 @@ describe('the CPU kernels of conv2dMaxPool2d', () => {
 
 describe('conv2dMaxPool2d backward with caller-made indices', () => {
   it('routes an index outside its own window (but inside the plane) as the pooling backward does', () => {
-    const xs = [3, 2, 12, 12], ws = [4, 1, 3, 3], args = [1, 1, 0, 0, 1, 1, 2, 2, 2, 2, 2, 0, 0] as const;
-    const x = tensor(randomArray(3 * 2 * 144, 21), xs), w = tensor(randomArray(36, 22), ws);
+    const xs = [3, 2, 12, 12],
+      ws = [4, 1, 3, 3],
+      args = [1, 1, 0, 0, 1, 1, 2, 2, 2, 2, 2, 0, 0] as const;
+    const x = tensor(randomArray(3 * 2 * 144, 21), xs),
+      w = tensor(randomArray(36, 22), ws);
     const [, idx] = native.conv2dMaxPool2d(x.handle, w.handle, null, ...args);
     const moved = Int32Array.from(native.toTypedArray(idx) as Int32Array);
-    moved[7] = 0;  // window (0, 2) of its plane now points at cell (0, 0)
+    moved[7] = 0; // window (0, 2) of its plane now points at cell (0, 0)
     const indices = native.fromTypedArray(moved, [3, 4, 5, 5], 'cpu');
     const dy = tensor(randomArray(3 * 4 * 25, 23), [3, 4, 5, 5]);
     const [, dw, db] = native.conv2dMaxPool2dBackward(dy.handle, indices, x.handle, w.handle, true, false, ...args);
     const dconv = native.maxPool2dBackward(dy.handle, indices, [3, 4, 10, 10], 2, 2, 2, 2, 0, 0);
-    const refW = native.conv2dBackwardWeight(x.handle, dconv, ws, 1, 1, 0, 0, 1, 1, 2), refB = native.conv2dBackwardBias(dconv);
+    const refW = native.conv2dBackwardWeight(x.handle, dconv, ws, 1, 1, 0, 0, 1, 1, 2),
+      refB = native.conv2dBackwardBias(dconv);
     expect(worst(native.toTypedArray(dw) as Float32Array, native.toTypedArray(refW) as Float32Array)).toBeLessThan(1e-5);
     expect(worst(native.toTypedArray(db!) as Float32Array, native.toTypedArray(refB) as Float32Array)).toBeLessThan(1e-5);
   });
@@ -175,20 +238,25 @@ describe('conv2dMaxPool2d errors', () => {
   const w = () => tensor(randomArray(3 * 9, 8), [3, 1, 3, 3]);
 
   it('names the shapes when the pool does not fit the convolution output', () => {
-    expect(() => ops.conv2dMaxPool2d(x(), w(), null, {}, 7)).toThrow(/kernel 7x7 is larger than the padded input 6x6 of 'the convolution's output' \[2, 3, 6, 6\]/);
+    expect(() => ops.conv2dMaxPool2d(x(), w(), null, {}, 7)).toThrow(
+      /kernel 7x7 is larger than the padded input 6x6 of 'the convolution's output' \[2, 3, 6, 6\]/,
+    );
   });
 
   it('rejects a gradient of the wrong shape and indices outside their plane', () => {
-    const xs = x(), ws = w();
+    const xs = x(),
+      ws = w();
     const [y, idx] = native.conv2dMaxPool2d(xs.handle, ws.handle, null, 1, 1, 0, 0, 1, 1, 1, 2, 2, 2, 2, 0, 0);
     const args = [1, 1, 0, 0, 1, 1, 1, 2, 2, 2, 2, 0, 0] as const;
     const wrong = tensor(new Float32Array(2 * 3 * 2 * 2), [2, 3, 2, 2]);
-    expect(() => native.conv2dMaxPool2dBackward(wrong.handle, idx, xs.handle, ws.handle, false, false, ...args))
-      .toThrow(/'dy' must have the pooled shape \[2, 3, 3, 3\] of the convolution's output \[2, 3, 6, 6\], got \[2, 3, 2, 2\]/);
+    expect(() => native.conv2dMaxPool2dBackward(wrong.handle, idx, xs.handle, ws.handle, false, false, ...args)).toThrow(
+      /'dy' must have the pooled shape \[2, 3, 3, 3\] of the convolution's output \[2, 3, 6, 6\], got \[2, 3, 2, 2\]/,
+    );
     const bad = Int32Array.from(native.toTypedArray(idx) as Int32Array);
     bad[5] = 36;
     const badIdx = native.fromTypedArray(bad, [2, 3, 3, 3], 'cpu');
-    expect(() => native.conv2dMaxPool2dBackward(y, badIdx, xs.handle, ws.handle, false, false, ...args))
-      .toThrow(/'indices' element 5 is 36, outside the 6x6 plane/);
+    expect(() => native.conv2dMaxPool2dBackward(y, badIdx, xs.handle, ws.handle, false, false, ...args)).toThrow(
+      /'indices' element 5 is 36, outside the 6x6 plane/,
+    );
   });
 });

@@ -7,12 +7,21 @@ import { describe, expect, it } from 'vitest';
 import { ArgumentError, attacks, backward, ensemble, RandomGenerator, nn, ops, tensor, tidy } from '../../lib/index.js';
 import { randomArray, randomInts, testDevices } from '../support/native.js';
 
-const M = 3, B = 8, K = 5, D = 36;
+const M = 3,
+  B = 8,
+  K = 5,
+  D = 36;
 const RANGE = [-0.5, 2] as const;
 
 function member(seed: number, device: 'cpu' | 'cuda'): nn.Module {
   const g = new RandomGenerator(seed);
-  return new nn.Sequential(new nn.Flatten(), new nn.Linear(D, 16, { generator: g }), new nn.BatchNorm1d(16), new nn.ReLU(), new nn.Linear(16, K, { generator: g })).to(device);
+  return new nn.Sequential(
+    new nn.Flatten(),
+    new nn.Linear(D, 16, { generator: g }),
+    new nn.BatchNorm1d(16),
+    new nn.ReLU(),
+    new nn.Linear(16, K, { generator: g }),
+  ).to(device);
 }
 
 function grads(m: nn.Module): Float32Array[] {
@@ -20,8 +29,12 @@ function grads(m: nn.Module): Float32Array[] {
 }
 
 function relDiff(a: Float32Array, b: Float32Array): number {
-  let d = 0, s = 1e-12;
-  for (let i = 0; i < a.length; i++) { d = Math.max(d, Math.abs(a[i] - b[i])); s = Math.max(s, Math.abs(b[i])); }
+  let d = 0,
+    s = 1e-12;
+  for (let i = 0; i < a.length; i++) {
+    d = Math.max(d, Math.abs(a[i] - b[i]));
+    s = Math.max(s, Math.abs(b[i]));
+  }
   return d / s;
 }
 
@@ -39,9 +52,17 @@ describe.each(testDevices())('ensemble adversarial objective on %s', (device) =>
       for (let i = 0; i < B; i++) for (let m = 0; m < M; m++) yb[i * M + m] = ys[m][i];
       const y = tensor(yb, [B * M], { device });
       const r = objective({
-        model, x, y, members: M, batchSize: B,
+        model,
+        x,
+        y,
+        members: M,
+        batchSize: B,
         loss: (out) => ops.affine(ops.sum(ensemble.memberRowLosses(out, y, M)), 1 / B, 0),
-        zeroGrad: () => model.parameters().forEach((p) => { p.grad?.dispose(); p.grad = null; }),
+        zeroGrad: () =>
+          model.parameters().forEach((p) => {
+            p.grad?.dispose();
+            p.grad = null;
+          }),
       });
       backward(r.loss);
       return r.loss.item();
@@ -57,7 +78,8 @@ describe.each(testDevices())('ensemble adversarial objective on %s', (device) =>
     const g = Array.from({ length: M }, (_, m) => {
       const net = member(m + 1, device);
       value += tidy(() => {
-        const x = tensor(xs[m], [B, 1, 6, 6], { device }), y = tensor(ys[m], [B], { device });
+        const x = tensor(xs[m], [B, 1, 6, 6], { device }),
+          y = tensor(ys[m], [B], { device });
         const xa = eps === null ? x : attacks.fgsm(net, x, y, { eps, range: RANGE, keepMode: true });
         const loss = ops.add(ops.crossEntropy(net.forward(x), y), ops.crossEntropy(net.forward(xa), y));
         backward(loss);
@@ -75,7 +97,9 @@ describe.each(testDevices())('ensemble adversarial objective on %s', (device) =>
     const got = stackedStep(attacks.ensembleAdversarialObjective({ eps, perturbation: 'fgsm', range: RANGE }));
     const want = separateSteps(eps);
     expect(got.value).toBeCloseTo(want.value, 4);
-    got.grads.forEach((gm, m) => gm.forEach((g, k) => expect(relDiff(g, want.grads[m][k]), `member ${m} parameter ${k}`).toBeLessThan(1e-4)));
+    got.grads.forEach((gm, m) =>
+      gm.forEach((g, k) => expect(relDiff(g, want.grads[m][k]), `member ${m} parameter ${k}`).toBeLessThan(1e-4)),
+    );
     // The adversarial term matters: plain J(x) + J(x) gives other gradients.
     const doubled = separateSteps(null);
     expect(Math.max(...got.grads[0].map((g, k) => relDiff(g, doubled.grads[0][k])))).toBeGreaterThan(1e-3);
@@ -84,15 +108,24 @@ describe.each(testDevices())('ensemble adversarial objective on %s', (device) =>
   it('eps 0 (both variants) is twice the plain objective', () => {
     const plain = separateSteps(null);
     for (const perturbation of ['fgsm', 'random-sign'] as const) {
-      const got = stackedStep(attacks.ensembleAdversarialObjective({ eps: 0, perturbation, range: RANGE, generator: new RandomGenerator(1) }));
+      const got = stackedStep(
+        attacks.ensembleAdversarialObjective({ eps: 0, perturbation, range: RANGE, generator: new RandomGenerator(1) }),
+      );
       expect(got.value, perturbation).toBeCloseTo(plain.value, 4);
-      got.grads.forEach((gm, m) => gm.forEach((g, k) => expect(relDiff(g, plain.grads[m][k]), `${perturbation} member ${m} parameter ${k}`).toBeLessThan(1e-4)));
+      got.grads.forEach((gm, m) =>
+        gm.forEach((g, k) => expect(relDiff(g, plain.grads[m][k]), `${perturbation} member ${m} parameter ${k}`).toBeLessThan(1e-4)),
+      );
     }
   });
 
   it('random-sign variant: seeded, and a different loss than the plain one', () => {
-    const run = (seed: number) => stackedStep(attacks.ensembleAdversarialObjective({ eps: 0.3, perturbation: 'random-sign', range: RANGE, generator: new RandomGenerator(seed) }));
-    const a = run(5), b = run(5), c = run(6);
+    const run = (seed: number) =>
+      stackedStep(
+        attacks.ensembleAdversarialObjective({ eps: 0.3, perturbation: 'random-sign', range: RANGE, generator: new RandomGenerator(seed) }),
+      );
+    const a = run(5),
+      b = run(5),
+      c = run(6);
     expect(a.value).toBe(b.value);
     expect(a.value).not.toBe(c.value);
     expect(Math.abs(a.value - separateSteps(null).value)).toBeGreaterThan(1e-4);
@@ -102,8 +135,14 @@ describe.each(testDevices())('ensemble adversarial objective on %s', (device) =>
 describe('ensembleAdversarialObjective options', () => {
   it('bad options are typed errors naming the option', () => {
     expect(() => attacks.ensembleAdversarialObjective({ eps: -1, perturbation: 'fgsm', range: RANGE })).toThrow(ArgumentError);
-    expect(() => attacks.ensembleAdversarialObjective({ eps: -1, perturbation: 'fgsm', range: RANGE })).toThrow(/eps must be a finite number >= 0, got -1/);
-    expect(() => attacks.ensembleAdversarialObjective({ eps: 0.1, perturbation: 'pgd' as never, range: RANGE })).toThrow(/perturbation must be 'fgsm' or 'random-sign', got 'pgd'/);
-    expect(() => attacks.ensembleAdversarialObjective({ eps: 0.1, perturbation: 'fgsm', range: [1, 0] })).toThrow(/range must be two finite numbers lo < hi/);
+    expect(() => attacks.ensembleAdversarialObjective({ eps: -1, perturbation: 'fgsm', range: RANGE })).toThrow(
+      /eps must be a finite number >= 0, got -1/,
+    );
+    expect(() => attacks.ensembleAdversarialObjective({ eps: 0.1, perturbation: 'pgd' as never, range: RANGE })).toThrow(
+      /perturbation must be 'fgsm' or 'random-sign', got 'pgd'/,
+    );
+    expect(() => attacks.ensembleAdversarialObjective({ eps: 0.1, perturbation: 'fgsm', range: [1, 0] })).toThrow(
+      /range must be two finite numbers lo < hi/,
+    );
   });
 });

@@ -18,7 +18,8 @@ const PYTHON = '/usr/bin/python3';
 
 /** Within 1e-4 relative to the tensor's scale (max |expected|). */
 function expectRel(actual: Tensor, expected: Tensor, label: string) {
-  const e = expected.data(), a = actual.data();
+  const e = expected.data(),
+    a = actual.data();
   const scale = e.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
   expectClose(a, e, 1e-4, 1e-4 * scale, label);
 }
@@ -32,7 +33,8 @@ describe.each(testDevices())('PyTorch parity of the seed CNN on %s', (device) =>
     model.loadStateDict(sub('init.'));
     const opt = new optim.Adam(model.parameters(), { lr: 1e-3 });
     tidy(() => {
-      const x = ops.to(fx.get('x')!, device), y = ops.to(fx.get('y')!, device);
+      const x = ops.to(fx.get('x')!, device),
+        y = ops.to(fx.get('y')!, device);
       const logits = model.forward(x);
       expectRel(ops.to(logits, 'cpu'), fx.get('logits')!, 'logits');
       const loss = ops.crossEntropy(logits, y);
@@ -44,7 +46,9 @@ describe.each(testDevices())('PyTorch parity of the seed CNN on %s', (device) =>
       // of 0 it is a cancellation whose value changes with any summation order, and the step
       // with it. Those elements are only held to the step's bound |delta| <= lr.
       for (const [name, p] of model.namedParameters()) {
-        const g = fx.get(`grad.${name}`)!.data(), init = fx.get(`init.${name}`)!.data(), ours = ops.to(p, 'cpu').data();
+        const g = fx.get(`grad.${name}`)!.data(),
+          init = fx.get(`init.${name}`)!.data(),
+          ours = ops.to(p, 'cpu').data();
         const keep = (i: number) => Math.abs(g[i]) > 1e-6;
         const pick = (t: ArrayLike<number>) => Array.from(t).filter((_, i) => keep(i));
         const expected = fx.get(`adam.${name}`)!.data();
@@ -69,22 +73,32 @@ describe.each(testDevices())('PyTorch parity of the seed CNN on %s', (device) =>
     // first 5 steps' losses, which already exercise bias correction and moments at t > 1; the
     // final weights are compared on real devices only.
     const steps = device === 'cuda' && simulated() ? 5 : indices.shape[0];
-    if (steps < indices.shape[0]) console.log(`CUDA simulator: first ${steps} of ${indices.shape[0]} Adam steps (losses only), to keep the simulator pass short`);
+    if (steps < indices.shape[0])
+      console.log(`CUDA simulator: first ${steps} of ${indices.shape[0]} Adam steps (losses only), to keep the simulator pass short`);
     const expected = st.get('losses')!.data().subarray(0, steps);
     const mnist = data.loadDataset('mnist');
     const x = data.normalize(data.toUnitFloat(mnist.train.images), { mean: 0.1307, std: 0.3081 });
-    const rows = data.subset(data.tensorDataset(x, mnist.train.labels), (indices.data() as Int32Array).subarray(0, steps * indices.shape[1]));
+    const rows = data.subset(
+      data.tensorDataset(x, mnist.train.labels),
+      (indices.data() as Int32Array).subarray(0, steps * indices.shape[1]),
+    );
     [x, mnist.train.images, mnist.train.labels, mnist.test.images, mnist.test.labels].forEach((t) => t.dispose());
     const loader = new data.DataLoader(data.tensorDataset(ops.to(rows.x, device), ops.to(rows.y, device)), { batchSize: indices.shape[1] });
     const model = seedCnn().to(device);
     model.loadStateDict(sub('init.'));
     const opt = new optim.Adam(model.parameters(), { lr: 1e-3 });
     const losses: number[] = [];
-    const lossFn = (o: Tensor, t: Tensor) => { const l = ops.crossEntropy(o, t); losses.push(l.item()); return l; };
+    const lossFn = (o: Tensor, t: Tensor) => {
+      const l = ops.crossEntropy(o, t);
+      losses.push(l.item());
+      return l;
+    };
     await fit(model, loader, { epochs: 1, optimizer: opt, lossFn, progress: false, log: () => {} });
     expect(losses.length).toBe(expected.length);
     const worst = Math.max(...losses.map((l, i) => Math.abs(l - expected[i]) / expected[i]));
-    console.log(`30 Adam steps on ${device}: losses ${losses[0].toFixed(4)} -> ${losses.at(-1)!.toFixed(4)}, worst relative difference from PyTorch ${worst.toExponential(2)}`);
+    console.log(
+      `30 Adam steps on ${device}: losses ${losses[0].toFixed(4)} -> ${losses.at(-1)!.toFixed(4)}, worst relative difference from PyTorch ${worst.toExponential(2)}`,
+    );
     expectClose(losses, Array.from(expected), 2e-5, 2e-5, 'per-step losses');
     // Weights: Adam moves an element whose gradient is at rounding level by up to lr per step in
     // either direction, so compare what training changed as a whole: |nnlab change - torch change|
@@ -94,7 +108,8 @@ describe.each(testDevices())('PyTorch parity of the seed CNN on %s', (device) =>
       const rowSums = (t: Tensor) => (name === '7.weight' ? ops.sum(t, [1]) : t);
       const [got, start] = tidy(() => [rowSums(ops.to(p, 'cpu')).data(), rowSums(init.get(name)!).data()]);
       const want = st.get(`final.${name}`)!.data();
-      let diff = 0, moved = 0;
+      let diff = 0,
+        moved = 0;
       for (let i = 0; i < want.length; i++) {
         diff += (got[i] - want[i]) ** 2;
         moved += (want[i] - start[i]) ** 2;

@@ -32,13 +32,7 @@ describe('nnlab help and version', () => {
   });
 
   it('unknown flags, commands and help topics exit 2 with the usage', () => {
-    for (const args of [
-      ['train', '--bogus'],
-      ['frobnicate'],
-      ['help', 'nope'],
-      ['devices', '-x'],
-      ['run', 'cnn', '--quick=yes'],
-    ]) {
+    for (const args of [['train', '--bogus'], ['frobnicate'], ['help', 'nope'], ['devices', '-x'], ['run', 'cnn', '--quick=yes']]) {
       const r = nnlab(args);
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr).toMatch(/usage:/);

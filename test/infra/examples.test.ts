@@ -28,11 +28,9 @@ const argsFor: Record<string, () => string[]> = {
 };
 
 beforeAll(() => {
-  const r = spawnSync(
-    process.execPath,
-    [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'examples/tsconfig.json')],
-    { encoding: 'utf8' },
-  );
+  const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'examples/tsconfig.json')], {
+    encoding: 'utf8',
+  });
   expect(r.status, `examples do not type-check under strict:\n${r.stdout}${r.stderr}`).toBe(0);
 }, 300_000);
 afterAll(() => rmSync(work, { recursive: true, force: true }));

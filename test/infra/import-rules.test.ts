@@ -45,11 +45,37 @@ describe('import rules', () => {
   });
 
   const planted: [string, Record<string, string>, RegExp][] = [
-    ['library code calling the addon', { 'lib/nn/bad.ts': "import { native } from '../core/native.js';\nexport const b = native;\n" }, /only-the-engine-loads-the-addon/],
-    ['the engine importing the library', { 'lib/core/bad.ts': "import { linear } from '../nn/linear.js';\nexport const b = linear;\n" }, /the-engine-stands-alone/],
-    ['the library importing a study', { 'lib/nn/bad.ts': "import { s } from '../studies/s.js';\nexport const b = s;\n" }, /the-library-knows-no-application/],
-    ['ensembles importing the training loop', { 'lib/train/loop.ts': 'export const loop = 1;\n', 'lib/ensemble/bad.ts': "import { loop } from '../train/loop.js';\nexport const b = loop;\n" }, /ensembles-do-not-borrow/],
-    ['an import cycle', { 'lib/nn/a.ts': "import { b } from './b.js';\nexport const a = () => b;\n", 'lib/nn/b.ts': "import { a } from './a.js';\nexport const b = () => a;\n" }, /no-cycles/],
+    [
+      'library code calling the addon',
+      { 'lib/nn/bad.ts': "import { native } from '../core/native.js';\nexport const b = native;\n" },
+      /only-the-engine-loads-the-addon/,
+    ],
+    [
+      'the engine importing the library',
+      { 'lib/core/bad.ts': "import { linear } from '../nn/linear.js';\nexport const b = linear;\n" },
+      /the-engine-stands-alone/,
+    ],
+    [
+      'the library importing a study',
+      { 'lib/nn/bad.ts': "import { s } from '../studies/s.js';\nexport const b = s;\n" },
+      /the-library-knows-no-application/,
+    ],
+    [
+      'ensembles importing the training loop',
+      {
+        'lib/train/loop.ts': 'export const loop = 1;\n',
+        'lib/ensemble/bad.ts': "import { loop } from '../train/loop.js';\nexport const b = loop;\n",
+      },
+      /ensembles-do-not-borrow/,
+    ],
+    [
+      'an import cycle',
+      {
+        'lib/nn/a.ts': "import { b } from './b.js';\nexport const a = () => b;\n",
+        'lib/nn/b.ts': "import { a } from './a.js';\nexport const b = () => a;\n",
+      },
+      /no-cycles/,
+    ],
   ];
   for (const [name, files, rule] of planted)
     it(`fails on a planted violation: ${name}`, () => {

@@ -31,13 +31,17 @@ describe('the op manifest', () => {
   });
 
   it('the loaded addon exports exactly the manifest functions', () => {
-    const exported = Object.keys(native).filter((k) => !NOT_OPS.has(k)).sort();
+    const exported = Object.keys(native)
+      .filter((k) => !NOT_OPS.has(k))
+      .sort();
     expect(exported).toEqual(jsEntries.map((e) => e.js).sort());
   });
 
   it('lib/core/native-types declares exactly the manifest functions', () => {
     const dir = 'lib/core/native-types';
-    const all = readdirSync(dir).flatMap((f) => declared(join(dir, f))).filter((n) => !NOT_OPS.has(n));
+    const all = readdirSync(dir)
+      .flatMap((f) => declared(join(dir, f)))
+      .filter((n) => !NOT_OPS.has(n));
     const stray = all.filter((n) => !jsEntries.some((e) => e.js === n));
     const missing = jsEntries.filter((e) => !all.includes(e.js)).map((e) => e.js);
     expect({ stray, missing }).toEqual({ stray: [], missing: [] });

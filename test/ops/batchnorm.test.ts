@@ -2,7 +2,16 @@ import { describe, expect, it } from 'vitest';
 
 import { ArgumentError, DTypeError, ShapeError } from '../../lib/core/errors.js';
 import {
-  expectClose, expectGradClose, native, numel, numericGrad, randomArray, sampleIndices, tensor, testDevices, values,
+  expectClose,
+  expectGradClose,
+  native,
+  numel,
+  numericGrad,
+  randomArray,
+  sampleIndices,
+  tensor,
+  testDevices,
+  values,
   weightedSum,
 } from '../support/native.js';
 
@@ -10,9 +19,12 @@ const EPS = 1e-5;
 
 /** Plain float64 batch norm over axis 1 of x viewed as [n, c, hw]. */
 function refStats(x: Float32Array, shape: number[]) {
-  const n = shape[0], c = shape[1], hw = numel(shape.slice(2));
+  const n = shape[0],
+    c = shape[1],
+    hw = numel(shape.slice(2));
   const m = n * hw;
-  const mean = new Float64Array(c), vr = new Float64Array(c);
+  const mean = new Float64Array(c),
+    vr = new Float64Array(c);
   const at = (i: number, ch: number, j: number) => x[(i * c + ch) * hw + j];
   for (let ch = 0; ch < c; ch++) {
     let s = 0;
@@ -37,7 +49,8 @@ function refForward(x: Float32Array, shape: number[], g: Float32Array, b: Float3
 
 function refBackward(x: Float32Array, dy: Float32Array, shape: number[], g: Float32Array) {
   const st = refStats(x, shape);
-  const dgamma = new Float64Array(st.c), dbeta = new Float64Array(st.c);
+  const dgamma = new Float64Array(st.c),
+    dbeta = new Float64Array(st.c);
   const xhat = (i: number, ch: number) => (x[i] - st.mean[ch]) / Math.sqrt(st.vr[ch] + EPS);
   for (let i = 0; i < x.length; i++) {
     const ch = Math.floor(i / st.hw) % st.c;
@@ -55,7 +68,15 @@ function refBackward(x: Float32Array, dy: Float32Array, shape: number[], g: Floa
 
 // Small planes take the channel-band sums (per-position running sums); [2, 3, 130, 130] is past
 // their L2 budget and takes the per-channel lanes.
-const SHAPES = [[6, 5], [3, 4, 5, 3], [4, 3, 7], [2, 3, 1, 1], [16, 8, 13, 11], [40, 7, 2, 2], [2, 3, 130, 130]];
+const SHAPES = [
+  [6, 5],
+  [3, 4, 5, 3],
+  [4, 3, 7],
+  [2, 3, 1, 1],
+  [16, 8, 13, 11],
+  [40, 7, 2, 2],
+  [2, 3, 130, 130],
+];
 
 describe.each(testDevices())('batch norm on %s', (device) => {
   const T = (a: Float32Array, s: number[]) => tensor(a, s, device);
@@ -63,21 +84,42 @@ describe.each(testDevices())('batch norm on %s', (device) => {
   describe.each(SHAPES)('x %j', (...shape: number[]) => {
     const c = shape[1];
     const x = randomArray(numel(shape), 31, -2, 3);
-    const g = randomArray(c, 32, 0.5, 1.5), b = randomArray(c, 33);
+    const g = randomArray(c, 32, 0.5, 1.5),
+      b = randomArray(c, 33);
     const wr = randomArray(x.length, 34);
 
     it('train forward: output, saved statistics, running-stat update', () => {
-      const rm0 = randomArray(c, 35), rv0 = randomArray(c, 36, 0.5, 2);
-      const rm = T(rm0, [c]), rv = T(rv0, [c]);
+      const rm0 = randomArray(c, 35),
+        rv0 = randomArray(c, 36, 0.5, 2);
+      const rm = T(rm0, [c]),
+        rv = T(rv0, [c]);
       const [y, mean, invstd] = native.batchNormTrain(T(x, shape), T(g, [c]), T(b, [c]), rm, rv, 0.1, EPS);
       const ref = refForward(x, shape, g, b);
       expect(y.shape).toEqual(shape);
       expectClose(values(y), ref.y, 1e-4, 1e-5, 'y');
       expectClose(values(mean), ref.mean, 1e-5, 1e-6, 'saveMean');
-      expectClose(values(invstd), Array.from(ref.vr, (v) => 1 / Math.sqrt(v + EPS)), 1e-5, 1e-6, 'saveInvstd');
-      expectClose(values(rm), Array.from(rm0, (r, ch) => 0.9 * r + 0.1 * ref.mean[ch]), 1e-5, 1e-6, 'runningMean');
+      expectClose(
+        values(invstd),
+        Array.from(ref.vr, (v) => 1 / Math.sqrt(v + EPS)),
+        1e-5,
+        1e-6,
+        'saveInvstd',
+      );
+      expectClose(
+        values(rm),
+        Array.from(rm0, (r, ch) => 0.9 * r + 0.1 * ref.mean[ch]),
+        1e-5,
+        1e-6,
+        'runningMean',
+      );
       const unbiased = (v: number) => (v * ref.m) / (ref.m - 1);
-      expectClose(values(rv), Array.from(rv0, (r, ch) => 0.9 * r + 0.1 * unbiased(ref.vr[ch])), 1e-5, 1e-6, 'runningVar');
+      expectClose(
+        values(rv),
+        Array.from(rv0, (r, ch) => 0.9 * r + 0.1 * unbiased(ref.vr[ch])),
+        1e-5,
+        1e-6,
+        'runningVar',
+      );
     });
 
     it('backward matches the reference and finite differences (x, gamma, beta)', () => {
@@ -90,14 +132,36 @@ describe.each(testDevices())('batch norm on %s', (device) => {
       const loss = (xv: Float32Array, gv: Float32Array, bv: Float32Array) =>
         weightedSum(values(native.batchNormTrain(T(xv, shape), T(gv, [c]), T(bv, [c]), null, null, 0.1, EPS)[0]), wr);
       const si = sampleIndices(x.length, 24, 6);
-      expectGradClose(dx, numericGrad((xv) => loss(xv, g, b), Float32Array.from(x), 1e-2, si), si, 2e-2, 2e-3, 'dx numeric');
+      expectGradClose(
+        dx,
+        numericGrad((xv) => loss(xv, g, b), Float32Array.from(x), 1e-2, si),
+        si,
+        2e-2,
+        2e-3,
+        'dx numeric',
+      );
       const ci = sampleIndices(c, 8, 7);
-      expectGradClose(dg, numericGrad((gv) => loss(x, gv, b), Float32Array.from(g), 1e-2, ci), ci, 1e-2, 1e-3, 'dgamma numeric');
-      expectGradClose(db, numericGrad((bv) => loss(x, g, bv), Float32Array.from(b), 1e-2, ci), ci, 1e-2, 1e-3, 'dbeta numeric');
+      expectGradClose(
+        dg,
+        numericGrad((gv) => loss(x, gv, b), Float32Array.from(g), 1e-2, ci),
+        ci,
+        1e-2,
+        1e-3,
+        'dgamma numeric',
+      );
+      expectGradClose(
+        db,
+        numericGrad((bv) => loss(x, g, bv), Float32Array.from(b), 1e-2, ci),
+        ci,
+        1e-2,
+        1e-3,
+        'dbeta numeric',
+      );
     });
 
     it('eval forward uses the running statistics', () => {
-      const rm = randomArray(c, 37), rv = randomArray(c, 38, 0.5, 2);
+      const rm = randomArray(c, 37),
+        rv = randomArray(c, 38, 0.5, 2);
       const y = values(native.batchNormEval(T(x, shape), T(g, [c]), T(b, [c]), T(rm, [c]), T(rv, [c]), EPS));
       const hw = numel(shape.slice(2));
       const ref = Array.from(x, (v, i) => {
@@ -118,25 +182,42 @@ describe.each(testDevices())('batch norm on %s', (device) => {
     const [dx] = native.batchNormBackward(T(x, shape), T(wr, shape), null, mean, invstd);
     expectClose(values(dx), refBackward(x, wr, shape, new Float32Array(3).fill(1)).dx, 1e-3, 1e-4);
     const ev = native.batchNormEval(T(x, shape), null, null, T(new Float32Array(3), [3]), T(new Float32Array(3).fill(1), [3]), EPS);
-    expectClose(values(ev), Array.from(x, (v) => v / Math.sqrt(1 + EPS)), 1e-6, 1e-7, 'eval');
+    expectClose(
+      values(ev),
+      Array.from(x, (v) => v / Math.sqrt(1 + EPS)),
+      1e-6,
+      1e-7,
+      'eval',
+    );
   });
 
-  it.each([[64, 2, 10, 10], [2, 2, 200, 200]])('statistics stay accurate for a large mean and a tiny spread (%j)', (...shape: number[]) => {
+  it.each([
+    [64, 2, 10, 10],
+    [2, 2, 200, 200],
+  ])('statistics stay accurate for a large mean and a tiny spread (%j)', (...shape: number[]) => {
     const x = Float32Array.from(randomArray(numel(shape), 51), (v) => 1000 + v * 0.01);
     const [, mean, invstd] = native.batchNormTrain(T(x, shape), null, null, null, null, 0.1, 1e-12);
     const ref = refStats(x, shape);
     expectClose(values(mean), ref.mean, 1e-7, 0, 'mean');
-    expectClose(values(invstd), Array.from(ref.vr, (v) => 1 / Math.sqrt(v + 1e-12)), 1e-4, 0, 'invstd');
+    expectClose(
+      values(invstd),
+      Array.from(ref.vr, (v) => 1 / Math.sqrt(v + 1e-12)),
+      1e-4,
+      0,
+      'invstd',
+    );
   });
 
   it('is deterministic', () => {
     const shape = [32, 16, 12, 12];
-    const x = T(randomArray(numel(shape), 61), shape), dy = T(randomArray(numel(shape), 62), shape);
+    const x = T(randomArray(numel(shape), 61), shape),
+      dy = T(randomArray(numel(shape), 62), shape);
     const run = () => {
       const [y, m, s] = native.batchNormTrain(x, null, null, null, null, 0.1, EPS);
       return [y, m, s, ...native.batchNormBackward(x, dy, null, m, s)].map((t) => Buffer.from(values(t).buffer));
     };
-    const a = run(), b = run();
+    const a = run(),
+      b = run();
     a.forEach((buf, i) => expect(buf.equals(b[i])).toBe(true));
   });
 
@@ -144,19 +225,27 @@ describe.each(testDevices())('batch norm on %s', (device) => {
     const x = T(randomArray(24, 1), [2, 4, 3]);
     const c4 = T(randomArray(4, 2), [4]);
     expect(() => native.batchNormTrain(T(randomArray(4, 1), [1, 4]), null, null, null, null, 0.1, EPS)).toThrow(ShapeError);
-    expect(() => native.batchNormTrain(T(randomArray(4, 1), [1, 4]), null, null, null, null, 0.1, EPS)).toThrow(/more than 1 value per channel.*\[1, 4\]/);
+    expect(() => native.batchNormTrain(T(randomArray(4, 1), [1, 4]), null, null, null, null, 0.1, EPS)).toThrow(
+      /more than 1 value per channel.*\[1, 4\]/,
+    );
     expect(() => native.batchNormTrain(x, T(randomArray(3, 1), [3]), null, null, null, 0.1, EPS)).toThrow(
-      "batchNormTrain: 'gamma' must have shape [4] (one value per channel of x [2, 4, 3]), got [3]");
-    expect(() => native.batchNormTrain(x, c4, c4, T(randomArray(2, 1), [2, 1]), null, 0.1, EPS)).toThrow(/'runningMean' must have shape \[4\]/);
+      "batchNormTrain: 'gamma' must have shape [4] (one value per channel of x [2, 4, 3]), got [3]",
+    );
+    expect(() => native.batchNormTrain(x, c4, c4, T(randomArray(2, 1), [2, 1]), null, 0.1, EPS)).toThrow(
+      /'runningMean' must have shape \[4\]/,
+    );
     expect(() => native.batchNormTrain(x, c4, c4, null, null, 1.5, EPS)).toThrow(ArgumentError);
     expect(() => native.batchNormTrain(x, c4, c4, null, null, 0.1, 0)).toThrow(/'eps' must be a positive/);
-    expect(() => native.batchNormTrain(T(randomArray(4, 1), [4]), null, null, null, null, 0.1, EPS)).toThrow(/at least 2 dimensions.*\[4\]/);
+    expect(() => native.batchNormTrain(T(randomArray(4, 1), [4]), null, null, null, null, 0.1, EPS)).toThrow(
+      /at least 2 dimensions.*\[4\]/,
+    );
     const ri = native.fromTypedArray(new Int32Array(4), [4], device);
     expect(() => native.batchNormTrain(x, c4, c4, ri, null, 0.1, EPS)).toThrow(DTypeError);
     expect(() => native.batchNormEval(x, c4, c4, null as never, c4, EPS)).toThrow(ArgumentError);
     expect(() => native.batchNormEval(x, c4, c4, c4, T(randomArray(5, 1), [5]), EPS)).toThrow(ShapeError);
     expect(() => native.batchNormBackward(x, T(randomArray(24, 1), [2, 12]), null, c4, c4)).toThrow(
-      "batchNormBackward: 'dy' must have the shape of x [2, 4, 3], got [2, 12]");
+      "batchNormBackward: 'dy' must have the shape of x [2, 4, 3], got [2, 12]",
+    );
     expect(() => native.batchNormBackward(x, x, null, c4, T(randomArray(2, 1), [2]))).toThrow(/'saveInvstd' must have shape \[4\]/);
   });
 });

@@ -2,7 +2,16 @@ import { describe, expect, it } from 'vitest';
 
 import { ArgumentError, DTypeError, ShapeError } from '../../lib/core/errors.js';
 import {
-  expectClose, expectGradClose, native, numel, numericGrad, randomArray, sampleIndices, tensor, testDevices, values,
+  expectClose,
+  expectGradClose,
+  native,
+  numel,
+  numericGrad,
+  randomArray,
+  sampleIndices,
+  tensor,
+  testDevices,
+  values,
   weightedSum,
 } from '../support/native.js';
 
@@ -20,7 +29,15 @@ interface Cfg {
 }
 
 const cfg = (name: string, x: Cfg['x'], w: Cfg['w'], o: Partial<Cfg> = {}): Cfg => ({
-  name, x, w, stride: [1, 1], pad: [0, 0], dil: [1, 1], groups: 1, bias: true, ...o,
+  name,
+  x,
+  w,
+  stride: [1, 1],
+  pad: [0, 0],
+  dil: [1, 1],
+  groups: 1,
+  bias: true,
+  ...o,
 });
 
 const CASES: Cfg[] = [
@@ -55,8 +72,17 @@ const CASES: Cfg[] = [
   // members) on the gathered paths, one group after another: bands of x, dy and dx per group,
   // runs of the input gradient that cross into the next group's planes.
   cfg('grouped gathered: 3 groups of 6, partial tiles', [4, 6, 9, 10], [18, 2, 3, 3], { groups: 3, cpuPath: true }),
-  cfg('grouped gathered: stride 2, pad 1 (padded copy)', [3, 8, 11, 9], [14, 4, 3, 3], { stride: [2, 2], pad: [1, 1], groups: 2, bias: false, cpuPath: true }),
-  cfg('grouped gathered: one input channel per group (direct weight gradient)', [3, 3, 12, 13], [24, 1, 3, 3], { groups: 3, cpuPath: true }),
+  cfg('grouped gathered: stride 2, pad 1 (padded copy)', [3, 8, 11, 9], [14, 4, 3, 3], {
+    stride: [2, 2],
+    pad: [1, 1],
+    groups: 2,
+    bias: false,
+    cpuPath: true,
+  }),
+  cfg('grouped gathered: one input channel per group (direct weight gradient)', [3, 3, 12, 13], [24, 1, 3, 3], {
+    groups: 3,
+    cpuPath: true,
+  }),
   cfg('grouped gathered: dilation 2, planes of 256+ positions', [2, 4, 20, 19], [16, 2, 3, 3], { dil: [2, 2], groups: 2, cpuPath: true }),
   cfg('grouped gathered: 7 groups, 2x2 kernel, tiny planes', [5, 14, 4, 3], [49, 2, 2, 2], { groups: 7, cpuPath: true }),
   // The 3x3 stride-1 weight gradient without packing (conv_bww3x3.h): >= 16 output channels per
@@ -66,7 +92,11 @@ const CASES: Cfg[] = [
   // Stride-1 forward by output-row tiles (conv_rows.h): >= 16 output channels and >= 32 products
   // per output per group; rows split into equal tiles (15 -> 8 + 7), a 16-channel last block.
   cfg('row tiles: 2 groups of 16, 12-wide rows', [3, 8, 9, 14], [32, 4, 3, 3], { groups: 2, cpuPath: true }),
-  cfg('row tiles: dilation 2, pad 1, 15-wide rows, 20 channels', [2, 6, 11, 17], [20, 6, 3, 3], { pad: [1, 1], dil: [2, 2], cpuPath: true }),
+  cfg('row tiles: dilation 2, pad 1, 15-wide rows, 20 channels', [2, 6, 11, 17], [20, 6, 3, 3], {
+    pad: [1, 1],
+    dil: [2, 2],
+    cpuPath: true,
+  }),
   // Winograd F(2x2, 3x3): 3x3 stride 1, >= 32 channels in and >= 64 out per group, maps >= 4x4
   // that 2x2 tiles cover with <= 10% overhang, >= 128 tiles in all. Odd sizes (edge tiles clipped: 23x21 output),
   // rows of tiles wider than 8, tiles of a panel spanning images, padding 0..2 (the input
@@ -82,8 +112,10 @@ const outSize = (i: number, k: number, s: number, p: number, d: number) => Math.
 
 /** Visits every multiply of the convolution: (x index, w index, y index). */
 function visit(c: Cfg, f: (xi: number, wi: number, yi: number) => void) {
-  const [N, C, H, W] = c.x, [K, Cg, R, S] = c.w;
-  const OH = outSize(H, R, c.stride[0], c.pad[0], c.dil[0]), OW = outSize(W, S, c.stride[1], c.pad[1], c.dil[1]);
+  const [N, C, H, W] = c.x,
+    [K, Cg, R, S] = c.w;
+  const OH = outSize(H, R, c.stride[0], c.pad[0], c.dil[0]),
+    OW = outSize(W, S, c.stride[1], c.pad[1], c.dil[1]);
   const Kg = K / c.groups;
   for (let n = 0; n < N; n++)
     for (let k = 0; k < K; k++) {
@@ -103,24 +135,35 @@ function visit(c: Cfg, f: (xi: number, wi: number, yi: number) => void) {
 }
 
 function outShape(c: Cfg) {
-  return [c.x[0], c.w[0], outSize(c.x[2], c.w[2], c.stride[0], c.pad[0], c.dil[0]), outSize(c.x[3], c.w[3], c.stride[1], c.pad[1], c.dil[1])];
+  return [
+    c.x[0],
+    c.w[0],
+    outSize(c.x[2], c.w[2], c.stride[0], c.pad[0], c.dil[0]),
+    outSize(c.x[3], c.w[3], c.stride[1], c.pad[1], c.dil[1]),
+  ];
 }
 
 function refForward(c: Cfg, x: Float32Array, w: Float32Array, b: Float32Array | null) {
   const ys = outShape(c);
   const y = new Float64Array(numel(ys));
-  visit(c, (xi, wi, yi) => { y[yi] += x[xi] * w[wi]; });
+  visit(c, (xi, wi, yi) => {
+    y[yi] += x[xi] * w[wi];
+  });
   if (b) for (let i = 0; i < y.length; i++) y[i] += b[Math.floor(i / (ys[2] * ys[3])) % ys[1]];
   return y;
 }
 function refBackwardInput(c: Cfg, dy: Float32Array, w: Float32Array) {
   const dx = new Float64Array(numel(c.x));
-  visit(c, (xi, wi, yi) => { dx[xi] += dy[yi] * w[wi]; });
+  visit(c, (xi, wi, yi) => {
+    dx[xi] += dy[yi] * w[wi];
+  });
   return dx;
 }
 function refBackwardWeight(c: Cfg, x: Float32Array, dy: Float32Array) {
   const dw = new Float64Array(numel(c.w));
-  visit(c, (xi, wi, yi) => { dw[wi] += dy[yi] * x[xi]; });
+  visit(c, (xi, wi, yi) => {
+    dw[wi] += dy[yi] * x[xi];
+  });
   return dw;
 }
 
@@ -136,7 +179,10 @@ const CPU_PATH_CASES = CASES.filter((c) => c.cpuPath).length;
 describe.each(testDevices())('conv2d on %s', (device) => {
   const T = (a: Float32Array, s: number[]) => tensor(a, s, device);
   const cases = device === 'cpu' ? CASES : CASES.filter((c) => !c.cpuPath);
-  if (device !== 'cpu') console.log(`conv2d on ${device}: ${CPU_PATH_CASES} CPU-path cases and the thread-count determinism cases run on cpu only (one CUDA conv path; covered by the ${cases.length} general cases)`);
+  if (device !== 'cpu')
+    console.log(
+      `conv2d on ${device}: ${CPU_PATH_CASES} CPU-path cases and the thread-count determinism cases run on cpu only (one CUDA conv path; covered by the ${cases.length} general cases)`,
+    );
   const fwd = (c: Cfg, x: Float32Array, w: Float32Array, b: Float32Array | null) =>
     values(native.conv2d(T(x, c.x), T(w, c.w), b ? T(b, [c.w[0]]) : null, ...params(c)));
 
@@ -145,7 +191,7 @@ describe.each(testDevices())('conv2d on %s', (device) => {
     const w = randomArray(numel(c.w), 12);
     const b = c.bias ? randomArray(c.w[0], 13) : null;
     const ys = outShape(c);
-    const wr = randomArray(numel(ys), 14);  // loss = sum(y * wr), so dL/dy = wr
+    const wr = randomArray(numel(ys), 14); // loss = sum(y * wr), so dL/dy = wr
 
     it('forward matches the reference', () => {
       const y = native.conv2d(T(x, c.x), T(w, c.w), b ? T(b, [c.w[0]]) : null, ...params(c));
@@ -181,22 +227,28 @@ describe.each(testDevices())('conv2d on %s', (device) => {
 
   // Padded (gathered forward/weight gradient on a padded copy), unpadded (every gathered pass) and
   // small maps at batch 40 (per-position products): each path's partition depends on the threads.
-  it.each(device !== 'cpu' ? [] : [
-    cfg('det padded', [16, 8, 13, 13], [16, 8, 3, 3], { pad: [1, 1] }),
-    cfg('det unpadded', [16, 8, 13, 13], [16, 8, 3, 3]),
-    cfg('det small maps', [40, 16, 4, 4], [24, 16, 3, 3], { pad: [1, 1] }),
-    cfg('det grouped', [16, 12, 13, 13], [24, 4, 3, 3], { groups: 3 }),
-    cfg('det winograd', [9, 64, 8, 8], [64, 64, 3, 3], { pad: [1, 1] }),
-    cfg('det grouped conv1-like', [16, 3, 14, 14], [24, 1, 3, 3], { groups: 3 }),
-  ])('is deterministic and agrees across thread counts ($name)', (c) => {
-    const x = T(randomArray(numel(c.x), 21), c.x), w = T(randomArray(numel(c.w), 22), c.w);
+  it.each(
+    device !== 'cpu'
+      ? []
+      : [
+          cfg('det padded', [16, 8, 13, 13], [16, 8, 3, 3], { pad: [1, 1] }),
+          cfg('det unpadded', [16, 8, 13, 13], [16, 8, 3, 3]),
+          cfg('det small maps', [40, 16, 4, 4], [24, 16, 3, 3], { pad: [1, 1] }),
+          cfg('det grouped', [16, 12, 13, 13], [24, 4, 3, 3], { groups: 3 }),
+          cfg('det winograd', [9, 64, 8, 8], [64, 64, 3, 3], { pad: [1, 1] }),
+          cfg('det grouped conv1-like', [16, 3, 14, 14], [24, 1, 3, 3], { groups: 3 }),
+        ],
+  )('is deterministic and agrees across thread counts ($name)', (c) => {
+    const x = T(randomArray(numel(c.x), 21), c.x),
+      w = T(randomArray(numel(c.w), 22), c.w);
     const dy = T(randomArray(numel(outShape(c)), 23), outShape(c));
     const run = () => [
       values(native.conv2d(x, w, null, ...params(c))),
       values(native.conv2dBackwardInput(dy, w, c.x, ...params(c))),
       values(native.conv2dBackwardWeight(x, dy, c.w, ...params(c))),
     ];
-    const a = run(), b = run();
+    const a = run(),
+      b = run();
     for (let i = 0; i < a.length; i++) expect(Buffer.from(a[i].buffer).equals(Buffer.from(b[i].buffer))).toBe(true);
     const threads = native.numThreads();
     // Under NNLAB_THREADS=1 (or on one core) "all threads vs 1 thread" would compare 1 with 1:
@@ -216,15 +268,18 @@ describe.each(testDevices())('conv2d on %s', (device) => {
     const c = cfg('winograd inf', [8, 64, 8, 8], [64, 64, 3, 3], { pad: [1, 1], bias: false });
     const x = Float32Array.from(randomArray(numel(c.x), 31), Math.abs);
     const w = Float32Array.from(randomArray(numel(c.w), 32), Math.abs);
-    x[3 * 64 + 2 * 8 + 5] = Infinity;  // image 0, channel 3, row 2, column 5
+    x[3 * 64 + 2 * 8 + 5] = Infinity; // image 0, channel 3, row 2, column 5
     const y = values(native.conv2d(T(x, c.x), T(w, c.w), null, ...params(c)));
     const ref = refForward(c, x, w, null);
     let infs = 0;
     for (let i = 0; i < y.length; i++) {
       expect(Number.isNaN(y[i]), `y[${i}]`).toBe(false);
-      if (ref[i] === Infinity) { expect(y[i]).toBe(Infinity); infs++; } else expect(Math.abs(y[i] - ref[i])).toBeLessThan(1e-3 * (1 + Math.abs(ref[i])));
+      if (ref[i] === Infinity) {
+        expect(y[i]).toBe(Infinity);
+        infs++;
+      } else expect(Math.abs(y[i] - ref[i])).toBeLessThan(1e-3 * (1 + Math.abs(ref[i])));
     }
-    expect(infs).toBe(64 * 9);  // every output channel at the 3x3 positions around the pixel
+    expect(infs).toBe(64 * 9); // every output channel at the 3x3 positions around the pixel
     const dy = Float32Array.from(randomArray(numel(outShape(c)), 33), Math.abs);
     dy[5] = Infinity;
     const dx = values(native.conv2dBackwardInput(T(dy, outShape(c)), T(w, c.w), c.x, ...params(c)));
@@ -238,7 +293,18 @@ describe.each(testDevices())('conv2d on %s', (device) => {
   it('handles an empty batch', () => {
     const y = native.conv2d(T(new Float32Array(0), [0, 2, 5, 5]), T(randomArray(36, 1), [2, 2, 3, 3]), null, 1, 1, 0, 0, 1, 1, 1);
     expect(y.shape).toEqual([0, 2, 3, 3]);
-    const dw = native.conv2dBackwardWeight(T(new Float32Array(0), [0, 2, 5, 5]), T(new Float32Array(0), [0, 2, 3, 3]), [2, 2, 3, 3], 1, 1, 0, 0, 1, 1, 1);
+    const dw = native.conv2dBackwardWeight(
+      T(new Float32Array(0), [0, 2, 5, 5]),
+      T(new Float32Array(0), [0, 2, 3, 3]),
+      [2, 2, 3, 3],
+      1,
+      1,
+      0,
+      0,
+      1,
+      1,
+      1,
+    );
     expect(Array.from(values(dw))).toEqual(new Array(36).fill(0));
   });
 
@@ -248,14 +314,17 @@ describe.each(testDevices())('conv2d on %s', (device) => {
     const ok = [1, 1, 0, 0, 1, 1, 1] as const;
     expect(() => native.conv2d(x, w, null, ...ok)).toThrow(ShapeError);
     expect(() => native.conv2d(x, w, null, ...ok)).toThrow(
-      "conv2d: 'weight' [64, 16, 3, 3] expects 16*groups=16 input channels but 'x' [8, 32, 28, 28] has 32");
+      "conv2d: 'weight' [64, 16, 3, 3] expects 16*groups=16 input channels but 'x' [8, 32, 28, 28] has 32",
+    );
     expect(() => native.conv2d(x, w, null, 1, 1, 0, 0, 1, 1, 3)).toThrow(/not divisible by groups=3/);
     expect(native.conv2d(x, w, null, 1, 1, 0, 0, 1, 1, 2).shape).toEqual([8, 64, 26, 26]);
     expect(() => native.conv2d(T(randomArray(12, 1), [3, 4]), w, null, ...ok)).toThrow(/'x' must be 4-D.*\[3, 4\]/);
     expect(() => native.conv2d(x, T(randomArray(4, 1), [2, 2]), null, ...ok)).toThrow(ShapeError);
     const small = T(randomArray(2 * 16 * 4 * 4, 3), [2, 16, 4, 4]);
     expect(() => native.conv2d(small, T(randomArray(64 * 16 * 25, 2), [64, 16, 5, 5]), null, ...ok)).toThrow(ShapeError);
-    expect(() => native.conv2d(small, T(randomArray(64 * 16 * 25, 2), [64, 16, 5, 5]), null, ...ok)).toThrow(/larger than the padded input 4x4/);
+    expect(() => native.conv2d(small, T(randomArray(64 * 16 * 25, 2), [64, 16, 5, 5]), null, ...ok)).toThrow(
+      /larger than the padded input 4x4/,
+    );
     expect(() => native.conv2d(small, w, null, 1, 1, 0, 0, 3, 3, 1)).toThrow(/dilated to 7x7/);
     expect(native.conv2d(small, w, null, 1, 1, 2, 2, 3, 3, 1).shape).toEqual([2, 64, 2, 2]);
     expect(() => native.conv2d(small, w, null, 0, 1, 0, 0, 1, 1, 1)).toThrow(ArgumentError);
@@ -271,7 +340,8 @@ describe.each(testDevices())('conv2d on %s', (device) => {
     const dyBad = T(randomArray(2 * 64 * 9, 4), [2, 64, 3, 3]);
     expect(() => native.conv2dBackwardInput(dyBad, w, [2, 16, 4, 4], ...ok)).toThrow(ShapeError);
     expect(() => native.conv2dBackwardInput(dyBad, w, [2, 16, 4, 4], ...ok)).toThrow(
-      "conv2dBackwardInput: 'dy' must have the output shape [2, 64, 2, 2] of this convolution, got [2, 64, 3, 3]");
+      "conv2dBackwardInput: 'dy' must have the output shape [2, 64, 2, 2] of this convolution, got [2, 64, 3, 3]",
+    );
     expect(() => native.conv2dBackwardWeight(small, dyBad, [64, 16, 3, 3], ...ok)).toThrow(ShapeError);
     expect(native.conv2dBackwardInput(dy, w, [2, 16, 4, 4], 1, 1, 0, 0, 1, 1, 1).shape).toEqual([2, 16, 4, 4]);
     expect(() => native.conv2dBackwardWeight(small, dy, [64, 8, 3, 3], ...ok)).toThrow(/expects 8\*groups=8 input channels/);

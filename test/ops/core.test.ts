@@ -44,8 +44,12 @@ describe.each(testDevices())('core on %s', (device) => {
     expect(Buffer.from(a.buffer).equals(Buffer.from(b.buffer))).toBe(true);
     const c = values(native.rand('normal', [100000], 43, 0, 0, 1, device));
     expect(Buffer.from(a.buffer).equals(Buffer.from(c.buffer))).toBe(false);
-    let mean = 0, sq = 0;
-    for (const v of a) { mean += v; sq += v * v; }
+    let mean = 0,
+      sq = 0;
+    for (const v of a) {
+      mean += v;
+      sq += v * v;
+    }
     mean /= a.length;
     expect(Math.abs(mean)).toBeLessThan(0.02);
     expect(Math.abs(sq / a.length - 1)).toBeLessThan(0.02);
@@ -76,7 +80,13 @@ describe.each(testDevices())('core on %s', (device) => {
     expect(() => native.full([2], 0, 'float64' as never, device)).toThrow(DTypeError);
     expect(() => native.full([2], 0, 'float32', 'tpu' as never)).toThrow(DeviceError);
     expect(() => native.reshape({} as never, [1])).toThrow(ArgumentError);
-    const err = (() => { try { native.reshape({} as never, [1]); } catch (e) { return e as { code: string }; } })();
+    const err = (() => {
+      try {
+        native.reshape({} as never, [1]);
+      } catch (e) {
+        return e as { code: string };
+      }
+    })();
     expect(err?.code).toBe('ERR_ARGUMENT');
   });
 });

@@ -42,7 +42,11 @@ function buildSelftest(threads: boolean): string {
 // All cases, or only `only`; with the ThreadSanitizer reports it printed.
 function runSelftest(exe: string, only?: string): { cases: Case[]; races: number } {
   const r = spawnSync(exe, only ? [only] : [], { encoding: 'utf8', env: { ...process.env, TSAN_OPTIONS: 'exitcode=0' } });
-  const cases = r.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Case);
+  const cases = r.stdout
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Case);
   return { cases, races: (r.stderr.match(/WARNING: ThreadSanitizer: data race/g) ?? []).length };
 }
 
@@ -72,7 +76,10 @@ describe.skipIf(!isSim)('CUDA simulator', () => {
   it('with threads instead of fibers, ThreadSanitizer-built, gives the same verdicts', (ctx) => {
     // libtsan may be missing from a machine's compiler install: that is not a simulator bug.
     try {
-      execFileSync('g++', ['-fsanitize=thread', '-x', 'c++', '-', '-o', join(mkdtempSync(join(tmpdir(), 'tsan-')), 'a')], { input: 'int main(){}', stdio: 'pipe' });
+      execFileSync('g++', ['-fsanitize=thread', '-x', 'c++', '-', '-o', join(mkdtempSync(join(tmpdir(), 'tsan-')), 'a')], {
+        input: 'int main(){}',
+        stdio: 'pipe',
+      });
     } catch {
       return skipUnless(ctx, false, 'g++ cannot link -fsanitize=thread here (install libtsan)');
     }
@@ -97,7 +104,11 @@ describe.skipIf(!isSim)('CUDA simulator', () => {
 
   it('backend kernels run under the same checks (a block-reduction op gives exact sums)', () => {
     // A simulator error inside a backend kernel would surface as ERR_INTERNAL naming the kernel.
-    const x = native.fromTypedArray(Float32Array.from({ length: 1000 }, (_, i) => i % 7), [10, 100], 'cuda');
+    const x = native.fromTypedArray(
+      Float32Array.from({ length: 1000 }, (_, i) => i % 7),
+      [10, 100],
+      'cuda',
+    );
     const s = native.toTypedArray(native.reduce(x, 'sum', [1], false)) as Float32Array;
     for (let r = 0; r < 10; r++) {
       let ref = 0;
@@ -110,14 +121,24 @@ describe.skipIf(!isSim)('CUDA simulator', () => {
     const models = { cpu: seedCnn(new RandomGenerator(7)), cuda: seedCnn(new RandomGenerator(7)).to('cuda') };
     const x = randn([4, 1, 28, 28], { generator: new RandomGenerator(11) });
     const y = makeTensor(Int32Array.from([3, 1, 4, 1]), [4]);
-    const results: Record<string, { logits: Float32Array; loss: number; grads: Map<string, Float32Array>; sgd: Map<string, Float32Array>; adam: Map<string, Float32Array> }> = {};
+    const results: Record<
+      string,
+      {
+        logits: Float32Array;
+        loss: number;
+        grads: Map<string, Float32Array>;
+        sgd: Map<string, Float32Array>;
+        adam: Map<string, Float32Array>;
+      }
+    > = {};
     for (const device of ['cpu', 'cuda'] as const) {
       const model = models[device];
       const sgd = new optim.SGD(model.parameters(), { lr: 0.05, momentum: 0.9 });
       const adam = new optim.Adam(model.parameters(), { lr: 1e-3 });
       const r = { logits: new Float32Array(), loss: 0, grads: new Map(), sgd: new Map(), adam: new Map() } as (typeof results)['cpu'];
       tidy(() => {
-        const xd = ops.to(x, device), yd = ops.to(y, device);
+        const xd = ops.to(x, device),
+          yd = ops.to(y, device);
         const logits = model.forward(xd);
         r.logits = ops.to(logits, 'cpu').data() as Float32Array;
         const loss = ops.crossEntropy(logits, yd);
@@ -133,7 +154,8 @@ describe.skipIf(!isSim)('CUDA simulator', () => {
       adam.dispose();
       results[device] = r;
     }
-    const cpu = results.cpu, gpu = results.cuda;
+    const cpu = results.cpu,
+      gpu = results.cuda;
     const rel = (a: Float32Array, e: Float32Array, label: string) => {
       const scale = e.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
       expectClose(a, e, 1e-4, 1e-4 * scale, label);
@@ -146,8 +168,11 @@ describe.skipIf(!isSim)('CUDA simulator', () => {
     // gradients equal to float rounding (summed in a different order, as on any GPU) give
     // visibly different steps. Those elements are held to the step bound instead.
     for (const [name, p] of cpu.adam) {
-      const g = cpu.grads.get(name)!, got = gpu.adam.get(name)!, before = cpu.sgd.get(name)!;
-      const a: number[] = [], e: number[] = [];
+      const g = cpu.grads.get(name)!,
+        got = gpu.adam.get(name)!,
+        before = cpu.sgd.get(name)!;
+      const a: number[] = [],
+        e: number[] = [];
       for (let i = 0; i < p.length; i++) {
         if (Math.abs(g[i]) > 1e-5) {
           a.push(got[i]);
@@ -162,4 +187,3 @@ describe.skipIf(!isSim)('CUDA simulator', () => {
     models.cuda.dispose();
   }, 300_000);
 });
-

@@ -1,10 +1,20 @@
 import { describe, expect, it } from 'vitest';
 
 import { ArgumentError, DTypeError, ShapeError } from '../../lib/core/errors.js';
-import { expectClose, expectGradClose, native, numericGrad, randomArray, tensor, testDevices, values, weightedSum } from '../support/native.js';
+import {
+  expectClose,
+  expectGradClose,
+  native,
+  numericGrad,
+  randomArray,
+  tensor,
+  testDevices,
+  values,
+  weightedSum,
+} from '../support/native.js';
 
 describe.each(testDevices())('dropout on %s', (device) => {
-  const n = 100003;  // not a multiple of 4: the last Philox block is partly used
+  const n = 100003; // not a multiple of 4: the last Philox block is partly used
   const x = randomArray(n, 1, 0.5, 2);
   const xt = () => tensor(x, [n], device);
 
@@ -32,7 +42,8 @@ describe.each(testDevices())('dropout on %s', (device) => {
   for (const p of [0.1, 0.5, 0.9]) {
     it(`keeps about 1 - p of the elements and scales them by 1/(1-p) (p = ${p})`, () => {
       const [y, mask] = native.dropout(xt(), p, 123, 0);
-      const m = native.toTypedArray(mask), yv = values(y);
+      const m = native.toTypedArray(mask),
+        yv = values(y);
       let kept = 0;
       const expected = new Float32Array(n);
       for (let i = 0; i < n; i++) {
@@ -52,7 +63,8 @@ describe.each(testDevices())('dropout on %s', (device) => {
 
   it('dropoutBackward matches finite differences for a fixed mask', () => {
     const shape = [3, 5];
-    const a = randomArray(15, 3), w = randomArray(15, 4);
+    const a = randomArray(15, 3),
+      w = randomArray(15, 4);
     const f = (v: Float32Array) => weightedSum(values(native.dropout(tensor(v, shape, device), 0.4, 77, 2)[0]), w);
     const [, mask] = native.dropout(tensor(a, shape, device), 0.4, 77, 2);
     const dx = native.dropoutBackward(tensor(w, shape, device), mask, 0.4);

@@ -7,8 +7,18 @@ import { ArgumentError, DisposedError, DTypeError, ShapeError } from '../../lib/
 import { expectClose, native, randomArray, tensor, testDevices, values } from '../support/native.js';
 
 /** float64 reference of alpha * op(A) op(B) + beta * C, with A, B stored as the kernel sees them. */
-function refGemm(a: ArrayLike<number>, b: ArrayLike<number>, m: number, n: number, k: number, transA: boolean,
-  transB: boolean, alpha = 1, beta = 0, c?: ArrayLike<number>): Float64Array {
+function refGemm(
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+  m: number,
+  n: number,
+  k: number,
+  transA: boolean,
+  transB: boolean,
+  alpha = 1,
+  beta = 0,
+  c?: ArrayLike<number>,
+): Float64Array {
   const out = new Float64Array(m * n);
   for (let i = 0; i < m; i++) {
     for (let j = 0; j < n; j++) {
@@ -23,15 +33,22 @@ function refGemm(a: ArrayLike<number>, b: ArrayLike<number>, m: number, n: numbe
 /** Tolerance grows with k: float32 accumulation of k products of values in [-1, 1]. */
 const tol = (k: number) => [1e-4, 2e-6 * Math.max(k, 1)] as const;
 
-const combos: [boolean, boolean][] = [[false, false], [true, false], [false, true], [true, true]];
+const combos: [boolean, boolean][] = [
+  [false, false],
+  [true, false],
+  [false, true],
+  [true, true],
+];
 const sizes = [1, 3, 7, 13, 17, 31, 33, 65, 100, 257];
 
 describe.each(testDevices())('gemm on %s', (device) => {
   const mk = (data: Float32Array, shape: number[]) => tensor(data, shape, device);
 
   function checkMatmul(m: number, n: number, k: number, transA: boolean, transB: boolean, seed: number) {
-    const a = randomArray(m * k, seed), b = randomArray(k * n, seed + 1);
-    const ta = mk(a, transA ? [k, m] : [m, k]), tb = mk(b, transB ? [n, k] : [k, n]);
+    const a = randomArray(m * k, seed),
+      b = randomArray(k * n, seed + 1);
+    const ta = mk(a, transA ? [k, m] : [m, k]),
+      tb = mk(b, transB ? [n, k] : [k, n]);
     const out = native.matmul(ta, tb, transA, transB);
     expect(out.shape).toEqual([m, n]);
     expectClose(values(out), refGemm(a, b, m, n, k, transA, transB), ...tol(k), `${m}x${n}x${k} tA=${transA} tB=${transB}`);
@@ -59,8 +76,14 @@ describe.each(testDevices())('gemm on %s', (device) => {
   });
 
   it.each(combos)('gemmInto applies alpha and beta (transA=%s transB=%s)', (transA, transB) => {
-    for (const [m, n, k] of [[5, 7, 3], [33, 17, 65], [100, 257, 31]]) {
-      const a = randomArray(m * k, 1), b = randomArray(k * n, 2), c0 = randomArray(m * n, 3);
+    for (const [m, n, k] of [
+      [5, 7, 3],
+      [33, 17, 65],
+      [100, 257, 31],
+    ]) {
+      const a = randomArray(m * k, 1),
+        b = randomArray(k * n, 2),
+        c0 = randomArray(m * n, 3);
       const c = mk(c0, [m, n]);
       native.gemmInto(c, mk(a, transA ? [k, m] : [m, k]), mk(b, transB ? [n, k] : [k, n]), 0.75, -1.5, transA, transB);
       expectClose(values(c), refGemm(a, b, m, n, k, transA, transB, 0.75, -1.5, c0), ...tol(k));
@@ -72,8 +95,12 @@ describe.each(testDevices())('gemm on %s', (device) => {
   });
 
   it('beta = 0 ignores NaN and Inf already in c', () => {
-    for (const [m, n, k] of [[7, 13, 5], [65, 100, 33]]) {
-      const a = randomArray(m * k, 4), b = randomArray(k * n, 5);
+    for (const [m, n, k] of [
+      [7, 13, 5],
+      [65, 100, 33],
+    ]) {
+      const a = randomArray(m * k, 4),
+        b = randomArray(k * n, 5);
       const garbage = new Float32Array(m * n).map((_, i) => (i % 3 === 0 ? NaN : i % 3 === 1 ? Infinity : -Infinity));
       const c = mk(garbage, [m, n]);
       native.gemmInto(c, mk(a, [m, k]), mk(b, [k, n]), 2, 0);
@@ -87,17 +114,27 @@ describe.each(testDevices())('gemm on %s', (device) => {
     const c0 = randomArray(12, 6);
     const c = mk(c0, [3, 4]);
     native.gemmInto(c, mk(randomArray(6, 7), [3, 2]), mk(randomArray(8, 8), [2, 4]), 0, 0.5);
-    expectClose(values(c), Array.from(c0, (v) => v * 0.5), 1e-6, 1e-7);
+    expectClose(
+      values(c),
+      Array.from(c0, (v) => v * 0.5),
+      1e-6,
+      1e-7,
+    );
     const z = native.matmul(mk(new Float32Array(0), [3, 0]), mk(new Float32Array(0), [0, 4]));
     expect(Array.from(values(z))).toEqual(new Array(12).fill(0));
     expect(native.matmul(mk(new Float32Array(0), [0, 5]), mk(randomArray(10, 1), [5, 2])).shape).toEqual([0, 2]);
   });
 
   it('batched matmul, with a shared 2-D operand on either side', () => {
-    const B = 3, m = 17, n = 33, k = 13;
+    const B = 3,
+      m = 17,
+      n = 33,
+      k = 13;
     for (const [transA, transB] of combos) {
-      const a = randomArray(B * m * k, 11), b = randomArray(B * k * n, 12);
-      const ta = mk(a, transA ? [B, k, m] : [B, m, k]), tb = mk(b, transB ? [B, n, k] : [B, k, n]);
+      const a = randomArray(B * m * k, 11),
+        b = randomArray(B * k * n, 12);
+      const ta = mk(a, transA ? [B, k, m] : [B, m, k]),
+        tb = mk(b, transB ? [B, n, k] : [B, k, n]);
       const out = native.matmul(ta, tb, transA, transB);
       expect(out.shape).toEqual([B, m, n]);
       const got = values(out);
@@ -123,19 +160,33 @@ describe.each(testDevices())('gemm on %s', (device) => {
   });
 
   it('many small batched products and a large batch of mid-size ones', () => {
-    for (const [B, m, n, k] of [[64, 4, 5, 6], [4, 96, 80, 70]]) {
-      const a = randomArray(B * m * k, 21), b = randomArray(B * k * n, 22);
+    for (const [B, m, n, k] of [
+      [64, 4, 5, 6],
+      [4, 96, 80, 70],
+    ]) {
+      const a = randomArray(B * m * k, 21),
+        b = randomArray(B * k * n, 22);
       const got = values(native.matmul(mk(a, [B, m, k]), mk(b, [B, k, n])));
       for (let i = 0; i < B; i++)
-        expectClose(got.subarray(i * m * n, (i + 1) * m * n), refGemm(a.subarray(i * m * k), b.subarray(i * k * n), m, n, k, false, false), ...tol(k));
+        expectClose(
+          got.subarray(i * m * n, (i + 1) * m * n),
+          refGemm(a.subarray(i * m * k), b.subarray(i * k * n), m, n, k, false, false),
+          ...tol(k),
+        );
     }
   });
 
   it('repeated calls give bit-identical results for a fixed thread count (and across counts)', () => {
     const saved = native.numThreads();
     try {
-      for (const [m, n, k] of [[300, 517, 129], [64, 3100, 288], [128, 128, 1600], [1000, 7, 300]]) {
-        const ta = mk(randomArray(m * k, 31), [m, k]), tb = mk(randomArray(k * n, 32), [k, n]);
+      for (const [m, n, k] of [
+        [300, 517, 129],
+        [64, 3100, 288],
+        [128, 128, 1600],
+        [1000, 7, 300],
+      ]) {
+        const ta = mk(randomArray(m * k, 31), [m, k]),
+          tb = mk(randomArray(k * n, 32), [k, n]);
         const runs: Buffer[] = [];
         for (const threads of [2, 2, 1, 3]) {
           native.setNumThreads(threads);
@@ -153,7 +204,8 @@ describe.each(testDevices())('gemm on %s', (device) => {
   });
 
   it('typed errors for bad input', () => {
-    const a = mk(randomArray(12, 1), [3, 4]), b = mk(randomArray(30, 2), [5, 6]);
+    const a = mk(randomArray(12, 1), [3, 4]),
+      b = mk(randomArray(30, 2), [5, 6]);
     expect(() => native.matmul(a, b)).toThrow(ShapeError);
     expect(() => native.matmul(a, b)).toThrow('matmul: a [3, 4] and b [5, 6]: inner dimensions 4 and 5 differ');
     expect(() => native.matmul(a, b, true)).toThrow(/inner dimensions 3 and 5 differ/);
@@ -164,14 +216,16 @@ describe.each(testDevices())('gemm on %s', (device) => {
     expect(() => native.matmul(mk(randomArray(4, 1), [4]), a)).toThrow(ShapeError);
     expect(() => native.matmul(mk(randomArray(24, 1), [1, 2, 3, 4]), a)).toThrow(/2-D matrix or a 3-D batch/);
     expect(() => native.matmul(mk(randomArray(24, 1), [2, 3, 4]), mk(randomArray(60, 1), [3, 4, 5]))).toThrow(
-      /batch sizes differ: a \[2, 3, 4\] has 2, b \[3, 4, 5\] has 3/);
+      /batch sizes differ: a \[2, 3, 4\] has 2, b \[3, 4, 5\] has 3/,
+    );
     expect(() => native.matmul(a, {} as never)).toThrow(ArgumentError);
     expect(() => native.matmul(a, mk(randomArray(20, 3), [4, 5]), 'yes' as never)).toThrow(ArgumentError);
     const gone = mk(randomArray(20, 3), [4, 5]);
     gone.dispose();
     expect(() => native.matmul(a, gone)).toThrow(DisposedError);
 
-    const c = mk(new Float32Array(15), [3, 5]), bb = mk(randomArray(20, 3), [4, 5]);
+    const c = mk(new Float32Array(15), [3, 5]),
+      bb = mk(randomArray(20, 3), [4, 5]);
     native.gemmInto(c, a, bb, 1, 0);
     expect(() => native.gemmInto(mk(new Float32Array(12), [3, 4]), a, bb, 1, 0)).toThrow(ShapeError);
     expect(() => native.gemmInto(mk(new Float32Array(12), [3, 4]), a, bb, 1, 0)).toThrow(/'c' must have shape \[3, 5\], got \[3, 4\]/);
@@ -207,7 +261,9 @@ describe('gemm portable kernel', () => {
       }
       console.log(JSON.stringify({ worst }));`;
     const res = spawnSync(process.execPath, ['-e', script], {
-      cwd: root, env: { ...process.env, NNLAB_GEMM_KERNEL: 'generic' }, encoding: 'utf8',
+      cwd: root,
+      env: { ...process.env, NNLAB_GEMM_KERNEL: 'generic' },
+      encoding: 'utf8',
     });
     expect(res.status, res.stderr).toBe(0);
     expect(JSON.parse(res.stdout.trim()).worst).toBeLessThan(1e-4);

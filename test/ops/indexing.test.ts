@@ -2,7 +2,17 @@ import { describe, expect, it } from 'vitest';
 
 import { ArgumentError, DTypeError, IndexOutOfRangeError, ShapeError } from '../../lib/core/errors.js';
 import {
-  expectClose, expectGradClose, native, numel, numericGrad, randomArray, randomInts, tensor, testDevices, values, weightedSum,
+  expectClose,
+  expectGradClose,
+  native,
+  numel,
+  numericGrad,
+  randomArray,
+  randomInts,
+  tensor,
+  testDevices,
+  values,
+  weightedSum,
 } from '../support/native.js';
 
 function view(shape: number[], axis: number) {
@@ -38,7 +48,12 @@ describe.each(testDevices())('indexing on %s', (device) => {
   it('indexSelect picks slices along any axis, with repeats', () => {
     const shape = [4, 5, 3];
     const x = randomArray(60, 1);
-    for (const [axis, idx] of [[1, [4, 0, 4, 2]], [-1, [2, 2]], [0, [3]], [2, []]] as [number, number[]][]) {
+    for (const [axis, idx] of [
+      [1, [4, 0, 4, 2]],
+      [-1, [2, 2]],
+      [0, [3]],
+      [2, []],
+    ] as [number, number[]][]) {
       const got = native.indexSelect(tensor(x, shape, device), axis, i32(idx));
       const ax = axis < 0 ? axis + 3 : axis;
       expect(got.shape).toEqual(shape.map((d, k) => (k === ax ? idx.length : d)));
@@ -46,7 +61,7 @@ describe.each(testDevices())('indexing on %s', (device) => {
     }
   });
 
-  it('indexAdd returns a new tensor, accumulates duplicates, and is indexSelect\'s backward', () => {
+  it("indexAdd returns a new tensor, accumulates duplicates, and is indexSelect's backward", () => {
     const shape = [3, 4, 2];
     const target = randomArray(24, 2);
     const idx = [3, 0, 3];
@@ -54,14 +69,22 @@ describe.each(testDevices())('indexing on %s', (device) => {
     const t = tensor(target, shape, device);
     const got = native.indexAdd(t, 1, i32(idx), tensor(src, [3, 3, 2], device));
     const ref = Float64Array.from(target);
-    for (let o = 0; o < 3; o++) for (let j = 0; j < 3; j++) for (let i = 0; i < 2; i++) ref[(o * 4 + idx[j]) * 2 + i] += src[(o * 3 + j) * 2 + i];
+    for (let o = 0; o < 3; o++)
+      for (let j = 0; j < 3; j++) for (let i = 0; i < 2; i++) ref[(o * 4 + idx[j]) * 2 + i] += src[(o * 3 + j) * 2 + i];
     expectClose(values(got), ref, 1e-6, 1e-6);
     expectClose(values(t), target, 0, 0, 'target unchanged');
     // Gradient of indexSelect: dx = indexAdd(zeros, axis, idx, dy).
-    const x = randomArray(24, 4), w = randomArray(18, 5);
+    const x = randomArray(24, 4),
+      w = randomArray(18, 5);
     const f = (a: Float32Array) => weightedSum(values(native.indexSelect(tensor(a, shape, device), 1, i32(idx))), w);
     const dx = native.indexAdd(native.full(shape, 0, 'float32', device), 1, i32(idx), tensor(w, [3, 3, 2], device));
-    expectGradClose(values(dx), numericGrad(f, x), Array.from({ length: 24 }, (_, i) => i), 1e-3, 1e-4);
+    expectGradClose(
+      values(dx),
+      numericGrad(f, x),
+      Array.from({ length: 24 }, (_, i) => i),
+      1e-3,
+      1e-4,
+    );
   });
 
   it('indexAdd over many rows stays deterministic (parallel path)', () => {
@@ -88,7 +111,14 @@ describe.each(testDevices())('indexing on %s', (device) => {
       const w = randomArray(numel(idxShape), 10);
       const f = (a: Float32Array) => weightedSum(values(native.gather(tensor(a, shape, device), axis, it)), w);
       const dx = native.scatterAdd(native.full(shape, 0, 'float32', device), axis, it, tensor(w, idxShape, device));
-      expectGradClose(values(dx), numericGrad(f, Float32Array.from(x)), Array.from({ length: 60 }, (_, i) => i), 1e-3, 1e-4, `axis ${axis}`);
+      expectGradClose(
+        values(dx),
+        numericGrad(f, Float32Array.from(x)),
+        Array.from({ length: 60 }, (_, i) => i),
+        1e-3,
+        1e-4,
+        `axis ${axis}`,
+      );
     }
   });
 
@@ -116,7 +146,9 @@ describe.each(testDevices())('indexing on %s', (device) => {
   it('typed errors for bad input', () => {
     const x = tensor(randomArray(12, 12), [3, 4], device);
     expect(() => native.indexSelect(x, 1, i32([0, 4]))).toThrow(IndexOutOfRangeError);
-    expect(() => native.indexSelect(x, 1, i32([0, 4]))).toThrow(/holds 4 at position 1, out of range for axis 1 of size 4 .*valid range \[0, 4\)/);
+    expect(() => native.indexSelect(x, 1, i32([0, 4]))).toThrow(
+      /holds 4 at position 1, out of range for axis 1 of size 4 .*valid range \[0, 4\)/,
+    );
     expect(() => native.indexSelect(x, 0, i32([-1]))).toThrow(IndexOutOfRangeError);
     expect(() => native.indexSelect(x, 2, i32([0]))).toThrow(ArgumentError);
     expect(() => native.indexSelect(x, -3, i32([0]))).toThrow(ArgumentError);

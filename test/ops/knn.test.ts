@@ -25,7 +25,8 @@ function sqdistRef(a: Float32Array, b: Float32Array, m: number, n: number, d: nu
 
 /** Reference top-k: a stable sort of (value, column) per row. */
 function topkRef(x: Float32Array, rows: number, cols: number, k: number, largest: boolean) {
-  const vals: number[] = [], idx: number[] = [];
+  const vals: number[] = [],
+    idx: number[] = [];
   for (let r = 0; r < rows; r++) {
     const order = Array.from({ length: cols }, (_, j) => j);
     const v = (j: number) => x[r * cols + j];
@@ -53,7 +54,8 @@ describe.each(testDevices())('k-NN on %s', (device) => {
     [37, 53, 19],
     [129, 67, 785],
   ])('pairwiseSqDist matches a float64 reference for m=%i n=%i d=%i', (m, n, d) => {
-    const a = randomArray(m * d, m + 1), b = randomArray(n * d, n + 2);
+    const a = randomArray(m * d, m + 1),
+      b = randomArray(n * d, n + 2);
     const got = values(native.pairwiseSqDist(tensor(a, [m, d], device), tensor(b, [n, d], device)));
     const ref = sqdistRef(a, b, m, n, d);
     expect(got.length).toBe(m * n);
@@ -68,7 +70,8 @@ describe.each(testDevices())('k-NN on %s', (device) => {
   });
 
   it('distances of a set to itself are >= 0 with a zero diagonal (clamped), empty sets give empty results', () => {
-    const m = 50, d = 17;
+    const m = 50,
+      d = 17;
     const a = randomArray(m * d, 9, 10, 11); // large norms, small differences: cancellation
     const t = tensor(a, [m, d], device);
     const got = values(native.pairwiseSqDist(t, t));
@@ -81,7 +84,8 @@ describe.each(testDevices())('k-NN on %s', (device) => {
   });
 
   it.each([1, 3, 16, 17, 40, 97])('topk k=%i matches a stable sort, both directions, with many ties', (k) => {
-    const rows = 23, cols = 97;
+    const rows = 23,
+      cols = 97;
     const r = rng(k);
     // Values on a coarse grid so ties are everywhere.
     const x = Float32Array.from({ length: rows * cols }, () => Math.floor(r() * 9) / 4);
@@ -96,7 +100,8 @@ describe.each(testDevices())('k-NN on %s', (device) => {
   });
 
   it('topk over many rows (parallel) with k = cols returns full sorted rows', () => {
-    const rows = 600, cols = 33;
+    const rows = 600,
+      cols = 33;
     const x = randomArray(rows * cols, 4);
     const [v, i] = native.topk(tensor(x, [rows, cols], device), cols, false);
     const ref = topkRef(x, rows, cols, cols, false);
@@ -118,11 +123,11 @@ describe.each(testDevices())('k-NN on %s', (device) => {
   });
 
   it.each([1, 5, 20, 300])('topk k=%i on long rows with NaN, infinities and ties (blocked scan)', (k) => {
-    const rows = 7, cols = 300;
+    const rows = 7,
+      cols = 300;
     const r = rng(100 + k);
     const special = [NaN, Infinity, -Infinity];
-    const x = Float32Array.from({ length: rows * cols }, () =>
-      r() < 0.06 ? special[Math.floor(r() * 3)] : Math.floor(r() * 40) / 8);
+    const x = Float32Array.from({ length: rows * cols }, () => (r() < 0.06 ? special[Math.floor(r() * 3)] : Math.floor(r() * 40) / 8));
     for (const largest of [false, true]) {
       const [v, i] = native.topk(tensor(x, [rows, cols], device), k, largest);
       const ref = topkRef(x, rows, cols, k, largest);
@@ -132,11 +137,14 @@ describe.each(testDevices())('k-NN on %s', (device) => {
   });
 
   it('k nearest neighbours: pairwiseSqDist + topk find planted points', () => {
-    const n = 200, d = 11;
+    const n = 200,
+      d = 11;
     const base = randomArray(n * d, 21);
     const queries = new Float32Array(5 * d);
     const planted = [17, 3, 199, 0, 123];
-    planted.forEach((p, q) => { for (let k = 0; k < d; k++) queries[q * d + k] = base[p * d + k] + 1e-3; });
+    planted.forEach((p, q) => {
+      for (let k = 0; k < d; k++) queries[q * d + k] = base[p * d + k] + 1e-3;
+    });
     const dist = native.pairwiseSqDist(tensor(queries, [5, d], device), tensor(base, [n, d], device));
     const [, idx] = native.topk(dist, 1, false);
     expect(Array.from(native.toTypedArray(idx))).toEqual(planted);
@@ -162,16 +170,23 @@ describe.each(testDevices())('k-NN on %s', (device) => {
 
 /** Exact k nearest by a full stable sort of (integer distance, train index): the reference. */
 function knnRef(train: Uint8Array, queries: Uint8Array, n: number, m: number, d: number, k: number) {
-  const idx: number[] = [], dist: number[] = [];
+  const idx: number[] = [],
+    dist: number[] = [];
   for (let q = 0; q < m; q++) {
     const all: [number, number][] = [];
     for (let i = 0; i < n; i++) {
       let s = 0;
-      for (let j = 0; j < d; j++) { const t = queries[q * d + j] - train[i * d + j]; s += t * t; }
+      for (let j = 0; j < d; j++) {
+        const t = queries[q * d + j] - train[i * d + j];
+        s += t * t;
+      }
       all.push([s, i]);
     }
     all.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-    for (let j = 0; j < k; j++) { dist.push(all[j][0]); idx.push(all[j][1]); }
+    for (let j = 0; j < k; j++) {
+      dist.push(all[j][0]);
+      idx.push(all[j][1]);
+    }
   }
   return { idx, dist };
 }
@@ -186,7 +201,8 @@ function plantedRows(n: number, m: number, d: number, levels: number[], seed: nu
   const pick = () => levels[Math.floor(r() * levels.length)];
   const train = Uint8Array.from({ length: n * d }, pick);
   for (let c = 0; c < n / 10; c++) {
-    const from = Math.floor(r() * n), to = Math.floor(r() * n);
+    const from = Math.floor(r() * n),
+      to = Math.floor(r() * n);
     train.copyWithin(to * d, from * d, from * d + d);
   }
   const queries = Uint8Array.from({ length: m * d }, pick);
@@ -218,9 +234,12 @@ describe.each(testDevices())('knnExact on %s', (device) => {
   });
 
   it('the result does not depend on projDim (exhaustive, pruned in 1..d/2 dimensions)', () => {
-    const n = 700, m = 50, d = 40;
+    const n = 700,
+      m = 50,
+      d = 40;
     const { train, queries } = plantedRows(n, m, d, [0, 30, 60, 200, 255], 5);
-    const tr = u8(train, [n, d], device), qs = u8(queries, [m, d], device);
+    const tr = u8(train, [n, d], device),
+      qs = u8(queries, [m, d], device);
     const [ref] = native.knnExact(tr, qs, 4, 0);
     for (const p of [1, 3, 10, 20, 21, 40]) {
       const [ix] = native.knnExact(tr, qs, 4, p);
@@ -247,14 +266,17 @@ describe.each(testDevices())('knnExact on %s', (device) => {
     expect(() => native.knnExact(tr, tr, 0)).toThrow(ArgumentError);
     expect(() => native.knnExact(tr, tr, 1, 5)).toThrow(ArgumentError);
     expect(() => native.knnExact(u8(new Uint8Array(0), [0, 4], device), tr, 1)).toThrow(/no rows/);
-    expect(() => native.knnExact(u8(new Uint8Array(40000), [1, 40000], device), u8(new Uint8Array(40000), [1, 40000], device), 1))
-      .toThrow(/too long for exact int32/);
+    expect(() => native.knnExact(u8(new Uint8Array(40000), [1, 40000], device), u8(new Uint8Array(40000), [1, 40000], device), 1)).toThrow(
+      /too long for exact int32/,
+    );
   });
 });
 
 describe('knnExact portable kernels (NNLAB_DISABLE_AVX2=1 in a child process)', () => {
   it('give the same neighbours as this process and as the reference on 784-byte rows', () => {
-    const n = 2000, m = 60, d = 784;
+    const n = 2000,
+      m = 60,
+      d = 784;
     const { train, queries } = plantedRows(n, m, d, [0, 0, 0, 0, 128, 255], 77);
     // The child reads the rows from stdin (too large for a command line) and prints its result.
     const script = `
@@ -264,7 +286,10 @@ describe('knnExact portable kernels (NNLAB_DISABLE_AVX2=1 in a child process)', 
       const [ix, d] = addon.knnExact(rows(0, ${n}), rows(${n * d}, ${m}), 3, 32);
       console.log(JSON.stringify([Array.from(addon.toTypedArray(ix)), Array.from(addon.toTypedArray(d))]));`;
     const res = spawnSync(process.execPath, ['-e', script], {
-      cwd: root, env: { ...process.env, NNLAB_DISABLE_AVX2: '1' }, input: Buffer.concat([train, queries]), encoding: 'utf8',
+      cwd: root,
+      env: { ...process.env, NNLAB_DISABLE_AVX2: '1' },
+      input: Buffer.concat([train, queries]),
+      encoding: 'utf8',
     });
     expect(res.status, res.stderr).toBe(0);
     const child = JSON.parse(res.stdout.trim());

@@ -6,12 +6,28 @@ import type { NativeTensor } from '../support/native.js';
 
 const f = Math.fround;
 
-interface SgdCfg { lr: number; momentum: number; dampening: number; weightDecay: number; nesterov: boolean }
-interface AdamCfg { lr: number; beta1: number; beta2: number; eps: number; weightDecay: number; decoupled: boolean }
+interface SgdCfg {
+  lr: number;
+  momentum: number;
+  dampening: number;
+  weightDecay: number;
+  nesterov: boolean;
+}
+interface AdamCfg {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+  decoupled: boolean;
+}
 
 /** torch.optim.SGD (1.13) on float32 values, operation by operation. */
 function sgdRef(p: Float32Array, g: Float32Array, buf: Float32Array, c: SgdCfg, first: boolean) {
-  const lr = f(c.lr), mom = f(c.momentum), damp = f(c.dampening), wd = f(c.weightDecay);
+  const lr = f(c.lr),
+    mom = f(c.momentum),
+    damp = f(c.dampening),
+    wd = f(c.weightDecay);
   for (let i = 0; i < p.length; i++) {
     let d = wd !== 0 ? f(g[i] + f(wd * p[i])) : g[i];
     if (mom !== 0) {
@@ -24,7 +40,11 @@ function sgdRef(p: Float32Array, g: Float32Array, buf: Float32Array, c: SgdCfg, 
 
 /** torch.optim.Adam / AdamW (1.13) on float32 values; bias corrections in double as in Python. */
 function adamRef(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, c: AdamCfg, step: number) {
-  const b1 = f(c.beta1), b2 = f(c.beta2), lr = f(c.lr), wd = f(c.weightDecay), eps = f(c.eps);
+  const b1 = f(c.beta1),
+    b2 = f(c.beta2),
+    lr = f(c.lr),
+    wd = f(c.weightDecay),
+    eps = f(c.eps);
   const stepSize = f(lr / (1 - b1 ** step));
   const bc2 = f(Math.sqrt(1 - b2 ** step));
   for (let i = 0; i < p.length; i++) {
@@ -59,12 +79,13 @@ describe.each(testDevices())('optimizers on %s', (device) => {
   ];
 
   it.each(sgdCases)('SGD %s matches torch formulas over several steps', (_name, c) => {
-    const p = make(1), bufs = SHAPES.map((s) => new Float32Array(size(s)));
-    const tp = upload(p), tb = upload(bufs.map((b) => b.slice()));
+    const p = make(1),
+      bufs = SHAPES.map((s) => new Float32Array(size(s)));
+    const tp = upload(p),
+      tb = upload(bufs.map((b) => b.slice()));
     for (let step = 0; step < 4; step++) {
       const g = make(100 + step);
-      native.sgdStep(tp, upload(g), c.momentum ? tb : null, c.lr, c.momentum, c.dampening, c.weightDecay, c.nesterov,
-        step === 0);
+      native.sgdStep(tp, upload(g), c.momentum ? tb : null, c.lr, c.momentum, c.dampening, c.weightDecay, c.nesterov, step === 0);
       p.forEach((pi, i) => sgdRef(pi, g[i], bufs[i], c, step === 0));
     }
     tp.forEach((t, i) => expectClose(values(t), p[i], 1e-6, 1e-7, `param ${i}`));
@@ -79,8 +100,11 @@ describe.each(testDevices())('optimizers on %s', (device) => {
 
   it.each(adamCases)('%s matches torch formulas with bias correction over several steps', (_name, c) => {
     const p = make(2);
-    const m = SHAPES.map((s) => new Float32Array(size(s))), v = SHAPES.map((s) => new Float32Array(size(s)));
-    const tp = upload(p), tm = upload(m.map((a) => a.slice())), tv = upload(v.map((a) => a.slice()));
+    const m = SHAPES.map((s) => new Float32Array(size(s))),
+      v = SHAPES.map((s) => new Float32Array(size(s)));
+    const tp = upload(p),
+      tm = upload(m.map((a) => a.slice())),
+      tv = upload(v.map((a) => a.slice()));
     for (let step = 1; step <= 5; step++) {
       const g = make(200 + step);
       native.adamStep(tp, upload(g), tm, tv, c.lr, c.beta1, c.beta2, c.eps, c.weightDecay, c.decoupled, step);
@@ -94,7 +118,8 @@ describe.each(testDevices())('optimizers on %s', (device) => {
   it('Adam and AdamW differ only through the weight decay', () => {
     const run = (decoupled: boolean, wd: number) => {
       const p = [tensor([0.5, -1.5, 2], [3], device)];
-      const m = [native.full([3], 0, 'float32', device)], v = [native.full([3], 0, 'float32', device)];
+      const m = [native.full([3], 0, 'float32', device)],
+        v = [native.full([3], 0, 'float32', device)];
       native.adamStep(p, [tensor([0.1, 0.2, -0.3], [3], device)], m, v, 0.1, 0.9, 0.999, 1e-8, wd, decoupled, 1);
       return Array.from(values(p[0]));
     };
@@ -119,7 +144,11 @@ describe.each(testDevices())('optimizers on %s', (device) => {
   //   run(lambda ps: torch.optim.Adam(ps, lr=0.01, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.1))
   //   run(lambda ps: torch.optim.AdamW(ps, lr=0.01, betas=(0.8, 0.99), eps=1e-6, weight_decay=0.1))
   const P0 = [0.5, -1.25, 2.0, 0.75];
-  const GRADS = [[0.1, -0.2, 0.3, 0.05], [0.4, 0.1, -0.3, 0.2], [-0.25, 0.5, 0.15, -0.1]];
+  const GRADS = [
+    [0.1, -0.2, 0.3, 0.05],
+    [0.4, 0.1, -0.3, 0.2],
+    [-0.25, 0.5, 0.15, -0.1],
+  ];
   const TORCH = {
     sgd_plain: [0.4750000238418579, -1.2899999618530273, 1.9850000143051147, 0.7350000143051147],
     sgd_momentum_wd: [0.4244087040424347, -1.2513155937194824, 1.9459468126296997, 0.7072964310646057],
@@ -130,12 +159,15 @@ describe.each(testDevices())('optimizers on %s', (device) => {
 
   it('agrees with numbers produced by PyTorch 1.13', () => {
     const sgd = (lr: number, mom: number, damp: number, wd: number, nest: boolean) => {
-      const p = tensor(P0, [4], device), b = native.full([4], 0, 'float32', device);
+      const p = tensor(P0, [4], device),
+        b = native.full([4], 0, 'float32', device);
       GRADS.forEach((g, t) => native.sgdStep([p], [tensor(g, [4], device)], [b], lr, mom, damp, wd, nest, t === 0));
       return values(p);
     };
     const adam = (lr: number, b1: number, b2: number, eps: number, wd: number, decoupled: boolean) => {
-      const p = tensor(P0, [4], device), m = native.full([4], 0, 'float32', device), v = native.full([4], 0, 'float32', device);
+      const p = tensor(P0, [4], device),
+        m = native.full([4], 0, 'float32', device),
+        v = native.full([4], 0, 'float32', device);
       GRADS.forEach((g, t) => native.adamStep([p], [tensor(g, [4], device)], [m], [v], lr, b1, b2, eps, wd, decoupled, t + 1));
       return values(p);
     };
@@ -147,7 +179,8 @@ describe.each(testDevices())('optimizers on %s', (device) => {
   });
 
   it('is deterministic and leaves an unused momentum list untouched', () => {
-    const p1 = [tensor(randomArray(100000, 5), [100000], device)], p2 = [tensor(randomArray(100000, 5), [100000], device)];
+    const p1 = [tensor(randomArray(100000, 5), [100000], device)],
+      p2 = [tensor(randomArray(100000, 5), [100000], device)];
     const g = [tensor(randomArray(100000, 6), [100000], device)];
     const b = [native.full([100000], 7, 'float32', device)];
     native.sgdStep(p1, g, b, 0.1, 0, 0, 0.01, false, false);
@@ -160,9 +193,31 @@ describe.each(testDevices())('optimizers on %s', (device) => {
     const p = [tensor([1, 2, 3], [3], device), tensor([1, 2], [2], device)];
     const g = [tensor([1, 2, 3], [3], device), tensor([1, 2], [2], device)];
     const b = [native.full([3], 0, 'float32', device), native.full([2], 0, 'float32', device)];
-    const sgd = (over: Partial<{ p: NativeTensor[]; g: NativeTensor[]; b: NativeTensor[] | null; lr: number; mom: number; damp: number; wd: number; nest: boolean }>) =>
-      () => native.sgdStep(over.p ?? p, over.g ?? g, over.b === undefined ? b : over.b, over.lr ?? 0.1, over.mom ?? 0.9,
-        over.damp ?? 0, over.wd ?? 0, over.nest ?? false, false);
+    const sgd =
+      (
+        over: Partial<{
+          p: NativeTensor[];
+          g: NativeTensor[];
+          b: NativeTensor[] | null;
+          lr: number;
+          mom: number;
+          damp: number;
+          wd: number;
+          nest: boolean;
+        }>,
+      ) =>
+      () =>
+        native.sgdStep(
+          over.p ?? p,
+          over.g ?? g,
+          over.b === undefined ? b : over.b,
+          over.lr ?? 0.1,
+          over.mom ?? 0.9,
+          over.damp ?? 0,
+          over.wd ?? 0,
+          over.nest ?? false,
+          false,
+        );
     expect(sgd({})).not.toThrow();
     expect(sgd({ g: [g[0]] })).toThrow(ArgumentError);
     expect(sgd({ g: [g[0]] })).toThrow(/'grads' has 1 tensors but 'params' has 2/);
@@ -177,14 +232,18 @@ describe.each(testDevices())('optimizers on %s', (device) => {
     expect(sgd({ wd: -0.1 })).toThrow(/'weightDecay'/);
     expect(sgd({ nest: true, damp: 0.1 })).toThrow(/nesterov/);
     expect(sgd({ nest: true, mom: 0, b: null })).toThrow(/nesterov/);
-    expect(sgd({ p: [p[0], p[0]], g: [g[0], g[0]], b: [b[0], native.full([3], 0, 'float32', device)] })).toThrow(/params\[0\] and params\[1\] share storage/);
+    expect(sgd({ p: [p[0], p[0]], g: [g[0], g[0]], b: [b[0], native.full([3], 0, 'float32', device)] })).toThrow(
+      /params\[0\] and params\[1\] share storage/,
+    );
     expect(sgd({ b: [p[0], b[1]] })).toThrow(/share storage/);
     expect(() => native.sgdStep([p[0]], [g[0]], [b[0]], 0.1, 0.9, 0, 0, false, 'yes' as never)).toThrow(ArgumentError);
 
     const m = [native.full([3], 0, 'float32', device), native.full([2], 0, 'float32', device)];
     const v = [native.full([3], 0, 'float32', device), native.full([2], 0, 'float32', device)];
-    const adam = (b1: number, b2: number, eps: number, step: number, vv = v) =>
-      () => native.adamStep(p, g, m, vv, 0.01, b1, b2, eps, 0, false, step);
+    const adam =
+      (b1: number, b2: number, eps: number, step: number, vv = v) =>
+      () =>
+        native.adamStep(p, g, m, vv, 0.01, b1, b2, eps, 0, false, step);
     expect(adam(0.9, 0.999, 1e-8, 1)).not.toThrow();
     expect(adam(1, 0.999, 1e-8, 1)).toThrow(/'beta1'/);
     expect(adam(0.9, -0.1, 1e-8, 1)).toThrow(/'beta2'/);
@@ -192,7 +251,9 @@ describe.each(testDevices())('optimizers on %s', (device) => {
     expect(adam(0.9, 0.999, 1e-8, 0)).toThrow(/'step'/);
     expect(adam(0.9, 0.999, 1e-8, 1.5)).toThrow(ArgumentError);
     expect(adam(0.9, 0.999, 1e-8, 1, [v[0]])).toThrow(/'v' has 1 tensors/);
-    expect(adam(0.9, 0.999, 1e-8, 1, [v[0], native.full([3], 0, 'float32', device)])).toThrow(/v\[1\] has shape \[3\] but params\[1\] has shape \[2\]/);
+    expect(adam(0.9, 0.999, 1e-8, 1, [v[0], native.full([3], 0, 'float32', device)])).toThrow(
+      /v\[1\] has shape \[3\] but params\[1\] has shape \[2\]/,
+    );
     expect(adam(0.9, 0.999, 1e-8, 1, [m[0], v[1]])).toThrow(/m\[0\] and v\[0\] share storage/);
     expect(() => native.adamStep({} as never, g, m, v, 0.01, 0.9, 0.999, 1e-8, 0, false, 1)).toThrow(ArgumentError);
   });

@@ -2,12 +2,26 @@ import { describe, expect, it } from 'vitest';
 
 import { ArgumentError, DTypeError, IndexOutOfRangeError, ShapeError } from '../../lib/core/errors.js';
 import {
-  expectClose, expectGradClose, native, numel, numericGrad, randomArray, rng, sampleIndices, tensor, testDevices,
-  values, weightedSum,
+  expectClose,
+  expectGradClose,
+  native,
+  numel,
+  numericGrad,
+  randomArray,
+  rng,
+  sampleIndices,
+  tensor,
+  testDevices,
+  values,
+  weightedSum,
 } from '../support/native.js';
 
 type Shape4 = [number, number, number, number];
-interface Win { k: [number, number]; s: [number, number]; p: [number, number] }
+interface Win {
+  k: [number, number];
+  s: [number, number];
+  p: [number, number];
+}
 
 const WINDOWS: { name: string; x: Shape4; win: Win }[] = [
   { name: '3x3 stride 2 pad 1, odd sizes', x: [2, 3, 7, 9], win: { k: [3, 3], s: [2, 2], p: [1, 1] } },
@@ -31,11 +45,13 @@ function window(o: number, inSize: number, k: number, s: number, p: number) {
 
 function eachWindow(x: Shape4, w: Win, f: (plane: number, oi: number, cells: number[], padded: number) => void) {
   const [N, C, H, W] = x;
-  const OH = out(H, w.k[0], w.s[0], w.p[0]), OW = out(W, w.k[1], w.s[1], w.p[1]);
+  const OH = out(H, w.k[0], w.s[0], w.p[0]),
+    OW = out(W, w.k[1], w.s[1], w.p[1]);
   for (let pl = 0; pl < N * C; pl++)
     for (let oh = 0; oh < OH; oh++)
       for (let ow = 0; ow < OW; ow++) {
-        const hw = window(oh, H, w.k[0], w.s[0], w.p[0]), ww = window(ow, W, w.k[1], w.s[1], w.p[1]);
+        const hw = window(oh, H, w.k[0], w.s[0], w.p[0]),
+          ww = window(ow, W, w.k[1], w.s[1], w.p[1]);
         const cells: number[] = [];
         for (let ih = hw.start; ih < hw.end; ih++) for (let iw = ww.start; iw < ww.end; iw++) cells.push(ih * W + iw);
         f(pl, (pl * OH + oh) * OW + ow, cells, hw.padded * ww.padded);
@@ -45,13 +61,18 @@ function eachWindow(x: Shape4, w: Win, f: (plane: number, oi: number, cells: num
 
 function refMax(x: Float32Array, s: Shape4, w: Win) {
   const ys = eachWindow(s, w, () => {});
-  const y = new Float32Array(numel(ys)), idx = new Int32Array(numel(ys));
+  const y = new Float32Array(numel(ys)),
+    idx = new Int32Array(numel(ys));
   const hw = s[2] * s[3];
   eachWindow(s, w, (pl, oi, cells) => {
-    let best = -Infinity, arg = cells[0];
+    let best = -Infinity,
+      arg = cells[0];
     for (const c of cells) {
       const v = x[pl * hw + c];
-      if (v > best || Number.isNaN(v)) { best = v; arg = c; }
+      if (v > best || Number.isNaN(v)) {
+        best = v;
+        arg = c;
+      }
     }
     y[oi] = best;
     idx[oi] = arg;
@@ -85,8 +106,10 @@ function eachBin(s: Shape4, OH: number, OW: number, f: (plane: number, oi: numbe
   for (let pl = 0; pl < N * C; pl++)
     for (let oh = 0; oh < OH; oh++)
       for (let ow = 0; ow < OW; ow++) {
-        const h0 = Math.floor((oh * H) / OH), h1 = Math.ceil(((oh + 1) * H) / OH);
-        const w0 = Math.floor((ow * W) / OW), w1 = Math.ceil(((ow + 1) * W) / OW);
+        const h0 = Math.floor((oh * H) / OH),
+          h1 = Math.ceil(((oh + 1) * H) / OH);
+        const w0 = Math.floor((ow * W) / OW),
+          w1 = Math.ceil(((ow + 1) * W) / OW);
         const cells: number[] = [];
         for (let ih = h0; ih < h1; ih++) for (let iw = w0; iw < w1; iw++) cells.push(ih * W + iw);
         f(pl, (pl * OH + oh) * OW + ow, cells);
@@ -193,7 +216,8 @@ describe.each(testDevices())('pooling on %s', (device) => {
   it('is deterministic', () => {
     const x = T(randomArray(8 * 16 * 26 * 26, 3), [8, 16, 26, 26]);
     const bits = (t: ReturnType<typeof native.clone>) => Buffer.from(values(t).buffer);
-    const [y1] = native.maxPool2d(x, 2, 2, 2, 2, 0, 0), [y2] = native.maxPool2d(x, 2, 2, 2, 2, 0, 0);
+    const [y1] = native.maxPool2d(x, 2, 2, 2, 2, 0, 0),
+      [y2] = native.maxPool2d(x, 2, 2, 2, 2, 0, 0);
     expect(bits(y1).equals(bits(y2))).toBe(true);
     const a1 = native.avgPool2dBackward(native.avgPool2d(x, 3, 3, 1, 1, 1, 1), [8, 16, 26, 26], 3, 3, 1, 1, 1, 1);
     const a2 = native.avgPool2dBackward(native.avgPool2d(x, 3, 3, 1, 1, 1, 1), [8, 16, 26, 26], 3, 3, 1, 1, 1, 1);
@@ -210,7 +234,9 @@ describe.each(testDevices())('pooling on %s', (device) => {
     expect(() => native.maxPool2d(x, 2, 2, 0, 1, 0, 0)).toThrow(/strideH/);
     expect(() => native.avgPool2d(x, 2, 2, 1, 1, -1, 0)).toThrow(ArgumentError);
     expect(() => native.avgPool2d(x, 2, 2, 1, 1, 0, 0, 'yes' as never)).toThrow(/countIncludePad/);
-    expect(() => native.maxPool2d(T(randomArray(36, 1), [6, 6]), 2, 2, 2, 2, 0, 0)).toThrow(/'x' must be 4-D \(N, C, H, W\), got shape \[6, 6\]/);
+    expect(() => native.maxPool2d(T(randomArray(36, 1), [6, 6]), 2, 2, 2, 2, 0, 0)).toThrow(
+      /'x' must be 4-D \(N, C, H, W\), got shape \[6, 6\]/,
+    );
     const xi = native.fromTypedArray(new Int32Array(36), [1, 1, 6, 6], device);
     expect(() => native.maxPool2d(xi, 2, 2, 2, 2, 0, 0)).toThrow(DTypeError);
     const [y, idx] = native.maxPool2d(x, 2, 2, 2, 2, 0, 0);
@@ -220,7 +246,9 @@ describe.each(testDevices())('pooling on %s', (device) => {
     expect(() => native.maxPool2dBackward(y, badIdx, [2, 3, 6, 6], 2, 2, 2, 2, 0, 0)).toThrow(IndexOutOfRangeError);
     expect(() => native.maxPool2dBackward(y, badIdx, [2, 3, 6, 6], 2, 2, 2, 2, 0, 0)).toThrow(/is 36, outside the 6x6 plane/);
     const shortIdx = native.fromTypedArray(new Int32Array(4), [1, 1, 2, 2], device);
-    expect(() => native.maxPool2dBackward(y, shortIdx, [2, 3, 6, 6], 2, 2, 2, 2, 0, 0)).toThrow(/'indices' \[1, 1, 2, 2\] must have the shape of 'dy' \[2, 3, 3, 3\]/);
+    expect(() => native.maxPool2dBackward(y, shortIdx, [2, 3, 6, 6], 2, 2, 2, 2, 0, 0)).toThrow(
+      /'indices' \[1, 1, 2, 2\] must have the shape of 'dy' \[2, 3, 3, 3\]/,
+    );
     expect(() => native.avgPool2dBackward(y, [2, 3, 6, 6], 3, 3, 1, 1, 0, 0)).toThrow(/pooled shape \[2, 3, 4, 4\].*got \[2, 3, 3, 3\]/);
     expect(() => native.adaptiveAvgPool2d(x, 0, 2)).toThrow(ArgumentError);
     expect(() => native.adaptiveAvgPool2dBackward(y, [2, 4, 6, 6])).toThrow(ShapeError);

@@ -2,7 +2,16 @@ import { describe, expect, it } from 'vitest';
 
 import { ArgumentError, DTypeError, ShapeError } from '../../lib/core/errors.js';
 import {
-  expectClose, expectGradClose, native, numel, numericGrad, randomArray, tensor, testDevices, values, weightedSum,
+  expectClose,
+  expectGradClose,
+  native,
+  numel,
+  numericGrad,
+  randomArray,
+  tensor,
+  testDevices,
+  values,
+  weightedSum,
 } from '../support/native.js';
 
 type Op = 'sum' | 'mean' | 'max' | 'min';
@@ -34,9 +43,34 @@ function reduceRef(x: ArrayLike<number>, shape: number[], op: Op, axes: number[]
 
 describe.each(testDevices())('reductions on %s', (device) => {
   const cases: [number[], number[]][] = [
-    [[3, 4, 5], []], [[3, 4, 5], [0]], [[3, 4, 5], [1]], [[3, 4, 5], [2]], [[3, 4, 5], [-1]], [[3, 4, 5], [0, 2]],
-    [[3, 4, 5], [2, 1]], [[3, 4, 5], [0, 1, 2]], [[2, 3, 5, 7], [0, 2]], [[2, 3, 5, 7], [1, 2, 3]], [[7], [0]],
-    [[1, 9, 1], [1]], [[], []],
+    [[3, 4, 5], []],
+    [[3, 4, 5], [0]],
+    [[3, 4, 5], [1]],
+    [[3, 4, 5], [2]],
+    [[3, 4, 5], [-1]],
+    [
+      [3, 4, 5],
+      [0, 2],
+    ],
+    [
+      [3, 4, 5],
+      [2, 1],
+    ],
+    [
+      [3, 4, 5],
+      [0, 1, 2],
+    ],
+    [
+      [2, 3, 5, 7],
+      [0, 2],
+    ],
+    [
+      [2, 3, 5, 7],
+      [1, 2, 3],
+    ],
+    [[7], [0]],
+    [[1, 9, 1], [1]],
+    [[], []],
   ];
   for (const op of ['sum', 'mean', 'max', 'min'] as Op[]) {
     it(`${op} matches a float64 reference over axis sets`, () => {

@@ -2,14 +2,25 @@ import { describe, expect, it } from 'vitest';
 
 import { ArgumentError, DTypeError, IndexOutOfRangeError, ShapeError, ValueError } from '../../lib/core/errors.js';
 import {
-  expectClose, expectGradClose, native, numel, numericGrad, randomArray, randomInts, tensor, testDevices,
-  values, weightedSum,
+  expectClose,
+  expectGradClose,
+  native,
+  numel,
+  numericGrad,
+  randomArray,
+  randomInts,
+  tensor,
+  testDevices,
+  values,
+  weightedSum,
 } from '../support/native.js';
 
 /** float64 softmax / log-softmax of x viewed as [outer, dim, inner]. */
 function softmaxRef(x: ArrayLike<number>, shape: number[], axis: number, log: boolean): Float64Array {
   const ax = axis < 0 ? axis + shape.length : axis;
-  const outer = numel(shape.slice(0, ax)), dim = shape[ax], inner = numel(shape.slice(ax + 1));
+  const outer = numel(shape.slice(0, ax)),
+    dim = shape[ax],
+    inner = numel(shape.slice(ax + 1));
   const y = new Float64Array(x.length);
   for (let o = 0; o < outer; o++)
     for (let i = 0; i < inner; i++) {
@@ -36,7 +47,15 @@ function crossEntropyRef(x: ArrayLike<number>, labels: ArrayLike<number>, n: num
 }
 
 describe.each(testDevices())('softmax family on %s', (device) => {
-  const cases: [number[], number][] = [[[3, 5], -1], [[4, 7, 3], 1], [[4, 7, 3], 0], [[5], 0], [[2, 3, 1], -1], [[6, 1000], 1], [[2, 300, 600], 1]];
+  const cases: [number[], number][] = [
+    [[3, 5], -1],
+    [[4, 7, 3], 1],
+    [[4, 7, 3], 0],
+    [[5], 0],
+    [[2, 3, 1], -1],
+    [[6, 1000], 1],
+    [[2, 300, 600], 1],
+  ];
 
   for (const log of [false, true]) {
     const name = log ? 'logSoftmax' : 'softmax';
@@ -56,21 +75,39 @@ describe.each(testDevices())('softmax family on %s', (device) => {
     });
 
     it(`${name}Backward matches finite differences`, () => {
-      for (const [shape, axis] of [[[3, 5], -1], [[2, 4, 3], 1], [[4, 2, 3], 0]] as [number[], number][]) {
+      for (const [shape, axis] of [
+        [[3, 5], -1],
+        [[2, 4, 3], 1],
+        [[4, 2, 3], 0],
+      ] as [number[], number][]) {
         const x = randomArray(numel(shape), 61, -2, 2);
         const w = randomArray(numel(shape), 62);
-        const fwd = (a: Float32Array) => (log ? native.logSoftmax(tensor(a, shape, device), axis) : native.softmax(tensor(a, shape, device), axis));
+        const fwd = (a: Float32Array) =>
+          log ? native.logSoftmax(tensor(a, shape, device), axis) : native.softmax(tensor(a, shape, device), axis);
         const y = fwd(x);
-        const dx = log ? native.logSoftmaxBackward(y, tensor(w, shape, device), axis) : native.softmaxBackward(y, tensor(w, shape, device), axis);
+        const dx = log
+          ? native.logSoftmaxBackward(y, tensor(w, shape, device), axis)
+          : native.softmaxBackward(y, tensor(w, shape, device), axis);
         const idx = Array.from({ length: x.length }, (_, i) => i);
-        expectGradClose(values(dx), numericGrad((a) => weightedSum(values(fwd(a)), w), x, 1e-2), idx, 2e-2, 1e-3, `${name} [${shape}]`);
+        expectGradClose(
+          values(dx),
+          numericGrad((a) => weightedSum(values(fwd(a)), w), x, 1e-2),
+          idx,
+          2e-2,
+          1e-3,
+          `${name} [${shape}]`,
+        );
       }
     });
   }
 
   for (const ls of [0, 0.1]) {
     it(`crossEntropy (labelSmoothing ${ls}) matches PyTorch's definition`, () => {
-      for (const [n, c] of [[5, 3], [7, 10], [300, 1000]]) {
+      for (const [n, c] of [
+        [5, 3],
+        [7, 10],
+        [300, 1000],
+      ]) {
         const x = randomArray(n * c, 70 + c, -5, 5);
         const labels = randomInts(n, 71 + c, c);
         const [losses, probs] = native.crossEntropy(tensor(x, [n, c], device), native.fromTypedArray(labels, [n], device), ls);
@@ -83,7 +120,8 @@ describe.each(testDevices())('softmax family on %s', (device) => {
     });
 
     it(`crossEntropyBackward (labelSmoothing ${ls}) matches finite differences`, () => {
-      const n = 4, c = 6;
+      const n = 4,
+        c = 6;
       const x = randomArray(n * c, 80, -3, 3);
       const labels = native.fromTypedArray(randomInts(n, 81, c), [n], device);
       const dloss = randomArray(n, 82);
@@ -96,7 +134,10 @@ describe.each(testDevices())('softmax family on %s', (device) => {
   }
 
   it('crossEntropy with huge but finite logits stays finite', () => {
-    const [losses] = native.crossEntropy(tensor([1e4, -1e4, 0, 3e4], [2, 2], device), native.fromTypedArray(Int32Array.from([1, 0]), [2], device));
+    const [losses] = native.crossEntropy(
+      tensor([1e4, -1e4, 0, 3e4], [2, 2], device),
+      native.fromTypedArray(Int32Array.from([1, 0]), [2], device),
+    );
     expectClose(values(losses), [2e4, 3e4], 1e-6, 0);
   });
 
@@ -107,14 +148,17 @@ describe.each(testDevices())('softmax family on %s', (device) => {
     expect(() => native.crossEntropy(tensor(x, [3, 3], device), labels)).toThrow(ValueError);
     expect(() => native.crossEntropy(tensor(x, [3, 3], device), labels)).toThrow(/row 1 .*NaN at class 2/);
     const y = randomArray(9, 91);
-    y[7] = -Infinity;  // would give a finite loss without the check
+    y[7] = -Infinity; // would give a finite loss without the check
     expect(() => native.crossEntropy(tensor(y, [3, 3], device), labels)).toThrow(/row 2 .*-Infinity at class 1/);
     y[7] = Infinity;
     expect(() => native.crossEntropy(tensor(y, [3, 3], device), labels, 0.2)).toThrow(ValueError);
   });
 
   it('handles zero-size batches', () => {
-    const [losses, probs] = native.crossEntropy(native.full([0, 4], 0, 'float32', device), native.fromTypedArray(new Int32Array(0), [0], device));
+    const [losses, probs] = native.crossEntropy(
+      native.full([0, 4], 0, 'float32', device),
+      native.fromTypedArray(new Int32Array(0), [0], device),
+    );
     expect(losses.shape).toEqual([0]);
     expect(probs.shape).toEqual([0, 4]);
     expect(native.softmax(native.full([0, 4], 0, 'float32', device)).shape).toEqual([0, 4]);

@@ -17,10 +17,7 @@ function naiveStft(x: Float32Array, nFft: number, hop: number, center: boolean):
   const reflect = (i: number) => (i < 0 ? -i : i >= L ? 2 * (L - 1) - i : i);
   for (let t = 0; t < frames; t++) {
     const start = t * hop - (center ? Math.floor(nFft / 2) : 0);
-    const frame = Array.from(
-      { length: nFft },
-      (_, j) => x[reflect(start + j)] * (0.5 - 0.5 * Math.cos((2 * Math.PI * j) / nFft)),
-    );
+    const frame = Array.from({ length: nFft }, (_, j) => x[reflect(start + j)] * (0.5 - 0.5 * Math.cos((2 * Math.PI * j) / nFft)));
     for (let k = 0; k < bins; k++) {
       let re = 0,
         im = 0;
@@ -40,8 +37,7 @@ function naiveStft(x: Float32Array, nFft: number, hop: number, center: boolean):
 function scaleError(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let err = 0,
     peak = 0;
-  for (let i = 0; i < b.length; i++)
-    ((err = Math.max(err, Math.abs(a[i] - b[i]))), (peak = Math.max(peak, Math.abs(b[i]))));
+  for (let i = 0; i < b.length; i++) ((err = Math.max(err, Math.abs(a[i] - b[i]))), (peak = Math.max(peak, Math.abs(b[i]))));
   return err / peak;
 }
 
@@ -126,9 +122,7 @@ describe.each(testDevices())('spectral ops on %s', (device) => {
     const short = ops.tensor(new Float32Array(150), [150], { device });
     expect(() => ops.stft(short, { nFft: 400 })).toThrow(ShapeError);
     expect(() => ops.stft(short, { nFft: 400 })).toThrow(/length 150/);
-    expect(() => ops.stft(ops.tensor(new Float32Array(8), [2, 2, 2], { device }))).toThrow(
-      /\[L\] or a batch of signals \[B, L\]/,
-    );
+    expect(() => ops.stft(ops.tensor(new Float32Array(8), [2, 2, 2], { device }))).toThrow(/\[L\] or a batch of signals \[B, L\]/);
     expect(() => ops.melSpectrogram(x, { sampleRate: 8000, fMin: 5000 })).toThrow(ArgumentError);
     expect(() => ops.melSpectrogram(x, { sampleRate: -1 })).toThrow(/sampleRate/);
     const fb = ops.melFilterbank({ nFreqs: 100, sampleRate: 8000, device });

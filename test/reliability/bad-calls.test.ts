@@ -79,9 +79,7 @@ describe('randomized bad calls over the public API', () => {
         if (!(e instanceof NnlabError)) {
           // Plain JS mistakes (calling a method on a number) are TypeErrors of the caller's making, not crashes.
           if (e instanceof TypeError || e instanceof RangeError) continue;
-          throw new Error(
-            `${name}(${args.map((a) => (Array.isArray(a) ? `[${a.join(',')}]` : typeof a)).join(', ')}) threw ${String(e)}`,
-          );
+          throw new Error(`${name}(${args.map((a) => (Array.isArray(a) ? `[${a.join(',')}]` : typeof a)).join(', ')}) threw ${String(e)}`);
         }
         expect(e.code).not.toBe('ERR_INTERNAL');
       } finally {

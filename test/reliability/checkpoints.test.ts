@@ -125,9 +125,7 @@ describe('checksums in every safetensors file nnlab writes', () => {
   });
 
   it("a tensor named '__metadata__' is refused instead of wiping the file's metadata", () => {
-    expect(() =>
-      io.saveSafetensors(join(tmp(), 'x.safetensors'), { __metadata__: tensor([1], [1]) }, { a: 'b' }),
-    ).toThrow(ArgumentError);
+    expect(() => io.saveSafetensors(join(tmp(), 'x.safetensors'), { __metadata__: tensor([1], [1]) }, { a: 'b' })).toThrow(ArgumentError);
   });
 });
 
@@ -136,12 +134,12 @@ describe('resuming needs the whole optimizer state', () => {
     const { model, opt } = smallRun();
     const state = opt.stateDict();
     const fresh = smallRun(1);
-    expect(() =>
-      fresh.opt.loadStateDict({ step: state.step, lr: state.lr, buffers: { exp_avg: state.buffers.exp_avg } }),
-    ).toThrow(/needs buffers \[exp_avg, exp_avg_sq\]; missing \[exp_avg_sq\]/);
-    expect(() =>
-      fresh.opt.loadStateDict({ ...state, buffers: { ...state.buffers, exp_avg: state.buffers.exp_avg.slice(1) } }),
-    ).toThrow(/entries for/);
+    expect(() => fresh.opt.loadStateDict({ step: state.step, lr: state.lr, buffers: { exp_avg: state.buffers.exp_avg } })).toThrow(
+      /needs buffers \[exp_avg, exp_avg_sq\]; missing \[exp_avg_sq\]/,
+    );
+    expect(() => fresh.opt.loadStateDict({ ...state, buffers: { ...state.buffers, exp_avg: state.buffers.exp_avg.slice(1) } })).toThrow(
+      /entries for/,
+    );
     void model;
   });
 
@@ -153,9 +151,7 @@ describe('resuming needs the whole optimizer state', () => {
     opt.stateDict().buffers.exp_avg.forEach((t, i) => tensors.set(`optim.exp_avg.${i}`, t));
     io.saveSafetensors(p, tensors, { nnlab: JSON.stringify({ ...counters, optimizerStep: 3, format: 2 }) });
     const fresh = smallRun(1);
-    expect(() => loadTrainingState(p, fresh.model, fresh.opt)).toThrow(
-      /cannot resume from this checkpoint: .*missing \[exp_avg_sq\]/,
-    );
+    expect(() => loadTrainingState(p, fresh.model, fresh.opt)).toThrow(/cannot resume from this checkpoint: .*missing \[exp_avg_sq\]/);
   });
 });
 
@@ -194,9 +190,7 @@ describe('loadStateDict', () => {
     const target = smallRun(1).model;
     target.loadStateDict(sd);
     expect(target.stateDict().get('1.num_batches_tracked')!.item()).toBe(0);
-    expect([...target.stateDict().get('1.running_mean')!.data()]).toEqual([
-      ...src.stateDict().get('1.running_mean')!.data(),
-    ]);
+    expect([...target.stateDict().get('1.running_mean')!.data()]).toEqual([...src.stateDict().get('1.running_mean')!.data()]);
     sd.delete('1.running_var');
     expect(() => target.loadStateDict(sd)).toThrow(/missing keys \[1.running_var\]/);
   });

@@ -116,11 +116,7 @@ describe('--resume', () => {
 describe('clear errors', () => {
   it('seeds at or above 2^53 are refused (they merged with other seeds)', () => {
     expectMessage(nnlab(['train', '--seed', '18446744073709551616']), 2, /--seed must be an integer below 2\^53/);
-    expectMessage(
-      nnlab(['run', 'cnn', '--quick', '--seed', '9007199254740993']),
-      2,
-      /--seed must be an integer below 2\^53/,
-    );
+    expectMessage(nnlab(['run', 'cnn', '--quick', '--seed', '9007199254740993']), 2, /--seed must be an integer below 2\^53/);
   });
 
   it('--out "", an --out that is a file, and a folder that cannot be created', () => {
@@ -140,20 +136,12 @@ describe('clear errors', () => {
   it('images that are not 28x28 are refused before training, naming the file', () => {
     const dir = dataFolder(16, 32);
     const out = join(tmp(), 'run');
-    expectMessage(
-      nnlab(['train', '--dataset', dir, '--out', out]),
-      1,
-      /images are 32x32, but the cnn model takes 28x28 images/,
-    );
+    expectMessage(nnlab(['train', '--dataset', dir, '--out', out]), 1, /images are 32x32, but the cnn model takes 28x28 images/);
     expect(existsSync(out)).toBe(false);
   });
 
   it('bad NNLAB_* values are refused', () => {
-    expectMessage(
-      nnlab(['devices'], { NNLAB_THREADS: 'four' }),
-      1,
-      /NNLAB_THREADS="four" \(expected a positive integer/,
-    );
+    expectMessage(nnlab(['devices'], { NNLAB_THREADS: 'four' }), 1, /NNLAB_THREADS="four" \(expected a positive integer/);
     expectMessage(nnlab(['devices'], { NNLAB_CPU_ARENA: 'yes' }), 1, /NNLAB_CPU_ARENA="yes" \(expected 0 or 1\)/);
     expect(nnlab(['devices'], { NNLAB_THREADS: '2' }).code).toBe(0);
   });

@@ -47,9 +47,7 @@ describe('data files that used to hang or exhaust memory', () => {
   it('/dev/zero (through a symlink in a data folder) is refused, not read forever', () => {
     const dir = tmp();
     symlinkSync('/dev/zero', join(dir, 'train-images-idx3-ubyte'));
-    expect(() => readIdx(join(dir, 'train-images-idx3-ubyte'))).toThrow(
-      /is a device; nnlab reads data only from regular files/,
-    );
+    expect(() => readIdx(join(dir, 'train-images-idx3-ubyte'))).toThrow(/is a device; nnlab reads data only from regular files/);
   });
 
   it('a FIFO is refused at once instead of blocking', () => {

@@ -18,16 +18,12 @@ import { loadSafetensors, saveSafetensors } from '../../lib/io/safetensors.js';
 const SECONDS = Number(process.env.NNLAB_FUZZ_SECONDS ?? 4);
 const CORPUS = 'test/fixtures/fuzz-corpus';
 const dir = mkdtempSync(join(tmpdir(), 'nnlab-fuzz-'));
-const corpus = (kind: string) =>
-  readdirSync(join(CORPUS, kind)).map((f) => new Uint8Array(readFileSync(join(CORPUS, kind, f))));
+const corpus = (kind: string) => readdirSync(join(CORPUS, kind)).map((f) => new Uint8Array(readFileSync(join(CORPUS, kind, f))));
 
 /** A corpus file with a few random mutations. */
 const mutated = (seeds: Uint8Array[]) =>
   fc
-    .tuple(
-      fc.constantFrom(...seeds),
-      fc.array(fc.tuple(fc.nat(4), fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 6 }),
-    )
+    .tuple(fc.constantFrom(...seeds), fc.array(fc.tuple(fc.nat(4), fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 6 }))
     .map(([seed, edits]) => {
       let b = Buffer.from(seed);
       for (const [kind, pos, v] of edits) {
@@ -114,9 +110,7 @@ describe('parser fuzzing', () => {
             try {
               const ref = loadSafetensors(write(s));
               return [...ref.tensors].every(
-                ([k, t]) =>
-                  got.tensors.get(k) &&
-                  Buffer.from(got.tensors.get(k)!.data().buffer).equals(Buffer.from(t.data().buffer)),
+                ([k, t]) => got.tensors.get(k) && Buffer.from(got.tensors.get(k)!.data().buffer).equals(Buffer.from(t.data().buffer)),
               );
             } catch {
               return false;
@@ -137,22 +131,13 @@ describe('parser fuzzing', () => {
       { maxKeys: 4 },
     );
     fc.assert(
-      fc.property(
-        arb,
-        fc.dictionary(fc.string({ maxLength: 6 }), fc.string({ maxLength: 6 }), { maxKeys: 3 }),
-        (tensors, meta) => {
-          const p = join(dir, 'roundtrip.safetensors');
-          saveSafetensors(
-            p,
-            Object.fromEntries(Object.entries(tensors).map(([k, v]) => [k, tensor(v, [v.length])])),
-            meta,
-          );
-          const back = loadSafetensors(p);
-          for (const [k, v] of Object.entries(tensors))
-            expect([...back.tensors.get(k)!.data()]).toEqual([...Float32Array.from(v)]);
-          for (const [k, v] of Object.entries(meta)) if (k !== 'nnlab.sha256') expect(back.metadata[k]).toBe(v);
-        },
-      ),
+      fc.property(arb, fc.dictionary(fc.string({ maxLength: 6 }), fc.string({ maxLength: 6 }), { maxKeys: 3 }), (tensors, meta) => {
+        const p = join(dir, 'roundtrip.safetensors');
+        saveSafetensors(p, Object.fromEntries(Object.entries(tensors).map(([k, v]) => [k, tensor(v, [v.length])])), meta);
+        const back = loadSafetensors(p);
+        for (const [k, v] of Object.entries(tensors)) expect([...back.tensors.get(k)!.data()]).toEqual([...Float32Array.from(v)]);
+        for (const [k, v] of Object.entries(meta)) if (k !== 'nnlab.sha256') expect(back.metadata[k]).toBe(v);
+      }),
       budget,
     );
   });
@@ -171,17 +156,14 @@ describe('parser fuzzing', () => {
   it('CSV: toCsv then parseCsv gives back every cell', () => {
     const cellArb = fc.string({ maxLength: 12 });
     fc.assert(
-      fc.property(
-        fc.array(fc.array(cellArb, { minLength: 2, maxLength: 4 }), { minLength: 1, maxLength: 5 }),
-        (rows) => {
-          const width = rows[0].length;
-          const rect = rows.map((r) => Array.from({ length: width }, (_, i) => r[i] ?? ''));
-          const [header, ...body] = rect;
-          const back = parseCsv(toCsv(header, body));
-          // A row of one empty cell is written as an empty line, which reads as no cells.
-          expect(back).toEqual(rect.map((r) => (r.length === 1 && r[0] === '' ? [''] : r)));
-        },
-      ),
+      fc.property(fc.array(fc.array(cellArb, { minLength: 2, maxLength: 4 }), { minLength: 1, maxLength: 5 }), (rows) => {
+        const width = rows[0].length;
+        const rect = rows.map((r) => Array.from({ length: width }, (_, i) => r[i] ?? ''));
+        const [header, ...body] = rect;
+        const back = parseCsv(toCsv(header, body));
+        // A row of one empty cell is written as an empty line, which reads as no cells.
+        expect(back).toEqual(rect.map((r) => (r.length === 1 && r[0] === '' ? [''] : r)));
+      }),
       budget,
     );
   });

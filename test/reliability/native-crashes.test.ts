@@ -68,13 +68,7 @@ describe('allocations larger than the memory available', () => {
   });
 
   const child = (code: string, env: NodeJS.ProcessEnv = {}, wrap: string[] = []) => {
-    const cmd = [
-      ...wrap,
-      process.execPath,
-      '--input-type=module',
-      '-e',
-      `import * as nn from '${process.cwd()}/dist/index.js';\n${code}`,
-    ];
+    const cmd = [...wrap, process.execPath, '--input-type=module', '-e', `import * as nn from '${process.cwd()}/dist/index.js';\n${code}`];
     return spawnSync(cmd[0], cmd.slice(1), { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 60_000 });
   };
   const tryAlloc = (n: number) =>

@@ -9,11 +9,7 @@ import { collect, rssMB } from '../support/memory.js';
 describe('long-run memory', () => {
   it('10,000 training steps keep RSS flat', async () => {
     const gen = new Generator(0);
-    const model = new nn.Sequential(
-      new nn.Linear(64, 128, { generator: gen }),
-      new nn.ReLU(),
-      new nn.Linear(128, 10, { generator: gen }),
-    );
+    const model = new nn.Sequential(new nn.Linear(64, 128, { generator: gen }), new nn.ReLU(), new nn.Linear(128, 10, { generator: gen }));
     const opt = new optim.Adam(model.parameters(), { lr: 1e-3 });
     const x = tensor(
       Float32Array.from({ length: 32 * 64 }, (_, i) => Math.sin(i)),

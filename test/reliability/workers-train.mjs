@@ -11,9 +11,16 @@ function train(seed, steps) {
   const gen = new Generator(seed);
   const model = new nn.Sequential(new nn.Linear(16, 32, { generator: gen }), new nn.ReLU(), new nn.Linear(32, 4, { generator: gen }));
   const opt = new optim.Adam(model.parameters(), { lr: 1e-2 });
-  const x = tensor(Float32Array.from({ length: 64 * 16 }, (_, i) => Math.sin(i * 0.37 + seed)), [64, 16]).keep();
-  const y = tensor(Int32Array.from({ length: 64 }, (_, i) => (i * 7 + seed) % 4), [64]).keep();
-  let first = 0, last = 0;
+  const x = tensor(
+    Float32Array.from({ length: 64 * 16 }, (_, i) => Math.sin(i * 0.37 + seed)),
+    [64, 16],
+  ).keep();
+  const y = tensor(
+    Int32Array.from({ length: 64 }, (_, i) => (i * 7 + seed) % 4),
+    [64],
+  ).keep();
+  let first = 0,
+    last = 0;
   for (let s = 0; s < steps; s++) {
     const loss = tidy(() => {
       const l = ops.crossEntropy(model.forward(x), y);
@@ -39,10 +46,15 @@ function train(seed, steps) {
 if (isMainThread) {
   const steps = Number(process.argv[2] ?? 200);
   const workers = [1, 2].map((seed) => new Worker(new URL(import.meta.url), { workerData: { seed, steps } }));
-  const fromWorkers = Promise.all(workers.map((w) => new Promise((resolve, reject) => {
-    w.once('message', resolve);
-    w.once('error', reject);
-  })));
+  const fromWorkers = Promise.all(
+    workers.map(
+      (w) =>
+        new Promise((resolve, reject) => {
+          w.once('message', resolve);
+          w.once('error', reject);
+        }),
+    ),
+  );
   const main = train(0, steps);
   const results = await fromWorkers;
   await Promise.all(workers.map((w) => new Promise((r) => w.once('exit', r))));

@@ -12,10 +12,7 @@ describe('the addon in worker_threads', () => {
     });
     expect(r.signal, r.stderr).toBeNull();
     expect(r.status, r.stderr).toBe(0);
-    const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<
-      string,
-      { first: number; last: number; typed: boolean }
-    > & {
+    const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<string, { first: number; last: number; typed: boolean }> & {
       workers: { first: number; last: number; typed: boolean }[];
     };
     for (const run of [out.main, ...out.workers, out.after]) {

@@ -10,14 +10,20 @@ import { lastJson, nnlab } from '../support/cli.js';
 import { checkRunFolder, readCsv, Summary, tmp } from './helpers.js';
 
 describe('nnlab run adv-train', () => {
-  it('quick preset: FGSM training lowers the CNN\'s FGSM error, the random-sign control does not', { timeout: 300_000 }, () => {
+  it("quick preset: FGSM training lowers the CNN's FGSM error, the random-sign control does not", { timeout: 300_000 }, () => {
     const out = tmp('adv-train');
     const r = nnlab(['run', 'adv-train', '--quick', '--out', out, '--json']);
     expect(r.code, r.stderr).toBe(0);
     const s = lastJson<Summary>(r.stdout);
     const h = s.headline as Record<string, number>;
-    console.log(`adv-train quick (${s.seconds.toFixed(1)} s): ${['plain', 'goodfellow', 'random-sign'].map((v) =>
-      `${v} clean ${h[`${v}_clean_accuracy`]} fgsm ${h[`${v}_fgsm_error`]} pgd ${h[`${v}_pgd_error`]} noise ${h[`${v}_random_sign_error`]}`).join('; ')}`);
+    console.log(
+      `adv-train quick (${s.seconds.toFixed(1)} s): ${['plain', 'goodfellow', 'random-sign']
+        .map(
+          (v) =>
+            `${v} clean ${h[`${v}_clean_accuracy`]} fgsm ${h[`${v}_fgsm_error`]} pgd ${h[`${v}_pgd_error`]} noise ${h[`${v}_random_sign_error`]}`,
+        )
+        .join('; ')}`,
+    );
     expect(h.eps).toBe(0.25);
     for (const v of ['plain', 'goodfellow', 'random-sign']) {
       expect(h[`${v}_clean_accuracy`], v).toBeGreaterThan(0.9);
@@ -31,14 +37,23 @@ describe('nnlab run adv-train', () => {
     expect(h.goodfellow_fgsm_error).toBeLessThan(h['random-sign_fgsm_error']);
     expect(h.goodfellow_fgsm_error_ratio).toBeCloseTo(h.goodfellow_fgsm_error / h.plain_fgsm_error, 9);
     const rows = readCsv(join(out, 'results.csv'));
-    const row = (v: string, attack: string, eps: number) => rows.find((x) => x.variant === v && x.attack === attack && Number(x.eps) === eps)!;
+    const row = (v: string, attack: string, eps: number) =>
+      rows.find((x) => x.variant === v && x.attack === attack && Number(x.eps) === eps)!;
     expect(Number(row('goodfellow', 'fgsm', 0.25).error)).toBeCloseTo(h.goodfellow_fgsm_error, 9);
     expect(Number(row('plain', 'clean', 0).accuracy)).toBeCloseTo(h.plain_clean_accuracy, 9);
     expect(Number(row('plain', 'pgd', 0.25).error)).toBeCloseTo(h.plain_pgd_error, 9);
     // Proper scoring rules get worse under attack.
     expect(Number(row('plain', 'fgsm', 0.25).nll)).toBeGreaterThan(Number(row('plain', 'clean', 0).nll));
     expect(Number(row('plain', 'fgsm', 0.25).brier)).toBeGreaterThan(Number(row('plain', 'clean', 0).brier));
-    checkRunFolder(out, ['adv_train_table', 'accuracy_vs_eps', 'confidence_vs_eps', 'loss_curves', 'grid_plain', 'grid_goodfellow', 'grid_random-sign']);
+    checkRunFolder(out, [
+      'adv_train_table',
+      'accuracy_vs_eps',
+      'confidence_vs_eps',
+      'loss_curves',
+      'grid_plain',
+      'grid_goodfellow',
+      'grid_random-sign',
+    ]);
     const metrics = readCsv(join(out, 'metrics.csv'));
     expect(metrics.length).toBe(3 * ADV_TRAIN_QUICK.train.epochs);
     expect(new Set(metrics.map((m) => m.variant))).toEqual(new Set(['plain', 'goodfellow', 'random-sign']));
@@ -46,7 +61,9 @@ describe('nnlab run adv-train', () => {
 
   it('rejects a bad configuration before training, naming the problem', async () => {
     await expect(run({ ...ADV_TRAIN_QUICK, evalEps: [0, 0.1] })).rejects.toThrow(/eps 0.25 .* must be one of evalEps \[0, 0.1\]/);
-    await expect(run({ ...ADV_TRAIN_QUICK, variants: [ADV_TRAIN_QUICK.variants[0], ADV_TRAIN_QUICK.variants[0]] })).rejects.toThrow(/variant id 'plain' must be unique/);
+    await expect(run({ ...ADV_TRAIN_QUICK, variants: [ADV_TRAIN_QUICK.variants[0], ADV_TRAIN_QUICK.variants[0]] })).rejects.toThrow(
+      /variant id 'plain' must be unique/,
+    );
     await expect(run({ ...ADV_TRAIN_QUICK, pgd: { steps: 0, stepSize: 0.1 } })).rejects.toThrow(/pgd needs steps >= 1/);
   });
 });

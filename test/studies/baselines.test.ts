@@ -24,7 +24,11 @@ describe('nnlab run baselines', () => {
     expect(h.logreg_test_accuracy).toBeGreaterThan(0.82);
     const preds = readCsv(join(out, 'predictions.csv'));
     expect(preds.length).toBe(h.test_images);
-    for (const [model, key] of [['cnn', 'cnn_test_accuracy'], ['knn', 'knn_test_accuracy'], ['logreg', 'logreg_test_accuracy']]) {
+    for (const [model, key] of [
+      ['cnn', 'cnn_test_accuracy'],
+      ['knn', 'knn_test_accuracy'],
+      ['logreg', 'logreg_test_accuracy'],
+    ]) {
       const acc = preds.filter((p) => p[`${model}_pred`] === p.label).length / preds.length;
       expect(acc, model).toBeCloseTo(h[key], 9);
     }
@@ -38,12 +42,16 @@ describe('nnlab run baselines', () => {
     expect(readCsv(join(out, 'metrics.csv')).map((m) => m.model)).toContain('logreg');
   });
 
-  it('the full preset\'s logistic regression reaches the report\'s 92.5% on full MNIST in a few epochs', { timeout: 300_000 }, async () => {
+  it("the full preset's logistic regression reaches the report's 92.5% on full MNIST in a few epochs", { timeout: 300_000 }, async () => {
     const m = loadMnist({ device: 'cpu' });
     try {
       for (const seed of [0, 1]) {
         const t0 = performance.now();
-        const r = await trainClassifier(logisticRegression(new RandomGenerator(seed)), m.train, m.test, LOGREG_FULL, { seed, outDir: tmp('logreg'), log: () => {} });
+        const r = await trainClassifier(logisticRegression(new RandomGenerator(seed)), m.train, m.test, LOGREG_FULL, {
+          seed,
+          outDir: tmp('logreg'),
+          log: () => {},
+        });
         console.log(`logreg seed ${seed}: ${(100 * r.testAccuracy).toFixed(2)}% in ${((performance.now() - t0) / 1000).toFixed(2)} s`);
         expect(r.history.length).toBe(LOGREG_FULL.epochs);
         expect(r.testAccuracy).toBeGreaterThanOrEqual(0.925);

@@ -78,14 +78,13 @@ describe('binary plots', () => {
       ['neg', 'pos'],
       { title: 'Test' },
     );
-    for (const s of ['>22<', '>17<', '95.7% of row', 'predicted class', 'true class', '39 / 40 correct (97.5%)'])
-      expect(svg).toContain(s);
+    for (const s of ['>22<', '>17<', '95.7% of row', 'predicted class', 'true class', '39 / 40 correct (97.5%)']) expect(svg).toContain(s);
     expect(() => confusionMatrixSvg([[1, 2]], ['a', 'b'])).toThrow(/2 x 2 matrix/);
   });
 
   it('decision regions check the grid size', () => {
-    expect(() =>
-      decisionRegions({ xDomain: [0, 1], yDomain: [0, 1], nx: 3, ny: 3, score: [0.5] }, [], { classNames: ['a', 'b'] }),
-    ).toThrow(/3 x 3 grid needs 9 scores, got 1/);
+    expect(() => decisionRegions({ xDomain: [0, 1], yDomain: [0, 1], nx: 3, ny: 3, score: [0.5] }, [], { classNames: ['a', 'b'] })).toThrow(
+      /3 x 3 grid needs 9 scores, got 1/,
+    );
   });
 });

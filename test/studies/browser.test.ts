@@ -14,6 +14,9 @@ describe('report.html in headless chromium', () => {
     folder.table('table_html', { title: 'a table', columns: ['a', 'b'], rows: [['x', 1]] });
     folder.finish({ accuracy: 0.99 });
 
-    await checkReportInBrowser(folder.dir, folder.figures.map((f) => f.svg));
+    await checkReportInBrowser(
+      folder.dir,
+      folder.figures.map((f) => f.svg),
+    );
   });
 });

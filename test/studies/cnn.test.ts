@@ -26,11 +26,21 @@ describe('nnlab run cnn', () => {
     const cfg = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
     expect(cfg).toMatchObject({ study: 'cnn', preset: 'quick', seed: 1, trainLimit: 10000, train: { epochs: 2, batch: 128, lr: 1e-3 } });
     // The real report in a real browser too.
-    await checkReportInBrowser(out, ['loss_curves', 'accuracy_curves', 'test_samples', 'misclassified', 'confusion'].map((f) => `${f}.svg`));
+    await checkReportInBrowser(
+      out,
+      ['loss_curves', 'accuracy_curves', 'test_samples', 'misclassified', 'confusion'].map((f) => `${f}.svg`),
+    );
   });
 
   it('usage errors exit with code 2', () => {
-    for (const args of [['run'], ['run', 'nope'], ['run', 'cnn', '--bogus'], ['run', 'cnn', '--seed', 'x'], ['run', 'cnn', '--k', '3'], ['run', 'cnn', 'extra']]) {
+    for (const args of [
+      ['run'],
+      ['run', 'nope'],
+      ['run', 'cnn', '--bogus'],
+      ['run', 'cnn', '--seed', 'x'],
+      ['run', 'cnn', '--k', '3'],
+      ['run', 'cnn', 'extra'],
+    ]) {
       const r = nnlab(args);
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr).toMatch(/usage:/);

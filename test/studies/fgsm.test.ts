@@ -10,7 +10,11 @@ import { run, FGSM_QUICK } from '../../lib/studies/fgsm.js';
 import { lastJson, nnlab } from '../support/cli.js';
 import { checkRunFolder, readCsv, Summary, tmp } from './helpers.js';
 
-interface Point { eps: number; error: number; meanConfidence: number }
+interface Point {
+  eps: number;
+  error: number;
+  meanConfidence: number;
+}
 
 describe('nnlab run fgsm', () => {
   it('quick preset: logistic regression fooled at eps 0.25, CNN and ResNet errors rising with eps', { timeout: 300_000 }, () => {
@@ -20,7 +24,9 @@ describe('nnlab run fgsm', () => {
     const s = lastJson<Summary>(r.stdout);
     const h = s.headline as Record<string, number>;
     const sweep = s.sweep as Record<string, Point[]>;
-    console.log(`fgsm quick (${s.seconds.toFixed(1)} s): ${['logreg', 'cnn', 'resnet18', 'ensemble'].map((m) => `${m} error ${sweep[m].map((p) => p.error.toFixed(3)).join(' ')}`).join('; ')}`);
+    console.log(
+      `fgsm quick (${s.seconds.toFixed(1)} s): ${['logreg', 'cnn', 'resnet18', 'ensemble'].map((m) => `${m} error ${sweep[m].map((p) => p.error.toFixed(3)).join(' ')}`).join('; ')}`,
+    );
     expect(h.eps).toBe(0.25);
     expect(h.logreg_clean_accuracy).toBeGreaterThan(0.85);
     expect(h.cnn_clean_accuracy).toBeGreaterThan(0.93);
@@ -32,7 +38,9 @@ describe('nnlab run fgsm', () => {
     expect(h.cnn_fgsm_error).toBeGreaterThan(0.5);
     expect(h.cnn_fgsm_error - (1 - h.cnn_clean_accuracy)).toBeGreaterThan(0.4);
     // The CNN resists FGSM better than the shallow softmax model at every eps > 0.
-    sweep.logreg.forEach((p, i) => { if (p.eps > 0) expect(cnn[i].error).toBeLessThan(p.error + 1e-9); });
+    sweep.logreg.forEach((p, i) => {
+      if (p.eps > 0) expect(cnn[i].error).toBeLessThan(p.error + 1e-9);
+    });
     // The ResNet18 and the ensemble: tiny members (1 epoch on 400 images) still well above chance,
     // attacked on the first 100 test images; FGSM through the resize raises their error with eps.
     for (const id of ['resnet18', 'ensemble']) {
@@ -43,8 +51,14 @@ describe('nnlab run fgsm', () => {
       expect(h[`${id}_fgsm_error`] - (1 - h[`${id}_clean_accuracy`]), id).toBeGreaterThan(0.2);
       expect(pts[pts.length - 1].nll, id).toBeGreaterThan(pts[0].nll);
     }
-    const models = s.models as Record<string, { member?: { seed: number; cached: boolean }; members?: { seed: number; cached: boolean }[] }>;
-    expect(models.ensemble.members!.map((m) => [m.seed, m.cached])).toEqual([[0, false], [1, false]]);
+    const models = s.models as Record<
+      string,
+      { member?: { seed: number; cached: boolean }; members?: { seed: number; cached: boolean }[] }
+    >;
+    expect(models.ensemble.members!.map((m) => [m.seed, m.cached])).toEqual([
+      [0, false],
+      [1, false],
+    ]);
     expect([0, 1]).toContain(models.resnet18.member!.seed);
     const csv = readCsv(join(out, 'sweep.csv'));
     expect(csv.length).toBe(28);
@@ -54,7 +68,17 @@ describe('nnlab run fgsm', () => {
       expect(Number(row.mean_confidence)).toBeCloseTo(p.meanConfidence, 6);
       expect(Number(row.test_images)).toBe(row.model === 'resnet18' || row.model === 'ensemble' ? 100 : 500);
     }
-    checkRunFolder(out, ['fgsm_table', 'accuracy_vs_eps', 'confidence_vs_eps', 'grid_logreg', 'grid_cnn', 'grid_resnet18', 'grid_ensemble', 'logreg_curves', 'cnn_curves']);
+    checkRunFolder(out, [
+      'fgsm_table',
+      'accuracy_vs_eps',
+      'confidence_vs_eps',
+      'grid_logreg',
+      'grid_cnn',
+      'grid_resnet18',
+      'grid_ensemble',
+      'logreg_curves',
+      'cnn_curves',
+    ]);
     expect(new Set(readCsv(join(out, 'metrics.csv')).map((m) => m.model))).toEqual(new Set(['logreg', 'cnn']));
   });
 

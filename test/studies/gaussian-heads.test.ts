@@ -45,10 +45,7 @@ describe('Gaussian heads', () => {
   });
 
   it('mixture moments: mean of means, mean of (var + mu^2) minus the squared mean', () => {
-    const m = mixtureMoments(
-      [Float32Array.of(1, 0), Float32Array.of(3, 0)],
-      [Float32Array.of(1, 2), Float32Array.of(1, 4)],
-    );
+    const m = mixtureMoments([Float32Array.of(1, 0), Float32Array.of(3, 0)], [Float32Array.of(1, 2), Float32Array.of(1, 4)]);
     expect(Array.from(m.mean)).toEqual([2, 0]);
     expect(m.variance[0]).toBeCloseTo(2, 6); // (1+1 + 1+9)/2 - 4
     expect(m.variance[1]).toBeCloseTo(3, 6);

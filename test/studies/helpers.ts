@@ -53,19 +53,30 @@ export async function checkReportInBrowser(dir: string, expectedImages: string[]
   const { chromium } = await import('playwright-core');
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--no-first-run',
+    ],
   });
   try {
     const page = await browser.newPage();
     const errors: string[] = [];
-    page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text());
+    });
     page.on('pageerror', (e) => errors.push(String(e)));
     page.on('requestfailed', (r) => errors.push(`failed: ${r.url()}`));
     await page.goto(pathToFileURL(join(dir, 'report.html')).href, { waitUntil: 'load' });
-    const imgs = await page.$$eval('img', (els) => els.map((e) => {
-      const i = e as HTMLImageElement;
-      return { src: i.getAttribute('src'), complete: i.complete, w: i.naturalWidth, h: i.naturalHeight };
-    }));
+    const imgs = await page.$$eval('img', (els) =>
+      els.map((e) => {
+        const i = e as HTMLImageElement;
+        return { src: i.getAttribute('src'), complete: i.complete, w: i.naturalWidth, h: i.naturalHeight };
+      }),
+    );
     expect(imgs.map((i) => i.src).sort()).toEqual([...expectedImages].sort());
     for (const i of imgs) {
       expect(i.complete, i.src!).toBe(true);

@@ -22,7 +22,10 @@ function sortedDistances(train: { pixels: Uint8Array; n: number }, q: Uint8Array
   const d: [number, number][] = [];
   for (let i = 0; i < train.n; i++) {
     let s = 0;
-    for (let j = 0; j < 784; j++) { const t = q[qi * 784 + j] - train.pixels[i * 784 + j]; s += t * t; }
+    for (let j = 0; j < 784; j++) {
+      const t = q[qi * 784 + j] - train.pixels[i * 784 + j];
+      s += t * t;
+    }
     d.push([s, i]);
   }
   d.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
@@ -45,7 +48,7 @@ describe('exact k-NN', () => {
         expect(r.voteFraction[qi]).toBeCloseTo(ref.fraction, 6);
         if (ref.label === m.test.labels[qi]) ok++;
       }
-      console.log(`k=${k}: 2k/500 accuracy ${(100 * ok / m.test.n).toFixed(1)}%`);
+      console.log(`k=${k}: 2k/500 accuracy ${((100 * ok) / m.test.n).toFixed(1)}%`);
       expect(ok / m.test.n).toBeGreaterThan(0.8);
     });
   }
@@ -60,7 +63,10 @@ describe('exact k-NN', () => {
       expect(Array.from(r.neighbours), `projDim ${projDim}`).toEqual(Array.from(ref.neighbours));
       expect(Array.from(r.distances)).toEqual(Array.from(ref.distances));
     }
-    for (let qi = 0; qi < 60; qi++) expect(Array.from(ref.neighbours.subarray(qi * k, qi * k + k))).toEqual(bruteForceNeighbours(m.train, test.pixels, qi * 784, 784, k).idx);
+    for (let qi = 0; qi < 60; qi++)
+      expect(Array.from(ref.neighbours.subarray(qi * k, qi * k + k))).toEqual(
+        bruteForceNeighbours(m.train, test.pixels, qi * 784, 784, k).idx,
+      );
   });
 
   it('planted duplicates: a query equal to several train images gets them in index order', () => {
@@ -69,7 +75,9 @@ describe('exact k-NN', () => {
     pixels.copyWithin(1500 * 784, 5 * 784, 6 * 784);
     pixels.copyWithin(40 * 784, 5 * 784, 6 * 784);
     const labels = Int32Array.from(m.train.labels);
-    labels[40] = 9; labels[1500] = 9; labels[5] = 2; // votes 2, 9, 9 -> 9 by majority
+    labels[40] = 9;
+    labels[1500] = 9;
+    labels[5] = 2; // votes 2, 9, 9 -> 9 by majority
     const train = { pixels, labels, n: m.train.n };
     const q = { pixels: Uint8Array.from({ length: 2 * 784 }, (_, i) => pixels[5 * 784 + (i % 784)]), labels: new Int32Array(2), n: 2 };
     const r = knnClassify(train, q, 3);
@@ -86,7 +94,9 @@ describe('exact k-NN', () => {
 
   it('ties: equal distances keep the lower train index; a vote tie goes to the smallest label', () => {
     // Train images 0..3: two copies of A (labels 7, 2), B (label 5), a far image (label 1).
-    const A = new Uint8Array(4).fill(10), B = new Uint8Array(4).fill(12), far = new Uint8Array(4).fill(200);
+    const A = new Uint8Array(4).fill(10),
+      B = new Uint8Array(4).fill(12),
+      far = new Uint8Array(4).fill(200);
     const pixels = new Uint8Array([...A, ...B, ...A, ...far]);
     const train = { pixels, labels: new Int32Array([7, 5, 2, 1]), n: 4 };
     const q = { pixels: new Uint8Array(A), labels: new Int32Array([0]), n: 1 };

@@ -23,16 +23,14 @@ describe('nnlab run linreg', () => {
     // The least-squares slope of 100 noisy points is within 2% of the true m = 5.
     expect(Math.abs(h.least_squares_slope - 5)).toBeLessThan(0.1);
     // Standardised, lr 1e-2 and 1e-3 reach the least-squares slope within 2%.
-    for (const lr of ['0.01', '0.001'])
-      expect(Math.abs(h[`standardised_lr_${lr}_slope`] / h.least_squares_slope - 1)).toBeLessThan(0.02);
+    for (const lr of ['0.01', '0.001']) expect(Math.abs(h[`standardised_lr_${lr}_slope`] / h.least_squares_slope - 1)).toBeLessThan(0.02);
     // lr 1e-5 is far from it after 50 epochs (the report: -0.41 after 200).
     expect(Math.abs(h['standardised_lr_0.00001_slope'] - h.least_squares_slope)).toBeGreaterThan(1);
     // Batch 1 settles before batch 10; batch 100 (one step per epoch) later or never.
     expect(h.standardised_batch_1_settled_epoch).toBeGreaterThan(0);
     expect(h.standardised_batch_10_settled_epoch).toBeGreaterThan(h.standardised_batch_1_settled_epoch);
     expect(
-      h.standardised_batch_100_settled_epoch === -1 ||
-        h.standardised_batch_100_settled_epoch > h.standardised_batch_10_settled_epoch,
+      h.standardised_batch_100_settled_epoch === -1 || h.standardised_batch_100_settled_epoch > h.standardised_batch_10_settled_epoch,
     ).toBe(true);
     // Raw data: lr 1e-2 diverges in the first epoch; lr 1e-4 converges.
     expect(h['raw_lr_0.01_diverged_at_epoch']).toBe(1);

@@ -57,23 +57,13 @@ describe('nnlab run modules', () => {
             expect(Math.abs(v - torch[i]), `${way} ${stage} ${n}[${i}]`).toBeLessThan(TOL_TORCH);
           });
         }
-        expect(stages[stage].test_acc, `${way} ${stage}`).toBeCloseTo(
-          f.tensors.get(`torch.${stage}.test_acc`)!.item(),
-          6,
-        );
+        expect(stages[stage].test_acc, `${way} ${stage}`).toBeCloseTo(f.tensors.get(`torch.${stage}.test_acc`)!.item(), 6);
       }
     console.log(`modules: max |nnlab - PyTorch| = ${worst.toExponential(2)}`);
     expect(h.max_abs_diff_pytorch).toBeCloseTo(worst, 9);
     // The report's headline: 97.5% after 200 epochs.
     expect(h.test_accuracy_200).toBeGreaterThanOrEqual(0.975);
-    checkRunFolder(out, [
-      'report_vs_nnlab',
-      'table1',
-      'differences',
-      'linreg_optim_check',
-      'linreg_checks',
-      'loss_per_way',
-    ]);
+    checkRunFolder(out, ['report_vs_nnlab', 'table1', 'differences', 'linreg_optim_check', 'linreg_checks', 'loss_per_way']);
     expect(readCsv(join(out, 'metrics.csv')).length).toBe(201);
   });
 
@@ -82,13 +72,9 @@ describe('nnlab run modules', () => {
     try {
       expect(DEFAULT_REFERENCE().endsWith(join('test', 'fixtures', 'seed002_modules.safetensors'))).toBe(true);
       expect(readReference(FIXTURE, setup, MODULES_QUICK.stages).unusable).toBeUndefined();
-      expect(readReference('test/fixtures/nope.safetensors', setup, MODULES_QUICK.stages).unusable).toBe(
-        'file not found',
-      );
+      expect(readReference('test/fixtures/nope.safetensors', setup, MODULES_QUICK.stages).unusable).toBe('file not found');
       const otherInit = { ...setup, init: { ...setup.init, '0.bias': setup.init['0.bias'].map((v) => v + 1) } };
-      expect(readReference(FIXTURE, otherInit, MODULES_QUICK.stages).unusable).toMatch(
-        /another setup \(init\.0\.bias differ\)/,
-      );
+      expect(readReference(FIXTURE, otherInit, MODULES_QUICK.stages).unusable).toMatch(/another setup \(init\.0\.bias differ\)/);
       const otherOrder = { ...setup, order: setup.order.map((v, i) => (i < 2 ? setup.order[1 - i] : v)) };
       expect(readReference(FIXTURE, otherOrder, MODULES_QUICK.stages).unusable).toBe('made with another data order');
       expect(readReference(FIXTURE, setup, [0, 7]).unusable).toBe('has no PyTorch weights for stage 7');

@@ -58,7 +58,9 @@ describe('seed-000 data pipeline', () => {
   });
 
   it('bad options are typed errors', () => {
-    expect(() => loadResnetData({ dataset: 'mnist', trainLimit: 0, splitSeed: 0, device: 'cpu' })).toThrow(/trainLimit must be a positive integer/);
+    expect(() => loadResnetData({ dataset: 'mnist', trainLimit: 0, splitSeed: 0, device: 'cpu' })).toThrow(
+      /trainLimit must be a positive integer/,
+    );
     expect(() => loadResnetData({ dataset: 'mnist', trainLimit: 3, splitSeed: 0, device: 'cpu' })).toThrow(/cannot be split/);
     expect(() => loadResnetData({ dataset: '/nonexistent', splitSeed: 0, device: 'cpu' })).toThrow(/data folder not found/);
   });
@@ -73,12 +75,19 @@ describe('nnlab run resnet-pretrain', () => {
     const r = nnlab(['run', 'resnet-pretrain', '--quick', '--out', out, '--json']);
     expect(r.code, r.stderr).toBe(0);
     const s = lastJson<Summary>(r.stdout);
-    console.log(`resnet-pretrain quick: ${VARIANTS.map((v) => `${v} ${(100 * (s.headline[`${v}_test_accuracy`] as number)).toFixed(1)}%`).join(', ')} in ${s.seconds.toFixed(1)} s`);
+    console.log(
+      `resnet-pretrain quick: ${VARIANTS.map((v) => `${v} ${(100 * (s.headline[`${v}_test_accuracy`] as number)).toFixed(1)}%`).join(', ')} in ${s.seconds.toFixed(1)} s`,
+    );
     expect(s.study).toBe('resnet-pretrain');
     checkRunFolder(out, FIGURES);
     // two epochs on 200 images: the reference well above chance (10%); every variant learns
     expect(s.headline.scratch_test_accuracy).toBeGreaterThan(0.4);
-    const variants = s.variants as { id: string; history: { train_loss: number; train_acc: number }[]; weights: string; test: { acc: number } }[];
+    const variants = s.variants as {
+      id: string;
+      history: { train_loss: number; train_acc: number }[];
+      weights: string;
+      test: { acc: number };
+    }[];
     expect(variants.map((v) => v.id)).toEqual(VARIANTS);
     for (const v of variants) {
       expect(v.history.length, v.id).toBe(2);
@@ -98,7 +107,12 @@ describe('nnlab run resnet-pretrain', () => {
     expect(kept.meta.test.acc).toBeCloseTo(variants[0].test.acc, 6);
     kept.model.dispose();
     const cfg = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
-    expect(cfg).toMatchObject({ study: 'resnet-pretrain', preset: 'quick', trainLimit: 250, data: { train_images: 200, val_images: 50, test_images: 200 } });
+    expect(cfg).toMatchObject({
+      study: 'resnet-pretrain',
+      preset: 'quick',
+      trainLimit: 250,
+      data: { train_images: 200, val_images: 50, test_images: 200 },
+    });
     expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain('Convergence');
   });
 
@@ -107,8 +121,13 @@ describe('nnlab run resnet-pretrain', () => {
     const missing = nnlab(['run', 'resnet-pretrain', '--quick', '--out', out, '--weights', join(out, 'nope.safetensors')]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/IOError: weights file not found: .*nope\.safetensors/);
-    for (const args of [['run', 'cnn', '--weights', 'x.safetensors'], ['run', 'resnet-pretrain', '--weights'], ['run', 'resnet-pretrain', '--k', '3'],
-      ['run', 'cnn', '--variants', 'scratch'], ['run', 'resnet-pretrain', '--epochs', '0']]) {
+    for (const args of [
+      ['run', 'cnn', '--weights', 'x.safetensors'],
+      ['run', 'resnet-pretrain', '--weights'],
+      ['run', 'resnet-pretrain', '--k', '3'],
+      ['run', 'cnn', '--variants', 'scratch'],
+      ['run', 'resnet-pretrain', '--epochs', '0'],
+    ]) {
       const r = nnlab(args);
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr).toMatch(/usage:/);
@@ -124,7 +143,10 @@ describe('nnlab run resnet-pretrain', () => {
     expect(r.code, r.stderr).toBe(0);
     const s = lastJson<Summary>(r.stdout);
     const variants = s.variants as { id: string; history: unknown[] }[];
-    expect(variants.map((v) => [v.id, v.history.length])).toEqual([['scratch', 1], ['scratch-tuned', 2]]);
+    expect(variants.map((v) => [v.id, v.history.length])).toEqual([
+      ['scratch', 1],
+      ['scratch-tuned', 2],
+    ]);
     const table = readFileSync(join(out, 'report.html'), 'utf8');
     expect(table).toContain('Adam 0.001, batch 16, 2 epochs, cosine');
     expect(table).toContain('Adam 0.001, batch 16, 1 epoch');

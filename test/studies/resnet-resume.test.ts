@@ -17,7 +17,16 @@ beforeAll(() => {
 });
 afterAll(() => d?.dispose());
 
-const config: ResnetTrainConfig = { seed: 3, init: 'torchvision', epochs: 3, batch: 32, lr: 1e-3, weightDecay: 1e-4, shuffle: true, evalBatch: 64 };
+const config: ResnetTrainConfig = {
+  seed: 3,
+  init: 'torchvision',
+  epochs: 3,
+  batch: 32,
+  lr: 1e-3,
+  weightDecay: 1e-4,
+  shuffle: true,
+  evalBatch: 64,
+};
 const quiet = () => {};
 
 function weights(path: string): Map<string, Float32Array> {
@@ -41,22 +50,40 @@ describe('resumable ResNet18 training', () => {
     const again: string[] = [];
     const a2 = await trainResnet(d, config, { device: 'cpu', outDir: whole, log: (s) => again.push(s), resumable: true });
     a2.model.dispose();
-    expect(again.some((s) => s.includes('finished earlier')), again.join('\n')).toBe(true);
+    expect(
+      again.some((s) => s.includes('finished earlier')),
+      again.join('\n'),
+    ).toBe(true);
     expect(again.filter((s) => s.startsWith('epoch ')).length).toBe(0);
     expect(a2.history).toEqual(a.history);
     expect([a2.bestEpoch, a2.test, a2.val]).toEqual([a.bestEpoch, a.test, a.val]);
 
     const stopped = tmp('resnet-stopped');
-    await expect(trainResnet(d, config, {
-      device: 'cpu', outDir: stopped, log: quiet, resumable: true,
-      onEpoch: (m) => { if (m.epoch === 2) throw new Error('stopped'); },
-    })).rejects.toThrow('stopped');
-    expect(readdirSync(join(stopped, 'progress')).sort()).toEqual(['best.safetensors', 'checkpoint.safetensors', 'config.json', 'metrics.csv']);
+    await expect(
+      trainResnet(d, config, {
+        device: 'cpu',
+        outDir: stopped,
+        log: quiet,
+        resumable: true,
+        onEpoch: (m) => {
+          if (m.epoch === 2) throw new Error('stopped');
+        },
+      }),
+    ).rejects.toThrow('stopped');
+    expect(readdirSync(join(stopped, 'progress')).sort()).toEqual([
+      'best.safetensors',
+      'checkpoint.safetensors',
+      'config.json',
+      'metrics.csv',
+    ]);
 
     const lines: string[] = [];
     const b = await trainResnet(d, config, { device: 'cpu', outDir: stopped, log: (s) => lines.push(s), resumable: true });
     b.model.dispose();
-    expect(lines.some((s) => s.includes('resumed') && s.includes('after epoch 2')), lines.join('\n')).toBe(true);
+    expect(
+      lines.some((s) => s.includes('resumed') && s.includes('after epoch 2')),
+      lines.join('\n'),
+    ).toBe(true);
     expect(lines.filter((s) => s.startsWith('epoch ')).length, 'only epoch 3 is trained again').toBe(1);
     expect(b.history.map((m) => m.epoch)).toEqual([1, 2, 3]);
     expect(b.bestEpoch).toBe(a.bestEpoch);
@@ -69,14 +96,28 @@ describe('resumable ResNet18 training', () => {
 
   it('a progress folder left by another config is discarded, not resumed', { timeout: 120_000 }, async () => {
     const dir = tmp('resnet-other');
-    await expect(trainResnet(d, { ...config, lr: 5e-4 }, {
-      device: 'cpu', outDir: dir, log: quiet, resumable: true,
-      onEpoch: () => { throw new Error('stopped'); },
-    })).rejects.toThrow('stopped');
+    await expect(
+      trainResnet(
+        d,
+        { ...config, lr: 5e-4 },
+        {
+          device: 'cpu',
+          outDir: dir,
+          log: quiet,
+          resumable: true,
+          onEpoch: () => {
+            throw new Error('stopped');
+          },
+        },
+      ),
+    ).rejects.toThrow('stopped');
     const lines: string[] = [];
     const r = await trainResnet(d, { ...config, epochs: 1 }, { device: 'cpu', outDir: dir, log: (s) => lines.push(s), resumable: true });
     r.model.dispose();
-    expect(lines.some((s) => s.includes('another config; starting over')), lines.join('\n')).toBe(true);
+    expect(
+      lines.some((s) => s.includes('another config; starting over')),
+      lines.join('\n'),
+    ).toBe(true);
     expect(lines.some((s) => s.includes('resumed'))).toBe(false);
     expect(r.history.map((m) => m.epoch)).toEqual([1]);
   });

@@ -12,7 +12,6 @@ const svgSize = (svg: string) => {
   return { w: Number(m[1]), h: Number(m[2]) };
 };
 
-
 describe('viz', () => {
   for (const [kind, svg] of Object.entries(SAMPLE_FIGURES)) {
     it(`${kind}: SVG with a size, rendered to a PNG of twice that size`, () => {
@@ -40,17 +39,28 @@ describe('viz', () => {
       return [Number(m[1]), Number(m[2])];
     };
     // Flat at the top: the top-right corner (preferred) would cover it; the bottom is empty.
-    const high = linePlot([{ name: 'accuracy', x: [0, 1, 2, 3], y: [0.99, 0.99, 0.98, 0.98] }, { name: 'other', x: [0, 3], y: [0.97, 0.99] }], { yDomain: [0, 1] });
+    const high = linePlot(
+      [
+        { name: 'accuracy', x: [0, 1, 2, 3], y: [0.99, 0.99, 0.98, 0.98] },
+        { name: 'other', x: [0, 3], y: [0.97, 0.99] },
+      ],
+      { yDomain: [0, 1] },
+    );
     // Falling from top-left to bottom-right: the top-right corner is clear and is kept.
     const falling = linePlot([{ name: 'loss', x: [0, 1, 2, 3], y: [1, 0.6, 0.2, 0] }], { yDomain: [0, 1] });
-    const [, yHigh] = legendXY(high), [xFall, yFall] = legendXY(falling);
+    const [, yHigh] = legendXY(high),
+      [xFall, yFall] = legendXY(falling);
     expect(yHigh).toBeGreaterThan(200); // moved to the bottom half of the 480-px-high plot
     expect(yFall).toBeLessThan(100);
     expect(xFall).toBeGreaterThan(300); // right side, as preferred
   });
 
   it('a table is at least as wide as its title (a long title over narrow columns is not clipped)', () => {
-    const svg = tableSvg({ title: 'Convergence: first epoch whose validation accuracy reaches each threshold', columns: ['a', 'b'], rows: [[1, 2]] });
+    const svg = tableSvg({
+      title: 'Convergence: first epoch whose validation accuracy reaches each threshold',
+      columns: ['a', 'b'],
+      rows: [[1, 2]],
+    });
     const width = Number(/width="([\d.]+)"/.exec(svg)![1]);
     expect(width).toBeGreaterThanOrEqual(8.8 * 74);
   });

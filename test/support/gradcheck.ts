@@ -12,8 +12,14 @@ export interface GradInput {
   shape: number[];
 }
 
-export function gradcheck(f: (xs: Tensor[]) => Tensor, inputs: GradInput[], opts: { h?: number; rtol?: number; atol?: number; samples?: number; label?: string } = {}) {
-  const h = opts.h ?? 1e-2, rtol = opts.rtol ?? 2e-2, atol = opts.atol ?? 2e-3;
+export function gradcheck(
+  f: (xs: Tensor[]) => Tensor,
+  inputs: GradInput[],
+  opts: { h?: number; rtol?: number; atol?: number; samples?: number; label?: string } = {},
+) {
+  const h = opts.h ?? 1e-2,
+    rtol = opts.rtol ?? 2e-2,
+    atol = opts.atol ?? 2e-3;
   const analytic = tidy(() => {
     const xs = inputs.map((i) => tensor(i.data.slice(), i.shape, { requiresGrad: true }));
     const y = f(xs);
@@ -24,7 +30,8 @@ export function gradcheck(f: (xs: Tensor[]) => Tensor, inputs: GradInput[], opts
   const evalAt = () => tidy(() => noGrad(() => f(inputs.map((i) => tensor(i.data, i.shape))).item()));
   inputs.forEach((inp, k) => {
     const idx = sampleIndices(inp.data.length, opts.samples ?? 24, 1234 + k);
-    const num: number[] = [], ana: number[] = [];
+    const num: number[] = [],
+      ana: number[] = [];
     for (const i of idx) {
       const orig = inp.data[i];
       inp.data[i] = orig + h;

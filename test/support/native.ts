@@ -56,7 +56,8 @@ export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<numbe
   let worst = -1;
   let worstErr = 0;
   for (let i = 0; i < expected.length; i++) {
-    const a = actual[i], b = expected[i];
+    const a = actual[i],
+      b = expected[i];
     if (Number.isNaN(b) && Number.isNaN(a)) continue;
     const err = Math.abs(a - b) - (atol + rtol * Math.abs(b));
     if (!(err <= 0) && (worst < 0 || err > worstErr || Number.isNaN(err))) {
@@ -97,8 +98,16 @@ export function weightedSum(y: Float32Array, w: Float32Array): number {
 }
 
 /** Checks an analytic gradient against finite differences on the given coordinates. */
-export function expectGradClose(analytic: ArrayLike<number>, numeric: Float64Array, indices: number[], rtol = 2e-2, atol = 2e-3, label = '') {
-  const a: number[] = [], n: number[] = [];
+export function expectGradClose(
+  analytic: ArrayLike<number>,
+  numeric: Float64Array,
+  indices: number[],
+  rtol = 2e-2,
+  atol = 2e-3,
+  label = '',
+) {
+  const a: number[] = [],
+    n: number[] = [];
   for (const i of indices) {
     a.push(analytic[i]);
     n.push(numeric[i]);

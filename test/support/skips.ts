@@ -52,9 +52,6 @@ const pythonModules = new Map<string, boolean>();
 export function pythonHas(module: string): boolean {
   if (!hasPython) return false;
   if (!pythonModules.has(module))
-    pythonModules.set(
-      module,
-      spawnSync(PYTHON, ['-c', `import ${module}`], { stdio: 'ignore', timeout: 120_000 }).status === 0,
-    );
+    pythonModules.set(module, spawnSync(PYTHON, ['-c', `import ${module}`], { stdio: 'ignore', timeout: 120_000 }).status === 0);
   return pythonModules.get(module)!;
 }

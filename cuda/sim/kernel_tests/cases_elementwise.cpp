@@ -20,24 +20,35 @@ struct UnarySpec {
 };
 
 const UnarySpec kUnary[] = {
-    {UnaryOp::Neg, "neg", -3, 3, 0, 0},          {UnaryOp::Exp, "exp", -5, 5, 0, 0},
-    {UnaryOp::Log, "log", 0.05f, 4, 0, 0},       {UnaryOp::Log1p, "log1p", -0.9f, 4, 0, 0},
-    {UnaryOp::Sqrt, "sqrt", 0.05f, 4, 0, 0},     {UnaryOp::Rsqrt, "rsqrt", 0.05f, 4, 0, 0},
-    {UnaryOp::Abs, "abs", -3, 3, 0, 0},          {UnaryOp::Sign, "sign", -3, 3, 0, 0},
-    {UnaryOp::Square, "square", -3, 3, 0, 0},    {UnaryOp::Reciprocal, "reciprocal", 0.1f, 3, 0, 0},
-    {UnaryOp::Sin, "sin", -6, 6, 0, 0},          {UnaryOp::Cos, "cos", -6, 6, 0, 0},
-    {UnaryOp::Relu, "relu", -3, 3, 0, 0},        {UnaryOp::LeakyRelu, "leaky_relu", -3, 3, 0.1f, 0},
-    {UnaryOp::Elu, "elu", -3, 3, 1.3f, 0},       {UnaryOp::Sigmoid, "sigmoid", -12, 12, 0, 0},
-    {UnaryOp::Tanh, "tanh", -5, 5, 0, 0},        {UnaryOp::Gelu, "gelu", -4, 4, 0, 0},
-    {UnaryOp::Softplus, "softplus", -25, 25, 0, 0}, {UnaryOp::Affine, "affine", -3, 3, 1.7f, -0.3f},
-    {UnaryOp::Pow, "pow", 0.1f, 3, 2.5f, 0},     {UnaryOp::Clamp, "clamp", -3, 3, -0.5f, 0.6f},
+    {UnaryOp::Neg, "neg", -3, 3, 0, 0},
+    {UnaryOp::Exp, "exp", -5, 5, 0, 0},
+    {UnaryOp::Log, "log", 0.05f, 4, 0, 0},
+    {UnaryOp::Log1p, "log1p", -0.9f, 4, 0, 0},
+    {UnaryOp::Sqrt, "sqrt", 0.05f, 4, 0, 0},
+    {UnaryOp::Rsqrt, "rsqrt", 0.05f, 4, 0, 0},
+    {UnaryOp::Abs, "abs", -3, 3, 0, 0},
+    {UnaryOp::Sign, "sign", -3, 3, 0, 0},
+    {UnaryOp::Square, "square", -3, 3, 0, 0},
+    {UnaryOp::Reciprocal, "reciprocal", 0.1f, 3, 0, 0},
+    {UnaryOp::Sin, "sin", -6, 6, 0, 0},
+    {UnaryOp::Cos, "cos", -6, 6, 0, 0},
+    {UnaryOp::Relu, "relu", -3, 3, 0, 0},
+    {UnaryOp::LeakyRelu, "leaky_relu", -3, 3, 0.1f, 0},
+    {UnaryOp::Elu, "elu", -3, 3, 1.3f, 0},
+    {UnaryOp::Sigmoid, "sigmoid", -12, 12, 0, 0},
+    {UnaryOp::Tanh, "tanh", -5, 5, 0, 0},
+    {UnaryOp::Gelu, "gelu", -4, 4, 0, 0},
+    {UnaryOp::Softplus, "softplus", -25, 25, 0, 0},
+    {UnaryOp::Affine, "affine", -3, 3, 1.7f, -0.3f},
+    {UnaryOp::Pow, "pow", 0.1f, 3, 2.5f, 0},
+    {UnaryOp::Clamp, "clamp", -3, 3, -0.5f, 0.6f},
 };
 static_assert(sizeof(kUnary) / sizeof(kUnary[0]) == static_cast<size_t>(UnaryOp::Count), "a case per unary op");
 
 std::vector<float> unary_input(const UnarySpec& s, size_t n) {
   std::vector<float> x = uniform(n, s.lo, s.hi, 70 + static_cast<int>(s.op));
   if (s.lo < 0 && s.hi > 0) x[3] = 0.f, x[10] = -0.f;  // the kinks of relu, abs, sign, clamp...
-  x[20] = NAN, x[21] = INFINITY, x[22] = -INFINITY;  // vectorised CPU paths must treat them alike
+  x[20] = NAN, x[21] = INFINITY, x[22] = -INFINITY;    // vectorised CPU paths must treat them alike
   return x;
 }
 
@@ -46,10 +57,9 @@ struct BinarySpec {
   const char* name;
 };
 const BinarySpec kBinary[] = {
-    {BinaryOp::Add, "add"},         {BinaryOp::Sub, "sub"},         {BinaryOp::Mul, "mul"},
-    {BinaryOp::Div, "div"},         {BinaryOp::Pow, "pow"},         {BinaryOp::Maximum, "maximum"},
-    {BinaryOp::Minimum, "minimum"}, {BinaryOp::Eq, "eq"},           {BinaryOp::Ne, "ne"},
-    {BinaryOp::Lt, "lt"},           {BinaryOp::Le, "le"},           {BinaryOp::Gt, "gt"},
+    {BinaryOp::Add, "add"}, {BinaryOp::Sub, "sub"},         {BinaryOp::Mul, "mul"},         {BinaryOp::Div, "div"},
+    {BinaryOp::Pow, "pow"}, {BinaryOp::Maximum, "maximum"}, {BinaryOp::Minimum, "minimum"}, {BinaryOp::Eq, "eq"},
+    {BinaryOp::Ne, "ne"},   {BinaryOp::Lt, "lt"},           {BinaryOp::Le, "le"},           {BinaryOp::Gt, "gt"},
     {BinaryOp::Ge, "ge"},
 };
 static_assert(sizeof(kBinary) / sizeof(kBinary[0]) == static_cast<size_t>(BinaryOp::Count), "a case per binary op");

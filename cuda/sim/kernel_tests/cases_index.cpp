@@ -136,15 +136,13 @@ void add_index_cases(std::vector<Case>& out) {
 
   for (const SgdSpec& s : kSgd)
     out.push_back({std::string("sgd_step/") + s.name, kElementwise, [s](Backend& b) {
-                     return optim_run(b, s.a.momentum != 0.f, false, [&](Backend& be, nn::ParamSlot* sl, int64_t n) {
-                       be.sgd_step(s.a, sl, n);
-                     });
+                     return optim_run(b, s.a.momentum != 0.f, false,
+                                      [&](Backend& be, nn::ParamSlot* sl, int64_t n) { be.sgd_step(s.a, sl, n); });
                    }});
   for (const AdamSpec& s : kAdam)
     out.push_back({std::string("adam_step/") + s.name, kElementwise, [s](Backend& b) {
-                     return optim_run(b, true, true, [&](Backend& be, nn::ParamSlot* sl, int64_t n) {
-                       be.adam_step(s.a, sl, n);
-                     });
+                     return optim_run(b, true, true,
+                                      [&](Backend& be, nn::ParamSlot* sl, int64_t n) { be.adam_step(s.a, sl, n); });
                    }});
 
   // Image 0: rotation by 20 degrees, scale 1.1 and a shift; image 1: a perspective warp. Both
@@ -152,8 +150,8 @@ void add_index_cases(std::vector<Case>& out) {
   out.push_back({"image/warp_perspective", kElementwise, [](Backend& b) {
                    nn::WarpArgs a = warp_args(2, 3, 9, 11, 7, 8, -1.f);
                    const float c = 1.1f * std::cos(0.349f), s = 1.1f * std::sin(0.349f);
-                   std::vector<float> mats = {c, -s, 1.5f, s, c, -0.75f, 0.f, 0.f, 1.f,
-                                              0.9f, 0.1f, 0.5f, -0.05f, 1.2f, 0.3f, 0.02f, -0.03f, 1.f};
+                   std::vector<float> mats = {c,    -s,   1.5f, s,      c,    -0.75f, 0.f,   0.f,    1.f,
+                                              0.9f, 0.1f, 0.5f, -0.05f, 1.2f, 0.3f,   0.02f, -0.03f, 1.f};
                    const int64_t nx = a.n * a.c * a.h * a.w, ny = a.n * a.c * a.oh * a.ow;
                    Mem m(b);
                    const float* x = m.in(uniform(nx, 0.f, 1.f, 150));

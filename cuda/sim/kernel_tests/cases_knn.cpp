@@ -66,20 +66,21 @@ void add_knn_cases(std::vector<Case>& out) {
                    return o;
                  }});
   for (bool largest : {false, true})
-    out.push_back({std::string("knn/topk_9x23_k5_") + (largest ? "largest" : "smallest"), kExact, [largest](Backend& b) {
-                     const int64_t rows = 9, cols = 23, k = 5;
-                     std::vector<int32_t> q = ints(rows * cols, -8, 9, 162);  // ties: lower index first
-                     std::vector<float> x(q.begin(), q.end());
-                     Mem m(b);
-                     const float* xd = m.in(x);
-                     float* v = m.out<float>(rows * k);
-                     int32_t* idx = m.out<int32_t>(rows * k);
-                     b.topk(xd, v, idx, rows, cols, k, largest);
-                     Outputs o;
-                     o.add("values", m.get(v, rows * k));
-                     o.add_exact("indices", m.get(idx, rows * k));
-                     return o;
-                   }});
+    out.push_back(
+        {std::string("knn/topk_9x23_k5_") + (largest ? "largest" : "smallest"), kExact, [largest](Backend& b) {
+           const int64_t rows = 9, cols = 23, k = 5;
+           std::vector<int32_t> q = ints(rows * cols, -8, 9, 162);  // ties: lower index first
+           std::vector<float> x(q.begin(), q.end());
+           Mem m(b);
+           const float* xd = m.in(x);
+           float* v = m.out<float>(rows * k);
+           int32_t* idx = m.out<int32_t>(rows * k);
+           b.topk(xd, v, idx, rows, cols, k, largest);
+           Outputs o;
+           o.add("values", m.get(v, rows * k));
+           o.add_exact("indices", m.get(idx, rows * k));
+           return o;
+         }});
   // Values in [0, 3): few distinct distances, so ties at the k-th place are everywhere.
   for (int64_t k : {1, 3, 7, 37}) out.push_back(knn_exact_case(37, 11, 6, k, 3, 0, 170 + k));
   // Full-range bytes, more queries than a warp, the CPU pruned in 4 dimensions.

@@ -123,7 +123,8 @@ void add_conv_pool(std::vector<Case>& out, const std::string& name, nn::Conv2dAr
                    const float* bs = m.in(uniform(a.k, -1.f, 1.f, 47));
                    float* y = m.out<float>(pooled);
                    int32_t* idx = m.out<int32_t>(pooled);
-                   if (!b.conv2d_maxpool_forward(a, p, x, w, bs, y, idx)) nn::conv2d_maxpool_forward(b, a, p, x, w, bs, y, idx);
+                   if (!b.conv2d_maxpool_forward(a, p, x, w, bs, y, idx))
+                     nn::conv2d_maxpool_forward(b, a, p, x, w, bs, y, idx);
                    Outputs o;
                    o.add("y", m.get(y, pooled));
                    o.add_exact("indices", m.get(idx, pooled));

@@ -42,8 +42,10 @@ void add_cast(std::vector<Case>& out) {
                    To* y = m.out<To>(n);
                    b.cast(x, from, y, to, n, to == DType::F32 && from == DType::U8 ? 1.f / 255.f : 1.f);
                    Outputs o;
-                   if constexpr (std::is_same_v<To, float>) o.add("y", m.get(y, n));
-                   else o.add_exact("y", m.get(y, n));
+                   if constexpr (std::is_same_v<To, float>)
+                     o.add("y", m.get(y, n));
+                   else
+                     o.add_exact("y", m.get(y, n));
                    return o;
                  }});
 }

@@ -140,15 +140,16 @@ void add_reduce_cases(std::vector<Case>& out) {
 
   for (const Shape3& s : {kSoftmaxShapes[0], kSoftmaxShapes[2]})
     for (bool log : {false, true})
-      out.push_back({std::string(log ? "log_softmax" : "softmax") + "/masked_" + s.name, kAccumulate, [s, log](Backend& b) {
-                       Mem m(b);
-                       const float* x = m.in(masked_input(s));
-                       float* y = m.out<float>(s.total());
-                       b.softmax(x, y, s.outer, s.dim, s.inner, log);
-                       Outputs o;
-                       o.add("y", m.get(y, s.total()));
-                       return o;
-                     }});
+      out.push_back(
+          {std::string(log ? "log_softmax" : "softmax") + "/masked_" + s.name, kAccumulate, [s, log](Backend& b) {
+             Mem m(b);
+             const float* x = m.in(masked_input(s));
+             float* y = m.out<float>(s.total());
+             b.softmax(x, y, s.outer, s.dim, s.inner, log);
+             Outputs o;
+             o.add("y", m.get(y, s.total()));
+             return o;
+           }});
 
   struct CeSpec {
     const char* name;

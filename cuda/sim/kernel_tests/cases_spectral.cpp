@@ -61,8 +61,8 @@ void add_filterbank(std::vector<Case>& out, const std::string& name, int64_t n_f
 
 void add_spectral_cases(std::vector<Case>& out) {
   add_stft(out, "n400_hop200_centred", stft_args(2, 1001, 400, 200, true));  // 6 frames: pairs on the CPU
-  add_stft(out, "n97_hop31_uncentred", stft_args(1, 300, 97, 31, false));   // prime length, 7 frames
-  add_stft(out, "n12_hop5_centred", stft_args(3, 41, 12, 5, true));         // radix 4 x 3, 9 frames
+  add_stft(out, "n97_hop31_uncentred", stft_args(1, 300, 97, 31, false));    // prime length, 7 frames
+  add_stft(out, "n12_hop5_centred", stft_args(3, 41, 12, 5, true));          // radix 4 x 3, 9 frames
   nn::StftArgs frame_major = stft_args(2, 1001, 400, 200, true);
   frame_major.frames_major = true;  // the layout melSpectrogram projects with one GEMM
   add_stft(out, "n400_hop200_frames_major", frame_major);

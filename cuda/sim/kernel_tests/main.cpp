@@ -104,8 +104,8 @@ Verdict compare_exact(const std::string& name, const std::vector<int64_t>& got, 
     os << ",\"mismatches\":" << mismatches;
     if (first_bad >= 0) {
       v.ok = false;
-      os << ",\"first_bad\":{\"index\":" << first_bad << ",\"got\":" << got[first_bad] << ",\"want\":" << want[first_bad]
-         << "}";
+      os << ",\"first_bad\":{\"index\":" << first_bad << ",\"got\":" << got[first_bad]
+         << ",\"want\":" << want[first_bad] << "}";
     }
   }
   os << "}";
@@ -135,8 +135,10 @@ std::string json_counts(const std::map<std::string, uint64_t>& m) {
 int main(int argc, char** argv) {
   std::string filter, perturb;
   for (int i = 1; i < argc; ++i) {
-    if (std::string(argv[i]) == "--perturb" && i + 1 < argc) perturb = argv[++i];
-    else filter = argv[i];
+    if (std::string(argv[i]) == "--perturb" && i + 1 < argc)
+      perturb = argv[++i];
+    else
+      filter = argv[i];
   }
   std::vector<kt::Case> cases;
   kt::add_memory_cases(cases);
@@ -189,8 +191,7 @@ int main(int argc, char** argv) {
         }
       }
     }
-    const double ms =
-        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     bool ok = error.empty();
     std::string outs;
     if (ok) {
@@ -211,11 +212,12 @@ int main(int argc, char** argv) {
       }
     }
     if (!ok) ++failed;
-    std::printf("{\"case\":%s,\"ok\":%s,\"tol\":{\"rtol\":%s,\"atol_scale\":%s},\"kernels\":%s,\"outputs\":[%s],"
-                "\"ms\":%.1f%s}\n",
-                json_str(c.name).c_str(), ok ? "true" : "false", json_num(c.tol.rtol).c_str(),
-                json_num(c.tol.atol_scale).c_str(), json_counts(launched_since(before)).c_str(), outs.c_str(), ms,
-                error.empty() ? "" : (",\"error\":" + json_str(error)).c_str());
+    std::printf(
+        "{\"case\":%s,\"ok\":%s,\"tol\":{\"rtol\":%s,\"atol_scale\":%s},\"kernels\":%s,\"outputs\":[%s],"
+        "\"ms\":%.1f%s}\n",
+        json_str(c.name).c_str(), ok ? "true" : "false", json_num(c.tol.rtol).c_str(),
+        json_num(c.tol.atol_scale).c_str(), json_counts(launched_since(before)).c_str(), outs.c_str(), ms,
+        error.empty() ? "" : (",\"error\":" + json_str(error)).c_str());
     std::fflush(stdout);
   }
 #if defined(NNLAB_SIM_THREADS)

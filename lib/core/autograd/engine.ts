@@ -37,8 +37,13 @@ export function needsGrad(...inputs: (Tensor | null | undefined)[]): boolean {
  * what the backward does not read (both are read unless stated): activations nothing reads can be
  * freed during the forward pass (lib/nn/release.ts).
  */
-export function record(out: Tensor, name: string, inputs: Tensor[], backward: (g: Tensor) => (Tensor | null)[],
-  reads: { inputs?: boolean; output?: boolean } = {}): Tensor {
+export function record(
+  out: Tensor,
+  name: string,
+  inputs: Tensor[],
+  backward: (g: Tensor) => (Tensor | null)[],
+  reads: { inputs?: boolean; output?: boolean } = {},
+): Tensor {
   if (!needsGrad(...inputs)) return out;
   out.requiresGrad = true;
   out.gradFn = { name, inputs, backward, readsInputs: reads.inputs ?? true, readsOutput: reads.output ?? true } satisfies GradFn;
@@ -86,7 +91,9 @@ export interface BackwardOptions {
 /** A gradient function whose saved activations were freed by an earlier backward(). */
 function freedBackward(name: string): GradFn['backward'] {
   return () => {
-    throw new ArgumentError(`backward(): trying to go through ${name} a second time, but its activations were freed after the first backward(); pass { retainGraph: true } to the first call`);
+    throw new ArgumentError(
+      `backward(): trying to go through ${name} a second time, but its activations were freed after the first backward(); pass { retainGraph: true } to the first call`,
+    );
   };
 }
 
@@ -99,9 +106,12 @@ function freedBackward(name: string): GradFn['backward'] {
  * function has run, so the peak stays near the forward pass's instead of doubling.
  */
 export function backward(root: Tensor, grad?: Tensor, o: BackwardOptions = {}): void {
-  if (!root.requiresGrad) throw new ArgumentError('backward(): the tensor does not require gradients (no parameter or input with requiresGrad reaches it)');
+  if (!root.requiresGrad)
+    throw new ArgumentError('backward(): the tensor does not require gradients (no parameter or input with requiresGrad reaches it)');
   if (!grad && root.numel !== 1)
-    throw new ShapeError(`backward(): the tensor has shape ${shapeStr(root.shape)}; give the gradient explicitly or reduce it to one element first`);
+    throw new ShapeError(
+      `backward(): the tensor has shape ${shapeStr(root.shape)}; give the gradient explicitly or reduce it to one element first`,
+    );
   if (grad && grad.shape.join() !== root.shape.join())
     throw new ShapeError(`backward(): gradient of shape ${shapeStr(grad.shape)} for a tensor of shape ${shapeStr(root.shape)}`);
   const order = topoOrder(root);
@@ -149,14 +159,18 @@ export function backward(root: Tensor, grad?: Tensor, o: BackwardOptions = {}): 
           inputGrads = t.gradFn.backward(g);
         } catch (e) {
           if (e instanceof DisposedError)
-            throw new ArgumentError(`backward(): ${t.gradFn.name} needs a tensor that was freed (${e.message}); was backward() already run through this graph? Pass { retainGraph: true } to the first call`);
+            throw new ArgumentError(
+              `backward(): ${t.gradFn.name} needs a tensor that was freed (${e.message}); was backward() already run through this graph? Pass { retainGraph: true } to the first call`,
+            );
           throw e;
         }
         t.gradFn.inputs.forEach((inp, i) => {
           const gi = inputGrads[i];
           if (!gi || !inp.requiresGrad) return;
           if (gi.shape.join() !== inp.shape.join())
-            throw new ShapeError(`internal: ${t.gradFn!.name} produced a gradient of shape ${shapeStr(gi.shape)} for an input of shape ${shapeStr(inp.shape)}`);
+            throw new ShapeError(
+              `internal: ${t.gradFn!.name} produced a gradient of shape ${shapeStr(gi.shape)} for an input of shape ${shapeStr(inp.shape)}`,
+            );
           const prev = grads.get(inp);
           const next = prev ? add(prev, gi) : gi;
           grads.set(inp, next);

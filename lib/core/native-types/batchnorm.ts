@@ -14,13 +14,30 @@ export interface BatchnormOps {
    * running = (1 - momentum) * running + momentum * batch, with the unbiased variance.
    * Needs more than one value per channel (ShapeError otherwise); momentum in [0, 1], eps > 0.
    */
-  batchNormTrain(x: NativeTensor, gamma: NativeTensor | null, beta: NativeTensor | null,
-    runningMean: NativeTensor | null, runningVar: NativeTensor | null, momentum: number, eps: number):
-    [NativeTensor, NativeTensor, NativeTensor];
+  batchNormTrain(
+    x: NativeTensor,
+    gamma: NativeTensor | null,
+    beta: NativeTensor | null,
+    runningMean: NativeTensor | null,
+    runningVar: NativeTensor | null,
+    momentum: number,
+    eps: number,
+  ): [NativeTensor, NativeTensor, NativeTensor];
   /** Inference forward with the running statistics. */
-  batchNormEval(x: NativeTensor, gamma: NativeTensor | null, beta: NativeTensor | null,
-    runningMean: NativeTensor, runningVar: NativeTensor, eps: number): NativeTensor;
+  batchNormEval(
+    x: NativeTensor,
+    gamma: NativeTensor | null,
+    beta: NativeTensor | null,
+    runningMean: NativeTensor,
+    runningVar: NativeTensor,
+    eps: number,
+  ): NativeTensor;
   /** Training-mode backward from batchNormTrain's saved statistics: [dx, dgamma, dbeta]. */
-  batchNormBackward(x: NativeTensor, dy: NativeTensor, gamma: NativeTensor | null,
-    saveMean: NativeTensor, saveInvstd: NativeTensor): [NativeTensor, NativeTensor, NativeTensor];
+  batchNormBackward(
+    x: NativeTensor,
+    dy: NativeTensor,
+    gamma: NativeTensor | null,
+    saveMean: NativeTensor,
+    saveInvstd: NativeTensor,
+  ): [NativeTensor, NativeTensor, NativeTensor];
 }

@@ -10,17 +10,44 @@ import type { NativeTensor } from './core.js';
  */
 export interface ConvOps {
   /** y = conv2d(x [N, C, H, W], weight [K, C/groups, R, S]) + bias [K] (bias may be null). */
-  conv2d(x: NativeTensor, weight: NativeTensor, bias: NativeTensor | null,
-    strideH: number, strideW: number, padH: number, padW: number,
-    dilationH: number, dilationW: number, groups: number): NativeTensor;
+  conv2d(
+    x: NativeTensor,
+    weight: NativeTensor,
+    bias: NativeTensor | null,
+    strideH: number,
+    strideW: number,
+    padH: number,
+    padW: number,
+    dilationH: number,
+    dilationW: number,
+    groups: number,
+  ): NativeTensor;
   /** dL/dx of shape inputShape [N, C, H, W] from dy [N, K, OH, OW] and the weight. */
-  conv2dBackwardInput(dy: NativeTensor, weight: NativeTensor, inputShape: number[],
-    strideH: number, strideW: number, padH: number, padW: number,
-    dilationH: number, dilationW: number, groups: number): NativeTensor;
+  conv2dBackwardInput(
+    dy: NativeTensor,
+    weight: NativeTensor,
+    inputShape: number[],
+    strideH: number,
+    strideW: number,
+    padH: number,
+    padW: number,
+    dilationH: number,
+    dilationW: number,
+    groups: number,
+  ): NativeTensor;
   /** dL/dweight of shape weightShape [K, C/groups, R, S] from the input x and dy. */
-  conv2dBackwardWeight(x: NativeTensor, dy: NativeTensor, weightShape: number[],
-    strideH: number, strideW: number, padH: number, padW: number,
-    dilationH: number, dilationW: number, groups: number): NativeTensor;
+  conv2dBackwardWeight(
+    x: NativeTensor,
+    dy: NativeTensor,
+    weightShape: number[],
+    strideH: number,
+    strideW: number,
+    padH: number,
+    padW: number,
+    dilationH: number,
+    dilationW: number,
+    groups: number,
+  ): NativeTensor;
   /** dL/dbias [K]: dy [N, K, OH, OW] summed over N, OH and OW. */
   conv2dBackwardBias(dy: NativeTensor): NativeTensor;
   /**
@@ -29,11 +56,44 @@ export interface ConvOps {
    * (native/core/conv_pool.h): the two ops' values to float rounding, without the whole
    * convolution output in memory.
    */
-  conv2dMaxPool2d(x: NativeTensor, weight: NativeTensor, bias: NativeTensor | null,
-    strideH: number, strideW: number, padH: number, padW: number, dilationH: number, dilationW: number, groups: number,
-    kernelH: number, kernelW: number, poolStrideH: number, poolStrideW: number, poolPadH: number, poolPadW: number): [NativeTensor, NativeTensor];
+  conv2dMaxPool2d(
+    x: NativeTensor,
+    weight: NativeTensor,
+    bias: NativeTensor | null,
+    strideH: number,
+    strideW: number,
+    padH: number,
+    padW: number,
+    dilationH: number,
+    dilationW: number,
+    groups: number,
+    kernelH: number,
+    kernelW: number,
+    poolStrideH: number,
+    poolStrideW: number,
+    poolPadH: number,
+    poolPadW: number,
+  ): [NativeTensor, NativeTensor];
   /** Backward of conv2dMaxPool2d from the pooled gradient dy and its indices: [dx (inputGrad) | null, dweight, dbias (withBias) | null]. */
-  conv2dMaxPool2dBackward(dy: NativeTensor, indices: NativeTensor, x: NativeTensor, weight: NativeTensor, withBias: boolean, inputGrad: boolean,
-    strideH: number, strideW: number, padH: number, padW: number, dilationH: number, dilationW: number, groups: number,
-    kernelH: number, kernelW: number, poolStrideH: number, poolStrideW: number, poolPadH: number, poolPadW: number): [NativeTensor | null, NativeTensor, NativeTensor | null];
+  conv2dMaxPool2dBackward(
+    dy: NativeTensor,
+    indices: NativeTensor,
+    x: NativeTensor,
+    weight: NativeTensor,
+    withBias: boolean,
+    inputGrad: boolean,
+    strideH: number,
+    strideW: number,
+    padH: number,
+    padW: number,
+    dilationH: number,
+    dilationW: number,
+    groups: number,
+    kernelH: number,
+    kernelW: number,
+    poolStrideH: number,
+    poolStrideW: number,
+    poolPadH: number,
+    poolPadW: number,
+  ): [NativeTensor | null, NativeTensor, NativeTensor | null];
 }

@@ -31,10 +31,24 @@ export interface CoreOps {
   cast(t: NativeTensor, dtype: DType, scale?: number): NativeTensor;
   toDevice(t: NativeTensor, device: DeviceName): NativeTensor;
   stridedCopy(src: NativeTensor, shape: number[], srcStrides: number[], srcOffset: number): NativeTensor;
-  stridedCopy(src: NativeTensor, shape: number[], srcStrides: number[], srcOffset: number,
-    dst: NativeTensor, dstStrides: number[], dstOffset: number): void;
-  rand(kind: 'uniform' | 'normal' | 'bernoulli', shape: number[], seed: number | bigint, offset: number | bigint,
-    p1: number, p2: number | undefined, device: DeviceName): NativeTensor;
+  stridedCopy(
+    src: NativeTensor,
+    shape: number[],
+    srcStrides: number[],
+    srcOffset: number,
+    dst: NativeTensor,
+    dstStrides: number[],
+    dstOffset: number,
+  ): void;
+  rand(
+    kind: 'uniform' | 'normal' | 'bernoulli',
+    shape: number[],
+    seed: number | bigint,
+    offset: number | bigint,
+    p1: number,
+    p2: number | undefined,
+    device: DeviceName,
+  ): NativeTensor;
   randPermutation(n: number, seed: number | bigint, offset: number | bigint, device: DeviceName): NativeTensor;
   /** Philox blocks a fill of n elements consumes: generators advance their offset by this. */
   philoxBlocks(n: number): number;
@@ -48,7 +62,10 @@ export interface CoreOps {
    * the large-buffer arena's bytes in use, their peak (since the start or the last resetPeak) and
    * the address range carved so far: its high-water mark (null where no arena could be reserved).
    */
-  cpuCache(o?: { resetPeak?: boolean }): { cachedBytes: number; arena: { usedBytes: number; peakUsedBytes: number; carvedBytes: number } | null };
+  cpuCache(o?: { resetPeak?: boolean }): {
+    cachedBytes: number;
+    arena: { usedBytes: number; peakUsedBytes: number; carvedBytes: number } | null;
+  };
   /** Returns the cached CPU buffers to the system allocator. */
   releaseCpuCache(): void;
 }

@@ -13,6 +13,5 @@ export interface GemmOps {
    * In place, all 2-D: c = alpha * op(a) @ op(b) + beta * c (gradient accumulation). With
    * beta = 0 the old contents of c are ignored, NaN included. c must not share storage with a or b.
    */
-  gemmInto(c: NativeTensor, a: NativeTensor, b: NativeTensor, alpha: number, beta: number, transA?: boolean,
-    transB?: boolean): void;
+  gemmInto(c: NativeTensor, a: NativeTensor, b: NativeTensor, alpha: number, beta: number, transA?: boolean, transB?: boolean): void;
 }

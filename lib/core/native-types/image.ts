@@ -31,6 +31,5 @@ export interface ImageOps {
    * y = clamp(x * factor + shift, lo, hi) per image of x [N, ...]; factor and shift are float32 [N]
    * tensors or one number for all. lo/hi may be infinite.
    */
-  brightness(x: NativeTensor, factor: NativeTensor | number, shift: NativeTensor | number, lo: number,
-    hi: number): NativeTensor;
+  brightness(x: NativeTensor, factor: NativeTensor | number, shift: NativeTensor | number, lo: number, hi: number): NativeTensor;
 }

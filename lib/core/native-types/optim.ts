@@ -12,8 +12,17 @@ export interface OptimOps {
    *   dampening in [0, 1]; nesterov needs momentum > 0 and dampening 0), parameters/buffers sharing storage.
    * @throws ShapeError a grad or buffer shaped differently from its parameter (names the list position).
    */
-  sgdStep(params: NativeTensor[], grads: NativeTensor[], momentumBufs: NativeTensor[] | null, lr: number,
-    momentum: number, dampening: number, weightDecay: number, nesterov: boolean, firstStep: boolean): void;
+  sgdStep(
+    params: NativeTensor[],
+    grads: NativeTensor[],
+    momentumBufs: NativeTensor[] | null,
+    lr: number,
+    momentum: number,
+    dampening: number,
+    weightDecay: number,
+    nesterov: boolean,
+    firstStep: boolean,
+  ): void;
   /**
    * One torch.optim.Adam (decoupled = false) or AdamW (decoupled = true) step over every parameter,
    * in place, updating the moment buffers m and v. `step` is the 1-based step count used for bias
@@ -23,6 +32,17 @@ export interface OptimOps {
    *   step < 1, tensors sharing storage.
    * @throws ShapeError a grad or moment shaped differently from its parameter.
    */
-  adamStep(params: NativeTensor[], grads: NativeTensor[], m: NativeTensor[], v: NativeTensor[], lr: number,
-    beta1: number, beta2: number, eps: number, weightDecay: number, decoupled: boolean, step: number): void;
+  adamStep(
+    params: NativeTensor[],
+    grads: NativeTensor[],
+    m: NativeTensor[],
+    v: NativeTensor[],
+    lr: number,
+    beta1: number,
+    beta2: number,
+    eps: number,
+    weightDecay: number,
+    decoupled: boolean,
+    step: number,
+  ): void;
 }

@@ -17,6 +17,5 @@ export interface SoftmaxOps {
    */
   crossEntropy(logits: NativeTensor, labels: NativeTensor, labelSmoothing?: number): [NativeTensor, NativeTensor];
   /** dlogits [N, C] = dloss[i] * (probs[i] - target[i]), target the smoothed one-hot of labels. */
-  crossEntropyBackward(probs: NativeTensor, labels: NativeTensor, dloss: NativeTensor,
-    labelSmoothing?: number): NativeTensor;
+  crossEntropyBackward(probs: NativeTensor, labels: NativeTensor, dloss: NativeTensor, labelSmoothing?: number): NativeTensor;
 }

@@ -16,14 +16,7 @@ export interface SpectralOps {
    * torchaudio.functional.melscale_fbanks(nFreqs, fMin, fMax, nMels, sampleRate, norm=None,
    * mel_scale="htk"): [nFreqs, nMels]. fMax 0 means sampleRate // 2.
    */
-  melFilterbank(
-    nFreqs: number,
-    nMels: number,
-    sampleRate: number,
-    fMin: number,
-    fMax: number,
-    device?: DeviceName,
-  ): NativeTensor;
+  melFilterbank(nFreqs: number, nMels: number, sampleRate: number, fMin: number, fMax: number, device?: DeviceName): NativeTensor;
   /** fb^T spec: spectrogram [(B,) bins, T] and filter bank [bins, mels] -> [(B,) mels, T]. */
   melScale(spec: NativeTensor, fb: NativeTensor): NativeTensor;
   /** torchaudio.transforms.MelSpectrogram (power 2, HTK, no norm): [(B,) nMels, frames]. */

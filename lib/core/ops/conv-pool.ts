@@ -13,18 +13,43 @@ import { pair } from './util.js';
  * rebuilt from the pooled gradient a block of images at a time, in cache. Sequential runs a Conv2d
  * followed by MaxPool2d this way (lib/nn/layers.ts).
  */
-export function conv2dMaxPool2d(x: Tensor, weight: Tensor, bias: Tensor | null | undefined, convOpts: Conv2dOptions,
-  kernel: number | [number, number], poolOpts: Pool2dOptions = {}): Tensor {
+export function conv2dMaxPool2d(
+  x: Tensor,
+  weight: Tensor,
+  bias: Tensor | null | undefined,
+  convOpts: Conv2dOptions,
+  kernel: number | [number, number],
+  poolOpts: Pool2dOptions = {},
+): Tensor {
   const conv = convParams(convOpts, 'conv2dMaxPool2d');
   const [kh, kw] = pair(kernel, 'kernel', 'conv2dMaxPool2d');
-  const pool: [number, number, number, number, number, number] =
-    [kh, kw, ...pair(poolOpts.stride ?? [kh, kw], 'stride', 'conv2dMaxPool2d'), ...pair(poolOpts.padding ?? 0, 'padding', 'conv2dMaxPool2d')];
+  const pool: [number, number, number, number, number, number] = [
+    kh,
+    kw,
+    ...pair(poolOpts.stride ?? [kh, kw], 'stride', 'conv2dMaxPool2d'),
+    ...pair(poolOpts.padding ?? 0, 'padding', 'conv2dMaxPool2d'),
+  ];
   const [yh, idxh] = native.conv2dMaxPool2d(x.handle, weight.handle, bias ? bias.handle : null, ...conv, ...pool);
   const y = fromHandle(yh);
   const indices = fromHandle(idxh);
   const inputs = bias ? [x, weight, bias] : [x, weight];
-  return record(y, 'conv2dMaxPool2d', inputs, (g) => {
-    const [dx, dw, db] = native.conv2dMaxPool2dBackward(g.handle, indices.handle, x.handle, weight.handle, !!bias, x.requiresGrad, ...conv, ...pool);
-    return [dx && fromHandle(dx), fromHandle(dw), ...(db ? [fromHandle(db)] : [])];
-  }, { output: false });
+  return record(
+    y,
+    'conv2dMaxPool2d',
+    inputs,
+    (g) => {
+      const [dx, dw, db] = native.conv2dMaxPool2dBackward(
+        g.handle,
+        indices.handle,
+        x.handle,
+        weight.handle,
+        !!bias,
+        x.requiresGrad,
+        ...conv,
+        ...pool,
+      );
+      return [dx && fromHandle(dx), fromHandle(dw), ...(db ? [fromHandle(db)] : [])];
+    },
+    { output: false },
+  );
 }

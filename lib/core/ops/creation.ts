@@ -28,7 +28,11 @@ function inferShape(data: NestedArray): number[] {
 }
 
 /** A tensor from nested arrays or a typed array (then `shape` is required). */
-export function tensor(data: NestedArray | Float32Array | Int32Array | Uint8Array, shapeOrOpts?: number[] | CreateOptions, maybeOpts: CreateOptions = {}): Tensor {
+export function tensor(
+  data: NestedArray | Float32Array | Int32Array | Uint8Array,
+  shapeOrOpts?: number[] | CreateOptions,
+  maybeOpts: CreateOptions = {},
+): Tensor {
   const shape = Array.isArray(shapeOrOpts) ? shapeOrOpts : undefined;
   const opts = (Array.isArray(shapeOrOpts) ? maybeOpts : shapeOrOpts) ?? {};
   const device = opts.device ?? 'cpu';
@@ -68,17 +72,26 @@ export interface RandomOptions extends CreateOptions {
   generator?: RandomGenerator;
 }
 
-function randomFill(kind: 'uniform' | 'normal' | 'bernoulli', shape: readonly number[], p1: number, p2: number | undefined, opts: RandomOptions) {
+function randomFill(
+  kind: 'uniform' | 'normal' | 'bernoulli',
+  shape: readonly number[],
+  p1: number,
+  p2: number | undefined,
+  opts: RandomOptions,
+) {
   const g = opts.generator ?? defaultGenerator;
   const [seed, offset] = g.next(sizeOf(shape));
   return finish(fromHandle(native.rand(kind, shape.slice(), seed, offset, p1, p2, opts.device ?? 'cpu')), opts);
 }
 
 export const rand = (shape: readonly number[], opts: RandomOptions = {}) => randomFill('uniform', shape, 0, 1, opts);
-export const uniform = (shape: readonly number[], lo: number, hi: number, opts: RandomOptions = {}) => randomFill('uniform', shape, lo, hi, opts);
+export const uniform = (shape: readonly number[], lo: number, hi: number, opts: RandomOptions = {}) =>
+  randomFill('uniform', shape, lo, hi, opts);
 export const randn = (shape: readonly number[], opts: RandomOptions = {}) => randomFill('normal', shape, 0, 1, opts);
-export const normal = (shape: readonly number[], mean: number, std: number, opts: RandomOptions = {}) => randomFill('normal', shape, mean, std, opts);
-export const bernoulli = (shape: readonly number[], p: number, opts: RandomOptions = {}) => randomFill('bernoulli', shape, p, undefined, opts);
+export const normal = (shape: readonly number[], mean: number, std: number, opts: RandomOptions = {}) =>
+  randomFill('normal', shape, mean, std, opts);
+export const bernoulli = (shape: readonly number[], p: number, opts: RandomOptions = {}) =>
+  randomFill('bernoulli', shape, p, undefined, opts);
 
 /** A random permutation of [0, n) as int32. */
 export function randperm(n: number, opts: RandomOptions = {}): Tensor {

@@ -9,7 +9,8 @@ function unaryOp(x: Tensor, op: UnaryOpName, alpha = 0, beta = 0): Tensor {
   const y = fromHandle(native.unary(x.handle, op, alpha, beta));
   // ReLU's derivative tests x > 0, and y > 0 exactly where x > 0: reading y instead lets the
   // input go as soon as the forward pass is past it.
-  if (op === 'relu') return record(y, op, [x], (g) => [fromHandle(native.unaryBackward(y.handle, y.handle, g.handle, op, alpha, beta))], { inputs: false });
+  if (op === 'relu')
+    return record(y, op, [x], (g) => [fromHandle(native.unaryBackward(y.handle, y.handle, g.handle, op, alpha, beta))], { inputs: false });
   return record(y, op, [x], (g) => [fromHandle(native.unaryBackward(x.handle, y.handle, g.handle, op, alpha, beta))]);
 }
 
@@ -113,7 +114,8 @@ export const ge = (a: Tensor, b: Operand) => raw(a, asTensor(b, a), 'ge');
 /** cond ? a : b with broadcasting; cond is a uint8 tensor or a float 0/1 mask. */
 export function where(cond: Tensor, a: Operand, b: Operand): Tensor {
   const like = typeof a === 'number' ? (typeof b === 'number' ? cond : b) : a;
-  const at = asTensor(a, like), bt = asTensor(b, like);
+  const at = asTensor(a, like),
+    bt = asTensor(b, like);
   const c = cond.dtype === 'uint8' ? cond : fromHandle(native.cast(cond.handle, 'uint8'));
   const out = fromHandle(native.where(c.handle, at.handle, bt.handle));
   return record(out, 'where', [at, bt], (g) => {

@@ -31,10 +31,13 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
 /** x @ weight^T + bias, with x [N, in], weight [out, in], bias [out] (PyTorch's layout). */
 export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
   const y = mm(x, weight, false, true);
-  const out = record(y, 'linear', [x, weight], (g) => [
-    x.requiresGrad ? mm(g, weight) : null,
-    weight.requiresGrad ? mm(g, x, true, false) : null,
-  ], { output: false });
+  const out = record(
+    y,
+    'linear',
+    [x, weight],
+    (g) => [x.requiresGrad ? mm(g, weight) : null, weight.requiresGrad ? mm(g, x, true, false) : null],
+    { output: false },
+  );
   return bias ? add(out, bias) : out;
 }
 

@@ -17,28 +17,53 @@ export interface BatchNormOptions {
  * Batch norm over axis 1 of [N, C] or [N, C, H, W]. In training the batch statistics are used
  * and the running buffers (if given) are updated in place; in evaluation the running ones.
  */
-export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, weight: Tensor | null,
-  bias: Tensor | null, opts: BatchNormOptions): Tensor {
-  const momentum = opts.momentum ?? 0.1, eps = opts.eps ?? 1e-5;
+export function batchNorm(
+  x: Tensor,
+  runningMean: Tensor | null,
+  runningVar: Tensor | null,
+  weight: Tensor | null,
+  bias: Tensor | null,
+  opts: BatchNormOptions,
+): Tensor {
+  const momentum = opts.momentum ?? 0.1,
+    eps = opts.eps ?? 1e-5;
   if (opts.training) {
-    const [y, saveMean, saveInvstd] = native.batchNormTrain(x.handle, weight?.handle ?? null, bias?.handle ?? null,
-      runningMean?.handle ?? null, runningVar?.handle ?? null, momentum, eps);
-    const sm = fromHandle(saveMean), si = fromHandle(saveInvstd);
+    const [y, saveMean, saveInvstd] = native.batchNormTrain(
+      x.handle,
+      weight?.handle ?? null,
+      bias?.handle ?? null,
+      runningMean?.handle ?? null,
+      runningVar?.handle ?? null,
+      momentum,
+      eps,
+    );
+    const sm = fromHandle(saveMean),
+      si = fromHandle(saveInvstd);
     const inputs = [x, ...(weight ? [weight] : []), ...(bias ? [bias] : [])];
-    return record(fromHandle(y), 'batchNorm', inputs, (g) => {
-      const [dx, dg, db] = native.batchNormBackward(x.handle, g.handle, weight?.handle ?? null, sm.handle, si.handle);
-      const out: (Tensor | null)[] = [fromHandle(dx)];
-      if (weight) out.push(fromHandle(dg)); else dg.dispose();
-      if (bias) out.push(fromHandle(db)); else db.dispose();
-      return out;
-    }, { output: false });
+    return record(
+      fromHandle(y),
+      'batchNorm',
+      inputs,
+      (g) => {
+        const [dx, dg, db] = native.batchNormBackward(x.handle, g.handle, weight?.handle ?? null, sm.handle, si.handle);
+        const out: (Tensor | null)[] = [fromHandle(dx)];
+        if (weight) out.push(fromHandle(dg));
+        else dg.dispose();
+        if (bias) out.push(fromHandle(db));
+        else db.dispose();
+        return out;
+      },
+      { output: false },
+    );
   }
   if (!runningMean || !runningVar) throw new ArgumentError('batchNorm: evaluation mode needs the running mean and variance');
   const inputs = [x, weight, bias].filter((t): t is Tensor => !!t);
   // Under noGrad nothing is recorded, so the fused kernel serves even a model whose parameters
   // require gradients (every inference pass).
   if (!isGradEnabled() || !inputs.some((t) => t.requiresGrad)) {
-    return fromHandle(native.batchNormEval(x.handle, weight?.handle ?? null, bias?.handle ?? null, runningMean.handle, runningVar.handle, eps));
+    return fromHandle(
+      native.batchNormEval(x.handle, weight?.handle ?? null, bias?.handle ?? null, runningMean.handle, runningVar.handle, eps),
+    );
   }
   // Gradients through an evaluation-mode network (input attacks): compose from primitives.
   const bshape = x.shape.map((d, i) => (i === 1 ? d : 1));

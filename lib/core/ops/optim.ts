@@ -22,10 +22,27 @@ function checkLists(op: string, lists: Record<string, readonly Tensor[] | null>,
 }
 
 /** Adam / AdamW over parameters with their gradients and first/second moment buffers, in place. */
-export function adamStep(params: readonly Tensor[], grads: readonly Tensor[], m: readonly Tensor[], v: readonly Tensor[], o: AdamStepOptions): void {
+export function adamStep(
+  params: readonly Tensor[],
+  grads: readonly Tensor[],
+  m: readonly Tensor[],
+  v: readonly Tensor[],
+  o: AdamStepOptions,
+): void {
   checkLists('adamStep', { grads, m, v }, params.length);
-  native.adamStep(params.map((t) => t.handle), grads.map((t) => t.handle), m.map((t) => t.handle), v.map((t) => t.handle),
-    o.lr, o.beta1, o.beta2, o.eps, o.weightDecay, o.decoupled, o.step);
+  native.adamStep(
+    params.map((t) => t.handle),
+    grads.map((t) => t.handle),
+    m.map((t) => t.handle),
+    v.map((t) => t.handle),
+    o.lr,
+    o.beta1,
+    o.beta2,
+    o.eps,
+    o.weightDecay,
+    o.decoupled,
+    o.step,
+  );
 }
 
 export interface SgdStepOptions {
@@ -39,8 +56,22 @@ export interface SgdStepOptions {
 }
 
 /** SGD with momentum / Nesterov / L2 weight decay over parameters, in place. */
-export function sgdStep(params: readonly Tensor[], grads: readonly Tensor[], momentumBuffers: readonly Tensor[] | null, o: SgdStepOptions): void {
+export function sgdStep(
+  params: readonly Tensor[],
+  grads: readonly Tensor[],
+  momentumBuffers: readonly Tensor[] | null,
+  o: SgdStepOptions,
+): void {
   checkLists('sgdStep', { grads, momentumBuffers }, params.length);
-  native.sgdStep(params.map((t) => t.handle), grads.map((t) => t.handle), momentumBuffers ? momentumBuffers.map((t) => t.handle) : null,
-    o.lr, o.momentum, o.dampening, o.weightDecay, o.nesterov, o.firstStep);
+  native.sgdStep(
+    params.map((t) => t.handle),
+    grads.map((t) => t.handle),
+    momentumBuffers ? momentumBuffers.map((t) => t.handle) : null,
+    o.lr,
+    o.momentum,
+    o.dampening,
+    o.weightDecay,
+    o.nesterov,
+    o.firstStep,
+  );
 }

@@ -16,9 +16,13 @@ export function maxPool2d(x: Tensor, kernel: number | [number, number], opts: Po
   const [yh, idxh] = native.maxPool2d(x.handle, kh, kw, sh, sw, ph, pw);
   const y = fromHandle(yh);
   const indices = fromHandle(idxh);
-  return record(y, 'maxPool2d', [x], (g) => [
-    fromHandle(native.maxPool2dBackward(g.handle, indices.handle, x.shape.slice(), kh, kw, sh, sw, ph, pw)),
-  ], { inputs: false, output: false });
+  return record(
+    y,
+    'maxPool2d',
+    [x],
+    (g) => [fromHandle(native.maxPool2dBackward(g.handle, indices.handle, x.shape.slice(), kh, kw, sh, sw, ph, pw))],
+    { inputs: false, output: false },
+  );
 }
 
 export function avgPool2d(x: Tensor, kernel: number | [number, number], opts: Pool2dOptions & { countIncludePad?: boolean } = {}): Tensor {
@@ -27,14 +31,20 @@ export function avgPool2d(x: Tensor, kernel: number | [number, number], opts: Po
   const [ph, pw] = pair(opts.padding ?? 0, 'padding', 'avgPool2d');
   const cip = opts.countIncludePad ?? true;
   const y = fromHandle(native.avgPool2d(x.handle, kh, kw, sh, sw, ph, pw, cip));
-  return record(y, 'avgPool2d', [x], (g) => [
-    fromHandle(native.avgPool2dBackward(g.handle, x.shape.slice(), kh, kw, sh, sw, ph, pw, cip)),
-  ], { inputs: false, output: false });
+  return record(
+    y,
+    'avgPool2d',
+    [x],
+    (g) => [fromHandle(native.avgPool2dBackward(g.handle, x.shape.slice(), kh, kw, sh, sw, ph, pw, cip))],
+    { inputs: false, output: false },
+  );
 }
 
 export function adaptiveAvgPool2d(x: Tensor, output: number | [number, number]): Tensor {
   const [oh, ow] = pair(output, 'output size', 'adaptiveAvgPool2d');
   const y = fromHandle(native.adaptiveAvgPool2d(x.handle, oh, ow));
-  return record(y, 'adaptiveAvgPool2d', [x], (g) => [fromHandle(native.adaptiveAvgPool2dBackward(g.handle, x.shape.slice()))],
-    { inputs: false, output: false });
+  return record(y, 'adaptiveAvgPool2d', [x], (g) => [fromHandle(native.adaptiveAvgPool2dBackward(g.handle, x.shape.slice()))], {
+    inputs: false,
+    output: false,
+  });
 }

@@ -36,7 +36,12 @@ function maxOrMin(x: Tensor, op: 'max' | 'min', axis: number | undefined, keepdi
   if (axis === undefined) {
     const flat = reshape(x, [x.numel]);
     const r = maxOrMin(flat, op, 0, false);
-    return keepdim ? reshape(r, x.shape.map(() => 1)) : r;
+    return keepdim
+      ? reshape(
+          r,
+          x.shape.map(() => 1),
+        )
+      : r;
   }
   const a = normAxis(axis, x.ndim, op);
   // min(x) = -max(-x): one native path with indices for the gradient.
@@ -46,7 +51,12 @@ function maxOrMin(x: Tensor, op: 'max' | 'min', axis: number | undefined, keepdi
   const valsKept = op === 'max' ? fromHandle(v) : fromHandle(native.unary(v, 'neg'));
   if (op === 'min') v.dispose();
   const indices = fromHandle(idx);
-  const y = keepdim ? valsKept : reshape(valsKept, x.shape.filter((_, i) => i !== a));
+  const y = keepdim
+    ? valsKept
+    : reshape(
+        valsKept,
+        x.shape.filter((_, i) => i !== a),
+      );
   return record(y, op, [x], (g) => {
     const gk = reshape(g, keptShape(x, [a]));
     const zeros = fromHandle(native.full(x.shape.slice(), 0, 'float32', x.device));

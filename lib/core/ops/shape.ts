@@ -34,7 +34,8 @@ export const view = reshape;
 /** Flattens dims start..end into one (PyTorch's flatten; default keeps the batch dim). */
 export function flatten(x: Tensor, start = 1, end = -1): Tensor {
   if (x.ndim === 0) return reshape(x, [1]);
-  const s = normAxis(start, x.ndim, 'flatten'), e = normAxis(end, x.ndim, 'flatten');
+  const s = normAxis(start, x.ndim, 'flatten'),
+    e = normAxis(end, x.ndim, 'flatten');
   const shape = [...x.shape.slice(0, s), sizeOf(x.shape.slice(s, e + 1)), ...x.shape.slice(e + 1)];
   return reshape(x, shape);
 }
@@ -45,7 +46,11 @@ export function unsqueeze(x: Tensor, axis: number): Tensor {
 }
 
 export function squeeze(x: Tensor, axis?: number): Tensor {
-  if (axis === undefined) return reshape(x, x.shape.filter((d) => d !== 1));
+  if (axis === undefined)
+    return reshape(
+      x,
+      x.shape.filter((d) => d !== 1),
+    );
   const a = normAxis(axis, x.ndim, 'squeeze');
   if (x.shape[a] !== 1) return x;
   return reshape(x, [...x.shape.slice(0, a), ...x.shape.slice(a + 1)]);
@@ -57,14 +62,22 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
     throw new ArgumentError(`permute: ${JSON.stringify(dims)} is not a permutation of the ${x.ndim} axes of ${shapeStr(x.shape)}`);
   const d = dims.map((v) => normAxis(v, x.ndim, 'permute'));
   const st = contiguousStrides(x.shape);
-  const y = fromHandle(native.stridedCopy(x.handle, d.map((i) => x.shape[i]), d.map((i) => st[i]), 0));
+  const y = fromHandle(
+    native.stridedCopy(
+      x.handle,
+      d.map((i) => x.shape[i]),
+      d.map((i) => st[i]),
+      0,
+    ),
+  );
   const inverse = new Array<number>(d.length);
   d.forEach((v, i) => (inverse[v] = i));
   return record(y, 'permute', [x], (g) => [permute(g, inverse)]);
 }
 
 export function transpose(x: Tensor, a = -2, b = -1): Tensor {
-  const i = normAxis(a, x.ndim, 'transpose'), j = normAxis(b, x.ndim, 'transpose');
+  const i = normAxis(a, x.ndim, 'transpose'),
+    j = normAxis(b, x.ndim, 'transpose');
   const dims = x.shape.map((_, k) => k);
   [dims[i], dims[j]] = [dims[j], dims[i]];
   return permute(x, dims);
@@ -92,7 +105,8 @@ export function slice(x: Tensor, axis: number, start: number, end?: number, step
   const n = x.shape[a];
   if (!Number.isInteger(step) || step < 1) throw new ArgumentError(`slice: step must be a positive integer, got ${step}`);
   const clampIdx = (v: number) => Math.min(Math.max(v < 0 ? v + n : v, 0), n);
-  const s = clampIdx(start), e = clampIdx(end ?? n);
+  const s = clampIdx(start),
+    e = clampIdx(end ?? n);
   const len = Math.max(0, Math.ceil((e - s) / step));
   const st = contiguousStrides(x.shape);
   const shape = x.shape.slice();
@@ -113,7 +127,9 @@ export function concat(xs: readonly Tensor[], axis = 0): Tensor {
   const a = normAxis(axis, xs[0].ndim, 'concat');
   for (const [i, t] of xs.entries()) {
     if (t.ndim !== xs[0].ndim || t.shape.some((d, k) => k !== a && d !== xs[0].shape[k]))
-      throw new ShapeError(`concat: tensor ${i} has shape ${shapeStr(t.shape)}; it must match ${shapeStr(xs[0].shape)} except along axis ${a}`);
+      throw new ShapeError(
+        `concat: tensor ${i} has shape ${shapeStr(t.shape)}; it must match ${shapeStr(xs[0].shape)} except along axis ${a}`,
+      );
     if (t.dtype !== xs[0].dtype) throw new ShapeError(`concat: tensor ${i} is ${t.dtype}, tensor 0 is ${xs[0].dtype}`);
   }
   const outShape = xs[0].shape.slice();
@@ -127,13 +143,18 @@ export function concat(xs: readonly Tensor[], axis = 0): Tensor {
     if (t.numel > 0) native.stridedCopy(t.handle, t.shape.slice(), contiguousStrides(t.shape), 0, out.handle, ost, offset * ost[a]);
     offset += t.shape[a];
   }
-  return record(out, 'concat', xs.slice(), (g) => xs.map((t, i) => (t.requiresGrad ? slice(g, a, offsets[i], offsets[i] + t.shape[a]) : null)));
+  return record(out, 'concat', xs.slice(), (g) =>
+    xs.map((t, i) => (t.requiresGrad ? slice(g, a, offsets[i], offsets[i] + t.shape[a]) : null)),
+  );
 }
 
 export function stack(xs: readonly Tensor[], axis = 0): Tensor {
   if (xs.length === 0) throw new ArgumentError('stack: needs at least one tensor');
   const a = normAxis(axis, xs[0].ndim + 1, 'stack');
-  return concat(xs.map((t) => unsqueeze(t, a)), a);
+  return concat(
+    xs.map((t) => unsqueeze(t, a)),
+    a,
+  );
 }
 
 /** Rows (or slices along `axis`) picked by an int32 index tensor or a list of indices. */

@@ -27,7 +27,8 @@ function int32Labels(labels: Tensor, op: string): Tensor {
 
 /** Cross-entropy from logits [N, C] and class indices [N] (fused softmax + NLL). */
 export function crossEntropy(logits: Tensor, labels: Tensor, opts: { reduction?: Reduction; labelSmoothing?: number } = {}): Tensor {
-  const reduction = opts.reduction ?? 'mean', ls = opts.labelSmoothing ?? 0;
+  const reduction = opts.reduction ?? 'mean',
+    ls = opts.labelSmoothing ?? 0;
   if (logits.ndim !== 2) throw new ShapeError(`crossEntropy: logits must be [N, C], got ${shapeStr(logits.shape)}`);
   const lab = int32Labels(labels, 'crossEntropy');
   const [lossesH, probsH] = native.crossEntropy(logits.handle, lab.handle, ls);
@@ -44,7 +45,9 @@ export function nllLoss(logProbs: Tensor, labels: Tensor, opts: { reduction?: Re
   if (logProbs.ndim !== 2) throw new ShapeError(`nllLoss: input must be [N, C] log-probabilities, got ${shapeStr(logProbs.shape)}`);
   const lab = int32Labels(labels, 'nllLoss');
   if (lab.ndim !== 1 || lab.shape[0] !== logProbs.shape[0])
-    throw new ShapeError(`nllLoss: labels ${shapeStr(lab.shape)} do not match input ${shapeStr(logProbs.shape)}; expected [${logProbs.shape[0]}]`);
+    throw new ShapeError(
+      `nllLoss: labels ${shapeStr(lab.shape)} do not match input ${shapeStr(logProbs.shape)}; expected [${logProbs.shape[0]}]`,
+    );
   const picked = reshape(gather(logProbs, 1, reshape(lab, [lab.shape[0], 1])), [lab.shape[0]]);
   const losses = neg(picked);
   const reduction = opts.reduction ?? 'mean';

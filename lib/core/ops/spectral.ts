@@ -33,8 +33,7 @@ export interface DbOptions {
 }
 
 function signalHandle(x: Tensor, op: string) {
-  if (x.requiresGrad)
-    throw new ArgumentError(`${op}: spectral features have no gradient, but the signal requires one; pass x.detach()`);
+  if (x.requiresGrad) throw new ArgumentError(`${op}: spectral features have no gradient, but the signal requires one; pass x.detach()`);
   return x.handle;
 }
 
@@ -62,9 +61,7 @@ export function melFilterbank(opts: {
   fMax?: number;
   device?: DeviceName;
 }): Tensor {
-  return fromHandle(
-    native.melFilterbank(opts.nFreqs, opts.nMels ?? 128, opts.sampleRate, opts.fMin ?? 0, opts.fMax ?? 0, opts.device),
-  );
+  return fromHandle(native.melFilterbank(opts.nFreqs, opts.nMels ?? 128, opts.sampleRate, opts.fMin ?? 0, opts.fMax ?? 0, opts.device));
 }
 
 /** Projects a power spectrogram [(B,) bins, T] on a filter bank [bins, mels]: [(B,) mels, T]. */

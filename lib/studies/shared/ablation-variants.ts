@@ -28,8 +28,12 @@ export function buildVariant(spec: CnnSpec, generator?: RandomGenerator): nn.Seq
   const same = (Object.keys(FULL_SPEC) as (keyof CnnSpec)[]).every((k) => spec[k] === FULL_SPEC[k]);
   if (same) return seedCnn(generator);
   const layers: nn.Module[] = [new nn.Conv2d(1, spec.conv1, 3, { generator }), new nn.ReLU()];
-  let size = 26, channels = spec.conv1;
-  if (spec.pool1) { layers.push(new nn.MaxPool2d(2)); size = Math.floor(size / 2); }
+  let size = 26,
+    channels = spec.conv1;
+  if (spec.pool1) {
+    layers.push(new nn.MaxPool2d(2));
+    size = Math.floor(size / 2);
+  }
   if (spec.conv2 !== null) {
     layers.push(new nn.Conv2d(spec.conv1, spec.conv2, 3, { generator }), new nn.ReLU(), new nn.MaxPool2d(2));
     size = Math.floor((size - 2) / 2);
@@ -37,7 +41,8 @@ export function buildVariant(spec: CnnSpec, generator?: RandomGenerator): nn.Seq
   }
   const flat = channels * size * size;
   layers.push(new nn.Flatten());
-  if (spec.hidden !== null) layers.push(new nn.Linear(flat, spec.hidden, { generator }), new nn.ReLU(), new nn.Linear(spec.hidden, 10, { generator }));
+  if (spec.hidden !== null)
+    layers.push(new nn.Linear(flat, spec.hidden, { generator }), new nn.ReLU(), new nn.Linear(spec.hidden, 10, { generator }));
   else layers.push(new nn.Linear(flat, 10, { generator }));
   return new nn.Sequential(...layers);
 }

@@ -42,11 +42,20 @@ export function scoringRules(logProbs: Float32Array, labels: ArrayLike<number>):
 }
 
 export function sweepPoint(eps: number, ev: attacks.AttackEvaluation, labels: Int32Array): SweepPoint {
-  let wrong = 0, wrongConf = 0;
-  for (let i = 0; i < ev.n; i++) if (ev.pred[i] !== labels[i]) { wrong++; wrongConf += ev.conf[i]; }
+  let wrong = 0,
+    wrongConf = 0;
+  for (let i = 0; i < ev.n; i++)
+    if (ev.pred[i] !== labels[i]) {
+      wrong++;
+      wrongConf += ev.conf[i];
+    }
   return {
-    eps, accuracy: ev.accuracy, error: 1 - ev.accuracy, meanConfidence: ev.meanConfidence,
-    meanConfidenceWrong: wrong ? wrongConf / wrong : null, ...scoringRules(ev.logProbs, labels),
+    eps,
+    accuracy: ev.accuracy,
+    error: 1 - ev.accuracy,
+    meanConfidence: ev.meanConfidence,
+    meanConfidenceWrong: wrong ? wrongConf / wrong : null,
+    ...scoringRules(ev.logProbs, labels),
   };
 }
 
@@ -57,15 +66,25 @@ export interface SweepResult {
 }
 
 /** FGSM at every eps (0 = the clean set) against a pixel-space model. */
-export function fgsmSweep(model: nn.Module, test: PixelSplit, epsList: readonly number[],
-  o: { batch: number; keepImages: number; log?: (s: string) => void; name?: string }): SweepResult {
-  const points: SweepPoint[] = [], evals: attacks.AttackEvaluation[] = [];
+export function fgsmSweep(
+  model: nn.Module,
+  test: PixelSplit,
+  epsList: readonly number[],
+  o: { batch: number; keepImages: number; log?: (s: string) => void; name?: string },
+): SweepResult {
+  const points: SweepPoint[] = [],
+    evals: attacks.AttackEvaluation[] = [];
   for (const eps of epsList) {
-    const ev = attacks.evaluateAttack(model, test.x, test.y, (m, x, y) => attacks.fgsm(m, x, y, { eps }), { batch: o.batch, keepImages: o.keepImages });
+    const ev = attacks.evaluateAttack(model, test.x, test.y, (m, x, y) => attacks.fgsm(m, x, y, { eps }), {
+      batch: o.batch,
+      keepImages: o.keepImages,
+    });
     const p = sweepPoint(eps, ev, test.labels);
     points.push(p);
     evals.push(ev);
-    o.log?.(`${o.name ?? 'model'}: FGSM eps ${eps}: accuracy ${(100 * p.accuracy).toFixed(2)}%, mean confidence ${p.meanConfidence.toFixed(3)}`);
+    o.log?.(
+      `${o.name ?? 'model'}: FGSM eps ${eps}: accuracy ${(100 * p.accuracy).toFixed(2)}%, mean confidence ${p.meanConfidence.toFixed(3)}`,
+    );
   }
   return { points, evals };
 }
@@ -79,10 +98,16 @@ export function pointAt(points: SweepPoint[], eps: number): SweepPoint {
 
 /** Accuracy (or another score) against eps, one line per model. */
 export function sweepPlot(runs: { name: string; points: SweepPoint[] }[], metric: 'accuracy' | 'meanConfidence', title: string): string {
-  return linePlot(runs.map((r) => ({ name: r.name, x: r.points.map((p) => p.eps), y: r.points.map((p) => p[metric]) })), {
-    title, xLabel: 'eps (L-infinity, pixel range [0, 1])', yLabel: metric === 'accuracy' ? 'accuracy on FGSM images' : 'mean max-probability',
-    yDomain: [0, 1], legendAt: metric === 'accuracy' ? 'bottom' : 'top',
-  });
+  return linePlot(
+    runs.map((r) => ({ name: r.name, x: r.points.map((p) => p.eps), y: r.points.map((p) => p[metric]) })),
+    {
+      title,
+      xLabel: 'eps (L-infinity, pixel range [0, 1])',
+      yLabel: metric === 'accuracy' ? 'accuracy on FGSM images' : 'mean max-probability',
+      yDomain: [0, 1],
+      legendAt: metric === 'accuracy' ? 'bottom' : 'top',
+    },
+  );
 }
 
 /**
@@ -96,10 +121,12 @@ export function adversarialGrid(sweep: SweepResult, labels: Int32Array, rows: re
     return { eps, ev: sweep.evals[k] };
   });
   const n = Math.min(count, ...rowEvals.map((r) => r.ev.images.length / 784));
-  const items = rowEvals.flatMap(({ eps, ev }) => Array.from({ length: n }, (_, i) => ({
-    pixels: ev.images.subarray(i * 784, (i + 1) * 784),
-    caption: [eps === 0 ? `clean, y=${labels[i]}` : `eps ${eps}`, `pred ${ev.pred[i]} p=${ev.conf[i].toFixed(2)}`],
-    flagged: ev.pred[i] !== labels[i],
-  })));
+  const items = rowEvals.flatMap(({ eps, ev }) =>
+    Array.from({ length: n }, (_, i) => ({
+      pixels: ev.images.subarray(i * 784, (i + 1) * 784),
+      caption: [eps === 0 ? `clean, y=${labels[i]}` : `eps ${eps}`, `pred ${ev.pred[i]} p=${ev.conf[i].toFixed(2)}`],
+      flagged: ev.pred[i] !== labels[i],
+    })),
+  );
   return imageGrid(items, { h: 28, w: 28, scale: 3, columns: n, title });
 }

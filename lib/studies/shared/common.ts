@@ -34,7 +34,10 @@ export interface RunContext {
 export const stderrLog = (line: string) => process.stderr.write(line + '\n');
 
 export function checkLimits(c: BaseConfig): void {
-  for (const [name, v] of [['trainLimit', c.trainLimit], ['testLimit', c.testLimit]] as const)
+  for (const [name, v] of [
+    ['trainLimit', c.trainLimit],
+    ['testLimit', c.testLimit],
+  ] as const)
     if (v !== undefined && !(Number.isInteger(v) && v > 0)) throw new ArgumentError(`${name} must be a positive integer, got ${v}`);
   if (!Number.isInteger(c.seed) || c.seed < 0) throw new ArgumentError(`seed must be a non-negative integer, got ${c.seed}`);
 }
@@ -46,11 +49,18 @@ export function startRun(study: string, c: BaseConfig, hooks: RunHooks, extraCon
   const folder = new RunFolder(study, c.out, { force: c.force });
   const device = resolveDevice(c.device, log);
   manualSeed(c.seed);
-  log(`nnlab run ${study} (${c.preset} preset): loading MNIST${c.trainLimit ? ` (first ${c.trainLimit} train images)` : ''}${c.testLimit ? ` (first ${c.testLimit} test images)` : ''}`);
+  log(
+    `nnlab run ${study} (${c.preset} preset): loading MNIST${c.trainLimit ? ` (first ${c.trainLimit} train images)` : ''}${c.testLimit ? ` (first ${c.testLimit} test images)` : ''}`,
+  );
   const mnist = loadMnist({ trainLimit: c.trainLimit, testLimit: c.testLimit, device });
-  folder.writeConfig({
-    ...c, ...extraConfig, out: folder.dir,
-    data: { dataset: 'mnist', source: mnist.source, train_images: mnist.train.n, test_images: mnist.test.n, normalization: mnist.stats },
-  }, device);
+  folder.writeConfig(
+    {
+      ...c,
+      ...extraConfig,
+      out: folder.dir,
+      data: { dataset: 'mnist', source: mnist.source, train_images: mnist.train.n, test_images: mnist.test.n, normalization: mnist.stats },
+    },
+    device,
+  );
   return { folder, device, mnist, log };
 }

@@ -54,10 +54,7 @@ function testCurve(r: Described): string {
 export function describeSetups(results: Described[]): string[][] {
   return results.map((r) => {
     const h = r.history;
-    return [
-      r.name,
-      `train loss ${f4(h[0].train_loss)} -> ${f4(r.finalTrain)}; ${testCurve(r)}; final gap test - train ${f4(r.gap)}`,
-    ];
+    return [r.name, `train loss ${f4(h[0].train_loss)} -> ${f4(r.finalTrain)}; ${testCurve(r)}; final gap test - train ${f4(r.gap)}`];
   });
 }
 
@@ -69,9 +66,7 @@ const byName = (rs: Described[], name: string) => {
 
 /** The seed report's statements (section 1) and what this run measured for each. */
 export function reportVsNnlab(rs: Described[], preset: string): TableData {
-  const [normal, inverted, noDrop, invNoDrop] = ['normal', 'inverted', 'no-dropout', 'inverted-no-dropout'].map((n) =>
-    byName(rs, n),
-  );
+  const [normal, inverted, noDrop, invNoDrop] = ['normal', 'inverted', 'no-dropout', 'inverted-no-dropout'].map((n) => byName(rs, n));
   const yes = (b: boolean) => (b ? 'yes' : 'no');
   const plateauFrom = (r: Described, e: number) => {
     const h = r.history;
@@ -79,9 +74,7 @@ export function reportVsNnlab(rs: Described[], preset: string): TableData {
     return `train ${f4(h[e - 1].train_loss)} -> ${f4(r.finalTrain)}, test ${f4(h[e - 1].val_loss ?? NaN)} -> ${f4(r.finalTest)} from epoch ${e} to ${h.length}`;
   };
   const drop12 = (r: Described) =>
-    r.history.length > 1
-      ? `train loss epoch 1 ${f4(r.history[0].train_loss)} -> epoch 2 ${f4(r.history[1].train_loss)}`
-      : 'one epoch only';
+    r.history.length > 1 ? `train loss epoch 1 ${f4(r.history[0].train_loss)} -> epoch 2 ${f4(r.history[1].train_loss)}` : 'one epoch only';
   return {
     title: `Seed report (section 1) vs nnlab (${preset} preset)`,
     columns: ['setup / claim', 'report says', 'nnlab gets'],

@@ -23,8 +23,7 @@ export interface ExplainModel {
 export const EXPLAIN_MODELS: Record<ExplainModelKind, ExplainModel> = {
   'seed-cnn': {
     kind: 'seed-cnn',
-    description:
-      'seed CNN: Conv(1->32,3x3) ReLU MaxPool2 Conv(32->64,3x3) ReLU MaxPool2 Flatten Linear(128) ReLU Linear(10)',
+    description: 'seed CNN: Conv(1->32,3x3) ReLU MaxPool2 Conv(32->64,3x3) ReLU MaxPool2 Flatten Linear(128) ReLU Linear(10)',
     lastConv: '4',
     blocks: ['1', '4'],
     build: (g) => seedCnn(g),
@@ -86,9 +85,7 @@ export async function trainExplainModel(
 ): Promise<{ model: nn.Sequential; trained: TrainedClassifier }> {
   const spec = EXPLAIN_MODELS[kind];
   const model = spec.build(new RandomGenerator(seed)).to(ctx.device);
-  ctx.log(
-    `training the ${kind} (${model.numParameters()} parameters) for ${s.epochs} epochs on ${ctx.mnist.train.n} images`,
-  );
+  ctx.log(`training the ${kind} (${model.numParameters()} parameters) for ${s.epochs} epochs on ${ctx.mnist.train.n} images`);
   const trained = await trainClassifier(model, ctx.mnist.train, ctx.mnist.test, s, { seed, outDir, log: ctx.log });
   ctx.log(`${kind}: test accuracy ${(100 * trained.testAccuracy).toFixed(2)}%`);
   return { model, trained };
@@ -111,8 +108,7 @@ export function samplesPerClass(split: MnistSplit, perClass: number): number[] {
 /** A grey image (dark digit on white) as RGB bytes. */
 export function greyRgb(pixels: ArrayLike<number>): Uint8Array {
   const out = new Uint8Array(pixels.length * 3);
-  for (let j = 0; j < pixels.length; j++)
-    out.fill(Math.round(255 * (1 - Math.max(0, Math.min(1, pixels[j])))), j * 3, j * 3 + 3);
+  for (let j = 0; j < pixels.length; j++) out.fill(Math.round(255 * (1 - Math.max(0, Math.min(1, pixels[j])))), j * 3, j * 3 + 3);
   return out;
 }
 

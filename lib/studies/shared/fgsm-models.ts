@@ -47,8 +47,15 @@ export interface TargetFactory {
 }
 
 /** Trains `net` inside a PixelSpaceModel on the pixel-space train split (metrics in <run>/<id>/). */
-export async function trainTarget(ctx: PixelRunContext, id: string, label: string, net: nn.Module, s: TrainSettings, seed: number,
-  preprocess?: (x: Tensor) => Tensor): Promise<AttackTarget> {
+export async function trainTarget(
+  ctx: PixelRunContext,
+  id: string,
+  label: string,
+  net: nn.Module,
+  s: TrainSettings,
+  seed: number,
+  preprocess?: (x: Tensor) => Tensor,
+): Promise<AttackTarget> {
   const t0 = performance.now();
   const model = new PixelSpaceModel(net, ctx.mnist.stats, preprocess).to(ctx.device);
   ctx.log(`training ${label} (${model.numParameters()} parameters), ${s.epochs} epochs on ${ctx.pixels.train.n} images`);
@@ -71,29 +78,43 @@ export const ATTACK_TARGETS: Record<string, TargetFactory> = {
   },
   resnet18: {
     label: 'ResNet18',
-    description: 'seed-000 ResNet18 (the member with the lowest validation loss), behind the differentiable pipeline: 28x28 pixels -> bilinear 32x32 -> 3 channels -> normalised',
+    description:
+      'seed-000 ResNet18 (the member with the lowest validation loss), behind the differentiable pipeline: 28x28 pixels -> bilinear 32x32 -> 3 channels -> normalised',
     uses: 'members',
     build: async (ctx) => {
       const pool = await membersOf(ctx);
       const best = bestMember(pool.members);
       ctx.log(`ResNet18: member seed ${best.seed} (lowest validation loss ${best.meta.val.loss.toFixed(4)} of ${pool.members.length})`);
       return {
-        id: 'resnet18', label: 'ResNet18', model: resnetPixelModel(best.model, pool.stats).eval(), parameters: best.model.numParameters(),
-        history: [], trainSeconds: pool.seconds, shared: true, details: { member: memberDetails(best), selected_by: 'lowest validation loss' },
+        id: 'resnet18',
+        label: 'ResNet18',
+        model: resnetPixelModel(best.model, pool.stats).eval(),
+        parameters: best.model.numParameters(),
+        history: [],
+        trainSeconds: pool.seconds,
+        shared: true,
+        details: { member: memberDetails(best), selected_by: 'lowest validation loss' },
       };
     },
   },
   ensemble: {
     label: 'ResNet18 ensemble',
-    description: 'Deep Ensembles ensemble of the seed-000 ResNet18 members: log of the mean of their softmax, behind the same differentiable pipeline; FGSM follows the gradient of the ensemble NLL',
+    description:
+      'Deep Ensembles ensemble of the seed-000 ResNet18 members: log of the mean of their softmax, behind the same differentiable pipeline; FGSM follows the gradient of the ensemble NLL',
     uses: 'members',
     build: async (ctx) => {
       const pool = await membersOf(ctx);
       const ens = new MemberByMemberEnsemble(pool.members.map((m) => m.model));
       const label = `${pool.members.length}-member ResNet18 ensemble`;
       return {
-        id: 'ensemble', label, model: resnetPixelModel(ens, pool.stats).eval(), parameters: ens.numParameters(),
-        history: [], trainSeconds: pool.seconds, shared: true, details: { members: pool.members.map(memberDetails) },
+        id: 'ensemble',
+        label,
+        model: resnetPixelModel(ens, pool.stats).eval(),
+        parameters: ens.numParameters(),
+        history: [],
+        trainSeconds: pool.seconds,
+        shared: true,
+        details: { members: pool.members.map(memberDetails) },
       };
     },
   },
@@ -106,7 +127,10 @@ export const ATTACK_TARGETS: Record<string, TargetFactory> = {
  */
 class MemberByMemberEnsemble extends Ensemble {
   override memberLogits(x: Tensor): Tensor {
-    return ops.stack(this.members.map((m) => m.forward(x)), 0);
+    return ops.stack(
+      this.members.map((m) => m.forward(x)),
+      0,
+    );
   }
 }
 
@@ -118,7 +142,14 @@ async function membersOf(ctx: PixelRunContext) {
 /** What summary.json records about one member. */
 function memberDetails(m: TrainedMember): Record<string, unknown> {
   return {
-    seed: m.seed, cached: m.cached, path: m.path, epochs: m.meta.train.epochs, best_epoch: m.meta.bestEpoch,
-    val_loss: m.meta.val.loss, val_acc: m.meta.val.acc, test_acc_own_pipeline: m.meta.test.acc, test_images_own_pipeline: m.meta.test.n,
+    seed: m.seed,
+    cached: m.cached,
+    path: m.path,
+    epochs: m.meta.train.epochs,
+    best_epoch: m.meta.bestEpoch,
+    val_loss: m.meta.val.loss,
+    val_acc: m.meta.val.acc,
+    test_acc_own_pipeline: m.meta.test.acc,
+    test_images_own_pipeline: m.meta.test.n,
   };
 }

@@ -52,8 +52,10 @@ export function memberPool(c: FgsmMembersConfig, o: { device: Device; seed: numb
     const d = loadResnetData({ dataset: 'mnist', trainLimit: c.trainLimit, testLimit: o.testLimit, splitSeed: o.seed, device: o.device });
     try {
       const cacheDir = c.cache ? defaultCacheDir() : null;
-      o.log(`ResNet18 members (seeds ${c.members.seeds.join(', ')}, ${c.members.train.epochs} epochs) on ${d.train.n} train images` +
-        (cacheDir ? `, cache ${cacheDir}` : ', trained in this run'));
+      o.log(
+        `ResNet18 members (seeds ${c.members.seeds.join(', ')}, ${c.members.train.epochs} epochs) on ${d.train.n} train images` +
+          (cacheDir ? `, cache ${cacheDir}` : ', trained in this run'),
+      );
       const members = await seed000Members(d, c.members, { device: o.device, cacheDir, log: o.log });
       return { members, stats: d.stats, seconds: (performance.now() - t0) / 1000, cacheDir };
     } finally {

@@ -8,8 +8,6 @@ export function writeHistoriesCsv(dir: string, key: string, runs: { name: string
   writeCsv(
     join(dir, 'metrics.csv'),
     [key, 'epoch', 'train_loss', 'train_acc', 'test_loss', 'test_acc', 'seconds'],
-    runs.flatMap((r) =>
-      r.history.map((h) => [r.name, h.epoch, h.train_loss, h.train_acc, h.val_loss, h.val_acc, h.seconds]),
-    ),
+    runs.flatMap((r) => r.history.map((h) => [r.name, h.epoch, h.train_loss, h.train_acc, h.val_loss, h.val_acc, h.seconds])),
   );
 }

@@ -67,8 +67,7 @@ export function defaultCacheDir(): string {
 
 // The AudioMNIST index of a clip encodes its speed and pitch, so a preset that uses part of
 // another's grid reuses its cached files.
-const clipName = (digit: number, voice: string, speed: number, pitch: number) =>
-  `${digit}_${voice}_${speed * 100 + pitch}.wav`;
+const clipName = (digit: number, voice: string, speed: number, pitch: number) => `${digit}_${voice}_${speed * 100 + pitch}.wav`;
 
 interface Clip {
   file: string;
@@ -81,14 +80,11 @@ interface Clip {
 function clipsOf(voices: string[], spec: SpokenDigitSpec, dir: string): Clip[] {
   const out: Clip[] = [];
   for (const voice of voices) {
-    if (!/^[a-z0-9+-]+$/.test(voice))
-      throw new ArgumentError(`spoken digits: voice '${voice}' must be an espeak-ng voice like 'en-us+m3'`);
+    if (!/^[a-z0-9+-]+$/.test(voice)) throw new ArgumentError(`spoken digits: voice '${voice}' must be an espeak-ng voice like 'en-us+m3'`);
     for (const speed of spec.speeds)
       for (const pitch of spec.pitches) {
         if (!(Number.isInteger(speed) && speed >= 80 && speed <= 450))
-          throw new ArgumentError(
-            `spoken digits: speed must be an integer in [80, 450] words per minute, got ${speed}`,
-          );
+          throw new ArgumentError(`spoken digits: speed must be an integer in [80, 450] words per minute, got ${speed}`);
         if (!(Number.isInteger(pitch) && pitch >= 0 && pitch <= 99))
           throw new ArgumentError(`spoken digits: pitch must be an integer in [0, 99], got ${pitch}`);
         for (let digit = 0; digit < 10; digit++)
@@ -101,21 +97,16 @@ function clipsOf(voices: string[], spec: SpokenDigitSpec, dir: string): Clip[] {
 function synthesise(c: Clip): Promise<void> {
   const tmp = `${c.file}.${process.pid}.tmp`;
   return new Promise((resolve, reject) => {
-    const p = spawn(
-      'espeak-ng',
-      ['-v', c.voice, '-s', String(c.speed), '-p', String(c.pitch), '-w', tmp, DIGIT_WORDS[c.digit]],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
-    );
+    const p = spawn('espeak-ng', ['-v', c.voice, '-s', String(c.speed), '-p', String(c.pitch), '-w', tmp, DIGIT_WORDS[c.digit]], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     p.stderr.on('data', (d) => (stderr += d));
     p.on('error', (e) =>
-      reject(
-        new IOError(`spoken digits: cannot run espeak-ng (${e.message}); install it with apt-get install espeak-ng`),
-      ),
+      reject(new IOError(`spoken digits: cannot run espeak-ng (${e.message}); install it with apt-get install espeak-ng`)),
     );
     p.on('close', (code) => {
-      if (code !== 0)
-        return reject(new IOError(`spoken digits: espeak-ng -v ${c.voice} failed (exit ${code}): ${stderr.trim()}`));
+      if (code !== 0) return reject(new IOError(`spoken digits: espeak-ng -v ${c.voice} failed (exit ${code}): ${stderr.trim()}`));
       renameSync(tmp, c.file);
       resolve();
     });
@@ -182,8 +173,7 @@ export async function loadSpokenDigits(
   o: { cacheDir?: string; log: (line: string) => void },
 ): Promise<SpokenDigitSet> {
   for (const v of spec.testVoices)
-    if (spec.trainVoices.includes(v))
-      throw new ArgumentError(`spoken digits: voice '${v}' is in both the train and the test voices`);
+    if (spec.trainVoices.includes(v)) throw new ArgumentError(`spoken digits: voice '${v}' is in both the train and the test voices`);
   const dir = o.cacheDir ?? defaultCacheDir();
   mkdirSync(dir, { recursive: true });
   const train = clipsOf(spec.trainVoices, spec, dir),

@@ -19,8 +19,7 @@ export interface FusionGain {
   gain: number;
 }
 
-const best = (acc: Record<ModelName, number>, names: readonly ModelName[]) =>
-  names.reduce((b, n) => (acc[n] > acc[b] ? n : b));
+const best = (acc: Record<ModelName, number>, names: readonly ModelName[]) => names.reduce((b, n) => (acc[n] > acc[b] ? n : b));
 
 export function fusionGains(acc: AccuracyTable): FusionGain[] {
   return CONDITIONS.map((condition) => {
@@ -63,22 +62,14 @@ export function findings(acc: AccuracyTable, gains: FusionGain[], check: Conclus
     `best fusion ${g.bestFusion} ${pct(acc[g.condition][g.bestFusion])} vs best single modality ${g.bestUnimodal} ${pct(acc[g.condition][g.bestUnimodal])}: ${pts(g.gain)}`,
   ]);
   const drop = (m: ModelName, c: Condition) => acc.clean[m] - acc[c][m];
-  const robust = FUSIONS.map((m) => [m, Math.max(...CONDITIONS.slice(1).map((c) => drop(m, c)))] as const).sort(
-    (a, b) => a[1] - b[1],
-  );
-  rows.push([
-    'robustness',
-    `worst drop from clean over the four corruptions: ${robust.map(([m, d]) => `${m} ${pts(-d)}`).join(', ')}`,
-  ]);
+  const robust = FUSIONS.map((m) => [m, Math.max(...CONDITIONS.slice(1).map((c) => drop(m, c)))] as const).sort((a, b) => a[1] - b[1]);
+  rows.push(['robustness', `worst drop from clean over the four corruptions: ${robust.map(([m, d]) => `${m} ${pts(-d)}`).join(', ')}`]);
   // The other reading of "helps": against the model of the modality that was corrupted.
   const rescued = (['image noise', 'image blank', 'audio noise', 'audio blank'] as const).map((c) => {
     const hit: ModelName = c.startsWith('image') ? 'image only' : 'audio only';
     return `${c}: ${pts(acc[c][best(acc[c], FUSIONS)] - acc[c][hit])} over ${hit}`;
   });
-  rows.push([
-    'vs the corrupted modality',
-    `best fusion minus the single-modality model whose input was corrupted: ${rescued.join('; ')}`,
-  ]);
+  rows.push(['vs the corrupted modality', `best fusion minus the single-modality model whose input was corrupted: ${rescued.join('; ')}`]);
   rows.push([
     'conclusion',
     `fusion gain clean ${pts(check.cleanGain)}, mean over corrupted conditions ${pts(check.degradedGain)}: "fusion helps most when one modality degrades" is ${check.supported ? 'supported' : 'NOT supported'} by this run`,
@@ -86,12 +77,7 @@ export function findings(acc: AccuracyTable, gains: FusionGain[], check: Conclus
   return rows;
 }
 
-export function reportVsNnlab(
-  acc: AccuracyTable,
-  gains: FusionGain[],
-  check: ConclusionCheck,
-  preset: string,
-): TableData {
+export function reportVsNnlab(acc: AccuracyTable, gains: FusionGain[], check: ConclusionCheck, preset: string): TableData {
   const clean = gains[0];
   const lateDrop = Math.max(
     acc.clean['late fusion (mean)'] - acc['image blank']['late fusion (mean)'],

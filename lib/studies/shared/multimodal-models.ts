@@ -11,8 +11,7 @@ export interface PairShape {
 export const IMAGE_VALUES = 28 * 28;
 
 const imageOf = (x: Tensor) => ops.reshape(ops.slice(x, 1, 0, IMAGE_VALUES), [x.shape[0], 1, 28, 28]);
-const audioOf = (x: Tensor, s: PairShape) =>
-  ops.reshape(ops.slice(x, 1, IMAGE_VALUES), [x.shape[0], 1, s.mels, s.frames]);
+const audioOf = (x: Tensor, s: PairShape) => ops.reshape(ops.slice(x, 1, IMAGE_VALUES), [x.shape[0], 1, s.mels, s.frames]);
 
 const convOut = (n: number, k: number, stride: number) => Math.floor((n - k) / stride) + 1;
 
@@ -42,17 +41,13 @@ function audioEncoder(g: RandomGenerator): nn.Sequential {
     new nn.Flatten(),
   );
 }
-const audioFeatures = (s: PairShape) =>
-  10 * convOut(convOut(s.mels, 7, 3), 5, 2) * convOut(convOut(s.frames, 7, 3), 5, 2);
+const audioFeatures = (s: PairShape) => 10 * convOut(convOut(s.mels, 7, 3), 5, 2) * convOut(convOut(s.frames, 7, 3), 5, 2);
 
 export class ImageOnly extends nn.Module {
   readonly net: nn.Sequential;
   constructor(g: RandomGenerator) {
     super();
-    this.net = this.registerModule(
-      'net',
-      new nn.Sequential(imageEncoder(g), new nn.Linear(IMAGE_FEATURES, 10, { generator: g })),
-    );
+    this.net = this.registerModule('net', new nn.Sequential(imageEncoder(g), new nn.Linear(IMAGE_FEATURES, 10, { generator: g })));
   }
   forward(x: Tensor): Tensor {
     return this.net.forward(imageOf(x));
@@ -67,10 +62,7 @@ export class AudioOnly extends nn.Module {
     readonly shape: PairShape,
   ) {
     super();
-    this.net = this.registerModule(
-      'net',
-      new nn.Sequential(audioEncoder(g), new nn.Linear(audioFeatures(shape), 10, { generator: g })),
-    );
+    this.net = this.registerModule('net', new nn.Sequential(audioEncoder(g), new nn.Linear(audioFeatures(shape), 10, { generator: g })));
   }
   forward(x: Tensor): Tensor {
     return this.net.forward(audioOf(x, this.shape));
@@ -118,8 +110,6 @@ export class JointFusion extends nn.Module {
     );
   }
   forward(x: Tensor): Tensor {
-    return this.head.forward(
-      ops.concat([this.image.forward(imageOf(x)), this.audio.forward(audioOf(x, this.shape))], 1),
-    );
+    return this.head.forward(ops.concat([this.image.forward(imageOf(x)), this.audio.forward(audioOf(x, this.shape))], 1));
   }
 }

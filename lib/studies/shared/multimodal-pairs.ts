@@ -38,13 +38,7 @@ export interface PairedSplit {
   n: number;
 }
 
-export function pairSplit(
-  images: MnistSplit,
-  stats: data.NormStats,
-  clips: SpokenDigitSplit,
-  perClip: number,
-  seed: number,
-): PairedSplit {
+export function pairSplit(images: MnistSplit, stats: data.NormStats, clips: SpokenDigitSplit, perClip: number, seed: number): PairedSplit {
   const imageIndex = pairImages(images.labels, clips.labels, perClip, seed);
   const n = imageIndex.length;
   const clipIndex = Int32Array.from({ length: n }, (_, p) => Math.floor(p / perClip));

@@ -22,8 +22,16 @@ export interface OodSet {
 export const FASHION_CLASSES = ['T-shirt', 'trouser', 'pullover', 'dress', 'coat', 'sandal', 'shirt', 'sneaker', 'bag', 'boot'];
 
 /** The first `limit` test images of an IDX data set ('fashion', 'mnist' or a folder) through the pipeline. */
-export function loadOodDataset(o: { dataset: string; dir?: string; stats: data.NormStats; size: number; limit?: number; device: Device }): OodSet {
-  if (o.limit !== undefined && !(Number.isInteger(o.limit) && o.limit > 0)) throw new ArgumentError(`ood: limit must be a positive integer, got ${o.limit}`);
+export function loadOodDataset(o: {
+  dataset: string;
+  dir?: string;
+  stats: data.NormStats;
+  size: number;
+  limit?: number;
+  device: Device;
+}): OodSet {
+  if (o.limit !== undefined && !(Number.isInteger(o.limit) && o.limit > 0))
+    throw new ArgumentError(`ood: limit must be a positive integer, got ${o.limit}`);
   const name = o.dir ? basename(resolve(o.dir)) : o.dataset;
   const ds = o.dir ? data.loadDataset(name, o.dir) : data.loadDataset(o.dataset);
   try {
@@ -34,7 +42,10 @@ export function loadOodDataset(o: { dataset: string; dir?: string; stats: data.N
     });
     const labels = Int32Array.from((ds.test.labels.data() as Int32Array).subarray(0, n));
     return {
-      name, x, labels, ...(name === 'fashion' && !o.dir && { classNames: FASHION_CLASSES }),
+      name,
+      x,
+      labels,
+      ...(name === 'fashion' && !o.dir && { classNames: FASHION_CLASSES }),
       description: `${n} test images of ${o.dir ?? o.dataset} (${ds.test.source}), resized to ${o.size}x${o.size}, normalised with the MNIST statistics`,
     };
   } finally {
@@ -46,20 +57,28 @@ export function loadOodDataset(o: { dataset: string; dir?: string; stats: data.N
  * Synthetic images: 'uniform' pixels ~ U[0, 1]; 'gaussian' pixels ~ N(mean, std) of the
  * in-distribution train set, clipped to [0, 1] (noise with the digits' brightness and contrast).
  */
-export function noiseImages(kind: 'uniform' | 'gaussian', o: { n: number; size: number; stats: data.NormStats; seed: number; device: Device }): OodSet {
-  if (!(Number.isInteger(o.n) && o.n > 0)) throw new ArgumentError(`ood: the number of noise images must be a positive integer, got ${o.n}`);
+export function noiseImages(
+  kind: 'uniform' | 'gaussian',
+  o: { n: number; size: number; stats: data.NormStats; seed: number; device: Device },
+): OodSet {
+  if (!(Number.isInteger(o.n) && o.n > 0))
+    throw new ArgumentError(`ood: the number of noise images must be a positive integer, got ${o.n}`);
   const generator = new RandomGenerator(o.seed);
   const shape = [o.n, 1, o.size, o.size];
   const x = tidy(() => {
-    const px = kind === 'uniform'
-      ? ops.rand(shape, { generator, device: o.device })
-      : ops.clamp(ops.normal(shape, o.stats.mean, o.stats.std, { generator, device: o.device }), 0, 1);
+    const px =
+      kind === 'uniform'
+        ? ops.rand(shape, { generator, device: o.device })
+        : ops.clamp(ops.normal(shape, o.stats.mean, o.stats.std, { generator, device: o.device }), 0, 1);
     return data.normalize(px, o.stats).keep();
   });
   return {
-    name: `${kind}-noise`, x, labels: null,
-    description: kind === 'uniform'
-      ? `${o.n} images of uniform noise, pixels ~ U[0, 1]`
-      : `${o.n} images of Gaussian noise, pixels ~ N(${o.stats.mean.toFixed(4)}, ${o.stats.std.toFixed(4)}^2) (the MNIST train mean / std) clipped to [0, 1]`,
+    name: `${kind}-noise`,
+    x,
+    labels: null,
+    description:
+      kind === 'uniform'
+        ? `${o.n} images of uniform noise, pixels ~ U[0, 1]`
+        : `${o.n} images of Gaussian noise, pixels ~ N(${o.stats.mean.toFixed(4)}, ${o.stats.std.toFixed(4)}^2) (the MNIST train mean / std) clipped to [0, 1]`,
   };
 }

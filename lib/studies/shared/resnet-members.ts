@@ -96,7 +96,14 @@ export async function seed000Members(d: ResnetData, c: MembersConfig, o: Members
 }
 
 /** The cached member at `path` when it was trained with exactly these data and settings, else null. */
-function fromCache(path: string, seed: number, d: ResnetData, tc: ResnetTrainConfig, o: MembersOptions, log: (s: string) => void): TrainedMember | null {
+function fromCache(
+  path: string,
+  seed: number,
+  d: ResnetData,
+  tc: ResnetTrainConfig,
+  o: MembersOptions,
+  log: (s: string) => void,
+): TrainedMember | null {
   const { model, meta } = loadResnet(path, o.device);
   const why = resnetMismatch(meta, d, tc);
   if (!why) {

@@ -14,29 +14,35 @@ import { toModelInput } from '../../data/resnet-data.js';
 
 /** Every model's softmax on transform(x) in batches: [M, N, K] row-major. x: normalised [N, 1, H, W]. */
 export function memberProbs(
-  models: readonly Module[], x: Tensor, o: { batch: number; transform?: (xb: Tensor, lo: number, hi: number) => Tensor },
+  models: readonly Module[],
+  x: Tensor,
+  o: { batch: number; transform?: (xb: Tensor, lo: number, hi: number) => Tensor },
 ): { probs: Float32Array; members: number; n: number; classes: number } {
   if (models.length === 0) throw new ArgumentError('memberProbs: needs at least one model');
   if (x.ndim !== 4 || x.shape[1] !== 1) throw new ShapeError(`memberProbs: images must be [N, 1, H, W], got [${x.shape.join(', ')}]`);
   if (!(Number.isInteger(o.batch) && o.batch > 0)) throw new ArgumentError(`memberProbs: batch must be a positive integer, got ${o.batch}`);
-  const n = x.shape[0], M = models.length;
-  let out: Float32Array | null = null, classes = 0;
+  const n = x.shape[0],
+    M = models.length;
+  let out: Float32Array | null = null,
+    classes = 0;
   for (const m of models) m.eval();
   for (let lo = 0; lo < n; lo += o.batch) {
     const hi = Math.min(n, lo + o.batch);
-    noGrad(() => tidy(() => {
-      const xb = lo === 0 && hi === n ? x : data.rowsOf(x, lo, hi);
-      const input = toModelInput(o.transform ? o.transform(xb, lo, hi) : xb);
-      models.forEach((model, j) => {
-        // One scope per member: a member's activations are freed before the next one runs.
-        const p = tidy(() => ops.softmax(model.forward(input), -1).data() as Float32Array);
-        if (!out) {
-          classes = p.length / (hi - lo);
-          out = new Float32Array(M * n * classes);
-        }
-        out.set(p, (j * n + lo) * classes);
-      });
-    }));
+    noGrad(() =>
+      tidy(() => {
+        const xb = lo === 0 && hi === n ? x : data.rowsOf(x, lo, hi);
+        const input = toModelInput(o.transform ? o.transform(xb, lo, hi) : xb);
+        models.forEach((model, j) => {
+          // One scope per member: a member's activations are freed before the next one runs.
+          const p = tidy(() => ops.softmax(model.forward(input), -1).data() as Float32Array);
+          if (!out) {
+            classes = p.length / (hi - lo);
+            out = new Float32Array(M * n * classes);
+          }
+          out.set(p, (j * n + lo) * classes);
+        });
+      }),
+    );
   }
   return { probs: out!, members: M, n, classes };
 }
@@ -65,8 +71,11 @@ export function scoresOf(probs: Float32Array, labels: ArrayLike<number>): Scores
   let conf = 0;
   for (let i = 0; i < labels.length; i++) conf += probs[i * k + rowArgmax(probs, i, k)];
   return {
-    accuracy: accuracy(probs, labels), nll: nll(probs, labels), brier: brierScore(probs, labels),
-    ece: expectedCalibrationError(probs, labels).ece, mean_confidence: conf / labels.length,
+    accuracy: accuracy(probs, labels),
+    nll: nll(probs, labels),
+    brier: brierScore(probs, labels),
+    ece: expectedCalibrationError(probs, labels).ece,
+    mean_confidence: conf / labels.length,
   };
 }
 
@@ -85,10 +94,12 @@ export function caption(tag: string, probs: ArrayLike<number>, i: number, classe
 /** Pixels in [0, 1] (denormalised, as the model saw them) of rows `idx` of a normalised [N, 1, H, W] tensor. */
 export function displayPixels(x: Tensor, idx: ArrayLike<number>, stats: data.NormStats): Float32Array[] {
   const hw = x.shape[2] * x.shape[3];
-  return Array.from(idx, (i) => tidy(() => {
-    const v = data.denormalize(data.rowsOf(x, i, i + 1), stats).data() as Float32Array;
-    return Float32Array.from(v.subarray(0, hw));
-  }));
+  return Array.from(idx, (i) =>
+    tidy(() => {
+      const v = data.denormalize(data.rowsOf(x, i, i + 1), stats).data() as Float32Array;
+      return Float32Array.from(v.subarray(0, hw));
+    }),
+  );
 }
 
 /** Accuracy of rows `idx` only (the grid images). */

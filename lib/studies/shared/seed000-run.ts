@@ -36,15 +36,27 @@ const { epochs: MEMBER_EPOCHS, ...MEMBER_TRAIN } = SEED000_MEMBERS.train;
 
 /** The full-preset fields every seed-000 ensemble study starts from. */
 export const SEED000_RUN_FULL: Seed000Config = {
-  preset: 'full', seed: 0, device: 'auto',
-  seeds: [...SEED000_MEMBERS.seeds], epochs: MEMBER_EPOCHS, memberTrain: MEMBER_TRAIN, shown: 20, evalBatch: 250,
+  preset: 'full',
+  seed: 0,
+  device: 'auto',
+  seeds: [...SEED000_MEMBERS.seeds],
+  epochs: MEMBER_EPOCHS,
+  memberTrain: MEMBER_TRAIN,
+  shown: 20,
+  evalBatch: 250,
 };
 
 // Quick: three members trained two epochs on 200 images (160 train / 40 validation) with a larger
 // step, evaluated on 200 test images; enough to exercise every code path in seconds.
 export const SEED000_RUN_QUICK: Seed000Config = {
-  ...SEED000_RUN_FULL, preset: 'quick', trainLimit: 200, testLimit: 200,
-  seeds: [0, 1, 2], epochs: 2, memberTrain: { ...MEMBER_TRAIN, batch: 16, lr: 1e-3, evalBatch: 200 }, evalBatch: 200,
+  ...SEED000_RUN_FULL,
+  preset: 'quick',
+  trainLimit: 200,
+  testLimit: 200,
+  seeds: [0, 1, 2],
+  epochs: 2,
+  memberTrain: { ...MEMBER_TRAIN, batch: 16, lr: 1e-3, evalBatch: 200 },
+  evalBatch: 200,
 };
 
 export interface Seed000Run {
@@ -63,7 +75,9 @@ export interface Seed000Run {
 /** Index of the member with the lowest validation loss (ties: the first). */
 export function bestMember(members: readonly TrainedMember[]): number {
   let best = 0;
-  members.forEach((m, i) => { if (m.meta.val.loss < members[best].meta.val.loss) best = i; });
+  members.forEach((m, i) => {
+    if (m.meta.val.loss < members[best].meta.val.loss) best = i;
+  });
   return best;
 }
 
@@ -78,8 +92,10 @@ export function checkSeed000(c: Seed000Config, study: string): void {
   if (c.members !== undefined && !(Number.isInteger(c.members) && c.members >= 1 && c.members <= c.seeds.length))
     throw new ArgumentError(`${study}: members must be an integer in [1, ${c.seeds.length}] (the preset's seeds), got ${c.members}`);
   if (c.seeds.length === 0) throw new ArgumentError(`${study}: needs at least one member seed`);
-  if (!(Number.isInteger(c.epochs) && c.epochs > 0)) throw new ArgumentError(`${study}: epochs must be a positive integer, got ${c.epochs}`);
-  if (!(Number.isInteger(c.evalBatch) && c.evalBatch > 0)) throw new ArgumentError(`${study}: evalBatch must be a positive integer, got ${c.evalBatch}`);
+  if (!(Number.isInteger(c.epochs) && c.epochs > 0))
+    throw new ArgumentError(`${study}: epochs must be a positive integer, got ${c.epochs}`);
+  if (!(Number.isInteger(c.evalBatch) && c.evalBatch > 0))
+    throw new ArgumentError(`${study}: evalBatch must be a positive integer, got ${c.evalBatch}`);
 }
 
 /** The members' own metrics.csv files (in the cache), one table with a `member_seed` column. */
@@ -109,7 +125,12 @@ function writeMemberMetrics(folder: RunFolder, members: TrainedMember[], log: (s
  * the cache (training the missing ones), writes config.json and metrics.csv (the members'
  * training curves, copied from the cache).
  */
-export async function startSeed000(study: string, c: Seed000Config, hooks: RunHooks, extraConfig: Record<string, unknown> = {}): Promise<Seed000Run> {
+export async function startSeed000(
+  study: string,
+  c: Seed000Config,
+  hooks: RunHooks,
+  extraConfig: Record<string, unknown> = {},
+): Promise<Seed000Run> {
   checkSeed000(c, study);
   const log = hooks.log ?? stderrLog;
   const folder = new RunFolder(study, c.out, { force: c.force });
@@ -121,31 +142,63 @@ export async function startSeed000(study: string, c: Seed000Config, hooks: RunHo
   let members: TrainedMember[] = [];
   try {
     const cacheDir = c.cacheDir ?? defaultCacheDir();
-    members = await seed000Members(d, { seeds, train: { ...c.memberTrain, epochs: c.epochs } }, {
-      device, cacheDir, log, tag: c.trainLimit ? `first${c.trainLimit}` : undefined,
-    });
+    members = await seed000Members(
+      d,
+      { seeds, train: { ...c.memberTrain, epochs: c.epochs } },
+      {
+        device,
+        cacheDir,
+        log,
+        tag: c.trainLimit ? `first${c.trainLimit}` : undefined,
+      },
+    );
     const single = bestMember(members);
     const shown = shownIndices(d.test.n, c.shown, c.seed);
     const metricsFrom = writeMemberMetrics(folder, members, log);
-    folder.writeConfig({
-      ...c, ...extraConfig, out: folder.dir, cacheDir,
-      model: 'torchvision resnet18 layout, fc = Linear(512, 10)',
-      members: members.map((m) => ({
-        seed: m.seed, weights: m.path, from_cache: m.cached, best_epoch: m.meta.bestEpoch, val: m.meta.val, test: m.meta.test,
-      })),
-      single_model: `member seed ${members[single].seed} (lowest validation loss)`,
-      ensemble: 'mean of the members\' softmax',
-      metrics_csv: `the members' training curves, copied from ${metricsFrom.length ? metricsFrom.map((p) => dirname(p)).join(', ') : '(none found)'}`,
-      shown_test_indices: Array.from(shown),
-      data: {
-        dataset: 'mnist', source: d.source, pipeline: 'uint8 -> [0,1] -> bilinear 28->32 -> normalised with the train part mean/std -> 3 channels by replication',
-        split: `seeded 80/20 train/val split of the official train set (seed ${c.seed}); the official test set`,
-        train_images: d.train.n, val_images: d.val.n, test_images: d.test.n, normalization: d.stats,
+    folder.writeConfig(
+      {
+        ...c,
+        ...extraConfig,
+        out: folder.dir,
+        cacheDir,
+        model: 'torchvision resnet18 layout, fc = Linear(512, 10)',
+        members: members.map((m) => ({
+          seed: m.seed,
+          weights: m.path,
+          from_cache: m.cached,
+          best_epoch: m.meta.bestEpoch,
+          val: m.meta.val,
+          test: m.meta.test,
+        })),
+        single_model: `member seed ${members[single].seed} (lowest validation loss)`,
+        ensemble: "mean of the members' softmax",
+        metrics_csv: `the members' training curves, copied from ${metricsFrom.length ? metricsFrom.map((p) => dirname(p)).join(', ') : '(none found)'}`,
+        shown_test_indices: Array.from(shown),
+        data: {
+          dataset: 'mnist',
+          source: d.source,
+          pipeline: 'uint8 -> [0,1] -> bilinear 28->32 -> normalised with the train part mean/std -> 3 channels by replication',
+          split: `seeded 80/20 train/val split of the official train set (seed ${c.seed}); the official test set`,
+          train_images: d.train.n,
+          val_images: d.val.n,
+          test_images: d.test.n,
+          normalization: d.stats,
+        },
       },
-    }, device);
-    for (const m of members) log(`member seed ${m.seed}: test accuracy ${(100 * m.meta.test.acc).toFixed(2)}%, val loss ${m.meta.val.loss.toFixed(4)}${m.cached ? ' (cached)' : ''}`);
+      device,
+    );
+    for (const m of members)
+      log(
+        `member seed ${m.seed}: test accuracy ${(100 * m.meta.test.acc).toFixed(2)}%, val loss ${m.meta.val.loss.toFixed(4)}${m.cached ? ' (cached)' : ''}`,
+      );
     return {
-      folder, device, log, data: d, members, single, shown,
+      folder,
+      device,
+      log,
+      data: d,
+      members,
+      single,
+      shown,
       dispose() {
         for (const m of members) m.model.dispose();
         d.dispose();

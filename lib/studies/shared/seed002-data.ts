@@ -30,8 +30,7 @@ export interface Standardised {
 export function standardise(v: Float32Array): Standardised {
   const mean = v.reduce((a, b) => a + b, 0) / v.length;
   const std = Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / v.length);
-  if (!(std > 0))
-    throw new ArgumentError(`standardise: the ${v.length} values are all equal (${mean}); nothing to scale`);
+  if (!(std > 0)) throw new ArgumentError(`standardise: the ${v.length} values are all equal (${mean}); nothing to scale`);
   return { values: v.map((x) => (x - mean) / std), mean, std };
 }
 
@@ -57,8 +56,7 @@ export interface ClusterSpec {
 /** The report's binary task: two isotropic Gaussian clusters, shuffled, then split train/test. */
 export function twoClusters(spec: ClusterSpec, seed: number): ClusterData {
   const { centres, perCluster: k, std, testFraction } = spec;
-  if (!(testFraction > 0 && testFraction < 1))
-    throw new ArgumentError(`twoClusters: testFraction must be in (0, 1), got ${testFraction}`);
+  if (!(testFraction > 0 && testFraction < 1)) throw new ArgumentError(`twoClusters: testFraction must be in (0, 1), got ${testFraction}`);
   const g = new RandomGenerator(seed);
   const noise = normal([2 * k, 2], 0, std, { generator: g });
   const e = noise.data() as Float32Array;

@@ -54,12 +54,7 @@ export function leastSquares(x: Float32Array, y: Float32Array): { slope: number;
   return { slope: sxy / sxx, intercept: my - (sxy / sxx) * mx };
 }
 
-function toDataUnits(
-  w: number,
-  b: number,
-  p: LinregProblem,
-  normalised: boolean,
-): { slope: number; intercept: number } {
+function toDataUnits(w: number, b: number, p: LinregProblem, normalised: boolean): { slope: number; intercept: number } {
   if (!normalised) return { slope: w, intercept: b };
   const slope = (w * p.ys.std) / p.xs.std;
   return { slope, intercept: p.ys.mean + p.ys.std * b - slope * p.xs.mean };
@@ -76,13 +71,7 @@ export function linregNet(seed: number): nn.Sequential {
 }
 
 /** Trains a fresh Linear(1,1) (initialised from `seed`) on one setting the given way. */
-export async function trainLinreg(
-  way: Way,
-  s: LinregSetting,
-  p: LinregProblem,
-  epochs: number,
-  seed: number,
-): Promise<LinregTrace> {
+export async function trainLinreg(way: Way, s: LinregSetting, p: LinregProblem, epochs: number, seed: number): Promise<LinregTrace> {
   const ds = linregDataset(p, s.normalised);
   const net = linregNet(seed);
   const lin = net.layers[0] as nn.Linear;
@@ -104,14 +93,7 @@ export async function trainLinreg(
   };
   try {
     record(0);
-    await trainWay(
-      way,
-      net,
-      new data.DataLoader(ds, { batchSize: s.batch, shuffle: true, seed }),
-      s.lr,
-      epochs,
-      record,
-    );
+    await trainWay(way, net, new data.DataLoader(ds, { batchSize: s.batch, shuffle: true, seed }), s.lr, epochs, record);
     return t;
   } finally {
     net.dispose();

@@ -16,12 +16,7 @@ export interface PlainRun {
 }
 
 /** Creates the run folder, resolves the device, seeds the default generator and writes config.json. */
-export function startPlainRun(
-  study: string,
-  c: BaseConfig,
-  hooks: RunHooks,
-  config: Record<string, unknown>,
-): PlainRun {
+export function startPlainRun(study: string, c: BaseConfig, hooks: RunHooks, config: Record<string, unknown>): PlainRun {
   checkLimits(c);
   const log = hooks.log ?? stderrLog;
   const folder = new RunFolder(study, c.out);
@@ -74,10 +69,7 @@ function flatSplit(set: data.ImageSet, limit: number | undefined, device: Device
 }
 
 /** The first trainLimit / testLimit images of 'mnist' or 'fashion' as flat [0, 1] pixels (no normalisation, as in the report). */
-export function loadFlatImages(
-  name: 'mnist' | 'fashion',
-  o: { trainLimit?: number; testLimit?: number; device: Device },
-): FlatImages {
+export function loadFlatImages(name: 'mnist' | 'fashion', o: { trainLimit?: number; testLimit?: number; device: Device }): FlatImages {
   const ds = data.loadDataset(name);
   try {
     const train = flatSplit(ds.train, o.trainLimit, o.device),

@@ -11,18 +11,12 @@ export interface Seed002Context {
 }
 
 /** The run folder and config.json of a study on synthetic data (the device is always the CPU: the nets are tiny). */
-export function startSynthetic(
-  study: string,
-  c: BaseConfig,
-  hooks: RunHooks,
-  extra: Record<string, unknown>,
-): Seed002Context {
+export function startSynthetic(study: string, c: BaseConfig, hooks: RunHooks, extra: Record<string, unknown>): Seed002Context {
   checkLimits(c);
   const log = hooks.log ?? stderrLog;
   const folder = new RunFolder(study, c.out);
   const device = resolveDevice(c.device, log);
-  if (device !== 'cpu')
-    log(`${study}: the networks have at most 17 parameters; they run on the CPU whatever the device`);
+  if (device !== 'cpu') log(`${study}: the networks have at most 17 parameters; they run on the CPU whatever the device`);
   manualSeed(c.seed);
   log(`nnlab run ${study} (${c.preset} preset)`);
   folder.writeConfig({ ...c, ...extra, out: folder.dir, device_used: 'cpu' }, 'cpu');

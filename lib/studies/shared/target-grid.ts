@@ -47,8 +47,7 @@ export interface PairGrid {
 export function pickSources(split: MnistSplit, pred?: ArrayLike<number>): number[] {
   return Array.from({ length: CLASSES }, (_, c) => {
     const i = [...split.labels.keys()].find((j) => split.labels[j] === c && (!pred || pred[j] === c));
-    if (i === undefined)
-      throw new ValueError(`no test image of class ${c}${pred ? ' classified correctly' : ''} in the first ${split.n}`);
+    if (i === undefined) throw new ValueError(`no test image of class ${c}${pred ? ' classified correctly' : ''} in the first ${split.n}`);
     return i;
   });
 }
@@ -93,16 +92,8 @@ export function cnnTargetProb(cnn: PixelCnn, images: Tensor, targets: number[]):
 }
 
 /** Mean over the chosen images of a per-step history, each carried forward after it stopped. */
-export function meanCurve(
-  histories: number[][],
-  idx: number[],
-  length: number,
-  f: (v: number) => number = (v) => v,
-): number[] {
-  return Array.from(
-    { length },
-    (_, s) => idx.reduce((a, i) => a + f(histories[i][Math.min(s, histories[i].length - 1)]), 0) / idx.length,
-  );
+export function meanCurve(histories: number[][], idx: number[], length: number, f: (v: number) => number = (v) => v): number[] {
+  return Array.from({ length }, (_, s) => idx.reduce((a, i) => a + f(histories[i][Math.min(s, histories[i].length - 1)]), 0) / idx.length);
 }
 
 export function median(values: number[]): number {

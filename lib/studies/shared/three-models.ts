@@ -37,11 +37,15 @@ export const LOGREG_FULL: TrainSettings = { epochs: 4, batch: 256, lr: 1e-2, cos
 export const LOGREG_QUICK: TrainSettings = { epochs: 5, batch: 64, lr: 1e-2, cosine: true, cosinePerStep: true };
 
 export const THREE_MODELS_CONFIG_NOTE = {
-  logreg: 'multinomial logistic regression: Linear(784 -> 10) on the normalised pixels, softmax cross-entropy, Adam with cosine annealing of the learning rate',
+  logreg:
+    'multinomial logistic regression: Linear(784 -> 10) on the normalised pixels, softmax cross-entropy, Adam with cosine annealing of the learning rate',
   knn: 'exact Euclidean k-NN on the raw pixels (uniform votes)',
 };
 
-export async function runThreeModels(c: ThreeModelsConfig, ctx: RunContext): Promise<{ cnn: ModelOutcome; logreg: ModelOutcome; knn: ModelOutcome; knnResult: KnnResult }> {
+export async function runThreeModels(
+  c: ThreeModelsConfig,
+  ctx: RunContext,
+): Promise<{ cnn: ModelOutcome; logreg: ModelOutcome; knn: ModelOutcome; knnResult: KnnResult }> {
   const { folder, device, mnist, log } = ctx;
   const labels = mnist.test.labels;
   const acc = (p: Int32Array) => p.reduce((s, v, i) => s + (v === labels[i] ? 1 : 0), 0) / labels.length;
@@ -65,16 +69,36 @@ export async function runThreeModels(c: ThreeModelsConfig, ctx: RunContext): Pro
   const t0 = performance.now();
   const knnResult = knnClassify(mnist.train, mnist.test, c.k);
   const knn: ModelOutcome = {
-    name: 'knn', pred: knnResult.pred, conf: knnResult.voteFraction, accuracy: acc(knnResult.pred), parameters: null,
+    name: 'knn',
+    pred: knnResult.pred,
+    conf: knnResult.voteFraction,
+    accuracy: acc(knnResult.pred),
+    parameters: null,
     seconds: (performance.now() - t0) / 1000,
   };
-  log(`k-NN: test accuracy ${(100 * knn.accuracy).toFixed(2)}% in ${knn.seconds.toFixed(2)} s (exact search pruned in a ${knnResult.projDim}-D projection)`);
+  log(
+    `k-NN: test accuracy ${(100 * knn.accuracy).toFixed(2)}% in ${knn.seconds.toFixed(2)} s (exact search pruned in a ${knnResult.projDim}-D projection)`,
+  );
 
-  io.writeCsv(join(folder.dir, 'metrics.csv'), ['model', ...METRIC_COLUMNS],
-    [logreg, cnn].flatMap((m) => m.trained!.history.map((h) => [m.name, ...METRIC_COLUMNS.map((k) => h[k])])));
-  io.writeCsv(join(folder.dir, 'predictions.csv'),
+  io.writeCsv(
+    join(folder.dir, 'metrics.csv'),
+    ['model', ...METRIC_COLUMNS],
+    [logreg, cnn].flatMap((m) => m.trained!.history.map((h) => [m.name, ...METRIC_COLUMNS.map((k) => h[k])])),
+  );
+  io.writeCsv(
+    join(folder.dir, 'predictions.csv'),
     ['index', 'label', 'cnn_pred', 'cnn_conf', 'logreg_pred', 'logreg_conf', 'knn_pred', 'knn_vote_fraction', 'knn_neighbours'],
-    [...labels].map((y, i) => [i, y, cnn.pred[i], cnn.conf[i], logreg.pred[i], logreg.conf[i], knn.pred[i], knn.conf[i],
-      Array.from(knnResult.neighbours.subarray(i * c.k, (i + 1) * c.k)).join(' ')]));
+    [...labels].map((y, i) => [
+      i,
+      y,
+      cnn.pred[i],
+      cnn.conf[i],
+      logreg.pred[i],
+      logreg.conf[i],
+      knn.pred[i],
+      knn.conf[i],
+      Array.from(knnResult.neighbours.subarray(i * c.k, (i + 1) * c.k)).join(' '),
+    ]),
+  );
   return { cnn, logreg, knn, knnResult };
 }

@@ -96,8 +96,7 @@ export function predictToy(model: nn.Module, xs: Float32Array): { mean: Float32A
   return tidy(() =>
     noGrad(() => {
       const out = model.forward(tensor(xs, [xs.length, 1]));
-      if (out.shape[1] === 1)
-        return { mean: Float32Array.from(out.data() as Float32Array), variance: new Float32Array(xs.length) };
+      if (out.shape[1] === 1) return { mean: Float32Array.from(out.data() as Float32Array), variance: new Float32Array(xs.length) };
       const { mean, variance } = meanAndVariance(out);
       return {
         mean: Float32Array.from(mean.data() as Float32Array),

@@ -91,8 +91,10 @@ bool per_image_packed(const ConvPlan& p, int64_t kdim) {
 }
 
 void run_gemm(const GemmArgs& g, const float* A, const float* B, float* C, bool parallel) {
-  if (parallel) cpu::sgemm(g, A, B, C);
-  else cpu::sgemm_serial(g, A, B, C);
+  if (parallel)
+    cpu::sgemm(g, A, B, C);
+  else
+    cpu::sgemm_serial(g, A, B, C);
 }
 
 }  // namespace
@@ -275,14 +277,13 @@ void CpuBackend::conv2d_backward_input(const Conv2dArgs& a, const float* dy, con
         } else {
           for (int64_t k = 0; k < p.kg; ++k)
             for (int64_t b = 0; b < nb; ++b)
-              std::memcpy(tmp + k * ld + b * p.ohw, dy + ((i + b) * a.k + g * p.kg + k) * p.ohw,
-                          sizeof(float) * p.ohw);
+              std::memcpy(tmp + k * ld + b * p.ohw, dy + ((i + b) * a.k + g * p.kg + k) * p.ohw, sizeof(float) * p.ohw);
           B = tmp;
         }
         // dcol[crs, cols] = W_g^T [crs, kg] * dy_g [kg, cols]
         if (p.direct && nb == 1) {
           run_gemm(gemm_args(true, false, p.crs, ld, p.kg, p.crs, ld, ld, 0.f), wg, B, dx + (i * a.c + g * p.cg) * p.hw,
-               par);
+                   par);
         } else {
           run_gemm(gemm_args(true, false, p.crs, ld, p.kg, p.crs, ld, ld, 0.f), wg, B, col, par);
           cpu::col2im(p, col, i, nb, g, dx, par);
@@ -361,8 +362,7 @@ void CpuBackend::conv2d_backward_weight(const Conv2dArgs& a, const float* x, con
         } else {
           for (int64_t k = 0; k < p.kg; ++k)
             for (int64_t b = 0; b < nb; ++b)
-              std::memcpy(tmp + k * ld + b * p.ohw, dy + ((i + b) * a.k + g * p.kg + k) * p.ohw,
-                          sizeof(float) * p.ohw);
+              std::memcpy(tmp + k * ld + b * p.ohw, dy + ((i + b) * a.k + g * p.kg + k) * p.ohw, sizeof(float) * p.ohw);
           A = tmp;
         }
         if (p.direct && nb == 1) {

@@ -50,9 +50,7 @@ struct PositionWalk {
 
 }  // namespace
 
-bool gathered_apply(const Conv2dArgs& a) {
-  return use_avx2() && (a.groups == 1 || a.k / a.groups >= kPanelHeight);
-}
+bool gathered_apply(const Conv2dArgs& a) { return use_avx2() && (a.groups == 1 || a.k / a.groups >= kPanelHeight); }
 
 bool gathered_input_apply(const Conv2dArgs& a) {
   return gathered_apply(a) && a.stride_h == 1 && a.stride_w == 1 && a.pad_h == 0 && a.pad_w == 0;

@@ -74,10 +74,10 @@ class ForwardGathered {
   const LoweredInput& x_;
   bool aug_;
   int64_t kdim_, kcb_;
-  std::unique_ptr<PackedA[]> w_;                 // one packed weight matrix per group
-  bool per_image_;                               // panels restart at every image
-  int64_t period_imgs_ = 0, period_panels_ = 0;  // 0: groups built panel by panel (long periods)
-  std::vector<LaneGroup> groups_;                // two per panel of one period
+  std::unique_ptr<PackedA[]> w_;                                  // one packed weight matrix per group
+  bool per_image_;                                                // panels restart at every image
+  int64_t period_imgs_ = 0, period_panels_ = 0;                   // 0: groups built panel by panel (long periods)
+  std::vector<LaneGroup> groups_;                                 // two per panel of one period
   void panel_groups(int64_t t0, int64_t nt, LaneGroup* g) const;  // built from scratch
   void run_group(int64_t grp, int64_t n0, int64_t n1, float* y, Scratch& s) const;  // one conv group
 };
@@ -97,7 +97,7 @@ class BackwardInputGathered {
   // Per-task buffers (allocated by the calling thread).
   struct Scratch {
     explicit Scratch(const BackwardInputGathered& b);
-    AlignedFloats panel;  // two packed dy panels of one k block (a pair of grid panels)
+    AlignedFloats panel;                              // two packed dy panels of one k block (a pair of grid panels)
     float bounce[2 * kPanelHeight][2 * kPanelWidth];  // runs that would leave the image
   };
   // dx of images [n0, n1) (overwritten).
@@ -105,10 +105,10 @@ class BackwardInputGathered {
 
  private:
   const ConvPlan& p_;
-  std::unique_ptr<PackedA[]> wt_;   // per group: W_g^T, rows (tap, c), packed whole
-  std::vector<int64_t> dyrow_;      // row k of the group's dy: k*OH*OW
-  std::vector<int64_t> rowoff_;     // row (tap, c) of W_g^T: where its run starts in the group's planes
-  std::vector<LaneGroup> groups_;   // two per 16-column grid panel
+  std::unique_ptr<PackedA[]> wt_;  // per group: W_g^T, rows (tap, c), packed whole
+  std::vector<int64_t> dyrow_;     // row k of the group's dy: k*OH*OW
+  std::vector<int64_t> rowoff_;    // row (tap, c) of W_g^T: where its run starts in the group's planes
+  std::vector<LaneGroup> groups_;  // two per 16-column grid panel
   int64_t grid_cols_, kcb_;
   // Group g of one image: dyg its dy band, planes its dx band with `room` floats of the image
   // from there on (runs that would reach past them go through the bounce rows).

@@ -95,9 +95,9 @@ struct Products {
 };
 
 struct Piece {
-  int64_t a_k;   // first k step of the piece in A
-  int64_t row;   // first source row
-  int64_t len;   // steps
+  int64_t a_k;  // first k step of the piece in A
+  int64_t row;  // first source row
+  int64_t len;  // steps
 };
 
 void run_products(const Products& pr, const Segments& sg, int64_t targets, int64_t n0, int64_t n1, float* bblk) {

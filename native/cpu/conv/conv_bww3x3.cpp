@@ -24,8 +24,8 @@ Bww3x3Scratch::Bww3x3Scratch(const ConvPlan& p) : kp((p.kg + 15) / 16 * 16) {
   dyt = AlignedFloats(imgs * per_img);
 }
 
-void backward_weight_3x3(const ConvPlan& p, const LoweredInput& x, const float* dy, int64_t n0, int64_t n1,
-                         float* acc, Bww3x3Scratch& s) {
+void backward_weight_3x3(const ConvPlan& p, const LoweredInput& x, const float* dy, int64_t n0, int64_t n1, float* acc,
+                         Bww3x3Scratch& s) {
   const Conv2dArgs& a = p.a;
   const int64_t Q = p.ohw, K = p.kg, C = p.cg, J = p.crs, kp = s.kp;
   std::fill_n(acc, a.k * J, 0.f);

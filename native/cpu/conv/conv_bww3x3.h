@@ -22,16 +22,16 @@ bool bww3x3_apply(const Conv2dArgs& a);
 // Per-task buffers, allocated by the calling thread before the parallel region.
 struct Bww3x3Scratch {
   explicit Bww3x3Scratch(const ConvPlan& p);
-  int64_t kp;      // floats per position of the transposed dy (kg rounded up to 16)
-  int64_t imgs;    // images per block
+  int64_t kp;         // floats per position of the transposed dy (kg rounded up to 16)
+  int64_t imgs;       // images per block
   AlignedFloats dyt;  // [imgs * OH*OW, kp]
 };
 
 // acc[K, C/groups*9] = sum over images [n0, n1) of the weight gradient (overwritten). Each
 // element is summed over a block's positions in order (image, oh, ow) from zero, then added to
 // acc block by block: the same operations on every ISA, so AVX2 and AVX-512 agree bit for bit.
-void backward_weight_3x3(const ConvPlan& p, const LoweredInput& x, const float* dy, int64_t n0, int64_t n1,
-                         float* acc, Bww3x3Scratch& s);
+void backward_weight_3x3(const ConvPlan& p, const LoweredInput& x, const float* dy, int64_t n0, int64_t n1, float* acc,
+                         Bww3x3Scratch& s);
 
 // ---- kernels (called after the CPU checks) ----
 // One tile: out[tap * kw + l] (tap = r*3 + s, l < kw, kw 16 or 32) = sum over the block's positions

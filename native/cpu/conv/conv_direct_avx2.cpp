@@ -75,12 +75,23 @@ void run(const DirectConv& d, const float* x, const float* dy, int64_t n0, int64
 
 bool conv_bww_direct_avx2(const DirectConv& d, const float* x, const float* dy, int64_t n0, int64_t n1, float* dw) {
   switch (d.s) {
-    case 1: run<1, 12>(d, x, dy, n0, n1, dw); return true;
-    case 2: run<2, 6>(d, x, dy, n0, n1, dw); return true;
-    case 3: run<3, 4>(d, x, dy, n0, n1, dw); return true;
-    case 4: run<4, 3>(d, x, dy, n0, n1, dw); return true;
-    case 5: run<5, 2>(d, x, dy, n0, n1, dw); return true;
-    default: return false;
+    case 1:
+      run<1, 12>(d, x, dy, n0, n1, dw);
+      return true;
+    case 2:
+      run<2, 6>(d, x, dy, n0, n1, dw);
+      return true;
+    case 3:
+      run<3, 4>(d, x, dy, n0, n1, dw);
+      return true;
+    case 4:
+      run<4, 3>(d, x, dy, n0, n1, dw);
+      return true;
+    case 5:
+      run<5, 2>(d, x, dy, n0, n1, dw);
+      return true;
+    default:
+      return false;
   }
 }
 

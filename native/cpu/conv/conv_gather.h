@@ -16,9 +16,9 @@
 namespace nn::cpu {
 
 struct alignas(32) LaneGroup {
-  int32_t mask[8][8];  // run g covers the lanes where mask[g] is -1 (runs past ns cover none)
-  int64_t delta[8];    // lane l of run g reads base + rowoff + delta[g] + l (runs past ns: delta[0])
-  int32_t ns;          // runs (0 .. 8); lanes covered by no run are zero
+  int32_t mask[8][8];          // run g covers the lanes where mask[g] is -1 (runs past ns cover none)
+  int64_t delta[8];            // lane l of run g reads base + rowoff + delta[g] + l (runs past ns: delta[0])
+  int32_t ns;                  // runs (0 .. 8); lanes covered by no run are zero
   int64_t reach_lo, reach_hi;  // every load stays in [rowoff + reach_lo, rowoff + reach_hi)
 };
 

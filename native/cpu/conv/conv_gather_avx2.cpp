@@ -59,7 +59,6 @@ struct RowRange {
   }
 };
 
-
 // Template run counts: exact up to 4, else 8 (padded).
 inline int padded_runs(int ns) { return ns <= 1 ? 1 : ns <= 4 ? ns : 8; }
 
@@ -96,8 +95,10 @@ void bt_rows(const GatherRows& m, const Runs<NS>& r, int64_t steps, int64_t kc, 
 template <int NS>
 void bt_group(const GatherRows& m, const RowRange& rr, const LaneGroup& g, int64_t steps, int64_t kc, float* out) {
   const Runs<NS> r(g);
-  if (rr.inside(m, r)) bt_rows<NS, false>(m, r, steps, kc, out);
-  else bt_rows<NS, true>(m, r, steps, kc, out);
+  if (rr.inside(m, r))
+    bt_rows<NS, false>(m, r, steps, kc, out);
+  else
+    bt_rows<NS, true>(m, r, steps, kc, out);
 }
 
 template <int NS, bool SAFE>
@@ -129,33 +130,48 @@ template <int NS>
 void at_group(const GatherRows& m, const RowRange& rr, const LaneGroup& g, int64_t p0, int64_t steps, int64_t kc,
               float* out) {
   const Runs<NS> r(g);
-  if (rr.inside(m, r)) at_rows<NS, false>(m, r, p0, steps, kc, out);
-  else at_rows<NS, true>(m, r, p0, steps, kc, out);
+  if (rr.inside(m, r))
+    at_rows<NS, false>(m, r, p0, steps, kc, out);
+  else
+    at_rows<NS, true>(m, r, p0, steps, kc, out);
 }
 
 template <int NS>
 void panel_group(const GatherRows& m, const LaneGroup* g, float* out) {
   const Runs<NS> a(g[0]), b(g[1]);
   const RowRange rr(m);
-  if (rr.inside(m, a) && rr.inside(m, b)) panel_rows<NS, false>(m, a, b, out);
-  else panel_rows<NS, true>(m, a, b, out);
+  if (rr.inside(m, a) && rr.inside(m, b))
+    panel_rows<NS, false>(m, a, b, out);
+  else
+    panel_rows<NS, true>(m, a, b, out);
 }
 
 }  // namespace
 
 void pack_gather_panel_avx2(const GatherRows& m, const LaneGroup* g, bool ones_row, float* out) {
   switch (padded_runs(g[0].ns > g[1].ns ? g[0].ns : g[1].ns)) {
-    case 1: panel_group<1>(m, g, out); break;
-    case 2: panel_group<2>(m, g, out); break;
-    case 3: panel_group<3>(m, g, out); break;
-    case 4: panel_group<4>(m, g, out); break;
-    default: panel_group<8>(m, g, out); break;
+    case 1:
+      panel_group<1>(m, g, out);
+      break;
+    case 2:
+      panel_group<2>(m, g, out);
+      break;
+    case 3:
+      panel_group<3>(m, g, out);
+      break;
+    case 4:
+      panel_group<4>(m, g, out);
+      break;
+    default:
+      panel_group<8>(m, g, out);
+      break;
   }
   if (ones_row)
     for (int h = 0; h < 2; ++h) {
       __m256 one = _mm256_setzero_ps();
       for (int s = 0; s < g[h].ns; ++s)
-        one = _mm256_or_ps(one, _mm256_and_ps(_mm256_set1_ps(1.f), _mm256_load_ps(reinterpret_cast<const float*>(g[h].mask[s]))));
+        one = _mm256_or_ps(
+            one, _mm256_and_ps(_mm256_set1_ps(1.f), _mm256_load_ps(reinterpret_cast<const float*>(g[h].mask[s]))));
       _mm256_store_ps(out + m.nrows * 16 + h * 8, one);
     }
 }
@@ -167,11 +183,21 @@ void pack_gather_bt_avx2(const GatherRows& m, const LaneGroup* g, int64_t ngroup
     const int64_t left = ncols - gi * 8, steps = left < 8 ? left : 8;
     float* o = out + gi * 8 * 16;
     switch (padded_runs(g[gi].ns)) {
-      case 1: bt_group<1>(m, rr, g[gi], steps, kc, o); break;
-      case 2: bt_group<2>(m, rr, g[gi], steps, kc, o); break;
-      case 3: bt_group<3>(m, rr, g[gi], steps, kc, o); break;
-      case 4: bt_group<4>(m, rr, g[gi], steps, kc, o); break;
-      default: bt_group<8>(m, rr, g[gi], steps, kc, o); break;
+      case 1:
+        bt_group<1>(m, rr, g[gi], steps, kc, o);
+        break;
+      case 2:
+        bt_group<2>(m, rr, g[gi], steps, kc, o);
+        break;
+      case 3:
+        bt_group<3>(m, rr, g[gi], steps, kc, o);
+        break;
+      case 4:
+        bt_group<4>(m, rr, g[gi], steps, kc, o);
+        break;
+      default:
+        bt_group<8>(m, rr, g[gi], steps, kc, o);
+        break;
     }
   }
 }
@@ -182,11 +208,21 @@ void pack_gather_at_avx2(const GatherRows& m, const LaneGroup* g, int64_t ngroup
   for (int64_t gi = 0; gi < ngroups; ++gi) {
     const int64_t left = ncols - gi * 8, steps = left < 8 ? left : 8;
     switch (padded_runs(g[gi].ns)) {
-      case 1: at_group<1>(m, rr, g[gi], gi * 8, steps, kc, out); break;
-      case 2: at_group<2>(m, rr, g[gi], gi * 8, steps, kc, out); break;
-      case 3: at_group<3>(m, rr, g[gi], gi * 8, steps, kc, out); break;
-      case 4: at_group<4>(m, rr, g[gi], gi * 8, steps, kc, out); break;
-      default: at_group<8>(m, rr, g[gi], gi * 8, steps, kc, out); break;
+      case 1:
+        at_group<1>(m, rr, g[gi], gi * 8, steps, kc, out);
+        break;
+      case 2:
+        at_group<2>(m, rr, g[gi], gi * 8, steps, kc, out);
+        break;
+      case 3:
+        at_group<3>(m, rr, g[gi], gi * 8, steps, kc, out);
+        break;
+      case 4:
+        at_group<4>(m, rr, g[gi], gi * 8, steps, kc, out);
+        break;
+      default:
+        at_group<8>(m, rr, g[gi], gi * 8, steps, kc, out);
+        break;
     }
   }
 }

@@ -72,8 +72,10 @@ void im2col(const ConvPlan& p, const float* x, int64_t n0, int64_t nb, int64_t g
       }
     }
   };
-  if (parallel) parallel_for(p.crs, 4, rows);
-  else rows(0, p.crs);
+  if (parallel)
+    parallel_for(p.crs, 4, rows);
+  else
+    rows(0, p.crs);
 }
 
 void col2im(const ConvPlan& p, const float* col, int64_t n0, int64_t nb, int64_t g, float* dx, bool parallel) {
@@ -103,8 +105,10 @@ void col2im(const ConvPlan& p, const float* col, int64_t n0, int64_t nb, int64_t
           }
       }
   };
-  if (parallel) parallel_for(p.cg, 1, channels);
-  else channels(0, p.cg);
+  if (parallel)
+    parallel_for(p.cg, 1, channels);
+  else
+    channels(0, p.cg);
 }
 
 bool panels_apply(const Conv2dArgs& a) {
@@ -198,7 +202,8 @@ double sum_f32(const float* x, int64_t n) {
   return total;
 }
 
-const float* weights_with_bias_column(const ConvPlan& p, const float* w, const float* bias, std::vector<float>& storage) {
+const float* weights_with_bias_column(const ConvPlan& p, const float* w, const float* bias,
+                                      std::vector<float>& storage) {
   if (!bias) return w;
   const int64_t kdim = p.crs + 1;
   storage.resize(static_cast<size_t>(p.a.k * kdim));

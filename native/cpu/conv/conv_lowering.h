@@ -26,9 +26,9 @@ void col2im(const ConvPlan& p, const float* col, int64_t n0, int64_t nb, int64_t
 
 // Whether conv_panels applies: stride 1, no padding, no dilation, one group.
 bool panels_apply(const Conv2dArgs& a);
-// One panel, columns [q0, q1) (q0 a multiple of kPanelWidth, q1 - q0 <= kPanelWidth), of image n0 of x lowered straight into packed
-// GEMM panels (gemm.h): row (c*R + r)*S + s, column oh*OW + ow, plus a last row of ones when
-// ones_row (the bias column of augmented weights).
+// One panel, columns [q0, q1) (q0 a multiple of kPanelWidth, q1 - q0 <= kPanelWidth), of image n0 of x lowered straight
+// into packed GEMM panels (gemm.h): row (c*R + r)*S + s, column oh*OW + ow, plus a last row of ones when ones_row (the
+// bias column of augmented weights).
 void conv_panels(const ConvPlan& p, const float* x, int64_t n0, int64_t q0, int64_t q1, bool ones_row, float* out);
 
 // Backward-input on the "W grid" (stride 1, no padding): output positions numbered oh*W + ow
@@ -44,7 +44,8 @@ void col2im_wgrid(const ConvPlan& p, const float* col, int64_t n0, float* dx);
 // The weights as GEMM rows [K, crs + 1] with the bias as the last column, so that the product
 // with lowered input that has a last row of ones (conv_panels' ones_row) adds the bias. Returns
 // w itself when bias is null (rows [K, crs]); otherwise fills storage and returns its data.
-const float* weights_with_bias_column(const ConvPlan& p, const float* w, const float* bias, std::vector<float>& storage);
+const float* weights_with_bias_column(const ConvPlan& p, const float* w, const float* bias,
+                                      std::vector<float>& storage);
 
 // Sum of n floats with a fixed association order (8 running lanes), returned in double.
 double sum_f32(const float* x, int64_t n);

@@ -81,7 +81,8 @@ bool CpuBackend::conv2d_maxpool_backward_params(const Conv2dArgs& c, const Pool2
   const int64_t planes = c.n * c.groups, tasks = std::min<int64_t>(num_threads(), planes);
   const int64_t hw = c.h * c.w, out = s.kg * s.ph * s.pw, lanes = 10 * 16;
   // Per task: the lane sums of every output channel's 9 weight gradients and bias gradient.
-  std::vector<std::vector<float>> acc(static_cast<size_t>(tasks), std::vector<float>(static_cast<size_t>(c.k * lanes), 0.f));
+  std::vector<std::vector<float>> acc(static_cast<size_t>(tasks),
+                                      std::vector<float>(static_cast<size_t>(c.k * lanes), 0.f));
   auto buf = plane_buffers(s, tasks);
   std::vector<char> placed(static_cast<size_t>(tasks), 1);
   parallel_tasks(tasks, [&](int64_t t) {
@@ -99,8 +100,10 @@ bool CpuBackend::conv2d_maxpool_backward_params(const Conv2dArgs& c, const Pool2
       float sum = 0.f;
       for (const auto& a : acc)
         for (int64_t l = 0; l < 16; ++l) sum += a[k * lanes + e * 16 + l];
-      if (e < 9) dw[k * 9 + e] = sum;
-      else if (db) db[k] = sum;
+      if (e < 9)
+        dw[k * 9 + e] = sum;
+      else if (db)
+        db[k] = sum;
     }
   return true;
 }

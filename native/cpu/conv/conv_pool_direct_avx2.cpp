@@ -12,7 +12,8 @@ namespace {
 
 // Lanes 0..n-1 set (all 8 when n >= 8).
 inline __m256i first8(int64_t n) {
-  return _mm256_cmpgt_epi32(_mm256_set1_epi32(n >= 8 ? 8 : static_cast<int>(n)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+  return _mm256_cmpgt_epi32(_mm256_set1_epi32(n >= 8 ? 8 : static_cast<int>(n)),
+                            _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
 }
 
 // x[2r + row][2(q0 + lane) + t] for the 8 lanes: column phase t is the even (t = 0, 2) or odd
@@ -42,13 +43,15 @@ void conv_pool_forward_avx2(const ConvPoolShape& s, const float* planes, const f
           for (int j = 0; j < 3; ++j)
             for (int dr = 0; dr < 2; ++dr)
               for (int dc = 0; dc < 2; ++dc)
-                acc[dr][dc] = _mm256_fmadd_ps(wv[3 * i + j], window_input(planes, len, r, q0, dr + i, dc + j), acc[dr][dc]);
+                acc[dr][dc] =
+                    _mm256_fmadd_ps(wv[3 * i + j], window_input(planes, len, r, q0, dr + i, dc + j), acc[dr][dc]);
         const __m256i base = _mm256_add_epi32(_mm256_set1_epi32(static_cast<int>(2 * r * s.ow + 2 * q0)), lane2);
         __m256 best = acc[0][0];
         __m256i arg = base;
         const __m256 cand[3] = {acc[0][1], acc[1][0], acc[1][1]};
         for (int e = 0; e < 3; ++e) {
-          const __m256 take = _mm256_or_ps(_mm256_cmp_ps(cand[e], best, _CMP_GT_OQ), _mm256_cmp_ps(cand[e], cand[e], _CMP_UNORD_Q));
+          const __m256 take =
+              _mm256_or_ps(_mm256_cmp_ps(cand[e], best, _CMP_GT_OQ), _mm256_cmp_ps(cand[e], cand[e], _CMP_UNORD_Q));
           best = _mm256_blendv_ps(best, cand[e], take);
           arg = _mm256_castps_si256(_mm256_blendv_ps(as_ps(arg), as_ps(_mm256_add_epi32(base, off[e])), take));
         }
@@ -80,8 +83,9 @@ bool conv_pool_backward_avx2(const ConvPoolShape& s, const float* planes, const 
         const __m256i m = first8(s.pw - q0);
         const int64_t at = k * plane + r * s.pw + q0;
         const __m256 g = _mm256_maskload_ps(dy + at, m);
-        const __m256i rel = _mm256_sub_epi32(_mm256_maskload_epi32(idx + at, m),
-                                             _mm256_add_epi32(_mm256_set1_epi32(static_cast<int>(2 * r * s.ow + 2 * q0)), lane2));
+        const __m256i rel =
+            _mm256_sub_epi32(_mm256_maskload_epi32(idx + at, m),
+                             _mm256_add_epi32(_mm256_set1_epi32(static_cast<int>(2 * r * s.ow + 2 * q0)), lane2));
         // The window cell each pooled gradient came from (lanes past the row hold zero).
         __m256 gc[4], placed = _mm256_setzero_ps();
         for (int e = 0; e < 4; ++e) {
@@ -96,7 +100,8 @@ bool conv_pool_backward_avx2(const ConvPoolShape& s, const float* planes, const 
           for (int j = 0; j < 3; ++j)
             for (int dr = 0; dr < 2; ++dr)
               for (int dc = 0; dc < 2; ++dc)
-                gw[3 * i + j] = _mm256_fmadd_ps(gc[2 * dr + dc], window_input(planes, len, r, q0, dr + i, dc + j), gw[3 * i + j]);
+                gw[3 * i + j] =
+                    _mm256_fmadd_ps(gc[2 * dr + dc], window_input(planes, len, r, q0, dr + i, dc + j), gw[3 * i + j]);
       }
     float* a = acc + k * 10 * 16;
     for (int e = 0; e < 9; ++e) _mm256_storeu_ps(a + 16 * e, _mm256_add_ps(_mm256_loadu_ps(a + 16 * e), gw[e]));

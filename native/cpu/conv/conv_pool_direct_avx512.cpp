@@ -53,7 +53,8 @@ void conv_pool_forward_avx512(const ConvPoolShape& s, const float* planes, const
         const __m512 cand[3] = {acc[0][1], acc[1][0], acc[1][1]};
         const __m512i off[3] = {one, down, down_one};
         for (int e = 0; e < 3; ++e) {
-          const __mmask16 take = _mm512_cmp_ps_mask(cand[e], best, _CMP_GT_OQ) | _mm512_cmp_ps_mask(cand[e], cand[e], _CMP_UNORD_Q);
+          const __mmask16 take =
+              _mm512_cmp_ps_mask(cand[e], best, _CMP_GT_OQ) | _mm512_cmp_ps_mask(cand[e], cand[e], _CMP_UNORD_Q);
           best = _mm512_mask_blend_ps(take, best, cand[e]);
           arg = _mm512_mask_blend_epi32(take, arg, _mm512_add_epi32(base, off[e]));
         }
@@ -77,16 +78,18 @@ bool conv_pool_backward_avx512(const ConvPoolShape& s, const float* planes, cons
         const __mmask16 m = first(s.pw - q0);
         const int64_t at = k * plane + r * s.pw + q0;
         const __m512 g = _mm512_maskz_loadu_ps(m, dy + at);
-        const __m512i rel = _mm512_sub_epi32(_mm512_maskz_loadu_epi32(m, idx + at),
-                                             _mm512_add_epi32(_mm512_set1_epi32(static_cast<int>(2 * r * s.ow + 2 * q0)), lane2));
+        const __m512i rel =
+            _mm512_sub_epi32(_mm512_maskz_loadu_epi32(m, idx + at),
+                             _mm512_add_epi32(_mm512_set1_epi32(static_cast<int>(2 * r * s.ow + 2 * q0)), lane2));
         // The window cell each pooled gradient came from (lanes past the row hold zero).
         __m512 gc[2][2];
         gc[0][0] = _mm512_maskz_mov_ps(_mm512_cmpeq_epi32_mask(rel, _mm512_setzero_si512()), g);
         gc[0][1] = _mm512_maskz_mov_ps(_mm512_cmpeq_epi32_mask(rel, one), g);
         gc[1][0] = _mm512_maskz_mov_ps(_mm512_cmpeq_epi32_mask(rel, down), g);
         gc[1][1] = _mm512_maskz_mov_ps(_mm512_cmpeq_epi32_mask(rel, down_one), g);
-        const __mmask16 placed = _mm512_cmpeq_epi32_mask(rel, _mm512_setzero_si512()) | _mm512_cmpeq_epi32_mask(rel, one) |
-                                 _mm512_cmpeq_epi32_mask(rel, down) | _mm512_cmpeq_epi32_mask(rel, down_one);
+        const __mmask16 placed = _mm512_cmpeq_epi32_mask(rel, _mm512_setzero_si512()) |
+                                 _mm512_cmpeq_epi32_mask(rel, one) | _mm512_cmpeq_epi32_mask(rel, down) |
+                                 _mm512_cmpeq_epi32_mask(rel, down_one);
         if ((placed & m) != m) return false;  // an index outside its own window (caller-made)
         gb = _mm512_add_ps(gb, g);
         __m512 v[4][4];
@@ -94,7 +97,8 @@ bool conv_pool_backward_avx512(const ConvPoolShape& s, const float* planes, cons
         for (int i = 0; i < 3; ++i)
           for (int j = 0; j < 3; ++j)
             for (int dr = 0; dr < 2; ++dr)
-              for (int dc = 0; dc < 2; ++dc) gw[3 * i + j] = _mm512_fmadd_ps(gc[dr][dc], v[dr + i][dc + j], gw[3 * i + j]);
+              for (int dc = 0; dc < 2; ++dc)
+                gw[3 * i + j] = _mm512_fmadd_ps(gc[dr][dc], v[dr + i][dc + j], gw[3 * i + j]);
       }
     float* a = acc + k * 10 * 16;
     for (int e = 0; e < 9; ++e) _mm512_storeu_ps(a + 16 * e, _mm512_add_ps(_mm512_loadu_ps(a + 16 * e), gw[e]));

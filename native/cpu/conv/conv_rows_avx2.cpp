@@ -20,11 +20,11 @@ void pass(const RowTile& t, int i0, int l0) {
   for (int64_t j = 0; j < t.J; ++j, w += t.ldw) {
     const float* xj = t.x + t.off[j] + i0;
     const __m256 w0 = _mm256_loadu_ps(w), w1 = _mm256_loadu_ps(w + 8);
-#define NN_ROWS_STEP(i)                                \
-  if (NP > i) {                                        \
-    const __m256 xv = _mm256_broadcast_ss(xj + i);     \
-    l_##i = _mm256_fmadd_ps(xv, w0, l_##i);            \
-    h_##i = _mm256_fmadd_ps(xv, w1, h_##i);            \
+#define NN_ROWS_STEP(i)                            \
+  if (NP > i) {                                    \
+    const __m256 xv = _mm256_broadcast_ss(xj + i); \
+    l_##i = _mm256_fmadd_ps(xv, w0, l_##i);        \
+    h_##i = _mm256_fmadd_ps(xv, w1, h_##i);        \
   }
     NN_ROWS_STEP(0) NN_ROWS_STEP(1) NN_ROWS_STEP(2) NN_ROWS_STEP(3) NN_ROWS_STEP(4) NN_ROWS_STEP(5)
 #undef NN_ROWS_STEP
@@ -38,12 +38,24 @@ void pass(const RowTile& t, int i0, int l0) {
 
 void pass_n(const RowTile& t, int i0, int np, int l0) {
   switch (np) {
-    case 1: pass<1>(t, i0, l0); break;
-    case 2: pass<2>(t, i0, l0); break;
-    case 3: pass<3>(t, i0, l0); break;
-    case 4: pass<4>(t, i0, l0); break;
-    case 5: pass<5>(t, i0, l0); break;
-    default: pass<6>(t, i0, l0); break;
+    case 1:
+      pass<1>(t, i0, l0);
+      break;
+    case 2:
+      pass<2>(t, i0, l0);
+      break;
+    case 3:
+      pass<3>(t, i0, l0);
+      break;
+    case 4:
+      pass<4>(t, i0, l0);
+      break;
+    case 5:
+      pass<5>(t, i0, l0);
+      break;
+    default:
+      pass<6>(t, i0, l0);
+      break;
   }
 }
 
@@ -60,7 +72,8 @@ void rows_unpack_avx2(const float* src, int64_t lds, int64_t k_n, int64_t q_n, f
   for (int64_t k = 0; k < k_n; ++k)
     for (int64_t q0 = 0; q0 < q_n; q0 += 8) {
       const __m256i m = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(q_n - q0)), iota);
-      const __m256 v = _mm256_mask_i32gather_ps(_mm256_setzero_ps(), src + q0 * lds + k, stride, _mm256_castsi256_ps(m), 4);
+      const __m256 v =
+          _mm256_mask_i32gather_ps(_mm256_setzero_ps(), src + q0 * lds + k, stride, _mm256_castsi256_ps(m), 4);
       _mm256_maskstore_ps(dst + k * q_n + q0, m, v);
     }
 }

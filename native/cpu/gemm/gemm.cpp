@@ -48,8 +48,8 @@ inline int64_t round_up(int64_t a, int64_t b) { return ceil_div(a, b) * b; }
 
 // ---- portable kernels (any x86-64 / other CPUs) ----
 
-void micro_kernel_generic(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, int m, int n,
-                          float alpha, float beta) {
+void micro_kernel_generic(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, int m, int n, float alpha,
+                          float beta) {
   float acc[kMR][kNR] = {};
   for (int64_t p = 0; p < kc; ++p, a += kMR, b += kNR)
     for (int r = 0; r < kMR; ++r) {
@@ -117,7 +117,12 @@ void pack_a(bool trans, const float* A, int64_t lda, int64_t i0, int64_t mc, int
                     *s5 = src + 5 * lda;
         for (int64_t p = 0; p < kc; ++p) {
           float* o = out + p * kMR;
-          o[0] = s0[p]; o[1] = s1[p]; o[2] = s2[p]; o[3] = s3[p]; o[4] = s4[p]; o[5] = s5[p];
+          o[0] = s0[p];
+          o[1] = s1[p];
+          o[2] = s2[p];
+          o[3] = s3[p];
+          o[4] = s4[p];
+          o[5] = s5[p];
         }
       } else {
         for (int64_t p = 0; p < kc; ++p) {
@@ -162,9 +167,16 @@ const Kernels& kernels() {
                           micro_kernel_ranges_generic};
     if (force && std::strcmp(force, "generic") == 0) return generic;
     if (use_avx512())  // same tiles and packing, bit-identical results (gemm_avx512.cpp)
-      return Kernels{micro_kernel_avx512,        pack_a_avx2,   pack_b_avx2, micro_kernel_rows_avx512,
-                     micro_kernel_ranges_avx512, micro_kernel_12x32_avx512, micro_kernel_6x32_avx512,
-                     micro_kernel_12x16_avx512,  micro_kernel_rows12_avx512,    micro_kernel_ranges12_avx512,
+      return Kernels{micro_kernel_avx512,
+                     pack_a_avx2,
+                     pack_b_avx2,
+                     micro_kernel_rows_avx512,
+                     micro_kernel_ranges_avx512,
+                     micro_kernel_12x32_avx512,
+                     micro_kernel_6x32_avx512,
+                     micro_kernel_12x16_avx512,
+                     micro_kernel_rows12_avx512,
+                     micro_kernel_ranges12_avx512,
                      micro_kernel_rows12x32_avx512};
     if (use_avx2())
       return Kernels{micro_kernel_avx2, pack_a_avx2, pack_b_avx2, micro_kernel_rows_avx2, micro_kernel_ranges_avx2};
@@ -336,7 +348,8 @@ PackedA::~PackedA() { std::free(data); }
 bool pack_a_whole(bool trans, const float* A, int64_t lda, int64_t m, int64_t k, PackedA* out) {
   std::free(out->data);
   const size_t n = static_cast<size_t>(round_up(m, kMR) * k + kPackSlack);
-  out->data = static_cast<float*>(std::aligned_alloc(64, static_cast<size_t>(round_up(static_cast<int64_t>(n * sizeof(float)), 64))));
+  out->data = static_cast<float*>(
+      std::aligned_alloc(64, static_cast<size_t>(round_up(static_cast<int64_t>(n * sizeof(float)), 64))));
   out->m = m;
   out->k = k;
   if (!out->data) return false;

@@ -26,28 +26,28 @@ inline void accumulate(int64_t kc, const float* a, const float* b, Tile& t) {
   __m256 c00 = t.c[0][0], c01 = t.c[0][1], c10 = t.c[1][0], c11 = t.c[1][1], c20 = t.c[2][0], c21 = t.c[2][1];
   __m256 c30 = t.c[3][0], c31 = t.c[3][1], c40 = t.c[4][0], c41 = t.c[4][1], c50 = t.c[5][0], c51 = t.c[5][1];
 
-#define NN_GEMM_STEP(off)                                              \
-  {                                                                    \
-    const __m256 b0 = _mm256_load_ps(b + (off) * kNR);                 \
-    const __m256 b1 = _mm256_load_ps(b + (off) * kNR + 8);             \
-    __m256 av = _mm256_broadcast_ss(a + (off) * kMR + 0);              \
-    c00 = _mm256_fmadd_ps(av, b0, c00);                                \
-    c01 = _mm256_fmadd_ps(av, b1, c01);                                \
-    av = _mm256_broadcast_ss(a + (off) * kMR + 1);                     \
-    c10 = _mm256_fmadd_ps(av, b0, c10);                                \
-    c11 = _mm256_fmadd_ps(av, b1, c11);                                \
-    av = _mm256_broadcast_ss(a + (off) * kMR + 2);                     \
-    c20 = _mm256_fmadd_ps(av, b0, c20);                                \
-    c21 = _mm256_fmadd_ps(av, b1, c21);                                \
-    av = _mm256_broadcast_ss(a + (off) * kMR + 3);                     \
-    c30 = _mm256_fmadd_ps(av, b0, c30);                                \
-    c31 = _mm256_fmadd_ps(av, b1, c31);                                \
-    av = _mm256_broadcast_ss(a + (off) * kMR + 4);                     \
-    c40 = _mm256_fmadd_ps(av, b0, c40);                                \
-    c41 = _mm256_fmadd_ps(av, b1, c41);                                \
-    av = _mm256_broadcast_ss(a + (off) * kMR + 5);                     \
-    c50 = _mm256_fmadd_ps(av, b0, c50);                                \
-    c51 = _mm256_fmadd_ps(av, b1, c51);                                \
+#define NN_GEMM_STEP(off)                                \
+  {                                                      \
+    const __m256 b0 = _mm256_load_ps(b + (off)*kNR);     \
+    const __m256 b1 = _mm256_load_ps(b + (off)*kNR + 8); \
+    __m256 av = _mm256_broadcast_ss(a + (off)*kMR + 0);  \
+    c00 = _mm256_fmadd_ps(av, b0, c00);                  \
+    c01 = _mm256_fmadd_ps(av, b1, c01);                  \
+    av = _mm256_broadcast_ss(a + (off)*kMR + 1);         \
+    c10 = _mm256_fmadd_ps(av, b0, c10);                  \
+    c11 = _mm256_fmadd_ps(av, b1, c11);                  \
+    av = _mm256_broadcast_ss(a + (off)*kMR + 2);         \
+    c20 = _mm256_fmadd_ps(av, b0, c20);                  \
+    c21 = _mm256_fmadd_ps(av, b1, c21);                  \
+    av = _mm256_broadcast_ss(a + (off)*kMR + 3);         \
+    c30 = _mm256_fmadd_ps(av, b0, c30);                  \
+    c31 = _mm256_fmadd_ps(av, b1, c31);                  \
+    av = _mm256_broadcast_ss(a + (off)*kMR + 4);         \
+    c40 = _mm256_fmadd_ps(av, b0, c40);                  \
+    c41 = _mm256_fmadd_ps(av, b1, c41);                  \
+    av = _mm256_broadcast_ss(a + (off)*kMR + 5);         \
+    c50 = _mm256_fmadd_ps(av, b0, c50);                  \
+    c51 = _mm256_fmadd_ps(av, b1, c51);                  \
   }
 
   int64_t p = 0;
@@ -66,8 +66,18 @@ inline void accumulate(int64_t kc, const float* a, const float* b, Tile& t) {
     b += kNR;
   }
 #undef NN_GEMM_STEP
-  t.c[0][0] = c00; t.c[0][1] = c01; t.c[1][0] = c10; t.c[1][1] = c11; t.c[2][0] = c20; t.c[2][1] = c21;
-  t.c[3][0] = c30; t.c[3][1] = c31; t.c[4][0] = c40; t.c[4][1] = c41; t.c[5][0] = c50; t.c[5][1] = c51;
+  t.c[0][0] = c00;
+  t.c[0][1] = c01;
+  t.c[1][0] = c10;
+  t.c[1][1] = c11;
+  t.c[2][0] = c20;
+  t.c[2][1] = c21;
+  t.c[3][0] = c30;
+  t.c[3][1] = c31;
+  t.c[4][0] = c40;
+  t.c[4][1] = c41;
+  t.c[5][0] = c50;
+  t.c[5][1] = c51;
 }
 
 }  // namespace
@@ -104,7 +114,8 @@ inline void store(const Tile& t, float* c, int64_t ldc, int m, int n, float alph
   } else {
     const __m256 vb = _mm256_set1_ps(beta);
     for (int r = 0; r < kMR; ++r) {
-      _mm256_storeu_ps(out + r * ldo, _mm256_fmadd_ps(va, t.c[r][0], _mm256_mul_ps(vb, _mm256_loadu_ps(out + r * ldo))));
+      _mm256_storeu_ps(out + r * ldo,
+                       _mm256_fmadd_ps(va, t.c[r][0], _mm256_mul_ps(vb, _mm256_loadu_ps(out + r * ldo))));
       _mm256_storeu_ps(out + r * ldo + 8,
                        _mm256_fmadd_ps(va, t.c[r][1], _mm256_mul_ps(vb, _mm256_loadu_ps(out + r * ldo + 8))));
     }

@@ -27,15 +27,15 @@ inline void zero(Tile& t) {
 // t += A micro-panel * B panel over kc steps.
 inline void accumulate(int64_t kc, const float* a, const float* b, Tile& t) {
   __m512 c0 = t.c[0], c1 = t.c[1], c2 = t.c[2], c3 = t.c[3], c4 = t.c[4], c5 = t.c[5];
-#define NN_GEMM_STEP(off)                                              \
-  {                                                                    \
-    const __m512 bv = _mm512_load_ps(b + (off) * kNR);                 \
-    c0 = _mm512_fmadd_ps(_mm512_set1_ps(a[(off) * kMR + 0]), bv, c0);  \
-    c1 = _mm512_fmadd_ps(_mm512_set1_ps(a[(off) * kMR + 1]), bv, c1);  \
-    c2 = _mm512_fmadd_ps(_mm512_set1_ps(a[(off) * kMR + 2]), bv, c2);  \
-    c3 = _mm512_fmadd_ps(_mm512_set1_ps(a[(off) * kMR + 3]), bv, c3);  \
-    c4 = _mm512_fmadd_ps(_mm512_set1_ps(a[(off) * kMR + 4]), bv, c4);  \
-    c5 = _mm512_fmadd_ps(_mm512_set1_ps(a[(off) * kMR + 5]), bv, c5);  \
+#define NN_GEMM_STEP(off)                                           \
+  {                                                                 \
+    const __m512 bv = _mm512_load_ps(b + (off)*kNR);                \
+    c0 = _mm512_fmadd_ps(_mm512_set1_ps(a[(off)*kMR + 0]), bv, c0); \
+    c1 = _mm512_fmadd_ps(_mm512_set1_ps(a[(off)*kMR + 1]), bv, c1); \
+    c2 = _mm512_fmadd_ps(_mm512_set1_ps(a[(off)*kMR + 2]), bv, c2); \
+    c3 = _mm512_fmadd_ps(_mm512_set1_ps(a[(off)*kMR + 3]), bv, c3); \
+    c4 = _mm512_fmadd_ps(_mm512_set1_ps(a[(off)*kMR + 4]), bv, c4); \
+    c5 = _mm512_fmadd_ps(_mm512_set1_ps(a[(off)*kMR + 5]), bv, c5); \
   }
   int64_t p = 0;
   for (; p + 4 <= kc; p += 4) {
@@ -53,7 +53,12 @@ inline void accumulate(int64_t kc, const float* a, const float* b, Tile& t) {
     b += kNR;
   }
 #undef NN_GEMM_STEP
-  t.c[0] = c0; t.c[1] = c1; t.c[2] = c2; t.c[3] = c3; t.c[4] = c4; t.c[5] = c5;
+  t.c[0] = c0;
+  t.c[1] = c1;
+  t.c[2] = c2;
+  t.c[3] = c3;
+  t.c[4] = c4;
+  t.c[5] = c5;
 }
 
 // C[0:m, 0:n] = alpha * t + beta * C (beta == 0: C is not read); partial tiles through a
@@ -137,8 +142,8 @@ template <int RP, int CP>
 inline void wide_store(const WideAcc<RP, CP>& w, float* c, int64_t ldc, float alpha, float beta);
 
 template <int RP, int CP>
-inline void wide_tile(int64_t kc, const float* a, int64_t a_step, const float* b, int64_t b_step, float* c,
-                      int64_t ldc, float alpha, float beta) {
+inline void wide_tile(int64_t kc, const float* a, int64_t a_step, const float* b, int64_t b_step, float* c, int64_t ldc,
+                      float alpha, float beta) {
   constexpr int R = RP * kMR;
   for (int r = 0; r < R; ++r) _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc), _MM_HINT_T0);
   WideAcc<RP, CP> w;

@@ -10,7 +10,7 @@
 
 namespace nn::cpu::gemm_detail {
 
-constexpr int kMR = 6;   // 6x16 tile: 12 ymm accumulators + 2 B vectors + 1 broadcast of 16 registers
+constexpr int kMR = 6;  // 6x16 tile: 12 ymm accumulators + 2 B vectors + 1 broadcast of 16 registers
 constexpr int kNR = 16;
 
 // C[0:m, 0:n] = alpha * (Apanel * Bpanel) + beta * C, m <= kMR, n <= kNR, over kc packed steps.

@@ -8,7 +8,7 @@ namespace nn::cpu {
 // Optional sparsity of a transpose: input columns nobody needs (their output rows may be left
 // unwritten, so whole 8-column blocks of them are skipped), and input rows to read as zeros.
 struct TransposeMasks {
-  const char* cols_needed = nullptr;  // per input column; null: all
+  const char* cols_needed = nullptr;   // per input column; null: all
   const char* rows_present = nullptr;  // per input row; null: all (absent rows are never read)
 };
 

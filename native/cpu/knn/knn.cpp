@@ -50,8 +50,10 @@ template <bool kLargest>
 inline bool block_has_candidate(const float* v, float w) {
   int any = 0;
   for (int j = 0; j < 16; ++j) {
-    if (kLargest) any |= (v[j] > w) | (v[j] != v[j]);  // NaN ranks first when largest
-    else any |= v[j] < w;
+    if (kLargest)
+      any |= (v[j] > w) | (v[j] != v[j]);  // NaN ranks first when largest
+    else
+      any |= v[j] < w;
   }
   return any != 0;
 }
@@ -111,8 +113,10 @@ void topk_rows(const float* x, float* values, int32_t* indices, int64_t rows, in
     std::vector<Entry> buf(static_cast<size_t>(k));
     for (int64_t r = lo; r < hi; ++r) {
       const float* row = x + r * cols;
-      if (k <= kSmallK) topk_small<kLargest>(row, cols, k, buf.data());
-      else topk_heap<kLargest>(row, cols, k, buf.data());
+      if (k <= kSmallK)
+        topk_small<kLargest>(row, cols, k, buf.data());
+      else
+        topk_heap<kLargest>(row, cols, k, buf.data());
       for (int64_t j = 0; j < k; ++j) {
         values[r * k + j] = buf[j].v;
         indices[r * k + j] = buf[j].i;
@@ -150,8 +154,10 @@ void CpuBackend::pairwise_sqdist(const float* a, const float* b, float* d, int64
 void CpuBackend::topk(const float* x, float* values, int32_t* indices, int64_t rows, int64_t cols, int64_t k,
                       bool largest) {
   if (rows == 0 || k == 0) return;
-  if (largest) topk_rows<true>(x, values, indices, rows, cols, k);
-  else topk_rows<false>(x, values, indices, rows, cols, k);
+  if (largest)
+    topk_rows<true>(x, values, indices, rows, cols, k);
+  else
+    topk_rows<false>(x, values, indices, rows, cols, k);
 }
 
 }  // namespace nn

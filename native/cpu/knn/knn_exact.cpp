@@ -60,8 +60,8 @@ void lb_tile_store(const float* q, const float* panel, int64_t p, const float* n
     for (int64_t c = 0; c < cols; ++c) out[r * ldo + c] = l[r][c];
 }
 
-bool lb_tile_filter(const float* q, const float* panel, int64_t p, const float* nq, const float* nt,
-                    const float* thr, uint32_t* keep) {
+bool lb_tile_filter(const float* q, const float* panel, int64_t p, const float* nq, const float* nt, const float* thr,
+                    uint32_t* keep) {
   float l[kKnnTileRows][kKnnPanel];
   lb_tile_portable(q, panel, p, nq, nt, l);
   uint32_t any = 0;
@@ -153,7 +153,6 @@ AlignedFloats aligned_floats(int64_t n) {
   return AlignedFloats(static_cast<float*>(std::aligned_alloc(64, std::max<size_t>(bytes, 64))));
 }
 
-
 void pruned(const KnnExactArgs& a, const uint8_t* train, const uint8_t* queries, int32_t* idx, int32_t* dist) {
   const int64_t n = a.n, m = a.m, dim = a.dim, k = a.k, p = a.proj_dim;
   std::vector<float> basis, mu;
@@ -189,7 +188,8 @@ void pruned(const KnnExactArgs& a, const uint8_t* train, const uint8_t* queries,
   cpu::project_rows(queries, m, m_pad, dim, p, basis, mu, qp.data(), qn2, qnorm, qv);
 
   // Step 1 runs on the first `seed_cols` train rows (whole panels, or all of them).
-  const int64_t seed_cols = std::min(n, (std::max(kSeedSample, k + kExtraSeeds) + kKnnPanel - 1) / kKnnPanel * kKnnPanel);
+  const int64_t seed_cols =
+      std::min(n, (std::max(kSeedSample, k + kExtraSeeds) + kKnnPanel - 1) / kKnnPanel * kKnnPanel);
   const int64_t seed_panels = (seed_cols + kKnnPanel - 1) / kKnnPanel;
   const int64_t nseeds = std::min(seed_cols, k + kExtraSeeds);
   const bool avx2 = cpu::use_avx2();
@@ -197,7 +197,8 @@ void pruned(const KnnExactArgs& a, const uint8_t* train, const uint8_t* queries,
   const auto filter = avx2 ? cpu::lb_tile_filter_avx2 : cpu::lb_tile_filter;
   const SqDistFn sq = sqdist_fn();
   // Train panels per chunk: a chunk stays in L2 while every tile of a block runs over it.
-  const int64_t chunk_panels = std::max<int64_t>(1, kChunkBytes / (p * kKnnPanel * static_cast<int64_t>(sizeof(float))));
+  const int64_t chunk_panels =
+      std::max<int64_t>(1, kChunkBytes / (p * kKnnPanel * static_cast<int64_t>(sizeof(float))));
 
   parallel_tasks(nblocks, [&](int64_t block) {
     const int64_t q0 = block * kBlockQueries;
@@ -266,7 +267,8 @@ void pruned(const KnnExactArgs& a, const uint8_t* train, const uint8_t* queries,
             continue;
           for (int64_t r = 0; r < kKnnTileRows; ++r)
             for (uint32_t bits = keep[r]; bits; bits &= bits - 1)
-              pending.emplace_back(static_cast<int32_t>(rt + r), static_cast<int32_t>(pn * kKnnPanel + __builtin_ctz(bits)));
+              pending.emplace_back(static_cast<int32_t>(rt + r),
+                                   static_cast<int32_t>(pn * kKnnPanel + __builtin_ctz(bits)));
         }
         flush();
       }
@@ -281,8 +283,10 @@ void CpuBackend::knn_exact(const KnnExactArgs& a, const uint8_t* train, const ui
   if (a.m == 0 || a.k == 0) return;
   // The projection pays off only when it is much shorter than the rows (its cost grows with
   // proj_dim, and the basis's with proj_dim^2) and there are enough train rows to prune.
-  if (a.proj_dim <= 0 || 2 * a.proj_dim > a.dim || a.n < 2 * kKnnPanel) exhaustive(a, train, queries, idx, dist);
-  else pruned(a, train, queries, idx, dist);
+  if (a.proj_dim <= 0 || 2 * a.proj_dim > a.dim || a.n < 2 * kKnnPanel)
+    exhaustive(a, train, queries, idx, dist);
+  else
+    pruned(a, train, queries, idx, dist);
 }
 
 }  // namespace nn

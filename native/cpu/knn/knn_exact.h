@@ -25,8 +25,8 @@ void lb_tile_store(const float* q, const float* panel, int64_t p, const float* n
 void lb_tile_store_avx2(const float* q, const float* panel, int64_t p, const float* nq, const float* nt, float* out,
                         int64_t ldo, int64_t cols);
 // lb_tile_filter sets bit c of keep[r] when L[r][c] <= thr[r] and returns whether any bit is set.
-bool lb_tile_filter(const float* q, const float* panel, int64_t p, const float* nq, const float* nt,
-                    const float* thr, uint32_t* keep);
+bool lb_tile_filter(const float* q, const float* panel, int64_t p, const float* nq, const float* nt, const float* thr,
+                    uint32_t* keep);
 bool lb_tile_filter_avx2(const float* q, const float* panel, int64_t p, const float* nq, const float* nt,
                          const float* thr, uint32_t* keep);
 

@@ -111,8 +111,10 @@ bool lb_tile_filter_avx2(const float* q, const float* panel, int64_t p, const fl
   uint32_t any = 0;
   for (int r = 0; r < kKnnTileRows; ++r) {
     const __m256 th = _mm256_set1_ps(thr[r]);
-    const uint32_t m0 = static_cast<uint32_t>(_mm256_movemask_ps(_mm256_cmp_ps(finish(t.acc[r][0], nq[r], nt0), th, _CMP_LE_OQ)));
-    const uint32_t m1 = static_cast<uint32_t>(_mm256_movemask_ps(_mm256_cmp_ps(finish(t.acc[r][1], nq[r], nt1), th, _CMP_LE_OQ)));
+    const uint32_t m0 =
+        static_cast<uint32_t>(_mm256_movemask_ps(_mm256_cmp_ps(finish(t.acc[r][0], nq[r], nt0), th, _CMP_LE_OQ)));
+    const uint32_t m1 =
+        static_cast<uint32_t>(_mm256_movemask_ps(_mm256_cmp_ps(finish(t.acc[r][1], nq[r], nt1), th, _CMP_LE_OQ)));
     keep[r] = m0 | (m1 << 8);
     any |= keep[r];
   }

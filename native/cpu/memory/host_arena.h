@@ -56,7 +56,7 @@ class HostArena {
   size_t top_ = 0;             // [0, top_) has been carved into blocks
   size_t used_ = 0;
   size_t peak_used_ = 0;
-  size_t resident_free_ = 0;   // upper bound of the resident bytes among free blocks
+  size_t resident_free_ = 0;                          // upper bound of the resident bytes among free blocks
   std::map<size_t, size_t> free_by_offset_;           // offset -> size, for coalescing
   std::set<std::pair<size_t, size_t>> free_by_size_;  // (size, offset), for best fit
   std::unordered_map<size_t, size_t> used_blocks_;    // offset -> size

@@ -45,8 +45,8 @@ void raw_free(void* p) {
 // Large buffers come from the HostArena (host_arena.h), which reuses freed memory for any size.
 // Where no arena could be reserved, they are cached by exact size and handed out again: a
 // training step allocates the same activation and gradient sizes every iteration, and without a
-// cache each of them is a fresh mmap whose pages the kernel faults in and zeroes, then unmaps. Either keeps at most 1 GiB of freed memory resident;
-// NNLAB_CPU_CACHE_MB overrides (0: give freed memory back at once).
+// cache each of them is a fresh mmap whose pages the kernel faults in and zeroes, then unmaps. Either keeps at most 1
+// GiB of freed memory resident; NNLAB_CPU_CACHE_MB overrides (0: give freed memory back at once).
 constexpr size_t kCacheMin = size_t(1) << 18;  // below this, malloc's own free lists do well
 BlockCache& block_cache() {
   // Never destroyed: tensors may outlive static teardown.
@@ -156,18 +156,30 @@ void cast_loop(const From* x, To* y, int64_t n, float scale) {
 template <typename From>
 void cast_from(const From* x, void* y, DType to, int64_t n, float scale) {
   switch (to) {
-    case DType::F32: cast_loop(x, static_cast<float*>(y), n, scale); break;
-    case DType::I32: cast_loop(x, static_cast<int32_t*>(y), n, scale); break;
-    case DType::U8: cast_loop(x, static_cast<uint8_t*>(y), n, scale); break;
+    case DType::F32:
+      cast_loop(x, static_cast<float*>(y), n, scale);
+      break;
+    case DType::I32:
+      cast_loop(x, static_cast<int32_t*>(y), n, scale);
+      break;
+    case DType::U8:
+      cast_loop(x, static_cast<uint8_t*>(y), n, scale);
+      break;
   }
 }
 }  // namespace
 
 void CpuBackend::cast(const void* x, DType from, void* y, DType to, int64_t n, float scale) {
   switch (from) {
-    case DType::F32: cast_from(static_cast<const float*>(x), y, to, n, scale); break;
-    case DType::I32: cast_from(static_cast<const int32_t*>(x), y, to, n, scale); break;
-    case DType::U8: cast_from(static_cast<const uint8_t*>(x), y, to, n, scale); break;
+    case DType::F32:
+      cast_from(static_cast<const float*>(x), y, to, n, scale);
+      break;
+    case DType::I32:
+      cast_from(static_cast<const int32_t*>(x), y, to, n, scale);
+      break;
+    case DType::U8:
+      cast_from(static_cast<const uint8_t*>(x), y, to, n, scale);
+      break;
   }
 }
 

@@ -46,7 +46,10 @@ void adam_vector_range(const AdamScalars& k, float* p, const float* g, float* m,
 
 template <class V>
 void adam_vector(const AdamScalars& k, float* p, const float* g, float* m, float* v, int64_t n) {
-  if (k.decoupled) adam_vector_range<V, true, false>(k, p, g, m, v, n);  // AdamW's decay is k.decay
-  else if (k.weight_decay != 0.f) adam_vector_range<V, false, true>(k, p, g, m, v, n);
-  else adam_vector_range<V, false, false>(k, p, g, m, v, n);
+  if (k.decoupled)
+    adam_vector_range<V, true, false>(k, p, g, m, v, n);  // AdamW's decay is k.decay
+  else if (k.weight_decay != 0.f)
+    adam_vector_range<V, false, true>(k, p, g, m, v, n);
+  else
+    adam_vector_range<V, false, false>(k, p, g, m, v, n);
 }

@@ -62,9 +62,8 @@ SgdFn pick_sgd(const SgdArgs& a) {
   bool decay = a.weight_decay != 0.f;
   if (a.momentum == 0.f) return decay ? sgd_range<false, false, false, true> : sgd_range<false, false, false, false>;
   static const SgdFn table[8] = {
-      sgd_range<true, false, false, false>, sgd_range<true, false, false, true>,
-      sgd_range<true, false, true, false>,  sgd_range<true, false, true, true>,
-      sgd_range<true, true, false, false>,  sgd_range<true, true, false, true>,
+      sgd_range<true, false, false, false>, sgd_range<true, false, false, true>, sgd_range<true, false, true, false>,
+      sgd_range<true, false, true, true>,   sgd_range<true, true, false, false>, sgd_range<true, true, false, true>,
       sgd_range<true, true, true, false>,   sgd_range<true, true, true, true>,
   };
   return table[(a.first_step ? 4 : 0) | (a.nesterov ? 2 : 0) | (decay ? 1 : 0)];

@@ -69,7 +69,8 @@ void CpuBackend::maxpool2d_forward(const Pool2dArgs& a, const float* x, float* y
       for (int64_t ow = 0; ow < a.ow; ++ow) {
         const int32_t w0 = wlo[ow], w1 = whi[ow];
         float best = -INFINITY;
-        int32_t arg = static_cast<int32_t>(h0 * a.w + w0);  // padding is -inf: an all -inf window reports its first cell
+        int32_t arg =
+            static_cast<int32_t>(h0 * a.w + w0);  // padding is -inf: an all -inf window reports its first cell
         for (int64_t ih = h0; ih < h1; ++ih) {
           const int32_t row = static_cast<int32_t>(ih * a.w);
           for (int32_t iw = w0; iw < w1; ++iw) {

@@ -113,8 +113,8 @@ void maxpool_plane_avx2(const float* x, int64_t h, int64_t w, int64_t oh, int64_
         const __m256i rowoff = _mm256_set1_epi32(static_cast<int32_t>(ih * w));
         for (int64_t dw = 0; dw < kw; ++dw) {
           const __m256i col = _mm256_add_epi32(left, _mm256_set1_epi32(static_cast<int32_t>(dw)));
-          const __m256i ok = _mm256_and_si256(
-              live, _mm256_andnot_si256(_mm256_cmpgt_epi32(zero, col), _mm256_cmpgt_epi32(wv, col)));
+          const __m256i ok =
+              _mm256_and_si256(live, _mm256_andnot_si256(_mm256_cmpgt_epi32(zero, col), _mm256_cmpgt_epi32(wv, col)));
           const __m256 v = _mm256_mask_i32gather_ps(ninf, row, col, _mm256_castsi256_ps(ok), 4);
           take8(v, _mm256_add_epi32(rowoff, col), best, arg);
         }

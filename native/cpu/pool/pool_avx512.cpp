@@ -51,8 +51,8 @@ void maxpool2x2_plane_avx512(const float* x, int64_t h, int64_t w, int64_t oh, i
   }
 }
 
-bool maxpool2x2_backward_plane_avx512(const float* dy, const int32_t* idx, int64_t h, int64_t w, int64_t oh,
-                                      int64_t ow, float* dx) {
+bool maxpool2x2_backward_plane_avx512(const float* dy, const int32_t* idx, int64_t h, int64_t w, int64_t oh, int64_t ow,
+                                      float* dx) {
   const int32_t wi = static_cast<int32_t>(w);
   const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
   // Interleaving (cell 0, cell 1) of outputs 0..7 and 8..15 back into row order.

@@ -28,8 +28,8 @@ bool maxpool2x2_backward_plane_avx2(const float* dy, const int32_t* idx, int64_t
 // The same two kernels on AVX-512 (pool_avx512.cpp), for use_avx512(): one masked 16-lane step per
 // up to 16 outputs of a row; identical results, indices and return value.
 void maxpool2x2_plane_avx512(const float* x, int64_t h, int64_t w, int64_t oh, int64_t ow, float* y, int32_t* idx);
-bool maxpool2x2_backward_plane_avx512(const float* dy, const int32_t* idx, int64_t h, int64_t w, int64_t oh,
-                                      int64_t ow, float* dx);
+bool maxpool2x2_backward_plane_avx512(const float* dy, const int32_t* idx, int64_t h, int64_t w, int64_t oh, int64_t ow,
+                                      float* dx);
 
 // The scalars of one Adam / AdamW step (AdamArgs plus kernels/optim.h's AdamCoeffs), as plain
 // data so the SIMD files need no header beyond <immintrin.h>.

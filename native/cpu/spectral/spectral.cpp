@@ -100,19 +100,20 @@ void CpuBackend::mel_filterbank(float* fb, int64_t n_freqs, int64_t n_mels, doub
 
 void CpuBackend::power_to_db(const float* x, float* y, int64_t batch, int64_t per_item, float amin, float top_db) {
   if (batch * per_item == 0) return;
-  parallel_for(batch, std::max<int64_t>(1, (int64_t(1) << 15) / std::max<int64_t>(1, per_item)), [&](int64_t lo, int64_t hi) {
-    for (int64_t b = lo; b < hi; ++b) {
-      const float* xi = x + b * per_item;
-      float* yi = y + b * per_item;
-      for (int64_t i = 0; i < per_item; ++i) yi[i] = fast_db(xi[i], amin);
-      float peak = -INFINITY;
-      for (int64_t i = 0; i < per_item; ++i) peak = std::max(peak, yi[i]);
-      if (top_db > 0.f) {
-        const float floor_db = peak - top_db;
-        for (int64_t i = 0; i < per_item; ++i) yi[i] = std::max(yi[i], floor_db);
-      }
-    }
-  });
+  parallel_for(batch, std::max<int64_t>(1, (int64_t(1) << 15) / std::max<int64_t>(1, per_item)),
+               [&](int64_t lo, int64_t hi) {
+                 for (int64_t b = lo; b < hi; ++b) {
+                   const float* xi = x + b * per_item;
+                   float* yi = y + b * per_item;
+                   for (int64_t i = 0; i < per_item; ++i) yi[i] = fast_db(xi[i], amin);
+                   float peak = -INFINITY;
+                   for (int64_t i = 0; i < per_item; ++i) peak = std::max(peak, yi[i]);
+                   if (top_db > 0.f) {
+                     const float floor_db = peak - top_db;
+                     for (int64_t i = 0; i < per_item; ++i) yi[i] = std::max(yi[i], floor_db);
+                   }
+                 }
+               });
 }
 
 }  // namespace nn

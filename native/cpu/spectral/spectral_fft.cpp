@@ -141,7 +141,8 @@ FftPlan::FftPlan(int64_t n) : n_(n) {
     st.stride = stride;
     st.twiddle = twiddles_.size();
     for (int64_t q = 0; q < st.m; ++q)
-      for (int j = 1; j < p; ++j) twiddles_.push_back(polar_unit(-kTwoPi * static_cast<double>(q * j) / static_cast<double>(len)));
+      for (int j = 1; j < p; ++j)
+        twiddles_.push_back(polar_unit(-kTwoPi * static_cast<double>(q * j) / static_cast<double>(len)));
     auto it = root_offsets.find(p);
     if (it == root_offsets.end()) {
       it = root_offsets.emplace(p, roots_.size()).first;
@@ -159,11 +160,16 @@ void FftPlan::forward(Complex* data, Complex* work) const {
   Complex* y = work;
   for (const Stage& st : stages_) {
     const Complex* tw = twiddles_.data() + st.twiddle;
-    if (st.radix == 4) radix4(x, y, st.m, st.stride, tw);
-    else if (st.radix == 2) radix2(x, y, st.m, st.stride, tw);
-    else if (st.radix == 5) radix5(x, y, st.m, st.stride, tw);
-    else if (st.radix == 3) radix3(x, y, st.m, st.stride, tw);
-    else radix_generic(x, y, st.radix, st.m, st.stride, tw, roots_.data() + st.roots);
+    if (st.radix == 4)
+      radix4(x, y, st.m, st.stride, tw);
+    else if (st.radix == 2)
+      radix2(x, y, st.m, st.stride, tw);
+    else if (st.radix == 5)
+      radix5(x, y, st.m, st.stride, tw);
+    else if (st.radix == 3)
+      radix3(x, y, st.m, st.stride, tw);
+    else
+      radix_generic(x, y, st.radix, st.m, st.stride, tw, roots_.data() + st.roots);
     Complex* t = x;
     x = y;
     y = t;
