@@ -160,7 +160,7 @@ export function gflops(row, r) {
   if (!r || typeof r.value !== 'number') return null;
   if (row.unit === 'GFLOP/s') return r.value;
   if (!row.gflop) return null;
-  if (row.unit === 'images/s') return r.value * row.gflop;
+  if (row.unit === 'images/s' || row.unit === 'clips/s') return r.value * row.gflop;
   if (row.unit === 'ms') return row.gflop / (r.value / 1000);
   if (row.unit === 's') return row.gflop / r.value;
   return null;
@@ -201,7 +201,7 @@ export function summarize(rows) {
 }
 
 const num = (v, d = 0) => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(d) : '-');
-const UNIT = { 'images/s': 'img/s', 'GFLOP/s': 'GFLOP/s', ms: 'ms', s: 's' };
+const UNIT = { 'images/s': 'img/s', 'clips/s': 'clips/s', 'GFLOP/s': 'GFLOP/s', ms: 'ms', s: 's' };
 /** Footnote number of a text (one number per distinct text). */
 function markNote(notes, text) {
   if (!notes.has(text)) notes.set(text, notes.size + 1);

@@ -167,7 +167,7 @@ describe('bench driver', () => {
           src.script,
         ).toEqual(expect.arrayContaining(src.planned.map(([id]) => id)));
         for (const w of ws) {
-          expect(['images/s', 'ms', 's', 'GFLOP/s']).toContain(w.unit);
+          expect(['images/s', 'clips/s', 'ms', 's', 'GFLOP/s']).toContain(w.unit);
           expect(['higher', 'lower']).toContain(w.better);
           expect(w.title && w.size, w.id).toBeTruthy();
           for (const p of w.peers) for (const run of p.runs) expect(run.args.length, `${w.id} / ${p.name}`).toBeGreaterThan(0);

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import {
   ArgumentError,
   DTypeError,
-  Generator,
+  RandomGenerator,
   IOError,
   io,
   loadTrainingState,
@@ -26,7 +26,7 @@ import { CHECKSUM_KEY } from '../../lib/io/safetensors.js';
 const tmp = () => mkdtempSync(join(tmpdir(), 'nnlab-ckpt-'));
 
 function smallRun(seed = 0) {
-  const gen = new Generator(seed);
+  const gen = new RandomGenerator(seed);
   const model = new nn.Sequential(
     new nn.Linear(4, 8, { generator: gen }),
     new nn.BatchNorm1d(8),
@@ -52,7 +52,7 @@ function smallRun(seed = 0) {
   return { model, opt };
 }
 
-const counters = { epoch: 0, step: 3, lr: 1e-2, rng: new Generator(0).getState(), tracker: null };
+const counters = { epoch: 0, step: 3, lr: 1e-2, rng: new RandomGenerator(0).getState(), tracker: null };
 
 /** The header JSON and where the data section starts. */
 function header(buf: Buffer): { json: Record<string, any>; base: number } {

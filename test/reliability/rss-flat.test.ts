@@ -3,12 +3,12 @@
 // flat to the end: a leak of one tensor handle or one gradient per step would add several MiB.
 import { describe, expect, it } from 'vitest';
 
-import { Generator, nn, ops, optim, tensor, tidy } from '../../lib/index.js';
+import { RandomGenerator, nn, ops, optim, tensor, tidy } from '../../lib/index.js';
 import { collect, rssMB } from '../support/memory.js';
 
 describe('long-run memory', () => {
   it('10,000 training steps keep RSS flat', async () => {
-    const gen = new Generator(0);
+    const gen = new RandomGenerator(0);
     const model = new nn.Sequential(new nn.Linear(64, 128, { generator: gen }), new nn.ReLU(), new nn.Linear(128, 10, { generator: gen }));
     const opt = new optim.Adam(model.parameters(), { lr: 1e-3 });
     const x = tensor(

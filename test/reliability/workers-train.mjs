@@ -5,10 +5,10 @@
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 
 const nnlab = await import(process.env.NNLAB_DIST ?? new URL('../../dist/index.js', import.meta.url).href);
-const { Generator, nn, ops, optim, tensor, tidy } = nnlab;
+const { RandomGenerator, nn, ops, optim, tensor, tidy } = nnlab;
 
 function train(seed, steps) {
-  const gen = new Generator(seed);
+  const gen = new RandomGenerator(seed);
   const model = new nn.Sequential(new nn.Linear(16, 32, { generator: gen }), new nn.ReLU(), new nn.Linear(32, 4, { generator: gen }));
   const opt = new optim.Adam(model.parameters(), { lr: 1e-2 });
   const x = tensor(
