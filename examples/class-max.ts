@@ -56,8 +56,10 @@ export async function classMaxExample(o: { trainImages?: number; epochs?: number
   return { cnnP: cnn.pFinal, knnP: knn.pFinal };
 }
 
-if (process.argv[1]?.endsWith('class-max.js'))
-  await classMaxExample({
+if (process.argv[1]?.endsWith('class-max.js')) {
+  const r = await classMaxExample({
     outDir: process.argv[2],
     trainImages: process.argv[3] ? Number(process.argv[3]) : undefined,
   });
+  console.log(JSON.stringify({ example: 'class-max', cnnP: Array.from(r.cnnP), knnP: Array.from(r.knnP) }));
+}

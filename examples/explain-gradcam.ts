@@ -52,4 +52,5 @@ for (const [name, method] of [
   }
 }
 // Images from the ops namespace work too: a blank image has no evidence, so its map is flat.
-console.log('blank image, Grad-CAM max:', Math.max(...explain.gradCam(model, ops.zeros([1, 1, 28, 28]), { layer: '4', target: 0 }).raw));
+const blankMax = Math.max(...explain.gradCam(model, ops.zeros([1, 1, 28, 28]), { layer: '4', target: 0 }).raw);
+console.log(JSON.stringify({ example: 'explain-gradcam', out: outDir, blankImageGradCamMax: blankMax }));

@@ -63,7 +63,8 @@ function toDataUnits(w: number, b: number, p: LinregProblem, normalised: boolean
 export function linregDataset(p: LinregProblem, normalised: boolean): data.TensorDataset {
   const x = normalised ? p.xs.values : p.raw.x,
     y = normalised ? p.ys.values : p.raw.y;
-  return data.tensorDataset(tensor(x, [x.length, 1]), tensor(y, [y.length, 1]));
+  // Kept: the data outlives the training steps of each run (and is disposed by the caller).
+  return data.tensorDataset(tensor(x, [x.length, 1]).keep(), tensor(y, [y.length, 1]).keep());
 }
 
 export function linregNet(seed: number): nn.Sequential {
