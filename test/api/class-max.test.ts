@@ -272,7 +272,10 @@ describe('examples/class-max.ts', () => {
       timeout: 240_000,
     });
     expect(r.status, r.stderr).toBe(0);
-    const lines = r.stdout.trim().split('\n').filter((l) => l.includes('CNN p='));
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .filter((l) => l.includes('CNN p='));
     expect(lines.length).toBe(10);
     for (const l of lines) {
       const [, cnnP, knnP] = /CNN p=([\d.]+).*k-NN share ([\d.]+)/.exec(l)!;
