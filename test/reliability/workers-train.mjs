@@ -46,6 +46,8 @@ function train(seed, steps) {
 if (isMainThread) {
   const steps = Number(process.argv[2] ?? 200);
   const workers = [1, 2].map((seed) => new Worker(new URL(import.meta.url), { workerData: { seed, steps } }));
+  // Listen for the exits now: a worker may exit before the messages are all in.
+  const exited = Promise.all(workers.map((w) => new Promise((r) => w.once('exit', r))));
   const fromWorkers = Promise.all(
     workers.map(
       (w) =>
@@ -57,7 +59,7 @@ if (isMainThread) {
   );
   const main = train(0, steps);
   const results = await fromWorkers;
-  await Promise.all(workers.map((w) => new Promise((r) => w.once('exit', r))));
+  await exited;
   // After the workers' environments are gone the main thread's addon state must be intact.
   global.gc?.();
   const after = train(3, 20);
