@@ -118,9 +118,17 @@ void CpuBackend::release_cache() {
   if (cpu::HostArena* arena = cpu::HostArena::instance()) arena->release();
 }
 
-void CpuBackend::copy_from_host(void* dst, const void* src, size_t bytes) { std::memcpy(dst, src, bytes); }
-void CpuBackend::copy_to_host(void* dst, const void* src, size_t bytes) { std::memcpy(dst, src, bytes); }
-void CpuBackend::copy_within(void* dst, const void* src, size_t bytes) { std::memmove(dst, src, bytes); }
+// Empty tensors may have null storage, and memcpy's pointers must not be null even for 0 bytes
+// (UBSan reports it).
+void CpuBackend::copy_from_host(void* dst, const void* src, size_t bytes) {
+  if (bytes) std::memcpy(dst, src, bytes);
+}
+void CpuBackend::copy_to_host(void* dst, const void* src, size_t bytes) {
+  if (bytes) std::memcpy(dst, src, bytes);
+}
+void CpuBackend::copy_within(void* dst, const void* src, size_t bytes) {
+  if (bytes) std::memmove(dst, src, bytes);
+}
 
 void CpuBackend::fill_f32(float* y, int64_t n, float value) {
   parallel_for(n, 1 << 16, [&](int64_t lo, int64_t hi) {
