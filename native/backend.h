@@ -9,6 +9,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "core/dtype.h"
 #include "kernels/ops.h"
@@ -181,6 +183,15 @@ class Backend {
 Backend& cpu_backend();
 // The SIMD kernels the CPU backend runs: "avx512", "avx2" or "generic" (after NNLAB_DISABLE_*).
 const char* cpu_kernel_isa();
+// (variable, effective value) of every NNLAB_* switch the native core reads (core/flags.h).
+std::vector<std::pair<std::string, std::string>> flag_report();
+// The CPU backend's convolution algorithms, in the order it tries them (NNLAB_CONV_ALGO names),
+// with how often each ran per pass in this process.
+struct ConvAlgorithmRuns {
+  const char* name;
+  uint64_t forward, backward_input, backward_weight;
+};
+std::vector<ConvAlgorithmRuns> cpu_conv_algorithms();
 // The CUDA backend, or nullptr when this build has none; `reason` says why it is unavailable.
 Backend* cuda_backend(std::string* reason);
 

@@ -36,10 +36,22 @@ export interface DeviceReport {
   /** isa: the SIMD kernels in use and what the CPU supports (tests comparing ISAs report it). */
   cpu: { available: true; threads: number; isa: { kernels: 'avx512' | 'avx2' | 'generic'; avx2: boolean; avx512: boolean } };
   cuda: { available: boolean; reason: string; name: string };
+  /**
+   * Every NNLAB_* switch of the native core as it was read (defaults included), and the CPU's
+   * convolution algorithms (the names NNLAB_CONV_ALGO accepts) with how often each ran per pass.
+   */
+  native: {
+    flags: Record<string, string>;
+    convAlgorithms: { name: string; forward: number; backwardInput: number; backwardWeight: number }[];
+  };
 }
 
 export function deviceReport(): DeviceReport {
-  return { cpu: { available: true, threads: native.numThreads(), isa: native.cpuIsa() }, cuda: native.cudaStatus() };
+  return {
+    cpu: { available: true, threads: native.numThreads(), isa: native.cpuIsa() },
+    cuda: native.cudaStatus(),
+    native: native.nativeFlags(),
+  };
 }
 
 /** Threads the CPU backend's pool runs (NNLAB_THREADS or the machine's cores). */

@@ -31,6 +31,8 @@ export const NNLAB_ENV: Record<string, [Check, string]> = {
   NNLAB_NO_BWI_PAIRS: [flag, '0 or 1'],
   NNLAB_NO_CONV_POOL_KERNEL: [flag, '0 or 1'],
   NNLAB_NO_FUSED_CONV_POOL: [flag, '0 or 1'],
+  // The names are the native table's (nnlab devices --json lists them); the addon refuses an unknown one.
+  NNLAB_CONV_ALGO: [nonEmpty, 'a convolution algorithm name'],
   NNLAB_ADDON: [nonEmpty, 'the path of an nnlab.node build'],
   NNLAB_DATA_DIR: [nonEmpty, 'an IDX data folder'],
   NNLAB_FASHION_DIR: [nonEmpty, 'an IDX data folder'],

@@ -323,6 +323,29 @@ Napi::Value cpu_isa(const Napi::CallbackInfo& info) {
   return o;
 }
 
+// nativeFlags() -> { flags: { NNLAB_X: value }, convAlgorithms: [{ name, forward, backwardInput,
+// backwardWeight }] }: the switches as the native core read them, and the convolution algorithms
+// (the names NNLAB_CONV_ALGO accepts) with how often each ran per pass.
+Napi::Value native_flags(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object flags = Napi::Object::New(env);
+  for (const auto& [name, value] : flag_report()) flags.Set(name, value);
+  const std::vector<ConvAlgorithmRuns> algs = cpu_conv_algorithms();
+  Napi::Array names = Napi::Array::New(env, algs.size());
+  for (size_t i = 0; i < algs.size(); ++i) {
+    Napi::Object alg = Napi::Object::New(env);
+    alg.Set("name", algs[i].name);
+    alg.Set("forward", static_cast<double>(algs[i].forward));
+    alg.Set("backwardInput", static_cast<double>(algs[i].backward_input));
+    alg.Set("backwardWeight", static_cast<double>(algs[i].backward_weight));
+    names.Set(static_cast<uint32_t>(i), alg);
+  }
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("flags", flags);
+  o.Set("convAlgorithms", names);
+  return o;
+}
+
 // cpuCache({ resetPeak }) -> { cachedBytes, arena }: freed large buffers the CPU backend keeps
 // for reuse, and the large-buffer arena's bytes in use, their peak and the range carved so far
 // (null when the arena could not be reserved).

@@ -1,4 +1,5 @@
 #include "thread_pool.h"
+#include "flags.h"
 
 #include <algorithm>
 #include <atomic>
@@ -22,10 +23,7 @@ namespace {
 thread_local bool t_inside_task = false;
 
 int default_threads() {
-  if (const char* env = std::getenv("NNLAB_THREADS")) {
-    int n = std::atoi(env);
-    if (n > 0) return std::min(n, 256);
-  }
+  if (flags().threads > 0) return flags().threads;
   unsigned hc = std::thread::hardware_concurrency();
   return hc == 0 ? 1 : static_cast<int>(hc);
 }
@@ -36,10 +34,7 @@ int default_threads() {
 // workers spin for 300 us, the order OpenMP runtimes spin by default. NNLAB_SPIN_US=0 sleeps at once (kinder to a
 // machine shared with other jobs).
 std::chrono::microseconds default_spin() {
-  if (const char* env = std::getenv("NNLAB_SPIN_US")) {
-    long us = std::atol(env);
-    if (us >= 0) return std::chrono::microseconds(std::min(us, 1000000L));
-  }
+  if (flags().spin_us >= 0) return std::chrono::microseconds(flags().spin_us);
   return std::chrono::microseconds(300);
 }
 

@@ -54,6 +54,10 @@ export interface CoreOps {
   philoxBlocks(n: number): number;
   /** The SIMD kernels in use ('avx512' | 'avx2' | 'generic', after NNLAB_DISABLE_*) and what the CPU supports. */
   cpuIsa(): { kernels: 'avx512' | 'avx2' | 'generic'; avx2: boolean; avx512: boolean };
+  nativeFlags(): {
+    flags: Record<string, string>;
+    convAlgorithms: { name: string; forward: number; backwardInput: number; backwardWeight: number }[];
+  };
   numThreads(): number;
   setNumThreads(n: number): void;
   cudaStatus(): { available: boolean; reason: string; name: string };

@@ -20,10 +20,12 @@
 //  - otherwise im2col + GEMM, small images lowered several at a time (columns of image b at
 //    b*OH*OW) so the GEMM's free dimension is large enough to run at full speed.
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <new>
+#include <string>
 #include <memory>
 #include <vector>
 
@@ -38,6 +40,8 @@
 #include "conv_direct.h"
 #include "conv_lowering.h"
 #include "conv_winograd.h"
+#include "conv_algorithms.h"
+#include "../../core/flags.h"
 #include "../cpu_backend.h"
 #include "../gemm/gemm.h"
 
@@ -162,32 +166,152 @@ void backward_input_packed(const ConvPlan& p, const float* dy, const float* w, f
   });
 }
 
-}  // namespace
+// ---- The algorithms, one function per pass. Each returns false when it declines at run time
+// (weights that are not all finite, a shape the lowered path would not fit), and the dispatcher
+// then tries the next algorithm of the table.
 
-void CpuBackend::conv2d_forward(const Conv2dArgs& a, const float* x, const float* w, const float* bias, float* y) {
+bool winograd_fwd(const Conv2dArgs& a, const float* x, const float* w, const float* bias, float* y) {
+  return cpu::winograd_forward(a, x, w, bias, y);
+}
+bool winograd_bwi(const Conv2dArgs& a, const float* dy, const float* w, float* dx) {
+  return cpu::winograd_backward_input(a, dy, w, dx);
+}
+
+bool small_fwd(const Conv2dArgs& a, const float* x, const float* w, const float* bias, float* y) {
+  cpu::small_maps_forward(a, x, w, bias, y);
+  return true;
+}
+bool small_bwi(const Conv2dArgs& a, const float* dy, const float* w, float* dx) {
+  cpu::small_maps_backward_input(a, dy, w, dx);
+  return true;
+}
+bool small_bww(const Conv2dArgs& a, const float* x, const float* dy, float* dw) {
+  cpu::small_maps_backward_weight(a, x, dy, dw);
+  return true;
+}
+
+bool rows_fwd(const Conv2dArgs& a, const float* x, const float* w, const float* bias, float* y) {
+  cpu::rows_forward(a, x, w, bias, y);
+  return true;
+}
+
+bool gathered_fwd(const Conv2dArgs& a, const float* x, const float* w, const float* bias, float* y) {
   ConvPlan p(a);
-  if (cpu::winograd_apply(a) && cpu::winograd_forward(a, x, w, bias, y)) return;
-  if (cpu::small_maps_apply(a)) {
-    cpu::small_maps_forward(a, x, w, bias, y);
-    return;
+  const cpu::LoweredInput in(a, x);
+  const cpu::ForwardGathered plan(p, in, w, bias);
+  const int64_t nt = image_tasks(p);
+  std::vector<std::unique_ptr<cpu::ForwardGathered::Scratch>> ws;
+  for (int64_t t = 0; t < nt; ++t) ws.push_back(std::make_unique<cpu::ForwardGathered::Scratch>(plan));
+  parallel_tasks(nt, [&](int64_t t) { plan.run(p.n * t / nt, p.n * (t + 1) / nt, y, *ws[t]); });
+  return true;
+}
+
+bool all_finite(const float* v, int64_t n) {
+  return std::all_of(v, v + n, [](float e) { return std::isfinite(e); });
+}
+
+bool gathered_bwi(const Conv2dArgs& a, const float* dy, const float* w, float* dx) {
+  ConvPlan p(a);
+  if (!all_finite(w, a.k * p.crs)) return false;
+  const cpu::BackwardInputGathered plan(p, w);
+  const int64_t nt = image_tasks(p);
+  std::vector<std::unique_ptr<cpu::BackwardInputGathered::Scratch>> ws;
+  for (int64_t t = 0; t < nt; ++t) ws.push_back(std::make_unique<cpu::BackwardInputGathered::Scratch>(plan));
+  parallel_tasks(nt, [&](int64_t t) { plan.run(dy, p.n * t / nt, p.n * (t + 1) / nt, dx, *ws[t]); });
+  return true;
+}
+
+bool packed_fwd(const Conv2dArgs& a, const float* x, const float* w, const float* bias, float* y) {
+  ConvPlan p(a);
+  if (!per_image_packed(p, p.crs + (bias ? 1 : 0))) return false;
+  forward_packed(p, x, w, bias, y);
+  return true;
+}
+
+bool packed_bwi(const Conv2dArgs& a, const float* dy, const float* w, float* dx) {
+  ConvPlan p(a);
+  if (!(per_image_packed(p, a.k) && p.crs * a.oh * a.w <= (int64_t(1) << 18))) return false;
+  backward_input_packed(p, dy, w, dx);
+  return true;
+}
+
+// The weight gradient's partial sums: one per task (task 0 writes dw itself), added in task
+// order afterwards, so the sum's order depends only on the thread count.
+class WeightPartials {
+ public:
+  WeightPartials(const ConvPlan& p, float* dw) : dw_(dw), size_(p.a.k * p.crs), tasks_(image_tasks(p)) {
+    for (int64_t t = 1; t < tasks_; ++t) partials_.push_back(scratch(size_));
   }
-  if (cpu::rows_forward_apply(a)) {
-    cpu::rows_forward(a, x, w, bias, y);
-    return;
+  int64_t tasks() const { return tasks_; }
+  float* of(int64_t task) { return task == 0 ? dw_ : partials_[task - 1].get(); }
+  void sum() {
+    if (partials_.empty()) return;
+    parallel_for(size_, 4096, [&](int64_t lo, int64_t hi) {
+      for (auto& part : partials_) {
+        const float* src = part.get();
+        for (int64_t e = lo; e < hi; ++e) dw_[e] += src[e];
+      }
+    });
   }
-  if (cpu::gathered_apply(a)) {
-    const cpu::LoweredInput in(a, x);
-    const cpu::ForwardGathered plan(p, in, w, bias);
-    const int64_t nt = image_tasks(p);
-    std::vector<std::unique_ptr<cpu::ForwardGathered::Scratch>> ws;
-    for (int64_t t = 0; t < nt; ++t) ws.push_back(std::make_unique<cpu::ForwardGathered::Scratch>(plan));
-    parallel_tasks(nt, [&](int64_t t) { plan.run(p.n * t / nt, p.n * (t + 1) / nt, y, *ws[t]); });
-    return;
-  }
-  if (cpu::panels_apply(a) && per_image_packed(p, p.crs + (bias ? 1 : 0))) {
-    forward_packed(p, x, w, bias, y);
-    return;
-  }
+
+ private:
+  float* dw_;
+  int64_t size_, tasks_;
+  std::vector<std::unique_ptr<float[]>> partials_;
+};
+
+// Few taps per output channel: a GEMM's k dimension (C*R*S) would be tiny.
+bool direct_applies(const Conv2dArgs& a) {
+  return cpu::gathered_input_apply(a) && (a.c / a.groups) * a.r * a.s <= 27 && a.s <= 5;
+}
+
+bool direct_bww(const Conv2dArgs& a, const float* x, const float* dy, float* dw) {
+  ConvPlan p(a);
+  WeightPartials parts(p, dw);
+  const int64_t nt = parts.tasks();
+  const cpu::DirectConv dc{p.cg, a.h, a.w, p.kg, a.r, a.s, a.dil_h, a.dil_w, a.oh, a.ow, a.c, a.k};
+  parallel_tasks(nt, [&](int64_t t) {
+    float* acc = parts.of(t);
+    for (int64_t g = 0; g < a.groups; ++g)
+      cpu::conv_bww_direct_avx2(dc, x + g * p.cg * p.hw, dy + g * p.kg * p.ohw, p.n * t / nt, p.n * (t + 1) / nt,
+                                acc + g * p.kg * p.crs);
+  });
+  parts.sum();
+  return true;
+}
+
+// Kernels on the lowered input (x, or its padded, phase-split copy): one image range per task, each
+// with its own scratch (allocated here, before the parallel region) and partial sum.
+template <typename MakeScratch, typename Kernel>
+bool on_lowered_input(const Conv2dArgs& a, const float* x, const float* dy, float* dw, MakeScratch make_scratch,
+                      Kernel kernel) {
+  ConvPlan p(a);
+  WeightPartials parts(p, dw);
+  const int64_t nt = parts.tasks();
+  const ConvPlan& cp = p;
+  std::vector<decltype(make_scratch(cp))> ws;
+  for (int64_t t = 0; t < nt; ++t) ws.push_back(make_scratch(cp));
+  const cpu::LoweredInput in(a, x);
+  parallel_tasks(nt, [&](int64_t t) { kernel(p, in, dy, p.n * t / nt, p.n * (t + 1) / nt, parts.of(t), *ws[t]); });
+  parts.sum();
+  return true;
+}
+
+bool bww3x3_bww(const Conv2dArgs& a, const float* x, const float* dy, float* dw) {
+  return on_lowered_input(
+      a, x, dy, dw, [](const ConvPlan& p) { return std::make_unique<cpu::Bww3x3Scratch>(p); },
+      cpu::backward_weight_3x3);
+}
+
+bool gathered_bww(const Conv2dArgs& a, const float* x, const float* dy, float* dw) {
+  return on_lowered_input(
+      a, x, dy, dw, [](const ConvPlan& p) { return std::make_unique<cpu::GatherScratch>(p); },
+      cpu::backward_weight_gathered);
+}
+
+// im2col + GEMM: applies to every shape, the last entry of the table.
+bool im2col_fwd(const Conv2dArgs& a, const float* x, const float* w, const float* bias, float* y) {
+  ConvPlan p(a);
   // With a bias, lowered products multiply W augmented by a bias column with the column matrix
   // extended by a row of ones, so the GEMM adds the bias without another pass over y.
   const bool aug = bias != nullptr;
@@ -239,27 +363,11 @@ void CpuBackend::conv2d_forward(const Conv2dArgs& a, const float* x, const float
       }
     }
   });
+  return true;
 }
 
-void CpuBackend::conv2d_backward_input(const Conv2dArgs& a, const float* dy, const float* w, float* dx) {
+bool im2col_bwi(const Conv2dArgs& a, const float* dy, const float* w, float* dx) {
   ConvPlan p(a);
-  if (cpu::winograd_input_apply(a) && cpu::winograd_backward_input(a, dy, w, dx)) return;
-  if (cpu::small_maps_apply(a)) {
-    cpu::small_maps_backward_input(a, dy, w, dx);
-    return;
-  }
-  if (cpu::gathered_input_apply(a) && std::all_of(w, w + a.k * p.crs, [](float v) { return std::isfinite(v); })) {
-    const cpu::BackwardInputGathered plan(p, w);
-    const int64_t nt = image_tasks(p);
-    std::vector<std::unique_ptr<cpu::BackwardInputGathered::Scratch>> ws;
-    for (int64_t t = 0; t < nt; ++t) ws.push_back(std::make_unique<cpu::BackwardInputGathered::Scratch>(plan));
-    parallel_tasks(nt, [&](int64_t t) { plan.run(dy, p.n * t / nt, p.n * (t + 1) / nt, dx, *ws[t]); });
-    return;
-  }
-  if (per_image_packed(p, a.k) && p.crs * a.oh * a.w <= (int64_t(1) << 18)) {
-    backward_input_packed(p, dy, w, dx);
-    return;
-  }
   Buffers buf(p, image_tasks(p), true);
   over_images(p, [&](int64_t t, int64_t n0, int64_t n1, bool par) {
     int64_t nb_max = buf.nb_max;
@@ -291,62 +399,16 @@ void CpuBackend::conv2d_backward_input(const Conv2dArgs& a, const float* dy, con
       }
     }
   });
+  return true;
 }
 
-void CpuBackend::conv2d_backward_weight(const Conv2dArgs& a, const float* x, const float* dy, float* dw) {
-  if (cpu::small_maps_apply(a)) {
-    cpu::small_maps_backward_weight(a, x, dy, dw);
-    return;
-  }
+bool im2col_bww(const Conv2dArgs& a, const float* x, const float* dy, float* dw) {
   ConvPlan p(a);
-  int64_t wsize = a.k * p.crs;
-  // One partial gradient per task (task 0 writes dw itself), summed in task order afterwards.
-  std::vector<std::unique_ptr<float[]>> partials;
-  int64_t ntasks = image_tasks(p);
-  for (int64_t t = 1; t < ntasks; ++t) partials.push_back(scratch(wsize));
-  auto sum_partials = [&] {
-    if (partials.empty()) return;
-    parallel_for(wsize, 4096, [&](int64_t lo, int64_t hi) {
-      for (auto& part : partials) {
-        const float* src = part.get();
-        for (int64_t e = lo; e < hi; ++e) dw[e] += src[e];
-      }
-    });
-  };
-  // Few taps per output channel: a GEMM's k dimension (C*R*S) would be tiny.
-  const cpu::DirectConv dc{p.cg, a.h, a.w, p.kg, a.r, a.s, a.dil_h, a.dil_w, a.oh, a.ow, a.c, a.k};
-  if (cpu::gathered_input_apply(a) && p.crs <= 27 && a.s <= 5) {
-    parallel_tasks(ntasks, [&](int64_t t) {
-      float* acc = t == 0 ? dw : partials[t - 1].get();
-      for (int64_t g = 0; g < a.groups; ++g)
-        cpu::conv_bww_direct_avx2(dc, x + g * p.cg * p.hw, dy + g * p.kg * p.ohw, p.n * t / ntasks,
-                                  p.n * (t + 1) / ntasks, acc + g * p.kg * p.crs);
-    });
-    sum_partials();
-    return;
-  }
-  // Kernels on the lowered input (x, or its padded, phase-split copy): one image range per task, each
-  // with its own scratch (allocated here, before the parallel region) and partial sum.
-  auto on_lowered = [&](auto make_scratch, auto kernel) {
-    std::vector<decltype(make_scratch())> ws;
-    for (int64_t t = 0; t < ntasks; ++t) ws.push_back(make_scratch());
-    const cpu::LoweredInput in(a, x);
-    parallel_tasks(ntasks, [&](int64_t t) {
-      kernel(p, in, dy, p.n * t / ntasks, p.n * (t + 1) / ntasks, t == 0 ? dw : partials[t - 1].get(), *ws[t]);
-    });
-    sum_partials();
-  };
-  if (cpu::bww3x3_apply(a)) {
-    on_lowered([&] { return std::make_unique<cpu::Bww3x3Scratch>(p); }, cpu::backward_weight_3x3);
-    return;
-  }
-  if (cpu::gathered_apply(a)) {
-    on_lowered([&] { return std::make_unique<cpu::GatherScratch>(p); }, cpu::backward_weight_gathered);
-    return;
-  }
-  Buffers buf(p, ntasks, true);
+  WeightPartials parts(p, dw);
+  const int64_t wsize = a.k * p.crs;
+  Buffers buf(p, parts.tasks(), true);
   over_images(p, [&](int64_t t, int64_t n0, int64_t n1, bool par) {
-    float* acc = t == 0 ? dw : partials[t - 1].get();
+    float* acc = parts.of(t);
     std::fill_n(acc, wsize, 0.f);
     int64_t nb_max = buf.nb_max;
     float* col = buf.col[t].get();
@@ -376,7 +438,79 @@ void CpuBackend::conv2d_backward_weight(const Conv2dArgs& a, const float* x, con
       }
     }
   });
-  sum_partials();
+  parts.sum();
+  return true;
+}
+
+bool always(const Conv2dArgs&) { return true; }
+
+// First match wins, in this order, for each pass the algorithm implements (the comment at the
+// top of this file says when each applies and why it is there).
+const cpu::ConvAlgorithm kAlgorithms[] = {
+    {"winograd", cpu::winograd_apply, winograd_fwd, cpu::winograd_input_apply, winograd_bwi, nullptr, nullptr},
+    {"small-maps", cpu::small_maps_apply, small_fwd, cpu::small_maps_apply, small_bwi, cpu::small_maps_apply,
+     small_bww},
+    {"rows", cpu::rows_forward_apply, rows_fwd, nullptr, nullptr, nullptr, nullptr},
+    {"direct", nullptr, nullptr, nullptr, nullptr, direct_applies, direct_bww},
+    {"bww3x3", nullptr, nullptr, nullptr, nullptr, cpu::bww3x3_apply, bww3x3_bww},
+    {"gathered", cpu::gathered_apply, gathered_fwd, cpu::gathered_input_apply, gathered_bwi, cpu::gathered_apply,
+     gathered_bww},
+    {"packed", cpu::panels_apply, packed_fwd, always, packed_bwi, nullptr, nullptr},
+    {"im2col", always, im2col_fwd, always, im2col_bwi, always, im2col_bww},
+};
+
+// NNLAB_CONV_ALGO=name runs that algorithm wherever it applies (the table's order elsewhere). An
+// unknown name is an error at the first convolution, naming the known ones.
+const cpu::ConvAlgorithm* forced_algorithm() {
+  const std::string& name = flags().conv_algo;
+  if (name.empty()) return nullptr;
+  for (const auto& alg : kAlgorithms)
+    if (name == alg.name) return &alg;
+  std::string known;
+  for (const auto& alg : kAlgorithms) known += std::string(known.empty() ? "" : ", ") + alg.name;
+  fail(ErrorCode::Argument, "NNLAB_CONV_ALGO='", name, "' is not a convolution algorithm (known: ", known, ")");
+}
+
+constexpr size_t kAlgorithmCount = sizeof(kAlgorithms) / sizeof(kAlgorithms[0]);
+
+// Calls per algorithm and pass (forward, input, weight) since the process started: which
+// algorithm a model's convolutions actually ran, for users timing NNLAB_CONV_ALGO and for tests.
+std::atomic<uint64_t> g_runs[kAlgorithmCount][3];
+
+// Runs the first algorithm that applies to this pass and shape and does not decline.
+template <typename Applies, typename Run, typename... Args>
+void dispatch(int pass, Applies cpu::ConvAlgorithm::*applies, Run cpu::ConvAlgorithm::*run, const Conv2dArgs& a,
+              Args... args) {
+  auto try_one = [&](const cpu::ConvAlgorithm& alg) {
+    if (!(alg.*applies && alg.*run && (alg.*applies)(a) && (alg.*run)(a, args...))) return false;
+    g_runs[&alg - kAlgorithms][pass].fetch_add(1, std::memory_order_relaxed);
+    return true;
+  };
+  if (const cpu::ConvAlgorithm* forced = forced_algorithm(); forced && try_one(*forced)) return;
+  for (const auto& alg : kAlgorithms)
+    if (try_one(alg)) return;
+  fail(ErrorCode::Internal, "conv2d: no algorithm ran (im2col always applies)");
+}
+
+}  // namespace
+
+std::vector<ConvAlgorithmRuns> cpu_conv_algorithms() {
+  std::vector<ConvAlgorithmRuns> out;
+  for (size_t i = 0; i < kAlgorithmCount; ++i)
+    out.push_back({kAlgorithms[i].name, g_runs[i][0].load(), g_runs[i][1].load(), g_runs[i][2].load()});
+  return out;
+}
+
+void CpuBackend::conv2d_forward(const Conv2dArgs& a, const float* x, const float* w, const float* bias, float* y) {
+  dispatch(0, &cpu::ConvAlgorithm::applies_forward, &cpu::ConvAlgorithm::forward, a, x, w, bias, y);
+}
+
+void CpuBackend::conv2d_backward_input(const Conv2dArgs& a, const float* dy, const float* w, float* dx) {
+  dispatch(1, &cpu::ConvAlgorithm::applies_input, &cpu::ConvAlgorithm::backward_input, a, dy, w, dx);
+}
+
+void CpuBackend::conv2d_backward_weight(const Conv2dArgs& a, const float* x, const float* dy, float* dw) {
+  dispatch(2, &cpu::ConvAlgorithm::applies_weight, &cpu::ConvAlgorithm::backward_weight, a, x, dy, dw);
 }
 
 void CpuBackend::conv2d_backward_bias(const Conv2dArgs& a, const float* dy, float* db) {

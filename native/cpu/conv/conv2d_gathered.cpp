@@ -1,4 +1,5 @@
 #include "conv2d_gathered.h"
+#include "../../core/flags.h"
 
 #include <algorithm>
 #include <cstdlib>
@@ -279,7 +280,7 @@ void BackwardInputGathered::run(const float* dy, int64_t n0, int64_t n1, float* 
 // A/B timing: dx then gets its sums in another order, so its bits differ by rounding).
 void BackwardInputGathered::add_group(int64_t g, const float* dy, const float* dyg, float* planes, int64_t room,
                                       Scratch& s) const {
-  static const bool no_pairs = std::getenv("NNLAB_NO_BWI_PAIRS") != nullptr;
+  const bool no_pairs = flags().no_bwi_pairs;
   const Conv2dArgs& a = p_.a;
   const int64_t M = p_.crs, K = p_.kg, img_dy = a.k * p_.ohw;
   const int64_t panels = ceil_div(grid_cols_, kPanelWidth);

@@ -1,4 +1,5 @@
 #include "conv_bww3x3.h"
+#include "../../core/flags.h"
 
 #include <algorithm>
 #include <cstdlib>
@@ -7,11 +8,11 @@
 
 namespace nn::cpu {
 
-// NNLAB_NO_BWW3X3 (any value) turns it off, for A/B timing against the gathered GEMM. One image's
+// NNLAB_NO_BWW3X3=1 turns it off, for A/B timing against the gathered GEMM. One image's
 // transposed dy must fit 16 MB (a task holds at least one): larger maps take the gathered GEMM,
 // whose scratch does not grow with the image.
 bool bww3x3_apply(const Conv2dArgs& a) {
-  static const bool off = std::getenv("NNLAB_NO_BWW3X3") != nullptr;
+  const bool off = flags().no_bww3x3;
   const int64_t kg = a.k / a.groups;
   return !off && use_avx2() && a.r == 3 && a.s == 3 && a.stride_h == 1 && a.stride_w == 1 && a.dil_h == 1 &&
          a.dil_w == 1 && kg >= 16 && a.oh * a.ow * ((kg + 15) / 16 * 16) <= (int64_t(1) << 22);

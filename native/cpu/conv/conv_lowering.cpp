@@ -1,4 +1,5 @@
 #include "conv_lowering.h"
+#include "../../core/flags.h"
 
 #include <algorithm>
 #include <cstdlib>
@@ -15,12 +16,8 @@ namespace {
 // to get there (floats): beyond it the matrix falls out of L2 and copying costs more than the
 // bigger GEMM saves.
 int64_t target_cols() {
-  static const int64_t v = [] {
-    const char* e = std::getenv("NNLAB_CONV_COLS");  // tuning knob for benchmarks
-    int64_t n = e ? std::atoll(e) : 0;
-    return n > 0 ? n : int64_t(512);
-  }();
-  return v;
+  const int64_t n = flags().conv_cols;  // NNLAB_CONV_COLS: a tuning knob for benchmarks
+  return n > 0 ? n : int64_t(512);
 }
 constexpr int64_t kMaxBatchedCol = int64_t(1) << 19;
 

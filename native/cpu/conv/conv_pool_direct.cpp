@@ -1,6 +1,7 @@
 // The CPU backend's kernel for a first convolution and its max pool (conv_pool_direct.h):
 // planes of (image, group) spread over the threads, each de-interleaved once.
 #include "conv_pool_direct.h"
+#include "../../core/flags.h"
 
 #include <algorithm>
 #include <cstdlib>
@@ -15,10 +16,7 @@ namespace nn {
 namespace cpu {
 
 bool conv_pool_direct_apply(const Conv2dArgs& c, const Pool2dArgs& p) {
-  static const bool off = [] {
-    const char* v = std::getenv("NNLAB_NO_CONV_POOL_KERNEL");
-    return v && *v && std::strcmp(v, "0") != 0;
-  }();
+  const bool off = flags().no_conv_pool_kernel;
   return !off && use_avx2() && c.c == c.groups && c.r == 3 && c.s == 3 && c.stride_h == 1 && c.stride_w == 1 &&
          c.pad_h == 0 && c.pad_w == 0 && c.dil_h == 1 && c.dil_w == 1 && p.kh == 2 && p.kw == 2 && p.stride_h == 2 &&
          p.stride_w == 2 && p.pad_h == 0 && p.pad_w == 0;

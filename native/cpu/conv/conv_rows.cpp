@@ -1,4 +1,5 @@
 #include "conv_rows.h"
+#include "../../core/flags.h"
 
 #include <algorithm>
 #include <cstdlib>
@@ -20,9 +21,9 @@ int64_t round_up(int64_t v, int64_t m) { return ceil_div(v, m) * m; }
 
 }  // namespace
 
-// NNLAB_NO_ROW_TILES (any value) turns it off, for A/B timing against the gathered GEMM.
+// NNLAB_NO_ROW_TILES=1 turns it off, for A/B timing against the gathered GEMM.
 bool rows_forward_apply(const Conv2dArgs& a) {
-  static const bool off = std::getenv("NNLAB_NO_ROW_TILES") != nullptr;
+  const bool off = flags().no_row_tiles;
   if (off || !use_avx2() || a.stride_h != 1 || a.stride_w != 1) return false;
   const int64_t kg = a.k / a.groups, cg = a.c / a.groups, crs = cg * a.r * a.s;
   const int64_t plane = (a.h + 2 * a.pad_h) * (a.w + 2 * a.pad_w);

@@ -1,4 +1,5 @@
 #include "conv_winograd.h"
+#include "../../core/flags.h"
 
 #include <algorithm>
 #include <atomic>
@@ -32,9 +33,9 @@ struct TileGrid {
 // leave tiles partly outside the map (the seed CNN's conv2 and its input gradient), on 2x2 maps
 // (a 4x4 patch of mostly padding), and below 128 tiles per call, where transforming the weights
 // (16 K x C matrices per call) is not paid back. docs/performance.md has the figures.
-// NNLAB_NO_WINOGRAD (any value) turns it off.
+// NNLAB_NO_WINOGRAD=1 turns it off.
 bool shape_applies(const Conv2dArgs& a, int64_t cin, int64_t cout, int64_t out_h, int64_t out_w) {
-  static const bool off = std::getenv("NNLAB_NO_WINOGRAD") != nullptr;
+  const bool off = flags().no_winograd;
   if (off || !use_avx2() || a.r != 3 || a.s != 3 || a.stride_h != 1 || a.stride_w != 1 || a.dil_h != 1 ||
       a.dil_w != 1 || a.pad_h > 2 || a.pad_w > 2 || out_h < 4 || out_w < 4)
     return false;

@@ -2,6 +2,7 @@
 // no memory: a page becomes resident when first written, and release() (madvise DONTNEED) makes
 // it non-resident again.
 #include "host_arena.h"
+#include "../../core/flags.h"
 
 #include <sys/mman.h>
 
@@ -18,9 +19,8 @@ size_t round_up(size_t n) { return (n + kPage - 1) / kPage * kPage; }
 HostArena* HostArena::instance() {
   // Never destroyed: tensors may outlive static teardown.
   static HostArena* arena = []() -> HostArena* {
-    if (const char* e = std::getenv("NNLAB_CPU_ARENA"); e && e[0] == '0') return nullptr;
-    size_t cap_mb = 1024;
-    if (const char* e = std::getenv("NNLAB_CPU_CACHE_MB")) cap_mb = static_cast<size_t>(std::strtoull(e, nullptr, 10));
+    if (!flags().cpu_arena) return nullptr;
+    const size_t cap_mb = flags().cpu_cache_mb >= 0 ? static_cast<size_t>(flags().cpu_cache_mb) : 1024;
     // 64 GiB of address space (of 128 TiB), or less where the system refuses that much.
     for (size_t gib : {64, 16, 4}) {
       size_t bytes = gib << 30;

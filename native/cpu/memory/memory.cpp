@@ -10,6 +10,7 @@
 #include <algorithm>
 
 #include "../../core/block_cache.h"
+#include "../../core/flags.h"
 #include "../../core/error.h"
 #include "../../core/shape.h"
 #include "../../core/thread_pool.h"
@@ -51,8 +52,7 @@ constexpr size_t kCacheMin = size_t(1) << 18;  // below this, malloc's own free 
 BlockCache& block_cache() {
   // Never destroyed: tensors may outlive static teardown.
   static BlockCache* c = [] {
-    size_t mb = 1024;
-    if (const char* e = std::getenv("NNLAB_CPU_CACHE_MB")) mb = static_cast<size_t>(std::strtoull(e, nullptr, 10));
+    const size_t mb = flags().cpu_cache_mb >= 0 ? static_cast<size_t>(flags().cpu_cache_mb) : 1024;
     return new BlockCache(mb << 20);
   }();
   return *c;
