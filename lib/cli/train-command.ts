@@ -93,6 +93,21 @@ function readTrainConfig(dir: string): TrainConfig {
   return { ...TRAIN_DEFAULTS, ema: 0, ...(parsed.train as Partial<TrainConfig>), out: dir };
 }
 
+/**
+ * The summary of a run that ran to the end (summary.json is written last), or null. Resuming such
+ * a run has nothing to train: it reports the run's own figures instead of an empty epoch.
+ */
+function finishedSummary(dir: string): TrainSummary | null {
+  const p = join(dir, 'summary.json');
+  if (!existsSync(p)) return null;
+  try {
+    const s = JSON.parse(readFileSync(p, 'utf8')) as TrainSummary;
+    return typeof s.test_accuracy === 'number' && typeof s.epochs === 'number' ? { ...s, out: dir } : null;
+  } catch {
+    return null; // a torn summary: train (resume from the checkpoint) and write it again
+  }
+}
+
 export async function runTrain(
   cfg: TrainConfig,
   opts: { resumeDir?: string; force?: boolean; progress?: boolean; log?: (s: string) => void } = {},
@@ -104,6 +119,11 @@ export async function runTrain(
     force: opts.force,
   });
   try {
+    const finished = opts.resumeDir !== undefined ? finishedSummary(claim.dir) : null;
+    if (finished) {
+      log(`${claim.dir} finished all ${finished.epochs} epochs already: nothing to train; its summary.json follows`);
+      return finished;
+    }
     return await trainInto(claim.dir, cfg, opts, log);
   } finally {
     claim.release();

@@ -29,7 +29,13 @@ export function saveTrainingState(path: string, model: Module, opt: Optimizer, c
   const avg = average?.state();
   avg?.tensors.forEach((t, i) => tensors.set(`average.${i}`, t));
   saveSafetensors(path, tensors, {
-    nnlab: JSON.stringify({ ...counters, optimizerStep: os.step, ...(avg && { averageUpdates: avg.updates }), format: 2 }),
+    nnlab: JSON.stringify({
+      ...counters,
+      optimizerStep: os.step,
+      groupLrs: os.groupLrs,
+      ...(avg && { averageUpdates: avg.updates }),
+      format: 2,
+    }),
   });
 }
 
@@ -38,7 +44,8 @@ export function loadTrainingState(path: string, model: Module, opt: Optimizer, a
   if (!existsSync(path)) throw new IOError(`no checkpoint at ${path}`);
   const { tensors, metadata } = loadSafetensors(path);
   if (!metadata.nnlab) throw new IOError(`${path} is a safetensors file but not an nnlab training checkpoint (no 'nnlab' metadata)`);
-  let meta: RunCounters & { optimizerStep: number; averageUpdates?: number; format?: number };
+  // groupLrs: each parameter group's learning rate (absent before groups were saved: all take lr).
+  let meta: RunCounters & { optimizerStep: number; groupLrs?: number[]; averageUpdates?: number; format?: number };
   try {
     meta = JSON.parse(metadata.nnlab);
   } catch (e) {
@@ -67,7 +74,7 @@ export function loadTrainingState(path: string, model: Module, opt: Optimizer, a
     if (average && meta.averageUpdates === undefined)
       throw new IOError(`${path} holds no weight average, but this run keeps one (was it started with another --ema?)`);
     model.loadStateDict(modelSd);
-    opt.loadStateDict({ step: meta.optimizerStep, lr: meta.lr, buffers });
+    opt.loadStateDict({ step: meta.optimizerStep, lr: meta.lr, groupLrs: meta.groupLrs, buffers });
     if (average) average.loadState({ updates: meta.averageUpdates!, tensors: averaged });
   } catch (e) {
     throw e instanceof IOError ? e : new IOError(`${path}: cannot resume from this checkpoint: ${(e as Error).message}`);

@@ -130,6 +130,19 @@ describe('checksums in every safetensors file nnlab writes', () => {
 });
 
 describe('resuming needs the whole optimizer state', () => {
+  it("every parameter group's learning rate comes back (not only the first group's)", () => {
+    const { model } = smallRun();
+    const [first, ...rest] = model.parameters();
+    const groups = () => [{ params: [first], lr: 0.5 }, { params: rest }];
+    const opt = new optim.Adam(groups(), { lr: 1e-2 });
+    opt.paramGroups[1].lr = 0.03; // as a per-group schedule would leave it
+    const p = join(tmp(), 'checkpoint.safetensors');
+    saveTrainingState(p, model, opt, counters);
+    const fresh = new optim.Adam(groups(), { lr: 1e-2 });
+    loadTrainingState(p, model, fresh);
+    expect(fresh.paramGroups.map((g) => g.lr)).toEqual([0.5, 0.03]);
+  });
+
   it('missing Adam buffers are refused (they silently restarted from zeros)', () => {
     const { model, opt } = smallRun();
     const state = opt.stateDict();

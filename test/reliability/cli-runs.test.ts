@@ -1,7 +1,7 @@
 // Issue 24, silent corruption 6, 9, 10 and the unclear errors: run folders are locked and never
 // mixed, --resume refuses flags it would ignore, and every user mistake is one `nnlab: ...` line
 // (exit 2 for usage, 1 otherwise), never a stack trace or an empty run folder left behind.
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -85,6 +85,12 @@ describe('run folders', () => {
     const r = nnlab(['train', '--resume', out]);
     expect(r.code, r.stderr).toBe(0);
     expect(readdirSync(out).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    // The run had finished: resuming trains nothing and reports the run's own figures, not 0 images/s.
+    expect(r.stderr).toMatch(/finished all 1 epochs already: nothing to train/);
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+    expect(r.stdout).toContain(`test accuracy ${(100 * summary.test_accuracy).toFixed(2)}%`);
+    expect(summary.images_per_second).toBeGreaterThan(0);
+    expect(r.stdout).not.toMatch(/ 0 images\/s/);
     const never = join(tmp(), 'never');
     expectMessage(nnlab(['train', '--dataset', join(tmp(), 'missing'), '--out', never]), 1, /data folder not found/);
     expect(existsSync(never)).toBe(false);
