@@ -1,7 +1,11 @@
-// lib/metrics against scikit-learn and numpy on random inputs: the reference values come from
-// scripts/fixtures/metrics_reference.py, run at test time with Debian's python3-sklearn.
+// lib/metrics against scikit-learn and numpy on seeded random inputs. The reference values are
+// committed (test/fixtures/metrics_sklearn.json, made by scripts/fixtures/metrics_reference.py
+// with Debian's python3-sklearn), so the comparison runs everywhere; where python3-sklearn is
+// installed (always in CI), a second test recomputes them and checks the fixture is current.
+// NNLAB_WRITE_FIXTURES=1 rewrites the fixture.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
@@ -11,6 +15,7 @@ import { skipReason, pythonHas } from '../support/skips.js';
 
 const PYTHON = '/usr/bin/python3';
 const SCRIPT = join(packageRoot(), 'scripts/fixtures/metrics_reference.py');
+const FIXTURE = join(packageRoot(), 'test/fixtures/metrics_sklearn.json');
 
 interface Case {
   n: number;
@@ -64,8 +69,8 @@ function makeCase(seed: number, n: number, c: number, m: number, ties: boolean):
   return { n, c, probs, labels, m, members, inScores, oodScores };
 }
 
-function reference(cases: Case[]): Reference[] {
-  const input = JSON.stringify(
+function referenceInput(cases: Case[]): string {
+  return JSON.stringify(
     cases.map((k) => ({
       n: k.n,
       c: k.c,
@@ -77,22 +82,51 @@ function reference(cases: Case[]): Reference[] {
       ood_scores: k.oodScores,
     })),
   );
+}
+
+/** scikit-learn's and numpy's values for the cases, computed now. */
+function reference(cases: Case[]): Reference[] {
+  const input = referenceInput(cases);
   const r = spawnSync(PYTHON, [SCRIPT], { input, encoding: 'utf8', maxBuffer: 1 << 28 });
   if (r.status !== 0) throw new Error(`metrics_reference.py failed (python3-sklearn installed?):\n${r.stderr}`);
   return JSON.parse(r.stdout) as Reference[];
 }
 
+const cases = [
+  makeCase(1, 500, 10, 5, false),
+  makeCase(2, 1000, 10, 3, true),
+  makeCase(3, 64, 2, 2, true),
+  makeCase(4, 300, 7, 10, false),
+  makeCase(5, 20, 3, 4, true),
+];
+/** Identifies the inputs the fixture was computed from: a change to makeCase must refresh it. */
+const inputHash = createHash('sha256').update(referenceInput(cases)).digest('hex');
+const haveSklearn = () => pythonHas('sklearn');
+if (process.env.NNLAB_WRITE_FIXTURES === '1')
+  writeFileSync(FIXTURE, JSON.stringify({ inputs_sha256: inputHash, references: reference(cases) }, null, 1) + '\n');
+const fixture = JSON.parse(readFileSync(FIXTURE, 'utf8')) as { inputs_sha256: string; references: Reference[] };
+
 describe.skipIf(
-  skipReason(pythonHas('sklearn'), 'the metrics reference needs python3 with python3-sklearn (apt-get install python3-sklearn)'),
-)('metrics agree with scikit-learn and numpy', () => {
-  const cases = [
-    makeCase(1, 500, 10, 5, false),
-    makeCase(2, 1000, 10, 3, true),
-    makeCase(3, 64, 2, 2, true),
-    makeCase(4, 300, 7, 10, false),
-    makeCase(5, 20, 3, 4, true),
-  ];
-  const refs = reference(cases);
+  skipReason(haveSklearn(), 'recomputing the metrics reference needs python3 with python3-sklearn (apt-get install python3-sklearn)'),
+)('the committed scikit-learn fixture is current', () => {
+  it('recomputed values equal the committed ones (to 1e-12: another numpy build may round differently)', () => {
+    const now = reference(cases);
+    expect(now.length).toBe(fixture.references.length);
+    now.forEach((r, i) => {
+      const was = fixture.references[i];
+      expect(Object.keys(r).sort()).toEqual(Object.keys(was).sort());
+      for (const key of Object.keys(r) as (keyof Reference)[])
+        expectClose([r[key] as number | number[]].flat(), [was[key] as number | number[]].flat(), 1e-12, 1e-12, `case ${i} ${key}`);
+    });
+  });
+});
+
+describe('metrics agree with scikit-learn and numpy (committed reference values)', () => {
+  const refs = fixture.references;
+
+  it('the fixture was computed from these inputs', () => {
+    expect(fixture.inputs_sha256, 'makeCase changed: rerun with NNLAB_WRITE_FIXTURES=1').toBe(inputHash);
+  });
 
   it.each(cases.map((k, i) => [i, k] as const))('case %i', (i, k) => {
     const ref = refs[i];
