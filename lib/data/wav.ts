@@ -5,7 +5,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 
 import wavefile from 'wavefile';
 
-import { IOError } from '../core/errors.js';
+import { ArgumentError, IOError } from '../core/errors.js';
 
 const { WaveFile } = wavefile;
 
@@ -80,8 +80,15 @@ export function readWav(path: string): Audio {
   return decodeWav(bytes, path);
 }
 
-/** Encodes mono samples in [-1, 1] as 16-bit PCM WAV bytes (values outside are clipped). */
+/**
+ * Encodes mono samples in [-1, 1] as 16-bit PCM WAV bytes (values outside are clipped). No
+ * samples is an ArgumentError: decodeWav refuses such a file, so it is never written.
+ */
 export function encodeWav(audio: Audio): Uint8Array {
+  if (audio.samples.length === 0)
+    throw new ArgumentError('encodeWav: no samples (a WAV file with an empty data chunk cannot be read back)');
+  if (!(Number.isInteger(audio.sampleRate) && audio.sampleRate > 0))
+    throw new ArgumentError(`encodeWav: the sample rate must be a positive integer, got ${audio.sampleRate}`);
   const ints = new Int16Array(audio.samples.length);
   for (let i = 0; i < ints.length; i++) ints[i] = Math.round(Math.max(-1, Math.min(1, audio.samples[i])) * 32767);
   const wav = new WaveFile();

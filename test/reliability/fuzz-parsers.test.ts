@@ -1,5 +1,5 @@
 // Property-based fuzzing (fast-check) of the parsers of files users hand to nnlab: IDX (raw and
-// gzip), safetensors and CSV. Inputs are the committed corpus (test/fixtures/fuzz-corpus, made by
+// gzip), safetensors, CSV and WAV. Inputs are the committed corpus (test/fixtures/fuzz-corpus, made by
 // scripts/fixtures/fuzz_corpus.mjs) mutated by bit flips, byte changes, cuts and splices, plus
 // random round trips. Every input must parse or throw an NnlabError; nothing else is allowed (no
 // RangeError, no hang, no crash). Each property runs for NNLAB_FUZZ_SECONDS (default 4 s); CI
@@ -13,6 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { encodeIdx, readIdx } from '../../lib/data/idx.js';
 import { NnlabError, tensor } from '../../lib/index.js';
 import { parseCsv, toCsv } from '../../lib/io/csv.js';
+import { decodeWav, encodeWav } from '../../lib/data/wav.js';
 import { loadSafetensors, saveSafetensors } from '../../lib/io/safetensors.js';
 
 const SECONDS = Number(process.env.NNLAB_FUZZ_SECONDS ?? 4);
@@ -140,6 +141,38 @@ describe('parser fuzzing', () => {
       }),
       budget,
     );
+  });
+
+  // WAV seeds are made here (16-bit PCM from encodeWav, at the rates the audio studies read):
+  // the decoder is the wavefile library behind lib/data/wav.ts, whose errors must become IOErrors.
+  const wavSeeds = [8000, 16000, 44100].map((rate, k) =>
+    encodeWav({ samples: Float32Array.from({ length: 64 + 37 * k }, (_, i) => Math.sin(i * (k + 1) * 0.3) * 0.8), sampleRate: rate }),
+  );
+
+  it('WAV: mutated files decode or are IOErrors (never a RangeError or a hang)', () => {
+    fc.assert(
+      fc.property(mutated(wavSeeds), (b) => survives(() => decodeWav(b, 'fuzz.wav'))),
+      budget,
+    );
+  });
+
+  // Half a step of rounding, plus the conventions' gain difference: encoding scales by 32767 (so 1.0
+  // fits), decoding divides by 32768 (as torchaudio and soundfile do).
+  it('WAV: encode then decode gives back the rate and the samples to 16-bit precision', () => {
+    fc.assert(
+      fc.property(
+        fc.float32Array({ min: -1, max: 1, noNaN: true, minLength: 1, maxLength: 300 }),
+        fc.constantFrom(8000, 16000, 22050, 48000),
+        (samples, sampleRate) => {
+          const back = decodeWav(encodeWav({ samples, sampleRate }));
+          expect(back.sampleRate).toBe(sampleRate);
+          expect(back.samples.length).toBe(samples.length);
+          back.samples.forEach((v, i) => expect(Math.abs(v - samples[i])).toBeLessThanOrEqual(0.5 / 32767 + 1 / 32768 + 1e-7));
+        },
+      ),
+      budget,
+    );
+    expect(() => encodeWav({ samples: new Float32Array(0), sampleRate: 16000 })).toThrow(/no samples/);
   });
 
   it('CSV: mutated corpus files and arbitrary text parse or are IOErrors', () => {
