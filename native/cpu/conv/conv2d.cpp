@@ -38,6 +38,7 @@
 #include "conv_direct.h"
 #include "conv_lowering.h"
 #include "conv_winograd.h"
+#include "../simd/simd.h"
 #include "../cpu_backend.h"
 #include "../gemm/gemm.h"
 
@@ -166,11 +167,14 @@ void backward_input_packed(const ConvPlan& p, const float* dy, const float* w, f
 
 void CpuBackend::conv2d_forward(const Conv2dArgs& a, const float* x, const float* w, const float* bias, float* y) {
   ConvPlan p(a);
+#if NNLAB_X86_KERNELS  // Winograd, row and gathered kernels: x86 only (simd.h)
   if (cpu::winograd_apply(a) && cpu::winograd_forward(a, x, w, bias, y)) return;
+#endif
   if (cpu::small_maps_apply(a)) {
     cpu::small_maps_forward(a, x, w, bias, y);
     return;
   }
+#if NNLAB_X86_KERNELS
   if (cpu::rows_forward_apply(a)) {
     cpu::rows_forward(a, x, w, bias, y);
     return;
@@ -184,6 +188,7 @@ void CpuBackend::conv2d_forward(const Conv2dArgs& a, const float* x, const float
     parallel_tasks(nt, [&](int64_t t) { plan.run(p.n * t / nt, p.n * (t + 1) / nt, y, *ws[t]); });
     return;
   }
+#endif
   if (cpu::panels_apply(a) && per_image_packed(p, p.crs + (bias ? 1 : 0))) {
     forward_packed(p, x, w, bias, y);
     return;
@@ -243,11 +248,14 @@ void CpuBackend::conv2d_forward(const Conv2dArgs& a, const float* x, const float
 
 void CpuBackend::conv2d_backward_input(const Conv2dArgs& a, const float* dy, const float* w, float* dx) {
   ConvPlan p(a);
+#if NNLAB_X86_KERNELS
   if (cpu::winograd_input_apply(a) && cpu::winograd_backward_input(a, dy, w, dx)) return;
+#endif
   if (cpu::small_maps_apply(a)) {
     cpu::small_maps_backward_input(a, dy, w, dx);
     return;
   }
+#if NNLAB_X86_KERNELS
   if (cpu::gathered_input_apply(a) && std::all_of(w, w + a.k * p.crs, [](float v) { return std::isfinite(v); })) {
     const cpu::BackwardInputGathered plan(p, w);
     const int64_t nt = image_tasks(p);
@@ -256,6 +264,7 @@ void CpuBackend::conv2d_backward_input(const Conv2dArgs& a, const float* dy, con
     parallel_tasks(nt, [&](int64_t t) { plan.run(dy, p.n * t / nt, p.n * (t + 1) / nt, dx, *ws[t]); });
     return;
   }
+#endif
   if (per_image_packed(p, a.k) && p.crs * a.oh * a.w <= (int64_t(1) << 18)) {
     backward_input_packed(p, dy, w, dx);
     return;
@@ -313,6 +322,7 @@ void CpuBackend::conv2d_backward_weight(const Conv2dArgs& a, const float* x, con
       }
     });
   };
+#if NNLAB_X86_KERNELS
   // Few taps per output channel: a GEMM's k dimension (C*R*S) would be tiny.
   const cpu::DirectConv dc{p.cg, a.h, a.w, p.kg, a.r, a.s, a.dil_h, a.dil_w, a.oh, a.ow, a.c, a.k};
   if (cpu::gathered_input_apply(a) && p.crs <= 27 && a.s <= 5) {
@@ -344,6 +354,7 @@ void CpuBackend::conv2d_backward_weight(const Conv2dArgs& a, const float* x, con
     on_lowered([&] { return std::make_unique<cpu::GatherScratch>(p); }, cpu::backward_weight_gathered);
     return;
   }
+#endif
   Buffers buf(p, ntasks, true);
   over_images(p, [&](int64_t t, int64_t n0, int64_t n1, bool par) {
     float* acc = t == 0 ? dw : partials[t - 1].get();

@@ -166,6 +166,7 @@ const Kernels& kernels() {
     const Kernels generic{micro_kernel_generic, pack_a, pack_b_generic, micro_kernel_rows_generic,
                           micro_kernel_ranges_generic};
     if (force && std::strcmp(force, "generic") == 0) return generic;
+#if NNLAB_X86_KERNELS
     if (use_avx512())  // same tiles and packing, bit-identical results (gemm_avx512.cpp)
       return Kernels{micro_kernel_avx512,
                      pack_a_avx2,
@@ -180,6 +181,7 @@ const Kernels& kernels() {
                      micro_kernel_rows12x32_avx512};
     if (use_avx2())
       return Kernels{micro_kernel_avx2, pack_a_avx2, pack_b_avx2, micro_kernel_rows_avx2, micro_kernel_ranges_avx2};
+#endif
     return generic;
   }();
   return k;
