@@ -38,7 +38,8 @@ void for_terms(const nn::Conv2dArgs& a, const F& fn) {
           for (int64_t c = 0; c < cg; ++c)
             for (int64_t r = 0; r < a.r; ++r)
               for (int64_t s = 0; s < a.s; ++s) {
-                const int64_t iy = oy * a.stride_h - a.pad_h + r * a.dil_h, ix = ox * a.stride_w - a.pad_w + s * a.dil_w;
+                const int64_t iy = oy * a.stride_h - a.pad_h + r * a.dil_h,
+                              ix = ox * a.stride_w - a.pad_w + s * a.dil_w;
                 if (iy < 0 || iy >= a.h || ix < 0 || ix >= a.w) continue;
                 const int64_t ci = (k / kg) * cg + c;
                 fn(((n * a.c + ci) * a.h + iy) * a.w + ix, ((k * cg + c) * a.r + r) * a.s + s,
@@ -49,7 +50,8 @@ void for_terms(const nn::Conv2dArgs& a, const F& fn) {
 void check_conv(Check& ck, const nn::Conv2dArgs& a, uint64_t seed) {
   const int64_t cg = a.c / a.groups;
   const size_t nx = a.n * a.c * a.h * a.w, nw = a.k * cg * a.r * a.s, ny = a.n * a.k * a.oh * a.ow;
-  const auto x = uniform(nx, -1.f, 1.f, seed), w = uniform(nw, -1.f, 1.f, seed + 1), bias = uniform(a.k, -1.f, 1.f, seed + 2);
+  const auto x = uniform(nx, -1.f, 1.f, seed), w = uniform(nw, -1.f, 1.f, seed + 1),
+             bias = uniform(a.k, -1.f, 1.f, seed + 2);
   const auto dy = uniform(ny, -1.f, 1.f, seed + 3);
   std::vector<double> y(ny), y_abs(ny), dx(nx), dx_abs(nx), dw(nw), dw_abs(nw), db(a.k), db_abs(a.k);
   std::vector<int64_t> y_terms(ny, 1), dx_terms(nx, 0), dw_terms(nw, 0);

@@ -67,7 +67,8 @@ void check_softmax(Check& ck, int64_t outer, int64_t dim, int64_t inner, bool lo
     }
   std::vector<float> gdx(n);
   B().softmax_backward(yf.data(), dy.data(), gdx.data(), outer, dim, inner, log);
-  const std::string tag = std::string(log ? "log_softmax " : "softmax ") + std::to_string(dim) + "x" + std::to_string(inner);
+  const std::string tag =
+      std::string(log ? "log_softmax " : "softmax ") + std::to_string(dim) + "x" + std::to_string(inner);
   ck.near(tag + " y", yf, y, 2e-5, 1e-7);
   ck.near(tag + " dx", gdx, dx, 2e-5, 1e-6);
 }

@@ -28,7 +28,8 @@ class Check {
             double atol);
   template <typename T>
   void equal(const std::string& what, const std::vector<T>& got, const std::vector<T>& want) {
-    if (got.size() != want.size()) return fail(what + ": size " + std::to_string(got.size()) + " != " + std::to_string(want.size()));
+    if (got.size() != want.size())
+      return fail(what + ": size " + std::to_string(got.size()) + " != " + std::to_string(want.size()));
     for (size_t i = 0; i < got.size(); ++i)
       if (got[i] != want[i])
         return fail(what + "[" + std::to_string(i) + "]: got " + std::to_string(got[i]) + ", want " +
@@ -47,7 +48,9 @@ class Check {
 // classic gamma_k bound (k * 2^-24 per term, doubled for the alpha/beta epilogue and FMA-or-not
 // rounding), plus a denormal-sized floor. A wrong index or a lost term breaks it by orders of
 // magnitude.
-inline double dot_bound(int64_t k, double abs_sum) { return (2.0 * static_cast<double>(k) + 4.0) * 5.97e-8 * abs_sum + 1e-30; }
+inline double dot_bound(int64_t k, double abs_sum) {
+  return (2.0 * static_cast<double>(k) + 4.0) * 5.97e-8 * abs_sum + 1e-30;
+}
 
 struct Case {
   std::string name;

@@ -29,7 +29,8 @@ void pack_b_generic(bool trans, const float* B, int64_t ldb, int64_t p0, int64_t
   }
 }
 
-void pack_a_generic(bool trans, const float* A, int64_t lda, int64_t i0, int64_t mc, int64_t p0, int64_t kc, float* out) {
+void pack_a_generic(bool trans, const float* A, int64_t lda, int64_t i0, int64_t mc, int64_t p0, int64_t kc,
+                    float* out) {
   for (int64_t i = 0; i < mc; i += kMR, out += kc * kMR) {
     const int64_t mr = std::min<int64_t>(kMR, mc - i);
     if (!trans) {

@@ -1,5 +1,5 @@
-// Internal to the CPU GEMM (gemm.cpp drives, gemm_generic.cpp / gemm_avx2.cpp / gemm_avx512.cpp compute): the packed-panel layout
-// and the micro-kernel contract shared by every ISA variant.
+// Internal to the CPU GEMM (gemm.cpp drives, gemm_generic.cpp / gemm_avx2.cpp / gemm_avx512.cpp compute): the
+// packed-panel layout and the micro-kernel contract shared by every ISA variant.
 //
 // Packed layouts (BLIS style), both zero-padded to whole micro-panels so kernels never branch
 // on edges inside their k loop:
