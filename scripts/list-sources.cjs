@@ -1,7 +1,9 @@
 // Lists the C++ sources of the CPU build for binding.gyp (CMakeLists.txt globs the same
 // folders). Usage: node scripts/list-sources.cjs [base|avx2|avx512]
 // Files ending in _avx2.cpp / _avx512.cpp hold SIMD kernels compiled with those ISA flags and
-// chosen at run time, so one binary runs on any x86-64 CPU.
+// chosen at run time, so one binary runs on any x86-64 CPU. binding.gyp builds the avx2/avx512
+// lists only when target_arch is x64 or ia32; other processors build the base list alone, whose
+// calls into those files are compiled only for x86 (NNLAB_X86_KERNELS in native/cpu/simd/simd.h).
 const fs = require('fs');
 const path = require('path');
 const root = path.join(__dirname, '..');

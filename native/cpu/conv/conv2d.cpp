@@ -41,6 +41,7 @@
 #include "conv_lowering.h"
 #include "conv_winograd.h"
 #include "conv_algorithms.h"
+#include "../simd/simd.h"
 #include "../../core/flags.h"
 #include "../cpu_backend.h"
 #include "../gemm/gemm.h"
@@ -170,12 +171,15 @@ void backward_input_packed(const ConvPlan& p, const float* dy, const float* w, f
 // (weights that are not all finite, a shape the lowered path would not fit), and the dispatcher
 // then tries the next algorithm of the table.
 
+#if NNLAB_X86_KERNELS  // Winograd, row, direct, 3x3-weight and gathered kernels: x86 only (simd.h)
 bool winograd_fwd(const Conv2dArgs& a, const float* x, const float* w, const float* bias, float* y) {
   return cpu::winograd_forward(a, x, w, bias, y);
 }
 bool winograd_bwi(const Conv2dArgs& a, const float* dy, const float* w, float* dx) {
   return cpu::winograd_backward_input(a, dy, w, dx);
 }
+
+#endif
 
 bool small_fwd(const Conv2dArgs& a, const float* x, const float* w, const float* bias, float* y) {
   cpu::small_maps_forward(a, x, w, bias, y);
@@ -190,6 +194,7 @@ bool small_bww(const Conv2dArgs& a, const float* x, const float* dy, float* dw) 
   return true;
 }
 
+#if NNLAB_X86_KERNELS
 bool rows_fwd(const Conv2dArgs& a, const float* x, const float* w, const float* bias, float* y) {
   cpu::rows_forward(a, x, w, bias, y);
   return true;
@@ -206,6 +211,7 @@ bool gathered_fwd(const Conv2dArgs& a, const float* x, const float* w, const flo
   return true;
 }
 
+
 bool all_finite(const float* v, int64_t n) {
   return std::all_of(v, v + n, [](float e) { return std::isfinite(e); });
 }
@@ -220,6 +226,8 @@ bool gathered_bwi(const Conv2dArgs& a, const float* dy, const float* w, float* d
   parallel_tasks(nt, [&](int64_t t) { plan.run(dy, p.n * t / nt, p.n * (t + 1) / nt, dx, *ws[t]); });
   return true;
 }
+
+#endif
 
 bool packed_fwd(const Conv2dArgs& a, const float* x, const float* w, const float* bias, float* y) {
   ConvPlan p(a);
@@ -260,6 +268,7 @@ class WeightPartials {
   std::vector<std::unique_ptr<float[]>> partials_;
 };
 
+#if NNLAB_X86_KERNELS
 // Few taps per output channel: a GEMM's k dimension (C*R*S) would be tiny.
 bool direct_applies(const Conv2dArgs& a) {
   return cpu::gathered_input_apply(a) && (a.c / a.groups) * a.r * a.s <= 27 && a.s <= 5;
@@ -308,6 +317,8 @@ bool gathered_bww(const Conv2dArgs& a, const float* x, const float* dy, float* d
       a, x, dy, dw, [](const ConvPlan& p) { return std::make_unique<cpu::GatherScratch>(p); },
       cpu::backward_weight_gathered);
 }
+
+#endif
 
 // im2col + GEMM: applies to every shape, the last entry of the table.
 bool im2col_fwd(const Conv2dArgs& a, const float* x, const float* w, const float* bias, float* y) {
@@ -447,14 +458,18 @@ bool always(const Conv2dArgs&) { return true; }
 // First match wins, in this order, for each pass the algorithm implements (the comment at the
 // top of this file says when each applies and why it is there).
 const cpu::ConvAlgorithm kAlgorithms[] = {
+#if NNLAB_X86_KERNELS
     {"winograd", cpu::winograd_apply, winograd_fwd, cpu::winograd_input_apply, winograd_bwi, nullptr, nullptr},
+#endif
     {"small-maps", cpu::small_maps_apply, small_fwd, cpu::small_maps_apply, small_bwi, cpu::small_maps_apply,
      small_bww},
+#if NNLAB_X86_KERNELS
     {"rows", cpu::rows_forward_apply, rows_fwd, nullptr, nullptr, nullptr, nullptr},
     {"direct", nullptr, nullptr, nullptr, nullptr, direct_applies, direct_bww},
     {"bww3x3", nullptr, nullptr, nullptr, nullptr, cpu::bww3x3_apply, bww3x3_bww},
     {"gathered", cpu::gathered_apply, gathered_fwd, cpu::gathered_input_apply, gathered_bwi, cpu::gathered_apply,
      gathered_bww},
+#endif
     {"packed", cpu::panels_apply, packed_fwd, always, packed_bwi, nullptr, nullptr},
     {"im2col", always, im2col_fwd, always, im2col_bwi, always, im2col_bww},
 };

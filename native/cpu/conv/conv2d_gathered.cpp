@@ -9,6 +9,9 @@
 #include "../gemm/gemm.h"
 #include "../simd/simd.h"
 
+// Built on x86 only: its kernels are the *_avx2.cpp / *_avx512.cpp files (simd.h).
+#if NNLAB_X86_KERNELS
+
 namespace nn::cpu {
 namespace {
 
@@ -327,3 +330,5 @@ void BackwardInputGathered::add_group(int64_t g, const float* dy, const float* d
 }
 
 }  // namespace nn::cpu
+
+#endif  // NNLAB_X86_KERNELS

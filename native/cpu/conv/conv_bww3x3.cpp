@@ -6,6 +6,9 @@
 
 #include "../simd/simd.h"
 
+// Built on x86 only: its kernels are the *_avx2.cpp / *_avx512.cpp files (simd.h).
+#if NNLAB_X86_KERNELS
+
 namespace nn::cpu {
 
 // NNLAB_NO_BWW3X3=1 turns it off, for A/B timing against the gathered GEMM. One image's
@@ -56,3 +59,5 @@ void backward_weight_3x3(const ConvPlan& p, const LoweredInput& x, const float* 
 }
 
 }  // namespace nn::cpu
+
+#endif  // NNLAB_X86_KERNELS

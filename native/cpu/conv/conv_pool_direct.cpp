@@ -38,6 +38,7 @@ void conv_pool_deinterleave(const ConvPoolShape& s, const float* x, float* out) 
 
 }  // namespace cpu
 
+#if NNLAB_X86_KERNELS
 namespace {
 
 cpu::ConvPoolShape shape_of(const Conv2dArgs& c, const Pool2dArgs& p) {
@@ -52,9 +53,11 @@ std::vector<std::vector<float>> plane_buffers(const cpu::ConvPoolShape& s, int64
 }
 
 }  // namespace
+#endif
 
 bool CpuBackend::conv2d_maxpool_forward(const Conv2dArgs& c, const Pool2dArgs& p, const float* x, const float* w,
                                         const float* bias, float* y, int32_t* idx) {
+#if NNLAB_X86_KERNELS
   if (!cpu::conv_pool_direct_apply(c, p)) return false;
   const cpu::ConvPoolShape s = shape_of(c, p);
   const auto kernel = cpu::use_avx512() ? cpu::conv_pool_forward_avx512 : cpu::conv_pool_forward_avx2;
@@ -69,10 +72,14 @@ bool CpuBackend::conv2d_maxpool_forward(const Conv2dArgs& c, const Pool2dArgs& p
     }
   });
   return true;
+#else
+  return false;  // no fused kernel on this processor: the caller runs conv2d, then maxpool2d
+#endif
 }
 
 bool CpuBackend::conv2d_maxpool_backward_params(const Conv2dArgs& c, const Pool2dArgs& p, const float* dy,
                                                 const int32_t* idx, const float* x, float* dw, float* db) {
+#if NNLAB_X86_KERNELS
   if (!cpu::conv_pool_direct_apply(c, p)) return false;
   const cpu::ConvPoolShape s = shape_of(c, p);
   const auto kernel = cpu::use_avx512() ? cpu::conv_pool_backward_avx512 : cpu::conv_pool_backward_avx2;
@@ -104,6 +111,9 @@ bool CpuBackend::conv2d_maxpool_backward_params(const Conv2dArgs& c, const Pool2
         db[k] = sum;
     }
   return true;
+#else
+  return false;
+#endif
 }
 
 }  // namespace nn

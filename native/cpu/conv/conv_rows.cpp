@@ -11,6 +11,9 @@
 #include "conv_lowering.h"
 #include "../simd/simd.h"
 
+// Built on x86 only: its kernels are the *_avx2.cpp / *_avx512.cpp files (simd.h).
+#if NNLAB_X86_KERNELS
+
 namespace nn::cpu {
 namespace {
 
@@ -82,3 +85,5 @@ void rows_forward(const Conv2dArgs& a, const float* x, const float* w, const flo
 }
 
 }  // namespace nn::cpu
+
+#endif  // NNLAB_X86_KERNELS

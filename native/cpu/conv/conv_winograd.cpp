@@ -14,6 +14,9 @@
 #include "../gemm/gemm.h"
 #include "../simd/simd.h"
 
+// Built on x86 only: its kernels are the *_avx2.cpp / *_avx512.cpp files (simd.h).
+#if NNLAB_X86_KERNELS
+
 namespace nn::cpu {
 namespace {
 
@@ -183,3 +186,5 @@ bool winograd_backward_input(const Conv2dArgs& a, const float* dy, const float* 
 }
 
 }  // namespace nn::cpu
+
+#endif  // NNLAB_X86_KERNELS

@@ -46,141 +46,16 @@ constexpr double kPackWeight = 16.0;
 inline int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 inline int64_t round_up(int64_t a, int64_t b) { return ceil_div(a, b) * b; }
 
-// ---- portable kernels (any x86-64 / other CPUs) ----
-
-void micro_kernel_generic(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, int m, int n, float alpha,
-                          float beta) {
-  float acc[kMR][kNR] = {};
-  for (int64_t p = 0; p < kc; ++p, a += kMR, b += kNR)
-    for (int r = 0; r < kMR; ++r) {
-      const float ar = a[r];
-      for (int j = 0; j < kNR; ++j) acc[r][j] += ar * b[j];
-    }
-  for (int r = 0; r < m; ++r) {
-    float* cr = c + r * ldc;
-    if (beta == 0.f)
-      for (int j = 0; j < n; ++j) cr[j] = alpha * acc[r][j];
-    else
-      for (int j = 0; j < n; ++j) cr[j] = alpha * acc[r][j] + beta * cr[j];
-  }
-}
-
-void micro_kernel_rows_generic(int64_t kc, const float* a, const float* b, float* const* rows, int m, int n) {
-  float acc[kMR][kNR] = {};
-  for (int64_t p = 0; p < kc; ++p, a += kMR, b += kNR)
-    for (int r = 0; r < kMR; ++r) {
-      const float ar = a[r];
-      for (int j = 0; j < kNR; ++j) acc[r][j] += ar * b[j];
-    }
-  for (int r = 0; r < m; ++r)
-    for (int j = 0; j < n; ++j) rows[r][j] += acc[r][j];
-}
-
-void micro_kernel_ranges_generic(int nranges, const float* const* a, const int64_t* kc, const float* b, float* c,
-                                 int64_t ldc, int m, int n, float beta) {
-  float acc[kMR][kNR] = {};
-  for (int i = 0; i < nranges; ++i) {
-    const float* ap = a[i];
-    for (int64_t p = 0; p < kc[i]; ++p, ap += kMR, b += kNR)
-      for (int r = 0; r < kMR; ++r)
-        for (int j = 0; j < kNR; ++j) acc[r][j] += ap[r] * b[j];
-  }
-  for (int r = 0; r < m; ++r)
-    for (int j = 0; j < n; ++j) c[r * ldc + j] = beta == 0.f ? acc[r][j] : acc[r][j] + beta * c[r * ldc + j];
-}
-
-void pack_b_generic(bool trans, const float* B, int64_t ldb, int64_t p0, int64_t kc, int64_t j0, int64_t nc,
-                    float* out) {
-  for (int64_t j = 0; j < nc; j += kNR, out += kc * kNR) {
-    const int64_t nr = std::min<int64_t>(kNR, nc - j);
-    for (int64_t p = 0; p < kc; ++p) {
-      float* o = out + p * kNR;
-      if (!trans) {
-        const float* src = B + (p0 + p) * ldb + j0 + j;
-        for (int64_t c = 0; c < nr; ++c) o[c] = src[c];
-      } else {
-        const float* src = B + (j0 + j) * ldb + p0 + p;
-        for (int64_t c = 0; c < nr; ++c) o[c] = src[c * ldb];
-      }
-      for (int64_t c = nr; c < kNR; ++c) o[c] = 0.f;
-    }
-  }
-}
-
-void pack_a(bool trans, const float* A, int64_t lda, int64_t i0, int64_t mc, int64_t p0, int64_t kc, float* out) {
-  for (int64_t i = 0; i < mc; i += kMR, out += kc * kMR) {
-    const int64_t mr = std::min<int64_t>(kMR, mc - i);
-    if (!trans) {
-      const float* src = A + (i0 + i) * lda + p0;
-      if (mr == kMR) {
-        const float *s0 = src, *s1 = src + lda, *s2 = src + 2 * lda, *s3 = src + 3 * lda, *s4 = src + 4 * lda,
-                    *s5 = src + 5 * lda;
-        for (int64_t p = 0; p < kc; ++p) {
-          float* o = out + p * kMR;
-          o[0] = s0[p];
-          o[1] = s1[p];
-          o[2] = s2[p];
-          o[3] = s3[p];
-          o[4] = s4[p];
-          o[5] = s5[p];
-        }
-      } else {
-        for (int64_t p = 0; p < kc; ++p) {
-          float* o = out + p * kMR;
-          for (int64_t r = 0; r < mr; ++r) o[r] = src[r * lda + p];
-          for (int64_t r = mr; r < kMR; ++r) o[r] = 0.f;
-        }
-      }
-    } else {
-      // op(A)[i, p] = A[p, i]: the MR values of one step are contiguous in row p of A.
-      const float* src = A + p0 * lda + i0 + i;
-      for (int64_t p = 0; p < kc; ++p) {
-        float* o = out + p * kMR;
-        const float* s = src + p * lda;
-        for (int64_t r = 0; r < mr; ++r) o[r] = s[r];
-        for (int64_t r = mr; r < kMR; ++r) o[r] = 0.f;
-      }
-    }
-  }
-}
-
-struct Kernels {
-  MicroKernel micro;
-  PackA pack_a;
-  PackB pack_b;
-  MicroKernelRows rows;
-  MicroKernelRanges ranges;
-  // Full tiles of two micro-panels and/or two B panels, where the ISA has the registers for them.
-  MicroKernelWide wide12 = nullptr;  // 12x32
-  MicroKernelWide wide6 = nullptr;   // 6x32
-  MicroKernelWide tall = nullptr;    // 12x16
-  MicroKernelRows12 rows12 = nullptr;
-  MicroKernelRanges12 ranges12 = nullptr;
-  MicroKernelRows12x32 rows12x32 = nullptr;
-};
-
 const Kernels& kernels() {
   static const Kernels k = [] {
     // NNLAB_GEMM_KERNEL=generic (or NNLAB_DISABLE_AVX2=1) forces the portable kernels.
     const char* force = std::getenv("NNLAB_GEMM_KERNEL");
-    const Kernels generic{micro_kernel_generic, pack_a, pack_b_generic, micro_kernel_rows_generic,
-                          micro_kernel_ranges_generic};
-    if (force && std::strcmp(force, "generic") == 0) return generic;
-    if (use_avx512())  // same tiles and packing, bit-identical results (gemm_avx512.cpp)
-      return Kernels{micro_kernel_avx512,
-                     pack_a_avx2,
-                     pack_b_avx2,
-                     micro_kernel_rows_avx512,
-                     micro_kernel_ranges_avx512,
-                     micro_kernel_12x32_avx512,
-                     micro_kernel_6x32_avx512,
-                     micro_kernel_12x16_avx512,
-                     micro_kernel_rows12_avx512,
-                     micro_kernel_ranges12_avx512,
-                     micro_kernel_rows12x32_avx512};
-    if (use_avx2())
-      return Kernels{micro_kernel_avx2, pack_a_avx2, pack_b_avx2, micro_kernel_rows_avx2, micro_kernel_ranges_avx2};
-    return generic;
+    if (force && std::strcmp(force, "generic") == 0) return kernels_generic();
+#if NNLAB_X86_KERNELS
+    if (use_avx512()) return kernels_avx512();  // same tiles and packing, bit-identical results
+    if (use_avx2()) return kernels_avx2();
+#endif
+    return kernels_generic();
   }();
   return k;
 }

@@ -1,5 +1,5 @@
-// Internal to the CPU GEMM (gemm.cpp drives, gemm_avx2.cpp computes): the packed-panel layout
-// and the micro-kernel contract shared by every ISA variant.
+// Internal to the CPU GEMM (gemm.cpp drives, gemm_generic.cpp / gemm_avx2.cpp / gemm_avx512.cpp compute): the
+// packed-panel layout and the micro-kernel contract shared by every ISA variant.
 //
 // Packed layouts (BLIS style), both zero-padded to whole micro-panels so kernels never branch
 // on edges inside their k loop:
@@ -56,29 +56,32 @@ using PackA = void (*)(bool trans, const float* A, int64_t lda, int64_t i0, int6
                        float* out);
 constexpr int64_t kPackSlack = 8;
 
-// AVX2+FMA variants (gemm_avx2.cpp); only called after a runtime CPU check.
-void micro_kernel_avx2(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, int m, int n, float alpha,
-                       float beta);
-void micro_kernel_ranges_avx2(int nranges, const float* const* a, const int64_t* kc, const float* b, float* c,
-                              int64_t ldc, int m, int n, float beta);
-void micro_kernel_rows_avx2(int64_t kc, const float* a, const float* b, float* const* rows, int m, int n);
-// AVX-512 variants (gemm_avx512.cpp): the same tiles, bit-identical results, half the instructions.
-void micro_kernel_avx512(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, int m, int n, float alpha,
-                         float beta);
-void micro_kernel_ranges_avx512(int nranges, const float* const* a, const int64_t* kc, const float* b, float* c,
-                                int64_t ldc, int m, int n, float beta);
-void micro_kernel_rows_avx512(int64_t kc, const float* a, const float* b, float* const* rows, int m, int n);
-void micro_kernel_12x32_avx512(int64_t kc, const float* a, int64_t a_step, const float* b, int64_t b_step, float* c,
-                               int64_t ldc, float alpha, float beta);
-void micro_kernel_12x16_avx512(int64_t kc, const float* a, int64_t a_step, const float* b, int64_t b_step, float* c,
-                               int64_t ldc, float alpha, float beta);
-void micro_kernel_rows12_avx512(int64_t kc, const float* a, int64_t a_step, const float* b, float* const* rows);
-void micro_kernel_rows12x32_avx512(int64_t kc, const float* a, int64_t a_step, const float* b, int64_t b_step,
-                                   float* const* rows);
-void micro_kernel_ranges12_avx512(int nranges, const float* const* a, int64_t a_step, const int64_t* kc, const float* b,
-                                  float* c, int64_t ldc, float beta);
-void micro_kernel_6x32_avx512(int64_t kc, const float* a, int64_t a_step, const float* b, int64_t b_step, float* c,
-                              int64_t ldc, float alpha, float beta);
+// One ISA's kernels, chosen once by gemm.cpp. The micro-kernels of every ISA are one template
+// (gemm_tile.h) over a vector-traits type (simd/vec_traits.h), instantiated by gemm_generic.cpp,
+// gemm_avx2.cpp and gemm_avx512.cpp, each compiled with its own ISA flags.
+struct Kernels {
+  MicroKernel micro;
+  PackA pack_a;
+  PackB pack_b;
+  MicroKernelRows rows;
+  MicroKernelRanges ranges;
+  // Full tiles of two micro-panels and/or two B panels, where the ISA has the registers for them.
+  MicroKernelWide wide12 = nullptr;  // 12x32
+  MicroKernelWide wide6 = nullptr;   // 6x32
+  MicroKernelWide tall = nullptr;    // 12x16
+  MicroKernelRows12 rows12 = nullptr;
+  MicroKernelRanges12 ranges12 = nullptr;
+  MicroKernelRows12x32 rows12x32 = nullptr;
+};
+
+// The portable kernels (gemm_generic.cpp): any CPU, the only ones on non-x86 builds.
+Kernels kernels_generic();
+// AVX2+FMA (gemm_avx2.cpp) and AVX-512 (gemm_avx512.cpp, with AVX2's packers): x86 builds only
+// (NNLAB_X86_KERNELS), called only after a run-time CPU check. The same tiles and per-element
+// operations, so bit-identical results; AVX-512 adds the wide tiles.
+Kernels kernels_avx2();
+Kernels kernels_avx512();
+// The AVX2 packers (the transposed cases go through 8x8 register transposes).
 void pack_a_avx2(bool trans, const float* A, int64_t lda, int64_t i0, int64_t mc, int64_t p0, int64_t kc, float* out);
 void pack_b_avx2(bool trans, const float* B, int64_t ldb, int64_t p0, int64_t kc, int64_t j0, int64_t nc, float* out);
 

@@ -9,10 +9,12 @@ namespace nn::cpu {
 
 void transpose_f32(const float* in, int64_t rows, int64_t cols, int64_t ldi, float* out, int64_t ldo,
                    const TransposeMasks& masks) {
+#if NNLAB_X86_KERNELS
   if (use_avx2()) {
     transpose_f32_avx2(in, rows, cols, ldi, out, ldo, masks);
     return;
   }
+#endif
   // 32 x 32 blocks: both sides stay within a few cache lines per row of the block.
   constexpr int64_t B = 32;
   for (int64_t r0 = 0; r0 < rows; r0 += B)

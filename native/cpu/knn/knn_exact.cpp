@@ -130,7 +130,12 @@ inline void prefetch_row(const uint8_t* row, int64_t bytes) {
 }
 
 using SqDistFn = int32_t (*)(const uint8_t*, const uint8_t*, int64_t);
-SqDistFn sqdist_fn() { return cpu::use_avx2() ? cpu::sqdist_u8_avx2 : cpu::sqdist_u8; }
+SqDistFn sqdist_fn() {
+#if NNLAB_X86_KERNELS
+  if (cpu::use_avx2()) return cpu::sqdist_u8_avx2;
+#endif
+  return cpu::sqdist_u8;
+}
 
 void exhaustive(const KnnExactArgs& a, const uint8_t* train, const uint8_t* queries, int32_t* idx, int32_t* dist) {
   const SqDistFn sq = sqdist_fn();
@@ -192,9 +197,14 @@ void pruned(const KnnExactArgs& a, const uint8_t* train, const uint8_t* queries,
       std::min(n, (std::max(kSeedSample, k + kExtraSeeds) + kKnnPanel - 1) / kKnnPanel * kKnnPanel);
   const int64_t seed_panels = (seed_cols + kKnnPanel - 1) / kKnnPanel;
   const int64_t nseeds = std::min(seed_cols, k + kExtraSeeds);
-  const bool avx2 = cpu::use_avx2();
-  const auto store = avx2 ? cpu::lb_tile_store_avx2 : cpu::lb_tile_store;
-  const auto filter = avx2 ? cpu::lb_tile_filter_avx2 : cpu::lb_tile_filter;
+  auto store = cpu::lb_tile_store;
+  auto filter = cpu::lb_tile_filter;
+#if NNLAB_X86_KERNELS
+  if (cpu::use_avx2()) {
+    store = cpu::lb_tile_store_avx2;
+    filter = cpu::lb_tile_filter_avx2;
+  }
+#endif
   const SqDistFn sq = sqdist_fn();
   // Train panels per chunk: a chunk stays in L2 while every tile of a block runs over it.
   const int64_t chunk_panels =

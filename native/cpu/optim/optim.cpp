@@ -80,6 +80,7 @@ void CpuBackend::adam_step(const AdamArgs& a, const ParamSlot* slots, int64_t ns
   AdamCoeffs c = adam_coeffs(a.lr, a.beta1, a.beta2, a.weight_decay, a.decoupled, a.step);
   // The portable loop is 4-lane SSE with two divisions and a square root per element; the
   // vector kernels give the same bits on 8 or 16 lanes.
+#if NNLAB_X86_KERNELS
   auto vector_kernel = cpu::use_avx512() ? cpu::adam_avx512 : cpu::use_avx2() ? cpu::adam_avx2 : nullptr;
   if (vector_kernel) {
     const cpu::AdamScalars k{a.beta1, a.beta2, a.eps, a.weight_decay, c.step_size, c.bc2_sqrt, c.decay, a.decoupled};
@@ -88,6 +89,7 @@ void CpuBackend::adam_step(const AdamArgs& a, const ParamSlot* slots, int64_t ns
     });
     return;
   }
+#endif
   bool decay = a.weight_decay != 0.f;
   auto fn = a.decoupled ? adam_range<true, false>  // AdamW's decay lives in c.decay
                         : (decay ? adam_range<false, true> : adam_range<false, false>);

@@ -23,15 +23,18 @@ void over_planes(const Pool2dArgs& a, int64_t plane_work, Fn fn) {
   });
 }
 
+#if NNLAB_X86_KERNELS
 // The seed CNN's pool, which has an AVX2 kernel.
 bool is_2x2_stride2(const Pool2dArgs& a) {
   return a.kh == 2 && a.kw == 2 && a.stride_h == 2 && a.stride_w == 2 && a.pad_h == 0 && a.pad_w == 0;
 }
+#endif
 
 }  // namespace
 
 void CpuBackend::maxpool2d_forward(const Pool2dArgs& a, const float* x, float* y, int32_t* indices) {
   const int64_t hw = a.h * a.w, ohw = a.oh * a.ow;
+#if NNLAB_X86_KERNELS
   if (is_2x2_stride2(a) && cpu::use_avx512()) {
     over_planes(a, 4 * ohw, [&](int64_t pl) {
       cpu::maxpool2x2_plane_avx512(x + pl * hw, a.h, a.w, a.oh, a.ow, y + pl * ohw, indices + pl * ohw);
@@ -51,6 +54,7 @@ void CpuBackend::maxpool2d_forward(const Pool2dArgs& a, const float* x, float* y
     });
     return;
   }
+#endif
   // Windows per output column computed once per call.
   std::vector<int32_t> wlo(static_cast<size_t>(a.ow)), whi(static_cast<size_t>(a.ow));
   for (int64_t ow = 0; ow < a.ow; ++ow) {
@@ -89,14 +93,18 @@ void CpuBackend::maxpool2d_forward(const Pool2dArgs& a, const float* x, float* y
 
 void CpuBackend::maxpool2d_backward(const Pool2dArgs& a, const float* dy, const int32_t* indices, float* dx) {
   const int64_t hw = a.h * a.w, ohw = a.oh * a.ow;
+#if NNLAB_X86_KERNELS
   const bool fast = is_2x2_stride2(a) && cpu::use_avx2(), wide = fast && cpu::use_avx512();
+#endif
   over_planes(a, ohw + hw, [&](int64_t pl) {
     float* dp = dx + pl * hw;
     const float* gp = dy + pl * ohw;
     const int32_t* ip = indices + pl * ohw;
+#if NNLAB_X86_KERNELS
     if (wide ? cpu::maxpool2x2_backward_plane_avx512(gp, ip, a.h, a.w, a.oh, a.ow, dp)
              : fast && cpu::maxpool2x2_backward_plane_avx2(gp, ip, a.h, a.w, a.oh, a.ow, dp))
       return;
+#endif
     std::fill_n(dp, hw, 0.f);
     for (int64_t q = 0; q < ohw; ++q) {
       int64_t idx = ip[q];

@@ -1,7 +1,18 @@
 // Run-time choice of the AVX2+FMA kernels (files *_avx2.cpp, compiled with -mavx2 -mfma) and
 // their entry points. Callers keep a portable path for other CPUs and for NNLAB_DISABLE_AVX2.
+// On non-x86 builds use_avx2() and use_avx512() are always false and cpu_kernel_isa() reports
+// "generic".
 #pragma once
 #include <cstdint>
+
+// 1 when the build targets x86, where the *_avx2.cpp / *_avx512.cpp kernel files are compiled
+// (cmake/cpu_sources.cmake, binding.gyp). Elsewhere those files are left out, so every call to
+// them sits inside #if NNLAB_X86_KERNELS and the portable kernels are the only path.
+#if defined(__x86_64__) || defined(__i386__)
+#define NNLAB_X86_KERNELS 1
+#else
+#define NNLAB_X86_KERNELS 0
+#endif
 
 namespace nn::cpu {
 

@@ -1,0 +1,77 @@
+// Vector traits for kernels written once over the vector width (gemm/gemm_tile.h): a type
+// V::Vec of V::W floats and the handful of operations the kernels use. GenericVec is portable
+// (GCC/Clang vector extensions: SSE2 on x86-64, NEON on aarch64, scalar code elsewhere); Avx2 and
+// Avx512 exist only in translation units compiled with those ISA flags (*_avx2.cpp, *_avx512.cpp).
+//
+// Everything here has internal linkage on purpose: the same inline function compiled in an AVX2
+// file and in a portable file must not be merged by the linker, or a CPU without AVX2 could end
+// up running the AVX2 copy.
+#pragma once
+#include <cstring>
+
+#if defined(__AVX2__) || defined(__AVX512F__)
+#include <immintrin.h>
+#endif
+
+namespace nn::cpu::simd {
+namespace {
+
+struct GenericVec {
+  using Vec = float __attribute__((vector_size(16)));
+  static constexpr int W = 4;
+  static constexpr bool kWide = false;  // 24 accumulators already fill SSE's 16 / NEON's 32 registers
+  static inline Vec zero() { return Vec{0.f, 0.f, 0.f, 0.f}; }
+  static inline Vec set1(float x) { return Vec{x, x, x, x}; }
+  static inline Vec broadcast(const float* p) { return set1(*p); }
+  static inline Vec loadu(const float* p) {
+    Vec v;
+    std::memcpy(&v, p, sizeof v);
+    return v;
+  }
+  static inline Vec load(const float* p) { return loadu(p); }
+  static inline void storeu(float* p, Vec v) { std::memcpy(p, &v, sizeof v); }
+  static inline void store(float* p, Vec v) { storeu(p, v); }
+  static inline Vec add(Vec a, Vec b) { return a + b; }
+  static inline Vec mul(Vec a, Vec b) { return a * b; }
+  // Rounded once where the compiler contracts it (aarch64), twice on x86 without -mfma.
+  static inline Vec fma(Vec a, Vec b, Vec c) { return a * b + c; }
+};
+
+#if defined(__AVX2__) && defined(__FMA__)
+struct Avx2 {
+  using Vec = __m256;
+  static constexpr int W = 8;
+  static constexpr bool kWide = false;  // 16 ymm registers: no room for 24 accumulators
+  static inline Vec zero() { return _mm256_setzero_ps(); }
+  static inline Vec set1(float x) { return _mm256_set1_ps(x); }
+  static inline Vec broadcast(const float* p) { return _mm256_broadcast_ss(p); }
+  static inline Vec load(const float* p) { return _mm256_load_ps(p); }
+  static inline Vec loadu(const float* p) { return _mm256_loadu_ps(p); }
+  static inline void store(float* p, Vec v) { _mm256_store_ps(p, v); }
+  static inline void storeu(float* p, Vec v) { _mm256_storeu_ps(p, v); }
+  static inline Vec add(Vec a, Vec b) { return _mm256_add_ps(a, b); }
+  static inline Vec mul(Vec a, Vec b) { return _mm256_mul_ps(a, b); }
+  static inline Vec fma(Vec a, Vec b, Vec c) { return _mm256_fmadd_ps(a, b, c); }
+};
+#endif
+
+#if defined(__AVX512F__)
+struct Avx512 {
+  using Vec = __m512;
+  static constexpr int W = 16;
+  static constexpr bool kWide = true;  // 32 zmm registers hold the 24 accumulators of a 12x32 tile
+  static inline Vec zero() { return _mm512_setzero_ps(); }
+  static inline Vec set1(float x) { return _mm512_set1_ps(x); }
+  static inline Vec broadcast(const float* p) { return _mm512_set1_ps(*p); }
+  static inline Vec load(const float* p) { return _mm512_load_ps(p); }
+  static inline Vec loadu(const float* p) { return _mm512_loadu_ps(p); }
+  static inline void store(float* p, Vec v) { _mm512_store_ps(p, v); }
+  static inline void storeu(float* p, Vec v) { _mm512_storeu_ps(p, v); }
+  static inline Vec add(Vec a, Vec b) { return _mm512_add_ps(a, b); }
+  static inline Vec mul(Vec a, Vec b) { return _mm512_mul_ps(a, b); }
+  static inline Vec fma(Vec a, Vec b, Vec c) { return _mm512_fmadd_ps(a, b, c); }
+};
+#endif
+
+}  // namespace
+}  // namespace nn::cpu::simd
