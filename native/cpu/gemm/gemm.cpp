@@ -17,6 +17,7 @@
 // element of C gets the same operations whatever the partition: results are bit-identical for
 // any thread count.
 #include "gemm.h"
+#include "../../core/flags.h"
 
 #include <algorithm>
 #include <cstdlib>
@@ -49,8 +50,7 @@ inline int64_t round_up(int64_t a, int64_t b) { return ceil_div(a, b) * b; }
 const Kernels& kernels() {
   static const Kernels k = [] {
     // NNLAB_GEMM_KERNEL=generic (or NNLAB_DISABLE_AVX2=1) forces the portable kernels.
-    const char* force = std::getenv("NNLAB_GEMM_KERNEL");
-    if (force && std::strcmp(force, "generic") == 0) return kernels_generic();
+    if (flags().gemm_generic) return kernels_generic();
 #if NNLAB_X86_KERNELS
     if (use_avx512()) return kernels_avx512();  // same tiles and packing, bit-identical results
     if (use_avx2()) return kernels_avx2();

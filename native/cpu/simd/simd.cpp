@@ -1,6 +1,7 @@
 #include "simd.h"
 
 #include "../../backend.h"
+#include "../../core/flags.h"
 
 #include <cstdlib>
 #include <cstring>
@@ -9,8 +10,7 @@ namespace nn::cpu {
 
 bool use_avx2() {
   static const bool v = [] {
-    const char* off = std::getenv("NNLAB_DISABLE_AVX2");
-    if (off && *off && std::strcmp(off, "0") != 0) return false;
+    if (flags().disable_avx2) return false;
 #if defined(__x86_64__) || defined(__i386__)
     __builtin_cpu_init();
     return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
@@ -23,8 +23,7 @@ bool use_avx2() {
 
 bool use_avx512() {
   static const bool v = [] {
-    const char* off = std::getenv("NNLAB_DISABLE_AVX512");
-    if ((off && *off && std::strcmp(off, "0") != 0) || !use_avx2()) return false;
+    if (flags().disable_avx512 || !use_avx2()) return false;
 #if defined(__x86_64__) || defined(__i386__)
     return __builtin_cpu_supports("avx512f") != 0;
 #else
