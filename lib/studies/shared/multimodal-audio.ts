@@ -1,9 +1,7 @@
 // The spoken-digit side of the multimodal study: a synthetic spoken-digit set generated with
 // Debian's espeak-ng (voices x speeds x pitches), cached as AudioMNIST-style WAV files
 // `[digit]_[voice]_[index].wav`, read with `wavefile`, resampled to 8 kHz, and turned into log-mel
-// features [N, 1, mels, frames] with matmuls against a DFT and a mel matrix. The `audio` study's
-// branch brings a WAV loader and native STFT / mel ops; `SpokenDigitSet` is the seam where they
-// replace `loadSpokenDigits` without touching the study.
+// features [N, 1, mels, frames] by the native spectral ops (multimodal-mel.ts).
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { homedir } from 'node:os';
