@@ -1,7 +1,7 @@
 // Device selection: 'auto' takes CUDA when this build has it and a GPU answers, otherwise the
 // CPU with one logged line saying why; asking for 'cuda' where it is unavailable is an error.
 import { DeviceError } from './errors.js';
-import { native } from './native.js';
+import { native, nativeBinary, type BinaryChoice } from './native.js';
 import type { Device } from './tensor.js';
 
 export type DeviceRequest = 'auto' | Device;
@@ -36,10 +36,12 @@ export interface DeviceReport {
   /** isa: the SIMD kernels in use and what the CPU supports (tests comparing ISAs report it). */
   cpu: { available: true; threads: number; isa: { kernels: 'avx512' | 'avx2' | 'generic'; avx2: boolean; avx512: boolean } };
   cuda: { available: boolean; reason: string; name: string };
+  /** The native binary loaded (prebuilt cpu or cuda, a build from source, or NNLAB_ADDON's) and why. */
+  binary: BinaryChoice;
 }
 
 export function deviceReport(): DeviceReport {
-  return { cpu: { available: true, threads: native.numThreads(), isa: native.cpuIsa() }, cuda: native.cudaStatus() };
+  return { cpu: { available: true, threads: native.numThreads(), isa: native.cpuIsa() }, cuda: native.cudaStatus(), binary: { ...nativeBinary } };
 }
 
 /** Threads the CPU backend's pool runs (NNLAB_THREADS or the machine's cores). */
