@@ -33,6 +33,7 @@ export const NNLAB_ENV: Record<string, [Check, string]> = {
   NNLAB_NO_FUSED_CONV_POOL: [flag, '0 or 1'],
   NNLAB_ADDON: [nonEmpty, 'the path of an nnlab.node build'],
   NNLAB_BINARY: [oneOf('auto', 'cpu', 'cuda'), 'auto, cpu or cuda (which prebuilt binary)'],
+  NNLAB_EMULATE_DL_FIND_OBJECT: [flag, '0 or 1'],
   NNLAB_DATA_DIR: [nonEmpty, 'an IDX data folder'],
   NNLAB_FASHION_DIR: [nonEmpty, 'an IDX data folder'],
   NNLAB_CACHE_DIR: [nonEmpty, 'a folder'],
