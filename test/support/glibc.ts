@@ -14,8 +14,8 @@ const cmp = (a: string, b: string): number => {
 };
 
 export function glibcNeeds(file: string) {
-  const rows = execFileSync('objdump', ['-T', file], { encoding: 'utf8', maxBuffer: 64 << 20 })
-    .split('\n')
+  const table = execFileSync('objdump', ['-T', file], { encoding: 'utf8', maxBuffer: 64 << 20 }).split('\n');
+  const rows = table
     .map((l) => /\((GLIBC|GLIBCXX|CXXABI|GCC)_([\d.]+)\)\s+(\S+)$/.exec(l.trim()))
     .filter((m): m is RegExpExecArray => m !== null)
     .map((m) => ({ lib: m[1], version: m[2], symbol: m[3] }));
@@ -24,6 +24,8 @@ export function glibcNeeds(file: string) {
   return {
     max,
     cmp,
+    // A --wrap flag without its wrapper links anyway (a shared object may leave symbols undefined) and fails at load.
+    unresolvedWraps: table.filter((l) => /\*UND\*.*\s__wrap_/.test(l)).map((l) => l.trim().split(/\s+/).pop()!),
     cxx: [...new Set(rows.filter((r) => r.lib !== 'GLIBC').map((r) => `${r.symbol}@${r.lib}_${r.version}`))],
     above: (v: string) => glibc.filter((r) => cmp(r.version, v) > 0).map((r) => `${r.symbol}@GLIBC_${r.version}`),
   };
