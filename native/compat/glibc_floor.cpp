@@ -4,7 +4,7 @@
 // to older versions or to code of our own. The linker's --wrap=SYM sends each reference to
 // __wrap_SYM here; cmake/glibc_floor.cmake reads the NN_PIN and NN_OWN lines below to make those flags.
 //
-// NN_PIN(SYM, VERSION): SYM moved into libc (pthread, dl, sem, shm in 2.34) or got a faster new
+// NN_PIN(SYM, "VERSION"): SYM moved into libc (pthread, dl, sem, shm in 2.34) or got a faster new
 // version (pow in 2.29); its old version is the same function and exists in every glibc.
 // NN_OWN(SYM): no older version exists, so the wrapper below implements it.
 #include <features.h>  // defines __GLIBC__ (absent on musl)
@@ -23,63 +23,61 @@
 
 // A jump, so the wrapper is the old function for any signature. The wrappers are hidden: they bind
 // only this binary's references and never interpose on the host's.
-#define NN_PIN(sym, ver)                                     \
-  asm(".symver __nn_old_" #sym ", " #sym "@" #ver "\n"       \
-      ".globl __wrap_" #sym "\n.hidden __wrap_" #sym "\n"    \
-      ".type __wrap_" #sym ", @function\n__wrap_" #sym ":\n" \
-      "  jmp __nn_old_" #sym "@PLT\n");
+#define NN_PIN(sym, ver)                                                                          \
+  asm(".symver __nn_old_" #sym ", " #sym "@" ver "\n.globl __wrap_" #sym "\n.hidden __wrap_" #sym \
+      "\n.type __wrap_" #sym ", @function\n__wrap_" #sym ":\n  jmp __nn_old_" #sym "@PLT\n");
 #define NN_OWN(sym)
 
-NN_PIN(pthread_create, GLIBC_2.2.5)
-NN_PIN(pthread_join, GLIBC_2.2.5)
-NN_PIN(pthread_detach, GLIBC_2.2.5)
-NN_PIN(pthread_kill, GLIBC_2.2.5)
-NN_PIN(pthread_once, GLIBC_2.2.5)
-NN_PIN(pthread_key_create, GLIBC_2.2.5)
-NN_PIN(__pthread_key_create, GLIBC_2.2.5)
-NN_PIN(pthread_key_delete, GLIBC_2.2.5)
-NN_PIN(pthread_getspecific, GLIBC_2.2.5)
-NN_PIN(pthread_setspecific, GLIBC_2.2.5)
-NN_PIN(pthread_mutex_trylock, GLIBC_2.2.5)
-NN_PIN(pthread_mutexattr_init, GLIBC_2.2.5)
-NN_PIN(pthread_mutexattr_destroy, GLIBC_2.2.5)
-NN_PIN(pthread_mutexattr_settype, GLIBC_2.2.5)
-NN_PIN(pthread_mutexattr_setpshared, GLIBC_2.2.5)
-NN_PIN(pthread_condattr_setpshared, GLIBC_2.2.5)
-NN_PIN(pthread_rwlock_init, GLIBC_2.2.5)
-NN_PIN(pthread_rwlock_destroy, GLIBC_2.2.5)
-NN_PIN(pthread_rwlock_rdlock, GLIBC_2.2.5)
-NN_PIN(pthread_rwlock_wrlock, GLIBC_2.2.5)
-NN_PIN(pthread_rwlock_tryrdlock, GLIBC_2.2.5)
-NN_PIN(pthread_rwlock_trywrlock, GLIBC_2.2.5)
-NN_PIN(pthread_rwlock_timedrdlock, GLIBC_2.2.5)
-NN_PIN(pthread_rwlock_timedwrlock, GLIBC_2.2.5)
-NN_PIN(pthread_rwlock_unlock, GLIBC_2.2.5)
-NN_PIN(pthread_rwlockattr_init, GLIBC_2.2.5)
-NN_PIN(pthread_rwlockattr_destroy, GLIBC_2.2.5)
-NN_PIN(pthread_rwlockattr_setpshared, GLIBC_2.2.5)
-NN_PIN(pthread_spin_init, GLIBC_2.2.5)
-NN_PIN(pthread_spin_destroy, GLIBC_2.2.5)
-NN_PIN(pthread_spin_lock, GLIBC_2.2.5)
-NN_PIN(pthread_spin_trylock, GLIBC_2.2.5)
-NN_PIN(pthread_spin_unlock, GLIBC_2.2.5)
-NN_PIN(sem_init, GLIBC_2.2.5)
-NN_PIN(sem_destroy, GLIBC_2.2.5)
-NN_PIN(sem_post, GLIBC_2.2.5)
-NN_PIN(sem_wait, GLIBC_2.2.5)
-NN_PIN(sem_trywait, GLIBC_2.2.5)
-NN_PIN(sem_timedwait, GLIBC_2.2.5)
-NN_PIN(shm_open, GLIBC_2.2.5)
-NN_PIN(shm_unlink, GLIBC_2.2.5)
-NN_PIN(dlopen, GLIBC_2.2.5)
-NN_PIN(dlclose, GLIBC_2.2.5)
-NN_PIN(dlerror, GLIBC_2.2.5)
-NN_PIN(dlsym, GLIBC_2.2.5)
-NN_PIN(dlvsym, GLIBC_2.2.5)
-NN_PIN(dlmopen, GLIBC_2.3.4)
-NN_PIN(pthread_sigmask, GLIBC_2.2.5)
-NN_PIN(pow, GLIBC_2.2.5)
-NN_PIN(__fxstat64, GLIBC_2.2.5)
+NN_PIN(pthread_create, "GLIBC_2.2.5")
+NN_PIN(pthread_join, "GLIBC_2.2.5")
+NN_PIN(pthread_detach, "GLIBC_2.2.5")
+NN_PIN(pthread_kill, "GLIBC_2.2.5")
+NN_PIN(pthread_once, "GLIBC_2.2.5")
+NN_PIN(pthread_key_create, "GLIBC_2.2.5")
+NN_PIN(__pthread_key_create, "GLIBC_2.2.5")
+NN_PIN(pthread_key_delete, "GLIBC_2.2.5")
+NN_PIN(pthread_getspecific, "GLIBC_2.2.5")
+NN_PIN(pthread_setspecific, "GLIBC_2.2.5")
+NN_PIN(pthread_mutex_trylock, "GLIBC_2.2.5")
+NN_PIN(pthread_mutexattr_init, "GLIBC_2.2.5")
+NN_PIN(pthread_mutexattr_destroy, "GLIBC_2.2.5")
+NN_PIN(pthread_mutexattr_settype, "GLIBC_2.2.5")
+NN_PIN(pthread_mutexattr_setpshared, "GLIBC_2.2.5")
+NN_PIN(pthread_condattr_setpshared, "GLIBC_2.2.5")
+NN_PIN(pthread_rwlock_init, "GLIBC_2.2.5")
+NN_PIN(pthread_rwlock_destroy, "GLIBC_2.2.5")
+NN_PIN(pthread_rwlock_rdlock, "GLIBC_2.2.5")
+NN_PIN(pthread_rwlock_wrlock, "GLIBC_2.2.5")
+NN_PIN(pthread_rwlock_tryrdlock, "GLIBC_2.2.5")
+NN_PIN(pthread_rwlock_trywrlock, "GLIBC_2.2.5")
+NN_PIN(pthread_rwlock_timedrdlock, "GLIBC_2.2.5")
+NN_PIN(pthread_rwlock_timedwrlock, "GLIBC_2.2.5")
+NN_PIN(pthread_rwlock_unlock, "GLIBC_2.2.5")
+NN_PIN(pthread_rwlockattr_init, "GLIBC_2.2.5")
+NN_PIN(pthread_rwlockattr_destroy, "GLIBC_2.2.5")
+NN_PIN(pthread_rwlockattr_setpshared, "GLIBC_2.2.5")
+NN_PIN(pthread_spin_init, "GLIBC_2.2.5")
+NN_PIN(pthread_spin_destroy, "GLIBC_2.2.5")
+NN_PIN(pthread_spin_lock, "GLIBC_2.2.5")
+NN_PIN(pthread_spin_trylock, "GLIBC_2.2.5")
+NN_PIN(pthread_spin_unlock, "GLIBC_2.2.5")
+NN_PIN(sem_init, "GLIBC_2.2.5")
+NN_PIN(sem_destroy, "GLIBC_2.2.5")
+NN_PIN(sem_post, "GLIBC_2.2.5")
+NN_PIN(sem_wait, "GLIBC_2.2.5")
+NN_PIN(sem_trywait, "GLIBC_2.2.5")
+NN_PIN(sem_timedwait, "GLIBC_2.2.5")
+NN_PIN(shm_open, "GLIBC_2.2.5")
+NN_PIN(shm_unlink, "GLIBC_2.2.5")
+NN_PIN(dlopen, "GLIBC_2.2.5")
+NN_PIN(dlclose, "GLIBC_2.2.5")
+NN_PIN(dlerror, "GLIBC_2.2.5")
+NN_PIN(dlsym, "GLIBC_2.2.5")
+NN_PIN(dlvsym, "GLIBC_2.2.5")
+NN_PIN(dlmopen, "GLIBC_2.3.4")
+NN_PIN(pthread_sigmask, "GLIBC_2.2.5")
+NN_PIN(pow, "GLIBC_2.2.5")
+NN_PIN(__fxstat64, "GLIBC_2.2.5")
 NN_OWN(fstat64)
 NN_OWN(getentropy)
 NN_OWN(arc4random)
@@ -89,7 +87,9 @@ extern "C" {
 int __wrap___fxstat64(int ver, int fd, struct stat64* buf);
 
 // fstat64 became a libc symbol in 2.33; before, it was an inline call of __fxstat64 (_STAT_VER 1).
-__attribute__((visibility("hidden"))) int __wrap_fstat64(int fd, struct stat64* buf) { return __wrap___fxstat64(1, fd, buf); }
+__attribute__((visibility("hidden"))) int __wrap_fstat64(int fd, struct stat64* buf) {
+  return __wrap___fxstat64(1, fd, buf);
+}
 
 // getentropy (2.25) and arc4random (2.36), used by std::random_device: the getrandom system call.
 __attribute__((visibility("hidden"))) int __wrap_getentropy(void* buf, size_t len) {
@@ -168,8 +168,9 @@ __attribute__((visibility("hidden"))) int __wrap__dl_find_object(void* pc, struc
   static std::atomic<bool> looked{false};
   if (!looked.load(std::memory_order_acquire)) {
     const char* e = getenv("NNLAB_EMULATE_DL_FIND_OBJECT");
-    find_fn f = (e && e[0] == '1') ? nullptr
-                                   : reinterpret_cast<find_fn>(__wrap_dlvsym(RTLD_DEFAULT, "_dl_find_object", "GLIBC_2.35"));
+    find_fn f = (e && e[0] == '1')
+                    ? nullptr
+                    : reinterpret_cast<find_fn>(__wrap_dlvsym(RTLD_DEFAULT, "_dl_find_object", "GLIBC_2.35"));
     real.store(f ? f : nn_find_object_emulated, std::memory_order_relaxed);
     looked.store(true, std::memory_order_release);
   }

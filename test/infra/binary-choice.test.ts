@@ -43,7 +43,10 @@ describe('binary choice', () => {
     const auto = chooseBinary(root, { ...noGpu, LIBC: 'glibc' });
     expect(auto).toMatchObject({ chosen: 'cpu', libc: 'glibc' });
     expect(auto.reason).toMatch(hostDriver ? /test load exited/ : /^no NVIDIA driver/);
-    expect(chooseBinary(root, { ...noGpu, LIBC: 'glibc', NNLAB_BINARY: 'cpu' })).toMatchObject({ chosen: 'cpu', reason: 'NNLAB_BINARY=cpu' });
+    expect(chooseBinary(root, { ...noGpu, LIBC: 'glibc', NNLAB_BINARY: 'cpu' })).toMatchObject({
+      chosen: 'cpu',
+      reason: 'NNLAB_BINARY=cpu',
+    });
     const forced = chooseBinary(root, { ...noGpu, LIBC: 'glibc', NNLAB_BINARY: 'cuda' });
     expect(forced.chosen).toBe('cuda');
     expect(forced.path).toMatch(/cuda\.napi\.glibc\.node$/);
