@@ -9,6 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 import { findDriverLibrary } from '../lib/core/cuda-probe.js';
+import { gpuCode } from './support/fatbin.js';
 import { GLIBC_FLOOR, glibcNeeds } from './support/glibc.js';
 
 const ROOT = resolve('.');
@@ -45,6 +46,11 @@ describe('prebuilt binaries', () => {
       expect(libs.filter((l) => !allowed.test(l))).toEqual([]);
     });
   }
+
+  it('the CUDA binary carries SASS for sm_75 to sm_90 and PTX for newer GPUs', () => {
+    expect(gpuCode(CUDA)).toEqual({ sass: ['sm_75', 'sm_80', 'sm_86', 'sm_89', 'sm_90'], ptx: ['compute_90'] });
+    expect(gpuCode(CPU)).toEqual({ sass: [], ptx: [] });
+  });
 
   it('C++ exceptions unwind through the pre-2.35 frame lookup (what hosts without _dl_find_object take)', () => {
     // Every native function called with nonsense arguments throws a C++ exception that becomes a JS error.
