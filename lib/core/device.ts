@@ -1,7 +1,7 @@
 // Device selection: 'auto' takes CUDA when this build has it and a GPU answers, otherwise the
 // CPU with one logged line saying why; asking for 'cuda' where it is unavailable is an error.
 import { DeviceError } from './errors.js';
-import { native } from './native.js';
+import { native, nativeBinary, type BinaryChoice } from './native.js';
 import type { Device } from './tensor.js';
 
 export type DeviceRequest = 'auto' | Device;
@@ -44,6 +44,8 @@ export interface DeviceReport {
     flags: Record<string, string>;
     convAlgorithms: { name: string; forward: number; backwardInput: number; backwardWeight: number }[];
   };
+  /** The native binary loaded (prebuilt cpu or cuda, a build from source, or NNLAB_ADDON's) and why. */
+  binary: BinaryChoice;
 }
 
 export function deviceReport(): DeviceReport {
@@ -51,6 +53,7 @@ export function deviceReport(): DeviceReport {
     cpu: { available: true, threads: native.numThreads(), isa: native.cpuIsa() },
     cuda: native.cudaStatus(),
     native: native.nativeFlags(),
+    binary: { ...nativeBinary },
   };
 }
 

@@ -34,6 +34,8 @@ export const NNLAB_ENV: Record<string, [Check, string]> = {
   // The names are the native table's (nnlab devices --json lists them); the addon refuses an unknown one.
   NNLAB_CONV_ALGO: [nonEmpty, 'a convolution algorithm name'],
   NNLAB_ADDON: [nonEmpty, 'the path of an nnlab.node build'],
+  NNLAB_BINARY: [oneOf('auto', 'cpu', 'cuda'), 'auto, cpu or cuda (which prebuilt binary)'],
+  NNLAB_EMULATE_DL_FIND_OBJECT: [flag, '0 or 1'],
   NNLAB_DATA_DIR: [nonEmpty, 'an IDX data folder'],
   NNLAB_FASHION_DIR: [nonEmpty, 'an IDX data folder'],
   NNLAB_CACHE_DIR: [nonEmpty, 'a folder'],

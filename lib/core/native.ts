@@ -1,9 +1,9 @@
-// The only module that loads the native addon. It finds the binary the way node-gyp-build
-// does (prebuilds/<platform>-<arch>/ first, then build/Release), registers the typed error
-// classes with it, and exports the typed surface the rest of lib/ uses.
+// The only module that loads the native addon. binary-choice.ts decides which file (NNLAB_ADDON,
+// a build from source, or the prebuilt CPU or CUDA binary after a driver probe); this module loads
+// it, falls back to the CPU binary if the CUDA one fails to load in-process, registers the typed
+// error classes, and exports the typed surface the rest of lib/ uses with the choice made.
 import { packageRoot } from './package-root.js';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
 
 import { errorClassesByCode, LoadError } from './errors.js';
 import type { CoreOps } from './native-types/core.js';
@@ -22,6 +22,7 @@ import type { ImageOps } from './native-types/image.js';
 import type { SpectralOps } from './native-types/spectral.js';
 
 import { checkNnlabEnv } from './env-check.js';
+import { chooseBinary, findPrebuilds, type BinaryChoice } from './binary-choice.js';
 
 export type { DType, DeviceName, NativeTensor, NativeTypedArray } from './native-types/core.js';
 
@@ -46,26 +47,45 @@ export interface NativeAddon extends SpectralOps {}
 /** The package root: the nearest folder above this file that holds package.json. */
 export { packageRoot };
 
-function loadAddon(): NativeAddon {
+function requireAddon(path: string): NativeAddon {
+  const addon = createRequire(import.meta.url)(path) as NativeAddon;
+  addon.setErrorClasses(errorClassesByCode);
+  return addon;
+}
+
+function loadError(choice: BinaryChoice, e: unknown): LoadError {
+  const reason = e instanceof Error ? e.message : String(e);
+  const glibc = /GLIBC_\d/.test(reason) ? " (this system's glibc is older than the prebuilt binary needs: see docs/building.md)" : '';
+  return new LoadError(
+    `nnlab: could not load the native addon ${choice.path} for ${process.platform}-${process.arch} (node ${process.version}, ${choice.libc}).\n` +
+      `  Reason: ${reason}${glibc}\n` +
+      `  Fix: reinstall with "npm install nnlab" (prebuilt binaries ship for linux-x64 glibc), or build from source with ` +
+      `"npm rebuild nnlab --build-from-source" (needs a C++17 compiler, make and python3).`,
+  );
+}
+
+function loadAddon(): { addon: NativeAddon; binary: BinaryChoice } {
   checkNnlabEnv();
-  const require = createRequire(import.meta.url);
   const root = packageRoot();
-  // NNLAB_ADDON points at a specific build (the CUDA or simulator builds in CI).
-  const explicit = process.env.NNLAB_ADDON;
+  const choice = chooseBinary(root);
   try {
-    const addon = (explicit ? require(explicit) : require('node-gyp-build')(root)) as NativeAddon;
-    addon.setErrorClasses(errorClassesByCode);
-    return addon;
+    return { addon: requireAddon(choice.path), binary: choice };
   } catch (e) {
-    const reason = e instanceof Error ? e.message : String(e);
-    throw new LoadError(
-      `nnlab: could not load the native addon for ${process.platform}-${process.arch} (node ${process.version}).\n` +
-        `  Looked in ${explicit ?? join(root, 'prebuilds') + ' and ' + join(root, 'build/Release')}.\n` +
-        `  Reason: ${reason}\n` +
-        `  Fix: reinstall with "npm install nnlab" (a prebuilt binary ships for linux-x64), or build from source ` +
-        `with "npm run build:native" (needs g++, make and cmake).`,
-    );
+    // The probe passed (or NNLAB_BINARY=cuda) but the CUDA binary would not load here: the CPU one still can.
+    const cpu = choice.chosen === 'cuda' ? findPrebuilds(root, choice.libc).cpu : undefined;
+    if (!cpu) throw loadError(choice, e);
+    const why = e instanceof Error ? e.message.split('\n')[0] : String(e);
+    const fallback: BinaryChoice = { chosen: 'cpu', path: cpu, reason: `the CUDA binary failed to load (${why})`, libc: choice.libc };
+    try {
+      return { addon: requireAddon(cpu), binary: fallback };
+    } catch (e2) {
+      throw loadError(fallback, e2);
+    }
   }
 }
 
-export const native: NativeAddon = loadAddon();
+const loaded = loadAddon();
+export const native: NativeAddon = loaded.addon;
+/** The binary this process loaded and why (reported by `nnlab devices --json`). */
+export const nativeBinary: Readonly<BinaryChoice> = loaded.binary;
+export type { BinaryChoice, BinaryKind } from './binary-choice.js';

