@@ -1,0 +1,56 @@
+// `nnlab selftest`: the op conformance set on one device against the CPU, then a short training
+// run, gathered into one report (a table for people, JSON to attach to an issue).
+import { runConformance } from '../core/conformance/index.js';
+import type { CaseResult } from '../core/conformance/index.js';
+import { resolveDevice } from '../core/device.js';
+import type { DeviceRequest } from '../core/device.js';
+import type { Device } from '../core/tensor.js';
+import { hostInfo } from './host.js';
+import type { HostInfo } from './host.js';
+import { runTraining } from './training.js';
+import type { TrainingResult } from './training.js';
+
+export type { CaseResult, HostInfo, TrainingResult };
+export { formatTable } from './table.js';
+
+export interface SelftestOptions {
+  device: DeviceRequest;
+  /** Only cases whose name contains this (the training run is skipped when set). */
+  filter?: string;
+  /** Training steps (default 300); 0 skips the training run. */
+  steps?: number;
+}
+
+export interface SelftestReport {
+  nnlab: 'selftest';
+  version: 1;
+  date: string;
+  host: HostInfo;
+  device: Device;
+  /** The device's name as the backend reports it ('cpu', 'cuda', 'cuda (simulator)'). */
+  deviceName: string;
+  ops: CaseResult[];
+  training: TrainingResult | null;
+  summary: { cases: number; failed: string[]; trainingPass: boolean | null; pass: boolean };
+}
+
+export function runSelftest(o: SelftestOptions): SelftestReport {
+  const device = resolveDevice(o.device);
+  const host = hostInfo();
+  const ops = runConformance(device, o.filter);
+  const steps = o.filter ? 0 : (o.steps ?? 300);
+  const training = steps > 0 ? runTraining({ device, steps }) : null;
+  const failed = ops.filter((r) => !r.pass).map((r) => r.name);
+  const trainingPass = training ? training.pass : null;
+  return {
+    nnlab: 'selftest',
+    version: 1,
+    date: new Date().toISOString(),
+    host,
+    device,
+    deviceName: device === 'cpu' ? 'cpu' : host.cuda.name,
+    ops,
+    training,
+    summary: { cases: ops.length, failed, trainingPass, pass: failed.length === 0 && trainingPass !== false },
+  };
+}
