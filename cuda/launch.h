@@ -45,11 +45,11 @@ void sim_launch_with(const char* name, dim3 grid, dim3 block, F f, A... args) {
   (sim_check_arg(name, index++, args), ...);
   sim_launch(name, grid, block, [&] { f(args...); });
 }
-#define NN_LAUNCH(kernel, grid, block, ...)                                                             \
-  do {                                                                                                  \
-    ::nn::cuda::sim_launch_with(                                                                        \
-        #kernel, (grid), (block), [](auto... a) { kernel(a...); }, __VA_ARGS__);                        \
-    ::nn::cuda::check(cudaGetLastError(), "launch of " #kernel);                                        \
+#define NN_LAUNCH(kernel, grid, block, ...)                                      \
+  do {                                                                           \
+    ::nn::cuda::sim_launch_with(                                                 \
+        #kernel, (grid), (block), [](auto... a) { kernel(a...); }, __VA_ARGS__); \
+    ::nn::cuda::check(cudaGetLastError(), "launch of " #kernel);                 \
   } while (0)
 // The simulator pays per simulated thread, so grid-stride kernels get few blocks, unless
 // NNLAB_SIM_MAX_BLOCKS asks for a GPU's grid sizes (a test runs thousands of blocks this way).

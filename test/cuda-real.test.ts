@@ -21,7 +21,11 @@ const gpu = present ? probeGpu() : { libcuda: false, devices: 0, reason: 'not pr
 if (present) console.log(`test/cuda-real.test.ts: driver probe ${JSON.stringify(gpu)}`);
 
 const run = (args: string[]) =>
-  spawnSync(process.execPath, ['dist/cli.js', ...args], { encoding: 'utf8', env: { ...process.env, NNLAB_ADDON: ADDON }, timeout: 600_000 });
+  spawnSync(process.execPath, ['dist/cli.js', ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, NNLAB_ADDON: ADDON },
+    timeout: 600_000,
+  });
 
 describe.skipIf(!present || gpu.devices > 0)('the nvcc build without a GPU', () => {
   it('devices --json reports cuda unavailable with the driver reason', () => {

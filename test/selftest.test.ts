@@ -22,7 +22,8 @@ describe('nnlab selftest on the cpu', () => {
     expect(rep.host).toMatchObject({ platform: process.platform, arch: process.arch, node: process.version });
     expect(rep.host.binary).toMatch(/nnlab\.node$/);
     expect(rep.ops.length).toBeGreaterThan(100);
-    for (const o of rep.ops) expect(Object.keys(o)).toEqual(expect.arrayContaining(['name', 'ops', 'tolerance', 'maxAbsError', 'nmse', 'pass']));
+    for (const o of rep.ops)
+      expect(Object.keys(o)).toEqual(expect.arrayContaining(['name', 'ops', 'tolerance', 'maxAbsError', 'nmse', 'pass']));
     expect(rep.training.finalLoss).toBeLessThan(rep.training.maxFinalLoss);
     expect(rep.training.testAccuracy).toBeGreaterThanOrEqual(rep.training.minTestAccuracy);
     expect(rep.summary).toEqual({ cases: rep.ops.length, failed: [], trainingPass: true, pass: true });
@@ -46,7 +47,7 @@ describe('nnlab selftest on the cpu', () => {
     expect(t.stdout).toMatch(/FAIL: 0 of \d+ cases and the training run failed/);
   });
 
-  it("asking for cuda on a build without it is a device error naming the reason", () => {
+  it('asking for cuda on a build without it is a device error naming the reason', () => {
     const r = nnlab(['selftest', '--device', 'cuda']);
     if (r.code === 0) return; // a build with CUDA (simulator or GPU): covered by the cuda tests
     expect(r.code).toBe(1);

@@ -17,7 +17,7 @@ struct Device {
   std::mutex mu;
   size_t size = size_t(16) << 30;
   size_t live = 0;
-  std::map<void*, size_t> sizes;                 // live allocations
+  std::map<void*, size_t> sizes;               // live allocations
   std::map<size_t, std::vector<void*>> spare;  // freed blocks by size, reused before the arena grows
 };
 

@@ -4,7 +4,6 @@ import { runConformance } from '../core/conformance/index.js';
 import type { CaseResult } from '../core/conformance/index.js';
 import { resolveDevice } from '../core/device.js';
 import type { DeviceRequest } from '../core/device.js';
-import type { Device } from '../core/tensor.js';
 import { hostInfo } from './host.js';
 import type { HostInfo } from './host.js';
 import { runTraining } from './training.js';
@@ -12,6 +11,8 @@ import type { TrainingResult } from './training.js';
 
 export type { CaseResult, HostInfo, TrainingResult };
 export { formatTable } from './table.js';
+export type { SelftestReport } from './report.js';
+import type { SelftestReport } from './report.js';
 
 export interface SelftestOptions {
   device: DeviceRequest;
@@ -19,19 +20,6 @@ export interface SelftestOptions {
   filter?: string;
   /** Training steps (default 300); 0 skips the training run. */
   steps?: number;
-}
-
-export interface SelftestReport {
-  nnlab: 'selftest';
-  version: 1;
-  date: string;
-  host: HostInfo;
-  device: Device;
-  /** The device's name as the backend reports it ('cpu', 'cuda', 'cuda (simulator)'). */
-  deviceName: string;
-  ops: CaseResult[];
-  training: TrainingResult | null;
-  summary: { cases: number; failed: string[]; trainingPass: boolean | null; pass: boolean };
 }
 
 export function runSelftest(o: SelftestOptions): SelftestReport {

@@ -1,5 +1,5 @@
 // The human-readable form of a self-check report: one line per case, then the training run.
-import type { SelftestReport } from './index.js';
+import type { SelftestReport } from './report.js';
 
 const fmt = (v: number) => (Number.isNaN(v) ? '-' : v === 0 ? '0' : v.toExponential(1));
 

@@ -69,7 +69,10 @@ export class Session {
   /** Integers in [0, hi) from a seed. */
   ints(shape: number[], seed: number, hi: number): NativeTensor {
     const r = randomArray(numel(shape), seed, 0, 1);
-    return this.i32(Array.from(r, (v) => Math.min(hi - 1, Math.floor(v * hi))), shape);
+    return this.i32(
+      Array.from(r, (v) => Math.min(hi - 1, Math.floor(v * hi))),
+      shape,
+    );
   }
   /** Reads outputs back as float32 (integer outputs converted exactly: they are small). */
   read(...ts: (NativeTensor | null)[]): Float32Array[] {

@@ -18,20 +18,20 @@ function convOut(): number[] {
 const convArgs = [CONV.sh, CONV.sw, CONV.ph, CONV.pw, CONV.dh, CONV.dw, CONV.g] as const;
 
 export const linalgCases: ConformanceCase[] = [
-  ...([
-    [false, false],
-    [true, false],
-    [false, true],
-    [true, true],
-  ] as const).map(
-    ([ta, tb]): ConformanceCase => ({
-      name: `matmul 37x29 @ 29x43 transA=${ta} transB=${tb}`,
-      ops: ['matmul'],
-      grad: false,
-      tol: SUM,
-      run: (s) => s.read(native.matmul(s.rand(ta ? [29, 37] : [37, 29], 51), s.rand(tb ? [43, 29] : [29, 43], 52), ta, tb)),
-    }),
-  ),
+  ...(
+    [
+      [false, false],
+      [true, false],
+      [false, true],
+      [true, true],
+    ] as const
+  ).map(([ta, tb]): ConformanceCase => ({
+    name: `matmul 37x29 @ 29x43 transA=${ta} transB=${tb}`,
+    ops: ['matmul'],
+    grad: false,
+    tol: SUM,
+    run: (s) => s.read(native.matmul(s.rand(ta ? [29, 37] : [37, 29], 51), s.rand(tb ? [43, 29] : [29, 43], 52), ta, tb)),
+  })),
   {
     name: 'matmul batched [3,17,19] @ [19,23]',
     ops: ['matmul'],
@@ -119,18 +119,16 @@ export const linalgCases: ConformanceCase[] = [
       return s.read(native.maxPool2dBackward(s.rand(y.shape, 83), idx, [2, 3, 11, 9], 3, 3, 2, 2, 1, 1));
     },
   },
-  ...[true, false].map(
-    (cip): ConformanceCase => ({
-      name: `avgPool2d 3x2 stride 2 pad 1 countIncludePad=${cip}, forward and backward`,
-      ops: ['avgPool2d', 'avgPool2dBackward'],
-      grad: true,
-      tol: SUM,
-      run: (s) => {
-        const y = s.keep(native.avgPool2d(s.rand([2, 3, 11, 9], 84), 3, 2, 2, 2, 1, 1, cip));
-        return s.read(y, native.avgPool2dBackward(s.rand(y.shape, 85), [2, 3, 11, 9], 3, 2, 2, 2, 1, 1, cip));
-      },
-    }),
-  ),
+  ...[true, false].map((cip): ConformanceCase => ({
+    name: `avgPool2d 3x2 stride 2 pad 1 countIncludePad=${cip}, forward and backward`,
+    ops: ['avgPool2d', 'avgPool2dBackward'],
+    grad: true,
+    tol: SUM,
+    run: (s) => {
+      const y = s.keep(native.avgPool2d(s.rand([2, 3, 11, 9], 84), 3, 2, 2, 2, 1, 1, cip));
+      return s.read(y, native.avgPool2dBackward(s.rand(y.shape, 85), [2, 3, 11, 9], 3, 2, 2, 2, 1, 1, cip));
+    },
+  })),
   {
     name: 'adaptiveAvgPool2d 11x9 -> 4x3, forward and backward',
     ops: ['adaptiveAvgPool2d', 'adaptiveAvgPool2dBackward'],
@@ -159,7 +157,9 @@ export const linalgCases: ConformanceCase[] = [
     grad: false,
     tol: SUM,
     run: (s) =>
-      s.read(native.batchNormEval(s.rand([5, 3, 7, 9], 96), s.rand([3], 97), s.rand([3], 98), s.rand([3], 99), s.rand([3], 100, 0.5, 2), 1e-5)),
+      s.read(
+        native.batchNormEval(s.rand([5, 3, 7, 9], 96), s.rand([3], 97), s.rand([3], 98), s.rand([3], 99), s.rand([3], 100, 0.5, 2), 1e-5),
+      ),
   },
   {
     name: 'batchNorm backward (dx, dgamma, dbeta)',

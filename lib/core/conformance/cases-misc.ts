@@ -19,33 +19,29 @@ function params(s: Session, seed: number) {
 }
 
 export const miscCases: ConformanceCase[] = [
-  ...[false, true].map(
-    (nesterov): ConformanceCase => ({
-      name: `sgdStep momentum=0.9 weightDecay=1e-2 nesterov=${nesterov} (3 steps)`,
-      ops: ['sgdStep'],
-      grad: false,
-      tol: SUM,
-      run: (s) => {
-        const { p, g, m } = params(s, 161);
-        // Nesterov needs dampening 0 (torch's rule).
-        for (let k = 0; k < 3; k++) native.sgdStep(p, g, m, 0.05, 0.9, nesterov ? 0 : 0.1, 1e-2, nesterov, k === 0);
-        return s.read(...p, ...m);
-      },
-    }),
-  ),
-  ...[false, true].map(
-    (decoupled): ConformanceCase => ({
-      name: `adamStep decoupled=${decoupled} (3 steps)`,
-      ops: ['adamStep'],
-      grad: false,
-      tol: MATH,
-      run: (s) => {
-        const { p, g, m, v } = params(s, 171);
-        for (let k = 1; k <= 3; k++) native.adamStep(p, g, m, v, 1e-3, 0.9, 0.999, 1e-8, 1e-2, decoupled, k);
-        return s.read(...p, ...m, ...v);
-      },
-    }),
-  ),
+  ...[false, true].map((nesterov): ConformanceCase => ({
+    name: `sgdStep momentum=0.9 weightDecay=1e-2 nesterov=${nesterov} (3 steps)`,
+    ops: ['sgdStep'],
+    grad: false,
+    tol: SUM,
+    run: (s) => {
+      const { p, g, m } = params(s, 161);
+      // Nesterov needs dampening 0 (torch's rule).
+      for (let k = 0; k < 3; k++) native.sgdStep(p, g, m, 0.05, 0.9, nesterov ? 0 : 0.1, 1e-2, nesterov, k === 0);
+      return s.read(...p, ...m);
+    },
+  })),
+  ...[false, true].map((decoupled): ConformanceCase => ({
+    name: `adamStep decoupled=${decoupled} (3 steps)`,
+    ops: ['adamStep'],
+    grad: false,
+    tol: MATH,
+    run: (s) => {
+      const { p, g, m, v } = params(s, 171);
+      for (let k = 1; k <= 3; k++) native.adamStep(p, g, m, v, 1e-3, 0.9, 0.999, 1e-8, 1e-2, decoupled, k);
+      return s.read(...p, ...m, ...v);
+    },
+  })),
   {
     name: 'warpPerspective [2,3,9,11] -> 8x10',
     ops: ['warpPerspective'],

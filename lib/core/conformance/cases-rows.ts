@@ -68,21 +68,19 @@ export const rowCases: ConformanceCase[] = [
       },
     },
   ]),
-  ...[0, 0.1].map(
-    (ls): ConformanceCase => ({
-      name: `crossEntropy labelSmoothing=${ls}, forward and backward`,
-      ops: ['crossEntropy', 'crossEntropyBackward'],
-      grad: true,
-      tol: MATH,
-      run: (s) => {
-        const labels = s.ints([13], 124, 11);
-        const [loss, probs] = native.crossEntropy(s.rand([13, 11], 125, -5, 5), labels, ls);
-        s.keep(loss);
-        s.keep(probs);
-        return s.read(loss, probs, native.crossEntropyBackward(probs, labels, s.rand([13], 126), ls));
-      },
-    }),
-  ),
+  ...[0, 0.1].map((ls): ConformanceCase => ({
+    name: `crossEntropy labelSmoothing=${ls}, forward and backward`,
+    ops: ['crossEntropy', 'crossEntropyBackward'],
+    grad: true,
+    tol: MATH,
+    run: (s) => {
+      const labels = s.ints([13], 124, 11);
+      const [loss, probs] = native.crossEntropy(s.rand([13, 11], 125, -5, 5), labels, ls);
+      s.keep(loss);
+      s.keep(probs);
+      return s.read(loss, probs, native.crossEntropyBackward(probs, labels, s.rand([13], 126), ls));
+    },
+  })),
   {
     name: 'indexSelect axis 1',
     ops: ['indexSelect'],
@@ -126,15 +124,13 @@ export const rowCases: ConformanceCase[] = [
     tol: SUM,
     run: (s) => s.read(native.pairwiseSqDist(s.rand([19, 13], 151), s.rand([23, 13], 152))),
   },
-  ...[true, false].map(
-    (largest): ConformanceCase => ({
-      name: `topk k=5 largest=${largest}`,
-      ops: ['topk'],
-      grad: false,
-      tol: 'exact',
-      run: (s) => s.read(...native.topk(s.rand([7, 61], 153), 5, largest)),
-    }),
-  ),
+  ...[true, false].map((largest): ConformanceCase => ({
+    name: `topk k=5 largest=${largest}`,
+    ops: ['topk'],
+    grad: false,
+    tol: 'exact',
+    run: (s) => s.read(...native.topk(s.rand([7, 61], 153), 5, largest)),
+  })),
   {
     // Integer distances on uint8 pixels: exact. Ties broken by index on both backends.
     name: 'knnExact uint8 k=3',

@@ -88,7 +88,17 @@ export function runCase(c: ConformanceCase, device: DeviceName): CaseResult {
     return { ...base, ...compareOutputs(got, ref, c.tol), ms: performance.now() - t0 };
   } catch (e) {
     const error = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-    return { ...base, tolerance: c.tol, maxAbsError: NaN, nmse: NaN, mismatches: 0, elements: 0, pass: false, ms: performance.now() - t0, error };
+    return {
+      ...base,
+      tolerance: c.tol,
+      maxAbsError: NaN,
+      nmse: NaN,
+      mismatches: 0,
+      elements: 0,
+      pass: false,
+      ms: performance.now() - t0,
+      error,
+    };
   }
 }
 
