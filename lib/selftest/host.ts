@@ -18,6 +18,8 @@ export interface HostInfo {
   binary: string;
   cpuKernels: string;
   cuda: { available: boolean; name: string; reason: string };
+  /** The NNLAB_* variables set for the run (they select kernels, threads, the addon). */
+  env: Record<string, string>;
 }
 
 function binaryPath(): string {
@@ -53,5 +55,8 @@ export function hostInfo(): HostInfo {
     binary: binaryPath(),
     cpuKernels: d.cpu.isa.kernels,
     cuda: d.cuda,
+    env: Object.fromEntries(
+      Object.entries(process.env).filter((e): e is [string, string] => e[0].startsWith('NNLAB_') && e[1] !== undefined),
+    ),
   };
 }
