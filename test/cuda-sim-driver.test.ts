@@ -34,6 +34,10 @@ describe.skipIf(!isSim)('the simulated CUDA device through its driver layer', ()
     expect(rep.ops.length).toBeGreaterThan(100);
     expect(rep.ops.every((o: { pass: boolean }) => o.pass)).toBe(true);
     expect(rep.training.pass).toBe(true);
+    // The simulator rounds as the CPU does except for summation order: step losses agree closely.
+    expect(rep.training.cpuAgreement).toMatchObject({ steps: 20, pass: true });
+    expect(rep.training.cpuAgreement.maxRelDiff).toBeLessThan(1e-5);
+    expect(r.stdout).toMatch(/training vs cpu: .*: ok/);
   }, 300_000);
 
   it('out of device memory: the cache is released and the allocation retried, then a typed OutOfMemoryError', () => {

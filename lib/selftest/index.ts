@@ -6,7 +6,7 @@ import { resolveDevice } from '../core/device.js';
 import type { DeviceRequest } from '../core/device.js';
 import { hostInfo } from './host.js';
 import type { HostInfo } from './host.js';
-import { runTraining } from './training.js';
+import { compareWithCpu, runTraining } from './training.js';
 import type { TrainingResult } from './training.js';
 
 export type { CaseResult, HostInfo, TrainingResult };
@@ -16,9 +16,9 @@ import type { SelftestReport } from './report.js';
 
 export interface SelftestOptions {
   device: DeviceRequest;
-  /** Only cases whose name contains this (the training run is skipped when set). */
+  /** Only cases whose name contains this (the training run is then skipped unless `steps` is given). */
   filter?: string;
-  /** Training steps (default 300); 0 skips the training run. */
+  /** Training steps (default 300, or 0 with a filter); 0 skips the training run. */
   steps?: number;
 }
 
@@ -26,8 +26,8 @@ export function runSelftest(o: SelftestOptions): SelftestReport {
   const device = resolveDevice(o.device);
   const host = hostInfo();
   const ops = runConformance(device, o.filter);
-  const steps = o.filter ? 0 : (o.steps ?? 300);
-  const training = steps > 0 ? runTraining({ device, steps }) : null;
+  const steps = o.steps ?? (o.filter ? 0 : 300);
+  const training = steps > 0 ? compareWithCpu(runTraining({ device, steps })) : null;
   const failed = ops.filter((r) => !r.pass).map((r) => r.name);
   const trainingPass = training ? training.pass : null;
   return {

@@ -21,6 +21,12 @@ export function formatTable(r: SelftestReport): string {
         `(needs <= ${t.maxFinalLoss}), held-out accuracy ${(100 * t.testAccuracy).toFixed(1)}% (needs >= ${100 * t.minTestAccuracy}%), ` +
         `${t.seconds.toFixed(1)} s: ${t.pass ? 'ok' : `FAIL${t.error ? `: ${t.error}` : ''}`}`,
     );
+    const a = t.cpuAgreement;
+    if (a)
+      lines.push(
+        `training vs cpu: step losses of the first ${a.steps} steps differ by at most ${fmt(a.maxRelDiff)} relative ` +
+          `(limit ${fmt(a.limit)}): ${a.pass ? 'ok' : 'FAIL'}`,
+      );
   }
   const s = r.summary;
   lines.push(

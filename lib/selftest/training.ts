@@ -34,6 +34,14 @@ export interface TrainingResult {
   minTestAccuracy: number;
   pass: boolean;
   seconds: number;
+  /** The loss of every step (the device run is compared with the CPU's step by step). */
+  losses: number[];
+  /**
+   * Off the CPU: the same model, data and seed trained on the CPU for the first steps; the
+   * largest relative difference of the step losses must stay small (rounding differences grow
+   * slowly; a wrong gradient or optimizer step on the device shows at once).
+   */
+  cpuAgreement?: { steps: number; maxRelDiff: number; limit: number; pass: boolean };
   error?: string;
 }
 
@@ -147,9 +155,35 @@ export function runTraining(o: TrainingOptions): TrainingResult {
       finalLoss = mean(losses.slice(-window));
     const testAccuracy = correct / 500;
     const pass = Number.isFinite(finalLoss) && finalLoss <= TRAINING_TARGET.maxFinalLoss && testAccuracy >= TRAINING_TARGET.minTestAccuracy;
-    return { ...base, firstLoss, finalLoss, testAccuracy, pass, seconds: (performance.now() - t0) / 1000 };
+    return { ...base, firstLoss, finalLoss, testAccuracy, pass, seconds: (performance.now() - t0) / 1000, losses };
   } catch (e) {
     const error = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-    return { ...base, firstLoss: NaN, finalLoss: NaN, testAccuracy: 0, pass: false, seconds: (performance.now() - t0) / 1000, error };
+    return {
+      ...base,
+      firstLoss: NaN,
+      finalLoss: NaN,
+      testAccuracy: 0,
+      pass: false,
+      seconds: (performance.now() - t0) / 1000,
+      losses: [],
+      error,
+    };
   }
+}
+
+/** Steps compared with the CPU, and the largest relative loss difference allowed over them. */
+export const CPU_AGREEMENT = { steps: 20, limit: 2e-3 };
+
+/** Trains the first steps on the CPU and compares the step losses with the device run's. */
+export function compareWithCpu(r: TrainingResult): TrainingResult {
+  const steps = Math.min(CPU_AGREEMENT.steps, r.losses.length);
+  if (r.device === 'cpu' || steps === 0) return r;
+  const cpu = runTraining({ device: 'cpu', steps, batchSize: r.batchSize });
+  let maxRelDiff = cpu.losses.length === steps ? 0 : Infinity;
+  for (let i = 0; i < Math.min(steps, cpu.losses.length); i++) {
+    const d = Math.abs(r.losses[i] - cpu.losses[i]) / Math.max(Math.abs(cpu.losses[i]), 1e-6);
+    maxRelDiff = Number.isNaN(d) ? Infinity : Math.max(maxRelDiff, d);
+  }
+  const agreement = { steps, maxRelDiff, limit: CPU_AGREEMENT.limit, pass: maxRelDiff <= CPU_AGREEMENT.limit };
+  return { ...r, cpuAgreement: agreement, pass: r.pass && agreement.pass };
 }
