@@ -17,7 +17,7 @@ const shared = {
 
 const simAddon = resolve('build-sim/Release/nnlab.node');
 // Files that only mean something against the simulator build: they run in the cuda-sim project.
-const SIM_ONLY = ['test/ops/cuda-sim.test.ts', 'test/cuda-kernels.test.ts'];
+const SIM_ONLY = ['test/ops/cuda-sim.test.ts', 'test/cuda-kernels.test.ts', 'test/cuda-sim-driver.test.ts'];
 
 export default defineConfig({
   test: {

@@ -1,5 +1,6 @@
 // Device memory (a caching allocator over cudaMalloc, or over the simulator's arena), copies,
 // fills, casts and the strided copy.
+#include <cstdlib>
 #include <cstring>
 #include <mutex>
 #include <unordered_map>
@@ -17,7 +18,8 @@ namespace nn {
 
 // ---------------------------------------------------------------- raw memory and launches
 namespace cuda {
-#if defined(__CUDACC__)
+// The same code in both builds: under nvcc it calls cudart; in the simulator build the fake
+// runtime of cuda/sim/fake_runtime.h, which fails the same way (out of memory, bad pointers).
 void check(cudaError_t e, const char* what) {
   if (e != cudaSuccess)
     fail(ErrorCode::Device, "cuda: ", what, " failed: ", cudaGetErrorString(e), " (error ", static_cast<int>(e), ")");
@@ -31,11 +33,8 @@ void* raw_alloc(size_t bytes) {
   return p;
 }
 void raw_free(void* p) { cudaFree(p); }
-#else
-void* raw_alloc(size_t bytes) { return nnsim::device_reserve(bytes); }
-// The simulator's arena never shrinks: its blocks live on in the cache.
-void raw_free(void*) {}
 
+#if !defined(__CUDACC__)
 void sim_launch(const char* name, dim3 grid, dim3 block, const std::function<void()>& body) {
   nnsim::DeviceAccess open;
   try {
@@ -43,6 +42,18 @@ void sim_launch(const char* name, dim3 grid, dim3 block, const std::function<voi
   } catch (const nnsim::SimError& e) {
     fail(ErrorCode::Internal, e.what());
   }
+}
+void sim_reject_host_pointer(const char* name, int index, const void* p) {
+  fail(ErrorCode::Device, "cuda (simulator): argument ", index, " of kernel ", name, " points at host memory (", p,
+       "), which a GPU kernel cannot read");
+}
+bool sim_is_device_pointer(const void* p) { return nnsim::is_device_pointer(p); }
+unsigned sim_max_blocks(unsigned fallback) {
+  static const long v = [] {
+    const char* e = std::getenv("NNLAB_SIM_MAX_BLOCKS");
+    return e ? std::strtol(e, nullptr, 10) : 0L;
+  }();
+  return v > 0 ? static_cast<unsigned>(v) : fallback;
 }
 #endif
 
@@ -66,11 +77,7 @@ BlockCache& cache() {
 }  // namespace
 
 size_t cached_bytes() { return cache().cached(); }
-void release_cache() {
-#if defined(__CUDACC__)
-  cache().drain(raw_free);
-#endif
-}
+void release_cache() { cache().drain(raw_free); }
 
 }  // namespace cuda
 
@@ -110,7 +117,6 @@ void CudaBackend::free(void* p, size_t bytes) {
   if (p) cache().give(p, round_size(bytes));
 }
 
-#if defined(__CUDACC__)
 void CudaBackend::copy_from_host(void* dst, const void* src, size_t bytes) {
   if (bytes) check(cudaMemcpy(dst, src, bytes, cudaMemcpyHostToDevice), "cudaMemcpy host->device");
 }
@@ -121,21 +127,6 @@ void CudaBackend::copy_within(void* dst, const void* src, size_t bytes) {
   if (bytes) check(cudaMemcpy(dst, src, bytes, cudaMemcpyDeviceToDevice), "cudaMemcpy device->device");
 }
 void CudaBackend::synchronize() { check(cudaDeviceSynchronize(), "cudaDeviceSynchronize"); }
-#else
-void CudaBackend::copy_from_host(void* dst, const void* src, size_t bytes) {
-  nnsim::DeviceAccess open;
-  std::memcpy(dst, src, bytes);
-}
-void CudaBackend::copy_to_host(void* dst, const void* src, size_t bytes) {
-  nnsim::DeviceAccess open;
-  std::memcpy(dst, src, bytes);
-}
-void CudaBackend::copy_within(void* dst, const void* src, size_t bytes) {
-  nnsim::DeviceAccess open;
-  std::memmove(dst, src, bytes);
-}
-void CudaBackend::synchronize() {}
-#endif
 
 // ---------------------------------------------------------------- fills, casts, layout
 void CudaBackend::fill_f32(float* y, int64_t n, float value) {

@@ -181,4 +181,34 @@ describe.skipIf(!isSim)('CUDA kernel unit tests on the simulator, against the CP
       expect(r.status).toBe(1);
     }
   });
+
+  it("at a GPU's grid sizes (NNLAB_SIM_MAX_BLOCKS=8192) the grid cases launch thousands of blocks and agree", () => {
+    const r = spawnSync(join(BUILD, 'nnlab_kernel_tests_fibers'), ['grid/'], {
+      encoding: 'utf8',
+      maxBuffer: 64 << 20,
+      env: { ...process.env, NNLAB_SIM_MAX_BLOCKS: '8192' },
+    });
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    const cases = lines.filter((l) => l.case);
+    expect(cases.map((c) => c.case).sort()).toEqual(['grid/arange', 'grid/rand_uniform', 'grid/softmax_rows']);
+    for (const c of cases) {
+      expect(c.ok, JSON.stringify(c)).toBe(true);
+      expect(c.blocks, `${c.case}: blocks launched`).toBeGreaterThanOrEqual(3000);
+    }
+    expect(r.status).toBe(0);
+    // Without the variable the simulator keeps its small grids (the same cases, a few blocks).
+    const small = spawnSync(join(BUILD, 'nnlab_kernel_tests_fibers'), ['grid/arange'], { encoding: 'utf8' });
+    expect(JSON.parse(small.stdout.trim().split('\n')[0]).blocks).toBeLessThanOrEqual(16);
+  }, 300_000);
+
+  it('a kernel handed host memory fails with a device error naming the kernel and the argument', () => {
+    const r = spawnSync(join(BUILD, 'nnlab_kernel_tests_fibers'), ['--host-pointer'], { encoding: 'utf8' });
+    const line = JSON.parse(r.stdout.trim());
+    expect(line.ok, line.detail).toBe(true);
+    expect(line.detail).toMatch(/^ERR_DEVICE: .*argument 0 of kernel fill_kernel<float> points at host memory/);
+    expect(r.status).toBe(0);
+  });
 });

@@ -16,7 +16,7 @@ static __global__ void fill_kernel(T* y, int64_t n, T v) {
 }
 
 static __global__ void arange_kernel(float* y, int64_t n, float start, float step) {
-  NN_GRID_STRIDE(i, n) y[i] = start + step * static_cast<float>(i);
+  NN_GRID_STRIDE(i, n) y[i] = nn_fadd_rn(start, nn_fmul_rn(step, static_cast<float>(i)));  // as the CPU, bit for bit
 }
 
 // Any-dtype conversion with the dtypes as runtime values (uniform across the grid, so the

@@ -19,6 +19,7 @@
 #include <cmath>
 #include <cstdint>
 
+#include "fake_runtime.h"
 #include "sim.h"
 
 #define __global__ __attribute__((unused))  // kernels are declared `static __global__` (one copy per .cu)

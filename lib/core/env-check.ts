@@ -36,6 +36,9 @@ export const NNLAB_ENV: Record<string, [Check, string]> = {
   NNLAB_ADDON: [nonEmpty, 'the path of an nnlab.node build'],
   NNLAB_BINARY: [oneOf('auto', 'cpu', 'cuda'), 'auto, cpu or cuda (which prebuilt binary)'],
   NNLAB_EMULATE_DL_FIND_OBJECT: [flag, '0 or 1'],
+  // The CUDA simulator build (docs/cuda.md): a GPU's grid sizes, and the simulated device's size.
+  NNLAB_SIM_MAX_BLOCKS: [positiveInt, 'a positive integer (blocks)'],
+  NNLAB_SIM_DEVICE_BYTES: [positiveInt, 'a positive integer (bytes)'],
   NNLAB_DATA_DIR: [nonEmpty, 'an IDX data folder'],
   NNLAB_FASHION_DIR: [nonEmpty, 'an IDX data folder'],
   NNLAB_CACHE_DIR: [nonEmpty, 'a folder'],

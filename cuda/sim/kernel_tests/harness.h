@@ -99,5 +99,6 @@ void add_reduce_cases(std::vector<Case>& out);       // reductions, argmax, soft
 void add_index_cases(std::vector<Case>& out);        // index ops, one-hot, optimizer steps, images
 void add_knn_cases(std::vector<Case>& out);          // distance matrix, top-k
 void add_spectral_cases(std::vector<Case>& out);     // STFT, mel filter bank, power to dB
+void add_grid_cases(std::vector<Case>& out);         // thousands of blocks (NNLAB_SIM_MAX_BLOCKS)
 
 }  // namespace kt

@@ -16,6 +16,7 @@
 #include <sstream>
 #include <string>
 
+#include "../../../native/core/error.h"
 #include "../../../native/core/thread_pool.h"
 #include "../sim.h"
 #include "harness.h"
@@ -149,6 +150,7 @@ int main(int argc, char** argv) {
   kt::add_index_cases(cases);
   kt::add_knn_cases(cases);
   kt::add_spectral_cases(cases);
+  kt::add_grid_cases(cases);
 
 #if defined(NNLAB_SIM_THREADS)
   // The CPU reference is compiled without TSan instrumentation, so TSan cannot see its thread
@@ -163,11 +165,27 @@ int main(int argc, char** argv) {
     return 1;
   }
 
+  // A kernel handed host memory must fail (a GPU would fault): every pointer argument of a
+  // launch is checked against the device arena.
+  if (filter == "--host-pointer") {
+    std::vector<float> host(300);
+    std::string msg;
+    try {
+      gpu->fill_f32(host.data(), static_cast<int64_t>(host.size()), 1.f);
+    } catch (const nn::Error& e) {
+      msg = std::string(nn::error_code_name(e.code())) + ": " + e.what();
+    }
+    std::printf("{\"case\":\"host_pointer\",\"ok\":%s,\"detail\":%s}\n", msg.empty() ? "false" : "true",
+                json_str(msg.empty() ? "fill_f32 on host memory ran without an error" : msg).c_str());
+    return msg.empty() ? 1 : 0;
+  }
+
   int ran = 0, failed = 0;
   for (const kt::Case& c : cases) {
     if (!filter.empty() && c.name.find(filter) == std::string::npos) continue;
     ++ran;
     const auto before = nnsim::launch_counts();
+    const uint64_t blocks_before = nnsim::stats().blocks;
     const auto t0 = std::chrono::steady_clock::now();
     kt::Outputs want, got;
     std::string error;
@@ -214,9 +232,10 @@ int main(int argc, char** argv) {
     if (!ok) ++failed;
     std::printf(
         "{\"case\":%s,\"ok\":%s,\"tol\":{\"rtol\":%s,\"atol_scale\":%s},\"kernels\":%s,\"outputs\":[%s],"
-        "\"ms\":%.1f%s}\n",
+        "\"blocks\":%llu,\"ms\":%.1f%s}\n",
         json_str(c.name).c_str(), ok ? "true" : "false", json_num(c.tol.rtol).c_str(),
-        json_num(c.tol.atol_scale).c_str(), json_counts(launched_since(before)).c_str(), outs.c_str(), ms,
+        json_num(c.tol.atol_scale).c_str(), json_counts(launched_since(before)).c_str(), outs.c_str(),
+        static_cast<unsigned long long>(nnsim::stats().blocks - blocks_before), ms,
         error.empty() ? "" : (",\"error\":" + json_str(error)).c_str());
     std::fflush(stdout);
   }

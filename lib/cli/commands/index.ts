@@ -3,6 +3,7 @@
 import type { Command } from '../command.js';
 import { devicesCommand } from './devices.js';
 import { runCommand } from './run.js';
+import { selftestCommand } from './selftest.js';
 import { trainCommand } from './train.js';
 
-export const COMMANDS: readonly Command[] = [trainCommand, runCommand, devicesCommand];
+export const COMMANDS: readonly Command[] = [trainCommand, runCommand, devicesCommand, selftestCommand];

@@ -14,6 +14,7 @@
 #include "../../core/error.h"
 #include "../../core/shape.h"
 #include "../../core/thread_pool.h"
+#include "../../kernels/hd.h"
 #include "../cpu_backend.h"
 #include "host_arena.h"
 #include "memory_headroom.h"
@@ -141,7 +142,8 @@ void CpuBackend::fill_i32(int32_t* y, int64_t n, int32_t value) {
 }
 
 void CpuBackend::arange_f32(float* y, int64_t n, float start, float step) {
-  for (int64_t i = 0; i < n; ++i) y[i] = start + step * static_cast<float>(i);
+  // Rounded as the CUDA kernel rounds it (no FMA contraction on either side: kernels/hd.h).
+  for (int64_t i = 0; i < n; ++i) y[i] = nn_fadd_rn(start, nn_fmul_rn(step, static_cast<float>(i)));
 }
 
 namespace {

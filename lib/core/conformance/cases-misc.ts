@@ -1,0 +1,128 @@
+// Conformance cases: optimizer steps, image warps and the spectral features.
+import { native } from '../native.js';
+import type { ConformanceCase, Session } from './case.js';
+
+const MATH = 1e-10;
+const SUM = 1e-9;
+// Bilinear sampling is continuous in the source coordinate, but the fill value outside the image
+// is not: a coordinate within an ulp of the border may land on either side on two devices.
+const WARP = 1e-6;
+
+function params(s: Session, seed: number) {
+  const shapes = [[7, 5], [13], [3, 3, 3]];
+  return {
+    p: shapes.map((sh, i) => s.rand(sh, seed + i)),
+    g: shapes.map((sh, i) => s.rand(sh, seed + 10 + i)),
+    m: shapes.map((sh, i) => s.rand(sh, seed + 20 + i, -0.1, 0.1)),
+    v: shapes.map((sh, i) => s.rand(sh, seed + 30 + i, 0, 0.1)),
+  };
+}
+
+export const miscCases: ConformanceCase[] = [
+  ...[false, true].map((nesterov): ConformanceCase => ({
+    name: `sgdStep momentum=0.9 weightDecay=1e-2 nesterov=${nesterov} (3 steps)`,
+    ops: ['sgdStep'],
+    grad: false,
+    tol: SUM,
+    run: (s) => {
+      const { p, g, m } = params(s, 161);
+      // Nesterov needs dampening 0 (torch's rule).
+      for (let k = 0; k < 3; k++) native.sgdStep(p, g, m, 0.05, 0.9, nesterov ? 0 : 0.1, 1e-2, nesterov, k === 0);
+      return s.read(...p, ...m);
+    },
+  })),
+  ...[false, true].map((decoupled): ConformanceCase => ({
+    name: `adamStep decoupled=${decoupled} (3 steps)`,
+    ops: ['adamStep'],
+    grad: false,
+    tol: MATH,
+    run: (s) => {
+      const { p, g, m, v } = params(s, 171);
+      for (let k = 1; k <= 3; k++) native.adamStep(p, g, m, v, 1e-3, 0.9, 0.999, 1e-8, 1e-2, decoupled, k);
+      return s.read(...p, ...m, ...v);
+    },
+  })),
+  {
+    name: 'warpPerspective [2,3,9,11] -> 8x10',
+    ops: ['warpPerspective'],
+    grad: false,
+    tol: WARP,
+    run: (s) => {
+      const m = s.f32([1.05, 0.1, -0.7, -0.08, 0.95, 0.4, 0.004, -0.003, 1, 0.9, -0.05, 0.3, 0.06, 1.1, -0.2, 0, 0.002, 1], [2, 3, 3]);
+      return s.read(native.warpPerspective(s.rand([2, 3, 9, 11], 181), m, 8, 10, 0.25));
+    },
+  },
+  {
+    name: 'affine [2,3,9,11] -> 9x11',
+    ops: ['affine'],
+    grad: false,
+    tol: WARP,
+    run: (s) => {
+      const m = s.f32([0.9, 0.2, 0.3, -0.15, 1.1, -0.6, 1.2, 0, 0.45, 0.1, 0.8, 0.2], [2, 2, 3]);
+      return s.read(native.affine(s.rand([2, 3, 9, 11], 182), m, 9, 11, -1));
+    },
+  },
+  {
+    name: 'rotate by [17, -33] degrees',
+    ops: ['rotate'],
+    grad: false,
+    tol: WARP,
+    run: (s) => s.read(native.rotate(s.rand([2, 3, 9, 11], 183), s.f32([17, -33], [2]), 0)),
+  },
+  {
+    name: 'resizeBilinear 9x11 -> 14x5',
+    ops: ['resizeBilinear'],
+    grad: false,
+    tol: WARP,
+    run: (s) => s.read(native.resizeBilinear(s.rand([2, 3, 9, 11], 184), 14, 5)),
+  },
+  {
+    name: 'brightness per-image factor and shift, clamped',
+    ops: ['brightness'],
+    grad: false,
+    tol: MATH,
+    run: (s) => s.read(native.brightness(s.rand([2, 3, 9, 11], 185, 0, 1), s.f32([1.3, 0.7], [2]), s.f32([0.1, -0.05], [2]), 0, 1)),
+  },
+  {
+    name: 'stft nFft=64 hop=16 centred, batch 2',
+    ops: ['stft'],
+    grad: false,
+    tol: SUM,
+    run: (s) => s.read(native.stft(s.rand([2, 301], 191), 64, 16, true)),
+  },
+  {
+    name: 'powerSpectrogram nFft=50 hop=13 not centred',
+    ops: ['powerSpectrogram'],
+    grad: false,
+    tol: SUM,
+    run: (s) => s.read(native.powerSpectrogram(s.rand([301], 192), 50, 13, false)),
+  },
+  {
+    name: 'melFilterbank 33 freqs, 12 mels',
+    ops: ['melFilterbank'],
+    grad: false,
+    tol: MATH,
+    run: (s) => s.read(native.melFilterbank(33, 12, 8000, 20, 0, s.device)),
+  },
+  {
+    name: 'melScale [2,33,17] with a [33,12] bank',
+    ops: ['melScale'],
+    grad: false,
+    tol: SUM,
+    run: (s) => s.read(native.melScale(s.rand([2, 33, 17], 193, 0, 1), s.rand([33, 12], 194, 0, 1))),
+  },
+  {
+    name: 'melSpectrogram nFft=64 hop=16 12 mels',
+    ops: ['melSpectrogram'],
+    grad: false,
+    tol: SUM,
+    run: (s) => s.read(native.melSpectrogram(s.rand([2, 401], 195), 64, 16, true, 12, 8000, 0, 0)),
+  },
+  {
+    name: 'powerToDb amin=1e-10 topDb=60',
+    ops: ['powerToDb'],
+    grad: false,
+    tol: MATH,
+    run: (s) => s.read(native.powerToDb(s.rand([3, 13, 11], 196, 0, 2), 1e-10, 60)),
+  },
+];
