@@ -211,7 +211,6 @@ bool gathered_fwd(const Conv2dArgs& a, const float* x, const float* w, const flo
   return true;
 }
 
-
 bool all_finite(const float* v, int64_t n) {
   return std::all_of(v, v + n, [](float e) { return std::isfinite(e); });
 }
