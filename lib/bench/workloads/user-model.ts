@@ -7,11 +7,13 @@
 //   export const classes = 10;                  optional: cross-entropy target classes (default: output's last dim)
 //   export function createOptimizer(params) {}  optional: an nnlab Optimizer (default Adam, lr 1e-3)
 //   export const flopsPerItem = { forward: 1.2e6, train: 3.5e6 };  optional: FLOPs of one input item, for GFLOP/s
+//     (default: those of its Linear and Conv2d layers, counted on one forward pass)
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 import { ArgumentError, IOError } from '../../core/errors.js';
 import type { Module } from '../../nn/module.js';
+import { countLayerFlops } from './layer-flops.js';
 import { type LossSpec, type Mode, modelStep } from './model-step.js';
 import type { Workload } from './types.js';
 
@@ -53,7 +55,7 @@ export async function userModelWorkload(spec: UserModelSpec): Promise<Workload> 
   const input = spec.input ?? (Array.isArray(mod.input) ? (mod.input as number[]) : null);
   if (!input) throw new ArgumentError(`bench: no input shape for ${path}: pass --input N,C,H,W or export const input = [...]`);
   const mode = spec.mode ?? 'infer';
-  const flops = mod.flopsPerItem?.[mode === 'train' ? 'train' : 'forward'];
+  const declared = mod.flopsPerItem?.[mode === 'train' ? 'train' : 'forward'];
   const name = path.split('/').pop()!.replace(/\.[cm]?[jt]s$/, '');
   return {
     id: `model:${name}:${mode}`,
@@ -64,6 +66,9 @@ export async function userModelWorkload(spec: UserModelSpec): Promise<Workload> 
       const model = (await (factory as () => unknown)()) as Module;
       if (!model || typeof (model as Module).forward !== 'function' || typeof (model as Module).parameters !== 'function')
         throw new ArgumentError(`bench: the factory of ${path} must return an nnlab Module (with forward() and parameters())`);
+      // Declared FLOPs, or those of the Linear and Conv2d layers counted on one forward pass.
+      const counted = typeof declared === 'number' ? null : countLayerFlops(model, input);
+      const flops = typeof declared === 'number' ? declared : counted?.[mode === 'train' ? 'train' : 'forward'];
       const step = modelStep(model, {
         input,
         mode,
