@@ -1,5 +1,6 @@
 // Workloads by id: the standard ones, and a user model when the spec names one.
 import { ArgumentError } from '../../core/errors.js';
+import { selectNames } from '../select.js';
 import { STANDARD_WORKLOADS } from './standard.js';
 import type { Workload } from './types.js';
 import { type UserModelSpec, userModelWorkload } from './user-model.js';
@@ -9,13 +10,10 @@ export type { Workload, Prepared } from './types.js';
 export { parseShape, type UserModelSpec } from './user-model.js';
 export type { Mode, LossSpec } from './model-step.js';
 
-/** The standard workloads whose id contains one of `only` (all when only is empty). */
+/** The standard workloads `--only` names (all when only is empty; see selectNames). */
 export function selectStandard(only: readonly string[] | null | undefined): Workload[] {
-  if (!only?.length) return [...STANDARD_WORKLOADS];
-  const unknown = only.filter((o) => !STANDARD_WORKLOADS.some((w) => w.id.includes(o)));
-  if (unknown.length)
-    throw new ArgumentError(`bench: no workload matches ${unknown.map((u) => `'${u}'`).join(', ')} (workloads: ${STANDARD_WORKLOADS.map((w) => w.id).join(', ')})`);
-  return STANDARD_WORKLOADS.filter((w) => only.some((o) => w.id.includes(o)));
+  const ids = selectNames(STANDARD_WORKLOADS.map((w) => w.id), only, 'workload');
+  return STANDARD_WORKLOADS.filter((w) => ids.includes(w.id));
 }
 
 export async function findWorkload(id: string, model?: UserModelSpec): Promise<Workload> {

@@ -56,6 +56,8 @@ export const benchCommand: Command = {
     if ((f.threshold || f.alpha !== undefined) && !f.compare) throw new UsageError('--threshold and --alpha go with --compare');
     const threshold = f.threshold ? parseThreshold(f.threshold as string) : 0.05;
     const baseline = f.compare ? readBaseline(f.compare as string) : null; // read first: a bad path fails before a long run
+    if (baseline && baseline.mode !== (f.counts ? 'counts' : 'time'))
+      throw new UsageError(`--compare: ${f.compare} holds ${baseline.mode === 'counts' ? 'instruction counts (add --counts)' : 'timings (drop --counts)'}`);
     const log = f.json ? undefined : (s: string) => process.stderr.write(`${s}\n`);
     const result = await bench({
       counts: !!f.counts,
