@@ -9,7 +9,7 @@ import { runTimed, type TimeOptions } from './run.js';
 import type { BenchResult, CountsResult, TimeResult } from './types.js';
 
 export interface BenchOptions extends TimeOptions, CountOptions {
-  /** Count instructions under callgrind instead of timing (the guard driver's workloads). */
+  /** Count instructions under callgrind instead of timing (the guard driver's kernel workloads, a model, or --only names). */
   counts?: boolean;
 }
 
@@ -23,6 +23,7 @@ export async function bench(o: BenchOptions = {}): Promise<BenchResult> {
 
 export { runTimed, type TimeOptions } from './run.js';
 export { runCounts, type CountOptions } from './counts.js';
+export { countNodeWorkload, selfCostByObject } from './callgrind-node.js';
 export { compare, parseThreshold, type Change, type ChangeStatus, type Comparison, type CompareOptions } from './compare.js';
 export { formatResult, formatComparison, type Format } from './report.js';
 export { mannWhitneyU, median, quantile, summarize, normalSf, type MannWhitney, type Summary, type Alternative } from './stats.js';

@@ -7,7 +7,7 @@ import { type UserModelSpec, userModelWorkload } from './user-model.js';
 
 export { STANDARD_WORKLOADS } from './standard.js';
 export type { Workload, Prepared } from './types.js';
-export { parseShape, type UserModelSpec } from './user-model.js';
+export { parseShape, userModelWorkload, type UserModelSpec } from './user-model.js';
 export type { Mode, LossSpec } from './model-step.js';
 
 /** The standard workloads `--only` names (all when only is empty; see selectNames). */

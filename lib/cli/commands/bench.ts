@@ -27,7 +27,7 @@ export const benchCommand: Command = {
   name: 'bench',
   usage: `nnlab bench [--quick] [--only ${STANDARD_WORKLOADS.map((w) => w.id).join(',')}] [--reps N] [--no-roofline]
           [--model FILE --input N,C,H,W [--mode infer|train] (a module exporting createModel(): docs/bench.md)]
-          [--counts [--build-dir DIR] (instructions under valgrind callgrind: the guard's kernel workloads)]
+          [--counts [--build-dir DIR] (instructions under valgrind callgrind: the guard's kernels, or --model / --only)]
           [--save FILE] [--compare FILE [--threshold 5%] [--alpha 0.05]] [--json | --markdown]`,
   async run(argv) {
     const a = parseArgs(argv, {
@@ -51,7 +51,7 @@ export const benchCommand: Command = {
     const f = a.flags;
     if (f.json && f.markdown) throw new UsageError('--json and --markdown exclude each other');
     if ((f.input || f.mode) && !f.model) throw new UsageError('--input and --mode go with --model');
-    if (f.counts && (f.model || f.reps || f.quick)) throw new UsageError('--counts takes neither --model, --reps nor --quick (counts do not vary between runs)');
+    if (f.counts && (f.reps || f.quick || f['no-roofline'])) throw new UsageError('--counts takes neither --reps, --quick nor --no-roofline (counts do not vary between runs)');
     if (!f.counts && f['build-dir']) throw new UsageError('--build-dir goes with --counts');
     if ((f.threshold || f.alpha !== undefined) && !f.compare) throw new UsageError('--threshold and --alpha go with --compare');
     const threshold = f.threshold ? parseThreshold(f.threshold as string) : 0.05;
