@@ -11,7 +11,15 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { buildGuardDriver, countInstructions, DROP_TOLERANCE, guardWorkloads, LABELS, RISE_TOLERANCE, verdict } from '../dist/bench/callgrind.js';
+import {
+  buildGuardDriver,
+  countInstructions,
+  DROP_TOLERANCE,
+  guardWorkloads,
+  LABELS,
+  RISE_TOLERANCE,
+  verdict,
+} from '../dist/bench/callgrind.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const baselinesPath = join(root, 'bench', 'baselines.json');

@@ -47,13 +47,26 @@ export function countNodeWorkload(id: string, model?: UserModelSpec): number {
     const spec: ChildSpec = { id, model, quick: true, reps: 1, warmup: 1, minRepMs: 0 };
     const r = spawnSync(
       'valgrind',
-      ['--tool=callgrind', '--compress-strings=no', '--compress-pos=no', `--callgrind-out-file=${out}`, process.execPath, CHILD, JSON.stringify(spec)],
+      [
+        '--tool=callgrind',
+        '--compress-strings=no',
+        '--compress-pos=no',
+        `--callgrind-out-file=${out}`,
+        process.execPath,
+        CHILD,
+        JSON.stringify(spec),
+      ],
       { encoding: 'utf8', env: { ...process.env, NNLAB_DISABLE_AVX512: '1', NNLAB_THREADS: '1' }, maxBuffer: 64 << 20 },
     );
-    const last = (r.stdout ?? '').split('\n').filter((l) => l.startsWith('{')).pop();
+    const last = (r.stdout ?? '')
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .pop();
     const res = last ? (JSON.parse(last) as { error?: string }) : null;
     if (r.status !== 0 || !res || res.error)
-      throw new IOError(`callgrind of ${model ? model.file : id} failed: ${res?.error ?? (r.stderr ?? String(r.error)).split('\n').slice(-5).join('\n')}`);
+      throw new IOError(
+        `callgrind of ${model ? model.file : id} failed: ${res?.error ?? (r.stderr ?? String(r.error)).split('\n').slice(-5).join('\n')}`,
+      );
     let total = 0;
     for (const [ob, ir] of selfCostByObject(readFileSync(out, 'utf8'))) if (ob.endsWith('.node')) total += ir;
     if (!total) throw new IOError(`callgrind of ${model ? model.file : id}: no instructions in a native addon (is nnlab's addon loaded?)`);

@@ -23,7 +23,12 @@ export type CountStatus = 'new' | 'ok' | 'rise' | 'drop';
  * regression, and so is a drop of over `drop`: a kernel that suddenly does far less work has most
  * likely stopped doing part of its job (a skipped loop, an early return), not become 5x smarter.
  */
-export function verdict(count: number, baseline: number | undefined, rise = RISE_TOLERANCE, drop = DROP_TOLERANCE): { change: number | null; status: CountStatus } {
+export function verdict(
+  count: number,
+  baseline: number | undefined,
+  rise = RISE_TOLERANCE,
+  drop = DROP_TOLERANCE,
+): { change: number | null; status: CountStatus } {
   if (!baseline) return { change: null, status: 'new' };
   const change = count / baseline - 1;
   if (change > rise) return { change, status: 'rise' };
@@ -42,7 +47,8 @@ export const LABELS: Record<CountStatus, string> = {
 export const guardSourceDir = () => join(packageRoot(), 'bench', 'guard');
 
 /** Where `nnlab bench --counts` builds the driver by default: a per-version cache folder. */
-export const defaultGuardBuildDir = () => process.env.NNLAB_GUARD_BUILD_DIR ?? join(homedir(), '.cache', 'nnlab', `guard-${nnlabVersion()}`);
+export const defaultGuardBuildDir = () =>
+  process.env.NNLAB_GUARD_BUILD_DIR ?? join(homedir(), '.cache', 'nnlab', `guard-${nnlabVersion()}`);
 
 function need(tool: string, hint: string): void {
   const r = spawnSync(tool, ['--version'], { encoding: 'utf8' });
@@ -71,10 +77,14 @@ export function countInstructions(driver: string, workload: string): number {
   try {
     // The baselines count the AVX2 kernels on every machine.
     const env = { ...process.env, NNLAB_DISABLE_AVX512: '1' };
-    const r = spawnSync('valgrind', ['--tool=callgrind', '--toggle-collect=nnlab_guard_measured', `--callgrind-out-file=${out}`, driver, workload], {
-      encoding: 'utf8',
-      env,
-    });
+    const r = spawnSync(
+      'valgrind',
+      ['--tool=callgrind', '--toggle-collect=nnlab_guard_measured', `--callgrind-out-file=${out}`, driver, workload],
+      {
+        encoding: 'utf8',
+        env,
+      },
+    );
     if (r.status !== 0) throw new IOError(`valgrind ${workload} failed: ${(r.stderr ?? String(r.error)).split('\n').slice(-5).join('\n')}`);
     const m = readFileSync(out, 'utf8').match(/^summary:\s*(\d+)/m);
     if (!m) throw new IOError(`no instruction total in ${out}`);

@@ -47,7 +47,13 @@ export function parseThreshold(s: string | number): number {
   return str.endsWith('%') || v > 1 ? v / 100 : v;
 }
 
-function timeChange(id: string, base: WorkloadResult | undefined, cur: WorkloadResult | undefined, threshold: number, alpha: number): Change {
+function timeChange(
+  id: string,
+  base: WorkloadResult | undefined,
+  cur: WorkloadResult | undefined,
+  threshold: number,
+  alpha: number,
+): Change {
   if (!base) return { id, baseline: null, current: cur?.ms ?? null, change: null, p: null, status: 'new', regression: false };
   if (!cur) return { id, baseline: base.ms, current: null, change: null, p: null, status: 'missing', regression: false };
   const b = median(base.ms_samples),
@@ -64,10 +70,15 @@ function timeChange(id: string, base: WorkloadResult | undefined, cur: WorkloadR
 export function compare(baseline: BenchResult, current: BenchResult, o: CompareOptions = {}): Comparison {
   const threshold = o.threshold ?? 0.05,
     alpha = o.alpha ?? 0.05;
-  if (baseline.format !== 'nnlab-bench/1') throw new ArgumentError(`bench --compare: the baseline is not an nnlab bench result (format '${String(baseline.format)}')`);
+  if (baseline.format !== 'nnlab-bench/1')
+    throw new ArgumentError(`bench --compare: the baseline is not an nnlab bench result (format '${String(baseline.format)}')`);
   if (baseline.mode !== current.mode)
-    throw new ArgumentError(`bench --compare: the baseline holds ${baseline.mode === 'counts' ? 'instruction counts' : 'timings'}, this run ${current.mode === 'counts' ? 'counts instructions' : 'times'} (add or drop --counts)`);
-  const hostDiffers = (['nnlab', 'binary', 'isa', 'threads', 'cpu'] as const).filter((k) => baseline.host?.[k] !== current.host[k]).map((k) => `${k}: ${baseline.host?.[k]} -> ${current.host[k]}`);
+    throw new ArgumentError(
+      `bench --compare: the baseline holds ${baseline.mode === 'counts' ? 'instruction counts' : 'timings'}, this run ${current.mode === 'counts' ? 'counts instructions' : 'times'} (add or drop --counts)`,
+    );
+  const hostDiffers = (['nnlab', 'binary', 'isa', 'threads', 'cpu'] as const)
+    .filter((k) => baseline.host?.[k] !== current.host[k])
+    .map((k) => `${k}: ${baseline.host?.[k]} -> ${current.host[k]}`);
   const changes: Change[] = [];
   const ids = [...new Set([...current.workloads.map((w) => w.id), ...baseline.workloads.map((w) => w.id)])];
   for (const id of ids) {
@@ -79,7 +90,15 @@ export function compare(baseline: BenchResult, current: BenchResult, o: CompareO
         continue;
       }
       const v = verdict(c, b, threshold, DROP_TOLERANCE);
-      changes.push({ id, baseline: b ?? null, current: c, change: v.change, p: null, status: v.status, regression: v.status === 'rise' || v.status === 'drop' });
+      changes.push({
+        id,
+        baseline: b ?? null,
+        current: c,
+        change: v.change,
+        p: null,
+        status: v.status,
+        regression: v.status === 'rise' || v.status === 'drop',
+      });
       continue;
     }
     if (current.mode !== 'time' || baseline.mode !== 'time') continue;
@@ -88,7 +107,15 @@ export function compare(baseline: BenchResult, current: BenchResult, o: CompareO
     if ((c && isError(c)) || (b && isError(b))) {
       // A workload that ran in the baseline and fails now is a failure of this run.
       const failedNow = !!c && isError(c);
-      changes.push({ id, baseline: null, current: null, change: null, p: null, status: 'error', regression: failedNow && !!b && !isError(b) });
+      changes.push({
+        id,
+        baseline: null,
+        current: null,
+        change: null,
+        p: null,
+        status: 'error',
+        regression: failedNow && !!b && !isError(b),
+      });
       continue;
     }
     changes.push(timeChange(id, b as WorkloadResult | undefined, c as WorkloadResult | undefined, threshold, alpha));

@@ -36,7 +36,11 @@ export async function runCounts(o: CountOptions = {}): Promise<CountsResult> {
     workloads.push(
       inGuard
         ? { id, title: `${id} kernels (guard driver)`, instructions: countInstructions(driver!, id) }
-        : { id, title: `${STANDARD_WORKLOADS.find((w) => w.id === id)!.title} (quick size, addon instructions)`, instructions: countNodeWorkload(id) },
+        : {
+            id,
+            title: `${STANDARD_WORKLOADS.find((w) => w.id === id)!.title} (quick size, addon instructions)`,
+            instructions: countNodeWorkload(id),
+          },
     );
   }
   if (o.model) {

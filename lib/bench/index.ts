@@ -31,6 +31,15 @@ export { measureSteps, peakRssMb, type MeasureOptions, type Measured } from './m
 export { gflopsOf, roofline, rooflineShare, type Unit } from './roofline.js';
 export { convFlops, linearFlops, perImageFlops, resnet18Flops, SEED_CNN_FLOPS, MLP_FLOPS } from './flops.js';
 export { hostInfo, nnlabVersion, type Host } from './host.js';
-export { buildGuardDriver, countInstructions, guardWorkloads, verdict, LABELS, RISE_TOLERANCE, DROP_TOLERANCE, defaultGuardBuildDir } from './callgrind.js';
+export {
+  buildGuardDriver,
+  countInstructions,
+  guardWorkloads,
+  verdict,
+  LABELS,
+  RISE_TOLERANCE,
+  DROP_TOLERANCE,
+  defaultGuardBuildDir,
+} from './callgrind.js';
 export { STANDARD_WORKLOADS, parseShape, type Workload, type UserModelSpec, type Mode, type LossSpec } from './workloads/index.js';
 export type { BenchResult, TimeResult, CountsResult, WorkloadResult, WorkloadError, CountResult } from './types.js';

@@ -16,7 +16,11 @@ export function table(header: string[], rows: string[][], format: Format, right:
     return [line(header), `|${header.map((_, i) => (right[i] ? ' ---: ' : ' --- ')).join('|')}|`, ...rows.map(line)].join('\n');
   }
   const w = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => (right[i] ? c.padStart(w[i]) : c.padEnd(w[i]))).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (right[i] ? c.padStart(w[i]) : c.padEnd(w[i])))
+      .join('  ')
+      .trimEnd();
   return [line(header), ...rows.map(line)].join('\n');
 }
 
@@ -28,7 +32,11 @@ export function hostLine(r: BenchResult): string {
 export function formatResult(r: BenchResult, format: Format = 'text'): string {
   if (r.mode === 'counts') {
     const rows = r.workloads.map((w) => [w.id, String(w.instructions)]);
-    return [table(['workload', 'instructions'], rows, format, [false, true]), '', `${hostLine(r)}; instructions counted by callgrind (AVX2 kernels, 1 thread)`].join('\n');
+    return [
+      table(['workload', 'instructions'], rows, format, [false, true]),
+      '',
+      `${hostLine(r)}; instructions counted by callgrind (AVX2 kernels, 1 thread)`,
+    ].join('\n');
   }
   const rows = r.workloads.map((w) =>
     isError(w)
@@ -46,7 +54,17 @@ export function formatResult(r: BenchResult, format: Format = 'text'): string {
         ],
   );
   const out = [
-    table(['workload', 'size', 'median', 'spread', 'ms/step', 'GFLOP/s', 'roofline', 'RSS MB', 'threads'], rows, format, [false, false, true, true, true, true, true, true, true]),
+    table(['workload', 'size', 'median', 'spread', 'ms/step', 'GFLOP/s', 'roofline', 'RSS MB', 'threads'], rows, format, [
+      false,
+      false,
+      true,
+      true,
+      true,
+      true,
+      true,
+      true,
+      true,
+    ]),
     '',
     `${hostLine(r)}`,
     `${r.reps} repetitions per workload after warm-up; spread = half the interquartile range; roofline = the best GEMM GFLOP/s of this run (${num(r.roofline_gflops)})`,
@@ -70,9 +88,30 @@ const STATUS: Record<string, string> = {
 export function formatComparison(c: Comparison, format: Format = 'text'): string {
   const time = c.mode === 'time';
   const fig = (v: number | null) => (v == null ? '-' : time ? num(v, 3) : String(v));
-  const rows = c.changes.map((x) => [x.id, fig(x.baseline), fig(x.current), signedPct(x.change), ...(time ? [x.p == null ? '-' : x.p.toPrecision(2)] : []), STATUS[x.status]]);
-  const head = ['workload', time ? 'baseline ms' : 'baseline', time ? 'current ms' : 'current', 'change', ...(time ? ['p'] : []), 'verdict'];
-  const out = [table(head, rows, format, head.map((h, i) => i > 0 && h !== 'verdict'))];
+  const rows = c.changes.map((x) => [
+    x.id,
+    fig(x.baseline),
+    fig(x.current),
+    signedPct(x.change),
+    ...(time ? [x.p == null ? '-' : x.p.toPrecision(2)] : []),
+    STATUS[x.status],
+  ]);
+  const head = [
+    'workload',
+    time ? 'baseline ms' : 'baseline',
+    time ? 'current ms' : 'current',
+    'change',
+    ...(time ? ['p'] : []),
+    'verdict',
+  ];
+  const out = [
+    table(
+      head,
+      rows,
+      format,
+      head.map((h, i) => i > 0 && h !== 'verdict'),
+    ),
+  ];
   out.push(
     time
       ? `regression: slower by more than ${pct(c.threshold, 1)} and significant (one-sided Mann-Whitney U, p < ${c.alpha})`

@@ -102,11 +102,31 @@ export function runTimed(o: TimeOptions = {}): TimeResult {
   const workloads: (WorkloadResult | WorkloadError)[] = [];
   for (const p of plan) {
     o.log?.(`${p.model ? p.model.file : p.id} ...`);
-    const spec: ChildSpec = { id: p.id, model: p.model, quick, reps, warmup: o.warmup ?? (quick ? 1 : 2), minRepMs: o.minRepMs ?? (quick ? 50 : 200) };
+    const spec: ChildSpec = {
+      id: p.id,
+      model: p.model,
+      quick,
+      reps,
+      warmup: o.warmup ?? (quick ? 1 : 2),
+      minRepMs: o.minRepMs ?? (quick ? 50 : 200),
+    };
     const out = runChild(spec, o.env);
-    workloads.push('error' in out ? { id: p.model ? `model:${p.model.file}` : p.id, title: p.model ? p.model.file : p.id, error: out.error } : toResult(out));
+    workloads.push(
+      'error' in out
+        ? { id: p.model ? `model:${p.model.file}` : p.id, title: p.model ? p.model.file : p.id, error: out.error }
+        : toResult(out),
+    );
   }
   const roof = roofline(workloads.filter((w) => !isError(w) && roofIds.includes(w.id)).map((w) => (w as WorkloadResult).gflops));
   for (const w of workloads) if (!isError(w)) w.roofline_share = rooflineShare(w.gflops, roof);
-  return { format: 'nnlab-bench/1', mode: 'time', date: started.toISOString(), quick, reps, host: hostInfo(), roofline_gflops: roof, workloads };
+  return {
+    format: 'nnlab-bench/1',
+    mode: 'time',
+    date: started.toISOString(),
+    quick,
+    reps,
+    host: hostInfo(),
+    roofline_gflops: roof,
+    workloads,
+  };
 }

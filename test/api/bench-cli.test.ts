@@ -33,15 +33,20 @@ export default function createModel() {
 `,
 );
 const run = (args: string[], busyMs: number) =>
-  nnlab(['bench', '--model', model, '--input', '8,1,28,28', '--no-roofline', '--quick', '--reps', '6', ...args], { BUSY_MS: String(busyMs) });
+  nnlab(['bench', '--model', model, '--input', '8,1,28,28', '--no-roofline', '--quick', '--reps', '6', ...args], {
+    BUSY_MS: String(busyMs),
+  });
 
 describe('nnlab bench --model', () => {
   const baseline = join(dir, 'baseline.json');
 
   it('times a user model in train mode, with its table, host line and saved baseline', () => {
-    const r = nnlab(['bench', '--model', model, '--input', '8,1,28,28', '--mode', 'train', '--quick', '--reps', '4', '--save', join(dir, 'train.json')], {
-      BUSY_MS: '0',
-    });
+    const r = nnlab(
+      ['bench', '--model', model, '--input', '8,1,28,28', '--mode', 'train', '--quick', '--reps', '4', '--save', join(dir, 'train.json')],
+      {
+        BUSY_MS: '0',
+      },
+    );
     expect(r.stderr + r.stdout).not.toMatch(/error/i);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/model:busy-model:train\s+batch \[8, 1, 28, 28\]\s+\d+ images\/s/);
@@ -68,7 +73,9 @@ describe('nnlab bench --model', () => {
 
     const slow = run(['--compare', baseline, '--threshold', '10%', '--markdown'], 24);
     expect(slow.code, slow.stdout + slow.stderr).toBe(1);
-    expect(slow.stdout).toMatch(/\| model:busy-model:infer \| [\d.]+ \| [\d.]+ \| \+(1[5-9]|2\d)\.\d% \| [\d.e-]+ \| SLOWER \(regression\) \|/);
+    expect(slow.stdout).toMatch(
+      /\| model:busy-model:infer \| [\d.]+ \| [\d.]+ \| \+(1[5-9]|2\d)\.\d% \| [\d.e-]+ \| SLOWER \(regression\) \|/,
+    );
     expect(slow.stdout).toContain('1 regression(s)');
   });
 

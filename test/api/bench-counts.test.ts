@@ -45,7 +45,9 @@ describe('nnlab bench --counts', () => {
     expect(worse.code).toBe(1);
     expect(worse.stdout).toMatch(/gemm\s+\d+\s+\d+\s+\+11\.1%\s+MORE INSTRUCTIONS \(regression\)/);
     // Timings cannot be compared with counts.
-    expect(nnlab(['bench', '--only', 'gemm', '--reps', '1', '--compare', saved]).stderr).toMatch(/holds instruction counts \(add --counts\)/);
+    expect(nnlab(['bench', '--only', 'gemm', '--reps', '1', '--compare', saved]).stderr).toMatch(
+      /holds instruction counts \(add --counts\)/,
+    );
   }, 900_000);
 
   it('counts a user model in Node: two runs agree, so --compare passes', (ctx) => {

@@ -12,7 +12,11 @@ export type { Mode, LossSpec } from './model-step.js';
 
 /** The standard workloads `--only` names (all when only is empty; see selectNames). */
 export function selectStandard(only: readonly string[] | null | undefined): Workload[] {
-  const ids = selectNames(STANDARD_WORKLOADS.map((w) => w.id), only, 'workload');
+  const ids = selectNames(
+    STANDARD_WORKLOADS.map((w) => w.id),
+    only,
+    'workload',
+  );
   return STANDARD_WORKLOADS.filter((w) => ids.includes(w.id));
 }
 

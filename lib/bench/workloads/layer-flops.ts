@@ -13,7 +13,10 @@ import { perImageFlops } from '../flops.js';
 
 /** Forward and training FLOPs of one input item (training = forward + grad input + grad weight, the first layer's grad input skipped). */
 export function countLayerFlops(model: Module, input: readonly number[]): { forward: number; train: number } | null {
-  const layers = model.namedModules().map(([, m]) => m).filter((m) => m instanceof Linear || m instanceof Conv2d) as (Linear | Conv2d)[];
+  const layers = model
+    .namedModules()
+    .map(([, m]) => m)
+    .filter((m) => m instanceof Linear || m instanceof Conv2d) as (Linear | Conv2d)[];
   if (!layers.length) return null;
   const perLayer: number[] = [];
   for (const m of layers) {

@@ -49,11 +49,17 @@ export function modelStep(model: Module, o: ModelStepOptions): () => void {
   const loss = o.loss ?? 'cross-entropy';
   let target: Tensor;
   if (loss === 'cross-entropy') {
-    if (out.length !== 2) throw new ShapeError(`bench: cross-entropy needs a [N, C] output, the model gives [${out.join(', ')}] (export a loss)`);
+    if (out.length !== 2)
+      throw new ShapeError(`bench: cross-entropy needs a [N, C] output, the model gives [${out.join(', ')}] (export a loss)`);
     target = labels(out[0], o.classes ?? out[1], gen).keep();
   } else if (loss === 'mse' || typeof loss === 'function') target = (loss === 'mse' ? randn(out, { generator: gen }) : full(out, 0)).keep();
   else throw new ArgumentError(`bench: unknown loss '${String(loss)}' (expected 'cross-entropy', 'mse' or a function)`);
-  const lossFn = loss === 'cross-entropy' ? (y: Tensor) => crossEntropy(y, target) : loss === 'mse' ? (y: Tensor) => mseLoss(y, target) : (y: Tensor) => loss(y, target);
+  const lossFn =
+    loss === 'cross-entropy'
+      ? (y: Tensor) => crossEntropy(y, target)
+      : loss === 'mse'
+        ? (y: Tensor) => mseLoss(y, target)
+        : (y: Tensor) => loss(y, target);
   const opt = o.optimizer ? o.optimizer(model.parameters()) : new Adam(model.parameters(), { lr: 1e-3 });
   return () => {
     tidy(() => {

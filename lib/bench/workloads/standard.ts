@@ -38,7 +38,11 @@ function mnistBytes(split: 'train' | 'test', limit: number): ByteImages {
   const d = loadDataset('mnist')[split];
   const n = Math.min(limit, d.images.shape[0]);
   const dim = d.images.numel / d.images.shape[0];
-  const out = { pixels: (d.images.data() as Uint8Array).slice(0, n * dim), labels: Int32Array.from(d.labels.data() as ArrayLike<number>).slice(0, n), n };
+  const out = {
+    pixels: (d.images.data() as Uint8Array).slice(0, n * dim),
+    labels: Int32Array.from(d.labels.data() as ArrayLike<number>).slice(0, n),
+    n,
+  };
   d.images.dispose();
   d.labels.dispose();
   return out;
@@ -85,7 +89,10 @@ export const STANDARD_WORKLOADS: readonly Workload[] = [
     unit: 'images/s',
     size: (q) => `batch ${resnetBatch(q)}, 3x32x32, Adam`,
     prepare: (q) => ({
-      step: modelStep(new ResNet18({ numClasses: 10, generator: new RandomGenerator(0) }), { input: [resnetBatch(q), 3, 32, 32], mode: 'train' }),
+      step: modelStep(new ResNet18({ numClasses: 10, generator: new RandomGenerator(0) }), {
+        input: [resnetBatch(q), 3, 32, 32],
+        mode: 'train',
+      }),
       itemsPerStep: resnetBatch(q),
       gflopPerStep: (resnetBatch(q) * resnet18Flops(10).train) / 1e9,
     }),

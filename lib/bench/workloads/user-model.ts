@@ -36,8 +36,12 @@ interface ModelModule {
 
 /** Parses "64,1,28,28" into a shape. */
 export function parseShape(s: string): number[] {
-  const dims = s.split(/[,x ]+/).filter(Boolean).map(Number);
-  if (!dims.length || dims.some((d) => !Number.isInteger(d) || d < 1)) throw new ArgumentError(`--input must be positive integers like 64,1,28,28, got '${s}'`);
+  const dims = s
+    .split(/[,x ]+/)
+    .filter(Boolean)
+    .map(Number);
+  if (!dims.length || dims.some((d) => !Number.isInteger(d) || d < 1))
+    throw new ArgumentError(`--input must be positive integers like 64,1,28,28, got '${s}'`);
   return dims;
 }
 
@@ -51,12 +55,17 @@ export async function userModelWorkload(spec: UserModelSpec): Promise<Workload> 
   }
   const factory = typeof mod.createModel === 'function' ? mod.createModel : mod.default;
   if (typeof factory !== 'function')
-    throw new ArgumentError(`bench: ${path} must export a model factory (export default function createModel() or export function createModel())`);
+    throw new ArgumentError(
+      `bench: ${path} must export a model factory (export default function createModel() or export function createModel())`,
+    );
   const input = spec.input ?? (Array.isArray(mod.input) ? (mod.input as number[]) : null);
   if (!input) throw new ArgumentError(`bench: no input shape for ${path}: pass --input N,C,H,W or export const input = [...]`);
   const mode = spec.mode ?? 'infer';
   const declared = mod.flopsPerItem?.[mode === 'train' ? 'train' : 'forward'];
-  const name = path.split('/').pop()!.replace(/\.[cm]?[jt]s$/, '');
+  const name = path
+    .split('/')
+    .pop()!
+    .replace(/\.[cm]?[jt]s$/, '');
   return {
     id: `model:${name}:${mode}`,
     title: `${name} ${mode === 'train' ? 'training step' : 'inference'}`,

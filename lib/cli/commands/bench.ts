@@ -3,7 +3,16 @@
 // a regression (docs/bench.md).
 import { readFileSync, writeFileSync } from 'node:fs';
 
-import { bench, compare, formatComparison, formatResult, parseShape, parseThreshold, STANDARD_WORKLOADS, type BenchResult } from '../../bench/index.js';
+import {
+  bench,
+  compare,
+  formatComparison,
+  formatResult,
+  parseShape,
+  parseThreshold,
+  STANDARD_WORKLOADS,
+  type BenchResult,
+} from '../../bench/index.js';
 import { isError } from '../../bench/types.js';
 import { IOError } from '../../core/errors.js';
 import { parseArgs, UsageError } from '../args.js';
@@ -51,13 +60,16 @@ export const benchCommand: Command = {
     const f = a.flags;
     if (f.json && f.markdown) throw new UsageError('--json and --markdown exclude each other');
     if ((f.input || f.mode) && !f.model) throw new UsageError('--input and --mode go with --model');
-    if (f.counts && (f.reps || f.quick || f['no-roofline'])) throw new UsageError('--counts takes neither --reps, --quick nor --no-roofline (counts do not vary between runs)');
+    if (f.counts && (f.reps || f.quick || f['no-roofline']))
+      throw new UsageError('--counts takes neither --reps, --quick nor --no-roofline (counts do not vary between runs)');
     if (!f.counts && f['build-dir']) throw new UsageError('--build-dir goes with --counts');
     if ((f.threshold || f.alpha !== undefined) && !f.compare) throw new UsageError('--threshold and --alpha go with --compare');
     const threshold = f.threshold ? parseThreshold(f.threshold as string) : 0.05;
     const baseline = f.compare ? readBaseline(f.compare as string) : null; // read first: a bad path fails before a long run
     if (baseline && baseline.mode !== (f.counts ? 'counts' : 'time'))
-      throw new UsageError(`--compare: ${f.compare} holds ${baseline.mode === 'counts' ? 'instruction counts (add --counts)' : 'timings (drop --counts)'}`);
+      throw new UsageError(
+        `--compare: ${f.compare} holds ${baseline.mode === 'counts' ? 'instruction counts (add --counts)' : 'timings (drop --counts)'}`,
+      );
     const log = f.json ? undefined : (s: string) => process.stderr.write(`${s}\n`);
     const result = await bench({
       counts: !!f.counts,
@@ -65,7 +77,13 @@ export const benchCommand: Command = {
       only: f.only ? (f.only as string).split(',').filter(Boolean) : null,
       reps: f.reps as number | undefined,
       roofline: !f['no-roofline'],
-      model: f.model ? { file: f.model as string, input: f.input ? parseShape(f.input as string) : undefined, mode: (f.mode as 'infer' | 'train' | undefined) ?? 'infer' } : undefined,
+      model: f.model
+        ? {
+            file: f.model as string,
+            input: f.input ? parseShape(f.input as string) : undefined,
+            mode: (f.mode as 'infer' | 'train' | undefined) ?? 'infer',
+          }
+        : undefined,
       buildDir: f['build-dir'] as string | undefined,
       log,
     });
