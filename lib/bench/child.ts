@@ -2,7 +2,7 @@
 // and one workload's heap cannot slow the next. Reads a ChildSpec as JSON from argv[2] and prints
 // one JSON line: the measurement or { error }.
 import { numThreads } from '../core/device.js';
-import { measureSteps, peakRssMb } from './measure.js';
+import { type Clock, measureSteps, peakRssMb } from './measure.js';
 import { findWorkload, type UserModelSpec } from './workloads/index.js';
 
 export interface ChildSpec {
@@ -12,6 +12,7 @@ export interface ChildSpec {
   reps: number;
   warmup: number;
   minRepMs: number;
+  clock?: Clock;
 }
 
 export interface ChildOutput {
@@ -31,7 +32,7 @@ export interface ChildOutput {
 async function main(spec: ChildSpec): Promise<ChildOutput> {
   const w = await findWorkload(spec.id, spec.model);
   const p = await w.prepare(spec.quick);
-  const m = measureSteps(p.step, { reps: spec.reps, warmup: spec.warmup, minRepMs: spec.minRepMs });
+  const m = measureSteps(p.step, { reps: spec.reps, warmup: spec.warmup, minRepMs: spec.minRepMs, clock: spec.clock });
   return {
     id: w.id,
     title: w.title,

@@ -76,6 +76,10 @@ export function compare(baseline: BenchResult, current: BenchResult, o: CompareO
     throw new ArgumentError(
       `bench --compare: the baseline holds ${baseline.mode === 'counts' ? 'instruction counts' : 'timings'}, this run ${current.mode === 'counts' ? 'counts instructions' : 'times'} (add or drop --counts)`,
     );
+  if (baseline.mode === 'time' && current.mode === 'time' && (baseline.clock ?? 'wall') !== (current.clock ?? 'wall'))
+    throw new ArgumentError(
+      `bench --compare: the baseline was timed on the ${baseline.clock ?? 'wall'} clock, this run on the ${current.clock} clock (--clock)`,
+    );
   const hostDiffers = (['nnlab', 'binary', 'isa', 'threads', 'cpu'] as const)
     .filter((k) => baseline.host?.[k] !== current.host[k])
     .map((k) => `${k}: ${baseline.host?.[k]} -> ${current.host[k]}`);

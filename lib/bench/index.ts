@@ -27,7 +27,7 @@ export { countNodeWorkload, selfCostByObject } from './callgrind-node.js';
 export { compare, parseThreshold, type Change, type ChangeStatus, type Comparison, type CompareOptions } from './compare.js';
 export { formatResult, formatComparison, type Format } from './report.js';
 export { mannWhitneyU, median, quantile, summarize, normalSf, type MannWhitney, type Summary, type Alternative } from './stats.js';
-export { measureSteps, peakRssMb, type MeasureOptions, type Measured } from './measure.js';
+export { clockMs, measureSteps, peakRssMb, type Clock, type MeasureOptions, type Measured } from './measure.js';
 export { gflopsOf, roofline, rooflineShare, type Unit } from './roofline.js';
 export { convFlops, linearFlops, perImageFlops, resnet18Flops, SEED_CNN_FLOPS, MLP_FLOPS } from './flops.js';
 export { hostInfo, nnlabVersion, type Host } from './host.js';

@@ -67,7 +67,7 @@ export function formatResult(r: BenchResult, format: Format = 'text'): string {
     ]),
     '',
     `${hostLine(r)}`,
-    `${r.reps} repetitions per workload after warm-up; spread = half the interquartile range; roofline = the best GEMM GFLOP/s of this run (${num(r.roofline_gflops)})`,
+    `${r.reps} repetitions per workload after warm-up${r.clock === 'cpu' ? ', timed on the CPU-time clock (process CPU time per step, all threads)' : ''}; spread = half the interquartile range; roofline = the best GEMM GFLOP/s of this run (${num(r.roofline_gflops)})`,
   ];
   for (const w of r.workloads) if (isError(w)) out.push(`${w.id}: ${w.error}`);
   return out.join(format === 'markdown' ? '\n\n' : '\n').replace(/\n\n\n+/g, '\n\n');

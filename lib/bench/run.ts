@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 
 import { ArgumentError } from '../core/errors.js';
 import type { ChildOutput, ChildSpec } from './child.js';
+import type { Clock } from './measure.js';
 import { hostInfo } from './host.js';
 import { gflopsOf, roofline, rooflineShare } from './roofline.js';
 import { summarize } from './stats.js';
@@ -27,6 +28,8 @@ export interface TimeOptions {
   roofline?: boolean;
   /** Progress lines (default: none). */
   log?: (line: string) => void;
+  /** What a sample measures: wall time (default) or the workload process's CPU time (steadier on shared machines). */
+  clock?: Clock;
   /** Extra environment for the workload processes. */
   env?: NodeJS.ProcessEnv;
 }
@@ -109,6 +112,7 @@ export function runTimed(o: TimeOptions = {}): TimeResult {
       reps,
       warmup: o.warmup ?? (quick ? 1 : 2),
       minRepMs: o.minRepMs ?? (quick ? 50 : 200),
+      clock: o.clock ?? 'wall',
     };
     const out = runChild(spec, o.env);
     workloads.push(
@@ -122,6 +126,7 @@ export function runTimed(o: TimeOptions = {}): TimeResult {
   return {
     format: 'nnlab-bench/1',
     mode: 'time',
+    clock: o.clock ?? 'wall',
     date: started.toISOString(),
     quick,
     reps,

@@ -44,6 +44,8 @@ interface ResultBase {
 
 export interface TimeResult extends ResultBase {
   mode: 'time';
+  /** What the samples measure: wall time, or the workload process's CPU time (--clock cpu). */
+  clock: 'wall' | 'cpu';
   reps: number;
   /** The best GEMM GFLOP/s of this run (null when no GEMM ran). */
   roofline_gflops: number | null;

@@ -59,6 +59,7 @@ describe('bench statistics', () => {
       ({
         format: 'nnlab-bench/1',
         mode: 'time',
+        clock: 'wall',
         date: '',
         quick: true,
         reps: ms[0].length,

@@ -34,7 +34,7 @@ function readBaseline(file: string): BenchResult {
 
 export const benchCommand: Command = {
   name: 'bench',
-  usage: `nnlab bench [--quick] [--only ${STANDARD_WORKLOADS.map((w) => w.id).join(',')}] [--reps N] [--no-roofline]
+  usage: `nnlab bench [--quick] [--only ${STANDARD_WORKLOADS.map((w) => w.id).join(',')}] [--reps N] [--no-roofline] [--clock wall|cpu]
           [--model FILE --input N,C,H,W [--mode infer|train] (a module exporting createModel(): docs/bench.md)]
           [--counts [--build-dir DIR] (instructions under valgrind callgrind: the guard's kernels, or --model / --only)]
           [--save FILE] [--compare FILE [--threshold 5%] [--alpha 0.05]] [--json | --markdown]`,
@@ -44,6 +44,7 @@ export const benchCommand: Command = {
       only: { type: 'string' },
       reps: { type: 'int', min: 1 },
       'no-roofline': { type: 'bool' },
+      clock: { type: 'string', choices: ['wall', 'cpu'] },
       model: { type: 'string' },
       input: { type: 'string' },
       mode: { type: 'string', choices: ['infer', 'train'] },
@@ -70,6 +71,10 @@ export const benchCommand: Command = {
       throw new UsageError(
         `--compare: ${f.compare} holds ${baseline.mode === 'counts' ? 'instruction counts (add --counts)' : 'timings (drop --counts)'}`,
       );
+    if (baseline?.mode === 'time' && (baseline.clock ?? 'wall') !== ((f.clock as string) ?? 'wall'))
+      throw new UsageError(
+        `--compare: the baseline was timed on the ${baseline.clock ?? 'wall'} clock, this run on the ${(f.clock as string) ?? 'wall'} clock (--clock)`,
+      );
     const log = f.json ? undefined : (s: string) => process.stderr.write(`${s}\n`);
     const result = await bench({
       counts: !!f.counts,
@@ -77,6 +82,7 @@ export const benchCommand: Command = {
       only: f.only ? (f.only as string).split(',').filter(Boolean) : null,
       reps: f.reps as number | undefined,
       roofline: !f['no-roofline'],
+      clock: f.clock as 'wall' | 'cpu' | undefined,
       model: f.model
         ? {
             file: f.model as string,
