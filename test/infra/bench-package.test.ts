@@ -1,7 +1,8 @@
 // The published package carries `nnlab bench`: npm pack includes dist/bench and the guard
 // driver's sources (--counts builds them), and the exports map resolves 'nnlab/bench' (code and
 // types) for a project that installed nnlab, here a folder whose node_modules/nnlab links to this
-// checkout (installing the packed tarball would rebuild the addon: minutes).
+// checkout (installing the packed tarball would rebuild the addon: minutes), whose own model
+// file imports 'nnlab' and is benchmarked through the API.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -38,11 +39,27 @@ describe('nnlab/bench in the package', () => {
     mkdirSync(join(project, 'node_modules'));
     symlinkSync(ROOT, join(project, 'node_modules', 'nnlab'), 'dir');
     writeFileSync(join(project, 'package.json'), '{ "type": "module" }\n');
+    // A user's model file in the project, benchmarked through the programmatic API (2 short repetitions).
+    writeFileSync(
+      join(project, 'model.js'),
+      "import { nn } from 'nnlab';\nexport default () => new nn.Sequential(new nn.Flatten(), new nn.Linear(16, 4));\n",
+    );
     const probe = `import { bench, compare, mannWhitneyU } from 'nnlab/bench';
 import * as nnlab from 'nnlab';
-console.log(JSON.stringify({ bench: typeof bench, compare: typeof compare, p: mannWhitneyU([2, 3, 4], [1, 1.5, 0.5], 'greater').p, tensor: typeof nnlab.tensor }));`;
+const r = await bench({ model: { file: './model.js', input: [2, 1, 4, 4] }, quick: true, reps: 2, minRepMs: 5, roofline: false });
+const w = r.workloads[0];
+console.log(JSON.stringify({ compare: typeof compare, p: mannWhitneyU([2, 3, 4], [1, 1.5, 0.5], 'greater').p, tensor: typeof nnlab.tensor,
+  id: w.id, reps: w.samples.length, ok: w.value > 0, regressions: compare(r, r).regressions }));`;
     const r = spawnSync(process.execPath, ['--input-type=module', '-e', probe], { cwd: project, encoding: 'utf8' });
     expect(r.status, r.stderr).toBe(0);
-    expect(JSON.parse(r.stdout.trim().split('\n').pop()!)).toEqual({ bench: 'function', compare: 'function', p: 0.05, tensor: 'function' });
+    expect(JSON.parse(r.stdout.trim().split('\n').pop()!)).toEqual({
+      compare: 'function',
+      p: 0.05,
+      tensor: 'function',
+      id: 'model:model:infer',
+      reps: 2,
+      ok: true,
+      regressions: 0,
+    });
   });
 });
