@@ -18,7 +18,7 @@ export interface CountOptions {
   log?: (line: string) => void;
 }
 
-/** Standard timed workloads countable in Node (GEMM 1024^3 is too slow under valgrind: the guard counts gemm). */
+/** Standard timed workloads countable in Node (GEMM 1024^3 is too slow under valgrind: the guard counts gemm; a name the guard has, knn, means the guard's). */
 const NODE_COUNTABLE = STANDARD_WORKLOADS.filter((w) => !w.roofline).map((w) => w.id);
 
 export async function runCounts(o: CountOptions = {}): Promise<CountsResult> {
@@ -29,7 +29,11 @@ export async function runCounts(o: CountOptions = {}): Promise<CountsResult> {
   const driver = needDriver ? buildGuardDriver(o.buildDir, o.log) : null;
   const guard = driver ? guardWorkloads(driver) : [];
   // Without --only: the guard's kernels (none when counting a model); names pick from both sets.
-  const names = only ? selectNames([...guard, ...NODE_COUNTABLE], only, 'count workload') : o.model ? [] : guard;
+  const names = only
+    ? selectNames([...guard, ...NODE_COUNTABLE.filter((id) => !guard.includes(id))], only, 'count workload')
+    : o.model
+      ? []
+      : guard;
   for (const id of names) {
     const inGuard = guard.includes(id);
     o.log?.(`${id} (callgrind${inGuard ? ', guard driver' : ', node'}) ...`);
