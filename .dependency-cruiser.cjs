@@ -1,7 +1,7 @@
 // The arrows that must never exist in lib/ (ARCHITECTURE.md: engine <- library <- application).
 // `npm run lint:imports` runs this in CI; test/infra/import-rules.test.ts plants a violation and
 // checks that it fails.
-const LIBRARY = '^lib/(nn|optim|models|data|io|train|ensemble|attacks|metrics|viz|report|explain|selftest)/';
+const LIBRARY = '^lib/(nn|optim|models|data|io|train|ensemble|attacks|metrics|viz|report|explain|selftest|bench)/';
 const APPLICATION = '^lib/(studies/|cli/|cli\\.ts$|index\\.ts$)';
 
 module.exports = {

@@ -10,14 +10,17 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+// The measuring and counting parts are the package's (lib/bench, run from dist/: `nnlab bench`
+// uses the same); this file keeps what only the peer comparison needs.
+import { measureSteps, median, peakRssMb } from '../dist/bench/index.js';
+
+export { convFlops, linearFlops, median, peakRssMb, perImageFlops } from '../dist/bench/index.js';
+
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const PYTHON = '/usr/bin/python3'; // Debian's, with python3-torch (the pyenv python3 on PATH has no torch)
 
 /** True when the module with this import.meta.url is the script node was started with. */
 export const isMain = (metaUrl) => !!process.argv[1] && fileURLToPath(metaUrl) === resolve(process.argv[1]);
-
-/** Peak resident set of this process so far, in MiB (getrusage ru_maxrss, which Node gives in KiB). */
-export const peakRssMb = () => process.resourceUsage().maxRSS / 1024;
 
 /** Prints a Result (the last stdout line is what the driver reads), adding this process's peak RSS. */
 export function emit(result) {
@@ -100,27 +103,5 @@ export function tfjsPeer(backend, id, quick) {
   };
 }
 
-/** Median of a non-empty list. */
-export const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
-
-/** Median wall time in ms of fn() over reps calls after warmup calls. */
-export function medianMs(fn, reps, warmup = 2) {
-  for (let i = 0; i < warmup; i++) fn();
-  const t = [];
-  for (let i = 0; i < reps; i++) {
-    const t0 = performance.now();
-    fn();
-    t.push(performance.now() - t0);
-  }
-  return median(t);
-}
-
-// FLOP counts (multiply-add = 2) for the GFLOP/s column: the convolutions and linear layers only.
-export const convFlops = (n, c, k, r, s, oh, ow) => 2 * n * k * c * r * s * oh * ow;
-export const linearFlops = (n, inF, outF) => 2 * n * inF * outF;
-
-/** Forward and training FLOPs per image of a stack of layers (training = forward + grad input + grad weight, the first layer's grad input skipped). */
-export function perImageFlops(layerFlops) {
-  const fwd = layerFlops.reduce((a, b) => a + b, 0);
-  return { forward: fwd, train: 3 * fwd - layerFlops[0] };
-}
+/** Median wall time in ms of fn() over reps calls after warmup calls (lib/bench's measureSteps, one call per repetition). */
+export const medianMs = (fn, reps, warmup = 2) => median(measureSteps(fn, { reps, warmup, minRepMs: 0 }).samples);

@@ -11,7 +11,8 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
-import { convFlops, linearFlops, medianMs, perImageFlops, serve, torchPeer } from './harness.mjs';
+import { resnet18Flops } from '../dist/bench/index.js';
+import { convFlops, medianMs, serve, torchPeer } from './harness.mjs';
 
 // [name, C, K, kernel, stride, pad, H] of the input; torchvision resnet18 on a 32x32 input.
 const STEM = ['conv1 7x7/2', 3, 64, 7, 2, 3, 32];
@@ -25,26 +26,7 @@ const CONV_LAYERS = [
 const outSize = (h, k, s, p) => Math.floor((h + 2 * p - k) / s) + 1;
 const layerFlops = ([, c, k, r, s, p, h], n = 1) => convFlops(n, c, k, r, r, outSize(h, r, s, p), outSize(h, r, s, p));
 
-/** Forward and training FLOPs per image: every conv of the network (strided and 1x1 downsamples too) and fc. */
-function resnet18Flops() {
-  const convs = [STEM];
-  let c = 64,
-    h = 8; // after the stem (16x16) and the 3x3/2 max-pool
-  for (const [k, stride] of [
-    [64, 1],
-    [128, 2],
-    [256, 2],
-    [512, 2],
-  ]) {
-    convs.push(['', c, k, 3, stride, 1, h]);
-    const oh = outSize(h, 3, stride, 1);
-    convs.push(['', k, k, 3, 1, 1, oh], ['', k, k, 3, 1, 1, oh], ['', k, k, 3, 1, 1, oh]);
-    if (stride !== 1 || c !== k) convs.push(['', c, k, 1, stride, 0, h]);
-    c = k;
-    h = oh;
-  }
-  return perImageFlops([...convs.map((l) => layerFlops(l)), linearFlops(1, 512, 10)]);
-}
+/** Forward and training FLOPs per image: every conv of the network (strided and 1x1 downsamples too) and fc (lib/bench/flops.ts). */
 const FLOPS = resnet18Flops();
 
 const plan = (quick) => ({

@@ -10,6 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 
+import { gflopsOf, roofline as bestGemm, rooflineShare } from '../dist/bench/index.js';
 import { flag, isMain, peerEnv, PYTHON, ROOT } from './harness.mjs';
 
 /**
@@ -155,15 +156,9 @@ async function runSource(src, { quick, only }) {
   return rows;
 }
 
-/** GFLOP/s of a Result under its workload's FLOP count (null when the row has none). */
+/** GFLOP/s of a Result under its workload's FLOP count (null when the row has none): lib/bench/roofline.ts. */
 export function gflops(row, r) {
-  if (!r || typeof r.value !== 'number') return null;
-  if (row.unit === 'GFLOP/s') return r.value;
-  if (!row.gflop) return null;
-  if (row.unit === 'images/s' || row.unit === 'clips/s') return r.value * row.gflop;
-  if (row.unit === 'ms') return row.gflop / (r.value / 1000);
-  if (row.unit === 's') return row.gflop / r.value;
-  return null;
+  return r ? gflopsOf(row.unit, r.value, row.gflop) : null;
 }
 
 /** How many times faster nnlab is than the peer on this row (paired GEMM ratio when there is one). */
@@ -179,20 +174,13 @@ export function speedup(row, peer) {
  * against each peer.
  */
 export function summarize(rows) {
-  const roof = Math.max(
-    0,
-    ...rows
-      .filter((r) => r.roofline)
-      .flatMap((r) => [r.nnlab?.value, ...r.peers.map((p) => p.value)])
-      .filter((v) => typeof v === 'number'),
-  );
-  const roofline = roof > 0 ? roof : null;
+  const roofline = bestGemm(rows.filter((r) => r.roofline).flatMap((r) => [r.nnlab?.value, ...r.peers.map((p) => p.value)]));
   for (const row of rows) {
     row.nnlab.gflops = gflops(row, row.nnlab);
-    row.nnlab.roofline_share = roofline && row.nnlab.gflops != null ? row.nnlab.gflops / roofline : null;
+    row.nnlab.roofline_share = rooflineShare(row.nnlab.gflops, roofline);
     for (const p of row.peers) {
       p.gflops = gflops(row, p);
-      p.roofline_share = roofline && p.gflops != null ? p.gflops / roofline : null;
+      p.roofline_share = rooflineShare(p.gflops, roofline);
       p.speedup = speedup(row, p);
       p.rss_ratio = row.nnlab.peak_rss_mb && p.peak_rss_mb ? row.nnlab.peak_rss_mb / p.peak_rss_mb : null;
     }

@@ -5,16 +5,11 @@
 // (bench/tfjs.mjs, cpu and wasm backends). nnlab runs through its public API from dist/.
 //   node bench/run.mjs --only seed-cnn            all three, with their peers
 //   node bench/train.mjs --workload seed-cnn-train [--quick]   nnlab's side alone (one JSON line)
-import { linearFlops, convFlops, perImageFlops, serve, tfjsPeer, torchPeer } from './harness.mjs';
+import { MLP_FLOPS, SEED_CNN_FLOPS } from '../dist/bench/index.js';
+import { serve, tfjsPeer, torchPeer } from './harness.mjs';
 
-/** Forward and training FLOPs per image of the seed CNN (bench/ensemble.mjs counts its members with it too). */
-export const SEED_CNN_FLOPS = perImageFlops([
-  convFlops(1, 1, 32, 3, 3, 26, 26),
-  convFlops(1, 32, 64, 3, 3, 11, 11),
-  linearFlops(1, 1600, 128),
-  linearFlops(1, 128, 10),
-]);
-const MLP_FLOPS = perImageFlops([linearFlops(1, 784, 200), linearFlops(1, 200, 200), linearFlops(1, 200, 10)]);
+/** Forward and training FLOPs per image of the seed CNN and the MLP: lib/bench/flops.ts (bench/ensemble.mjs counts its members with it too). */
+export { SEED_CNN_FLOPS } from '../dist/bench/index.js';
 
 /** Training images of an epoch: the full 60k, or 10k with --quick. */
 export const epochImages = (quick) => (quick ? 10000 : 60000);
