@@ -20,7 +20,7 @@ describe('nnlab selftest on the cpu', () => {
     const rep = JSON.parse(readFileSync(out, 'utf8'));
     expect(rep).toMatchObject({ nnlab: 'selftest', version: 1, device: 'cpu', deviceName: 'cpu' });
     expect(rep.host).toMatchObject({ platform: process.platform, arch: process.arch, node: process.version });
-    expect(rep.host.binary).toMatch(/nnlab\.node$/);
+    expect(rep.host.binary).toMatch(/\.node$/); // a build from source (nnlab.node) or a prebuilt (node.napi.glibc.node)
     expect(rep.ops.length).toBeGreaterThan(100);
     for (const o of rep.ops)
       expect(Object.keys(o)).toEqual(expect.arrayContaining(['name', 'ops', 'tolerance', 'maxAbsError', 'nmse', 'pass']));
