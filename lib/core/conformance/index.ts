@@ -116,6 +116,7 @@ const NOT_OPS = new Set([
   'toTypedArray',
   'philoxBlocks',
   'cpuIsa',
+  'nativeFlags',
   'numThreads',
   'setNumThreads',
   'cudaStatus',
