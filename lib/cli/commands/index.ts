@@ -3,6 +3,8 @@
 import type { Command } from '../command.js';
 import { devicesCommand } from './devices.js';
 import { runCommand } from './run.js';
+import { statusCommand } from './status.js';
 import { trainCommand } from './train.js';
+import { unitCommand } from './unit.js';
 
-export const COMMANDS: readonly Command[] = [trainCommand, runCommand, devicesCommand];
+export const COMMANDS: readonly Command[] = [trainCommand, runCommand, unitCommand, statusCommand, devicesCommand];

@@ -2,13 +2,21 @@
 import { STUDIES } from '../../studies/index.js';
 import { parseArgs, UsageError } from '../args.js';
 import type { Command } from '../command.js';
+import { runGraph } from '../graph-run.js';
+import type { StudySummary } from '../../report/run-folder.js';
+import { stderrLog } from '../../studies/shared/common.js';
 
 export const runCommand: Command = {
   name: 'run',
   usage: `nnlab run <${Object.keys(STUDIES).join('|')}> [--quick] [--out DIR [--force]] [--seed S] [--device auto|cpu|cuda] [--k K] [--json]
           [--weights FILE] [--epochs N] [--members N (seed-000 ensembles)] [--ood-dir DIR (ood: any IDX folder)]
           [--variants A,B (resnet-pretrain: which variants to train)]
-          [--data-dir DIR (audio: a folder of [digit]_[speaker]_[index].wav, AudioMNIST layout)]`,
+          [--data-dir DIR (audio: a folder of [digit]_[speaker]_[index].wav, AudioMNIST layout)]
+          studies with units (${Object.values(STUDIES)
+            .filter((s) => s.graph)
+            .map((s) => s.id)
+            .join(', ')}): [--executor local|slurm] [--jobs N] [--resume] [--dry-run] [--wait]
+          [--unit-cpus N] [--unit-mem MB] [--partition P] [--account A] [--time T] [--slurm-opt '--qos=x' ...]`,
   async run(argv) {
     const a = parseArgs(argv, {
       quick: { type: 'bool' },
@@ -24,6 +32,17 @@ export const runCommand: Command = {
       variants: { type: 'string' },
       'data-dir': { type: 'string' },
       force: { type: 'bool' },
+      executor: { type: 'string', choices: ['local', 'slurm'] },
+      jobs: { type: 'int', min: 1 },
+      resume: { type: 'bool' },
+      'dry-run': { type: 'bool' },
+      wait: { type: 'bool' },
+      'unit-cpus': { type: 'int', min: 1 },
+      'unit-mem': { type: 'int', min: 1 },
+      partition: { type: 'string' },
+      account: { type: 'string' },
+      time: { type: 'string' },
+      'slurm-opt': { type: 'string', multiple: true },
     });
     const [id, ...extra] = a.positional;
     if (!id) throw new UsageError('run: missing study name');
@@ -52,7 +71,38 @@ export const runCommand: Command = {
       ...(f.variants !== undefined && { variants: (f.variants as string).split(',').filter((v) => v) }),
       ...(f['data-dir'] !== undefined && { dataDir: f['data-dir'] as string }),
     };
-    const s = await study.run(cfg);
+    const graphFlags = ['executor', 'jobs', 'resume', 'dry-run', 'wait', 'unit-cpus', 'unit-mem', 'partition', 'account', 'time', 'slurm-opt'];
+    const given = graphFlags.filter((k) => f[k] !== undefined);
+    if (!study.graph && given.length) throw new UsageError(`--${given[0]} needs a study with units; '${id}' runs in one process`);
+    const slurmOnly = ['wait', 'partition', 'account', 'time', 'slurm-opt'].filter((k) => f[k] !== undefined);
+    if (f.executor !== 'slurm' && slurmOnly.length) throw new UsageError(`--${slurmOnly[0]} needs --executor slurm`);
+    if (f.executor === 'slurm' && f.jobs !== undefined) throw new UsageError('--jobs is for --executor local (Slurm runs the units as a job array)');
+    let s: StudySummary;
+    if (study.graph) {
+      const t0 = performance.now();
+      const r = await runGraph(
+        study,
+        cfg,
+        {
+          executor: (f.executor as 'local' | 'slurm' | undefined) ?? 'local',
+          jobs: (f.jobs as number | undefined) ?? 1,
+          resume: f.resume === true,
+          dryRun: f['dry-run'] === true,
+          wait: f.wait === true,
+          unitCpus: f['unit-cpus'] as number | undefined,
+          unitMemMB: f['unit-mem'] as number | undefined,
+          slurm: {
+            partition: f.partition as string | undefined,
+            account: f.account as string | undefined,
+            time: f.time as string | undefined,
+            extra: (f['slurm-opt'] as string[] | undefined) ?? [],
+          },
+        },
+        stderrLog,
+      );
+      if (!r.summary) return r.code;
+      s = { ...r.summary, seconds: (performance.now() - t0) / 1000 };
+    } else s = await study.run(cfg);
     const fmt = (v: number | string) => (typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(4) : String(v));
     for (const [k, v] of Object.entries(s.headline)) console.log(`${k}: ${fmt(v)}`);
     console.log(`run folder ${s.out} (${s.seconds.toFixed(1)} s)`);
