@@ -65,8 +65,10 @@ function header(name: string, r: Resources, o: SlurmOptions, output: string, cwd
   if (o.account) lines.push(`#SBATCH --account=${o.account}`);
   if (o.time) lines.push(`#SBATCH --time=${o.time}`);
   for (const e of o.extra) {
-    const t = e.trim().replace(/^#SBATCH\s+/, '');
-    if (!t.startsWith('-') || /\n/.test(t)) throw new ArgumentError(`--slurm-opt '${e}' must be one sbatch option such as --qos=short`);
+    // '--qos=short', 'qos=short' and '#SBATCH --qos=short' all mean the same line.
+    let t = e.trim().replace(/^#SBATCH\s+/, '');
+    if (!t.startsWith('-')) t = `--${t}`;
+    if (/[\n\r]/.test(t) || !/^--?[A-Za-z]/.test(t)) throw new ArgumentError(`--slurm-opt '${e}' must be one sbatch option such as --qos=short`);
     lines.push(`#SBATCH ${t}`);
   }
   return lines;

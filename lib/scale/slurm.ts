@@ -3,7 +3,7 @@
 // scale/jobs.json. State comes from scontrol (finished jobs stay visible for MinJobAge) and from
 // the run folder's markers, so no accounting database (sacct/slurmdbd) is needed.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { IOError } from '../core/errors.js';
@@ -51,6 +51,8 @@ export function submitSlurm(run: string, plan: Plan, o: SlurmOptions, cmd: Nnlab
   if (dryRun) return { scripts: { units, reduce }, submission: null };
   const unitsFile = join(run, 'scale', 'units.sbatch');
   const reduceFile = join(run, 'scale', 'reduce.sbatch');
+  // Slurm opens --output before the script runs: a missing folder fails the task with no log at all.
+  mkdirSync(join(run, 'scale', 'logs'), { recursive: true });
   if (units) writeFileAtomic(unitsFile, [units]);
   writeFileAtomic(reduceFile, [reduce]);
   // A reduce job still waiting on an earlier array (one whose unit was cancelled) would never run: replace it.
