@@ -69,7 +69,14 @@ EOF
 
 start_munge() {
   if [ -S /run/munge/munge.socket.2 ] && munge -n </dev/null >/dev/null 2>&1; then return; fi
-  [ -f /etc/munge/munge.key ] || die "/etc/munge/munge.key is missing (the munge package creates it; or: mungekey --create)"
+  if [ ! -f /etc/munge/munge.key ]; then
+    # The munge package creates the key on most installs; a container's may not have run it.
+    command -v mungekey >/dev/null || die "/etc/munge/munge.key is missing and mungekey is not installed"
+    mkdir -p /etc/munge
+    mungekey --create --keyfile=/etc/munge/munge.key
+    chown munge:munge /etc/munge/munge.key
+    chmod 0400 /etc/munge/munge.key
+  fi
   mkdir -p /run/munge /var/log/munge /var/lib/munge
   chown munge:munge /run/munge /var/log/munge /var/lib/munge
   chmod 0755 /run/munge

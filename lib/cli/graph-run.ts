@@ -19,9 +19,11 @@ import {
   waitForRun,
   writePlan,
 } from '../scale/index.js';
+import { STUDIES } from '../studies/index.js';
 import type { StudyEntry } from '../studies/index.js';
 import type { BaseConfig } from '../studies/shared/common.js';
 import { UsageError } from './args.js';
+import type { FlagSpec, Parsed } from './args.js';
 
 export interface GraphFlags {
   executor: 'local' | 'slurm';
@@ -61,6 +63,14 @@ function plan(entry: StudyEntry, cfg: BaseConfig & { cacheDir?: string }, f: Gra
   return { run, plan: makePlan(entry.id, config as unknown as Record<string, unknown>, units, reduce) };
 }
 
+/** The functions that run a planned graph's units and reduce step, by the plan's kind. */
+export async function runnerForPlan(p: Plan): Promise<GraphRunner> {
+  if (p.study === 'sweep') return (await import('./sweep.js')).sweepRunner;
+  const study = STUDIES[p.study];
+  if (!study?.graph) throw new UsageError(`the plan names '${p.study}', which declares no units`);
+  return graphRunner(study);
+}
+
 /** Runs (or submits) the study's graph; resolves to the exit code and, when it finished here, the summary. */
 export async function runGraph(
   entry: StudyEntry,
@@ -70,26 +80,47 @@ export async function runGraph(
 ): Promise<{ code: number; summary?: StudySummary; run: string }> {
   let run: string, p: Plan;
   if (f.resume) {
-    if (!cfg.out) throw new UsageError('--resume needs --out <the run folder>');
-    run = resolve(cfg.out);
-    p = readPlan(run);
-    if (p.study !== entry.id) throw new UsageError(`--resume: ${run} is a '${p.study}' run, not '${entry.id}'`);
+    ({ run, plan: p } = resumePlan(entry.id, cfg.out));
   } else {
     ({ run, plan: p } = plan(entry, cfg, f));
-    if (!f.dryRun) {
-      claimRunFolder(run, { force: cfg.force }).release();
-      writePlan(run, p);
-    }
+    if (!f.dryRun) startFolder(run, p, cfg.force);
   }
+  return executeGraph(run, p, graphRunner(entry), f, `nnlab run ${entry.id}`, log);
+}
+
+/** The plan of an earlier run in `out` (for --resume), checked to belong to `kind`. */
+export function resumePlan(kind: string, out: string | undefined): { run: string; plan: Plan } {
+  if (!out) throw new UsageError('--resume needs --out <the run folder>');
+  const run = resolve(out);
+  const p = readPlan(run);
+  if (p.study !== kind) throw new UsageError(`--resume: ${run} is a '${p.study}' run, not '${kind}'`);
+  return { run, plan: p };
+}
+
+/** Claims a new run folder (refusing one that holds another run unless force) and writes the plan into it. */
+export function startFolder(run: string, p: Plan, force?: boolean): void {
+  claimRunFolder(run, { force }).release();
+  writePlan(run, p);
+}
+
+/** Runs a planned graph on the chosen executor. `again` is the command that started it (for the resume hint). */
+export async function executeGraph(
+  run: string,
+  p: Plan,
+  runner: GraphRunner,
+  f: GraphFlags,
+  again: string,
+  log: (s: string) => void,
+): Promise<{ code: number; summary?: StudySummary; run: string }> {
   if (f.executor === 'local') {
     if (f.dryRun) {
       for (const u of p.units) console.log(`unit ${u.id}: ${JSON.stringify(u.input)} (${u.resources.cpus} cpus, ${u.resources.memMB} MB)`);
       return { code: 0, run };
     }
-    const r = await runLocal(run, p, graphRunner(entry), { jobs: f.jobs, unitCommand: [...Object.values(nnlabCommand()).slice(0, 2), 'unit'], log });
+    const r = await runLocal(run, p, runner, { jobs: f.jobs, unitCommand: [...Object.values(nnlabCommand()).slice(0, 2), 'unit'], log });
     if (!r.ok) {
       for (const x of r.failed) log(`FAILED unit ${x.id}: ${x.error}${x.log ? ` (log ${x.log})` : ''}`);
-      log(`the reduce step did not run; fix the cause, then: nnlab run ${entry.id} --out ${run} --resume`);
+      log(`the reduce step did not run; fix the cause, then: ${again} --out ${run} --resume`);
       return { code: 1, run };
     }
     return { code: 0, summary: r.summary as unknown as StudySummary, run };
@@ -110,10 +141,50 @@ export async function runGraph(
     for (const u of w.status.units.filter((v) => v.state === 'failed' || v.state === 'lost'))
       log(`FAILED unit ${u.id}: ${u.error} (log ${u.log})`);
     if (w.status.reduce.state === 'failed') log(`the reduce step failed (log ${w.status.reduce.log})`);
-    else log(`the reduce step did not run; then: nnlab run ${entry.id} --out ${run} --resume --executor slurm`);
+    else log(`the reduce step did not run; then: ${again} --out ${run} --resume --executor slurm`);
     return { code: 1, run };
   }
   const summaryPath = join(run, 'summary.json');
   const summary = existsSync(summaryPath) ? (JSON.parse(readFileSync(summaryPath, 'utf8')) as StudySummary) : undefined;
   return { code: 0, summary, run };
+}
+
+/** The flags every command that runs a graph takes (run, sweep, reproduce). */
+export const GRAPH_FLAGS: FlagSpec = {
+  executor: { type: 'string', choices: ['local', 'slurm'] },
+  jobs: { type: 'int', min: 1 },
+  resume: { type: 'bool' },
+  'dry-run': { type: 'bool' },
+  wait: { type: 'bool' },
+  'unit-cpus': { type: 'int', min: 1 },
+  'unit-mem': { type: 'int', min: 1 },
+  partition: { type: 'string' },
+  account: { type: 'string' },
+  time: { type: 'string' },
+  'slurm-opt': { type: 'string', multiple: true },
+};
+
+export const GRAPH_USAGE = `[--executor local|slurm] [--jobs N] [--resume] [--dry-run] [--wait]
+          [--unit-cpus N] [--unit-mem MB] [--partition P] [--account A] [--time T] [--slurm-opt=--qos=x ...]`;
+
+/** GraphFlags from parsed flags, refusing Slurm-only flags without --executor slurm. */
+export function graphFlagsFrom(f: Parsed['flags']): GraphFlags {
+  const slurmOnly = ['wait', 'partition', 'account', 'time', 'slurm-opt'].filter((k) => f[k] !== undefined);
+  if (f.executor !== 'slurm' && slurmOnly.length) throw new UsageError(`--${slurmOnly[0]} needs --executor slurm`);
+  if (f.executor === 'slurm' && f.jobs !== undefined) throw new UsageError('--jobs is for --executor local (Slurm runs the units as a job array)');
+  return {
+    executor: (f.executor as 'local' | 'slurm' | undefined) ?? 'local',
+    jobs: (f.jobs as number | undefined) ?? 1,
+    resume: f.resume === true,
+    dryRun: f['dry-run'] === true,
+    wait: f.wait === true,
+    unitCpus: f['unit-cpus'] as number | undefined,
+    unitMemMB: f['unit-mem'] as number | undefined,
+    slurm: {
+      partition: f.partition as string | undefined,
+      account: f.account as string | undefined,
+      time: f.time as string | undefined,
+      extra: (f['slurm-opt'] as string[] | undefined) ?? [],
+    },
+  };
 }

@@ -4,7 +4,8 @@ import type { Command } from '../command.js';
 import { devicesCommand } from './devices.js';
 import { runCommand } from './run.js';
 import { statusCommand } from './status.js';
+import { sweepCommand } from './sweep.js';
 import { trainCommand } from './train.js';
 import { unitCommand } from './unit.js';
 
-export const COMMANDS: readonly Command[] = [trainCommand, runCommand, unitCommand, statusCommand, devicesCommand];
+export const COMMANDS: readonly Command[] = [trainCommand, runCommand, sweepCommand, unitCommand, statusCommand, devicesCommand];

@@ -2,7 +2,7 @@
 import { STUDIES } from '../../studies/index.js';
 import { parseArgs, UsageError } from '../args.js';
 import type { Command } from '../command.js';
-import { runGraph } from '../graph-run.js';
+import { GRAPH_FLAGS, GRAPH_USAGE, graphFlagsFrom, runGraph } from '../graph-run.js';
 import type { StudySummary } from '../../report/run-folder.js';
 import { stderrLog } from '../../studies/shared/common.js';
 
@@ -15,8 +15,7 @@ export const runCommand: Command = {
           studies with units (${Object.values(STUDIES)
             .filter((s) => s.graph)
             .map((s) => s.id)
-            .join(', ')}): [--executor local|slurm] [--jobs N] [--resume] [--dry-run] [--wait]
-          [--unit-cpus N] [--unit-mem MB] [--partition P] [--account A] [--time T] [--slurm-opt '--qos=x' ...]`,
+            .join(', ')}): ${GRAPH_USAGE}`,
   async run(argv) {
     const a = parseArgs(argv, {
       quick: { type: 'bool' },
@@ -32,17 +31,7 @@ export const runCommand: Command = {
       variants: { type: 'string' },
       'data-dir': { type: 'string' },
       force: { type: 'bool' },
-      executor: { type: 'string', choices: ['local', 'slurm'] },
-      jobs: { type: 'int', min: 1 },
-      resume: { type: 'bool' },
-      'dry-run': { type: 'bool' },
-      wait: { type: 'bool' },
-      'unit-cpus': { type: 'int', min: 1 },
-      'unit-mem': { type: 'int', min: 1 },
-      partition: { type: 'string' },
-      account: { type: 'string' },
-      time: { type: 'string' },
-      'slurm-opt': { type: 'string', multiple: true },
+      ...GRAPH_FLAGS,
     });
     const [id, ...extra] = a.positional;
     if (!id) throw new UsageError('run: missing study name');
@@ -71,33 +60,16 @@ export const runCommand: Command = {
       ...(f.variants !== undefined && { variants: (f.variants as string).split(',').filter((v) => v) }),
       ...(f['data-dir'] !== undefined && { dataDir: f['data-dir'] as string }),
     };
-    const graphFlags = ['executor', 'jobs', 'resume', 'dry-run', 'wait', 'unit-cpus', 'unit-mem', 'partition', 'account', 'time', 'slurm-opt'];
+    const graphFlags = Object.keys(GRAPH_FLAGS);
     const given = graphFlags.filter((k) => f[k] !== undefined);
     if (!study.graph && given.length) throw new UsageError(`--${given[0]} needs a study with units; '${id}' runs in one process`);
-    const slurmOnly = ['wait', 'partition', 'account', 'time', 'slurm-opt'].filter((k) => f[k] !== undefined);
-    if (f.executor !== 'slurm' && slurmOnly.length) throw new UsageError(`--${slurmOnly[0]} needs --executor slurm`);
-    if (f.executor === 'slurm' && f.jobs !== undefined) throw new UsageError('--jobs is for --executor local (Slurm runs the units as a job array)');
     let s: StudySummary;
     if (study.graph) {
       const t0 = performance.now();
       const r = await runGraph(
         study,
         cfg,
-        {
-          executor: (f.executor as 'local' | 'slurm' | undefined) ?? 'local',
-          jobs: (f.jobs as number | undefined) ?? 1,
-          resume: f.resume === true,
-          dryRun: f['dry-run'] === true,
-          wait: f.wait === true,
-          unitCpus: f['unit-cpus'] as number | undefined,
-          unitMemMB: f['unit-mem'] as number | undefined,
-          slurm: {
-            partition: f.partition as string | undefined,
-            account: f.account as string | undefined,
-            time: f.time as string | undefined,
-            extra: (f['slurm-opt'] as string[] | undefined) ?? [],
-          },
-        },
+        graphFlagsFrom(f),
         stderrLog,
       );
       if (!r.summary) return r.code;

@@ -1,11 +1,10 @@
 // `nnlab unit <run-folder> <unit-id>`: trains one unit of a planned run (what a Slurm array task or
 // a local worker process runs); `--reduce` runs the study's reduce step over the finished units.
-import { STUDIES } from '../../studies/index.js';
 import { findUnit, readPlan, reduceHere, runUnitHere, UnitFailedError, unitLog } from '../../scale/index.js';
 import { stderrLog } from '../../studies/shared/common.js';
 import { parseArgs, UsageError } from '../args.js';
 import type { Command } from '../command.js';
-import { graphRunner } from '../graph-run.js';
+import { runnerForPlan } from '../graph-run.js';
 
 export const unitCommand: Command = {
   name: 'unit',
@@ -18,14 +17,12 @@ export const unitCommand: Command = {
     if (!id && !a.flags.reduce) throw new UsageError('unit: give a unit id or --reduce');
     if (id && a.flags.reduce) throw new UsageError('unit: a unit id or --reduce, not both');
     const plan = readPlan(run);
-    const study = STUDIES[plan.study];
-    if (!study?.graph) throw new UsageError(`the plan names study '${plan.study}', which declares no units`);
-    const runner = graphRunner(study);
+    const runner = await runnerForPlan(plan);
     const dir = plan.config.out as string;
     if (a.flags.reduce) {
       const s = await reduceHere(dir, plan, runner, stderrLog);
-      console.log(`reduce: ${plan.study} report ${dir}/report.html`);
-      return s ? 0 : 1;
+      console.log(JSON.stringify(s));
+      return 0;
     }
     const unit = findUnit(plan, id);
     try {
