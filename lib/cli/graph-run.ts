@@ -66,6 +66,7 @@ function plan(entry: StudyEntry, cfg: BaseConfig & { cacheDir?: string }, f: Gra
 /** The functions that run a planned graph's units and reduce step, by the plan's kind. */
 export async function runnerForPlan(p: Plan): Promise<GraphRunner> {
   if (p.study === 'sweep') return (await import('./sweep.js')).sweepRunner;
+  if (p.study === 'reproduce') return (await import('./reproduce.js')).reproduceRunner;
   const study = STUDIES[p.study];
   if (!study?.graph) throw new UsageError(`the plan names '${p.study}', which declares no units`);
   return graphRunner(study);

@@ -2,10 +2,11 @@
 // folder and one line here.
 import type { Command } from '../command.js';
 import { devicesCommand } from './devices.js';
+import { reproduceCommand } from './reproduce.js';
 import { runCommand } from './run.js';
 import { statusCommand } from './status.js';
 import { sweepCommand } from './sweep.js';
 import { trainCommand } from './train.js';
 import { unitCommand } from './unit.js';
 
-export const COMMANDS: readonly Command[] = [trainCommand, runCommand, sweepCommand, unitCommand, statusCommand, devicesCommand];
+export const COMMANDS: readonly Command[] = [trainCommand, runCommand, sweepCommand, reproduceCommand, unitCommand, statusCommand, devicesCommand];
