@@ -33,7 +33,11 @@ export function parseArgs(argv: string[], spec: FlagSpec): Parsed {
     help: { type: 'boolean', short: 'h' },
   };
   for (const [name, s] of Object.entries(spec))
-    options[name] = { type: s.type === 'bool' ? 'boolean' : 'string', ...(s.short && { short: s.short }), ...(s.multiple && { multiple: true }) };
+    options[name] = {
+      type: s.type === 'bool' ? 'boolean' : 'string',
+      ...(s.short && { short: s.short }),
+      ...(s.multiple && { multiple: true }),
+    };
   let parsed: ReturnType<typeof nodeParseArgs>;
   try {
     parsed = nodeParseArgs({ args: argv, options, strict: true, allowPositionals: true });

@@ -172,7 +172,8 @@ export const GRAPH_USAGE = `[--executor local|slurm] [--jobs N] [--resume] [--dr
 export function graphFlagsFrom(f: Parsed['flags']): GraphFlags {
   const slurmOnly = ['wait', 'partition', 'account', 'time', 'slurm-opt'].filter((k) => f[k] !== undefined);
   if (f.executor !== 'slurm' && slurmOnly.length) throw new UsageError(`--${slurmOnly[0]} needs --executor slurm`);
-  if (f.executor === 'slurm' && f.jobs !== undefined) throw new UsageError('--jobs is for --executor local (Slurm runs the units as a job array)');
+  if (f.executor === 'slurm' && f.jobs !== undefined)
+    throw new UsageError('--jobs is for --executor local (Slurm runs the units as a job array)');
   return {
     executor: (f.executor as 'local' | 'slurm' | undefined) ?? 'local',
     jobs: (f.jobs as number | undefined) ?? 1,

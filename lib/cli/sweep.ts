@@ -52,7 +52,9 @@ function knownKeys(target: string): string[] {
   if (target === 'train') return [...Object.keys(TRAIN_DEFAULTS), 'limit', 'dataDir'];
   const s = STUDIES[target];
   if (!s) throw new ArgumentError(`sweep target '${target}' is neither 'train' nor a study (${Object.keys(STUDIES).join(', ')})`);
-  return Object.keys(s.full).concat(Object.keys(s.quick)).filter((k) => k !== 'out' && k !== 'force');
+  return Object.keys(s.full)
+    .concat(Object.keys(s.quick))
+    .filter((k) => k !== 'out' && k !== 'force');
 }
 
 export function checkSweep(c: SweepConfig, where: string): void {
@@ -62,8 +64,11 @@ export function checkSweep(c: SweepConfig, where: string): void {
   const known = knownKeys(c.target);
   const names = [...Object.keys(c.base ?? {}), ...Object.keys(c.grid ?? {}), ...Object.keys(c.random?.space ?? {})];
   const bad = names.filter((n) => !known.includes(n));
-  if (bad.length) throw new ArgumentError(`${where}: ${c.target} has no parameter ${bad.map((b) => `'${b}'`).join(', ')} (known: ${known.join(', ')})`);
-  if (c.grid) for (const [k, v] of Object.entries(c.grid)) if (!Array.isArray(v) || !v.length) throw new ArgumentError(`${where}: grid.${k} must be a non-empty list`);
+  if (bad.length)
+    throw new ArgumentError(`${where}: ${c.target} has no parameter ${bad.map((b) => `'${b}'`).join(', ')} (known: ${known.join(', ')})`);
+  if (c.grid)
+    for (const [k, v] of Object.entries(c.grid))
+      if (!Array.isArray(v) || !v.length) throw new ArgumentError(`${where}: grid.${k} must be a non-empty list`);
   if (c.random && !(Number.isInteger(c.random.trials) && c.random.trials > 0))
     throw new ArgumentError(`${where}: random.trials must be a positive integer`);
 }
@@ -112,7 +117,10 @@ export function sweepUnits(c: SweepConfig): UnitSpec[] {
 
 function metricOf(summary: Record<string, unknown>, metric: string, unit: string): number {
   const v = (summary.headline as Record<string, unknown> | undefined)?.[metric] ?? summary[metric];
-  if (typeof v !== 'number') throw new ArgumentError(`sweep: ${unit}'s summary has no number '${metric}' (it has: ${Object.keys((summary.headline as object) ?? summary).join(', ')})`);
+  if (typeof v !== 'number')
+    throw new ArgumentError(
+      `sweep: ${unit}'s summary has no number '${metric}' (it has: ${Object.keys((summary.headline as object) ?? summary).join(', ')})`,
+    );
   return v;
 }
 
@@ -129,7 +137,10 @@ export const sweepRunner: GraphRunner = {
     } else {
       const s = STUDIES[c.target];
       const preset = (c.preset ?? 'quick') === 'quick' ? s.quick : s.full;
-      summary = (await s.run({ ...preset, ...params, out: ctx.dir, force: existsSync(join(ctx.dir, 'config.json')) }, { log: ctx.log })) as unknown as Record<string, unknown>;
+      summary = (await s.run(
+        { ...preset, ...params, out: ctx.dir, force: existsSync(join(ctx.dir, 'config.json')) },
+        { log: ctx.log },
+      )) as unknown as Record<string, unknown>;
     }
     return { params, metric: metricOf(summary, c.metric, unit.id), out: ctx.dir };
   },
@@ -143,13 +154,22 @@ export const sweepRunner: GraphRunner = {
       return { id: u.id, params: o.params as Record<string, Value>, metric: o.metric as number, seconds: ctx.outputs.get(u.id)!.seconds };
     });
     const varied = Object.keys(c.grid ?? c.random!.space);
-    writeCsv(join(folder.dir, 'sweep.csv'), ['unit', ...varied, c.metric, 'seconds'], rows.map((r) => [r.id, ...varied.map((k) => String(r.params[k])), r.metric, r.seconds]));
+    writeCsv(
+      join(folder.dir, 'sweep.csv'),
+      ['unit', ...varied, c.metric, 'seconds'],
+      rows.map((r) => [r.id, ...varied.map((k) => String(r.params[k])), r.metric, r.seconds]),
+    );
     const best = rows.reduce((b, r) => ((goal === 'max' ? r.metric > b.metric : r.metric < b.metric) ? r : b));
     const fmt = (v: Value) => (typeof v === 'number' && !Number.isInteger(v) ? +v.toPrecision(4) : v);
     folder.table('points', {
       title: `${c.target}: ${c.metric} at each point (best: ${best.id})`,
       columns: ['unit', ...varied, c.metric, 'seconds'],
-      rows: rows.map((r) => [r.id, ...varied.map((k) => fmt(r.params[k]) as string | number), +r.metric.toPrecision(6), +r.seconds.toFixed(1)]),
+      rows: rows.map((r) => [
+        r.id,
+        ...varied.map((k) => fmt(r.params[k]) as string | number),
+        +r.metric.toPrecision(6),
+        +r.seconds.toFixed(1),
+      ]),
     });
     for (const k of varied) {
       if (!rows.every((r) => typeof r.params[k] === 'number')) continue;
@@ -164,7 +184,11 @@ export const sweepRunner: GraphRunner = {
         pts.sort((a, b) => a.x - b.x);
         return { name, x: pts.map((p) => p.x), y: pts.map((p) => p.y) };
       });
-      folder.figure(`${c.metric}_vs_${k}`, `${c.metric} vs ${k}`, linePlot(series, { title: `${c.target}: ${c.metric} vs ${k}`, xLabel: k, yLabel: c.metric }));
+      folder.figure(
+        `${c.metric}_vs_${k}`,
+        `${c.metric} vs ${k}`,
+        linePlot(series, { title: `${c.target}: ${c.metric} vs ${k}`, xLabel: k, yLabel: c.metric }),
+      );
     }
     const headline: Record<string, number | string> = { points: rows.length, [`best_${c.metric}`]: best.metric, best_point: best.id };
     for (const k of varied) headline[`best_${k}`] = fmt(best.params[k]) as number | string;

@@ -26,7 +26,8 @@ const fmt = (v: number | string) => (typeof v === 'number' ? String(+v.toPrecisi
 function section(root: string, e: SiteEntry): string {
   const rel = (p: string) => relative(root, join(e.dir, p));
   const summaryPath = join(e.dir, 'summary.json');
-  if (!existsSync(summaryPath)) return `<section id="${esc(e.id)}"><h2>${esc(e.id)}</h2><p class="missing">no report: the study did not finish</p></section>`;
+  if (!existsSync(summaryPath))
+    return `<section id="${esc(e.id)}"><h2>${esc(e.id)}</h2><p class="missing">no report: the study did not finish</p></section>`;
   const s = JSON.parse(readFileSync(summaryPath, 'utf8')) as StudySummary;
   const r = existsSync(join(e.dir, 'report.json'))
     ? (JSON.parse(readFileSync(join(e.dir, 'report.json'), 'utf8')) as { figures: FigureEntry[]; tables: TableEntry[] })
@@ -36,7 +37,9 @@ function section(root: string, e: SiteEntry): string {
     .slice(0, 12)
     .map(([k, v]) => `<tr><td>${esc(k)}</td><td class="num">${esc(fmt(v))}</td></tr>`)
     .join('')}</tbody></table>`;
-  const figs = r.figures.map((f) => `<a href="${esc(rel(f.svg))}" title="${esc(f.title)}"><img src="${esc(rel(f.svg))}" alt="${esc(f.title)}"></a>`).join('');
+  const figs = r.figures
+    .map((f) => `<a href="${esc(rel(f.svg))}" title="${esc(f.title)}"><img src="${esc(rel(f.svg))}" alt="${esc(f.title)}"></a>`)
+    .join('');
   return `<section id="${esc(e.id)}"><h2><a href="${esc(rel('report.html'))}">${esc(e.id)}</a></h2>
 <p>${esc(e.description)} (${s.seconds.toFixed(1)} s)</p>
 ${says.map((t) => tableHtml(t.table)).join('\n')}

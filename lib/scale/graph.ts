@@ -42,7 +42,8 @@ export function writePlan(run: string, plan: Plan): void {
 
 export function readPlan(run: string): Plan {
   const p = planPath(resolve(run));
-  if (!existsSync(p)) throw new IOError(`${run} holds no scale/plan.json: not a run folder planned by 'nnlab run' (or it was started without units)`);
+  if (!existsSync(p))
+    throw new IOError(`${run} holds no scale/plan.json: not a run folder planned by 'nnlab run' (or it was started without units)`);
   let plan: Plan;
   try {
     plan = JSON.parse(readFileSync(p, 'utf8')) as Plan;

@@ -43,7 +43,9 @@ function workerRun(run: string, u: UnitSpec, o: LocalOptions): Promise<number> {
 export async function runLocal(run: string, plan: Plan, runner: GraphRunner, o: LocalOptions): Promise<GraphResult> {
   const todo = unfinished(run, plan);
   const failed: GraphResult['failed'] = [];
-  o.log(`local executor: ${todo.length} of ${plan.units.length} unit(s) to run${o.jobs > 1 ? ` in ${o.jobs} worker processes` : ' in this process'}`);
+  o.log(
+    `local executor: ${todo.length} of ${plan.units.length} unit(s) to run${o.jobs > 1 ? ` in ${o.jobs} worker processes` : ' in this process'}`,
+  );
   if (o.jobs <= 1) {
     for (const u of todo) {
       try {

@@ -74,7 +74,12 @@ export async function reduceHere(run: string, plan: Plan, runner: GraphRunner, l
     if (o) outputs.set(u.id, o);
     else missing.push(u.id);
   }
-  if (missing.length) throw new UnitFailedError(missing[0], unitLog(run, missing[0]), `the reduce step needs units that have not finished: ${missing.join(', ')}`);
+  if (missing.length)
+    throw new UnitFailedError(
+      missing[0],
+      unitLog(run, missing[0]),
+      `the reduce step needs units that have not finished: ${missing.join(', ')}`,
+    );
   const marker = join(run, 'scale', 'reduce.done');
   if (existsSync(marker)) rmSync(marker);
   const before = numThreads();

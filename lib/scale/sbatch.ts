@@ -40,7 +40,7 @@ export function arrayResources(units: UnitSpec[]): Resources {
 export function arraySpec(indices: number[]): string {
   const s = [...indices].sort((a, b) => a - b);
   const parts: string[] = [];
-  for (let i = 0; i < s.length; ) {
+  for (let i = 0; i < s.length;) {
     let j = i;
     while (j + 1 < s.length && s[j + 1] === s[j] + 1) j++;
     parts.push(j > i ? `${s[i]}-${s[j]}` : `${s[i]}`);
@@ -68,7 +68,8 @@ function header(name: string, r: Resources, o: SlurmOptions, output: string, cwd
     // '--qos=short', 'qos=short' and '#SBATCH --qos=short' all mean the same line.
     let t = e.trim().replace(/^#SBATCH\s+/, '');
     if (!t.startsWith('-')) t = `--${t}`;
-    if (/[\n\r]/.test(t) || !/^--?[A-Za-z]/.test(t)) throw new ArgumentError(`--slurm-opt '${e}' must be one sbatch option such as --qos=short`);
+    if (/[\n\r]/.test(t) || !/^--?[A-Za-z]/.test(t))
+      throw new ArgumentError(`--slurm-opt '${e}' must be one sbatch option such as --qos=short`);
     lines.push(`#SBATCH ${t}`);
   }
   return lines;

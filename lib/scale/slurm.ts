@@ -37,13 +37,23 @@ export function readSubmissions(run: string): Submission[] {
 /** Runs a Slurm command; a missing command or a refusal is an error naming it. */
 export function slurmCmd(cmd: string, args: string[]): string {
   const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 60_000 });
-  if (r.error) throw new IOError(`${cmd} could not run (${(r.error as NodeJS.ErrnoException).code ?? r.error.message}): is Slurm installed on this machine?`);
+  if (r.error)
+    throw new IOError(
+      `${cmd} could not run (${(r.error as NodeJS.ErrnoException).code ?? r.error.message}): is Slurm installed on this machine?`,
+    );
   if (r.status !== 0) throw new IOError(`${cmd} ${args.join(' ')} failed (exit ${r.status}): ${(r.stderr || r.stdout).trim()}`);
   return r.stdout;
 }
 
 /** Writes the scripts; submits them unless `dryRun`. Only unfinished units are submitted (`--resume` is this, again). */
-export function submitSlurm(run: string, plan: Plan, o: SlurmOptions, cmd: NnlabCommand, dryRun: boolean, log: (s: string) => void): SlurmSubmitResult {
+export function submitSlurm(
+  run: string,
+  plan: Plan,
+  o: SlurmOptions,
+  cmd: NnlabCommand,
+  dryRun: boolean,
+  log: (s: string) => void,
+): SlurmSubmitResult {
   const todo = unfinished(run, plan);
   const indices = todo.map((u) => plan.units.indexOf(u));
   const units = indices.length ? unitsScript(run, plan, indices, o, cmd) : null;

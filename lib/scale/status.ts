@@ -46,10 +46,15 @@ export function runStatus(run: string, plan: Plan, querySlurm = true): RunStatus
       return { ...base, state: 'failed', error: f.error, log: f.log ?? base.log };
     if (!sub) return { ...base, state: 'not submitted' };
     if (slurm === 'RUNNING' || slurm === 'COMPLETING') return { ...base, state: 'running' };
-    if (slurm === 'PENDING' || slurm === 'REQUEUED' || slurm === 'CONFIGURING' || slurm === 'SUSPENDED') return { ...base, state: 'pending' };
+    if (slurm === 'PENDING' || slurm === 'REQUEUED' || slurm === 'CONFIGURING' || slurm === 'SUSPENDED')
+      return { ...base, state: 'pending' };
     if (slurm && TERMINAL_BAD.includes(slurm)) return { ...base, state: 'failed', error: `Slurm state ${slurm}` };
     // Completed without a marker, or purged from Slurm's memory without one: it did not finish.
-    return { ...base, state: 'lost', error: slurm ? `Slurm state ${slurm} but no units/${u.id}/unit.json` : 'Slurm no longer knows the job' };
+    return {
+      ...base,
+      state: 'lost',
+      error: slurm ? `Slurm state ${slurm} but no units/${u.id}/unit.json` : 'Slurm no longer knows the job',
+    };
   });
   const last = subs[subs.length - 1];
   const reduceLog = join(run, 'scale', 'logs', 'reduce.log');
@@ -70,7 +75,12 @@ export function runStatus(run: string, plan: Plan, querySlurm = true): RunStatus
               st === 'COMPLETED' && reduceDone(run)
               ? 'running'
               : 'failed';
-    reduce = { state, job: last.reduce_job, slurm: st ? `${st}${s?.reason && s.reason !== 'None' ? ` (${s.reason})` : ''}` : null, log: reduceLog };
+    reduce = {
+      state,
+      job: last.reduce_job,
+      slurm: st ? `${st}${s?.reason && s.reason !== 'None' ? ` (${s.reason})` : ''}` : null,
+      log: reduceLog,
+    };
   }
   return { units, reduce };
 }
@@ -94,7 +104,12 @@ export function formatStatus(s: RunStatus): string {
 }
 
 /** Polls until the reduce step finished (ok) or nothing more can happen (a unit failed, or the reduce failed). */
-export async function waitForRun(run: string, plan: Plan, log: (s: string) => void, pollMs = 2000): Promise<{ ok: boolean; status: RunStatus }> {
+export async function waitForRun(
+  run: string,
+  plan: Plan,
+  log: (s: string) => void,
+  pollMs = 2000,
+): Promise<{ ok: boolean; status: RunStatus }> {
   let lastLine = '';
   for (;;) {
     const s = runStatus(run, plan);

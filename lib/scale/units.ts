@@ -46,7 +46,8 @@ export interface UnitFailure {
 const ID = /^[a-z0-9][a-z0-9-]*$/;
 
 export function checkUnitId(id: string): void {
-  if (!ID.test(id) || id === 'reduce') throw new ArgumentError(`unit id '${id}' must be lower-case letters, digits or '-' (and not 'reduce')`);
+  if (!ID.test(id) || id === 'reduce')
+    throw new ArgumentError(`unit id '${id}' must be lower-case letters, digits or '-' (and not 'reduce')`);
 }
 
 export function checkResources(r: Resources, what: string): void {

@@ -15,7 +15,12 @@ describe('nnlab reproduce', () => {
     const r = nnlab(['reproduce', '--quick', '--only', 'linreg,ensemble-noise', '--out', out, '--jobs', '2'], env);
     expect(r.code, r.stderr).toBe(0);
     const plan = JSON.parse(readFileSync(join(out, 'scale', 'plan.json'), 'utf8'));
-    expect(plan.units.map((u: { id: string }) => u.id)).toEqual(['linreg', 'ensemble-noise--member-0', 'ensemble-noise--member-1', 'ensemble-noise--member-2']);
+    expect(plan.units.map((u: { id: string }) => u.id)).toEqual([
+      'linreg',
+      'ensemble-noise--member-0',
+      'ensemble-noise--member-1',
+      'ensemble-noise--member-2',
+    ]);
     for (const id of ['linreg', 'ensemble-noise']) expect(existsSync(join(out, id, 'report.html')), id).toBe(true);
     const html = readFileSync(join(out, 'index.html'), 'utf8');
     expect(html).toContain('href="linreg/report.html"');

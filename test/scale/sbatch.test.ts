@@ -70,8 +70,8 @@ describe('sbatch scripts (--dry-run)', () => {
   it('refuses Slurm flags without --executor slurm and units flags on a one-process study', () => {
     expect(nnlab(['run', 'ensemble-noise', '--quick', '--partition', 'x']).stderr).toMatch(/--partition needs --executor slurm/);
     expect(nnlab(['run', 'cnn', '--quick', '--executor', 'slurm']).stderr).toMatch(/--executor needs a study with units/);
-    expect(nnlab(['run', 'ensemble-noise', '--quick', '--slurm-opt', 'qos=x\n#SBATCH --mem=1', '--executor', 'slurm', '--dry-run']).stderr).toMatch(
-      /must be one sbatch option/,
-    );
+    expect(
+      nnlab(['run', 'ensemble-noise', '--quick', '--slurm-opt', 'qos=x\n#SBATCH --mem=1', '--executor', 'slurm', '--dry-run']).stderr,
+    ).toMatch(/must be one sbatch option/);
   });
 });

@@ -66,45 +66,51 @@ describe.skipIf(skip)('Slurm executor (one-node cluster)', () => {
     expect(st.stdout).toMatch(/reduce\s+done/);
   });
 
-  it('scancel of a running unit, then --resume: only that unit is resubmitted and the numbers are the same', { timeout: 300_000 }, async () => {
-    const out = tmp('scale-cancel');
-    const r = run(['run', 'ensemble-noise', ...FLAGS, '--out', out, '--executor', 'slurm']);
-    expect(r.code, r.stderr).toBe(0);
-    const job = JSON.parse(readFileSync(join(out, 'scale', 'jobs.json'), 'utf8'))[0].units_job as string;
-    // Wait until member-0 has its first epoch's checkpoint, then cancel it mid-training.
-    const ckpt = join(out, 'units', 'member-0', 'progress', 'checkpoint.safetensors');
-    const t0 = Date.now();
-    while (!existsSync(ckpt)) {
-      expect(Date.now() - t0, 'member-0 never wrote a checkpoint').toBeLessThan(120_000);
-      await new Promise((res) => setTimeout(res, 200));
-    }
-    expect(spawnSync('scancel', [`${job}_0`]).status).toBe(0);
-    // The cancelled task makes the reduce job's afterok impossible: the run stops with member-0 failed.
-    const st = await (async () => {
-      for (;;) {
-        const s = nnlab(['status', out, '--json']);
-        const j = JSON.parse(s.stdout);
-        const active = j.units.some((u: { state: string }) => u.state === 'running' || u.state === 'pending');
-        if (!active) return j;
-        await new Promise((res) => setTimeout(res, 1000));
+  it(
+    'scancel of a running unit, then --resume: only that unit is resubmitted and the numbers are the same',
+    { timeout: 300_000 },
+    async () => {
+      const out = tmp('scale-cancel');
+      const r = run(['run', 'ensemble-noise', ...FLAGS, '--out', out, '--executor', 'slurm']);
+      expect(r.code, r.stderr).toBe(0);
+      const job = JSON.parse(readFileSync(join(out, 'scale', 'jobs.json'), 'utf8'))[0].units_job as string;
+      // Wait until member-0 has its first epoch's checkpoint, then cancel it mid-training.
+      const ckpt = join(out, 'units', 'member-0', 'progress', 'checkpoint.safetensors');
+      const t0 = Date.now();
+      while (!existsSync(ckpt)) {
+        expect(Date.now() - t0, 'member-0 never wrote a checkpoint').toBeLessThan(120_000);
+        await new Promise((res) => setTimeout(res, 200));
       }
-    })();
-    expect(st.units[0].state).toBe('failed');
-    expect(st.units[0].slurm).toBe('CANCELLED');
-    expect(existsSync(join(out, 'units', 'member-0', 'unit.json'))).toBe(false);
-    expect(existsSync(join(out, 'summary.json'))).toBe(false);
-    const done = st.units.filter((u: { state: string }) => u.state === 'done').map((u: { id: string }) => u.id);
-    const again = run(['run', 'ensemble-noise', '--out', out, '--resume', '--executor', 'slurm', '--wait', '--json']);
-    expect(again.code, again.stderr).toBe(0);
-    const jobs = JSON.parse(readFileSync(join(out, 'scale', 'jobs.json'), 'utf8'));
-    expect(jobs).toHaveLength(2);
-    // only the unfinished units went into the second array
-    expect(jobs[1].indices).toEqual([0, 1].filter((i) => !done.includes(`member-${i}`)));
-    expect(jobs[1].indices).toContain(0);
-    // member-0 continued from its checkpoint (trainResnet logs the resume) rather than starting over
-    expect(readFileSync(join(out, 'scale', 'logs', 'member-0.log'), 'utf8')).toMatch(/resumed from \S+checkpoint\.safetensors after epoch \d/);
-    expect(results(out)).toEqual(local);
-  });
+      expect(spawnSync('scancel', [`${job}_0`]).status).toBe(0);
+      // The cancelled task makes the reduce job's afterok impossible: the run stops with member-0 failed.
+      const st = await (async () => {
+        for (;;) {
+          const s = nnlab(['status', out, '--json']);
+          const j = JSON.parse(s.stdout);
+          const active = j.units.some((u: { state: string }) => u.state === 'running' || u.state === 'pending');
+          if (!active) return j;
+          await new Promise((res) => setTimeout(res, 1000));
+        }
+      })();
+      expect(st.units[0].state).toBe('failed');
+      expect(st.units[0].slurm).toBe('CANCELLED');
+      expect(existsSync(join(out, 'units', 'member-0', 'unit.json'))).toBe(false);
+      expect(existsSync(join(out, 'summary.json'))).toBe(false);
+      const done = st.units.filter((u: { state: string }) => u.state === 'done').map((u: { id: string }) => u.id);
+      const again = run(['run', 'ensemble-noise', '--out', out, '--resume', '--executor', 'slurm', '--wait', '--json']);
+      expect(again.code, again.stderr).toBe(0);
+      const jobs = JSON.parse(readFileSync(join(out, 'scale', 'jobs.json'), 'utf8'));
+      expect(jobs).toHaveLength(2);
+      // only the unfinished units went into the second array
+      expect(jobs[1].indices).toEqual([0, 1].filter((i) => !done.includes(`member-${i}`)));
+      expect(jobs[1].indices).toContain(0);
+      // member-0 continued from its checkpoint (trainResnet logs the resume) rather than starting over
+      expect(readFileSync(join(out, 'scale', 'logs', 'member-0.log'), 'utf8')).toMatch(
+        /resumed from \S+checkpoint\.safetensors after epoch \d/,
+      );
+      expect(results(out)).toEqual(local);
+    },
+  );
 
   it('a unit that crashes is reported with its log path and the reduce step does not run', { timeout: 240_000 }, () => {
     const out = tmp('scale-crash');

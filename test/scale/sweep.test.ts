@@ -51,7 +51,11 @@ describe('nnlab sweep', () => {
   });
 
   it('random search: the same seed draws the same points, a parameter train lacks is refused', () => {
-    const c = { target: 'train', metric: 'test_accuracy', random: { trials: 4, seed: 7, space: { lr: { logUniform: [1e-4, 1e-2] }, batch: { choice: [32, 64] } } } };
+    const c = {
+      target: 'train',
+      metric: 'test_accuracy',
+      random: { trials: 4, seed: 7, space: { lr: { logUniform: [1e-4, 1e-2] }, batch: { choice: [32, 64] } } },
+    };
     const p = sweepPoints(c as never);
     expect(p).toEqual(sweepPoints(c as never));
     expect(p).toHaveLength(4);

@@ -9,4 +9,12 @@ import { sweepCommand } from './sweep.js';
 import { trainCommand } from './train.js';
 import { unitCommand } from './unit.js';
 
-export const COMMANDS: readonly Command[] = [trainCommand, runCommand, sweepCommand, reproduceCommand, unitCommand, statusCommand, devicesCommand];
+export const COMMANDS: readonly Command[] = [
+  trainCommand,
+  runCommand,
+  sweepCommand,
+  reproduceCommand,
+  unitCommand,
+  statusCommand,
+  devicesCommand,
+];

@@ -14,7 +14,13 @@ export const reproduceCommand: Command = {
   name: 'reproduce',
   usage: `nnlab reproduce [--quick] [--only a,b] [--out DIR [--force]] ${GRAPH_USAGE}`,
   async run(argv) {
-    const a = parseArgs(argv, { quick: { type: 'bool' }, only: { type: 'string' }, out: { type: 'string' }, force: { type: 'bool' }, ...GRAPH_FLAGS });
+    const a = parseArgs(argv, {
+      quick: { type: 'bool' },
+      only: { type: 'string' },
+      out: { type: 'string' },
+      force: { type: 'bool' },
+      ...GRAPH_FLAGS,
+    });
     if (a.positional.length) throw new UsageError(`unexpected argument '${a.positional[0]}'`);
     const f = graphFlagsFrom(a.flags);
     let run: string, plan;
@@ -28,7 +34,10 @@ export const reproduceCommand: Command = {
         ...u,
         resources: { ...u.resources, ...(f.unitCpus && { cpus: f.unitCpus }), ...(f.unitMemMB && { memMB: f.unitMemMB }) },
       }));
-      plan = makePlan('reproduce', c as unknown as Record<string, unknown>, withFlags, { ...reduce, ...(f.unitCpus && { cpus: f.unitCpus }) });
+      plan = makePlan('reproduce', c as unknown as Record<string, unknown>, withFlags, {
+        ...reduce,
+        ...(f.unitCpus && { cpus: f.unitCpus }),
+      });
       if (!f.dryRun) startFolder(run, plan, a.flags.force === true);
     }
     const r = await executeGraph(run, plan, reproduceRunner, f, 'nnlab reproduce', stderrLog);

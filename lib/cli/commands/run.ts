@@ -66,12 +66,7 @@ export const runCommand: Command = {
     let s: StudySummary;
     if (study.graph) {
       const t0 = performance.now();
-      const r = await runGraph(
-        study,
-        cfg,
-        graphFlagsFrom(f),
-        stderrLog,
-      );
+      const r = await runGraph(study, cfg, graphFlagsFrom(f), stderrLog);
       if (!r.summary) return r.code;
       s = { ...r.summary, seconds: (performance.now() - t0) / 1000 };
     } else s = await study.run(cfg);

@@ -36,7 +36,8 @@ export const sweepCommand: Command = {
     }
     const r = await executeGraph(run, plan, sweepRunner, f, `nnlab sweep ${file ?? ''}`.trim(), stderrLog);
     if (r.summary) {
-      for (const [k, v] of Object.entries(r.summary.headline)) console.log(`${k}: ${typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(4) : v}`);
+      for (const [k, v] of Object.entries(r.summary.headline))
+        console.log(`${k}: ${typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(4) : v}`);
       console.log(`run folder ${r.run}`);
       if (a.flags.json) console.log(JSON.stringify(r.summary));
     }

@@ -72,7 +72,11 @@ export async function seed000Members(d: ResnetData, c: MembersConfig, o: Members
   try {
     for (const seed of c.seeds) {
       const tc: ResnetTrainConfig = { ...c.train, seed };
-      const dir = o.folderOf ? o.folderOf(seed) : o.cacheDir ? join(o.cacheDir, `resnet18-${d.dataset}${o.tag ? `-${o.tag}` : ''}-member-${seed}`) : null;
+      const dir = o.folderOf
+        ? o.folderOf(seed)
+        : o.cacheDir
+          ? join(o.cacheDir, `resnet18-${d.dataset}${o.tag ? `-${o.tag}` : ''}-member-${seed}`)
+          : null;
       const path = dir ? join(dir, 'best.safetensors') : null;
       // One process per member at a time: two studies sharing the cache would otherwise train
       // the same member into the same folder at once. The second waits, then finds it cached.

@@ -20,13 +20,11 @@ export function seed000Graph<C extends Seed000Config>(
     units(c) {
       checkSeed000(c, study);
       const seeds = c.members === undefined ? c.seeds : c.seeds.slice(0, c.members);
-      return seeds.map(
-        (seed): UnitSpec => ({
-          id: `member-${seed}`,
-          input: { seed },
-          resources: { cpus: defaultCpus(c.preset), memMB: memMB(c), gpu: c.device === 'cuda' },
-        }),
-      );
+      return seeds.map((seed): UnitSpec => ({
+        id: `member-${seed}`,
+        input: { seed },
+        resources: { cpus: defaultCpus(c.preset), memMB: memMB(c), gpu: c.device === 'cuda' },
+      }));
     },
     reduceResources: (c) => ({ cpus: defaultCpus(c.preset), memMB: memMB(c), gpu: c.device === 'cuda' }),
     async runUnit(c, unit, ctx) {

@@ -170,16 +170,17 @@ export async function startSeed000(
   try {
     const cacheDir = given ? (c.cacheDir ?? join(folder.dir, 'units')) : (c.cacheDir ?? defaultCacheDir());
     if (given) members = loadGiven(given, seeds, device, log);
-    else members = await seed000Members(
-      d,
-      { seeds, train: { ...c.memberTrain, epochs: c.epochs } },
-      {
-        device,
-        cacheDir,
-        log,
-        tag: c.trainLimit ? `first${c.trainLimit}` : undefined,
-      },
-    );
+    else
+      members = await seed000Members(
+        d,
+        { seeds, train: { ...c.memberTrain, epochs: c.epochs } },
+        {
+          device,
+          cacheDir,
+          log,
+          tag: c.trainLimit ? `first${c.trainLimit}` : undefined,
+        },
+      );
     const single = bestMember(members);
     const shown = shownIndices(d.test.n, c.shown, c.seed);
     const metricsFrom = writeMemberMetrics(folder, members, log);
