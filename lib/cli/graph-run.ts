@@ -14,6 +14,7 @@ import {
   Plan,
   readPlan,
   runLocal,
+  runStatus,
   SlurmOptions,
   submitSlurm,
   waitForRun,
@@ -125,6 +126,14 @@ export async function executeGraph(
       return { code: 1, run };
     }
     return { code: 0, summary: r.summary as unknown as StudySummary, run };
+  }
+  if (f.resume && !f.dryRun) {
+    // Resubmitting a unit that is still queued or running would train it twice at once.
+    const active = runStatus(run, p).units.filter((u) => u.state === 'running' || u.state === 'pending');
+    if (active.length)
+      throw new UsageError(
+        `--resume: unit(s) ${active.map((u) => `${u.id} (${u.job} ${u.slurm})`).join(', ')} are still in Slurm's queue; wait for them (nnlab status ${run}) or scancel them first`,
+      );
   }
   const s = submitSlurm(run, p, f.slurm, nnlabCommand(), f.dryRun, log);
   if (f.dryRun) {

@@ -65,6 +65,37 @@ describe('nnlab sweep', () => {
     expect(nnlab(['sweep', bad]).stderr).toMatch(/train has no parameter 'lrate'/);
   });
 
+  it('a point that fails in a worker process is reported with its log; no reduce; --resume reruns only it', { timeout: 120_000 }, () => {
+    const bad = join(dir, 'fails.json');
+    const missing = join(dir, 'no-such-idx-folder');
+    writeFileSync(
+      bad,
+      JSON.stringify({
+        target: 'train',
+        base: { epochs: 1, limit: 300, model: 'mlp' },
+        grid: { dataset: ['mnist', missing] },
+        metric: 'test_accuracy',
+        resources: { cpus: 1, memMB: 1000 },
+      }),
+    );
+    const out = join(dir, 'fails');
+    const r = nnlab(['sweep', bad, '--out', out, '--jobs', '2']);
+    expect(r.code).toBe(1);
+    const log = join(out, 'scale', 'logs', 'point-001.log');
+    expect(r.stderr).toContain(`FAILED unit point-001`);
+    expect(r.stderr).toContain(`log ${log}`);
+    expect(readFileSync(log, 'utf8')).toContain(missing);
+    expect(existsSync(join(out, 'units', 'point-000', 'unit.json'))).toBe(true);
+    expect(existsSync(join(out, 'summary.json'))).toBe(false);
+    const st = nnlab(['status', out]);
+    expect(st.code).toBe(1);
+    expect(st.stdout).toMatch(/point-001\s+failed/);
+    // the cause is still there: --resume runs point-001 alone (point-000 is not trained again) and fails the same way
+    const again = nnlab(['sweep', '--out', out, '--resume']);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/1 of 2 unit\(s\) to run/);
+  });
+
   it('on Slurm: the same numbers as in this process', { timeout: 180_000 }, (ctx) => {
     const up = spawnSync('sinfo', ['-h', '-o', '%t'], { encoding: 'utf8' });
     skipUnless(ctx, up.status === 0 && /idle|mix|alloc/.test(up.stdout), 'no Slurm cluster answers (scripts/slurm-local.sh start)');
