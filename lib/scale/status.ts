@@ -24,7 +24,13 @@ export interface UnitStatus {
 
 export interface RunStatus {
   units: UnitStatus[];
-  reduce: { state: 'done' | 'failed' | 'waiting' | 'running' | 'not submitted'; job: string | null; slurm: string | null; log: string };
+  /** blocked: a unit failed, so the reduce step will not run (Slurm drops its job: --kill-on-invalid-dep). */
+  reduce: {
+    state: 'done' | 'failed' | 'waiting' | 'blocked' | 'running' | 'not submitted';
+    job: string | null;
+    slurm: string | null;
+    log: string;
+  };
 }
 
 export function runStatus(run: string, plan: Plan, querySlurm = true): RunStatus {
@@ -71,10 +77,12 @@ export function runStatus(run: string, plan: Plan, querySlurm = true): RunStatus
           ? 'waiting'
           : st === null && !existsSync(reduceLog)
             ? 'waiting'
-            : // COMPLETED without reduce.done can only be the moment before the marker is visible; anything else failed.
-              st === 'COMPLETED' && reduceDone(run)
-              ? 'running'
-              : 'failed';
+            : st === 'CANCELLED' && !existsSync(reduceLog)
+              ? 'blocked'
+              : // COMPLETED without reduce.done can only be the moment before the marker is visible; anything else failed.
+                st === 'COMPLETED' && reduceDone(run)
+                ? 'running'
+                : 'failed';
     reduce = {
       state,
       job: last.reduce_job,
@@ -82,6 +90,8 @@ export function runStatus(run: string, plan: Plan, querySlurm = true): RunStatus
       log: reduceLog,
     };
   }
+  const active = units.some((u) => u.state === 'running' || u.state === 'pending');
+  if (reduce.state === 'waiting' && !active && units.some((u) => u.state === 'failed' || u.state === 'lost')) reduce.state = 'blocked';
   return { units, reduce };
 }
 
