@@ -9,8 +9,9 @@ export class UsageError extends Error {}
 export class HelpRequested extends Error {}
 
 export type FlagType = 'string' | 'int' | 'float' | 'bool';
-export type FlagSpec = Record<string, { type: FlagType; choices?: readonly string[]; min?: number; short?: string }>;
-export type Parsed = { positional: string[]; flags: Record<string, string | number | boolean> };
+/** multiple: the flag may repeat (string flags only); its value is then a string[]. */
+export type FlagSpec = Record<string, { type: FlagType; choices?: readonly string[]; min?: number; short?: string; multiple?: boolean }>;
+export type Parsed = { positional: string[]; flags: Record<string, string | number | boolean | string[]> };
 
 function typed(name: string, s: FlagSpec[string], value: string): string | number {
   if (s.type === 'string') {
@@ -28,11 +29,15 @@ function typed(name: string, s: FlagSpec[string], value: string): string | numbe
 }
 
 export function parseArgs(argv: string[], spec: FlagSpec): Parsed {
-  const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = {
+  const options: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }> = {
     help: { type: 'boolean', short: 'h' },
   };
   for (const [name, s] of Object.entries(spec))
-    options[name] = { type: s.type === 'bool' ? 'boolean' : 'string', ...(s.short && { short: s.short }) };
+    options[name] = {
+      type: s.type === 'bool' ? 'boolean' : 'string',
+      ...(s.short && { short: s.short }),
+      ...(s.multiple && { multiple: true }),
+    };
   let parsed: ReturnType<typeof nodeParseArgs>;
   try {
     parsed = nodeParseArgs({ args: argv, options, strict: true, allowPositionals: true });
@@ -45,7 +50,8 @@ export function parseArgs(argv: string[], spec: FlagSpec): Parsed {
   const out: Parsed = { positional: parsed.positionals, flags: {} };
   for (const [name, v] of Object.entries(parsed.values)) {
     if (name === 'help' || v === undefined) continue;
-    out.flags[name] = typeof v === 'string' ? typed(name, spec[name], v) : (v as boolean);
+    if (Array.isArray(v)) out.flags[name] = v.map((x) => String(typed(name, spec[name], String(x))));
+    else out.flags[name] = typeof v === 'string' ? typed(name, spec[name], v) : (v as boolean);
   }
   return out;
 }

@@ -61,3 +61,9 @@ export function deviceReport(): DeviceReport {
 export function numThreads(): number {
   return native.numThreads();
 }
+
+/** Sets the CPU pool's thread count (a unit of work runs with its planned threads, so that results do not depend on the executor). */
+export function setNumThreads(n: number): void {
+  if (!(Number.isInteger(n) && n >= 1)) throw new DeviceError(`threads must be a positive integer, got ${n}`);
+  native.setNumThreads(n);
+}

@@ -102,6 +102,8 @@ export class RunFolder {
       ...extra,
     };
     writeFileSync(join(this.dir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
+    // What report.html shows, as data: the site of `nnlab reproduce` gathers every study's from it.
+    writeFileSync(join(this.dir, 'report.json'), JSON.stringify({ figures: this.figures, tables: this.tables }) + '\n');
     writeFileSync(
       join(this.dir, 'report.html'),
       reportHtml({

@@ -26,6 +26,7 @@ import {
   withNoise,
 } from './shared/seed000-eval.js';
 import { Seed000Config, SEED000_RUN_FULL, SEED000_RUN_QUICK, startSeed000 } from './shared/seed000-run.js';
+import type { GivenMember } from './shared/seed000-run.js';
 import type { StudySummary } from '../report/run-folder.js';
 
 export interface EnsembleNoiseConfig extends Seed000Config {
@@ -53,11 +54,15 @@ const LABELS: Record<(typeof METRICS)[number], string> = {
   ece: 'ECE (15 bins)',
 };
 
-export async function run(cfg: EnsembleNoiseConfig, hooks: RunHooks = {}): Promise<StudySummary> {
+export async function run(cfg: EnsembleNoiseConfig, hooks: RunHooks = {}, given?: GivenMember[]): Promise<StudySummary> {
   checkSigmas(cfg.sigmas, 'ensemble-noise');
-  const r = await startSeed000('ensemble-noise', cfg, hooks, {
-    noise: 'x_normalised + sigma * N(0, 1), one draw for every level; the same noisy images for every model',
-  });
+  const r = await startSeed000(
+    'ensemble-noise',
+    cfg,
+    hooks,
+    { noise: 'x_normalised + sigma * N(0, 1), one draw for every level; the same noisy images for every model' },
+    given,
+  );
   const { folder, data: d, log } = r;
   const z = noiseDraw(d.test.x, cfg.seed + 1);
   try {

@@ -8,6 +8,8 @@ import { CLASS_MAX_FULL, CLASS_MAX_QUICK, run as runClassMax } from './class-max
 import { CNN_FULL, CNN_QUICK, run as runCnn } from './cnn.js';
 import { DROPOUT_FULL, DROPOUT_QUICK, run as runDropout } from './dropout.js';
 import type { BaseConfig, RunHooks } from './shared/common.js';
+import type { StudyGraph } from './shared/graph.js';
+import { seed000Graph } from './shared/seed000-graph.js';
 import { CONFIDENCE_FULL, CONFIDENCE_QUICK, run as runConfidence } from './confidence.js';
 import { ENSEMBLE_NOISE_FULL, ENSEMBLE_NOISE_QUICK, run as runEnsembleNoise } from './ensemble-noise.js';
 import { ENSEMBLE_SIZE_FULL, ENSEMBLE_SIZE_QUICK, run as runEnsembleSize } from './ensemble-size.js';
@@ -36,6 +38,8 @@ export interface StudyEntry<C extends BaseConfig = BaseConfig> {
    *  members: how many of them to use (--members); variants: resnet-pretrain's variant list (--variants). */
   /** dataDir: a data folder of the study's own kind (--data-dir; audio: AudioMNIST / free-spoken-digit WAVs). */
   acceptsDataDir?: boolean;
+  /** The study as a graph of units (lib/scale): `--executor`, `--jobs`, `nnlab unit`, `--resume`. */
+  graph?: StudyGraph<C>;
   accepts: { k?: boolean; weights?: boolean; epochs?: boolean; members?: boolean; oodDir?: boolean; variants?: boolean };
 }
 
@@ -115,6 +119,7 @@ export const STUDIES: Record<string, StudyEntry> = {
     full: ENSEMBLE_NOISE_FULL,
     quick: ENSEMBLE_NOISE_QUICK,
     run: runEnsembleNoise,
+    graph: seed000Graph('ensemble-noise', runEnsembleNoise),
     accepts: { epochs: true, members: true },
   }),
   ood: entry({

@@ -2,13 +2,20 @@
 import { STUDIES } from '../../studies/index.js';
 import { parseArgs, UsageError } from '../args.js';
 import type { Command } from '../command.js';
+import { GRAPH_FLAGS, GRAPH_USAGE, graphFlagsFrom, runGraph } from '../graph-run.js';
+import type { StudySummary } from '../../report/run-folder.js';
+import { stderrLog } from '../../studies/shared/common.js';
 
 export const runCommand: Command = {
   name: 'run',
   usage: `nnlab run <${Object.keys(STUDIES).join('|')}> [--quick] [--out DIR [--force]] [--seed S] [--device auto|cpu|cuda] [--k K] [--json]
           [--weights FILE] [--epochs N] [--members N (seed-000 ensembles)] [--ood-dir DIR (ood: any IDX folder)]
           [--variants A,B (resnet-pretrain: which variants to train)]
-          [--data-dir DIR (audio: a folder of [digit]_[speaker]_[index].wav, AudioMNIST layout)]`,
+          [--data-dir DIR (audio: a folder of [digit]_[speaker]_[index].wav, AudioMNIST layout)]
+          studies with units (${Object.values(STUDIES)
+            .filter((s) => s.graph)
+            .map((s) => s.id)
+            .join(', ')}): ${GRAPH_USAGE}`,
   async run(argv) {
     const a = parseArgs(argv, {
       quick: { type: 'bool' },
@@ -24,6 +31,7 @@ export const runCommand: Command = {
       variants: { type: 'string' },
       'data-dir': { type: 'string' },
       force: { type: 'bool' },
+      ...GRAPH_FLAGS,
     });
     const [id, ...extra] = a.positional;
     if (!id) throw new UsageError('run: missing study name');
@@ -52,7 +60,16 @@ export const runCommand: Command = {
       ...(f.variants !== undefined && { variants: (f.variants as string).split(',').filter((v) => v) }),
       ...(f['data-dir'] !== undefined && { dataDir: f['data-dir'] as string }),
     };
-    const s = await study.run(cfg);
+    const graphFlags = Object.keys(GRAPH_FLAGS);
+    const given = graphFlags.filter((k) => f[k] !== undefined);
+    if (!study.graph && given.length) throw new UsageError(`--${given[0]} needs a study with units; '${id}' runs in one process`);
+    let s: StudySummary;
+    if (study.graph) {
+      const t0 = performance.now();
+      const r = await runGraph(study, cfg, graphFlagsFrom(f), stderrLog);
+      if (!r.summary) return r.code;
+      s = { ...r.summary, seconds: (performance.now() - t0) / 1000 };
+    } else s = await study.run(cfg);
     const fmt = (v: number | string) => (typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(4) : String(v));
     for (const [k, v] of Object.entries(s.headline)) console.log(`${k}: ${fmt(v)}`);
     console.log(`run folder ${s.out} (${s.seconds.toFixed(1)} s)`);

@@ -30,6 +30,8 @@ export interface MembersOptions {
    * a subset (quick presets) get their own folders instead of replacing the full-data ones.
    */
   tag?: string;
+  /** The folder of the member with this seed, instead of one under cacheDir (a unit's own folder in a run). */
+  folderOf?: (seed: number) => string;
 }
 
 export interface TrainedMember {
@@ -70,7 +72,11 @@ export async function seed000Members(d: ResnetData, c: MembersConfig, o: Members
   try {
     for (const seed of c.seeds) {
       const tc: ResnetTrainConfig = { ...c.train, seed };
-      const dir = o.cacheDir ? join(o.cacheDir, `resnet18-${d.dataset}${o.tag ? `-${o.tag}` : ''}-member-${seed}`) : null;
+      const dir = o.folderOf
+        ? o.folderOf(seed)
+        : o.cacheDir
+          ? join(o.cacheDir, `resnet18-${d.dataset}${o.tag ? `-${o.tag}` : ''}-member-${seed}`)
+          : null;
       const path = dir ? join(dir, 'best.safetensors') : null;
       // One process per member at a time: two studies sharing the cache would otherwise train
       // the same member into the same folder at once. The second waits, then finds it cached.

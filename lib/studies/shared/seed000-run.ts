@@ -12,6 +12,7 @@ import { METRIC_COLUMNS } from '../../train/metrics-tracker.js';
 import { BaseConfig, checkLimits, RunHooks, stderrLog } from './common.js';
 import { loadResnetData, ResnetData } from '../../data/resnet-data.js';
 import { defaultCacheDir, seed000Members, SEED000_MEMBERS, TrainedMember } from './resnet-members.js';
+import { loadResnet } from '../../train/resnet-train.js';
 import type { ResnetTrainConfig } from '../../train/resnet-train.js';
 import { RunFolder } from '../../report/run-folder.js';
 
@@ -98,6 +99,30 @@ export function checkSeed000(c: Seed000Config, study: string): void {
     throw new ArgumentError(`${study}: evalBatch must be a positive integer, got ${c.evalBatch}`);
 }
 
+/** A member a unit of the run's graph trained (or found cached): where its weights are. */
+export interface GivenMember {
+  seed: number;
+  path: string;
+  cached: boolean;
+}
+
+function loadGiven(given: GivenMember[], seeds: number[], device: Device, log: (s: string) => void): TrainedMember[] {
+  const out: TrainedMember[] = [];
+  try {
+    for (const seed of seeds) {
+      const g = given.find((m) => m.seed === seed);
+      if (!g) throw new ArgumentError(`no trained member for seed ${seed} among the units' outputs`);
+      const { model, meta } = loadResnet(g.path, device);
+      log(`member seed ${seed}: ${g.path}`);
+      out.push({ seed, model, meta, path: g.path, cached: g.cached });
+    }
+    return out;
+  } catch (e) {
+    for (const m of out) m.model.dispose();
+    throw e;
+  }
+}
+
 /** The members' own metrics.csv files (in the cache), one table with a `member_seed` column. */
 function writeMemberMetrics(folder: RunFolder, members: TrainedMember[], log: (s: string) => void): string[] {
   const rows: (string | number)[][] = [];
@@ -130,10 +155,12 @@ export async function startSeed000(
   c: Seed000Config,
   hooks: RunHooks,
   extraConfig: Record<string, unknown> = {},
+  given?: GivenMember[],
 ): Promise<Seed000Run> {
   checkSeed000(c, study);
   const log = hooks.log ?? stderrLog;
-  const folder = new RunFolder(study, c.out, { force: c.force });
+  // A graph's reduce step writes into the folder that already holds its units (resume).
+  const folder = new RunFolder(study, c.out, given ? { resume: true } : { force: c.force });
   const device = resolveDevice(c.device, log);
   manualSeed(c.seed);
   const seeds = c.members === undefined ? c.seeds : c.seeds.slice(0, c.members);
@@ -141,17 +168,19 @@ export async function startSeed000(
   const d = loadResnetData({ dataset: 'mnist', trainLimit: c.trainLimit, testLimit: c.testLimit, splitSeed: c.seed, device });
   let members: TrainedMember[] = [];
   try {
-    const cacheDir = c.cacheDir ?? defaultCacheDir();
-    members = await seed000Members(
-      d,
-      { seeds, train: { ...c.memberTrain, epochs: c.epochs } },
-      {
-        device,
-        cacheDir,
-        log,
-        tag: c.trainLimit ? `first${c.trainLimit}` : undefined,
-      },
-    );
+    const cacheDir = given ? (c.cacheDir ?? join(folder.dir, 'units')) : (c.cacheDir ?? defaultCacheDir());
+    if (given) members = loadGiven(given, seeds, device, log);
+    else
+      members = await seed000Members(
+        d,
+        { seeds, train: { ...c.memberTrain, epochs: c.epochs } },
+        {
+          device,
+          cacheDir,
+          log,
+          tag: c.trainLimit ? `first${c.trainLimit}` : undefined,
+        },
+      );
     const single = bestMember(members);
     const shown = shownIndices(d.test.n, c.shown, c.seed);
     const metricsFrom = writeMemberMetrics(folder, members, log);
