@@ -16,17 +16,7 @@ namespace nn {
 
 class CudaBackend final : public Backend {
  public:
-  Device device() const override;
-  std::string name() const override;
-  MemoryStats memory_stats(bool reset_peak) override;
-  void release_cache() override;
-#define NN_KERNEL(ret, name, params) ret name params override;
-#include "../native/ops.def"
-  void* alloc(size_t bytes) override;
-  void free(void* p, size_t bytes) override;
-  void copy_from_host(void* dst, const void* src, size_t bytes) override;
-  void copy_to_host(void* dst, const void* src, size_t bytes) override;
-  void copy_within(void* dst, const void* src, size_t bytes) override;
+#include "../native/backend_overrides.inc"
   void synchronize() override;
 
   // Scratch device memory for the duration of one op (from the caching allocator).

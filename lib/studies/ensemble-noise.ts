@@ -23,6 +23,7 @@ import {
   predictionOf,
   Scores,
   scoresOf,
+  singleVsEnsembleTable,
   withNoise,
 } from './shared/seed000-eval.js';
 import { Seed000Config, SEED000_RUN_FULL, SEED000_RUN_QUICK, startSeed000 } from './shared/seed000-run.js';
@@ -164,28 +165,11 @@ export async function run(cfg: EnsembleNoiseConfig, hooks: RunHooks = {}, given?
     );
     folder.table('results', {
       title: `Single (member seed ${single.seed}) vs ${M}-member ensemble, whole test set (${n} images)`,
-      columns: [
+      ...singleVsEnsembleTable(
         'sigma',
-        'single acc %',
-        'ensemble acc %',
-        'single NLL',
-        'ensemble NLL',
-        'single Brier',
-        'ensemble Brier',
-        'single ECE',
-        'ensemble ECE',
-      ],
-      rows: levels.map((l) => [
-        l.sigma,
-        pct(l.single.accuracy),
-        pct(l.ensemble.accuracy),
-        +l.single.nll.toFixed(4),
-        +l.ensemble.nll.toFixed(4),
-        +l.single.brier.toFixed(4),
-        +l.ensemble.brier.toFixed(4),
-        +l.single.ece.toFixed(4),
-        +l.ensemble.ece.toFixed(4),
-      ]),
+        levels.map((l) => ({ at: l.sigma, single: l.single, ensemble: l.ensemble })),
+        ['accuracy', 'nll', 'brier', 'ece'],
+      ),
     });
     folder.table('members', {
       title: 'Each member: test accuracy % per sigma',

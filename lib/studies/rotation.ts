@@ -12,7 +12,17 @@ import type { Tensor } from '../index.js';
 import { imageGrid } from '../viz/image-grid.js';
 import { linePlot, Series } from '../viz/line-plot.js';
 import type { RunHooks } from './shared/common.js';
-import { caption, displayPixels, ensembleRows, memberProbs, memberRows, predictionOf, Scores, scoresOf } from './shared/seed000-eval.js';
+import {
+  caption,
+  displayPixels,
+  ensembleRows,
+  memberProbs,
+  memberRows,
+  predictionOf,
+  Scores,
+  scoresOf,
+  singleVsEnsembleTable,
+} from './shared/seed000-eval.js';
 import { Seed000Config, SEED000_RUN_FULL, SEED000_RUN_QUICK, startSeed000 } from './shared/seed000-run.js';
 import type { StudySummary } from '../report/run-folder.js';
 
@@ -224,28 +234,11 @@ export async function run(cfg: RotationConfig, hooks: RunHooks = {}): Promise<St
     );
     folder.table('whole_test_set', {
       title: `Single (member seed ${single.seed}) vs ${M}-member ensemble on the whole test set (${d.test.n} images)`,
-      columns: [
+      ...singleVsEnsembleTable(
         'angle',
-        'single acc %',
-        'ensemble acc %',
-        'single NLL',
-        'ensemble NLL',
-        'single mean conf',
-        'ensemble mean conf',
-        'single ECE',
-        'ensemble ECE',
-      ],
-      rows: whole.map((w) => [
-        w.angle,
-        pct(w.single.accuracy),
-        pct(w.ensemble.accuracy),
-        +w.single.nll.toFixed(4),
-        +w.ensemble.nll.toFixed(4),
-        +w.single.mean_confidence.toFixed(4),
-        +w.ensemble.mean_confidence.toFixed(4),
-        +w.single.ece.toFixed(4),
-        +w.ensemble.ece.toFixed(4),
-      ]),
+        whole.map((w) => ({ at: w.angle, single: w.single, ensemble: w.ensemble })),
+        ['accuracy', 'nll', 'mean_confidence', 'ece'],
+      ),
     });
     io.writeCsv(
       join(folder.dir, 'true_class_prob.csv'),

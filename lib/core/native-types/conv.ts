@@ -1,6 +1,28 @@
 // Typed surface of native/binding/ops_conv.cpp.
 import type { NativeTensor } from './core.js';
 
+/** The trailing convolution parameters every conv function takes (see ConvOps). */
+export type ConvParams = [
+  strideH: number,
+  strideW: number,
+  padH: number,
+  padW: number,
+  dilationH: number,
+  dilationW: number,
+  groups: number,
+];
+
+/** ConvParams, then the max pool's: kernel, stride and zero padding (a pad below half the kernel). */
+export type ConvPoolParams = [
+  ...conv: ConvParams,
+  kernelH: number,
+  kernelW: number,
+  poolStrideH: number,
+  poolStrideW: number,
+  poolPadH: number,
+  poolPadW: number,
+];
+
 /**
  * 2-D convolution, NCHW, weight [K, C/groups, R, S]. Every function takes the same trailing
  * parameters: strideH, strideW >= 1, padH, padW >= 0 (zero padding), dilationH, dilationW >= 1
@@ -10,44 +32,11 @@ import type { NativeTensor } from './core.js';
  */
 export interface ConvOps {
   /** y = conv2d(x [N, C, H, W], weight [K, C/groups, R, S]) + bias [K] (bias may be null). */
-  conv2d(
-    x: NativeTensor,
-    weight: NativeTensor,
-    bias: NativeTensor | null,
-    strideH: number,
-    strideW: number,
-    padH: number,
-    padW: number,
-    dilationH: number,
-    dilationW: number,
-    groups: number,
-  ): NativeTensor;
+  conv2d(x: NativeTensor, weight: NativeTensor, bias: NativeTensor | null, ...params: ConvParams): NativeTensor;
   /** dL/dx of shape inputShape [N, C, H, W] from dy [N, K, OH, OW] and the weight. */
-  conv2dBackwardInput(
-    dy: NativeTensor,
-    weight: NativeTensor,
-    inputShape: number[],
-    strideH: number,
-    strideW: number,
-    padH: number,
-    padW: number,
-    dilationH: number,
-    dilationW: number,
-    groups: number,
-  ): NativeTensor;
+  conv2dBackwardInput(dy: NativeTensor, weight: NativeTensor, inputShape: number[], ...params: ConvParams): NativeTensor;
   /** dL/dweight of shape weightShape [K, C/groups, R, S] from the input x and dy. */
-  conv2dBackwardWeight(
-    x: NativeTensor,
-    dy: NativeTensor,
-    weightShape: number[],
-    strideH: number,
-    strideW: number,
-    padH: number,
-    padW: number,
-    dilationH: number,
-    dilationW: number,
-    groups: number,
-  ): NativeTensor;
+  conv2dBackwardWeight(x: NativeTensor, dy: NativeTensor, weightShape: number[], ...params: ConvParams): NativeTensor;
   /** dL/dbias [K]: dy [N, K, OH, OW] summed over N, OH and OW. */
   conv2dBackwardBias(dy: NativeTensor): NativeTensor;
   /**
@@ -60,19 +49,7 @@ export interface ConvOps {
     x: NativeTensor,
     weight: NativeTensor,
     bias: NativeTensor | null,
-    strideH: number,
-    strideW: number,
-    padH: number,
-    padW: number,
-    dilationH: number,
-    dilationW: number,
-    groups: number,
-    kernelH: number,
-    kernelW: number,
-    poolStrideH: number,
-    poolStrideW: number,
-    poolPadH: number,
-    poolPadW: number,
+    ...params: ConvPoolParams
   ): [NativeTensor, NativeTensor];
   /** Backward of conv2dMaxPool2d from the pooled gradient dy and its indices: [dx (inputGrad) | null, dweight, dbias (withBias) | null]. */
   conv2dMaxPool2dBackward(
@@ -82,18 +59,6 @@ export interface ConvOps {
     weight: NativeTensor,
     withBias: boolean,
     inputGrad: boolean,
-    strideH: number,
-    strideW: number,
-    padH: number,
-    padW: number,
-    dilationH: number,
-    dilationW: number,
-    groups: number,
-    kernelH: number,
-    kernelW: number,
-    poolStrideH: number,
-    poolStrideW: number,
-    poolPadH: number,
-    poolPadW: number,
+    ...params: ConvPoolParams
   ): [NativeTensor | null, NativeTensor, NativeTensor | null];
 }

@@ -66,6 +66,32 @@ export interface Scores {
   mean_confidence: number;
 }
 
+const SCORE_COLUMNS: [keyof Scores, string][] = [
+  ['accuracy', 'acc %'],
+  ['nll', 'NLL'],
+  ['brier', 'Brier'],
+  ['mean_confidence', 'mean conf'],
+  ['ece', 'ECE'],
+];
+
+/**
+ * A table of one member against the ensemble, one row per setting (a noise level, an angle): the
+ * setting, then each chosen score for the single model and the ensemble side by side (accuracy
+ * in percent to 2 decimals, the others to 4).
+ */
+export function singleVsEnsembleTable(
+  setting: string,
+  rows: { at: number | string; single: Scores; ensemble: Scores }[],
+  scores: (keyof Scores)[],
+): { columns: string[]; rows: (number | string)[][] } {
+  const chosen = SCORE_COLUMNS.filter(([k]) => scores.includes(k));
+  const value = (s: Scores, k: keyof Scores) => (k === 'accuracy' ? +(100 * s[k]).toFixed(2) : +s[k].toFixed(4));
+  return {
+    columns: [setting, ...chosen.flatMap(([, label]) => [`single ${label}`, `ensemble ${label}`])],
+    rows: rows.map((r) => [r.at, ...chosen.flatMap(([k]) => [value(r.single, k), value(r.ensemble, k)])]),
+  };
+}
+
 export function scoresOf(probs: Float32Array, labels: ArrayLike<number>): Scores {
   const k = probs.length / labels.length;
   let conf = 0;
