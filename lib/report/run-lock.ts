@@ -4,14 +4,15 @@
 import {
   closeSync,
   existsSync,
+  linkSync,
   mkdirSync,
   openSync,
   readdirSync,
   readFileSync,
+  renameSync,
   rmSync,
   rmdirSync,
   statSync,
-  unlinkSync,
   writeSync,
 } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -61,32 +62,64 @@ function describe(e: unknown): string {
   return err.message;
 }
 
-/** Takes the folder's lock file, or returns the pid of the live process holding it. A lock whose process is gone is stale and taken over. */
+/** The pid in a lock file, or NaN when it is gone or unreadable. */
+function lockOwner(path: string): number {
+  try {
+    return Number.parseInt(readFileSync(path, 'utf8'), 10);
+  } catch {
+    return NaN;
+  }
+}
+
+/**
+ * Takes the folder's lock file, or returns the pid of the live process holding it. The lock is
+ * written whole under a private name and then hard-linked into place (link fails if the lock
+ * exists), so no process ever reads a lock that is still empty and takes it for a stale one. A
+ * lock whose process is gone is stale: it is renamed away (one process wins the rename) and, if
+ * what was renamed turns out to be a live process's fresh lock, put back.
+ */
 function tryLock(dir: string): string | { owner: number } {
   const path = join(dir, LOCK_FILE);
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      const fd = openSync(path, 'wx');
-      writeSync(fd, `${process.pid}\n`);
-      closeSync(fd);
-      return path;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new IOError(`cannot write into the run folder ${dir}: ${describe(e)}`);
-    }
-    let owner = NaN;
-    try {
-      owner = Number.parseInt(readFileSync(path, 'utf8'), 10);
-    } catch {
-      /* removed meanwhile: try again */
-    }
-    if (Number.isInteger(owner) && alive(owner)) return { owner };
-    try {
-      unlinkSync(path);
-    } catch {
-      /* another process took it over first: the next attempt sees its lock */
-    }
+  // Private names start with the lock's and the pid (removeStaleTemporaries clears a dead process's).
+  const mine = `${path}.${process.pid}.${Date.now()}.pending`;
+  try {
+    const fd = openSync(mine, 'w');
+    writeSync(fd, `${process.pid}\n`);
+    closeSync(fd);
+  } catch (e) {
+    throw new IOError(`cannot write into the run folder ${dir}: ${describe(e)}`);
   }
-  throw new IOError(`cannot lock the folder ${dir}: other processes keep taking it`);
+  try {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        linkSync(mine, path);
+        return path;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new IOError(`cannot write into the run folder ${dir}: ${describe(e)}`);
+      }
+      const owner = lockOwner(path);
+      if (Number.isInteger(owner) && alive(owner)) return { owner };
+      const stale = `${path}.${process.pid}.stale-${attempt}`;
+      try {
+        renameSync(path, stale);
+      } catch {
+        continue; // gone meanwhile (released, or another process broke it first): try again
+      }
+      const taken = lockOwner(stale);
+      if (Number.isInteger(taken) && alive(taken)) {
+        // Between our read and our rename its owner died and another process locked afresh.
+        try {
+          linkSync(stale, path);
+        } catch {
+          /* a third process has locked since: its lock stands */
+        }
+      }
+      rmSync(stale, { force: true });
+    }
+    throw new IOError(`cannot lock the folder ${dir}: other processes keep taking it`);
+  } finally {
+    rmSync(mine, { force: true });
+  }
 }
 
 function takeLock(dir: string): string {
@@ -125,6 +158,8 @@ function removeStaleTemporaries(dir: string): void {
     const p = join(dir, e.name);
     if (e.isDirectory()) removeStaleTemporaries(p);
     else if (e.isFile() && e.name.startsWith('.') && e.name.endsWith('.tmp')) rmSync(p, { force: true });
+    else if (e.isFile() && e.name.startsWith(`${LOCK_FILE}.`) && !alive(Number.parseInt(e.name.slice(LOCK_FILE.length + 1), 10)))
+      rmSync(p, { force: true }); // a lock attempt of a process that was killed during it
   }
 }
 
