@@ -58,7 +58,10 @@ describe('WeightAverage', () => {
     const avg = new optim.WeightAverage(m, 0.95);
     let ref = m.parameters().map((p) => ops.clone(p).keep());
     const x = ops.randn([64, 784], { generator: gen }).keep();
-    const y = tensor(Int32Array.from({ length: 64 }, (_, i) => (i * 7) % 10), [64]).keep();
+    const y = tensor(
+      Int32Array.from({ length: 64 }, (_, i) => (i * 7) % 10),
+      [64],
+    ).keep();
     for (let t = 1; t <= 40; t++) {
       backward(ops.crossEntropy(m.forward(x), y));
       opt.step();
