@@ -29,8 +29,8 @@ export function countCorrect(output: Tensor, labels: Tensor): number {
   return noGrad(() => {
     const pred = argmax(output, 1);
     // Every training step counts: compare on the host (three native calls) rather than through
-    // cast, cast, eq and sum (six calls and four temporaries). Labels are integers below 2^24,
-    // so comparing them as numbers is what the float32 eq did.
+    // cast, cast, eq and sum (six calls and four temporaries). The prediction is a small integer
+    // (exact in float32) and the label is rounded to float32 first: the same test as that eq.
     if (pred.shape.length === labels.shape.length && pred.shape.every((d, i) => d === labels.shape[i])) {
       const p = pred.data(),
         l = labels.data();
