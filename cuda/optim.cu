@@ -49,4 +49,13 @@ void CudaBackend::adam_step(const AdamArgs& a, const ParamSlot* slots, int64_t n
             static_cast<int64_t>(t.host.size()), t.total, a.beta1, a.beta2, a.eps, wd, a.decoupled, c);
 }
 
+void CudaBackend::ema_update(float keep, float take, const ParamSlot* slots, int64_t nslots) {
+  OptimTable t(slots, nslots);
+  if (t.total == 0) return;
+  Scratch table(*this, t.bytes());
+  copy_from_host(table.as<void>(), t.host.data(), t.bytes());
+  NN_LAUNCH(ema_kernel, blocks_for(t.total), threads_for(t.total), table.as<const OptimSlot>(),
+            static_cast<int64_t>(t.host.size()), t.total, keep, take);
+}
+
 }  // namespace nn

@@ -52,4 +52,12 @@ static __global__ void adam_kernel(const OptimSlot* slots, int64_t nslots, int64
   }
 }
 
+static __global__ void ema_kernel(const OptimSlot* slots, int64_t nslots, int64_t total, float keep, float take) {
+  NN_GRID_STRIDE(i, total) {
+    const OptimSlot& s = slot_of(slots, nslots, i);
+    const int64_t j = i - s.start;
+    ema_update(s.p[j], s.g[j], keep, take);
+  }
+}
+
 }  // namespace nn::cuda

@@ -204,7 +204,14 @@ async function trainInto(
   });
   const trained = average ? evaluate(model, testLoader) : null;
   average?.copyToModel();
-  const test = evaluate(model, testLoader);
+  // The last epoch validated the reported weights (the average when there is one) on the test
+  // split already: nothing changed them since, so its figures are the test figures (a whole
+  // pass over the test set saved; resumed runs restore the row from the checkpoint).
+  const last = result.history.at(-1);
+  const test =
+    last && last.epoch === cfg.epochs && last.val_loss !== null && last.val_acc !== null
+      ? { loss: last.val_loss, acc: last.val_acc }
+      : evaluate(model, testLoader);
   saveWeights(join(out, 'model.safetensors'), model, { model: cfg.model, weights: average ? `average (ema ${cfg.ema})` : 'trained' });
   const summary: TrainSummary = {
     test_accuracy: test.acc,

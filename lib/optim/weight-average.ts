@@ -8,7 +8,7 @@
 import { ArgumentError } from '../core/errors.js';
 import { noGrad } from '../core/autograd/engine.js';
 import type { Module } from '../nn/module.js';
-import { add, mul } from '../core/ops/elementwise.js';
+import { emaUpdate } from '../core/ops/optim.js';
 import { clone, copyInto } from '../core/ops/convert.js';
 import { tidy } from '../core/scope.js';
 import type { Tensor } from '../core/tensor.js';
@@ -32,7 +32,8 @@ export class WeightAverage {
   update(): void {
     this.updates++;
     const d = Math.min(this.decay, (1 + this.updates) / (10 + this.updates));
-    noGrad(() => tidy(() => this.params.forEach((p, i) => copyInto(this.avg[i], add(mul(this.avg[i], d), mul(p, 1 - d))))));
+    // One native call for every tensor, bit for bit add(mul(avg, d), mul(p, 1 - d)) per tensor.
+    emaUpdate(this.avg, this.params, d, 1 - d);
   }
 
   /** Runs fn with the averaged weights in the model, then puts the trained weights back. */

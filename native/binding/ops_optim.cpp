@@ -121,6 +121,31 @@ Napi::Value adam_step(const Napi::CallbackInfo& info) {
   return a.env().Undefined();
 }
 
+// emaUpdate(avg[], params[], keep, take): avg <- keep * avg + take * param, in place.
+Napi::Value ema_update(const Napi::CallbackInfo& info) {
+  Args a{info, "emaUpdate"};
+  TensorList avg = a.tensor_list(0, "avg", DType::F32);
+  TensorList params = a.tensor_list(1, "params", DType::F32);
+  const float keep = hyper(a, 2, "keep", 0, 1);
+  const float take = hyper(a, 3, "take", 0, 1);
+  check_lists(a, params, {{"avg", &avg}});
+  // The averages are written in parallel while the parameters are read: no average may share
+  // storage with another or with a parameter (parameters may share storage among themselves).
+  check_distinct(a, {{"avg", &avg}});
+  for (size_t i = 0; i < params.size(); ++i)
+    for (size_t j = 0; j < avg.size(); ++j)
+      if (params[i]->storage == avg[j]->storage)
+        fail(ErrorCode::Argument, a.op, ": params[", i, "] and avg[", j,
+             "] share storage; every average must be a tensor of its own");
+  if (avg.empty()) return a.env().Undefined();
+
+  std::vector<ParamSlot> slots(avg.size());
+  for (size_t i = 0; i < avg.size(); ++i)
+    slots[i] = ParamSlot{avg[i]->f32(), params[i]->f32(), nullptr, nullptr, avg[i]->numel()};
+  avg[0]->backend().ema_update(keep, take, slots.data(), static_cast<int64_t>(slots.size()));
+  return a.env().Undefined();
+}
+
 }  // namespace js_optim
 
 }  // namespace nn::binding

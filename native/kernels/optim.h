@@ -60,4 +60,14 @@ NN_HD void adam_update(float& p, float g, float& m, float& v, float beta1, float
   p = p + (-c.step_size * m) / denom;  // addcdiv's order
 }
 
+// One element of a weight average, avg <- keep * avg + take * p, rounded exactly as the three
+// elementwise ops it replaces (affine(avg, keep, 0), affine(p, take, 0), add): each product is
+// rounded to float on its own (the `+ 0.f` is the affine ops' beta; it also turns -0 into +0 as
+// they do, and keeps a compiler from fusing a product into the final add), then the sum.
+NN_HD void ema_update(float& avg, float p, float keep, float take) {
+  const float a = keep * avg + 0.f;
+  const float b = take * p + 0.f;
+  avg = a + b;
+}
+
 }  // namespace nn

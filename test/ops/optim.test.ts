@@ -257,4 +257,45 @@ describe.each(testDevices())('optimizers on %s', (device) => {
     expect(adam(0.9, 0.999, 1e-8, 1, [m[0], v[1]])).toThrow(/m\[0\] and v\[0\] share storage/);
     expect(() => native.adamStep({} as never, g, m, v, 0.01, 0.9, 0.999, 1e-8, 0, false, 1)).toThrow(ArgumentError);
   });
+
+  // The weight average's update was add(mul(avg, d), mul(p, 1 - d)) per tensor; the fused call
+  // must give the same bits (a changed last bit would change `nnlab train`'s saved weights).
+  it('emaUpdate gives the bits of the affine, affine, add it replaces, over many updates', () => {
+    const p0 = make(5),
+      a0 = make(6);
+    // Signed zeros on both sides: the separate ops turn -0 into +0, and so must the fused one.
+    for (const arr of [p0[0], a0[0]]) arr.set([-0, -0, 0, -0]);
+    const fused = upload(a0),
+      ref = upload(a0);
+    for (let t = 1; t <= 12; t++) {
+      const p = upload(make(300 + t));
+      const d = Math.min(0.998, (1 + t) / (10 + t));
+      native.emaUpdate(fused, p, d, 1 - d);
+      ref.forEach((r, i) => {
+        const next = native.binary(native.unary(r, 'affine', d, 0), native.unary(p[i], 'affine', 1 - d, 0), 'add');
+        ref[i] = next;
+      });
+    }
+    fused.forEach((t, i) => expect(Buffer.from(values(t).buffer).equals(Buffer.from(values(ref[i]).buffer)), `tensor ${i}`).toBe(true));
+    // The signed-zero case on its own: -0 * d + -0 * (1 - d) is +0 through the separate ops.
+    const z = [tensor([-0, -0], [2], device)];
+    native.emaUpdate(z, [tensor([-0, 1], [2], device)], 0.5, 0.5);
+    expect(Object.is(values(z[0])[0], 0)).toBe(true);
+  });
+
+  it('emaUpdate: typed errors for bad lists, factors and shared storage', () => {
+    const avg = [tensor([1, 2, 3], [3], device), tensor([1, 2], [2], device)];
+    const p = [tensor([3, 2, 1], [3], device), tensor([5, 6], [2], device)];
+    expect(() => native.emaUpdate(avg, p, 0.9, 0.1)).not.toThrow();
+    // Each product rounded to float32 on its own, then the sum.
+    const ema = (a: number, x: number) => f(f(f(0.9) * a) + f(f(0.1) * x));
+    expect(Array.from(values(avg[1]))).toEqual([ema(1, 5), ema(2, 6)]);
+    expect(() => native.emaUpdate(avg, [p[0]], 0.9, 0.1)).toThrow(/'avg' has 2 tensors but 'params' has 1/);
+    expect(() => native.emaUpdate(avg, [p[0], p[0]], 0.9, 0.1)).toThrow(ShapeError);
+    expect(() => native.emaUpdate(avg, p, 1.5, 0.1)).toThrow(/'keep'/);
+    expect(() => native.emaUpdate(avg, p, 0.9, NaN)).toThrow(/'take'/);
+    expect(() => native.emaUpdate(avg, [avg[0], p[1]], 0.9, 0.1)).toThrow(/params\[0\] and avg\[0\] share storage/);
+    expect(() => native.emaUpdate([avg[0], avg[0]], [p[0], p[0]], 0.9, 0.1)).toThrow(/avg\[0\] and avg\[1\] share storage/);
+    expect(() => native.emaUpdate(avg, [p[0], native.full([2], 0, 'int32', device)], 0.9, 0.1)).toThrow(DTypeError);
+  });
 });

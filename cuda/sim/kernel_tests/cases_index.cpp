@@ -144,6 +144,12 @@ void add_index_cases(std::vector<Case>& out) {
                      return optim_run(b, true, true,
                                       [&](Backend& be, nn::ParamSlot* sl, int64_t n) { be.adam_step(s.a, sl, n); });
                    }});
+  // The weight average: slot.param is the average, slot.grad the live weight.
+  out.push_back({"ema_update/decay_0.998", kElementwise, [](Backend& b) {
+                   return optim_run(b, false, false, [](Backend& be, nn::ParamSlot* sl, int64_t n) {
+                     be.ema_update(0.998f, static_cast<float>(1.0 - 0.998), sl, n);
+                   });
+                 }});
 
   // Image 0: rotation by 20 degrees, scale 1.1 and a shift; image 1: a perspective warp. Both
   // send some output pixels outside the source (they read the fill value).

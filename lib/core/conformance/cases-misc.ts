@@ -43,6 +43,17 @@ export const miscCases: ConformanceCase[] = [
     },
   })),
   {
+    name: 'emaUpdate keep=0.9 take=0.1 (3 updates)',
+    ops: ['emaUpdate'],
+    grad: false,
+    tol: MATH,
+    run: (s) => {
+      const { p, m } = params(s, 191);
+      for (let k = 0; k < 3; k++) native.emaUpdate(m, p, 0.9, 1 - 0.9);
+      return s.read(...m);
+    },
+  },
+  {
     name: 'warpPerspective [2,3,9,11] -> 8x10',
     ops: ['warpPerspective'],
     grad: false,

@@ -116,6 +116,7 @@ const NOT_OPS = new Set([
   'toTypedArray',
   'philoxBlocks',
   'cpuIsa',
+  // The NNLAB_* switches the addon read at load (a report, not an op).
   'nativeFlags',
   'numThreads',
   'setNumThreads',

@@ -45,4 +45,12 @@ export interface OptimOps {
     decoupled: boolean,
     step: number,
   ): void;
+  /**
+   * Folds parameters into their running averages, in place: `avg = keep * avg + take * param`,
+   * each product rounded to float32 before the sum (the bits of `add(mul(avg, keep), mul(param, take))`).
+   * `keep` and `take` are rounded to float32. Both lists have one float32 tensor per parameter.
+   * @throws ArgumentError mismatched list lengths, keep or take outside [0, 1], tensors sharing storage.
+   * @throws ShapeError an average shaped differently from its parameter.
+   */
+  emaUpdate(avg: NativeTensor[], params: NativeTensor[], keep: number, take: number): void;
 }

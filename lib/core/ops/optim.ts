@@ -75,3 +75,18 @@ export function sgdStep(
     o.firstStep,
   );
 }
+
+/**
+ * Folds parameters into their running averages in place, `avg = keep * avg + take * param`, in
+ * one native call over the whole list: the same float32 bits as `add(mul(avg, keep), mul(param, take))`
+ * per tensor (each product rounded on its own, then the sum), without their temporaries.
+ */
+export function emaUpdate(avg: readonly Tensor[], params: readonly Tensor[], keep: number, take: number): void {
+  checkLists('emaUpdate', { params }, avg.length);
+  native.emaUpdate(
+    avg.map((t) => t.handle),
+    params.map((t) => t.handle),
+    keep,
+    take,
+  );
+}

@@ -96,4 +96,12 @@ void CpuBackend::adam_step(const AdamArgs& a, const ParamSlot* slots, int64_t ns
   for_each_range(slots, nslots, [&](const ParamSlot& s, int64_t b, int64_t e) { fn(a, c, s, b, e); });
 }
 
+void CpuBackend::ema_update(float keep, float take, const ParamSlot* slots, int64_t nslots) {
+  for_each_range(slots, nslots, [&](const ParamSlot& s, int64_t b, int64_t e) {
+    float* __restrict avg = s.param;
+    const float* __restrict p = s.grad;
+    for (int64_t i = b; i < e; ++i) nn::ema_update(avg[i], p[i], keep, take);
+  });
+}
+
 }  // namespace nn
