@@ -7,8 +7,10 @@
 // epoch per member. Value: wall seconds; every side also records its CPU seconds (all threads),
 // the steadier figure on a shared machine. The goal (issue 8): >= 3x faster than PyTorch.
 //   node bench/run.mjs --only ensemble [--quick]
-//   node bench/ensemble.mjs --workload ensemble-train [--quick]     nnlab's side alone (one JSON line)
-import { ROOT, serve, torchPeer } from './harness.mjs';
+//   node bench/ensemble.mjs --workload ensemble-train [--quick] [--stack-size N|auto]     nnlab's side alone (one JSON line)
+// The stack size is fitBatched's own choice (measured on the host at first use and cached,
+// lib/ensemble/stack-size.ts) unless --stack-size forces one, for A/B runs.
+import { flag, ROOT, serve, torchPeer } from './harness.mjs';
 import { SEED_CNN_FLOPS } from './train.mjs';
 
 const MEMBERS = 7;
@@ -62,9 +64,18 @@ const cpuNow = () => {
   return (c.user + c.system) / 1e6;
 };
 
+function stackSizeFlag() {
+  const v = flag('stack-size', 'auto');
+  if (v === 'auto') return v;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--stack-size must be a positive integer or auto, got '${v}'`);
+  return n;
+}
+
 async function batched(nn, train) {
   const models = SEEDS.map((s) => nn.seedCnn(new nn.RandomGenerator(s)));
-  const f = await nn.fitBatched(models, train, { epochs: 1, batchSize: 128, seeds: SEEDS, lr: 1e-3, progress: false, log: () => {} });
+  const stackSize = stackSizeFlag();
+  const f = await nn.fitBatched(models, train, { epochs: 1, batchSize: 128, seeds: SEEDS, lr: 1e-3, progress: false, log: () => {}, stackSize });
   f.optimizer.dispose();
   models.forEach((m) => m.dispose());
   return f.history[0].reduce((a, m) => a + m.train_loss, 0) / MEMBERS;

@@ -18,6 +18,7 @@ import { evaluateMembers } from '../ensemble/evaluate-members.js';
 import { memberRowLosses, standardObjective } from '../ensemble/objective.js';
 import type { Objective, ObjectiveContext } from '../ensemble/objective.js';
 import { StackedModel } from '../ensemble/stack.js';
+import { pickStackSize } from '../ensemble/stack-size.js';
 import { Module } from '../nn/module.js';
 import { Adam } from '../optim/adam.js';
 import type { Optimizer } from '../optim/optimizer.js';
@@ -47,11 +48,13 @@ export interface BatchedFitOptions {
   shuffle?: boolean;
   dropLast?: boolean;
   /**
-   * Members per stacked pass (default: all of them). Smaller stacks run one after another in
-   * each step: same results, a smaller working set (on a CPU, large stacked activations fall out
-   * of cache), less to gain on per-op overhead.
+   * Members per stacked pass. Smaller stacks run one after another in each step: a smaller
+   * working set (on a CPU, large stacked activations fall out of cache), less to gain on per-op
+   * overhead. Default 'auto': measured on this host at first use and cached
+   * (lib/ensemble/stack-size.ts). The seed CNN's members come out bit-identical whatever the
+   * size; layers whose kernels block by channel count (batch norm) may move in the last bits.
    */
-  stackSize?: number;
+  stackSize?: number | 'auto';
   /** Builds the optimizer over every member's parameters (default Adam, lr `lr`). */
   optimizer?: (params: Tensor[]) => Optimizer;
   lr?: number;
@@ -251,9 +254,10 @@ class BatchedTask implements TrainingTask {
 export async function fitBatched(members: readonly Module[], train: TensorDataset, o: BatchedFitOptions): Promise<BatchedFitResult> {
   checkOptions(members, train, o);
   const stacked = new StackedModel(members);
-  const stackSize = o.stackSize ?? stacked.size;
-  if (!(Number.isInteger(stackSize) && stackSize > 0))
-    throw new ArgumentError(`fitBatched: stackSize must be a positive integer, got ${stackSize}`);
+  const asked = o.stackSize ?? 'auto';
+  if (asked !== 'auto' && !(Number.isInteger(asked) && asked > 0))
+    throw new ArgumentError(`fitBatched: stackSize must be a positive integer or 'auto', got ${asked}`);
+  const stackSize = asked === 'auto' ? pickStackSize(members, train, o.batchSize, o.log ?? (o.progress === false ? undefined : (l) => process.stderr.write(`${l}\n`))) : asked;
   const optimizer = o.optimizer ? o.optimizer(stacked.parameters()) : new Adam(stacked.parameters(), { lr: o.lr ?? 1e-3 });
   const task = new BatchedTask(stacked, optimizer, train, o, stackSize);
   try {
