@@ -51,8 +51,9 @@ export interface BatchedFitOptions {
    * Members per stacked pass. Smaller stacks run one after another in each step: a smaller
    * working set (on a CPU, large stacked activations fall out of cache), less to gain on per-op
    * overhead. Default 'auto': measured on this host at first use and cached
-   * (lib/ensemble/stack-size.ts). The seed CNN's members come out bit-identical whatever the
-   * size; layers whose kernels block by channel count (batch norm) may move in the last bits.
+   * (lib/ensemble/stack-size.ts). The choice changes speed only: a member's arithmetic does not
+   * depend on how many members share its stack (test/api: bit for bit for the seed CNN and an MLP
+   * with batch norm and dropout).
    */
   stackSize?: number | 'auto';
   /** Builds the optimizer over every member's parameters (default Adam, lr `lr`). */
