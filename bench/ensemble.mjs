@@ -78,7 +78,7 @@ async function batched(nn, train) {
   const f = await nn.fitBatched(models, train, { epochs: 1, batchSize: 128, seeds: SEEDS, lr: 1e-3, progress: false, log: () => {}, stackSize });
   f.optimizer.dispose();
   models.forEach((m) => m.dispose());
-  return f.history[0].reduce((a, m) => a + m.train_loss, 0) / MEMBERS;
+  return { loss: f.history[0].reduce((a, m) => a + m.train_loss, 0) / MEMBERS, stackSize: f.stackSize };
 }
 
 async function sequential(nn, train) {
@@ -92,7 +92,7 @@ async function sequential(nn, train) {
     opt.dispose();
     model.dispose();
   }
-  return loss / MEMBERS;
+  return { loss: loss / MEMBERS, stackSize: 1 };
 }
 
 async function measure(id, { quick }) {
@@ -102,16 +102,17 @@ async function measure(id, { quick }) {
   const train = loadTrain(nn, ensembleImages(quick));
   const c0 = cpuNow(),
     t0 = performance.now();
-  const meanLoss = await how(nn, train);
+  const { loss: meanLoss, stackSize } = await how(nn, train);
   const seconds = (performance.now() - t0) / 1000,
     cpuSeconds = cpuNow() - c0;
   return {
     value: seconds,
     unit: 's',
     cpu_seconds: cpuSeconds,
-    note: `${cpuSeconds.toFixed(1)} s of CPU time (all threads)`,
+    note: `${cpuSeconds.toFixed(1)} s of CPU time (all threads)${id === 'ensemble-train' ? `, stacks of ${stackSize}` : ''}`,
     mean_train_loss: meanLoss,
     members: MEMBERS,
+    stack_size: stackSize,
     threads: nn.native.numThreads(),
   };
 }

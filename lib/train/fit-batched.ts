@@ -88,6 +88,8 @@ export interface BatchedFitResult {
   /** Member-images per second (every member's images count). */
   imagesPerSecond: number;
   secondsPerEpoch: number;
+  /** Members per stacked pass that ran (the measured choice under stackSize 'auto'). */
+  stackSize: number;
 }
 
 function checkOptions(members: readonly Module[], train: TensorDataset, o: BatchedFitOptions): void {
@@ -278,7 +280,14 @@ export async function fitBatched(members: readonly Module[], train: TensorDatase
     const M = stacked.size;
     const all = r.rows as MemberEpochMetrics[];
     const history = Array.from({ length: all.length / M }, (_, e) => all.slice(e * M, (e + 1) * M));
-    return { model: stacked, optimizer, history, imagesPerSecond: r.imagesPerSecond, secondsPerEpoch: r.secondsPerEpoch };
+    return {
+      model: stacked,
+      optimizer,
+      history,
+      imagesPerSecond: r.imagesPerSecond,
+      secondsPerEpoch: r.secondsPerEpoch,
+      stackSize: Math.min(stackSize, M),
+    };
   } finally {
     task.dispose();
   }
