@@ -12,12 +12,13 @@
 // pool's threads spin rather than sleep between ops.
 // The measurement changes nothing: it runs in evaluation mode (no batch-norm statistics, no
 // dropout draws) and puts the parameters' gradients back as they were.
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir, cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 
 import { backward } from '../core/autograd/engine.js';
-import { numThreads } from '../core/device.js';
+import { deviceReport } from '../core/device.js';
 import * as ops from '../core/ops/index.js';
 import { tidy } from '../core/scope.js';
 import { Tensor } from '../core/tensor.js';
@@ -47,13 +48,18 @@ export function stackCacheFile(env: NodeJS.ProcessEnv = process.env): string {
   return env.NNLAB_CACHE_DIR ? join(env.NNLAB_CACHE_DIR, 'ensemble-stack.json') : join(homedir(), '.cache', 'nnlab', 'ensemble-stack.json');
 }
 
-/** What the choice depends on: host, threads, members, batch, input and every parameter's shape. */
+/**
+ * What the choice depends on: host, threads, SIMD kernels and native switches (NNLAB_* flags pick
+ * other convolution kernels), members, batch, input and every parameter's shape.
+ */
 export function stackCacheKey(members: readonly Module[], inputShape: readonly number[], batchSize: number, device: string): string {
   const shapes = members[0]
     .parameters()
     .map((p) => p.shape.join('x'))
     .join(',');
-  const host = `${cpus()[0]?.model ?? 'unknown'}/${cpus().length}cpu/${numThreads()}thr/${device}`;
+  const r = deviceReport();
+  const flags = createHash('sha256').update(JSON.stringify(r.native.flags)).digest('hex').slice(0, 8);
+  const host = `${cpus()[0]?.model ?? 'unknown'}/${cpus().length}cpu/${r.cpu.threads}thr/${r.cpu.isa.kernels}/flags-${flags}/${device}`;
   return `${host}|M${members.length}|B${batchSize}|in${inputShape.join('x')}|${members[0].constructor.name}(${shapes})`;
 }
 
