@@ -75,7 +75,15 @@ function stackSizeFlag() {
 async function batched(nn, train) {
   const models = SEEDS.map((s) => nn.seedCnn(new nn.RandomGenerator(s)));
   const stackSize = stackSizeFlag();
-  const f = await nn.fitBatched(models, train, { epochs: 1, batchSize: 128, seeds: SEEDS, lr: 1e-3, progress: false, log: () => {}, stackSize });
+  const f = await nn.fitBatched(models, train, {
+    epochs: 1,
+    batchSize: 128,
+    seeds: SEEDS,
+    lr: 1e-3,
+    progress: false,
+    log: () => {},
+    stackSize,
+  });
   f.optimizer.dispose();
   models.forEach((m) => m.dispose());
   return { loss: f.history[0].reduce((a, m) => a + m.train_loss, 0) / MEMBERS, stackSize: f.stackSize };

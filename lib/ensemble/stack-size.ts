@@ -159,12 +159,7 @@ export function measureStackSize(
  * The stack size for these members on this host: from the cache when it was measured before,
  * else measured now (measureStackSize) and cached. `log` hears about a fresh measurement.
  */
-export function pickStackSize(
-  members: readonly Module[],
-  train: TensorDataset,
-  batchSize: number,
-  log?: (line: string) => void,
-): number {
+export function pickStackSize(members: readonly Module[], train: TensorDataset, batchSize: number, log?: (line: string) => void): number {
   if (members.length === 1) return 1;
   const file = stackCacheFile();
   const key = stackCacheKey(members, train.x.shape.slice(1), batchSize, train.x.device);

@@ -260,7 +260,10 @@ export async function fitBatched(members: readonly Module[], train: TensorDatase
   const asked = o.stackSize ?? 'auto';
   if (asked !== 'auto' && !(Number.isInteger(asked) && asked > 0))
     throw new ArgumentError(`fitBatched: stackSize must be a positive integer or 'auto', got ${asked}`);
-  const stackSize = asked === 'auto' ? pickStackSize(members, train, o.batchSize, o.log ?? (o.progress === false ? undefined : (l) => process.stderr.write(`${l}\n`))) : asked;
+  const stackSize =
+    asked === 'auto'
+      ? pickStackSize(members, train, o.batchSize, o.log ?? (o.progress === false ? undefined : (l) => process.stderr.write(`${l}\n`)))
+      : asked;
   const optimizer = o.optimizer ? o.optimizer(stacked.parameters()) : new Adam(stacked.parameters(), { lr: o.lr ?? 1e-3 });
   const task = new BatchedTask(stacked, optimizer, train, o, stackSize);
   try {

@@ -150,7 +150,14 @@ describe('batched ensemble training equals separate runs', () => {
     const make = ARCHS['MLP with BatchNorm1d and dropout'];
     const full = SEEDS.map((s) => make(s)),
       split = SEEDS.map((s) => make(s));
-    const a = await fitBatched(full, train, { epochs: 1, batchSize: BATCH, seeds: SEEDS, stackSize: SEEDS.length, progress: false, log: () => {} });
+    const a = await fitBatched(full, train, {
+      epochs: 1,
+      batchSize: BATCH,
+      seeds: SEEDS,
+      stackSize: SEEDS.length,
+      progress: false,
+      log: () => {},
+    });
     const b = await fitBatched(split, train, { epochs: 1, batchSize: BATCH, seeds: SEEDS, stackSize: 2, progress: false, log: () => {} });
     full.forEach((m, i) => {
       const sa = stateOf(m),

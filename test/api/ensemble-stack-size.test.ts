@@ -51,14 +51,28 @@ describe('ensemble stack size', () => {
   it('measuring changes nothing: parameters, running statistics, dropout streams and gradients stay', () => {
     const members = SEEDS.map(bnMlp);
     const before = members.map(stateOf);
-    const gen = members.map((m) => (m.namedModules().map(([, c]) => c).find((c) => c instanceof nn.Dropout) as nn.Dropout).generator!.getState());
+    const gen = members.map((m) =>
+      (
+        m
+          .namedModules()
+          .map(([, c]) => c)
+          .find((c) => c instanceof nn.Dropout) as nn.Dropout
+      ).generator!.getState(),
+    );
     const m = ensemble.measureStackSize(members, train, 32, 1);
     expect(ensemble.stackCandidates(3)).toContain(m.stackSize);
     expect(Object.keys(m.msPerMember).map(Number)).toEqual(ensemble.stackCandidates(3));
     for (const ms of Object.values(m.msPerMember)) expect(ms).toBeGreaterThan(0);
     members.forEach((mem, i) => {
       expect(stateOf(mem)).toEqual(before[i]);
-      expect((mem.namedModules().map(([, c]) => c).find((c) => c instanceof nn.Dropout) as nn.Dropout).generator!.getState()).toEqual(gen[i]);
+      expect(
+        (
+          mem
+            .namedModules()
+            .map(([, c]) => c)
+            .find((c) => c instanceof nn.Dropout) as nn.Dropout
+        ).generator!.getState(),
+      ).toEqual(gen[i]);
       expect(mem.training).toBe(true);
       for (const p of mem.parameters()) expect(p.grad).toBeNull();
     });
