@@ -197,19 +197,26 @@ class BatchedTask implements TrainingTask {
       ih.dispose();
       const x = ops.reshape(xs, [rows, S * train.x.shape[1], ...train.x.shape.slice(2)]);
       const params = stack.parameters();
+      // The row losses of each output the objective scores, kept for the metrics below (the
+      // clean output's are read there instead of computed a second time).
+      const scored = new Map<Tensor, Tensor>();
       const ctx: ObjectiveContext = {
         model: stack,
         x,
         y,
         members: S,
         batchSize: rows,
-        loss: (out) => ops.affine(ops.sum(memberRowLosses(out, y, S)), 1 / rows, 0),
+        loss: (out) => {
+          const l = memberRowLosses(out, y, S);
+          scored.set(out, l);
+          return ops.affine(ops.sum(l), 1 / rows, 0);
+        },
         zeroGrad: () => clearGrads(params),
       };
       const r = objective(ctx);
       backward(r.loss);
       noGrad(() => {
-        const l = memberRowLosses(r.output, y, S).data() as Float32Array;
+        const l = (scored.get(r.output) ?? memberRowLosses(r.output, y, S)).data() as Float32Array;
         const K = r.output.shape[1] / S;
         const pred = ops.argmax(ops.reshape(r.output, [rows * S, K]), 1).data() as Int32Array;
         const lab = y.data() as Int32Array;
