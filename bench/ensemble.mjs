@@ -7,8 +7,10 @@
 // epoch per member. Value: wall seconds; every side also records its CPU seconds (all threads),
 // the steadier figure on a shared machine. The goal (issue 8): >= 3x faster than PyTorch.
 //   node bench/run.mjs --only ensemble [--quick]
-//   node bench/ensemble.mjs --workload ensemble-train [--quick]     nnlab's side alone (one JSON line)
-import { ROOT, serve, torchPeer } from './harness.mjs';
+//   node bench/ensemble.mjs --workload ensemble-train [--quick] [--stack-size N|auto]     nnlab's side alone (one JSON line)
+// The stack size is fitBatched's own choice (measured on the host at first use and cached,
+// lib/ensemble/stack-size.ts) unless --stack-size forces one, for A/B runs.
+import { flag, ROOT, serve, torchPeer } from './harness.mjs';
 import { SEED_CNN_FLOPS } from './train.mjs';
 
 const MEMBERS = 7;
@@ -62,12 +64,29 @@ const cpuNow = () => {
   return (c.user + c.system) / 1e6;
 };
 
+function stackSizeFlag() {
+  const v = flag('stack-size', 'auto');
+  if (v === 'auto') return v;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--stack-size must be a positive integer or auto, got '${v}'`);
+  return n;
+}
+
 async function batched(nn, train) {
   const models = SEEDS.map((s) => nn.seedCnn(new nn.RandomGenerator(s)));
-  const f = await nn.fitBatched(models, train, { epochs: 1, batchSize: 128, seeds: SEEDS, lr: 1e-3, progress: false, log: () => {} });
+  const stackSize = stackSizeFlag();
+  const f = await nn.fitBatched(models, train, {
+    epochs: 1,
+    batchSize: 128,
+    seeds: SEEDS,
+    lr: 1e-3,
+    progress: false,
+    log: () => {},
+    stackSize,
+  });
   f.optimizer.dispose();
   models.forEach((m) => m.dispose());
-  return f.history[0].reduce((a, m) => a + m.train_loss, 0) / MEMBERS;
+  return { loss: f.history[0].reduce((a, m) => a + m.train_loss, 0) / MEMBERS, stackSize: f.stackSize };
 }
 
 async function sequential(nn, train) {
@@ -81,7 +100,7 @@ async function sequential(nn, train) {
     opt.dispose();
     model.dispose();
   }
-  return loss / MEMBERS;
+  return { loss: loss / MEMBERS, stackSize: 1 };
 }
 
 async function measure(id, { quick }) {
@@ -91,16 +110,17 @@ async function measure(id, { quick }) {
   const train = loadTrain(nn, ensembleImages(quick));
   const c0 = cpuNow(),
     t0 = performance.now();
-  const meanLoss = await how(nn, train);
+  const { loss: meanLoss, stackSize } = await how(nn, train);
   const seconds = (performance.now() - t0) / 1000,
     cpuSeconds = cpuNow() - c0;
   return {
     value: seconds,
     unit: 's',
     cpu_seconds: cpuSeconds,
-    note: `${cpuSeconds.toFixed(1)} s of CPU time (all threads)`,
+    note: `${cpuSeconds.toFixed(1)} s of CPU time (all threads)${id === 'ensemble-train' ? `, stacks of ${stackSize}` : ''}`,
     mean_train_loss: meanLoss,
     members: MEMBERS,
+    stack_size: stackSize,
     threads: nn.native.numThreads(),
   };
 }

@@ -7,4 +7,5 @@ export * from './stacked-layers.js';
 export * from './objective.js';
 export * from './evaluate-members.js';
 export * from './paper-mlp.js';
+export { measureStackSize, pickStackSize, stackCandidates, stackCacheFile } from './stack-size.js';
 export { batchedLinear } from '../core/ops/linalg.js';

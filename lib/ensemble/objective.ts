@@ -7,7 +7,9 @@ import { ShapeError } from '../core/errors.js';
 import { shapeStr, Tensor } from '../core/tensor.js';
 import type { StackedModel } from './stack.js';
 
+/** Called once per stack and step (fitBatched's stackSize: members may run as several stacks). */
 export interface ObjectiveContext {
+  /** This stack's members. */
   model: StackedModel;
   /** Stacked inputs [B, M*C, ...]: member m's batch in channels m*C .. (m+1)*C - 1. */
   x: Tensor;

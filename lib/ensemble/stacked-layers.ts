@@ -139,6 +139,9 @@ export class StackedLinear extends Module {
       O = m0.outFeatures;
     if (x.ndim !== 2) throw new ShapeError(`StackedLinear: stacked input must be [B, ${M}*${F}], got ${shapeStr(x.shape)}`);
     checkChannels(x, M, F, 'StackedLinear');
+    // One member (a stack of one, as the measured stack size often picks on a CPU): its own layer,
+    // one fused product with the bias instead of a batched one, a bias add and four reshapes.
+    if (M === 1) return m0.forward(x);
     const B = x.shape[0];
     // [B, M*F] is member-major [B, M, F]; the GEMM wants one [B, F] block per member.
     const xm = M === 1 ? ops.reshape(x, [1, B, F]) : ops.permute(ops.reshape(x, [B, M, F]), [1, 0, 2]);
@@ -169,6 +172,8 @@ export class StackedBatchNorm extends Module {
     if (x.ndim !== m0.rank && !(m0.rank === 2 && x.ndim === 3))
       throw new ShapeError(`StackedBatchNorm: expected a ${m0.rank}-D stacked input, got ${shapeStr(x.shape)}`);
     checkChannels(x, M, C, 'StackedBatchNorm');
+    // One member: its own layer updates its own statistics, without the joins and write-back.
+    if (M === 1) return m0.forward(x);
     const runMean = ops.concat(this.members.map((m) => m.running_mean));
     const runVar = ops.concat(this.members.map((m) => m.running_var));
     const weight = m0.weight ? joined(this.members.map((m) => m.weight!)) : null;

@@ -18,6 +18,7 @@ import { evaluateMembers } from '../ensemble/evaluate-members.js';
 import { memberRowLosses, standardObjective } from '../ensemble/objective.js';
 import type { Objective, ObjectiveContext } from '../ensemble/objective.js';
 import { StackedModel } from '../ensemble/stack.js';
+import { pickStackSize } from '../ensemble/stack-size.js';
 import { Module } from '../nn/module.js';
 import { Adam } from '../optim/adam.js';
 import type { Optimizer } from '../optim/optimizer.js';
@@ -47,11 +48,14 @@ export interface BatchedFitOptions {
   shuffle?: boolean;
   dropLast?: boolean;
   /**
-   * Members per stacked pass (default: all of them). Smaller stacks run one after another in
-   * each step: same results, a smaller working set (on a CPU, large stacked activations fall out
-   * of cache), less to gain on per-op overhead.
+   * Members per stacked pass. Smaller stacks run one after another in each step: a smaller
+   * working set (on a CPU, large stacked activations fall out of cache), less to gain on per-op
+   * overhead. Default 'auto': measured on this host at first use and cached
+   * (lib/ensemble/stack-size.ts). The choice changes speed only: a member's arithmetic does not
+   * depend on how many members share its stack (test/api: bit for bit for the seed CNN and an MLP
+   * with batch norm and dropout).
    */
-  stackSize?: number;
+  stackSize?: number | 'auto';
   /** Builds the optimizer over every member's parameters (default Adam, lr `lr`). */
   optimizer?: (params: Tensor[]) => Optimizer;
   lr?: number;
@@ -84,6 +88,8 @@ export interface BatchedFitResult {
   /** Member-images per second (every member's images count). */
   imagesPerSecond: number;
   secondsPerEpoch: number;
+  /** Members per stacked pass that ran (the measured choice under stackSize 'auto'). */
+  stackSize: number;
 }
 
 function checkOptions(members: readonly Module[], train: TensorDataset, o: BatchedFitOptions): void {
@@ -191,19 +197,26 @@ class BatchedTask implements TrainingTask {
       ih.dispose();
       const x = ops.reshape(xs, [rows, S * train.x.shape[1], ...train.x.shape.slice(2)]);
       const params = stack.parameters();
+      // The row losses of each output the objective scores, kept for the metrics below (the
+      // clean output's are read there instead of computed a second time).
+      const scored = new Map<Tensor, Tensor>();
       const ctx: ObjectiveContext = {
         model: stack,
         x,
         y,
         members: S,
         batchSize: rows,
-        loss: (out) => ops.affine(ops.sum(memberRowLosses(out, y, S)), 1 / rows, 0),
+        loss: (out) => {
+          const l = memberRowLosses(out, y, S);
+          scored.set(out, l);
+          return ops.affine(ops.sum(l), 1 / rows, 0);
+        },
         zeroGrad: () => clearGrads(params),
       };
       const r = objective(ctx);
       backward(r.loss);
       noGrad(() => {
-        const l = memberRowLosses(r.output, y, S).data() as Float32Array;
+        const l = (scored.get(r.output) ?? memberRowLosses(r.output, y, S)).data() as Float32Array;
         const K = r.output.shape[1] / S;
         const pred = ops.argmax(ops.reshape(r.output, [rows * S, K]), 1).data() as Int32Array;
         const lab = y.data() as Int32Array;
@@ -251,9 +264,13 @@ class BatchedTask implements TrainingTask {
 export async function fitBatched(members: readonly Module[], train: TensorDataset, o: BatchedFitOptions): Promise<BatchedFitResult> {
   checkOptions(members, train, o);
   const stacked = new StackedModel(members);
-  const stackSize = o.stackSize ?? stacked.size;
-  if (!(Number.isInteger(stackSize) && stackSize > 0))
-    throw new ArgumentError(`fitBatched: stackSize must be a positive integer, got ${stackSize}`);
+  const asked = o.stackSize ?? 'auto';
+  if (asked !== 'auto' && !(Number.isInteger(asked) && asked > 0))
+    throw new ArgumentError(`fitBatched: stackSize must be a positive integer or 'auto', got ${asked}`);
+  const stackSize =
+    asked === 'auto'
+      ? pickStackSize(members, train, o.batchSize, o.log ?? (o.progress === false ? undefined : (l) => process.stderr.write(`${l}\n`)))
+      : asked;
   const optimizer = o.optimizer ? o.optimizer(stacked.parameters()) : new Adam(stacked.parameters(), { lr: o.lr ?? 1e-3 });
   const task = new BatchedTask(stacked, optimizer, train, o, stackSize);
   try {
@@ -273,7 +290,14 @@ export async function fitBatched(members: readonly Module[], train: TensorDatase
     const M = stacked.size;
     const all = r.rows as MemberEpochMetrics[];
     const history = Array.from({ length: all.length / M }, (_, e) => all.slice(e * M, (e + 1) * M));
-    return { model: stacked, optimizer, history, imagesPerSecond: r.imagesPerSecond, secondsPerEpoch: r.secondsPerEpoch };
+    return {
+      model: stacked,
+      optimizer,
+      history,
+      imagesPerSecond: r.imagesPerSecond,
+      secondsPerEpoch: r.secondsPerEpoch,
+      stackSize: Math.min(stackSize, M),
+    };
   } finally {
     task.dispose();
   }
