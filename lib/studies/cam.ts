@@ -18,7 +18,17 @@ import { greyRgb, overlayOn, reportVsNnlab, samplesPerClass, trainExplainModel, 
 import type { nn } from '../index.js';
 import { join } from 'node:path';
 import { trainClassifier } from '../train/classifier.js';
-import { CAM_RESNET_DESCRIPTION, CifarResNet18, firstImages, loadCamResnet, recalibrateBatchNorm, RESNET_FC, RESNET_LAYER, saveCamResnet, testAccuracy } from './shared/cam-resnet.js';
+import {
+  CAM_RESNET_DESCRIPTION,
+  CifarResNet18,
+  firstImages,
+  loadCamResnet,
+  recalibrateBatchNorm,
+  RESNET_FC,
+  RESNET_LAYER,
+  saveCamResnet,
+  testAccuracy,
+} from './shared/cam-resnet.js';
 
 export interface CamConfig extends BaseConfig {
   train: TrainSettings;
@@ -171,7 +181,7 @@ function smallestRange(maps: Float32Array, images: number): number {
       hi = -Infinity;
     for (let j = i * hw; j < (i + 1) * hw; j++) {
       if (!Number.isFinite(maps[j])) return NaN;
-      (lo = Math.min(lo, maps[j])), (hi = Math.max(hi, maps[j]));
+      ((lo = Math.min(lo, maps[j])), (hi = Math.max(hi, maps[j])));
     }
     out = Math.min(out, hi - lo);
   }
@@ -215,7 +225,9 @@ async function resnet18(cfg: CamConfig, ctx: RunContext, m: Mnist): Promise<Expl
       const trained = await trainClassifier(model, train, m.test, r.train, { seed: cfg.seed, outDir: dir, log: ctx.log });
       recalibrateBatchNorm(model, train);
       accuracy = testAccuracy(model, m.test);
-      ctx.log(`ResNet18: test accuracy ${(100 * trained.testAccuracy).toFixed(2)}% with the running batch-norm estimates, ${(100 * accuracy).toFixed(2)}% re-estimated`);
+      ctx.log(
+        `ResNet18: test accuracy ${(100 * trained.testAccuracy).toFixed(2)}% with the running batch-norm estimates, ${(100 * accuracy).toFixed(2)}% re-estimated`,
+      );
       saveCamResnet(join(dir, 'resnet18.safetensors'), model);
     } finally {
       if (train !== m.train) (train.x.dispose(), train.y.dispose());
@@ -253,9 +265,10 @@ async function explainModel(name: 'mnist' | 'fashion', e: Explained, cfg: CamCon
       for (let c = 0; c < 10; c++) if (c !== truth[j] && (best < 0 || logits[j * 10 + c] > logits[j * 10 + best])) best = c;
       return best;
     });
-    const maps = Object.fromEntries(
-      METHODS.map((meth) => [meth, [mapsOf(e, meth, x, truth), mapsOf(e, meth, x, wrong)]]),
-    ) as Record<Method, explain.ClassMaps[]>;
+    const maps = Object.fromEntries(METHODS.map((meth) => [meth, [mapsOf(e, meth, x, truth), mapsOf(e, meth, x, wrong)]])) as Record<
+      Method,
+      explain.ClassMaps[]
+    >;
     const cells: RgbImage[] = idx.flatMap((i, j) => {
       const px = unitPixels(m.test, i);
       return [
@@ -526,7 +539,8 @@ export async function run(cfg: CamConfig, hooks: RunHooks = {}): Promise<StudySu
           : loadMnist({ trainLimit: cfg.trainLimit, testLimit: cfg.testLimit, device: ctx.device, dataset: name });
       try {
         results.push(await explainModel(name, await gapCnn(name, cfg, ctx, m), cfg, ctx, m));
-        if (name === 'mnist' && (cfg.resnet || cfg.weights)) results.push(await explainModel(name, await resnet18(cfg, ctx, m), cfg, ctx, m));
+        if (name === 'mnist' && (cfg.resnet || cfg.weights))
+          results.push(await explainModel(name, await resnet18(cfg, ctx, m), cfg, ctx, m));
       } finally {
         if (m !== ctx.mnist) m.dispose();
       }
@@ -534,7 +548,12 @@ export async function run(cfg: CamConfig, hooks: RunHooks = {}): Promise<StudySu
   } finally {
     ctx.mnist.dispose();
   }
-  reportTable(ctx.folder, cfg, results[0], results.find((r) => r.label === 'ResNet18'));
+  reportTable(
+    ctx.folder,
+    cfg,
+    results[0],
+    results.find((r) => r.label === 'ResNet18'),
+  );
   const headline: Record<string, number> = {};
   for (const r of results) {
     headline[`${r.key}_test_accuracy`] = r.accuracy;

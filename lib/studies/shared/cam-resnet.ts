@@ -30,7 +30,8 @@ export class CifarResNet18 extends nn.ResNet18 {
   /** torchvision's forward, each child through call() so that hooks fire. */
   override forward(x: Tensor): Tensor {
     let y = x;
-    for (const m of [this.conv1, this.bn1, this.relu, this.maxpool, this.layer1, this.layer2, this.layer3, this.layer4, this.avgpool]) y = m.call(y);
+    for (const m of [this.conv1, this.bn1, this.relu, this.maxpool, this.layer1, this.layer2, this.layer3, this.layer4, this.avgpool])
+      y = m.call(y);
     return this.fc.call(ops.flatten(y, 1));
   }
 }
