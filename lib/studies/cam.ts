@@ -1,5 +1,6 @@
 // Study `cam` (seed 003, section 3): CAM, Grad-CAM, Grad-CAM++ and Score-CAM on the seed CNN with
-// a GAP head (trained here on MNIST, and on FashionMNIST in the full preset): the four maps for
+// a GAP head (trained here on MNIST, and on FashionMNIST in the full preset), and on a ResNet18
+// (MNIST; trained here briefly, or --weights FILE; ./shared/cam-resnet.ts): the four maps for
 // the true class and a wrong one; the report's brightness and perspective sweeps (10 steps each)
 // with the class score per step; its "one object / several objects / no object" images; and,
 // beyond the report, how faithful each map is (deletion / insertion curves and their AUC).
@@ -48,7 +49,7 @@ export interface CamConfig extends BaseConfig {
     sweepImages: number;
     faithfulnessImages: number;
   } | null;
-  /** Safetensors weights of the study's ResNet18 (torchvision names, CIFAR-style stem) instead of training it. */
+  /** Safetensors weights of the study's ResNet18 (torchvision names, conv1 3x3 stride 1; see cam-resnet.ts) instead of training it. */
   weights?: string;
 }
 
