@@ -5,6 +5,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
+import { io, nn, RandomGenerator, seedCnn } from '../../lib/index.js';
 import { lastJson, nnlab } from '../support/cli.js';
 import { checkRunFolder, Summary, tmp } from './helpers.js';
 
@@ -88,5 +89,23 @@ describe('nnlab run cam', () => {
     r = nnlab(['run', 'cam', '--quick', '--out', join(dir, 'b'), '--weights', junk]);
     expect(r.code).not.toBe(0);
     expect(r.stderr).toContain(`--weights ${junk} is not a readable safetensors file`);
+    // torchvision's own ResNet18 (7x7 stride-2 conv1 on 3 channels, 1000 classes): the right names, the wrong shapes.
+    const tv = join(dir, 'torchvision.safetensors');
+    const model = new nn.ResNet18({ generator: new RandomGenerator(0) });
+    io.saveSafetensors(tv, model.stateDict());
+    model.dispose();
+    r = nnlab(['run', 'cam', '--quick', '--out', join(dir, 'c'), '--weights', tv]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain(`--weights ${tv}: 'conv1.weight' has shape [64, 3, 7, 7]`);
+    // The seed CNN's weights: not a ResNet18 at all.
+    const cnn = join(dir, 'cnn.safetensors');
+    const small = seedCnn(new RandomGenerator(0));
+    io.saveSafetensors(cnn, small.stateDict());
+    small.dispose();
+    r = nnlab(['run', 'cam', '--quick', '--out', join(dir, 'd'), '--weights', cnn]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(
+      new RegExp(`--weights ${cnn} is not a ResNet18 state dict with torchvision names: missing keys \\[conv1.weight, bn1.weight`),
+    );
   });
 });
