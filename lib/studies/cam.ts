@@ -1,5 +1,6 @@
 // Study `cam` (seed 003, section 3): CAM, Grad-CAM, Grad-CAM++ and Score-CAM on the seed CNN with
-// a GAP head (trained here on MNIST, and on FashionMNIST in the full preset): the four maps for
+// a GAP head (trained here on MNIST, and on FashionMNIST in the full preset), and on a ResNet18
+// (MNIST; trained here briefly, or --weights FILE; ./shared/cam-resnet.ts): the four maps for
 // the true class and a wrong one; the report's brightness and perspective sweeps (10 steps each)
 // with the class score per step; its "one object / several objects / no object" images; and,
 // beyond the report, how faithful each map is (deletion / insertion curves and their AUC).
@@ -16,6 +17,19 @@ import { rgbGrid, RgbImage } from '../viz/rgb-grid.js';
 import { BaseConfig, RunContext, RunHooks, startRun } from './shared/common.js';
 import { greyRgb, overlayOn, reportVsNnlab, samplesPerClass, trainExplainModel, unitPixels } from './shared/explain-models.js';
 import type { nn } from '../index.js';
+import { join } from 'node:path';
+import { trainClassifier } from '../train/classifier.js';
+import {
+  CAM_RESNET_DESCRIPTION,
+  CifarResNet18,
+  firstImages,
+  loadCamResnet,
+  recalibrateBatchNorm,
+  RESNET_FC,
+  RESNET_LAYER,
+  saveCamResnet,
+  testAccuracy,
+} from './shared/cam-resnet.js';
 
 export interface CamConfig extends BaseConfig {
   train: TrainSettings;
@@ -24,6 +38,19 @@ export interface CamConfig extends BaseConfig {
   sweepImages: number;
   faithfulnessImages: number;
   faithfulnessSteps: number;
+  /**
+   * The ResNet18 part (MNIST only): trained here on the first `trainImages` training images, or
+   * loaded from `weights`; null skips it.
+   */
+  resnet: {
+    train: TrainSettings;
+    trainImages: number;
+    mapImages: number;
+    sweepImages: number;
+    faithfulnessImages: number;
+  } | null;
+  /** Safetensors weights of the study's ResNet18 (torchvision names, conv1 3x3 stride 1; see cam-resnet.ts) instead of training it. */
+  weights?: string;
 }
 
 export const CAM_FULL: CamConfig = {
@@ -35,6 +62,13 @@ export const CAM_FULL: CamConfig = {
   sweepImages: 500,
   faithfulnessImages: 500,
   faithfulnessSteps: 28,
+  resnet: {
+    train: { epochs: 1, batch: 128, lr: 1e-3, cosine: true, cosinePerStep: true },
+    trainImages: 60000,
+    mapImages: 10,
+    sweepImages: 500,
+    faithfulnessImages: 100,
+  },
 };
 
 export const CAM_QUICK: CamConfig = {
@@ -47,6 +81,14 @@ export const CAM_QUICK: CamConfig = {
   sweepImages: 100,
   faithfulnessImages: 30,
   faithfulnessSteps: 14,
+  // A tiny budget (about 20 s here): enough for a ResNet18 well above chance, so its maps mean something.
+  resnet: {
+    train: { epochs: 1, batch: 64, lr: 1e-3, cosine: true, cosinePerStep: true },
+    trainImages: 2000,
+    mapImages: 4,
+    sweepImages: 100,
+    faithfulnessImages: 8,
+  },
 };
 
 // The report's Grad-CAM++ scores (%) of its tennis-ball image, 10 steps each (its tables 5 and 6).
@@ -58,16 +100,33 @@ const SHIFTS = Array.from({ length: STEPS }, (_, i) => -0.9 + (1.8 * i) / (STEPS
 /** Tilt (pitch and yaw, degrees) of the perspective steps. */
 const TILTS = Array.from({ length: STEPS }, (_, i) => 5 * i);
 
-const LAYER = '6',
-  FC = '9';
+/** The GAP seed CNN's explained layer (ReLU after conv 3, 9x9) and its classifier. */
+const GAP_LAYER = '6',
+  GAP_FC = '9';
 type Method = 'CAM' | 'Grad-CAM' | 'Grad-CAM++' | 'Score-CAM';
 const METHODS: Method[] = ['CAM', 'Grad-CAM', 'Grad-CAM++', 'Score-CAM'];
 
-function mapsOf(model: nn.Module, m: Method, x: Tensor, target: ArrayLike<number>): explain.ClassMaps {
-  if (m === 'CAM') return explain.cam(model, x, { layer: LAYER, fc: FC, target });
-  if (m === 'Grad-CAM') return explain.gradCam(model, x, { layer: LAYER, target });
-  if (m === 'Grad-CAM++') return explain.gradCamPlusPlus(model, x, { layer: LAYER, target });
-  return explain.scoreCam(model, x, { layer: LAYER, target });
+/** One trained classifier the study explains, and how much of the study it goes through. */
+interface Explained {
+  /** Prefix of its figures and tables ('mnist', 'mnist_resnet18', ...). */
+  key: string;
+  label: string;
+  model: nn.Module;
+  layer: string;
+  fc: string;
+  accuracy: number;
+  /** Test images (one per class, from class 0) of the four-map figure; at least 4. */
+  mapImages: number;
+  sweepImages: number;
+  faithfulnessImages: number;
+}
+
+function mapsOf(e: Explained, m: Method, x: Tensor, target: ArrayLike<number>): explain.ClassMaps {
+  const { model, layer } = e;
+  if (m === 'CAM') return explain.cam(model, x, { layer, fc: e.fc, target });
+  if (m === 'Grad-CAM') return explain.gradCam(model, x, { layer, target });
+  if (m === 'Grad-CAM++') return explain.gradCamPlusPlus(model, x, { layer, target });
+  return explain.scoreCam(model, x, { layer, target });
 }
 
 /** Softmax probability of each image's class. */
@@ -101,6 +160,8 @@ function pair(m: Mnist, a: number, b: number): Float32Array {
 
 interface DatasetResult {
   name: string;
+  key: string;
+  label: string;
   accuracy: number;
   brightness: number[];
   perspective: number[];
@@ -108,18 +169,95 @@ interface DatasetResult {
   several: number;
   none: number;
   auc: { method: string; deletion: number; insertion: number }[];
+  /** Per method, the smallest (max - min) of a true-class map over the map images: NaN if any value is not finite. */
+  mapRange: Record<Method, number>;
 }
 
-async function explainDataset(name: 'mnist' | 'fashion', cfg: CamConfig, ctx: RunContext, m: Mnist): Promise<DatasetResult> {
-  const { folder, log } = ctx;
-  const outDir = name === 'mnist' ? folder.dir : folder.sub(name);
+/** min over images of (max - min) of each image's map; NaN as soon as one value is not finite. */
+function smallestRange(maps: Float32Array, images: number): number {
+  const hw = maps.length / images;
+  let out = Infinity;
+  for (let i = 0; i < images; i++) {
+    let lo = Infinity,
+      hi = -Infinity;
+    for (let j = i * hw; j < (i + 1) * hw; j++) {
+      if (!Number.isFinite(maps[j])) return NaN;
+      ((lo = Math.min(lo, maps[j])), (hi = Math.max(hi, maps[j])));
+    }
+    out = Math.min(out, hi - lo);
+  }
+  return out;
+}
+
+/** The GAP seed CNN, trained on the data set (its metrics.csv in the run folder or the data set's sub-folder). */
+async function gapCnn(name: 'mnist' | 'fashion', cfg: CamConfig, ctx: RunContext, m: Mnist): Promise<Explained> {
+  const outDir = name === 'mnist' ? ctx.folder.dir : ctx.folder.sub(name);
   const { model, trained } = await trainExplainModel('gap-cnn', { ...ctx, mnist: m }, cfg.train, cfg.seed, outDir);
+  return {
+    key: name,
+    label: 'GAP seed CNN',
+    model,
+    layer: GAP_LAYER,
+    fc: GAP_FC,
+    accuracy: trained.testAccuracy,
+    mapImages: 10,
+    sweepImages: cfg.sweepImages,
+    faithfulnessImages: cfg.faithfulnessImages,
+  };
+}
+
+/**
+ * The study's ResNet18 on MNIST: loaded from --weights (its accuracy measured on the run's test
+ * images), or trained here on the first `trainImages` training images (metrics.csv in resnet18/).
+ */
+async function resnet18(cfg: CamConfig, ctx: RunContext, m: Mnist): Promise<Explained> {
+  const r = cfg.resnet ?? CAM_FULL.resnet!;
+  let model: CifarResNet18, accuracy: number;
+  if (cfg.weights) {
+    model = loadCamResnet(cfg.weights).to(ctx.device);
+    accuracy = testAccuracy(model, m.test);
+    ctx.log(`ResNet18 from ${cfg.weights}: test accuracy ${(100 * accuracy).toFixed(2)}%`);
+  } else {
+    model = new CifarResNet18({ numClasses: 10, inChannels: 1, generator: new RandomGenerator(cfg.seed) }).to(ctx.device);
+    const train = firstImages(m.train, r.trainImages);
+    try {
+      ctx.log(`training ResNet18 (${model.numParameters()} parameters) for ${r.train.epochs} epoch(s) on ${train.n} images`);
+      const dir = ctx.folder.sub('resnet18');
+      const trained = await trainClassifier(model, train, m.test, r.train, { seed: cfg.seed, outDir: dir, log: ctx.log });
+      recalibrateBatchNorm(model, train);
+      accuracy = testAccuracy(model, m.test);
+      ctx.log(
+        `ResNet18: test accuracy ${(100 * trained.testAccuracy).toFixed(2)}% with the running batch-norm estimates, ${(100 * accuracy).toFixed(2)}% re-estimated`,
+      );
+      saveCamResnet(join(dir, 'resnet18.safetensors'), model);
+    } finally {
+      if (train !== m.train) (train.x.dispose(), train.y.dispose());
+    }
+    ctx.log(`ResNet18: test accuracy ${(100 * accuracy).toFixed(2)}%`);
+  }
+  return {
+    key: 'mnist_resnet18',
+    label: 'ResNet18',
+    model,
+    layer: RESNET_LAYER,
+    fc: RESNET_FC,
+    accuracy,
+    mapImages: r.mapImages,
+    sweepImages: r.sweepImages,
+    faithfulnessImages: r.faithfulnessImages,
+  };
+}
+
+/** Everything the study shows of one trained model on one data set; disposes the model. */
+async function explainModel(name: 'mnist' | 'fashion', e: Explained, cfg: CamConfig, ctx: RunContext, m: Mnist): Promise<DatasetResult> {
+  const { folder, log } = ctx;
+  const { model, key } = e;
   model.eval();
   const toInput = (unit: Tensor) => normalize(unit, m.stats),
     toUnit = (x: Tensor) => denormalize(x, m.stats);
   try {
     // 1. The four maps, for the true class and the runner-up class, on one test image per class.
-    const idx = samplesPerClass(m.test, 1);
+    const idx = samplesPerClass(m.test, 1).slice(0, Math.max(4, e.mapImages));
     const x = tidy(() => ops.indexSelect(m.test.x, 0, idx));
     const logits = tidy(() => model.call(x).data());
     const truth = idx.map((i) => m.test.labels[i]);
@@ -128,9 +266,10 @@ async function explainDataset(name: 'mnist' | 'fashion', cfg: CamConfig, ctx: Ru
       for (let c = 0; c < 10; c++) if (c !== truth[j] && (best < 0 || logits[j * 10 + c] > logits[j * 10 + best])) best = c;
       return best;
     });
-    const maps = Object.fromEntries(
-      METHODS.map((meth) => [meth, [mapsOf(model, meth, x, truth), mapsOf(model, meth, x, wrong)]]),
-    ) as Record<Method, explain.ClassMaps[]>;
+    const maps = Object.fromEntries(METHODS.map((meth) => [meth, [mapsOf(e, meth, x, truth), mapsOf(e, meth, x, wrong)]])) as Record<
+      Method,
+      explain.ClassMaps[]
+    >;
     const cells: RgbImage[] = idx.flatMap((i, j) => {
       const px = unitPixels(m.test, i);
       return [
@@ -144,14 +283,14 @@ async function explainDataset(name: 'mnist' | 'fashion', cfg: CamConfig, ctx: Ru
       ];
     });
     folder.figure(
-      `${name}_maps`,
-      `${name}: the four maps, true and runner-up class`,
+      `${key}_maps`,
+      `${name}, ${e.label}: the four maps, true and runner-up class`,
       rgbGrid(cells, {
         h: 28,
         w: 28,
         columns: 9,
         scale: 3,
-        title: `${name}: CAM, Grad-CAM, Grad-CAM++, Score-CAM for the true class (left) and the runner-up class (right)`,
+        title: `${name}, ${e.label}: CAM, Grad-CAM, Grad-CAM++, Score-CAM for the true class (left) and the runner-up class (right)`,
         columnTitles: ['image', ...METHODS, ...METHODS.map((s) => `${s} (wrong)`)],
       }),
       'jet from blue (0) to red (1), each map over its own range, over the image',
@@ -159,7 +298,7 @@ async function explainDataset(name: 'mnist' | 'fashion', cfg: CamConfig, ctx: Ru
     x.dispose();
 
     // 2. Sweeps: brightness and perspective, 10 steps each, mean p(true class) on correctly classified test images.
-    const n = Math.min(cfg.sweepImages, m.test.n);
+    const n = Math.min(e.sweepImages, m.test.n);
     const labels = m.test.labels.subarray(0, n);
     const base = tidy(() => ops.slice(m.test.x, 0, 0, n).keep());
     const sweep = (f: (unit: Tensor, step: number) => Tensor) =>
@@ -169,8 +308,8 @@ async function explainDataset(name: 'mnist' | 'fashion', cfg: CamConfig, ctx: Ru
     const brightScores = sweep(bright),
       tiltScores = sweep(tilt);
     folder.figure(
-      `${name}_sweeps`,
-      `${name}: class score per step`,
+      `${key}_sweeps`,
+      `${name}, ${e.label}: class score per step`,
       linePlot(
         [
           { name: 'brightness (shift -0.9 .. +0.9)', x: SHIFTS.map((_, i) => i + 1), y: brightScores },
@@ -191,7 +330,7 @@ async function explainDataset(name: 'mnist' | 'fashion', cfg: CamConfig, ctx: Ru
             : []),
         ],
         {
-          title: `${name}: mean p(true class) over ${n} test images per step`,
+          title: `${name}, ${e.label}: mean p(true class) over ${n} test images per step`,
           xLabel: 'step',
           yLabel: 'p(true class)',
           yDomain: [0, 1],
@@ -211,7 +350,7 @@ async function explainDataset(name: 'mnist' | 'fashion', cfg: CamConfig, ctx: Ru
           px = imgs.data();
         const lab = new Array<number>(STEPS).fill(m.test.labels[idx[3]]);
         const p = probsOf(model, xin, lab),
-          gc = explain.gradCamPlusPlus(model, xin, { layer: LAYER, target: lab });
+          gc = explain.gradCamPlusPlus(model, xin, { layer: e.layer, target: lab });
         const pix = (s: number) => px.subarray(s * 784, (s + 1) * 784);
         return [
           ...Array.from({ length: STEPS }, (_, s) => ({
@@ -225,8 +364,8 @@ async function explainDataset(name: 'mnist' | 'fashion', cfg: CamConfig, ctx: Ru
       }),
     );
     folder.figure(
-      `${name}_sweep_images`,
-      `${name}: one image through the sweeps`,
+      `${key}_sweep_images`,
+      `${name}, ${e.label}: one image through the sweeps`,
       rgbGrid(strip, {
         h: 28,
         w: 28,
@@ -246,11 +385,11 @@ async function explainDataset(name: 'mnist' | 'fashion', cfg: CamConfig, ctx: Ru
     const osn = tidy(() => {
       const xin = toInput(ops.tensor(Float32Array.from(rows.flatMap((r) => r.flatMap((v) => Array.from(v)))), [30, 1, 28, 28]));
       const target = Array.from({ length: 30 }, (_, k) => Math.floor(k / 3));
-      return { p: probsOf(model, xin, target), gc: explain.gradCamPlusPlus(model, xin, { layer: LAYER, target }) };
+      return { p: probsOf(model, xin, target), gc: explain.gradCamPlusPlus(model, xin, { layer: e.layer, target }) };
     });
     folder.figure(
-      `${name}_one_several_none`,
-      `${name}: one, several, no object of the class`,
+      `${key}_one_several_none`,
+      `${name}, ${e.label}: one, several, no object of the class`,
       rgbGrid(
         rows.flatMap((r, c) =>
           r.flatMap((px, k) => [
@@ -274,16 +413,16 @@ async function explainDataset(name: 'mnist' | 'fashion', cfg: CamConfig, ctx: Ru
     const pick = (k: number) => mean(Array.from({ length: 10 }, (_, c) => osn.p[3 * c + k]));
 
     // 4. Faithfulness: deletion and insertion curves of each method (and of a random map).
-    const nf = Math.min(cfg.faithfulnessImages, m.test.n);
+    const nf = Math.min(e.faithfulnessImages, m.test.n);
     const xf = tidy(() => ops.slice(m.test.x, 0, 0, nf).keep());
     const tf = Array.from(m.test.labels.subarray(0, nf));
     const blank = -m.stats.mean / m.stats.std;
     const g = new RandomGenerator(cfg.seed + 1);
     const random = tidy(() => ops.rand([nf * 784], { generator: g }).data() as Float32Array);
-    const curves = [...METHODS.map((meth) => [meth, mapsOf(model, meth, xf, tf).maps] as const), ['random', random] as const].map(
+    const curves = [...METHODS.map((meth) => [meth, mapsOf(e, meth, xf, tf).maps] as const), ['random', random] as const].map(
       ([meth, mp]) => {
         const c = explain.deletionInsertion(model, xf, mp, tf, { steps: cfg.faithfulnessSteps, baseline: blank });
-        log(`${name} ${meth}: deletion AUC ${c.deletionAuc.toFixed(4)}, insertion AUC ${c.insertionAuc.toFixed(4)}`);
+        log(`${key} ${meth}: deletion AUC ${c.deletionAuc.toFixed(4)}, insertion AUC ${c.insertionAuc.toFixed(4)}`);
         return { method: meth, c };
       },
     );
@@ -296,12 +435,12 @@ async function explainDataset(name: 'mnist' | 'fashion', cfg: CamConfig, ctx: Ru
     const xs = Array.from({ length: cfg.faithfulnessSteps + 1 }, (_, s) => s / cfg.faithfulnessSteps);
     for (const kind of ['deletion', 'insertion'] as const)
       folder.figure(
-        `${name}_${kind}`,
-        `${name}: ${kind} curves`,
+        `${key}_${kind}`,
+        `${name}, ${e.label}: ${kind} curves`,
         linePlot(
           curves.map(({ method, c }) => ({ name: method, x: xs, y: meanCurve(c[kind]) })),
           {
-            title: `${name}: ${kind} (mean over ${nf} test images)`,
+            title: `${name}, ${e.label}: ${kind} (mean over ${nf} test images)`,
             xLabel: `fraction of pixels ${kind === 'deletion' ? 'removed' : 'inserted'}, most important first`,
             yLabel: 'p(true class)',
             yDomain: [0, 1],
@@ -309,14 +448,17 @@ async function explainDataset(name: 'mnist' | 'fashion', cfg: CamConfig, ctx: Ru
         ),
       );
     const auc = curves.map(({ method, c }) => ({ method, deletion: c.deletionAuc, insertion: c.insertionAuc }));
-    folder.table(`${name}_faithfulness`, {
-      title: `${name}: area under the deletion (lower is better) and insertion (higher is better) curves`,
+    folder.table(`${key}_faithfulness`, {
+      title: `${name}, ${e.label}: area under the deletion (lower is better) and insertion (higher is better) curves`,
       columns: ['method', 'deletion AUC', 'insertion AUC'],
       rows: auc.map((a) => [a.method, +a.deletion.toFixed(4), +a.insertion.toFixed(4)]),
     });
     return {
       name,
-      accuracy: trained.testAccuracy,
+      key,
+      label: e.label,
+      accuracy: e.accuracy,
+      mapRange: Object.fromEntries(METHODS.map((meth) => [meth, smallestRange(maps[meth][0].maps, idx.length)])) as Record<Method, number>,
       brightness: brightScores,
       perspective: tiltScores,
       one: pick(0),
@@ -329,7 +471,7 @@ async function explainDataset(name: 'mnist' | 'fashion', cfg: CamConfig, ctx: Ru
   }
 }
 
-function reportTable(folder: RunFolder, cfg: CamConfig, r: DatasetResult): void {
+function reportTable(folder: RunFolder, cfg: CamConfig, r: DatasetResult, res: DatasetResult | undefined): void {
   const pct = (v: number) => (100 * v).toFixed(2);
   const best = [...r.auc].filter((a) => a.method !== 'random').sort((a, b) => a.deletion - b.deletion)[0],
     rnd = r.auc.find((a) => a.method === 'random')!;
@@ -353,29 +495,53 @@ function reportTable(folder: RunFolder, cfg: CamConfig, r: DatasetResult): void 
           '(not measured)',
           `${best.method} ${best.deletion.toFixed(4)} vs random map ${rnd.deletion.toFixed(4)}`,
         ],
+        ...(res ? resnetRows(res) : []),
       ],
     ),
   );
 }
 
+/** The ResNet18's line in the report table: the report's network was an ImageNet CNN too. */
+function resnetRows(r: DatasetResult): [string, string, string][] {
+  const pct = (v: number) => (100 * v).toFixed(2);
+  const best = [...r.auc].filter((a) => a.method !== 'random').sort((a, b) => a.deletion - b.deletion)[0],
+    rnd = r.auc.find((a) => a.method === 'random')!;
+  return [
+    ['ResNet18: test accuracy', '(regnet_y_400mf, ImageNet)', `${pct(r.accuracy)}%`],
+    ['ResNet18: brightness sweep (%)', REPORT_BRIGHTNESS.join(' '), r.brightness.map(pct).join(' ')],
+    ['ResNet18: perspective sweep (%)', REPORT_PERSPECTIVE.join(' '), r.perspective.map(pct).join(' ')],
+    ['ResNet18: score one / several / none (%)', '99.92 / 99.93 / 0.00', `${pct(r.one)} / ${pct(r.several)} / ${pct(r.none)}`],
+    [
+      'ResNet18: most faithful map (deletion AUC)',
+      '(not measured)',
+      `${best.method} ${best.deletion.toFixed(4)} vs random map ${rnd.deletion.toFixed(4)}`,
+    ],
+  ];
+}
+
 export async function run(cfg: CamConfig, hooks: RunHooks = {}): Promise<StudySummary> {
   const ctx = startRun('cam', cfg, hooks, {
     model: 'gap-cnn (seed CNN with a GAP head)',
-    layer: `${LAYER} (ReLU after conv 3, 9x9)`,
-    fc: FC,
+    layer: `${GAP_LAYER} (ReLU after conv 3, 9x9)`,
+    fc: GAP_FC,
+    resnet18: cfg.resnet || cfg.weights ? `${CAM_RESNET_DESCRIPTION}; maps at '${RESNET_LAYER}' (2x2), fc '${RESNET_FC}'` : 'skipped',
     optimizer: 'Adam',
     brightness_shifts: SHIFTS,
     tilts_deg: TILTS,
   });
   const results: DatasetResult[] = [];
   try {
+    // A bad --weights file fails before any training.
+    if (cfg.weights) loadCamResnet(cfg.weights).dispose();
     for (const name of cfg.datasets) {
       const m =
         name === 'mnist'
           ? ctx.mnist
           : loadMnist({ trainLimit: cfg.trainLimit, testLimit: cfg.testLimit, device: ctx.device, dataset: name });
       try {
-        results.push(await explainDataset(name, cfg, ctx, m));
+        results.push(await explainModel(name, await gapCnn(name, cfg, ctx, m), cfg, ctx, m));
+        if (name === 'mnist' && (cfg.resnet || cfg.weights))
+          results.push(await explainModel(name, await resnet18(cfg, ctx, m), cfg, ctx, m));
       } finally {
         if (m !== ctx.mnist) m.dispose();
       }
@@ -383,22 +549,28 @@ export async function run(cfg: CamConfig, hooks: RunHooks = {}): Promise<StudySu
   } finally {
     ctx.mnist.dispose();
   }
-  reportTable(ctx.folder, cfg, results[0]);
+  reportTable(
+    ctx.folder,
+    cfg,
+    results[0],
+    results.find((r) => r.label === 'ResNet18'),
+  );
   const headline: Record<string, number> = {};
   for (const r of results) {
-    headline[`${r.name}_test_accuracy`] = r.accuracy;
+    headline[`${r.key}_test_accuracy`] = r.accuracy;
     for (const a of r.auc) {
-      headline[`${r.name}_${a.method}_deletion_auc`] = a.deletion;
-      headline[`${r.name}_${a.method}_insertion_auc`] = a.insertion;
+      headline[`${r.key}_${a.method}_deletion_auc`] = a.deletion;
+      headline[`${r.key}_${a.method}_insertion_auc`] = a.insertion;
     }
-    headline[`${r.name}_brightness_min_score`] = Math.min(...r.brightness);
-    headline[`${r.name}_brightness_max_score`] = Math.max(...r.brightness);
-    headline[`${r.name}_perspective_min_score`] = Math.min(...r.perspective);
-    headline[`${r.name}_score_one`] = r.one;
-    headline[`${r.name}_score_several`] = r.several;
-    headline[`${r.name}_score_none`] = r.none;
+    for (const meth of METHODS) headline[`${r.key}_${meth}_map_min_range`] = r.mapRange[meth];
+    headline[`${r.key}_brightness_min_score`] = Math.min(...r.brightness);
+    headline[`${r.key}_brightness_max_score`] = Math.max(...r.brightness);
+    headline[`${r.key}_perspective_min_score`] = Math.min(...r.perspective);
+    headline[`${r.key}_score_one`] = r.one;
+    headline[`${r.key}_score_several`] = r.several;
+    headline[`${r.key}_score_none`] = r.none;
   }
   return ctx.folder.finish(headline, {
-    sweeps: results.map((r) => ({ dataset: r.name, brightness: r.brightness, perspective: r.perspective })),
+    sweeps: results.map((r) => ({ dataset: r.name, model: r.label, brightness: r.brightness, perspective: r.perspective })),
   });
 }

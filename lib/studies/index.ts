@@ -266,5 +266,5 @@ STUDIES.cam = entry({
   full: CAM_FULL,
   quick: CAM_QUICK,
   run: runCam,
-  accepts: {},
+  accepts: { weights: true },
 });
