@@ -4,7 +4,7 @@ import { join } from 'node:path';
 
 import { RandomGenerator, saveWeights, seedCnn } from '../index.js';
 import { accuracy, decide, predictProbs, SEED_CNN_TRAIN, trainClassifier, TrainSettings } from '../train/classifier.js';
-import { BaseConfig, RunHooks, startRun } from './shared/common.js';
+import { BaseConfig, quickPreset, RunHooks, startRun } from './shared/common.js';
 import { curves, testGrid } from '../report/figures.js';
 import type { StudySummary } from '../report/run-folder.js';
 import { confusionTable } from '../report/tables.js';
@@ -23,14 +23,10 @@ export const CNN_FULL: CnnConfig = {
   gridSize: 32,
 };
 
-export const CNN_QUICK: CnnConfig = {
-  ...CNN_FULL,
-  preset: 'quick',
-  trainLimit: 10000,
-  testLimit: 2000,
+export const CNN_QUICK: CnnConfig = quickPreset(CNN_FULL, 10000, 2000, {
   train: { epochs: 2, batch: 128, lr: 1e-3 },
   gridSize: 16,
-};
+});
 
 export async function run(cfg: CnnConfig, hooks: RunHooks = {}): Promise<StudySummary> {
   const { folder, device, mnist, log } = startRun('cnn', cfg, hooks, {

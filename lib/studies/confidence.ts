@@ -4,7 +4,7 @@
 import { histogram } from '../viz/histogram.js';
 import { linePlot } from '../viz/line-plot.js';
 import { SEED_CNN_TRAIN } from '../train/classifier.js';
-import { BaseConfig, RunHooks, startRun } from './shared/common.js';
+import { BaseConfig, quickPreset, RunHooks, startRun } from './shared/common.js';
 import { KNN_TIE_RULES } from '../models/knn.js';
 import type { StudySummary } from '../report/run-folder.js';
 import { quantile } from '../report/tables.js';
@@ -38,14 +38,10 @@ export const CONFIDENCE_FULL: ConfidenceConfig = {
   histogramBins: 50,
 };
 
-export const CONFIDENCE_QUICK: ConfidenceConfig = {
-  ...CONFIDENCE_FULL,
-  preset: 'quick',
-  trainLimit: 5000,
-  testLimit: 1000,
+export const CONFIDENCE_QUICK: ConfidenceConfig = quickPreset(CONFIDENCE_FULL, 5000, 1000, {
   cnn: { epochs: 2, batch: 64, lr: 1e-3 },
   logreg: LOGREG_QUICK,
-};
+});
 
 export interface BinStats {
   lo: number;

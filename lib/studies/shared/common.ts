@@ -19,6 +19,14 @@ export interface BaseConfig {
   testLimit?: number;
 }
 
+/**
+ * A quick preset: the full one on the first `trainLimit` / `testLimit` images, with `changes` on top
+ * (the keys keep the order a literal `{ ...full, preset, trainLimit, testLimit, ...changes }` gives them).
+ */
+export function quickPreset<C extends BaseConfig>(full: C, trainLimit: number, testLimit: number, changes: Partial<C> = {}): C {
+  return { ...full, preset: 'quick', trainLimit, testLimit, ...changes };
+}
+
 export interface RunHooks {
   /** Progress lines (default: stderr). */
   log?: (line: string) => void;
