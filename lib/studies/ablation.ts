@@ -8,7 +8,7 @@ import { barChart } from '../viz/bar-chart.js';
 import { ArgumentError } from '../core/errors.js';
 import { buildVariant, VARIANTS } from './shared/ablation-variants.js';
 import { SEED_CNN_TRAIN, trainClassifier, TrainedClassifier, TrainSettings } from '../train/classifier.js';
-import { BaseConfig, quickPreset, RunHooks, startRun } from './shared/common.js';
+import { BaseConfig, FULL_PRESET, quickPreset, RunHooks, startRun } from './shared/common.js';
 import { curves } from '../report/figures.js';
 import type { StudySummary } from '../report/run-folder.js';
 
@@ -19,9 +19,7 @@ export interface AblationConfig extends BaseConfig {
 }
 
 export const ABLATION_FULL: AblationConfig = {
-  preset: 'full',
-  seed: 0,
-  device: 'auto',
+  ...FULL_PRESET,
   train: SEED_CNN_TRAIN,
   variants: VARIANTS.map((v) => v.id),
 };

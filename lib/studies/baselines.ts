@@ -2,7 +2,7 @@
 // against the seed CNN on the same train/test data.
 import { barChart } from '../viz/bar-chart.js';
 import { SEED_CNN_TRAIN } from '../train/classifier.js';
-import { BaseConfig, quickPreset, RunHooks, startRun } from './shared/common.js';
+import { BaseConfig, FULL_PRESET, quickPreset, RunHooks, startRun } from './shared/common.js';
 import { curves, testGrid } from '../report/figures.js';
 import { KNN_TIE_RULES } from '../models/knn.js';
 import type { StudySummary } from '../report/run-folder.js';
@@ -13,9 +13,7 @@ export interface BaselinesConfig extends BaseConfig, Omit<ThreeModelsConfig, 'se
 }
 
 export const BASELINES_FULL: BaselinesConfig = {
-  preset: 'full',
-  seed: 0,
-  device: 'auto',
+  ...FULL_PRESET,
   k: 3,
   gridSize: 24,
   cnn: SEED_CNN_TRAIN,

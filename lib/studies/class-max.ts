@@ -10,7 +10,7 @@ import type { TrainSettings } from '../train/classifier.js';
 import { imageGrid } from '../viz/image-grid.js';
 import { linePlot } from '../viz/line-plot.js';
 import type { StudySummary } from '../report/run-folder.js';
-import { BaseConfig, quickPreset, RunHooks, startRun } from './shared/common.js';
+import { BaseConfig, FULL_PRESET, quickPreset, RunHooks, startRun } from './shared/common.js';
 import type { PixelCnn } from './shared/target-grid.js';
 import {
   asImages,
@@ -46,9 +46,7 @@ export interface ClassMaxConfig extends BaseConfig {
 }
 
 export const CLASS_MAX_FULL: ClassMaxConfig = {
-  preset: 'full',
-  seed: 0,
-  device: 'auto',
+  ...FULL_PRESET,
   train: SEED_CNN_TRAIN,
   lr: 0.1,
   maxSteps: 500,

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 
 import { RandomGenerator, saveWeights, seedCnn } from '../index.js';
 import { accuracy, decide, predictProbs, SEED_CNN_TRAIN, trainClassifier, TrainSettings } from '../train/classifier.js';
-import { BaseConfig, quickPreset, RunHooks, startRun } from './shared/common.js';
+import { BaseConfig, FULL_PRESET, quickPreset, RunHooks, startRun } from './shared/common.js';
 import { curves, testGrid } from '../report/figures.js';
 import type { StudySummary } from '../report/run-folder.js';
 import { confusionTable } from '../report/tables.js';
@@ -16,9 +16,7 @@ export interface CnnConfig extends BaseConfig {
 }
 
 export const CNN_FULL: CnnConfig = {
-  preset: 'full',
-  seed: 0,
-  device: 'auto',
+  ...FULL_PRESET,
   train: SEED_CNN_TRAIN,
   gridSize: 32,
 };

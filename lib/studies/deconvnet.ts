@@ -9,7 +9,7 @@ import { SEED_CNN_TRAIN, TrainSettings } from '../train/classifier.js';
 import type { StudySummary } from '../report/run-folder.js';
 import { imageGrid } from '../viz/image-grid.js';
 import { rgbGrid, RgbImage } from '../viz/rgb-grid.js';
-import { BaseConfig, quickPreset, RunHooks, startRun } from './shared/common.js';
+import { BaseConfig, FULL_PRESET, quickPreset, RunHooks, startRun } from './shared/common.js';
 import { EXPLAIN_MODELS, greyRgb, reportVsNnlab, trainExplainModel, unitPixels } from './shared/explain-models.js';
 import type { MnistSplit } from '../data/mnist.js';
 import { Conv2d } from '../nn/layers.js';
@@ -23,9 +23,7 @@ export interface DeconvnetConfig extends BaseConfig {
 }
 
 export const DECONVNET_FULL: DeconvnetConfig = {
-  preset: 'full',
-  seed: 0,
-  device: 'auto',
+  ...FULL_PRESET,
   train: SEED_CNN_TRAIN,
   mapsPerLayer: 9,
   topK: 9,

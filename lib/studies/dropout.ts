@@ -7,7 +7,7 @@ import type { MnistSplit } from '../data/mnist.js';
 import type { EpochMetrics } from '../train/metrics-tracker.js';
 import { linePlot } from '../viz/line-plot.js';
 import type { StudySummary } from '../report/run-folder.js';
-import { BaseConfig, quickPreset, RunHooks, startRun } from './shared/common.js';
+import { BaseConfig, FULL_PRESET, quickPreset, RunHooks, startRun } from './shared/common.js';
 import { writeHistoriesCsv } from './shared/histories-csv.js';
 import { describeSetups, overfitting, Overfitting, reportVsNnlab } from './shared/dropout-findings.js';
 
@@ -26,9 +26,7 @@ export interface DropoutConfig extends BaseConfig {
 }
 
 export const DROPOUT_FULL: DropoutConfig = {
-  preset: 'full',
-  seed: 0,
-  device: 'auto',
+  ...FULL_PRESET,
   net: { channels: [32, 64], hidden: 128 },
   epochs: 14,
   batch: 64,

@@ -10,7 +10,7 @@ import { SEED_CNN_TRAIN } from '../train/classifier.js';
 import type { TrainSettings } from '../train/classifier.js';
 import { linePlot } from '../viz/line-plot.js';
 import type { StudySummary } from '../report/run-folder.js';
-import { BaseConfig, quickPreset, RunHooks, startRun } from './shared/common.js';
+import { BaseConfig, FULL_PRESET, quickPreset, RunHooks, startRun } from './shared/common.js';
 import {
   asImages,
   CLASSES,
@@ -39,9 +39,7 @@ export interface KnnMaxConfig extends BaseConfig {
 }
 
 export const KNN_MAX_FULL: KnnMaxConfig = {
-  preset: 'full',
-  seed: 0,
-  device: 'auto',
+  ...FULL_PRESET,
   train: SEED_CNN_TRAIN,
   ks: [3, 5],
   lr: 1,

@@ -11,7 +11,7 @@ import { METRIC_COLUMNS } from '../train/metrics-tracker.js';
 import type { EpochMetrics } from '../train/metrics-tracker.js';
 import { barChart } from '../viz/bar-chart.js';
 import { linePlot, Series } from '../viz/line-plot.js';
-import { BaseConfig, checkLimits, quickPreset, RunHooks, stderrLog } from './shared/common.js';
+import { BaseConfig, checkLimits, FULL_PRESET, quickPreset, RunHooks, stderrLog } from './shared/common.js';
 import { loadResnetData, ResnetData } from '../data/resnet-data.js';
 import { epochsToReach, loadBackbone, ResnetTrainConfig, SEED000_TRAIN, trainResnet, TrainedResnet } from '../train/resnet-train.js';
 import { RunFolder, StudySummary } from '../report/run-folder.js';
@@ -76,9 +76,7 @@ export interface ResnetPretrainConfig extends BaseConfig {
 }
 
 export const RESNET_PRETRAIN_FULL: ResnetPretrainConfig = {
-  preset: 'full',
-  seed: 0,
-  device: 'auto',
+  ...FULL_PRESET,
   train: { ...SEED000_TRAIN },
   tuned: { ...SCRATCH_TUNED_RECIPE },
   pretrain: { ...SEED000_TRAIN, dataset: 'fashion', shuffle: true },

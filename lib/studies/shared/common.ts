@@ -27,6 +27,9 @@ export function quickPreset<C extends BaseConfig>(full: C, trainLimit: number, t
   return { ...full, preset: 'quick', trainLimit, testLimit, ...changes };
 }
 
+/** What every full preset starts with: seed 0, on the best device found. */
+export const FULL_PRESET = { preset: 'full', seed: 0, device: 'auto' } as const;
+
 export interface RunHooks {
   /** Progress lines (default: stderr). */
   log?: (line: string) => void;
