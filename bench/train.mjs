@@ -22,34 +22,20 @@ export function workloads({ quick }) {
     tfjsPeer('cpu', id, quick),
     tfjsPeer('wasm', id, quick),
   ];
+  // Images per second of a seed-CNN or MLP epoch, against torch and tfjs doing the same.
+  const workload = (id, title, size, gflop, model, only) => ({
+    id,
+    title,
+    size,
+    unit: 'images/s',
+    better: 'higher',
+    gflop,
+    peers: peers(model, only, id),
+  });
   return [
-    {
-      id: 'seed-cnn-train',
-      title: 'seed-CNN training epoch',
-      size: `${n} images, batch 128`,
-      unit: 'images/s',
-      better: 'higher',
-      gflop: SEED_CNN_FLOPS.train / 1e9,
-      peers: peers('cnn', 'train', 'seed-cnn-train'),
-    },
-    {
-      id: 'seed-cnn-infer',
-      title: 'seed-CNN inference',
-      size: '10000 images, batch 1000',
-      unit: 'images/s',
-      better: 'higher',
-      gflop: SEED_CNN_FLOPS.forward / 1e9,
-      peers: peers('cnn', 'infer', 'seed-cnn-infer'),
-    },
-    {
-      id: 'mlp-train',
-      title: 'MLP training epoch',
-      size: `${n} images, batch 128`,
-      unit: 'images/s',
-      better: 'higher',
-      gflop: MLP_FLOPS.train / 1e9,
-      peers: peers('mlp', 'train', 'mlp-train'),
-    },
+    workload('seed-cnn-train', 'seed-CNN training epoch', `${n} images, batch 128`, SEED_CNN_FLOPS.train / 1e9, 'cnn', 'train'),
+    workload('seed-cnn-infer', 'seed-CNN inference', '10000 images, batch 1000', SEED_CNN_FLOPS.forward / 1e9, 'cnn', 'infer'),
+    workload('mlp-train', 'MLP training epoch', `${n} images, batch 128`, MLP_FLOPS.train / 1e9, 'mlp', 'train'),
   ];
 }
 

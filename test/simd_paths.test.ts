@@ -1,15 +1,12 @@
 // The AVX2 kernels (native/cpu/*_avx2.cpp) against the JS reference in this process, and against
 // the portable kernels that NNLAB_DISABLE_AVX2=1 selects: the variable is read once per process,
 // so the portable run happens in a child process. Sizes are odd so every vector-width tail runs.
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 
 import { describe, expect, it } from 'vitest';
 
+import { childAddonResults } from './support/child-addon.js';
 import { native, rng, tensor, values } from './support/native.js';
 import { skipUnless } from './support/skips.js';
-
-const root = fileURLToPath(new URL('..', import.meta.url));
 
 type Shape4 = [number, number, number, number];
 // Widths give 8-, 4- and 1-wide chunks of outputs (AVX2) and one, two or three masked 16-wide
@@ -138,14 +135,12 @@ describe('max pool, other windows (AVX2 kernel where the CPU has it)', () => {
 
 // Runs the same ops in a child process and returns each result's bytes (base64).
 function childResults(env: Record<string, string>): string[] {
-  const script = `
-    const addon = process.env.NNLAB_ADDON ? require(process.env.NNLAB_ADDON) : require('node-gyp-build')(${JSON.stringify(root)});
-    let s = 11;
-    const rnd = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648);
+  return childAddonResults(
+    env,
+    11,
+    `
     const nasty = (n) => Float32Array.from({ length: n }, () => { const u = rnd(); return u < 0.05 ? NaN : u < 0.1 ? -Infinity : u < 0.4 ? 0 : Math.round(u * 4) - 2; });
     const t = (a, shape) => addon.fromTypedArray(a, shape, 'cpu');
-    const b64 = (h) => Buffer.from(addon.toTypedArray(h).buffer).toString('base64');
-    const out = [];
     for (const xs of ${JSON.stringify(POOL_SHAPES)}) {
       const [y, idx] = addon.maxPool2d(t(nasty(xs.reduce((a, b) => a * b)), xs), 2, 2, 2, 2, 0, 0);
       const g = Float32Array.from({ length: y.numel }, () => (rnd() < 0.1 ? -0 : rnd() - 0.5));
@@ -176,16 +171,8 @@ function childResults(env: Record<string, string>): string[] {
       const a = t(Float32Array.from({ length: m * k }, () => rnd() - 0.5), [m, k]);
       const b = t(Float32Array.from({ length: k * n }, () => rnd() - 0.5), [k, n]);
       out.push(b64(addon.matmul(a, b)));
-    }
-    console.log(JSON.stringify(out));`;
-  const res = spawnSync(process.execPath, ['-e', script], {
-    cwd: root,
-    env: { ...process.env, ...env },
-    encoding: 'utf8',
-    maxBuffer: 64 << 20,
-  });
-  expect(res.status, res.stderr).toBe(0);
-  return JSON.parse(res.stdout.trim());
+    }`,
+  );
 }
 
 // [x shape, w shape, padding, stride]: the seed CNN's convs, odd sizes and widths around the

@@ -132,41 +132,29 @@ void conv_winograd() {
   });
 }
 
-// ResNet's stem pool: 3x3, stride 2, padding 1 on 16x16 planes (the any-window kernel).
-void pool3x3() {
+// Max pooling forward and backward: n x c planes of h x h, a k x k window, stride st, padding p.
+void maxpool(int64_t n, int64_t c, int64_t h, int64_t k, int64_t st, int64_t p, uint64_t seed) {
   Pool2dArgs a{};
-  a.n = 4;
-  a.c = 16;
-  a.h = 16;
-  a.w = 16;
-  a.kh = a.kw = 3;
-  a.stride_h = a.stride_w = 2;
-  a.pad_h = a.pad_w = 1;
-  a.oh = a.ow = 8;
-  Tensor x = filled({4, 16, 16, 16}, 25), y = empty(B(), {4, 16, 8, 8}, DType::F32), dx = empty_like(x);
-  Tensor idx = empty(B(), {4, 16, 8, 8}, DType::I32);
+  a.n = n;
+  a.c = c;
+  a.h = a.w = h;
+  a.kh = a.kw = k;
+  a.stride_h = a.stride_w = st;
+  a.pad_h = a.pad_w = p;
+  a.oh = a.ow = (h + 2 * p - k) / st + 1;
+  Tensor x = filled({n, c, h, h}, seed), y = empty(B(), {n, c, a.oh, a.ow}, DType::F32), dx = empty_like(x);
+  Tensor idx = empty(B(), {n, c, a.oh, a.ow}, DType::I32);
   nnlab_guard_measured([&] {
     B().maxpool2d_forward(a, x.f32(), y.f32(), idx.i32());
     B().maxpool2d_backward(a, y.f32(), idx.i32(), dx.f32());
   });
 }
 
-void pool() {
-  Pool2dArgs a{};
-  a.n = 8;
-  a.c = 32;
-  a.h = 26;
-  a.w = 26;
-  a.kh = a.kw = 2;
-  a.stride_h = a.stride_w = 2;
-  a.oh = a.ow = 13;
-  Tensor x = filled({8, 32, 26, 26}, 6), y = empty(B(), {8, 32, 13, 13}, DType::F32), dx = empty_like(x);
-  Tensor idx = empty(B(), {8, 32, 13, 13}, DType::I32);
-  nnlab_guard_measured([&] {
-    B().maxpool2d_forward(a, x.f32(), y.f32(), idx.i32());
-    B().maxpool2d_backward(a, y.f32(), idx.i32(), dx.f32());
-  });
-}
+// ResNet's stem pool: 3x3, stride 2, padding 1 on 16x16 planes (the any-window kernel).
+void pool3x3() { maxpool(4, 16, 16, 3, 2, 1, 25); }
+
+// 2x2, stride 2 on 26x26 planes (the seed CNN's pool).
+void pool() { maxpool(8, 32, 26, 2, 2, 0, 6); }
 
 void softmax_ce() {
   Tensor logits = filled({256, 10}, 7), losses = empty(B(), {256}, DType::F32), probs = empty_like(logits);

@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { ArgumentError, IOError } from '../core/errors.js';
+import { mulberry32 } from '../core/mulberry32.js';
 import { writeCsv } from '../io/csv.js';
 import { RunFolder } from '../report/run-folder.js';
 import type { StudySummary } from '../report/run-folder.js';
@@ -73,18 +74,6 @@ export function checkSweep(c: SweepConfig, where: string): void {
     throw new ArgumentError(`${where}: random.trials must be a positive integer`);
 }
 
-/** mulberry32: a small seeded generator, so that a random sweep's points are the same on every machine. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function draw(d: Dist, r: () => number, name: string): Value {
   if ('choice' in d) return d.choice[Math.floor(r() * d.choice.length)];
   if ('uniform' in d) return d.uniform[0] + r() * (d.uniform[1] - d.uniform[0]);
@@ -104,7 +93,7 @@ export function sweepPoints(c: SweepConfig): Record<string, Value>[] {
     for (const [k, vs] of Object.entries(c.grid)) pts = pts.flatMap((p) => vs.map((v) => ({ ...p, [k]: v })));
     return pts;
   }
-  const r = rng(c.random!.seed ?? 0);
+  const r = mulberry32(c.random!.seed ?? 0); // the same points on every machine
   return Array.from({ length: c.random!.trials }, () =>
     Object.fromEntries(Object.entries(c.random!.space).map(([k, d]) => [k, draw(d, r, k)])),
   );

@@ -7,6 +7,7 @@ import { backward, noGrad } from '../core/autograd/engine.js';
 import { tensor } from '../core/ops/creation.js';
 import { argmax } from '../core/ops/reduce.js';
 import { crossEntropy } from '../core/ops/softmax.js';
+import { mulberry32 } from '../core/mulberry32.js';
 import { RandomGenerator } from '../core/random.js';
 import { tidy } from '../core/scope.js';
 import type { Device } from '../core/tensor.js';
@@ -49,20 +50,9 @@ export const TRAINING_TARGET = { maxFinalLoss: 0.35, minTestAccuracy: 0.9 };
 
 const SIDE = 28;
 
-function mulberry(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Ten class templates, each three soft strokes at seeded places. */
 function templates(seed: number): Float32Array[] {
-  const r = mulberry(seed);
+  const r = mulberry32(seed);
   return Array.from({ length: 10 }, () => {
     const img = new Float32Array(SIDE * SIDE);
     for (let k = 0; k < 3; k++) {
@@ -87,7 +77,7 @@ function templates(seed: number): Float32Array[] {
 /** n samples: a class template shifted by up to 2 pixels, dimmed, with uniform noise. */
 export function syntheticDigits(n: number, seed: number): { x: Float32Array; y: Int32Array } {
   const t = templates(1234);
-  const r = mulberry(seed);
+  const r = mulberry32(seed);
   const x = new Float32Array(n * SIDE * SIDE);
   const y = new Int32Array(n);
   for (let i = 0; i < n; i++) {

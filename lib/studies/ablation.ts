@@ -8,7 +8,7 @@ import { barChart } from '../viz/bar-chart.js';
 import { ArgumentError } from '../core/errors.js';
 import { buildVariant, VARIANTS } from './shared/ablation-variants.js';
 import { SEED_CNN_TRAIN, trainClassifier, TrainedClassifier, TrainSettings } from '../train/classifier.js';
-import { BaseConfig, RunHooks, startRun } from './shared/common.js';
+import { BaseConfig, FULL_PRESET, quickPreset, RunHooks, startRun } from './shared/common.js';
 import { curves } from '../report/figures.js';
 import type { StudySummary } from '../report/run-folder.js';
 
@@ -19,20 +19,14 @@ export interface AblationConfig extends BaseConfig {
 }
 
 export const ABLATION_FULL: AblationConfig = {
-  preset: 'full',
-  seed: 0,
-  device: 'auto',
+  ...FULL_PRESET,
   train: SEED_CNN_TRAIN,
   variants: VARIANTS.map((v) => v.id),
 };
 
-export const ABLATION_QUICK: AblationConfig = {
-  ...ABLATION_FULL,
-  preset: 'quick',
-  trainLimit: 3000,
-  testLimit: 1000,
+export const ABLATION_QUICK: AblationConfig = quickPreset(ABLATION_FULL, 3000, 1000, {
   train: { epochs: 1, batch: 64, lr: 2e-3 },
-};
+});
 
 export async function run(cfg: AblationConfig, hooks: RunHooks = {}): Promise<StudySummary> {
   const unknown = cfg.variants.filter((v) => !VARIANTS.some((x) => x.id === v));

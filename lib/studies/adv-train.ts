@@ -19,7 +19,7 @@ import type { EpochMetrics } from '../train/metrics-tracker.js';
 import { METRIC_COLUMNS } from '../train/metrics-tracker.js';
 import { adversarialGrid, fgsmSweep, PixelSplit, pixelSplit, pointAt, sweepPlot, SweepPoint, sweepPoint } from './shared/adversarial.js';
 import type { TrainSettings } from '../train/classifier.js';
-import { BaseConfig, RunContext, RunHooks, startRun } from './shared/common.js';
+import { BaseConfig, FULL_PRESET, quickPreset, RunContext, RunHooks, startRun } from './shared/common.js';
 import { curves } from '../report/figures.js';
 import type { StudySummary } from '../report/run-folder.js';
 
@@ -55,9 +55,7 @@ export const ADV_VARIANTS: AdvVariant[] = [
 ];
 
 export const ADV_TRAIN_FULL: AdvTrainConfig = {
-  preset: 'full',
-  seed: 0,
-  device: 'auto',
+  ...FULL_PRESET,
   train: { epochs: 5, batch: 128, lr: 1e-3 },
   variants: ADV_VARIANTS,
   evalEps: [0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3],
@@ -70,17 +68,13 @@ export const ADV_TRAIN_FULL: AdvTrainConfig = {
 
 // Quick: the Deep Ensembles variant is left out (the same code path as Goodfellow's with another
 // eps and weights, which test/device/attacks.test.ts checks) to keep the preset under a minute.
-export const ADV_TRAIN_QUICK: AdvTrainConfig = {
-  ...ADV_TRAIN_FULL,
-  preset: 'quick',
-  trainLimit: 3000,
-  testLimit: 400,
+export const ADV_TRAIN_QUICK: AdvTrainConfig = quickPreset(ADV_TRAIN_FULL, 3000, 400, {
   train: { epochs: 2, batch: 64, lr: 1e-3 },
   variants: ADV_VARIANTS.filter((v) => v.id !== 'deep-ensembles'),
   evalEps: [0, 0.1, 0.2, 0.25, 0.3],
   pgd: { steps: 3, stepSize: 0.2 },
   gridSize: 8,
-};
+});
 
 function checkConfig(c: AdvTrainConfig): void {
   if (!c.variants.length) throw new ArgumentError('adv-train: variants is empty');

@@ -6,7 +6,7 @@
 // (--data-dir). The full preset trains three seeds and reports the test accuracy's spread.
 import { RandomGenerator, manualSeed, ops, optim, resolveDevice, data, fit, evaluate, tidy } from '../index.js';
 import type { Device } from '../index.js';
-import { checkLimits, BaseConfig, RunHooks, stderrLog } from './shared/common.js';
+import { BaseConfig, checkLimits, FULL_PRESET, RunHooks, stderrLog } from './shared/common.js';
 import { audioCnn, audioCnnFeatureShape } from '../models/audio-cnn.js';
 import { FULL_SYNTHETIC_PLAN, ESPEAK_VOICES, SyntheticPlan } from '../data/espeak-digits.js';
 import { loadSpokenDigits, SPOKEN_DIGIT_RATE, SpokenDigits } from '../data/spoken-digits.js';
@@ -34,9 +34,7 @@ export interface AudioConfig extends BaseConfig {
 }
 
 export const AUDIO_FULL: AudioConfig = {
-  preset: 'full',
-  seed: 0,
-  device: 'auto',
+  ...FULL_PRESET,
   plan: FULL_SYNTHETIC_PLAN,
   clipSamples: SPOKEN_DIGIT_RATE,
   epochs: 30,

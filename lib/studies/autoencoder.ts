@@ -11,6 +11,7 @@ import { imageGrid } from '../viz/image-grid.js';
 import { linePlot } from '../viz/line-plot.js';
 import { scatterPlot } from '../viz/scatter.js';
 import type { StudySummary } from '../report/run-folder.js';
+import { FULL_PRESET } from './shared/common.js';
 import type { BaseConfig, RunHooks } from './shared/common.js';
 import { trainMinibatches } from './shared/minibatch-loop.js';
 import { FASHION_CLASSES } from './shared/ood-data.js';
@@ -31,9 +32,7 @@ export interface AutoencoderConfig extends BaseConfig {
 }
 
 export const AUTOENCODER_FULL: AutoencoderConfig = {
-  preset: 'full',
-  seed: 0,
-  device: 'auto',
+  ...FULL_PRESET,
   trainLimit: 10000,
   widths: [128, 32, 2],
   epochs: 2000,

@@ -2,7 +2,7 @@
 // against the seed CNN on the same train/test data.
 import { barChart } from '../viz/bar-chart.js';
 import { SEED_CNN_TRAIN } from '../train/classifier.js';
-import { BaseConfig, RunHooks, startRun } from './shared/common.js';
+import { BaseConfig, FULL_PRESET, quickPreset, RunHooks, startRun } from './shared/common.js';
 import { curves, testGrid } from '../report/figures.js';
 import { KNN_TIE_RULES } from '../models/knn.js';
 import type { StudySummary } from '../report/run-folder.js';
@@ -13,24 +13,18 @@ export interface BaselinesConfig extends BaseConfig, Omit<ThreeModelsConfig, 'se
 }
 
 export const BASELINES_FULL: BaselinesConfig = {
-  preset: 'full',
-  seed: 0,
-  device: 'auto',
+  ...FULL_PRESET,
   k: 3,
   gridSize: 24,
   cnn: SEED_CNN_TRAIN,
   logreg: LOGREG_FULL,
 };
 
-export const BASELINES_QUICK: BaselinesConfig = {
-  ...BASELINES_FULL,
-  preset: 'quick',
-  trainLimit: 5000,
-  testLimit: 1000,
+export const BASELINES_QUICK: BaselinesConfig = quickPreset(BASELINES_FULL, 5000, 1000, {
   gridSize: 16,
   cnn: { epochs: 2, batch: 64, lr: 1e-3 },
   logreg: LOGREG_QUICK,
-};
+});
 
 export async function run(cfg: BaselinesConfig, hooks: RunHooks = {}): Promise<StudySummary> {
   const ctx = startRun('baselines', cfg, hooks, { ...THREE_MODELS_CONFIG_NOTE, knn_tie_rules: KNN_TIE_RULES });

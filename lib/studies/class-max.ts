@@ -10,7 +10,7 @@ import type { TrainSettings } from '../train/classifier.js';
 import { imageGrid } from '../viz/image-grid.js';
 import { linePlot } from '../viz/line-plot.js';
 import type { StudySummary } from '../report/run-folder.js';
-import { BaseConfig, RunHooks, startRun } from './shared/common.js';
+import { BaseConfig, FULL_PRESET, quickPreset, RunHooks, startRun } from './shared/common.js';
 import type { PixelCnn } from './shared/target-grid.js';
 import {
   asImages,
@@ -46,9 +46,7 @@ export interface ClassMaxConfig extends BaseConfig {
 }
 
 export const CLASS_MAX_FULL: ClassMaxConfig = {
-  preset: 'full',
-  seed: 0,
-  device: 'auto',
+  ...FULL_PRESET,
   train: SEED_CNN_TRAIN,
   lr: 0.1,
   maxSteps: 500,
@@ -62,17 +60,13 @@ export const CLASS_MAX_FULL: ClassMaxConfig = {
   confidentBelow: 1e-3,
 };
 
-export const CLASS_MAX_QUICK: ClassMaxConfig = {
-  ...CLASS_MAX_FULL,
-  preset: 'quick',
-  trainLimit: 10000,
-  testLimit: 1000,
+export const CLASS_MAX_QUICK: ClassMaxConfig = quickPreset(CLASS_MAX_FULL, 10000, 1000, {
   train: { epochs: 2, batch: 128, lr: 1e-3 },
   maxSteps: 300,
   naiveMaxSteps: 60,
   sweepPairs: 10,
   randomStarts: 2,
-};
+});
 
 /** The seed report's own statements, beside which the run's numbers are shown. */
 const REPORT = {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 
 import { RandomGenerator, saveWeights, seedCnn } from '../index.js';
 import { accuracy, decide, predictProbs, SEED_CNN_TRAIN, trainClassifier, TrainSettings } from '../train/classifier.js';
-import { BaseConfig, RunHooks, startRun } from './shared/common.js';
+import { BaseConfig, FULL_PRESET, quickPreset, RunHooks, startRun } from './shared/common.js';
 import { curves, testGrid } from '../report/figures.js';
 import type { StudySummary } from '../report/run-folder.js';
 import { confusionTable } from '../report/tables.js';
@@ -16,21 +16,15 @@ export interface CnnConfig extends BaseConfig {
 }
 
 export const CNN_FULL: CnnConfig = {
-  preset: 'full',
-  seed: 0,
-  device: 'auto',
+  ...FULL_PRESET,
   train: SEED_CNN_TRAIN,
   gridSize: 32,
 };
 
-export const CNN_QUICK: CnnConfig = {
-  ...CNN_FULL,
-  preset: 'quick',
-  trainLimit: 10000,
-  testLimit: 2000,
+export const CNN_QUICK: CnnConfig = quickPreset(CNN_FULL, 10000, 2000, {
   train: { epochs: 2, batch: 128, lr: 1e-3 },
   gridSize: 16,
-};
+});
 
 export async function run(cfg: CnnConfig, hooks: RunHooks = {}): Promise<StudySummary> {
   const { folder, device, mnist, log } = startRun('cnn', cfg, hooks, {

@@ -4,7 +4,7 @@
 import { histogram } from '../viz/histogram.js';
 import { linePlot } from '../viz/line-plot.js';
 import { SEED_CNN_TRAIN } from '../train/classifier.js';
-import { BaseConfig, RunHooks, startRun } from './shared/common.js';
+import { BaseConfig, FULL_PRESET, quickPreset, RunHooks, startRun } from './shared/common.js';
 import { KNN_TIE_RULES } from '../models/knn.js';
 import type { StudySummary } from '../report/run-folder.js';
 import { quantile } from '../report/tables.js';
@@ -26,9 +26,7 @@ export interface ConfidenceConfig extends BaseConfig, Omit<ThreeModelsConfig, 's
 
 export const CONFIDENCE_FULL: ConfidenceConfig = {
   // k = 5: the report's k-NN histogram has its peaks at 0.4, 0.6, 0.8 and 1.0 (fifths).
-  preset: 'full',
-  seed: 0,
-  device: 'auto',
+  ...FULL_PRESET,
   k: 5,
   cnn: SEED_CNN_TRAIN,
   // The baselines study's logistic regression (the same accuracy as 30 epochs of Adam at 1e-3, in 4).
@@ -38,14 +36,10 @@ export const CONFIDENCE_FULL: ConfidenceConfig = {
   histogramBins: 50,
 };
 
-export const CONFIDENCE_QUICK: ConfidenceConfig = {
-  ...CONFIDENCE_FULL,
-  preset: 'quick',
-  trainLimit: 5000,
-  testLimit: 1000,
+export const CONFIDENCE_QUICK: ConfidenceConfig = quickPreset(CONFIDENCE_FULL, 5000, 1000, {
   cnn: { epochs: 2, batch: 64, lr: 1e-3 },
   logreg: LOGREG_QUICK,
-};
+});
 
 export interface BinStats {
   lo: number;

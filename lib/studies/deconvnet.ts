@@ -9,7 +9,7 @@ import { SEED_CNN_TRAIN, TrainSettings } from '../train/classifier.js';
 import type { StudySummary } from '../report/run-folder.js';
 import { imageGrid } from '../viz/image-grid.js';
 import { rgbGrid, RgbImage } from '../viz/rgb-grid.js';
-import { BaseConfig, RunHooks, startRun } from './shared/common.js';
+import { BaseConfig, FULL_PRESET, quickPreset, RunHooks, startRun } from './shared/common.js';
 import { EXPLAIN_MODELS, greyRgb, reportVsNnlab, trainExplainModel, unitPixels } from './shared/explain-models.js';
 import type { MnistSplit } from '../data/mnist.js';
 import { Conv2d } from '../nn/layers.js';
@@ -23,22 +23,16 @@ export interface DeconvnetConfig extends BaseConfig {
 }
 
 export const DECONVNET_FULL: DeconvnetConfig = {
-  preset: 'full',
-  seed: 0,
-  device: 'auto',
+  ...FULL_PRESET,
   train: SEED_CNN_TRAIN,
   mapsPerLayer: 9,
   topK: 9,
 };
 
-export const DECONVNET_QUICK: DeconvnetConfig = {
-  ...DECONVNET_FULL,
-  preset: 'quick',
-  trainLimit: 10000,
-  testLimit: 2000,
+export const DECONVNET_QUICK: DeconvnetConfig = quickPreset(DECONVNET_FULL, 10000, 2000, {
   train: { epochs: 1, batch: 64, lr: 1e-3 },
   mapsPerLayer: 4,
-};
+});
 
 // Receptive fields of the three blocks' ReLU outputs: conv 3 -> pool 2 -> conv 3 (x2) -> pool -> conv 3 (x4).
 const RECEPTIVE_FIELD = [3, 8, 18];

@@ -7,7 +7,7 @@ import type { MnistSplit } from '../data/mnist.js';
 import type { EpochMetrics } from '../train/metrics-tracker.js';
 import { linePlot } from '../viz/line-plot.js';
 import type { StudySummary } from '../report/run-folder.js';
-import { BaseConfig, RunHooks, startRun } from './shared/common.js';
+import { BaseConfig, FULL_PRESET, quickPreset, RunHooks, startRun } from './shared/common.js';
 import { writeHistoriesCsv } from './shared/histories-csv.js';
 import { describeSetups, overfitting, Overfitting, reportVsNnlab } from './shared/dropout-findings.js';
 
@@ -26,9 +26,7 @@ export interface DropoutConfig extends BaseConfig {
 }
 
 export const DROPOUT_FULL: DropoutConfig = {
-  preset: 'full',
-  seed: 0,
-  device: 'auto',
+  ...FULL_PRESET,
   net: { channels: [32, 64], hidden: 128 },
   epochs: 14,
   batch: 64,
@@ -36,14 +34,10 @@ export const DROPOUT_FULL: DropoutConfig = {
 };
 
 // Quick: a narrower network on the first 2000 / 1000 images, so that four setups train in seconds.
-export const DROPOUT_QUICK: DropoutConfig = {
-  ...DROPOUT_FULL,
-  preset: 'quick',
-  trainLimit: 2000,
-  testLimit: 1000,
+export const DROPOUT_QUICK: DropoutConfig = quickPreset(DROPOUT_FULL, 2000, 1000, {
   net: { channels: [8, 16], hidden: 64 },
   epochs: 12,
-};
+});
 
 export interface Setup {
   name: string;

@@ -21,7 +21,7 @@ import { standardObjective } from '../ensemble/objective.js';
 import type { MemberEpochMetrics } from '../train/fit-batched.js';
 import type { Objective } from '../ensemble/objective.js';
 import { linePlot } from '../viz/line-plot.js';
-import { BaseConfig, RunHooks, startRun } from './shared/common.js';
+import { BaseConfig, FULL_PRESET, RunHooks, startRun } from './shared/common.js';
 import type { StudySummary } from '../report/run-folder.js';
 
 export interface EnsembleVariant {
@@ -78,9 +78,7 @@ export const ENSEMBLE_SIZE_VARIANTS: EnsembleVariant[] = [
 
 export const ENSEMBLE_SIZE_FULL: EnsembleSizeConfig = {
   // The paper gives batch 100 and Adam; 20 epochs and lr 1e-3 are this study's choices (see config.json).
-  preset: 'full',
-  seed: 0,
-  device: 'auto',
+  ...FULL_PRESET,
   members: 10,
   epochs: 20,
   batch: 100,

@@ -11,7 +11,7 @@ import { data, io } from '../index.js';
 import { METRIC_COLUMNS } from '../train/metrics-tracker.js';
 import { adversarialGrid, fgsmSweep, PixelSplit, pixelSplit, pointAt, sweepPlot, SweepPoint } from './shared/adversarial.js';
 import type { TrainSettings } from '../train/classifier.js';
-import { BaseConfig, RunHooks, startRun } from './shared/common.js';
+import { BaseConfig, FULL_PRESET, quickPreset, RunHooks, startRun } from './shared/common.js';
 import { curves } from '../report/figures.js';
 import { ATTACK_TARGETS, AttackTarget, PixelRunContext } from './shared/fgsm-models.js';
 import { checkMembersConfig, FgsmMembersConfig, memberPool } from './shared/fgsm-resnet.js';
@@ -46,9 +46,7 @@ export interface FgsmConfig extends BaseConfig {
 const EPS = [0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3];
 
 export const FGSM_FULL: FgsmConfig = {
-  preset: 'full',
-  seed: 0,
-  device: 'auto',
+  ...FULL_PRESET,
   models: ['logreg', 'cnn', 'resnet18', 'ensemble'],
   train: {
     logreg: { epochs: 30, batch: 128, lr: 1e-3, cosine: true },
@@ -66,11 +64,7 @@ export const FGSM_FULL: FgsmConfig = {
 // Quick: 2 tiny ResNet18 members trained in the run (1 epoch on 400 images, smaller batches so
 // that they learn something in it; nothing read from or written to the cache), attacked on 100
 // test images.
-export const FGSM_QUICK: FgsmConfig = {
-  ...FGSM_FULL,
-  preset: 'quick',
-  trainLimit: 5000,
-  testLimit: 500,
+export const FGSM_QUICK: FgsmConfig = quickPreset(FGSM_FULL, 5000, 500, {
   gridSize: 8,
   train: {
     logreg: { epochs: 5, batch: 64, lr: 3e-3, cosine: true },
@@ -82,7 +76,7 @@ export const FGSM_QUICK: FgsmConfig = {
     cache: false,
   },
   memberTestLimit: 100,
-};
+});
 
 function checkConfig(c: FgsmConfig): void {
   if (!c.models.length) throw new ArgumentError('fgsm: models is empty');

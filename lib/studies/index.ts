@@ -47,6 +47,7 @@ function entry<C extends BaseConfig>(e: StudyEntry<C>): StudyEntry<BaseConfig> {
   return e as unknown as StudyEntry<BaseConfig>;
 }
 
+// The registry: one entry per study, so the entries are alike by design (only their values differ).
 export const STUDIES: Record<string, StudyEntry> = {
   cnn: entry({ id: 'cnn', description: 'the seed CNN on MNIST (seed 001)', full: CNN_FULL, quick: CNN_QUICK, run: runCnn, accepts: {} }),
   ablation: entry({

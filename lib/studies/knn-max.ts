@@ -10,7 +10,7 @@ import { SEED_CNN_TRAIN } from '../train/classifier.js';
 import type { TrainSettings } from '../train/classifier.js';
 import { linePlot } from '../viz/line-plot.js';
 import type { StudySummary } from '../report/run-folder.js';
-import { BaseConfig, RunHooks, startRun } from './shared/common.js';
+import { BaseConfig, FULL_PRESET, quickPreset, RunHooks, startRun } from './shared/common.js';
 import {
   asImages,
   CLASSES,
@@ -39,9 +39,7 @@ export interface KnnMaxConfig extends BaseConfig {
 }
 
 export const KNN_MAX_FULL: KnnMaxConfig = {
-  preset: 'full',
-  seed: 0,
-  device: 'auto',
+  ...FULL_PRESET,
   train: SEED_CNN_TRAIN,
   ks: [3, 5],
   lr: 1,
@@ -52,13 +50,9 @@ export const KNN_MAX_FULL: KnnMaxConfig = {
   cnnLr: 0.1,
 };
 
-export const KNN_MAX_QUICK: KnnMaxConfig = {
-  ...KNN_MAX_FULL,
-  preset: 'quick',
-  trainLimit: 10000,
-  testLimit: 1000,
+export const KNN_MAX_QUICK: KnnMaxConfig = quickPreset(KNN_MAX_FULL, 10000, 1000, {
   train: { epochs: 2, batch: 128, lr: 1e-3 },
-};
+});
 
 const REPORT = {
   p: 'p_i(x) can reach values close to 0.6 for the target class',

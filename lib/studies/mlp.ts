@@ -11,6 +11,7 @@ import { linePlot } from '../viz/line-plot.js';
 import { probabilityBars } from '../viz/probability-bars.js';
 import { imageGrid } from '../viz/image-grid.js';
 import type { StudySummary } from '../report/run-folder.js';
+import { FULL_PRESET } from './shared/common.js';
 import type { BaseConfig, RunHooks } from './shared/common.js';
 import { trainMinibatches } from './shared/minibatch-loop.js';
 import { addReportTable, FlatSplit, loadFlatImages, startPlainRun } from './shared/seed002-networks-run.js';
@@ -33,9 +34,7 @@ export interface MlpConfig extends BaseConfig {
 }
 
 export const MLP_FULL: MlpConfig = {
-  preset: 'full',
-  seed: 0,
-  device: 'auto',
+  ...FULL_PRESET,
   trainLimit: 10000,
   hidden: 100,
   epochs: 500,

@@ -7,7 +7,7 @@ import { curves } from '../report/figures.js';
 import type { StudySummary } from '../report/run-folder.js';
 import { groupedBars } from '../viz/grouped-bars.js';
 import { imageGrid } from '../viz/image-grid.js';
-import { BaseConfig, RunHooks, startRun } from './shared/common.js';
+import { BaseConfig, quickPreset, RunHooks, startRun } from './shared/common.js';
 import { writeHistoriesCsv } from './shared/histories-csv.js';
 import { loadSpokenDigits, SpokenDigitSet, SpokenDigitSpec } from './shared/multimodal-audio.js';
 import {
@@ -71,11 +71,7 @@ export const MULTIMODAL_FULL: MultimodalConfig = {
 };
 
 // Quick: part of the full grid (its cached clips are reused), 6 voices x 2 speeds x 2 pitches.
-export const MULTIMODAL_QUICK: MultimodalConfig = {
-  ...MULTIMODAL_FULL,
-  preset: 'quick',
-  trainLimit: 10000,
-  testLimit: 2000,
+export const MULTIMODAL_QUICK: MultimodalConfig = quickPreset(MULTIMODAL_FULL, 10000, 2000, {
   epochs: 8,
   audio: {
     trainVoices: FULL_SPEC.trainVoices.slice(0, 4),
@@ -83,7 +79,7 @@ export const MULTIMODAL_QUICK: MultimodalConfig = {
     speeds: [140, 180],
     pitches: [40, 60],
   },
-};
+});
 
 const TRAINED = ['image only', 'audio only', 'early fusion', 'joint fusion'] as const;
 type TrainedName = (typeof TRAINED)[number];

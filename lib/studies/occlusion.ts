@@ -7,7 +7,7 @@ import { explain, ops, tidy } from '../index.js';
 import { SEED_CNN_TRAIN, TrainSettings } from '../train/classifier.js';
 import type { StudySummary } from '../report/run-folder.js';
 import { rgbGrid } from '../viz/rgb-grid.js';
-import { BaseConfig, RunHooks, startRun } from './shared/common.js';
+import { BaseConfig, FULL_PRESET, quickPreset, RunHooks, startRun } from './shared/common.js';
 import { greyRgb, heatRgb, overlayOn, reportVsNnlab, samplesPerClass, trainExplainModel, unitPixels } from './shared/explain-models.js';
 
 export interface OcclusionConfig extends BaseConfig {
@@ -21,9 +21,7 @@ export interface OcclusionConfig extends BaseConfig {
 }
 
 export const OCCLUSION_FULL: OcclusionConfig = {
-  preset: 'full',
-  seed: 0,
-  device: 'auto',
+  ...FULL_PRESET,
   train: SEED_CNN_TRAIN,
   perClass: 3,
   size: 7,
@@ -31,14 +29,10 @@ export const OCCLUSION_FULL: OcclusionConfig = {
   grey: 0.5,
 };
 
-export const OCCLUSION_QUICK: OcclusionConfig = {
-  ...OCCLUSION_FULL,
-  preset: 'quick',
-  trainLimit: 10000,
-  testLimit: 2000,
+export const OCCLUSION_QUICK: OcclusionConfig = quickPreset(OCCLUSION_FULL, 10000, 2000, {
   train: { epochs: 2, batch: 128, lr: 1e-3 },
   perClass: 1,
-};
+});
 
 const LAYER = '4';
 

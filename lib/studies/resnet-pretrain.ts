@@ -11,7 +11,7 @@ import { METRIC_COLUMNS } from '../train/metrics-tracker.js';
 import type { EpochMetrics } from '../train/metrics-tracker.js';
 import { barChart } from '../viz/bar-chart.js';
 import { linePlot, Series } from '../viz/line-plot.js';
-import { BaseConfig, checkLimits, RunHooks, stderrLog } from './shared/common.js';
+import { BaseConfig, checkLimits, FULL_PRESET, quickPreset, RunHooks, stderrLog } from './shared/common.js';
 import { loadResnetData, ResnetData } from '../data/resnet-data.js';
 import { epochsToReach, loadBackbone, ResnetTrainConfig, SEED000_TRAIN, trainResnet, TrainedResnet } from '../train/resnet-train.js';
 import { RunFolder, StudySummary } from '../report/run-folder.js';
@@ -76,9 +76,7 @@ export interface ResnetPretrainConfig extends BaseConfig {
 }
 
 export const RESNET_PRETRAIN_FULL: ResnetPretrainConfig = {
-  preset: 'full',
-  seed: 0,
-  device: 'auto',
+  ...FULL_PRESET,
   train: { ...SEED000_TRAIN },
   tuned: { ...SCRATCH_TUNED_RECIPE },
   pretrain: { ...SEED000_TRAIN, dataset: 'fashion', shuffle: true },
@@ -89,11 +87,7 @@ export const RESNET_PRETRAIN_FULL: ResnetPretrainConfig = {
 // ResNet18 costs ~0.2 GFLOP per training image (about 10 ms of one core here): the quick preset
 // trains every variant for two epochs on 200 images with a larger step (batch 16, lr 1e-3), so
 // that it learns something in 26 steps and draws curves rather than points.
-export const RESNET_PRETRAIN_QUICK: ResnetPretrainConfig = {
-  ...RESNET_PRETRAIN_FULL,
-  preset: 'quick',
-  trainLimit: 250,
-  testLimit: 200,
+export const RESNET_PRETRAIN_QUICK: ResnetPretrainConfig = quickPreset(RESNET_PRETRAIN_FULL, 250, 200, {
   train: { epochs: 2, batch: 16, lr: 1e-3, weightDecay: 1e-4, evalBatch: 200 },
   tuned: { epochs: 2, batch: 16, lr: 1e-3, weightDecay: 1e-4, cosine: true, evalBatch: 200 },
   pretrain: {
@@ -108,7 +102,7 @@ export const RESNET_PRETRAIN_QUICK: ResnetPretrainConfig = {
     shuffle: true,
   },
   thresholds: [0.3, 0.5, 0.7],
-};
+});
 
 interface VariantResult extends PretrainVariant {
   trained: Omit<TrainedResnet, 'model'>;

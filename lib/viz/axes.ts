@@ -3,6 +3,15 @@ import { seriesColor } from './palette.js';
 import { linearScale, Scale, tickFormat } from './scale.js';
 import { el, line, rect, text } from './svg.js';
 
+/** What every x/y chart takes: its title, axis titles and size in px. */
+export interface PlotOptions {
+  title?: string;
+  xLabel?: string;
+  yLabel?: string;
+  width?: number;
+  height?: number;
+}
+
 export interface FrameOptions {
   width?: number;
   height?: number;

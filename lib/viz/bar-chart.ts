@@ -1,16 +1,11 @@
 // Bar charts of one value per category (e.g. test accuracy per model variant), each bar
 // labelled with its value.
 import { ArgumentError } from '../core/errors.js';
-import { frame } from './axes.js';
+import { frame, PlotOptions } from './axes.js';
 import { seriesColor } from './palette.js';
 import { rect, svgDocument, text } from './svg.js';
 
-export interface BarChartOptions {
-  title?: string;
-  xLabel?: string;
-  yLabel?: string;
-  width?: number;
-  height?: number;
+export interface BarChartOptions extends PlotOptions {
   /** y range; bars start at its lower end (a zoomed range shows small differences). */
   yDomain?: [number, number];
   format?: (v: number) => string;

@@ -1,6 +1,6 @@
 // Line plots with several series (loss and accuracy curves, sweeps).
 import { ArgumentError } from '../core/errors.js';
-import { clearestCorner, frame, legend } from './axes.js';
+import { clearestCorner, frame, legend, PlotOptions } from './axes.js';
 import { seriesColor } from './palette.js';
 import { el, polyline, svgDocument } from './svg.js';
 
@@ -10,12 +10,7 @@ export interface Series {
   y: readonly number[];
 }
 
-export interface LinePlotOptions {
-  title?: string;
-  xLabel?: string;
-  yLabel?: string;
-  width?: number;
-  height?: number;
+export interface LinePlotOptions extends PlotOptions {
   /** Fixed y range (e.g. [0, 1] for accuracies); otherwise the data's range. */
   yDomain?: [number, number];
   legendAt?: 'top' | 'bottom';

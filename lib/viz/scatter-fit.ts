@@ -1,7 +1,7 @@
 // Data points with fitted lines over them (regression fits): the points as dots, each line as
 // a coloured segment across the x range, and a legend naming every line.
 import { ArgumentError } from '../core/errors.js';
-import { clearestCorner, frame, legend } from './axes.js';
+import { clearestCorner, frame, legend, PlotOptions } from './axes.js';
 import { seriesColor } from './palette.js';
 import { el, svgDocument } from './svg.js';
 
@@ -11,13 +11,7 @@ export interface FittedLine {
   intercept: number;
 }
 
-export interface ScatterFitOptions {
-  title?: string;
-  xLabel?: string;
-  yLabel?: string;
-  width?: number;
-  height?: number;
-}
+export type ScatterFitOptions = PlotOptions;
 
 export function scatterFit(x: ArrayLike<number>, y: ArrayLike<number>, lines: readonly FittedLine[], o: ScatterFitOptions = {}): string {
   if (x.length !== y.length || x.length === 0)

@@ -1,7 +1,7 @@
 // Scatter plots of labelled 2-D points (e.g. an autoencoder's latent codes), one colour per
 // group with a legend naming each group and its point count.
 import { ArgumentError } from '../core/errors.js';
-import { frame } from './axes.js';
+import { frame, PlotOptions } from './axes.js';
 import { el, rect, svgDocument, text } from './svg.js';
 
 /** Ten distinguishable colours (matplotlib's tab10), enough for one per class of MNIST-like sets. */
@@ -18,12 +18,7 @@ export const CATEGORY_COLORS = [
   '#17becf',
 ];
 
-export interface ScatterOptions {
-  title?: string;
-  xLabel?: string;
-  yLabel?: string;
-  width?: number;
-  height?: number;
+export interface ScatterOptions extends PlotOptions {
   radius?: number;
   opacity?: number;
 }

@@ -20,6 +20,7 @@ import {
 } from '../../lib/index.js';
 import type { Tensor } from '../../lib/index.js';
 import { ensemble } from '../../lib/index.js';
+import { bnMlp, relDiff } from '../support/ensemble.js';
 
 const SEEDS = [11, 22, 33];
 const EPOCHS = 2,
@@ -46,17 +47,7 @@ class TinyResBlock extends nn.Module {
 
 const ARCHS: Record<string, (seed: number) => nn.Module> = {
   'seed CNN': (seed) => seedCnn(new RandomGenerator(seed)),
-  'MLP with BatchNorm1d and dropout': (seed) => {
-    const g = new RandomGenerator(seed);
-    return new nn.Sequential(
-      new nn.Flatten(),
-      new nn.Linear(784, 64, { generator: g }),
-      new nn.BatchNorm1d(64),
-      new nn.ReLU(),
-      new nn.Dropout(0.2, new RandomGenerator(seed + 1000)),
-      new nn.Linear(64, 10, { generator: g }),
-    );
-  },
+  'MLP with BatchNorm1d and dropout': (seed) => bnMlp(seed, 64, { p: 0.2, seedOffset: 1000 }),
   // The stem conv has no bias, as in ResNet: a bias feeding BatchNorm has a gradient that is zero
   // in exact arithmetic, so what it carries is rounding noise (different between a stacked and a
   // separate pass) that Adam scales up to lr-sized steps; comparing it would compare noise.
@@ -85,17 +76,6 @@ beforeAll(() => {
 
 function stateOf(m: nn.Module): Map<string, Float32Array> {
   return new Map([...m.stateDict()].map(([k, t]) => [k, Float32Array.from(t.data())]));
-}
-
-/** Largest |a - b| relative to the tensor's largest |b| (scale-free across layers). */
-function relDiff(a: Float32Array, b: Float32Array): number {
-  let d = 0,
-    s = 1e-12;
-  for (let i = 0; i < a.length; i++) {
-    d = Math.max(d, Math.abs(a[i] - b[i]));
-    s = Math.max(s, Math.abs(b[i]));
-  }
-  return d / s;
 }
 
 describe('batched ensemble training equals separate runs', () => {

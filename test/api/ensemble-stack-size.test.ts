@@ -7,20 +7,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { data, ensemble, fitBatched, nn, RandomGenerator, seedCnn } from '../../lib/index.js';
+import { bnMlp } from '../support/ensemble.js';
 
 const SEEDS = [5, 6, 7];
-
-function bnMlp(seed: number): nn.Module {
-  const g = new RandomGenerator(seed);
-  return new nn.Sequential(
-    new nn.Flatten(),
-    new nn.Linear(784, 32, { generator: g }),
-    new nn.BatchNorm1d(32),
-    new nn.ReLU(),
-    new nn.Dropout(0.3, new RandomGenerator(seed + 100)),
-    new nn.Linear(32, 10, { generator: g }),
-  );
-}
 
 /** Every parameter and buffer of a module, copied out. */
 const stateOf = (m: nn.Module) => new Map([...m.stateDict()].map(([k, t]) => [k, Array.from(t.data() as ArrayLike<number>)]));
@@ -49,7 +38,7 @@ describe('ensemble stack size', () => {
   });
 
   it('measuring changes nothing: parameters, running statistics, dropout streams and gradients stay', () => {
-    const members = SEEDS.map(bnMlp);
+    const members = SEEDS.map((seed) => bnMlp(seed, 32, { p: 0.3, seedOffset: 100 }));
     const before = members.map(stateOf);
     const gen = members.map((m) =>
       (

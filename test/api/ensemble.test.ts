@@ -29,20 +29,12 @@ import {
 } from '../../lib/index.js';
 import type { Tensor } from '../../lib/index.js';
 import { gradcheck } from '../support/gradcheck.js';
+import { bnMlp as bnMlpOf } from '../support/ensemble.js';
 import { expectClose, randomArray } from '../support/native.js';
 
-const tmp = () => mkdtempSync(join(tmpdir(), 'nnlab-ensemble-'));
+const bnMlp = (seed: number) => bnMlpOf(seed, 32);
 
-function bnMlp(seed: number): nn.Sequential {
-  const g = new RandomGenerator(seed);
-  return new nn.Sequential(
-    new nn.Flatten(),
-    new nn.Linear(784, 32, { generator: g }),
-    new nn.BatchNorm1d(32),
-    new nn.ReLU(),
-    new nn.Linear(32, 10, { generator: g }),
-  );
-}
+const tmp = () => mkdtempSync(join(tmpdir(), 'nnlab-ensemble-'));
 
 /** Members' logits one by one, [M, B, K], without stacking. */
 function memberByMember(members: readonly nn.Module[], x: Tensor): Float32Array[] {

@@ -4,13 +4,12 @@
 // (native/cpu/conv/conv_pool_direct.h), where it never exists. It must give the two ops' values and
 // gradients to float rounding (sums are taken in another order), whatever the number of blocks,
 // and Sequential must use it for a first layer.
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 
 import { describe, expect, it } from 'vitest';
 
 import { backward, RandomGenerator, nn, ops, seedCnn, tensor, tidy } from '../../lib/index.js';
 import type { Tensor } from '../../lib/index.js';
+import { childAddonResults } from '../support/child-addon.js';
 import { native, randomArray, testDevices } from '../support/native.js';
 
 interface Case {
@@ -165,30 +164,19 @@ describe('Sequential', () => {
 // values and indices, then the weight and bias gradients, of the stacked first-layer shape and of
 // a wide one, each result as base64.
 function kernelResults(env: Record<string, string>): string[] {
-  const root = fileURLToPath(new URL('../..', import.meta.url));
-  const script = `
-    const addon = process.env.NNLAB_ADDON ? require(process.env.NNLAB_ADDON) : require('node-gyp-build')(${JSON.stringify(root)});
-    let s = 5;
-    const rnd = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648) - 0.5;
-    const t = (n, shape) => addon.fromTypedArray(Float32Array.from({ length: n }, rnd), shape, 'cpu');
-    const b64 = (h) => Buffer.from(addon.toTypedArray(h).buffer).toString('base64');
-    const out = [];
+  return childAddonResults(
+    env,
+    5,
+    `
+    const t = (n, shape) => addon.fromTypedArray(Float32Array.from({ length: n }, () => rnd() - 0.5), shape, 'cpu');
     for (const [xs, ws, groups] of [[[4, 7, 28, 28], [70, 1, 3, 3], 7], [[2, 2, 43, 41], [6, 1, 3, 3], 2]]) {
       const x = t(xs.reduce((a, b) => a * b), xs), w = t(ws.reduce((a, b) => a * b), ws), b = t(ws[0], [ws[0]]);
       const args = [1, 1, 0, 0, 1, 1, groups, 2, 2, 2, 2, 0, 0];
       const [y, idx] = addon.conv2dMaxPool2d(x, w, b, ...args);
       const [, dw, db] = addon.conv2dMaxPool2dBackward(t(y.numel, y.shape), idx, x, w, true, false, ...args);
       out.push(b64(y), b64(idx), b64(dw), b64(db));
-    }
-    console.log(JSON.stringify(out));`;
-  const res = spawnSync(process.execPath, ['-e', script], {
-    cwd: root,
-    env: { ...process.env, ...env },
-    encoding: 'utf8',
-    maxBuffer: 64 << 20,
-  });
-  expect(res.status, res.stderr).toBe(0);
-  return JSON.parse(res.stdout.trim());
+    }`,
+  );
 }
 
 function floats(b64: string): Float32Array {

@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { ArgumentError, attacks, backward, ensemble, RandomGenerator, nn, ops, tensor, tidy } from '../../lib/index.js';
+import { relDiff } from '../support/ensemble.js';
 import { randomArray, randomInts, testDevices } from '../support/native.js';
 
 const M = 3,
@@ -26,16 +27,6 @@ function member(seed: number, device: 'cpu' | 'cuda'): nn.Module {
 
 function grads(m: nn.Module): Float32Array[] {
   return m.parameters().map((p) => Float32Array.from(p.grad!.data() as Float32Array));
-}
-
-function relDiff(a: Float32Array, b: Float32Array): number {
-  let d = 0,
-    s = 1e-12;
-  for (let i = 0; i < a.length; i++) {
-    d = Math.max(d, Math.abs(a[i] - b[i]));
-    s = Math.max(s, Math.abs(b[i]));
-  }
-  return d / s;
 }
 
 describe.each(testDevices())('ensemble adversarial objective on %s', (device) => {

@@ -6,8 +6,7 @@ import { describe, expect, it } from 'vitest';
 
 import { buildVariant, VARIANTS } from '../../lib/studies/shared/ablation-variants.js';
 import { seedCnn } from '../../lib/index.js';
-import { lastJson, nnlab } from '../support/cli.js';
-import { checkRunFolder, readCsv, Summary, tmp } from './helpers.js';
+import { checkRunFolder, readCsv, runQuick, Summary } from './helpers.js';
 
 // Counted by hand from the layer shapes (weights + biases).
 const EXPECTED_PARAMETERS: Record<string, number> = {
@@ -30,10 +29,7 @@ describe('nnlab run ablation', () => {
   });
 
   it('quick preset trains the full model and five variants and reports them', { timeout: 300_000 }, () => {
-    const out = tmp('ablation');
-    const r = nnlab(['run', 'ablation', '--quick', '--out', out, '--json']);
-    expect(r.code, r.stderr).toBe(0);
-    const s = lastJson<Summary & { variants: { id: string; parameters: number; test_accuracy: number }[] }>(r.stdout);
+    const { out, s } = runQuick<Summary & { variants: { id: string; parameters: number; test_accuracy: number }[] }>('ablation');
     console.log('ablation quick:', s.variants.map((v) => `${v.id} ${(100 * v.test_accuracy).toFixed(1)}%`).join(', '));
     expect(s.variants.map((v) => v.id)).toEqual(VARIANTS.map((v) => v.id));
     for (const v of s.variants) {

@@ -5,18 +5,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-import { lastJson, nnlab } from '../support/cli.js';
-import { checkReportInBrowser, checkRunFolder, readCsv, Summary, tmp } from './helpers.js';
+import { nnlab } from '../support/cli.js';
+import { checkReportInBrowser, checkRunFolder, readCsv, runQuick, tmp } from './helpers.js';
 
 const FIGURES = ['accuracy_curves', 'loss_curves', 'confusion', 'clips', 'seeds', 'report_vs_nnlab'];
 
 describe('nnlab run audio', () => {
   it('quick preset: >= 75% on unseen synthetic voices, and the run folder', { timeout: 600_000 }, async () => {
-    const out = tmp('audio');
-    const r = nnlab(['run', 'audio', '--quick', '--out', out, '--json']);
-    expect(r.code, r.stderr).toBe(0);
-    const s = lastJson<Summary>(r.stdout);
-    const h = s.headline as Record<string, number>;
+    const { out, r, s, h } = runQuick('audio');
     console.log(
       `audio quick: test accuracy ${(100 * h.test_accuracy).toFixed(2)}% (train ${(100 * h.train_accuracy).toFixed(2)}%) in ${s.seconds.toFixed(1)} s`,
     );

@@ -5,8 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-import { lastJson, nnlab } from '../support/cli.js';
-import { checkRunFolder, readCsv, Summary, tmp } from './helpers.js';
+import { checkRunFolder, readCsv, runQuick } from './helpers.js';
 
 const FASHION = '/usr/share/datasets/fashion-mnist';
 const FIGURES = [
@@ -27,11 +26,7 @@ describe('nnlab run autoencoder', () => {
       console.log(`autoencoder test skipped: FashionMNIST is not in ${FASHION} (apt-get install dataset-fashion-mnist)`);
       return;
     }
-    const out = tmp('autoencoder');
-    const r = nnlab(['run', 'autoencoder', '--quick', '--out', out, '--json']);
-    expect(r.code, r.stderr).toBe(0);
-    const s = lastJson<Summary>(r.stdout);
-    const h = s.headline as Record<string, number>;
+    const { out, h } = runQuick('autoencoder');
     console.log(
       `autoencoder quick: train MSE/pixel ${h.train_mse_per_pixel.toFixed(4)}, mean image ${(h.mean_image_plotted_loss / 16).toFixed(4)}, ${h.seconds_per_epoch.toFixed(2)} s/epoch (shared machine)`,
     );

@@ -7,16 +7,11 @@ import { RandomGenerator } from '../../lib/index.js';
 import { logisticRegression, trainClassifier } from '../../lib/train/classifier.js';
 import { loadMnist } from '../../lib/data/mnist.js';
 import { LOGREG_FULL } from '../../lib/studies/shared/three-models.js';
-import { lastJson, nnlab } from '../support/cli.js';
-import { checkRunFolder, readCsv, Summary, tmp } from './helpers.js';
+import { checkRunFolder, readCsv, runQuick, tmp } from './helpers.js';
 
 describe('nnlab run baselines', () => {
   it('quick preset: the three models, their accuracies and predictions', { timeout: 300_000 }, () => {
-    const out = tmp('baselines');
-    const r = nnlab(['run', 'baselines', '--quick', '--out', out, '--k', '3', '--json']);
-    expect(r.code, r.stderr).toBe(0);
-    const s = lastJson<Summary>(r.stdout);
-    const h = s.headline as Record<string, number>;
+    const { out, h } = runQuick('baselines', ['--k', '3']);
     console.log(`baselines quick: cnn ${h.cnn_test_accuracy}, knn ${h.knn_test_accuracy}, logreg ${h.logreg_test_accuracy}`);
     expect(h.k).toBe(3);
     expect(h.cnn_test_accuracy).toBeGreaterThan(0.93);

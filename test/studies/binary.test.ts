@@ -6,8 +6,7 @@ import { describe, expect, it } from 'vitest';
 
 import { ArgumentError } from '../../lib/index.js';
 import { confusionCounts, confusionMatrixSvg, decisionRegions } from '../../lib/viz/index.js';
-import { lastJson, nnlab } from '../support/cli.js';
-import { checkReportInBrowser, checkRunFolder, readCsv, Summary, tmp } from './helpers.js';
+import { checkReportInBrowser, checkRunFolder, readCsv, runQuick } from './helpers.js';
 
 const FIGURES = [
   'report_vs_nnlab',
@@ -23,11 +22,7 @@ const FIGURES = [
 
 describe('nnlab run binary', () => {
   it('reaches >= 97.5% test accuracy after 200 epochs and fills the run folder', { timeout: 600_000 }, async () => {
-    const out = tmp('binary');
-    const r = nnlab(['run', 'binary', '--quick', '--out', out, '--json']);
-    expect(r.code, r.stderr).toBe(0);
-    const s = lastJson<Summary>(r.stdout);
-    const h = s.headline as Record<string, number>;
+    const { out, s, h } = runQuick('binary');
     console.log(
       `binary quick: test accuracy ${h.test_accuracy_0} -> ${h.test_accuracy_20} (20 epochs) -> ${h.test_accuracy_200} (200 epochs), Bayes ${h.bayes_test_accuracy}, ${s.seconds.toFixed(1)} s`,
     );

@@ -4,8 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-import { lastJson, nnlab } from '../support/cli.js';
-import { checkReportInBrowser, checkRunFolder, Summary, tmp } from './helpers.js';
+import { checkReportInBrowser, checkRunFolder, runQuick } from './helpers.js';
 
 const FIGURES = [
   'grid_log',
@@ -23,11 +22,7 @@ const FIGURES = [
 
 describe('nnlab run class-max', () => {
   it('quick preset: log loss reaches p >= 0.9 on all 90 pairs, the naive loss stalls', { timeout: 600_000 }, async () => {
-    const out = tmp('class-max');
-    const r = nnlab(['run', 'class-max', '--quick', '--out', out, '--json']);
-    expect(r.code, r.stderr).toBe(0);
-    const s = lastJson<Summary>(r.stdout);
-    const h = s.headline as Record<string, number>;
+    const { out, s, h } = runQuick('class-max');
     console.log(
       `class-max quick: log loss ${h.log_pairs_reached}/${h.pairs} pairs (min p ${h.log_min_p_target.toFixed(4)}, median ${h.log_median_steps} steps); ` +
         `naive: ${h.naive_confident_reached}/${h.confident_pairs} confident starts, median |grad| ${h.naive_confident_median_grad_norm.toExponential(2)} vs ${h.log_confident_median_grad_norm.toFixed(2)}; ${s.seconds.toFixed(1)} s`,

@@ -3,15 +3,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-import { lastJson, nnlab } from '../support/cli.js';
-import { checkReportInBrowser, checkRunFolder, readCsv, Summary, tmp } from './helpers.js';
+import { nnlab } from '../support/cli.js';
+import { checkReportInBrowser, checkRunFolder, readCsv, runQuick } from './helpers.js';
 
 describe('nnlab run cnn', () => {
   it('quick preset reaches >= 95% test accuracy and fills the run folder', { timeout: 300_000 }, async () => {
-    const out = tmp('cnn');
-    const r = nnlab(['run', 'cnn', '--quick', '--out', out, '--seed', '1', '--json']);
-    expect(r.code, r.stderr).toBe(0);
-    const s = lastJson<Summary>(r.stdout);
+    const { out, r, s } = runQuick('cnn', ['--seed', '1']);
     console.log(`cnn quick: test accuracy ${(100 * (s.headline.test_accuracy as number)).toFixed(2)}% in ${s.seconds.toFixed(1)} s`);
     expect(s.study).toBe('cnn');
     expect(s.out).toBe(out);

@@ -4,8 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 import { quantile } from '../../lib/report/tables.js';
-import { lastJson, nnlab } from '../support/cli.js';
-import { checkRunFolder, readCsv, Summary, tmp } from './helpers.js';
+import { checkRunFolder, readCsv, runQuick, Summary } from './helpers.js';
 
 describe('nnlab run confidence', () => {
   it('quantile interpolates like numpy', () => {
@@ -15,11 +14,9 @@ describe('nnlab run confidence', () => {
   });
 
   it('quick preset: m(x) quantiles and bins agree with the predictions', { timeout: 300_000 }, () => {
-    const out = tmp('confidence');
-    const r = nnlab(['run', 'confidence', '--quick', '--out', out, '--json']);
-    expect(r.code, r.stderr).toBe(0);
-    const s = lastJson<Summary & { bins: Record<string, { lo: number; hi: number; count: number; accuracy: number | null }[]> }>(r.stdout);
-    const h = s.headline as Record<string, number>;
+    const { out, s, h } = runQuick<
+      Summary & { bins: Record<string, { lo: number; hi: number; count: number; accuracy: number | null }[]> }
+    >('confidence');
     console.log(`confidence quick: Q0.05 cnn ${h['cnn_Q0.05']}, knn ${h['knn_Q0.05']}, logreg ${h['logreg_Q0.05']}`);
     expect(h.k).toBe(5);
     const preds = readCsv(join(out, 'predictions.csv'));

@@ -2,15 +2,11 @@
 // layers 1..3, and the paper's claim that projections grow with depth within the receptive field.
 import { describe, expect, it } from 'vitest';
 
-import { lastJson, nnlab } from '../support/cli.js';
-import { checkRunFolder, Summary, tmp } from './helpers.js';
+import { checkRunFolder, runQuick } from './helpers.js';
 
 describe('nnlab run deconvnet', () => {
   it('quick preset: projections fill the receptive field of each layer and grow with depth', { timeout: 600_000 }, () => {
-    const out = tmp('deconvnet');
-    const r = nnlab(['run', 'deconvnet', '--quick', '--out', out, '--json']);
-    expect(r.code, r.stderr).toBe(0);
-    const h = lastJson<Summary>(r.stdout).headline as Record<string, number>;
+    const { out, h } = runQuick('deconvnet');
     console.log(
       `deconvnet quick: accuracy ${(100 * h.test_accuracy).toFixed(2)}%, extents ${h.layer1_extent}/${h.layer2_extent}/${h.layer3_extent}, purity ${h.layer1_purity}/${h.layer2_purity}/${h.layer3_purity}`,
     );

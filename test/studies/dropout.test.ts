@@ -4,8 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-import { lastJson, nnlab } from '../support/cli.js';
-import { checkRunFolder, readCsv, Summary, tmp } from './helpers.js';
+import { checkRunFolder, readCsv, runQuick } from './helpers.js';
 
 const SETUPS = ['normal', 'inverted', 'no-dropout', 'inverted-no-dropout'];
 const FIGURES = [
@@ -21,11 +20,7 @@ const FIGURES = [
 
 describe('nnlab run dropout', () => {
   it('quick preset: the inverted setup without dropout overfits, dropout keeps the gap small', { timeout: 600_000 }, () => {
-    const out = tmp('dropout');
-    const r = nnlab(['run', 'dropout', '--quick', '--out', out, '--json']);
-    expect(r.code, r.stderr).toBe(0);
-    const s = lastJson<Summary>(r.stdout);
-    const h = s.headline as Record<string, number>;
+    const { out, s, h } = runQuick('dropout');
     console.log(
       `dropout quick: ${SETUPS.map((n) => `${n} gap ${h[`${n}_gap`].toFixed(3)} rise ${h[`${n}_test_loss_rise`].toFixed(3)}`).join('; ')} in ${s.seconds.toFixed(1)} s`,
     );

@@ -3,8 +3,7 @@
 // truth far better than the MSE nets' empirical variance.
 import { describe, expect, it } from 'vitest';
 
-import { lastJson, nnlab } from '../support/cli.js';
-import { checkRunFolder, readCsv, Summary, tmp } from './helpers.js';
+import { checkRunFolder, readCsv, runQuick } from './helpers.js';
 import { join } from 'node:path';
 
 const MODELS = [
@@ -19,11 +18,7 @@ const MODELS = [
 
 describe('nnlab run ensemble-regression', () => {
   it('quick preset: the ensemble band widens away from the data and covers the truth', { timeout: 600_000 }, () => {
-    const out = tmp('ensemble-regression');
-    const r = nnlab(['run', 'ensemble-regression', '--quick', '--out', out, '--json']);
-    expect(r.code, r.stderr).toBe(0);
-    const s = lastJson<Summary>(r.stdout);
-    const h = s.headline as Record<string, number>;
+    const { out, h } = runQuick('ensemble-regression');
     console.log(
       `ensemble-regression quick: ensemble+AT truth within 3 sigma ${h.ensemble_adv_truth_within_3sigma.toFixed(3)}, sigma ${h.ensemble_adv_sigma_in.toFixed(2)} in / ${h.ensemble_adv_sigma_out.toFixed(2)} out, test NLL ${h.ensemble_adv_test_nll.toFixed(3)}`,
     );

@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 import { run, FGSM_QUICK } from '../../lib/studies/fgsm.js';
-import { lastJson, nnlab } from '../support/cli.js';
-import { checkRunFolder, readCsv, Summary, tmp } from './helpers.js';
+import { nnlab } from '../support/cli.js';
+import { checkRunFolder, readCsv, runQuick } from './helpers.js';
 
 interface Point {
   eps: number;
@@ -18,11 +18,7 @@ interface Point {
 
 describe('nnlab run fgsm', () => {
   it('quick preset: logistic regression fooled at eps 0.25, CNN and ResNet errors rising with eps', { timeout: 300_000 }, () => {
-    const out = tmp('fgsm');
-    const r = nnlab(['run', 'fgsm', '--quick', '--out', out, '--json']);
-    expect(r.code, r.stderr).toBe(0);
-    const s = lastJson<Summary>(r.stdout);
-    const h = s.headline as Record<string, number>;
+    const { out, s, h } = runQuick('fgsm');
     const sweep = s.sweep as Record<string, Point[]>;
     console.log(
       `fgsm quick (${s.seconds.toFixed(1)} s): ${['logreg', 'cnn', 'resnet18', 'ensemble'].map((m) => `${m} error ${sweep[m].map((p) => p.error.toFixed(3)).join(' ')}`).join('; ')}`,

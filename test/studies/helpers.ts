@@ -4,16 +4,26 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { expect } from 'vitest';
+
+import type { StudySummary } from '../../lib/report/types.js';
+import { lastJson, nnlab } from '../support/cli.js';
 import { skipReason } from '../support/skips.js';
 
 export const tmp = (name: string) => mkdtempSync(join(tmpdir(), `nnlab-study-${name}-`));
 
-export interface Summary {
-  study: string;
-  out: string;
-  seconds: number;
-  headline: Record<string, number | string>;
-  [k: string]: unknown;
+/** summary.json as the command prints it. */
+export type Summary = StudySummary;
+
+/** `nnlab run <study> --quick --json` (plus `extra` arguments) into a fresh folder, as a user runs it; a failed run fails the test. */
+export function runQuick<S extends Summary = Summary>(
+  study: string,
+  extra: string[] = [],
+): { out: string; r: ReturnType<typeof nnlab>; s: S; h: Record<string, number> } {
+  const out = tmp(study);
+  const r = nnlab(['run', study, '--quick', '--out', out, ...extra, '--json']);
+  expect(r.code, r.stderr).toBe(0);
+  const s = lastJson<S>(r.stdout);
+  return { out, r, s, h: s.headline as Record<string, number> };
 }
 
 /** Every promised file exists and report.html shows every figure (and links its PNG). */

@@ -4,8 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-import { lastJson, nnlab } from '../support/cli.js';
-import { checkReportInBrowser, checkRunFolder, Summary, tmp } from './helpers.js';
+import { checkReportInBrowser, checkRunFolder, runQuick } from './helpers.js';
 
 const FIGURES = ['grid_knn_k3', 'grid_knn_k5', 'grid_cnn', 'p_curves', 'knn_vs_cnn', 'report_vs_nnlab'];
 
@@ -14,11 +13,7 @@ describe('nnlab run knn-max', () => {
     'quick preset: k = 3 and 5 reach p >= 0.6 on all 90 pairs; the images do not carry over to the CNN',
     { timeout: 600_000 },
     async () => {
-      const out = tmp('knn-max');
-      const r = nnlab(['run', 'knn-max', '--quick', '--out', out, '--json']);
-      expect(r.code, r.stderr).toBe(0);
-      const s = lastJson<Summary>(r.stdout);
-      const h = s.headline as Record<string, number>;
+      const { out, s, h } = runQuick('knn-max');
       console.log(
         `knn-max quick: k=3 ${h.knn3_pairs_reached}/90 (median ${h.knn3_median_steps}, max ${h.knn3_max_steps} steps), ` +
           `k=5 ${h.knn5_pairs_reached}/90 (median ${h.knn5_median_steps}, max ${h.knn5_max_steps}), CNN ${h.cnn_pairs_reached}/90 (median ${h.cnn_median_steps}); ` +

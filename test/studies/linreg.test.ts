@@ -4,8 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-import { lastJson, nnlab } from '../support/cli.js';
-import { checkRunFolder, readCsv, Summary, tmp } from './helpers.js';
+import { checkRunFolder, readCsv, runQuick } from './helpers.js';
 
 const FIGURES = [
   'report_vs_nnlab',
@@ -14,11 +13,7 @@ const FIGURES = [
 
 describe('nnlab run linreg', () => {
   it('converges when standardised, diverges raw at lr 1e-2, and says so', { timeout: 600_000 }, () => {
-    const out = tmp('linreg');
-    const r = nnlab(['run', 'linreg', '--quick', '--out', out, '--json']);
-    expect(r.code, r.stderr).toBe(0);
-    const s = lastJson<Summary>(r.stdout);
-    const h = s.headline as Record<string, number>;
+    const { out, s, h } = runQuick('linreg');
     console.log(`linreg quick: ${JSON.stringify(h)} in ${s.seconds.toFixed(1)} s`);
     // The least-squares slope of 100 noisy points is within 2% of the true m = 5.
     expect(Math.abs(h.least_squares_slope - 5)).toBeLessThan(0.1);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 import { lastJson, nnlab } from '../support/cli.js';
-import { checkReportInBrowser, checkRunFolder, readCsv, Summary, tmp } from './helpers.js';
+import { checkReportInBrowser, checkRunFolder, readCsv, runQuick, Summary, tmp } from './helpers.js';
 
 const FIGURES = [
   'loss_curve',
@@ -20,11 +20,7 @@ const FIGURES = [
 
 describe('nnlab run mlp', () => {
   it('quick preset: SGD >= 85% and Adam >= 90% test accuracy after 10 epochs on 10k images', { timeout: 600_000 }, async () => {
-    const out = tmp('mlp');
-    const r = nnlab(['run', 'mlp', '--quick', '--out', out, '--json']);
-    expect(r.code, r.stderr).toBe(0);
-    const s = lastJson<Summary>(r.stdout);
-    const h = s.headline as Record<string, number>;
+    const { out, s, h } = runQuick('mlp');
     console.log(
       `mlp quick: SGD ${(100 * h.sgd_test_accuracy).toFixed(2)}%, Adam ${(100 * h.adam_test_accuracy).toFixed(2)}%, ${h.sgd_seconds_per_epoch.toFixed(3)} s/epoch (shared machine), ${s.seconds.toFixed(1)} s`,
     );

@@ -1,16 +1,11 @@
 // `nnlab run occlusion --quick`: the seed-004 occlusion maps and their conclusions, run as a user runs it.
 import { describe, expect, it } from 'vitest';
 
-import { lastJson, nnlab } from '../support/cli.js';
-import { checkRunFolder, Summary, tmp } from './helpers.js';
+import { checkRunFolder, runQuick } from './helpers.js';
 
 describe('nnlab run occlusion', () => {
   it('quick preset: covering the digit lowers p(correct), more on ink than off it', { timeout: 600_000 }, () => {
-    const out = tmp('occlusion');
-    const r = nnlab(['run', 'occlusion', '--quick', '--out', out, '--json']);
-    expect(r.code, r.stderr).toBe(0);
-    const s = lastJson<Summary>(r.stdout);
-    const h = s.headline as Record<string, number>;
+    const { out, h } = runQuick('occlusion');
     console.log(
       `occlusion quick: p ${h.mean_p_unoccluded.toFixed(3)} -> ${h.mean_min_p.toFixed(3)}, drop on/off ink ${h.mean_drop_on_ink.toFixed(4)}/${h.mean_drop_off_ink.toFixed(4)}, ${h.ms_per_map_median.toFixed(0)} ms per map`,
     );

@@ -10,6 +10,7 @@ import { tidy } from '../../core/scope.js';
 import { loadDataset } from '../../data/datasets.js';
 import { knnClassify, type ByteImages } from '../../models/knn.js';
 import { mlp, seedCnn } from '../../models/seed-cnn.js';
+import type { Module } from '../../nn/module.js';
 import { ResNet18 } from '../../nn/resnet.js';
 import { MLP_FLOPS, resnet18Flops, SEED_CNN_FLOPS } from '../flops.js';
 import { modelStep } from './model-step.js';
@@ -28,6 +29,28 @@ const gemm = (n: number): Workload => ({
     return { step: () => tidy(() => void matmul(a, b).data()), gflopPerStep: (2 * n ** 3) / 1e9 };
   },
 });
+
+/** A model's training or inference step on `batch(quick)` fixed random images of shape `image`. */
+function modelWorkload(
+  id: string,
+  title: string,
+  batch: (quick: boolean) => number,
+  sizeNote: string,
+  model: () => Module,
+  o: { image: number[]; mode: 'train' | 'infer'; flops: number },
+): Workload {
+  return {
+    id,
+    title,
+    unit: 'images/s',
+    size: (q) => `batch ${batch(q)}, ${sizeNote}`,
+    prepare: (q) => ({
+      step: modelStep(model(), { input: [batch(q), ...o.image], mode: o.mode }),
+      itemsPerStep: batch(q),
+      gflopPerStep: (batch(q) * o.flops) / 1e9,
+    }),
+  };
+}
 
 const seedBatch = (quick: boolean) => (quick ? 64 : 128);
 const inferBatch = (quick: boolean) => (quick ? 250 : 1000);
@@ -50,53 +73,29 @@ function mnistBytes(split: 'train' | 'test', limit: number): ByteImages {
 
 export const STANDARD_WORKLOADS: readonly Workload[] = [
   gemm(1024),
-  {
-    id: 'seed-cnn-train',
-    title: 'seed-CNN training step',
-    unit: 'images/s',
-    size: (q) => `batch ${seedBatch(q)}, 1x28x28, Adam`,
-    prepare: (q) => ({
-      step: modelStep(seedCnn(new RandomGenerator(0)), { input: [seedBatch(q), 1, 28, 28], mode: 'train' }),
-      itemsPerStep: seedBatch(q),
-      gflopPerStep: (seedBatch(q) * SEED_CNN_FLOPS.train) / 1e9,
-    }),
-  },
-  {
-    id: 'seed-cnn-infer',
-    title: 'seed-CNN inference',
-    unit: 'images/s',
-    size: (q) => `batch ${inferBatch(q)}, 1x28x28`,
-    prepare: (q) => ({
-      step: modelStep(seedCnn(new RandomGenerator(0)), { input: [inferBatch(q), 1, 28, 28], mode: 'infer' }),
-      itemsPerStep: inferBatch(q),
-      gflopPerStep: (inferBatch(q) * SEED_CNN_FLOPS.forward) / 1e9,
-    }),
-  },
-  {
-    id: 'mlp-train',
-    title: 'MLP 784-200-200-10 training step',
-    unit: 'images/s',
-    size: (q) => `batch ${seedBatch(q)}, Adam`,
-    prepare: (q) => ({
-      step: modelStep(mlp(new RandomGenerator(0)), { input: [seedBatch(q), 1, 28, 28], mode: 'train' }),
-      itemsPerStep: seedBatch(q),
-      gflopPerStep: (seedBatch(q) * MLP_FLOPS.train) / 1e9,
-    }),
-  },
-  {
-    id: 'resnet18-train',
-    title: 'ResNet18 training step',
-    unit: 'images/s',
-    size: (q) => `batch ${resnetBatch(q)}, 3x32x32, Adam`,
-    prepare: (q) => ({
-      step: modelStep(new ResNet18({ numClasses: 10, generator: new RandomGenerator(0) }), {
-        input: [resnetBatch(q), 3, 32, 32],
-        mode: 'train',
-      }),
-      itemsPerStep: resnetBatch(q),
-      gflopPerStep: (resnetBatch(q) * resnet18Flops(10).train) / 1e9,
-    }),
-  },
+  modelWorkload('seed-cnn-train', 'seed-CNN training step', seedBatch, '1x28x28, Adam', () => seedCnn(new RandomGenerator(0)), {
+    image: [1, 28, 28],
+    mode: 'train',
+    flops: SEED_CNN_FLOPS.train,
+  }),
+  modelWorkload('seed-cnn-infer', 'seed-CNN inference', inferBatch, '1x28x28', () => seedCnn(new RandomGenerator(0)), {
+    image: [1, 28, 28],
+    mode: 'infer',
+    flops: SEED_CNN_FLOPS.forward,
+  }),
+  modelWorkload('mlp-train', 'MLP 784-200-200-10 training step', seedBatch, 'Adam', () => mlp(new RandomGenerator(0)), {
+    image: [1, 28, 28],
+    mode: 'train',
+    flops: MLP_FLOPS.train,
+  }),
+  modelWorkload(
+    'resnet18-train',
+    'ResNet18 training step',
+    resnetBatch,
+    '3x32x32, Adam',
+    () => new ResNet18({ numClasses: 10, generator: new RandomGenerator(0) }),
+    { image: [3, 32, 32], mode: 'train', flops: resnet18Flops(10).train },
+  ),
   {
     id: 'knn',
     title: 'exact k-NN, k=3, MNIST',

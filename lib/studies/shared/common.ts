@@ -19,6 +19,17 @@ export interface BaseConfig {
   testLimit?: number;
 }
 
+/**
+ * A quick preset: the full one on the first `trainLimit` / `testLimit` images, with `changes` on top
+ * (the keys keep the order a literal `{ ...full, preset, trainLimit, testLimit, ...changes }` gives them).
+ */
+export function quickPreset<C extends BaseConfig>(full: C, trainLimit: number, testLimit: number, changes: Partial<C> = {}): C {
+  return { ...full, preset: 'quick', trainLimit, testLimit, ...changes };
+}
+
+/** What every full preset starts with: seed 0, on the best device found. */
+export const FULL_PRESET = { preset: 'full', seed: 0, device: 'auto' } as const;
+
 export interface RunHooks {
   /** Progress lines (default: stderr). */
   log?: (line: string) => void;

@@ -9,7 +9,7 @@ import { ArgumentError } from '../../core/errors.js';
 import { data, io, manualSeed, resolveDevice } from '../../index.js';
 import type { Device } from '../../index.js';
 import { METRIC_COLUMNS } from '../../train/metrics-tracker.js';
-import { BaseConfig, checkLimits, RunHooks, stderrLog } from './common.js';
+import { BaseConfig, checkLimits, FULL_PRESET, RunHooks, stderrLog } from './common.js';
 import { loadResnetData, ResnetData } from '../../data/resnet-data.js';
 import { defaultCacheDir, seed000Members, SEED000_MEMBERS, TrainedMember } from './resnet-members.js';
 import { loadResnet } from '../../train/resnet-train.js';
@@ -37,9 +37,7 @@ const { epochs: MEMBER_EPOCHS, ...MEMBER_TRAIN } = SEED000_MEMBERS.train;
 
 /** The full-preset fields every seed-000 ensemble study starts from. */
 export const SEED000_RUN_FULL: Seed000Config = {
-  preset: 'full',
-  seed: 0,
-  device: 'auto',
+  ...FULL_PRESET,
   seeds: [...SEED000_MEMBERS.seeds],
   epochs: MEMBER_EPOCHS,
   memberTrain: MEMBER_TRAIN,

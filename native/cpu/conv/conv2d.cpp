@@ -102,6 +102,17 @@ void run_gemm(const GemmArgs& g, const float* A, const float* B, float* C, bool 
     cpu::sgemm_serial(g, A, B, C);
 }
 
+// Group g of dy for images i..i+nb-1 as one [kg, nb*ohw] matrix: dy itself for one image, else
+// gathered into tmp.
+const float* dy_group(const ConvPlan& p, const float* dy, int64_t i, int64_t nb, int64_t g, float* tmp) {
+  if (nb == 1) return dy + (i * p.a.k + g * p.kg) * p.ohw;
+  const int64_t ld = nb * p.ohw;
+  for (int64_t k = 0; k < p.kg; ++k)
+    for (int64_t b = 0; b < nb; ++b)
+      std::memcpy(tmp + k * ld + b * p.ohw, dy + ((i + b) * p.a.k + g * p.kg + k) * p.ohw, sizeof(float) * p.ohw);
+  return tmp;
+}
+
 }  // namespace
 
 namespace {
@@ -388,16 +399,8 @@ bool im2col_bwi(const Conv2dArgs& a, const float* dy, const float* w, float* dx)
       if (!(p.direct && nb == 1)) std::fill_n(dx + i * a.c * p.hw, nb * a.c * p.hw, 0.f);
       for (int64_t g = 0; g < a.groups; ++g) {
         const float* wg = w + g * p.kg * p.crs;
-        const float* B;
+        const float* B = dy_group(p, dy, i, nb, g, tmp);
         int64_t ld = nb * p.ohw;
-        if (nb == 1) {
-          B = dy + (i * a.k + g * p.kg) * p.ohw;
-        } else {
-          for (int64_t k = 0; k < p.kg; ++k)
-            for (int64_t b = 0; b < nb; ++b)
-              std::memcpy(tmp + k * ld + b * p.ohw, dy + ((i + b) * a.k + g * p.kg + k) * p.ohw, sizeof(float) * p.ohw);
-          B = tmp;
-        }
         // dcol[crs, cols] = W_g^T [crs, kg] * dy_g [kg, cols]
         if (p.direct && nb == 1) {
           run_gemm(gemm_args(true, false, p.crs, ld, p.kg, p.crs, ld, ld, 0.f), wg, B, dx + (i * a.c + g * p.cg) * p.hw,
@@ -427,16 +430,8 @@ bool im2col_bww(const Conv2dArgs& a, const float* x, const float* dy, float* dw)
       int64_t nb = std::min(nb_max, n1 - i);
       int64_t ld = nb * p.ohw;
       for (int64_t g = 0; g < a.groups; ++g) {
-        const float* A;
+        const float* A = dy_group(p, dy, i, nb, g, tmp);
         const float* B;
-        if (nb == 1) {
-          A = dy + (i * a.k + g * p.kg) * p.ohw;
-        } else {
-          for (int64_t k = 0; k < p.kg; ++k)
-            for (int64_t b = 0; b < nb; ++b)
-              std::memcpy(tmp + k * ld + b * p.ohw, dy + ((i + b) * a.k + g * p.kg + k) * p.ohw, sizeof(float) * p.ohw);
-          A = tmp;
-        }
         if (p.direct && nb == 1) {
           B = x + (i * a.c + g * p.cg) * p.hw;
         } else {

@@ -210,30 +210,30 @@ AlignedFloats pack_taps(const Conv2dArgs& a, const float* w, const Segments& sg,
   return out;
 }
 
-// Which of the H*W pixels a Segments list reads (forward lists: the bases) or writes (input
-// gradient lists, whose targets are the pixels).
-std::vector<char> pixels_touched(const Segments& sg, int64_t hw, bool targets, int64_t* count) {
+// Per row of a [C*H*W, N] matrix, whether some entry of a Segments list touches its pixel: reads
+// (forward lists: the bases) or writes (input gradient lists, whose targets are the pixels). Empty
+// when every pixel is touched.
+std::vector<char> rows_touched(const Segments& sg, int64_t hw, int64_t chw, bool targets) {
   std::vector<char> used(static_cast<size_t>(hw), 0);
   if (targets)
     for (int64_t p = 0; p < hw; ++p) used[p] = sg.start[p + 1] > sg.start[p];
   else
     for (int64_t b : sg.base) used[b] = 1;
-  *count = 0;
-  for (char u : used) *count += u;
-  return used;
+  int64_t count = 0;
+  for (char u : used) count += u;
+  std::vector<char> rows;
+  if (count < hw) {
+    rows.resize(static_cast<size_t>(chw));
+    for (int64_t j = 0; j < chw; ++j) rows[j] = used[j % hw];
+  }
+  return rows;
 }
 
 // x [N, C*H*W] transposed to [C*H*W, N], only the rows of the pixels some target reads (a
 // strided 1x1 convolution reads a quarter of them); blocks of rows nobody reads are skipped.
 void transpose_used_pixels(const Conv2dArgs& a, const float* x, const Segments& sg, float* xt) {
-  const int64_t N = a.n, hw = a.h * a.w, chw = a.c * hw;
-  int64_t count;
-  const std::vector<char> used = pixels_touched(sg, hw, false, &count);
-  std::vector<char> cols;
-  if (count < hw) {
-    cols.resize(static_cast<size_t>(chw));
-    for (int64_t j = 0; j < chw; ++j) cols[j] = used[j % hw];
-  }
+  const int64_t N = a.n, chw = a.c * a.h * a.w;
+  const std::vector<char> cols = rows_touched(sg, a.h * a.w, chw, false);
   TransposeMasks m;
   m.cols_needed = cols.empty() ? nullptr : cols.data();
   transpose_f32_parallel(x, N, chw, chw, xt, N, m);
@@ -242,14 +242,8 @@ void transpose_used_pixels(const Conv2dArgs& a, const float* x, const Segments& 
 // The input gradient back from [C*H*W, N] to [N, C*H*W]; pixels no output reaches are zero
 // (their rows of dxt were never written, and are not read).
 void transpose_back_input(const Conv2dArgs& a, const float* dxt, const Segments& sg, float* dx) {
-  const int64_t N = a.n, hw = a.h * a.w, chw = a.c * hw;
-  int64_t count;
-  const std::vector<char> used = pixels_touched(sg, hw, true, &count);
-  std::vector<char> rows;
-  if (count < hw) {
-    rows.resize(static_cast<size_t>(chw));
-    for (int64_t j = 0; j < chw; ++j) rows[j] = used[j % hw];
-  }
+  const int64_t N = a.n, chw = a.c * a.h * a.w;
+  const std::vector<char> rows = rows_touched(sg, a.h * a.w, chw, true);
   TransposeMasks m;
   m.rows_present = rows.empty() ? nullptr : rows.data();
   transpose_f32_parallel(dxt, chw, N, N, dx, chw, m);

@@ -6,6 +6,7 @@
 
 #include "conv_gather.h"
 #include "../gemm/transpose8_avx2.h"
+#include "../simd/dispatch.h"
 
 namespace nn::cpu {
 namespace {
@@ -61,6 +62,12 @@ struct RowRange {
 
 // Template run counts: exact up to 4, else 8 (padded).
 inline int padded_runs(int ns) { return ns <= 1 ? 1 : ns <= 4 ? ns : 8; }
+
+// f(NS) with the kernels' compile-time run count for `ns` runs.
+template <class F>
+inline void with_runs(int ns, F&& f) {
+  simd::with_count<1, 2, 3, 4, 8>(padded_runs(ns), static_cast<F&&>(f));
+}
 
 // Row i of the matrix, or zero past its last row (the zero padding of packed panels).
 template <int NS, bool SAFE>
@@ -149,23 +156,7 @@ void panel_group(const GatherRows& m, const LaneGroup* g, float* out) {
 }  // namespace
 
 void pack_gather_panel_avx2(const GatherRows& m, const LaneGroup* g, bool ones_row, float* out) {
-  switch (padded_runs(g[0].ns > g[1].ns ? g[0].ns : g[1].ns)) {
-    case 1:
-      panel_group<1>(m, g, out);
-      break;
-    case 2:
-      panel_group<2>(m, g, out);
-      break;
-    case 3:
-      panel_group<3>(m, g, out);
-      break;
-    case 4:
-      panel_group<4>(m, g, out);
-      break;
-    default:
-      panel_group<8>(m, g, out);
-      break;
-  }
+  with_runs(g[0].ns > g[1].ns ? g[0].ns : g[1].ns, [&](auto ns) { panel_group<decltype(ns)::value>(m, g, out); });
   if (ones_row)
     for (int h = 0; h < 2; ++h) {
       __m256 one = _mm256_setzero_ps();
@@ -182,23 +173,7 @@ void pack_gather_bt_avx2(const GatherRows& m, const LaneGroup* g, int64_t ngroup
   for (int64_t gi = 0; gi < ngroups; ++gi) {
     const int64_t left = ncols - gi * 8, steps = left < 8 ? left : 8;
     float* o = out + gi * 8 * 16;
-    switch (padded_runs(g[gi].ns)) {
-      case 1:
-        bt_group<1>(m, rr, g[gi], steps, kc, o);
-        break;
-      case 2:
-        bt_group<2>(m, rr, g[gi], steps, kc, o);
-        break;
-      case 3:
-        bt_group<3>(m, rr, g[gi], steps, kc, o);
-        break;
-      case 4:
-        bt_group<4>(m, rr, g[gi], steps, kc, o);
-        break;
-      default:
-        bt_group<8>(m, rr, g[gi], steps, kc, o);
-        break;
-    }
+    with_runs(g[gi].ns, [&](auto ns) { bt_group<decltype(ns)::value>(m, rr, g[gi], steps, kc, o); });
   }
 }
 
@@ -207,23 +182,7 @@ void pack_gather_at_avx2(const GatherRows& m, const LaneGroup* g, int64_t ngroup
   const RowRange rr(m);
   for (int64_t gi = 0; gi < ngroups; ++gi) {
     const int64_t left = ncols - gi * 8, steps = left < 8 ? left : 8;
-    switch (padded_runs(g[gi].ns)) {
-      case 1:
-        at_group<1>(m, rr, g[gi], gi * 8, steps, kc, out);
-        break;
-      case 2:
-        at_group<2>(m, rr, g[gi], gi * 8, steps, kc, out);
-        break;
-      case 3:
-        at_group<3>(m, rr, g[gi], gi * 8, steps, kc, out);
-        break;
-      case 4:
-        at_group<4>(m, rr, g[gi], gi * 8, steps, kc, out);
-        break;
-      default:
-        at_group<8>(m, rr, g[gi], gi * 8, steps, kc, out);
-        break;
-    }
+    with_runs(g[gi].ns, [&](auto ns) { at_group<decltype(ns)::value>(m, rr, g[gi], gi * 8, steps, kc, out); });
   }
 }
 

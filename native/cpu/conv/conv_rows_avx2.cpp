@@ -4,6 +4,7 @@
 #include <immintrin.h>
 
 #include "conv_rows.h"
+#include "../simd/dispatch.h"
 
 namespace nn::cpu {
 namespace {
@@ -37,26 +38,7 @@ void pass(const RowTile& t, int i0, int l0) {
 }
 
 void pass_n(const RowTile& t, int i0, int np, int l0) {
-  switch (np) {
-    case 1:
-      pass<1>(t, i0, l0);
-      break;
-    case 2:
-      pass<2>(t, i0, l0);
-      break;
-    case 3:
-      pass<3>(t, i0, l0);
-      break;
-    case 4:
-      pass<4>(t, i0, l0);
-      break;
-    case 5:
-      pass<5>(t, i0, l0);
-      break;
-    default:
-      pass<6>(t, i0, l0);
-      break;
-  }
+  simd::with_count<1, 2, 3, 4, 5, 6>(np, [&](auto n) { pass<decltype(n)::value>(t, i0, l0); });
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <immintrin.h>
 
 #include "conv_rows.h"
+#include "../simd/dispatch.h"
 
 namespace nn::cpu {
 namespace {
@@ -31,44 +32,7 @@ void tile(const RowTile& t) {
 
 template <int NV>
 void dispatch(const RowTile& t) {
-  switch (t.npos) {
-    case 1:
-      tile<1, NV>(t);
-      break;
-    case 2:
-      tile<2, NV>(t);
-      break;
-    case 3:
-      tile<3, NV>(t);
-      break;
-    case 4:
-      tile<4, NV>(t);
-      break;
-    case 5:
-      tile<5, NV>(t);
-      break;
-    case 6:
-      tile<6, NV>(t);
-      break;
-    case 7:
-      tile<7, NV>(t);
-      break;
-    case 8:
-      tile<8, NV>(t);
-      break;
-    case 9:
-      tile<9, NV>(t);
-      break;
-    case 10:
-      tile<10, NV>(t);
-      break;
-    case 11:
-      tile<11, NV>(t);
-      break;
-    default:
-      tile<12, NV>(t);
-      break;
-  }
+  simd::with_count<1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12>(t.npos, [&](auto np) { tile<decltype(np)::value, NV>(t); });
 }
 
 }  // namespace

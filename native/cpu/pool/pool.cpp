@@ -113,24 +113,37 @@ void CpuBackend::maxpool2d_backward(const Pool2dArgs& a, const float* dy, const 
   });
 }
 
+namespace {
+
+// Calls f(o, h0, h1, w0, w1, count) for each output cell o = oh * ow + ow of an average-pooling
+// plane: its input window [h0, h1) x [w0, w1) clipped to the image, and the divisor
+// count_include_pad asks for.
+template <class F>
+inline void avg_windows(const Pool2dArgs& a, F f) {
+  for (int64_t oh = 0; oh < a.oh; ++oh) {
+    int64_t h0, h1, hpad;
+    pool_window(oh, a.h, a.kh, a.stride_h, a.pad_h, &h0, &h1, &hpad);
+    for (int64_t ow = 0; ow < a.ow; ++ow) {
+      int64_t w0, w1, wpad;
+      pool_window(ow, a.w, a.kw, a.stride_w, a.pad_w, &w0, &w1, &wpad);
+      f(oh * a.ow + ow, h0, h1, w0, w1, a.count_include_pad ? hpad * wpad : (h1 - h0) * (w1 - w0));
+    }
+  }
+}
+
+}  // namespace
+
 void CpuBackend::avgpool2d_forward(const Pool2dArgs& a, const float* x, float* y) {
   const int64_t hw = a.h * a.w, ohw = a.oh * a.ow;
   over_planes(a, ohw * a.kh * a.kw, [&](int64_t pl) {
     const float* xp = x + pl * hw;
     float* yp = y + pl * ohw;
-    for (int64_t oh = 0; oh < a.oh; ++oh) {
-      int64_t h0, h1, hpad;
-      pool_window(oh, a.h, a.kh, a.stride_h, a.pad_h, &h0, &h1, &hpad);
-      for (int64_t ow = 0; ow < a.ow; ++ow) {
-        int64_t w0, w1, wpad;
-        pool_window(ow, a.w, a.kw, a.stride_w, a.pad_w, &w0, &w1, &wpad);
-        float s = 0.f;
-        for (int64_t ih = h0; ih < h1; ++ih)
-          for (int64_t iw = w0; iw < w1; ++iw) s += xp[ih * a.w + iw];
-        int64_t count = a.count_include_pad ? hpad * wpad : (h1 - h0) * (w1 - w0);
-        yp[oh * a.ow + ow] = count > 0 ? s / static_cast<float>(count) : 0.f;
-      }
-    }
+    avg_windows(a, [&](int64_t o, int64_t h0, int64_t h1, int64_t w0, int64_t w1, int64_t count) {
+      float s = 0.f;
+      for (int64_t ih = h0; ih < h1; ++ih)
+        for (int64_t iw = w0; iw < w1; ++iw) s += xp[ih * a.w + iw];
+      yp[o] = count > 0 ? s / static_cast<float>(count) : 0.f;
+    });
   });
 }
 
@@ -140,19 +153,12 @@ void CpuBackend::avgpool2d_backward(const Pool2dArgs& a, const float* dy, float*
     float* dp = dx + pl * hw;
     std::fill_n(dp, hw, 0.f);
     const float* gp = dy + pl * ohw;
-    for (int64_t oh = 0; oh < a.oh; ++oh) {
-      int64_t h0, h1, hpad;
-      pool_window(oh, a.h, a.kh, a.stride_h, a.pad_h, &h0, &h1, &hpad);
-      for (int64_t ow = 0; ow < a.ow; ++ow) {
-        int64_t w0, w1, wpad;
-        pool_window(ow, a.w, a.kw, a.stride_w, a.pad_w, &w0, &w1, &wpad);
-        int64_t count = a.count_include_pad ? hpad * wpad : (h1 - h0) * (w1 - w0);
-        if (count <= 0) continue;
-        float g = gp[oh * a.ow + ow] / static_cast<float>(count);
-        for (int64_t ih = h0; ih < h1; ++ih)
-          for (int64_t iw = w0; iw < w1; ++iw) dp[ih * a.w + iw] += g;
-      }
-    }
+    avg_windows(a, [&](int64_t o, int64_t h0, int64_t h1, int64_t w0, int64_t w1, int64_t count) {
+      if (count <= 0) return;
+      float g = gp[o] / static_cast<float>(count);
+      for (int64_t ih = h0; ih < h1; ++ih)
+        for (int64_t iw = w0; iw < w1; ++iw) dp[ih * a.w + iw] += g;
+    });
   });
 }
 

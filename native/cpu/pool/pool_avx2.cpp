@@ -169,6 +169,8 @@ bool maxpool2x2_backward_plane_avx2(const float* dy, const int32_t* idx, int64_t
       _mm256_storeu_ps(d1 + 2 * o, _mm256_permute2f128_ps(lo1, hi1, 0x20));
       _mm256_storeu_ps(d1 + 2 * o + 8, _mm256_permute2f128_ps(lo1, hi1, 0x31));
     }
+    // The same step on 4 outputs in SSE registers: alike in shape, but the 8-wide one needs the
+    // cross-lane permute to restore row order, which this one does not (so no shared template).
     for (; o + 4 <= ow; o += 4) {
       const __m128 gv = _mm_loadu_ps(g + o);
       const __m128i iv = _mm_loadu_si128(reinterpret_cast<const __m128i*>(ir + o));

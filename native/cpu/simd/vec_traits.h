@@ -1,12 +1,13 @@
-// Vector traits for kernels written once over the vector width (gemm/gemm_tile.h): a type
-// V::Vec of V::W floats and the handful of operations the kernels use. GenericVec is portable
-// (GCC/Clang vector extensions: SSE2 on x86-64, NEON on aarch64, scalar code elsewhere); Avx2 and
-// Avx512 exist only in translation units compiled with those ISA flags (*_avx2.cpp, *_avx512.cpp).
+// Vector traits for kernels written once over the vector width (gemm/gemm_tile.h,
+// optim/adam_vector.h): a type V::Vec of V::W floats and the handful of operations the kernels use. GenericVec is
+// portable (GCC/Clang vector extensions: SSE2 on x86-64, NEON on aarch64, scalar code elsewhere); Avx2 and Avx512 exist
+// only in translation units compiled with those ISA flags (*_avx2.cpp, *_avx512.cpp).
 //
 // Everything here has internal linkage on purpose: the same inline function compiled in an AVX2
 // file and in a portable file must not be merged by the linker, or a CPU without AVX2 could end
 // up running the AVX2 copy.
 #pragma once
+#include <cstdint>
 #include <cstring>
 
 #if defined(__AVX2__) || defined(__AVX512F__)
@@ -52,6 +53,16 @@ struct Avx2 {
   static inline Vec add(Vec a, Vec b) { return _mm256_add_ps(a, b); }
   static inline Vec mul(Vec a, Vec b) { return _mm256_mul_ps(a, b); }
   static inline Vec fma(Vec a, Vec b, Vec c) { return _mm256_fmadd_ps(a, b, c); }
+  static inline Vec sub(Vec a, Vec b) { return _mm256_sub_ps(a, b); }
+  static inline Vec div(Vec a, Vec b) { return _mm256_div_ps(a, b); }
+  static inline Vec sqrt(Vec a) { return _mm256_sqrt_ps(a); }
+  // A loop's tail of n < W elements: lanes 0..n-1 have their sign bit set.
+  using Mask = __m256i;
+  static inline Mask tail_mask(int64_t n) {
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(n)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+  }
+  static inline Vec loadu(const float* p, Mask t) { return _mm256_maskload_ps(p, t); }
+  static inline void storeu(float* p, Vec v, Mask t) { _mm256_maskstore_ps(p, t, v); }
 };
 #endif
 
@@ -70,6 +81,15 @@ struct Avx512 {
   static inline Vec add(Vec a, Vec b) { return _mm512_add_ps(a, b); }
   static inline Vec mul(Vec a, Vec b) { return _mm512_mul_ps(a, b); }
   static inline Vec fma(Vec a, Vec b, Vec c) { return _mm512_fmadd_ps(a, b, c); }
+  static inline Vec sub(Vec a, Vec b) { return _mm512_sub_ps(a, b); }
+  static inline Vec div(Vec a, Vec b) { return _mm512_div_ps(a, b); }
+  // The masked form: GCC 12 warns about the undefined source register of _mm512_sqrt_ps.
+  static inline Vec sqrt(Vec a) { return _mm512_mask_sqrt_ps(a, 0xffff, a); }
+  // A loop's tail of n < W elements: lanes 0..n-1.
+  using Mask = __mmask16;
+  static inline Mask tail_mask(int64_t n) { return static_cast<Mask>((1u << n) - 1); }
+  static inline Vec loadu(const float* p, Mask t) { return _mm512_maskz_loadu_ps(t, p); }
+  static inline void storeu(float* p, Vec v, Mask t) { _mm512_mask_storeu_ps(p, t, v); }
 };
 #endif
 
