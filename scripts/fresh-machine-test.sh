@@ -38,8 +38,8 @@ root=$(realpath -m "$root")
 
 # The mirror the host's apt already uses (deb822 or one-line sources), else Debian's default.
 host_mirror() {
-  sed -n 's/^URIs: *\([^ ]*\/debian\)\/\?$/\1/p; s/^deb \(\[[^]]*\] \)\?\([^ ]*\/debian\)\/\? .*/\2/p' \
-    /etc/apt/sources.list /etc/apt/sources.list.d/*.sources /etc/apt/sources.list.d/*.list 2>/dev/null | head -n1
+  cat /etc/apt/sources.list /etc/apt/sources.list.d/*.sources /etc/apt/sources.list.d/*.list 2>/dev/null |
+    sed -n 's/^URIs: *\([^ ]*\/debian\)\/\?$/\1/p; s/^deb \(\[[^]]*\] \)\?\([^ ]*\/debian\)\/\? .*/\2/p' | head -n1 || true
 }
 mirror=${FRESH_MIRROR:-$(host_mirror)}
 mirror=${mirror:-http://deb.debian.org/debian}
