@@ -23,7 +23,7 @@ d.dispose();
 
 function run(code: string): Promise<{ status: number | null; out: string; err: string }> {
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, ['--input-type=module', '-e', code], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(process.execPath, ['--input-type=module', '-e', code], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 580_000 });
     let out = '',
       err = '';
     p.stdout.on('data', (b) => (out += b));
@@ -33,8 +33,9 @@ function run(code: string): Promise<{ status: number | null; out: string; err: s
 }
 
 describe('the ResNet member cache shared by two studies at once', () => {
-  it('one process trains the member, the other waits and takes it from the cache', { timeout: 240_000 }, async () => {
-    // 20 images per split: ResNet18 trains on them in seconds (all that matters is who trains).
+  it('one process trains the member, the other waits and takes it from the cache', { timeout: 600_000 }, async () => {
+    // 20 images per split, one epoch: all that matters is who trains. Still ResNet18: seconds on an
+    // idle machine, minutes on a loaded one (hence the timeout).
     const data = idxFolder(20);
     const cacheDir = mkdtempSync(join(tmpdir(), 'nnlab-member-cache-'));
     const [a, b] = await Promise.all([run(study(data, cacheDir)), run(study(data, cacheDir))]);
