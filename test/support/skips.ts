@@ -10,7 +10,7 @@ export const STRICT = process.env.NNLAB_STRICT_SKIPS === '1';
 /**
  * Skips that strict mode still allows, all about the machine rather than installed tools: a GPU
  * (CI has none), a CPU instruction set (AVX-512 vs AVX2 needs a CPU with AVX-512), and a memory
- * cgroup (creating one needs a systemd user session, which CI containers often lack).
+ * cgroup (creating one needs a systemd user session, or root and a cgroup hierarchy with memory).
  */
 export const ALLOWED_IN_STRICT = ['gpu', 'cpu-isa', 'cgroup'] as const;
 export type AllowedSkip = (typeof ALLOWED_IN_STRICT)[number];
