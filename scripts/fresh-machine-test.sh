@@ -68,7 +68,7 @@ trap cleanup EXIT
 mnt() { mkdir -p "${@: -1}"; mount "$@"; mounts+=("${@: -1}"); }
 mnt -t proc proc "$root/proc"
 mnt --rbind /dev "$root/dev"
-mnt --make-rslave "$root/dev" 2>/dev/null || true
+mount --make-rslave "$root/dev"
 # /sys with the cgroup file systems: the memory-cgroup test creates a cgroup as root.
 mnt --rbind /sys "$root/sys"
 mount --make-rslave "$root/sys"
@@ -103,7 +103,8 @@ if [ "$keep" = 0 ] || [ ! -d "$root$clone/node_modules" ]; then
   rm -rf "${root:?}$clone"
   in_root git -c safe.directory='*' clone -q --no-checkout /mnt/repo.git "$clone"
   in_root git -C "$clone" checkout -q "$(git -C "$repo" rev-parse "$ref")"
-  in_root sh -c "cd $clone && git log -1 --format='commit %H %s' && npm ci --no-audit --no-fund"
+  # JOBS: node-gyp compiles the addon on every core (it defaults to one).
+  in_root sh -c "cd $clone && git log -1 --format='commit %H %s' && JOBS=$(nproc) npm ci --no-audit --no-fund"
 fi
 
 if [ "$shell" = 1 ]; then
