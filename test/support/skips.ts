@@ -46,6 +46,10 @@ export const PYTHON = '/usr/bin/python3';
 export const CHROMIUM = '/usr/bin/chromium';
 export const hasPython = existsSync(PYTHON);
 export const hasChromium = existsSync(CHROMIUM);
+/** FashionMNIST: Debian's dataset-fashion-mnist, or a copy named by NNLAB_FASHION_DIR (as lib/data reads it). */
+export const FASHION_DIR = process.env.NNLAB_FASHION_DIR ?? '/usr/share/datasets/fashion-mnist';
+export const hasFashion = existsSync(FASHION_DIR);
+export const NO_FASHION = `FashionMNIST is not in ${FASHION_DIR} (apt-get install dataset-fashion-mnist, or set NNLAB_FASHION_DIR)`;
 
 const pythonModules = new Map<string, boolean>();
 /** Whether Debian's python3 can import `module` (torch, torchvision, sklearn); checked once per module. */
