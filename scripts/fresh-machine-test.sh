@@ -94,8 +94,17 @@ cp -a "$npm_dir" "$root/usr/lib/node_modules/npm"
 cp -a "$node_inc" "$root/usr/include/node"
 ln -sf ../lib/node_modules/npm/bin/npm-cli.js "$root/usr/bin/npm"
 ln -sf ../lib/node_modules/npm/bin/npx-cli.js "$root/usr/bin/npx"
-# The registry settings of the host (its mirror, if any), and the headers just copied.
-{ [ -f "$HOME/.npmrc" ] && grep -v '^nodedir=' "$HOME/.npmrc"; echo "nodedir=/usr"; } >"$root/root/.npmrc"
+# The registry settings of the host (its mirror, if any; the certificate authorities npm trusts
+# there, where the way out goes through a proxy with its own), and the headers just copied.
+cafile=$(npm config get cafile 2>/dev/null || true)
+{
+  [ -f "$HOME/.npmrc" ] && grep -v '^\(nodedir\|cafile\)=' "$HOME/.npmrc"
+  echo "nodedir=/usr"
+  if [ -f "$cafile" ]; then
+    cp "$cafile" "$root/etc/ssl/host-npm-ca.crt"
+    echo "cafile=/etc/ssl/host-npm-ca.crt"
+  fi
+} >"$root/root/.npmrc"
 
 clone=/root/nnlab
 if [ "$keep" = 0 ] || [ ! -d "$root$clone/node_modules" ]; then
