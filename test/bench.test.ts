@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 
 // @ts-expect-error plain ESM scripts without type declarations
 import * as driver from '../bench/run.mjs';
+import { pythonHas, skipUnless } from './support/skips.js';
 // @ts-expect-error plain ESM scripts without type declarations
 import * as harness from '../bench/harness.mjs';
 
@@ -199,7 +200,9 @@ describe('bench driver', () => {
     expect(wrong.error).toMatch(/no workload 'nope'/);
   });
 
-  it('runs the faiss and scikit-learn k-NN peers on a subset, or reports them missing when they cannot be imported', () => {
+  it('runs the faiss and scikit-learn k-NN peers on a subset, or reports them missing when they cannot be imported', (ctx) => {
+    // The peer script itself needs numpy to read MNIST; only faiss and sklearn may be missing.
+    skipUnless(ctx, pythonHas('numpy'), 'the k-NN peers need /usr/bin/python3 with numpy (apt-get install python3-numpy)');
     const peer = (which: string, env: Record<string, string> = {}) =>
       driver.runChild(
         '/usr/bin/python3',
@@ -236,7 +239,8 @@ describe('bench driver', () => {
     expect(r.peak_rss_mb).toBeGreaterThan(30); // at least the 10k test images as float32
   });
 
-  it('runs the PyTorch MLP inference peer and reads its value and peak RSS', () => {
+  it('runs the PyTorch MLP inference peer and reads its value and peak RSS', (ctx) => {
+    skipUnless(ctx, pythonHas('torch'), 'the PyTorch peer needs /usr/bin/python3 with torch (apt-get install python3-torch)');
     const r = driver.runChild('/usr/bin/python3', [
       `${ROOT}/bench/peers/torch_train.py`,
       '--model',

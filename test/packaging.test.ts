@@ -11,6 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { findDriverLibrary } from '../lib/core/cuda-probe.js';
 import { gpuCode } from './support/fatbin.js';
 import { GLIBC_FLOOR, glibcNeeds } from './support/glibc.js';
+import { skipReason } from './support/skips.js';
 
 const ROOT = resolve('.');
 const DIR = join(ROOT, 'prebuilds', 'linux-x64');
@@ -19,13 +20,22 @@ const CUDA = join(DIR, 'cuda.napi.glibc.node');
 // This machine has no NVIDIA driver; on one that has, the CUDA binary may rightly be chosen.
 const hostDriver = findDriverLibrary() !== null;
 
-// CI (.ci/run) makes both before the tests; a developer's first run makes what is missing.
+// CI (.ci/run) makes both before the tests; a developer's first run makes what is missing, which
+// needs cmake (both) and nvcc (the CUDA one): on a machine without them these tests skip, saying so.
+const hasTool = (tool: string) => spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0;
+const toolsMissing = [...new Set([...(existsSync(CPU) ? [] : ['cmake']), ...(existsSync(CUDA) ? [] : ['cmake', 'nvcc'])])].filter(
+  (t) => !hasTool(t),
+);
+const NO_PREBUILDS = skipReason(
+  toolsMissing.length === 0,
+  `the prebuilt binaries are not made yet and making them needs ${toolsMissing.join(' and ')} (CI makes them in .ci/run)`,
+);
 function ensurePrebuilds(): void {
   if (!existsSync(CPU)) execFileSync('npm', ['run', 'prebuild', '--silent'], { cwd: ROOT, stdio: 'inherit' });
   if (!existsSync(CUDA)) execFileSync('scripts/prebuild-cuda.sh', { cwd: ROOT, stdio: 'inherit' });
 }
 
-describe('prebuilt binaries', () => {
+describe.skipIf(NO_PREBUILDS)('prebuilt binaries', () => {
   beforeAll(ensurePrebuilds, 1_800_000);
 
   for (const [name, file] of [
@@ -68,7 +78,7 @@ describe('prebuilt binaries', () => {
   });
 });
 
-describe('npm pack + install without a compiler', () => {
+describe.skipIf(NO_PREBUILDS)('npm pack + install without a compiler', () => {
   let work = '';
   let app = '';
   let env: NodeJS.ProcessEnv = {};

