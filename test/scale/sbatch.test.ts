@@ -63,7 +63,7 @@ describe('sbatch scripts (--dry-run)', () => {
       'unit "$RUN" --reduce',
     ])
       expect(s).toContain(line);
-    expect(s).toContain('sbatch --dependency=afterok:<units job>');
+    expect(s).toContain('sbatch --dependency=afterok:<stage 1 job>');
     expect(existsSync(out)).toBe(false);
   });
 
