@@ -59,7 +59,7 @@ describe.skipIf(skip)('Slurm executor (one-node cluster)', () => {
     // the array and the reduce job were real sbatch submissions, recorded in the folder
     const jobs = JSON.parse(readFileSync(join(out, 'scale', 'jobs.json'), 'utf8'));
     expect(jobs).toHaveLength(1);
-    expect(jobs[0].indices).toEqual([0, 1]);
+    expect(jobs[0].arrays.map((a: { indices: number[] }) => a.indices)).toEqual([[0, 1]]);
     const st = nnlab(['status', out]);
     expect(st.code, st.stdout + st.stderr).toBe(0);
     expect(st.stdout).toMatch(/member-1\s+done/);
@@ -73,7 +73,7 @@ describe.skipIf(skip)('Slurm executor (one-node cluster)', () => {
       const out = tmp('scale-cancel');
       const r = run(['run', 'ensemble-noise', ...FLAGS, '--out', out, '--executor', 'slurm']);
       expect(r.code, r.stderr).toBe(0);
-      const job = JSON.parse(readFileSync(join(out, 'scale', 'jobs.json'), 'utf8'))[0].units_job as string;
+      const job = JSON.parse(readFileSync(join(out, 'scale', 'jobs.json'), 'utf8'))[0].arrays[0].job as string;
       // Wait until member-0 has its first epoch's checkpoint, then cancel it mid-training.
       const ckpt = join(out, 'units', 'member-0', 'progress', 'checkpoint.safetensors');
       const t0 = Date.now();
@@ -102,8 +102,8 @@ describe.skipIf(skip)('Slurm executor (one-node cluster)', () => {
       const jobs = JSON.parse(readFileSync(join(out, 'scale', 'jobs.json'), 'utf8'));
       expect(jobs).toHaveLength(2);
       // only the unfinished units went into the second array
-      expect(jobs[1].indices).toEqual([0, 1].filter((i) => !done.includes(`member-${i}`)));
-      expect(jobs[1].indices).toContain(0);
+      expect(jobs[1].arrays[0].indices).toEqual([0, 1].filter((i) => !done.includes(`member-${i}`)));
+      expect(jobs[1].arrays[0].indices).toContain(0);
       // member-0 continued from its checkpoint (trainResnet logs the resume) rather than starting over
       expect(readFileSync(join(out, 'scale', 'logs', 'member-0.log'), 'utf8')).toMatch(
         /resumed from \S+checkpoint\.safetensors after epoch \d/,
