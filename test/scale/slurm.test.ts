@@ -1,7 +1,8 @@
 // `nnlab run ensemble-noise --executor slurm` on a real Slurm (the one-node cluster of
 // scripts/slurm-local.sh, which CI starts): the same numbers as the local executor, a cancelled
 // unit finished by --resume with the same numbers, and a crashing unit reported with its log while
-// the reduce step never runs. Quick preset, two members, 3 epochs, so that a unit is still running when the
+// the reduce step never runs; resnet-pretrain's chained arrays (the pretraining, then the variant
+// that fine-tunes from it) give the local numbers too. Quick preset, two members, 3 epochs, so that a unit is still running when the
 // test cancels it after its first epoch's checkpoint.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -109,6 +110,45 @@ describe.skipIf(skip)('Slurm executor (one-node cluster)', () => {
         /resumed from \S+checkpoint\.safetensors after epoch \d/,
       );
       expect(results(out)).toEqual(local);
+    },
+  );
+
+  it(
+    'resnet-pretrain: the fine-tuned variant as a second array after the pretraining, the numbers of the local executor',
+    { timeout: 300_000 },
+    () => {
+      // One epoch of the pretraining and of the variant that starts from it: the smallest chain.
+      const flags = ['--quick', '--variants', 'pretrained', '--epochs', '1', '--unit-cpus', '2', '--json'];
+      const numbers = (out: string) => {
+        const s = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+        const untimed = (h: { seconds?: number }[]) => h.map(({ seconds: _, ...row }) => row);
+        return {
+          test: s.headline.pretrained_test_accuracy,
+          pretrain: s.headline.pretrain_test_accuracy,
+          variants: s.variants.map((v: { val: unknown; test: unknown; history: { seconds?: number }[] }) => [
+            v.val,
+            v.test,
+            untimed(v.history),
+          ]),
+          pretrainHistory: untimed(s.pretrain.history),
+          weights: readFileSync(s.variants[0].weights).subarray(-4096).toString('hex'),
+        };
+      };
+      const a = tmp('scale-chain-local');
+      const l = run(['run', 'resnet-pretrain', ...flags, '--out', a]);
+      expect(l.code, l.stderr).toBe(0);
+      const b = tmp('scale-chain-slurm');
+      const r = run(['run', 'resnet-pretrain', ...flags, '--out', b, '--executor', 'slurm', '--wait']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toMatch(/submitted 1 unit\(s\) as job array (\d+) \(after \d+ succeeds\)/);
+      const jobs = JSON.parse(readFileSync(join(b, 'scale', 'jobs.json'), 'utf8'));
+      expect(jobs[0].arrays.map((x: { indices: number[] }) => x.indices)).toEqual([[0], [1]]);
+      expect(numbers(b)).toEqual(numbers(a));
+      const st = JSON.parse(nnlab(['status', b, '--json']).stdout);
+      expect(st.units.map((u: { id: string; state: string; job: string }) => [u.id, u.state, u.job])).toEqual([
+        ['pretrain-fashion', 'done', `${jobs[0].arrays[0].job}_0`],
+        ['pretrained', 'done', `${jobs[0].arrays[1].job}_1`],
+      ]);
     },
   );
 

@@ -6,8 +6,9 @@ import { describe, expect, it } from 'vitest';
 
 import { buildVariant, VARIANTS } from '../../lib/studies/shared/ablation-variants.js';
 import { seedCnn } from '../../lib/index.js';
-import { lastJson, nnlab } from '../support/cli.js';
-import { checkRunFolder, readCsv, Summary, tmp } from './helpers.js';
+import { lastJson } from '../support/cli.js';
+import { checkRunFolder, readCsv, Summary } from './helpers.js';
+import { quickRun } from './quick-run.js';
 
 // Counted by hand from the layer shapes (weights + biases).
 const EXPECTED_PARAMETERS: Record<string, number> = {
@@ -30,8 +31,7 @@ describe('nnlab run ablation', () => {
   });
 
   it('quick preset trains the full model and five variants and reports them', { timeout: 300_000 }, () => {
-    const out = tmp('ablation');
-    const r = nnlab(['run', 'ablation', '--quick', '--out', out, '--json']);
+    const { out, r } = quickRun('ablation');
     expect(r.code, r.stderr).toBe(0);
     const s = lastJson<Summary & { variants: { id: string; parameters: number; test_accuracy: number }[] }>(r.stdout);
     console.log('ablation quick:', s.variants.map((v) => `${v.id} ${(100 * v.test_accuracy).toFixed(1)}%`).join(', '));

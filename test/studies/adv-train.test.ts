@@ -6,13 +6,13 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 import { ADV_TRAIN_QUICK, run } from '../../lib/studies/adv-train.js';
-import { lastJson, nnlab } from '../support/cli.js';
-import { checkRunFolder, readCsv, Summary, tmp } from './helpers.js';
+import { lastJson } from '../support/cli.js';
+import { checkRunFolder, readCsv, Summary } from './helpers.js';
+import { quickRun } from './quick-run.js';
 
 describe('nnlab run adv-train', () => {
   it("quick preset: FGSM training lowers the CNN's FGSM error, the random-sign control does not", { timeout: 300_000 }, () => {
-    const out = tmp('adv-train');
-    const r = nnlab(['run', 'adv-train', '--quick', '--out', out, '--json']);
+    const { out, r } = quickRun('adv-train');
     expect(r.code, r.stderr).toBe(0);
     const s = lastJson<Summary>(r.stdout);
     const h = s.headline as Record<string, number>;

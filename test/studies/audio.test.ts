@@ -7,13 +7,13 @@ import { describe, expect, it } from 'vitest';
 
 import { lastJson, nnlab } from '../support/cli.js';
 import { checkReportInBrowser, checkRunFolder, readCsv, Summary, tmp } from './helpers.js';
+import { quickRun } from './quick-run.js';
 
 const FIGURES = ['accuracy_curves', 'loss_curves', 'confusion', 'clips', 'seeds', 'report_vs_nnlab'];
 
 describe('nnlab run audio', () => {
   it('quick preset: >= 75% on unseen synthetic voices, and the run folder', { timeout: 600_000 }, async () => {
-    const out = tmp('audio');
-    const r = nnlab(['run', 'audio', '--quick', '--out', out, '--json']);
+    const { out, r } = quickRun('audio');
     expect(r.code, r.stderr).toBe(0);
     const s = lastJson<Summary>(r.stdout);
     const h = s.headline as Record<string, number>;

@@ -5,8 +5,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-import { lastJson, nnlab } from '../support/cli.js';
-import { checkRunFolder, readCsv, Summary, tmp } from './helpers.js';
+import { lastJson } from '../support/cli.js';
+import { checkRunFolder, readCsv, Summary } from './helpers.js';
+import { quickRun } from './quick-run.js';
 
 const FASHION = '/usr/share/datasets/fashion-mnist';
 const FIGURES = [
@@ -27,8 +28,7 @@ describe('nnlab run autoencoder', () => {
       console.log(`autoencoder test skipped: FashionMNIST is not in ${FASHION} (apt-get install dataset-fashion-mnist)`);
       return;
     }
-    const out = tmp('autoencoder');
-    const r = nnlab(['run', 'autoencoder', '--quick', '--out', out, '--json']);
+    const { out, r } = quickRun('autoencoder');
     expect(r.code, r.stderr).toBe(0);
     const s = lastJson<Summary>(r.stdout);
     const h = s.headline as Record<string, number>;

@@ -6,8 +6,9 @@ import { describe, expect, it } from 'vitest';
 
 import { ArgumentError } from '../../lib/index.js';
 import { confusionCounts, confusionMatrixSvg, decisionRegions } from '../../lib/viz/index.js';
-import { lastJson, nnlab } from '../support/cli.js';
-import { checkReportInBrowser, checkRunFolder, readCsv, Summary, tmp } from './helpers.js';
+import { lastJson } from '../support/cli.js';
+import { checkReportInBrowser, checkRunFolder, readCsv, Summary } from './helpers.js';
+import { quickRun } from './quick-run.js';
 
 const FIGURES = [
   'report_vs_nnlab',
@@ -23,8 +24,7 @@ const FIGURES = [
 
 describe('nnlab run binary', () => {
   it('reaches >= 97.5% test accuracy after 200 epochs and fills the run folder', { timeout: 600_000 }, async () => {
-    const out = tmp('binary');
-    const r = nnlab(['run', 'binary', '--quick', '--out', out, '--json']);
+    const { out, r } = quickRun('binary');
     expect(r.code, r.stderr).toBe(0);
     const s = lastJson<Summary>(r.stdout);
     const h = s.headline as Record<string, number>;

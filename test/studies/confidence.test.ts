@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 import { quantile } from '../../lib/report/tables.js';
-import { lastJson, nnlab } from '../support/cli.js';
-import { checkRunFolder, readCsv, Summary, tmp } from './helpers.js';
+import { lastJson } from '../support/cli.js';
+import { checkRunFolder, readCsv, Summary } from './helpers.js';
+import { quickRun } from './quick-run.js';
 
 describe('nnlab run confidence', () => {
   it('quantile interpolates like numpy', () => {
@@ -15,8 +16,7 @@ describe('nnlab run confidence', () => {
   });
 
   it('quick preset: m(x) quantiles and bins agree with the predictions', { timeout: 300_000 }, () => {
-    const out = tmp('confidence');
-    const r = nnlab(['run', 'confidence', '--quick', '--out', out, '--json']);
+    const { out, r } = quickRun('confidence');
     expect(r.code, r.stderr).toBe(0);
     const s = lastJson<Summary & { bins: Record<string, { lo: number; hi: number; count: number; accuracy: number | null }[]> }>(r.stdout);
     const h = s.headline as Record<string, number>;

@@ -4,8 +4,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-import { lastJson, nnlab } from '../support/cli.js';
-import { checkRunFolder, readCsv, Summary, tmp } from './helpers.js';
+import { lastJson } from '../support/cli.js';
+import { checkRunFolder, readCsv, Summary } from './helpers.js';
+import { quickRun } from './quick-run.js';
 
 const SETUPS = ['normal', 'inverted', 'no-dropout', 'inverted-no-dropout'];
 const FIGURES = [
@@ -21,8 +22,7 @@ const FIGURES = [
 
 describe('nnlab run dropout', () => {
   it('quick preset: the inverted setup without dropout overfits, dropout keeps the gap small', { timeout: 600_000 }, () => {
-    const out = tmp('dropout');
-    const r = nnlab(['run', 'dropout', '--quick', '--out', out, '--json']);
+    const { out, r } = quickRun('dropout');
     expect(r.code, r.stderr).toBe(0);
     const s = lastJson<Summary>(r.stdout);
     const h = s.headline as Record<string, number>;

@@ -3,8 +3,9 @@
 // truth far better than the MSE nets' empirical variance.
 import { describe, expect, it } from 'vitest';
 
-import { lastJson, nnlab } from '../support/cli.js';
-import { checkRunFolder, readCsv, Summary, tmp } from './helpers.js';
+import { lastJson } from '../support/cli.js';
+import { checkRunFolder, readCsv, Summary } from './helpers.js';
+import { quickRun } from './quick-run.js';
 import { join } from 'node:path';
 
 const MODELS = [
@@ -19,8 +20,7 @@ const MODELS = [
 
 describe('nnlab run ensemble-regression', () => {
   it('quick preset: the ensemble band widens away from the data and covers the truth', { timeout: 600_000 }, () => {
-    const out = tmp('ensemble-regression');
-    const r = nnlab(['run', 'ensemble-regression', '--quick', '--out', out, '--json']);
+    const { out, r } = quickRun('ensemble-regression');
     expect(r.code, r.stderr).toBe(0);
     const s = lastJson<Summary>(r.stdout);
     const h = s.headline as Record<string, number>;

@@ -11,8 +11,9 @@ import { ensemble, RandomGenerator, loadEnsemble, metrics } from '../../lib/inde
 import { ENSEMBLE_SIZE_QUICK, sizeCurve } from '../../lib/studies/ensemble-size.js';
 import type { SizeRow } from '../../lib/studies/ensemble-size.js';
 import { loadMnist } from '../../lib/data/mnist.js';
-import { lastJson, nnlab } from '../support/cli.js';
+import { lastJson } from '../support/cli.js';
 import { checkReportInBrowser, checkRunFolder, readCsv, Summary, tmp } from './helpers.js';
+import { quickRun } from './quick-run.js';
 
 const FIGURES = ['error_vs_members', 'nll_vs_members', 'brier_vs_members', 'ensemble_size_table'];
 
@@ -21,8 +22,7 @@ describe('nnlab run ensemble-size', () => {
     'quick preset: ensembles beat one member; adversarial training lowers NLL at every M; run folder complete',
     { timeout: 300_000 },
     async () => {
-      const out = tmp('ensemble-size');
-      const r = nnlab(['run', 'ensemble-size', '--quick', '--out', out, '--json']);
+      const { out, r } = quickRun('ensemble-size');
       expect(r.code, r.stderr).toBe(0);
       const s = lastJson<Summary & { curves: SizeRow[] }>(r.stdout);
       const M = ENSEMBLE_SIZE_QUICK.members;

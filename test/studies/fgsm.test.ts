@@ -8,7 +8,8 @@ import { describe, expect, it } from 'vitest';
 
 import { run, FGSM_QUICK } from '../../lib/studies/fgsm.js';
 import { lastJson, nnlab } from '../support/cli.js';
-import { checkRunFolder, readCsv, Summary, tmp } from './helpers.js';
+import { checkRunFolder, readCsv, Summary } from './helpers.js';
+import { quickRun } from './quick-run.js';
 
 interface Point {
   eps: number;
@@ -18,8 +19,7 @@ interface Point {
 
 describe('nnlab run fgsm', () => {
   it('quick preset: logistic regression fooled at eps 0.25, CNN and ResNet errors rising with eps', { timeout: 300_000 }, () => {
-    const out = tmp('fgsm');
-    const r = nnlab(['run', 'fgsm', '--quick', '--out', out, '--json']);
+    const { out, r } = quickRun('fgsm');
     expect(r.code, r.stderr).toBe(0);
     const s = lastJson<Summary>(r.stdout);
     const h = s.headline as Record<string, number>;

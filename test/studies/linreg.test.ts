@@ -4,8 +4,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-import { lastJson, nnlab } from '../support/cli.js';
-import { checkRunFolder, readCsv, Summary, tmp } from './helpers.js';
+import { lastJson } from '../support/cli.js';
+import { checkRunFolder, readCsv, Summary } from './helpers.js';
+import { quickRun } from './quick-run.js';
 
 const FIGURES = [
   'report_vs_nnlab',
@@ -14,8 +15,7 @@ const FIGURES = [
 
 describe('nnlab run linreg', () => {
   it('converges when standardised, diverges raw at lr 1e-2, and says so', { timeout: 600_000 }, () => {
-    const out = tmp('linreg');
-    const r = nnlab(['run', 'linreg', '--quick', '--out', out, '--json']);
+    const { out, r } = quickRun('linreg');
     expect(r.code, r.stderr).toBe(0);
     const s = lastJson<Summary>(r.stdout);
     const h = s.headline as Record<string, number>;

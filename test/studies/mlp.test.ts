@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 
 import { lastJson, nnlab } from '../support/cli.js';
 import { checkReportInBrowser, checkRunFolder, readCsv, Summary, tmp } from './helpers.js';
+import { quickRun } from './quick-run.js';
 
 const FIGURES = [
   'loss_curve',
@@ -20,8 +21,7 @@ const FIGURES = [
 
 describe('nnlab run mlp', () => {
   it('quick preset: SGD >= 85% and Adam >= 90% test accuracy after 10 epochs on 10k images', { timeout: 600_000 }, async () => {
-    const out = tmp('mlp');
-    const r = nnlab(['run', 'mlp', '--quick', '--out', out, '--json']);
+    const { out, r } = quickRun('mlp');
     expect(r.code, r.stderr).toBe(0);
     const s = lastJson<Summary>(r.stdout);
     const h = s.headline as Record<string, number>;

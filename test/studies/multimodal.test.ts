@@ -10,8 +10,9 @@ import { IOError } from '../../lib/index.js';
 import { readWav8k } from '../../lib/studies/shared/multimodal-audio.js';
 import { logMelMatrices, logMelOf } from '../../lib/studies/shared/multimodal-mel.js';
 import { pairImages } from '../../lib/studies/shared/multimodal-pairs.js';
-import { lastJson, nnlab } from '../support/cli.js';
-import { checkRunFolder, readCsv, Summary, tmp } from './helpers.js';
+import { lastJson } from '../support/cli.js';
+import { checkRunFolder, readCsv, Summary } from './helpers.js';
+import { quickRun } from './quick-run.js';
 
 const FIGURES = [
   'report_vs_nnlab',
@@ -29,8 +30,7 @@ describe('nnlab run multimodal', () => {
   it('quick preset: both modalities learn, fusion beats them clean, blanking a modality hurts its own model', { timeout: 600_000 }, () => {
     if (!hasEspeak)
       throw new Error('espeak-ng is missing: the multimodal study generates its spoken digits with it (apt-get install espeak-ng)');
-    const out = tmp('multimodal');
-    const r = nnlab(['run', 'multimodal', '--quick', '--out', out, '--json']);
+    const { out, r } = quickRun('multimodal');
     expect(r.code, r.stderr).toBe(0);
     const s = lastJson<Summary>(r.stdout);
     const h = s.headline as Record<string, number | string>;

@@ -7,6 +7,7 @@ import { loadResnetData, resnetLoader } from '../../lib/data/resnet-data.js';
 import { loadResnet } from '../../lib/train/resnet-train.js';
 import { lastJson, nnlab } from '../support/cli.js';
 import { checkRunFolder, readCsv, Summary, tmp } from './helpers.js';
+import { quickRun } from './quick-run.js';
 
 describe('seed-000 data pipeline', () => {
   it('MNIST: 32x32, an 80/20 seeded split, train-part normalisation, 3-channel batches', () => {
@@ -71,8 +72,7 @@ const VARIANTS = ['scratch', 'pretrained', 'init-default', 'init-kaiming', 'init
 
 describe('nnlab run resnet-pretrain', () => {
   it('quick preset: every variant trains and learns, the run folder is complete, the models reload', { timeout: 600_000 }, () => {
-    const out = tmp('resnet-pretrain');
-    const r = nnlab(['run', 'resnet-pretrain', '--quick', '--out', out, '--json']);
+    const { out, r } = quickRun('resnet-pretrain');
     expect(r.code, r.stderr).toBe(0);
     const s = lastJson<Summary>(r.stdout);
     console.log(
