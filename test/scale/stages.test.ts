@@ -6,7 +6,19 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-import { GraphRunner, makePlan, Plan, readUnitOutput, runLocal, runStatus, stages, UnitSpec, writePlan } from '../../lib/scale/index.js';
+import {
+  GraphRunner,
+  makePlan,
+  Plan,
+  readUnitFailure,
+  readUnitOutput,
+  runLocal,
+  runStatus,
+  runUnitHere,
+  stages,
+  UnitSpec,
+  writePlan,
+} from '../../lib/scale/index.js';
 import { tmp } from '../studies/helpers.js';
 
 const R = { cpus: 1, memMB: 100, gpu: false };
@@ -53,6 +65,21 @@ describe('units after units', () => {
     expect(r.got.tuned).toEqual({ pretrain: 'pretrain-out' });
     expect(r.got.c).toEqual({ tuned: 'tuned-out', a: 'a-out' });
     expect(r.reduced()).toBe(true);
+  });
+
+  it('a unit started before the units it reads (nnlab unit by hand) fails with a marker that says why', async () => {
+    const run = tmp('stages-early');
+    const plan = makePlan('t', { out: run }, UNITS, R);
+    const r = recorder();
+    await expect(runUnitHere(run, plan, UNITS[2], r.runner, () => {})).rejects.toThrow(
+      /unit 'tuned' failed: it runs after unit 'pretrain', which has not finished/,
+    );
+    expect(r.ran).toEqual([]);
+    expect(readUnitFailure(run, 'tuned')?.error).toBe("it runs after unit 'pretrain', which has not finished");
+    await runUnitHere(run, plan, UNITS[0], r.runner, () => {});
+    await runUnitHere(run, plan, UNITS[2], r.runner, () => {});
+    expect(r.ran).toEqual(['pretrain', 'tuned']);
+    expect(readUnitFailure(run, 'tuned')).toBeNull();
   });
 
   it('a failed unit: the units after it do not run, the others do, the reduce step does not; status says blocked', async () => {
