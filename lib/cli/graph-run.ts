@@ -17,6 +17,7 @@ import {
   runStatus,
   SlurmOptions,
   submitSlurm,
+  unitsScriptPath,
   waitForRun,
   writePlan,
 } from '../scale/index.js';
@@ -116,7 +117,10 @@ export async function executeGraph(
 ): Promise<{ code: number; summary?: StudySummary; run: string }> {
   if (f.executor === 'local') {
     if (f.dryRun) {
-      for (const u of p.units) console.log(`unit ${u.id}: ${JSON.stringify(u.input)} (${u.resources.cpus} cpus, ${u.resources.memMB} MB)`);
+      for (const u of p.units)
+        console.log(
+          `unit ${u.id}: ${JSON.stringify(u.input)} (${u.resources.cpus} cpus, ${u.resources.memMB} MB)${u.after?.length ? ` after ${u.after.join(', ')}` : ''}`,
+        );
       return { code: 0, run };
     }
     const r = await runLocal(run, p, runner, { jobs: f.jobs, unitCommand: [...Object.values(nnlabCommand()).slice(0, 2), 'unit'], log });
@@ -137,8 +141,13 @@ export async function executeGraph(
   }
   const s = submitSlurm(run, p, f.slurm, nnlabCommand(), f.dryRun, log);
   if (f.dryRun) {
-    if (s.scripts.units) console.log(`# ---- ${join(run, 'scale', 'units.sbatch')}\n${s.scripts.units}`);
-    console.log(`# ---- ${join(run, 'scale', 'reduce.sbatch')} (sbatch --dependency=afterok:<units job>)\n${s.scripts.reduce}`);
+    s.scripts.units.forEach((script, k) =>
+      console.log(`# ---- ${unitsScriptPath(run, k)}${k > 0 ? ` (sbatch --dependency=afterok:<stage ${k} job>)` : ''}\n${script}`),
+    );
+    const after = s.scripts.units.map((_, k) => `<stage ${k + 1} job>`).join(':');
+    console.log(
+      `# ---- ${join(run, 'scale', 'reduce.sbatch')}${after ? ` (sbatch --dependency=afterok:${after})` : ''}\n${s.scripts.reduce}`,
+    );
     return { code: 0, run };
   }
   if (!f.wait) {

@@ -39,7 +39,14 @@ export function reproduceUnits(c: ReproduceConfig): { units: UnitSpec[]; reduce:
   const whole: Resources = { cpus: defaultCpus(c.preset), memMB: c.preset === 'quick' ? 4000 : 16000, gpu: false };
   for (const [id, cfg] of Object.entries(c.studies)) {
     const g = STUDIES[id].graph;
-    if (g) for (const u of g.units(cfg)) units.push({ ...u, id: `${id}${SEP}${u.id}`, input: { study: id, unit: u } });
+    if (g)
+      for (const u of g.units(cfg))
+        units.push({
+          ...u,
+          id: `${id}${SEP}${u.id}`,
+          input: { study: id, unit: u },
+          ...(u.after && { after: u.after.map((d) => `${id}${SEP}${d}`) }),
+        });
     else units.push({ id, input: { study: id }, resources: { ...whole, gpu: cfg.device === 'cuda' } });
   }
   return { units, reduce: whole };
@@ -51,7 +58,10 @@ export const reproduceRunner: GraphRunner = {
     const id = unit.input.study as string;
     const cfg = c.studies[id];
     const s = STUDIES[id];
-    if (unit.input.unit) return s.graph!.runUnit(cfg, unit.input.unit as UnitSpec, { run: cfg.out!, dir: ctx.dir, log: ctx.log });
+    if (unit.input.unit) {
+      const after = new Map([...ctx.after].map(([d, o]) => [d.slice(id.length + SEP.length), o]));
+      return s.graph!.runUnit(cfg, unit.input.unit as UnitSpec, { run: cfg.out!, dir: ctx.dir, after, log: ctx.log });
+    }
     // A whole study: a rerun after a crash replaces its half-written folder.
     const summary = await s.run({ ...cfg, force: existsSync(join(cfg.out!, 'config.json')) }, { log: ctx.log });
     return { study: id, out: summary.out, seconds: summary.seconds };

@@ -1,9 +1,10 @@
-// `nnlab sweep <config.json>`: a grid or a seeded random search over the parameters of `train` or
+// `nnlab sweep <config.json|yaml>`: a grid or a seeded random search over the parameters of `train` or
 // of a study, one unit per point (units/point-NNN, a complete run folder each), and a reduce step
 // that writes one table and one figure per parameter (metric vs parameter) into the sweep's run
 // folder. The points are drawn once, when planning, and recorded in scale/plan.json.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
 
 import { ArgumentError, IOError } from '../core/errors.js';
 import { mulberry32 } from '../core/mulberry32.js';
@@ -37,16 +38,21 @@ export interface SweepConfig {
   resources?: Partial<Resources>;
 }
 
+/** A sweep config file: YAML when it ends in .yaml / .yml (the same keys as JSON), JSON otherwise. */
 export function readSweepConfig(path: string): SweepConfig {
   if (!existsSync(path)) throw new IOError(`sweep config ${path} does not exist`);
-  let c: SweepConfig;
+  const isYaml = /\.ya?ml$/i.test(path);
+  let c: unknown;
   try {
-    c = JSON.parse(readFileSync(path, 'utf8')) as SweepConfig;
+    const text = readFileSync(path, 'utf8');
+    c = isYaml ? parseYaml(text) : JSON.parse(text);
   } catch (e) {
-    throw new IOError(`sweep config ${path}: not JSON (${(e as Error).message})`);
+    throw new IOError(`sweep config ${path}: not ${isYaml ? 'YAML' : 'JSON'} (${(e as Error).message.split('\n')[0]})`);
   }
-  checkSweep(c, path);
-  return c;
+  if (typeof c !== 'object' || c === null || Array.isArray(c))
+    throw new ArgumentError(`sweep config ${path}: must be a mapping with "target", "metric" and "grid" or "random"`);
+  checkSweep(c as SweepConfig, path);
+  return c as SweepConfig;
 }
 
 function knownKeys(target: string): string[] {

@@ -1,5 +1,5 @@
-// The graph of one run: the study's units (independent, any order) and its reduce step (after all
-// of them), written to <run>/scale/plan.json so that a unit's process on another node, started
+// The graph of one run: the study's units (independent unless a unit names others in `after`) and
+// its reduce step (after all of them), written to <run>/scale/plan.json so that a unit's process on another node, started
 // by Slurm or by a local worker, reads exactly what the planning process decided.
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -29,6 +29,11 @@ export function makePlan(study: string, config: Record<string, unknown>, units: 
   for (const u of units) {
     checkUnitId(u.id);
     if (seen.has(u.id)) throw new ArgumentError(`${study}: unit id '${u.id}' appears twice`);
+    for (const d of u.after ?? [])
+      if (!seen.has(d))
+        throw new ArgumentError(
+          `${study}: unit '${u.id}' runs after '${d}', which is ${units.some((v) => v.id === d) ? 'not earlier in the plan' : 'not a unit of it'}`,
+        );
     seen.add(u.id);
     checkResources(u.resources, `${study} unit ${u.id}`);
   }
@@ -63,6 +68,19 @@ export function findUnit(plan: Plan, id: string): UnitSpec {
 /** The units without a finished marker, in plan order. */
 export function unfinished(run: string, plan: Plan): UnitSpec[] {
   return plan.units.filter((u) => readUnitOutput(run, u.id) === null);
+}
+
+/**
+ * The units in dependency stages: stage 0 needs nothing among `units`, stage k needs something of
+ * stage k-1 (an `after` unit that is not in `units` counts as finished). Each stage is one Slurm
+ * job array, started after the one before it succeeded; a local executor runs them in this order.
+ */
+export function stages(units: UnitSpec[]): UnitSpec[][] {
+  const level = new Map<string, number>();
+  for (const u of units) level.set(u.id, Math.max(-1, ...(u.after ?? []).map((d) => level.get(d) ?? -1)) + 1);
+  const out: UnitSpec[][] = [];
+  for (const u of units) (out[level.get(u.id)!] ??= []).push(u);
+  return out;
 }
 
 /** Whether the reduce step finished (the study's summary.json and the reduce marker). */

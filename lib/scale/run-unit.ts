@@ -10,7 +10,12 @@ import { clearUnitFailure, readUnitOutput, unitDir, unitLog, UnitOutput, UnitSpe
 
 /** What a study supplies to run its graph: one unit, and the reduce over all the units' outputs. */
 export interface GraphRunner {
-  runUnit(plan: Plan, unit: UnitSpec, ctx: { run: string; dir: string; log: (s: string) => void }): Promise<Record<string, unknown>>;
+  /** `after` holds the outputs of the units this one runs after (UnitSpec.after). */
+  runUnit(
+    plan: Plan,
+    unit: UnitSpec,
+    ctx: { run: string; dir: string; after: Map<string, UnitOutput>; log: (s: string) => void },
+  ): Promise<Record<string, unknown>>;
   reduce(plan: Plan, ctx: { run: string; outputs: Map<string, UnitOutput>; log: (s: string) => void }): Promise<Record<string, unknown>>;
 }
 
@@ -38,6 +43,16 @@ export async function runUnitHere(
     log(`unit ${unit.id}: already finished (${join(unitDir(run, unit.id), 'unit.json')})`);
     return done;
   }
+  const after = new Map<string, UnitOutput>();
+  for (const d of unit.after ?? []) {
+    const o = readUnitOutput(run, d);
+    if (!o) {
+      const msg = `it runs after unit '${d}', which has not finished`;
+      writeUnitFailure(run, { id: unit.id, error: msg, log: logPath, failed_at: new Date().toISOString() });
+      throw new UnitFailedError(unit.id, logPath, msg);
+    }
+    after.set(d, o);
+  }
   clearUnitFailure(run, unit.id);
   const dir = unitDir(run, unit.id);
   mkdirSync(dir, { recursive: true });
@@ -45,7 +60,7 @@ export async function runUnitHere(
   setNumThreads(unit.resources.cpus);
   const t0 = performance.now();
   try {
-    const output = await runner.runUnit(plan, unit, { run, dir, log });
+    const output = await runner.runUnit(plan, unit, { run, dir, after, log });
     const o: UnitOutput = {
       id: unit.id,
       output,

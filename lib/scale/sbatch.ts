@@ -1,5 +1,6 @@
-// The sbatch scripts of a run: one job array for the units (task i = plan unit i; only the
-// unfinished indices are submitted), one job for the reduce step. Pure text: `--dry-run` prints
+// The sbatch scripts of a run: one job array per dependency stage of the units (task i = plan unit
+// i; only the unfinished indices are submitted; stage k+1 starts after stage k succeeded), one job
+// for the reduce step. Pure text: `--dry-run` prints
 // exactly what would be submitted.
 import { join } from 'node:path';
 
@@ -75,8 +76,11 @@ function header(name: string, r: Resources, o: SlurmOptions, output: string, cwd
   return lines;
 }
 
-/** The units' array script; `indices` are the plan positions to run. */
-export function unitsScript(run: string, plan: Plan, indices: number[], o: SlurmOptions, cmd: NnlabCommand): string {
+/**
+ * The units' array script; `indices` are the plan positions to run. `stage` > 0: the array is
+ * submitted with --dependency=afterok:<the previous stage's array> (its units read those outputs).
+ */
+export function unitsScript(run: string, plan: Plan, indices: number[], o: SlurmOptions, cmd: NnlabCommand, stage = 0): string {
   if (indices.length === 0) throw new ArgumentError('unitsScript: no units to submit');
   const units = indices.map((i) => plan.units[i]);
   const r = arrayResources(units);
@@ -85,9 +89,12 @@ export function unitsScript(run: string, plan: Plan, indices: number[], o: Slurm
   lines.push(`#SBATCH --array=${arraySpec(indices)}${o.maxParallel ? `%${o.maxParallel}` : ''}`);
   // Preempted or failed nodes: Slurm puts the task back in the queue; the unit resumes from its checkpoint.
   lines.push('#SBATCH --requeue');
+  // A failed or cancelled unit of an earlier stage makes afterok impossible: Slurm then drops this array.
+  if (stage > 0) lines.push('#SBATCH --kill-on-invalid-dep=yes');
   lines.push(
     '',
     `# nnlab ${plan.study}: ${plan.units.length} unit(s); array task i trains plan unit i (scale/plan.json).`,
+    ...(stage > 0 ? [`# Stage ${stage + 1}: these units read outputs of stage ${stage} (submitted after it, afterok).`] : []),
     'set -u',
     `RUN=${q(run)}`,
     `IDS=(${plan.units.map((u) => q(u.id)).join(' ')})`,

@@ -1,5 +1,6 @@
 // The Slurm executor: writes the sbatch scripts into <run>/scale/, submits the unfinished units
-// as one job array and the reduce step after it (afterok), and records the job ids in
+// as one job array per dependency stage (each afterok the one before), the reduce step after them
+// all (afterok), and records the job ids in
 // scale/jobs.json. State comes from scontrol (finished jobs stay visible for MinJobAge) and from
 // the run folder's markers, so no accounting database (sacct/slurmdbd) is needed.
 import { spawnSync } from 'node:child_process';
@@ -9,19 +10,25 @@ import { join } from 'node:path';
 import { IOError } from '../core/errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import type { Plan } from './graph.js';
-import { unfinished } from './graph.js';
+import { stages, unfinished } from './graph.js';
 import { NnlabCommand, reduceScript, SlurmOptions, unitsScript } from './sbatch.js';
 
-export interface Submission {
-  units_job: string | null;
-  /** Plan indices submitted in that array. */
+/** One job array of a submission: the plan indices it runs. */
+export interface SubmittedArray {
+  job: string;
   indices: number[];
+}
+
+export interface Submission {
+  /** One array per dependency stage, in submission order (each after the one before). */
+  arrays: SubmittedArray[];
   reduce_job: string;
   submitted_at: string;
 }
 
 export interface SlurmSubmitResult {
-  scripts: { units: string | null; reduce: string };
+  /** One script per stage (none when every unit finished), and the reduce step's. */
+  scripts: { units: string[]; reduce: string };
   submission: Submission | null;
 }
 
@@ -29,9 +36,21 @@ function jobsPath(run: string): string {
   return join(run, 'scale', 'jobs.json');
 }
 
+/** The submissions of a run, oldest first (a run folder from before stages recorded one array as units_job/indices). */
 export function readSubmissions(run: string): Submission[] {
   const p = jobsPath(run);
-  return existsSync(p) ? (JSON.parse(readFileSync(p, 'utf8')) as Submission[]) : [];
+  if (!existsSync(p)) return [];
+  const subs = JSON.parse(readFileSync(p, 'utf8')) as (Submission & { units_job?: string | null; indices?: number[] })[];
+  return subs.map((s) => ({
+    arrays: s.arrays ?? (s.units_job ? [{ job: s.units_job, indices: s.indices ?? [] }] : []),
+    reduce_job: s.reduce_job,
+    submitted_at: s.submitted_at,
+  }));
+}
+
+/** The file of stage k's array script. */
+export function unitsScriptPath(run: string, stage: number): string {
+  return join(run, 'scale', stage === 0 ? 'units.sbatch' : `units-${stage + 1}.sbatch`);
 }
 
 /** Runs a Slurm command; a missing command or a refusal is an error naming it. */
@@ -54,32 +73,41 @@ export function submitSlurm(
   dryRun: boolean,
   log: (s: string) => void,
 ): SlurmSubmitResult {
-  const todo = unfinished(run, plan);
-  const indices = todo.map((u) => plan.units.indexOf(u));
-  const units = indices.length ? unitsScript(run, plan, indices, o, cmd) : null;
+  const todo = stages(unfinished(run, plan)).map((st) => st.map((u) => plan.units.indexOf(u)));
+  const units = todo.map((indices, k) => unitsScript(run, plan, indices, o, cmd, k));
   const reduce = reduceScript(run, plan, o, cmd);
   if (dryRun) return { scripts: { units, reduce }, submission: null };
-  const unitsFile = join(run, 'scale', 'units.sbatch');
   const reduceFile = join(run, 'scale', 'reduce.sbatch');
   // Slurm opens --output before the script runs: a missing folder fails the task with no log at all.
   mkdirSync(join(run, 'scale', 'logs'), { recursive: true });
-  if (units) writeFileAtomic(unitsFile, [units]);
+  units.forEach((u, k) => writeFileAtomic(unitsScriptPath(run, k), [u]));
   writeFileAtomic(reduceFile, [reduce]);
-  // A reduce job still waiting on an earlier array (one whose unit was cancelled) would never run: replace it.
+  // A reduce job (or a later stage) still waiting on an earlier array (one whose unit was cancelled) would never run: replace it.
   for (const s of readSubmissions(run)) {
-    try {
-      slurmCmd('scancel', [s.reduce_job]);
-    } catch {
-      /* already gone */
+    for (const job of [...s.arrays.slice(1).map((x) => x.job), s.reduce_job]) {
+      try {
+        slurmCmd('scancel', [job]);
+      } catch {
+        /* already gone */
+      }
     }
   }
-  const unitsJob = units ? slurmCmd('sbatch', ['--parsable', unitsFile]).trim().split(';')[0] : null;
-  if (unitsJob) log(`slurm: submitted ${indices.length} unit(s) as job array ${unitsJob} (${unitsFile})`);
-  const reduceJob = slurmCmd('sbatch', ['--parsable', ...(unitsJob ? [`--dependency=afterok:${unitsJob}`] : []), reduceFile])
+  const arrays: SubmittedArray[] = [];
+  todo.forEach((indices, k) => {
+    const prev = arrays[k - 1]?.job;
+    const file = unitsScriptPath(run, k);
+    const job = slurmCmd('sbatch', ['--parsable', ...(prev ? [`--dependency=afterok:${prev}`] : []), file])
+      .trim()
+      .split(';')[0];
+    arrays.push({ job, indices });
+    log(`slurm: submitted ${indices.length} unit(s) as job array ${job}${prev ? ` (after ${prev} succeeds)` : ''} (${file})`);
+  });
+  const after = arrays.map((x) => x.job);
+  const reduceJob = slurmCmd('sbatch', ['--parsable', ...(after.length ? [`--dependency=afterok:${after.join(':')}`] : []), reduceFile])
     .trim()
     .split(';')[0];
-  log(`slurm: submitted the reduce step as job ${reduceJob}${unitsJob ? ` (after ${unitsJob} succeeds)` : ''}`);
-  const submission: Submission = { units_job: unitsJob, indices, reduce_job: reduceJob, submitted_at: new Date().toISOString() };
+  log(`slurm: submitted the reduce step as job ${reduceJob}${after.length ? ` (after ${after.join(', ')} succeed)` : ''}`);
+  const submission: Submission = { arrays, reduce_job: reduceJob, submitted_at: new Date().toISOString() };
   writeFileAtomic(jobsPath(run), [JSON.stringify([...readSubmissions(run), submission], null, 2) + '\n']);
   return { scripts: { units, reduce }, submission };
 }

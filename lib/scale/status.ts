@@ -9,7 +9,8 @@ import { reduceDone } from './graph.js';
 import { jobStates, JobStates, readSubmissions, TERMINAL_BAD } from './slurm.js';
 import { readUnitFailure, readUnitOutput, unitLog } from './units.js';
 
-export type UnitState = 'done' | 'failed' | 'running' | 'pending' | 'not submitted' | 'lost';
+/** blocked: a unit it runs after (UnitSpec.after) failed, so it never will run in this submission. */
+export type UnitState = 'done' | 'failed' | 'running' | 'pending' | 'not submitted' | 'lost' | 'blocked';
 
 export interface UnitStatus {
   id: string;
@@ -40,17 +41,28 @@ export function runStatus(run: string, plan: Plan, querySlurm = true): RunStatus
     if (!cache.has(job)) cache.set(job, querySlurm ? jobStates(job) : null);
     return cache.get(job)!;
   };
-  const units = plan.units.map((u, i): UnitStatus => {
-    const sub = [...subs].reverse().find((s) => s.units_job && s.indices.includes(i));
-    const job = sub ? `${sub.units_job}_${i}` : null;
-    const slurm = sub ? (states(sub.units_job!)?.tasks.get(i) ?? null) : null;
+  const byId = new Map<string, UnitStatus>();
+  const one = (u: Plan['units'][number], i: number): UnitStatus => {
+    const array = [...subs]
+      .reverse()
+      .flatMap((s) => s.arrays)
+      .find((a) => a.indices.includes(i));
+    const job = array ? `${array.job}_${i}` : null;
+    const slurm = array ? (states(array.job)?.tasks.get(i) ?? null) : null;
     const base = { id: u.id, slurm, job, log: unitLog(run, u.id), seconds: null, error: null };
     const out = readUnitOutput(run, u.id);
     if (out) return { ...base, state: 'done', seconds: out.seconds };
+    const dep = (u.after ?? []).find((d) => ['failed', 'lost', 'blocked'].includes(byId.get(d)?.state ?? ''));
+    if (dep !== undefined && !(slurm && ['RUNNING', 'COMPLETING'].includes(slurm)))
+      return {
+        ...base,
+        state: 'blocked',
+        error: `it runs after unit '${dep}', which ${byId.get(dep)!.state === 'blocked' ? 'cannot run' : 'failed'}`,
+      };
     const f = readUnitFailure(run, u.id);
     if (f && !(slurm && ['RUNNING', 'PENDING', 'REQUEUED'].includes(slurm)))
       return { ...base, state: 'failed', error: f.error, log: f.log ?? base.log };
-    if (!sub) return { ...base, state: 'not submitted' };
+    if (!array) return { ...base, state: 'not submitted' };
     if (slurm === 'RUNNING' || slurm === 'COMPLETING') return { ...base, state: 'running' };
     if (slurm === 'PENDING' || slurm === 'REQUEUED' || slurm === 'CONFIGURING' || slurm === 'SUSPENDED')
       return { ...base, state: 'pending' };
@@ -61,6 +73,11 @@ export function runStatus(run: string, plan: Plan, querySlurm = true): RunStatus
       state: 'lost',
       error: slurm ? `Slurm state ${slurm} but no units/${u.id}/unit.json` : 'Slurm no longer knows the job',
     };
+  };
+  const units = plan.units.map((u, i) => {
+    const st = one(u, i);
+    byId.set(u.id, st);
+    return st;
   });
   const last = subs[subs.length - 1];
   const reduceLog = join(run, 'scale', 'logs', 'reduce.log');
@@ -105,7 +122,7 @@ export function formatStatus(s: RunStatus): string {
       u.slurm ?? '-',
       u.job ?? '-',
       u.seconds === null ? '-' : u.seconds.toFixed(1),
-      u.state === 'failed' || u.state === 'lost' ? `${u.error} (log ${u.log})` : u.log,
+      u.state === 'failed' || u.state === 'lost' ? `${u.error} (log ${u.log})` : u.state === 'blocked' ? u.error! : u.log,
     ]),
     ['reduce', s.reduce.state, s.reduce.slurm ?? '-', s.reduce.job ?? '-', '-', s.reduce.log],
   ];

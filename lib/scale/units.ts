@@ -24,6 +24,12 @@ export interface UnitSpec {
   /** What the unit trains (JSON): recorded in plan.json, read back by the unit's process. */
   input: Record<string, unknown>;
   resources: Resources;
+  /**
+   * Units whose outputs this one reads (a shared pretraining step, say): it runs only after they
+   * finished, and receives their outputs. They come earlier in the plan, so plan order is a valid
+   * order to run the graph in.
+   */
+  after?: string[];
 }
 
 /** What a finished unit recorded (units/<id>/unit.json). */

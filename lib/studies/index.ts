@@ -21,7 +21,7 @@ import { KNN_MAX_FULL, KNN_MAX_QUICK, run as runKnnMax } from './knn-max.js';
 import { NOISE_FULL, NOISE_QUICK, run as runNoise } from './noise.js';
 import { OOD_FULL, OOD_QUICK, run as runOod } from './ood.js';
 import { ROTATION_FULL, ROTATION_QUICK, run as runRotation } from './rotation.js';
-import { RESNET_PRETRAIN_FULL, RESNET_PRETRAIN_QUICK, run as runResnetPretrain } from './resnet-pretrain.js';
+import { RESNET_PRETRAIN_FULL, RESNET_PRETRAIN_QUICK, resnetPretrainGraph, run as runResnetPretrain } from './resnet-pretrain.js';
 import type { StudySummary } from '../report/run-folder.js';
 import { AUTOENCODER_FULL, AUTOENCODER_QUICK, run as runAutoencoder } from './autoencoder.js';
 import { ENSEMBLE_REGRESSION_FULL, ENSEMBLE_REGRESSION_QUICK, run as runEnsembleRegression } from './ensemble-regression.js';
@@ -104,6 +104,7 @@ export const STUDIES: Record<string, StudyEntry> = {
     full: RESNET_PRETRAIN_FULL,
     quick: RESNET_PRETRAIN_QUICK,
     run: runResnetPretrain,
+    graph: resnetPretrainGraph,
     accepts: { weights: true, epochs: true, variants: true },
   }),
   noise: entry({

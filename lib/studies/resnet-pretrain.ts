@@ -3,29 +3,30 @@
 // plus the initialisation variants (PyTorch default, Kaiming, Xavier) and shuffling on vs off.
 // Offline, the pretrained model is a ResNet18 nnlab first trains on FashionMNIST through the same
 // pipeline; `--weights FILE` takes torchvision-named weights instead (e.g. ImageNet's).
+// As a graph (lib/scale): one unit per variant and one for the pretraining, which the 'pretrained'
+// variant runs after (on Slurm: a second job array, afterok the first); the reduce step writes the
+// figures and the report. run() is the same graph in this process, in plan order.
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { ArgumentError } from '../core/errors.js';
-import { RandomGenerator, io, manualSeed, nn, resolveDevice } from '../index.js';
-import { METRIC_COLUMNS } from '../train/metrics-tracker.js';
-import type { EpochMetrics } from '../train/metrics-tracker.js';
-import { barChart } from '../viz/bar-chart.js';
-import { linePlot, Series } from '../viz/line-plot.js';
+import { RandomGenerator, manualSeed, nn, resolveDevice } from '../index.js';
 import { BaseConfig, checkLimits, FULL_PRESET, quickPreset, RunHooks, stderrLog } from './shared/common.js';
-import { loadResnetData, ResnetData } from '../data/resnet-data.js';
-import { epochsToReach, loadBackbone, ResnetTrainConfig, SEED000_TRAIN, trainResnet, TrainedResnet } from '../train/resnet-train.js';
-import { RunFolder, StudySummary } from '../report/run-folder.js';
+import { loadResnetData } from '../data/resnet-data.js';
+import { loadBackbone, SEED000_TRAIN, trainResnet } from '../train/resnet-train.js';
+import { RunFolder, StudySummary, timestamp } from '../report/run-folder.js';
+import { claimRunFolder } from '../report/run-lock.js';
+import type { UnitOutput, UnitSpec } from '../scale/index.js';
+import { defaultCpus, StudyGraph, UnitContext } from './shared/graph.js';
+import {
+  PretrainResult,
+  PretrainVariant,
+  TrainSettings,
+  VariantResult,
+  writeResnetPretrainReport,
+} from './shared/resnet-pretrain-report.js';
 
-export interface PretrainVariant {
-  id: string;
-  description: string;
-  /** 'pretrained': the pretrained weights with a fresh fc; 'scratch': an initialisation. */
-  start: 'scratch' | 'pretrained';
-  init: nn.ResnetInit;
-  shuffle: boolean;
-  /** Trained with the study's `tuned` settings instead of `train`. */
-  tuned?: boolean;
-}
+export type { PretrainVariant, TrainSettings };
 
 /**
  * A from-scratch recipe for a well-trained ResNet18 (the report's Adam 1e-4 at batch 512 reaches
@@ -56,8 +57,6 @@ export const PRETRAIN_VARIANTS: readonly PretrainVariant[] = [
     tuned: true,
   },
 ];
-
-type TrainSettings = Omit<ResnetTrainConfig, 'seed' | 'init' | 'shuffle' | 'weights'>;
 
 export interface ResnetPretrainConfig extends BaseConfig {
   train: TrainSettings;
@@ -104,48 +103,8 @@ export const RESNET_PRETRAIN_QUICK: ResnetPretrainConfig = quickPreset(RESNET_PR
   thresholds: [0.3, 0.5, 0.7],
 });
 
-interface VariantResult extends PretrainVariant {
-  trained: Omit<TrainedResnet, 'model'>;
-}
-
-function settingsLabel(t: TrainSettings): string {
-  return `Adam ${t.lr}, batch ${t.batch}, ${t.epochs} epoch${t.epochs === 1 ? '' : 's'}${t.cosine ? ', cosine' : ''}`;
-}
-
-function pct(v: number): number {
-  return +(100 * v).toFixed(2);
-}
-
-function valCurves(runs: { id: string; history: EpochMetrics[] }[], metric: 'val_acc' | 'val_loss', title: string): string {
-  const series: Series[] = runs.map((r) => ({ name: r.id, x: r.history.map((h) => h.epoch), y: r.history.map((h) => h[metric] ?? NaN) }));
-  return linePlot(series, {
-    title,
-    xLabel: 'epoch',
-    yLabel: metric === 'val_acc' ? 'validation accuracy' : 'validation loss',
-    legendAt: metric === 'val_acc' ? 'bottom' : 'top',
-    integerX: true,
-  });
-}
-
-/** Train and validation curves of a few runs (the report's Figure 2: pretrained vs scratch). */
-function trainValCurves(runs: { id: string; history: EpochMetrics[] }[], metric: 'loss' | 'acc', title: string): string {
-  const series: Series[] = runs.flatMap((r) => {
-    const x = r.history.map((h) => h.epoch);
-    return [
-      { name: `${r.id} train`, x, y: r.history.map((h) => (metric === 'loss' ? h.train_loss : h.train_acc)) },
-      { name: `${r.id} val`, x, y: r.history.map((h) => (metric === 'loss' ? h.val_loss : h.val_acc) ?? NaN) },
-    ];
-  });
-  return linePlot(series, {
-    title,
-    xLabel: 'epoch',
-    yLabel: metric === 'loss' ? 'cross-entropy loss' : 'accuracy',
-    legendAt: metric === 'loss' ? 'top' : 'bottom',
-    integerX: true,
-  });
-}
-
-export async function run(config: ResnetPretrainConfig, hooks: RunHooks = {}): Promise<StudySummary> {
+/** The configuration with `epochs` applied and checked, and the variants it trains. */
+function prepare(config: ResnetPretrainConfig): { cfg: ResnetPretrainConfig; variants: PretrainVariant[]; pretrainId: string | null } {
   checkLimits(config);
   if (config.epochs !== undefined && !(Number.isInteger(config.epochs) && config.epochs > 0))
     throw new ArgumentError(`resnet-pretrain: epochs must be a positive integer, got ${config.epochs}`);
@@ -160,6 +119,13 @@ export async function run(config: ResnetPretrainConfig, hooks: RunHooks = {}): P
     );
   const variants = PRETRAIN_VARIANTS.filter((v) => cfg.variants.includes(v.id));
   if (!variants.length) throw new ArgumentError('resnet-pretrain: no variant to train');
+  const needPretrain = !cfg.weights && variants.some((v) => v.start === 'pretrained');
+  return { cfg, variants, pretrainId: needPretrain ? `pretrain-${cfg.pretrain.dataset}` : null };
+}
+
+/** The units: the pretraining (when a variant starts from it and no --weights), then every variant. */
+function units(config: ResnetPretrainConfig): UnitSpec[] {
+  const { cfg, variants, pretrainId } = prepare(config);
   if (cfg.weights) {
     // Check the file before any training: a bad file should fail now, not after the first variant.
     const probe = new nn.ResNet18({ numClasses: 10, generator: new RandomGenerator(0) });
@@ -169,208 +135,150 @@ export async function run(config: ResnetPretrainConfig, hooks: RunHooks = {}): P
       probe.dispose();
     }
   }
-  const log = hooks.log ?? stderrLog;
-  const folder = new RunFolder('resnet-pretrain', cfg.out, { force: cfg.force });
+  const resources = { cpus: defaultCpus(cfg.preset), memMB: cfg.preset === 'quick' ? 2000 : 8000, gpu: cfg.device === 'cuda' };
+  return [
+    ...(pretrainId ? [{ id: pretrainId, input: { pretrain: cfg.pretrain.dataset }, resources }] : []),
+    ...variants.map((v): UnitSpec => ({
+      id: v.id,
+      input: { variant: v.id },
+      resources,
+      ...(v.start === 'pretrained' && pretrainId && { after: [pretrainId] }),
+    })),
+  ];
+}
+
+/** Trains one unit into <run>/<unit id> (the folder layout of the one-process run), resuming from its checkpoint there. */
+async function runUnit(config: ResnetPretrainConfig, unit: UnitSpec, ctx: UnitContext): Promise<Record<string, unknown>> {
+  const { cfg, variants, pretrainId } = prepare(config);
+  const log = ctx.log;
   const device = resolveDevice(cfg.device, log);
   manualSeed(cfg.seed);
-  const needPretrained = variants.some((v) => v.start === 'pretrained');
+  const outDir = join(ctx.run, unit.id);
+  mkdirSync(outDir, { recursive: true });
+  if (unit.input.pretrain !== undefined) {
+    const { pretrain } = cfg;
+    log(`pretraining ResNet18 on ${pretrain.dataset} (${pretrain.epochs} epochs) for the 'pretrained' start`);
+    const fd = loadResnetData({
+      dataset: pretrain.dataset,
+      trainLimit: pretrain.trainLimit,
+      testLimit: pretrain.testLimit,
+      splitSeed: cfg.seed,
+      device,
+    });
+    try {
+      const t = await trainResnet(
+        fd,
+        { ...pretrain, seed: cfg.seed, init: 'torchvision', shuffle: pretrain.shuffle },
+        { device, outDir, log, label: `pretrained on ${pretrain.dataset}`, resumable: true },
+      );
+      t.model.dispose();
+      log(`pretrained model: ${fd.dataset} test accuracy ${(100 * t.test.acc).toFixed(2)}%, saved to ${t.weightsPath}`);
+      const result: PretrainResult = { history: t.history, val_acc: t.val.acc, test_acc: t.test.acc, images: fd.train.n };
+      return { pretrain: result, weights: t.weightsPath };
+    } finally {
+      fd.dispose();
+    }
+  }
+  const v = variants.find((x) => x.id === unit.input.variant);
+  if (!v) throw new ArgumentError(`resnet-pretrain unit ${unit.id}: variant '${String(unit.input.variant)}' is not in this configuration`);
+  let weights: string | null = null;
+  if (v.start === 'pretrained') {
+    weights = cfg.weights ?? ((pretrainId && ctx.after.get(pretrainId)?.output.weights) as string | undefined) ?? null;
+    if (!weights) throw new ArgumentError(`resnet-pretrain unit ${unit.id}: no pretrained weights (the ${pretrainId} unit's output)`);
+  }
+  const d = loadResnetData({ dataset: 'mnist', trainLimit: cfg.trainLimit, testLimit: cfg.testLimit, splitSeed: cfg.seed, device });
+  try {
+    log(`variant ${v.id}: ${v.description}`);
+    const t = await trainResnet(
+      d,
+      { ...(v.tuned ? cfg.tuned : cfg.train), seed: cfg.seed, init: v.init, shuffle: v.shuffle, weights },
+      { device, outDir, log, label: v.id, resumable: true },
+    );
+    const { model, ...trained } = t;
+    model.dispose();
+    log(
+      `variant ${v.id}: best epoch ${t.bestEpoch}, val accuracy ${(100 * t.val.acc).toFixed(2)}%, test accuracy ${(100 * t.test.acc).toFixed(2)}%`,
+    );
+    const data = {
+      dataset: 'mnist',
+      source: d.source,
+      pipeline: 'uint8 -> [0,1] -> bilinear 28->32 -> normalised with the train part mean/std -> 3 channels by replication',
+      split: `seeded 80/20 train/val split of the official train set (seed ${cfg.seed}); the official test set`,
+      train_images: d.train.n,
+      val_images: d.val.n,
+      test_images: d.test.n,
+      normalization: d.stats,
+    };
+    return { trained, data };
+  } finally {
+    d.dispose();
+  }
+}
 
-  const d: ResnetData = loadResnetData({
-    dataset: 'mnist',
-    trainLimit: cfg.trainLimit,
-    testLimit: cfg.testLimit,
-    splitSeed: cfg.seed,
-    device,
-  });
+/** The reduce step: config.json, metrics.csv, figures, tables and report over the finished units. */
+async function reduce(
+  config: ResnetPretrainConfig,
+  ctx: { run: string; outputs: Map<string, UnitOutput>; log: (s: string) => void },
+): Promise<StudySummary> {
+  const { cfg, variants, pretrainId } = prepare(config);
+  const out = (id: string) => {
+    const o = ctx.outputs.get(id);
+    if (!o) throw new ArgumentError(`resnet-pretrain reduce: unit '${id}' has no output`);
+    return o.output;
+  };
+  const folder = new RunFolder('resnet-pretrain', ctx.run, { resume: true });
+  const device = resolveDevice(cfg.device, ctx.log);
+  const results: VariantResult[] = variants.map((v) => ({ ...v, trained: out(v.id).trained as VariantResult['trained'] }));
+  const pretrainResult = pretrainId ? (out(pretrainId).pretrain as PretrainResult) : null;
+  const data = out(variants[0].id).data as { train_images: number };
   folder.writeConfig(
     {
       ...cfg,
       out: folder.dir,
       pretrained_start:
         cfg.weights ??
-        (needPretrained
-          ? `a ResNet18 trained on ${cfg.pretrain.dataset} in this run (pretrain-${cfg.pretrain.dataset}/best.safetensors)`
-          : 'not used'),
+        (pretrainId ? `a ResNet18 trained on ${cfg.pretrain.dataset} in this run (${pretrainId}/best.safetensors)` : 'not used'),
       model: 'torchvision resnet18 layout, fc = Linear(512, 10)',
       optimizer: 'Adam (L2 weight decay as torch.optim.Adam)',
       loss: 'cross-entropy',
       kept_checkpoint: 'the epoch with the lowest validation loss; test numbers are of that checkpoint',
       variant_specs: variants,
-      data: {
-        dataset: 'mnist',
-        source: d.source,
-        pipeline: 'uint8 -> [0,1] -> bilinear 28->32 -> normalised with the train part mean/std -> 3 channels by replication',
-        split: `seeded 80/20 train/val split of the official train set (seed ${cfg.seed}); the official test set`,
-        train_images: d.train.n,
-        val_images: d.val.n,
-        test_images: d.test.n,
-        normalization: d.stats,
-      },
+      data,
     },
     device,
   );
+  return writeResnetPretrainReport(folder, cfg, results, pretrainResult, data.train_images);
+}
 
-  try {
-    // The offline pretrained model: ResNet18 on FashionMNIST through the same pipeline.
-    let weights = cfg.weights ?? null;
-    let pretrainResult: { history: EpochMetrics[]; val_acc: number; test_acc: number; images: number } | null = null;
-    if (needPretrained && !weights) {
-      log(`pretraining ResNet18 on ${cfg.pretrain.dataset} (${cfg.pretrain.epochs} epochs) for the 'pretrained' start`);
-      const fd = loadResnetData({
-        dataset: cfg.pretrain.dataset,
-        trainLimit: cfg.pretrain.trainLimit,
-        testLimit: cfg.pretrain.testLimit,
-        splitSeed: cfg.seed,
-        device,
-      });
-      try {
-        const { pretrain } = cfg;
-        const t = await trainResnet(
-          fd,
-          { ...pretrain, seed: cfg.seed, init: 'torchvision', shuffle: pretrain.shuffle },
-          { device, outDir: folder.sub(`pretrain-${pretrain.dataset}`), log, label: `pretrained on ${pretrain.dataset}`, resumable: true },
-        );
-        t.model.dispose();
-        weights = t.weightsPath;
-        pretrainResult = { history: t.history, val_acc: t.val.acc, test_acc: t.test.acc, images: fd.train.n };
-        log(`pretrained model: ${fd.dataset} test accuracy ${(100 * t.test.acc).toFixed(2)}%, saved to ${weights}`);
-      } finally {
-        fd.dispose();
-      }
-    }
+export const resnetPretrainGraph: StudyGraph<ResnetPretrainConfig> = {
+  units,
+  reduceResources: (c) => ({ cpus: defaultCpus(c.preset), memMB: 2000, gpu: false }),
+  runUnit,
+  reduce,
+};
 
-    const results: VariantResult[] = [];
-    for (const v of variants) {
-      log(`variant ${v.id}: ${v.description}`);
-      const t = await trainResnet(
-        d,
-        {
-          ...(v.tuned ? cfg.tuned : cfg.train),
-          seed: cfg.seed,
-          init: v.init,
-          shuffle: v.shuffle,
-          weights: v.start === 'pretrained' ? weights : null,
-        },
-        { device, outDir: folder.sub(v.id), log, label: v.id, resumable: true },
-      );
-      const { model, ...trained } = t;
-      model.dispose();
-      results.push({ ...v, trained });
-      log(
-        `variant ${v.id}: best epoch ${t.bestEpoch}, val accuracy ${(100 * t.val.acc).toFixed(2)}%, test accuracy ${(100 * t.test.acc).toFixed(2)}%`,
-      );
-    }
-
-    // One metrics.csv for the study (each model's own is in its sub-folder).
-    const rows = [
-      ...(pretrainResult
-        ? pretrainResult.history.map((h) => [`pretrain-${cfg.pretrain.dataset}`, ...METRIC_COLUMNS.map((c) => h[c])])
-        : []),
-      ...results.flatMap((r) => r.trained.history.map((h) => [r.id, ...METRIC_COLUMNS.map((c) => h[c])])),
-    ];
-    io.writeCsv(join(folder.dir, 'metrics.csv'), ['variant', ...METRIC_COLUMNS], rows);
-
-    const main = results.filter((r) => r.id === 'scratch' || r.id === 'pretrained');
-    const shown = (main.length ? main : results.slice(0, 1)).map((r) => ({ id: r.id, history: r.trained.history }));
-    folder.figure('loss_curves', 'Loss per epoch', trainValCurves(shown, 'loss', 'ResNet18 on MNIST: loss (train / validation)'));
-    folder.figure(
-      'accuracy_curves',
-      'Accuracy per epoch',
-      trainValCurves(shown, 'acc', 'ResNet18 on MNIST: accuracy (train / validation)'),
-    );
-    const all = results.map((r) => ({ id: r.id, history: r.trained.history }));
-    folder.figure(
-      'val_accuracy_all',
-      'Validation accuracy of every variant',
-      valCurves(all, 'val_acc', 'Validation accuracy per epoch, every variant'),
-    );
-    folder.figure(
-      'val_loss_all',
-      'Validation loss of every variant',
-      valCurves(all, 'val_loss', 'Validation loss per epoch, every variant'),
-    );
-    const accs = results.map((r) => 100 * r.trained.test.acc);
-    const lo = Math.max(0, Math.floor(Math.min(...accs) - 2));
-    folder.figure(
-      'test_accuracy',
-      'Test accuracy per variant',
-      barChart(
-        results.map((r) => ({ label: r.id, value: 100 * r.trained.test.acc })),
-        {
-          title: 'Test accuracy of the kept checkpoint',
-          yLabel: 'test accuracy (%)',
-          yDomain: [lo, 100],
-          highlight: results.findIndex((r) => r.id === 'scratch'),
-          format: (x) => x.toFixed(2),
-        },
-      ),
-      `y axis starts at ${lo}%; orange = scratch (the reference)`,
-    );
-    folder.table('results', {
-      title: 'Variants: kept checkpoint (lowest validation loss)',
-      columns: [
-        'variant',
-        'start',
-        'init',
-        'shuffle',
-        'settings',
-        'best epoch',
-        'val loss',
-        'val acc %',
-        'test loss',
-        'test acc %',
-        's/epoch',
-      ],
-      rows: results.map((r) => [
-        r.id,
-        r.start,
-        r.start === 'pretrained' ? 'weights' : r.init,
-        r.shuffle ? 'on' : 'off',
-        settingsLabel(r.tuned ? cfg.tuned : cfg.train),
-        r.trained.bestEpoch,
-        +r.trained.val.loss.toFixed(4),
-        pct(r.trained.val.acc),
-        +r.trained.test.loss.toFixed(4),
-        pct(r.trained.test.acc),
-        +r.trained.secondsPerEpoch.toFixed(1),
-      ]),
+/** The whole study in this process: the graph's units in plan order, then its reduce step. */
+export async function run(config: ResnetPretrainConfig, hooks: RunHooks = {}): Promise<StudySummary> {
+  const log = hooks.log ?? stderrLog;
+  const plan = units(config);
+  // Claimed as a new run (refused when it holds one, unless force), then released for the units and the reduce step.
+  const claim = claimRunFolder(config.out ?? join('runs', 'resnet-pretrain', timestamp()), { force: config.force });
+  const dir = claim.dir;
+  claim.release();
+  mkdirSync(dir, { recursive: true });
+  const outputs = new Map<string, UnitOutput>();
+  for (const u of plan) {
+    const after = new Map((u.after ?? []).map((d) => [d, outputs.get(d)!]));
+    const t0 = performance.now();
+    const output = await runUnit(config, u, { run: dir, dir: join(dir, u.id), after, log });
+    // Through JSON as a unit's marker is: the reduce step reads the same values either way.
+    outputs.set(u.id, {
+      id: u.id,
+      output: JSON.parse(JSON.stringify(output)) as Record<string, unknown>,
+      seconds: (performance.now() - t0) / 1000,
+      threads: u.resources.cpus,
+      finished_at: new Date().toISOString(),
     });
-    folder.table('convergence', {
-      title: 'Convergence: first epoch whose validation accuracy reaches each threshold ("-": never)',
-      columns: ['variant', ...cfg.thresholds.map((t) => `>= ${pct(t)}%`), 'epoch-1 val acc %'],
-      rows: results.map((r) => [
-        r.id,
-        ...cfg.thresholds.map((t) => epochsToReach(r.trained.history, t) ?? '-'),
-        pct(r.trained.history[0].val_acc ?? 0),
-      ]),
-    });
-
-    const headline: Record<string, number | string> = {};
-    for (const r of results) headline[`${r.id}_test_accuracy`] = r.trained.test.acc;
-    for (const r of results) headline[`${r.id}_epoch1_val_accuracy`] = r.trained.history[0].val_acc ?? NaN;
-    if (pretrainResult) headline.pretrain_test_accuracy = pretrainResult.test_acc;
-    headline.pretrained_source = cfg.weights ? cfg.weights : pretrainResult ? `nnlab ResNet18 trained on ${cfg.pretrain.dataset}` : 'none';
-    headline.train_images = d.train.n;
-    headline.images_per_second = results.reduce((s, r) => s + r.trained.imagesPerSecond, 0) / results.length;
-    return folder.finish(headline, {
-      variants: results.map((r) => ({
-        id: r.id,
-        description: r.description,
-        start: r.start,
-        init: r.init,
-        shuffle: r.shuffle,
-        best_epoch: r.trained.bestEpoch,
-        val: r.trained.val,
-        test: r.trained.test,
-        seconds_per_epoch: r.trained.secondsPerEpoch,
-        images_per_second: r.trained.imagesPerSecond,
-        weights: r.trained.weightsPath,
-        history: r.trained.history,
-        epochs_to: Object.fromEntries(cfg.thresholds.map((t) => [String(t), epochsToReach(r.trained.history, t)])),
-      })),
-      pretrain: pretrainResult,
-    });
-  } finally {
-    d.dispose();
   }
+  return reduce(config, { run: dir, outputs, log });
 }

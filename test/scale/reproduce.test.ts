@@ -29,4 +29,23 @@ describe('nnlab reproduce', () => {
     expect(html).toContain('src="ensemble-noise/accuracy_vs_sigma.svg"');
     expect(r.stdout).toMatch(/reports: 2/);
   });
+
+  // CI builds one site of the quick presets before the tests (.ci/run, NNLAB_QUICK_SITE); the study
+  // tests read their run folders from it (test/studies/quick-run.ts). Here: the site itself.
+  const site = process.env.NNLAB_QUICK_SITE;
+  if (site)
+    it('the quick site of CI: every study in it finished, its report is linked; resnet-pretrain ran its chained units', () => {
+      const plan = JSON.parse(readFileSync(join(site, 'scale', 'plan.json'), 'utf8'));
+      const studies = Object.keys(plan.config.studies);
+      expect(studies.length).toBeGreaterThan(1);
+      const html = readFileSync(join(site, 'index.html'), 'utf8');
+      for (const id of studies) {
+        expect(existsSync(join(site, id, 'summary.json')), id).toBe(true);
+        expect(html).toContain(`href="${id}/report.html"`);
+      }
+      expect(html).not.toContain('the study did not finish');
+      const pretrained = plan.units.find((u: { id: string }) => u.id === 'resnet-pretrain--pretrained');
+      if (pretrained) expect(pretrained.after).toEqual(['resnet-pretrain--pretrain-fashion']);
+      expect(existsSync(join(site, 'scale', 'reduce.done'))).toBe(true);
+    });
 });

@@ -63,8 +63,32 @@ describe('sbatch scripts (--dry-run)', () => {
       'unit "$RUN" --reduce',
     ])
       expect(s).toContain(line);
-    expect(s).toContain('sbatch --dependency=afterok:<units job>');
+    expect(s).toContain('sbatch --dependency=afterok:<stage 1 job>');
     expect(existsSync(out)).toBe(false);
+  });
+
+  it('resnet-pretrain: the pretraining and the scratch variants in one array, the fine-tuned variant in a second one after it', () => {
+    const out = join(tmp('scale-dry-chain'), 'run');
+    const r = nnlab(['run', 'resnet-pretrain', '--quick', '--out', out, '--executor', 'slurm', '--dry-run']);
+    expect(r.code, r.stderr).toBe(0);
+    const scripts = r.stdout.split(/^# ---- /m).filter((x) => x);
+    expect(scripts.map((x) => x.split('\n')[0])).toEqual([
+      join(out, 'scale', 'units.sbatch'),
+      `${join(out, 'scale', 'units-2.sbatch')} (sbatch --dependency=afterok:<stage 1 job>)`,
+      `${join(out, 'scale', 'reduce.sbatch')} (sbatch --dependency=afterok:<stage 1 job>:<stage 2 job>)`,
+    ]);
+    const ids = "IDS=('pretrain-fashion' 'scratch' 'pretrained' 'init-default' 'init-kaiming' 'init-xavier' 'shuffle' 'scratch-tuned')";
+    // task i is plan unit i in both arrays: the first skips 'pretrained' (2), the second runs only it
+    expect(scripts[0]).toContain('#SBATCH --array=0-1,3-7\n');
+    expect(scripts[1]).toContain('#SBATCH --array=2\n');
+    for (const s of scripts.slice(0, 2)) expect(s).toContain(ids);
+    // a failed first stage makes the second impossible: Slurm drops it instead of leaving it queued
+    expect(scripts[0]).not.toContain('--kill-on-invalid-dep');
+    expect(scripts[1]).toContain('#SBATCH --kill-on-invalid-dep=yes');
+    expect(existsSync(out)).toBe(false);
+    const local = nnlab(['run', 'resnet-pretrain', '--quick', '--out', out, '--dry-run']);
+    expect(local.stdout).toMatch(/^unit pretrained: \{"variant":"pretrained"\} \(\d cpus, 2000 MB\) after pretrain-fashion$/m);
+    expect(local.stdout).toMatch(/^unit scratch: \{"variant":"scratch"\} \(\d cpus, 2000 MB\)$/m);
   });
 
   it('refuses Slurm flags without --executor slurm and units flags on a one-process study', () => {

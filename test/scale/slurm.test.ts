@@ -1,7 +1,8 @@
 // `nnlab run ensemble-noise --executor slurm` on a real Slurm (the one-node cluster of
 // scripts/slurm-local.sh, which CI starts): the same numbers as the local executor, a cancelled
 // unit finished by --resume with the same numbers, and a crashing unit reported with its log while
-// the reduce step never runs. Quick preset, two members, 3 epochs, so that a unit is still running when the
+// the reduce step never runs; resnet-pretrain's chained arrays (the pretraining, then the variant
+// that fine-tunes from it) give the local numbers too. Quick preset, two members, 3 epochs, so that a unit is still running when the
 // test cancels it after its first epoch's checkpoint.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -59,7 +60,7 @@ describe.skipIf(skip)('Slurm executor (one-node cluster)', () => {
     // the array and the reduce job were real sbatch submissions, recorded in the folder
     const jobs = JSON.parse(readFileSync(join(out, 'scale', 'jobs.json'), 'utf8'));
     expect(jobs).toHaveLength(1);
-    expect(jobs[0].indices).toEqual([0, 1]);
+    expect(jobs[0].arrays.map((a: { indices: number[] }) => a.indices)).toEqual([[0, 1]]);
     const st = nnlab(['status', out]);
     expect(st.code, st.stdout + st.stderr).toBe(0);
     expect(st.stdout).toMatch(/member-1\s+done/);
@@ -73,7 +74,7 @@ describe.skipIf(skip)('Slurm executor (one-node cluster)', () => {
       const out = tmp('scale-cancel');
       const r = run(['run', 'ensemble-noise', ...FLAGS, '--out', out, '--executor', 'slurm']);
       expect(r.code, r.stderr).toBe(0);
-      const job = JSON.parse(readFileSync(join(out, 'scale', 'jobs.json'), 'utf8'))[0].units_job as string;
+      const job = JSON.parse(readFileSync(join(out, 'scale', 'jobs.json'), 'utf8'))[0].arrays[0].job as string;
       // Wait until member-0 has its first epoch's checkpoint, then cancel it mid-training.
       const ckpt = join(out, 'units', 'member-0', 'progress', 'checkpoint.safetensors');
       const t0 = Date.now();
@@ -102,13 +103,52 @@ describe.skipIf(skip)('Slurm executor (one-node cluster)', () => {
       const jobs = JSON.parse(readFileSync(join(out, 'scale', 'jobs.json'), 'utf8'));
       expect(jobs).toHaveLength(2);
       // only the unfinished units went into the second array
-      expect(jobs[1].indices).toEqual([0, 1].filter((i) => !done.includes(`member-${i}`)));
-      expect(jobs[1].indices).toContain(0);
+      expect(jobs[1].arrays[0].indices).toEqual([0, 1].filter((i) => !done.includes(`member-${i}`)));
+      expect(jobs[1].arrays[0].indices).toContain(0);
       // member-0 continued from its checkpoint (trainResnet logs the resume) rather than starting over
       expect(readFileSync(join(out, 'scale', 'logs', 'member-0.log'), 'utf8')).toMatch(
         /resumed from \S+checkpoint\.safetensors after epoch \d/,
       );
       expect(results(out)).toEqual(local);
+    },
+  );
+
+  it(
+    'resnet-pretrain: the fine-tuned variant as a second array after the pretraining, the numbers of the local executor',
+    { timeout: 300_000 },
+    () => {
+      // One epoch of the pretraining and of the variant that starts from it: the smallest chain.
+      const flags = ['--quick', '--variants', 'pretrained', '--epochs', '1', '--unit-cpus', '2', '--json'];
+      const numbers = (out: string) => {
+        const s = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+        const untimed = (h: { seconds?: number }[]) => h.map(({ seconds: _, ...row }) => row);
+        return {
+          test: s.headline.pretrained_test_accuracy,
+          pretrain: s.headline.pretrain_test_accuracy,
+          variants: s.variants.map((v: { val: unknown; test: unknown; history: { seconds?: number }[] }) => [
+            v.val,
+            v.test,
+            untimed(v.history),
+          ]),
+          pretrainHistory: untimed(s.pretrain.history),
+          weights: readFileSync(s.variants[0].weights).subarray(-4096).toString('hex'),
+        };
+      };
+      const a = tmp('scale-chain-local');
+      const l = run(['run', 'resnet-pretrain', ...flags, '--out', a]);
+      expect(l.code, l.stderr).toBe(0);
+      const b = tmp('scale-chain-slurm');
+      const r = run(['run', 'resnet-pretrain', ...flags, '--out', b, '--executor', 'slurm', '--wait']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toMatch(/submitted 1 unit\(s\) as job array (\d+) \(after \d+ succeeds\)/);
+      const jobs = JSON.parse(readFileSync(join(b, 'scale', 'jobs.json'), 'utf8'));
+      expect(jobs[0].arrays.map((x: { indices: number[] }) => x.indices)).toEqual([[0], [1]]);
+      expect(numbers(b)).toEqual(numbers(a));
+      const st = JSON.parse(nnlab(['status', b, '--json']).stdout);
+      expect(st.units.map((u: { id: string; state: string; job: string }) => [u.id, u.state, u.job])).toEqual([
+        ['pretrain-fashion', 'done', `${jobs[0].arrays[0].job}_0`],
+        ['pretrained', 'done', `${jobs[0].arrays[1].job}_1`],
+      ]);
     },
   );
 

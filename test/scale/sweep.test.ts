@@ -6,7 +6,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-import { sweepPoints } from '../../lib/cli/sweep.js';
+import { readSweepConfig, sweepPoints } from '../../lib/cli/sweep.js';
 import { lastJson, nnlab } from '../support/cli.js';
 import { skipUnless } from '../support/skips.js';
 import { tmp } from '../studies/helpers.js';
@@ -63,6 +63,37 @@ describe('nnlab sweep', () => {
     const bad = join(dir, 'bad.json');
     writeFileSync(bad, JSON.stringify({ ...c, base: { lrate: 1 } }));
     expect(nnlab(['sweep', bad]).stderr).toMatch(/train has no parameter 'lrate'/);
+  });
+
+  it('a YAML config is the same sweep as its JSON; a YAML error names the file and line', () => {
+    const yaml = join(dir, 'sweep.yaml');
+    writeFileSync(
+      yaml,
+      `# the grid of sweep.json, in YAML
+target: train
+base: { epochs: 1, limit: 600, model: mlp }
+grid:
+  lr: [1e-3, 3e-3]
+  batch: [32]
+metric: test_accuracy
+resources:
+  cpus: 1
+  memMB: 1000
+`,
+    );
+    expect(readSweepConfig(yaml)).toEqual(JSON.parse(readFileSync(config, 'utf8')));
+    // the planned points (the dry run prints them) are the JSON config's
+    const plan = (file: string) => nnlab(['sweep', file, '--dry-run']);
+    const fromYaml = plan(yaml);
+    expect(fromYaml.code, fromYaml.stderr).toBe(0);
+    expect(fromYaml.stdout).toMatch(/unit point-001: .*"lr":0\.003/);
+    expect(fromYaml.stdout).toBe(plan(config).stdout);
+    const broken = join(dir, 'broken.yml');
+    writeFileSync(broken, 'target: train\ngrid:\n  lr: [1e-3, 3e-3\nmetric: test_accuracy\n');
+    expect(nnlab(['sweep', broken]).stderr).toMatch(/IOError: sweep config \S+broken\.yml: not YAML \(.*line \d+/);
+    const list = join(dir, 'list.yaml');
+    writeFileSync(list, '- target: train\n');
+    expect(nnlab(['sweep', list]).stderr).toMatch(/must be a mapping/);
   });
 
   it('a point that fails in a worker process is reported with its log; no reduce; --resume reruns only it', { timeout: 120_000 }, () => {

@@ -26,39 +26,43 @@ const FIGURES = [
 const hasEspeak = spawnSync('espeak-ng', ['--version']).status === 0;
 
 describe('nnlab run multimodal', () => {
-  it('quick preset: both modalities learn, fusion beats them clean, blanking a modality hurts its own model', { timeout: 600_000 }, (ctx) => {
-    skipUnless(
-      ctx,
-      hasEspeak,
-      'espeak-ng is not installed: the multimodal study generates its spoken digits with it (apt-get install espeak-ng)',
-    );
-    const { out, s } = runQuick('multimodal');
-    const h = s.headline as Record<string, number | string>;
-    const a = (cond: string, model: string) => h[`${cond} / ${model}`] as number;
-    console.log(
-      `multimodal quick: clean image ${a('clean', 'image only')} audio ${a('clean', 'audio only')} early ${a('clean', 'early fusion')} joint ${a('clean', 'joint fusion')} late ${a('clean', 'late fusion (mean)')}; conclusion supported: ${h.conclusion_supported} in ${s.seconds.toFixed(1)} s`,
-    );
-    checkRunFolder(out, FIGURES);
-    expect(h).toMatchObject({ train_pairs: 640, test_pairs: 320 });
-    expect(readCsv(join(out, 'metrics.csv')).length).toBe(4 * 8);
-    // Test voices are unseen speakers; chance is 10%.
-    expect(a('clean', 'image only')).toBeGreaterThanOrEqual(0.7);
-    expect(a('clean', 'audio only')).toBeGreaterThanOrEqual(0.6);
-    expect(Math.max(a('clean', 'late fusion (mean)'), a('clean', 'joint fusion'), a('clean', 'early fusion'))).toBeGreaterThan(
-      Math.max(a('clean', 'image only'), a('clean', 'audio only')),
-    );
-    // A blanked modality leaves its own model at chance and the other model untouched.
-    expect(a('image blank', 'image only')).toBeLessThanOrEqual(0.2);
-    expect(a('audio blank', 'audio only')).toBeLessThanOrEqual(0.2);
-    expect(a('image blank', 'audio only')).toBe(a('clean', 'audio only'));
-    // Late fusion keeps most of the intact modality's accuracy.
-    expect(a('image blank', 'late fusion (mean)')).toBeGreaterThanOrEqual(a('image blank', 'audio only') - 0.05);
-    expect(a('audio blank', 'late fusion (mean)')).toBeGreaterThanOrEqual(a('audio blank', 'image only') - 0.05);
-    expect(['yes', 'no']).toContain(h.conclusion_supported);
-    const html = readFileSync(join(out, 'report.html'), 'utf8');
-    expect(html).toContain('fusion helps most when one modality degrades');
-    expect(html).toMatch(/is (supported|NOT supported) by this run/);
-  });
+  it(
+    'quick preset: both modalities learn, fusion beats them clean, blanking a modality hurts its own model',
+    { timeout: 600_000 },
+    (ctx) => {
+      skipUnless(
+        ctx,
+        hasEspeak,
+        'espeak-ng is not installed: the multimodal study generates its spoken digits with it (apt-get install espeak-ng)',
+      );
+      const { out, s } = runQuick('multimodal');
+      const h = s.headline as Record<string, number | string>;
+      const a = (cond: string, model: string) => h[`${cond} / ${model}`] as number;
+      console.log(
+        `multimodal quick: clean image ${a('clean', 'image only')} audio ${a('clean', 'audio only')} early ${a('clean', 'early fusion')} joint ${a('clean', 'joint fusion')} late ${a('clean', 'late fusion (mean)')}; conclusion supported: ${h.conclusion_supported} in ${s.seconds.toFixed(1)} s`,
+      );
+      checkRunFolder(out, FIGURES);
+      expect(h).toMatchObject({ train_pairs: 640, test_pairs: 320 });
+      expect(readCsv(join(out, 'metrics.csv')).length).toBe(4 * 8);
+      // Test voices are unseen speakers; chance is 10%.
+      expect(a('clean', 'image only')).toBeGreaterThanOrEqual(0.7);
+      expect(a('clean', 'audio only')).toBeGreaterThanOrEqual(0.6);
+      expect(Math.max(a('clean', 'late fusion (mean)'), a('clean', 'joint fusion'), a('clean', 'early fusion'))).toBeGreaterThan(
+        Math.max(a('clean', 'image only'), a('clean', 'audio only')),
+      );
+      // A blanked modality leaves its own model at chance and the other model untouched.
+      expect(a('image blank', 'image only')).toBeLessThanOrEqual(0.2);
+      expect(a('audio blank', 'audio only')).toBeLessThanOrEqual(0.2);
+      expect(a('image blank', 'audio only')).toBe(a('clean', 'audio only'));
+      // Late fusion keeps most of the intact modality's accuracy.
+      expect(a('image blank', 'late fusion (mean)')).toBeGreaterThanOrEqual(a('image blank', 'audio only') - 0.05);
+      expect(a('audio blank', 'late fusion (mean)')).toBeGreaterThanOrEqual(a('audio blank', 'image only') - 0.05);
+      expect(['yes', 'no']).toContain(h.conclusion_supported);
+      const html = readFileSync(join(out, 'report.html'), 'utf8');
+      expect(html).toContain('fusion helps most when one modality degrades');
+      expect(html).toMatch(/is (supported|NOT supported) by this run/);
+    },
+  );
 });
 
 describe('multimodal building blocks', () => {

@@ -1,4 +1,4 @@
-// `nnlab sweep <config.json>`: a grid or random search over `train`'s or a study's parameters, the
+// `nnlab sweep <config.json|config.yaml>`: a grid or random search over `train`'s or a study's parameters, the
 // points as units on either executor, one table and metric-vs-parameter figures at the end.
 import { join, resolve } from 'node:path';
 
@@ -13,8 +13,8 @@ import { readSweepConfig, sweepRunner, sweepUnits } from '../sweep.js';
 
 export const sweepCommand: Command = {
   name: 'sweep',
-  usage: `nnlab sweep <config.json> [--out DIR [--force]] [--json] ${GRAPH_USAGE}
-          config: {"target": "train"|<study>, "metric": "test_accuracy", "grid": {"lr": [1e-3, 1e-2]}} or
+  usage: `nnlab sweep <config.json|config.yaml> [--out DIR [--force]] [--json] ${GRAPH_USAGE}
+          config (JSON, or the same keys in YAML): {"target": "train"|<study>, "metric": "test_accuracy", "grid": {"lr": [1e-3, 1e-2]}} or
           "random": {"trials": 8, "seed": 0, "space": {"lr": {"logUniform": [1e-4, 1e-2]}, "batch": {"choice": [64, 128]}}}`,
   async run(argv) {
     const a = parseArgs(argv, { out: { type: 'string' }, force: { type: 'bool' }, json: { type: 'bool' }, ...GRAPH_FLAGS });

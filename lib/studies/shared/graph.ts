@@ -12,6 +12,8 @@ export interface UnitContext {
   run: string;
   /** The unit's own folder (units/<id>). */
   dir: string;
+  /** The outputs of the units this one runs after (UnitSpec.after), by their ids. */
+  after: Map<string, UnitOutput>;
   log: (s: string) => void;
 }
 
