@@ -1,9 +1,10 @@
 // Where a training run's time goes, native call by native call: every function of the addon is
 // wrapped with a timer, then one of the suite's training workloads runs through the public API
 // (`fit`, or `fitBatched` for the 7-member ensemble). Prints each call's total time, count and
-// share of the wall time, and the time spent outside native calls (JavaScript, GC). With
-// --by-shape the heavy calls are split by the shapes of their tensor arguments. A profile, not a
-// benchmark: no peer, no ratio (`npm run bench` compares). Build first (npm run build:ts).
+// share of the wall time, the time spent outside native calls (JavaScript, GC), and the CPU time
+// per step. With --by-shape the heavy calls are split by the shapes of their tensor arguments. A
+// profile, not a benchmark: no peer, no ratio (`npm run bench` compares). Build first (npm run
+// build:ts).
 //   node bench/native-profile.mjs [--workload mlp|cnn|ensemble] [--images N] [--by-shape] [--top K]
 import { parseArgs } from 'node:util';
 
@@ -83,16 +84,20 @@ async function run() {
 await run(); // warm-up: caches, packing buffers, the allocator's pools
 stats.clear();
 timing = true;
-const t0 = performance.now();
+const t0 = performance.now(),
+  cpu0 = process.cpuUsage();
 const steps = await run();
 const wall = performance.now() - t0;
+// CPU time of the whole process (every thread of the addon's pool): on a loaded machine the wall
+// time mostly measures waiting for a core, the CPU time the work done.
+const cpu = process.cpuUsage(cpu0);
 timing = false;
 
 const rows = [...stats.entries()].sort((a, b) => b[1].ms - a[1].ms);
 const inNative = rows.reduce((a, [, s]) => a + s.ms, 0);
 console.log(
   `${values.workload}: ${steps} steps of batch 128 on ${native.numThreads()} threads, ${(wall / 1000).toFixed(2)} s, ` +
-    `${(wall / steps).toFixed(2)} ms/step; native calls ${((100 * inNative) / wall).toFixed(1)}%, outside them ${((100 * (wall - inNative)) / wall).toFixed(1)}%`,
+    `${(wall / steps).toFixed(2)} ms/step, CPU ${((cpu.user + cpu.system) / 1000 / steps).toFixed(2)} ms/step; native calls ${((100 * inNative) / wall).toFixed(1)}%, outside them ${((100 * (wall - inNative)) / wall).toFixed(1)}%`,
 );
 console.log('call'.padEnd(56) + 'us/step'.padStart(10) + 'calls/step'.padStart(12) + 'us/call'.padStart(10) + 'share'.padStart(8));
 for (const [key, s] of rows.slice(0, top))

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/dtype.h"
+#include "kernels/linear.h"
 #include "kernels/ops.h"
 
 namespace nn {

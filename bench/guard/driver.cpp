@@ -184,6 +184,22 @@ void elementwise() {
   });
 }
 
+// A hidden layer of an MLP as the fused linear op runs it (native/binding/ops_gemm.cpp): the
+// product, the bias-and-relu pass, then backward: relu's gate, both GEMMs and the bias sum.
+void linear_act() {
+  Tensor x = filled({64, 160}, 13), w = filled({128, 160}, 14), bias = filled({128}, 15), dy = filled({64, 128}, 16);
+  Tensor y = empty(B(), {64, 128}, DType::F32), dz = empty_like(y), dx = empty_like(x), dw = empty_like(w),
+         db = empty_like(bias);
+  nnlab_guard_measured([&] {
+    B().gemm(gemm_args(false, true, 64, 128, 160, 160, 160, 128, 0.f), x.f32(), w.f32(), y.f32());
+    B().bias_act_forward(LinearAct::Relu, bias.f32(), y.f32(), 64, 128);
+    B().bias_act_backward(LinearAct::Relu, y.f32(), dy.f32(), dz.f32(), y.numel());
+    B().gemm(gemm_args(false, false, 64, 160, 128, 128, 160, 160, 0.f), dz.f32(), w.f32(), dx.f32());
+    B().gemm(gemm_args(true, false, 128, 160, 64, 128, 160, 160, 0.f), dz.f32(), x.f32(), dw.f32());
+    B().reduce(ReduceOp::Sum, dz.f32(), db.f32(), 1, 64, 128);
+  });
+}
+
 void adam() {
   Tensor p = filled({100000}, 10), g = filled({100000}, 11), m = filled({100000}, 12), v = empty_like(p);
   B().fill_f32(v.f32(), v.numel(), 0.01f);
@@ -248,6 +264,7 @@ int main(int argc, char** argv) {
                                                                   {"pool3x3", pool3x3},
                                                                   {"softmax_ce", softmax_ce},
                                                                   {"elementwise", elementwise},
+                                                                  {"linear_act", linear_act},
                                                                   {"adam", adam},
                                                                   {"knn", knn}};
   if (argc == 2 && std::strcmp(argv[1], "list") == 0) {

@@ -1,8 +1,10 @@
-// Entry points for matrix products: matmul (2-D and batched 3-D, with transposed operands) and
-// gemmInto (C = alpha op(A) op(B) + beta C in place, for gradient accumulation).
+// Entry points for matrix products: matmul (2-D and batched 3-D, with transposed operands),
+// gemmInto (C = alpha op(A) op(B) + beta C in place, for gradient accumulation) and the fused
+// linear layer act(x @ w^T + bias) with its backward.
 #include <cmath>
 
 #include "args.h"
+#include "ew_util.h"
 #include "js_functions.h"
 #include "errors.h"
 
@@ -111,6 +113,90 @@ Napi::Value gemm_into(const Napi::CallbackInfo& info) {
   g.beta = beta;
   ta.backend().gemm(g, ta.f32(), tb.f32(), tc.f32());
   return a.env().Undefined();
+}
+
+const NamedOp<LinearAct> kActs[] = {
+    {"none", LinearAct::None}, {"relu", LinearAct::Relu}, {"sigmoid", LinearAct::Sigmoid}, {"tanh", LinearAct::Tanh}};
+static_assert(sizeof(kActs) / sizeof(kActs[0]) == static_cast<size_t>(LinearAct::Count), "every LinearAct named");
+
+LinearAct read_act(Args& a, size_t i) { return parse_op(a.op, a.string(i, "act"), kActs, "activation"); }
+
+// x [N, in] and weight [out, in] of a linear layer: the product's dimensions.
+Dims linear_dims(Args& a, const Tensor& x, const Tensor& w) {
+  if (x.shape[1] != w.shape[1])
+    fail(ErrorCode::Shape, a.op, ": x ", shape_str(x.shape), " has ", x.shape[1], " features, weight ",
+         shape_str(w.shape), " expects ", w.shape[1]);
+  return Dims{x.shape[0], w.shape[0], x.shape[1]};
+}
+
+// linearAct(x, weight, bias | null, act) -> act(x @ weight^T + bias) for x [N, in], weight
+// [out, in], bias [out]; act is none, relu, sigmoid or tanh. The GEMM of matmul(x, weight, false,
+// true), then one pass that adds the bias and applies act in place: the bits of the separate ops.
+Napi::Value linear_act(const Napi::CallbackInfo& info) {
+  Args a{info, "linearAct"};
+  const Tensor& x = matrix_operand(a, 0, "x", 2);
+  const Tensor& w = matrix_operand(a, 1, "weight", 2);
+  const Tensor* bias = a.optional_tensor(2, "bias", DType::F32);
+  const LinearAct act = read_act(a, 3);
+  require_same_device(a.op, {&x, &w, bias});
+  const Dims d = linear_dims(a, x, w);
+  if (bias) require_shape(a.op, "bias", *bias, Shape{d.n});
+  Backend& b = x.backend();
+  Tensor y = empty(b, Shape{d.m, d.n}, DType::F32);
+  if (y.numel() == 0) return wrap(a.env(), std::move(y));
+  b.gemm(gemm_args(d, false, true), x.f32(), w.f32(), y.f32());
+  b.bias_act_forward(act, bias ? bias->f32() : nullptr, y.f32(), d.m, d.n);
+  return wrap(a.env(), std::move(y));
+}
+
+// linearActBackward(x, weight, y | null, dy, act, needX, needWeight, needBias) -> [dx, dweight,
+// dbias], each null when not needed. y = linearAct(...) is read for relu, sigmoid and tanh (null
+// is accepted for none). dz = dy * act'(z), then dx = dz @ weight, dweight = dz^T @ x and dbias the
+// column sums of dz: the GEMMs and the reduction the separate ops' gradients run, so the same bits.
+Napi::Value linear_act_backward(const Napi::CallbackInfo& info) {
+  Args a{info, "linearActBackward"};
+  const Tensor& x = matrix_operand(a, 0, "x", 2);
+  const Tensor& w = matrix_operand(a, 1, "weight", 2);
+  const Tensor* y = a.optional_tensor(2, "y", DType::F32);
+  const Tensor& dy = a.tensor(3, "dy", DType::F32);
+  const LinearAct act = read_act(a, 4);
+  const bool need_x = a.boolean(5, "needX"), need_w = a.boolean(6, "needWeight"), need_b = a.boolean(7, "needBias");
+  const Dims d = linear_dims(a, x, w);
+  const Shape out_shape{d.m, d.n};
+  require_shape(a.op, "dy", dy, out_shape);
+  if (act != LinearAct::None) {
+    if (!y) fail(ErrorCode::Argument, a.op, ": activation '", a.string(4, "act"), "' needs the forward output y");
+    require_shape(a.op, "y", *y, out_shape);
+  }
+  require_same_device(a.op, {&x, &w, y, &dy});
+  Backend& b = x.backend();
+  Tensor dz = dy;
+  if (act != LinearAct::None) {
+    dz = empty(b, out_shape, DType::F32);
+    b.bias_act_backward(act, y->f32(), dy.f32(), dz.f32(), dy.numel());
+  }
+  Napi::Env env = a.env();
+  Napi::Array grads = Napi::Array::New(env, 3);
+  for (uint32_t i = 0; i < 3; ++i) grads.Set(i, env.Null());
+  if (need_x) {
+    // dx = dz @ weight: [N, out] @ [out, in]
+    Tensor dx = empty(b, Shape{d.m, d.k}, DType::F32);
+    if (dx.numel() > 0) b.gemm(gemm_args(Dims{d.m, d.k, d.n}, false, false), dz.f32(), w.f32(), dx.f32());
+    grads.Set(0u, wrap(env, std::move(dx)));
+  }
+  if (need_w) {
+    // dweight = dz^T @ x: [out, N] @ [N, in]
+    Tensor dw = empty(b, Shape{d.n, d.k}, DType::F32);
+    if (dw.numel() > 0) b.gemm(gemm_args(Dims{d.n, d.k, d.m}, true, false), dz.f32(), x.f32(), dw.f32());
+    grads.Set(1u, wrap(env, std::move(dw)));
+  }
+  if (need_b) {
+    // The reduction sumToShape(dz, [out]) runs: [1, N, out] summed over its middle axis.
+    Tensor db = empty(b, Shape{d.n}, DType::F32);
+    if (d.n > 0) b.reduce(ReduceOp::Sum, dz.f32(), db.f32(), 1, d.m, d.n);
+    grads.Set(2u, wrap(env, std::move(db)));
+  }
+  return grads;
 }
 
 }  // namespace js_gemm

@@ -1,7 +1,9 @@
 // GEMM (plain, transposed operands, alpha/beta, padded leading dimensions, batched) and conv2d
 // (forward, grad-input, grad-weight, bias grad) through im2col + the tiled GEMM. Shapes span
-// more than one 32x32 tile and more than one 16-deep K slab, with ragged edges everywhere.
+// more than one 32x32 tile and more than one 16-deep K slab, with ragged edges everywhere; and the
+// fused linear layer's bias-and-activation pass with its backward.
 #include <string>
+#include <utility>
 
 #include "../../../native/core/conv_pool.h"
 #include "harness.h"
@@ -150,6 +152,42 @@ void add_conv_pool(std::vector<Case>& out, const std::string& name, nn::Conv2dAr
                  }});
 }
 
+// The fused linear layer's pass over a GEMM output [rows, cols] (bias and activation, in place)
+// and the activation's backward, for every activation, with and without a bias.
+void add_linear_act(std::vector<Case>& out) {
+  const std::pair<const char*, nn::LinearAct> acts[] = {{"none", nn::LinearAct::None},
+                                                        {"relu", nn::LinearAct::Relu},
+                                                        {"sigmoid", nn::LinearAct::Sigmoid},
+                                                        {"tanh", nn::LinearAct::Tanh}};
+  const int64_t rows = 37, cols = 43, n = rows * cols;
+  for (const auto& [name, act] : acts) {
+    for (bool bias : {true, false})
+      out.push_back({std::string("bias_act_forward/") + name + (bias ? "_bias" : ""), kElementwise,
+                     [act = act, bias](Backend& b) {
+                       Mem m(b);
+                       float* y = m.in(uniform(n, -3.f, 3.f, 51));
+                       const float* bs = bias ? m.in(uniform(cols, -1.f, 1.f, 52)) : nullptr;
+                       b.bias_act_forward(act, bs, y, rows, cols);
+                       Outputs o;
+                       o.add("y", m.get(y, n));
+                       return o;
+                     }});
+    out.push_back({std::string("bias_act_backward/") + name, kElementwise, [act = act](Backend& b) {
+                     // y as the forward makes it, so relu's zeros and the saturated ends occur.
+                     std::vector<float> yh = uniform(n, -3.f, 3.f, 53);
+                     for (float& v : yh) v = nn::linear_act_forward(act, v);
+                     Mem m(b);
+                     const float* y = m.in(yh);
+                     const float* dy = m.in(uniform(n, -1.f, 1.f, 54));
+                     float* dz = m.out<float>(n);
+                     b.bias_act_backward(act, y, dy, dz, n);
+                     Outputs o;
+                     o.add("dz", m.get(dz, n));
+                     return o;
+                   }});
+  }
+}
+
 }  // namespace
 
 void add_linalg_cases(std::vector<Case>& out) {
@@ -169,6 +207,7 @@ void add_linalg_cases(std::vector<Case>& out) {
   add_conv(out, "same_3x3", conv_args(3, 3, 5, 5, 5, 3, 3, 1, 1, 1, 1, 1, 1, 1), false);
   // The seed CNN's conv1 stacked for 3 members (one input channel per group) on 2 images.
   add_conv_pool(out, "stacked_first_layer", conv_args(2, 3, 28, 28, 24, 3, 3, 1, 1, 0, 0, 1, 1, 3));
+  add_linear_act(out);
 }
 
 }  // namespace kt

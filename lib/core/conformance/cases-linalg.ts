@@ -50,6 +50,27 @@ export const linalgCases: ConformanceCase[] = [
       return s.read(c);
     },
   },
+  ...(['none', 'relu', 'sigmoid', 'tanh'] as const).map((act, i): ConformanceCase => ({
+    name: `linearAct ${act} 37x29 @ 43x29^T + bias`,
+    ops: ['linearAct'],
+    grad: false,
+    tol: SUM,
+    run: (s) => s.read(native.linearAct(s.rand([37, 29], 58 + i), s.rand([43, 29], 59), i === 2 ? null : s.rand([43], 60), act)),
+  })),
+  ...(['none', 'relu', 'sigmoid', 'tanh'] as const).map((act, i): ConformanceCase => ({
+    name: `linearAct backward ${act} 37x29 @ 43x29^T`,
+    ops: ['linearActBackward'],
+    grad: true,
+    tol: SUM,
+    run: (s) => {
+      const x = s.rand([37, 29], 70 + i),
+        w = s.rand([43, 29], 71);
+      // y from the op itself so relu's gate and sigmoid's and tanh's derivatives see real outputs.
+      const y = s.keep(native.linearAct(x, w, s.rand([43], 72), act));
+      const grads = native.linearActBackward(x, w, act === 'none' ? null : y, s.rand([37, 43], 73), act, true, true, true);
+      return s.read(...grads);
+    },
+  })),
   {
     name: 'conv2d groups=3 stride 2x1 pad 1x2 dilation 1x2',
     ops: ['conv2d'],

@@ -1,6 +1,7 @@
 // Matrix products and the linear layer, with gradients.
 import { record } from '../autograd/engine.js';
 import { native } from '../native.js';
+import type { LinearActName } from '../native-types/gemm.js';
 import { ShapeError } from '../errors.js';
 import { fromHandle, shapeStr, Tensor } from '../tensor.js';
 import { reshape } from './shape.js';
@@ -39,6 +40,43 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
     { output: false },
   );
   return bias ? add(out, bias) : out;
+}
+
+export type { LinearActName };
+
+/**
+ * act(x @ weight^T + bias) as one op, forward and backward one native call each, for x [N, in],
+ * weight [out, in], bias [out] (PyTorch's layout). Values and gradients are bit for bit those of
+ * linear() then the activation op: the same GEMMs, the same bias add and activation math
+ * (native/kernels/linear.h) and the same bias reduction; only the intermediate tensors and the
+ * crossings between them are gone.
+ */
+export function linearAct(x: Tensor, weight: Tensor, bias: Tensor | null | undefined, act: LinearActName): Tensor {
+  const y = fromHandle(native.linearAct(x.handle, weight.handle, bias ? bias.handle : null, act));
+  const inputs = bias ? [x, weight, bias] : [x, weight];
+  // With no activation, backward never reads y, which may then go before it.
+  const readsOutput = act !== 'none';
+  return record(
+    y,
+    act === 'none' ? 'linear' : `linear+${act}`,
+    inputs,
+    (g) => {
+      const [dx, dw, db] = native.linearActBackward(
+        x.handle,
+        weight.handle,
+        readsOutput ? y.handle : null,
+        g.handle,
+        act,
+        x.requiresGrad,
+        weight.requiresGrad,
+        !!bias?.requiresGrad,
+      );
+      const grads = [dx && fromHandle(dx), dw && fromHandle(dw)];
+      if (bias) grads.push(db && fromHandle(db));
+      return grads;
+    },
+    { output: readsOutput },
+  );
 }
 
 /** One linear map per member in a single batched GEMM: y[m] = x[m] @ w[m]^T for x [M, B, F] and
