@@ -1,5 +1,6 @@
 // The CUDA kernel unit tests (cuda/sim/kernel_tests/): every op of the CUDA backend, compiled
-// with g++ over the simulator, against the CPU backend on small odd shapes, in two builds:
+// with g++ over the simulator, against the CPU backend on the shapes of the shared case table
+// (lib/core/conformance/table.ts, written as JSON next to the build), in two builds:
 //  - threads + ThreadSanitizer: every simulated thread is an OS thread, waves of blocks run at
 //    once; TSan must report no data race and every kernel must agree with the CPU;
 //  - fibers (the scheduler of the simulator addon): the same cases must agree too.
@@ -11,11 +12,12 @@
 // skipped unless the loaded addon is the simulator build, as test/ops/cuda-sim.test.ts; .ci/run runs
 // both in its simulator step).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 
+import { caseTable, tableJson } from '../lib/core/conformance/table.js';
 import { simulatorSkipReason } from './support/native.js';
 
 const skipReason = simulatorSkipReason();
@@ -118,15 +120,23 @@ describe.skipIf(!isSim)('CUDA kernel unit tests on the simulator, against the CP
       { stdio: 'pipe', maxBuffer: 1 << 28 },
     );
     execFileSync('cmake', ['--build', BUILD, '-j', '2'], { stdio: 'pipe', maxBuffer: 1 << 28 });
+    mkdirSync(BUILD, { recursive: true });
+    writeFileSync(join(BUILD, 'cases.json'), tableJson());
   }, 1_200_000);
 
-  it('every kernel and every backend op has a case', () => {
+  it('every kernel of the manifest has an entry in the case table that the kernel tests run', () => {
+    const run = new Set(caseTable.filter((c) => c.only !== 'addon').map((c) => c.op));
+    const manifest = [...readFileSync('native/ops.def', 'utf8').matchAll(/^NN_KERNEL\([^,]+, (\w+),/gm)].map((m) => m[1]);
+    expect(manifest.filter((op) => !run.has(op))).toEqual([]);
+  });
+
+  it('every kernel and every backend op has a runner', () => {
     const src = readdirSync('cuda/sim/kernel_tests')
       .filter((f) => f.endsWith('.cpp'))
       .map((f) => readFileSync(join('cuda/sim/kernel_tests', f), 'utf8'))
       .join('\n');
     const missing = backendOps().filter((op) => !new RegExp(`\\.${op}\\(`).test(src));
-    expect(missing, 'Backend ops without a kernel test case').toEqual([]);
+    expect(missing, 'Backend ops without a kernel test runner').toEqual([]);
   });
 
   it.skipIf(!tsan)(
@@ -183,7 +193,7 @@ describe.skipIf(!isSim)('CUDA kernel unit tests on the simulator, against the CP
   });
 
   it("at a GPU's grid sizes (NNLAB_SIM_MAX_BLOCKS=8192) the grid cases launch thousands of blocks and agree", () => {
-    const r = spawnSync(join(BUILD, 'nnlab_kernel_tests_fibers'), ['grid/'], {
+    const r = spawnSync(join(BUILD, 'nnlab_kernel_tests_fibers'), ['grid'], {
       encoding: 'utf8',
       maxBuffer: 64 << 20,
       env: { ...process.env, NNLAB_SIM_MAX_BLOCKS: '8192' },
@@ -193,14 +203,14 @@ describe.skipIf(!isSim)('CUDA kernel unit tests on the simulator, against the CP
       .split('\n')
       .map((l) => JSON.parse(l));
     const cases = lines.filter((l) => l.case);
-    expect(cases.map((c) => c.case).sort()).toEqual(['grid/arange', 'grid/rand_uniform', 'grid/softmax_rows']);
+    expect(cases.map((c) => c.case).sort()).toEqual(['arange_f32/grid', 'rand_uniform/grid', 'softmax/grid_rows_4001x37']);
     for (const c of cases) {
       expect(c.ok, JSON.stringify(c)).toBe(true);
       expect(c.blocks, `${c.case}: blocks launched`).toBeGreaterThanOrEqual(3000);
     }
     expect(r.status).toBe(0);
     // Without the variable the simulator keeps its small grids (the same cases, a few blocks).
-    const small = spawnSync(join(BUILD, 'nnlab_kernel_tests_fibers'), ['grid/arange'], { encoding: 'utf8' });
+    const small = spawnSync(join(BUILD, 'nnlab_kernel_tests_fibers'), ['arange_f32/grid'], { encoding: 'utf8' });
     expect(JSON.parse(small.stdout.trim().split('\n')[0]).blocks).toBeLessThanOrEqual(16);
   }, 300_000);
 
