@@ -103,6 +103,15 @@ export const runners: Record<string, Runner> = {
   rand_permutation: generated(['randPermutation'], (s, e) =>
     native.randPermutation(numel(e.shapes.y), num(e, 'seed'), num(e, 'offset'), s.device),
   ),
+  // Sources the target type can hold (a float outside [0, 256) narrowed to uint8 is undefined),
+  // with fractions (truncation toward zero) and negative int32 that wrap when narrowed.
+  cast: generated(['cast'], (s, e) => {
+    const dt = { f32: 'float32', i32: 'int32', u8: 'uint8' } as const;
+    const [from, to] = [e.params.from as keyof typeof dt, e.params.to as keyof typeof dt];
+    const f = s.rand(e.shapes.x, 31, from === 'u8' || to === 'u8' ? 0 : -300, 255.9);
+    const x = from === 'f32' ? f : s.keep(native.cast(f, dt[from]));
+    return native.cast(x, dt[to], from === 'u8' && to === 'f32' ? 1 / 255 : 1);
+  }),
   dropout: generated(['dropout'], (s, e) => native.dropout(s.rand(e.shapes.x, 41), num(e, 'p'), num(e, 'seed'), num(e, 'offset'))),
   dropout_backward: gradient(['dropoutBackward'], (s, e) => {
     const [y, mask] = native.dropout(s.rand(e.shapes.dy, 43), num(e, 'p'), 44, 0);
@@ -249,6 +258,15 @@ export const runners: Record<string, Runner> = {
   }),
 
   pairwise_sqdist: generated(['pairwiseSqDist'], (s, e) => native.pairwiseSqDist(s.rand(e.shapes.a, 151), s.rand(e.shapes.b, 152))),
+  knn_exact: generated(['knnExact'], (s, e) => {
+    const bytes = (shape: number[], seed: number) => s.keep(native.cast(s.rand(shape, seed, 0, num(e, 'values')), 'uint8'));
+    return native.knnExact(
+      bytes(e.shapes.train, num(e, 'seed')),
+      bytes(e.shapes.queries, num(e, 'seed') + 1),
+      num(e, 'k'),
+      num(e, 'proj_dim'),
+    );
+  }),
   topk: generated(['topk'], (s, e) => native.topk(s.rand(e.shapes.x, 153), num(e, 'k'), flag(e, 'largest'))),
 
   stft: generated(['stft', 'powerSpectrogram'], (s, e) =>

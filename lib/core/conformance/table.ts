@@ -34,7 +34,8 @@ export const tolerances = {
   // kernel tests demand equal bits; a GPU's math library may differ in the last bit
   // (docs/cuda.md), which the addon suite, also run on real GPUs, allows.
   normal: { nmse: 1e-12, rtol: 0, atol_scale: 0 },
-  // Sampling coordinates that land within an ulp of a pixel edge may pick the other neighbour.
+  // Bilinear sampling is continuous in the source coordinate, but the fill value outside the
+  // image is not: a coordinate within an ulp of the border may land on either side.
   warp: { nmse: 1e-6, rtol: 2e-6, atol_scale: 1e-7 },
 } as const satisfies Record<string, ToleranceSpec>;
 export type ToleranceClass = keyof typeof tolerances;
@@ -75,7 +76,7 @@ const memory: TableEntry[] = [
   e('arange_f32', 'n331', 'exact', { y: [331] }, { start: -3.5, step: 0.37 }),
   // Every cast between float32, int32 and uint8 (uint8 -> float32 scaled by 1/255).
   ...['f32', 'i32', 'u8'].flatMap((from) =>
-    ['f32', 'i32', 'u8'].map((to) => e('cast', `${from}_to_${to}`, 'exact', { x: [301] }, { from, to }, 'kernels')),
+    ['f32', 'i32', 'u8'].map((to) => e('cast', `${from}_to_${to}`, 'exact', { x: [301] }, { from, to })),
   ),
   // A permute of a [3, 5, 7] slice starting at element 4 of its storage into a [7, 3, 6]
   // destination from element 2: offsets on both sides, no axis contiguous on the source.
@@ -137,6 +138,8 @@ const linalg: TableEntry[] = [
   // Strided, padded, dilated, grouped, with bias; a plain 3x3 "same" convolution without.
   ...convOps(conv('strided_grouped', [2, 4, 7, 6], [6, 2, 3, 2], [2, 1], [1, 0], [1, 2], 2), true),
   ...convOps(conv('same_3x3', [3, 3, 5, 5], [5, 3, 3, 3], [1, 1], [1, 1], [1, 1], 1), false),
+  ...convOps(conv('groups3_s2x1_p1x2_d1x2', [2, 3, 11, 13], [6, 1, 3, 3], [2, 1], [1, 2], [1, 2], 3), true),
+  ...convOps(conv('dense_5_to_7_p1', [3, 5, 9, 10], [7, 5, 3, 3], [1, 1], [1, 1], [1, 1], 1), false),
   // The seed CNN's conv1 stacked for 3 members (one input channel per group) on 2 images, then
   // 2x2 max pooling: the backend's fused kernel where it has one, else core/conv_pool.cpp.
   ...['conv2d_maxpool_forward', 'conv2d_maxpool_backward'].map((op) =>
@@ -152,19 +155,25 @@ const poolNorm: TableEntry[] = [
   ...['maxpool2d_forward', 'maxpool2d_backward'].flatMap((op) => [
     pool(op, '3x2_s2x3_p1', [2, 3, 7, 9], [3, 2], [2, 3], [1, 1]), // overlapping windows, padding on both axes
     pool(op, '2x2_s2', [1, 2, 9, 8], [2, 2], [2, 2], [0, 0]),
+    pool(op, '3x3_s2_p1_11x9', [2, 3, 11, 9], [3, 3], [2, 2], [1, 1]),
   ]),
   ...['avgpool2d_forward', 'avgpool2d_backward'].flatMap((op) =>
-    [true, false].map((cip) => pool(op, `3x3_s2_p1_${cip ? '' : 'no_'}count_pad`, [2, 3, 7, 9], [3, 3], [2, 2], [1, 1], cip)),
+    [true, false].flatMap((cip) => [
+      pool(op, `3x3_s2_p1_${cip ? '' : 'no_'}count_pad`, [2, 3, 7, 9], [3, 3], [2, 2], [1, 1], cip),
+      pool(op, `3x2_s2_p1_11x9_${cip ? '' : 'no_'}count_pad`, [2, 3, 11, 9], [3, 2], [2, 2], [1, 1], cip),
+    ]),
   ),
   ...['adaptive_avgpool2d_forward', 'adaptive_avgpool2d_backward'].flatMap((op) => [
     e(op, '7x9_to_3x4', 'accumulate', { x: [2, 3, 7, 9] }, { out: [3, 4] }),
     e(op, '3x4_to_5x3', 'accumulate', { x: [1, 3, 3, 4] }, { out: [5, 3] }), // overlapping bins
+    e(op, '11x9_to_4x3', 'accumulate', { x: [2, 3, 11, 9] }, { out: [4, 3] }),
   ]),
   // 300 elements per channel: a full 256-thread block with strided loops; and BatchNorm1d
   // (hw = 1) without running statistics.
   ...[
     { name: '4x3x75', x: [4, 3, 75], running: true },
     { name: '9x5x7', x: [9, 5, 7], running: true },
+    { name: '5x3x63', x: [5, 3, 63], running: true },
     { name: '1d_11x4_no_running', x: [11, 4, 1], running: false },
   ].flatMap(({ name, x, running }) => [
     e('batchnorm_forward_train', name, 'accumulate', { x }, { running }),
@@ -228,6 +237,8 @@ const reduceShapes: [string, number[]][] = [
 ];
 const softmaxShapes: [string, number[]][] = [
   ['rows_4x67', [4, 67, 1]],
+  ['rows_7x41', [7, 41, 1]],
+  ['cols_5x37x3', [5, 37, 3]],
   ['rows_3x300', [3, 300, 1]],
   ['cols_3x5x7', [3, 5, 7]],
 ];
@@ -250,7 +261,7 @@ const rows: TableEntry[] = [
   ),
   // Attention-style masks: -inf in every line, and one line masked entirely (0/0: NaN).
   ...softmaxShapes
-    .filter(([name]) => name !== 'rows_3x300')
+    .filter(([name]) => name === 'rows_4x67' || name === 'cols_3x5x7')
     .flatMap(([name, x]) =>
       [false, true].map((log) => e('softmax', `${log ? 'log_' : ''}masked_${name}`, 'accumulate', { x }, { log, masked: true })),
     ),
@@ -259,6 +270,7 @@ const rows: TableEntry[] = [
   ...[
     { name: '5x37', x: [5, 37], ls: 0 },
     { name: '5x37_smooth', x: [5, 37], ls: 0.1 },
+    { name: '13x11_smooth', x: [13, 11], ls: 0.1 },
     { name: '3x300_smooth', x: [3, 300], ls: 0.2 },
     { name: '4x10_nan_row', x: [4, 10], ls: 0, nan_row: true },
   ].flatMap(({ name, x, ls, nan_row = false }) => [
@@ -272,10 +284,14 @@ const rows: TableEntry[] = [
 const indexShapes: [string, number[], number][] = [
   ['3x7x5_n9', [3, 7, 5], 9],
   ['4x6x1_n11', [4, 6, 1], 11],
+  ['4x9x5_n13', [4, 9, 5], 13],
+  ['6x11x1_n4', [6, 11, 1], 4], // fewer indices than the axis: gather's usual use
 ];
 // Parameter tensors of a fused optimizer step: odd sizes, one of them empty, more elements in all
 // than the simulated grid has threads (tensors straddle blocks and grid-stride passes).
 const params = [37, 0, 2301, 5];
+// Parameter slots (several tensors updated in one launch) are a backend-level layout: the
+// optimizer entries are kernels only; the addon's sgdStep/adamStep/emaUpdate have their own cases.
 const index: TableEntry[] = [
   ...indexShapes.flatMap(([name, x, nidx]) =>
     (
@@ -313,8 +329,11 @@ const index: TableEntry[] = [
   // send some output pixels outside the source (they read the fill value).
   e('warp_perspective', 'rotate_and_perspective', 'warp', { x: [2, 3, 9, 11] }, { out: [7, 8], fill: -1 }),
   e('resize_bilinear', 'down_9x11_to_5x4', 'warp', { x: [2, 3, 9, 11] }, { out: [5, 4] }),
+  e('warp_perspective', '2x3x9x11_to_8x10', 'warp', { x: [2, 3, 9, 11] }, { out: [8, 10], fill: 0 }),
   e('resize_bilinear', 'up_5x4_to_9x11', 'warp', { x: [1, 2, 5, 4] }, { out: [9, 11] }),
+  e('resize_bilinear', 'mixed_9x11_to_14x5', 'warp', { x: [2, 3, 9, 11] }, { out: [14, 5] }),
   e('brightness', '3x2x5x7', 'elementwise', { x: [3, 2, 5, 7] }, { lo: 0, hi: 1 }),
+  e('brightness', '2x3x9x11', 'elementwise', { x: [2, 3, 9, 11] }, { lo: 0, hi: 1 }),
 ];
 
 // knn_exact on n train rows and m queries of dim bytes in [0, values): the CUDA kernel searches
@@ -327,17 +346,21 @@ const knn = (n: number, m: number, dim: number, k: number, values: number, proj_
     'exact',
     { train: [n, dim], queries: [m, dim] },
     { k, values, proj_dim, seed },
-    'kernels',
   );
 const knnCases: TableEntry[] = [
   // A zero distance (clamped at 0): row 0 of b repeats row 0 of a.
   e('pairwise_sqdist', '13x17x7', 'accumulate', { a: [13, 7], b: [17, 7] }),
-  ...[false, true].map((largest) => e('topk', `9x23_k5_${largest ? 'largest' : 'smallest'}`, 'exact', { x: [9, 23] }, { k: 5, largest })),
+  e('pairwise_sqdist', '19x23x13', 'accumulate', { a: [19, 13], b: [23, 13] }),
+  ...[false, true].flatMap((largest) => [
+    e('topk', `9x23_k5_${largest ? 'largest' : 'smallest'}`, 'exact', { x: [9, 23] }, { k: 5, largest }),
+    e('topk', `7x61_k5_${largest ? 'largest' : 'smallest'}`, 'exact', { x: [7, 61] }, { k: 5, largest }),
+  ]),
   // Values in [0, 3): few distinct distances, so ties at the k-th place are everywhere.
   ...[1, 3, 7, 37].map((k) => knn(37, 11, 6, k, 3, 0, 170 + k)),
   knn(70, 45, 24, 5, 256, 4, 180), // full-range bytes, more queries than a warp, pruned CPU
   knn(70, 45, 24, 3, 2, 4, 181), // binary rows: heavy ties, pruned CPU
   knn(5, 3, 0, 2, 1, 0, 182), // zero-length rows: every distance 0
+  knn(57, 9, 49, 3, 256, 0, 154),
 ];
 
 const stft = (name: string, x: number[], n_fft: number, hop: number, center: boolean, frames_major = false) =>
@@ -355,12 +378,16 @@ const spectral: TableEntry[] = [
   ...stft('n400_hop200_centred', [2, 1001], 400, 200, true), // 6 frames: pairs on the CPU
   ...stft('n97_hop31_uncentred', [1, 300], 97, 31, false), // prime length, 7 frames
   ...stft('n12_hop5_centred', [3, 41], 12, 5, true), // radix 4 x 3, 9 frames
+  ...stft('n64_hop16_centred', [2, 301], 64, 16, true),
+  ...stft('n50_hop13_uncentred', [1, 301], 50, 13, false),
   // The layout melSpectrogram projects with one GEMM (internal to the addon: kernels only).
   ...stft('n400_hop200_frames_major', [2, 1001], 400, 200, true, true),
   e('mel_filterbank', 'htk_8k', 'elementwise', { fb: [201, 128] }, { sample_rate: 8000, f_min: 0, f_max: 4000 }),
   e('mel_filterbank', 'htk_16k_band', 'elementwise', { fb: [49, 20] }, { sample_rate: 16000, f_min: 50, f_max: 3000 }),
   // Some inputs below amin and deep in the floor.
-  ...[0, 30].map((top_db) => e('power_to_db', top_db ? 'top_db' : 'plain', 'decibels', { x: [3, 517] }, { amin: 1e-10, top_db })),
+  ...[0, 30, 60].map((top_db) =>
+    e('power_to_db', top_db ? `top_db${top_db}` : 'plain', 'decibels', { x: [3, 517] }, { amin: 1e-10, top_db }),
+  ),
 ];
 
 // A GPU's grid sizes. The simulator normally caps grid-stride kernels at 8 blocks (it pays per
