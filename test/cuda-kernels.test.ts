@@ -30,6 +30,7 @@ type Output = { name: string; n: number; worst_ratio?: number | string; mismatch
 type CaseLine = {
   case: string;
   ok: boolean;
+  blocks: number;
   tol: { rtol: number; atol_scale: number };
   kernels: Record<string, number>;
   outputs: Output[];
@@ -48,11 +49,11 @@ function tsanLinks(): boolean {
   }
 }
 
-function runDriver(exe: string): Run {
-  const r = spawnSync(join(BUILD, exe), {
+function runDriver(exe: string, args: string[] = [], env: Record<string, string> = {}): Run {
+  const r = spawnSync(join(BUILD, exe), args, {
     encoding: 'utf8',
     maxBuffer: 64 << 20,
-    env: { ...process.env, TSAN_OPTIONS: 'halt_on_error=0' },
+    env: { ...process.env, TSAN_OPTIONS: 'halt_on_error=0', ...env },
   });
   const lines = r.stdout
     .trim()
@@ -179,30 +180,18 @@ describe.skipIf(!isSim)('CUDA kernel unit tests on the simulator, against the CP
     // --perturb shifts one element of one CUDA output by 1e-3 relative: the case must fail and
     // name that element, while the untouched cases still pass.
     for (const name of ['gemm/plain', 'argmax/rows_5x300']) {
-      const r = spawnSync(join(BUILD, 'nnlab_kernel_tests_fibers'), ['--perturb', name, name.split('/')[0] + '/'], { encoding: 'utf8' });
-      const lines = r.stdout
-        .trim()
-        .split('\n')
-        .map((l) => JSON.parse(l));
-      const hit = lines.find((l) => l.case === name);
-      expect(hit.ok).toBe(false);
-      expect(hit.outputs[0].first_bad.index).toBe(0);
-      expect(lines.filter((l) => l.case && l.case !== name).every((l) => l.ok)).toBe(true);
+      const r = runDriver('nnlab_kernel_tests_fibers', ['--perturb', name, name.split('/')[0] + '/']);
+      const hit = r.cases.find((l) => l.case === name);
+      expect(hit?.ok).toBe(false);
+      expect(hit?.outputs[0].first_bad).toMatchObject({ index: 0 });
+      expect(r.cases.filter((l) => l.case !== name).every((l) => l.ok)).toBe(true);
       expect(r.status).toBe(1);
     }
   });
 
   it("at a GPU's grid sizes (NNLAB_SIM_MAX_BLOCKS=8192) the grid cases launch thousands of blocks and agree", () => {
-    const r = spawnSync(join(BUILD, 'nnlab_kernel_tests_fibers'), ['grid'], {
-      encoding: 'utf8',
-      maxBuffer: 64 << 20,
-      env: { ...process.env, NNLAB_SIM_MAX_BLOCKS: '8192' },
-    });
-    const lines = r.stdout
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l));
-    const cases = lines.filter((l) => l.case);
+    const r = runDriver('nnlab_kernel_tests_fibers', ['grid'], { NNLAB_SIM_MAX_BLOCKS: '8192' });
+    const cases = r.cases;
     expect(cases.map((c) => c.case).sort()).toEqual(['arange_f32/grid', 'rand_uniform/grid', 'softmax/grid_rows_4001x37']);
     for (const c of cases) {
       expect(c.ok, JSON.stringify(c)).toBe(true);
@@ -210,8 +199,8 @@ describe.skipIf(!isSim)('CUDA kernel unit tests on the simulator, against the CP
     }
     expect(r.status).toBe(0);
     // Without the variable the simulator keeps its small grids (the same cases, a few blocks).
-    const small = spawnSync(join(BUILD, 'nnlab_kernel_tests_fibers'), ['arange_f32/grid'], { encoding: 'utf8' });
-    expect(JSON.parse(small.stdout.trim().split('\n')[0]).blocks).toBeLessThanOrEqual(16);
+    const small = runDriver('nnlab_kernel_tests_fibers', ['arange_f32/grid']);
+    expect(small.cases[0].blocks).toBeLessThanOrEqual(16);
   }, 300_000);
 
   it('a kernel handed host memory fails with a device error naming the kernel and the argument', () => {

@@ -25,6 +25,21 @@ struct Indexed {
   float* accumulator() { return m.in(uniform(nx, -1.f, 1.f, 133)); }
 };
 
+// An index op from x to a fresh out (index_select, gather), or accumulating dout into a copy of
+// x (index_add, scatter_add); `per_element` takes an index per output element (gather,
+// scatter_add), else one per output row.
+template <typename Op>
+Runner index_runner(bool per_element, bool accumulate, Op op) {
+  return [=](Backend& b, const Entry& e) {
+    Indexed t(b, e);
+    const float* src = accumulate ? t.dout() : t.x();
+    const int32_t* idx = per_element ? t.elements() : t.rows();
+    float* dst = accumulate ? t.accumulator() : t.m.out<float>(t.ny);
+    op(b, t, src, idx, dst);
+    return Outputs::of(accumulate ? "dx" : "out", t.m.get(dst, accumulate ? t.nx : t.ny));
+  };
+}
+
 // Runs step(slots) on fresh copies of the same parameters, gradients and state (buf1 with
 // `with_state`, buf2 with `with_second`), one slot per entry of shapes.params, and returns the
 // updated parameters and state buffers.
@@ -65,38 +80,19 @@ nn::WarpArgs warp_args(const Entry& e) {
 }  // namespace
 
 void add_index_runners(Runners& r) {
-  r["index_select"] = [](Backend& b, const Entry& e) {
-    Indexed t(b, e);
-    const float* x = t.x();
-    const int32_t* idx = t.rows();
-    float* y = t.m.out<float>(t.ny);
-    b.index_select(x, idx, y, t.outer, t.dim, t.inner, t.nidx);
-    return Outputs::of("out", t.m.get(y, t.ny));
-  };
-  r["index_add"] = [](Backend& b, const Entry& e) {
-    Indexed t(b, e);
-    const float* dout = t.dout();
-    const int32_t* idx = t.rows();
-    float* dx = t.accumulator();
-    b.index_add(dout, idx, dx, t.outer, t.dim, t.inner, t.nidx);
-    return Outputs::of("dx", t.m.get(dx, t.nx));
-  };
-  r["gather"] = [](Backend& b, const Entry& e) {
-    Indexed t(b, e);
-    const float* x = t.x();
-    const int32_t* idx = t.elements();
-    float* y = t.m.out<float>(t.ny);
-    b.gather(x, idx, y, t.outer, t.dim, t.inner, t.nidx);
-    return Outputs::of("out", t.m.get(y, t.ny));
-  };
-  r["scatter_add"] = [](Backend& b, const Entry& e) {
-    Indexed t(b, e);
-    const float* dout = t.dout();
-    const int32_t* idx = t.elements();
-    float* dx = t.accumulator();
-    b.scatter_add(dout, idx, dx, t.outer, t.dim, t.inner, t.nidx);
-    return Outputs::of("dx", t.m.get(dx, t.nx));
-  };
+  using I = const Indexed&;
+  r["index_select"] = index_runner(false, false, [](Backend& b, I t, const float* x, const int32_t* i, float* y) {
+    b.index_select(x, i, y, t.outer, t.dim, t.inner, t.nidx);
+  });
+  r["index_add"] = index_runner(false, true, [](Backend& b, I t, const float* dout, const int32_t* i, float* dx) {
+    b.index_add(dout, i, dx, t.outer, t.dim, t.inner, t.nidx);
+  });
+  r["gather"] = index_runner(true, false, [](Backend& b, I t, const float* x, const int32_t* i, float* y) {
+    b.gather(x, i, y, t.outer, t.dim, t.inner, t.nidx);
+  });
+  r["scatter_add"] = index_runner(true, true, [](Backend& b, I t, const float* dout, const int32_t* i, float* dx) {
+    b.scatter_add(dout, i, dx, t.outer, t.dim, t.inner, t.nidx);
+  });
   r["one_hot"] = [](Backend& b, const Entry& e) {
     const int64_t n = e.numel("labels"), classes = e.i("classes");
     Mem m(b);

@@ -89,23 +89,17 @@ void add_linalg_runners(Runners& r) {
   r["conv2d_backward_input"] = [](Backend& b, const Entry& e) {
     Conv c(b, e);
     const float *dy = c.dy(), *w = c.w();
-    float* dx = c.m.out<float>(c.nx);
-    b.conv2d_backward_input(c.a, dy, w, dx);
-    return Outputs::of("dx", c.m.get(dx, c.nx));
+    return c.m.one("dx", c.nx, [&](float* dx) { b.conv2d_backward_input(c.a, dy, w, dx); });
   };
   r["conv2d_backward_weight"] = [](Backend& b, const Entry& e) {
     Conv c(b, e);
     const float *x = c.x(), *dy = c.dy();
-    float* dw = c.m.out<float>(c.nw);
-    b.conv2d_backward_weight(c.a, x, dy, dw);
-    return Outputs::of("dw", c.m.get(dw, c.nw));
+    return c.m.one("dw", c.nw, [&](float* dw) { b.conv2d_backward_weight(c.a, x, dy, dw); });
   };
   r["conv2d_backward_bias"] = [](Backend& b, const Entry& e) {
     Conv c(b, e);
     const float* dy = c.dy();
-    float* db = c.m.out<float>(c.a.k);
-    b.conv2d_backward_bias(c.a, dy, db);
-    return Outputs::of("db", c.m.get(db, c.a.k));
+    return c.m.one("db", c.a.k, [&](float* db) { b.conv2d_backward_bias(c.a, dy, db); });
   };
   // A convolution then 2x2 max pooling as one op: the backend's own kernel for the pair where it
   // has one (the CPU's, for first-layer shapes), else core/conv_pool.cpp's blocks over the

@@ -40,6 +40,14 @@ struct Pool {
     x[nx / 3] = NAN;
     return m.in(x);
   }
+  // Max pooling of the tied input on b: values into y, the chosen indices returned.
+  int32_t* max_forward(Backend& b, float*& y) {
+    const float* x = ties();
+    y = m.out<float>(ny);
+    int32_t* idx = m.out<int32_t>(ny);
+    b.maxpool2d_forward(a, x, y, idx);
+    return idx;
+  }
   const float* x() { return m.in(uniform(nx, -1.f, 1.f, 53)); }
   const float* dy() { return m.in(uniform(ny, -1.f, 1.f, 54)); }
 };
@@ -93,10 +101,8 @@ struct Norm {
 void add_pool_norm_runners(Runners& r) {
   r["maxpool2d_forward"] = [](Backend& b, const Entry& e) {
     Pool p(b, e);
-    const float* x = p.ties();
-    float* y = p.m.out<float>(p.ny);
-    int32_t* idx = p.m.out<int32_t>(p.ny);
-    b.maxpool2d_forward(p.a, x, y, idx);
+    float* y;
+    const int32_t* idx = p.max_forward(b, y);
     Outputs o = Outputs::of("y", p.m.get(y, p.ny));
     o.add_exact("indices", p.m.get(idx, p.ny));
     return o;
@@ -105,14 +111,10 @@ void add_pool_norm_runners(Runners& r) {
   // forward cases); overlapping windows route several gradients to one input.
   r["maxpool2d_backward"] = [](Backend& b, const Entry& e) {
     Pool p(b, e);
-    const float* x = p.ties();
-    float* y = p.m.out<float>(p.ny);
-    int32_t* idx = p.m.out<int32_t>(p.ny);
-    b.maxpool2d_forward(p.a, x, y, idx);
+    float* y;
+    const int32_t* idx = p.max_forward(b, y);
     const float* dy = p.dy();
-    float* dx = p.m.out<float>(p.nx);
-    b.maxpool2d_backward(p.a, dy, idx, dx);
-    return Outputs::of("dx", p.m.get(dx, p.nx));
+    return p.m.one("dx", p.nx, [&](float* dx) { b.maxpool2d_backward(p.a, dy, idx, dx); });
   };
   using A = const nn::Pool2dArgs&;
   r["avgpool2d_forward"] =

@@ -26,6 +26,24 @@ using nn::Backend;
 std::vector<float> uniform(size_t n, float lo, float hi, uint64_t seed);
 std::vector<int32_t> ints(size_t n, int32_t lo, int32_t hi_exclusive, uint64_t seed);
 
+// Named outputs of one run. Float outputs are compared within the case's tolerance; integer
+// outputs (indices, masks, casts to integers) must be equal.
+struct Outputs {
+  std::vector<std::pair<std::string, std::vector<float>>> floats;
+  std::vector<std::pair<std::string, std::vector<int64_t>>> exact;
+  void add(const std::string& name, std::vector<float> v) { floats.emplace_back(name, std::move(v)); }
+  // The outputs of an op with one float result.
+  static Outputs of(const std::string& name, std::vector<float> v) {
+    Outputs o;
+    o.add(name, std::move(v));
+    return o;
+  }
+  template <typename T>
+  void add_exact(const std::string& name, const std::vector<T>& v) {
+    exact.emplace_back(name, std::vector<int64_t>(v.begin(), v.end()));
+  }
+};
+
 // Buffers of one backend for one run of a case, freed when it goes out of scope. Inputs are
 // uploaded from host vectors; outputs start as 0xFF bytes (NaN floats, -1 ints) so an element
 // a kernel forgets to write shows up as a mismatch instead of a lucky zero.
@@ -54,6 +72,13 @@ class Mem {
     if (n) b_.copy_to_host(h.data(), p, n * sizeof(T));
     return h;
   }
+  // Runs fill(p) on a fresh float output p of n elements and returns it as the output `name`.
+  template <typename Fill>
+  Outputs one(const std::string& name, size_t n, Fill fill) {
+    float* p = out<float>(n);
+    fill(p);
+    return Outputs::of(name, get(p, n));
+  }
   Backend& backend() { return b_; }
 
  private:
@@ -61,24 +86,6 @@ class Mem {
   void poison(void* p, size_t bytes);
   Backend& b_;
   std::vector<std::pair<void*, size_t>> owned_;
-};
-
-// Named outputs of one run. Float outputs are compared within the case's tolerance; integer
-// outputs (indices, masks, casts to integers) must be equal.
-struct Outputs {
-  std::vector<std::pair<std::string, std::vector<float>>> floats;
-  std::vector<std::pair<std::string, std::vector<int64_t>>> exact;
-  void add(const std::string& name, std::vector<float> v) { floats.emplace_back(name, std::move(v)); }
-  // The outputs of an op with one float result.
-  static Outputs of(const std::string& name, std::vector<float> v) {
-    Outputs o;
-    o.add(name, std::move(v));
-    return o;
-  }
-  template <typename T>
-  void add_exact(const std::string& name, const std::vector<T>& v) {
-    exact.emplace_back(name, std::vector<int64_t>(v.begin(), v.end()));
-  }
 };
 
 // |got - want| <= rtol * |want| + atol_scale * max|want over the output|. NaN must meet NaN and

@@ -43,35 +43,24 @@ class JsonParser {
   Json value() {
     Json v;
     const char c = peek();
-    if (c == '{') {
-      v.kind_ = Json::Kind::Object;
+    if (c == '{' || c == '[') {
+      v.kind_ = c == '{' ? Json::Kind::Object : Json::Kind::Array;
+      const char close = c == '{' ? '}' : ']';
       ++i_;
-      if (peek() == '}') return ++i_, v;
+      if (peek() == close) return ++i_, v;
       for (;;) {
-        std::string key = str();
-        expect(':');
-        v.object_[key] = value();
-        if (peek() == ',') {
-          ++i_;
-          continue;
+        if (c == '{') {
+          std::string key = str();
+          expect(':');
+          v.object_[key] = value();
+        } else {
+          v.array_.push_back(value());
         }
-        expect('}');
-        return v;
+        if (peek() != ',') break;
+        ++i_;
       }
-    }
-    if (c == '[') {
-      v.kind_ = Json::Kind::Array;
-      ++i_;
-      if (peek() == ']') return ++i_, v;
-      for (;;) {
-        v.array_.push_back(value());
-        if (peek() == ',') {
-          ++i_;
-          continue;
-        }
-        expect(']');
-        return v;
-      }
+      expect(close);
+      return v;
     }
     if (c == '"') {
       v.kind_ = Json::Kind::String;
