@@ -99,7 +99,8 @@ function backendOps(): string[] {
   return [...manifest, ...declared];
 }
 
-function expectAllAgree(run: Run, label: string) {
+/** Every case agreed with the CPU, on `scheduler`, and every kernel of cuda/*.cu was launched. */
+function expectAllAgree(run: Run, label: string, scheduler: string) {
   const failed = run.cases.filter((c) => !c.ok);
   expect(
     failed.map((c) => JSON.stringify(c)),
@@ -108,6 +109,12 @@ function expectAllAgree(run: Run, label: string) {
   expect(run.summary, `${label}: no summary line (crash?) stderr: ${run.stderr.slice(0, 2000)}`).toBeDefined();
   expect(run.summary!.failed).toBe(0);
   expect(run.status, `${label}: exit status; stderr: ${run.stderr.slice(0, 2000)}`).toBe(0);
+  expect(run.summary!.scheduler).toBe(scheduler);
+  const launched = new Set(Object.keys(run.summary!.launched));
+  expect(
+    [...launchedInSources()].filter((k) => !launched.has(k)),
+    `${label}: kernels never launched by the tests`,
+  ).toEqual([]);
 }
 
 describe.skipIf(!isSim)('CUDA kernel unit tests on the simulator, against the CPU backend', () => {
@@ -146,13 +153,7 @@ describe.skipIf(!isSim)('CUDA kernel unit tests on the simulator, against the CP
       const run = runDriver('nnlab_kernel_tests_tsan');
       // Any report fails the test, whatever the exit status says.
       expect(run.stderr.match(/WARNING: ThreadSanitizer[^\n]*/g) ?? [], run.stderr.slice(0, 6000)).toEqual([]);
-      expectAllAgree(run, 'tsan');
-      expect(run.summary!.scheduler).toBe('threads');
-      const launched = new Set(Object.keys(run.summary!.launched));
-      expect(
-        [...launchedInSources()].filter((k) => !launched.has(k)),
-        'kernels never launched by the tests',
-      ).toEqual([]);
+      expectAllAgree(run, 'tsan', 'threads');
       expect(run.cases.length).toBeGreaterThan(200);
     },
     900_000,
@@ -167,13 +168,7 @@ describe.skipIf(!isSim)('CUDA kernel unit tests on the simulator, against the CP
 
   it('fibers: every kernel agrees with the CPU', () => {
     const run = runDriver('nnlab_kernel_tests_fibers');
-    expectAllAgree(run, 'fibers');
-    expect(run.summary!.scheduler).toBe('fibers');
-    const launched = new Set(Object.keys(run.summary!.launched));
-    expect(
-      [...launchedInSources()].filter((k) => !launched.has(k)),
-      'kernels never launched by the tests',
-    ).toEqual([]);
+    expectAllAgree(run, 'fibers', 'fibers');
   }, 300_000);
 
   it('the comparison fails on a result off by a little more than its tolerance', () => {
