@@ -198,6 +198,20 @@ describe.skipIf(!isSim)('CUDA kernel unit tests on the simulator, against the CP
     expect(small.cases[0].blocks).toBeLessThanOrEqual(16);
   }, 300_000);
 
+  it('a table entry without a runner, or a table that does not parse, stops the driver with an error naming it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kt-table-'));
+    const bad = JSON.parse(tableJson());
+    bad.cases = [{ op: 'no_such_op', name: 'x', shapes: {}, params: {}, tol: 'exact' }];
+    writeFileSync(join(dir, 'runner.json'), JSON.stringify(bad));
+    writeFileSync(join(dir, 'syntax.json'), tableJson().slice(0, 500));
+    const noRunner = runDriver('nnlab_kernel_tests_fibers', ['--table', join(dir, 'runner.json')]);
+    expect(noRunner.status).toBe(1);
+    expect(JSON.stringify(noRunner.summary)).toMatch(/no runner for op 'no_such_op'/);
+    const syntax = runDriver('nnlab_kernel_tests_fibers', ['--table', join(dir, 'syntax.json')]);
+    expect(syntax.status).toBe(1);
+    expect(JSON.stringify(syntax.summary)).toMatch(/case table JSON: .* at offset \d+/);
+  });
+
   it('a kernel handed host memory fails with a device error naming the kernel and the argument', () => {
     const r = spawnSync(join(BUILD, 'nnlab_kernel_tests_fibers'), ['--host-pointer'], { encoding: 'utf8' });
     const line = JSON.parse(r.stdout.trim());
