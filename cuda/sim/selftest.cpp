@@ -169,13 +169,7 @@ int main(int argc, char** argv) {
         for (int p = 0; p < k; ++p) acc = std::fma(A[i * k + p], B[p * n + j], acc);
         R[i * n + j] = acc;
       }
-    nn::GemmArgs g;
-    g.m = m;
-    g.n = n;
-    g.k = k;
-    g.lda = k;
-    g.ldb = n;
-    g.ldc = n;
+    const nn::GemmArgs g = nn::gemm_args(false, false, m, n, k, k, n, n, 0.f);
     std::string err;
     try {
       nnsim::launch("gemm_kernel", dim3((n + 31) / 32, (m + 31) / 32, 1), dim3(16, 16),

@@ -1,19 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { ArgumentError, DTypeError, ShapeError } from '../../lib/core/errors.js';
-import {
-  expectClose,
-  expectGradClose,
-  native,
-  numel,
-  numericGrad,
-  randomArray,
-  sampleIndices,
-  tensor,
-  testDevices,
-  values,
-  weightedSum,
-} from '../support/native.js';
+import { expectClose, grad, native, numel, randomArray, sampleIndices, tensor, testDevices, values } from '../support/op-test.js';
 
 const EPS = 1e-5;
 
@@ -130,28 +118,28 @@ describe.each(testDevices())('batch norm on %s', (device) => {
       expectClose(dg, ref.dgamma, 1e-4, 1e-4, 'dgamma');
       expectClose(db, ref.dbeta, 1e-5, 1e-5, 'dbeta');
       const loss = (xv: Float32Array, gv: Float32Array, bv: Float32Array) =>
-        weightedSum(values(native.batchNormTrain(T(xv, shape), T(gv, [c]), T(bv, [c]), null, null, 0.1, EPS)[0]), wr);
+        grad.weightedSum(values(native.batchNormTrain(T(xv, shape), T(gv, [c]), T(bv, [c]), null, null, 0.1, EPS)[0]), wr);
       const si = sampleIndices(x.length, 24, 6);
-      expectGradClose(
+      grad.expectClose(
         dx,
-        numericGrad((xv) => loss(xv, g, b), Float32Array.from(x), 1e-2, si),
+        grad.numeric((xv) => loss(xv, g, b), Float32Array.from(x), 1e-2, si),
         si,
         2e-2,
         2e-3,
         'dx numeric',
       );
       const ci = sampleIndices(c, 8, 7);
-      expectGradClose(
+      grad.expectClose(
         dg,
-        numericGrad((gv) => loss(x, gv, b), Float32Array.from(g), 1e-2, ci),
+        grad.numeric((gv) => loss(x, gv, b), Float32Array.from(g), 1e-2, ci),
         ci,
         1e-2,
         1e-3,
         'dgamma numeric',
       );
-      expectGradClose(
+      grad.expectClose(
         db,
-        numericGrad((bv) => loss(x, g, bv), Float32Array.from(b), 1e-2, ci),
+        grad.numeric((bv) => loss(x, g, bv), Float32Array.from(b), 1e-2, ci),
         ci,
         1e-2,
         1e-3,

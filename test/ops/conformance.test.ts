@@ -2,15 +2,28 @@
 // GPU): every backend op on every device of this build against the CPU, exact or within its
 // NMSE tolerance. In the cpu project the CPU is compared with itself (the cases must run and be
 // deterministic); in the cuda-sim project device 'cuda' is the simulator.
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 
 import { compareOutputs, conformanceCases, runCase, untestedOps } from '../../lib/core/conformance/index.js';
+import { caseTable } from '../../lib/core/conformance/table.js';
 import { testDevices } from '../support/native.js';
 
 describe('op conformance set', () => {
   it('covers every op of the addon', () => {
     expect(untestedOps()).toEqual([]);
     expect(new Set(conformanceCases.map((c) => c.name)).size).toBe(conformanceCases.length);
+  });
+
+  it('every kernel of the manifest has an entry in the shared case table that this suite runs', () => {
+    const kernels = [...readFileSync('native/ops.def', 'utf8').matchAll(/^NN_KERNEL\([^,]+, (\w+),/gm)].map((m) => m[1]);
+    const run = new Set(caseTable.filter((e) => e.only !== 'kernels').map((e) => e.op));
+    // Kernels whose table entries use layouts the addon does not expose (padded leading
+    // dimensions, raw strides, parameter slots): the C++ kernel tests run them, and this suite
+    // checks the addon functions over them by their own cases (matmul, stridedCopy, sgdStep...).
+    const kernelsOnly = ['strided_copy', 'gemm', 'sgd_step', 'adam_step', 'ema_update'];
+    expect(kernels.filter((k) => !run.has(k) && !kernelsOnly.includes(k))).toEqual([]);
+    expect(new Set(caseTable.map((e) => `${e.op}/${e.name}`)).size).toBe(caseTable.length);
   });
 
   for (const device of testDevices()) {

@@ -1,19 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { ArgumentError, DTypeError, ShapeError } from '../../lib/core/errors.js';
-import {
-  expectClose,
-  expectGradClose,
-  native,
-  numel,
-  numericGrad,
-  randomArray,
-  sampleIndices,
-  tensor,
-  testDevices,
-  values,
-  weightedSum,
-} from '../support/native.js';
+import { expectClose, grad, native, numel, randomArray, sampleIndices, tensor, testDevices, values } from '../support/op-test.js';
 
 interface Cfg {
   name: string;
@@ -203,24 +191,24 @@ describe.each(testDevices())('conv2d on %s', (device) => {
       const dx = values(native.conv2dBackwardInput(T(wr, ys), T(w, c.w), c.x, ...params(c)));
       expectClose(dx, refBackwardInput(c, wr, w), 1e-4, 1e-4, 'dx');
       const idx = sampleIndices(x.length, 24, 1);
-      const num = numericGrad((xv) => weightedSum(fwd(c, xv, w, b), wr), Float32Array.from(x), 1e-2, idx);
-      expectGradClose(dx, num, idx, 1e-2, 1e-3, 'dx vs numeric');
+      const num = grad.numeric((xv) => grad.weightedSum(fwd(c, xv, w, b), wr), Float32Array.from(x), 1e-2, idx);
+      grad.expectClose(dx, num, idx, 1e-2, 1e-3, 'dx vs numeric');
     });
 
     it('backward weight and bias match the reference and finite differences', () => {
       const dw = values(native.conv2dBackwardWeight(T(x, c.x), T(wr, ys), c.w, ...params(c)));
       expectClose(dw, refBackwardWeight(c, x, wr), 1e-4, 1e-4, 'dw');
       const idx = sampleIndices(w.length, 24, 2);
-      const num = numericGrad((wv) => weightedSum(fwd(c, x, wv, b), wr), Float32Array.from(w), 1e-2, idx);
-      expectGradClose(dw, num, idx, 1e-2, 1e-3, 'dw vs numeric');
+      const num = grad.numeric((wv) => grad.weightedSum(fwd(c, x, wv, b), wr), Float32Array.from(w), 1e-2, idx);
+      grad.expectClose(dw, num, idx, 1e-2, 1e-3, 'dw vs numeric');
       const db = values(native.conv2dBackwardBias(T(wr, ys)));
       const refDb = new Float64Array(ys[1]);
       for (let i = 0; i < wr.length; i++) refDb[Math.floor(i / (ys[2] * ys[3])) % ys[1]] += wr[i];
       expectClose(db, refDb, 1e-5, 1e-5, 'db');
       if (b) {
         const bi = sampleIndices(b.length, 8, 3);
-        const numB = numericGrad((bv) => weightedSum(fwd(c, x, w, bv), wr), Float32Array.from(b), 1e-2, bi);
-        expectGradClose(db, numB, bi, 1e-2, 1e-3, 'db vs numeric');
+        const numB = grad.numeric((bv) => grad.weightedSum(fwd(c, x, w, bv), wr), Float32Array.from(b), 1e-2, bi);
+        grad.expectClose(db, numB, bi, 1e-2, 1e-3, 'db vs numeric');
       }
     });
   });

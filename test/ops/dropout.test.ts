@@ -1,17 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { ArgumentError, DTypeError, ShapeError } from '../../lib/core/errors.js';
-import {
-  expectClose,
-  expectGradClose,
-  native,
-  numericGrad,
-  randomArray,
-  tensor,
-  testDevices,
-  values,
-  weightedSum,
-} from '../support/native.js';
+import { expectClose, grad, native, randomArray, tensor, testDevices, values } from '../support/op-test.js';
 
 describe.each(testDevices())('dropout on %s', (device) => {
   const n = 100003; // not a multiple of 4: the last Philox block is partly used
@@ -65,11 +55,11 @@ describe.each(testDevices())('dropout on %s', (device) => {
     const shape = [3, 5];
     const a = randomArray(15, 3),
       w = randomArray(15, 4);
-    const f = (v: Float32Array) => weightedSum(values(native.dropout(tensor(v, shape, device), 0.4, 77, 2)[0]), w);
+    const f = (v: Float32Array) => grad.weightedSum(values(native.dropout(tensor(v, shape, device), 0.4, 77, 2)[0]), w);
     const [, mask] = native.dropout(tensor(a, shape, device), 0.4, 77, 2);
     const dx = native.dropoutBackward(tensor(w, shape, device), mask, 0.4);
     const idx = Array.from({ length: 15 }, (_, i) => i);
-    expectGradClose(values(dx), numericGrad(f, a, 1e-2), idx, 1e-3, 1e-4);
+    grad.expectClose(values(dx), grad.numeric(f, a, 1e-2), idx, 1e-3, 1e-4);
   });
 
   it('handles zero-size tensors', () => {

@@ -1,18 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { ArgumentError, DTypeError, ShapeError, DeviceError } from '../../lib/core/errors.js';
-import {
-  expectClose,
-  expectGradClose,
-  native,
-  numel,
-  numericGrad,
-  randomArray,
-  tensor,
-  testDevices,
-  values,
-  weightedSum,
-} from '../support/native.js';
+import { expectClose, grad, native, numel, randomArray, tensor, testDevices, values } from '../support/op-test.js';
 
 // float64 references -----------------------------------------------------------------------
 
@@ -184,15 +173,15 @@ describe.each(testDevices())('elementwise on %s', (device) => {
     }
     const w = randomArray(n, 22);
     const [a, b] = params[op] ?? [0, 0];
-    const f = (v: Float32Array) => weightedSum(values(native.unary(tensor(v, shape, device), op as never, a, b)), w);
+    const f = (v: Float32Array) => grad.weightedSum(values(native.unary(tensor(v, shape, device), op as never, a, b)), w);
     const xt = tensor(x, shape, device);
     const y = native.unary(xt, op as never, a, b);
     const dy = tensor(w, shape, device);
     const idx = Array.from({ length: n }, (_, i) => i);
-    const num = numericGrad(f, x, 1e-2);
-    expectGradClose(values(native.unaryBackward(xt, y, dy, op as never, a, b)), num, idx, 1e-2, 2e-3, op);
+    const num = grad.numeric(f, x, 1e-2);
+    grad.expectClose(values(native.unaryBackward(xt, y, dy, op as never, a, b)), num, idx, 1e-2, 2e-3, op);
     // y = null recomputes f(x) first.
-    expectGradClose(values(native.unaryBackward(xt, null, dy, op as never, a, b)), num, idx, 1e-2, 2e-3, op);
+    grad.expectClose(values(native.unaryBackward(xt, null, dy, op as never, a, b)), num, idx, 1e-2, 2e-3, op);
   });
 
   it('sign has a zero derivative', () => {

@@ -1,19 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { ArgumentError, DTypeError, IndexOutOfRangeError, ShapeError } from '../../lib/core/errors.js';
-import {
-  expectClose,
-  expectGradClose,
-  native,
-  numel,
-  numericGrad,
-  randomArray,
-  randomInts,
-  tensor,
-  testDevices,
-  values,
-  weightedSum,
-} from '../support/native.js';
+import { expectClose, grad, native, numel, randomArray, randomInts, tensor, testDevices, values } from '../support/op-test.js';
 
 function view(shape: number[], axis: number) {
   const ax = axis < 0 ? axis + shape.length : axis;
@@ -76,11 +64,11 @@ describe.each(testDevices())('indexing on %s', (device) => {
     // Gradient of indexSelect: dx = indexAdd(zeros, axis, idx, dy).
     const x = randomArray(24, 4),
       w = randomArray(18, 5);
-    const f = (a: Float32Array) => weightedSum(values(native.indexSelect(tensor(a, shape, device), 1, i32(idx))), w);
+    const f = (a: Float32Array) => grad.weightedSum(values(native.indexSelect(tensor(a, shape, device), 1, i32(idx))), w);
     const dx = native.indexAdd(native.full(shape, 0, 'float32', device), 1, i32(idx), tensor(w, [3, 3, 2], device));
-    expectGradClose(
+    grad.expectClose(
       values(dx),
-      numericGrad(f, x),
+      grad.numeric(f, x),
       Array.from({ length: 24 }, (_, i) => i),
       1e-3,
       1e-4,
@@ -109,11 +97,11 @@ describe.each(testDevices())('indexing on %s', (device) => {
       expect(got.shape).toEqual(idxShape);
       expectClose(values(got), gatherRef(x, shape, axis, idx, idxShape), 0, 0);
       const w = randomArray(numel(idxShape), 10);
-      const f = (a: Float32Array) => weightedSum(values(native.gather(tensor(a, shape, device), axis, it)), w);
+      const f = (a: Float32Array) => grad.weightedSum(values(native.gather(tensor(a, shape, device), axis, it)), w);
       const dx = native.scatterAdd(native.full(shape, 0, 'float32', device), axis, it, tensor(w, idxShape, device));
-      expectGradClose(
+      grad.expectClose(
         values(dx),
-        numericGrad(f, Float32Array.from(x)),
+        grad.numeric(f, Float32Array.from(x)),
         Array.from({ length: 60 }, (_, i) => i),
         1e-3,
         1e-4,

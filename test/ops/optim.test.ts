@@ -3,26 +3,15 @@ import { describe, expect, it } from 'vitest';
 import { ArgumentError, DTypeError, ShapeError } from '../../lib/core/errors.js';
 import { expectClose, native, randomArray, tensor, testDevices, values } from '../support/native.js';
 import type { NativeTensor } from '../support/native.js';
+import type { AdamStepOptions, SgdStepOptions } from '../../lib/core/ops/optim.js';
 
 const f = Math.fround;
 
-interface SgdCfg {
-  lr: number;
-  momentum: number;
-  dampening: number;
-  weightDecay: number;
-  nesterov: boolean;
-}
-interface AdamCfg {
-  lr: number;
-  beta1: number;
-  beta2: number;
-  eps: number;
-  weightDecay: number;
-  decoupled: boolean;
-}
+// The reference steps take the options of lib/core/ops/optim.ts (the step count and first-step
+// flag are passed apart).
+type SgdCfg = Omit<SgdStepOptions, 'firstStep'>;
+type AdamCfg = Omit<AdamStepOptions, 'step'>;
 
-/** torch.optim.SGD (1.13) on float32 values, operation by operation. */
 function sgdRef(p: Float32Array, g: Float32Array, buf: Float32Array, c: SgdCfg, first: boolean) {
   const lr = f(c.lr),
     mom = f(c.momentum),

@@ -1,20 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { ArgumentError, DTypeError, IndexOutOfRangeError, ShapeError } from '../../lib/core/errors.js';
-import {
-  expectClose,
-  expectGradClose,
-  native,
-  numel,
-  numericGrad,
-  randomArray,
-  rng,
-  sampleIndices,
-  tensor,
-  testDevices,
-  values,
-  weightedSum,
-} from '../support/native.js';
+import { expectClose, grad, native, numel, randomArray, rng, sampleIndices, tensor, testDevices, values } from '../support/op-test.js';
 
 type Shape4 = [number, number, number, number];
 interface Win {
@@ -149,8 +136,8 @@ describe.each(testDevices())('pooling on %s', (device) => {
       for (let i = 0; i < wr.length; i++) refDx[Math.floor(i / (ref.ys[2] * ref.ys[3])) * hw + ref.idx[i]] += wr[i];
       expectClose(dx, refDx, 1e-6, 1e-6, 'dx');
       const si = sampleIndices(x.length, 30, 3);
-      const f = (xv: Float32Array) => weightedSum(values(native.maxPool2d(T(xv, xs), ...winArgs(win))[0]), wr);
-      expectGradClose(dx, numericGrad(f, Float32Array.from(x), 1e-2, si), si, 1e-2, 1e-3, 'dx numeric');
+      const f = (xv: Float32Array) => grad.weightedSum(values(native.maxPool2d(T(xv, xs), ...winArgs(win))[0]), wr);
+      grad.expectClose(dx, grad.numeric(f, Float32Array.from(x), 1e-2, si), si, 1e-2, 1e-3, 'dx numeric');
     });
 
     it.each([true, false])('avg pool (countIncludePad %s): forward, backward', (inc) => {
@@ -160,8 +147,8 @@ describe.each(testDevices())('pooling on %s', (device) => {
       const dx = values(native.avgPool2dBackward(T(wr, y.shape), xs, ...winArgs(win), inc));
       expectClose(dx, refAvgBackward(wr, xs, win, inc), 1e-5, 1e-6, 'dx');
       const si = sampleIndices(x.length, 30, 4);
-      const f = (xv: Float32Array) => weightedSum(values(native.avgPool2d(T(xv, xs), ...winArgs(win), inc)), wr);
-      expectGradClose(dx, numericGrad(f, Float32Array.from(x), 1e-2, si), si, 1e-2, 1e-3, 'dx numeric');
+      const f = (xv: Float32Array) => grad.weightedSum(values(native.avgPool2d(T(xv, xs), ...winArgs(win), inc)), wr);
+      grad.expectClose(dx, grad.numeric(f, Float32Array.from(x), 1e-2, si), si, 1e-2, 1e-3, 'dx numeric');
     });
   });
 
@@ -208,8 +195,8 @@ describe.each(testDevices())('pooling on %s', (device) => {
       });
       expectClose(dx, refDx, 1e-5, 1e-6, 'dx');
       const si = sampleIndices(x.length, 30, 5);
-      const f = (xv: Float32Array) => weightedSum(values(native.adaptiveAvgPool2d(T(xv, xs), o[0], o[1])), wr);
-      expectGradClose(dx, numericGrad(f, Float32Array.from(x), 1e-2, si), si, 1e-2, 1e-3, 'dx numeric');
+      const f = (xv: Float32Array) => grad.weightedSum(values(native.adaptiveAvgPool2d(T(xv, xs), o[0], o[1])), wr);
+      grad.expectClose(dx, grad.numeric(f, Float32Array.from(x), 1e-2, si), si, 1e-2, 1e-3, 'dx numeric');
     });
   });
 

@@ -1,18 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { ArgumentError, DTypeError, ShapeError } from '../../lib/core/errors.js';
-import {
-  expectClose,
-  expectGradClose,
-  native,
-  numel,
-  numericGrad,
-  randomArray,
-  tensor,
-  testDevices,
-  values,
-  weightedSum,
-} from '../support/native.js';
+import { expectClose, grad, native, numel, randomArray, tensor, testDevices, values } from '../support/op-test.js';
 
 type Op = 'sum' | 'mean' | 'max' | 'min';
 
@@ -160,9 +149,9 @@ describe.each(testDevices())('reductions on %s', (device) => {
       const w = randomArray(v.numel, 32);
       // Backward of max: scatter dy into the argmax positions.
       const dx = native.scatterAdd(native.full(shape, 0, 'float32', device), axis, i, tensor(w, v.shape, device));
-      const f = (a: Float32Array) => weightedSum(values(native.maxWithIndices(tensor(a, shape, device), axis, true)[0]), w);
+      const f = (a: Float32Array) => grad.weightedSum(values(native.maxWithIndices(tensor(a, shape, device), axis, true)[0]), w);
       const idx = Array.from({ length: x.length }, (_, k) => k);
-      expectGradClose(values(dx), numericGrad(f, x, 1e-3), idx, 1e-2, 2e-3, `axis ${axis}`);
+      grad.expectClose(values(dx), grad.numeric(f, x, 1e-3), idx, 1e-2, 2e-3, `axis ${axis}`);
     }
     expect(native.maxWithIndices(tensor(x, shape, device), 1)[0].shape).toEqual([3, 5]);
   });
@@ -177,7 +166,7 @@ describe.each(testDevices())('reductions on %s', (device) => {
       // <sumToShape(x), v> == <x, broadcast(v)>
       const v = randomArray(numel(target), 42);
       const bv = values(native.binary(native.full(shape, 0, 'float32', device), tensor(v, target, device), 'add'));
-      expect(weightedSum(values(got), v)).toBeCloseTo(weightedSum(x, bv), 4);
+      expect(grad.weightedSum(values(got), v)).toBeCloseTo(grad.weightedSum(x, bv), 4);
     }
     const copy = native.sumToShape(xt, shape);
     expect(copy.sharesStorageWith(xt)).toBe(false);

@@ -1,19 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { ArgumentError, DTypeError, IndexOutOfRangeError, ShapeError, ValueError } from '../../lib/core/errors.js';
-import {
-  expectClose,
-  expectGradClose,
-  native,
-  numel,
-  numericGrad,
-  randomArray,
-  randomInts,
-  tensor,
-  testDevices,
-  values,
-  weightedSum,
-} from '../support/native.js';
+import { expectClose, grad, native, numel, randomArray, randomInts, tensor, testDevices, values } from '../support/op-test.js';
 
 /** float64 softmax / log-softmax of x viewed as [outer, dim, inner]. */
 function softmaxRef(x: ArrayLike<number>, shape: number[], axis: number, log: boolean): Float64Array {
@@ -89,9 +77,9 @@ describe.each(testDevices())('softmax family on %s', (device) => {
           ? native.logSoftmaxBackward(y, tensor(w, shape, device), axis)
           : native.softmaxBackward(y, tensor(w, shape, device), axis);
         const idx = Array.from({ length: x.length }, (_, i) => i);
-        expectGradClose(
+        grad.expectClose(
           values(dx),
-          numericGrad((a) => weightedSum(values(fwd(a)), w), x, 1e-2),
+          grad.numeric((a) => grad.weightedSum(values(fwd(a)), w), x, 1e-2),
           idx,
           2e-2,
           1e-3,
@@ -125,11 +113,11 @@ describe.each(testDevices())('softmax family on %s', (device) => {
       const x = randomArray(n * c, 80, -3, 3);
       const labels = native.fromTypedArray(randomInts(n, 81, c), [n], device);
       const dloss = randomArray(n, 82);
-      const loss = (a: Float32Array) => weightedSum(values(native.crossEntropy(tensor(a, [n, c], device), labels, ls)[0]), dloss);
+      const loss = (a: Float32Array) => grad.weightedSum(values(native.crossEntropy(tensor(a, [n, c], device), labels, ls)[0]), dloss);
       const [, probs] = native.crossEntropy(tensor(x, [n, c], device), labels, ls);
       const dx = native.crossEntropyBackward(probs, labels, tensor(dloss, [n], device), ls);
       const idx = Array.from({ length: n * c }, (_, i) => i);
-      expectGradClose(values(dx), numericGrad(loss, x, 1e-2), idx, 2e-2, 1e-3);
+      grad.expectClose(values(dx), grad.numeric(loss, x, 1e-2), idx, 2e-2, 1e-3);
     });
   }
 

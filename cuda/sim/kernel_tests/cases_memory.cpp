@@ -1,7 +1,6 @@
-// Fills, casts, the strided copy, the Philox fills, the permutation and dropout. All of them are
-// exact: they move or generate values without arithmetic that could round differently.
-// n = 2600 is more than the simulator's grid (8 blocks x 256 threads), so grid-stride loops
-// take a second pass; the other sizes are odd so the last warp is partly idle.
+// Runners of the fills, casts, the strided copy, the Philox fills, the permutation and dropout.
+// All of them are exact: they move or generate values without arithmetic that could round
+// differently.
 #include <string>
 #include <type_traits>
 
@@ -12,14 +11,7 @@ namespace {
 
 using nn::DType;
 
-template <typename T>
-DType dtype_of() {
-  if constexpr (std::is_same_v<T, float>) return DType::F32;
-  if constexpr (std::is_same_v<T, int32_t>) return DType::I32;
-  return DType::U8;
-}
-
-const char* short_name(DType t) { return t == DType::F32 ? "f32" : (t == DType::I32 ? "i32" : "u8"); }
+DType dtype_named(const std::string& s) { return s == "f32" ? DType::F32 : (s == "i32" ? DType::I32 : DType::U8); }
 
 // Sources the target type can hold (a float outside [0, 256) converted to uint8 is undefined
 // behaviour in C++, so on both backends), with fractions to check truncation toward zero and
@@ -32,151 +24,126 @@ std::vector<From> cast_source(size_t n, bool to_u8) {
 }
 
 template <typename From, typename To>
-void add_cast(std::vector<Case>& out) {
-  const DType from = dtype_of<From>(), to = dtype_of<To>();
-  std::string name = std::string("cast/") + short_name(from) + "_to_" + short_name(to);
-  out.push_back({name, kExact, [from, to](Backend& b) {
-                   const size_t n = 301;
-                   Mem m(b);
-                   const From* x = m.in(cast_source<From>(n, to == DType::U8));
-                   To* y = m.out<To>(n);
-                   b.cast(x, from, y, to, n, to == DType::F32 && from == DType::U8 ? 1.f / 255.f : 1.f);
-                   Outputs o;
-                   if constexpr (std::is_same_v<To, float>)
-                     o.add("y", m.get(y, n));
-                   else
-                     o.add_exact("y", m.get(y, n));
-                   return o;
-                 }});
+Outputs cast_run(Backend& b, const Entry& e) {
+  const DType from = dtype_named(e.str("from")), to = dtype_named(e.str("to"));
+  const int64_t n = e.numel("x");
+  Mem m(b);
+  const From* x = m.in(cast_source<From>(n, to == DType::U8));
+  To* y = m.out<To>(n);
+  b.cast(x, from, y, to, n, to == DType::F32 && from == DType::U8 ? 1.f / 255.f : 1.f);
+  Outputs o;
+  if constexpr (std::is_same_v<To, float>)
+    o.add("y", m.get(y, n));
+  else
+    o.add_exact("y", m.get(y, n));
+  return o;
 }
 
 template <typename From>
-void add_casts_from(std::vector<Case>& out) {
-  add_cast<From, float>(out);
-  add_cast<From, int32_t>(out);
-  add_cast<From, uint8_t>(out);
+Outputs cast_from(Backend& b, const Entry& e) {
+  const DType to = dtype_named(e.str("to"));
+  if (to == DType::F32) return cast_run<From, float>(b, e);
+  if (to == DType::I32) return cast_run<From, int32_t>(b, e);
+  return cast_run<From, uint8_t>(b, e);
 }
 
-// A permute of a [3, 5, 7] slice starting at element 4 of its storage into the middle of a
-// larger destination: offsets on both sides, no axis contiguous on the source.
+// The view `view` of src (strides, offset) copied into dst (strides, offset); elements of dst
+// outside the view must stay 77.
 template <typename T>
-Outputs strided_copy_run(Backend& b) {
+Outputs strided_copy_run(Backend& b, const Entry& e) {
   nn::StridedCopyArgs a{};
-  a.ndim = 3;
-  const int64_t shape[3] = {7, 3, 5};
-  for (int d = 0; d < 3; ++d) a.shape[d] = shape[d];
-  // source storage [3, 5, 7] (+4); copying it as [7, 3, 5] reads axis 2 first
-  a.src_strides[0] = 1, a.src_strides[1] = 35, a.src_strides[2] = 7, a.src_offset = 4;
-  // destination [7, 3, 6] with a spare column, from element 2
-  a.dst_strides[0] = 18, a.dst_strides[1] = 6, a.dst_strides[2] = 1, a.dst_offset = 2;
-  const size_t src_n = 4 + 105, dst_n = 2 + 7 * 18;
-  std::vector<int32_t> src = ints(src_n, 0, 250, 5);
+  const std::vector<int64_t> view = e.shape("view"), ss = e.list("src_strides"), ds = e.list("dst_strides");
+  a.ndim = static_cast<int>(view.size());
+  for (int d = 0; d < a.ndim; ++d) a.shape[d] = view[d], a.src_strides[d] = ss[d], a.dst_strides[d] = ds[d];
+  a.src_offset = e.i("src_offset"), a.dst_offset = e.i("dst_offset");
+  std::vector<int32_t> src = ints(e.numel("src"), 0, 250, 5);
   Mem m(b);
   const T* s = m.in(std::vector<T>(src.begin(), src.end()));
-  T* d = m.in(std::vector<T>(dst_n, T(77)));  // untouched elements must stay 77
+  T* d = m.in(std::vector<T>(e.numel("dst"), T(77)));
   b.strided_copy(a, s, d, sizeof(T));
   Outputs o;
-  o.add_exact("dst", m.get(d, dst_n));
+  o.add_exact("dst", m.get(d, e.numel("dst")));
   return o;
+}
+
+// Runs `fill(y, n)` into a fresh output of e.shapes.y.
+template <typename Fill>
+Outputs generated(Backend& b, const Entry& e, Fill fill) {
+  const int64_t n = e.numel("y");
+  Mem m(b);
+  float* y = m.out<float>(n);
+  fill(y, n);
+  return Outputs::of("y", m.get(y, n));
 }
 
 }  // namespace
 
-void add_memory_cases(std::vector<Case>& out) {
-  out.push_back({"fill/f32", kExact, [](Backend& b) {
-                   const int64_t n = 2600;
-                   Mem m(b);
-                   float* y = m.out<float>(n);
-                   b.fill_f32(y, n, -2.75f);
-                   Outputs o;
-                   o.add("y", m.get(y, n));
-                   return o;
-                 }});
-  out.push_back({"fill/i32", kExact, [](Backend& b) {
-                   const int64_t n = 97;
-                   Mem m(b);
-                   int32_t* y = m.out<int32_t>(n);
-                   b.fill_i32(y, n, -123456);
-                   Outputs o;
-                   o.add_exact("y", m.get(y, n));
-                   return o;
-                 }});
-  out.push_back({"arange/f32", kExact, [](Backend& b) {
-                   const int64_t n = 331;
-                   Mem m(b);
-                   float* y = m.out<float>(n);
-                   b.arange_f32(y, n, -3.5f, 0.37f);
-                   Outputs o;
-                   o.add("y", m.get(y, n));
-                   return o;
-                 }});
-  add_casts_from<float>(out);
-  add_casts_from<int32_t>(out);
-  add_casts_from<uint8_t>(out);
-  out.push_back({"strided_copy/u32", kExact, strided_copy_run<int32_t>});
-  out.push_back({"strided_copy/u8", kExact, strided_copy_run<uint8_t>});
-
-  out.push_back({"rand/uniform", kExact, [](Backend& b) {
-                   const int64_t n = 2600;
-                   Mem m(b);
-                   float* y = m.out<float>(n);
-                   b.rand_uniform(y, n, 1234, 17, -0.5f, 2.f);
-                   Outputs o;
-                   o.add("y", m.get(y, n));
-                   return o;
-                 }});
-  out.push_back({"rand/normal", kExact, [](Backend& b) {
-                   const int64_t n = 203;
-                   Mem m(b);
-                   float* y = m.out<float>(n);
-                   b.rand_normal(y, n, 99, 3, 0.5f, 2.f);
-                   Outputs o;
-                   o.add("y", m.get(y, n));
-                   return o;
-                 }});
-  out.push_back({"rand/bernoulli", kExact, [](Backend& b) {
-                   const int64_t n = 203;
-                   Mem m(b);
-                   float* y = m.out<float>(n);
-                   b.rand_bernoulli(y, n, 7, 0, 0.3f);
-                   Outputs o;
-                   o.add("y", m.get(y, n));
-                   return o;
-                 }});
-  // 37 keys pad to a 64-key bitonic network (the padding fill and 21 sorting steps).
-  out.push_back({"rand/permutation", kExact, [](Backend& b) {
-                   const int64_t n = 37;
-                   Mem m(b);
-                   int32_t* y = m.out<int32_t>(n);
-                   b.rand_permutation(y, n, 42, 5);
-                   Outputs o;
-                   o.add_exact("perm", m.get(y, n));
-                   return o;
-                 }});
-  out.push_back({"dropout/forward", kExact, [](Backend& b) {
-                   const int64_t n = 203;  // not a multiple of 4: the last Philox block is partial
-                   Mem m(b);
-                   const float* x = m.in(uniform(n, -1.f, 1.f, 8));
-                   float* y = m.out<float>(n);
-                   uint8_t* mask = m.out<uint8_t>(n);
-                   b.dropout(x, y, mask, n, 0.3f, 2024, 11);
-                   Outputs o;
-                   o.add("y", m.get(y, n));
-                   o.add_exact("mask", m.get(mask, n));
-                   return o;
-                 }});
-  out.push_back({"dropout/backward", kExact, [](Backend& b) {
-                   const int64_t n = 203;
-                   std::vector<int32_t> bits = ints(n, 0, 2, 9);
-                   Mem m(b);
-                   const float* dy = m.in(uniform(n, -1.f, 1.f, 10));
-                   const uint8_t* mask = m.in(std::vector<uint8_t>(bits.begin(), bits.end()));
-                   float* dx = m.out<float>(n);
-                   b.dropout_backward(dy, mask, dx, n, 0.3f);
-                   Outputs o;
-                   o.add("dx", m.get(dx, n));
-                   return o;
-                 }});
+void add_memory_runners(Runners& r) {
+  r["fill_f32"] = [](Backend& b, const Entry& e) {
+    return generated(b, e, [&](float* y, int64_t n) { b.fill_f32(y, n, e.f("value")); });
+  };
+  r["fill_i32"] = [](Backend& b, const Entry& e) {
+    const int64_t n = e.numel("y");
+    Mem m(b);
+    int32_t* y = m.out<int32_t>(n);
+    b.fill_i32(y, n, static_cast<int32_t>(e.i("value")));
+    Outputs o;
+    o.add_exact("y", m.get(y, n));
+    return o;
+  };
+  r["arange_f32"] = [](Backend& b, const Entry& e) {
+    return generated(b, e, [&](float* y, int64_t n) { b.arange_f32(y, n, e.f("start"), e.f("step")); });
+  };
+  r["cast"] = [](Backend& b, const Entry& e) {
+    const DType from = dtype_named(e.str("from"));
+    if (from == DType::F32) return cast_from<float>(b, e);
+    if (from == DType::I32) return cast_from<int32_t>(b, e);
+    return cast_from<uint8_t>(b, e);
+  };
+  r["strided_copy"] = [](Backend& b, const Entry& e) {
+    return e.str("dtype") == "u8" ? strided_copy_run<uint8_t>(b, e) : strided_copy_run<int32_t>(b, e);
+  };
+  r["rand_uniform"] = [](Backend& b, const Entry& e) {
+    return generated(
+        b, e, [&](float* y, int64_t n) { b.rand_uniform(y, n, e.i("seed"), e.i("offset"), e.f("lo"), e.f("hi")); });
+  };
+  r["rand_normal"] = [](Backend& b, const Entry& e) {
+    return generated(
+        b, e, [&](float* y, int64_t n) { b.rand_normal(y, n, e.i("seed"), e.i("offset"), e.f("mean"), e.f("std")); });
+  };
+  r["rand_bernoulli"] = [](Backend& b, const Entry& e) {
+    return generated(b, e, [&](float* y, int64_t n) { b.rand_bernoulli(y, n, e.i("seed"), e.i("offset"), e.f("p")); });
+  };
+  r["rand_permutation"] = [](Backend& b, const Entry& e) {
+    const int64_t n = e.numel("y");
+    Mem m(b);
+    int32_t* y = m.out<int32_t>(n);
+    b.rand_permutation(y, n, e.i("seed"), e.i("offset"));
+    Outputs o;
+    o.add_exact("perm", m.get(y, n));
+    return o;
+  };
+  r["dropout"] = [](Backend& b, const Entry& e) {
+    const int64_t n = e.numel("x");
+    Mem m(b);
+    const float* x = m.in(uniform(n, -1.f, 1.f, 8));
+    float* y = m.out<float>(n);
+    uint8_t* mask = m.out<uint8_t>(n);
+    b.dropout(x, y, mask, n, e.f("p"), e.i("seed"), e.i("offset"));
+    Outputs o = Outputs::of("y", m.get(y, n));
+    o.add_exact("mask", m.get(mask, n));
+    return o;
+  };
+  r["dropout_backward"] = [](Backend& b, const Entry& e) {
+    const int64_t n = e.numel("dy");
+    std::vector<int32_t> bits = ints(n, 0, 2, 9);
+    Mem m(b);
+    const float* dy = m.in(uniform(n, -1.f, 1.f, 10));
+    const uint8_t* mask = m.in(std::vector<uint8_t>(bits.begin(), bits.end()));
+    float* dx = m.out<float>(n);
+    b.dropout_backward(dy, mask, dx, n, e.f("p"));
+    return Outputs::of("dx", m.get(dx, n));
+  };
 }
 
 }  // namespace kt

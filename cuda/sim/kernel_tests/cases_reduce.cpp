@@ -1,6 +1,6 @@
-// Reductions (sum, mean, max, min) and argmax over rows (one block per row: warp shuffles and
-// shared memory) and over strided columns, softmax / log-softmax forward and backward in both
-// layouts, and the fused cross-entropy forward and backward with and without label smoothing.
+// Runners of the reductions (sum, mean, max, min) and argmax over rows (one block per row: warp
+// shuffles and shared memory) and over strided columns, softmax / log-softmax forward and
+// backward in both layouts, and the fused cross-entropy forward and backward.
 #include <cmath>
 #include <string>
 
@@ -12,37 +12,29 @@ namespace {
 
 using nn::ReduceOp;
 
+// x viewed as [outer, dim, inner], reduced over dim.
 struct Shape3 {
-  const char* name;
   int64_t outer, dim, inner;
+  explicit Shape3(const std::vector<int64_t>& s) : outer(s[0]), dim(s[1]), inner(s.size() > 2 ? s[2] : 1) {}
   int64_t total() const { return outer * dim * inner; }
 };
 
-// dim 300 > 256 threads: every thread strides over the row, all 8 warps join the tree, and the
-// column kernel crosses its 256-row partial sums. The "specials" rows hold a NaN and -inf.
-const Shape3 kReduceShapes[] = {
-    {"rows_5x300", 5, 300, 1},
-    {"rows_7x37", 7, 37, 1},
-    {"cols_3x7x11", 3, 7, 11},
-    {"cols_2x300x3", 2, 300, 3},
-};
-
+// Eighths of integers: ties for argmax, exact partial sums. With `specials`, row 0 of the first
+// column group holds a NaN and the second row is all -inf.
 std::vector<float> reduce_input(const Shape3& s, bool specials) {
   std::vector<int32_t> q = ints(s.total(), -20, 21, 100 + s.dim);
   std::vector<float> x(q.begin(), q.end());
-  for (float& v : x) v *= 0.125f;  // ties for argmax, exact partial sums
+  for (float& v : x) v *= 0.125f;
   if (specials) {
-    x[s.inner * 2] = NAN;  // row 0 of the first column group
+    x[s.inner * 2] = NAN;
     if (s.outer > 1)
-      for (int64_t d = 0; d < s.dim; ++d) x[(s.dim + d) * s.inner] = -INFINITY;  // a whole -inf row
+      for (int64_t d = 0; d < s.dim; ++d) x[(s.dim + d) * s.inner] = -INFINITY;
   }
   return x;
 }
 
-const struct {
-  ReduceOp op;
-  const char* name;
-} kReduceOps[] = {{ReduceOp::Sum, "sum"}, {ReduceOp::Mean, "mean"}, {ReduceOp::Max, "max"}, {ReduceOp::Min, "min"}};
+const std::pair<ReduceOp, const char*> kReduceOps[] = {
+    {ReduceOp::Sum, "sum"}, {ReduceOp::Mean, "mean"}, {ReduceOp::Max, "max"}, {ReduceOp::Min, "min"}};
 
 // Row-wise softmax of the inputs in double, as the backward cases' y.
 std::vector<float> host_softmax(const std::vector<float>& x, const Shape3& s, bool log) {
@@ -59,137 +51,88 @@ std::vector<float> host_softmax(const std::vector<float>& x, const Shape3& s, bo
   return y;
 }
 
-const Shape3 kSoftmaxShapes[] = {
-    {"rows_4x67", 4, 67, 1},
-    {"rows_3x300", 3, 300, 1},
-    {"cols_3x5x7", 3, 5, 7},
-};
-
-// Attention-style masks: -inf entries in every line, and one line masked entirely (0/0: NaN).
-std::vector<float> masked_input(const Shape3& s) {
-  std::vector<float> x = uniform(s.total(), -8.f, 8.f, 112);
+// Softmax inputs; `masked` as in attention: -inf entries in every line, and one line masked
+// entirely (0/0: NaN).
+std::vector<float> softmax_input(const Shape3& s, bool masked) {
+  std::vector<float> x = uniform(s.total(), -8.f, 8.f, masked ? 112 : 110);
+  if (!masked) return x;
   for (size_t i = 0; i < x.size(); i += 3) x[i] = -INFINITY;
   for (int64_t d = 0; d < s.dim; ++d) x[d * s.inner] = -INFINITY;  // line (0, 0)
   return x;
 }
 
+// Logits [n, c] with a dominant logit (the max subtraction must keep exp finite).
+std::vector<float> logits(int64_t n, int64_t c, bool nan_row) {
+  std::vector<float> x = uniform(n * c, -6.f, 6.f, 120);
+  x[0] += 40.f;
+  if (nan_row) x[c + 3] = NAN;
+  return x;
+}
+
 }  // namespace
 
-void add_reduce_cases(std::vector<Case>& out) {
-  for (const Shape3& s : kReduceShapes) {
-    for (auto r : kReduceOps)
-      for (bool specials : {false, true}) {
-        if (specials && r.op != ReduceOp::Max && r.op != ReduceOp::Sum) continue;
-        std::string name = std::string("reduce_") + r.name + "/" + s.name + (specials ? "_nan_inf" : "");
-        out.push_back({name, kAccumulate, [s, r, specials](Backend& b) {
-                         Mem m(b);
-                         const float* x = m.in(reduce_input(s, specials));
-                         float* y = m.out<float>(s.outer * s.inner);
-                         b.reduce(r.op, x, y, s.outer, s.dim, s.inner);
-                         Outputs o;
-                         o.add("y", m.get(y, s.outer * s.inner));
-                         return o;
-                       }});
-      }
-    for (bool specials : {false, true})
-      out.push_back({std::string("argmax/") + s.name + (specials ? "_nan_inf" : ""), kExact, [s, specials](Backend& b) {
-                       Mem m(b);
-                       const float* x = m.in(reduce_input(s, specials));
-                       int32_t* y = m.out<int32_t>(s.outer * s.inner);
-                       b.argmax(x, y, s.outer, s.dim, s.inner);
-                       Outputs o;
-                       o.add_exact("index", m.get(y, s.outer * s.inner));
-                       return o;
-                     }});
-  }
-  // An empty reduced axis: sums are 0, means NaN.
-  for (auto r : {kReduceOps[0], kReduceOps[1]})
-    out.push_back({std::string("reduce_") + r.name + "/rows_3x0", kExact, [r](Backend& b) {
-                     Mem m(b);
-                     const float* x = m.in(std::vector<float>{});
-                     float* y = m.out<float>(3);
-                     b.reduce(r.op, x, y, 3, 0, 1);
-                     Outputs o;
-                     o.add("y", m.get(y, 3));
-                     return o;
-                   }});
-
-  for (const Shape3& s : kSoftmaxShapes)
-    for (bool log : {false, true}) {
-      const std::string kind = log ? "log_softmax" : "softmax";
-      out.push_back({kind + "/" + s.name, kAccumulate, [s, log](Backend& b) {
-                       Mem m(b);
-                       const float* x = m.in(uniform(s.total(), -8.f, 8.f, 110));
-                       float* y = m.out<float>(s.total());
-                       b.softmax(x, y, s.outer, s.dim, s.inner, log);
-                       Outputs o;
-                       o.add("y", m.get(y, s.total()));
-                       return o;
-                     }});
-      out.push_back({kind + "_backward/" + s.name, kAccumulate, [s, log](Backend& b) {
-                       Mem m(b);
-                       const float* y = m.in(host_softmax(uniform(s.total(), -8.f, 8.f, 110), s, log));
-                       const float* dy = m.in(uniform(s.total(), -1.f, 1.f, 111));
-                       float* dx = m.out<float>(s.total());
-                       b.softmax_backward(y, dy, dx, s.outer, s.dim, s.inner, log);
-                       Outputs o;
-                       o.add("dx", m.get(dx, s.total()));
-                       return o;
-                     }});
-    }
-
-  for (const Shape3& s : {kSoftmaxShapes[0], kSoftmaxShapes[2]})
-    for (bool log : {false, true})
-      out.push_back(
-          {std::string(log ? "log_softmax" : "softmax") + "/masked_" + s.name, kAccumulate, [s, log](Backend& b) {
-             Mem m(b);
-             const float* x = m.in(masked_input(s));
-             float* y = m.out<float>(s.total());
-             b.softmax(x, y, s.outer, s.dim, s.inner, log);
-             Outputs o;
-             o.add("y", m.get(y, s.total()));
-             return o;
-           }});
-
-  struct CeSpec {
-    const char* name;
-    int64_t n, c;
-    float ls;
-    bool nan_row;
+void add_reduce_runners(Runners& r) {
+  r["reduce"] = [](Backend& b, const Entry& e) {
+    const Shape3 s(e.shape("x"));
+    ReduceOp op = ReduceOp::Sum;
+    for (auto& [o, name] : kReduceOps)
+      if (e.str("op") == name) op = o;
+    Mem m(b);
+    const float* x = m.in(reduce_input(s, e.flag("specials")));
+    float* y = m.out<float>(s.outer * s.inner);
+    b.reduce(op, x, y, s.outer, s.dim, s.inner);
+    return Outputs::of("y", m.get(y, s.outer * s.inner));
   };
-  const CeSpec ces[] = {{"5x37", 5, 37, 0.f, false},
-                        {"5x37_smooth", 5, 37, 0.1f, false},
-                        {"3x300_smooth", 3, 300, 0.2f, false},
-                        {"4x10_nan_row", 4, 10, 0.f, true}};
-  for (const CeSpec& s : ces) {
-    out.push_back({std::string("cross_entropy/forward_") + s.name, kAccumulate, [s](Backend& b) {
-                     std::vector<float> logits = uniform(s.n * s.c, -6.f, 6.f, 120);
-                     logits[0] += 40.f;  // a dominant logit: the max subtraction must keep exp finite
-                     if (s.nan_row) logits[s.c + 3] = NAN;
-                     Mem m(b);
-                     const float* x = m.in(logits);
-                     const int32_t* labels = m.in(ints(s.n, 0, static_cast<int32_t>(s.c), 121));
-                     float* losses = m.out<float>(s.n);
-                     float* probs = m.out<float>(s.n * s.c);
-                     b.cross_entropy_forward(x, labels, losses, probs, s.n, s.c, s.ls);
-                     Outputs o;
-                     o.add("losses", m.get(losses, s.n));
-                     o.add("probs", m.get(probs, s.n * s.c));
-                     return o;
-                   }});
-    out.push_back({std::string("cross_entropy/backward_") + s.name, kElementwise, [s](Backend& b) {
-                     Shape3 rows{"", s.n, s.c, 1};
-                     Mem m(b);
-                     const float* probs = m.in(host_softmax(uniform(s.n * s.c, -6.f, 6.f, 120), rows, false));
-                     const int32_t* labels = m.in(ints(s.n, 0, static_cast<int32_t>(s.c), 121));
-                     const float* dloss = m.in(uniform(s.n, 0.1f, 1.f, 122));
-                     float* dx = m.out<float>(s.n * s.c);
-                     b.cross_entropy_backward(probs, labels, dloss, dx, s.n, s.c, s.ls);
-                     Outputs o;
-                     o.add("dlogits", m.get(dx, s.n * s.c));
-                     return o;
-                   }});
-  }
+  r["argmax"] = [](Backend& b, const Entry& e) {
+    const Shape3 s(e.shape("x"));
+    Mem m(b);
+    const float* x = m.in(reduce_input(s, e.flag("specials")));
+    int32_t* y = m.out<int32_t>(s.outer * s.inner);
+    b.argmax(x, y, s.outer, s.dim, s.inner);
+    Outputs o;
+    o.add_exact("index", m.get(y, s.outer * s.inner));
+    return o;
+  };
+  r["softmax"] = [](Backend& b, const Entry& e) {
+    const Shape3 s(e.shape("x"));
+    Mem m(b);
+    const float* x = m.in(softmax_input(s, e.flag("masked")));
+    float* y = m.out<float>(s.total());
+    b.softmax(x, y, s.outer, s.dim, s.inner, e.flag("log"));
+    return Outputs::of("y", m.get(y, s.total()));
+  };
+  r["softmax_backward"] = [](Backend& b, const Entry& e) {
+    const Shape3 s(e.shape("x"));
+    const bool log = e.flag("log");
+    Mem m(b);
+    const float* y = m.in(host_softmax(softmax_input(s, false), s, log));
+    const float* dy = m.in(uniform(s.total(), -1.f, 1.f, 111));
+    float* dx = m.out<float>(s.total());
+    b.softmax_backward(y, dy, dx, s.outer, s.dim, s.inner, log);
+    return Outputs::of("dx", m.get(dx, s.total()));
+  };
+  r["cross_entropy_forward"] = [](Backend& b, const Entry& e) {
+    const int64_t n = e.dim("logits", 0), c = e.dim("logits", 1);
+    Mem m(b);
+    const float* x = m.in(logits(n, c, e.flag("nan_row")));
+    const int32_t* labels = m.in(ints(n, 0, static_cast<int32_t>(c), 121));
+    float* losses = m.out<float>(n);
+    float* probs = m.out<float>(n * c);
+    b.cross_entropy_forward(x, labels, losses, probs, n, c, e.f("label_smoothing"));
+    Outputs o = Outputs::of("losses", m.get(losses, n));
+    o.add("probs", m.get(probs, n * c));
+    return o;
+  };
+  r["cross_entropy_backward"] = [](Backend& b, const Entry& e) {
+    const int64_t n = e.dim("logits", 0), c = e.dim("logits", 1);
+    Mem m(b);
+    const float* probs = m.in(host_softmax(logits(n, c, false), Shape3({n, c, 1}), false));
+    const int32_t* labels = m.in(ints(n, 0, static_cast<int32_t>(c), 121));
+    const float* dloss = m.in(uniform(n, 0.1f, 1.f, 122));
+    float* dx = m.out<float>(n * c);
+    b.cross_entropy_backward(probs, labels, dloss, dx, n, c, e.f("label_smoothing"));
+    return Outputs::of("dlogits", m.get(dx, n * c));
+  };
 }
 
 }  // namespace kt

@@ -1,7 +1,10 @@
-// Inputs and buffers of the kernel unit tests (see harness.h).
+// Inputs, buffers and the case table of the kernel unit tests (see harness.h).
 #include "harness.h"
 
 #include <cstring>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
 
 namespace kt {
 namespace {
@@ -43,6 +46,34 @@ void Mem::poison(void* p, size_t bytes) {
   if (!bytes) return;
   std::vector<unsigned char> ff(bytes, 0xFF);
   b_.copy_from_host(p, ff.data(), bytes);
+}
+
+int64_t Entry::numel(const std::string& k) const {
+  int64_t n = 1;
+  for (int64_t d : shape(k)) n *= d;
+  return n;
+}
+
+std::vector<Case> load_cases(const std::string& path, const Runners& runners) {
+  std::ifstream f(path);
+  if (!f) throw std::runtime_error("cannot read the case table " + path + " (test/cuda-kernels.test.ts writes it)");
+  std::stringstream text;
+  text << f.rdbuf();
+  const Json table = Json::parse(text.str());
+  std::vector<Case> cases;
+  for (size_t i = 0; i < table["cases"].size(); ++i) {
+    const Json& c = table["cases"][i];
+    if (c.has("only") && c["only"].string() != "kernels") continue;
+    Entry e;
+    e.op = c["op"].string(), e.name = c["name"].string();
+    const Json& tol = table["tolerances"][c["tol"].string()];
+    e.tol = {tol["rtol"].number(), tol["atol_scale"].number()};
+    e.shapes = c["shapes"], e.params = c["params"];
+    auto it = runners.find(e.op);
+    if (it == runners.end()) throw std::runtime_error("case table: no runner for op '" + e.op + "' (" + e.name + ")");
+    cases.push_back({e.op + "/" + e.name, e.tol, [run = it->second, e](Backend& b) { return run(b, e); }});
+  }
+  return cases;
 }
 
 }  // namespace kt

@@ -5,8 +5,9 @@
 // ("worst_ratio" is the largest |got - want| / allowed over the output: ok means <= 1), then a
 // last line {"summary": true, "cases": N, "failed": F, "scheduler": "threads"|"fibers",
 // "launched": {kernel: launches}} that test/cuda-kernels.test.ts checks for kernel coverage.
-//   kernel_tests [--perturb CASE] [substring]
-// runs only the cases whose name contains the substring; --perturb shifts the first element of
+//   kernel_tests [--table cases.json] [--perturb CASE] [substring]
+// runs the cases of the shared case table (default: the cases.json test/cuda-kernels.test.ts
+// writes into the build folder) whose name contains the substring; --perturb shifts the first element of
 // CASE's first CUDA output slightly after the run (a check that the comparison can fail).
 // Exit status: 0 when every case agrees, 1 otherwise.
 #include <chrono>
@@ -134,23 +135,32 @@ std::string json_counts(const std::map<std::string, uint64_t>& m) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string filter, perturb;
+  std::string filter, perturb, table = NNLAB_CASE_TABLE;
   for (int i = 1; i < argc; ++i) {
-    if (std::string(argv[i]) == "--perturb" && i + 1 < argc)
+    const std::string arg = argv[i];
+    if (arg == "--perturb" && i + 1 < argc)
       perturb = argv[++i];
+    else if (arg == "--table" && i + 1 < argc)
+      table = argv[++i];
     else
-      filter = argv[i];
+      filter = arg;
   }
+  kt::Runners runners;
+  kt::add_memory_runners(runners);
+  kt::add_linalg_runners(runners);
+  kt::add_pool_norm_runners(runners);
+  kt::add_elementwise_runners(runners);
+  kt::add_reduce_runners(runners);
+  kt::add_index_runners(runners);
+  kt::add_knn_runners(runners);
+  kt::add_spectral_runners(runners);
   std::vector<kt::Case> cases;
-  kt::add_memory_cases(cases);
-  kt::add_linalg_cases(cases);
-  kt::add_pool_norm_cases(cases);
-  kt::add_elementwise_cases(cases);
-  kt::add_reduce_cases(cases);
-  kt::add_index_cases(cases);
-  kt::add_knn_cases(cases);
-  kt::add_spectral_cases(cases);
-  kt::add_grid_cases(cases);
+  try {
+    cases = kt::load_cases(table, runners);
+  } catch (const std::exception& e) {
+    std::printf("{\"summary\":true,\"error\":%s}\n", json_str(e.what()).c_str());
+    return 1;
+  }
 
 #if defined(NNLAB_SIM_THREADS)
   // The CPU reference is compiled without TSan instrumentation, so TSan cannot see its thread

@@ -1,12 +1,13 @@
-// Conformance cases: optimizer steps, image warps and the spectral features.
+// Conformance cases of the addon's optimizer steps over lists of tensors, the image transforms
+// built on warpPerspective (affine, rotate) and the mel features built on the STFT and a GEMM.
+// The kernels' own cases are entries of the shared table (table.ts).
 import { native } from '../native.js';
 import type { ConformanceCase, Session } from './case.js';
+import { tolerances } from './table.js';
 
-const MATH = 1e-10;
-const SUM = 1e-9;
-// Bilinear sampling is continuous in the source coordinate, but the fill value outside the image
-// is not: a coordinate within an ulp of the border may land on either side on two devices.
-const WARP = 1e-6;
+const MATH = tolerances.elementwise.nmse;
+const SUM = tolerances.accumulate.nmse;
+const WARP = tolerances.warp.nmse;
 
 function params(s: Session, seed: number) {
   const shapes = [[7, 5], [13], [3, 3, 3]];
@@ -54,16 +55,6 @@ export const miscCases: ConformanceCase[] = [
     },
   },
   {
-    name: 'warpPerspective [2,3,9,11] -> 8x10',
-    ops: ['warpPerspective'],
-    grad: false,
-    tol: WARP,
-    run: (s) => {
-      const m = s.f32([1.05, 0.1, -0.7, -0.08, 0.95, 0.4, 0.004, -0.003, 1, 0.9, -0.05, 0.3, 0.06, 1.1, -0.2, 0, 0.002, 1], [2, 3, 3]);
-      return s.read(native.warpPerspective(s.rand([2, 3, 9, 11], 181), m, 8, 10, 0.25));
-    },
-  },
-  {
     name: 'affine [2,3,9,11] -> 9x11',
     ops: ['affine'],
     grad: false,
@@ -81,41 +72,6 @@ export const miscCases: ConformanceCase[] = [
     run: (s) => s.read(native.rotate(s.rand([2, 3, 9, 11], 183), s.f32([17, -33], [2]), 0)),
   },
   {
-    name: 'resizeBilinear 9x11 -> 14x5',
-    ops: ['resizeBilinear'],
-    grad: false,
-    tol: WARP,
-    run: (s) => s.read(native.resizeBilinear(s.rand([2, 3, 9, 11], 184), 14, 5)),
-  },
-  {
-    name: 'brightness per-image factor and shift, clamped',
-    ops: ['brightness'],
-    grad: false,
-    tol: MATH,
-    run: (s) => s.read(native.brightness(s.rand([2, 3, 9, 11], 185, 0, 1), s.f32([1.3, 0.7], [2]), s.f32([0.1, -0.05], [2]), 0, 1)),
-  },
-  {
-    name: 'stft nFft=64 hop=16 centred, batch 2',
-    ops: ['stft'],
-    grad: false,
-    tol: SUM,
-    run: (s) => s.read(native.stft(s.rand([2, 301], 191), 64, 16, true)),
-  },
-  {
-    name: 'powerSpectrogram nFft=50 hop=13 not centred',
-    ops: ['powerSpectrogram'],
-    grad: false,
-    tol: SUM,
-    run: (s) => s.read(native.powerSpectrogram(s.rand([301], 192), 50, 13, false)),
-  },
-  {
-    name: 'melFilterbank 33 freqs, 12 mels',
-    ops: ['melFilterbank'],
-    grad: false,
-    tol: MATH,
-    run: (s) => s.read(native.melFilterbank(33, 12, 8000, 20, 0, s.device)),
-  },
-  {
     name: 'melScale [2,33,17] with a [33,12] bank',
     ops: ['melScale'],
     grad: false,
@@ -128,12 +84,5 @@ export const miscCases: ConformanceCase[] = [
     grad: false,
     tol: SUM,
     run: (s) => s.read(native.melSpectrogram(s.rand([2, 401], 195), 64, 16, true, 12, 8000, 0, 0)),
-  },
-  {
-    name: 'powerToDb amin=1e-10 topDb=60',
-    ops: ['powerToDb'],
-    grad: false,
-    tol: MATH,
-    run: (s) => s.read(native.powerToDb(s.rand([3, 13, 11], 196, 0, 2), 1e-10, 60)),
   },
 ];

@@ -8,11 +8,14 @@ import { elementwiseCases } from './cases-elementwise.js';
 import { linalgCases } from './cases-linalg.js';
 import { miscCases } from './cases-misc.js';
 import { rowCases } from './cases-rows.js';
+import { tableCases } from './runners.js';
 
 export type { ConformanceCase, Tolerance };
 export { Session, randomArray } from './case.js';
 
-export const conformanceCases: readonly ConformanceCase[] = [...elementwiseCases, ...linalgCases, ...rowCases, ...miscCases];
+// The shared case table's entries, then the cases of addon functions that compose several
+// kernels or have no kernel of their own (matmul's shape handling, copies, fused pairs...).
+export const conformanceCases: readonly ConformanceCase[] = [...tableCases, ...elementwiseCases, ...linalgCases, ...rowCases, ...miscCases];
 
 export interface CaseResult {
   name: string;
