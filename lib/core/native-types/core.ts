@@ -3,6 +3,7 @@ export type DType = 'float32' | 'int32' | 'uint8';
 export type DeviceName = 'cpu' | 'cuda';
 export type NativeTypedArray = Float32Array | Int32Array | Uint8Array;
 
+/** A native tensor handle. Once disposed it answers `disposed` and `device` only: the rest throws DisposedError. */
 export interface NativeTensor {
   readonly shape: number[];
   readonly dtype: DType;
