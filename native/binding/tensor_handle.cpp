@@ -1,5 +1,7 @@
 #include "tensor_handle.h"
 
+#include <atomic>
+
 #include "../core/dtype.h"
 #include "addon_data.h"
 #include "errors.h"
@@ -7,6 +9,10 @@
 namespace nn::binding {
 
 namespace {
+// Handles not yet disposed or finalised, in every environment of the process (a diagnostic: the
+// memory tests check that disposed handles leave nothing behind).
+std::atomic<int64_t> g_live_handles{0};
+
 // `new NativeTensor()` from JavaScript is refused: handles are made by wrap() only.
 napi_value construct(napi_env env, napi_callback_info cbinfo) {
   napi_value self = nullptr;
@@ -44,6 +50,13 @@ void TensorHandle::init(Napi::Env env, Napi::Object exports) {
   });
   AddonData::of(env).tensor_ctor = Napi::Persistent(cls);
   exports.Set("NativeTensor", cls);
+  exports.Set("liveTensorHandles", Napi::Function::New(
+                                       env,
+                                       [](const Napi::CallbackInfo& info) {
+                                         return Napi::Number::New(info.Env(),
+                                                                  static_cast<double>(g_live_handles.load()));
+                                       },
+                                       "liveTensorHandles"));
   // setTensorsScoped(on): while JS has a tidy() scope open, new handles start unreported.
   exports.Set("setTensorsScoped", Napi::Function::New(
                                       env,
@@ -61,6 +74,7 @@ Napi::Object TensorHandle::wrap(Napi::Env env, Tensor t) {
   Napi::Object obj = data.tensor_ctor.New({});
   data.constructing = false;
   auto* h = new TensorHandle(std::move(t));
+  g_live_handles.fetch_add(1, std::memory_order_relaxed);
   // No napi_ref is asked for: the wrap's reference then belongs to Node, which deletes it when
   // dispose() removes the wrap (at once) or after the GC finaliser (on a later event-loop turn).
   napi_status status = napi_wrap(env, obj, h, &TensorHandle::finalize, nullptr, nullptr);
@@ -101,6 +115,7 @@ void TensorHandle::finalize(napi_env env, void* data, void* /*hint*/) {
   // storage goes with the handle.
   auto* h = static_cast<TensorHandle*>(data);
   h->report(Napi::Env(env), 0);
+  g_live_handles.fetch_sub(1, std::memory_order_relaxed);
   delete h;
 }
 
@@ -146,6 +161,7 @@ Napi::Value TensorHandle::dispose(const Napi::CallbackInfo& info) {
   if (info.This().IsObject() && napi_remove_wrap(info.Env(), info.This(), &p) == napi_ok && p) {
     auto* h = static_cast<TensorHandle*>(p);
     h->report(info.Env(), 0);
+    g_live_handles.fetch_sub(1, std::memory_order_relaxed);
     delete h;
   }
   return info.Env().Undefined();

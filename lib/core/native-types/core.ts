@@ -19,6 +19,8 @@ export interface NativeTensor {
 export interface CoreOps {
   /** While on, new handles are not reported to V8 as external memory (a tidy() scope owns them). */
   setTensorsScoped(on: boolean): void;
+  /** Native handles neither disposed nor finalised yet, in this process (a diagnostic for the memory tests). */
+  liveTensorHandles(): number;
   setErrorClasses(classes: Record<string, new (message: string) => Error>): void;
   fromTypedArray(data: NativeTypedArray, shape: number[], device?: DeviceName): NativeTensor;
   toTypedArray(t: NativeTensor): NativeTypedArray;
