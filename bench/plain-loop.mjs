@@ -5,8 +5,10 @@
 //   await  - `for await (const [x, y] of loader)`, no tidy(), no gc()
 //   sync   - `for (const [x, y] of loader)`, fully synchronous, no tidy(), no gc()
 //   torch  - PyTorch (Debian's python3-torch) on the same loop and data, 1 thread like nnlab's CPU run here
-// Reports the resident set at steps 200, 1000, 2000, ... and ms per step. A benchmark, not a test:
-// timings on a shared machine are only comparable within one run.
+// Reports the resident set at steps 200, 1000, 2000, ..., the native tensor handles alive at step 200
+// and at the end (equal when nothing waits for the event loop), and wall and CPU ms per step after
+// step 200. A benchmark, not a test: on a shared machine wall time swings with the load; CPU time
+// (the process's user + system time) much less.
 //
 //   node bench/plain-loop.mjs [--steps 10000]      (after npm run build:ts)
 import { spawnSync } from 'node:child_process';
@@ -41,7 +43,9 @@ async function runNnlab(mode) {
   const marks = {};
   let step = 0,
     loss = 0,
-    t0 = 0;
+    t0 = 0,
+    cpu0 = null,
+    handles = {};
   const body = (xb, yb) => {
     const l = ops.crossEntropy(model.forward(xb), yb);
     l.backward();
@@ -51,8 +55,9 @@ async function runNnlab(mode) {
   };
   const after = (l) => {
     step++;
-    if (step === 200) t0 = performance.now();
+    if (step === 200) [t0, cpu0, handles.at200] = [performance.now(), process.cpuUsage(), nn.native.liveTensorHandles()];
     if (MARKS.includes(step)) marks[step] = rss();
+    if (step === STEPS) handles.atEnd = nn.native.liveTensorHandles();
     if (step === STEPS) loss = l.item();
     return step < STEPS;
   };
@@ -70,7 +75,14 @@ async function runNnlab(mode) {
       for (const [xb, yb] of loader) if (!after(body(xb, yb))) break;
     }
   }
-  return { marks, msPerStep: (performance.now() - t0) / (STEPS - 200), loss };
+  const cpu = process.cpuUsage(cpu0);
+  return {
+    marks,
+    msPerStep: (performance.now() - t0) / (STEPS - 200),
+    cpuMsPerStep: (cpu.user + cpu.system) / 1000 / (STEPS - 200),
+    handles,
+    loss,
+  };
 }
 
 function runTorch() {
@@ -99,15 +111,15 @@ class Net(torch.nn.Module):
         x = torch.relu(self.fc1(torch.flatten(x, 1)))
         return self.fc3(torch.relu(self.fc2(x)))
 model = Net(); opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9); loss_fn = torch.nn.CrossEntropyLoss()
-marks, step, t0, last = {}, 0, 0, 0
+marks, step, t0, c0, last = {}, 0, 0, 0, 0
 while step < STEPS:
     for xb, yb in loader:
         loss = loss_fn(model(xb), yb); loss.backward(); opt.step(); opt.zero_grad()
         step += 1
-        if step == 200: t0 = time.perf_counter()
+        if step == 200: t0, c0 = time.perf_counter(), time.process_time()
         if step in MARKS: marks[step] = rss()
         if step == STEPS: last = loss.item(); break
-print(json.dumps({'marks': marks, 'msPerStep': (time.perf_counter() - t0) * 1000 / (STEPS - 200), 'loss': last}))
+print(json.dumps({'marks': marks, 'msPerStep': (time.perf_counter() - t0) * 1000 / (STEPS - 200), 'cpuMsPerStep': (time.process_time() - c0) * 1000 / (STEPS - 200), 'loss': last}))
 `;
   return script;
 }
@@ -153,10 +165,18 @@ if (isMain(import.meta.url)) {
         peak = Math.max(...MARKS.slice(1).map((s) => res.marks[s]));
       rows.push({ mode: m, ...res, growth: (peak - first) / first });
       console.log(
-        `${m.padEnd(6)} RSS ${MARKS.map((s) => `${s}:${res.marks[s].toFixed(0)}`).join(' ')} MiB; growth after step 200 ${(((peak - first) / first) * 100).toFixed(1)}%; ${res.msPerStep.toFixed(3)} ms/step; final loss ${res.loss.toFixed(3)}`,
+        `${m.padEnd(6)} RSS ${MARKS.map((s) => `${s}:${res.marks[s].toFixed(0)}`).join(' ')} MiB; growth after step 200 ${(((peak - first) / first) * 100).toFixed(1)}%; ` +
+          `${res.msPerStep.toFixed(3)} ms/step, ${res.cpuMsPerStep.toFixed(3)} CPU ms/step; ` +
+          (res.handles ? `native handles ${res.handles.at200} at step 200, ${res.handles.atEnd} at the end; ` : '') +
+          `final loss ${res.loss.toFixed(3)}`,
       );
     }
     const tidyMs = rows.find((r) => r.mode === 'tidy')?.msPerStep;
-    if (tidyMs) for (const r of rows) console.log(`${r.mode}: ${(r.msPerStep / tidyMs).toFixed(3)}x the tidy() loop's time per step`);
+    const tidyCpu = rows.find((r) => r.mode === 'tidy')?.cpuMsPerStep;
+    if (tidyMs)
+      for (const r of rows)
+        console.log(
+          `${r.mode}: ${(r.msPerStep / tidyMs).toFixed(3)}x the tidy() loop's wall time per step, ${(r.cpuMsPerStep / tidyCpu).toFixed(3)}x its CPU time`,
+        );
   }
 }

@@ -11,9 +11,10 @@
 // buffers are kept (keep()) and never step-owned; so is anything the user keep()s. When a
 // DataLoader loop ends, the tensors of its last iteration are handed back to the GC, older ones
 // freed, and the steps stop owning tensors until the next boundary (endSteps() does the same
-// after a hand-written loop). Native storage is then freed deterministically; the few hundred
-// bytes of N-API bookkeeping per handle are freed by Node on the next turn of the event loop,
-// which `for await` over a DataLoader provides.
+// after a hand-written loop). If another loop starts (the next epoch), that last iteration counts
+// as the step before its first one and is freed at its second boundary, as any iteration is: the
+// GC could not free it inside a synchronous loop either. Disposing a handle also frees Node's
+// bookkeeping of it at once (native/binding/tensor_handle.h), so nothing waits for the event loop.
 //
 // This module has no imports, so lib/core/scope.ts (which owns tidy()) can build on it.
 
@@ -39,25 +40,28 @@ class TrainingSteps {
   onOwnershipChange: () => void = () => {};
   private currentStep = new Set<StepOwned>();
   private previousStep = new Set<StepOwned>();
+  /** The last iteration of the loop that ended (the GC's now): freed one step into the next loop. */
+  private lastLoop = new Set<StepOwned>();
 
   /** Makes t the current step's when the steps own new tensors; returns whether they do. */
   adopt(t: StepOwned): boolean {
     if (!this.active) return false;
     this.currentStep.add(t);
-    if (this.currentStep.size > MAX_STEP_TENSORS) this.finish();
+    if (this.currentStep.size > MAX_STEP_TENSORS) this.overflow();
     return true;
   }
 
   /** Takes t out of the steps (kept, or freed by someone else); returns whether they held it. */
   release(t: StepOwned): boolean {
-    if (!this.active && this.currentStep.size === 0) return false;
-    return this.currentStep.delete(t) || this.previousStep.delete(t);
+    if (!this.active && this.currentStep.size === 0 && this.lastLoop.size === 0) return false;
+    return this.currentStep.delete(t) || this.previousStep.delete(t) || this.lastLoop.delete(t);
   }
 
   /** The set that owns t, if a step does. */
   owner(t: StepOwned): Set<StepOwned> | undefined {
     if (this.currentStep.has(t)) return this.currentStep;
     if (this.previousStep.has(t)) return this.previousStep;
+    if (this.lastLoop.has(t)) return this.lastLoop;
     return undefined;
   }
 
@@ -72,6 +76,9 @@ class TrainingSteps {
     this.currentStep = new Set();
     this.boundaries++;
     if (!this.active) {
+      // A loop starts: the last loop's final iteration is the step before this one.
+      for (const t of this.lastLoop) this.previousStep.add(t);
+      this.lastLoop.clear();
       this.active = true;
       this.onOwnershipChange();
     }
@@ -84,17 +91,25 @@ class TrainingSteps {
    */
   finish(lastBatch?: StepOwned): void {
     if (lastBatch && this.currentStep.has(lastBatch)) freeAll(this.previousStep);
-    else handBack(this.previousStep);
-    handBack(this.currentStep);
+    else handBack(this.previousStep, this.lastLoop);
+    handBack(this.currentStep, this.lastLoop);
     if (this.active) {
       this.active = false;
       this.onOwnershipChange();
     }
   }
 
+  /** Not a training step after all (see MAX_STEP_TENSORS): everything goes back to the GC for good. */
+  private overflow(): void {
+    handBack(this.previousStep);
+    handBack(this.currentStep);
+    this.active = false;
+    this.onOwnershipChange();
+  }
+
   /** How many tensors the steps hold now (tests, diagnostics). */
   get size(): number {
-    return this.currentStep.size + this.previousStep.size;
+    return this.currentStep.size + this.previousStep.size + this.lastLoop.size;
   }
 }
 
@@ -103,8 +118,13 @@ function freeAll(s: Set<StepOwned>): void {
   s.clear();
 }
 
-function handBack(s: Set<StepOwned>): void {
-  for (const t of s) if (!t.disposed) t.escapedScopes?.();
+/** Hands s back to the GC; `until`, when given, still remembers them (see TrainingSteps.lastLoop). */
+function handBack(s: Set<StepOwned>, until?: Set<StepOwned>): void {
+  for (const t of s)
+    if (!t.disposed) {
+      t.escapedScopes?.();
+      until?.add(t);
+    }
   s.clear();
 }
 

@@ -61,7 +61,7 @@ export class Tensor {
     return this.shape.length;
   }
   get numel(): number {
-    return this.handle.numel;
+    return sizeOf(this.shape);
   }
   get disposed(): boolean {
     return this.handle.disposed;

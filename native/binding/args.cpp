@@ -9,7 +9,7 @@ namespace nn::binding {
 const Tensor& Args::tensor(size_t i, const char* name) const {
   if (i >= info.Length() || !TensorHandle::is(info[i]))
     fail(ErrorCode::Argument, op, ": argument '", name, "' must be a tensor");
-  return TensorHandle::Unwrap(info[i].As<Napi::Object>())->tensor((std::string(op) + ": '" + name + "'").c_str());
+  return TensorHandle::tensor_of(info[i].As<Napi::Object>(), op, name);
 }
 
 const Tensor& Args::tensor(size_t i, const char* name, DType dtype) const {
@@ -82,8 +82,7 @@ std::vector<const Tensor*> Args::tensor_list(size_t i, const char* name, DType d
     Napi::Value v = a.Get(k);
     std::string label = std::string(name) + "[" + std::to_string(k) + "]";
     if (!TensorHandle::is(v)) fail(ErrorCode::Argument, op, ": '", label, "' must be a tensor");
-    const Tensor& t =
-        TensorHandle::Unwrap(v.As<Napi::Object>())->tensor((std::string(op) + ": '" + label + "'").c_str());
+    const Tensor& t = TensorHandle::tensor_of(v.As<Napi::Object>(), op, label.c_str());
     if (t.dtype != dtype)
       fail(ErrorCode::DType, op, ": '", label, "' must be ", dtype_name(dtype), ", got ", dtype_name(t.dtype));
     out.push_back(&t);

@@ -3,6 +3,7 @@ export type DType = 'float32' | 'int32' | 'uint8';
 export type DeviceName = 'cpu' | 'cuda';
 export type NativeTypedArray = Float32Array | Int32Array | Uint8Array;
 
+/** A native tensor handle. Once disposed it answers `disposed` and `device` only: the rest throws DisposedError. */
 export interface NativeTensor {
   readonly shape: number[];
   readonly dtype: DType;
@@ -18,6 +19,8 @@ export interface NativeTensor {
 export interface CoreOps {
   /** While on, new handles are not reported to V8 as external memory (a tidy() scope owns them). */
   setTensorsScoped(on: boolean): void;
+  /** Native handles neither disposed nor finalised yet, in this process (a diagnostic for the memory tests). */
+  liveTensorHandles(): number;
   setErrorClasses(classes: Record<string, new (message: string) => Error>): void;
   fromTypedArray(data: NativeTypedArray, shape: number[], device?: DeviceName): NativeTensor;
   toTypedArray(t: NativeTensor): NativeTypedArray;
