@@ -126,6 +126,8 @@ const NOT_OPS = new Set([
   'cudaStatus',
   'cpuCache',
   'releaseCpuCache',
+  // How many tensor handles are not yet disposed or finalised (a memory diagnostic).
+  'liveTensorHandles',
   'unaryOps',
   'binaryOps',
   'reduceOps',
