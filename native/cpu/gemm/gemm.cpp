@@ -218,16 +218,18 @@ Grid choose_grid(int64_t m, int64_t n, int64_t k, int64_t threads) {
 
 }  // namespace
 
-PackedA::~PackedA() { std::free(data); }
+PackedA::~PackedA() {
+  if (data) cpu_backend().free(data, bytes);
+}
 
 bool pack_a_whole(bool trans, const float* A, int64_t lda, int64_t m, int64_t k, PackedA* out) {
-  std::free(out->data);
+  if (out->data) cpu_backend().free(out->data, out->bytes);
+  out->data = nullptr;
   const size_t n = static_cast<size_t>(round_up(m, kMR) * k + kPackSlack);
-  out->data = static_cast<float*>(
-      std::aligned_alloc(64, static_cast<size_t>(round_up(static_cast<int64_t>(n * sizeof(float)), 64))));
+  out->bytes = static_cast<size_t>(round_up(static_cast<int64_t>(n * sizeof(float)), 64));
+  out->data = static_cast<float*>(cpu_backend().alloc(out->bytes));
   out->m = m;
   out->k = k;
-  if (!out->data) return false;
   kernels().pack_a(trans, A, lda, 0, m, 0, k, out->data);
   return true;
 }

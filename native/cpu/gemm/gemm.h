@@ -24,16 +24,20 @@ constexpr int64_t kPanelHeight = 6;
 // Floats of a packed B of k x n (whole zero-padded panels).
 inline int64_t packed_b_floats(int64_t k, int64_t n) { return k * ((n + kPanelWidth - 1) / kPanelWidth) * kPanelWidth; }
 
-// op(A) (m x k) packed whole, 64-byte aligned. Empty (data == nullptr) when allocation failed.
+// op(A) (m x k) packed whole, 64-byte aligned, in the CPU backend's memory (its arena for large
+// sizes): conv2d packs its weights on every call, and glibc's aligned_alloc leaves each freed
+// block of a few MiB unusable for the next request of the same size, so RSS grew by the packed
+// weights on every forward pass. Empty (data == nullptr) until packed.
 struct PackedA {
   float* data = nullptr;
+  size_t bytes = 0;
   int64_t m = 0, k = 0;
   PackedA() = default;
   PackedA(const PackedA&) = delete;
   PackedA& operator=(const PackedA&) = delete;
   ~PackedA();
 };
-// Returns false when memory runs out.
+// Throws OutOfMemory (nn::Error) when memory runs out; returns true.
 bool pack_a_whole(bool trans, const float* A, int64_t lda, int64_t m, int64_t k, PackedA* out);
 // Packs op(B) (k x n) into `out` (packed_b_floats(k, n) floats, 64-byte aligned: the AVX-512 kernels
 // read each 16-float panel row with an aligned 64-byte load).
