@@ -8,6 +8,8 @@ import { ArgumentError } from '../../lib/index.js';
 import { confusionCounts, confusionMatrixSvg, decisionRegions } from '../../lib/viz/index.js';
 import { checkReportInBrowser, checkRunFolder, readCsv, runQuick } from './helpers.js';
 
+// The figures this study promises (data, not logic: every study test lists its own, then opens
+// with runQuick, so these files look alike line by line).
 const FIGURES = [
   'report_vs_nnlab',
   'loss_curve',

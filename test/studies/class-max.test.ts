@@ -6,6 +6,8 @@ import { describe, expect, it } from 'vitest';
 
 import { checkReportInBrowser, checkRunFolder, runQuick } from './helpers.js';
 
+// The figures this study promises (data, not logic: every study test lists its own, then opens
+// with runQuick, so these files look alike line by line).
 const FIGURES = [
   'grid_log',
   'grid_naive_lr0p1',

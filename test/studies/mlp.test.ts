@@ -7,6 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { lastJson, nnlab } from '../support/cli.js';
 import { checkReportInBrowser, checkRunFolder, readCsv, runQuick, Summary, tmp } from './helpers.js';
 
+// The figures this study promises (data, not logic: every study test lists its own, then opens
+// with runQuick, so these files look alike line by line).
 const FIGURES = [
   'loss_curve',
   'test_accuracy',
