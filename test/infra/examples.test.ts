@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { pythonHas, skipUnless } from '../support/skips.js';
+import { hasFashion, NO_FASHION, pythonHas, skipUnless } from '../support/skips.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 const PYTHON = '/usr/bin/python3';
@@ -19,6 +19,9 @@ const work = mkdtempSync(join(tmpdir(), 'nnlab-examples-'));
 
 /** Examples that need an optional tool: what it is, checked only when that example runs. */
 const needs: Record<string, () => [ok: boolean, reason: string]> = {
+  // The tutorial loop trains on FashionMNIST; the ensemble example uses it as out-of-distribution data.
+  'mnist-loop.ts': () => [hasFashion, NO_FASHION],
+  'ensemble-uncertainty.ts': () => [hasFashion, NO_FASHION],
   'resnet18-finetune.ts': () => [
     pythonHas('torchvision'),
     'its torchvision state dict is made with /usr/bin/python3 and torchvision (apt-get install python3-torchvision)',

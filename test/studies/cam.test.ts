@@ -6,17 +6,14 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 import { io, nn, RandomGenerator, seedCnn } from '../../lib/index.js';
-import { lastJson, nnlab } from '../support/cli.js';
-import { checkRunFolder, Summary, tmp } from './helpers.js';
+import { nnlab } from '../support/cli.js';
+import { checkRunFolder, runQuick, tmp } from './helpers.js';
 
 const METHODS = ['CAM', 'Grad-CAM', 'Grad-CAM++', 'Score-CAM'];
 
 describe('nnlab run cam', () => {
   it('quick preset: faithfulness against a random map, the brightness sweep, one digit vs another class', { timeout: 900_000 }, () => {
-    const out = tmp('cam');
-    const r = nnlab(['run', 'cam', '--quick', '--out', out, '--json']);
-    expect(r.code, r.stderr).toBe(0);
-    const h = lastJson<Summary>(r.stdout).headline as Record<string, number>;
+    const { out, h } = runQuick('cam');
     console.log(
       `cam quick: accuracy ${(100 * h.mnist_test_accuracy).toFixed(2)}%; deletion AUC ${METHODS.map((m) => `${m} ${h[`mnist_${m}_deletion_auc`].toFixed(3)}`).join(', ')}, random ${h.mnist_random_deletion_auc.toFixed(3)}`,
     );
