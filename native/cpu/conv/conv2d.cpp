@@ -11,6 +11,9 @@
 //  - AVX2, weight gradient of 3x3 stride-1 convs with >= 16 output channels per group (the seed
 //    CNN's conv2, alone or as a batched ensemble's groups): tiles of taps x output channels fed
 //    straight from the image and a transposed dy, no packed operands (conv_bww3x3.h);
+//  - AVX-512, input gradient of stride-1 unpadded convs with one group, C*R*S a multiple of 12
+//    and output rows of >= 8 positions (the seed CNN's conv2): products on the output positions
+//    themselves, each tile row permuted onto its span of dx in registers (conv_bwi_span.h);
 //  - AVX2, one group or groups of >= 6 output channels (a batched ensemble's stacked members):
 //    products on gather matrices (conv2d_gathered.h), operands packed straight from x (a padded,
 //    stride-phase-split copy when needed) and dy, group after group; the input gradient there
@@ -36,6 +39,7 @@
 #include "conv2d_gathered.h"
 #include "conv2d_small.h"
 #include "conv_bww3x3.h"
+#include "conv_bwi_span.h"
 #include "conv_rows.h"
 #include "conv_direct.h"
 #include "conv_lowering.h"
@@ -461,6 +465,7 @@ const cpu::ConvAlgorithm kAlgorithms[] = {
     {"rows", cpu::rows_forward_apply, rows_fwd, nullptr, nullptr, nullptr, nullptr},
     {"direct", nullptr, nullptr, nullptr, nullptr, direct_applies, direct_bww},
     {"bww3x3", nullptr, nullptr, nullptr, nullptr, cpu::bww3x3_apply, bww3x3_bww},
+    {"span", nullptr, nullptr, cpu::bwi_span_apply, cpu::bwi_span, nullptr, nullptr},
     {"gathered", cpu::gathered_apply, gathered_fwd, cpu::gathered_input_apply, gathered_bwi, cpu::gathered_apply,
      gathered_bww},
 #endif
