@@ -11,14 +11,15 @@
 //  - AVX2, weight gradient of 3x3 stride-1 convs with >= 16 output channels per group (the seed
 //    CNN's conv2, alone or as a batched ensemble's groups): tiles of taps x output channels fed
 //    straight from the image and a transposed dy, no packed operands (conv_bww3x3.h);
-//  - AVX-512, input gradient of stride-1 unpadded convs with one group, C*R*S a multiple of 12
-//    and output rows of >= 8 positions (the seed CNN's conv2): products on the output positions
-//    themselves, each tile row permuted onto its span of dx in registers (conv_bwi_span.h);
 //  - AVX2, one group or groups of >= 6 output channels (a batched ensemble's stacked members):
 //    products on gather matrices (conv2d_gathered.h), operands packed straight from x (a padded,
 //    stride-phase-split copy when needed) and dy, group after group; the input gradient there
 //    needs stride 1 and no padding; a direct kernel for weight gradients with C/groups*R*S <= 27
 //    (conv_direct.h);
+//  - AVX-512, input gradient of stride-1 unpadded convs with one group, C*R*S a multiple of 12
+//    and output rows of >= 8 positions (the seed CNN's conv2), when forced with
+//    NNLAB_CONV_ALGO=span (gathered comes first): products on the output positions themselves,
+//    each tile row permuted onto its span of dx in registers (conv_bwi_span.h);
 //  - stride 1, no padding (portable kernels): one product per image on weights packed once;
 //  - otherwise im2col + GEMM, small images lowered several at a time (columns of image b at
 //    b*OH*OW) so the GEMM's free dimension is large enough to run at full speed.
@@ -465,9 +466,12 @@ const cpu::ConvAlgorithm kAlgorithms[] = {
     {"rows", cpu::rows_forward_apply, rows_fwd, nullptr, nullptr, nullptr, nullptr},
     {"direct", nullptr, nullptr, nullptr, nullptr, direct_applies, direct_bww},
     {"bww3x3", nullptr, nullptr, nullptr, nullptr, cpu::bww3x3_apply, bww3x3_bww},
-    {"span", nullptr, nullptr, cpu::bwi_span_apply, cpu::bwi_span, nullptr, nullptr},
     {"gathered", cpu::gathered_apply, gathered_fwd, cpu::gathered_input_apply, gathered_bwi, cpu::gathered_apply,
      gathered_bww},
+    // After gathered, so only NNLAB_CONV_ALGO=span runs it: faster on the seed CNN's conv2, but dx's
+    // tap contributions are summed in another order than gathered's, which moves `nnlab train`'s
+    // seed-0 figures by rounding.
+    {"span", nullptr, nullptr, cpu::bwi_span_apply, cpu::bwi_span, nullptr, nullptr},
 #endif
     {"packed", cpu::panels_apply, packed_fwd, always, packed_bwi, nullptr, nullptr},
     {"im2col", always, im2col_fwd, always, im2col_bwi, always, im2col_bww},
