@@ -29,6 +29,7 @@ const CASES: Case[] = [
   c([2, 8, 12, 12], [16, 8, 3, 3], 1), // rows (forward), bww3x3 (weight)
   c([4, 2, 9, 13], [9, 2, 1, 5]), // direct weight gradient
   c([3, 5, 9, 11], [13, 5, 3, 3]), // gathered, unpadded
+  c([3, 4, 9, 11], [13, 4, 3, 3]), // span (input, AVX-512): C*R*S = 36, tiles with rows of one plane
   c([3, 8, 11, 9], [14, 4, 3, 3], 1, 2, 2), // grouped, strided, padded
   c([2, 3, 16, 17], [4, 3, 1, 1]), // packed per-image products
   c([2, 3, 7, 9], [5, 3, 3, 3], 1, 2), // general

@@ -16,6 +16,10 @@
 //    stride-phase-split copy when needed) and dy, group after group; the input gradient there
 //    needs stride 1 and no padding; a direct kernel for weight gradients with C/groups*R*S <= 27
 //    (conv_direct.h);
+//  - AVX-512, input gradient of stride-1 unpadded convs with one group, C*R*S a multiple of 12
+//    and output rows of >= 8 positions (the seed CNN's conv2), when forced with
+//    NNLAB_CONV_ALGO=span (gathered comes first): products on the output positions themselves,
+//    each tile row permuted onto its span of dx in registers (conv_bwi_span.h);
 //  - stride 1, no padding (portable kernels): one product per image on weights packed once;
 //  - otherwise im2col + GEMM, small images lowered several at a time (columns of image b at
 //    b*OH*OW) so the GEMM's free dimension is large enough to run at full speed.
@@ -36,6 +40,7 @@
 #include "conv2d_gathered.h"
 #include "conv2d_small.h"
 #include "conv_bww3x3.h"
+#include "conv_bwi_span.h"
 #include "conv_rows.h"
 #include "conv_direct.h"
 #include "conv_lowering.h"
@@ -463,6 +468,10 @@ const cpu::ConvAlgorithm kAlgorithms[] = {
     {"bww3x3", nullptr, nullptr, nullptr, nullptr, cpu::bww3x3_apply, bww3x3_bww},
     {"gathered", cpu::gathered_apply, gathered_fwd, cpu::gathered_input_apply, gathered_bwi, cpu::gathered_apply,
      gathered_bww},
+    // After gathered, so only NNLAB_CONV_ALGO=span runs it: faster on the seed CNN's conv2, but dx's
+    // tap contributions are summed in another order than gathered's, which moves `nnlab train`'s
+    // seed-0 figures by rounding.
+    {"span", nullptr, nullptr, cpu::bwi_span_apply, cpu::bwi_span, nullptr, nullptr},
 #endif
     {"packed", cpu::panels_apply, packed_fwd, always, packed_bwi, nullptr, nullptr},
     {"im2col", always, im2col_fwd, always, im2col_bwi, always, im2col_bww},

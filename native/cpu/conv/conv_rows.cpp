@@ -54,6 +54,9 @@ void rows_forward(const Conv2dArgs& a, const float* x, const float* w, const flo
     if (bias) std::copy_n(bias + g * K, K, bp.get() + g * kp);
   }
   const bool wide = use_avx512();
+  bool runs3 = J % 3 == 0;
+  for (int64_t j = 0; runs3 && j < G * J; j += 3)
+    runs3 = in.rows[j + 1] == in.rows[j] + 1 && in.rows[j + 2] == in.rows[j] + 2;
   const auto tile_fn = wide ? rows_tile_avx512 : rows_tile_avx2;
   const auto unpack = wide ? rows_unpack_avx512 : rows_unpack_avx2;
   // One position-major output scratch per task, allocated here (never in a worker thread).
@@ -76,7 +79,8 @@ void rows_forward(const Conv2dArgs& a, const float* x, const float* w, const flo
           for (int64_t ow = 0; ow < a.ow; ow += span) {
             const int np = static_cast<int>(std::min(span, a.ow - ow));
             tile_fn(RowTile{xb + oh * in.roww + ow, in.rows.data() + g * J, J, wt.get() + g * J * kp + k0 * J, kw,
-                            bias ? bp.get() + g * kp + k0 : nullptr, ys + (oh * a.ow + ow) * kp + k0, kp, np, kw});
+                            bias ? bp.get() + g * kp + k0 : nullptr, ys + (oh * a.ow + ow) * kp + k0, kp, np, kw,
+                            runs3});
           }
       }
       unpack(ys, kp, K, Q, y + (n * a.k + g * K) * Q);

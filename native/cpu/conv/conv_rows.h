@@ -34,6 +34,10 @@ struct RowTile {
   float* out;
   int64_t ldo;
   int npos, kw;
+  // Whether the steps come in runs of three consecutive input offsets (off[3m + 1] = off[3m] + 1,
+  // off[3m + 2] = off[3m] + 2: a 3-wide kernel row, undilated), which the AVX-512 tile uses to
+  // load each input once per run instead of once per step.
+  bool runs3 = false;
 };
 void rows_tile_avx2(const RowTile& t);
 void rows_tile_avx512(const RowTile& t);

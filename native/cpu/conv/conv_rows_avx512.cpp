@@ -17,13 +17,35 @@ void tile(const RowTile& t) {
     for (int i = 0; i < NP; ++i) acc[i][v] = b;
   }
   const float* w = t.w;
-  for (int64_t j = 0; j < t.J; ++j, w += t.ldw) {
-    const float* xj = t.x + t.off[j];
-    __m512 wv[NV];
-    for (int v = 0; v < NV; ++v) wv[v] = _mm512_loadu_ps(w + 16 * v);
-    for (int i = 0; i < NP; ++i) {
-      const __m512 xv = _mm512_set1_ps(xj[i]);
-      for (int v = 0; v < NV; ++v) acc[i][v] = _mm512_fmadd_ps(xv, wv[v], acc[i][v]);
+  if (t.runs3) {
+    // Three steps whose inputs are one run x[o + e], e < NP + 2: output i takes e = i, i + 1,
+    // i + 2 with the run's weights 0, 1, 2, so each input is broadcast once and feeds the outputs
+    // it serves, and every accumulator still gets the steps in order (the same bits).
+    for (int64_t j = 0; j < t.J; j += 3, w += 3 * t.ldw) {
+      const float* xj = t.x + t.off[j];
+      __m512 wv[3][NV];
+      for (int s = 0; s < 3; ++s)
+        for (int v = 0; v < NV; ++v) wv[s][v] = _mm512_loadu_ps(w + s * t.ldw + 16 * v);
+#pragma GCC unroll 14
+      for (int e = 0; e < NP + 2; ++e) {
+        const __m512 xv = _mm512_set1_ps(xj[e]);
+#pragma GCC unroll 3
+        for (int s = 0; s < 3; ++s) {
+          const int i = e - s;
+          if (i < 0 || i >= NP) continue;
+          for (int v = 0; v < NV; ++v) acc[i][v] = _mm512_fmadd_ps(xv, wv[s][v], acc[i][v]);
+        }
+      }
+    }
+  } else {
+    for (int64_t j = 0; j < t.J; ++j, w += t.ldw) {
+      const float* xj = t.x + t.off[j];
+      __m512 wv[NV];
+      for (int v = 0; v < NV; ++v) wv[v] = _mm512_loadu_ps(w + 16 * v);
+      for (int i = 0; i < NP; ++i) {
+        const __m512 xv = _mm512_set1_ps(xj[i]);
+        for (int v = 0; v < NV; ++v) acc[i][v] = _mm512_fmadd_ps(xv, wv[v], acc[i][v]);
+      }
     }
   }
   for (int i = 0; i < NP; ++i)
