@@ -8,6 +8,8 @@
 // the steadier figure on a shared machine. The goal (issue 8): >= 3x faster than PyTorch.
 //   node bench/run.mjs --only ensemble [--quick]
 //   node bench/ensemble.mjs --workload ensemble-train [--quick] [--stack-size N|auto]     nnlab's side alone (one JSON line)
+//   node bench/ensemble.mjs --workload ensemble-train-sequential [--seeds 1,2,3]   a subset of the members, so that
+//     several processes (NNLAB_THREADS=1 each) can share the members out, as in docs/performance.md
 // The stack size is fitBatched's own choice (measured on the host at first use and cached,
 // lib/ensemble/stack-size.ts) unless --stack-size forces one, for A/B runs.
 import { flag, ROOT, serve, torchPeer } from './harness.mjs';
@@ -89,9 +91,19 @@ async function batched(nn, train) {
   return { loss: f.history[0].reduce((a, m) => a + m.train_loss, 0) / MEMBERS, stackSize: f.stackSize };
 }
 
+function seedsFlag() {
+  const v = flag('seeds');
+  if (v === undefined) return SEEDS;
+  const seeds = v.split(',').map(Number);
+  if (!seeds.every((s) => SEEDS.includes(s)))
+    throw new Error(`--seeds takes members' seeds from ${SEEDS.join(',')} separated by commas, got '${v}'`);
+  return seeds;
+}
+
 async function sequential(nn, train) {
+  const seeds = seedsFlag();
   let loss = 0;
-  for (const s of SEEDS) {
+  for (const s of seeds) {
     const model = nn.seedCnn(new nn.RandomGenerator(s));
     const opt = new nn.optim.Adam(model.parameters(), { lr: 1e-3 });
     const loader = new nn.data.DataLoader(train, { batchSize: 128, shuffle: true, seed: s });
@@ -100,7 +112,7 @@ async function sequential(nn, train) {
     opt.dispose();
     model.dispose();
   }
-  return { loss: loss / MEMBERS, stackSize: 1 };
+  return { loss: loss / seeds.length, stackSize: 1, members: seeds.length };
 }
 
 async function measure(id, { quick }) {
@@ -110,7 +122,7 @@ async function measure(id, { quick }) {
   const train = loadTrain(nn, ensembleImages(quick));
   const c0 = cpuNow(),
     t0 = performance.now();
-  const { loss: meanLoss, stackSize } = await how(nn, train);
+  const { loss: meanLoss, stackSize, members = MEMBERS } = await how(nn, train);
   const seconds = (performance.now() - t0) / 1000,
     cpuSeconds = cpuNow() - c0;
   return {
@@ -119,7 +131,7 @@ async function measure(id, { quick }) {
     cpu_seconds: cpuSeconds,
     note: `${cpuSeconds.toFixed(1)} s of CPU time (all threads)${id === 'ensemble-train' ? `, stacks of ${stackSize}` : ''}`,
     mean_train_loss: meanLoss,
-    members: MEMBERS,
+    members,
     stack_size: stackSize,
     threads: nn.native.numThreads(),
   };

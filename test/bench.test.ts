@@ -200,6 +200,24 @@ describe('bench driver', () => {
     expect(wrong.error).toMatch(/no workload 'nope'/);
   });
 
+  it("trains a subset of the ensemble's members with --seeds (several processes can share them out)", () => {
+    const seq = (seeds: string) =>
+      driver.runChild(process.execPath, [
+        `${ROOT}/bench/ensemble.mjs`,
+        '--workload',
+        'ensemble-train-sequential',
+        '--quick',
+        '--seeds',
+        seeds,
+      ]);
+    const one = seq('3');
+    expect(one.error).toBeUndefined();
+    expect(one.members).toBe(1);
+    expect(one.cpu_seconds).toBeGreaterThan(0);
+    expect(one.mean_train_loss).toBeLessThan(2.3); // 30 steps of Adam leave chance level (ln 10)
+    expect(seq('2,9').error).toMatch(/--seeds takes members' seeds from 1,2,3,4,5,6,7/);
+  });
+
   it('runs the faiss and scikit-learn k-NN peers on a subset, or reports them missing when they cannot be imported', (ctx) => {
     // The peer script itself needs numpy to read MNIST; only faiss and sklearn may be missing.
     skipUnless(ctx, pythonHas('numpy'), 'the k-NN peers need /usr/bin/python3 with numpy (apt-get install python3-numpy)');
