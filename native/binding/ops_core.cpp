@@ -116,13 +116,18 @@ Napi::Value reshape(const Napi::CallbackInfo& info) {
   return wrap(a.env(), reshaped(t, a.shape(1, "shape")));
 }
 
+// A copy of t with its own storage.
+Tensor copy_of(const Tensor& t) {
+  Tensor out = empty_like(t);
+  t.backend().copy_within(out.storage->data, t.storage->data, t.nbytes());
+  return out;
+}
+
 // clone(t): a copy with its own storage.
 Napi::Value clone(const Napi::CallbackInfo& info) {
   Args a{info, "clone"};
   const Tensor& t = a.tensor(0, "tensor");
-  Tensor out = empty_like(t);
-  t.backend().copy_within(out.storage->data, t.storage->data, t.nbytes());
-  return wrap(a.env(), std::move(out));
+  return wrap(a.env(), copy_of(t));
 }
 
 // takeOrClone(t): t's values in storage no other tensor uses. When t is the only tensor on its
@@ -133,9 +138,7 @@ Napi::Value take_or_clone(const Napi::CallbackInfo& info) {
   Args a{info, "takeOrClone"};
   const Tensor& t = a.tensor(0, "tensor");
   if (t.storage.use_count() == 1) return wrap(a.env(), reshaped(t, t.shape));
-  Tensor out = empty_like(t);
-  t.backend().copy_within(out.storage->data, t.storage->data, t.nbytes());
-  return wrap(a.env(), std::move(out));
+  return wrap(a.env(), copy_of(t));
 }
 
 // copyInto(dst, src): dst <- src, same shape, dtype and device (in-place update).
