@@ -103,6 +103,15 @@ void require_dy(const char* op, const Tensor& dy, const Pool2dArgs& p) {
          shape_str({p.n, p.c, p.h, p.w}), ", got ", shape_str(dy.shape));
 }
 
+// The forward and backward passes of the average pools: one backend kernel each.
+using PoolKernel = void (Backend::*)(const Pool2dArgs&, const float*, float*);
+Napi::Value pooled(const Args& a, const Tensor& x, const Pool2dArgs& p, PoolKernel kernel) {
+  return output_of(a, x, out_shape(p), DType::F32, [&](Tensor& y) { (x.backend().*kernel)(p, x.f32(), y.f32()); });
+}
+Napi::Value unpooled(const Args& a, const Tensor& dy, const Shape& xs, const Pool2dArgs& p, PoolKernel kernel) {
+  return gradient_or_zeros(a, dy, xs, [&](Tensor& dx) { (dy.backend().*kernel)(p, dy.f32(), dx.f32()); });
+}
+
 bool read_count_include_pad(const Args& a, size_t i) { return a.has(i) ? a.boolean(i, "countIncludePad") : true; }
 
 // maxPool2d(x, kernelH, kernelW, strideH, strideW, padH, padW) -> [y, indices (int32)]
@@ -139,8 +148,7 @@ Napi::Value avg_pool2d(const Napi::CallbackInfo& info) {
   const Tensor& x = a.tensor(0, "x", DType::F32);
   Pool2dArgs p = pool_args(a, 1, "x", x.shape);
   p.count_include_pad = read_count_include_pad(a, 7);
-  return output_of(a, x, out_shape(p), DType::F32,
-                   [&](Tensor& y) { x.backend().avgpool2d_forward(p, x.f32(), y.f32()); });
+  return pooled(a, x, p, &Backend::avgpool2d_forward);
 }
 
 // avgPool2dBackward(dy, inputShape, kernelH, kernelW, strideH, strideW, padH, padW, countIncludePad = true)
@@ -151,7 +159,7 @@ Napi::Value avg_pool2d_backward(const Napi::CallbackInfo& info) {
   Pool2dArgs p = pool_args(a, 2, "inputShape", xs);
   p.count_include_pad = read_count_include_pad(a, 8);
   require_dy(a.op, dy, p);
-  return gradient_or_zeros(a, dy, xs, [&](Tensor& dx) { dy.backend().avgpool2d_backward(p, dy.f32(), dx.f32()); });
+  return unpooled(a, dy, xs, p, &Backend::avgpool2d_backward);
 }
 
 Pool2dArgs adaptive_args(const Args& a, const char* xname, const Shape& xs, int64_t oh, int64_t ow) {
@@ -167,8 +175,7 @@ Napi::Value adaptive_avg_pool2d(const Napi::CallbackInfo& info) {
   const Tensor& x = a.tensor(0, "x", DType::F32);
   int64_t oh = a.integer(1, "outH", 1, kMaxExtent), ow = a.integer(2, "outW", 1, kMaxExtent);
   Pool2dArgs p = adaptive_args(a, "x", x.shape, oh, ow);
-  return output_of(a, x, out_shape(p), DType::F32,
-                   [&](Tensor& y) { x.backend().adaptive_avgpool2d_forward(p, x.f32(), y.f32()); });
+  return pooled(a, x, p, &Backend::adaptive_avgpool2d_forward);
 }
 
 // adaptiveAvgPool2dBackward(dy, inputShape) -> dx; the output size is read from dy.
@@ -181,8 +188,7 @@ Napi::Value adaptive_avg_pool2d_backward(const Napi::CallbackInfo& info) {
     fail(ErrorCode::Shape, a.op, ": 'dy' must be [", xs[0], ", ", xs[1],
          ", outH, outW] with outH, outW >= 1 for input ", shape_str(xs), ", got ", shape_str(dy.shape));
   Pool2dArgs p = adaptive_args(a, "inputShape", xs, dy.shape[2], dy.shape[3]);
-  return gradient_or_zeros(a, dy, xs,
-                           [&](Tensor& dx) { dy.backend().adaptive_avgpool2d_backward(p, dy.f32(), dx.f32()); });
+  return unpooled(a, dy, xs, p, &Backend::adaptive_avgpool2d_backward);
 }
 
 }  // namespace js_pool
