@@ -41,13 +41,27 @@ Accumulation accumulation_args(const Args& a) {
   return {t, axis, idx, a.tensor(3, "src", DType::F32)};
 }
 
-// A copy of `t` that `add(backend, out)` accumulates src into (target itself stays unchanged).
-template <class Add>
-Napi::Value accumulated_copy(const Args& a, const Tensor& t, const Tensor& src, Add&& add) {
-  Backend& b = t.backend();
-  Tensor out = empty(b, t.shape, DType::F32);
-  b.copy_within(out.storage->data, t.storage->data, t.nbytes());
-  if (src.numel() > 0) add(b, out);
+// The four index kernels share one signature: (x or src, idx, out, outer, dim, inner, count).
+using IndexKernel = void (Backend::*)(const float*, const int32_t*, float*, int64_t, int64_t, int64_t, int64_t);
+
+// The selecting ops' last step: every index checked along `axis` of x, then `kernel` from x into
+// a new tensor of `shape` and `dtype`.
+Napi::Value selected(const Args& a, const Tensor& x, const Tensor& idx, int64_t axis, const Shape& shape, DType dtype,
+                     int64_t count, IndexKernel kernel) {
+  AxisView v = checked_axis(a, idx, x.shape, axis);
+  return output_of(a, x, shape, dtype, [&](Tensor& out) {
+    (x.backend().*kernel)(x.f32(), idx.i32(), out.f32(), v.outer, v.dim, v.inner, count);
+  });
+}
+
+// The accumulating ops' last step: every index checked along `axis` of t, then `kernel` adds src
+// into a copy of t (target itself stays unchanged).
+Napi::Value accumulated(const Args& a, const Accumulation& c, int64_t count, IndexKernel kernel) {
+  AxisView v = checked_axis(a, c.idx, c.target.shape, c.axis);
+  Backend& b = c.target.backend();
+  Tensor out = empty(b, c.target.shape, DType::F32);
+  b.copy_within(out.storage->data, c.target.storage->data, c.target.nbytes());
+  if (c.src.numel() > 0) (b.*kernel)(c.src.f32(), c.idx.i32(), out.f32(), v.outer, v.dim, v.inner, count);
   return wrap(a.env(), std::move(out));
 }
 
@@ -62,11 +76,8 @@ Napi::Value index_select(const Napi::CallbackInfo& info) {
   const Tensor& idx = a.tensor(2, "idx", DType::I32);
   require_rank(a.op, "idx", idx, 1);
   require_same_device(a.op, {&x, &idx});
-  AxisView v = checked_axis(a, idx, x.shape, axis);
   const int64_t k = idx.shape[0];
-  return output_of(a, x, with_axis(x.shape, axis, k), x.dtype, [&](Tensor& out) {
-    x.backend().index_select(x.f32(), idx.i32(), out.f32(), v.outer, v.dim, v.inner, k);
-  });
+  return selected(a, x, idx, axis, with_axis(x.shape, axis, k), x.dtype, k, &Backend::index_select);
 }
 
 // indexAdd(target, axis, idx int32 [k], src) -> a new tensor: target with
@@ -84,10 +95,7 @@ Napi::Value index_add(const Napi::CallbackInfo& info) {
   if (numel(src.shape) != numel(expect) || (src.shape != expect && !t.shape.empty()))
     fail(ErrorCode::Shape, a.op, ": 'src' must have shape ", shape_str(expect), " (target ", shape_str(t.shape),
          " with axis ", axis, " of size ", k, " = idx length), got ", shape_str(src.shape));
-  AxisView v = checked_axis(a, idx, t.shape, axis);
-  return accumulated_copy(a, t, src, [&](Backend& b, Tensor& out) {
-    b.index_add(src.f32(), idx.i32(), out.f32(), v.outer, v.dim, v.inner, k);
-  });
+  return accumulated(a, c, k, &Backend::index_add);
 }
 
 // idx must have x's rank and match x on every axis but `axis` (stricter than torch, which
@@ -109,11 +117,8 @@ Napi::Value gather(const Napi::CallbackInfo& info) {
   const Tensor& idx = a.tensor(2, "idx", DType::I32);
   require_same_device(a.op, {&x, &idx});
   check_gather_shapes(a, "x", x, idx, axis);
-  AxisView v = checked_axis(a, idx, x.shape, axis);
   const int64_t nj = idx.shape.empty() ? 1 : idx.shape[axis];
-  return output_of(a, x, idx.shape, DType::F32, [&](Tensor& out) {
-    x.backend().gather(x.f32(), idx.i32(), out.f32(), v.outer, v.dim, v.inner, nj);
-  });
+  return selected(a, x, idx, axis, idx.shape, DType::F32, nj, &Backend::gather);
 }
 
 // scatterAdd(target, axis, idx int32, src) -> a new tensor: target with
@@ -126,11 +131,7 @@ Napi::Value scatter_add(const Napi::CallbackInfo& info) {
   require_same_device(a.op, {&t, &idx, &src});
   require_shape(a.op, "src", src, idx.shape);
   check_gather_shapes(a, "target", t, idx, axis);
-  AxisView v = checked_axis(a, idx, t.shape, axis);
-  const int64_t nj = idx.shape.empty() ? 1 : idx.shape[axis];
-  return accumulated_copy(a, t, src, [&](Backend& b, Tensor& out) {
-    b.scatter_add(src.f32(), idx.i32(), out.f32(), v.outer, v.dim, v.inner, nj);
-  });
+  return accumulated(a, c, idx.shape.empty() ? 1 : idx.shape[axis], &Backend::scatter_add);
 }
 
 // oneHot(labels int32 (any shape), classes) -> float32 labels.shape + [classes]
