@@ -25,55 +25,63 @@ struct Plan {
   }
 };
 
+// The plan with its two buffers: col [crs, nb * ohw] (lowered images), tmp [kg, nb * ohw] (one
+// group's rows of the output or of dy).
+struct Lowering {
+  Plan p;
+  CudaBackend::Scratch col, tmp;
+  Lowering(CudaBackend& b, const Conv2dArgs& a)
+      : p(a), col(b, sizeof(float) * p.crs * p.nb * p.ohw), tmp(b, sizeof(float) * p.kg * p.nb * p.ohw) {}
+  // step(n0, nb, cols, g) for every chunk of nb images from n0 (cols = nb * ohw) and every group g.
+  template <class Step>
+  void each(const Conv2dArgs& a, Step&& step) const {
+    for (int64_t n0 = 0; n0 < a.n; n0 += p.nb) {
+      const int64_t nb = std::min(p.nb, a.n - n0), cols = nb * p.ohw;
+      for (int64_t g = 0; g < a.groups; ++g) step(n0, nb, cols, g);
+    }
+  }
+};
+
 unsigned blocks(int64_t n) { return blocks_for(n); }
 unsigned threads(int64_t n) { return threads_for(n); }
 }  // namespace
 
 void CudaBackend::conv2d_forward(const Conv2dArgs& a, const float* x, const float* w, const float* bias, float* y) {
-  Plan p(a);
-  Scratch col(*this, sizeof(float) * p.crs * p.nb * p.ohw), tmp(*this, sizeof(float) * p.kg * p.nb * p.ohw);
-  for (int64_t n0 = 0; n0 < a.n; n0 += p.nb) {
-    const int64_t nb = std::min(p.nb, a.n - n0), cols = nb * p.ohw;
-    for (int64_t g = 0; g < a.groups; ++g) {
-      NN_LAUNCH(im2col_kernel, blocks(p.crs * cols), threads(p.crs * cols), a, x, col.as<float>(), n0, nb, g);
-      // tmp[kg, cols] = W_g[kg, crs] * col[crs, cols]
-      launch_gemm(gemm_args(false, false, p.kg, cols, p.crs, p.crs, cols, cols, 0.f), w + g * p.kg * p.crs,
-                  col.as<float>(), tmp.as<float>());
-      NN_LAUNCH(conv_scatter_out_kernel, blocks(p.kg * cols), threads(p.kg * cols), a, tmp.as<float>(), bias, y, n0, nb,
-                g);
-    }
-  }
+  const Lowering l(*this, a);
+  const Plan& p = l.p;
+  l.each(a, [&](int64_t n0, int64_t nb, int64_t cols, int64_t g) {
+    NN_LAUNCH(im2col_kernel, blocks(p.crs * cols), threads(p.crs * cols), a, x, l.col.as<float>(), n0, nb, g);
+    // tmp[kg, cols] = W_g[kg, crs] * col[crs, cols]
+    launch_gemm(gemm_args(false, false, p.kg, cols, p.crs, p.crs, cols, cols, 0.f), w + g * p.kg * p.crs,
+                l.col.as<float>(), l.tmp.as<float>());
+    NN_LAUNCH(conv_scatter_out_kernel, blocks(p.kg * cols), threads(p.kg * cols), a, l.tmp.as<float>(), bias, y, n0, nb,
+              g);
+  });
 }
 
 void CudaBackend::conv2d_backward_input(const Conv2dArgs& a, const float* dy, const float* w, float* dx) {
-  Plan p(a);
-  Scratch col(*this, sizeof(float) * p.crs * p.nb * p.ohw), tmp(*this, sizeof(float) * p.kg * p.nb * p.ohw);
-  for (int64_t n0 = 0; n0 < a.n; n0 += p.nb) {
-    const int64_t nb = std::min(p.nb, a.n - n0), cols = nb * p.ohw;
-    for (int64_t g = 0; g < a.groups; ++g) {
-      NN_LAUNCH(conv_gather_dy_kernel, blocks(p.kg * cols), threads(p.kg * cols), a, dy, tmp.as<float>(), n0, nb, g);
-      // dcol[crs, cols] = W_g^T [crs, kg] * dy_g [kg, cols]
-      launch_gemm(gemm_args(true, false, p.crs, cols, p.kg, p.crs, cols, cols, 0.f), w + g * p.kg * p.crs,
-                  tmp.as<float>(), col.as<float>());
-      int64_t nx = nb * p.cg * a.h * a.w;
-      NN_LAUNCH(col2im_kernel, blocks(nx), threads(nx), a, col.as<float>(), dx, n0, nb, g);
-    }
-  }
+  const Lowering l(*this, a);
+  const Plan& p = l.p;
+  l.each(a, [&](int64_t n0, int64_t nb, int64_t cols, int64_t g) {
+    NN_LAUNCH(conv_gather_dy_kernel, blocks(p.kg * cols), threads(p.kg * cols), a, dy, l.tmp.as<float>(), n0, nb, g);
+    // dcol[crs, cols] = W_g^T [crs, kg] * dy_g [kg, cols]
+    launch_gemm(gemm_args(true, false, p.crs, cols, p.kg, p.crs, cols, cols, 0.f), w + g * p.kg * p.crs,
+                l.tmp.as<float>(), l.col.as<float>());
+    int64_t nx = nb * p.cg * a.h * a.w;
+    NN_LAUNCH(col2im_kernel, blocks(nx), threads(nx), a, l.col.as<float>(), dx, n0, nb, g);
+  });
 }
 
 void CudaBackend::conv2d_backward_weight(const Conv2dArgs& a, const float* x, const float* dy, float* dw) {
-  Plan p(a);
-  Scratch col(*this, sizeof(float) * p.crs * p.nb * p.ohw), tmp(*this, sizeof(float) * p.kg * p.nb * p.ohw);
-  for (int64_t n0 = 0; n0 < a.n; n0 += p.nb) {
-    const int64_t nb = std::min(p.nb, a.n - n0), cols = nb * p.ohw;
-    for (int64_t g = 0; g < a.groups; ++g) {
-      NN_LAUNCH(conv_gather_dy_kernel, blocks(p.kg * cols), threads(p.kg * cols), a, dy, tmp.as<float>(), n0, nb, g);
-      NN_LAUNCH(im2col_kernel, blocks(p.crs * cols), threads(p.crs * cols), a, x, col.as<float>(), n0, nb, g);
-      // dW_g[kg, crs] (+)= dy_g [kg, cols] * col^T [cols, crs]; the first chunk overwrites.
-      launch_gemm(gemm_args(false, true, p.kg, p.crs, cols, cols, cols, p.crs, n0 == 0 ? 0.f : 1.f), tmp.as<float>(),
-                  col.as<float>(), dw + g * p.kg * p.crs);
-    }
-  }
+  const Lowering l(*this, a);
+  const Plan& p = l.p;
+  l.each(a, [&](int64_t n0, int64_t nb, int64_t cols, int64_t g) {
+    NN_LAUNCH(conv_gather_dy_kernel, blocks(p.kg * cols), threads(p.kg * cols), a, dy, l.tmp.as<float>(), n0, nb, g);
+    NN_LAUNCH(im2col_kernel, blocks(p.crs * cols), threads(p.crs * cols), a, x, l.col.as<float>(), n0, nb, g);
+    // dW_g[kg, crs] (+)= dy_g [kg, cols] * col^T [cols, crs]; the first chunk overwrites.
+    launch_gemm(gemm_args(false, true, p.kg, p.crs, cols, cols, cols, p.crs, n0 == 0 ? 0.f : 1.f), l.tmp.as<float>(),
+                l.col.as<float>(), dw + g * p.kg * p.crs);
+  });
 }
 
 void CudaBackend::conv2d_backward_bias(const Conv2dArgs& a, const float* dy, float* db) {

@@ -218,6 +218,16 @@ function floats(b64: string): Float32Array {
   return new Float32Array(u.buffer.slice(u.byteOffset, u.byteOffset + u.length));
 }
 
+/** The largest |a - b| / (1 + |b|) of two encoded results of the same length. */
+function worstRelative(aB64: string, bB64: string): number {
+  const a = floats(aB64),
+    b = floats(bB64);
+  expect(a.length).toBe(b.length);
+  let worst = 0;
+  for (let j = 0; j < a.length; j++) worst = Math.max(worst, Math.abs(a[j] - b[j]) / (1 + Math.abs(b[j])));
+  return worst;
+}
+
 describe('conv2d forward through packed panels', () => {
   it.each(CONV_CASES)('matches the direct sum for x %j, w %j, padding %i, stride %i', (xs, ws, pad, stride) => {
     const r = rng(xs[3] * 31 + ws[2]);
@@ -265,12 +275,7 @@ describe('portable kernels (NNLAB_DISABLE_AVX2=1)', () => {
     const exactItems = POOL_SHAPES.length * 3 + GENERAL_POOLS.length * 2 + ADAM_CASES.length * ADAM_SIZES.length * 3;
     for (let i = 0; i < exactItems; i++) expect(portable[i], `pool or Adam item ${i}`).toBe(fast[i]);
     for (let i = exactItems; i < fast.length; i++) {
-      const a = floats(fast[i]),
-        b = floats(portable[i]);
-      expect(a.length).toBe(b.length);
-      let worst = 0;
-      for (let j = 0; j < a.length; j++) worst = Math.max(worst, Math.abs(a[j] - b[j]) / (1 + Math.abs(b[j])));
-      expect(worst, `conv item ${i}`).toBeLessThan(1e-5);
+      expect(worstRelative(fast[i], portable[i]), `conv item ${i}`).toBeLessThan(1e-5);
     }
   });
 });
@@ -289,12 +294,7 @@ describe('conv input gradient by pairs of grid panels', () => {
         expect(single[i], `result ${i}`).toBe(pairs[i]);
         continue;
       }
-      const a = floats(pairs[i]),
-        b = floats(single[i]);
-      expect(a.length).toBe(b.length);
-      let worst = 0;
-      for (let j = 0; j < a.length; j++) worst = Math.max(worst, Math.abs(a[j] - b[j]) / (1 + Math.abs(b[j])));
-      expect(worst, `input gradient ${i}`).toBeLessThan(1e-5);
+      expect(worstRelative(pairs[i], single[i]), `input gradient ${i}`).toBeLessThan(1e-5);
     }
   });
 });

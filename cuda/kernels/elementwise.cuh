@@ -149,15 +149,7 @@ static __global__ void permutation_extract_kernel(const uint64_t* keys, int32_t*
 // Dropout: one thread per Philox block feeds four consecutive elements (as the CPU does).
 static __global__ void dropout_kernel(const float* x, float* y, uint8_t* mask, int64_t n, float p, float scale,
                                       uint64_t seed, uint64_t offset) {
-  NN_GRID_STRIDE(b, (n + 3) / 4) {
-    const Philox4 w = philox4x32_10(seed, offset + static_cast<uint64_t>(b));
-    const int64_t i0 = b * 4;
-    for (int k = 0; k < 4 && i0 + k < n; ++k) {
-      const bool keep = philox_unit(w.v[k]) >= p;
-      mask[i0 + k] = keep ? 1 : 0;
-      y[i0 + k] = keep ? x[i0 + k] * scale : 0.f;
-    }
-  }
+  NN_GRID_STRIDE(b, (n + 3) / 4) dropout_block(x, y, mask, n, p, scale, seed, offset, b);
 }
 
 static __global__ void dropout_backward_kernel(const float* dy, const uint8_t* mask, float* dx, int64_t n,

@@ -31,6 +31,29 @@ NN_DEVICE bool topk_before(float a, float b, bool largest) {
   if (largest) return a > b || (a != a && b == b);
   return a < b || (b != b && a == a);
 }
+struct TopkBefore {
+  bool largest;
+  NN_DEVICE bool operator()(float a, float b) const { return topk_before(a, b, largest); }
+};
+struct Smaller {
+  NN_DEVICE bool operator()(int32_t a, int32_t b) const { return a < b; }
+};
+
+// Offers (v, j) to a row of at most k (value, index) entries kept sorted by `before`, of which len
+// are filled: v enters only when it ranks before the current k-th, so a tie with it loses to the
+// lower index seen earlier.
+template <class T, class Before>
+NN_DEVICE void offer_ranked(T* bv, int32_t* bi, int64_t& len, int64_t k, T v, int64_t j, Before before) {
+  if (len == k && !before(v, bv[k - 1])) return;
+  int64_t pos = len < k ? len++ : k - 1;
+  while (pos > 0 && before(v, bv[pos - 1])) {
+    bv[pos] = bv[pos - 1];
+    bi[pos] = bi[pos - 1];
+    --pos;
+  }
+  bv[pos] = v;
+  bi[pos] = static_cast<int32_t>(j);
+}
 
 // One thread per row keeps its output row sorted by insertion while it scans the columns in
 // order; a value that only ties the current k-th has a higher index and never enters, which
@@ -42,18 +65,7 @@ static __global__ void topk_kernel(const float* x, float* values, int32_t* indic
     float* bv = values + r * k;
     int32_t* bi = indices + r * k;
     int64_t len = 0;
-    for (int64_t j = 0; j < cols; ++j) {
-      const float v = row[j];
-      if (len == k && !topk_before(v, bv[k - 1], largest)) continue;
-      int64_t pos = len < k ? len++ : k - 1;
-      while (pos > 0 && topk_before(v, bv[pos - 1], largest)) {
-        bv[pos] = bv[pos - 1];
-        bi[pos] = bi[pos - 1];
-        --pos;
-      }
-      bv[pos] = v;
-      bi[pos] = static_cast<int32_t>(j);
-    }
+    for (int64_t j = 0; j < cols; ++j) offer_ranked(bv, bi, len, k, row[j], j, TopkBefore{largest});
   }
 }
 
@@ -74,15 +86,7 @@ static __global__ void knn_exact_kernel(const uint8_t* train, const uint8_t* que
         const int32_t t = static_cast<int32_t>(x[c]) - static_cast<int32_t>(y[c]);
         d += t * t;
       }
-      if (len == k && d >= bd[k - 1]) continue;
-      int64_t pos = len < k ? len++ : k - 1;
-      while (pos > 0 && d < bd[pos - 1]) {
-        bd[pos] = bd[pos - 1];
-        bi[pos] = bi[pos - 1];
-        --pos;
-      }
-      bd[pos] = d;
-      bi[pos] = static_cast<int32_t>(j);
+      offer_ranked(bd, bi, len, k, d, j, Smaller{});
     }
   }
 }

@@ -21,6 +21,23 @@ NN_DEVICE void covering_outputs(int64_t i, int64_t k, int64_t stride, int64_t pa
   *hi = h;
 }
 
+// Input element t of the pooled planes: its plane pl, place q = ih * w + iw in the plane, and the
+// output rows [oh0, oh1) and columns [ow0, ow1) whose raw windows contain it.
+struct CoveredInput {
+  int64_t pl, q, ih, iw, oh0, oh1, ow0, ow1;
+};
+NN_DEVICE CoveredInput covered_input(const Pool2dArgs& a, int64_t t) {
+  CoveredInput c;
+  const int64_t hw = a.h * a.w;
+  c.pl = t / hw;
+  c.q = t % hw;
+  c.ih = c.q / a.w;
+  c.iw = c.q % a.w;
+  covering_outputs(c.ih, a.kh, a.stride_h, a.pad_h, a.oh, &c.oh0, &c.oh1);
+  covering_outputs(c.iw, a.kw, a.stride_w, a.pad_w, a.ow, &c.ow0, &c.ow1);
+  return c;
+}
+
 static __global__ void maxpool_forward_kernel(Pool2dArgs a, const float* x, float* y, int32_t* indices) {
   const int64_t ohw = a.oh * a.ow;
   NN_GRID_STRIDE(t, a.n * a.c * ohw) {
@@ -47,16 +64,13 @@ static __global__ void maxpool_forward_kernel(Pool2dArgs a, const float* x, floa
 static __global__ void maxpool_backward_kernel(Pool2dArgs a, const float* dy, const int32_t* indices, float* dx) {
   const int64_t hw = a.h * a.w, ohw = a.oh * a.ow;
   NN_GRID_STRIDE(t, a.n * a.c * hw) {
-    const int64_t pl = t / hw, q = t % hw, ih = q / a.w, iw = q % a.w;
-    int64_t oh0, oh1, ow0, ow1;
-    covering_outputs(ih, a.kh, a.stride_h, a.pad_h, a.oh, &oh0, &oh1);
-    covering_outputs(iw, a.kw, a.stride_w, a.pad_w, a.ow, &ow0, &ow1);
-    const float* gp = dy + pl * ohw;
-    const int32_t* ip = indices + pl * ohw;
+    const CoveredInput c = covered_input(a, t);
+    const float* gp = dy + c.pl * ohw;
+    const int32_t* ip = indices + c.pl * ohw;
     float acc = 0.f;
-    for (int64_t oh = oh0; oh < oh1; ++oh)
-      for (int64_t ow = ow0; ow < ow1; ++ow)
-        if (ip[oh * a.ow + ow] == q) acc += gp[oh * a.ow + ow];
+    for (int64_t oh = c.oh0; oh < c.oh1; ++oh)
+      for (int64_t ow = c.ow0; ow < c.ow1; ++ow)
+        if (ip[oh * a.ow + ow] == c.q) acc += gp[oh * a.ow + ow];
     dx[t] = acc;
   }
 }
@@ -85,20 +99,17 @@ static __global__ void avgpool_forward_kernel(Pool2dArgs a, const float* x, floa
 static __global__ void avgpool_backward_kernel(Pool2dArgs a, const float* dy, float* dx) {
   const int64_t hw = a.h * a.w, ohw = a.oh * a.ow;
   NN_GRID_STRIDE(t, a.n * a.c * hw) {
-    const int64_t pl = t / hw, q = t % hw, ih = q / a.w, iw = q % a.w;
-    int64_t oh0, oh1, ow0, ow1;
-    covering_outputs(ih, a.kh, a.stride_h, a.pad_h, a.oh, &oh0, &oh1);
-    covering_outputs(iw, a.kw, a.stride_w, a.pad_w, a.ow, &ow0, &ow1);
-    const float* gp = dy + pl * ohw;
+    const CoveredInput c = covered_input(a, t);
+    const float* gp = dy + c.pl * ohw;
     float acc = 0.f;
-    for (int64_t oh = oh0; oh < oh1; ++oh) {
+    for (int64_t oh = c.oh0; oh < c.oh1; ++oh) {
       int64_t h0, h1, hpad;
       pool_window(oh, a.h, a.kh, a.stride_h, a.pad_h, &h0, &h1, &hpad);
-      if (ih < h0 || ih >= h1) continue;
-      for (int64_t ow = ow0; ow < ow1; ++ow) {
+      if (c.ih < h0 || c.ih >= h1) continue;
+      for (int64_t ow = c.ow0; ow < c.ow1; ++ow) {
         int64_t w0, w1, wpad;
         pool_window(ow, a.w, a.kw, a.stride_w, a.pad_w, &w0, &w1, &wpad);
-        if (iw < w0 || iw >= w1) continue;
+        if (c.iw < w0 || c.iw >= w1) continue;
         int64_t count = avg_count(a, h0, h1, hpad, w0, w1, wpad);
         if (count > 0) acc += gp[oh * a.ow + ow] / static_cast<float>(count);
       }

@@ -1,6 +1,7 @@
 // Attacks over whole data sets, in batches: the adversarial images, and the model's predictions
 // and confidences on them (accuracy, mean confidence, per-image probabilities).
 import { noGrad } from '../core/autograd/engine.js';
+import { joinBatches } from '../core/batched.js';
 import { ArgumentError } from '../core/errors.js';
 import type { Module } from '../nn/module.js';
 import * as ops from '../core/ops/index.js';
@@ -87,13 +88,7 @@ export function evaluateAttack(
   } finally {
     model.train(wasTraining);
   }
-  const classes = chunks.length ? chunks[0].length / Math.min(batch, n) : 0;
-  const logProbs = new Float32Array(n * classes);
-  let off = 0;
-  for (const c of chunks) {
-    logProbs.set(c, off);
-    off += c.length;
-  }
+  const { data: logProbs, cols: classes } = joinBatches(chunks, n);
   const lab = labels.data();
   const pred = new Int32Array(n),
     conf = new Float32Array(n);

@@ -14,6 +14,7 @@ const oneOf =
     xs.includes(v);
 const nonEmpty: Check = (v) => v.trim() !== '';
 
+// Data: one row per variable, so the rows look alike.
 /** Variable -> [check, what it accepts]. Paths only need to be non-empty here; their readers say when they are missing. */
 export const NNLAB_ENV: Record<string, [Check, string]> = {
   NNLAB_THREADS: [positiveInt, 'a positive integer (threads)'],

@@ -48,115 +48,25 @@ declare module './tensor.js' {
   }
 }
 
-const P = Tensor.prototype;
-P.add = function (o) {
-  return ops.add(this, o);
-};
-P.sub = function (o) {
-  return ops.sub(this, o);
-};
-P.mul = function (o) {
-  return ops.mul(this, o);
-};
-P.div = function (o) {
-  return ops.div(this, o);
-};
-P.pow = function (o) {
-  return ops.pow(this, o);
-};
-P.neg = function () {
-  return ops.neg(this);
-};
-P.exp = function () {
-  return ops.exp(this);
-};
-P.log = function () {
-  return ops.log(this);
-};
-P.sqrt = function () {
-  return ops.sqrt(this);
-};
-P.abs = function () {
-  return ops.abs(this);
-};
-P.square = function () {
-  return ops.square(this);
-};
-P.relu = function () {
-  return ops.relu(this);
-};
-P.sigmoid = function () {
-  return ops.sigmoid(this);
-};
-P.tanh = function () {
-  return ops.tanh(this);
-};
-P.clamp = function (lo, hi) {
-  return ops.clamp(this, lo, hi);
-};
-P.matmul = function (o) {
-  return ops.matmul(this, o);
-};
-P.reshape = function (s) {
+// Every method but these two is the op of the same name with the tensor as its first argument.
+const DELEGATED = [
+  ...['add', 'sub', 'mul', 'div', 'pow', 'matmul', 'clamp'],
+  ...['neg', 'exp', 'log', 'sqrt', 'abs', 'square', 'relu', 'sigmoid', 'tanh'],
+  ...['reshape', 'flatten', 'permute', 'transpose', 'unsqueeze', 'squeeze', 'expand', 'slice'],
+  ...['sum', 'mean', 'max', 'min', 'argmax', 'softmax', 'logSoftmax'],
+  ...['to', 'cast', 'clone', 'detach'],
+] as const satisfies readonly (keyof typeof ops)[];
+
+const P = Tensor.prototype as unknown as Record<string, (this: Tensor, ...args: never[]) => unknown>;
+for (const name of DELEGATED) {
+  const op = ops[name] as (x: Tensor, ...args: unknown[]) => Tensor;
+  P[name] = function (this: Tensor, ...args: unknown[]) {
+    return op(this, ...args);
+  };
+}
+Tensor.prototype.view = function (s) {
   return ops.reshape(this, s);
 };
-P.view = function (s) {
-  return ops.reshape(this, s);
-};
-P.flatten = function (s, e) {
-  return ops.flatten(this, s, e);
-};
-P.permute = function (d) {
-  return ops.permute(this, d);
-};
-P.transpose = function (a, b) {
-  return ops.transpose(this, a, b);
-};
-P.unsqueeze = function (a) {
-  return ops.unsqueeze(this, a);
-};
-P.squeeze = function (a) {
-  return ops.squeeze(this, a);
-};
-P.expand = function (s) {
-  return ops.expand(this, s);
-};
-P.slice = function (a, s, e, st) {
-  return ops.slice(this, a, s, e, st);
-};
-P.sum = function (a, k) {
-  return ops.sum(this, a, k);
-};
-P.mean = function (a, k) {
-  return ops.mean(this, a, k);
-};
-P.max = function (a, k) {
-  return ops.max(this, a, k);
-};
-P.min = function (a, k) {
-  return ops.min(this, a, k);
-};
-P.argmax = function (a, k) {
-  return ops.argmax(this, a, k);
-};
-P.softmax = function (a) {
-  return ops.softmax(this, a);
-};
-P.logSoftmax = function (a) {
-  return ops.logSoftmax(this, a);
-};
-P.to = function (d) {
-  return ops.to(this, d);
-};
-P.cast = function (d, s) {
-  return ops.cast(this, d, s);
-};
-P.clone = function () {
-  return ops.clone(this);
-};
-P.detach = function () {
-  return ops.detach(this);
-};
-P.backward = function (g) {
+Tensor.prototype.backward = function (g) {
   backward(this, g);
 };

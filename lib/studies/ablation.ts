@@ -106,7 +106,7 @@ export async function run(cfg: AblationConfig, hooks: RunHooks = {}): Promise<St
         results.map((r) => ({ name: r.id, history: r.history })),
         'acc',
         'Test accuracy per epoch',
-        false,
+        { withTrain: false },
       ),
     );
 

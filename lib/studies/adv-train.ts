@@ -263,7 +263,7 @@ export async function run(cfg: AdvTrainConfig, hooks: RunHooks = {}): Promise<St
         results.map((r) => ({ name: r.variant.id, history: r.history })),
         'loss',
         'Clean test loss per epoch',
-        false,
+        { withTrain: false },
       ),
     );
 

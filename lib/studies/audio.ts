@@ -207,7 +207,7 @@ export async function run(cfg: AudioConfig, hooks: RunHooks = {}): Promise<Study
           runs.map((r) => ({ name: `seed ${r.seed}`, history: r.history })),
           'acc',
           'Audio CNN: test accuracy per seed',
-          false,
+          { withTrain: false },
         ),
       );
     folder.table(

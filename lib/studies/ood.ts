@@ -211,42 +211,38 @@ export async function run(cfg: OodConfig, hooks: RunHooks = {}): Promise<StudySu
         note,
       );
     const hMax = Math.log(K);
-    hist(
-      'confidence_single',
-      'Confidence (max probability), single model',
-      (p) => p.single.confidence,
-      inSingle.confidence,
-      'max probability',
-      [0, 1],
-      `single model: member seed ${single.seed}`,
-    );
-    hist(
-      'confidence_ensemble',
-      `Confidence (max probability), ensemble of ${M}`,
-      (p) => p.ens.confidence,
-      inEns.confidence,
-      'max probability',
-      [0, 1],
-      "mean of the members' softmax",
-    );
-    hist(
-      'entropy_single',
-      'Predictive entropy, single model',
-      (p) => p.single.entropy,
-      inSingle.entropy,
-      'entropy (nats)',
-      [0, hMax],
-      `range [0, ln ${K}]`,
-    );
-    hist(
-      'entropy_ensemble',
-      `Predictive entropy, ensemble of ${M}`,
-      (p) => p.ens.entropy,
-      inEns.entropy,
-      'entropy (nats)',
-      [0, hMax],
-      `range [0, ln ${K}]`,
-    );
+    // Confidence then entropy, each for the single model then the ensemble.
+    const views = [
+      {
+        id: 'single',
+        label: 'single model',
+        of: (o: { single: Outputs }) => o.single,
+        test: inSingle,
+        note: `single model: member seed ${single.seed}`,
+      },
+      { id: 'ensemble', label: `ensemble of ${M}`, of: (o: { ens: Outputs }) => o.ens, test: inEns, note: "mean of the members' softmax" },
+    ];
+    const scores = [
+      {
+        key: 'confidence',
+        title: 'Confidence (max probability)',
+        xLabel: 'max probability',
+        range: [0, 1],
+        note: (m: { note: string }) => m.note,
+      },
+      { key: 'entropy', title: 'Predictive entropy', xLabel: 'entropy (nats)', range: [0, hMax], note: () => `range [0, ln ${K}]` },
+    ] as const;
+    for (const k of scores)
+      for (const m of views)
+        hist(
+          `${k.key}_${m.id}`,
+          `${k.title}, ${m.label}`,
+          (p) => m.of(p)[k.key],
+          m.test[k.key],
+          k.xLabel,
+          [k.range[0], k.range[1]],
+          k.note(m),
+        );
     hist(
       'mutual_information',
       `Mutual information (member disagreement), ensemble of ${M}`,

@@ -7,6 +7,7 @@ import * as optim from '../optim/index.js';
 import { fit, evaluate } from './fit.js';
 import { RandomGenerator } from '../core/random.js';
 import { noGrad } from '../core/autograd/engine.js';
+import { joinBatches } from '../core/batched.js';
 import { tidy } from '../core/scope.js';
 import type { EpochMetrics } from './metrics-tracker.js';
 import type { Tensor } from '../core/tensor.js';
@@ -92,14 +93,7 @@ export function predictProbs(model: nn.Module, x: Tensor, batch = 1000): Float32
     }
   });
   model.train(wasTraining);
-  const classes = chunks.length ? chunks[0].length / Math.min(batch, n) : 0;
-  const out = new Float32Array(n * classes);
-  let off = 0;
-  for (const c of chunks) {
-    out.set(c, off);
-    off += c.length;
-  }
-  return out;
+  return joinBatches(chunks, n).data;
 }
 
 /** Argmax and max probability per row of a [n, classes] probability matrix. */

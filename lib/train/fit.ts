@@ -10,11 +10,11 @@ import type { Module } from '../nn/module.js';
 import { crossEntropy } from '../core/ops/softmax.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import type { WeightAverage } from '../optim/weight-average.js';
-import type { RandomGenerator } from '../core/random.js';
 import { tidy } from '../core/scope.js';
 import type { Tensor } from '../core/tensor.js';
 import { EpochMetrics, METRIC_COLUMNS } from './metrics-tracker.js';
 import { EpochRecord, Reported, runTraining, TrainingTask } from './loop.js';
+import type { LoopOptions } from './loop.js';
 
 export type LossFn = (output: Tensor, target: Tensor) => Tensor;
 
@@ -72,30 +72,19 @@ export function evaluate(model: Module, loader: DataLoader, lossFn: LossFn = cro
   return { loss: loss / Math.max(n, 1), acc: correct / Math.max(n, 1), n };
 }
 
-export interface FitOptions {
-  epochs: number;
+/** The training loop's options (lib/train/loop.ts), with fit's model, loss and validation loader. */
+export interface FitOptions extends Omit<LoopOptions, 'average' | 'saveBest' | 'onEpoch'> {
   optimizer: Optimizer;
   lossFn?: LossFn;
   val?: DataLoader | null;
-  /** Run folder: metrics.csv, best.safetensors, checkpoint.safetensors. */
-  outDir?: string | null;
-  /** Continue from outDir/checkpoint.safetensors when it exists. */
-  resume?: boolean;
-  /** Stream for stochastic layers (dropout); saved in checkpoints. */
-  generator?: RandomGenerator;
-  scheduler?: { step(): void };
   /**
    * An average of the weights, updated after every step. Validation, best.safetensors and the
    * checkpoint's model use the trained weights for training and the averaged ones for everything
    * reported; the checkpoint saves both, so a resumed run continues the same average.
    */
   average?: WeightAverage;
-  progress?: boolean;
-  log?: (line: string) => void;
   /** Called after each epoch (e.g. tests that interrupt a run). */
   onEpoch?: (m: EpochMetrics) => void;
-  onBatch?: (epoch: number, batch: number) => void;
-  config?: unknown;
 }
 
 export interface FitResult {

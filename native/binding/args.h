@@ -47,4 +47,24 @@ void require_rank(const char* op, const char* name, const Tensor& t, int64_t ran
 Napi::Value wrap(Napi::Env env, Tensor t);
 Napi::Value wrap_all(Napi::Env env, std::initializer_list<Tensor> ts);
 
+// An output of `shape` and `dtype` on `like`'s device, written by `kernel(out)` unless it is empty.
+template <class Kernel>
+Napi::Value output_of(const Args& a, const Tensor& like, const Shape& shape, DType dtype, Kernel&& kernel) {
+  Tensor y = empty(like.backend(), shape, dtype);
+  if (y.numel() > 0) kernel(y);
+  return wrap(a.env(), std::move(y));
+}
+
+// A float32 gradient of `shape` on dy's device, written by `kernel(grad)`; zeros without a kernel
+// call when dy is empty (nothing flows back, and the kernels assume a non-empty dy).
+template <class Kernel>
+Napi::Value gradient_or_zeros(const Args& a, const Tensor& dy, const Shape& shape, Kernel&& kernel) {
+  Tensor g = empty(dy.backend(), shape, DType::F32);
+  if (dy.numel() > 0)
+    kernel(g);
+  else
+    dy.backend().fill_f32(g.f32(), g.numel(), 0.f);
+  return wrap(a.env(), std::move(g));
+}
+
 }  // namespace nn::binding

@@ -88,6 +88,18 @@ void require_dy(const char* op, const Tensor& dy, const Conv2dArgs& c) {
          shape_str(dy.shape));
 }
 
+// What both backward passes check after reading arguments 0 and 1 (t0, t1: dy is one of them) and
+// the shape: the convolution parameters from argument 3, t0 and t1 on one device, the convolution
+// of xs and ws, dy of its output shape.
+Conv2dArgs backward_args(const Args& a, const Tensor& t0, const Tensor& t1, const Tensor& dy, const char* xname,
+                         const Shape& xs, const char* wname, const Shape& ws) {
+  ConvParams p = read_params(a, 3);
+  require_same_device(a.op, {&t0, &t1});
+  Conv2dArgs c = conv_args(a.op, xname, xs, wname, ws, p);
+  require_dy(a.op, dy, c);
+  return c;
+}
+
 // conv2d(x, w, bias|null, strideH, strideW, padH, padW, dilationH, dilationW, groups) -> y
 Napi::Value conv2d(const Napi::CallbackInfo& info) {
   Args a{info, "conv2d"};
@@ -100,9 +112,9 @@ Napi::Value conv2d(const Napi::CallbackInfo& info) {
   if (bias && bias->shape != Shape{c.k})
     fail(ErrorCode::Shape, a.op, ": 'bias' must have shape [", c.k, "] (one per output channel of weight ",
          shape_str(w.shape), "), got ", shape_str(bias->shape));
-  Tensor y = empty(x.backend(), out_shape(c), DType::F32);
-  if (y.numel() > 0) x.backend().conv2d_forward(c, x.f32(), w.f32(), bias ? bias->f32() : nullptr, y.f32());
-  return wrap(a.env(), std::move(y));
+  return output_of(a, x, out_shape(c), DType::F32, [&](Tensor& y) {
+    x.backend().conv2d_forward(c, x.f32(), w.f32(), bias ? bias->f32() : nullptr, y.f32());
+  });
 }
 
 // conv2dBackwardInput(dy, w, inputShape, strideH, ..., groups) -> dx of inputShape
@@ -111,13 +123,9 @@ Napi::Value conv2d_backward_input(const Napi::CallbackInfo& info) {
   const Tensor& dy = a.tensor(0, "dy", DType::F32);
   const Tensor& w = a.tensor(1, "weight", DType::F32);
   Shape xs = a.shape(2, "inputShape");
-  ConvParams p = read_params(a, 3);
-  require_same_device(a.op, {&dy, &w});
-  Conv2dArgs c = conv_args(a.op, "inputShape", xs, "weight", w.shape, p);
-  require_dy(a.op, dy, c);
-  Tensor dx = empty(dy.backend(), xs, DType::F32);
-  if (dx.numel() > 0) dy.backend().conv2d_backward_input(c, dy.f32(), w.f32(), dx.f32());
-  return wrap(a.env(), std::move(dx));
+  Conv2dArgs c = backward_args(a, dy, w, dy, "inputShape", xs, "weight", w.shape);
+  return gradient_or_zeros(a, dy, xs,
+                           [&](Tensor& dx) { dy.backend().conv2d_backward_input(c, dy.f32(), w.f32(), dx.f32()); });
 }
 
 // conv2dBackwardWeight(x, dy, weightShape, strideH, ..., groups) -> dw of weightShape
@@ -126,16 +134,9 @@ Napi::Value conv2d_backward_weight(const Napi::CallbackInfo& info) {
   const Tensor& x = a.tensor(0, "x", DType::F32);
   const Tensor& dy = a.tensor(1, "dy", DType::F32);
   Shape ws = a.shape(2, "weightShape");
-  ConvParams p = read_params(a, 3);
-  require_same_device(a.op, {&x, &dy});
-  Conv2dArgs c = conv_args(a.op, "x", x.shape, "weightShape", ws, p);
-  require_dy(a.op, dy, c);
-  Tensor dw = empty(x.backend(), ws, DType::F32);
-  if (c.n == 0)
-    x.backend().fill_f32(dw.f32(), dw.numel(), 0.f);
-  else
-    x.backend().conv2d_backward_weight(c, x.f32(), dy.f32(), dw.f32());
-  return wrap(a.env(), std::move(dw));
+  Conv2dArgs c = backward_args(a, x, dy, dy, "x", x.shape, "weightShape", ws);
+  return gradient_or_zeros(a, dy, ws,
+                           [&](Tensor& dw) { x.backend().conv2d_backward_weight(c, x.f32(), dy.f32(), dw.f32()); });
 }
 
 // conv2dBackwardBias(dy) -> db [K]: dy summed over batch and space.
@@ -149,12 +150,7 @@ Napi::Value conv2d_backward_bias(const Napi::CallbackInfo& info) {
   c.oh = dy.shape[2];
   c.ow = dy.shape[3];
   c.groups = 1;
-  Tensor db = empty(dy.backend(), {c.k}, DType::F32);
-  if (dy.numel() == 0)
-    dy.backend().fill_f32(db.f32(), db.numel(), 0.f);
-  else
-    dy.backend().conv2d_backward_bias(c, dy.f32(), db.f32());
-  return wrap(a.env(), std::move(db));
+  return gradient_or_zeros(a, dy, {c.k}, [&](Tensor& db) { dy.backend().conv2d_backward_bias(c, dy.f32(), db.f32()); });
 }
 
 }  // namespace js_conv

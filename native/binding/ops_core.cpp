@@ -99,14 +99,21 @@ Napi::Value full(const Napi::CallbackInfo& info) {
   return wrap(a.env(), std::move(t));
 }
 
+// A new [n] tensor of `dtype` on the device that argument 3 names, written by fill(backend, t).
+template <class Fill>
+Napi::Value new_vector(const Args& a, int64_t n, DType dtype, Fill&& fill) {
+  Backend& b = backend_for(a.string(3, "device"), a.op);
+  Tensor t = empty(b, {n}, dtype);
+  fill(b, t);
+  return wrap(a.env(), std::move(t));
+}
+
 // arange(n, start, step, device) -> float32 [n]
 Napi::Value arange(const Napi::CallbackInfo& info) {
   Args a{info, "arange"};
-  int64_t n = a.integer(0, "n", 0, int64_t(1) << 40);
-  Backend& b = backend_for(a.string(3, "device"), a.op);
-  Tensor t = empty(b, {n}, DType::F32);
-  b.arange_f32(t.f32(), n, a.f32(1, "start"), a.f32(2, "step"));
-  return wrap(a.env(), std::move(t));
+  return new_vector(a, a.integer(0, "n", 0, int64_t(1) << 40), DType::F32, [&](Backend& b, Tensor& t) {
+    b.arange_f32(t.f32(), t.numel(), a.f32(1, "start"), a.f32(2, "step"));
+  });
 }
 
 // reshape(t, shape): shares storage.
@@ -116,13 +123,18 @@ Napi::Value reshape(const Napi::CallbackInfo& info) {
   return wrap(a.env(), reshaped(t, a.shape(1, "shape")));
 }
 
+// A copy of t with its own storage.
+Tensor copy_of(const Tensor& t) {
+  Tensor out = empty_like(t);
+  t.backend().copy_within(out.storage->data, t.storage->data, t.nbytes());
+  return out;
+}
+
 // clone(t): a copy with its own storage.
 Napi::Value clone(const Napi::CallbackInfo& info) {
   Args a{info, "clone"};
   const Tensor& t = a.tensor(0, "tensor");
-  Tensor out = empty_like(t);
-  t.backend().copy_within(out.storage->data, t.storage->data, t.nbytes());
-  return wrap(a.env(), std::move(out));
+  return wrap(a.env(), copy_of(t));
 }
 
 // takeOrClone(t): t's values in storage no other tensor uses. When t is the only tensor on its
@@ -133,9 +145,7 @@ Napi::Value take_or_clone(const Napi::CallbackInfo& info) {
   Args a{info, "takeOrClone"};
   const Tensor& t = a.tensor(0, "tensor");
   if (t.storage.use_count() == 1) return wrap(a.env(), reshaped(t, t.shape));
-  Tensor out = empty_like(t);
-  t.backend().copy_within(out.storage->data, t.storage->data, t.nbytes());
-  return wrap(a.env(), std::move(out));
+  return wrap(a.env(), copy_of(t));
 }
 
 // copyInto(dst, src): dst <- src, same shape, dtype and device (in-place update).
@@ -275,11 +285,9 @@ Napi::Value rand(const Napi::CallbackInfo& info) {
 // randPermutation(n, seed, offset, device) -> int32 [n]
 Napi::Value rand_permutation(const Napi::CallbackInfo& info) {
   Args a{info, "randPermutation"};
-  int64_t n = a.integer(0, "n", 0, INT32_MAX);
-  Backend& b = backend_for(a.string(3, "device"), a.op);
-  Tensor t = empty(b, {n}, DType::I32);
-  b.rand_permutation(t.i32(), n, a.u64(1, "seed"), a.u64(2, "offset"));
-  return wrap(a.env(), std::move(t));
+  return new_vector(a, a.integer(0, "n", 0, INT32_MAX), DType::I32, [&](Backend& b, Tensor& t) {
+    b.rand_permutation(t.i32(), t.numel(), a.u64(1, "seed"), a.u64(2, "offset"));
+  });
 }
 
 Napi::Value philox_blocks(const Napi::CallbackInfo& info) {

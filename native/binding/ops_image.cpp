@@ -66,30 +66,38 @@ Tensor warp(const Tensor& x, const Tensor& matrices, int64_t oh, int64_t ow, flo
   return y;
 }
 
+// The arguments warpPerspective and affine share: images, [N, rows, 3] matrices on their device,
+// the output size and the fill value.
+struct WarpCall {
+  const Tensor& x;
+  const Tensor& m;
+  int64_t oh, ow;
+  float fill;
+};
+WarpCall warp_call(const Args& a, int64_t rows) {
+  const Tensor& x = images(a, 0);
+  const Tensor& m = a.tensor(1, "matrices", DType::F32);
+  require_shape(a.op, "matrices", m, {x.shape[0], rows, 3});
+  require_same_device(a.op, {&x, &m});
+  int64_t oh = a.integer(2, "outH", 1, kMaxSide), ow = a.integer(3, "outW", 1, kMaxSide);
+  return {x, m, oh, ow, finite_number(a, 4, "fill")};
+}
+
 // warpPerspective(x [N,C,H,W], matrices [N,3,3], outH, outW, fill) -> [N,C,outH,outW]
 Napi::Value warp_perspective(const Napi::CallbackInfo& info) {
   Args a{info, "warpPerspective"};
-  const Tensor& x = images(a, 0);
-  const Tensor& m = a.tensor(1, "matrices", DType::F32);
-  require_shape(a.op, "matrices", m, {x.shape[0], 3, 3});
-  require_same_device(a.op, {&x, &m});
-  int64_t oh = a.integer(2, "outH", 1, kMaxSide), ow = a.integer(3, "outW", 1, kMaxSide);
-  float fill = finite_number(a, 4, "fill");
-  check_matrices(a, "matrices", to_host(m), x.shape[0]);
-  return wrap(a.env(), warp(x, m, oh, ow, fill));
+  WarpCall w = warp_call(a, 3);
+  check_matrices(a, "matrices", to_host(w.m), w.x.shape[0]);
+  return wrap(a.env(), warp(w.x, w.m, w.oh, w.ow, w.fill));
 }
 
 // affine(x [N,C,H,W], matrices [N,2,3], outH, outW, fill): the 2x3 matrix maps output pixel
 // (x, y, 1) to source coordinates, like warpPerspective with last row (0, 0, 1).
 Napi::Value affine(const Napi::CallbackInfo& info) {
   Args a{info, "affine"};
-  const Tensor& x = images(a, 0);
-  const Tensor& m = a.tensor(1, "matrices", DType::F32);
-  require_shape(a.op, "matrices", m, {x.shape[0], 2, 3});
-  require_same_device(a.op, {&x, &m});
-  int64_t oh = a.integer(2, "outH", 1, kMaxSide), ow = a.integer(3, "outW", 1, kMaxSide);
-  float fill = finite_number(a, 4, "fill");
-  std::vector<float> h6 = to_host(m), h9(static_cast<size_t>(9 * x.shape[0]));
+  WarpCall w = warp_call(a, 2);
+  const Tensor& x = w.x;
+  std::vector<float> h6 = to_host(w.m), h9(static_cast<size_t>(9 * x.shape[0]));
   for (int64_t i = 0; i < x.shape[0]; ++i) {
     for (int k = 0; k < 6; ++k) h9[9 * i + k] = h6[6 * i + k];
     h9[9 * i + 6] = 0.f;
@@ -98,7 +106,7 @@ Napi::Value affine(const Napi::CallbackInfo& info) {
   }
   check_matrices(a, "matrices", h9, x.shape[0]);
   Tensor m9 = from_host(x.backend(), h9, {x.shape[0], 3, 3});
-  return wrap(a.env(), warp(x, m9, oh, ow, fill));
+  return wrap(a.env(), warp(x, m9, w.oh, w.ow, w.fill));
 }
 
 // cos and sin of an angle in degrees, exact at multiples of 90 so quarter turns are exact

@@ -20,6 +20,51 @@ Shape with_axis(const Shape& s, int64_t axis, int64_t n) {
   return r;
 }
 
+// The view of `shape` around `axis`, after checking every index in idx against that axis.
+AxisView checked_axis(const Args& a, const Tensor& idx, const Shape& shape, int64_t axis) {
+  AxisView v = axis_view(shape, axis);
+  check_indices(a.op, "idx", idx, v.dim, axis_what(axis, shape));
+  return v;
+}
+
+// The arguments of the accumulating ops: target, axis, idx int32, src.
+struct Accumulation {
+  const Tensor& target;
+  int64_t axis;
+  const Tensor& idx;
+  const Tensor& src;
+};
+Accumulation accumulation_args(const Args& a) {
+  const Tensor& t = a.tensor(0, "target", DType::F32);
+  int64_t axis = read_axis(a, 1, "axis", t.shape);
+  const Tensor& idx = a.tensor(2, "idx", DType::I32);
+  return {t, axis, idx, a.tensor(3, "src", DType::F32)};
+}
+
+// The four index kernels share one signature: (x or src, idx, out, outer, dim, inner, count).
+using IndexKernel = void (Backend::*)(const float*, const int32_t*, float*, int64_t, int64_t, int64_t, int64_t);
+
+// The selecting ops' last step: every index checked along `axis` of x, then `kernel` from x into
+// a new tensor of `shape` and `dtype`.
+Napi::Value selected(const Args& a, const Tensor& x, const Tensor& idx, int64_t axis, const Shape& shape, DType dtype,
+                     int64_t count, IndexKernel kernel) {
+  AxisView v = checked_axis(a, idx, x.shape, axis);
+  return output_of(a, x, shape, dtype, [&](Tensor& out) {
+    (x.backend().*kernel)(x.f32(), idx.i32(), out.f32(), v.outer, v.dim, v.inner, count);
+  });
+}
+
+// The accumulating ops' last step: every index checked along `axis` of t, then `kernel` adds src
+// into a copy of t (target itself stays unchanged).
+Napi::Value accumulated(const Args& a, const Accumulation& c, int64_t count, IndexKernel kernel) {
+  AxisView v = checked_axis(a, c.idx, c.target.shape, c.axis);
+  Backend& b = c.target.backend();
+  Tensor out = empty(b, c.target.shape, DType::F32);
+  b.copy_within(out.storage->data, c.target.storage->data, c.target.nbytes());
+  if (c.src.numel() > 0) (b.*kernel)(c.src.f32(), c.idx.i32(), out.f32(), v.outer, v.dim, v.inner, count);
+  return wrap(a.env(), std::move(out));
+}
+
 // indexSelect(x, axis, idx int32 [k]) -> x with `axis` of size k: out[.., j, ..] = x[.., idx[j], ..]
 Napi::Value index_select(const Napi::CallbackInfo& info) {
   Args a{info, "indexSelect"};
@@ -31,22 +76,17 @@ Napi::Value index_select(const Napi::CallbackInfo& info) {
   const Tensor& idx = a.tensor(2, "idx", DType::I32);
   require_rank(a.op, "idx", idx, 1);
   require_same_device(a.op, {&x, &idx});
-  AxisView v = axis_view(x.shape, axis);
-  check_indices(a.op, "idx", idx, v.dim, axis_what(axis, x.shape));
   const int64_t k = idx.shape[0];
-  Tensor out = empty(x.backend(), with_axis(x.shape, axis, k), x.dtype);
-  if (out.numel() > 0) x.backend().index_select(x.f32(), idx.i32(), out.f32(), v.outer, v.dim, v.inner, k);
-  return wrap(a.env(), std::move(out));
+  return selected(a, x, idx, axis, with_axis(x.shape, axis, k), x.dtype, k, &Backend::index_select);
 }
 
 // indexAdd(target, axis, idx int32 [k], src) -> a new tensor: target with
 // out[.., idx[j], ..] += src[.., j, ..]; src is target's shape with `axis` of size k.
 Napi::Value index_add(const Napi::CallbackInfo& info) {
   Args a{info, "indexAdd"};
-  const Tensor& t = a.tensor(0, "target", DType::F32);
-  int64_t axis = read_axis(a, 1, "axis", t.shape);
-  const Tensor& idx = a.tensor(2, "idx", DType::I32);
-  const Tensor& src = a.tensor(3, "src", DType::F32);
+  const Accumulation c = accumulation_args(a);
+  const Tensor &t = c.target, &idx = c.idx, &src = c.src;
+  const int64_t axis = c.axis;
   require_rank(a.op, "idx", idx, 1);
   require_same_device(a.op, {&t, &idx, &src});
   const int64_t k = idx.shape[0];
@@ -55,13 +95,7 @@ Napi::Value index_add(const Napi::CallbackInfo& info) {
   if (numel(src.shape) != numel(expect) || (src.shape != expect && !t.shape.empty()))
     fail(ErrorCode::Shape, a.op, ": 'src' must have shape ", shape_str(expect), " (target ", shape_str(t.shape),
          " with axis ", axis, " of size ", k, " = idx length), got ", shape_str(src.shape));
-  AxisView v = axis_view(t.shape, axis);
-  check_indices(a.op, "idx", idx, v.dim, axis_what(axis, t.shape));
-  Backend& b = t.backend();
-  Tensor out = empty(b, t.shape, DType::F32);
-  b.copy_within(out.storage->data, t.storage->data, t.nbytes());
-  if (src.numel() > 0) b.index_add(src.f32(), idx.i32(), out.f32(), v.outer, v.dim, v.inner, k);
-  return wrap(a.env(), std::move(out));
+  return accumulated(a, c, k, &Backend::index_add);
 }
 
 // idx must have x's rank and match x on every axis but `axis` (stricter than torch, which
@@ -83,33 +117,21 @@ Napi::Value gather(const Napi::CallbackInfo& info) {
   const Tensor& idx = a.tensor(2, "idx", DType::I32);
   require_same_device(a.op, {&x, &idx});
   check_gather_shapes(a, "x", x, idx, axis);
-  AxisView v = axis_view(x.shape, axis);
-  check_indices(a.op, "idx", idx, v.dim, axis_what(axis, x.shape));
   const int64_t nj = idx.shape.empty() ? 1 : idx.shape[axis];
-  Tensor out = empty(x.backend(), idx.shape, DType::F32);
-  if (out.numel() > 0) x.backend().gather(x.f32(), idx.i32(), out.f32(), v.outer, v.dim, v.inner, nj);
-  return wrap(a.env(), std::move(out));
+  return selected(a, x, idx, axis, idx.shape, DType::F32, nj, &Backend::gather);
 }
 
 // scatterAdd(target, axis, idx int32, src) -> a new tensor: target with
 // out[.., idx[.., j, ..], ..] += src[.., j, ..]; idx and src have the same shape (torch.scatter_add).
 Napi::Value scatter_add(const Napi::CallbackInfo& info) {
   Args a{info, "scatterAdd"};
-  const Tensor& t = a.tensor(0, "target", DType::F32);
-  int64_t axis = read_axis(a, 1, "axis", t.shape);
-  const Tensor& idx = a.tensor(2, "idx", DType::I32);
-  const Tensor& src = a.tensor(3, "src", DType::F32);
+  const Accumulation c = accumulation_args(a);
+  const Tensor &t = c.target, &idx = c.idx, &src = c.src;
+  const int64_t axis = c.axis;
   require_same_device(a.op, {&t, &idx, &src});
   require_shape(a.op, "src", src, idx.shape);
   check_gather_shapes(a, "target", t, idx, axis);
-  AxisView v = axis_view(t.shape, axis);
-  check_indices(a.op, "idx", idx, v.dim, axis_what(axis, t.shape));
-  const int64_t nj = idx.shape.empty() ? 1 : idx.shape[axis];
-  Backend& b = t.backend();
-  Tensor out = empty(b, t.shape, DType::F32);
-  b.copy_within(out.storage->data, t.storage->data, t.nbytes());
-  if (src.numel() > 0) b.scatter_add(src.f32(), idx.i32(), out.f32(), v.outer, v.dim, v.inner, nj);
-  return wrap(a.env(), std::move(out));
+  return accumulated(a, c, idx.shape.empty() ? 1 : idx.shape[axis], &Backend::scatter_add);
 }
 
 // oneHot(labels int32 (any shape), classes) -> float32 labels.shape + [classes]

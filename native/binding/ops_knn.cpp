@@ -1,6 +1,7 @@
 // k-NN building blocks: pairwise squared distances and per-row top-k.
 #include <cmath>
 #include <cstdint>
+#include <utility>
 
 #include "args.h"
 #include "js_functions.h"
@@ -9,17 +10,25 @@
 namespace nn::binding {
 namespace js_knn {
 
+// Arguments 0 and 1: rank-2 tensors of `dtype` on one device with the same number of columns
+// (`columns` says what a column is, for the error).
+std::pair<const Tensor&, const Tensor&> row_sets(const Args& a, const char* n0, const char* n1, DType dtype,
+                                                 const char* columns) {
+  const Tensor& x = a.tensor(0, n0, dtype);
+  const Tensor& y = a.tensor(1, n1, dtype);
+  require_rank(a.op, n0, x, 2);
+  require_rank(a.op, n1, y, 2);
+  if (x.shape[1] != y.shape[1])
+    fail(ErrorCode::Shape, a.op, ": '", n0, "' ", shape_str(x.shape), " and '", n1, "' ", shape_str(y.shape),
+         " must have the same number of columns (", columns, ")");
+  require_same_device(a.op, {&x, &y});
+  return {x, y};
+}
+
 // pairwiseSqDist(a [m, d], b [n, d]) -> [m, n]
 Napi::Value pairwise_sqdist(const Napi::CallbackInfo& info) {
   Args a{info, "pairwiseSqDist"};
-  const Tensor& x = a.tensor(0, "a", DType::F32);
-  const Tensor& y = a.tensor(1, "b", DType::F32);
-  require_rank(a.op, "a", x, 2);
-  require_rank(a.op, "b", y, 2);
-  if (x.shape[1] != y.shape[1])
-    fail(ErrorCode::Shape, a.op, ": 'a' ", shape_str(x.shape), " and 'b' ", shape_str(y.shape),
-         " must have the same number of columns (feature dimension)");
-  require_same_device(a.op, {&x, &y});
+  auto [x, y] = row_sets(a, "a", "b", DType::F32, "feature dimension");
   Tensor d = empty(x.backend(), {x.shape[0], y.shape[0]}, DType::F32);
   x.backend().pairwise_sqdist(x.f32(), y.f32(), d.f32(), x.shape[0], y.shape[0], x.shape[1]);
   return wrap(a.env(), std::move(d));
@@ -49,14 +58,7 @@ Napi::Value topk(const Napi::CallbackInfo& info) {
 // int32 squared distances [m, k]]
 Napi::Value knn_exact(const Napi::CallbackInfo& info) {
   Args a{info, "knnExact"};
-  const Tensor& tr = a.tensor(0, "train", DType::U8);
-  const Tensor& qs = a.tensor(1, "queries", DType::U8);
-  require_rank(a.op, "train", tr, 2);
-  require_rank(a.op, "queries", qs, 2);
-  if (tr.shape[1] != qs.shape[1])
-    fail(ErrorCode::Shape, a.op, ": 'train' ", shape_str(tr.shape), " and 'queries' ", shape_str(qs.shape),
-         " must have the same number of columns (bytes per row)");
-  require_same_device(a.op, {&tr, &qs});
+  auto [tr, qs] = row_sets(a, "train", "queries", DType::U8, "bytes per row");
   KnnExactArgs g;
   g.n = tr.shape[0];
   g.m = qs.shape[0];

@@ -56,6 +56,17 @@ void check_distinct(const Args& a, std::initializer_list<std::pair<const char*, 
   }
 }
 
+// One in-place update of every tensor in `updated`: slot(i) describes tensor i and what the
+// update reads with it; step(backend, slots, count) runs the kernel once over all of them.
+template <class Slot, class Step>
+Napi::Value update_all(const Args& a, const TensorList& updated, Slot&& slot, Step&& step) {
+  if (updated.empty()) return a.env().Undefined();
+  std::vector<ParamSlot> slots(updated.size());
+  for (size_t i = 0; i < updated.size(); ++i) slots[i] = slot(i);
+  step(updated[0]->backend(), slots.data(), static_cast<int64_t>(slots.size()));
+  return a.env().Undefined();
+}
+
 // sgdStep(params[], grads[], momentumBufs[] | null, lr, momentum, dampening, weightDecay,
 //         nesterov, firstStep)
 Napi::Value sgd_step(const Napi::CallbackInfo& info) {
@@ -84,14 +95,13 @@ Napi::Value sgd_step(const Napi::CallbackInfo& info) {
     check_distinct(a, {{"params", &params}, {"momentumBufs", &bufs}});
   else
     check_distinct(a, {{"params", &params}});
-  if (params.empty()) return a.env().Undefined();
-
-  std::vector<ParamSlot> slots(params.size());
-  for (size_t i = 0; i < params.size(); ++i)
-    slots[i] =
-        ParamSlot{params[i]->f32(), grads[i]->f32(), use_bufs ? bufs[i]->f32() : nullptr, nullptr, params[i]->numel()};
-  params[0]->backend().sgd_step(s, slots.data(), static_cast<int64_t>(slots.size()));
-  return a.env().Undefined();
+  return update_all(
+      a, params,
+      [&](size_t i) {
+        return ParamSlot{params[i]->f32(), grads[i]->f32(), use_bufs ? bufs[i]->f32() : nullptr, nullptr,
+                         params[i]->numel()};
+      },
+      [&](Backend& b, ParamSlot* slots, int64_t n) { b.sgd_step(s, slots, n); });
 }
 
 // adamStep(params[], grads[], m[], v[], lr, beta1, beta2, eps, weightDecay, decoupled, step)
@@ -112,13 +122,12 @@ Napi::Value adam_step(const Napi::CallbackInfo& info) {
   s.step = a.integer(10, "step", 1, int64_t(1) << 40);
   check_lists(a, params, {{"grads", &grads}, {"m", &m}, {"v", &v}});
   check_distinct(a, {{"params", &params}, {"m", &m}, {"v", &v}});
-  if (params.empty()) return a.env().Undefined();
-
-  std::vector<ParamSlot> slots(params.size());
-  for (size_t i = 0; i < params.size(); ++i)
-    slots[i] = ParamSlot{params[i]->f32(), grads[i]->f32(), m[i]->f32(), v[i]->f32(), params[i]->numel()};
-  params[0]->backend().adam_step(s, slots.data(), static_cast<int64_t>(slots.size()));
-  return a.env().Undefined();
+  return update_all(
+      a, params,
+      [&](size_t i) {
+        return ParamSlot{params[i]->f32(), grads[i]->f32(), m[i]->f32(), v[i]->f32(), params[i]->numel()};
+      },
+      [&](Backend& b, ParamSlot* slots, int64_t n) { b.adam_step(s, slots, n); });
 }
 
 // emaUpdate(avg[], params[], keep, take): avg <- keep * avg + take * param, in place.
@@ -137,13 +146,12 @@ Napi::Value ema_update(const Napi::CallbackInfo& info) {
       if (params[i]->storage == avg[j]->storage)
         fail(ErrorCode::Argument, a.op, ": params[", i, "] and avg[", j,
              "] share storage; every average must be a tensor of its own");
-  if (avg.empty()) return a.env().Undefined();
-
-  std::vector<ParamSlot> slots(avg.size());
-  for (size_t i = 0; i < avg.size(); ++i)
-    slots[i] = ParamSlot{avg[i]->f32(), params[i]->f32(), nullptr, nullptr, avg[i]->numel()};
-  avg[0]->backend().ema_update(keep, take, slots.data(), static_cast<int64_t>(slots.size()));
-  return a.env().Undefined();
+  return update_all(
+      a, avg,
+      [&](size_t i) {
+        return ParamSlot{avg[i]->f32(), params[i]->f32(), nullptr, nullptr, avg[i]->numel()};
+      },
+      [&](Backend& b, ParamSlot* slots, int64_t n) { b.ema_update(keep, take, slots, n); });
 }
 
 }  // namespace js_optim

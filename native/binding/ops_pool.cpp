@@ -28,14 +28,20 @@ void require_nchw(const char* op, const char* name, const Shape& s) {
     fail(ErrorCode::Shape, op, ": '", name, "' ", shape_str(s), " has planes of more than 2^31-1 elements");
 }
 
-// kernelH, kernelW, strideH, strideW, padH, padW from argument i0, checked against input xs.
-Pool2dArgs pool_args(const Args& a, size_t i0, const char* xname, const Shape& xs) {
+// The input's extents, after checking that xs is a pooling input.
+Pool2dArgs input_args(const Args& a, const char* xname, const Shape& xs) {
   require_nchw(a.op, xname, xs);
   Pool2dArgs p{};
   p.n = xs[0];
   p.c = xs[1];
   p.h = xs[2];
   p.w = xs[3];
+  return p;
+}
+
+// kernelH, kernelW, strideH, strideW, padH, padW from argument i0, checked against input xs.
+Pool2dArgs pool_args(const Args& a, size_t i0, const char* xname, const Shape& xs) {
+  Pool2dArgs p = input_args(a, xname, xs);
   p.kh = a.integer(i0 + 0, "kernelH", 1, kMaxExtent);
   p.kw = a.integer(i0 + 1, "kernelW", 1, kMaxExtent);
   p.stride_h = a.integer(i0 + 2, "strideH", 1, kMaxExtent);
@@ -97,6 +103,15 @@ void require_dy(const char* op, const Tensor& dy, const Pool2dArgs& p) {
          shape_str({p.n, p.c, p.h, p.w}), ", got ", shape_str(dy.shape));
 }
 
+// The forward and backward passes of the average pools: one backend kernel each.
+using PoolKernel = void (Backend::*)(const Pool2dArgs&, const float*, float*);
+Napi::Value pooled(const Args& a, const Tensor& x, const Pool2dArgs& p, PoolKernel kernel) {
+  return output_of(a, x, out_shape(p), DType::F32, [&](Tensor& y) { (x.backend().*kernel)(p, x.f32(), y.f32()); });
+}
+Napi::Value unpooled(const Args& a, const Tensor& dy, const Shape& xs, const Pool2dArgs& p, PoolKernel kernel) {
+  return gradient_or_zeros(a, dy, xs, [&](Tensor& dx) { (dy.backend().*kernel)(p, dy.f32(), dx.f32()); });
+}
+
 bool read_count_include_pad(const Args& a, size_t i) { return a.has(i) ? a.boolean(i, "countIncludePad") : true; }
 
 // maxPool2d(x, kernelH, kernelW, strideH, strideW, padH, padW) -> [y, indices (int32)]
@@ -123,12 +138,8 @@ Napi::Value max_pool2d_backward(const Napi::CallbackInfo& info) {
     fail(ErrorCode::Shape, a.op, ": 'indices' ", shape_str(idx.shape), " must have the shape of 'dy' ",
          shape_str(dy.shape));
   check_pool_indices(a, idx, p, xs);
-  Tensor dx = empty(dy.backend(), xs, DType::F32);
-  if (dy.numel() > 0)
-    dy.backend().maxpool2d_backward(p, dy.f32(), idx.i32(), dx.f32());
-  else
-    dy.backend().fill_f32(dx.f32(), dx.numel(), 0.f);
-  return wrap(a.env(), std::move(dx));
+  return gradient_or_zeros(a, dy, xs,
+                           [&](Tensor& dx) { dy.backend().maxpool2d_backward(p, dy.f32(), idx.i32(), dx.f32()); });
 }
 
 // avgPool2d(x, kernelH, kernelW, strideH, strideW, padH, padW, countIncludePad = true) -> y
@@ -137,9 +148,7 @@ Napi::Value avg_pool2d(const Napi::CallbackInfo& info) {
   const Tensor& x = a.tensor(0, "x", DType::F32);
   Pool2dArgs p = pool_args(a, 1, "x", x.shape);
   p.count_include_pad = read_count_include_pad(a, 7);
-  Tensor y = empty(x.backend(), out_shape(p), DType::F32);
-  if (y.numel() > 0) x.backend().avgpool2d_forward(p, x.f32(), y.f32());
-  return wrap(a.env(), std::move(y));
+  return pooled(a, x, p, &Backend::avgpool2d_forward);
 }
 
 // avgPool2dBackward(dy, inputShape, kernelH, kernelW, strideH, strideW, padH, padW, countIncludePad = true)
@@ -150,21 +159,11 @@ Napi::Value avg_pool2d_backward(const Napi::CallbackInfo& info) {
   Pool2dArgs p = pool_args(a, 2, "inputShape", xs);
   p.count_include_pad = read_count_include_pad(a, 8);
   require_dy(a.op, dy, p);
-  Tensor dx = empty(dy.backend(), xs, DType::F32);
-  if (dy.numel() > 0)
-    dy.backend().avgpool2d_backward(p, dy.f32(), dx.f32());
-  else
-    dy.backend().fill_f32(dx.f32(), dx.numel(), 0.f);
-  return wrap(a.env(), std::move(dx));
+  return unpooled(a, dy, xs, p, &Backend::avgpool2d_backward);
 }
 
 Pool2dArgs adaptive_args(const Args& a, const char* xname, const Shape& xs, int64_t oh, int64_t ow) {
-  require_nchw(a.op, xname, xs);
-  Pool2dArgs p{};
-  p.n = xs[0];
-  p.c = xs[1];
-  p.h = xs[2];
-  p.w = xs[3];
+  Pool2dArgs p = input_args(a, xname, xs);
   p.oh = oh;
   p.ow = ow;
   return p;
@@ -176,9 +175,7 @@ Napi::Value adaptive_avg_pool2d(const Napi::CallbackInfo& info) {
   const Tensor& x = a.tensor(0, "x", DType::F32);
   int64_t oh = a.integer(1, "outH", 1, kMaxExtent), ow = a.integer(2, "outW", 1, kMaxExtent);
   Pool2dArgs p = adaptive_args(a, "x", x.shape, oh, ow);
-  Tensor y = empty(x.backend(), out_shape(p), DType::F32);
-  if (y.numel() > 0) x.backend().adaptive_avgpool2d_forward(p, x.f32(), y.f32());
-  return wrap(a.env(), std::move(y));
+  return pooled(a, x, p, &Backend::adaptive_avgpool2d_forward);
 }
 
 // adaptiveAvgPool2dBackward(dy, inputShape) -> dx; the output size is read from dy.
@@ -191,12 +188,7 @@ Napi::Value adaptive_avg_pool2d_backward(const Napi::CallbackInfo& info) {
     fail(ErrorCode::Shape, a.op, ": 'dy' must be [", xs[0], ", ", xs[1],
          ", outH, outW] with outH, outW >= 1 for input ", shape_str(xs), ", got ", shape_str(dy.shape));
   Pool2dArgs p = adaptive_args(a, "inputShape", xs, dy.shape[2], dy.shape[3]);
-  Tensor dx = empty(dy.backend(), xs, DType::F32);
-  if (dy.numel() > 0)
-    dy.backend().adaptive_avgpool2d_backward(p, dy.f32(), dx.f32());
-  else
-    dy.backend().fill_f32(dx.f32(), dx.numel(), 0.f);
-  return wrap(a.env(), std::move(dx));
+  return unpooled(a, dy, xs, p, &Backend::adaptive_avgpool2d_backward);
 }
 
 }  // namespace js_pool

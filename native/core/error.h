@@ -20,6 +20,7 @@ enum class ErrorCode {
   Internal      // a bug in nnlab: should never reach users
 };
 
+// A switch, not a table (so its cases look like dtype_name's): -Wswitch flags a code added without its name.
 inline const char* error_code_name(ErrorCode c) {
   switch (c) {
     case ErrorCode::Shape:

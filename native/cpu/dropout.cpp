@@ -11,15 +11,7 @@ void CpuBackend::dropout(const float* x, float* y, uint8_t* mask, int64_t n, flo
   const int64_t nblocks = (n + 3) / 4;
   // One Philox block feeds four consecutive elements, so work is split on block boundaries.
   parallel_for(nblocks, 1 << 12, [=](int64_t lo, int64_t hi) {
-    for (int64_t b = lo; b < hi; ++b) {
-      const Philox4 w = philox4x32_10(seed, offset + static_cast<uint64_t>(b));
-      const int64_t i0 = b * 4;
-      for (int k = 0; k < 4 && i0 + k < n; ++k) {
-        const bool keep = philox_unit(w.v[k]) >= p;
-        mask[i0 + k] = keep ? 1 : 0;
-        y[i0 + k] = keep ? x[i0 + k] * scale : 0.f;
-      }
-    }
+    for (int64_t b = lo; b < hi; ++b) dropout_block(x, y, mask, n, p, scale, seed, offset, b);
   });
 }
 

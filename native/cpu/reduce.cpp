@@ -93,22 +93,14 @@ inline bool argmax_better(float v, float best) { return v > best || (v != v && b
 }  // namespace
 
 void CpuBackend::reduce(ReduceOp op, const float* x, float* y, int64_t outer, int64_t dim, int64_t inner) {
+  // clang-format off
   switch (op) {
-    case ReduceOp::Sum:
-      reduce_impl<ReduceOp::Sum>(x, y, outer, dim, inner);
-      break;
-    case ReduceOp::Mean:
-      reduce_impl<ReduceOp::Mean>(x, y, outer, dim, inner);
-      break;
-    case ReduceOp::Max:
-      reduce_impl<ReduceOp::Max>(x, y, outer, dim, inner);
-      break;
-    case ReduceOp::Min:
-      reduce_impl<ReduceOp::Min>(x, y, outer, dim, inner);
-      break;
-    default:
-      fail(ErrorCode::Internal, "cpu: unknown reduce op ", static_cast<int>(op));
+#define NN_CASE(name) case ReduceOp::name: reduce_impl<ReduceOp::name>(x, y, outer, dim, inner); break;
+    NN_CASE(Sum) NN_CASE(Mean) NN_CASE(Max) NN_CASE(Min)
+#undef NN_CASE
+    default: fail(ErrorCode::Internal, "cpu: unknown reduce op ", static_cast<int>(op));
   }
+  // clang-format on
 }
 
 void CpuBackend::argmax(const float* x, int32_t* y, int64_t outer, int64_t dim, int64_t inner) {

@@ -77,4 +77,17 @@ NN_HD float philox_normal_at(uint64_t seed, uint64_t offset, int64_t i, float me
 // Number of 128-bit blocks a fill of n elements consumes: generators advance by this.
 NN_HD uint64_t philox_blocks_for(int64_t n) { return static_cast<uint64_t>((n + 3) / 4); }
 
+// Dropout of the (up to) four elements that Philox block b feeds: element i is kept, and scaled,
+// when its uniform draw is >= p. Both backends split the work on these blocks.
+NN_HD void dropout_block(const float* x, float* y, uint8_t* mask, int64_t n, float p, float scale, uint64_t seed,
+                         uint64_t offset, int64_t b) {
+  const Philox4 w = philox4x32_10(seed, offset + static_cast<uint64_t>(b));
+  const int64_t i0 = b * 4;
+  for (int k = 0; k < 4 && i0 + k < n; ++k) {
+    const bool keep = philox_unit(w.v[k]) >= p;
+    mask[i0 + k] = keep ? 1 : 0;
+    y[i0 + k] = keep ? x[i0 + k] * scale : 0.f;
+  }
+}
+
 }  // namespace nn

@@ -116,6 +116,7 @@ void pointwise(Check& ck) { check_conv(ck, conv(3, 24, 7, 9, 20, 1, 1, 0, 1, 1),
 
 }  // namespace
 
+// The case table (one line per case, as in every cases_*.cpp).
 void add_conv_cases(std::vector<Case>& out) {
   out.push_back({"conv2d/seed-cnn", seed_cnn});
   out.push_back({"conv2d/padded-3x3", padded_3x3});

@@ -84,6 +84,7 @@ void gemm_batched(Check& ck) { check_gemm(ck, {9, 20, 11}, false, true, 1.f, 1.f
 
 }  // namespace
 
+// The case table (one line per case, as in every cases_*.cpp).
 void add_gemm_cases(std::vector<Case>& out) {
   out.push_back({"gemm/shapes", gemm_shapes});
   out.push_back({"gemm/alpha-beta", gemm_alpha_beta});

@@ -19,7 +19,7 @@ import {
   ValueError,
 } from '../../lib/index.js';
 import type { Tensor } from '../../lib/index.js';
-import { expectClose, numericGrad, randomArray, randomInts, sampleIndices, testDevices } from '../support/native.js';
+import { expectClose, expectGradClose, numericGrad, randomArray, randomInts, sampleIndices, testDevices } from '../support/native.js';
 
 const STATS = { mean: 0.1307, std: 0.3081 };
 
@@ -124,13 +124,7 @@ describe.each(testDevices())('attacks on %s', (device) => {
     const num = numericGrad(loss, xs, 2e-3, idx);
     const scale = Math.max(...idx.map((i) => Math.abs(g[i])));
     expect(scale).toBeGreaterThan(0);
-    expectClose(
-      idx.map((i) => g[i]),
-      idx.map((i) => num[i]),
-      3e-2,
-      3e-2 * scale,
-      'seed CNN input gradient',
-    );
+    expectGradClose(g, num, idx, 3e-2, 3e-2 * scale, 'seed CNN input gradient');
     // No parameter received a gradient, and the model's mode was restored.
     expect(model.parameters().every((p) => p.grad === null && p.requiresGrad)).toBe(true);
     expect(model.training).toBe(true);
@@ -156,13 +150,7 @@ describe.each(testDevices())('attacks on %s', (device) => {
     const idx = sampleIndices(g.length, 24, 15);
     const num = numericGrad(loss, xs, 1e-2, idx);
     const scale = Math.max(...g.map(Math.abs));
-    expectClose(
-      idx.map((i) => g[i]),
-      idx.map((i) => num[i]),
-      2e-2,
-      1e-2 * scale,
-      'ensemble input gradient',
-    );
+    expectGradClose(g, num, idx, 2e-2, 1e-2 * scale, 'ensemble input gradient');
     tidy(() => {
       const x = tensor(xs, [n, 1, 8, 8], { device });
       const adv = attacks.fgsm(model, x, y, { eps: 0.2 });

@@ -20,29 +20,22 @@ const wsum = (y: Tensor, seed = 99) => ops.sum(ops.mul(y, tensor(randomArray(y.n
 
 describe.each(testDevices())('autograd on %s', (device) => {
   const on = (xs: Tensor[]) => xs.map((x) => ops.to(x, device));
+  // A function of the inputs as gradcheck hands them over (on the CPU), run on this device.
+  const onDevice = (f: (...ts: Tensor[]) => Tensor) => (xs: Tensor[]) => f(...on(xs));
 
   it('broadcasting arithmetic', () => {
     gradcheck(
-      (xs) => {
-        const [a, b] = on(xs);
-        return wsum(ops.add(ops.mul(a, b), ops.div(a, ops.add(ops.square(b), 1))));
-      },
+      onDevice((a, b) => wsum(ops.add(ops.mul(a, b), ops.div(a, ops.add(ops.square(b), 1))))),
       [R([3, 1, 5], 1), R([4, 1], 2)],
       { label: 'mul/div/add' },
     );
     gradcheck(
-      (xs) => {
-        const [a, b] = on(xs);
-        return wsum(ops.sub(ops.pow(ops.add(ops.abs(a), 0.5), b), ops.maximum(a, b)));
-      },
+      onDevice((a, b) => wsum(ops.sub(ops.pow(ops.add(ops.abs(a), 0.5), b), ops.maximum(a, b)))),
       [R([2, 3], 3), R([3], 4, 0.5, 2)],
       { label: 'pow/maximum' },
     );
     gradcheck(
-      (xs) => {
-        const [a, b] = on(xs);
-        return wsum(ops.where(ops.gt(a, 0), a, ops.mul(b, 3)));
-      },
+      onDevice((a, b) => wsum(ops.where(ops.gt(a, 0), a, ops.mul(b, 3)))),
       [R([4, 3], 5), R([4, 3], 6)],
       { label: 'where' },
     );
@@ -66,25 +59,16 @@ describe.each(testDevices())('autograd on %s', (device) => {
 
   it('matmul, linear and batched matmul', () => {
     gradcheck(
-      (xs) => {
-        const [a, b] = on(xs);
-        return wsum(ops.matmul(a, b));
-      },
+      onDevice((a, b) => wsum(ops.matmul(a, b))),
       [R([3, 5], 1), R([5, 4], 2)],
     );
     gradcheck(
-      (xs) => {
-        const [a, b] = on(xs);
-        return wsum(ops.matmul(a, b));
-      },
+      onDevice((a, b) => wsum(ops.matmul(a, b))),
       [R([2, 3, 5], 3), R([5, 4], 4)],
       { label: 'shared rhs' },
     );
     gradcheck(
-      (xs) => {
-        const [x, w, b] = on(xs);
-        return wsum(ops.linear(x, w, b));
-      },
+      onDevice((x, w, b) => wsum(ops.linear(x, w, b))),
       [R([6, 5], 5), R([3, 5], 6), R([3], 7)],
       { label: 'linear' },
     );
@@ -94,18 +78,12 @@ describe.each(testDevices())('autograd on %s', (device) => {
     gradcheck((xs) => wsum(ops.permute(on(xs)[0], [2, 0, 1])), [R([2, 3, 4], 1)]);
     gradcheck((xs) => wsum(ops.slice(on(xs)[0], 1, 1, 6, 2)), [R([3, 7], 2)], { label: 'slice' });
     gradcheck(
-      (xs) => {
-        const [a, b] = on(xs);
-        return wsum(ops.concat([a, b], 1));
-      },
+      onDevice((a, b) => wsum(ops.concat([a, b], 1))),
       [R([2, 3], 3), R([2, 5], 4)],
       { label: 'concat' },
     );
     gradcheck(
-      (xs) => {
-        const [a, b] = on(xs);
-        return wsum(ops.stack([a, b], 0));
-      },
+      onDevice((a, b) => wsum(ops.stack([a, b], 0))),
       [R([2, 3], 5), R([2, 3], 6)],
       { label: 'stack' },
     );
@@ -125,30 +103,21 @@ describe.each(testDevices())('autograd on %s', (device) => {
 
   it('convolution, pooling and batch norm', () => {
     gradcheck(
-      (xs) => {
-        const [x, w, b] = on(xs);
-        return wsum(ops.conv2d(x, w, b, { stride: 2, padding: 1 }));
-      },
+      onDevice((x, w, b) => wsum(ops.conv2d(x, w, b, { stride: 2, padding: 1 }))),
       [R([2, 3, 7, 6], 1), R([4, 3, 3, 3], 2), R([4], 3)],
       { label: 'conv2d' },
     );
     gradcheck((xs) => wsum(ops.maxPool2d(on(xs)[0], 2)), [R([2, 3, 6, 5], 4)], { label: 'maxPool2d' });
     // A weight moves every window's values: steps of 1e-2 change which cell wins in some of them.
     gradcheck(
-      (xs) => {
-        const [x, w, b] = on(xs);
-        return wsum(ops.conv2dMaxPool2d(x, w, b, { padding: 1, groups: 2 }, 2));
-      },
+      onDevice((x, w, b) => wsum(ops.conv2dMaxPool2d(x, w, b, { padding: 1, groups: 2 }, 2))),
       [R([2, 4, 7, 6], 13), R([6, 2, 3, 3], 14), R([6], 15)],
       { label: 'conv2dMaxPool2d', h: 1e-3 },
     );
     gradcheck((xs) => wsum(ops.avgPool2d(on(xs)[0], 3, { stride: 2, padding: 1 })), [R([2, 2, 7, 7], 5)], { label: 'avgPool2d' });
     gradcheck((xs) => wsum(ops.adaptiveAvgPool2d(on(xs)[0], [2, 3])), [R([1, 2, 5, 7], 6)], { label: 'adaptiveAvgPool2d' });
     gradcheck(
-      (xs) => {
-        const [x, g, b] = on(xs);
-        return wsum(ops.batchNorm(x, null, null, g, b, { training: true }));
-      },
+      onDevice((x, g, b) => wsum(ops.batchNorm(x, null, null, g, b, { training: true }))),
       [R([4, 3, 2, 2], 7), R([3], 8), R([3], 9)],
       { label: 'batchNorm train' },
     );
@@ -174,18 +143,12 @@ describe.each(testDevices())('autograd on %s', (device) => {
     });
     gradcheck((xs) => ops.nllLoss(ops.logSoftmax(on(xs)[0], 1), labels(6, 5, 5)), [R([6, 5], 5)], { label: 'nll' });
     gradcheck(
-      (xs) => {
-        const [a, b] = on(xs);
-        return nn.mseLoss(a, b);
-      },
+      onDevice((a, b) => nn.mseLoss(a, b)),
       [R([3, 4], 6), R([3, 4], 7)],
       { label: 'mse' },
     );
     gradcheck(
-      (xs) => {
-        const [a, b] = on(xs);
-        return nn.bceLoss(ops.sigmoid(a), b);
-      },
+      onDevice((a, b) => nn.bceLoss(ops.sigmoid(a), b)),
       [R([3, 4], 8), R([3, 4], 9, 0, 1)],
       { label: 'bce' },
     );

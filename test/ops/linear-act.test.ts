@@ -88,29 +88,13 @@ describe.each(testDevices())('linearAct on %s', (device) => {
     const [dx, dw, db] = native.linearActBackward(tx, tw, y, nativeTensor(wts, [rn, rm], device), act, true, true, true);
     const h = 1e-3;
     const all = (len: number) => sampleIndices(len, len, 0);
-    expectGradClose(
-      values(dx!),
+    const numeric = [
       numericGrad((v) => loss(v, w, b), Float32Array.from(x), h),
-      all(x.length),
-      2e-2,
-      2e-3,
-      `${act} dx`,
-    );
-    expectGradClose(
-      values(dw!),
       numericGrad((v) => loss(x, v, b), Float32Array.from(w), h),
-      all(w.length),
-      2e-2,
-      2e-3,
-      `${act} dw`,
-    );
-    expectGradClose(
-      values(db!),
       numericGrad((v) => loss(x, w, v), Float32Array.from(b), h),
-      all(b.length),
-      2e-2,
-      2e-3,
-      `${act} db`,
+    ];
+    [dx, dw, db].forEach((g, i) =>
+      expectGradClose(values(g!), numeric[i], all(numeric[i].length), 2e-2, 2e-3, `${act} ${['dx', 'dw', 'db'][i]}`),
     );
   });
 

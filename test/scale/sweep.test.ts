@@ -12,17 +12,20 @@ import { skipUnless } from '../support/skips.js';
 import { tmp } from '../studies/helpers.js';
 
 const dir = tmp('sweep');
-const config = join(dir, 'sweep.json');
-writeFileSync(
-  config,
-  JSON.stringify({
+/** Writes a one-epoch sweep over `nnlab train` of an MLP on `limit` images to dir/name. */
+function trainSweep(name: string, limit: number, grid: Record<string, unknown[]>): string {
+  const file = join(dir, name);
+  const c = {
     target: 'train',
-    base: { epochs: 1, limit: 600, model: 'mlp' },
-    grid: { lr: [0.001, 0.003], batch: [32] },
+    base: { epochs: 1, limit, model: 'mlp' },
+    grid,
     metric: 'test_accuracy',
     resources: { cpus: 1, memMB: 1000 },
-  }),
-);
+  };
+  writeFileSync(file, JSON.stringify(c));
+  return file;
+}
+const config = trainSweep('sweep.json', 600, { lr: [0.001, 0.003], batch: [32] });
 const metrics = (out: string) =>
   readFileSync(join(out, 'sweep.csv'), 'utf8')
     .trim()
@@ -97,18 +100,8 @@ resources:
   });
 
   it('a point that fails in a worker process is reported with its log; no reduce; --resume reruns only it', { timeout: 120_000 }, () => {
-    const bad = join(dir, 'fails.json');
     const missing = join(dir, 'no-such-idx-folder');
-    writeFileSync(
-      bad,
-      JSON.stringify({
-        target: 'train',
-        base: { epochs: 1, limit: 300, model: 'mlp' },
-        grid: { dataset: ['mnist', missing] },
-        metric: 'test_accuracy',
-        resources: { cpus: 1, memMB: 1000 },
-      }),
-    );
+    const bad = trainSweep('fails.json', 300, { dataset: ['mnist', missing] });
     const out = join(dir, 'fails');
     const r = nnlab(['sweep', bad, '--out', out, '--jobs', '2']);
     expect(r.code).toBe(1);

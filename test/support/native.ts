@@ -2,30 +2,18 @@
 // differences for gradient checks.
 import { expect } from 'vitest';
 
+import { mulberry32 } from '../../lib/core/mulberry32.js';
 import { native } from '../../lib/core/native.js';
 import type { NativeTensor } from '../../lib/core/native.js';
 
 export { native };
 export type { NativeTensor };
 
-/** A small deterministic PRNG (mulberry32) for test data, independent of the code under test. */
-export function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small deterministic PRNG (mulberry32) for test data, independent of the tensor RNG under test. */
+export const rng: (seed: number) => () => number = mulberry32;
 
-export function randomArray(n: number, seed: number, lo = -1, hi = 1): Float32Array {
-  const r = rng(seed);
-  const a = new Float32Array(n);
-  for (let i = 0; i < n; i++) a[i] = lo + (hi - lo) * r();
-  return a;
-}
+/** Seeded values in [lo, hi): the same data the conformance cases use. */
+export { randomArray } from '../../lib/core/conformance/case.js';
 
 export function randomInts(n: number, seed: number, hi: number): Int32Array {
   const r = rng(seed);

@@ -5,6 +5,7 @@
 // and by `nnlab selftest` (lib/selftest), so what CI checks on the simulator is exactly what a user
 // runs on their GPU. It lives in lib/core because it drives the addon directly: only the engine
 // may (the import rules of .dependency-cruiser.cjs).
+import { mulberry32 } from '../mulberry32.js';
 import { native } from '../native.js';
 import type { DeviceName, NativeTensor } from '../native.js';
 
@@ -32,15 +33,9 @@ export interface ConformanceCase {
 
 /** Seeded data (mulberry32: independent of the RNG under test). */
 export function randomArray(n: number, seed: number, lo = -1, hi = 1): Float32Array {
-  let s = seed >>> 0;
+  const r = mulberry32(seed);
   const a = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    a[i] = lo + (hi - lo) * (((t ^ (t >>> 14)) >>> 0) / 4294967296);
-  }
+  for (let i = 0; i < n; i++) a[i] = lo + (hi - lo) * r();
   return a;
 }
 

@@ -81,42 +81,27 @@ export const ATTACK_TARGETS: Record<string, TargetFactory> = {
     description:
       'seed-000 ResNet18 (the member with the lowest validation loss), behind the differentiable pipeline: 28x28 pixels -> bilinear 32x32 -> 3 channels -> normalised',
     uses: 'members',
-    build: async (ctx) => {
-      const pool = await membersOf(ctx);
-      const best = bestMember(pool.members);
-      ctx.log(`ResNet18: member seed ${best.seed} (lowest validation loss ${best.meta.val.loss.toFixed(4)} of ${pool.members.length})`);
-      return {
-        id: 'resnet18',
-        label: 'ResNet18',
-        model: resnetPixelModel(best.model, pool.stats).eval(),
-        parameters: best.model.numParameters(),
-        history: [],
-        trainSeconds: pool.seconds,
-        shared: true,
-        details: { member: memberDetails(best), selected_by: 'lowest validation loss' },
-      };
-    },
+    build: (ctx) =>
+      memberTarget(ctx, 'resnet18', (pool) => {
+        const best = bestMember(pool.members);
+        ctx.log(`ResNet18: member seed ${best.seed} (lowest validation loss ${best.meta.val.loss.toFixed(4)} of ${pool.members.length})`);
+        return { label: 'ResNet18', net: best.model, details: { member: memberDetails(best), selected_by: 'lowest validation loss' } };
+      }),
   },
   ensemble: {
     label: 'ResNet18 ensemble',
     description:
       'Deep Ensembles ensemble of the seed-000 ResNet18 members: log of the mean of their softmax, behind the same differentiable pipeline; FGSM follows the gradient of the ensemble NLL',
     uses: 'members',
-    build: async (ctx) => {
-      const pool = await membersOf(ctx);
-      const ens = new MemberByMemberEnsemble(pool.members.map((m) => m.model));
-      const label = `${pool.members.length}-member ResNet18 ensemble`;
-      return {
-        id: 'ensemble',
-        label,
-        model: resnetPixelModel(ens, pool.stats).eval(),
-        parameters: ens.numParameters(),
-        history: [],
-        trainSeconds: pool.seconds,
-        shared: true,
-        details: { members: pool.members.map(memberDetails) },
-      };
-    },
+    build: (ctx) =>
+      memberTarget(ctx, 'ensemble', (pool) => {
+        const ens = new MemberByMemberEnsemble(pool.members.map((m) => m.model));
+        return {
+          label: `${pool.members.length}-member ResNet18 ensemble`,
+          net: ens,
+          details: { members: pool.members.map(memberDetails) },
+        };
+      }),
   },
 };
 
@@ -137,6 +122,26 @@ class MemberByMemberEnsemble extends Ensemble {
 async function membersOf(ctx: PixelRunContext) {
   if (!ctx.members) throw new Error('internal: a members target without a member pool (checkConfig lets no such config through)');
   return ctx.members.get();
+}
+
+/** A target on the run's ResNet18 members (trained before the run, disposed by it): `net` behind their pixel pipeline. */
+async function memberTarget(
+  ctx: PixelRunContext,
+  id: string,
+  make: (pool: Awaited<ReturnType<typeof membersOf>>) => { label: string; net: nn.Module; details: Record<string, unknown> },
+): Promise<AttackTarget> {
+  const pool = await membersOf(ctx);
+  const { label, net, details } = make(pool);
+  return {
+    id,
+    label,
+    model: resnetPixelModel(net, pool.stats).eval(),
+    parameters: net.numParameters(),
+    history: [],
+    trainSeconds: pool.seconds,
+    shared: true,
+    details,
+  };
 }
 
 /** What summary.json records about one member. */

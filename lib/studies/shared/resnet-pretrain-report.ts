@@ -6,7 +6,7 @@ import { io, nn } from '../../index.js';
 import { METRIC_COLUMNS } from '../../train/metrics-tracker.js';
 import type { EpochMetrics } from '../../train/metrics-tracker.js';
 import { barChart } from '../../viz/bar-chart.js';
-import { linePlot, Series } from '../../viz/line-plot.js';
+import { curves } from '../../report/figures.js';
 import { epochsToReach, ResnetTrainConfig, TrainedResnet } from '../../train/resnet-train.js';
 import type { RunFolder, StudySummary } from '../../report/run-folder.js';
 
@@ -51,33 +51,9 @@ function pct(v: number): number {
   return +(100 * v).toFixed(2);
 }
 
-function valCurves(runs: { id: string; history: EpochMetrics[] }[], metric: 'val_acc' | 'val_loss', title: string): string {
-  const series: Series[] = runs.map((r) => ({ name: r.id, x: r.history.map((h) => h.epoch), y: r.history.map((h) => h[metric] ?? NaN) }));
-  return linePlot(series, {
-    title,
-    xLabel: 'epoch',
-    yLabel: metric === 'val_acc' ? 'validation accuracy' : 'validation loss',
-    legendAt: metric === 'val_acc' ? 'bottom' : 'top',
-    integerX: true,
-  });
-}
-
-/** Train and validation curves of a few runs (the report's Figure 2: pretrained vs scratch). */
-function trainValCurves(runs: { id: string; history: EpochMetrics[] }[], metric: 'loss' | 'acc', title: string): string {
-  const series: Series[] = runs.flatMap((r) => {
-    const x = r.history.map((h) => h.epoch);
-    return [
-      { name: `${r.id} train`, x, y: r.history.map((h) => (metric === 'loss' ? h.train_loss : h.train_acc)) },
-      { name: `${r.id} val`, x, y: r.history.map((h) => (metric === 'loss' ? h.val_loss : h.val_acc) ?? NaN) },
-    ];
-  });
-  return linePlot(series, {
-    title,
-    xLabel: 'epoch',
-    yLabel: metric === 'loss' ? 'cross-entropy loss' : 'accuracy',
-    legendAt: metric === 'loss' ? 'top' : 'bottom',
-    integerX: true,
-  });
+/** The report validates on a split of its own, so its curves say "val" where other studies say "test". */
+function valSeries(run: string, split: 'train' | 'heldOut'): string {
+  return `${run} ${split === 'train' ? 'train' : 'val'}`;
 }
 
 /** Writes the study's tables and figures into `folder` and finishes it (summary.json, report.html). */
@@ -96,16 +72,30 @@ export function writeResnetPretrainReport(
   io.writeCsv(join(folder.dir, 'metrics.csv'), ['variant', ...METRIC_COLUMNS], rows);
 
   const main = results.filter((r) => r.id === 'scratch' || r.id === 'pretrained');
-  const shown = (main.length ? main : results.slice(0, 1)).map((r) => ({ id: r.id, history: r.trained.history }));
-  folder.figure('loss_curves', 'Loss per epoch', trainValCurves(shown, 'loss', 'ResNet18 on MNIST: loss (train / validation)'));
-  folder.figure('accuracy_curves', 'Accuracy per epoch', trainValCurves(shown, 'acc', 'ResNet18 on MNIST: accuracy (train / validation)'));
-  const all = results.map((r) => ({ id: r.id, history: r.trained.history }));
+  const shown = (main.length ? main : results.slice(0, 1)).map((r) => ({ name: r.id, history: r.trained.history }));
+  folder.figure(
+    'loss_curves',
+    'Loss per epoch',
+    curves(shown, 'loss', 'ResNet18 on MNIST: loss (train / validation)', { seriesName: valSeries }),
+  );
+  folder.figure(
+    'accuracy_curves',
+    'Accuracy per epoch',
+    curves(shown, 'acc', 'ResNet18 on MNIST: accuracy (train / validation)', { seriesName: valSeries }),
+  );
+  // Every variant's validation curve, named by the variant alone.
+  const all = results.map((r) => ({ name: r.id, history: r.trained.history }));
+  const valOnly = (yLabel: string) => ({ withTrain: false, seriesName: (run: string) => run, yLabel });
   folder.figure(
     'val_accuracy_all',
     'Validation accuracy of every variant',
-    valCurves(all, 'val_acc', 'Validation accuracy per epoch, every variant'),
+    curves(all, 'acc', 'Validation accuracy per epoch, every variant', valOnly('validation accuracy')),
   );
-  folder.figure('val_loss_all', 'Validation loss of every variant', valCurves(all, 'val_loss', 'Validation loss per epoch, every variant'));
+  folder.figure(
+    'val_loss_all',
+    'Validation loss of every variant',
+    curves(all, 'loss', 'Validation loss per epoch, every variant', valOnly('validation loss')),
+  );
   const accs = results.map((r) => 100 * r.trained.test.acc);
   const lo = Math.max(0, Math.floor(Math.min(...accs) - 2));
   folder.figure(
