@@ -1,0 +1,252 @@
+// The batch-in-lanes convolutions (conv_lanes.h) on AVX-512: one lane per image of a block of 16.
+#include <immintrin.h>
+
+#include <algorithm>
+#include <vector>
+
+#include "../../core/thread_pool.h"
+#include "../simd/aligned.h"
+#include "../simd/dispatch.h"
+#include "conv_lanes.h"
+
+namespace nn::cpu {
+namespace {
+
+constexpr int64_t L = 16;  // lanes: images per block
+
+inline int64_t blocks(int64_t n) { return (n + L - 1) / L; }
+inline __mmask16 lane_mask(int64_t valid) { return valid >= L ? __mmask16(0xffff) : __mmask16((1u << valid) - 1); }
+
+// dst[b][i][l] = src[(b*16 + l) * e + i] for the n images of src ([n, e]); lanes past n are zero.
+void to_lanes(const float* src, int64_t n, int64_t e, float* dst) {
+  const __m512i idx = _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+                                         _mm512_set1_epi32(static_cast<int>(e)));
+  const int64_t nb = blocks(n);
+  parallel_for(nb * e, 4096, [&](int64_t lo, int64_t hi) {
+    for (int64_t t = lo; t < hi; ++t) {
+      const int64_t b = t / e, i = t % e;
+      const __mmask16 m = lane_mask(n - b * L);
+      _mm512_store_ps(dst + t * L, _mm512_mask_i32gather_ps(_mm512_setzero_ps(), m, idx, src + b * L * e + i, 4));
+    }
+  });
+}
+
+// dst[n][i] = src[n / 16][i][n % 16]: the planes of one lane per image back to [n, e].
+void from_lanes(const float* src, int64_t n, int64_t e, float* dst) {
+  const __m512i idx = _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+                                         _mm512_set1_epi32(static_cast<int>(L)));
+  parallel_for(n, 1, [&](int64_t lo, int64_t hi) {
+    for (int64_t img = lo; img < hi; ++img) {
+      const float* s = src + (img / L) * e * L + img % L;
+      float* d = dst + img * e;
+      for (int64_t i = 0; i < e; i += L)
+        _mm512_mask_storeu_ps(d + i, lane_mask(e - i),
+                              _mm512_mask_i32gather_ps(_mm512_setzero_ps(), lane_mask(e - i), idx, s + i * L, 4));
+    }
+  });
+}
+
+// The 16 lanes' sum, halves added pairwise (GCC 12's reduce and extract intrinsics warn of an
+// uninitialised register).
+inline float lane_sum(__m512 v) {
+  alignas(64) float t[L];
+  _mm512_store_ps(t, v);
+  for (int64_t h = L / 2; h > 0; h /= 2)
+    for (int64_t i = 0; i < h; ++i) t[i] += t[i + h];
+  return t[0];
+}
+
+// ---- forward: KB output channels x P neighbouring outputs of one row per tile.
+struct FwdArgs {
+  const float* xt;  // one lane block of x, [C][H][W][16]
+  const float* wt;  // [C*R*S][K]: the weights of one product step, channel after channel
+  const float* bias;
+  float* yt;  // one lane block of y, [K][OH][OW][16]
+  int64_t C, H, W, K, R, S, sh, sw, OH, OW;
+};
+
+template <int KB, int P>
+void fwd_tile(const FwdArgs& f, int64_t k0, int64_t oh, int64_t ow) {
+  __m512 acc[P][KB];
+  for (int k = 0; k < KB; ++k) {
+    const __m512 b = _mm512_set1_ps(f.bias ? f.bias[k0 + k] : 0.f);
+    for (int p = 0; p < P; ++p) acc[p][k] = b;
+  }
+  const float* w = f.wt + k0;
+  for (int64_t c = 0; c < f.C; ++c)
+    for (int64_t r = 0; r < f.R; ++r) {
+      const float* xr = f.xt + ((c * f.H + oh * f.sh + r) * f.W + ow * f.sw) * L;
+      for (int64_t s = 0; s < f.S; ++s, w += f.K) {
+        __m512 xv[P];
+        for (int p = 0; p < P; ++p) xv[p] = _mm512_load_ps(xr + (p * f.sw + s) * L);
+        for (int k = 0; k < KB; ++k) {
+          const __m512 wv = _mm512_set1_ps(w[k]);
+          for (int p = 0; p < P; ++p) acc[p][k] = _mm512_fmadd_ps(xv[p], wv, acc[p][k]);
+        }
+      }
+    }
+  for (int k = 0; k < KB; ++k)
+    for (int p = 0; p < P; ++p) _mm512_store_ps(f.yt + (((k0 + k) * f.OH + oh) * f.OW + ow + p) * L, acc[p][k]);
+}
+
+template <int KB>
+void fwd_row(const FwdArgs& f, int64_t k0, int64_t oh) {
+  int64_t ow = 0;
+  for (; ow + 2 <= f.OW; ow += 2) fwd_tile<KB, 2>(f, k0, oh, ow);
+  if (ow < f.OW) fwd_tile<KB, 1>(f, k0, oh, ow);
+}
+
+// ---- input gradient, gathered: each dx pixel sums its valid taps (r, s), channel k after k.
+struct BwiArgs {
+  const float* dyt;  // one lane block of dy, [K][OH][OW][16]
+  const float* wb;   // [R*S][K][C]
+  float* dxt;        // one lane block of dx, [C][H][W][16]
+  int64_t C, H, W, K, R, S, sh, sw, OH, OW;
+};
+
+template <int CB>
+void bwi_pixel(const BwiArgs& f, int64_t c0, int64_t ih, int64_t iw) {
+  __m512 acc[CB];
+  for (int c = 0; c < CB; ++c) acc[c] = _mm512_setzero_ps();
+  const int64_t ohw = f.OH * f.OW;
+  for (int64_t r = ih % f.sh; r < f.R && r <= ih; r += f.sh) {
+    const int64_t oh = (ih - r) / f.sh;
+    if (oh >= f.OH) continue;
+    for (int64_t s = iw % f.sw; s < f.S && s <= iw; s += f.sw) {
+      const int64_t ow = (iw - s) / f.sw;
+      if (ow >= f.OW) continue;
+      const float* d = f.dyt + (oh * f.OW + ow) * L;
+      const float* w = f.wb + (r * f.S + s) * f.K * f.C + c0;
+      for (int64_t k = 0; k < f.K; ++k, w += f.C) {
+        const __m512 dv = _mm512_load_ps(d + k * ohw * L);
+        for (int c = 0; c < CB; ++c) acc[c] = _mm512_fmadd_ps(dv, _mm512_set1_ps(w[c]), acc[c]);
+      }
+    }
+  }
+  for (int c = 0; c < CB; ++c) _mm512_store_ps(f.dxt + (((c0 + c) * f.H + ih) * f.W + iw) * L, acc[c]);
+}
+
+// ---- weight gradient: tiles of KB output channels x JB product steps, lanes summed last.
+struct BwwArgs {
+  const float* xt;      // x in lane blocks, [NB][C][H][W][16]
+  const float* dyt;     // dy in lane blocks, [NB][K][OH][OW][16]
+  const int64_t* xoff;  // product step j = (c, r, s): its offset in a lane block of x
+  float* dw;
+  int64_t NB, C, H, W, K, J, sh, sw, OH, OW;
+};
+
+template <int KB, int JB>
+void bww_tile(const BwwArgs& f, int64_t k0, int64_t j0) {
+  __m512 acc[KB][JB];
+  for (int k = 0; k < KB; ++k)
+    for (int j = 0; j < JB; ++j) acc[k][j] = _mm512_setzero_ps();
+  const int64_t ximg = f.C * f.H * f.W * L, dyimg = f.K * f.OH * f.OW * L, dyk = f.OH * f.OW * L;
+  int64_t xo[JB];
+  for (int j = 0; j < JB; ++j) xo[j] = f.xoff[j0 + j];
+  for (int64_t b = 0; b < f.NB; ++b)
+    for (int64_t oh = 0; oh < f.OH; ++oh) {
+      const float* xr = f.xt + b * ximg + oh * f.sh * f.W * L;
+      const float* dr = f.dyt + b * dyimg + k0 * dyk + oh * f.OW * L;
+      for (int64_t ow = 0; ow < f.OW; ++ow) {
+        const float* xp = xr + ow * f.sw * L;
+        __m512 xv[JB];
+        for (int j = 0; j < JB; ++j) xv[j] = _mm512_load_ps(xp + xo[j]);
+        for (int k = 0; k < KB; ++k) {
+          const __m512 dv = _mm512_load_ps(dr + k * dyk + ow * L);
+          for (int j = 0; j < JB; ++j) acc[k][j] = _mm512_fmadd_ps(dv, xv[j], acc[k][j]);
+        }
+      }
+    }
+  for (int k = 0; k < KB; ++k)
+    for (int j = 0; j < JB; ++j) f.dw[(k0 + k) * f.J + j0 + j] = lane_sum(acc[k][j]);
+}
+
+constexpr int64_t kFwdKB = 12, kBwwKB = 5, kBwwJB = 4;
+
+}  // namespace
+
+void lanes_forward(const Conv2dArgs& a, const float* x, const float* w, const float* bias, float* y) {
+  const int64_t nb = blocks(a.n), J = a.c * a.r * a.s, ein = a.c * a.h * a.w, eout = a.k * a.oh * a.ow;
+  AlignedFloats xt(nb * ein * L), yt(nb * eout * L), wt(J * a.k);
+  for (int64_t k = 0; k < a.k; ++k)
+    for (int64_t j = 0; j < J; ++j) wt.get()[j * a.k + k] = w[k * J + j];
+  to_lanes(x, a.n, ein, xt.get());
+  const int64_t kchunks = (a.k + kFwdKB - 1) / kFwdKB;
+  parallel_for(nb * a.oh * kchunks, 1, [&](int64_t lo, int64_t hi) {
+    for (int64_t t = lo; t < hi; ++t) {
+      const int64_t b = t / (a.oh * kchunks), oh = t / kchunks % a.oh, k0 = t % kchunks * kFwdKB;
+      const FwdArgs f{xt.get() + b * ein * L,
+                      wt.get(),
+                      bias,
+                      yt.get() + b * eout * L,
+                      a.c,
+                      a.h,
+                      a.w,
+                      a.k,
+                      a.r,
+                      a.s,
+                      a.stride_h,
+                      a.stride_w,
+                      a.oh,
+                      a.ow};
+      simd::with_count<1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12>(
+          static_cast<int>(std::min(kFwdKB, a.k - k0)), [&](auto kb) { fwd_row<decltype(kb)::value>(f, k0, oh); });
+    }
+  });
+  from_lanes(yt.get(), a.n, eout, y);
+}
+
+void lanes_backward_input(const Conv2dArgs& a, const float* dy, const float* w, float* dx) {
+  const int64_t nb = blocks(a.n), taps = a.r * a.s, ein = a.c * a.h * a.w, eout = a.k * a.oh * a.ow;
+  AlignedFloats dyt(nb * eout * L), dxt(nb * ein * L), wb(taps * a.k * a.c);
+  for (int64_t k = 0; k < a.k; ++k)
+    for (int64_t c = 0; c < a.c; ++c)
+      for (int64_t t = 0; t < taps; ++t) wb.get()[(t * a.k + k) * a.c + c] = w[(k * a.c + c) * taps + t];
+  to_lanes(dy, a.n, eout, dyt.get());
+  parallel_for(nb * a.h, 1, [&](int64_t lo, int64_t hi) {
+    for (int64_t t = lo; t < hi; ++t) {
+      const int64_t b = t / a.h, ih = t % a.h;
+      const BwiArgs f{dyt.get() + b * eout * L,
+                      wb.get(),
+                      dxt.get() + b * ein * L,
+                      a.c,
+                      a.h,
+                      a.w,
+                      a.k,
+                      a.r,
+                      a.s,
+                      a.stride_h,
+                      a.stride_w,
+                      a.oh,
+                      a.ow};
+      simd::with_count<1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16>(static_cast<int>(a.c), [&](auto cb) {
+        for (int64_t iw = 0; iw < a.w; ++iw) bwi_pixel<decltype(cb)::value>(f, 0, ih, iw);
+      });
+    }
+  });
+  from_lanes(dxt.get(), a.n, ein, dx);
+}
+
+void lanes_backward_weight(const Conv2dArgs& a, const float* x, const float* dy, float* dw) {
+  const int64_t nb = blocks(a.n), J = a.c * a.r * a.s, ein = a.c * a.h * a.w, eout = a.k * a.oh * a.ow;
+  AlignedFloats xt(nb * ein * L), dyt(nb * eout * L);
+  std::vector<int64_t> xoff(static_cast<size_t>(J));
+  for (int64_t c = 0, j = 0; c < a.c; ++c)
+    for (int64_t r = 0; r < a.r; ++r)
+      for (int64_t s = 0; s < a.s; ++s, ++j) xoff[j] = ((c * a.h + r) * a.w + s) * L;
+  to_lanes(x, a.n, ein, xt.get());
+  to_lanes(dy, a.n, eout, dyt.get());
+  const BwwArgs f{xt.get(), dyt.get(), xoff.data(), dw, nb, a.c, a.h, a.w, a.k, J, a.stride_h, a.stride_w, a.oh, a.ow};
+  const int64_t kchunks = (a.k + kBwwKB - 1) / kBwwKB, jchunks = (J + kBwwJB - 1) / kBwwJB;
+  parallel_for(kchunks * jchunks, 1, [&](int64_t lo, int64_t hi) {
+    for (int64_t t = lo; t < hi; ++t) {
+      const int64_t k0 = t / jchunks * kBwwKB, j0 = t % jchunks * kBwwJB;
+      simd::with_count<1, 2, 3, 4, 5>(static_cast<int>(std::min(kBwwKB, a.k - k0)), [&](auto kb) {
+        simd::with_count<1, 2, 3, 4>(static_cast<int>(std::min(kBwwJB, J - j0)),
+                                     [&](auto jb) { bww_tile<decltype(kb)::value, decltype(jb)::value>(f, k0, j0); });
+      });
+    }
+  });
+}
+
+}  // namespace nn::cpu
