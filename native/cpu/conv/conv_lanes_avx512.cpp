@@ -1,6 +1,13 @@
 // The batch-in-lanes convolutions (conv_lanes.h) on AVX-512: one lane per image of a block of 16.
 #include <immintrin.h>
 
+// GCC 12's AVX-512 shuffle and unpack intrinsics start from _mm512_undefined_ps(), which its
+// flow analysis reports as maybe-uninitialised once inlined into the transposes below.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#endif
+
 #include <algorithm>
 #include <vector>
 
@@ -17,31 +24,64 @@ constexpr int64_t L = 16;  // lanes: images per block
 inline int64_t blocks(int64_t n) { return (n + L - 1) / L; }
 inline __mmask16 lane_mask(int64_t valid) { return valid >= L ? __mmask16(0xffff) : __mmask16((1u << valid) - 1); }
 
-// dst[b][i][l] = src[(b*16 + l) * e + i] for the n images of src ([n, e]); lanes past n are zero.
+// r[j] <- column j of the 16 x 16 matrix whose rows are r[0..15]: pairs interleaved, then
+// 4 x 4 blocks within each 128-bit lane, then the 128-bit lanes.
+inline void transpose16(__m512 r[L]) {
+  __m512 t[L];
+  for (int i = 0; i < 8; ++i) {
+    t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+    t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+  }
+  for (int g = 0; g < 4; ++g) {
+    r[4 * g + 0] = _mm512_shuffle_ps(t[4 * g + 0], t[4 * g + 2], _MM_SHUFFLE(1, 0, 1, 0));
+    r[4 * g + 1] = _mm512_shuffle_ps(t[4 * g + 0], t[4 * g + 2], _MM_SHUFFLE(3, 2, 3, 2));
+    r[4 * g + 2] = _mm512_shuffle_ps(t[4 * g + 1], t[4 * g + 3], _MM_SHUFFLE(1, 0, 1, 0));
+    r[4 * g + 3] = _mm512_shuffle_ps(t[4 * g + 1], t[4 * g + 3], _MM_SHUFFLE(3, 2, 3, 2));
+  }
+  for (int m = 0; m < 4; ++m) {
+    t[m] = _mm512_shuffle_f32x4(r[m], r[4 + m], 0x88);
+    t[4 + m] = _mm512_shuffle_f32x4(r[m], r[4 + m], 0xdd);
+    t[8 + m] = _mm512_shuffle_f32x4(r[8 + m], r[12 + m], 0x88);
+    t[12 + m] = _mm512_shuffle_f32x4(r[8 + m], r[12 + m], 0xdd);
+  }
+  for (int m = 0; m < 4; ++m) {
+    r[m] = _mm512_shuffle_f32x4(t[m], t[8 + m], 0x88);
+    r[8 + m] = _mm512_shuffle_f32x4(t[m], t[8 + m], 0xdd);
+    r[4 + m] = _mm512_shuffle_f32x4(t[4 + m], t[12 + m], 0x88);
+    r[12 + m] = _mm512_shuffle_f32x4(t[4 + m], t[12 + m], 0xdd);
+  }
+}
+
+// dst[b][i][l] = src[(b*16 + l) * e + i] for the n images of src ([n, e]); lanes past n are
+// zero. 16 x 16 tiles transposed in registers.
 void to_lanes(const float* src, int64_t n, int64_t e, float* dst) {
-  const __m512i idx = _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
-                                         _mm512_set1_epi32(static_cast<int>(e)));
-  const int64_t nb = blocks(n);
-  parallel_for(nb * e, 4096, [&](int64_t lo, int64_t hi) {
+  const int64_t tiles = (e + L - 1) / L;
+  parallel_for(blocks(n) * tiles, 16, [&](int64_t lo, int64_t hi) {
     for (int64_t t = lo; t < hi; ++t) {
-      const int64_t b = t / e, i = t % e;
-      const __mmask16 m = lane_mask(n - b * L);
-      _mm512_store_ps(dst + t * L, _mm512_mask_i32gather_ps(_mm512_setzero_ps(), m, idx, src + b * L * e + i, 4));
+      const int64_t b = t / tiles, i0 = t % tiles * L, cols = std::min(L, e - i0);
+      const __mmask16 m = lane_mask(cols);
+      __m512 r[L];
+      for (int64_t l = 0; l < L; ++l)
+        r[l] = b * L + l < n ? _mm512_maskz_loadu_ps(m, src + (b * L + l) * e + i0) : _mm512_setzero_ps();
+      transpose16(r);
+      float* d = dst + (b * e + i0) * L;
+      for (int64_t c = 0; c < cols; ++c) _mm512_store_ps(d + c * L, r[c]);
     }
   });
 }
 
 // dst[n][i] = src[n / 16][i][n % 16]: the planes of one lane per image back to [n, e].
 void from_lanes(const float* src, int64_t n, int64_t e, float* dst) {
-  const __m512i idx = _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
-                                         _mm512_set1_epi32(static_cast<int>(L)));
-  parallel_for(n, 1, [&](int64_t lo, int64_t hi) {
-    for (int64_t img = lo; img < hi; ++img) {
-      const float* s = src + (img / L) * e * L + img % L;
-      float* d = dst + img * e;
-      for (int64_t i = 0; i < e; i += L)
-        _mm512_mask_storeu_ps(d + i, lane_mask(e - i),
-                              _mm512_mask_i32gather_ps(_mm512_setzero_ps(), lane_mask(e - i), idx, s + i * L, 4));
+  const int64_t tiles = (e + L - 1) / L;
+  parallel_for(blocks(n) * tiles, 16, [&](int64_t lo, int64_t hi) {
+    for (int64_t t = lo; t < hi; ++t) {
+      const int64_t b = t / tiles, i0 = t % tiles * L, cols = std::min(L, e - i0);
+      const float* s = src + (b * e + i0) * L;
+      __m512 r[L];
+      for (int64_t c = 0; c < L; ++c) r[c] = c < cols ? _mm512_load_ps(s + c * L) : _mm512_setzero_ps();
+      transpose16(r);
+      const __mmask16 m = lane_mask(cols);
+      for (int64_t l = 0; l < std::min(L, n - b * L); ++l) _mm512_mask_storeu_ps(dst + (b * L + l) * e + i0, m, r[l]);
     }
   });
 }
