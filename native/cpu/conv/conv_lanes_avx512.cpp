@@ -96,29 +96,33 @@ inline float lane_sum(__m512 v) {
   return t[0];
 }
 
-// ---- forward: KB output channels x P neighbouring outputs of one row per tile.
-struct FwdArgs {
-  const float* xt;  // one lane block of x, [C][H][W][16]
-  const float* wt;  // [C*R*S][K]: the weights of one product step, channel after channel
-  const float* bias;
-  float* yt;  // one lane block of y, [K][OH][OW][16]
-  int64_t C, H, W, K, R, S, sh, sw, OH, OW;
+// One lane block of a forward or input-gradient pass: its input and output planes and the
+// weights in the pass's layout.
+struct LanePass {
+  const float* in;    // forward: x, [C][H][W][16]; input gradient: dy, [K][OH][OW][16]
+  const float* w;     // forward: [C*R*S][K]; input gradient: [R*S][K][C]
+  const float* bias;  // forward only, may be null
+  float* out;         // forward: y; input gradient: dx
+  const Conv2dArgs& a;
 };
 
+// ---- forward: KB output channels x P neighbouring outputs of one row per tile.
+
 template <int KB, int P>
-void fwd_tile(const FwdArgs& f, int64_t k0, int64_t oh, int64_t ow) {
+void fwd_tile(const LanePass& f, int64_t k0, int64_t oh, int64_t ow) {
+  const Conv2dArgs a = f.a;  // a local copy: stores through f.out cannot alias it
   __m512 acc[P][KB];
   for (int k = 0; k < KB; ++k) {
     const __m512 b = _mm512_set1_ps(f.bias ? f.bias[k0 + k] : 0.f);
     for (int p = 0; p < P; ++p) acc[p][k] = b;
   }
-  const float* w = f.wt + k0;
-  for (int64_t c = 0; c < f.C; ++c)
-    for (int64_t r = 0; r < f.R; ++r) {
-      const float* xr = f.xt + ((c * f.H + oh * f.sh + r) * f.W + ow * f.sw) * L;
-      for (int64_t s = 0; s < f.S; ++s, w += f.K) {
+  const float* w = f.w + k0;
+  for (int64_t c = 0; c < a.c; ++c)
+    for (int64_t r = 0; r < a.r; ++r) {
+      const float* xr = f.in + ((c * a.h + oh * a.stride_h + r) * a.w + ow * a.stride_w) * L;
+      for (int64_t s = 0; s < a.s; ++s, w += a.k) {
         __m512 xv[P];
-        for (int p = 0; p < P; ++p) xv[p] = _mm512_load_ps(xr + (p * f.sw + s) * L);
+        for (int p = 0; p < P; ++p) xv[p] = _mm512_load_ps(xr + (p * a.stride_w + s) * L);
         for (int k = 0; k < KB; ++k) {
           const __m512 wv = _mm512_set1_ps(w[k]);
           for (int p = 0; p < P; ++p) acc[p][k] = _mm512_fmadd_ps(xv[p], wv, acc[p][k]);
@@ -126,44 +130,40 @@ void fwd_tile(const FwdArgs& f, int64_t k0, int64_t oh, int64_t ow) {
       }
     }
   for (int k = 0; k < KB; ++k)
-    for (int p = 0; p < P; ++p) _mm512_store_ps(f.yt + (((k0 + k) * f.OH + oh) * f.OW + ow + p) * L, acc[p][k]);
+    for (int p = 0; p < P; ++p) _mm512_store_ps(f.out + (((k0 + k) * a.oh + oh) * a.ow + ow + p) * L, acc[p][k]);
 }
 
 template <int KB>
-void fwd_row(const FwdArgs& f, int64_t k0, int64_t oh) {
+void fwd_row(const LanePass& f, int64_t k0, int64_t oh) {
+  const Conv2dArgs a = f.a;  // a local copy: stores through f.out cannot alias it
   int64_t ow = 0;
-  for (; ow + 2 <= f.OW; ow += 2) fwd_tile<KB, 2>(f, k0, oh, ow);
-  if (ow < f.OW) fwd_tile<KB, 1>(f, k0, oh, ow);
+  for (; ow + 2 <= a.ow; ow += 2) fwd_tile<KB, 2>(f, k0, oh, ow);
+  if (ow < a.ow) fwd_tile<KB, 1>(f, k0, oh, ow);
 }
 
-// ---- input gradient, gathered: each dx pixel sums its valid taps (r, s), channel k after k.
-struct BwiArgs {
-  const float* dyt;  // one lane block of dy, [K][OH][OW][16]
-  const float* wb;   // [R*S][K][C]
-  float* dxt;        // one lane block of dx, [C][H][W][16]
-  int64_t C, H, W, K, R, S, sh, sw, OH, OW;
-};
-
+// ---- input gradient, gathered: each dx pixel sums its valid taps (r, s), channel k after k;
+// all C channels of the pixel at once (C <= 16 accumulators).
 template <int CB>
-void bwi_pixel(const BwiArgs& f, int64_t c0, int64_t ih, int64_t iw) {
+void bwi_pixel(const LanePass& f, int64_t ih, int64_t iw) {
+  const Conv2dArgs a = f.a;  // a local copy: stores through f.out cannot alias it
   __m512 acc[CB];
   for (int c = 0; c < CB; ++c) acc[c] = _mm512_setzero_ps();
-  const int64_t ohw = f.OH * f.OW;
-  for (int64_t r = ih % f.sh; r < f.R && r <= ih; r += f.sh) {
-    const int64_t oh = (ih - r) / f.sh;
-    if (oh >= f.OH) continue;
-    for (int64_t s = iw % f.sw; s < f.S && s <= iw; s += f.sw) {
-      const int64_t ow = (iw - s) / f.sw;
-      if (ow >= f.OW) continue;
-      const float* d = f.dyt + (oh * f.OW + ow) * L;
-      const float* w = f.wb + (r * f.S + s) * f.K * f.C + c0;
-      for (int64_t k = 0; k < f.K; ++k, w += f.C) {
+  const int64_t ohw = a.oh * a.ow;
+  for (int64_t r = ih % a.stride_h; r < a.r && r <= ih; r += a.stride_h) {
+    const int64_t oh = (ih - r) / a.stride_h;
+    if (oh >= a.oh) continue;
+    for (int64_t s = iw % a.stride_w; s < a.s && s <= iw; s += a.stride_w) {
+      const int64_t ow = (iw - s) / a.stride_w;
+      if (ow >= a.ow) continue;
+      const float* d = f.in + (oh * a.ow + ow) * L;
+      const float* w = f.w + (r * a.s + s) * a.k * a.c;
+      for (int64_t k = 0; k < a.k; ++k, w += a.c) {
         const __m512 dv = _mm512_load_ps(d + k * ohw * L);
         for (int c = 0; c < CB; ++c) acc[c] = _mm512_fmadd_ps(dv, _mm512_set1_ps(w[c]), acc[c]);
       }
     }
   }
-  for (int c = 0; c < CB; ++c) _mm512_store_ps(f.dxt + (((c0 + c) * f.H + ih) * f.W + iw) * L, acc[c]);
+  for (int c = 0; c < CB; ++c) _mm512_store_ps(f.out + ((c * a.h + ih) * a.w + iw) * L, acc[c]);
 }
 
 // ---- weight gradient: tiles of KB output channels x JB product steps, lanes summed last.
@@ -215,20 +215,7 @@ void lanes_forward(const Conv2dArgs& a, const float* x, const float* w, const fl
   parallel_for(nb * a.oh * kchunks, 1, [&](int64_t lo, int64_t hi) {
     for (int64_t t = lo; t < hi; ++t) {
       const int64_t b = t / (a.oh * kchunks), oh = t / kchunks % a.oh, k0 = t % kchunks * kFwdKB;
-      const FwdArgs f{xt.get() + b * ein * L,
-                      wt.get(),
-                      bias,
-                      yt.get() + b * eout * L,
-                      a.c,
-                      a.h,
-                      a.w,
-                      a.k,
-                      a.r,
-                      a.s,
-                      a.stride_h,
-                      a.stride_w,
-                      a.oh,
-                      a.ow};
+      const LanePass f{xt.get() + b * ein * L, wt.get(), bias, yt.get() + b * eout * L, a};
       simd::with_count<1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12>(
           static_cast<int>(std::min(kFwdKB, a.k - k0)), [&](auto kb) { fwd_row<decltype(kb)::value>(f, k0, oh); });
     }
@@ -246,21 +233,9 @@ void lanes_backward_input(const Conv2dArgs& a, const float* dy, const float* w, 
   parallel_for(nb * a.h, 1, [&](int64_t lo, int64_t hi) {
     for (int64_t t = lo; t < hi; ++t) {
       const int64_t b = t / a.h, ih = t % a.h;
-      const BwiArgs f{dyt.get() + b * eout * L,
-                      wb.get(),
-                      dxt.get() + b * ein * L,
-                      a.c,
-                      a.h,
-                      a.w,
-                      a.k,
-                      a.r,
-                      a.s,
-                      a.stride_h,
-                      a.stride_w,
-                      a.oh,
-                      a.ow};
+      const LanePass f{dyt.get() + b * eout * L, wb.get(), nullptr, dxt.get() + b * ein * L, a};
       simd::with_count<1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16>(static_cast<int>(a.c), [&](auto cb) {
-        for (int64_t iw = 0; iw < a.w; ++iw) bwi_pixel<decltype(cb)::value>(f, 0, ih, iw);
+        for (int64_t iw = 0; iw < a.w; ++iw) bwi_pixel<decltype(cb)::value>(f, ih, iw);
       });
     }
   });
