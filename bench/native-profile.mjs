@@ -2,10 +2,11 @@
 // wrapped with a timer, then one of the suite's training workloads runs through the public API
 // (`fit`, or `fitBatched` for the 7-member ensemble). Prints each call's total time, count and
 // share of the wall time, the time spent outside native calls (JavaScript, GC), and the CPU time
-// per step. With --by-shape the heavy calls are split by the shapes of their tensor arguments. A
+// per step. `audio` is bench/audio.mjs's audio-cnn-train loop (the audio CNN, SGD with momentum,
+// batch 16, on seeded noise of the log-mel shape), not `fit`. With --by-shape the heavy calls are split by the shapes of their tensor arguments. A
 // profile, not a benchmark: no peer, no ratio (`npm run bench` compares). Build first (npm run
 // build:ts).
-//   node bench/native-profile.mjs [--workload mlp|cnn|ensemble] [--images N] [--by-shape] [--top K]
+//   node bench/native-profile.mjs [--workload mlp|cnn|ensemble|audio] [--images N] [--by-shape] [--top K]
 import { parseArgs } from 'node:util';
 
 const { values } = parseArgs({
@@ -16,7 +17,7 @@ const { values } = parseArgs({
     top: { type: 'string', default: '25' },
   },
 });
-const WORKLOADS = ['mlp', 'cnn', 'ensemble'];
+const WORKLOADS = ['mlp', 'cnn', 'ensemble', 'audio'];
 if (!WORKLOADS.includes(values.workload)) throw new Error(`--workload must be one of ${WORKLOADS.join(', ')}, got '${values.workload}'`);
 const images = Number(values.images),
   top = Number(values.top);
@@ -36,11 +37,16 @@ const shapeKey = (args) =>
 
 const stats = new Map();
 let timing = false;
-const record = (key, ms) => {
-  const s = stats.get(key) ?? { ms: 0, calls: 0 };
+const record = (key, ms, cpuMs) => {
+  const s = stats.get(key) ?? { ms: 0, cpuMs: 0, calls: 0 };
   s.ms += ms;
+  s.cpuMs += cpuMs;
   s.calls++;
   stats.set(key, s);
+};
+const cpuMsNow = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
 };
 // The wrappers replace the addon's properties, which lib/ calls through the same object.
 for (const name of Object.keys(native)) {
@@ -48,23 +54,63 @@ for (const name of Object.keys(native)) {
   if (typeof fn !== 'function') continue;
   native[name] = function (...args) {
     if (!timing) return fn.apply(this, args);
-    const t0 = performance.now();
+    const c0 = cpuMsNow(),
+      t0 = performance.now();
     const out = fn.apply(this, args);
     const ms = performance.now() - t0;
-    record(values['by-shape'] ? `${name} ${shapeKey(args)}` : name, ms);
+    record(values['by-shape'] ? `${name} ${shapeKey(args)}` : name, ms, cpuMsNow() - c0);
     return out;
   };
 }
 
-const d = nn.data.loadDataset('mnist');
-const n = Math.min(images, d.train.images.shape[0]);
-const train = nn.tidy(() => {
-  const unit = nn.data.toUnitFloat(nn.data.rowsOf(d.train.images, 0, n));
-  return nn.data.tensorDataset(nn.data.normalize(unit, nn.data.pixelStats(unit)).keep(), nn.data.rowsOf(d.train.labels, 0, n).keep());
-});
+const audio = values.workload === 'audio';
+const BATCH = audio ? 16 : 128;
+function mnistTrain() {
+  const d = nn.data.loadDataset('mnist');
+  const n = Math.min(images, d.train.images.shape[0]);
+  return nn.tidy(() => {
+    const unit = nn.data.toUnitFloat(nn.data.rowsOf(d.train.images, 0, n));
+    return nn.data.tensorDataset(nn.data.normalize(unit, nn.data.pixelStats(unit)).keep(), nn.data.rowsOf(d.train.labels, 0, n).keep());
+  });
+}
+// bench/audio.mjs's inputs: seeded noise of the log-mel shape [1, 128, 41], labels i % 10.
+function audioTrain() {
+  const gen = new nn.RandomGenerator(2);
+  return nn.data.tensorDataset(
+    nn.ops.randn([images, 1, 128, 41], { generator: gen }),
+    nn.ops.tensor(
+      Int32Array.from({ length: images }, (_, i) => i % 10),
+      [images],
+    ),
+  );
+}
+const train = audio ? audioTrain() : mnistTrain();
+const n = train.x.shape[0];
 const SEEDS = [1, 2, 3, 4, 5, 6, 7];
 
+// The step of bench/audio.mjs's audio-cnn-train, as that bench runs it.
+async function runAudio() {
+  const { audioCnn } = await import(new URL('../dist/models/audio-cnn.js', import.meta.url).href);
+  const model = audioCnn(128, 41, new nn.RandomGenerator(2));
+  const opt = new nn.optim.SGD(model.parameters(), { lr: 1e-3, momentum: 0.9 });
+  const loader = new nn.data.DataLoader(train, { batchSize: BATCH, shuffle: true, seed: 0 });
+  for (const b of loader.batches(0)) {
+    nn.tidy(() => {
+      const l = nn.ops.crossEntropy(model.forward(b.x), b.y);
+      nn.backward(l);
+      opt.step();
+      l.item();
+    });
+    opt.zeroGrad();
+    b.x.dispose();
+    b.y.dispose();
+  }
+  model.dispose();
+  return Math.ceil(n / BATCH);
+}
+
 async function run() {
+  if (audio) return runAudio();
   if (values.workload === 'ensemble') {
     const models = SEEDS.map((s) => nn.seedCnn(new nn.RandomGenerator(s)));
     const f = await nn.fitBatched(models, train, { epochs: 1, batchSize: 128, seeds: SEEDS, lr: 1e-3, progress: false, log: () => {} });
@@ -94,18 +140,29 @@ const cpu = process.cpuUsage(cpu0);
 timing = false;
 
 const rows = [...stats.entries()].sort((a, b) => b[1].ms - a[1].ms);
-const inNative = rows.reduce((a, [, s]) => a + s.ms, 0);
+const inNative = rows.reduce((a, [, s]) => a + s.ms, 0),
+  cpuInNative = rows.reduce((a, [, s]) => a + s.cpuMs, 0);
 console.log(
-  `${values.workload}: ${steps} steps of batch 128 on ${native.numThreads()} threads, ${(wall / 1000).toFixed(2)} s, ` +
-    `${(wall / steps).toFixed(2)} ms/step, CPU ${((cpu.user + cpu.system) / 1000 / steps).toFixed(2)} ms/step; native calls ${((100 * inNative) / wall).toFixed(1)}%, outside them ${((100 * (wall - inNative)) / wall).toFixed(1)}%`,
+  `${values.workload}: ${steps} steps of batch ${BATCH} on ${native.numThreads()} threads, ${(wall / 1000).toFixed(2)} s, ` +
+    `${(wall / steps).toFixed(2)} ms/step, CPU ${((cpu.user + cpu.system) / 1000 / steps).toFixed(2)} ms/step (${(cpuInNative / steps).toFixed(2)} in native calls); native calls ${((100 * inNative) / wall).toFixed(1)}%, outside them ${((100 * (wall - inNative)) / wall).toFixed(1)}%`,
 );
-console.log('call'.padEnd(56) + 'us/step'.padStart(10) + 'calls/step'.padStart(12) + 'us/call'.padStart(10) + 'share'.padStart(8));
+// cpu us/call: the process's CPU time across the call (all pool threads, spinning included); on a
+// loaded machine it is the steadier figure, and with NNLAB_THREADS=1 it is the call's own work.
+console.log(
+  'call'.padEnd(56) +
+    'us/step'.padStart(10) +
+    'calls/step'.padStart(12) +
+    'us/call'.padStart(10) +
+    'cpu us/call'.padStart(13) +
+    'share'.padStart(8),
+);
 for (const [key, s] of rows.slice(0, top))
   console.log(
     key.slice(0, 55).padEnd(56) +
       ((s.ms * 1000) / steps).toFixed(0).padStart(10) +
       (s.calls / steps).toFixed(1).padStart(12) +
       ((s.ms * 1000) / s.calls).toFixed(1).padStart(10) +
+      ((s.cpuMs * 1000) / s.calls).toFixed(1).padStart(13) +
       `${((100 * s.ms) / wall).toFixed(1)}%`.padStart(8),
   );
 if (rows.length > top) {
@@ -113,7 +170,7 @@ if (rows.length > top) {
   console.log(
     `(${rows.length - top} more)`.padEnd(56) +
       ((rest * 1000) / steps).toFixed(0).padStart(10) +
-      ''.padStart(22) +
+      ''.padStart(35) +
       `${((100 * rest) / wall).toFixed(1)}%`.padStart(8),
   );
 }

@@ -33,6 +33,8 @@ const CASES: Case[] = [
   c([3, 8, 11, 9], [14, 4, 3, 3], 1, 2, 2), // grouped, strided, padded
   c([2, 3, 16, 17], [4, 3, 1, 1]), // packed per-image products
   c([2, 3, 7, 9], [5, 3, 3, 3], 1, 2), // general
+  c([10, 1, 40, 23], [6, 1, 7, 7], 0, 3), // lanes: the audio CNN's conv1, one short lane block
+  c([17, 10, 19, 12], [10, 10, 5, 5], 0, 2), // lanes: the audio CNN's conv2, a full block and one image
 ];
 
 const CHILD = `

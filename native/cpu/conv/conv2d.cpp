@@ -6,6 +6,8 @@
 //    (conv_winograd.h);
 //  - small maps with large batches (<= 64 output positions, batch >= 32, >= 16 channels): one
 //    product per output position over the images, valid taps only (conv2d_small.h);
+//  - AVX-512, few channels (<= 16 in and out) on small images, no padding, batch >= 8: the batch
+//    in the SIMD lanes, every pass (conv_lanes.h);
 //  - AVX2, forward of stride-1 convs with >= 16 output channels per group and >= 32 products per
 //    output: row tiles of outputs x channels, input broadcast straight from the image (conv_rows.h);
 //  - AVX2, weight gradient of 3x3 stride-1 convs with >= 16 output channels per group (the seed
@@ -43,6 +45,7 @@
 #include "conv_bwi_span.h"
 #include "conv_rows.h"
 #include "conv_direct.h"
+#include "conv_lanes.h"
 #include "conv_lowering.h"
 #include "conv_winograd.h"
 #include "conv_algorithms.h"
@@ -211,6 +214,19 @@ bool small_bww(const Conv2dArgs& a, const float* x, const float* dy, float* dw) 
 }
 
 #if NNLAB_X86_KERNELS
+bool lanes_fwd(const Conv2dArgs& a, const float* x, const float* w, const float* bias, float* y) {
+  cpu::lanes_forward(a, x, w, bias, y);
+  return true;
+}
+bool lanes_bwi(const Conv2dArgs& a, const float* dy, const float* w, float* dx) {
+  cpu::lanes_backward_input(a, dy, w, dx);
+  return true;
+}
+bool lanes_bww(const Conv2dArgs& a, const float* x, const float* dy, float* dw) {
+  cpu::lanes_backward_weight(a, x, dy, dw);
+  return true;
+}
+
 bool rows_fwd(const Conv2dArgs& a, const float* x, const float* w, const float* bias, float* y) {
   cpu::rows_forward(a, x, w, bias, y);
   return true;
@@ -463,6 +479,7 @@ const cpu::ConvAlgorithm kAlgorithms[] = {
     {"small-maps", cpu::small_maps_apply, small_fwd, cpu::small_maps_apply, small_bwi, cpu::small_maps_apply,
      small_bww},
 #if NNLAB_X86_KERNELS
+    {"lanes", cpu::lanes_apply, lanes_fwd, cpu::lanes_apply, lanes_bwi, cpu::lanes_apply, lanes_bww},
     {"rows", cpu::rows_forward_apply, rows_fwd, nullptr, nullptr, nullptr, nullptr},
     {"direct", nullptr, nullptr, nullptr, nullptr, direct_applies, direct_bww},
     {"bww3x3", nullptr, nullptr, nullptr, nullptr, cpu::bww3x3_apply, bww3x3_bww},
