@@ -6,6 +6,8 @@
 // profile, not a benchmark: no peer, no ratio (`npm run bench` compares). Build first (npm run
 // build:ts).
 //   node bench/native-profile.mjs [--workload mlp|cnn|ensemble] [--images N] [--by-shape] [--top K]
+//   node bench/native-profile.mjs --workload seed002-mlp|seed002-autoencoder   (an epoch of the
+//     seed-002 study through its own loop, as bench/seed002.mjs times it; --images is ignored)
 import { parseArgs } from 'node:util';
 
 const { values } = parseArgs({
@@ -16,7 +18,7 @@ const { values } = parseArgs({
     top: { type: 'string', default: '25' },
   },
 });
-const WORKLOADS = ['mlp', 'cnn', 'ensemble'];
+const WORKLOADS = ['mlp', 'cnn', 'ensemble', 'seed002-mlp', 'seed002-autoencoder'];
 if (!WORKLOADS.includes(values.workload)) throw new Error(`--workload must be one of ${WORKLOADS.join(', ')}, got '${values.workload}'`);
 const images = Number(values.images),
   top = Number(values.top);
@@ -64,7 +66,19 @@ const train = nn.tidy(() => {
 });
 const SEEDS = [1, 2, 3, 4, 5, 6, 7];
 
+const seed002 = values.workload.startsWith('seed002-')
+  ? (await import('./seed002.mjs')).seed002Setup(nn, values.workload.slice('seed002-'.length))
+  : null;
+const { trainMinibatches } = await import(new URL('../dist/studies/shared/minibatch-loop.js', import.meta.url).href);
+let seed002Epoch = 0;
+const batchOf = () => (seed002 ? seed002.batch : 128);
+
 async function run() {
+  if (seed002) {
+    const { n: rows, x, target, optimizer, loss, batch, reduction } = seed002;
+    await trainMinibatches(x, target, { epochs: 1, batch, seed: seed002Epoch++, optimizer, loss, reduction });
+    return Math.ceil(rows / batch);
+  }
   if (values.workload === 'ensemble') {
     const models = SEEDS.map((s) => nn.seedCnn(new nn.RandomGenerator(s)));
     const f = await nn.fitBatched(models, train, { epochs: 1, batchSize: 128, seeds: SEEDS, lr: 1e-3, progress: false, log: () => {} });
@@ -96,7 +110,7 @@ timing = false;
 const rows = [...stats.entries()].sort((a, b) => b[1].ms - a[1].ms);
 const inNative = rows.reduce((a, [, s]) => a + s.ms, 0);
 console.log(
-  `${values.workload}: ${steps} steps of batch 128 on ${native.numThreads()} threads, ${(wall / 1000).toFixed(2)} s, ` +
+  `${values.workload}: ${steps} steps of batch ${batchOf()} on ${native.numThreads()} threads, ${(wall / 1000).toFixed(2)} s, ` +
     `${(wall / steps).toFixed(2)} ms/step, CPU ${((cpu.user + cpu.system) / 1000 / steps).toFixed(2)} ms/step; native calls ${((100 * inNative) / wall).toFixed(1)}%, outside them ${((100 * (wall - inNative)) / wall).toFixed(1)}%`,
 );
 console.log('call'.padEnd(56) + 'us/step'.padStart(10) + 'calls/step'.padStart(12) + 'us/call'.padStart(10) + 'share'.padStart(8));
