@@ -7,6 +7,8 @@
 // profile, not a benchmark: no peer, no ratio (`npm run bench` compares). Build first (npm run
 // build:ts).
 //   node bench/native-profile.mjs [--workload mlp|cnn|ensemble|audio] [--images N] [--by-shape] [--top K]
+//   node bench/native-profile.mjs --workload seed002-mlp|seed002-autoencoder   (an epoch of the
+//     seed-002 study through its own loop, as bench/seed002.mjs times it; --images is ignored)
 import { parseArgs } from 'node:util';
 
 const { values } = parseArgs({
@@ -17,7 +19,7 @@ const { values } = parseArgs({
     top: { type: 'string', default: '25' },
   },
 });
-const WORKLOADS = ['mlp', 'cnn', 'ensemble', 'audio'];
+const WORKLOADS = ['mlp', 'cnn', 'ensemble', 'audio', 'seed002-mlp', 'seed002-autoencoder'];
 if (!WORKLOADS.includes(values.workload)) throw new Error(`--workload must be one of ${WORKLOADS.join(', ')}, got '${values.workload}'`);
 const images = Number(values.images),
   top = Number(values.top);
@@ -64,7 +66,7 @@ for (const name of Object.keys(native)) {
 }
 
 const audio = values.workload === 'audio';
-const BATCH = audio ? 16 : 128;
+
 function mnistTrain() {
   const d = nn.data.loadDataset('mnist');
   const n = Math.min(images, d.train.images.shape[0]);
@@ -84,8 +86,12 @@ function audioTrain() {
     ),
   );
 }
-const train = audio ? audioTrain() : mnistTrain();
-const n = train.x.shape[0];
+const seed002 = values.workload.startsWith('seed002-')
+  ? (await import('./seed002.mjs')).seed002Setup(nn, values.workload.slice('seed002-'.length))
+  : null;
+const BATCH = audio ? 16 : seed002 ? seed002.batch : 128;
+const train = audio ? audioTrain() : seed002 ? null : mnistTrain();
+const n = train ? train.x.shape[0] : seed002.n;
 const SEEDS = [1, 2, 3, 4, 5, 6, 7];
 
 // The step of bench/audio.mjs's audio-cnn-train, as that bench runs it.
@@ -109,7 +115,15 @@ async function runAudio() {
   return Math.ceil(n / BATCH);
 }
 
+const { trainMinibatches } = await import(new URL('../dist/studies/shared/minibatch-loop.js', import.meta.url).href);
+let seed002Epoch = 0;
+
 async function run() {
+  if (seed002) {
+    const { n: rows, x, target, optimizer, loss, batch, reduction } = seed002;
+    await trainMinibatches(x, target, { epochs: 1, batch, seed: seed002Epoch++, optimizer, loss, reduction });
+    return Math.ceil(rows / batch);
+  }
   if (audio) return runAudio();
   if (values.workload === 'ensemble') {
     const models = SEEDS.map((s) => nn.seedCnn(new nn.RandomGenerator(s)));

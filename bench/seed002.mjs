@@ -34,22 +34,24 @@ export function workloads({ quick }) {
   ];
 }
 
-async function measure(id, { quick }) {
-  const nn = await import(new URL('../dist/index.js', import.meta.url).href);
-  const { trainMinibatches } = await import(new URL('../dist/studies/shared/minibatch-loop.js', import.meta.url).href);
-  const mlp = id === 'seed002-mlp-epoch';
-  if (!mlp && id !== 'seed002-autoencoder-epoch') throw new Error(`unknown workload ${id}`);
+/**
+ * The model, data and loop options of one seed-002 workload ('mlp' or 'autoencoder'), built through
+ * `nn` (dist/index.js); bench/native-profile.mjs profiles the same steps.
+ */
+export function seed002Setup(nn, model) {
+  const mlp = model === 'mlp';
+  if (!mlp && model !== 'autoencoder') throw new Error(`unknown seed-002 model ${model}`);
   const d = nn.data.loadDataset(mlp ? 'mnist' : 'fashion');
   const n = mlp ? 10000 : 8000;
   const x = nn.tidy(() => nn.ops.reshape(nn.data.toUnitFloat(nn.data.rowsOf(d.train.images, 0, n)), [n, 784]).keep());
   const y = nn.tidy(() => nn.ops.clone(nn.data.rowsOf(d.train.labels, 0, n)).keep());
   const g = new nn.RandomGenerator(0);
   const L = (i, o) => new nn.nn.Linear(i, o, { generator: g });
-  let model, loss, optimizer;
+  let net, loss, optimizer;
   if (mlp) {
-    model = new nn.nn.Sequential(L(784, 100), new nn.nn.Sigmoid(), L(100, 10));
-    loss = (xb, yb) => nn.ops.crossEntropy(model.forward(xb), yb, { reduction: 'sum' });
-    optimizer = new nn.optim.SGD(model.parameters(), { lr: 1e-4 });
+    net = new nn.nn.Sequential(L(784, 100), new nn.nn.Sigmoid(), L(100, 10));
+    loss = (xb, yb) => nn.ops.crossEntropy(net.forward(xb), yb, { reduction: 'sum' });
+    optimizer = new nn.optim.SGD(net.parameters(), { lr: 1e-4 });
   } else {
     const layers = [];
     AE_LAYERS.slice(1).forEach((o, i) => {
@@ -57,23 +59,32 @@ async function measure(id, { quick }) {
       if (i < AE_LAYERS.length - 2 && i !== 2) layers.push(new nn.nn.Tanh());
     });
     layers.push(new nn.nn.Sigmoid());
-    model = new nn.nn.Sequential(...layers);
-    loss = (xb, target) => nn.nn.mseLoss(model.forward(xb), target);
-    optimizer = new nn.optim.SGD(model.parameters(), { lr: 0.5 });
+    net = new nn.nn.Sequential(...layers);
+    loss = (xb, target) => nn.nn.mseLoss(net.forward(xb), target);
+    optimizer = new nn.optim.SGD(net.parameters(), { lr: 0.5 });
   }
+  return { n, x, target: mlp ? y : x, model: net, loss, optimizer, batch: mlp ? 100 : 2048, reduction: mlp ? 'sum' : 'mean' };
+}
+
+async function measure(id, { quick }) {
+  const nn = await import(new URL('../dist/index.js', import.meta.url).href);
+  const { trainMinibatches } = await import(new URL('../dist/studies/shared/minibatch-loop.js', import.meta.url).href);
+  const name = { 'seed002-mlp-epoch': 'mlp', 'seed002-autoencoder-epoch': 'autoencoder' }[id];
+  if (!name) throw new Error(`unknown workload ${id}`);
+  const { n, x, target, optimizer, loss, batch, reduction } = seed002Setup(nn, name);
   // CPU time per epoch too (both threads of the pool): on a loaded machine the wall time mostly
   // measures waiting for a core, the CPU time the work done.
   const seconds = [],
     cpu = [];
   const epochs = timedEpochs(quick) + 1;
   let cpu0 = process.cpuUsage();
-  await trainMinibatches(x, mlp ? y : x, {
+  await trainMinibatches(x, target, {
     epochs,
-    batch: mlp ? 100 : 2048,
+    batch,
     seed: 0,
     optimizer,
     loss,
-    reduction: mlp ? 'sum' : 'mean',
+    reduction,
     onEpoch: (e, _l, s) => {
       const c = process.cpuUsage(cpu0);
       if (e > 0) {

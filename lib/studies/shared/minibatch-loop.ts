@@ -1,6 +1,8 @@
 // A lean mini-batch loop for the small seed-002 networks (a 784-100-10 MLP, a 2-D autoencoder):
-// for them the cost is per step, not per FLOP, so each epoch gathers its shuffled rows once and
-// then trains on contiguous row views, and the loop reads nothing back but the loss.
+// for them the cost is per step, not per FLOP, so each step gathers its batch's shuffled rows
+// straight from the inputs (one copy of the batch; slicing an epoch-wide gather would copy every
+// row twice), an autoencoder's target is its input gathered once, and the loop reads nothing back
+// but the loss.
 import { backward, data, ops, tensor, tidy } from '../../index.js';
 import type { optim, Tensor } from '../../index.js';
 import { ArgumentError, ShapeError } from '../../core/errors.js';
@@ -40,16 +42,14 @@ export async function trainMinibatches(x: Tensor, target: Tensor, o: MinibatchOp
   for (let epoch = 0; epoch < o.epochs; epoch++) {
     const t0 = performance.now();
     const order = data.shuffleOrder(n, o.seed, epoch);
-    const [xs, ts] = tidy(() => {
-      const idx = tensor(order, [n], { dtype: 'int32', device: x.device });
-      return [ops.indexSelect(x, 0, idx).keep(), ops.indexSelect(target, 0, idx).keep()];
-    });
     let total = 0,
       batchSum = 0;
     for (let lo = 0; lo < n; lo += o.batch) {
       const hi = Math.min(lo + o.batch, n);
       tidy(() => {
-        const l = o.loss(data.rowsOf(xs, lo, hi), data.rowsOf(ts, lo, hi));
+        const idx = tensor(order.subarray(lo, hi), [hi - lo], { dtype: 'int32', device: x.device });
+        const xb = ops.indexSelect(x, 0, idx);
+        const l = o.loss(xb, target === x ? xb : ops.indexSelect(target, 0, idx));
         backward(l);
         o.optimizer.step();
         const v = l.item();
@@ -58,8 +58,6 @@ export async function trainMinibatches(x: Tensor, target: Tensor, o: MinibatchOp
       });
       o.optimizer.zeroGrad();
     }
-    xs.dispose();
-    ts.dispose();
     const s = (performance.now() - t0) / 1000;
     seconds += s;
     losses.push(total / n);
