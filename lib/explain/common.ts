@@ -171,6 +171,12 @@ export function inBatches(
     const t = targets === undefined || typeof targets === 'number' ? targets : Array.from(targets).slice(s, e);
     parts.push(tidy(() => fn(rows(x, s, e), t)));
   }
+  return concatMaps(parts);
+}
+
+/** The ClassMaps of consecutive batches of images as one. */
+export function concatMaps(parts: ClassMaps[]): ClassMaps {
+  if (parts.length === 1) return parts[0];
   const cat = (k: 'targets' | 'scores' | 'raw' | 'maps') => {
     const total = parts.reduce((a, p) => a + p[k].length, 0);
     const out = k === 'targets' ? new Int32Array(total) : new Float32Array(total);
@@ -184,7 +190,7 @@ export function inBatches(
   const p0 = parts[0];
   return {
     ...p0,
-    n,
+    n: parts.reduce((a, p) => a + p.n, 0),
     targets: cat('targets') as Int32Array,
     scores: cat('scores') as Float32Array,
     raw: cat('raw') as Float32Array,

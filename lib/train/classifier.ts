@@ -69,7 +69,10 @@ export async function trainClassifier(
           }
         : undefined,
   });
-  const ev = evaluate(model, testLoader);
+  // The last epoch's validation ran on these weights and this loader already (fit keeps the last
+  // weights, not the best): evaluating again would repeat every forward pass.
+  const last = r.history.length === s.epochs ? r.history.at(-1) : undefined;
+  const ev = last?.val_loss != null && last.val_acc != null ? { loss: last.val_loss, acc: last.val_acc } : evaluate(model, testLoader);
   opt.dispose();
   return {
     history: r.history,

@@ -173,6 +173,21 @@ describe('CAM and Score-CAM', () => {
     expect(s.maps.every((v) => v >= 0 && v <= 1)).toBe(true);
     expect(Math.max(...s.maps)).toBe(1);
   });
+
+  it('Score-CAM for several target sets from one set of masked passes equals one call per set', () => {
+    const wrong = Array.from({ length: x.shape[0] }, (_, i) => (i + 3) % 10);
+    const sets = explain.scoreCamTargets(gap, x, { layer: '3', targets: [4, wrong, undefined] });
+    const each = [4, wrong, undefined].map((target) => explain.scoreCam(gap, x, { layer: '3', target }));
+    expect(sets.length).toBe(3);
+    sets.forEach((s, j) => {
+      expect(Array.from(s.targets), `set ${j}`).toEqual(Array.from(each[j].targets));
+      expect(Array.from(s.raw), `set ${j}`).toEqual(Array.from(each[j].raw));
+      expect(Array.from(s.maps), `set ${j}`).toEqual(Array.from(each[j].maps));
+    });
+    // The wrong class's maps differ from class 4's: the weights follow the target.
+    expect(Array.from(sets[1].raw)).not.toEqual(Array.from(sets[0].raw));
+    expect(() => explain.scoreCamTargets(gap, x, { layer: '3', targets: [] })).toThrow(/at least one set/);
+  });
 });
 
 describe('memory of repeated explanation passes', () => {
