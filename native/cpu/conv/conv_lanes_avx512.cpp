@@ -22,6 +22,17 @@ namespace {
 constexpr int64_t L = 16;  // lanes: images per block
 
 inline int64_t blocks(int64_t n) { return (n + L - 1) / L; }
+
+// Below this many multiply-adds a whole pass costs less than waking the pool and joining it
+// (tens of microseconds on one core), so it runs on the calling thread. Every output element is
+// summed by one thread in a fixed order either way, so the split does not change the bits.
+constexpr int64_t kInlineMacs = int64_t{8} << 20;
+
+// The grain that keeps a pass of `items` work items on the calling thread when it is small.
+inline int64_t grain_for(const Conv2dArgs& a, int64_t items, int64_t grain) {
+  const int64_t macs = a.n * a.k * a.oh * a.ow * a.c * a.r * a.s;
+  return macs < kInlineMacs ? std::max<int64_t>(items, 1) : grain;
+}
 inline __mmask16 lane_mask(int64_t valid) { return valid >= L ? __mmask16(0xffff) : __mmask16((1u << valid) - 1); }
 
 // r[j] <- column j of the 16 x 16 matrix whose rows are r[0..15]: pairs interleaved, then
@@ -54,9 +65,9 @@ inline void transpose16(__m512 r[L]) {
 
 // dst[b][i][l] = src[(b*16 + l) * e + i] for the n images of src ([n, e]); lanes past n are
 // zero. 16 x 16 tiles transposed in registers.
-void to_lanes(const float* src, int64_t n, int64_t e, float* dst) {
+void to_lanes(const float* src, int64_t n, int64_t e, float* dst, const Conv2dArgs& a) {
   const int64_t tiles = (e + L - 1) / L;
-  parallel_for(blocks(n) * tiles, 16, [&](int64_t lo, int64_t hi) {
+  parallel_for(blocks(n) * tiles, grain_for(a, blocks(n) * tiles, 16), [&](int64_t lo, int64_t hi) {
     for (int64_t t = lo; t < hi; ++t) {
       const int64_t b = t / tiles, i0 = t % tiles * L, cols = std::min(L, e - i0);
       const __mmask16 m = lane_mask(cols);
@@ -71,9 +82,9 @@ void to_lanes(const float* src, int64_t n, int64_t e, float* dst) {
 }
 
 // dst[n][i] = src[n / 16][i][n % 16]: the planes of one lane per image back to [n, e].
-void from_lanes(const float* src, int64_t n, int64_t e, float* dst) {
+void from_lanes(const float* src, int64_t n, int64_t e, float* dst, const Conv2dArgs& a) {
   const int64_t tiles = (e + L - 1) / L;
-  parallel_for(blocks(n) * tiles, 16, [&](int64_t lo, int64_t hi) {
+  parallel_for(blocks(n) * tiles, grain_for(a, blocks(n) * tiles, 16), [&](int64_t lo, int64_t hi) {
     for (int64_t t = lo; t < hi; ++t) {
       const int64_t b = t / tiles, i0 = t % tiles * L, cols = std::min(L, e - i0);
       const float* s = src + (b * e + i0) * L;
@@ -210,9 +221,9 @@ void lanes_forward(const Conv2dArgs& a, const float* x, const float* w, const fl
   AlignedFloats xt(nb * ein * L), yt(nb * eout * L), wt(J * a.k);
   for (int64_t k = 0; k < a.k; ++k)
     for (int64_t j = 0; j < J; ++j) wt.get()[j * a.k + k] = w[k * J + j];
-  to_lanes(x, a.n, ein, xt.get());
+  to_lanes(x, a.n, ein, xt.get(), a);
   const int64_t kchunks = (a.k + kFwdKB - 1) / kFwdKB;
-  parallel_for(nb * a.oh * kchunks, 1, [&](int64_t lo, int64_t hi) {
+  parallel_for(nb * a.oh * kchunks, grain_for(a, nb * a.oh * kchunks, 1), [&](int64_t lo, int64_t hi) {
     for (int64_t t = lo; t < hi; ++t) {
       const int64_t b = t / (a.oh * kchunks), oh = t / kchunks % a.oh, k0 = t % kchunks * kFwdKB;
       const LanePass f{xt.get() + b * ein * L, wt.get(), bias, yt.get() + b * eout * L, a};
@@ -220,7 +231,7 @@ void lanes_forward(const Conv2dArgs& a, const float* x, const float* w, const fl
           static_cast<int>(std::min(kFwdKB, a.k - k0)), [&](auto kb) { fwd_row<decltype(kb)::value>(f, k0, oh); });
     }
   });
-  from_lanes(yt.get(), a.n, eout, y);
+  from_lanes(yt.get(), a.n, eout, y, a);
 }
 
 void lanes_backward_input(const Conv2dArgs& a, const float* dy, const float* w, float* dx) {
@@ -229,8 +240,8 @@ void lanes_backward_input(const Conv2dArgs& a, const float* dy, const float* w, 
   for (int64_t k = 0; k < a.k; ++k)
     for (int64_t c = 0; c < a.c; ++c)
       for (int64_t t = 0; t < taps; ++t) wb.get()[(t * a.k + k) * a.c + c] = w[(k * a.c + c) * taps + t];
-  to_lanes(dy, a.n, eout, dyt.get());
-  parallel_for(nb * a.h, 1, [&](int64_t lo, int64_t hi) {
+  to_lanes(dy, a.n, eout, dyt.get(), a);
+  parallel_for(nb * a.h, grain_for(a, nb * a.h, 1), [&](int64_t lo, int64_t hi) {
     for (int64_t t = lo; t < hi; ++t) {
       const int64_t b = t / a.h, ih = t % a.h;
       const LanePass f{dyt.get() + b * eout * L, wb.get(), nullptr, dxt.get() + b * ein * L, a};
@@ -239,7 +250,7 @@ void lanes_backward_input(const Conv2dArgs& a, const float* dy, const float* w, 
       });
     }
   });
-  from_lanes(dxt.get(), a.n, ein, dx);
+  from_lanes(dxt.get(), a.n, ein, dx, a);
 }
 
 void lanes_backward_weight(const Conv2dArgs& a, const float* x, const float* dy, float* dw) {
@@ -249,11 +260,11 @@ void lanes_backward_weight(const Conv2dArgs& a, const float* x, const float* dy,
   for (int64_t c = 0, j = 0; c < a.c; ++c)
     for (int64_t r = 0; r < a.r; ++r)
       for (int64_t s = 0; s < a.s; ++s, ++j) xoff[j] = ((c * a.h + r) * a.w + s) * L;
-  to_lanes(x, a.n, ein, xt.get());
-  to_lanes(dy, a.n, eout, dyt.get());
+  to_lanes(x, a.n, ein, xt.get(), a);
+  to_lanes(dy, a.n, eout, dyt.get(), a);
   const BwwArgs f{xt.get(), dyt.get(), xoff.data(), dw, nb, a.c, a.h, a.w, a.k, J, a.stride_h, a.stride_w, a.oh, a.ow};
   const int64_t kchunks = (a.k + kBwwKB - 1) / kBwwKB, jchunks = (J + kBwwJB - 1) / kBwwJB;
-  parallel_for(kchunks * jchunks, 1, [&](int64_t lo, int64_t hi) {
+  parallel_for(kchunks * jchunks, grain_for(a, kchunks * jchunks, 1), [&](int64_t lo, int64_t hi) {
     for (int64_t t = lo; t < hi; ++t) {
       const int64_t k0 = t / jchunks * kBwwKB, j0 = t % jchunks * kBwwJB;
       simd::with_count<1, 2, 3, 4, 5>(static_cast<int>(std::min(kBwwKB, a.k - k0)), [&](auto kb) {
