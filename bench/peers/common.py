@@ -30,3 +30,39 @@ def seed_cnn():
         nn.Conv2d(32, 64, 3), nn.ReLU(), nn.MaxPool2d(2),
         nn.Flatten(), nn.Linear(1600, 128), nn.ReLU(), nn.Linear(128, 10),
     )
+
+
+def torch_args(ap, threads):
+    """Adds --threads (default `threads`), parses, and starts torch on that many threads with seed 0:
+    every torch peer begins so, which keeps their runs comparable with each other."""
+    import torch
+
+    ap.add_argument("--threads", type=int, default=threads)
+    a = ap.parse_args()
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(0)
+    return a
+
+
+def split_args(ap):
+    """The arguments of the MNIST peers that fit on a training split and score a test split
+    (k-NN, logistic regression), on as many threads as the machine has, as nnlab's pool."""
+    ap.add_argument("--train", type=int, default=60000)
+    ap.add_argument("--test", type=int, default=10000)
+    ap.add_argument("--threads", type=int, default=os.cpu_count())
+    ap.add_argument("--repeat", type=int, default=1)
+    return ap.parse_args()
+
+
+def median_ms(fn, reps, warmup):
+    """Median wall time of `reps` calls of fn, in ms, after `warmup` untimed calls."""
+    import time
+
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t0) * 1e3)
+    return sorted(times)[len(times) // 2]

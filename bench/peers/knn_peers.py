@@ -6,13 +6,12 @@ peak RSS; {"missing": ...} when the library is not installed.
   /usr/bin/python3 bench/peers/knn_peers.py --peer faiss|sklearn [--train N] [--test M] [--k K] [--threads T] [--repeat R]"""
 import argparse
 import json
-import os
 import resource
 import time
 
 import numpy as np
 
-from common import mnist
+from common import mnist, split_args
 
 INSTALL = {"faiss": "python3-faiss", "sklearn": "python3-sklearn"}
 
@@ -54,12 +53,8 @@ def sklearn_predict(xtr, ytr, xte, k, threads):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--peer", choices=["faiss", "sklearn"], required=True)
-    ap.add_argument("--train", type=int, default=60000)
-    ap.add_argument("--test", type=int, default=10000)
     ap.add_argument("--k", type=int, default=3)
-    ap.add_argument("--threads", type=int, default=os.cpu_count())
-    ap.add_argument("--repeat", type=int, default=1)
-    a = ap.parse_args()
+    a = split_args(ap)
     try:
         make = faiss_predict if a.peer == "faiss" else sklearn_predict
         xtr, ytr = mnist("train")

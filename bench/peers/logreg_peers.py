@@ -5,23 +5,18 @@ already in memory), the test accuracy and the peak RSS; {"missing": ...} without
   /usr/bin/python3 bench/peers/logreg_peers.py [--train N] [--test M] [--threads T] [--repeat R]"""
 import argparse
 import json
-import os
 import resource
 import time
 import warnings
 
 import numpy as np
 
-from common import mnist
+from common import mnist, split_args
 
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--train", type=int, default=60000)
-    ap.add_argument("--test", type=int, default=10000)
-    ap.add_argument("--threads", type=int, default=os.cpu_count())
-    ap.add_argument("--repeat", type=int, default=1)
-    a = ap.parse_args()
+    a = split_args(ap)
     try:
         import sklearn
         from sklearn.linear_model import LogisticRegression

@@ -20,6 +20,9 @@ import torch.nn as nn
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "scripts", "fixtures"))
 from spectral import melscale_fbanks  # noqa: E402
 
+sys.path.insert(0, os.path.dirname(__file__))
+from common import torch_args  # noqa: E402
+
 
 def logmel_fn():
     try:
@@ -48,12 +51,9 @@ def audio_cnn():
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--only", choices=["logmel", "train"], required=True)
-    ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--reps", type=int, default=9)
     ap.add_argument("--epochs", type=int, default=3)
-    a = ap.parse_args()
-    torch.set_num_threads(a.threads)
-    torch.manual_seed(0)
+    a = torch_args(ap, threads=1)
     if a.only == "logmel":
         f, how = logmel_fn()
         x = 0.1 * torch.randn(1000, 8000)

@@ -3,27 +3,18 @@ backward-weight for the layers it is given and prints one JSON object per line.
 Usage: python3 bench/peers/torch_conv.py --layers JSON [--quick] [--threads N]
 JSON: a list of {layer, x, w, stride, pad, bias, needInputGrad} (bench/conv_layers.mjs)."""
 import json
+import os
 import sys
-import time
 
 import torch
+
+sys.path.insert(0, os.path.dirname(__file__))
+from common import median_ms  # noqa: E402
 
 SEED_LAYERS = [  # the default when no --layers is given: the seed CNN's convs at batch 128
     {"layer": "conv1", "x": [128, 1, 28, 28], "w": [32, 1, 3, 3], "stride": 1, "pad": 0, "bias": True, "needInputGrad": False},
     {"layer": "conv2", "x": [128, 32, 13, 13], "w": [64, 32, 3, 3], "stride": 1, "pad": 0, "bias": True, "needInputGrad": True},
 ]
-
-
-def median_ms(fn, reps, warmup=3):
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(reps):
-        t0 = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t0) * 1e3)
-    times.sort()
-    return times[len(times) // 2]
 
 
 def reps_for(L, quick):
@@ -64,7 +55,7 @@ def main():
             rows.insert(1, ("backward-input", bwd([True, False, False])))
         with torch.no_grad():
             for op, fn in rows:
-                print(json.dumps({"layer": L["layer"], "op": op, "ms": median_ms(fn, reps),
+                print(json.dumps({"layer": L["layer"], "op": op, "ms": median_ms(fn, reps, warmup=3),
                                   "threads": torch.get_num_threads()}), flush=True)
 
 

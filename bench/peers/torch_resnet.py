@@ -18,7 +18,7 @@ import torch.nn.functional as F
 import torchvision
 
 sys.path.insert(0, os.path.dirname(__file__))
-from common import mnist  # noqa: E402
+from common import median_ms, mnist, torch_args  # noqa: E402
 
 # (C, K, kernel, stride, pad, H): bench/resnet.mjs CONV_LAYERS, same order.
 CONV_LAYERS = [(3, 64, 7, 2, 3, 32), (64, 64, 3, 1, 1, 8), (128, 128, 3, 1, 1, 4), (256, 256, 3, 1, 1, 2),
@@ -31,17 +31,6 @@ def resnet_input(split, n):
     x = (x - x.mean()) / x.std()
     x = F.interpolate(x, size=(32, 32), mode="bilinear", align_corners=False).expand(-1, 3, -1, -1).contiguous()
     return x, torch.from_numpy(yi[:n].astype(np.int64))
-
-
-def median_ms(fn, reps, warmup=2):
-    for _ in range(warmup):
-        fn()
-    t = []
-    for _ in range(reps):
-        t0 = time.perf_counter()
-        fn()
-        t.append((time.perf_counter() - t0) * 1e3)
-    return sorted(t)[len(t) // 2]
 
 
 def conv(a):
@@ -58,7 +47,7 @@ def conv(a):
         torch.ops.aten.convolution_backward(dy, x, w, None, [s, s], [p, p], [1, 1], False, [0, 0], 1, mask)
 
     with torch.no_grad():
-        return {"value": median_ms(fwd if a.op == "forward" else bwd, a.reps), "unit": "ms"}
+        return {"value": median_ms(fwd if a.op == "forward" else bwd, a.reps, warmup=2), "unit": "ms"}
 
 
 def train(a):
@@ -94,16 +83,13 @@ def infer(a):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--only", choices=["train", "infer", "conv"], required=True)
-    ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--batch", type=int, default=512)
     ap.add_argument("--steps", type=int, default=5)
     ap.add_argument("--images", type=int, default=5000)
     ap.add_argument("--layer", type=int, default=0)
     ap.add_argument("--op", choices=["forward", "backward"], default="forward")
     ap.add_argument("--reps", type=int, default=10)
-    a = ap.parse_args()
-    torch.set_num_threads(a.threads)
-    torch.manual_seed(0)
+    a = torch_args(ap, threads=2)
     r = {"train": train, "infer": infer, "conv": conv}[a.only](a)
     print(json.dumps({**r, "threads": torch.get_num_threads(), "torch": torch.__version__,
                       "torchvision": torchvision.__version__,

@@ -18,7 +18,7 @@ import torch
 import torch.nn as nn
 
 sys.path.insert(0, os.path.dirname(__file__))
-from common import mnist, read_idx  # noqa: E402
+from common import mnist, read_idx, torch_args  # noqa: E402
 
 FASHION = os.environ.get("NNLAB_FASHION_DIR", "/usr/share/datasets/fashion-mnist")
 AE_LAYERS = [784, 128, 32, 2, 32, 128, 784]
@@ -38,11 +38,8 @@ def autoencoder():
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--model", choices=["mlp", "autoencoder"], required=True)
-    ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--epochs", type=int, default=7)
-    a = ap.parse_args()
-    torch.set_num_threads(a.threads)
-    torch.manual_seed(0)
+    a = torch_args(ap, threads=1)
     if a.model == "mlp":
         xi, yi = mnist("train")
         n, batch = 10000, 100

@@ -15,7 +15,7 @@ import torch
 import torch.nn as nn
 
 sys.path.insert(0, os.path.dirname(__file__))
-from common import mnist, seed_cnn  # noqa: E402
+from common import mnist, seed_cnn, torch_args  # noqa: E402
 
 
 def mlp(hidden=200):
@@ -62,13 +62,10 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--model", choices=["cnn", "mlp"], default="cnn")
     ap.add_argument("--only", choices=["train", "infer"], required=True)
-    ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--limit", type=int, default=60000)
     ap.add_argument("--batch", type=int, default=128)
     ap.add_argument("--infer-batch", type=int, default=1000)
-    a = ap.parse_args()
-    torch.set_num_threads(a.threads)
-    torch.manual_seed(0)
+    a = torch_args(ap, threads=2)
     model = seed_cnn() if a.model == "cnn" else mlp()
     if a.only == "train":
         xi, yi = mnist("train")
