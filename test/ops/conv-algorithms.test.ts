@@ -98,7 +98,9 @@ describe('conv algorithms forced with NNLAB_CONV_ALGO', () => {
       const r = runForced(algo);
       const runs = r.algorithms.find((a) => a.name === algo)!;
       expect(runs.forward + runs.backwardInput + runs.backwardWeight).toBe(0);
-      r.out.forEach((outs, i) => outs.forEach((v, pass) => expectClose(v, reference.out[i][pass], 1e-4, 1e-4, `${algo} fallback case ${i}`)));
+      r.out.forEach((outs, i) =>
+        outs.forEach((v, pass) => expectClose(v, reference.out[i][pass], 1e-4, 1e-4, `${algo} fallback case ${i}`)),
+      );
       return;
     }
     const r = runForced(algo);

@@ -94,6 +94,16 @@ void over_images(const ConvPlan& p, Body body) {
   }
 }
 
+// over_images, each task's images in chunks of at most buf.nb_max lowered together:
+// chunk(t, first image, images, the task's col and tmp buffers, whether the GEMM may go parallel).
+template <typename Chunk>
+void over_chunks(const ConvPlan& p, const Buffers& buf, Chunk chunk) {
+  over_images(p, [&](int64_t t, int64_t n0, int64_t n1, bool par) {
+    for (int64_t i = n0; i < n1; i += buf.nb_max)
+      chunk(t, i, std::min(buf.nb_max, n1 - i), buf.col[t].get(), buf.tmp[t].get(), par);
+  });
+}
+
 using cpu::AlignedFloats;
 
 // Per-image products on whole packed operands (gemm.h): each task owns whole images, so this
@@ -200,38 +210,19 @@ bool winograd_bwi(const Conv2dArgs& a, const float* dy, const float* w, float* d
 
 #endif
 
-bool small_fwd(const Conv2dArgs& a, const float* x, const float* w, const float* bias, float* y) {
-  cpu::small_maps_forward(a, x, w, bias, y);
-  return true;
-}
-bool small_bwi(const Conv2dArgs& a, const float* dy, const float* w, float* dx) {
-  cpu::small_maps_backward_input(a, dy, w, dx);
-  return true;
-}
-bool small_bww(const Conv2dArgs& a, const float* x, const float* dy, float* dw) {
-  cpu::small_maps_backward_weight(a, x, dy, dw);
-  return true;
-}
+// Table entries return whether they ran; these algorithms always run once their `applies` said
+// yes, so one adapter turns each of their passes into an entry.
+template <auto Pass>
+struct Always;
+template <typename... Args, void (*Pass)(Args...)>
+struct Always<Pass> {
+  static bool run(Args... args) {
+    Pass(args...);
+    return true;
+  }
+};
 
 #if NNLAB_X86_KERNELS
-bool lanes_fwd(const Conv2dArgs& a, const float* x, const float* w, const float* bias, float* y) {
-  cpu::lanes_forward(a, x, w, bias, y);
-  return true;
-}
-bool lanes_bwi(const Conv2dArgs& a, const float* dy, const float* w, float* dx) {
-  cpu::lanes_backward_input(a, dy, w, dx);
-  return true;
-}
-bool lanes_bww(const Conv2dArgs& a, const float* x, const float* dy, float* dw) {
-  cpu::lanes_backward_weight(a, x, dy, dw);
-  return true;
-}
-
-bool rows_fwd(const Conv2dArgs& a, const float* x, const float* w, const float* bias, float* y) {
-  cpu::rows_forward(a, x, w, bias, y);
-  return true;
-}
-
 bool gathered_fwd(const Conv2dArgs& a, const float* x, const float* w, const float* bias, float* y) {
   ConvPlan p(a);
   const cpu::LoweredInput in(a, x);
@@ -367,41 +358,35 @@ bool im2col_fwd(const Conv2dArgs& a, const float* x, const float* w, const float
     }
   }
   Buffers buf(p, image_tasks(p), true, aug ? 1 : 0);
-  over_images(p, [&](int64_t t, int64_t n0, int64_t n1, bool par) {
-    int64_t nb_max = buf.nb_max;
-    float* col = buf.col[t].get();
-    float* tmp = buf.tmp[t].get();
-    for (int64_t i = n0; i < n1; i += nb_max) {
-      int64_t nb = std::min(nb_max, n1 - i);
-      for (int64_t g = 0; g < a.groups; ++g) {
-        const float* wg = w + g * p.kg * p.crs;
-        const float* B;
-        int64_t ldb;
-        bool lowered = !(p.direct && nb == 1);
-        if (p.direct && nb == 1) {
-          B = x + (i * a.c + g * p.cg) * p.hw;
-          ldb = p.hw;
-        } else {
-          cpu::im2col(p, x, i, nb, g, col, par);
-          B = col;
-          ldb = nb * p.ohw;
-          if (aug) std::fill_n(col + p.crs * ldb, ldb, 1.f);
-        }
-        const float* A = lowered && aug ? waug.data() + g * p.kg * kdim : wg;
-        int64_t lda = lowered && aug ? kdim : p.crs, kk = lda;
-        if (nb == 1) {
-          float* yg = y + (i * a.k + g * p.kg) * p.ohw;
-          bool prefill = bias && !lowered;  // the GEMM then adds the product to it (beta = 1)
-          if (prefill)
-            for (int64_t k = 0; k < p.kg; ++k) std::fill_n(yg + k * p.ohw, p.ohw, bias[g * p.kg + k]);
-          run_gemm(gemm_args(false, false, p.kg, p.ohw, kk, lda, ldb, p.ohw, prefill ? 1.f : 0.f), A, B, yg, par);
-        } else {
-          int64_t ld = nb * p.ohw;
-          run_gemm(gemm_args(false, false, p.kg, ld, kk, lda, ldb, ld, 0.f), A, B, tmp, par);
-          for (int64_t b = 0; b < nb; ++b)
-            for (int64_t k = 0; k < p.kg; ++k)
-              std::copy_n(tmp + k * ld + b * p.ohw, p.ohw, y + ((i + b) * a.k + g * p.kg + k) * p.ohw);
-        }
+  over_chunks(p, buf, [&](int64_t, int64_t i, int64_t nb, float* col, float* tmp, bool par) {
+    for (int64_t g = 0; g < a.groups; ++g) {
+      const float* wg = w + g * p.kg * p.crs;
+      const float* B;
+      int64_t ldb;
+      bool lowered = !(p.direct && nb == 1);
+      if (p.direct && nb == 1) {
+        B = x + (i * a.c + g * p.cg) * p.hw;
+        ldb = p.hw;
+      } else {
+        cpu::im2col(p, x, i, nb, g, col, par);
+        B = col;
+        ldb = nb * p.ohw;
+        if (aug) std::fill_n(col + p.crs * ldb, ldb, 1.f);
+      }
+      const float* A = lowered && aug ? waug.data() + g * p.kg * kdim : wg;
+      int64_t lda = lowered && aug ? kdim : p.crs, kk = lda;
+      if (nb == 1) {
+        float* yg = y + (i * a.k + g * p.kg) * p.ohw;
+        bool prefill = bias && !lowered;  // the GEMM then adds the product to it (beta = 1)
+        if (prefill)
+          for (int64_t k = 0; k < p.kg; ++k) std::fill_n(yg + k * p.ohw, p.ohw, bias[g * p.kg + k]);
+        run_gemm(gemm_args(false, false, p.kg, p.ohw, kk, lda, ldb, p.ohw, prefill ? 1.f : 0.f), A, B, yg, par);
+      } else {
+        int64_t ld = nb * p.ohw;
+        run_gemm(gemm_args(false, false, p.kg, ld, kk, lda, ldb, ld, 0.f), A, B, tmp, par);
+        for (int64_t b = 0; b < nb; ++b)
+          for (int64_t k = 0; k < p.kg; ++k)
+            std::copy_n(tmp + k * ld + b * p.ohw, p.ohw, y + ((i + b) * a.k + g * p.kg + k) * p.ohw);
       }
     }
   });
@@ -411,25 +396,19 @@ bool im2col_fwd(const Conv2dArgs& a, const float* x, const float* w, const float
 bool im2col_bwi(const Conv2dArgs& a, const float* dy, const float* w, float* dx) {
   ConvPlan p(a);
   Buffers buf(p, image_tasks(p), true);
-  over_images(p, [&](int64_t t, int64_t n0, int64_t n1, bool par) {
-    int64_t nb_max = buf.nb_max;
-    float* col = buf.col[t].get();
-    float* tmp = buf.tmp[t].get();
-    for (int64_t i = n0; i < n1; i += nb_max) {
-      int64_t nb = std::min(nb_max, n1 - i);
-      if (!(p.direct && nb == 1)) std::fill_n(dx + i * a.c * p.hw, nb * a.c * p.hw, 0.f);
-      for (int64_t g = 0; g < a.groups; ++g) {
-        const float* wg = w + g * p.kg * p.crs;
-        const float* B = dy_group(p, dy, i, nb, g, tmp);
-        int64_t ld = nb * p.ohw;
-        // dcol[crs, cols] = W_g^T [crs, kg] * dy_g [kg, cols]
-        if (p.direct && nb == 1) {
-          run_gemm(gemm_args(true, false, p.crs, ld, p.kg, p.crs, ld, ld, 0.f), wg, B, dx + (i * a.c + g * p.cg) * p.hw,
-                   par);
-        } else {
-          run_gemm(gemm_args(true, false, p.crs, ld, p.kg, p.crs, ld, ld, 0.f), wg, B, col, par);
-          cpu::col2im(p, col, i, nb, g, dx, par);
-        }
+  over_chunks(p, buf, [&](int64_t, int64_t i, int64_t nb, float* col, float* tmp, bool par) {
+    if (!(p.direct && nb == 1)) std::fill_n(dx + i * a.c * p.hw, nb * a.c * p.hw, 0.f);
+    for (int64_t g = 0; g < a.groups; ++g) {
+      const float* wg = w + g * p.kg * p.crs;
+      const float* B = dy_group(p, dy, i, nb, g, tmp);
+      int64_t ld = nb * p.ohw;
+      // dcol[crs, cols] = W_g^T [crs, kg] * dy_g [kg, cols]
+      if (p.direct && nb == 1) {
+        run_gemm(gemm_args(true, false, p.crs, ld, p.kg, p.crs, ld, ld, 0.f), wg, B, dx + (i * a.c + g * p.cg) * p.hw,
+                 par);
+      } else {
+        run_gemm(gemm_args(true, false, p.crs, ld, p.kg, p.crs, ld, ld, 0.f), wg, B, col, par);
+        cpu::col2im(p, col, i, nb, g, dx, par);
       }
     }
   });
@@ -441,27 +420,21 @@ bool im2col_bww(const Conv2dArgs& a, const float* x, const float* dy, float* dw)
   WeightPartials parts(p, dw);
   const int64_t wsize = a.k * p.crs;
   Buffers buf(p, parts.tasks(), true);
-  over_images(p, [&](int64_t t, int64_t n0, int64_t n1, bool par) {
+  for (int64_t t = 0; t < parts.tasks(); ++t) std::fill_n(parts.of(t), wsize, 0.f);
+  over_chunks(p, buf, [&](int64_t t, int64_t i, int64_t nb, float* col, float* tmp, bool par) {
     float* acc = parts.of(t);
-    std::fill_n(acc, wsize, 0.f);
-    int64_t nb_max = buf.nb_max;
-    float* col = buf.col[t].get();
-    float* tmp = buf.tmp[t].get();
-    for (int64_t i = n0; i < n1; i += nb_max) {
-      int64_t nb = std::min(nb_max, n1 - i);
-      int64_t ld = nb * p.ohw;
-      for (int64_t g = 0; g < a.groups; ++g) {
-        const float* A = dy_group(p, dy, i, nb, g, tmp);
-        const float* B;
-        if (p.direct && nb == 1) {
-          B = x + (i * a.c + g * p.cg) * p.hw;
-        } else {
-          cpu::im2col(p, x, i, nb, g, col, par);
-          B = col;
-        }
-        // dW_g[kg, crs] += dy_g [kg, cols] * col^T [cols, crs]
-        run_gemm(gemm_args(false, true, p.kg, p.crs, ld, ld, ld, p.crs, 1.f), A, B, acc + g * p.kg * p.crs, par);
+    int64_t ld = nb * p.ohw;
+    for (int64_t g = 0; g < a.groups; ++g) {
+      const float* A = dy_group(p, dy, i, nb, g, tmp);
+      const float* B;
+      if (p.direct && nb == 1) {
+        B = x + (i * a.c + g * p.cg) * p.hw;
+      } else {
+        cpu::im2col(p, x, i, nb, g, col, par);
+        B = col;
       }
+      // dW_g[kg, crs] += dy_g [kg, cols] * col^T [cols, crs]
+      run_gemm(gemm_args(false, true, p.kg, p.crs, ld, ld, ld, p.crs, 1.f), A, B, acc + g * p.kg * p.crs, par);
     }
   });
   parts.sum();
@@ -476,11 +449,12 @@ const cpu::ConvAlgorithm kAlgorithms[] = {
 #if NNLAB_X86_KERNELS
     {"winograd", cpu::winograd_apply, winograd_fwd, cpu::winograd_input_apply, winograd_bwi, nullptr, nullptr},
 #endif
-    {"small-maps", cpu::small_maps_apply, small_fwd, cpu::small_maps_apply, small_bwi, cpu::small_maps_apply,
-     small_bww},
+    {"small-maps", cpu::small_maps_apply, Always<cpu::small_maps_forward>::run, cpu::small_maps_apply,
+     Always<cpu::small_maps_backward_input>::run, cpu::small_maps_apply, Always<cpu::small_maps_backward_weight>::run},
 #if NNLAB_X86_KERNELS
-    {"lanes", cpu::lanes_apply, lanes_fwd, cpu::lanes_apply, lanes_bwi, cpu::lanes_apply, lanes_bww},
-    {"rows", cpu::rows_forward_apply, rows_fwd, nullptr, nullptr, nullptr, nullptr},
+    {"lanes", cpu::lanes_apply, Always<cpu::lanes_forward>::run, cpu::lanes_apply,
+     Always<cpu::lanes_backward_input>::run, cpu::lanes_apply, Always<cpu::lanes_backward_weight>::run},
+    {"rows", cpu::rows_forward_apply, Always<cpu::rows_forward>::run, nullptr, nullptr, nullptr, nullptr},
     {"direct", nullptr, nullptr, nullptr, nullptr, direct_applies, direct_bww},
     {"bww3x3", nullptr, nullptr, nullptr, nullptr, cpu::bww3x3_apply, bww3x3_bww},
     {"gathered", cpu::gathered_apply, gathered_fwd, cpu::gathered_input_apply, gathered_bwi, cpu::gathered_apply,
