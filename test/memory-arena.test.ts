@@ -2,8 +2,10 @@
 // other sizes and merges neighbours back. What users see: the resident set follows the bytes in
 // use, not one cached copy of every size ever freed; a training loop reuses its memory without
 // growing; releaseCpuCache gives idle memory back.
+import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 
+import { childAddonResults } from './support/child-addon.js';
 import { native } from './support/native.js';
 
 const MiB = 2 ** 20;
@@ -60,5 +62,34 @@ describe('CPU arena', () => {
     expect(v[0]).toBe(3);
     expect(v[v.length - 1]).toBe(3);
     u.dispose();
+  });
+
+  // The arena asks for transparent huge pages (host_arena.cpp): where the kernel honours the request
+  // ("madvise" or "always"), filling a new 64 MiB tensor leaves most of it in 2 MiB pages, and
+  // NNLAB_HUGE_PAGES=0 stops asking. Measured in child processes so each reads its own flags.
+  it('asks the kernel for huge pages, unless NNLAB_HUGE_PAGES=0', () => {
+    const thpFile = '/sys/kernel/mm/transparent_hugepage/enabled';
+    const mode = existsSync(thpFile) ? (/\[(\w+)\]/.exec(readFileSync(thpFile, 'utf8'))?.[1] ?? 'unknown') : 'absent';
+    const hugeMiB = (env: Record<string, string>) =>
+      Number(
+        childAddonResults(
+          env,
+          1,
+          `const huge = () => Number(/AnonHugePages:\\s+(\\d+)/.exec(require('fs').readFileSync('/proc/self/smaps_rollup', 'utf8'))[1]) / 1024;
+           const before = huge();
+           const t = addon.full([${floats(64)}], 1, 'float32', 'cpu');
+           out.push(String(huge() - before));
+           t.dispose();`,
+        )[0],
+      );
+    if (mode !== 'madvise' && mode !== 'always') {
+      // Nothing to measure: the kernel has no THP or refuses it for everyone.
+      console.log(`transparent huge pages are '${mode}' here: only the flag is checked`);
+      expect(childAddonResults({ NNLAB_HUGE_PAGES: '0' }, 1, `out.push(addon.nativeFlags().flags.NNLAB_HUGE_PAGES)`)).toEqual(['0']);
+      return;
+    }
+    expect(hugeMiB({})).toBeGreaterThanOrEqual(48);
+    // "always" hands out huge pages whatever the arena asks for.
+    if (mode === 'madvise') expect(hugeMiB({ NNLAB_HUGE_PAGES: '0' })).toBeLessThan(8);
   });
 });

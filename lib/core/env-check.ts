@@ -20,6 +20,7 @@ export const NNLAB_ENV: Record<string, [Check, string]> = {
   NNLAB_THREADS: [positiveInt, 'a positive integer (threads)'],
   NNLAB_SPIN_US: [nonNegativeInt, 'a non-negative integer (microseconds)'],
   NNLAB_CPU_ARENA: [flag, '0 or 1'],
+  NNLAB_HUGE_PAGES: [flag, '0 or 1'],
   NNLAB_CPU_CACHE_MB: [nonNegativeInt, 'a non-negative integer (MiB)'],
   NNLAB_CONV_COLS: [positiveInt, 'a positive integer'],
   NNLAB_GEMM_KERNEL: [oneOf('generic', 'auto'), "'generic' or 'auto'"],

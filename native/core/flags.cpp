@@ -30,6 +30,7 @@ Flags read_flags() {
   f.threads = static_cast<int>(std::min<int64_t>(integer("NNLAB_THREADS", 0), 256));
   f.spin_us = std::min<int64_t>(integer("NNLAB_SPIN_US", -1), 1000000);
   f.cpu_arena = !(env("NNLAB_CPU_ARENA") && std::string(env("NNLAB_CPU_ARENA")) == "0");
+  f.cpu_huge_pages = !(env("NNLAB_HUGE_PAGES") && std::string(env("NNLAB_HUGE_PAGES")) == "0");
   f.cpu_cache_mb = integer("NNLAB_CPU_CACHE_MB", -1);
   f.conv_cols = integer("NNLAB_CONV_COLS", 0);
   f.gemm_generic = env("NNLAB_GEMM_KERNEL") && std::string(env("NNLAB_GEMM_KERNEL")) == "generic";
@@ -59,6 +60,7 @@ std::vector<std::pair<std::string, std::string>> flag_report() {
       {"NNLAB_THREADS", f.threads > 0 ? std::to_string(f.threads) : "default"},
       {"NNLAB_SPIN_US", n(f.spin_us)},
       {"NNLAB_CPU_ARENA", b(f.cpu_arena)},
+      {"NNLAB_HUGE_PAGES", b(f.cpu_huge_pages)},
       {"NNLAB_CPU_CACHE_MB", n(f.cpu_cache_mb)},
       {"NNLAB_CONV_COLS", f.conv_cols > 0 ? std::to_string(f.conv_cols) : "default"},
       {"NNLAB_GEMM_KERNEL", f.gemm_generic ? "generic" : "auto"},

@@ -15,6 +15,7 @@ struct Flags {
   int threads = 0;                   // NNLAB_THREADS: worker threads (0: one per hardware thread)
   int64_t spin_us = -1;              // NNLAB_SPIN_US: idle spin before a worker sleeps (-1: default)
   bool cpu_arena = true;             // NNLAB_CPU_ARENA=0 turns off the host arena for small buffers
+  bool cpu_huge_pages = true;        // NNLAB_HUGE_PAGES=0: no transparent huge pages for the arena
   int64_t cpu_cache_mb = -1;         // NNLAB_CPU_CACHE_MB: freed memory kept resident (-1: default)
   int64_t conv_cols = 0;             // NNLAB_CONV_COLS: im2col column target (0: default)
   bool gemm_generic = false;         // NNLAB_GEMM_KERNEL=generic: the portable GEMM kernels
