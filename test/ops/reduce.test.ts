@@ -187,3 +187,32 @@ describe.each(testDevices())('reductions on %s', (device) => {
     expect(() => native.reduce(native.fromTypedArray(Int32Array.from([1]), [1], device), 'sum')).toThrow(DTypeError);
   });
 });
+
+// noGradStats (lib/core/ops/reduce.ts) takes the variance over chunks to keep its temporaries
+// small; the other side here is the one-shot mean(square(x - mean)) through the native calls, a
+// different path whose block order the chunks must reproduce bit for bit (data normalised with
+// these figures must not move). Sizes straddle the 8192-element blocks and 512-block chunks.
+describe('noGradStats', () => {
+  it('gives the bits of the one-shot mean and variance at every block and chunk boundary', async () => {
+    const { noGradStats } = await import('../../lib/core/ops/reduce.js');
+    const { fromHandle } = await import('../../lib/core/tensor.js');
+    const oneShot = (h: ReturnType<typeof native.full>) => {
+      const m = native.reduce(h, 'mean', [], false);
+      const mean = (native.toTypedArray(m) as Float32Array)[0];
+      const c = native.unary(h, 'affine', 1, -mean);
+      const sq = native.unary(c, 'square');
+      const v = native.reduce(sq, 'mean', [], false);
+      const std = Math.sqrt((native.toTypedArray(v) as Float32Array)[0]);
+      [m, c, sq, v].forEach((t) => t.dispose());
+      return { mean, std };
+    };
+    const block = 8192,
+      chunk = 512 * block;
+    for (const n of [1, 5, block - 1, block, block + 1, chunk - 1, chunk, chunk + 3, 2 * chunk + block + 17]) {
+      const h = native.fromTypedArray(randomArray(n, n, 0.5, 2), [n], 'cpu');
+      const x = fromHandle(h);
+      expect(noGradStats(x), `n = ${n}`).toEqual(oneShot(h));
+      x.dispose();
+    }
+  });
+});

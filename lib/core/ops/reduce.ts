@@ -73,15 +73,50 @@ export function argmax(x: Tensor, axis?: number, keepdim = false): Tensor {
   return fromHandle(native.argmax(x.handle, axis === undefined ? null : axis, keepdim));
 }
 
-/** Mean and population std of all elements as numbers (no graph). */
+// The CPU reduction (native/cpu/reduce.cpp) sums a long row in blocks of this many elements and
+// adds the block sums in order; noGradStats reproduces that order chunk by chunk.
+const REDUCE_BLOCK = 8192;
+// Blocks per chunk: 16 MiB of temporaries at a time, however large the tensor.
+const STATS_CHUNK_BLOCKS = 512;
+
+/**
+ * Mean and population std of all elements as numbers (no graph). The variance is the mean of
+ * (x - mean)^2 taken over chunks, so the temporaries stay small for a whole data set (two
+ * tensors of its size otherwise, each paged in fresh); the chunks are cut at the reduction's
+ * block boundaries and their block sums joined in the same order, so the result has the bits
+ * of the one-shot mean(square(x - mean)).
+ */
 export function noGradStats(x: Tensor): { mean: number; std: number } {
   const m = native.reduce(x.handle, 'mean', [], false);
   const mean = (native.toTypedArray(m) as Float32Array)[0];
   m.dispose();
-  const centered = native.unary(x.handle, 'affine', 1, -mean);
-  const sq = native.unary(centered, 'square');
-  const v = native.reduce(sq, 'mean', [], false);
-  const variance = (native.toTypedArray(v) as Float32Array)[0];
-  [centered, sq, v].forEach((t) => t.dispose());
+  const n = x.shape.reduce((a, b) => a * b, 1);
+  const flat = native.reshape(x.handle, [n]);
+  let total = 0;
+  for (let start = 0, first = true; start < n; start += REDUCE_BLOCK * STATS_CHUNK_BLOCKS) {
+    const len = Math.min(REDUCE_BLOCK * STATS_CHUNK_BLOCKS, n - start);
+    const full = Math.floor(len / REDUCE_BLOCK);
+    const chunk = native.stridedCopy(flat, [len], [1], start);
+    const centered = native.unary(chunk, 'affine', 1, -mean);
+    const sq = native.unary(centered, 'square');
+    const parts: number[] = [];
+    for (const [off, rows, cols] of [
+      [0, full, REDUCE_BLOCK],
+      [full * REDUCE_BLOCK, 1, len - full * REDUCE_BLOCK],
+    ]) {
+      if (rows === 0 || cols === 0) continue;
+      const rowsView = rows * cols === len ? native.reshape(sq, [rows, cols]) : native.stridedCopy(sq, [rows, cols], [cols, 1], off);
+      const sums = native.reduce(rowsView, 'sum', [1], false);
+      parts.push(...(native.toTypedArray(sums) as Float32Array));
+      [rowsView, sums].forEach((t) => t.dispose());
+    }
+    for (const p of parts) {
+      total = first ? p : Math.fround(total + p);
+      first = false;
+    }
+    [chunk, centered, sq].forEach((t) => t.dispose());
+  }
+  flat.dispose();
+  const variance = n === 0 ? NaN : Math.fround(total * Math.fround(1 / Math.fround(n)));
   return { mean, std: Math.sqrt(variance) };
 }
