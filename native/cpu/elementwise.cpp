@@ -14,16 +14,30 @@ namespace {
 
 constexpr int64_t kGrain = 1 << 14;
 
+// Ops whose value and gradient take a few arithmetic instructions: memory-bound passes, split by
+// the bytes they move. The others (exp, tanh, pow, ...) cost ten to a hundred times more per
+// element and keep the element grain.
+constexpr bool memory_bound(UnaryOp op) {
+  switch (op) {
+    case UnaryOp::Neg: case UnaryOp::Sqrt: case UnaryOp::Rsqrt: case UnaryOp::Abs: case UnaryOp::Sign:
+    case UnaryOp::Square: case UnaryOp::Reciprocal: case UnaryOp::Relu: case UnaryOp::LeakyRelu:
+    case UnaryOp::Affine: case UnaryOp::Clamp:
+      return true;
+    default:
+      return false;
+  }
+}
+
 template <UnaryOp OP>
 void unary_fwd(const float* x, float* y, int64_t n, float alpha, float beta) {
-  parallel_for(n, kGrain, [=](int64_t lo, int64_t hi) {
+  parallel_for(n, memory_bound(OP) ? grain_for_bytes(8) : kGrain, [=](int64_t lo, int64_t hi) {
     for (int64_t i = lo; i < hi; ++i) y[i] = unary_forward(OP, x[i], alpha, beta);
   });
 }
 
 template <UnaryOp OP>
 void unary_bwd(const float* x, const float* y, const float* dy, float* dx, int64_t n, float alpha, float beta) {
-  parallel_for(n, kGrain, [=](int64_t lo, int64_t hi) {
+  parallel_for(n, memory_bound(OP) ? grain_for_bytes(16) : kGrain, [=](int64_t lo, int64_t hi) {
     for (int64_t i = lo; i < hi; ++i) dx[i] = unary_grad(OP, x[i], y[i], dy[i], alpha, beta);
   });
 }
@@ -109,7 +123,7 @@ template <BinaryOp OP>
 void binary_impl(const Collapsed& c, const float* x, const float* y, float* out) {
   if (c.ndim == 1) {
     const int64_t n = c.shape[0], sa = c.sa[0], sb = c.sb[0];
-    parallel_for(n, kGrain, [=](int64_t lo, int64_t hi) {
+    parallel_for(n, OP == BinaryOp::Pow ? kGrain : grain_for_bytes(12), [=](int64_t lo, int64_t hi) {
       binary_run<OP>(x + lo * sa, sa, y + lo * sb, sb, out + lo, hi - lo);
     });
     return;
@@ -119,7 +133,7 @@ void binary_impl(const Collapsed& c, const float* x, const float* y, float* out)
   const int64_t inner = c.shape[nd - 1];
   int64_t rows = 1;
   for (int d = 0; d < nd - 1; ++d) rows *= c.shape[d];
-  const int64_t grain = std::max<int64_t>(1, kGrain / inner);
+  const int64_t grain = OP == BinaryOp::Pow ? std::max<int64_t>(1, kGrain / inner) : grain_for_bytes(12 * inner);
   parallel_for(rows, grain, [&](int64_t lo, int64_t hi) {
     for (int64_t r = lo; r < hi; ++r) {
       int64_t rem = r, oa = 0, ob = 0;
@@ -167,7 +181,7 @@ void CpuBackend::binary(BinaryOp op, const BroadcastArgs& a, const float* x, con
 }
 
 void CpuBackend::where(const uint8_t* cond, const float* a, const float* b, float* out, int64_t n) {
-  parallel_for(n, kGrain, [=](int64_t lo, int64_t hi) {
+  parallel_for(n, grain_for_bytes(13), [=](int64_t lo, int64_t hi) {
     for (int64_t i = lo; i < hi; ++i) out[i] = cond[i] ? a[i] : b[i];
   });
 }

@@ -11,7 +11,6 @@
 namespace nn {
 namespace {
 
-constexpr int64_t kGrain = 1 << 14;
 constexpr int64_t kColChunk = 1024;
 
 // Runs fn(o, i0, i1) over every (outer index, column chunk) pair.
@@ -19,7 +18,7 @@ template <typename F>
 void for_col_chunks(int64_t outer, int64_t inner, int64_t work_per_col, const F& fn) {
   const int64_t nchunks = (inner + kColChunk - 1) / kColChunk;
   const int64_t cols = std::min(inner, kColChunk);
-  const int64_t grain = std::max<int64_t>(1, kGrain / std::max<int64_t>(1, cols * work_per_col));
+  const int64_t grain = grain_for_bytes(12 * cols * work_per_col);
   parallel_for(outer * nchunks, grain, [&](int64_t lo, int64_t hi) {
     for (int64_t t = lo; t < hi; ++t) {
       const int64_t o = t / nchunks, i0 = (t % nchunks) * kColChunk;
@@ -33,7 +32,7 @@ void for_col_chunks(int64_t outer, int64_t inner, int64_t work_per_col, const F&
 void CpuBackend::index_select(const float* x, const int32_t* idx, float* out, int64_t outer, int64_t dim, int64_t inner,
                               int64_t nidx) {
   const int64_t rows = outer * nidx;
-  parallel_for(rows, std::max<int64_t>(1, kGrain / std::max<int64_t>(inner, 1)), [=](int64_t lo, int64_t hi) {
+  parallel_for(rows, grain_for_bytes(8 * inner), [=](int64_t lo, int64_t hi) {
     for (int64_t r = lo; r < hi; ++r) {
       const int64_t o = r / nidx, j = r % nidx;
       std::memcpy(out + r * inner, x + (o * dim + idx[j]) * inner, static_cast<size_t>(inner) * sizeof(float));
@@ -55,7 +54,7 @@ void CpuBackend::index_add(const float* dout, const int32_t* idx, float* dx, int
 void CpuBackend::gather(const float* x, const int32_t* idx, float* out, int64_t outer, int64_t dim, int64_t inner,
                         int64_t nj) {
   const int64_t rows = outer * nj;
-  parallel_for(rows, std::max<int64_t>(1, kGrain / std::max<int64_t>(inner, 1)), [=](int64_t lo, int64_t hi) {
+  parallel_for(rows, grain_for_bytes(12 * inner), [=](int64_t lo, int64_t hi) {
     for (int64_t r = lo; r < hi; ++r) {
       const int64_t o = r / nj;
       const float* src = x + o * dim * inner;
@@ -79,7 +78,7 @@ void CpuBackend::scatter_add(const float* dout, const int32_t* idx, float* dx, i
 }
 
 void CpuBackend::one_hot(const int32_t* labels, float* out, int64_t n, int64_t classes) {
-  parallel_for(n, std::max<int64_t>(1, kGrain / std::max<int64_t>(classes, 1)), [=](int64_t lo, int64_t hi) {
+  parallel_for(n, grain_for_bytes(4 * classes + 4), [=](int64_t lo, int64_t hi) {
     std::memset(out + lo * classes, 0, static_cast<size_t>((hi - lo) * classes) * sizeof(float));
     for (int64_t r = lo; r < hi; ++r) out[r * classes + labels[r]] = 1.f;
   });

@@ -12,10 +12,15 @@ namespace nn {
 namespace {
 
 constexpr int64_t kGrain = 1 << 14;
+// No activation or ReLU: the pass is memory-bound, split by the bytes it moves; the others keep
+// the element grain.
+constexpr bool memory_bound(LinearAct act) { return act == LinearAct::None || act == LinearAct::Relu; }
 
 template <LinearAct ACT>
 void bias_act_rows(const float* bias, float* y, int64_t rows, int64_t cols) {
-  parallel_for(rows, std::max<int64_t>(1, kGrain / std::max<int64_t>(cols, 1)), [=](int64_t lo, int64_t hi) {
+  const int64_t grain =
+      memory_bound(ACT) ? grain_for_bytes(8 * cols) : std::max<int64_t>(1, kGrain / std::max<int64_t>(cols, 1));
+  parallel_for(rows, grain, [=](int64_t lo, int64_t hi) {
     for (int64_t r = lo; r < hi; ++r) {
       float* row = y + r * cols;
       if (bias)
@@ -29,7 +34,7 @@ void bias_act_rows(const float* bias, float* y, int64_t rows, int64_t cols) {
 
 template <LinearAct ACT>
 void act_backward(const float* y, const float* dy, float* dz, int64_t n) {
-  parallel_for(n, kGrain, [=](int64_t lo, int64_t hi) {
+  parallel_for(n, memory_bound(ACT) ? grain_for_bytes(12) : kGrain, [=](int64_t lo, int64_t hi) {
     for (int64_t i = lo; i < hi; ++i) dz[i] = linear_act_grad(ACT, y[i], dy[i]);
   });
 }
