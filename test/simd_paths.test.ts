@@ -158,6 +158,13 @@ function childResults(env: Record<string, string>): string[] {
         addon.adamStep(ps, ps.map((p) => t(rand(p.numel), p.shape)), ms, vs, 1e-2, 0.9, 0.999, 1e-8, decay, decoupled, step);
       for (const h of [...ps, ...ms, ...vs]) out.push(b64(h));
     }
+    for (const decay of ${JSON.stringify(SGD_DECAYS)}) {
+      const rand = (n) => Float32Array.from({ length: n }, () => rnd() - 0.5);
+      const ps = ${JSON.stringify(ADAM_SIZES)}.map((n) => t(rand(n), [n]));
+      for (let step = 0; step < 3; step++)
+        addon.sgdStep(ps, ps.map((p) => t(rand(p.numel), p.shape)), null, 0.1, 0, 0, decay, false, step === 0);
+      for (const h of ps) out.push(b64(h));
+    }
     for (const [xs, ws, pad, stride] of ${JSON.stringify(CONV_CASES)}) {
       const x = t(Float32Array.from({ length: xs.reduce((a, b) => a * b) }, () => rnd() - 0.5), xs);
       const w = t(Float32Array.from({ length: ws.reduce((a, b) => a * b) }, () => rnd() - 0.5), ws);
@@ -194,6 +201,9 @@ const CONV_CASES: [Shape4, Shape4, number, number][] = [
   [[33, 16, 4, 4], [30, 16, 3, 3], 1, 1],
   [[32, 17, 6, 6], [16, 17, 3, 3], 1, 2],
 ];
+
+// Plain SGD's weight decays (no momentum: the vector kernels), over ADAM_SIZES.
+const SGD_DECAYS = [0, 0.01];
 
 // Adam's [weight decay, decoupled]: plain, L2 decay folded into the gradient, AdamW. Sizes leave
 // every tail of the 8- and 16-lane loops, and the largest is split between threads mid-vector.
@@ -271,9 +281,10 @@ describe('portable kernels (NNLAB_DISABLE_AVX2=1)', () => {
     const portable = childResults({ NNLAB_DISABLE_AVX2: '1', NNLAB_THREADS: process.env.NNLAB_THREADS ?? '' });
     expect(portable.length).toBe(fast.length);
     // Pooling is exact; conv sums may round differently between the two GEMM kernels (FMA).
-    // Adam's vector kernels run the portable loop's operations without FMA: exact too.
-    const exactItems = POOL_SHAPES.length * 3 + GENERAL_POOLS.length * 2 + ADAM_CASES.length * ADAM_SIZES.length * 3;
-    for (let i = 0; i < exactItems; i++) expect(portable[i], `pool or Adam item ${i}`).toBe(fast[i]);
+    // Adam's and SGD's vector kernels run the portable loop's operations without FMA: exact too.
+    const exactItems =
+      POOL_SHAPES.length * 3 + GENERAL_POOLS.length * 2 + ADAM_CASES.length * ADAM_SIZES.length * 3 + SGD_DECAYS.length * ADAM_SIZES.length;
+    for (let i = 0; i < exactItems; i++) expect(portable[i], `pool, Adam or SGD item ${i}`).toBe(fast[i]);
     for (let i = exactItems; i < fast.length; i++) {
       expect(worstRelative(fast[i], portable[i]), `conv item ${i}`).toBeLessThan(1e-5);
     }

@@ -7,6 +7,7 @@ import { native } from './native.js';
 import { stepOwner, steps } from './steps.js';
 
 export interface Disposable {
+  /** Safe to call again once disposed (a tidy() frees its tensors without asking first). */
   dispose(): void;
   readonly disposed: boolean;
   /** Called when the object leaves scope ownership (kept, or returned out of the outermost tidy). */
@@ -82,7 +83,7 @@ export function tidy<T>(fn: () => T): T {
   } catch (e) {
     scopes.pop();
     if (scopes.length === 0) setScoped(steps.active);
-    for (const t of scope) if (!t.disposed) t.dispose();
+    for (const t of scope) t.dispose();
     throw e;
   }
   scopes.pop();
@@ -95,7 +96,7 @@ export function tidy<T>(fn: () => T): T {
     if (survivors.has(t)) {
       if (parent) parent.add(t);
       else if (!steps.adopt(t)) t.escapedScopes?.();
-    } else if (!t.disposed) {
+    } else {
       t.dispose();
     }
   }

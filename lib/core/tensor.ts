@@ -41,7 +41,8 @@ export class Tensor {
 
   constructor(handle: NativeTensor) {
     this.handle = handle;
-    this.shape = Object.freeze(handle.shape.slice());
+    // The handle's accessor builds a new array on every read: this one is the tensor's own.
+    this.shape = Object.freeze(handle.shape);
     this.dtype = handle.dtype;
     // A handle made inside a tidy() scope starts unreported to the GC (native/binding/tensor_handle.h).
     track(this);
@@ -127,6 +128,13 @@ export function fromHandle(h: NativeTensor): Tensor {
 
 export function shapeStr(shape: readonly number[]): string {
   return `[${shape.join(', ')}]`;
+}
+
+/** Whether two shapes are equal, dimension by dimension. */
+export function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 export function sizeOf(shape: readonly number[]): number {

@@ -137,14 +137,16 @@ Napi::Value clone(const Napi::CallbackInfo& info) {
   return wrap(a.env(), copy_of(t));
 }
 
-// takeOrClone(t): t's values in storage no other tensor uses. When t is the only tensor on its
-// storage the new handle shares it (no copy) and the caller disposes t straight after; otherwise
-// (a reshape of t is alive elsewhere) a copy. Autograd hands a leaf its gradient this way, saving a
+// takeOrClone(t, adopt = false): t's values in storage no other tensor uses. When t is the only
+// tensor on its storage the new handle shares it (no copy) and the caller disposes t straight
+// after, or with `adopt` t itself comes back (the caller keeps t: no new handle); otherwise (a
+// reshape of t is alive elsewhere) a copy. Autograd hands a leaf its gradient this way, saving a
 // copy of every parameter's gradient per step.
 Napi::Value take_or_clone(const Napi::CallbackInfo& info) {
   Args a{info, "takeOrClone"};
   const Tensor& t = a.tensor(0, "tensor");
-  if (t.storage.use_count() == 1) return wrap(a.env(), reshaped(t, t.shape));
+  if (t.storage.use_count() == 1)
+    return a.has(1) && info[1].ToBoolean().Value() ? info[0] : wrap(a.env(), reshaped(t, t.shape));
   return wrap(a.env(), copy_of(t));
 }
 

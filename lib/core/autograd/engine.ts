@@ -5,7 +5,7 @@
 import { ArgumentError, DisposedError, ShapeError } from '../errors.js';
 import { native } from '../native.js';
 import { disposeFromScopes, keepWith, tidy } from '../scope.js';
-import { fromHandle, shapeStr, Tensor } from '../tensor.js';
+import { fromHandle, sameShape, shapeStr, Tensor } from '../tensor.js';
 import type { GradFn } from '../tensor.js';
 
 let gradEnabled = true;
@@ -112,7 +112,7 @@ export function backward(root: Tensor, grad?: Tensor, o: BackwardOptions = {}): 
     throw new ShapeError(
       `backward(): the tensor has shape ${shapeStr(root.shape)}; give the gradient explicitly or reduce it to one element first`,
     );
-  if (grad && grad.shape.join() !== root.shape.join())
+  if (grad && !sameShape(grad.shape, root.shape))
     throw new ShapeError(`backward(): gradient of shape ${shapeStr(grad.shape)} for a tensor of shape ${shapeStr(root.shape)}`);
   const order = topoOrder(root);
   noGrad(() =>
@@ -144,12 +144,18 @@ export function backward(root: Tensor, grad?: Tensor, o: BackwardOptions = {}): 
             const sum = add(t.grad, g);
             t.grad.dispose();
             t.grad = keepWith(sum, t);
+          } else if (g !== grad && holders.get(g) === 1) {
+            // Nothing else holds g (and it is not the caller's gradient): the leaf keeps g itself
+            // instead of a copy, unless a reshape of g is alive elsewhere (the native side checks).
+            const h = native.takeOrClone(g.handle, true);
+            if (h === g.handle) {
+              holders.delete(g);
+              t.grad = keepWith(g, t);
+              continue;
+            }
+            t.grad = keepWith(fromHandle(h), t);
           } else {
-            // g is freed just below when this is its last holder (and it is not the caller's
-            // gradient): then the leaf takes g's storage instead of a copy, unless a reshape of g
-            // is alive elsewhere (the native side checks).
-            const last = g !== grad && holders.get(g) === 1;
-            t.grad = keepWith(fromHandle(last ? native.takeOrClone(g.handle) : native.clone(g.handle)), t);
+            t.grad = keepWith(fromHandle(native.clone(g.handle)), t);
           }
           drop(g);
           continue;
@@ -167,7 +173,7 @@ export function backward(root: Tensor, grad?: Tensor, o: BackwardOptions = {}): 
         t.gradFn.inputs.forEach((inp, i) => {
           const gi = inputGrads[i];
           if (!gi || !inp.requiresGrad) return;
-          if (gi.shape.join() !== inp.shape.join())
+          if (!sameShape(gi.shape, inp.shape))
             throw new ShapeError(
               `internal: ${t.gradFn!.name} produced a gradient of shape ${shapeStr(gi.shape)} for an input of shape ${shapeStr(inp.shape)}`,
             );

@@ -28,8 +28,11 @@ export interface CoreOps {
   arange(n: number, start: number, step: number, device: DeviceName): NativeTensor;
   reshape(t: NativeTensor, shape: number[]): NativeTensor;
   clone(t: NativeTensor): NativeTensor;
-  /** t's values in storage no other tensor uses: t's own storage when it is the only user (dispose t next), else a copy. */
-  takeOrClone(t: NativeTensor): NativeTensor;
+  /**
+   * t's values in storage no other tensor uses: t's own storage when it is the only user (dispose
+   * t next; with `adopt`, t itself is returned, to keep), else a copy.
+   */
+  takeOrClone(t: NativeTensor, adopt?: boolean): NativeTensor;
   copyInto(dst: NativeTensor, src: NativeTensor): void;
   cast(t: NativeTensor, dtype: DType, scale?: number): NativeTensor;
   toDevice(t: NativeTensor, device: DeviceName): NativeTensor;

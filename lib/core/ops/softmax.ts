@@ -2,6 +2,7 @@
 import { record } from '../autograd/engine.js';
 import { ArgumentError, ShapeError } from '../errors.js';
 import { native } from '../native.js';
+import type { NativeTensor } from '../native.js';
 import { fromHandle, shapeStr, Tensor } from '../tensor.js';
 import { neg } from './elementwise.js';
 import { gather, reshape } from './shape.js';
@@ -33,11 +34,25 @@ export function crossEntropy(logits: Tensor, labels: Tensor, opts: { reduction?:
   const lab = int32Labels(labels, 'crossEntropy');
   const [lossesH, probsH] = native.crossEntropy(logits.handle, lab.handle, ls);
   const probs = fromHandle(probsH);
-  const losses = record(fromHandle(lossesH), 'crossEntropy', [logits], (g) => [
-    fromHandle(native.crossEntropyBackward(probs.handle, lab.handle, g.handle, ls)),
-  ]);
-  if (reduction === 'none') return losses;
-  return reduction === 'sum' ? sum(losses) : mean(losses);
+  const backward = (dloss: NativeTensor) => [fromHandle(native.crossEntropyBackward(probs.handle, lab.handle, dloss, ls))];
+  if (reduction === 'none') return record(fromHandle(lossesH), 'crossEntropy', [logits], (g) => backward(g.handle));
+  // A reduced loss is one op: the per-row losses never become a Tensor or a graph node, and its
+  // gradient goes straight to the logits. Values and gradients are those of sum() or mean() over
+  // the losses: the same reduction call, the same scaling of the incoming gradient, broadcast.
+  const n = logits.shape[0];
+  const op = reduction === 'sum' ? 'sum' : 'mean';
+  const y = fromHandle(native.reduce(lossesH, op, [0], false));
+  lossesH.dispose();
+  return record(y, `crossEntropy(${op})`, [logits], (g) => {
+    const scaled = op === 'mean' ? native.unary(g.handle, 'affine', 1 / Math.max(n, 1), 0) : g.handle;
+    const dloss = native.stridedCopy(scaled, [n], [0], 0);
+    if (scaled !== g.handle) scaled.dispose();
+    try {
+      return backward(dloss);
+    } finally {
+      dloss.dispose();
+    }
+  });
 }
 
 /** Negative log-likelihood of log-probabilities [N, C] at class indices [N]. */

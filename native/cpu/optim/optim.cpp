@@ -72,6 +72,18 @@ SgdFn pick_sgd(const SgdArgs& a) {
 }  // namespace
 
 void CpuBackend::sgd_step(const SgdArgs& a, const ParamSlot* slots, int64_t nslots) {
+#if NNLAB_X86_KERNELS
+  auto vector_kernel = a.momentum != 0.f   ? nullptr
+                       : cpu::use_avx512() ? cpu::sgd_avx512
+                       : cpu::use_avx2()   ? cpu::sgd_avx2
+                                           : nullptr;
+  if (vector_kernel) {
+    for_each_range(slots, nslots, [&](const ParamSlot& s, int64_t b, int64_t e) {
+      vector_kernel(a.lr, a.weight_decay, s.param + b, s.grad + b, e - b);
+    });
+    return;
+  }
+#endif
   SgdFn fn = pick_sgd(a);
   for_each_range(slots, nslots, [&](const ParamSlot& s, int64_t b, int64_t e) { fn(a, s, b, e); });
 }

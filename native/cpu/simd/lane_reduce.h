@@ -10,6 +10,15 @@ namespace nn {
 template <ReduceOp OP>
 inline float lane_reduce(const float* x, int64_t n) {
   constexpr int L = 16;
+  if (n < L) {
+    // Rows shorter than the lanes (10 classes of a softmax) leave every lane but the first at
+    // reduce_init, so the tree below combines the running value with reduce_init once per level:
+    // the same operations in the same order as the general path, without the 16-lane array.
+    float r = reduce_init(OP);
+    for (int64_t i = 0; i < n; ++i) r = reduce_combine(OP, r, x[i]);
+    for (int w = L / 2; w >= 1; w /= 2) r = reduce_combine(OP, r, reduce_init(OP));
+    return r;
+  }
   float acc[L];
   for (int j = 0; j < L; ++j) acc[j] = reduce_init(OP);
   int64_t i = 0;

@@ -53,5 +53,9 @@ struct AdamScalars {
 // the portable adam_update loop, element for element.
 void adam_avx2(const AdamScalars& k, float* p, const float* g, float* m, float* v, int64_t n);
 void adam_avx512(const AdamScalars& k, float* p, const float* g, float* m, float* v, int64_t n);
+// SGD without momentum over n elements of one parameter (sgd_avx2.cpp, sgd_avx512.cpp): the bits
+// of the portable sgd_update loop, element for element.
+void sgd_avx2(float lr, float weight_decay, float* p, const float* g, int64_t n);
+void sgd_avx512(float lr, float weight_decay, float* p, const float* g, int64_t n);
 
 }  // namespace nn::cpu
