@@ -165,6 +165,15 @@ function childResults(env: Record<string, string>): string[] {
         addon.sgdStep(ps, ps.map((p) => t(rand(p.numel), p.shape)), null, 0.1, 0, 0, decay, false, step === 0);
       for (const h of ps) out.push(b64(h));
     }
+    for (const n of ${JSON.stringify(ACT_SIZES)}) {
+      const x = t(Float32Array.from({ length: n }, () => { const u = rnd(); return u < 0.02 ? NaN : u < 0.04 ? Infinity : u < 0.06 ? -Infinity : u < 0.08 ? -0 : (u - 0.5) * 60 * rnd() ** 3; }), [n]);
+      out.push(b64(addon.unary(x, 'tanh')), b64(addon.unary(x, 'sigmoid')));
+    }
+    for (const [m, k, n] of ${JSON.stringify(ACT_LINEAR)}) {
+      const few = (len, scale) => Float32Array.from({ length: len }, () => Math.round((rnd() - 0.5) * 32) * scale);
+      const x = t(few(m * k, 1 / 4), [m, k]), w = t(few(n * k, 1 / 16), [n, k]), b = t(few(n, 1 / 64), [n]);
+      for (const act of ['tanh', 'sigmoid']) out.push(b64(addon.linearAct(x, w, b, act)), b64(addon.linearAct(x, w, null, act)));
+    }
     for (const [xs, ws, pad, stride] of ${JSON.stringify(CONV_CASES)}) {
       const x = t(Float32Array.from({ length: xs.reduce((a, b) => a * b) }, () => rnd() - 0.5), xs);
       const w = t(Float32Array.from({ length: ws.reduce((a, b) => a * b) }, () => rnd() - 0.5), ws);
@@ -213,6 +222,18 @@ const ADAM_CASES: [number, boolean][] = [
   [0.05, true],
 ];
 const ADAM_SIZES = [1, 7, 15, 17, 33, 40001];
+
+// tanh and sigmoid (cpu/activation/): lengths leave every tail of the 8- and 16-lane loops, and the
+// largest is split between threads mid-vector. The fused linear layers' rows of 9, 33 and 200
+// columns put the bias's tail in every position; their operands have so few bits that every
+// product and sum is exact, so the GEMM kernels' rounding cannot differ and the results must not.
+const ACT_SIZES = [1, 7, 15, 17, 33, 40001];
+const ACT_LINEAR: [number, number, number][] = [
+  [5, 3, 9],
+  [17, 4, 33],
+  [130, 2, 200],
+];
+const ACT_ITEMS = ACT_SIZES.length * 2 + ACT_LINEAR.length * 4;
 
 // [m, k, n]: partial tiles on both edges, whole tiles, and a k long enough for several k blocks.
 const GEMM_CASES: [number, number, number][] = [
@@ -269,7 +290,7 @@ describe('conv2d forward through packed panels', () => {
 });
 
 describe('portable kernels (NNLAB_DISABLE_AVX2=1)', () => {
-  it('give the same bits as the default kernels for max pool and Adam, and close ones for conv2d', (ctx) => {
+  it('give the same bits as the default kernels for max pool, Adam, tanh and sigmoid, and close ones for conv2d', (ctx) => {
     const isa = native.cpuIsa();
     skipUnless(
       ctx,
@@ -281,11 +302,13 @@ describe('portable kernels (NNLAB_DISABLE_AVX2=1)', () => {
     const portable = childResults({ NNLAB_DISABLE_AVX2: '1', NNLAB_THREADS: process.env.NNLAB_THREADS ?? '' });
     expect(portable.length).toBe(fast.length);
     // Pooling is exact; conv sums may round differently between the two GEMM kernels (FMA).
-    // Adam's and SGD's vector kernels run the portable loop's operations without FMA: exact too.
+    // Adam's and SGD's vector kernels run the portable loop's operations without FMA: exact too, and
+    // so are tanh and sigmoid, whose every path runs the same fma sequence (kernels/activation_math.h).
     const exactItems =
       POOL_SHAPES.length * 3 + GENERAL_POOLS.length * 2 + ADAM_CASES.length * ADAM_SIZES.length * 3 + SGD_DECAYS.length * ADAM_SIZES.length;
     for (let i = 0; i < exactItems; i++) expect(portable[i], `pool, Adam or SGD item ${i}`).toBe(fast[i]);
-    for (let i = exactItems; i < fast.length; i++) {
+    for (let i = exactItems; i < exactItems + ACT_ITEMS; i++) expect(portable[i], `tanh or sigmoid item ${i}`).toBe(fast[i]);
+    for (let i = exactItems + ACT_ITEMS; i < fast.length; i++) {
       expect(worstRelative(fast[i], portable[i]), `conv item ${i}`).toBeLessThan(1e-5);
     }
   });
@@ -296,7 +319,12 @@ describe('conv input gradient by pairs of grid panels', () => {
     const pairs = childResults({});
     const single = childResults({ NNLAB_NO_BWI_PAIRS: '1' });
     expect(single.length).toBe(pairs.length);
-    const convStart = POOL_SHAPES.length * 3 + GENERAL_POOLS.length * 2 + ADAM_CASES.length * ADAM_SIZES.length * 3;
+    const convStart =
+      POOL_SHAPES.length * 3 +
+      GENERAL_POOLS.length * 2 +
+      ADAM_CASES.length * ADAM_SIZES.length * 3 +
+      SGD_DECAYS.length * ADAM_SIZES.length +
+      ACT_ITEMS;
     for (let i = 0; i < pairs.length; i++) {
       // Per conv case: forward, input gradient, weight gradient, bias gradient; only the input gradient's
       // sums into dx run in another order.

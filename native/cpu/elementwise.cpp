@@ -7,6 +7,7 @@
 
 #include "../core/error.h"
 #include "../core/thread_pool.h"
+#include "activation/activation.h"
 #include "cpu_backend.h"
 
 namespace nn {
@@ -31,7 +32,11 @@ constexpr bool memory_bound(UnaryOp op) {
 template <UnaryOp OP>
 void unary_fwd(const float* x, float* y, int64_t n, float alpha, float beta) {
   parallel_for(n, memory_bound(OP) ? grain_for_bytes(8) : kGrain, [=](int64_t lo, int64_t hi) {
-    for (int64_t i = lo; i < hi; ++i) y[i] = unary_forward(OP, x[i], alpha, beta);
+    if constexpr (OP == UnaryOp::Tanh || OP == UnaryOp::Sigmoid)  // vector loops, same bits
+      cpu::activation_forward(OP == UnaryOp::Tanh ? cpu::ActFn::Tanh : cpu::ActFn::Sigmoid, x + lo, nullptr, y + lo,
+                              hi - lo);
+    else
+      for (int64_t i = lo; i < hi; ++i) y[i] = unary_forward(OP, x[i], alpha, beta);
   });
 }
 

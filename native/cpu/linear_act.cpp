@@ -6,6 +6,7 @@
 
 #include "../core/error.h"
 #include "../core/thread_pool.h"
+#include "activation/activation.h"
 #include "cpu_backend.h"
 
 namespace nn {
@@ -21,6 +22,12 @@ void bias_act_rows(const float* bias, float* y, int64_t rows, int64_t cols) {
   const int64_t grain =
       memory_bound(ACT) ? grain_for_bytes(8 * cols) : std::max<int64_t>(1, kGrain / std::max<int64_t>(cols, 1));
   parallel_for(rows, grain, [=](int64_t lo, int64_t hi) {
+    if constexpr (ACT == LinearAct::Tanh || ACT == LinearAct::Sigmoid) {  // vector loops, same bits
+      constexpr cpu::ActFn f = ACT == LinearAct::Tanh ? cpu::ActFn::Tanh : cpu::ActFn::Sigmoid;
+      if (!bias) return cpu::activation_forward(f, y + lo * cols, nullptr, y + lo * cols, (hi - lo) * cols);
+      for (int64_t r = lo; r < hi; ++r) cpu::activation_forward(f, y + r * cols, bias, y + r * cols, cols);
+      return;
+    }
     for (int64_t r = lo; r < hi; ++r) {
       float* row = y + r * cols;
       if (bias)

@@ -1,6 +1,9 @@
 // NN_HD marks per-element functions that both backends run: __host__ __device__ under nvcc,
 // plain inline functions for the C++ compilers of the CPU backend and the CUDA simulator.
 #pragma once
+#include <cstdint>
+#include <cstring>
+
 #if defined(__CUDACC__)
 #define NN_HD __host__ __device__ __forceinline__
 #else
@@ -25,3 +28,19 @@ NN_HD float nn_fadd_rn(float a, float b) {
   return s;
 }
 #endif
+
+namespace nn {
+
+// The bits of a float and back (no aliasing rules broken; compiles to a register move).
+NN_HD uint32_t float_bits(float f) {
+  uint32_t u;
+  std::memcpy(&u, &f, 4);
+  return u;
+}
+NN_HD float bits_float(uint32_t u) {
+  float f;
+  std::memcpy(&f, &u, 4);
+  return f;
+}
+
+}  // namespace nn

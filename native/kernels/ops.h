@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdint>
 
+#include "activation_math.h"
 #include "hd.h"
 
 namespace nn {
@@ -40,13 +41,6 @@ enum class BinaryOp : int32_t { Add, Sub, Mul, Div, Pow, Maximum, Minimum, Eq, N
 
 enum class ReduceOp : int32_t { Sum, Mean, Max, Min, Count };
 
-NN_HD float sigmoid_f(float x) {
-  // Split by sign so exp never overflows.
-  if (x >= 0.f) return 1.f / (1.f + expf(-x));
-  float e = expf(x);
-  return e / (1.f + e);
-}
-
 NN_HD float unary_forward(UnaryOp op, float x, float alpha, float beta) {
   switch (op) {
     case UnaryOp::Neg:
@@ -82,7 +76,7 @@ NN_HD float unary_forward(UnaryOp op, float x, float alpha, float beta) {
     case UnaryOp::Sigmoid:
       return sigmoid_f(x);
     case UnaryOp::Tanh:
-      return tanhf(x);
+      return tanh_f(x);
     case UnaryOp::Gelu:
       return 0.5f * x * (1.f + erff(x * 0.70710678118654752f));  // exact, as torch
     case UnaryOp::Softplus:

@@ -3,23 +3,10 @@
 #pragma once
 #include <cmath>
 #include <cstdint>
-#include <cstring>
 
 #include "hd.h"
 
 namespace nn {
-
-NN_HD uint32_t float_bits(float f) {
-  uint32_t u;
-  std::memcpy(&u, &f, 4);
-  return u;
-}
-
-NN_HD float bits_float(uint32_t u) {
-  float f;
-  std::memcpy(&f, &u, 4);
-  return f;
-}
 
 // exp(x) for x <= 0 (softmax always exponentiates x - max). Cephes' expf polynomial with the
 // rounding done by the 1.5*2^23 magic constant instead of a float->int conversion, so the loop

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 
 #include "harness.h"
 
@@ -115,7 +116,42 @@ void knn(Check& ck) {
 
 }  // namespace
 
+// tanh and sigmoid (kernels/activation_math.h) within their stated ulp bounds of double precision
+// on floats of every binade (a hash of the index scattered over all bit patterns) and specials:
+// on aarch64 this is the portable loop's check, the JS tests cover the x86 paths.
+void activations(Check& ck) {
+  const int64_t n = int64_t(1) << 20;
+  std::vector<float> x(n);
+  for (int64_t i = 0; i < n; ++i) {
+    const uint32_t u = static_cast<uint32_t>(i) * 0x9e3779b1u;
+    std::memcpy(&x[i], &u, 4);
+  }
+  const float specials[] = {0.f, -0.f, INFINITY, -INFINITY, NAN, 1e-40f, -1e-40f, 9.1f, -9.1f, 17.4f, -103.98f, -100.f};
+  std::copy(std::begin(specials), std::end(specials), x.begin());
+  for (const bool tanh_op : {true, false}) {
+    std::vector<float> y(n);
+    B().unary(tanh_op ? nn::UnaryOp::Tanh : nn::UnaryOp::Sigmoid, x.data(), y.data(), n, 0.f, 0.f);
+    std::vector<float> got;  // the non-NaN inputs' results
+    std::vector<double> want, bound;
+    for (int64_t i = 0; i < n; ++i) {
+      if (std::isnan(x[i])) continue;
+      const double v = x[i], w = tanh_op ? std::tanh(v) : 1.0 / (1.0 + std::exp(-v));
+      int e = 0;
+      std::frexp(w, &e);  // |w| in [2^(e-1), 2^e)
+      got.push_back(y[i]);
+      want.push_back(w);
+      bound.push_back((tanh_op ? 1.5 : 2.5) * std::ldexp(1.0, std::max(e - 1, -126) - 23));
+    }
+    ck.close(tanh_op ? "tanh" : "sigmoid", got, want, bound);
+    const std::vector<float> exact =
+        tanh_op ? std::vector<float>{0.f, -0.f, 1.f, -1.f} : std::vector<float>{0.5f, 0.5f, 1.f, 0.f};
+    ck.equal(tanh_op ? "tanh specials" : "sigmoid specials", std::vector<float>(y.begin(), y.begin() + 4), exact);
+    if (!std::isnan(y[4]) || std::signbit(y[1]) != tanh_op) ck.fail("NaN or -0 not passed through");
+  }
+}
+
 void add_misc_cases(std::vector<Case>& out) {
+  out.push_back({"elementwise/tanh-sigmoid-ulp", activations});
   out.push_back({"optim/adam", adam});
   out.push_back({"knn/pairwise-sqdist", pairwise});
   out.push_back({"knn/exact", knn});

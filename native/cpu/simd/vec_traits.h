@@ -63,6 +63,21 @@ struct Avx2 {
   }
   static inline Vec loadu(const float* p, Mask t) { return _mm256_maskload_ps(p, t); }
   static inline void storeu(float* p, Vec v, Mask t) { _mm256_maskstore_ps(p, t, v); }
+  // The lanes of kernels/activation_math.h (ScalarLanes there says what each one does).
+  using F = Vec;
+  using B = __m256;
+  static inline Vec abs(Vec a) { return _mm256_andnot_ps(_mm256_set1_ps(-0.f), a); }
+  static inline Vec min(Vec c, Vec x) { return _mm256_min_ps(c, x); }  // x when either is NaN
+  static inline B lt(Vec a, Vec b) { return _mm256_cmp_ps(a, b, _CMP_LT_OQ); }
+  static inline Vec select(B b, Vec p, Vec q) { return _mm256_blendv_ps(q, p, b); }
+  static inline Vec copysign(Vec m, Vec s) {
+    const Vec sign = _mm256_set1_ps(-0.f);
+    return _mm256_or_ps(_mm256_andnot_ps(sign, m), _mm256_and_ps(sign, s));
+  }
+  static inline Vec pow2(Vec t, uint32_t bias) {
+    const __m256i e = _mm256_add_epi32(_mm256_castps_si256(t), _mm256_set1_epi32(static_cast<int>(127u + bias)));
+    return _mm256_castsi256_ps(_mm256_slli_epi32(e, 23));
+  }
 };
 #endif
 
@@ -90,6 +105,24 @@ struct Avx512 {
   static inline Mask tail_mask(int64_t n) { return static_cast<Mask>((1u << n) - 1); }
   static inline Vec loadu(const float* p, Mask t) { return _mm512_maskz_loadu_ps(t, p); }
   static inline void storeu(float* p, Vec v, Mask t) { _mm512_mask_storeu_ps(p, t, v); }
+  // The lanes of kernels/activation_math.h (ScalarLanes there says what each one does), in
+  // AVX-512F alone: use_avx512() asks for no more.
+  using F = Vec;
+  using B = __mmask16;
+  static inline Vec abs(Vec a) { return _mm512_abs_ps(a); }
+  // x when either is NaN. Masked forms here and in pow2, as in sqrt.
+  static inline Vec min(Vec c, Vec x) { return _mm512_mask_min_ps(c, 0xffff, c, x); }
+  static inline B lt(Vec a, Vec b) { return _mm512_cmp_ps_mask(a, b, _CMP_LT_OQ); }
+  static inline Vec select(B b, Vec p, Vec q) { return _mm512_mask_blend_ps(b, q, p); }
+  static inline Vec copysign(Vec m, Vec s) {
+    // Bits of m where the constant has a 1 (all but the sign), of s elsewhere.
+    const __m512i keep = _mm512_set1_epi32(0x7fffffff);
+    return _mm512_castsi512_ps(_mm512_ternarylogic_epi32(keep, _mm512_castps_si512(m), _mm512_castps_si512(s), 0xca));
+  }
+  static inline Vec pow2(Vec t, uint32_t bias) {
+    const __m512i e = _mm512_add_epi32(_mm512_castps_si512(t), _mm512_set1_epi32(static_cast<int>(127u + bias)));
+    return _mm512_castsi512_ps(_mm512_mask_slli_epi32(e, 0xffff, e, 23));
+  }
 };
 #endif
 
