@@ -241,6 +241,11 @@ const GEMM_CASES: [number, number, number][] = [
   [37, 53, 29],
   [130, 70, 150],
   [64, 700, 48],
+  // The direct tiles: 10 and 15 columns (24-, 12- and 6-row tiles), 10 and 17 rows of a B read in place.
+  [128, 512, 10],
+  [29, 300, 15],
+  [10, 128, 512],
+  [17, 33, 100],
 ];
 
 // Small decoded buffers share Node's pool, hence the copy of exactly their bytes.

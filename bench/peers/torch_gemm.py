@@ -2,8 +2,10 @@
 
 Two modes:
   torch_gemm.py M,N,K [M,N,K ...] [--reps R]   prints one JSON object with a row per shape
-  torch_gemm.py --serve                        reads "M N K REPS" lines, answers one JSON line each,
-                                               so the caller can interleave its own runs with ours
+  torch_gemm.py --serve                        reads "M N K REPS [OPS INNER]" lines, answers one JSON
+                                               line each, so the caller can interleave its own runs
+                                               with ours; OPS names the transposes ("nt": a @ b.t(),
+                                               default "nn"), INNER products make one timed sample
 """
 import json
 import os
@@ -25,23 +27,27 @@ def info():
 _cache = {}
 
 
-def time_mm(m, n, k, reps):
-    key = (m, n, k)
+def time_mm(m, n, k, reps, ops="nn", inner=1):
+    key = (m, n, k, ops)
     if key not in _cache:
         g = torch.Generator().manual_seed(0)
         _cache.clear()  # keep one shape's operands alive at a time
-        _cache[key] = (torch.rand(m, k, generator=g) * 2 - 1, torch.rand(k, n, generator=g) * 2 - 1)
+        a = torch.rand(*((k, m) if ops[0] == "t" else (m, k)), generator=g) * 2 - 1
+        b = torch.rand(*((n, k) if ops[1] == "t" else (k, n)), generator=g) * 2 - 1
+        # Transposed views, as autograd hands them to mm: BLAS reads them transposed, no copy.
+        _cache[key] = (a.t() if ops[0] == "t" else a, b.t() if ops[1] == "t" else b)
     a, b = _cache[key]
     for _ in range(2):
         torch.mm(a, b)
     times = []
     for _ in range(reps):
         t0 = time.perf_counter()
-        torch.mm(a, b)
-        times.append(time.perf_counter() - t0)
+        for _ in range(inner):
+            torch.mm(a, b)
+        times.append((time.perf_counter() - t0) / inner)
     times.sort()
     med = times[len(times) // 2]
-    return {"m": m, "n": n, "k": k, "ms": med * 1e3, "gflops": 2.0 * m * n * k / med / 1e9}
+    return {"m": m, "n": n, "k": k, "ops": ops, "ms": med * 1e3, "gflops": 2.0 * m * n * k / med / 1e9}
 
 
 def main(argv):
@@ -51,8 +57,10 @@ def main(argv):
             parts = line.split()
             if not parts:
                 continue
-            m, n, k, reps = (int(x) for x in parts)
-            print(json.dumps(time_mm(m, n, k, reps)), flush=True)
+            m, n, k, reps = (int(x) for x in parts[:4])
+            ops = parts[4] if len(parts) > 4 else "nn"
+            inner = int(parts[5]) if len(parts) > 5 else 1
+            print(json.dumps(time_mm(m, n, k, reps, ops, inner)), flush=True)
         return
     reps = 5
     if "--reps" in argv:

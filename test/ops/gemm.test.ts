@@ -30,6 +30,13 @@ function refGemm(
   return out;
 }
 
+/** The first `rows` rows of x (rows of k values) stored transposed, as [k, rows]. */
+function transpose(x: Float32Array, rows: number, k: number): Float32Array {
+  const out = new Float32Array(rows * k);
+  for (let r = 0; r < rows; r++) for (let p = 0; p < k; p++) out[p * rows + r] = x[r * k + p];
+  return out;
+}
+
 /** Tolerance grows with k: float32 accumulation of k products of values in [-1, 1]. */
 const tol = (k: number) => [1e-4, 2e-6 * Math.max(k, 1)] as const;
 
@@ -73,6 +80,33 @@ describe.each(testDevices())('gemm on %s', (device) => {
     checkMatmul(128, 10, 512, false, true, 5);
     checkMatmul(1, 300, 200, false, false, 6);
     checkMatmul(300, 1, 200, false, false, 7);
+  });
+
+  // The direct tiles (no packing of B): N within 32 columns, or M within 24 rows of a B read in
+  // place; edges of 1, 15, 16, 17 rows and columns around the 6-, 12- and 24-row tiles and the
+  // 16-column panels, K across the 256-step blocks.
+  it.each(combos)('small products of the direct tiles at edge sizes (transA=%s transB=%s)', (transA, transB) => {
+    const edges = [1, 15, 16, 17];
+    let seed = 100;
+    for (const m of [...edges, 24, 25, 100])
+      for (const n of [...edges, 10, 32, 33]) checkMatmul(m, n, [1, 17, 300][seed % 3], transA, transB, seed++);
+    for (const n of [48, 100, 512]) for (const m of [1, 10, 17, 24]) checkMatmul(m, n, [16, 128, 513][seed % 3], transA, transB, seed++);
+  });
+
+  it.each(combos)("the direct tiles give the packed blocks' bits (transA=%s transB=%s)", (transA, transB) => {
+    // A 130x130 product goes through the packed blocks, its first 10 rows or columns computed alone
+    // through the direct tiles: every element must get the same operations, K blocks included
+    // (k = 600 is three blocks). a holds op(A)'s rows, b op(B)'s columns, k values each.
+    const k = 600;
+    const a = randomArray(130 * k, 61),
+      b = randomArray(k * 130, 62);
+    const opA = (rows: number) => (transA ? mk(transpose(a, rows, k), [k, rows]) : mk(a.subarray(0, rows * k), [rows, k]));
+    const opB = (cols: number) => (transB ? mk(b.subarray(0, cols * k), [cols, k]) : mk(transpose(b, cols, k), [k, cols]));
+    const wide = values(native.matmul(opA(130), opB(130), transA, transB));
+    const fewRows = values(native.matmul(opA(10), opB(130), transA, transB));
+    const fewCols = values(native.matmul(opA(130), opB(10), transA, transB));
+    for (let i = 0; i < 10; i++) for (let j = 0; j < 130; j++) expect(fewRows[i * 130 + j]).toBe(wide[i * 130 + j]);
+    for (let i = 0; i < 130; i++) for (let j = 0; j < 10; j++) expect(fewCols[i * 10 + j]).toBe(wide[i * 130 + j]);
   });
 
   it.each(combos)('gemmInto applies alpha and beta (transA=%s transB=%s)', (transA, transB) => {
@@ -249,7 +283,7 @@ describe('gemm portable kernel', () => {
       let s = 1;
       const rnd = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648) * 2 - 1;
       let worst = 0;
-      for (const [m, n, k, tA, tB] of [[37, 45, 300, false, false], [300, 129, 70, true, true], [6, 16, 1, false, true], [65, 3, 33, true, false]]) {
+      for (const [m, n, k, tA, tB] of [[37, 45, 300, false, false], [300, 129, 70, true, true], [6, 16, 1, false, true], [65, 3, 33, true, false], [17, 10, 300, false, true], [10, 100, 100, true, false]]) {
         const a = Float32Array.from({ length: m * k }, rnd), b = Float32Array.from({ length: k * n }, rnd);
         const c = addon.toTypedArray(addon.matmul(addon.fromTypedArray(a, tA ? [k, m] : [m, k], 'cpu'),
           addon.fromTypedArray(b, tB ? [n, k] : [k, n], 'cpu'), tA, tB));

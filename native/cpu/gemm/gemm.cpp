@@ -37,9 +37,12 @@ using namespace gemm_detail;
 constexpr int64_t kKC = 256;
 constexpr int64_t kMC = 144;   // multiple of kMR
 constexpr int64_t kNC = 3072;  // multiple of kNR
-// Below this many multiply-adds a product runs on the calling thread: waking the pool costs
-// more than it saves.
-constexpr int64_t kParallelMinWork = int64_t(1) << 18;
+// Below this many multiply-adds (about 20 us of one thread's work on the small shapes) a product
+// runs on the calling thread: waking and joining the pool, and packing the shared operand once per
+// thread, cost more than the half it saves (the seed CNN's 128x10x512 linear layer, 655k
+// multiply-adds, took 41 us split in two in the quiet-host run of docs/performance.md, and 20 us
+// on one thread with the direct tiles).
+constexpr int64_t kParallelMinWork = int64_t(1) << 21;
 // Weight of one packed element against one multiply-add in the partition cost model (packing
 // moves an element in roughly the time the micro-kernel does 16 multiply-adds).
 constexpr double kPackWeight = 16.0;
@@ -140,12 +143,81 @@ void gemm_unpacked(const GemmArgs& g, const float* A, const float* B, float* C, 
 // partition accumulates each element in the same order.
 inline int64_t k_block(int64_t k) { return ceil_div(k, ceil_div(k, kKC)); }
 
+// Whether C[m, n] of the product is computed by the direct tiles instead of packed blocks: when
+// a packed B would be used by at most two tiles (N within one wide tile, or M within two 12-row
+// tiles of a B read in place), packing it costs more than it saves. Whole 16- and 32-column N
+// stays with the packed blocks' full tiles, which need no edge handling.
+bool direct_rect(const GemmArgs& g, int64_t m, int64_t n) {
+  return (n <= 2 * kNR && n % kNR != 0) || (m <= 4 * kMR && !g.trans_b);
+}
+
+// C[m0:m1, n0:n1] through the direct tiles: op(B)'s whole panels read in place when B is not
+// transposed, the rest packed per K block; op(A) read in place when transposed (its rows of a step
+// are contiguous), else packed one row tile at a time (a row-major A read in place would stream a
+// row per accumulator, which thrashes L1 sets when lda is a power of two), and packed too at the
+// bottom edge, where the tile would read rows past op(A). K is blocked as in gemm_rect and every
+// element gets the same operations, so the bits are those of the packed path.
+void gemm_rect_direct(const Kernels& kern, const GemmArgs& g, const float* A, const float* B, float* C, int64_t m0,
+                      int64_t m1, int64_t n0, int64_t n1) {
+  const int64_t m = m1 - m0, n = n1 - n0;
+  const DirectTile& main_tile = n <= kNR ? kern.direct_narrow : kern.direct_wide;
+  const int64_t kcb = k_block(g.k);
+  const int64_t n_in_place = g.trans_b ? 0 : n / kNR * kNR;  // columns of op(B) read where they lie
+  Workspace& ws = t_ws;
+  if (!ws.reserve(static_cast<size_t>(main_tile.rows * kcb + kPackSlack),
+                  static_cast<size_t>(kcb * round_up(n - n_in_place, kNR)))) {
+    gemm_unpacked(g, A, B, C, m0, m1, n0, n1);
+    return;
+  }
+  for (int64_t pc = 0; pc < g.k; pc += kcb) {
+    const int64_t kc = std::min(kcb, g.k - pc);
+    const float beta = pc == 0 ? g.beta : 1.f;
+    if (n > n_in_place) kern.pack_b(g.trans_b, B, g.ldb, pc, kc, n0 + n_in_place, n - n_in_place, ws.b);
+    for (int64_t ic = 0; ic < m; ic += main_tile.rows) {
+      const int mr = static_cast<int>(std::min<int64_t>(main_tile.rows, m - ic));
+      // A short edge takes the shortest tile that holds it.
+      const DirectTile& tile = mr <= kern.direct_small.rows  ? kern.direct_small
+                               : mr <= kern.direct_wide.rows ? kern.direct_wide
+                                                             : main_tile;
+      const int64_t i = m0 + ic;
+      const float* a = A + pc * g.lda + i;
+      int64_t lda = g.lda;
+      const MicroKernelDirect* fn = tile.by_steps;
+      if (!g.trans_a || mr < tile.rows) {
+        kern.pack_a(g.trans_a, A, g.lda, i, mr, pc, kc, ws.a);
+        // Whole micro-panels of zeros below a short edge: the tile reads all its rows.
+        const int64_t packed = round_up(mr, kMR) * kc;
+        std::fill(ws.a + packed, ws.a + tile.rows * kc, 0.f);
+        a = ws.a;
+        lda = kMR * kc;
+        fn = tile.by_panels;
+      }
+      float* c = C + i * g.ldc + n0;
+      const int64_t tile_cols = tile.panels * kNR;
+      // Columns [j0, j1) of this row tile from panels b_panel floats apart.
+      const auto columns = [&](int64_t j0, int64_t j1, const float* b, int64_t ldb, int64_t b_panel) {
+        for (int64_t jc = j0; jc < j1; jc += tile_cols) {
+          const int nc = static_cast<int>(std::min(tile_cols, j1 - jc));
+          fn[(nc - 1) / kNR](kc, a, lda, b + (jc - j0) / kNR * b_panel, ldb, b_panel, c + jc, g.ldc, mr, nc, g.alpha,
+                             beta);
+        }
+      };
+      columns(0, n_in_place, B + pc * g.ldb + n0, g.ldb, kNR);
+      columns(n_in_place, n, ws.b, kNR, kc * kNR);
+    }
+  }
+}
+
 // C[m0:m1, n0:n1] of the product, on the calling thread.
 void gemm_rect(const GemmArgs& g, const float* A, const float* B, float* C, int64_t m0, int64_t m1, int64_t n0,
                int64_t n1) {
   const int64_t m = m1 - m0, n = n1 - n0;
   if (m <= 0 || n <= 0) return;
   const Kernels& kern = kernels();
+  if (direct_rect(g, m, n)) {
+    gemm_rect_direct(kern, g, A, B, C, m0, m1, n0, n1);
+    return;
+  }
   const int64_t kcb = k_block(g.k);
   // Equal M and N blocks: a ragged last block would leave the micro-kernel with short loops.
   const int64_t mcb = round_up(ceil_div(m, ceil_div(m, kMC)), kMR);

@@ -47,6 +47,21 @@ using MicroKernelRows12x32 = void (*)(int64_t kc, const float* a, int64_t a_step
 using MicroKernelRanges12 = void (*)(int nranges, const float* const* a, int64_t a_step, const int64_t* kc,
                                      const float* b, float* c, int64_t ldc, float beta);
 
+// A tile of small products, where packing B would cost more than it saves: C[0:m, 0:n] = alpha *
+// A B + beta * C over kc steps for m <= rows and n <= the kernel's panels * kNR, with B(p, c) at
+// b[p * ldb + (c / kNR) * b_panel + c % kNR] (a row-major B read in place: b_panel = kNR; packed
+// panels: ldb = kNR, b_panel = kc * kNR), every panel column readable, and A(r, p) either at
+// a[p * lda + r] (by steps: op(A) = A^T read in place) or in packed micro-panels lda floats apart
+// (by panels), every row r < rows readable. Each element gets MicroKernel's exact sequence of
+// operations.
+using MicroKernelDirect = void (*)(int64_t kc, const float* a, int64_t lda, const float* b, int64_t ldb,
+                                   int64_t b_panel, float* c, int64_t ldc, int m, int n, float alpha, float beta);
+struct DirectTile {
+  int rows = 0, panels = 0;  // tiles of up to rows x (panels * kNR); rows a multiple of kMR
+  // [q]: the tile of q + 1 panels, A by steps or by panels.
+  MicroKernelDirect by_steps[2] = {}, by_panels[2] = {};
+};
+
 // Packs kc x nc of op(B) starting at (p0, j0); see the layout above.
 using PackB = void (*)(bool trans, const float* B, int64_t ldb, int64_t p0, int64_t kc, int64_t j0, int64_t nc,
                        float* out);
@@ -72,6 +87,9 @@ struct Kernels {
   MicroKernelRows12 rows12 = nullptr;
   MicroKernelRanges12 ranges12 = nullptr;
   MicroKernelRows12x32 rows12x32 = nullptr;
+  // Direct tiles: the widest the registers hold, a taller one of one panel for narrow C, and the
+  // 6-row one for short edges.
+  DirectTile direct_wide, direct_narrow, direct_small;
 };
 
 // The portable kernels (gemm_generic.cpp): any CPU, the only ones on non-x86 builds.

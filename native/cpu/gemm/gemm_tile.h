@@ -18,12 +18,19 @@
 #pragma once
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
 
 #include "gemm_kernels.h"
 
 namespace nn::cpu::gemm_detail {
 // Internal linkage for everything instantiated here: each ISA's copy stays in its own file.
 namespace {
+
+// Whether the traits type has masked tail loads and stores (V::Mask, V::tail_mask).
+template <class V, class = void>
+struct HasMask : std::false_type {};
+template <class V>
+struct HasMask<V, std::enable_if_t<(sizeof(typename V::Mask) > 0)>> : std::true_type {};
 
 template <class V>
 struct TileOps {
@@ -291,9 +298,100 @@ struct TileOps {
     wide_store(w, c, ldc, 1.f, beta);
   }
 
+  // ---- direct tiles: B read in place or packed, A in place by steps or packed (MicroKernelDirect) ----
+
+  // C[0:m, 0:n] (m <= R, n <= CP * kNR) = alpha * A B + beta * C over kc steps, R rows x CP
+  // panels of accumulators. A(r, p) = a[p * lda + r] (APanels false) or, from micro-panels lda
+  // floats apart, a[(r / kMR) * lda + p * kMR + r % kMR]. Each element gets the 6x16 kernel's
+  // sequence: zero, kc FMAs in p order, then its epilogue, lane by lane.
+  template <int R, int CP, bool APanels>
+  static void direct_tile(int64_t kc, const float* a, int64_t lda, const float* b, int64_t ldb, int64_t b_panel,
+                          float* c, int64_t ldc, int m, int n, float alpha, float beta) {
+    constexpr int Q = CP * L;
+    Vec acc[R][Q];
+#pragma GCC unroll 24
+    for (int r = 0; r < R; ++r)
+#pragma GCC unroll 4
+      for (int q = 0; q < Q; ++q) acc[r][q] = V::zero();
+    for (int64_t p = 0; p < kc; ++p, b += ldb) {
+      Vec bv[Q];
+#pragma GCC unroll 4
+      for (int q = 0; q < Q; ++q) bv[q] = V::loadu(b + (q / L) * b_panel + (q % L) * W);
+#pragma GCC unroll 24
+      for (int r = 0; r < R; ++r) {
+        const Vec av = V::broadcast(APanels ? a + (r / kMR) * lda + p * kMR + r % kMR : a + p * lda + r);
+#pragma GCC unroll 4
+        for (int q = 0; q < Q; ++q) acc[r][q] = V::fma(av, bv[q], acc[r][q]);
+      }
+    }
+    const Vec va = V::set1(alpha), vb = V::set1(beta);
+    if (m == R && n == CP * kNR) {
+#pragma GCC unroll 24
+      for (int r = 0; r < R; ++r)
+#pragma GCC unroll 4
+        for (int q = 0; q < Q; ++q) {
+          float* o = c + r * ldc + (q / L) * kNR + (q % L) * W;
+          V::storeu(o, beta == 0.f ? V::mul(va, acc[r][q]) : V::fma(va, acc[r][q], V::mul(vb, V::loadu(o))));
+        }
+      return;
+    }
+    for (int r = 0; r < m; ++r)
+      for (int cp = 0; cp < CP && cp * kNR < n; ++cp) {
+        float* o = c + r * ldc + cp * kNR;
+        const int cols = n - cp * kNR < kNR ? n - cp * kNR : kNR;
+#pragma GCC unroll 4
+        for (int l = 0; l < L; ++l) store_part(o + l * W, cols - l * W, acc[r][cp * L + l], va, vb, beta);
+      }
+  }
+
+  // o[0:cols] = alpha * v + beta * o (beta == 0: o is not read) for cols < W lanes or more (the
+  // whole vector): a partial vector goes through masked or scratch lanes, with the full vector's
+  // operations (the lanes past cols read as zeros).
+  static inline void store_part(float* o, int cols, Vec v, Vec va, Vec vb, float beta) {
+    if (cols <= 0) return;
+    if (cols >= W) {
+      V::storeu(o, beta == 0.f ? V::mul(va, v) : V::fma(va, v, V::mul(vb, V::loadu(o))));
+      return;
+    }
+    if constexpr (HasMask<V>::value) {
+      const auto t = V::tail_mask(cols);
+      V::storeu(o, beta == 0.f ? V::mul(va, v) : V::fma(va, v, V::mul(vb, V::loadu(o, t))), t);
+    } else {
+      alignas(64) float tmp[W] = {};
+      if (beta != 0.f)
+        for (int j = 0; j < cols; ++j) tmp[j] = o[j];
+      V::storeu(tmp, beta == 0.f ? V::mul(va, v) : V::fma(va, v, V::mul(vb, V::loadu(tmp))));
+      for (int j = 0; j < cols; ++j) o[j] = tmp[j];
+    }
+  }
+
+  // Tiles of R rows and one or CP panels.
+  template <int R, int CP>
+  static DirectTile direct() {
+    static_assert(R % kMR == 0, "a direct tile is whole micro-panels");
+    DirectTile t;
+    t.rows = R;
+    t.panels = CP;
+    t.by_steps[0] = direct_tile<R, 1, false>;
+    t.by_panels[0] = direct_tile<R, 1, true>;
+    if constexpr (CP == 2) {
+      t.by_steps[1] = direct_tile<R, 2, false>;
+      t.by_panels[1] = direct_tile<R, 2, true>;
+    }
+    return t;
+  }
+
   // The kernel table of this ISA, with the given packers (the AVX-512 kernels share AVX2's).
   static Kernels kernels(PackA pack_a, PackB pack_b) {
     Kernels k{micro, pack_a, pack_b, rows, ranges};
+    // The register file's tiles: 24 (AVX-512) or 12 (AVX2, generic) vector accumulators.
+    k.direct_small = direct<kMR, 1>();
+    if constexpr (V::kWide) {
+      k.direct_wide = direct<2 * kMR, 2>();
+      k.direct_narrow = direct<4 * kMR, 1>();
+    } else {
+      k.direct_wide = k.direct_narrow = k.direct_small;
+    }
     if constexpr (V::kWide) {
       k.wide12 = wide_tile<2, 2>;
       k.wide6 = wide_tile<1, 2>;
