@@ -63,38 +63,63 @@ const Kernels& kernels() {
   return k;
 }
 
+// Rows [ir, m) of nc <= 2 * kNR columns from the B panels at pb (b_step floats apart) through the
+// direct tiles reading the packed panels (MicroKernelDirect by panels): masked stores for partial
+// rows and columns, and up to 24 accumulators where the 6x16 kernel has 6. A tile reads whole
+// micro-panels, which the packed A holds up to m rounded up to kMR.
+void edge_tiles(const Kernels& kern, int64_t kc, const float* ap, int64_t a_step, const float* pb, int64_t b_step,
+                float* C, int64_t ldc, int64_t ir, int64_t m, int nc, float alpha, float beta) {
+  const int64_t padded = round_up(m, kMR);
+  const int q = (nc - 1) / kNR;
+  while (ir < m) {
+    const DirectTile& tile = q == 0 && padded - ir >= kern.direct_narrow.rows ? kern.direct_narrow
+                             : padded - ir >= kern.direct_wide.rows           ? kern.direct_wide
+                                                                              : kern.direct_small;
+    const int mr = static_cast<int>(std::min<int64_t>(tile.rows, m - ir));
+    const float* a = ap + (ir / kMR) * a_step;
+    float* c = C + ir * ldc;
+    if (q < tile.panels) {
+      tile.by_panels[q](kc, a, a_step, pb, kNR, b_step, c, ldc, mr, nc, alpha, beta);
+    } else {  // two panels through a one-panel tile
+      tile.by_panels[0](kc, a, a_step, pb, kNR, b_step, c, ldc, mr, kNR, alpha, beta);
+      tile.by_panels[0](kc, a, a_step, pb + b_step, kNR, b_step, c + kNR, ldc, mr, nc - kNR, alpha, beta);
+    }
+    ir += tile.rows;
+  }
+}
+
 // C[0:m, 0:n] = alpha * Ap * Bp + beta * C over one k block of kc steps: Ap's micro-panels are
 // a_step floats apart, Bp's panels b_step apart. Column pairs of B panels go through the wide
-// kernels when there are any (12 or 6 rows at a time); the rest, and every partial tile, through
-// the 6x16 one. Every kernel computes an element the same way, so the split changes no bits.
+// kernels when there are any (12 or 6 rows at a time) and their last rows, like a partial last
+// panel, through the direct tiles; without wide kernels, everything through the 6x16 one. Every
+// kernel computes an element the same way, so the split changes no bits.
 void run_tiles(const Kernels& kern, int64_t kc, const float* ap, int64_t a_step, const float* bp, int64_t b_step,
                float* C, int64_t ldc, int64_t m, int64_t n, float alpha, float beta) {
   int64_t jr = 0;
   if (kern.wide12) {
-    for (; jr + 2 * kNR <= n; jr += 2 * kNR) {
+    for (; jr < n; jr += 2 * kNR) {
       const float* pb = bp + (jr / kNR) * b_step;
+      const int nc = static_cast<int>(std::min<int64_t>(2 * kNR, n - jr));
       int64_t ir = 0;
-      for (; ir + 2 * kMR <= m; ir += 2 * kMR)
-        kern.wide12(kc, ap + (ir / kMR) * a_step, a_step, pb, b_step, C + ir * ldc + jr, ldc, alpha, beta);
-      if (ir + kMR <= m) {
-        kern.wide6(kc, ap + (ir / kMR) * a_step, a_step, pb, b_step, C + ir * ldc + jr, ldc, alpha, beta);
-        ir += kMR;
+      if (nc == 2 * kNR) {
+        for (; ir + 2 * kMR <= m; ir += 2 * kMR)
+          kern.wide12(kc, ap + (ir / kMR) * a_step, a_step, pb, b_step, C + ir * ldc + jr, ldc, alpha, beta);
+        if (ir + kMR <= m) {
+          kern.wide6(kc, ap + (ir / kMR) * a_step, a_step, pb, b_step, C + ir * ldc + jr, ldc, alpha, beta);
+          ir += kMR;
+        }
+      } else if (nc == kNR) {
+        for (; ir + 2 * kMR <= m; ir += 2 * kMR)
+          kern.tall(kc, ap + (ir / kMR) * a_step, a_step, pb, b_step, C + ir * ldc + jr, ldc, alpha, beta);
       }
-      if (ir < m) {
-        const int mr = static_cast<int>(m - ir);
-        kern.micro(kc, ap + (ir / kMR) * a_step, pb, C + ir * ldc + jr, ldc, mr, kNR, alpha, beta);
-        kern.micro(kc, ap + (ir / kMR) * a_step, pb + b_step, C + ir * ldc + jr + kNR, ldc, mr, kNR, alpha, beta);
-      }
+      edge_tiles(kern, kc, ap, a_step, pb, b_step, C + jr, ldc, ir, m, nc, alpha, beta);
     }
+    return;
   }
   for (; jr < n; jr += kNR) {
     const int nr = static_cast<int>(std::min<int64_t>(kNR, n - jr));
     const float* pb = bp + (jr / kNR) * b_step;
-    int64_t ir = 0;
-    if (kern.tall && nr == kNR)
-      for (; ir + 2 * kMR <= m; ir += 2 * kMR)
-        kern.tall(kc, ap + (ir / kMR) * a_step, a_step, pb, b_step, C + ir * ldc + jr, ldc, alpha, beta);
-    for (; ir < m; ir += kMR) {
+    for (int64_t ir = 0; ir < m; ir += kMR) {
       const int mr = static_cast<int>(std::min<int64_t>(kMR, m - ir));
       kern.micro(kc, ap + (ir / kMR) * a_step, pb, C + ir * ldc + jr, ldc, mr, nr, alpha, beta);
     }

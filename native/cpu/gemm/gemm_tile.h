@@ -385,11 +385,12 @@ struct TileOps {
   static Kernels kernels(PackA pack_a, PackB pack_b) {
     Kernels k{micro, pack_a, pack_b, rows, ranges};
     // The register file's tiles: 24 (AVX-512) or 12 (AVX2, generic) vector accumulators.
-    k.direct_small = direct<kMR, 1>();
     if constexpr (V::kWide) {
+      k.direct_small = direct<kMR, 2>();  // 12 accumulators
       k.direct_wide = direct<2 * kMR, 2>();
       k.direct_narrow = direct<4 * kMR, 1>();
     } else {
+      k.direct_small = direct<kMR, 1>();
       k.direct_wide = k.direct_narrow = k.direct_small;
     }
     if constexpr (V::kWide) {
