@@ -87,6 +87,23 @@ void pack_a_avx2(bool trans, const float* A, int64_t lda, int64_t i0, int64_t mc
       }
     } else {
       const float* src = A + p0 * lda + i0 + i;
+      if (mr == kMR) {
+        // op(A)[i, p] = A[p, i]: step p of every full panel is one contiguous run of A's row p, so
+        // the row is read across all of them at once instead of 24 bytes per row and panel (a new
+        // page per row when lda is large, and every line read again for the next panel).
+        const int64_t full = (mc - i) / kMR;
+        for (; p < kc; ++p) {
+          const float* s = src + p * lda;
+          float* o = out + p * kMR;
+          // Rows are lda apart, too far for the hardware prefetchers to follow: ask for a later one.
+          for (int64_t x = 0; x < full * kMR; x += 16)
+            _mm_prefetch(reinterpret_cast<const char*>(s + 8 * lda + x), _MM_HINT_T0);
+          for (int64_t q = 0; q < full; ++q) std::memcpy(o + q * kc * kMR, s + q * kMR, sizeof(float) * kMR);
+        }
+        out += (full - 1) * kc * kMR;
+        i += (full - 1) * kMR;
+        continue;
+      }
       for (; p < kc; ++p) {
         float* o = out + p * kMR;
         const float* s = src + p * lda;
