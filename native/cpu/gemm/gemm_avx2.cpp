@@ -73,6 +73,11 @@ void pack_a_avx2(bool trans, const float* A, int64_t lda, int64_t i0, int64_t mc
         // floats past its 6, which the next store (or the next panel, or the buffer's slack)
         // overwrites, so stores must go in increasing order.
         for (; p + 8 <= kc; p += 8) {
+          // Six short row pieces lda apart are too many streams for the hardware prefetchers:
+          // ask for the next panel's rows a line at a time.
+          if (p % 16 == 0)
+            for (int q = 0; q < kMR; ++q)
+              _mm_prefetch(reinterpret_cast<const char*>(src + (kMR + q) * lda + p), _MM_HINT_T0);
           __m256 r[8];
           for (int q = 0; q < kMR; ++q) r[q] = _mm256_loadu_ps(src + q * lda + p);
           r[6] = r[7] = _mm256_setzero_ps();
