@@ -13,10 +13,8 @@ function sameShape(a: Tensor, b: Tensor, op: string) {
     throw new ShapeError(`${op}: input ${shapeStr(a.shape)} and target ${shapeStr(b.shape)} must have the same shape`);
 }
 
-export function mseLoss(input: Tensor, target: Tensor, reduction: Reduction = 'mean'): Tensor {
-  sameShape(input, target, 'mseLoss');
-  return reduce(ops.square(ops.sub(input, target)), reduction);
-}
+/** Mean squared error (ops.mseLoss: one graph node). */
+export const mseLoss = ops.mseLoss;
 
 /** Binary cross-entropy on probabilities; logs are clamped at -100 as in PyTorch. */
 export function bceLoss(input: Tensor, target: Tensor, reduction: Reduction = 'mean'): Tensor {

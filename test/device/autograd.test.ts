@@ -148,6 +148,16 @@ describe.each(testDevices())('autograd on %s', (device) => {
       { label: 'mse' },
     );
     gradcheck(
+      onDevice((a, b) => nn.mseLoss(a, b, 'sum')),
+      [R([2, 5], 16), R([2, 5], 17)],
+      { label: 'mse sum' },
+    );
+    gradcheck(
+      onDevice((a, b) => ops.sum(ops.mul(nn.mseLoss(a, b, 'none'), a))),
+      [R([4, 3], 18), R([4, 3], 19)],
+      { label: 'mse none' },
+    );
+    gradcheck(
       onDevice((a, b) => nn.bceLoss(ops.sigmoid(a), b)),
       [R([3, 4], 8), R([3, 4], 9, 0, 1)],
       { label: 'bce' },

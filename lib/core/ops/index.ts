@@ -14,3 +14,4 @@ export * from './optim.js';
 export * from './image.js';
 export * from './knn.js';
 export * from './spectral.js';
+export * from './mse.js';
