@@ -41,7 +41,8 @@ bool is_2x2_stride2(const Pool2dArgs& a) {
 // Small planes (at most 32 pooled outputs) whose flat run of outputs the AVX-512 kernels take
 // 16 at a time across planes; split over the pool by planes.
 bool small_planes_avx512(const Pool2dArgs& a) {
-  return is_2x2_stride2(a) && cpu::use_avx512() && a.oh * a.ow <= 32 && a.n * a.c * a.h * a.w < (int64_t(1) << 31);
+  return is_2x2_stride2(a) && cpu::use_avx512() && a.oh * a.ow >= 1 && a.oh * a.ow <= 32 &&
+         a.n * a.c * a.h * a.w < (int64_t(1) << 31);
 }
 
 template <typename Fn>

@@ -172,12 +172,15 @@ bool maxpool2x2_backward_planes_avx512(const float* dy, const int32_t* idx, int6
   const __m512i one = _mm512_set1_epi32(1), down = _mm512_set1_epi32(static_cast<int32_t>(w));
   const __m512i down_one = _mm512_set1_epi32(static_cast<int32_t>(w + 1));
   const __m512 zero = _mm512_setzero_ps();
-  const int64_t total = planes * oh * ow, cells = planes * h * w;
-  int64_t i = 0;
-  for (; i + 16 <= cells; i += 16) _mm512_storeu_ps(dx + i, zero);
-  _mm512_mask_storeu_ps(dx + i, first(cells - i), zero);
+  const int64_t ohw = oh * ow, hw = h * w, total = planes * ohw, cells = planes * hw;
+  int64_t zeroed = 0;
   for (int64_t o = 0; o < total; o += 16, l.next()) {
     const __mmask16 m = first(total - o);
+    // Zeros just ahead of the scatter, up to the end of the planes these 16 outputs lie in: a
+    // fill of the whole run first would leave its start in L3 by the time the scatter got there.
+    const int64_t upto = (o + 16 + ohw - 1) / ohw * hw;
+    for (const int64_t end = upto < cells ? upto : cells; zeroed < end; zeroed += 16)
+      _mm512_mask_storeu_ps(dx + zeroed, first(cells - zeroed), zero);
     const __m512i iv = _mm512_maskz_loadu_epi32(m, idx + o), rel = _mm512_sub_epi32(iv, l.cell());
     const __mmask16 in = _mm512_cmpeq_epi32_mask(rel, _mm512_setzero_si512()) | _mm512_cmpeq_epi32_mask(rel, one) |
                          _mm512_cmpeq_epi32_mask(rel, down) | _mm512_cmpeq_epi32_mask(rel, down_one);
