@@ -45,7 +45,7 @@ struct Bww3x3Tile {
 };
 void bww3x3_tile_avx2(const Bww3x3Tile& t, int kw, float* out);
 // dst[q * ldd + k] = src[k * q_n + q] for q < q_n, k < k_n, and 0 for k_n <= k < ldd (ldd a multiple
-// of 16): one image's dy of a group, transposed by gathers of a position's channels.
+// of 16): one image's dy of a group, position-major.
 void bww3x3_transpose_avx2(const float* src, int64_t k_n, int64_t q_n, float* dst, int64_t ldd);
 void bww3x3_transpose_avx512(const float* src, int64_t k_n, int64_t q_n, float* dst, int64_t ldd);
 void bww3x3_tile_avx512(const Bww3x3Tile& t, int kw, float* out);

@@ -5,6 +5,7 @@
 #include <immintrin.h>
 
 #include "conv_bww3x3.h"
+#include "transpose16_avx512.h"
 
 namespace nn::cpu {
 namespace {
@@ -68,16 +69,19 @@ void bww3x3_tile_avx512(const Bww3x3Tile& t, int kw, float* out) {
 
 namespace nn::cpu {
 
+// 16 x 16 tiles (16 output channels by 16 positions) transposed in registers: a 16-lane gather
+// per position cost this pass as much as half the weight gradient's products.
 void bww3x3_transpose_avx512(const float* src, int64_t k_n, int64_t q_n, float* dst, int64_t ldd) {
-  const __m512i iota = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-  const __m512i stride = _mm512_mullo_epi32(iota, _mm512_set1_epi32(static_cast<int>(q_n)));
-  for (int64_t k0 = 0; k0 < ldd; k0 += 16) {
-    const int64_t n = k_n - k0;
-    const __mmask16 m = n >= 16 ? __mmask16(0xffff) : n <= 0 ? __mmask16(0) : __mmask16((1u << n) - 1);
-    const float* s = src + k0 * q_n;
-    for (int64_t q = 0; q < q_n; ++q)
-      _mm512_store_ps(dst + q * ldd + k0, _mm512_mask_i32gather_ps(_mm512_setzero_ps(), m, stride, s + q, 4));
-  }
+  for (int64_t k0 = 0; k0 < ldd; k0 += 16)
+    for (int64_t q0 = 0; q0 < q_n; q0 += 16) {
+      const int64_t nq = q_n - q0 < 16 ? q_n - q0 : 16;
+      const __mmask16 m = nq >= 16 ? __mmask16(0xffff) : __mmask16((1u << nq) - 1);
+      __m512 r[16];
+      for (int64_t l = 0; l < 16; ++l)
+        r[l] = k0 + l < k_n ? _mm512_maskz_loadu_ps(m, src + (k0 + l) * q_n + q0) : _mm512_setzero_ps();
+      transpose16(r);
+      for (int64_t j = 0; j < nq; ++j) _mm512_store_ps(dst + (q0 + j) * ldd + k0, r[j]);
+    }
 }
 
 }  // namespace nn::cpu

@@ -16,6 +16,16 @@ namespace {
 // Grain in planes so that tiny planes are not spread one per wake-up.
 int64_t plane_grain(int64_t plane_work) { return std::max<int64_t>(1, 16384 / std::max<int64_t>(plane_work, 1)); }
 
+// Backward of any max pool for one plane: zeros, then each gradient added at its index.
+void scatter_plane(const Pool2dArgs& a, const float* gp, const int32_t* ip, float* dp) {
+  const int64_t hw = a.h * a.w, ohw = a.oh * a.ow;
+  std::fill_n(dp, hw, 0.f);
+  for (int64_t q = 0; q < ohw; ++q) {
+    int64_t idx = ip[q];
+    if (idx >= 0 && idx < hw) dp[idx] += gp[q];  // the binding rejects others; never write outside
+  }
+}
+
 template <typename Fn>
 void over_planes(const Pool2dArgs& a, int64_t plane_work, Fn fn) {
   parallel_for(a.n * a.c, plane_grain(plane_work), [&](int64_t lo, int64_t hi) {
@@ -28,6 +38,17 @@ void over_planes(const Pool2dArgs& a, int64_t plane_work, Fn fn) {
 bool is_2x2_stride2(const Pool2dArgs& a) {
   return a.kh == 2 && a.kw == 2 && a.stride_h == 2 && a.stride_w == 2 && a.pad_h == 0 && a.pad_w == 0;
 }
+// Small planes (at most 32 pooled outputs) whose flat run of outputs the AVX-512 kernels take
+// 16 at a time across planes; split over the pool by planes.
+bool small_planes_avx512(const Pool2dArgs& a) {
+  return is_2x2_stride2(a) && cpu::use_avx512() && a.oh * a.ow >= 1 && a.oh * a.ow <= 32 &&
+         a.n * a.c * a.h * a.w < (int64_t(1) << 31);
+}
+
+template <typename Fn>
+void over_plane_ranges(const Pool2dArgs& a, int64_t plane_work, Fn fn) {
+  parallel_for(a.n * a.c, plane_grain(plane_work), [&](int64_t lo, int64_t hi) { fn(lo, hi); });
+}
 #endif
 
 }  // namespace
@@ -35,6 +56,12 @@ bool is_2x2_stride2(const Pool2dArgs& a) {
 void CpuBackend::maxpool2d_forward(const Pool2dArgs& a, const float* x, float* y, int32_t* indices) {
   const int64_t hw = a.h * a.w, ohw = a.oh * a.ow;
 #if NNLAB_X86_KERNELS
+  if (small_planes_avx512(a)) {
+    over_plane_ranges(a, 4 * ohw, [&](int64_t lo, int64_t hi) {
+      cpu::maxpool2x2_planes_avx512(x + lo * hw, hi - lo, a.h, a.w, a.oh, a.ow, y + lo * ohw, indices + lo * ohw);
+    });
+    return;
+  }
   if (is_2x2_stride2(a) && cpu::use_avx512()) {
     over_planes(a, 4 * ohw, [&](int64_t pl) {
       cpu::maxpool2x2_plane_avx512(x + pl * hw, a.h, a.w, a.oh, a.ow, y + pl * ohw, indices + pl * ohw);
@@ -95,6 +122,15 @@ void CpuBackend::maxpool2d_backward(const Pool2dArgs& a, const float* dy, const 
   const int64_t hw = a.h * a.w, ohw = a.oh * a.ow;
 #if NNLAB_X86_KERNELS
   const bool fast = is_2x2_stride2(a) && cpu::use_avx2(), wide = fast && cpu::use_avx512();
+  if (small_planes_avx512(a)) {
+    over_plane_ranges(a, ohw + hw, [&](int64_t lo, int64_t hi) {
+      if (cpu::maxpool2x2_backward_planes_avx512(dy + lo * ohw, indices + lo * ohw, hi - lo, a.h, a.w, a.oh, a.ow,
+                                                 dx + lo * hw))
+        return;
+      for (int64_t pl = lo; pl < hi; ++pl) scatter_plane(a, dy + pl * ohw, indices + pl * ohw, dx + pl * hw);
+    });
+    return;
+  }
 #endif
   over_planes(a, ohw + hw, [&](int64_t pl) {
     float* dp = dx + pl * hw;
@@ -105,11 +141,7 @@ void CpuBackend::maxpool2d_backward(const Pool2dArgs& a, const float* dy, const 
              : fast && cpu::maxpool2x2_backward_plane_avx2(gp, ip, a.h, a.w, a.oh, a.ow, dp))
       return;
 #endif
-    std::fill_n(dp, hw, 0.f);
-    for (int64_t q = 0; q < ohw; ++q) {
-      int64_t idx = ip[q];
-      if (idx >= 0 && idx < hw) dp[idx] += gp[q];  // the binding rejects others; never write outside
-    }
+    scatter_plane(a, gp, ip, dp);
   });
 }
 

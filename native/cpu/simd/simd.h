@@ -41,6 +41,13 @@ bool maxpool2x2_backward_plane_avx2(const float* dy, const int32_t* idx, int64_t
 void maxpool2x2_plane_avx512(const float* x, int64_t h, int64_t w, int64_t oh, int64_t ow, float* y, int32_t* idx);
 bool maxpool2x2_backward_plane_avx512(const float* dy, const int32_t* idx, int64_t h, int64_t w, int64_t oh, int64_t ow,
                                       float* dx);
+// The same over `planes` consecutive planes of at most 32 pooled outputs each (planes * h * w <
+// 2^31), their outputs taken as one flat run: identical results, indices and return value (dx of
+// every plane is written).
+void maxpool2x2_planes_avx512(const float* x, int64_t planes, int64_t h, int64_t w, int64_t oh, int64_t ow, float* y,
+                              int32_t* idx);
+bool maxpool2x2_backward_planes_avx512(const float* dy, const int32_t* idx, int64_t planes, int64_t h, int64_t w,
+                                       int64_t oh, int64_t ow, float* dx);
 
 // The scalars of one Adam / AdamW step (AdamArgs plus kernels/optim.h's AdamCoeffs), as plain
 // data so the SIMD files need no header beyond <immintrin.h>.
