@@ -125,6 +125,21 @@ export class StackedConv2d extends Module {
   }
 }
 
+/**
+ * A stacked convolution then MaxPool2d as one op, also where x needs its gradient (a second
+ * layer): on the CPU, stacked members' activations are M times a member's and fall out of cache
+ * between separate ops, and the fused op's backward keeps each block of images' gradient in cache
+ * for the input, weight and bias passes (native/cpu/conv/conv_pool_tiled.cpp), with the bits of
+ * the separate ops. One member runs as its own `fit` would (convThenMaxPool's rule).
+ */
+function stackedConvThenMaxPool(conv: Module, pool: Module, x: Tensor): Tensor | null {
+  const off = !!process.env.NNLAB_NO_FUSED_CONV_POOL && process.env.NNLAB_NO_FUSED_CONV_POOL !== '0';
+  if (!x.requiresGrad || off || (conv as StackedConv2d).members.length < 2 || x.device !== 'cpu') return convThenMaxPool(conv, pool, x);
+  const c = (conv as StackedConv2d).convOperands(x),
+    p = pool as MaxPool2d;
+  return ops.conv2dMaxPool2d(x, c.weight, c.bias, c.opts, p.kernelSize, p.opts);
+}
+
 export class StackedLinear extends Module {
   // The members' own layers, read to build the stacked op: they stay the members' children.
   static override readonly fieldsNotRegistered = ['members'];
@@ -233,7 +248,7 @@ export class StackedDropout extends Module {
 }
 
 registerStackable(Conv2d, (ms) => new StackedConv2d(ms as Conv2d[]));
-registerFusedPair(StackedConv2d.prototype.forward, MaxPool2d.prototype.forward, convThenMaxPool);
+registerFusedPair(StackedConv2d.prototype.forward, MaxPool2d.prototype.forward, stackedConvThenMaxPool);
 registerStackable(Linear, (ms) => new StackedLinear(ms as Linear[]));
 registerStackable(BatchNorm1d, (ms) => new StackedBatchNorm(ms as BatchNorm1d[]));
 registerStackable(BatchNorm2d, (ms) => new StackedBatchNorm(ms as BatchNorm2d[]));
