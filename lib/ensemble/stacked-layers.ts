@@ -125,19 +125,52 @@ export class StackedConv2d extends Module {
   }
 }
 
+const isTwo = (v: number | [number, number] | undefined, dflt: number) =>
+  (Array.isArray(v) ? v : [v ?? dflt, v ?? dflt]).every((e) => e === 2);
+const isOne = (v: number | [number, number] | undefined, dflt: number) =>
+  (Array.isArray(v) ? v : [v ?? dflt, v ?? dflt]).every((e) => e === 1);
+const isZero = (v: number | [number, number] | undefined) => (Array.isArray(v) ? v : [v ?? 0, v ?? 0]).every((e) => e === 0);
+
+/**
+ * Whether a stacked conv and pool run as one op where x needs its gradient with the separate ops'
+ * bits: 3x3 stride-1 unpadded convolutions with at least 4 input and 16 output channels per group,
+ * whose forward is the row-tile kernel (every output computed whole, so blocks of images do not
+ * move it), then a 2x2 pool of stride 2. The backward keeps the bits for any shape
+ * (native/cpu/conv/conv_pool_tiled.cpp).
+ */
+function fusesWithInputGradient(conv: StackedConv2d, pool: MaxPool2d): boolean {
+  const m0 = conv.members[0],
+    [K, Cg, kh, kw] = m0.weight.shape,
+    o = m0.opts;
+  const groups = o.groups ?? 1;
+  return (
+    kh === 3 &&
+    kw === 3 &&
+    Cg >= 4 &&
+    K / groups >= 16 &&
+    isOne(o.stride, 1) &&
+    isZero(o.padding) &&
+    isOne(o.dilation, 1) &&
+    isTwo(pool.kernelSize, 2) &&
+    isTwo(pool.opts.stride, 2) &&
+    isZero(pool.opts.padding)
+  );
+}
+
 /**
  * A stacked convolution then MaxPool2d as one op, also where x needs its gradient (a second
  * layer): on the CPU, stacked members' activations are M times a member's and fall out of cache
  * between separate ops, and the fused op's backward keeps each block of images' gradient in cache
- * for the input, weight and bias passes (native/cpu/conv/conv_pool_tiled.cpp), with the bits of
- * the separate ops. One member runs as its own `fit` would (convThenMaxPool's rule).
+ * for the input, weight and bias passes. One member runs as its own `fit` would (convThenMaxPool).
  */
 function stackedConvThenMaxPool(conv: Module, pool: Module, x: Tensor): Tensor | null {
-  const off = !!process.env.NNLAB_NO_FUSED_CONV_POOL && process.env.NNLAB_NO_FUSED_CONV_POOL !== '0';
-  if (!x.requiresGrad || off || (conv as StackedConv2d).members.length < 2 || x.device !== 'cpu') return convThenMaxPool(conv, pool, x);
-  const c = (conv as StackedConv2d).convOperands(x),
+  const c = conv as StackedConv2d,
     p = pool as MaxPool2d;
-  return ops.conv2dMaxPool2d(x, c.weight, c.bias, c.opts, p.kernelSize, p.opts);
+  const off = !!process.env.NNLAB_NO_FUSED_CONV_POOL && process.env.NNLAB_NO_FUSED_CONV_POOL !== '0';
+  if (!x.requiresGrad || off || c.members.length < 2 || x.device !== 'cpu' || !fusesWithInputGradient(c, p))
+    return convThenMaxPool(conv, pool, x);
+  const o = c.convOperands(x);
+  return ops.conv2dMaxPool2d(x, o.weight, o.bias, o.opts, p.kernelSize, p.opts);
 }
 
 export class StackedLinear extends Module {
