@@ -178,6 +178,14 @@ class Backend {
                                               const int32_t* indices, const float* x, float* dw, float* db) {
     return false;
   }
+
+  // The backward with the input's gradient too (dx not null), as the backend's own pass over
+  // the whole batch: false leaves it to the caller's blocks.
+  virtual bool conv2d_maxpool_backward_all(const Conv2dArgs& conv, const Pool2dArgs& pool, const float* dy,
+                                           const int32_t* indices, const float* x, const float* w, float* dx, float* dw,
+                                           float* db) {
+    return false;
+  }
 };
 
 // The process-wide CPU backend.

@@ -60,8 +60,15 @@ export function stackCacheKey(members: readonly Module[], inputShape: readonly n
   const r = deviceReport();
   const flags = createHash('sha256').update(JSON.stringify(r.native.flags)).digest('hex').slice(0, 8);
   const host = `${cpus()[0]?.model ?? 'unknown'}/${cpus().length}cpu/${r.cpu.threads}thr/${r.cpu.isa.kernels}/flags-${flags}/${device}`;
-  return `${host}|M${members.length}|B${batchSize}|in${inputShape.join('x')}|${members[0].constructor.name}(${shapes})`;
+  return `${host}|${STACKED_OPS}|M${members.length}|B${batchSize}|in${inputShape.join('x')}|${members[0].constructor.name}(${shapes})`;
 }
+
+/**
+ * Which implementation of the stacked ops a cached choice was measured with: changed when a
+ * change to them may move which stack size wins (2: stacked conv+pool as one op with the input
+ * gradient, whose backward keeps blocks of images in cache), so that hosts measure again.
+ */
+const STACKED_OPS = 'stacked-ops-2';
 
 type CacheFile = Record<string, { stackSize: number; msPerMember: Record<string, number> }>;
 

@@ -125,6 +125,54 @@ export class StackedConv2d extends Module {
   }
 }
 
+const isTwo = (v: number | [number, number] | undefined, dflt: number) =>
+  (Array.isArray(v) ? v : [v ?? dflt, v ?? dflt]).every((e) => e === 2);
+const isOne = (v: number | [number, number] | undefined, dflt: number) =>
+  (Array.isArray(v) ? v : [v ?? dflt, v ?? dflt]).every((e) => e === 1);
+const isZero = (v: number | [number, number] | undefined) => (Array.isArray(v) ? v : [v ?? 0, v ?? 0]).every((e) => e === 0);
+
+/**
+ * Whether a stacked conv and pool run as one op where x needs its gradient with the separate ops'
+ * bits: 3x3 stride-1 unpadded convolutions with at least 4 input and 16 output channels per group,
+ * whose forward is the row-tile kernel (every output computed whole, so blocks of images do not
+ * move it), then a 2x2 pool of stride 2. The backward keeps the bits for any shape
+ * (native/cpu/conv/conv_pool_tiled.cpp).
+ */
+function fusesWithInputGradient(conv: StackedConv2d, pool: MaxPool2d): boolean {
+  const m0 = conv.members[0],
+    [K, Cg, kh, kw] = m0.weight.shape,
+    o = m0.opts;
+  const groups = o.groups ?? 1;
+  return (
+    kh === 3 &&
+    kw === 3 &&
+    Cg >= 4 &&
+    K / groups >= 16 &&
+    isOne(o.stride, 1) &&
+    isZero(o.padding) &&
+    isOne(o.dilation, 1) &&
+    isTwo(pool.kernelSize, 2) &&
+    isTwo(pool.opts.stride, 2) &&
+    isZero(pool.opts.padding)
+  );
+}
+
+/**
+ * A stacked convolution then MaxPool2d as one op, also where x needs its gradient (a second
+ * layer): on the CPU, stacked members' activations are M times a member's and fall out of cache
+ * between separate ops, and the fused op's backward keeps each block of images' gradient in cache
+ * for the input, weight and bias passes. One member runs as its own `fit` would (convThenMaxPool).
+ */
+function stackedConvThenMaxPool(conv: Module, pool: Module, x: Tensor): Tensor | null {
+  const c = conv as StackedConv2d,
+    p = pool as MaxPool2d;
+  const off = !!process.env.NNLAB_NO_FUSED_CONV_POOL && process.env.NNLAB_NO_FUSED_CONV_POOL !== '0';
+  if (!x.requiresGrad || off || c.members.length < 2 || x.device !== 'cpu' || !fusesWithInputGradient(c, p))
+    return convThenMaxPool(conv, pool, x);
+  const o = c.convOperands(x);
+  return ops.conv2dMaxPool2d(x, o.weight, o.bias, o.opts, p.kernelSize, p.opts);
+}
+
 export class StackedLinear extends Module {
   // The members' own layers, read to build the stacked op: they stay the members' children.
   static override readonly fieldsNotRegistered = ['members'];
@@ -233,7 +281,7 @@ export class StackedDropout extends Module {
 }
 
 registerStackable(Conv2d, (ms) => new StackedConv2d(ms as Conv2d[]));
-registerFusedPair(StackedConv2d.prototype.forward, MaxPool2d.prototype.forward, convThenMaxPool);
+registerFusedPair(StackedConv2d.prototype.forward, MaxPool2d.prototype.forward, stackedConvThenMaxPool);
 registerStackable(Linear, (ms) => new StackedLinear(ms as Linear[]));
 registerStackable(BatchNorm1d, (ms) => new StackedBatchNorm(ms as BatchNorm1d[]));
 registerStackable(BatchNorm2d, (ms) => new StackedBatchNorm(ms as BatchNorm2d[]));

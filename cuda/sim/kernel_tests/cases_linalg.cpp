@@ -142,8 +142,18 @@ void add_linalg_runners(Runners& r) {
     float* db = c.m.out<float>(c.a.k);
     if (!b.conv2d_maxpool_backward_params(c.a, p, dy, idx, x, dw, db))
       nn::conv2d_maxpool_backward(b, c.a, p, dy, idx, x, w, nullptr, dw, db);
+    // With the input's gradient too: the backend's own whole-batch pass where it has one (the
+    // CPU's), else the blocks.
+    float* dx = c.m.out<float>(c.nx);
+    float* dw2 = c.m.out<float>(c.nw);
+    float* db2 = c.m.out<float>(c.a.k);
+    if (!b.conv2d_maxpool_backward_all(c.a, p, dy, idx, x, w, dx, dw2, db2))
+      nn::conv2d_maxpool_backward(b, c.a, p, dy, idx, x, w, dx, dw2, db2);
     Outputs o = Outputs::of("dw", c.m.get(dw, c.nw));
     o.add("db", c.m.get(db, c.a.k));
+    o.add("dx", c.m.get(dx, c.nx));
+    o.add("dw with dx", c.m.get(dw2, c.nw));
+    o.add("db with dx", c.m.get(db2, c.a.k));
     return o;
   };
   // The pass over a GEMM output [rows = x[0], cols = w[0]] (bias and activation, in place) and

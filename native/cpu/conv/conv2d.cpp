@@ -503,6 +503,23 @@ void dispatch(int pass, Applies cpu::ConvAlgorithm::*applies, Run cpu::ConvAlgor
 
 }  // namespace
 
+const char* cpu::first_conv_algorithm(int pass, const Conv2dArgs& a) {
+  auto applies = [&](const cpu::ConvAlgorithm& alg) {
+    switch (pass) {
+      case 0:
+        return alg.applies_forward && alg.forward && alg.applies_forward(a);
+      case 1:
+        return alg.applies_input && alg.backward_input && alg.applies_input(a);
+      default:
+        return alg.applies_weight && alg.backward_weight && alg.applies_weight(a);
+    }
+  };
+  if (const cpu::ConvAlgorithm* forced = forced_algorithm(); forced && applies(*forced)) return forced->name;
+  for (const auto& alg : kAlgorithms)
+    if (applies(alg)) return alg.name;
+  return "";
+}
+
 std::vector<ConvAlgorithmRuns> cpu_conv_algorithms() {
   std::vector<ConvAlgorithmRuns> out;
   for (size_t i = 0; i < kAlgorithmCount; ++i)

@@ -18,4 +18,9 @@ struct ConvAlgorithm {
   bool (*backward_weight)(const Conv2dArgs&, const float* x, const float* dy, float* dw);
 };
 
+// The algorithm the dispatcher tries first for a pass (0 forward, 1 input gradient, 2 weight
+// gradient) and shape: NNLAB_CONV_ALGO's when it applies, else the table's first that applies.
+// Kernels may still decline at run time (weights that are not all finite), which this ignores.
+const char* first_conv_algorithm(int pass, const Conv2dArgs& a);
+
 }  // namespace nn::cpu
