@@ -172,6 +172,20 @@ Napi::Value cast(const Napi::CallbackInfo& info) {
   return wrap(a.env(), std::move(out));
 }
 
+// byteTable(x uint8, table float32 [256]) -> float32 of x's shape: table[x] element by element.
+Napi::Value byte_table(const Napi::CallbackInfo& info) {
+  Args a{info, "byteTable"};
+  const Tensor& x = a.tensor(0, "x", DType::U8);
+  const Tensor& table = a.tensor(1, "table", DType::F32);
+  if (table.numel() != 256)
+    fail(ErrorCode::Shape, "byteTable: the table needs 256 values (one per byte), got ", shape_str(table.shape));
+  require_same_device(a.op, {&x, &table});
+  Tensor out = empty(x.backend(), x.shape, DType::F32);
+  if (x.numel() > 0)
+    x.backend().byte_table(static_cast<const uint8_t*>(x.storage->data), table.f32(), out.f32(), x.numel());
+  return wrap(a.env(), std::move(out));
+}
+
 // toDevice(t, device): a copy on another device (through the host when both differ).
 Napi::Value to_device(const Napi::CallbackInfo& info) {
   Args a{info, "toDevice"};
