@@ -1,5 +1,6 @@
 // Entry points for creating tensors, moving data in and out, layout copies, casts, random
 // fills and runtime settings.
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -91,8 +92,13 @@ Napi::Value full(const Napi::CallbackInfo& info) {
       break;
     case DType::U8: {
       if (v != std::floor(v) || v < 0 || v > 255) fail(ErrorCode::Argument, a.op, ": value ", v, " is not a uint8");
-      std::vector<uint8_t> host(static_cast<size_t>(t.numel()), static_cast<uint8_t>(v));
-      b.copy_from_host(t.storage->data, host.data(), host.size());
+      // Through one host block of at most 1 MiB, copied as often as needed: a host copy of the
+      // tensor's size would page in as much fresh memory again.
+      const size_t total = t.nbytes();
+      std::vector<uint8_t> host(std::min<size_t>(total, size_t{1} << 20), static_cast<uint8_t>(v));
+      auto* dst = static_cast<uint8_t*>(t.storage->data);
+      for (size_t off = 0; off < total; off += host.size())
+        b.copy_from_host(dst + off, host.data(), std::min(host.size(), total - off));
       break;
     }
   }

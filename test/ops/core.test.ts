@@ -20,6 +20,14 @@ describe.each(testDevices())('core on %s', (device) => {
     expectClose(values(native.cast(u, 'float32', 1 / 255)), [0, 0.2, 1], 1e-6, 1e-7);
   });
 
+  it('fills uint8 tensors larger than the 1 MiB host block', () => {
+    const n = (3 << 20) + 5;
+    const t = native.full([n], 7, 'uint8', device);
+    const v = native.toTypedArray(t) as Uint8Array;
+    expect(v.length).toBe(n);
+    expect(v.every((b) => b === 7)).toBe(true);
+  });
+
   it('maps bytes through a 256-value table, refusing other dtypes and table sizes', () => {
     const table = Float32Array.from({ length: 256 }, (_, v) => Math.fround(v * 0.37 - 20));
     const bytes = Uint8Array.from({ length: 3 * 301 }, (_, i) => (i * 97 + 13) % 256);
