@@ -146,6 +146,10 @@ void CudaBackend::cast(const void* x, DType from, void* y, DType to, int64_t n, 
     NN_LAUNCH(cast_kernel, blocks_for(n), threads_for(n), x, static_cast<int>(from), y, static_cast<int>(to), n, scale);
 }
 
+void CudaBackend::byte_table(const uint8_t* x, const float* table, float* y, int64_t n) {
+  if (n > 0) NN_LAUNCH(byte_table_kernel, blocks_for(n), threads_for(n), x, table, y, n);
+}
+
 void CudaBackend::strided_copy(const StridedCopyArgs& a, const void* src, void* dst, size_t elem_size) {
   int64_t n = 1;
   for (int d = 0; d < a.ndim; ++d) n *= a.shape[d];

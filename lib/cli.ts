@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { commandUsage, HelpRequested, UsageError } from './cli/args.js';
-import { COMMANDS } from './cli/commands/index.js';
+import { loadCommand, loadCommands } from './cli/commands/index.js';
 import { packageRoot } from './core/package-root.js';
 import { NnlabError } from './core/errors.js';
 
@@ -15,21 +15,22 @@ const indent = (text: string) =>
     .map((l) => `  ${l}`)
     .join('\n');
 
-const USAGE = `usage:
-${COMMANDS.map((c) => indent(c.usage)).join('\n')}
+/** The whole usage text: it imports every command, so only help and usage errors build it. */
+const usage = async () => `usage:
+${(await loadCommands()).map((c) => indent(c.usage)).join('\n')}
   nnlab help [COMMAND]    (or nnlab --help, nnlab COMMAND --help, -h)
   nnlab --version`;
 
 const version = () => (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
 
 /** `nnlab --help`, `nnlab help [command]`, `nnlab --version`: handled before any command; null otherwise. */
-function helpOrVersion(argv: string[]): string | null {
+async function helpOrVersion(argv: string[]): Promise<string | null> {
   const [cmd, topic] = argv;
   if (cmd === '--version' || cmd === '-V') return version();
-  if (cmd === '--help' || cmd === '-h') return USAGE;
+  if (cmd === '--help' || cmd === '-h') return usage();
   if (cmd === 'help') {
-    if (!topic) return USAGE;
-    const u = commandUsage(USAGE, topic);
+    if (!topic) return usage();
+    const u = commandUsage(await usage(), topic);
     if (!u) throw new UsageError(`help: unknown command '${topic}'`);
     return u;
   }
@@ -37,27 +38,28 @@ function helpOrVersion(argv: string[]): string | null {
 }
 
 async function main(argv: string[]): Promise<number> {
-  const text = helpOrVersion(argv);
+  const text = await helpOrVersion(argv);
   if (text !== null) {
     console.log(text);
     return 0;
   }
   const [cmd, ...rest] = argv;
-  const command = COMMANDS.find((c) => c.name === cmd);
+  const command = await loadCommand(cmd);
   if (!command) throw new UsageError(cmd ? `unknown command '${cmd}'` : 'missing command');
   return command.run(rest);
 }
 
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
-  (e) => {
+  async (e) => {
     if (e instanceof HelpRequested) {
       const cmd = process.argv[2];
-      console.log(commandUsage(USAGE, cmd) ?? USAGE);
+      const text = await usage();
+      console.log(commandUsage(text, cmd) ?? text);
       process.exit(0);
     }
     if (e instanceof UsageError) {
-      console.error(`nnlab: ${e.message}\n${USAGE}`);
+      console.error(`nnlab: ${e.message}\n${await usage()}`);
       process.exit(2);
     }
     if (e instanceof NnlabError) {

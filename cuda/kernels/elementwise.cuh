@@ -33,6 +33,10 @@ NN_DEVICE float load_as_float(const void* x, int dt, int64_t i) {
   }
 }
 
+static __global__ void byte_table_kernel(const uint8_t* x, const float* table, float* y, int64_t n) {
+  NN_GRID_STRIDE(i, n) y[i] = table[x[i]];
+}
+
 static __global__ void cast_kernel(const void* x, int from, void* y, int to, int64_t n, float scale) {
   NN_GRID_STRIDE(i, n) {
     if (to == 0) {

@@ -9,7 +9,7 @@ import { claimRunFolder } from '../report/run-lock.js';
 import { UsageError } from './args.js';
 import { loadDataset } from '../data/datasets.js';
 import { DataLoader, rowsOf, tensorDataset } from '../data/loader.js';
-import { normalize, pixelStats, toUnitFloat } from '../data/transforms.js';
+import { normalizedImages, pixelStats } from '../data/transforms.js';
 import { numThreads } from '../core/device.js';
 import { mlp, seedCnn } from '../models/seed-cnn.js';
 import { Adam } from '../optim/adam.js';
@@ -147,15 +147,17 @@ async function trainInto(
       throw new ShapeError(
         `${split.source}: images are ${split.images.shape[1]}x${split.images.shape[2]}, but the ${cfg.model} model takes 28x28 images`,
       );
-  let trainX = toUnitFloat(data.train.images).keep();
+  // The bytes go to normalised floats in one pass each (normalizedImages: the bits of
+  // normalize(toUnitFloat(x))), with the statistics taken from the bytes too.
+  let trainBytes = data.train.images;
   let trainY = data.train.labels;
-  if (cfg.limit && cfg.limit < trainX.shape[0]) {
-    trainX = rowsOf(trainX, 0, cfg.limit).keep();
+  if (cfg.limit && cfg.limit < trainBytes.shape[0]) {
+    trainBytes = rowsOf(trainBytes, 0, cfg.limit).keep();
     trainY = rowsOf(trainY, 0, cfg.limit).keep();
   }
-  const stats = pixelStats(trainX);
-  const xTrain = to(normalize(trainX, stats), device).keep();
-  const xTest = to(normalize(toUnitFloat(data.test.images), stats), device).keep();
+  const stats = pixelStats(trainBytes);
+  const xTrain = to(normalizedImages(trainBytes, stats), device).keep();
+  const xTest = to(normalizedImages(data.test.images, stats), device).keep();
   const yTrain = to(trainY, device).keep(),
     yTest = to(data.test.labels, device).keep();
 
@@ -228,7 +230,7 @@ async function trainInto(
   model.dispose();
   optimizer.dispose();
   average?.dispose();
-  [trainX, xTrain, xTest, yTrain, yTest, data.train.images, data.train.labels, data.test.images, data.test.labels].forEach((t) =>
+  [trainBytes, xTrain, xTest, yTrain, yTest, data.train.images, data.train.labels, data.test.images, data.test.labels].forEach((t) =>
     t.dispose(),
   );
   return summary;

@@ -1,7 +1,7 @@
 // Whether the prebuilt CUDA binary can run here, decided without risking the user's process: a
 // cheap look for the driver library first, then a test load of the binary in a child process
 // (a broken driver may crash or hang inside cuInit; the child takes that, the caller never does).
-import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -38,6 +38,8 @@ export function probeCudaBinary(binary: string, env: NodeJS.ProcessEnv = process
   const lib = findDriverLibrary(env);
   if (!lib) return { ok: false, reason: `no NVIDIA driver: ${DRIVER} is not in LD_LIBRARY_PATH or the loader cache` };
   // cuInit can take seconds on a cold GPU; a hung driver must not hang the import forever.
+  // Required here, not at the top: only a probe needs child_process, and loading it slows every start.
+  const { spawnSync } = createRequire(import.meta.url)('node:child_process') as typeof import('node:child_process');
   const r = spawnSync(process.execPath, ['-e', CHILD, binary], { encoding: 'utf8', timeout: 60_000, env });
   if (r.error) return { ok: false, reason: `the CUDA binary's test load failed: ${r.error.message}` };
   if (r.signal) return { ok: false, reason: `the CUDA binary's test load was killed by ${r.signal} (driver ${lib})` };

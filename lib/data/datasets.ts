@@ -5,9 +5,11 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
 import { IOError, ShapeError } from '../core/errors.js';
-import { tensor } from '../core/ops/creation.js';
+import { full, tensor } from '../core/ops/creation.js';
+import { copyIntoAt } from '../core/ops/convert.js';
 import { Tensor } from '../core/tensor.js';
-import { readIdx } from './idx.js';
+import { readIdx, streamIdx } from './idx.js';
+import type { IdxArray } from './idx.js';
 
 export interface ImageSet {
   /** uint8 images [N, H, W] as stored. */
@@ -35,18 +37,53 @@ function findFile(dir: string, base: string): string {
   );
 }
 
+// Raw IDX files go to their tensor 4 MiB at a time (streamIdx).
+const IDX_PIECE = 4 << 20;
+
+/** An IDX file's bytes as a uint8 tensor of its shape. */
+function readIdxTensor(path: string): Tensor {
+  let out: Tensor | undefined;
+  try {
+    const streamed = streamIdx(
+      path,
+      IDX_PIECE,
+      (shape) => (out = full(shape, 0, { dtype: 'uint8' })),
+      (bytes, offset) => {
+        const part = tensor(bytes, [bytes.length]);
+        copyIntoAt(out!, part, offset);
+        part.dispose();
+      },
+    );
+    if (streamed) return out!;
+  } catch (e) {
+    out?.dispose();
+    throw e;
+  }
+  const r = readIdx(path);
+  return tensor(r.data, r.shape);
+}
+
+function checkPair(img: readonly number[], imgPath: string, lab: readonly number[], labPath: string, prefix: 'train' | 't10k'): void {
+  if (img.length !== 3) throw new ShapeError(`${imgPath}: expected images [N, H, W], got [${img.join(', ')}]`);
+  if (lab.length !== 1) throw new ShapeError(`${labPath}: expected labels [N] (an IDX file of rank 1), got [${lab.join(', ')}]`);
+  if (lab[0] !== img[0]) throw new ShapeError(`${labPath}: ${lab[0]} labels for ${img[0]} images in ${imgPath}`);
+  if (img[0] === 0) throw new ShapeError(`${imgPath}: the ${prefix === 'train' ? 'training' : 'test'} split holds no images`);
+}
+
 function loadPair(dir: string, prefix: 'train' | 't10k'): ImageSet {
   const imgPath = findFile(dir, `${prefix}-images-idx3-ubyte`);
   const labPath = findFile(dir, `${prefix}-labels-idx1-ubyte`);
-  const img = readIdx(imgPath),
+  const img = readIdxTensor(imgPath);
+  let lab: IdxArray;
+  try {
     lab = readIdx(labPath);
-  if (img.shape.length !== 3) throw new ShapeError(`${imgPath}: expected images [N, H, W], got [${img.shape.join(', ')}]`);
-  if (lab.shape.length !== 1)
-    throw new ShapeError(`${labPath}: expected labels [N] (an IDX file of rank 1), got [${lab.shape.join(', ')}]`);
-  if (lab.shape[0] !== img.shape[0]) throw new ShapeError(`${labPath}: ${lab.shape[0]} labels for ${img.shape[0]} images in ${imgPath}`);
-  if (img.shape[0] === 0) throw new ShapeError(`${imgPath}: the ${prefix === 'train' ? 'training' : 'test'} split holds no images`);
+    checkPair(img.shape, imgPath, lab.shape, labPath, prefix);
+  } catch (e) {
+    img.dispose();
+    throw e;
+  }
   return {
-    images: tensor(img.data, img.shape).keep(),
+    images: img.keep(),
     labels: tensor(Int32Array.from(lab.data), [lab.shape[0]]).keep(),
     source: imgPath,
   };

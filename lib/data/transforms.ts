@@ -4,6 +4,7 @@ import { ArgumentError } from '../core/errors.js';
 import { noGrad } from '../core/autograd/engine.js';
 import * as ops from '../core/ops/index.js';
 import { defaultGenerator, RandomGenerator } from '../core/random.js';
+import { tidy } from '../core/scope.js';
 import { Tensor } from '../core/tensor.js';
 
 /** uint8 [N, H, W] (or [N, C, H, W]) -> float32 [N, C, H, W] in [0, 1]. */
@@ -19,14 +20,49 @@ export interface NormStats {
   std: number;
 }
 
-/** Mean and (population) standard deviation over every pixel: what torchvision's 0.1307/0.3081 are. */
+/** float32 [256]: what toUnitFloat gives each byte value (the same cast, so the same bits). */
+function unitByteValues(device: Tensor['device']): Tensor {
+  const bytes = ops.tensor(
+    Uint8Array.from({ length: 256 }, (_, v) => v),
+    [256],
+    { device },
+  );
+  const values = toUnitFloat(bytes);
+  bytes.dispose();
+  return values;
+}
+
+/**
+ * Mean and (population) standard deviation over every pixel: what torchvision's 0.1307/0.3081 are.
+ * uint8 images are measured as toUnitFloat(x) (the same bits) without making that float copy.
+ */
 export function pixelStats(x: Tensor): NormStats {
-  return ops.noGradStats(x);
+  if (x.dtype !== 'uint8') return ops.noGradStats(x);
+  const values = unitByteValues(x.device);
+  try {
+    return ops.noGradStatsOfBytes(x, values);
+  } finally {
+    values.dispose();
+  }
 }
 
 export function normalize(x: Tensor, s: NormStats): Tensor {
   if (!(s.std > 0)) throw new ArgumentError(`normalize: std must be > 0, got ${s.std}`);
   return ops.affine(x, 1 / s.std, -s.mean / s.std);
+}
+
+/**
+ * normalize(toUnitFloat(images), s), with its bits and shape, in one pass over uint8 images: each
+ * byte value's result is computed once by those two ops and looked up (no float32 intermediate
+ * of the data set's size). Other dtypes take the two ops.
+ */
+export function normalizedImages(images: Tensor, s: NormStats): Tensor {
+  if (images.dtype !== 'uint8') return tidy(() => normalize(toUnitFloat(images), s));
+  const unit = unitByteValues(images.device);
+  const table = normalize(unit, s);
+  const x = ops.byteTable(images, table);
+  [unit, table].forEach((t) => t.dispose());
+  return images.ndim === 3 ? ops.reshape(x, [images.shape[0], 1, images.shape[1], images.shape[2]]) : x;
 }
 
 /** Inverse of normalize (back to pixel units, e.g. for attacks and plots). */

@@ -2,7 +2,7 @@
 // device such as /dev/zero (endless), or a gzip bomb (kilobytes that inflate to gigabytes). Each
 // is refused before it can hang the process or exhaust its memory.
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
-import { constants, gunzipSync } from 'node:zlib';
+import { createRequire } from 'node:module';
 
 import { IOError } from '../core/errors.js';
 
@@ -44,6 +44,9 @@ export function readPrefix(path: string, n: number): Buffer {
   }
 }
 
+/** node:zlib when a gzip file is read: loading it slows every start of the command line. */
+const zlib = () => createRequire(import.meta.url)('node:zlib') as typeof import('node:zlib');
+
 export function isGzip(buf: Uint8Array): boolean {
   return buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b;
 }
@@ -55,6 +58,7 @@ export function isGzip(buf: Uint8Array): boolean {
 export function gunzipPrefix(gz: Uint8Array, path: string): Buffer {
   try {
     // A truncated input with a sync flush yields what those bytes decode to, without an error.
+    const { gunzipSync, constants } = zlib();
     return gunzipSync(gz.subarray(0, 1024), { finishFlush: constants.Z_SYNC_FLUSH });
   } catch (e) {
     throw new IOError(`${path}: not a valid gzip stream (${(e as Error).message})`);
@@ -64,7 +68,7 @@ export function gunzipPrefix(gz: Uint8Array, path: string): Buffer {
 /** Inflates a whole gzip stream, refusing it as soon as the output passes `maxBytes`. */
 export function gunzipLimited(gz: Uint8Array, maxBytes: number, path: string): Buffer {
   try {
-    return gunzipSync(gz, { maxOutputLength: Math.max(1, Math.min(maxBytes, 2 ** 32)) });
+    return zlib().gunzipSync(gz, { maxOutputLength: Math.max(1, Math.min(maxBytes, 2 ** 32)) });
   } catch (e) {
     if ((e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE')
       throw new IOError(`${path}: the gzip stream inflates to more than the ${maxBytes} bytes its header announces`);

@@ -1,5 +1,6 @@
 // Entry points for creating tensors, moving data in and out, layout copies, casts, random
 // fills and runtime settings.
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -91,8 +92,13 @@ Napi::Value full(const Napi::CallbackInfo& info) {
       break;
     case DType::U8: {
       if (v != std::floor(v) || v < 0 || v > 255) fail(ErrorCode::Argument, a.op, ": value ", v, " is not a uint8");
-      std::vector<uint8_t> host(static_cast<size_t>(t.numel()), static_cast<uint8_t>(v));
-      b.copy_from_host(t.storage->data, host.data(), host.size());
+      // Through one host block of at most 1 MiB, copied as often as needed: a host copy of the
+      // tensor's size would page in as much fresh memory again.
+      const size_t total = t.nbytes();
+      std::vector<uint8_t> host(std::min<size_t>(total, size_t{1} << 20), static_cast<uint8_t>(v));
+      auto* dst = static_cast<uint8_t*>(t.storage->data);
+      for (size_t off = 0; off < total; off += host.size())
+        b.copy_from_host(dst + off, host.data(), std::min(host.size(), total - off));
       break;
     }
   }
@@ -169,6 +175,20 @@ Napi::Value cast(const Napi::CallbackInfo& info) {
   float scale = a.has(2) ? a.f32(2, "scale") : 1.f;
   Tensor out = empty(t.backend(), t.shape, to);
   t.backend().cast(t.storage->data, t.dtype, out.storage->data, to, t.numel(), scale);
+  return wrap(a.env(), std::move(out));
+}
+
+// byteTable(x uint8, table float32 [256]) -> float32 of x's shape: table[x] element by element.
+Napi::Value byte_table(const Napi::CallbackInfo& info) {
+  Args a{info, "byteTable"};
+  const Tensor& x = a.tensor(0, "x", DType::U8);
+  const Tensor& table = a.tensor(1, "table", DType::F32);
+  if (table.numel() != 256)
+    fail(ErrorCode::Shape, "byteTable: the table needs 256 values (one per byte), got ", shape_str(table.shape));
+  require_same_device(a.op, {&x, &table});
+  Tensor out = empty(x.backend(), x.shape, DType::F32);
+  if (x.numel() > 0)
+    x.backend().byte_table(static_cast<const uint8_t*>(x.storage->data), table.f32(), out.f32(), x.numel());
   return wrap(a.env(), std::move(out));
 }
 

@@ -42,6 +42,35 @@ describe('IDX files', () => {
     expect(f.test.images.shape).toEqual([10000, 28, 28]);
   });
 
+  it('an IDX folder loads the same tensors raw (streamed in pieces) and gzipped; a truncated raw file is an IOError', () => {
+    // 6000 images are more than one 4 MiB piece of the streamed read.
+    const n = 6000,
+      px = n * 28 * 28;
+    const img = Uint8Array.from({ length: px }, (_, i) => (i * 2654435761) >>> 24);
+    const lab = Uint8Array.from({ length: n }, (_, i) => i % 10);
+    const [raw, gz] = [tmp(), tmp()];
+    for (const p of ['train', 't10k']) {
+      const files: [string, Buffer][] = [
+        [`${p}-images-idx3-ubyte`, data.encodeIdx([n, 28, 28], img)],
+        [`${p}-labels-idx1-ubyte`, data.encodeIdx([n], lab)],
+      ];
+      for (const [name, body] of files) {
+        writeFileSync(join(raw, name), body);
+        writeFileSync(join(gz, `${name}.gz`), gzipSync(body));
+      }
+    }
+    const [a, b] = [data.loadIdxFolder(raw), data.loadIdxFolder(gz)];
+    for (const s of [a.train, a.test, b.train, b.test]) {
+      expect(s.images.shape).toEqual([n, 28, 28]);
+      expect(s.images.dtype).toBe('uint8');
+      expect(Buffer.from(s.images.data() as Uint8Array).equals(Buffer.from(img))).toBe(true);
+      expect(Array.from(s.labels.data())).toEqual(Array.from(lab));
+    }
+    writeFileSync(join(raw, 'train-images-idx3-ubyte'), data.encodeIdx([n, 28, 28], img).subarray(0, 3_000_000));
+    expect(() => data.loadIdxFolder(raw)).toThrow(IOError);
+    expect(() => data.loadIdxFolder(raw)).toThrow(/train-images-idx3-ubyte: IDX header says \[6000, 28, 28\]/);
+  });
+
   it('a folder without the expected files is a clear error', () => {
     expect(() => data.loadDataset('mnist', tmp())).toThrow(/train-images-idx3-ubyte/);
   });

@@ -20,6 +20,28 @@ describe.each(testDevices())('core on %s', (device) => {
     expectClose(values(native.cast(u, 'float32', 1 / 255)), [0, 0.2, 1], 1e-6, 1e-7);
   });
 
+  it('fills uint8 tensors larger than the 1 MiB host block', () => {
+    const n = (3 << 20) + 5;
+    const t = native.full([n], 7, 'uint8', device);
+    const v = native.toTypedArray(t) as Uint8Array;
+    expect(v.length).toBe(n);
+    expect(v.every((b) => b === 7)).toBe(true);
+  });
+
+  it('maps bytes through a 256-value table, refusing other dtypes and table sizes', () => {
+    const table = Float32Array.from({ length: 256 }, (_, v) => Math.fround(v * 0.37 - 20));
+    const bytes = Uint8Array.from({ length: 3 * 301 }, (_, i) => (i * 97 + 13) % 256);
+    const y = native.byteTable(native.fromTypedArray(bytes, [3, 301], device), native.fromTypedArray(table, [256], device));
+    expect(y.shape).toEqual([3, 301]);
+    expect(Array.from(values(y))).toEqual(Array.from(bytes, (b) => table[b]));
+    const u = native.fromTypedArray(bytes, [bytes.length], device);
+    expect(() => native.byteTable(u, native.fromTypedArray(table.subarray(0, 255), [255], device))).toThrow(ShapeError);
+    expect(() => native.byteTable(native.cast(u, 'float32'), native.fromTypedArray(table, [256], device))).toThrow(DTypeError);
+    expect(
+      native.byteTable(native.fromTypedArray(new Uint8Array(0), [0, 4], device), native.fromTypedArray(table, [256], device)).shape,
+    ).toEqual([0, 4]);
+  });
+
   it('strided copy transposes, slices and writes into a destination', () => {
     const x = tensor([0, 1, 2, 3, 4, 5], [2, 3], device);
     expect(Array.from(values(native.stridedCopy(x, [3, 2], [1, 3], 0)))).toEqual([0, 3, 1, 4, 2, 5]);

@@ -215,4 +215,24 @@ describe('noGradStats', () => {
       x.dispose();
     }
   });
+
+  // noGradStatsOfBytes measures table[x] for bytes x without making it: the same figures as
+  // noGradStats of the mapped tensor, bit for bit, at the same boundaries.
+  it('of bytes through a table gives the bits of noGradStats of the mapped values', async () => {
+    const { noGradStats, noGradStatsOfBytes } = await import('../../lib/core/ops/reduce.js');
+    const { fromHandle } = await import('../../lib/core/tensor.js');
+    const block = 8192,
+      chunk = 512 * block;
+    const table = fromHandle(native.fromTypedArray(randomArray(256, 7, -1, 3), [256], 'cpu'));
+    for (const n of [1, 5, block - 1, block + 1, chunk + block + 3]) {
+      let s = n;
+      const bytes = new Uint8Array(n);
+      for (let i = 0; i < n; i++) bytes[i] = (s = (Math.imul(s, 1103515245) + 12345) >>> 0) >>> 24;
+      const x = fromHandle(native.fromTypedArray(bytes, [n], 'cpu'));
+      const mapped = fromHandle(native.byteTable(x.handle, table.handle));
+      expect(noGradStatsOfBytes(x, table), `n = ${n}`).toEqual(noGradStats(mapped));
+      [x, mapped].forEach((t) => t.dispose());
+    }
+    table.dispose();
+  });
 });

@@ -100,6 +100,15 @@ void add_memory_runners(Runners& r) {
     if (from == DType::I32) return cast_from<int32_t>(b, e);
     return cast_from<uint8_t>(b, e);
   };
+  r["byte_table"] = [](Backend& b, const Entry& e) {
+    const int64_t n = e.numel("x");
+    Mem m(b);
+    const uint8_t* x = m.in(cast_source<uint8_t>(n, false));
+    const float* table = m.in(uniform(256, -3.f, 3.f, 22));
+    float* y = m.out<float>(n);
+    b.byte_table(x, table, y, n);
+    return Outputs::of("y", m.get(y, n));
+  };
   r["strided_copy"] = [](Backend& b, const Entry& e) {
     return e.str("dtype") == "u8" ? strided_copy_run<uint8_t>(b, e) : strided_copy_run<int32_t>(b, e);
   };

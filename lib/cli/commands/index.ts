@@ -1,24 +1,26 @@
 // Every `nnlab` command, in the order `nnlab --help` lists them. A new command is one file in this
-// folder and one line here.
+// folder and one line here. Each is imported only when it runs (or when the usage text is shown):
+// `nnlab train` then loads the training code alone, not every study, the executors and the bench.
 import type { Command } from '../command.js';
-import { benchCommand } from './bench.js';
-import { devicesCommand } from './devices.js';
-import { reproduceCommand } from './reproduce.js';
-import { runCommand } from './run.js';
-import { selftestCommand } from './selftest.js';
-import { statusCommand } from './status.js';
-import { sweepCommand } from './sweep.js';
-import { trainCommand } from './train.js';
-import { unitCommand } from './unit.js';
 
-export const COMMANDS: readonly Command[] = [
-  trainCommand,
-  runCommand,
-  sweepCommand,
-  reproduceCommand,
-  unitCommand,
-  statusCommand,
-  benchCommand,
-  devicesCommand,
-  selftestCommand,
-];
+const LOADERS: Record<string, () => Promise<Command>> = {
+  train: async () => (await import('./train.js')).trainCommand,
+  run: async () => (await import('./run.js')).runCommand,
+  sweep: async () => (await import('./sweep.js')).sweepCommand,
+  reproduce: async () => (await import('./reproduce.js')).reproduceCommand,
+  unit: async () => (await import('./unit.js')).unitCommand,
+  status: async () => (await import('./status.js')).statusCommand,
+  bench: async () => (await import('./bench.js')).benchCommand,
+  devices: async () => (await import('./devices.js')).devicesCommand,
+  selftest: async () => (await import('./selftest.js')).selftestCommand,
+};
+
+/** The command called `name`, or null when there is none. */
+export function loadCommand(name: string | undefined): Promise<Command> | null {
+  return name !== undefined && Object.hasOwn(LOADERS, name) ? LOADERS[name]() : null;
+}
+
+/** Every command, in the order of the usage text. */
+export function loadCommands(): Promise<Command[]> {
+  return Promise.all(Object.values(LOADERS).map((load) => load()));
+}

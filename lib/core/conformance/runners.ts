@@ -114,6 +114,9 @@ export const runners: Record<string, Runner> = {
     const x = from === 'f32' ? f : s.keep(native.cast(f, dt[from]));
     return native.cast(x, dt[to], from === 'u8' && to === 'f32' ? 1 / 255 : 1);
   }),
+  byte_table: generated(['byteTable'], (s, e) =>
+    native.byteTable(s.keep(native.cast(s.rand(e.shapes.x, 32, 0, 255.9), 'uint8')), s.rand([256], 33, -3, 3)),
+  ),
   dropout: generated(['dropout'], (s, e) => native.dropout(s.rand(e.shapes.x, 41), num(e, 'p'), num(e, 'seed'), num(e, 'offset'))),
   dropout_backward: gradient(['dropoutBackward'], (s, e) => {
     const [y, mask] = native.dropout(s.rand(e.shapes.dy, 43), num(e, 'p'), 44, 0);

@@ -78,6 +78,7 @@ const memory: TableEntry[] = [
   ...['f32', 'i32', 'u8'].flatMap((from) =>
     ['f32', 'i32', 'u8'].map((to) => e('cast', `${from}_to_${to}`, 'exact', { x: [301] }, { from, to })),
   ),
+  e('byte_table', 'n2600', 'exact', { x: [2600] }),
   // A permute of a [3, 5, 7] slice starting at element 4 of its storage into a [7, 3, 6]
   // destination from element 2: offsets on both sides, no axis contiguous on the source.
   ...['i32', 'u8'].map((dtype) =>

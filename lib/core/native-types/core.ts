@@ -35,6 +35,8 @@ export interface CoreOps {
   takeOrClone(t: NativeTensor, adopt?: boolean): NativeTensor;
   copyInto(dst: NativeTensor, src: NativeTensor): void;
   cast(t: NativeTensor, dtype: DType, scale?: number): NativeTensor;
+  /** float32 of x's shape: table[x[i]] for uint8 x and a float32 table of 256 values. */
+  byteTable(x: NativeTensor, table: NativeTensor): NativeTensor;
   toDevice(t: NativeTensor, device: DeviceName): NativeTensor;
   stridedCopy(src: NativeTensor, shape: number[], srcStrides: number[], srcOffset: number): NativeTensor;
   stridedCopy(

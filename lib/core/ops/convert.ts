@@ -28,6 +28,16 @@ export function cast(x: Tensor, dtype: DType, scale = 1): Tensor {
   return fromHandle(native.cast(x.handle, dtype, scale));
 }
 
+/** Copies src's elements into dst's flat elements from `offset` on (same dtype): fills a large tensor piece by piece. */
+export function copyIntoAt(dst: Tensor, src: Tensor, offset: number): void {
+  native.stridedCopy(src.handle, [src.numel], [1], 0, dst.handle, [1], offset);
+}
+
+/** float32 of x's shape with table[v] for each uint8 value v of x (table: 256 float32 values). No gradient. */
+export function byteTable(x: Tensor, table: Tensor): Tensor {
+  return fromHandle(native.byteTable(x.handle, table.handle));
+}
+
 /** Copies src into dst in place (same shape and dtype); used by optimizers and loaders. */
 export function copyInto(dst: Tensor, src: Tensor): void {
   native.copyInto(dst.handle, src.handle);
