@@ -72,12 +72,12 @@ async function train(each: (loader: data.DataLoader, body: (x: Tensor, y: Tensor
       opt.zeroGrad();
       step++;
       if (step === 1) r.first = loss.item();
-      if (step === BASE) [r.rssBase, r.outsideBase, r.carvedBase] = [rssMB(), outsideHeapMB(), carvedMB()];
+      if (step === BASE) {
+        [r.rssBase, r.outsideBase, r.carvedBase] = [rssMB(), outsideHeapMB(), carvedMB()];
+        r.handlesBase = native.liveTensorHandles();
+      }
       if (step > BASE) [r.peak, r.outsidePeak] = [Math.max(r.peak, rssMB()), Math.max(r.outsidePeak, outsideHeapMB())];
-      if (step === STEPS) r.carvedEnd = carvedMB();
-      if (step === BASE) r.handlesBase = native.liveTensorHandles();
-      if (step === STEPS) r.handlesEnd = native.liveTensorHandles();
-      if (step === STEPS) r.last = loss.item();
+      if (step === STEPS) [r.carvedEnd, r.handlesEnd, r.last] = [carvedMB(), native.liveTensorHandles(), loss.item()];
       return step < STEPS;
     });
   r.msPerStep = (performance.now() - t0) / STEPS;

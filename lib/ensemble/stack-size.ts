@@ -65,10 +65,11 @@ export function stackCacheKey(members: readonly Module[], inputShape: readonly n
 
 /**
  * Which implementation of the stacked ops a cached choice was measured with: changed when a
- * change to them may move which stack size wins (2: stacked conv+pool as one op with the input
- * gradient, whose backward keeps blocks of images in cache), so that hosts measure again.
+ * change to them or to the measurement may move which stack size wins (2: stacked conv+pool as one
+ * op with the input gradient, whose backward keeps blocks of images in cache; 3: no candidate is
+ * dropped on its cold first round), so that hosts measure again.
  */
-const STACKED_OPS = 'stacked-ops-2';
+const STACKED_OPS = 'stacked-ops-3';
 
 type CacheFile = Record<string, { stackSize: number; msPerMember: Record<string, number> }>;
 
@@ -136,11 +137,12 @@ export function measureStackSize(
   members.forEach((m) => m.eval());
   try {
     for (let r = 0; r < rounds; r++) {
-      // After the first round, candidates far behind the best are not timed again (first use pays
-      // for the measurement; on the 2-core host it is about 1 s for 7 seed CNNs).
+      // From the third round on, candidates far behind the best are not timed again (first use pays
+      // for the measurement). Not earlier: a large stack's first round faults in activations many
+      // times larger than one member's, so its cold time says little about its warm one.
       const lead = Math.min(...best.values());
       for (const s of cands) {
-        if (r > 0 && best.get(s)! > 1.5 * lead) continue;
+        if (r > 1 && best.get(s)! > 1.5 * lead) continue;
         let ms = 0;
         for (let first = 0; first < M; first += s) {
           const stack = new StackedModel(members.slice(first, first + s));
