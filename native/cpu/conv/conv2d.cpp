@@ -461,7 +461,8 @@ const cpu::ConvAlgorithm kAlgorithms[] = {
      gathered_bww},
     // After gathered, so only NNLAB_CONV_ALGO=span runs it: faster on the seed CNN's conv2, but dx's
     // tap contributions are summed in another order than gathered's, which moves `nnlab train`'s
-    // seed-0 figures by rounding.
+    // seed-0 figures by rounding; it has no AVX2 kernel, so as a default the AVX2 and AVX-512 builds
+    // would no longer agree bit for bit; and on wide output rows (28x28 maps and up) it is slower.
     {"span", nullptr, nullptr, cpu::bwi_span_apply, cpu::bwi_span, nullptr, nullptr},
 #endif
     {"packed", cpu::panels_apply, packed_fwd, always, packed_bwi, nullptr, nullptr},

@@ -261,6 +261,16 @@ BackwardInputGathered::BackwardInputGathered(const ConvPlan& p, const float* w) 
   for (int64_t g = 0; g < grid_cols_; ++g) off[g] = g % a.w < a.ow ? (g / a.w) * a.ow + g % a.w : -1;
   groups_.resize(static_cast<size_t>(panels * 2));
   build_lane_groups(off.data(), panels * kPanelWidth, groups_.data());
+  // A grid panel's columns read consecutive positions of dy (the zero columns between output
+  // rows aside), always within one window of 16.
+  if (use_avx512()) {
+    windows_.resize(static_cast<size_t>(panels));
+    for (int64_t j = 0; j < panels; ++j)
+      if (!panel_window(off.data() + j * kPanelWidth, &windows_[j])) {
+        windows_.clear();
+        break;
+      }
+  }
   kcb_ = ceil_div(K, ceil_div(K, 256));
 }
 
@@ -273,7 +283,12 @@ void BackwardInputGathered::run(const float* dy, int64_t n0, int64_t n1, float* 
     std::fill_n(dx + n * img_dx, img_dx, 0.f);
     for (int64_t g = 0; g < a.groups; ++g) {
       const int64_t band = g * p_.cg * p_.hw;
-      add_group(g, dy, dy + n * img_dy + g * p_.kg * p_.ohw, dx + n * img_dx + band, img_dx - band, s);
+      const float* dyg = dy + n * img_dy + g * p_.kg * p_.ohw;
+      // The next band of dy (the next group's, or the next image's first), prefetched while this one
+      // is multiplied: its rows are read first by the packing, 64 strided streams that the hardware
+      // prefetcher does not follow.
+      const float* next = g + 1 < a.groups ? dyg + p_.kg * p_.ohw : n + 1 < n1 ? dy + (n + 1) * img_dy : nullptr;
+      add_group(g, dy, dyg, next, dx + n * img_dx + band, img_dx - band, s);
     }
   }
 }
@@ -281,13 +296,18 @@ void BackwardInputGathered::run(const float* dy, int64_t n0, int64_t n1, float* 
 // Grid panels go in pairs, 32 columns added per row: on AVX-512 each 12-row piece is then one 12x32
 // tile, whose broadcasts of W^T each feed two FMAs (NNLAB_NO_BWI_PAIRS=1 takes them one at a time, for
 // A/B timing: dx then gets its sums in another order, so its bits differ by rounding).
-void BackwardInputGathered::add_group(int64_t g, const float* dy, const float* dyg, float* planes, int64_t room,
-                                      Scratch& s) const {
+void BackwardInputGathered::add_group(int64_t g, const float* dy, const float* dyg, const float* next, float* planes,
+                                      int64_t room, Scratch& s) const {
   const bool no_pairs = flags().no_bwi_pairs;
   const Conv2dArgs& a = p_.a;
   const int64_t M = p_.crs, K = p_.kg, img_dy = a.k * p_.ohw;
   const int64_t panels = ceil_div(grid_cols_, kPanelWidth);
   const PackedA& wt = wt_[g];
+  // Prefetch of `next`: a few lines per tile, spread over the band's tiles.
+  const char* pf = reinterpret_cast<const char*>(next);
+  const char* pf_end = next ? pf + K * p_.ohw * sizeof(float) : pf;
+  const int64_t tiles = ceil_div(panels, no_pairs ? 1 : 2) * ceil_div(K, kcb_) * ceil_div(M, 2 * kPanelHeight);
+  const int64_t pf_lines = ceil_div(ceil_div(pf_end - pf, 64), tiles);
   for (int64_t jp = 0; jp < panels;) {
     const int64_t np = !no_pairs && jp + 1 < panels ? 2 : 1;  // panels in this step
     const int64_t g0 = jp * kPanelWidth, width = np * kPanelWidth;
@@ -295,7 +315,10 @@ void BackwardInputGathered::add_group(int64_t g, const float* dy, const float* d
       const int64_t kc = std::min(kcb_, K - k0), b_step = kc * kPanelWidth;
       const GatherRows dym{dyg, dyrow_.data() + k0, kc, dy, dy + a.n * img_dy};
       for (int64_t q = 0; q < np; ++q)
-        pack_gather_panel_avx2(dym, groups_.data() + 2 * (jp + q), false, s.panel.get() + q * b_step);
+        if (windows_.empty())
+          pack_gather_panel_avx2(dym, groups_.data() + 2 * (jp + q), false, s.panel.get() + q * b_step);
+        else
+          pack_window_panel_avx512(dyg + k0 * p_.ohw, p_.ohw, kc, windows_[jp + q], s.panel.get() + q * b_step);
       // Two micro-panels (12 rows) at a time: the AVX-512 kernel then keeps 12 accumulators busy.
       for (int64_t i0 = 0; i0 < M; i0 += 2 * kPanelHeight) {
         const int m = static_cast<int>(std::min(2 * kPanelHeight, M - i0));
@@ -312,6 +335,7 @@ void BackwardInputGathered::add_group(int64_t g, const float* dy, const float* d
             rows[r] = s.bounce[r];
           }
         }
+        for (int64_t l = 0; l < pf_lines && pf < pf_end; ++l, pf += 64) __builtin_prefetch(pf, 0, 3);
         const float* ap = wt.data + i0 * K + k0 * kPanelHeight;
         if (np == 2)
           gemm_tile_rows_pair(kc, ap, kPanelHeight * K, s.panel.get(), b_step, rows, m);

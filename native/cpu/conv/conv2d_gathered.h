@@ -9,6 +9,7 @@
 #include "../simd/aligned.h"
 #include "conv_gather.h"
 #include "conv_lowering.h"
+#include "conv_window_pack.h"
 #include "../gemm/gemm.h"
 
 namespace nn::cpu {
@@ -105,14 +106,17 @@ class BackwardInputGathered {
 
  private:
   const ConvPlan& p_;
-  std::unique_ptr<PackedA[]> wt_;  // per group: W_g^T, rows (tap, c), packed whole
-  std::vector<int64_t> dyrow_;     // row k of the group's dy: k*OH*OW
-  std::vector<int64_t> rowoff_;    // row (tap, c) of W_g^T: where its run starts in the group's planes
-  std::vector<LaneGroup> groups_;  // two per 16-column grid panel
+  std::unique_ptr<PackedA[]> wt_;     // per group: W_g^T, rows (tap, c), packed whole
+  std::vector<int64_t> dyrow_;        // row k of the group's dy: k*OH*OW
+  std::vector<int64_t> rowoff_;       // row (tap, c) of W_g^T: where its run starts in the group's planes
+  std::vector<LaneGroup> groups_;     // two per 16-column grid panel
+  std::vector<PanelWindow> windows_;  // one per grid panel, on AVX-512 (else empty: lane groups)
   int64_t grid_cols_, kcb_;
   // Group g of one image: dyg its dy band, planes its dx band with `room` floats of the image
-  // from there on (runs that would reach past them go through the bounce rows).
-  void add_group(int64_t g, const float* dy, const float* dyg, float* planes, int64_t room, Scratch& s) const;
+  // from there on (runs that would reach past them go through the bounce rows); `next` is the dy
+  // band that follows (nullptr: none), prefetched on the way.
+  void add_group(int64_t g, const float* dy, const float* dyg, const float* next, float* planes, int64_t room,
+                 Scratch& s) const;
 };
 
 }  // namespace nn::cpu

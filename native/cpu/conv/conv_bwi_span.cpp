@@ -8,7 +8,7 @@
 #include "../gemm/gemm.h"
 #include "../simd/aligned.h"
 #include "../simd/simd.h"
-#include "conv_gather.h"
+#include "conv_window_pack.h"
 
 // Built on x86 only: its kernel is the *_avx512.cpp file (simd.h).
 #if NNLAB_X86_KERNELS
@@ -23,10 +23,11 @@ constexpr int64_t kMaxK = 256;               // one k block: the pair's panels (
 // dx plane offset of output position q (oh * W + ow).
 int64_t grid_of(const Conv2dArgs& a, int64_t q) { return (q / a.ow) * a.w + q % a.ow; }
 
-// One tile's columns: output positions [q0, q0 + n) of an image, their dy lane groups and span.
+// One tile's columns: output positions [q0, q0 + n) of an image, the windows of dy its two panels
+// read and its span.
 struct PairPlan {
   int64_t q0, base;  // base: the plane offset of position q0
-  LaneGroup g[4];
+  PanelWindow win[2];
   BwiSpan span;
 };
 
@@ -36,7 +37,8 @@ bool plan_pair(const Conv2dArgs& a, int64_t q0, int64_t n, PairPlan& p) {
   p.base = grid_of(a, q0);
   int64_t src[kCols];
   for (int64_t j = 0; j < kCols; ++j) src[j] = j < n ? q0 + j : -1;
-  build_lane_groups(src, kCols, p.g);
+  // 16 consecutive positions (or fewer): always one window.
+  if (!panel_window(src, &p.win[0]) || !panel_window(src + kPanelWidth, &p.win[1])) return false;
   const int64_t len = grid_of(a, q0 + n - 1) - p.base + 1;
   if (len > 16 * kMaxSpanVectors) return false;
   BwiSpan& s = p.span;
@@ -92,8 +94,7 @@ bool bwi_span(const Conv2dArgs& a, const float* dy, const float* w, float* dx) {
         for (int64_t tap = 0; tap < taps; ++tap) t[(tap * C + c) * K + k] = w[(k * C + c) * taps + tap];
     if (!pack_a_whole(false, t.data(), K, M, K, &wt)) throw std::bad_alloc();
   }
-  std::vector<int64_t> dyrow(static_cast<size_t>(K)), rowoff(static_cast<size_t>(M));
-  for (int64_t k = 0; k < K; ++k) dyrow[k] = k * Q;
+  std::vector<int64_t> rowoff(static_cast<size_t>(M));
   for (int64_t r = 0; r < a.r; ++r)
     for (int64_t s = 0; s < a.s; ++s)
       for (int64_t c = 0; c < C; ++c) rowoff[(r * a.s + s) * C + c] = c * hw + r * a.dil_h * a.w + s * a.dil_w;
@@ -101,6 +102,7 @@ bool bwi_span(const Conv2dArgs& a, const float* dy, const float* w, float* dx) {
   const int64_t threads = num_threads(), nt = a.n >= threads && threads > 1 ? threads : 1;
   std::vector<AlignedFloats> panels;
   for (int64_t t = 0; t < nt; ++t) panels.emplace_back(2 * K * kPanelWidth);
+  const int64_t tiles = static_cast<int64_t>(pairs.size()) * (M / kRows);
   parallel_tasks(nt, [&](int64_t task) {
     float* b0 = panels[task].get();
     float* b1 = b0 + K * kPanelWidth;
@@ -108,11 +110,17 @@ bool bwi_span(const Conv2dArgs& a, const float* dy, const float* w, float* dx) {
     for (int64_t n = a.n * task / nt; n < a.n * (task + 1) / nt; ++n) {
       float* dxn = dx + n * img_dx;
       std::fill_n(dxn, img_dx, 0.f);
-      const GatherRows dym{dy + n * img_dy, dyrow.data(), K, dy, dy + a.n * img_dy};
+      const float* dyn = dy + n * img_dy;
+      // The next image's dy, prefetched a few lines per tile: the packing reads it as K strided
+      // streams that the hardware prefetcher does not follow.
+      const char* pf = reinterpret_cast<const char*>(dyn + img_dy);
+      const char* pf_end = n + 1 < a.n * (task + 1) / nt ? pf + img_dy * sizeof(float) : pf;
+      const int64_t pf_lines = (img_dy * 4 / 64 + tiles - 1) / tiles;
       for (const PairPlan& pp : pairs) {
-        pack_gather_panel_avx2(dym, pp.g, false, b0);
-        pack_gather_panel_avx2(dym, pp.g + 2, false, b1);
+        pack_window_panel_avx512(dyn, Q, K, pp.win[0], b0);
+        pack_window_panel_avx512(dyn, Q, K, pp.win[1], b1);
         for (int64_t i0 = 0; i0 < M; i0 += kRows) {
+          for (int64_t l = 0; l < pf_lines && pf < pf_end; ++l, pf += 64) __builtin_prefetch(pf, 0, 3);
           for (int64_t r = 0; r < kRows; ++r) rows[r] = dxn + rowoff[i0 + r] + pp.base;
           bwi_span_tile_avx512(K, wt.data + i0 * K, kPanelHeight * K, b0, b1, rows, pp.span);
         }

@@ -70,12 +70,17 @@ void bww3x3_tile_avx512(const Bww3x3Tile& t, int kw, float* out) {
 namespace nn::cpu {
 
 // 16 x 16 tiles (16 output channels by 16 positions) transposed in registers: a 16-lane gather
-// per position cost this pass as much as half the weight gradient's products.
+// per position cost this pass as much as half the weight gradient's products. The rows of the
+// next band of 16 channels are prefetched at the same positions (past the last band: the next
+// image's first, which follows in memory when the group is the whole of dy): a band reads 16 short
+// strided streams that the hardware prefetcher does not pick up.
 void bww3x3_transpose_avx512(const float* src, int64_t k_n, int64_t q_n, float* dst, int64_t ldd) {
   for (int64_t k0 = 0; k0 < ldd; k0 += 16)
     for (int64_t q0 = 0; q0 < q_n; q0 += 16) {
       const int64_t nq = q_n - q0 < 16 ? q_n - q0 : 16;
       const __mmask16 m = nq >= 16 ? __mmask16(0xffff) : __mmask16((1u << nq) - 1);
+      for (int64_t l = 0; l < 16; ++l)
+        _mm_prefetch(reinterpret_cast<const char*>(src + (k0 + 16 + l) * q_n + q0), _MM_HINT_T0);
       __m512 r[16];
       for (int64_t l = 0; l < 16; ++l)
         r[l] = k0 + l < k_n ? _mm512_maskz_loadu_ps(m, src + (k0 + l) * q_n + q0) : _mm512_setzero_ps();

@@ -72,12 +72,21 @@ void rows_forward(const Conv2dArgs& a, const float* x, const float* w, const flo
     for (int64_t ng = items * task / nt; ng < items * (task + 1) / nt; ++ng) {
       const int64_t n = ng / G, g = ng % G;
       const float* xb = in.base + n * in.img;
+      // The next item's input band, prefetched a few lines per tile: the tiles read it as short
+      // pieces of many planes' rows, which the hardware prefetcher does not follow.
+      const int64_t nx = ng + 1, band = in.img / a.c * p.cg;
+      const char* pf = nx < items * (task + 1) / nt
+                           ? reinterpret_cast<const char*>(in.base + nx / G * in.img + in.rows[nx % G * J])
+                           : nullptr;
+      const char* pf_end = pf ? pf + band * sizeof(float) : pf;
+      const int64_t pf_lines = ceil_div(band * 4, 64 * (kp / 32 + (kp % 32 != 0)) * a.oh * ceil_div(a.ow, span));
       // Channel blocks outermost: a block's weights stay in cache while the image's rows pass.
       for (int64_t k0 = 0; k0 < kp; k0 += 32) {
         const int kw = static_cast<int>(std::min<int64_t>(32, kp - k0));
         for (int64_t oh = 0; oh < a.oh; ++oh)
           for (int64_t ow = 0; ow < a.ow; ow += span) {
             const int np = static_cast<int>(std::min(span, a.ow - ow));
+            for (int64_t l = 0; l < pf_lines && pf < pf_end; ++l, pf += 64) __builtin_prefetch(pf, 0, 3);
             tile_fn(RowTile{xb + oh * in.roww + ow, in.rows.data() + g * J, J, wt.get() + g * J * kp + k0 * J, kw,
                             bias ? bp.get() + g * kp + k0 : nullptr, ys + (oh * a.ow + ow) * kp + k0, kp, np, kw,
                             runs3});
