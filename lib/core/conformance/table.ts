@@ -135,7 +135,10 @@ const convOps = (c: ReturnType<typeof conv>, bias: boolean) => [
 const linearAct: TableEntry[] = (['none', 'relu', 'sigmoid', 'tanh'] as const).flatMap((act) => [
   e('bias_act_forward', `${act}_bias`, 'accumulate', { x: [37, 29], w: [43, 29] }, { act, bias: true }),
   e('bias_act_forward', act, 'accumulate', { x: [37, 29], w: [43, 29] }, { act, bias: false }),
-  e('bias_act_backward', act, 'accumulate', { x: [37, 29], w: [43, 29] }, { act }),
+  e('bias_act_backward', act, 'accumulate', { x: [37, 29], w: [43, 29] }, { act, bias: false }),
+  // With the bias gradient, over more rows than one of reduce's 256-row blocks and more columns
+  // than one of its 512-column chunks (the CPU sums them in the activation's sweep).
+  e('bias_act_backward', `${act}_bias`, 'accumulate', { x: [600, 3], w: [530, 3] }, { act, bias: true }),
 ]);
 
 const linalg: TableEntry[] = [
