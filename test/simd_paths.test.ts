@@ -180,6 +180,11 @@ function childResults(env: Record<string, string>): string[] {
         out.push(b64(y), b64(addon.linearAct(x, w, null, act)), b64(db));
       }
     }
+    for (const n of ${JSON.stringify(MSE_SIZES)}) {
+      const rand = () => t(Float32Array.from({ length: n }, () => (rnd() - 0.5) * 4), [n]);
+      const x = rand(), target = rand();
+      for (const op of ['sum', 'mean']) out.push(...addon.squaredDiff(x, target, op).map(b64));
+    }
     for (const [xs, ws, pad, stride] of ${JSON.stringify(CONV_CASES)}) {
       const x = t(Float32Array.from({ length: xs.reduce((a, b) => a * b) }, () => rnd() - 0.5), xs);
       const w = t(Float32Array.from({ length: ws.reduce((a, b) => a * b) }, () => rnd() - 0.5), ws);
@@ -241,7 +246,10 @@ const ACT_LINEAR: [number, number, number][] = [
   [130, 2, 200],
   [300, 3, 530],
 ];
-const ACT_ITEMS = ACT_SIZES.length * 2 + ACT_LINEAR.length * 6;
+// mseLoss's forward (squaredDiff: the difference and its reduced squares): tails of the 16 lanes,
+// and more than one of the reduction's 8192-element blocks.
+const MSE_SIZES = [7, 33, 20001];
+const ACT_ITEMS = ACT_SIZES.length * 2 + ACT_LINEAR.length * 6 + MSE_SIZES.length * 4;
 
 // [m, k, n]: partial tiles on both edges, whole tiles, and a k long enough for several k blocks.
 const GEMM_CASES: [number, number, number][] = [
@@ -320,7 +328,8 @@ describe('portable kernels (NNLAB_DISABLE_AVX2=1)', () => {
     const exactItems =
       POOL_SHAPES.length * 3 + GENERAL_POOLS.length * 2 + ADAM_CASES.length * ADAM_SIZES.length * 3 + SGD_DECAYS.length * ADAM_SIZES.length;
     for (let i = 0; i < exactItems; i++) expect(portable[i], `pool, Adam or SGD item ${i}`).toBe(fast[i]);
-    for (let i = exactItems; i < exactItems + ACT_ITEMS; i++) expect(portable[i], `tanh or sigmoid item ${i}`).toBe(fast[i]);
+    for (let i = exactItems; i < exactItems + ACT_ITEMS; i++)
+      expect(portable[i], `tanh, sigmoid or squared difference item ${i}`).toBe(fast[i]);
     for (let i = exactItems + ACT_ITEMS; i < fast.length; i++) {
       expect(worstRelative(fast[i], portable[i]), `conv item ${i}`).toBeLessThan(1e-5);
     }

@@ -9,6 +9,7 @@
 #include "../core/thread_pool.h"
 #include "activation/activation.h"
 #include "cpu_backend.h"
+#include "reduce_blocks.h"
 
 namespace nn {
 namespace {
@@ -53,10 +54,10 @@ void act_backward(const float* y, const float* dy, float* dz, int64_t n) {
 // Sigmoid's and tanh's backward with the bias gradient in the same sweep (activation/): each
 // row's dz is added to its block's column sums while it is in registers, so dz is not read back.
 // The sums are reduce's for [1, rows, cols] (reduce.cpp's reduce_cols): per column, the rows of
-// each kDimBlock block summed in order from 0, then the blocks' sums added in order to 0; the
-// same bits whatever the tasks.
-constexpr int64_t kDimBlock = 256;
-constexpr int64_t kColChunk = 512;
+// each kReduceDimBlock block summed in order from 0, then the blocks' sums added in order to 0;
+// the same bits whatever the tasks.
+constexpr int64_t kDimBlock = kReduceDimBlock;
+constexpr int64_t kColChunk = kReduceColChunk;
 
 void act_backward_bias(cpu::ActFn f, const float* y, const float* dy, float* dz, float* dbias, int64_t rows,
                        int64_t cols) {
