@@ -172,7 +172,18 @@ function childResults(env: Record<string, string>): string[] {
     for (const [m, k, n] of ${JSON.stringify(ACT_LINEAR)}) {
       const few = (len, scale) => Float32Array.from({ length: len }, () => Math.round((rnd() - 0.5) * 32) * scale);
       const x = t(few(m * k, 1 / 4), [m, k]), w = t(few(n * k, 1 / 16), [n, k]), b = t(few(n, 1 / 64), [n]);
-      for (const act of ['tanh', 'sigmoid']) out.push(b64(addon.linearAct(x, w, b, act)), b64(addon.linearAct(x, w, null, act)));
+      const dy = t(few(m * n, 1 / 8), [m, n]);
+      for (const act of ['tanh', 'sigmoid']) {
+        const y = addon.linearAct(x, w, b, act);
+        // The bias gradient, summed in the activation's backward sweep (dx and dw are GEMMs).
+        const [, , db] = addon.linearActBackward(x, w, y, dy, act, false, false, true);
+        out.push(b64(y), b64(addon.linearAct(x, w, null, act)), b64(db));
+      }
+    }
+    for (const n of ${JSON.stringify(MSE_SIZES)}) {
+      const rand = () => t(Float32Array.from({ length: n }, () => (rnd() - 0.5) * 4), [n]);
+      const x = rand(), target = rand();
+      for (const op of ['sum', 'mean']) out.push(...addon.squaredDiff(x, target, op).map(b64));
     }
     for (const [xs, ws, pad, stride] of ${JSON.stringify(CONV_CASES)}) {
       const x = t(Float32Array.from({ length: xs.reduce((a, b) => a * b) }, () => rnd() - 0.5), xs);
@@ -227,13 +238,18 @@ const ADAM_SIZES = [1, 7, 15, 17, 33, 40001];
 // largest is split between threads mid-vector. The fused linear layers' rows of 9, 33 and 200
 // columns put the bias's tail in every position; their operands have so few bits that every
 // product and sum is exact, so the GEMM kernels' rounding cannot differ and the results must not.
+// 300 rows and 530 columns: more than one of the bias gradient's 256-row blocks and 512-column chunks.
 const ACT_SIZES = [1, 7, 15, 17, 33, 40001];
 const ACT_LINEAR: [number, number, number][] = [
   [5, 3, 9],
   [17, 4, 33],
   [130, 2, 200],
+  [300, 3, 530],
 ];
-const ACT_ITEMS = ACT_SIZES.length * 2 + ACT_LINEAR.length * 4;
+// mseLoss's forward (squaredDiff: the difference and its reduced squares): tails of the 16 lanes,
+// and more than one of the reduction's 8192-element blocks.
+const MSE_SIZES = [7, 33, 20001];
+const ACT_ITEMS = ACT_SIZES.length * 2 + ACT_LINEAR.length * 6 + MSE_SIZES.length * 4;
 
 // [m, k, n]: partial tiles on both edges, whole tiles, and a k long enough for several k blocks.
 const GEMM_CASES: [number, number, number][] = [
@@ -312,7 +328,8 @@ describe('portable kernels (NNLAB_DISABLE_AVX2=1)', () => {
     const exactItems =
       POOL_SHAPES.length * 3 + GENERAL_POOLS.length * 2 + ADAM_CASES.length * ADAM_SIZES.length * 3 + SGD_DECAYS.length * ADAM_SIZES.length;
     for (let i = 0; i < exactItems; i++) expect(portable[i], `pool, Adam or SGD item ${i}`).toBe(fast[i]);
-    for (let i = exactItems; i < exactItems + ACT_ITEMS; i++) expect(portable[i], `tanh or sigmoid item ${i}`).toBe(fast[i]);
+    for (let i = exactItems; i < exactItems + ACT_ITEMS; i++)
+      expect(portable[i], `tanh, sigmoid or squared difference item ${i}`).toBe(fast[i]);
     for (let i = exactItems + ACT_ITEMS; i < fast.length; i++) {
       expect(worstRelative(fast[i], portable[i]), `conv item ${i}`).toBeLessThan(1e-5);
     }

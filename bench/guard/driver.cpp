@@ -193,10 +193,9 @@ void linear_act() {
   nnlab_guard_measured([&] {
     B().gemm(gemm_args(false, true, 64, 128, 160, 160, 160, 128, 0.f), x.f32(), w.f32(), y.f32());
     B().bias_act_forward(LinearAct::Relu, bias.f32(), y.f32(), 64, 128);
-    B().bias_act_backward(LinearAct::Relu, y.f32(), dy.f32(), dz.f32(), y.numel());
+    B().bias_act_backward(LinearAct::Relu, y.f32(), dy.f32(), dz.f32(), db.f32(), 64, 128);
     B().gemm(gemm_args(false, false, 64, 160, 128, 128, 160, 160, 0.f), dz.f32(), w.f32(), dx.f32());
     B().gemm(gemm_args(true, false, 128, 160, 64, 128, 160, 160, 0.f), dz.f32(), x.f32(), dw.f32());
-    B().reduce(ReduceOp::Sum, dz.f32(), db.f32(), 1, 64, 128);
   });
 }
 

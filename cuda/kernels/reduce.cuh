@@ -115,4 +115,14 @@ static __global__ void argmax_cols_kernel(const float* x, int32_t* y, int64_t ou
   }
 }
 
+// mseLoss's forward, before its reduction: diff = x - t and its square, rounded as binary Sub and
+// unary Square round them.
+static __global__ void sub_square_kernel(const float* x, const float* t, float* diff, float* sq, int64_t n) {
+  NN_GRID_STRIDE(i, n) {
+    const float d = x[i] - t[i];
+    diff[i] = d;
+    sq[i] = d * d;
+  }
+}
+
 }  // namespace nn::cuda

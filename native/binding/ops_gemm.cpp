@@ -171,9 +171,14 @@ Napi::Value linear_act_backward(const Napi::CallbackInfo& info) {
   require_same_device(a.op, {&x, &w, y, &dy});
   Backend& b = x.backend();
   Tensor dz = dy;
+  // The bias gradient: the reduction sumToShape(dz, [out]) runs ([1, N, out] summed over its middle
+  // axis), made by the activation's backward pass in the same sweep when there is one.
+  Tensor db = need_b ? empty(b, Shape{d.n}, DType::F32) : Tensor{};
   if (act != LinearAct::None) {
     dz = empty(b, out_shape, DType::F32);
-    b.bias_act_backward(act, y->f32(), dy.f32(), dz.f32(), dy.numel());
+    b.bias_act_backward(act, y->f32(), dy.f32(), dz.f32(), need_b ? db.f32() : nullptr, d.m, d.n);
+  } else if (need_b && d.n > 0) {
+    b.reduce(ReduceOp::Sum, dz.f32(), db.f32(), 1, d.m, d.n);
   }
   Napi::Env env = a.env();
   Napi::Array grads = Napi::Array::New(env, 3);
@@ -190,12 +195,7 @@ Napi::Value linear_act_backward(const Napi::CallbackInfo& info) {
     if (dw.numel() > 0) b.gemm(gemm_args(Dims{d.n, d.k, d.m}, true, false), dz.f32(), x.f32(), dw.f32());
     grads.Set(1u, wrap(env, std::move(dw)));
   }
-  if (need_b) {
-    // The reduction sumToShape(dz, [out]) runs: [1, N, out] summed over its middle axis.
-    Tensor db = empty(b, Shape{d.n}, DType::F32);
-    if (d.n > 0) b.reduce(ReduceOp::Sum, dz.f32(), db.f32(), 1, d.m, d.n);
-    grads.Set(2u, wrap(env, std::move(db)));
-  }
+  if (need_b) grads.Set(2u, wrap(env, std::move(db)));
   return grads;
 }
 

@@ -180,6 +180,25 @@ Napi::Value sum_to_shape(const Napi::CallbackInfo& info) {
   return wrap(a.env(), reduce_axes(x, ReduceOp::Sum, axes, target));
 }
 
+// squaredDiff(input, target, op) -> [input - target, op over every element of (input - target)^2]
+// for op 'sum' or 'mean' (a 0-d tensor; mean of nothing is NaN): mseLoss's forward in one pass,
+// with the bits of binary 'sub', unary 'square' and reduce(op) over all axes.
+Napi::Value squared_diff(const Napi::CallbackInfo& info) {
+  Args a{info, "squaredDiff"};
+  const Tensor& x = a.tensor(0, "input", DType::F32);
+  const Tensor& t = a.tensor(1, "target", DType::F32);
+  const std::string name = a.string(2, "op");
+  const ReduceOp op = parse_op(a.op, name, kReduce, "reduction");
+  if (op != ReduceOp::Sum && op != ReduceOp::Mean)
+    fail(ErrorCode::Argument, a.op, ": op must be 'sum' or 'mean', got '", name, "'");
+  require_same_device(a.op, {&x, &t});
+  require_shape(a.op, "target", t, x.shape);
+  Backend& b = x.backend();
+  Tensor diff = empty(b, x.shape, DType::F32), y = empty(b, Shape{}, DType::F32);
+  b.squared_diff_reduce(op, x.f32(), t.f32(), diff.f32(), y.f32(), x.numel());
+  return wrap_all(a.env(), {diff, y});
+}
+
 Napi::Value reduce_ops(const Napi::CallbackInfo& info) { return op_names(info.Env(), kReduce); }
 
 }  // namespace js_reduce

@@ -7,15 +7,16 @@
 #include "../core/error.h"
 #include "../core/thread_pool.h"
 #include "cpu_backend.h"
+#include "reduce_blocks.h"
 #include "simd/lane_reduce.h"
 
 namespace nn {
 namespace {
 
 constexpr int64_t kGrain = 1 << 14;
-constexpr int64_t kRowBlock = 1 << 13;  // elements of a contiguous row reduced as one partial
-constexpr int64_t kColChunk = 512;      // inner columns one task owns when inner > 1
-constexpr int64_t kDimBlock = 256;      // rows summed into a partial before joining the total
+constexpr int64_t kRowBlock = kReduceRowBlock;
+constexpr int64_t kColChunk = kReduceColChunk;
+constexpr int64_t kDimBlock = kReduceDimBlock;
 
 template <ReduceOp OP>
 float reduce_block(const float* x, int64_t n) {

@@ -168,13 +168,18 @@ void add_linalg_runners(Runners& r) {
   };
   r["bias_act_backward"] = [](Backend& b, const Entry& e) {
     const nn::LinearAct act = linear_act(e);
-    const int64_t n = e.dim("x", 0) * e.dim("w", 0);
+    const int64_t rows = e.dim("x", 0), cols = e.dim("w", 0), n = rows * cols;
     // y as the forward makes it, so relu's zeros and the saturated ends occur.
     std::vector<float> yh = uniform(n, -3.f, 3.f, 53);
     for (float& v : yh) v = nn::linear_act_forward(act, v);
     Mem m(b);
     const float *y = m.in(yh), *dy = m.in(uniform(n, -1.f, 1.f, 54));
-    return m.one("dz", n, [&](float* dz) { b.bias_act_backward(act, y, dy, dz, n); });
+    float* dz = m.out<float>(n);
+    float* db = e.flag("bias") ? m.out<float>(cols) : nullptr;
+    b.bias_act_backward(act, y, dy, dz, db, rows, cols);
+    Outputs o = Outputs::of("dz", m.get(dz, n));
+    if (db) o.add("db", m.get(db, cols));
+    return o;
   };
 }
 

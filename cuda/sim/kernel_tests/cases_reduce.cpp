@@ -83,6 +83,18 @@ void add_reduce_runners(Runners& r) {
     b.reduce(op, x, y, s.outer, s.dim, s.inner);
     return Outputs::of("y", m.get(y, s.outer * s.inner));
   };
+  r["squared_diff_reduce"] = [](Backend& b, const Entry& e) {
+    int64_t n = 1;
+    for (int64_t d : e.shape("x")) n *= d;
+    Mem m(b);
+    const float *x = m.in(uniform(n, -2.f, 2.f, 130)), *t = m.in(uniform(n, -2.f, 2.f, 131));
+    float* diff = m.out<float>(n);
+    float* y = m.out<float>(1);
+    b.squared_diff_reduce(e.str("op") == "mean" ? ReduceOp::Mean : ReduceOp::Sum, x, t, diff, y, n);
+    Outputs o = Outputs::of("diff", m.get(diff, n));
+    o.add("y", m.get(y, 1));
+    return o;
+  };
   r["argmax"] = [](Backend& b, const Entry& e) {
     const Shape3 s(e.shape("x"));
     Mem m(b);

@@ -222,6 +222,9 @@ export const runners: Record<string, Runner> = {
 
   reduce: generated(['reduce'], (s, e) => native.reduce(reduceInput(s, e), e.params.op as ReduceOpName, [1])),
   argmax: generated(['argmax'], (s, e) => native.argmax(reduceInput(s, e), 1, false)),
+  squared_diff_reduce: generated(['squaredDiff'], (s, e) =>
+    native.squaredDiff(s.rand(e.shapes.x, 130), s.rand(e.shapes.x, 131), e.params.op as 'sum' | 'mean'),
+  ),
   softmax: generated(['softmax', 'logSoftmax'], (s, e) => softmaxOf(e)(softmaxInput(s, e), 1)),
   softmax_backward: gradient(['softmaxBackward', 'logSoftmaxBackward'], (s, e) => {
     const y = s.keep(softmaxOf(e)(softmaxInput(s, e), 1));

@@ -135,7 +135,10 @@ const convOps = (c: ReturnType<typeof conv>, bias: boolean) => [
 const linearAct: TableEntry[] = (['none', 'relu', 'sigmoid', 'tanh'] as const).flatMap((act) => [
   e('bias_act_forward', `${act}_bias`, 'accumulate', { x: [37, 29], w: [43, 29] }, { act, bias: true }),
   e('bias_act_forward', act, 'accumulate', { x: [37, 29], w: [43, 29] }, { act, bias: false }),
-  e('bias_act_backward', act, 'accumulate', { x: [37, 29], w: [43, 29] }, { act }),
+  e('bias_act_backward', act, 'accumulate', { x: [37, 29], w: [43, 29] }, { act, bias: false }),
+  // With the bias gradient, over more rows than one of reduce's 256-row blocks and more columns
+  // than one of its 512-column chunks (the CPU sums them in the activation's sweep).
+  e('bias_act_backward', `${act}_bias`, 'accumulate', { x: [600, 3], w: [530, 3] }, { act, bias: true }),
 ]);
 
 const linalg: TableEntry[] = [
@@ -263,6 +266,15 @@ const rows: TableEntry[] = [
   ]),
   // An empty reduced axis: sums are 0, means NaN.
   ...['sum', 'mean'].map((op) => e('reduce', `${op}_rows_3x0`, 'exact', { x: [3, 0, 1] }, { op, specials: false })),
+  // mseLoss's forward: the difference and its squares reduced, over one and several of the CPU's
+  // 8192-element blocks (with a tail past the last 16 lanes), and over nothing (sum 0, mean NaN).
+  ...['sum', 'mean'].flatMap((op) =>
+    [
+      ['37', [37]],
+      ['3x5000', [3, 5000]],
+      ['0', [0]],
+    ].map(([name, x]) => e('squared_diff_reduce', `${op}_${name as string}`, 'accumulate', { x: x as number[] }, { op })),
+  ),
   ...softmaxShapes.flatMap(([name, x]) =>
     [false, true].flatMap((log) => [
       e('softmax', `${log ? 'log_' : ''}${name}`, 'accumulate', { x }, { log }),

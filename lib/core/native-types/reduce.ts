@@ -21,4 +21,10 @@ export interface ReduceOps {
    * `shape` (always a new tensor): the gradient of a broadcast.
    */
   sumToShape(x: NativeTensor, shape: number[]): NativeTensor;
+  /**
+   * [input - target, op over every element of (input - target)^2] for op 'sum' or 'mean' (a 0-d
+   * tensor; the mean of nothing is NaN), input and target of one shape: mseLoss's forward in one
+   * pass, bit for bit binary 'sub', unary 'square' and reduce(op) over all axes.
+   */
+  squaredDiff(input: NativeTensor, target: NativeTensor, op: 'sum' | 'mean'): [NativeTensor, NativeTensor];
 }

@@ -1,5 +1,6 @@
-// The mean squared error as one graph node: the forward is the composite's calls (sub, square,
-// reduce), the backward one broadcasting multiply of the kept difference by the scaled incoming
+// The mean squared error as one graph node: the forward is one native pass (squaredDiff: the
+// difference and the reduced squares, the bits of the composite's sub, square and reduce), the
+// backward one broadcasting multiply of the kept difference by the scaled incoming
 // gradient, where the composite materialises the broadcast gradient and then multiplies it by
 // 2 * diff (two more passes over the batch and one more array).
 import { needsGrad, record } from '../autograd/engine.js';
@@ -22,23 +23,25 @@ export function mseLoss(input: Tensor, target: Tensor, reduction: Reduction = 'm
     throw new ShapeError(`mseLoss: input ${shapeStr(input.shape)} and target ${shapeStr(target.shape)} must have the same shape`);
   if (!REDUCTIONS.includes(reduction))
     throw new ArgumentError(`mseLoss: reduction must be 'mean', 'sum' or 'none', got '${String(reduction)}'`);
-  const diff = fromHandle(native.binary(input.handle, target.handle, 'sub'));
-  const squares = native.unary(diff.handle, 'square', 0, 0);
-  if (!needsGrad(input, target)) diff.dispose();
   if (reduction === 'none') {
+    const diff = fromHandle(native.binary(input.handle, target.handle, 'sub'));
+    const squares = native.unary(diff.handle, 'square', 0, 0);
+    if (!needsGrad(input, target)) diff.dispose();
     const y = fromHandle(squares);
     // d(d^2)/dd = 2d, times the incoming gradient: the square's own backward.
     return record(y, 'mseLoss(none)', [input, target], (g) =>
       gradients(input, target, fromHandle(native.unaryBackward(diff.handle, squares, g.handle, 'square', 0, 0))),
     );
   }
+  // One pass: the difference (kept for the backward) and the reduced squares, never materialised.
+  const [diffHandle, loss] = native.squaredDiff(input.handle, target.handle, reduction);
+  const diff = fromHandle(diffHandle);
+  if (!needsGrad(input, target)) diff.dispose();
   const count = Math.max(
-    diff.shape.reduce((n, d) => n * d, 1),
+    input.shape.reduce((n, d) => n * d, 1),
     1,
   );
-  const axes = input.shape.map((_, i) => i);
-  const y = fromHandle(native.reduce(squares, reduction, axes, false));
-  squares.dispose();
+  const y = fromHandle(loss);
   return record(y, `mseLoss(${reduction})`, [input, target], (g) => {
     const twice = native.unary(g.handle, 'affine', reduction === 'mean' ? 2 / count : 2, 0);
     try {
