@@ -53,7 +53,6 @@ Napi::Value conv2d_maxpool2d_backward(const Napi::CallbackInfo& info) {
   if (idx.shape != dy.shape)
     fail(ErrorCode::Shape, a.op, ": 'indices' ", shape_str(idx.shape), " must have the shape of 'dy' ",
          shape_str(dy.shape));
-  check_pool_indices(a, idx, p, conv_out);
   Backend& b = x.backend();
   Tensor dx = input_grad ? empty(b, x.shape, DType::F32) : Tensor{};
   Tensor dw = empty(b, w.shape, DType::F32);
@@ -62,9 +61,13 @@ Napi::Value conv2d_maxpool2d_backward(const Napi::CallbackInfo& info) {
     // No image, or a pool with no window: every gradient is zero.
     for (Tensor* t : {&dx, &dw, &db})
       if (t->storage) b.fill_f32(t->f32(), t->numel(), 0.f);
-  } else {
+  } else if (!conv2d_maxpool_backward_own(b, c, p, dy.f32(), idx.i32(), x.f32(), input_grad ? dx.f32() : nullptr,
+                                          dw.f32(), with_bias ? db.f32() : nullptr)) {
+    // The backend's own kernel checks each index against its window as it reads it; the other
+    // paths scatter through the indices, so they are checked first (a pass over all of them).
+    check_pool_indices(a, idx, p, conv_out);
     conv2d_maxpool_backward(b, c, p, dy.f32(), idx.i32(), x.f32(), w.f32(), input_grad ? dx.f32() : nullptr, dw.f32(),
-                            with_bias ? db.f32() : nullptr);
+                            with_bias ? db.f32() : nullptr, /*own_tried=*/true);
   }
   Napi::Array out = Napi::Array::New(a.env(), 3);
   out.Set(0u, input_grad ? wrap(a.env(), std::move(dx)) : a.env().Null());

@@ -55,9 +55,15 @@ void conv2d_maxpool_forward(Backend& b, const Conv2dArgs& conv, const Pool2dArgs
   }
 }
 
+bool conv2d_maxpool_backward_own(Backend& b, const Conv2dArgs& conv, const Pool2dArgs& pool, const float* dy,
+                                 const int32_t* indices, const float* x, float* dx, float* dw, float* db) {
+  return !dx && b.conv2d_maxpool_backward_params(conv, pool, dy, indices, x, dw, db);
+}
+
 void conv2d_maxpool_backward(Backend& b, const Conv2dArgs& conv, const Pool2dArgs& pool, const float* dy,
-                             const int32_t* indices, const float* x, const float* w, float* dx, float* dw, float* db) {
-  if (!dx && b.conv2d_maxpool_backward_params(conv, pool, dy, indices, x, dw, db)) return;
+                             const int32_t* indices, const float* x, const float* w, float* dx, float* dw, float* db,
+                             bool own_tried) {
+  if (!own_tried && conv2d_maxpool_backward_own(b, conv, pool, dy, indices, x, dx, dw, db)) return;
   if (dx && b.conv2d_maxpool_backward_all(conv, pool, dy, indices, x, w, dx, dw, db)) return;
   const int64_t nb = block_images(b, conv);
   const int64_t x_image = conv.c * conv.h * conv.w, y_image = pool.c * pool.oh * pool.ow;

@@ -15,9 +15,18 @@ namespace nn {
 void conv2d_maxpool_forward(Backend& b, const Conv2dArgs& conv, const Pool2dArgs& pool, const float* x, const float* w,
                             const float* bias, float* y, int32_t* indices);
 
-// From dy (the pooled output's gradient) and the pooling indices: dx (may be null: x needs no
-// gradient), dw, and db (null without a bias).
+// The parameters' gradients alone (dx null) by the backend's own kernel, which checks that every
+// index lies in its own pooling window: false, writing nothing, where it has no kernel for these
+// shapes or an index lies elsewhere (only caller-made indices can). True means every index was
+// checked, so the caller's pass over them is not needed.
+bool conv2d_maxpool_backward_own(Backend& b, const Conv2dArgs& conv, const Pool2dArgs& pool, const float* dy,
+                                 const int32_t* indices, const float* x, float* dx, float* dw, float* db);
+
+// From dy (the pooled output's gradient) and the pooling indices, each inside its plane (the
+// caller checks): dx (may be null: x needs no gradient), dw, and db (null without a bias).
+// own_tried: conv2d_maxpool_backward_own already returned false for these arguments.
 void conv2d_maxpool_backward(Backend& b, const Conv2dArgs& conv, const Pool2dArgs& pool, const float* dy,
-                             const int32_t* indices, const float* x, const float* w, float* dx, float* dw, float* db);
+                             const int32_t* indices, const float* x, const float* w, float* dx, float* dw, float* db,
+                             bool own_tried = false);
 
 }  // namespace nn
