@@ -85,47 +85,61 @@ void conv_pool_forward_avx512(const ConvPoolShape& s, const float* planes, const
     }
 }
 
+// The weight gradients of up to kChunk output channels at a time, each tap's accumulators in a
+// block on the stack: the 16 window inputs of a pooled row segment are then loaded once for the
+// chunk, not once per channel (as memory operands of 36 multiply-adds each, most of them split
+// across cache lines, which the loads, not the multiply-adds, paced). Every accumulator still
+// takes the same products in the same order (rows, then segments; cells in order), from zero for
+// each plane: the same sums.
 bool conv_pool_backward_avx512(const ConvPoolShape& s, const float* planes, const float* dy, const int32_t* idx,
                                float* acc) {
+  constexpr int64_t kChunk = 16;
   const int64_t len = conv_pool_phase_len(s), plane = s.ph * s.pw;
   const __m512i lane2 = _mm512_slli_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), 1);
   const __m512i one = _mm512_set1_epi32(1), down = _mm512_set1_epi32(static_cast<int>(s.ow));
   const __m512i down_one = _mm512_set1_epi32(static_cast<int>(s.ow + 1));
-  for (int64_t k = 0; k < s.kg; ++k) {
-    __m512 gw[9], gb = _mm512_setzero_ps();
-    for (int e = 0; e < 9; ++e) gw[e] = _mm512_setzero_ps();
+  for (int64_t k0 = 0; k0 < s.kg; k0 += kChunk) {
+    const int64_t nk = s.kg - k0 < kChunk ? s.kg - k0 : kChunk;
+    __m512 sums[kChunk][10];  // [channel][tap 0..8, bias]
+    for (int64_t c = 0; c < nk; ++c)
+      for (int e = 0; e < 10; ++e) sums[c][e] = _mm512_setzero_ps();
     for (int64_t r = 0; r < s.ph; ++r)
       for (int64_t q0 = 0; q0 < s.pw; q0 += 16) {
         const __mmask16 m = first(s.pw - q0);
-        const int64_t at = k * plane + r * s.pw + q0;
-        _mm_prefetch(reinterpret_cast<const char*>(dy + at + 64), _MM_HINT_T0);
-        _mm_prefetch(reinterpret_cast<const char*>(idx + at + 64), _MM_HINT_T0);
-        const __m512 g = _mm512_maskz_loadu_ps(m, dy + at);
-        const __m512i rel =
-            _mm512_sub_epi32(_mm512_maskz_loadu_epi32(m, idx + at),
-                             _mm512_add_epi32(_mm512_set1_epi32(static_cast<int>(2 * r * s.ow + 2 * q0)), lane2));
-        // The window cell each pooled gradient came from (lanes past the row hold zero).
-        __m512 gc[2][2];
-        gc[0][0] = _mm512_maskz_mov_ps(_mm512_cmpeq_epi32_mask(rel, _mm512_setzero_si512()), g);
-        gc[0][1] = _mm512_maskz_mov_ps(_mm512_cmpeq_epi32_mask(rel, one), g);
-        gc[1][0] = _mm512_maskz_mov_ps(_mm512_cmpeq_epi32_mask(rel, down), g);
-        gc[1][1] = _mm512_maskz_mov_ps(_mm512_cmpeq_epi32_mask(rel, down_one), g);
-        const __mmask16 placed = _mm512_cmpeq_epi32_mask(rel, _mm512_setzero_si512()) |
-                                 _mm512_cmpeq_epi32_mask(rel, one) | _mm512_cmpeq_epi32_mask(rel, down) |
-                                 _mm512_cmpeq_epi32_mask(rel, down_one);
-        if ((placed & m) != m) return false;  // an index outside its own window (caller-made)
-        gb = _mm512_add_ps(gb, g);
+        const __m512i base = _mm512_add_epi32(_mm512_set1_epi32(static_cast<int>(2 * r * s.ow + 2 * q0)), lane2);
         __m512 v[4][4];
         load_window_inputs(planes, len, r, q0, v);
-        for (int i = 0; i < 3; ++i)
-          for (int j = 0; j < 3; ++j)
-            for (int dr = 0; dr < 2; ++dr)
-              for (int dc = 0; dc < 2; ++dc)
-                gw[3 * i + j] = _mm512_fmadd_ps(gc[dr][dc], v[dr + i][dc + j], gw[3 * i + j]);
+        for (int64_t c = 0; c < nk; ++c) {
+          const int64_t at = (k0 + c) * plane + r * s.pw + q0;
+          _mm_prefetch(reinterpret_cast<const char*>(dy + at + 32), _MM_HINT_T0);
+          _mm_prefetch(reinterpret_cast<const char*>(idx + at + 32), _MM_HINT_T0);
+          const __m512 g = _mm512_maskz_loadu_ps(m, dy + at);
+          const __m512i rel = _mm512_sub_epi32(_mm512_maskz_loadu_epi32(m, idx + at), base);
+          // The window cell each pooled gradient came from (lanes past the row hold zero).
+          const __mmask16 c00 = _mm512_cmpeq_epi32_mask(rel, _mm512_setzero_si512()),
+                          c01 = _mm512_cmpeq_epi32_mask(rel, one), c10 = _mm512_cmpeq_epi32_mask(rel, down),
+                          c11 = _mm512_cmpeq_epi32_mask(rel, down_one);
+          if (((c00 | c01 | c10 | c11) & m) != m) return false;  // an index outside its own window (caller-made)
+          __m512 gc[2][2];
+          gc[0][0] = _mm512_maskz_mov_ps(c00, g);
+          gc[0][1] = _mm512_maskz_mov_ps(c01, g);
+          gc[1][0] = _mm512_maskz_mov_ps(c10, g);
+          gc[1][1] = _mm512_maskz_mov_ps(c11, g);
+          __m512* sc = sums[c];
+          sc[9] = _mm512_add_ps(sc[9], g);
+          for (int i = 0; i < 3; ++i)
+            for (int j = 0; j < 3; ++j) {
+              __m512 t = sc[3 * i + j];
+              for (int dr = 0; dr < 2; ++dr)
+                for (int dc = 0; dc < 2; ++dc) t = _mm512_fmadd_ps(gc[dr][dc], v[dr + i][dc + j], t);
+              sc[3 * i + j] = t;
+            }
+        }
       }
-    float* a = acc + k * 10 * 16;
-    for (int e = 0; e < 9; ++e) _mm512_storeu_ps(a + 16 * e, _mm512_add_ps(_mm512_loadu_ps(a + 16 * e), gw[e]));
-    _mm512_storeu_ps(a + 16 * 9, _mm512_add_ps(_mm512_loadu_ps(a + 16 * 9), gb));
+    for (int64_t c = 0; c < nk; ++c) {
+      float* a = acc + (k0 + c) * 10 * 16;
+      for (int e = 0; e < 10; ++e) _mm512_storeu_ps(a + 16 * e, _mm512_add_ps(_mm512_loadu_ps(a + 16 * e), sums[c][e]));
+    }
   }
   return true;
 }
