@@ -168,9 +168,10 @@ class Backend {
   // ---- a convolution then max pooling (core/conv_pool.h) ----
   // A backend's own kernel for the pair, for the shapes it has one for: returns false, writing
   // nothing, for the caller to run the pair a block of images at a time with the kernels above.
-  // The backward gives the parameters' gradients only (the input needs none).
+  // The backward gives the parameters' gradients only (the input needs none). The forward's
+  // indices may be null (no gradient will be taken), and relu asks for relu of the pooled values.
   virtual bool conv2d_maxpool_forward(const Conv2dArgs& conv, const Pool2dArgs& pool, const float* x, const float* w,
-                                      const float* bias, float* y, int32_t* indices) {
+                                      const float* bias, float* y, int32_t* indices, bool relu) {
     return false;
   }
 

@@ -1,11 +1,12 @@
 // Layers with PyTorch's names, shapes, defaults and parameter names.
 import { ArgumentError } from '../core/errors.js';
+import { isGradEnabled } from '../core/autograd/engine.js';
 import * as ops from '../core/ops/index.js';
 import { RandomGenerator } from '../core/random.js';
 import { Tensor } from '../core/tensor.js';
 import { constant_, defaultInit_, emptyParam } from './init.js';
 import { Module } from './module.js';
-import { forwardInOrder, oneOpForwards, registerCommutingPair, registerFusedPair } from './release.js';
+import { forwardInOrder, oneOpForwards, registerCommutingPair, registerFusedPair, registerFusedTriple } from './release.js';
 import type { FusedForward } from './release.js';
 
 export interface LayerOptions {
@@ -101,6 +102,19 @@ export function convThenMaxPool(conv: Module, pool: Module, x: Tensor): Tensor |
   const c = (conv as Module & { convOperands(x: Tensor): ConvOperands }).convOperands(x),
     p = pool as MaxPool2d;
   return ops.conv2dMaxPool2d(x, c.weight, c.bias, c.opts, p.kernelSize, p.opts);
+}
+
+/**
+ * Conv2d, MaxPool2d then ReLU as one op where no gradient is taken (inference): the pooling
+ * indices are never written out and relu runs on each block while it is in cache, sparing a pass
+ * over the pooled output (about 5% of the seed CNN's inference). With gradients, null: the pair
+ * and the relu run as ops of their own.
+ */
+export function convThenMaxPoolRelu(conv: Module, pool: Module, _relu: Module, x: Tensor): Tensor | null {
+  if (isGradEnabled() || fusionOff) return null;
+  const c = (conv as Module & { convOperands(x: Tensor): ConvOperands }).convOperands(x),
+    p = pool as MaxPool2d;
+  return ops.conv2dMaxPool2d(x, c.weight, c.bias, c.opts, p.kernelSize, p.opts, { relu: true });
 }
 
 export class MaxPool2d extends Module {
@@ -267,6 +281,7 @@ for (const c of [MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, ReLU]) oneOpForwards.a
 registerCommutingPair(ReLU.prototype.forward, MaxPool2d.prototype.forward);
 // Conv2d then MaxPool2d (after that swap) runs as one op (convThenMaxPool).
 registerFusedPair(Conv2d.prototype.forward, MaxPool2d.prototype.forward, convThenMaxPool);
+registerFusedTriple(Conv2d.prototype.forward, MaxPool2d.prototype.forward, ReLU.prototype.forward, convThenMaxPoolRelu);
 // Linear then ReLU, Sigmoid or Tanh runs as one op (linearThenAct).
 registerFusedPair(Linear.prototype.forward, ReLU.prototype.forward, linearThenAct('relu'));
 registerFusedPair(Linear.prototype.forward, Sigmoid.prototype.forward, linearThenAct('sigmoid'));

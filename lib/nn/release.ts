@@ -75,6 +75,23 @@ export function registerFusedPair(first: Forward, second: Forward, run: FusedFor
   fusedPairs.set(first, seconds);
 }
 
+/** Runs three layers as one op on x, or returns null where that does not apply. */
+export type FusedTriple = (first: Module, second: Module, third: Module, x: Tensor) => Tensor | null;
+const fusedTriples = new Map<Forward, Map<Forward, Map<Forward, FusedTriple>>>();
+
+/**
+ * As registerFusedPair, for three layers in a row (after the swaps above): Conv2d, MaxPool2d then
+ * ReLU runs as one op where no gradient is taken, relu applied while each block is in cache.
+ * Tried before the pair of its first two.
+ */
+export function registerFusedTriple(first: Forward, second: Forward, third: Forward, run: FusedTriple): void {
+  const seconds = fusedTriples.get(first) ?? new Map<Forward, Map<Forward, FusedTriple>>();
+  const thirds = seconds.get(second) ?? new Map<Forward, FusedTriple>();
+  thirds.set(third, run);
+  seconds.set(second, thirds);
+  fusedTriples.set(first, seconds);
+}
+
 /** Runs `x` through `modules` in order, releasing each intermediate result as it is consumed. */
 export function forwardInOrder(x: Tensor, modules: readonly Module[]): Tensor {
   const order: Module[] = [];
@@ -101,8 +118,17 @@ export function forwardInOrder(x: Tensor, modules: readonly Module[]): Tensor {
   };
   for (let i = 0; i < order.length; ++i) {
     const m = order[i],
-      after = order[i + 1];
-    const fused = after && !m.hooks && !after.hooks ? fusedPairs.get(m.forward)?.get(after.forward)?.(m, after, y) : null;
+      after = order[i + 1],
+      third = order[i + 2];
+    const plain = after && !m.hooks && !after.hooks;
+    const triple =
+      plain && third && !third.hooks ? fusedTriples.get(m.forward)?.get(after.forward)?.get(third.forward)?.(m, after, third, y) : null;
+    if (triple) {
+      finish(triple, null);
+      i += 2;
+      continue;
+    }
+    const fused = plain ? fusedPairs.get(m.forward)?.get(after.forward)?.(m, after, y) : null;
     if (fused) {
       finish(fused, null);
       ++i;

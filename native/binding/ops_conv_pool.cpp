@@ -14,7 +14,10 @@ namespace js_conv_pool {
 constexpr const char* kConvOut = "the convolution's output";
 
 // conv2dMaxPool2d(x, w, bias|null, strideH, strideW, padH, padW, dilationH, dilationW, groups,
-//                 kernelH, kernelW, poolStrideH, poolStrideW, poolPadH, poolPadW) -> [y, indices]
+//                 kernelH, kernelW, poolStrideH, poolStrideW, poolPadH, poolPadW,
+//                 withIndices = true, relu = false) -> [y, indices | null]
+// Without indices no gradient can be taken (inference: they never reach memory); relu gives
+// relu(y), applied while each block is in cache.
 Napi::Value conv2d_maxpool2d(const Napi::CallbackInfo& info) {
   Args a{info, "conv2dMaxPool2d"};
   const Tensor& x = a.tensor(0, "x", DType::F32);
@@ -26,11 +29,18 @@ Napi::Value conv2d_maxpool2d(const Napi::CallbackInfo& info) {
     fail(ErrorCode::Shape, a.op, ": 'bias' must have shape [", c.k, "] (one per output channel of weight ",
          shape_str(w.shape), "), got ", shape_str(bias->shape));
   const Pool2dArgs p = pool_args(a, 10, kConvOut, {c.n, c.k, c.oh, c.ow});
+  const bool with_indices = a.has(16) ? a.boolean(16, "withIndices") : true;
+  const bool relu = a.has(17) ? a.boolean(17, "relu") : false;
   Tensor y = empty(x.backend(), {p.n, p.c, p.oh, p.ow}, DType::F32);
-  Tensor idx = empty(x.backend(), {p.n, p.c, p.oh, p.ow}, DType::I32);
+  Tensor idx = with_indices ? empty(x.backend(), {p.n, p.c, p.oh, p.ow}, DType::I32) : Tensor{};
   if (y.numel() > 0)
-    conv2d_maxpool_forward(x.backend(), c, p, x.f32(), w.f32(), bias ? bias->f32() : nullptr, y.f32(), idx.i32());
-  return wrap_all(a.env(), {y, idx});
+    conv2d_maxpool_forward(x.backend(), c, p, x.f32(), w.f32(), bias ? bias->f32() : nullptr, y.f32(),
+                           with_indices ? idx.i32() : nullptr, relu);
+  if (with_indices) return wrap_all(a.env(), {y, idx});
+  Napi::Array out = Napi::Array::New(a.env(), 2);
+  out.Set(0u, wrap(a.env(), std::move(y)));
+  out.Set(1u, a.env().Null());
+  return out;
 }
 
 // conv2dMaxPool2dBackward(dy, indices, x, w, withBias, inputGrad, <conv2d's 7 parameters>,

@@ -43,15 +43,18 @@ void accumulate(Backend& b, float* acc, const float* part, int64_t n) {
 }  // namespace
 
 void conv2d_maxpool_forward(Backend& b, const Conv2dArgs& conv, const Pool2dArgs& pool, const float* x, const float* w,
-                            const float* bias, float* y, int32_t* indices) {
-  if (b.conv2d_maxpool_forward(conv, pool, x, w, bias, y, indices)) return;
+                            const float* bias, float* y, int32_t* indices, bool relu) {
+  if (b.conv2d_maxpool_forward(conv, pool, x, w, bias, y, indices, relu)) return;
   const int64_t nb = block_images(b, conv);
   const int64_t x_image = conv.c * conv.h * conv.w, y_image = pool.c * pool.oh * pool.ow;
   Tensor block = empty(b, {nb, conv.k, conv.oh, conv.ow}, DType::F32);
+  Tensor block_indices = indices ? Tensor{} : empty(b, {nb * y_image}, DType::I32);
   for (int64_t i = 0; i < conv.n; i += nb) {
     const int64_t m = std::min(nb, conv.n - i);
+    float* yb = y + i * y_image;
     b.conv2d_forward(conv_block(conv, m), x + i * x_image, w, bias, block.f32());
-    b.maxpool2d_forward(pool_block(pool, m), block.f32(), y + i * y_image, indices + i * y_image);
+    b.maxpool2d_forward(pool_block(pool, m), block.f32(), yb, indices ? indices + i * y_image : block_indices.i32());
+    if (relu) b.unary(UnaryOp::Relu, yb, yb, m * y_image, 0.f, 0.f);
   }
 }
 

@@ -12,8 +12,10 @@
 namespace nn {
 
 // y, indices = maxpool2d(conv2d(x, w, bias)); pool.n/c/h/w describe the convolution's output.
+// indices may be null (no gradient will be taken: they are then kept a block at a time, in cache);
+// relu: y = relu(maxpool2d(...)), applied to each block while it is in cache.
 void conv2d_maxpool_forward(Backend& b, const Conv2dArgs& conv, const Pool2dArgs& pool, const float* x, const float* w,
-                            const float* bias, float* y, int32_t* indices);
+                            const float* bias, float* y, int32_t* indices, bool relu = false);
 
 // The parameters' gradients alone (dx null) by the backend's own kernel, which checks that every
 // index lies in its own pooling window: false, writing nothing, where it has no kernel for these

@@ -7,7 +7,7 @@
 
 import { describe, expect, it } from 'vitest';
 
-import { backward, RandomGenerator, nn, ops, seedCnn, tensor, tidy } from '../../lib/index.js';
+import { backward, noGrad, RandomGenerator, nn, ops, seedCnn, tensor, tidy } from '../../lib/index.js';
 import type { Tensor } from '../../lib/index.js';
 import { childAddonResults } from '../support/child-addon.js';
 import { native, randomArray, testDevices } from '../support/native.js';
@@ -246,5 +246,61 @@ describe('conv2dMaxPool2d errors', () => {
     expect(() => native.conv2dMaxPool2dBackward(y, badIdx, xs.handle, ws.handle, false, false, ...args)).toThrow(
       /'indices' element 5 is 36, outside the 6x6 plane/,
     );
+  });
+});
+
+// Inference's form (no gradient to follow): the pooling indices are never written out and relu,
+// asked for, runs on each block while it is in cache. Values: exactly the indexed op's, then relu.
+describe.each(testDevices())('conv2dMaxPool2d without indices, with relu, on %s', (device) => {
+  it.each(CASES)('$label', (c) => {
+    tidy(() => {
+      const x = tensor(
+        randomArray(
+          c.x.reduce((a, b) => a * b),
+          31,
+          -1,
+          1,
+        ),
+        c.x,
+        { device },
+      );
+      const w = tensor(
+        randomArray(
+          c.w.reduce((a, b) => a * b),
+          32,
+          -1,
+          1,
+        ),
+        c.w,
+        { device },
+      );
+      const b = c.bias === false ? null : tensor(randomArray(c.w[0], 33, -1, 1), [c.w[0]], { device });
+      const indexed = ops.conv2dMaxPool2d(x, w, b, c.conv, c.kernel, c.pool);
+      for (const relu of [false, true]) {
+        const fused = ops.conv2dMaxPool2d(x, w, b, c.conv, c.kernel, c.pool, { relu });
+        const want = relu ? ops.relu(indexed) : indexed;
+        // Buffer.equals: a deep comparison of a large array is slow
+        expect(Buffer.from((fused.data() as Float32Array).buffer).equals(Buffer.from((want.data() as Float32Array).buffer))).toBe(true);
+      }
+    });
+  });
+
+  it('Sequential runs Conv2d, ReLU, MaxPool2d as one op without gradients: the same logits as with them', () => {
+    tidy(() => {
+      const model = seedCnn(new RandomGenerator(5)).to(device);
+      const x = tensor(randomArray(6 * 784, 34, -1, 1), [6, 1, 28, 28], { device });
+      const withGrad = model.forward(x).data() as Float32Array;
+      const calls: string[] = [];
+      const orig = native.unary;
+      native.unary = (...a: Parameters<typeof native.unary>) => (calls.push(a[1]), orig(...a));
+      let inference: Float32Array;
+      try {
+        inference = noGrad(() => model.forward(x).data() as Float32Array);
+      } finally {
+        native.unary = orig;
+      }
+      expect(calls).toEqual([]); // every relu ran inside a conv+pool op or the linear layer's
+      expect(Buffer.from(inference.buffer)).toEqual(Buffer.from(withGrad.buffer));
+    });
   });
 });

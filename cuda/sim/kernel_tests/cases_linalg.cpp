@@ -86,6 +86,24 @@ nn::LinearAct linear_act(const Entry& e) {
   throw std::runtime_error("bias_act: unknown act '" + name + "'");
 }
 
+// A convolution then 2x2 max pooling as one op: the backend's own kernel for the pair where it
+// has one (the CPU's, for first-layer shapes), else core/conv_pool.cpp's blocks over the
+// backend's conv and pool kernels (the CUDA backend). Both must give the two ops' result; in
+// inference's form (no indices, relu of the pooled values) too.
+Outputs conv_maxpool_forward(Backend& b, const Entry& e, bool inference) {
+  Conv c(b, e);
+  const nn::Pool2dArgs p = pool_after(c.a);
+  const int64_t pooled = p.n * p.c * p.oh * p.ow;
+  const float *x = c.x(), *w = c.w(), *bias = c.m.in(uniform(c.a.k, -1.f, 1.f, 43));
+  float* y = c.m.out<float>(pooled);
+  int32_t* idx = inference ? nullptr : c.m.out<int32_t>(pooled);
+  if (!b.conv2d_maxpool_forward(c.a, p, x, w, bias, y, idx, inference))
+    nn::conv2d_maxpool_forward(b, c.a, p, x, w, bias, y, idx, inference);
+  Outputs o = Outputs::of("y", c.m.get(y, pooled));
+  if (idx) o.add_exact("indices", c.m.get(idx, pooled));
+  return o;
+}
+
 }  // namespace
 
 void add_linalg_runners(Runners& r) {
@@ -113,22 +131,8 @@ void add_linalg_runners(Runners& r) {
     const float* dy = c.dy();
     return c.m.one("db", c.a.k, [&](float* db) { b.conv2d_backward_bias(c.a, dy, db); });
   };
-  // A convolution then 2x2 max pooling as one op: the backend's own kernel for the pair where it
-  // has one (the CPU's, for first-layer shapes), else core/conv_pool.cpp's blocks over the
-  // backend's conv and pool kernels (the CUDA backend). Both must give the two ops' result.
-  r["conv2d_maxpool_forward"] = [](Backend& b, const Entry& e) {
-    Conv c(b, e);
-    const nn::Pool2dArgs p = pool_after(c.a);
-    const int64_t pooled = p.n * p.c * p.oh * p.ow;
-    const float *x = c.x(), *w = c.w(), *bias = c.m.in(uniform(c.a.k, -1.f, 1.f, 43));
-    float* y = c.m.out<float>(pooled);
-    int32_t* idx = c.m.out<int32_t>(pooled);
-    if (!b.conv2d_maxpool_forward(c.a, p, x, w, bias, y, idx))
-      nn::conv2d_maxpool_forward(b, c.a, p, x, w, bias, y, idx);
-    Outputs o = Outputs::of("y", c.m.get(y, pooled));
-    o.add_exact("indices", c.m.get(idx, pooled));
-    return o;
-  };
+  r["conv2d_maxpool_forward"] = [](Backend& b, const Entry& e) { return conv_maxpool_forward(b, e, false); };
+  r["conv2d_maxpool_forward_relu"] = [](Backend& b, const Entry& e) { return conv_maxpool_forward(b, e, true); };
   r["conv2d_maxpool_backward"] = [](Backend& b, const Entry& e) {
     Conv c(b, e);
     const nn::Pool2dArgs p = pool_after(c.a);

@@ -155,7 +155,8 @@ const linalg: TableEntry[] = [
   ...convOps(conv('dense_5_to_7_p1', [3, 5, 9, 10], [7, 5, 3, 3], [1, 1], [1, 1], [1, 1], 1), false),
   // The seed CNN's conv1 stacked for 3 members (one input channel per group) on 2 images, then
   // 2x2 max pooling: the backend's fused kernel where it has one, else core/conv_pool.cpp.
-  ...['conv2d_maxpool_forward', 'conv2d_maxpool_backward'].map((op) =>
+  // conv2d_maxpool_forward_relu: without indices (inference) and with relu applied to the pooled values.
+  ...['conv2d_maxpool_forward', 'conv2d_maxpool_forward_relu', 'conv2d_maxpool_backward'].map((op) =>
     e(op, 'stacked_first_layer', 'accumulate', { x: [2, 3, 28, 28], w: [24, 1, 3, 3] }, { groups: 3 }, 'kernels'),
   ),
 ];

@@ -51,6 +51,16 @@ export interface ConvOps {
     bias: NativeTensor | null,
     ...params: ConvPoolParams
   ): [NativeTensor, NativeTensor];
+  /**
+   * The same without the indices (no gradient can follow: inference), and relu of the pooled
+   * values when `relu`: [y, null].
+   */
+  conv2dMaxPool2d(
+    x: NativeTensor,
+    weight: NativeTensor,
+    bias: NativeTensor | null,
+    ...params: [...ConvPoolParams, withIndices: false, relu: boolean]
+  ): [NativeTensor, null];
   /** Backward of conv2dMaxPool2d from the pooled gradient dy and its indices: [dx (inputGrad) | null, dweight, dbias (withBias) | null]. */
   conv2dMaxPool2dBackward(
     dy: NativeTensor,

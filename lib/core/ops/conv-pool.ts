@@ -1,9 +1,10 @@
 // A convolution and the max pooling after it as one op (native family conv_pool).
-import { record } from '../autograd/engine.js';
+import { needsGrad, record } from '../autograd/engine.js';
 import { native } from '../native.js';
 import { fromHandle, Tensor } from '../tensor.js';
 import { Conv2dOptions, convParams } from './conv.js';
 import type { Pool2dOptions } from './pool.js';
+import { relu as reluOp } from './elementwise.js';
 import { pair } from './util.js';
 
 /**
@@ -11,7 +12,9 @@ import { pair } from './util.js';
  * gradients (to float rounding: sums are taken a block of images at a time) without the
  * convolution's whole output in memory. The convolution's output is made, pooled and, in backward,
  * rebuilt from the pooled gradient a block of images at a time, in cache. Sequential runs a Conv2d
- * followed by MaxPool2d this way (lib/nn/layers.ts).
+ * followed by MaxPool2d this way (lib/nn/layers.ts). `relu` gives relu of the result; where no
+ * gradient will be taken (inference) it is applied in the same pass, and the pooling indices,
+ * which only the backward reads, are never written out.
  */
 export function conv2dMaxPool2d(
   x: Tensor,
@@ -20,6 +23,7 @@ export function conv2dMaxPool2d(
   convOpts: Conv2dOptions,
   kernel: number | [number, number],
   poolOpts: Pool2dOptions = {},
+  opts: { relu?: boolean } = {},
 ): Tensor {
   const conv = convParams(convOpts, 'conv2dMaxPool2d');
   const [kh, kw] = pair(kernel, 'kernel', 'conv2dMaxPool2d');
@@ -29,6 +33,21 @@ export function conv2dMaxPool2d(
     ...pair(poolOpts.stride ?? [kh, kw], 'stride', 'conv2dMaxPool2d'),
     ...pair(poolOpts.padding ?? 0, 'padding', 'conv2dMaxPool2d'),
   ];
+  if (!needsGrad(x, weight, bias)) {
+    const [y] = native.conv2dMaxPool2d(x.handle, weight.handle, bias ? bias.handle : null, ...conv, ...pool, false, !!opts.relu);
+    return fromHandle(y);
+  }
+  const pooled = withIndices(x, weight, bias, conv, pool);
+  return opts.relu ? reluOp(pooled) : pooled;
+}
+
+function withIndices(
+  x: Tensor,
+  weight: Tensor,
+  bias: Tensor | null | undefined,
+  conv: ReturnType<typeof convParams>,
+  pool: [number, number, number, number, number, number],
+): Tensor {
   const [yh, idxh] = native.conv2dMaxPool2d(x.handle, weight.handle, bias ? bias.handle : null, ...conv, ...pool);
   const y = fromHandle(yh);
   const indices = fromHandle(idxh);

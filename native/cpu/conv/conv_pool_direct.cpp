@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "../../core/thread_pool.h"
+#include "../../kernels/ops.h"
 #include "../cpu_backend.h"
 #include "../simd/simd.h"
 
@@ -64,7 +65,7 @@ std::vector<std::vector<float>> plane_buffers(const cpu::ConvPoolShape& s, int64
 #endif
 
 bool CpuBackend::conv2d_maxpool_forward(const Conv2dArgs& c, const Pool2dArgs& p, const float* x, const float* w,
-                                        const float* bias, float* y, int32_t* idx) {
+                                        const float* bias, float* y, int32_t* idx, bool relu) {
 #if NNLAB_X86_KERNELS
   if (!cpu::conv_pool_direct_apply(c, p)) return false;
   const cpu::ConvPoolShape s = shape_of(c, p);
@@ -72,11 +73,17 @@ bool CpuBackend::conv2d_maxpool_forward(const Conv2dArgs& c, const Pool2dArgs& p
   const int64_t planes = c.n * c.groups, tasks = std::min<int64_t>(num_threads(), planes);
   const int64_t hw = c.h * c.w, out = s.kg * s.ph * s.pw;
   auto buf = plane_buffers(s, tasks);
+  // Without indices (no gradient to come) each task's plane of them stays in its cache.
+  std::vector<std::vector<int32_t>> scratch(idx ? 0 : static_cast<size_t>(tasks), std::vector<int32_t>(out));
   parallel_tasks(tasks, [&](int64_t t) {
     for (int64_t e = planes * t / tasks; e < planes * (t + 1) / tasks; ++e) {
       const int64_t g = e % c.groups;
       cpu::conv_pool_deinterleave(s, x + e * hw, buf[t].data());
-      kernel(s, buf[t].data(), w + g * s.kg * 9, bias ? bias + g * s.kg : nullptr, y + e * out, idx + e * out);
+      float* ye = y + e * out;
+      kernel(s, buf[t].data(), w + g * s.kg * 9, bias ? bias + g * s.kg : nullptr, ye,
+             idx ? idx + e * out : scratch[t].data());
+      if (relu)  // while the plane is in cache: the separate relu op's values
+        for (int64_t i = 0; i < out; ++i) ye[i] = unary_forward(UnaryOp::Relu, ye[i], 0.f, 0.f);
     }
   });
   return true;
