@@ -121,6 +121,30 @@ describe.each(testDevices())('softmax family on %s', (device) => {
     });
   }
 
+  it("crossEntropy's reduction and a scalar dloss give the bits of reduce() and of a broadcast dloss", () => {
+    for (const n of [0, 1, 7, 100, 1000]) {
+      const c = 10;
+      const x = tensor(randomArray(n * c, 95 + n, -4, 4), [n, c], device);
+      const labels = native.fromTypedArray(randomInts(n, 96 + n, c), [n], device);
+      const [losses, probs] = native.crossEntropy(x, labels, 0.1);
+      for (const op of ['sum', 'mean'] as const) {
+        const [loss, p] = native.crossEntropy(x, labels, 0.1, op);
+        expect(loss.shape).toEqual([]);
+        expect(values(loss)).toEqual(values(native.reduce(losses, op, [0], false)));
+        expect(values(p)).toEqual(values(probs));
+      }
+      expect(values(native.crossEntropy(x, labels, 0.1, 'none')[0])).toEqual(values(losses));
+      const g = tensor([0.37], [], device);
+      expect(values(native.crossEntropyBackward(probs, labels, g, 0.1))).toEqual(
+        values(native.crossEntropyBackward(probs, labels, native.stridedCopy(g, [n], [0], 0), 0.1)),
+      );
+    }
+    const x = randTensor([2, 3]);
+    expect(() => native.crossEntropy(x, native.fromTypedArray(Int32Array.from([0, 2]), [2], device), 0, 'max' as never)).toThrow(
+      ArgumentError,
+    );
+  });
+
   it('crossEntropy with huge but finite logits stays finite', () => {
     const [losses] = native.crossEntropy(
       tensor([1e4, -1e4, 0, 3e4], [2, 2], device),

@@ -13,9 +13,19 @@ export interface SoftmaxOps {
   /**
    * Fused softmax + cross-entropy: [per-sample losses [N], probs [N, C]] for logits [N, C] and int32
    * labels [N] in [0, C) (IndexOutOfRangeError otherwise). labelSmoothing in [0, 1] as in PyTorch.
-   * Throws ValueError naming the first row holding a NaN or infinite logit.
+   * reduction 'sum' or 'mean' gives the losses' sum or mean (a scalar, the bits of reduce()) in
+   * place of the per-sample losses. Throws ValueError naming the first row holding a NaN or
+   * infinite logit.
    */
-  crossEntropy(logits: NativeTensor, labels: NativeTensor, labelSmoothing?: number): [NativeTensor, NativeTensor];
-  /** dlogits [N, C] = dloss[i] * (probs[i] - target[i]), target the smoothed one-hot of labels. */
+  crossEntropy(
+    logits: NativeTensor,
+    labels: NativeTensor,
+    labelSmoothing?: number,
+    reduction?: 'none' | 'sum' | 'mean',
+  ): [NativeTensor, NativeTensor];
+  /**
+   * dlogits [N, C] = dloss[i] * (probs[i] - target[i]), target the smoothed one-hot of labels;
+   * dloss [] (a reduced loss's gradient) counts for every row.
+   */
   crossEntropyBackward(probs: NativeTensor, labels: NativeTensor, dloss: NativeTensor, labelSmoothing?: number): NativeTensor;
 }

@@ -32,25 +32,22 @@ export function crossEntropy(logits: Tensor, labels: Tensor, opts: { reduction?:
     ls = opts.labelSmoothing ?? 0;
   if (logits.ndim !== 2) throw new ShapeError(`crossEntropy: logits must be [N, C], got ${shapeStr(logits.shape)}`);
   const lab = int32Labels(labels, 'crossEntropy');
-  const [lossesH, probsH] = native.crossEntropy(logits.handle, lab.handle, ls);
+  const n = logits.shape[0];
+  // A reduced loss is one op: the per-row losses never leave the native side, and its gradient
+  // goes straight to the logits. Values and gradients are those of sum() or mean() over the
+  // losses: the same reduction, the same scaling of the incoming gradient, broadcast to the rows.
+  const op = reduction === 'none' ? 'none' : reduction === 'sum' ? 'sum' : 'mean';
+  const [lossH, probsH] = native.crossEntropy(logits.handle, lab.handle, ls, op);
   const probs = fromHandle(probsH);
   const backward = (dloss: NativeTensor) => [fromHandle(native.crossEntropyBackward(probs.handle, lab.handle, dloss, ls))];
-  if (reduction === 'none') return record(fromHandle(lossesH), 'crossEntropy', [logits], (g) => backward(g.handle));
-  // A reduced loss is one op: the per-row losses never become a Tensor or a graph node, and its
-  // gradient goes straight to the logits. Values and gradients are those of sum() or mean() over
-  // the losses: the same reduction call, the same scaling of the incoming gradient, broadcast.
-  const n = logits.shape[0];
-  const op = reduction === 'sum' ? 'sum' : 'mean';
-  const y = fromHandle(native.reduce(lossesH, op, [0], false));
-  lossesH.dispose();
-  return record(y, `crossEntropy(${op})`, [logits], (g) => {
-    const scaled = op === 'mean' ? native.unary(g.handle, 'affine', 1 / Math.max(n, 1), 0) : g.handle;
-    const dloss = native.stridedCopy(scaled, [n], [0], 0);
-    if (scaled !== g.handle) scaled.dispose();
+  if (op === 'none') return record(fromHandle(lossH), 'crossEntropy', [logits], (g) => backward(g.handle));
+  return record(fromHandle(lossH), `crossEntropy(${op})`, [logits], (g) => {
+    if (op === 'sum') return backward(g.handle);
+    const scaled = native.unary(g.handle, 'affine', 1 / Math.max(n, 1), 0);
     try {
-      return backward(dloss);
+      return backward(scaled);
     } finally {
-      dloss.dispose();
+      scaled.dispose();
     }
   });
 }
