@@ -64,29 +64,25 @@ interface Result {
   grads: Float32Array[];
 }
 
+/** A tensor of `shape` filled with the seeded uniform values in [-1, 1). */
+function filled(shape: number[], seed: number, options: { device: 'cpu' | 'cuda'; requiresGrad?: boolean }) {
+  return tensor(
+    randomArray(
+      shape.reduce((a, n) => a * n),
+      seed,
+      -1,
+      1,
+    ),
+    shape,
+    options,
+  );
+}
+
 /** Values and gradients (x, w, b) of `f` under a fixed weighting of its output. */
 function run(c: Case, device: 'cpu' | 'cuda', fused: boolean): Result {
   return tidy(() => {
-    const x = tensor(
-      randomArray(
-        c.x.reduce((a, b) => a * b),
-        1,
-        -1,
-        1,
-      ),
-      c.x,
-      { device, requiresGrad: c.inputGrad !== false },
-    );
-    const w = tensor(
-      randomArray(
-        c.w.reduce((a, b) => a * b),
-        2,
-        -1,
-        1,
-      ),
-      c.w,
-      { device, requiresGrad: true },
-    );
+    const x = filled(c.x, 1, { device, requiresGrad: c.inputGrad !== false });
+    const w = filled(c.w, 2, { device, requiresGrad: true });
     const b = c.bias === false ? null : tensor(randomArray(c.w[0], 3, -1, 1), [c.w[0]], { device, requiresGrad: true });
     const y = fused ? ops.conv2dMaxPool2d(x, w, b, c.conv, c.kernel, c.pool) : ops.maxPool2d(ops.conv2d(x, w, b, c.conv), c.kernel, c.pool);
     backward(ops.sum(ops.mul(y, tensor(randomArray(y.numel, 4), y.shape.slice(), { device }))));
@@ -254,26 +250,8 @@ describe('conv2dMaxPool2d errors', () => {
 describe.each(testDevices())('conv2dMaxPool2d without indices, with relu, on %s', (device) => {
   it.each(CASES)('$label', (c) => {
     tidy(() => {
-      const x = tensor(
-        randomArray(
-          c.x.reduce((a, b) => a * b),
-          31,
-          -1,
-          1,
-        ),
-        c.x,
-        { device },
-      );
-      const w = tensor(
-        randomArray(
-          c.w.reduce((a, b) => a * b),
-          32,
-          -1,
-          1,
-        ),
-        c.w,
-        { device },
-      );
+      const x = filled(c.x, 31, { device });
+      const w = filled(c.w, 32, { device });
       const b = c.bias === false ? null : tensor(randomArray(c.w[0], 33, -1, 1), [c.w[0]], { device });
       const indexed = ops.conv2dMaxPool2d(x, w, b, c.conv, c.kernel, c.pool);
       for (const relu of [false, true]) {
