@@ -17,7 +17,8 @@
 namespace nn {
 namespace {
 
-// lane_reduce<Sum> (simd/lane_reduce.h) over the squares, step for step.
+// lane_reduce<Sum> (simd/lane_reduce.h) over the squares, step for step. Its short-row branch
+// is the general path below with the unused lanes at zero, so one path serves every length.
 float squared_diff_block(const float* x, const float* t, float* diff, int64_t n) {
   constexpr int L = 16;
 #if NNLAB_X86_KERNELS
@@ -28,12 +29,6 @@ float squared_diff_block(const float* x, const float* t, float* diff, int64_t n)
     diff[i] = d;
     return d * d;
   };
-  if (n < L) {
-    float r = 0.f;
-    for (int64_t i = 0; i < n; ++i) r += sq(i);
-    for (int w = L / 2; w >= 1; w /= 2) r += 0.f;
-    return r;
-  }
   float acc[L] = {};
   int64_t i = 0;
   for (; i + L <= n; i += L)
