@@ -45,6 +45,13 @@ void conv_pool_deinterleave(const ConvPoolShape& s, const float* x, float* out) 
   }
 }
 
+int64_t conv_pool_quadrant_len(const ConvPoolShape& s) { return (s.ph * s.pw + 15) / 16 * 16; }
+
+void conv_pool_corners(const ConvPoolShape& s, int32_t* out) {
+  for (int64_t py = 0; py < s.ph; ++py)
+    for (int64_t px = 0; px < s.pw; ++px) out[py * s.pw + px] = static_cast<int32_t>(2 * py * s.ow + 2 * px);
+}
+
 }  // namespace cpu
 
 #if NNLAB_X86_KERNELS
@@ -69,9 +76,26 @@ bool CpuBackend::conv2d_maxpool_forward(const Conv2dArgs& c, const Pool2dArgs& p
 #if NNLAB_X86_KERNELS
   if (!cpu::conv_pool_direct_apply(c, p)) return false;
   const cpu::ConvPoolShape s = shape_of(c, p);
-  const auto kernel = cpu::use_avx512() ? cpu::conv_pool_forward_avx512 : cpu::conv_pool_forward_avx2;
   const int64_t planes = c.n * c.groups, tasks = std::min<int64_t>(num_threads(), planes);
   const int64_t hw = c.h * c.w, out = s.kg * s.ph * s.pw;
+  if (cpu::use_avx512()) {
+    // Buffers zeroed here, before the parallel region: the quadrant planes' tails stay zero.
+    const int64_t qlen = cpu::conv_pool_quadrant_len(s);
+    std::vector<std::vector<float>> quads(static_cast<size_t>(tasks),
+                                          std::vector<float>(static_cast<size_t>(16 * qlen)));
+    std::vector<int32_t> corners(idx ? static_cast<size_t>(qlen) : 0);
+    if (idx) cpu::conv_pool_corners(s, corners.data());
+    parallel_tasks(tasks, [&](int64_t t) {
+      for (int64_t e = planes * t / tasks; e < planes * (t + 1) / tasks; ++e) {
+        const int64_t g = e % c.groups;
+        cpu::conv_pool_quadrants(s, x + e * hw, quads[t].data());
+        cpu::conv_pool_forward_avx512(s, quads[t].data(), corners.data(), w + g * s.kg * 9,
+                                      bias ? bias + g * s.kg : nullptr, y + e * out, idx ? idx + e * out : nullptr,
+                                      relu);
+      }
+    });
+    return true;
+  }
   auto buf = plane_buffers(s, tasks);
   // Without indices (no gradient to come) each task's plane of them stays in its cache.
   std::vector<std::vector<int32_t>> scratch(idx ? 0 : static_cast<size_t>(tasks), std::vector<int32_t>(out));
@@ -80,8 +104,8 @@ bool CpuBackend::conv2d_maxpool_forward(const Conv2dArgs& c, const Pool2dArgs& p
       const int64_t g = e % c.groups;
       cpu::conv_pool_deinterleave(s, x + e * hw, buf[t].data());
       float* ye = y + e * out;
-      kernel(s, buf[t].data(), w + g * s.kg * 9, bias ? bias + g * s.kg : nullptr, ye,
-             idx ? idx + e * out : scratch[t].data());
+      cpu::conv_pool_forward_avx2(s, buf[t].data(), w + g * s.kg * 9, bias ? bias + g * s.kg : nullptr, ye,
+                                  idx ? idx + e * out : scratch[t].data());
       if (relu)  // while the plane is in cache: the separate relu op's values
         for (int64_t i = 0; i < out; ++i) ye[i] = unary_forward(UnaryOp::Relu, ye[i], 0.f, 0.f);
     }

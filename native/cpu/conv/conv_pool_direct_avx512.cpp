@@ -27,12 +27,14 @@ inline void load_window_inputs(const float* planes, int64_t len, int64_t r, int6
 namespace {
 
 // The window's four convolution outputs of NK consecutive output channels from k (weights w + 9k,
-// bias or null), then their maximum and index, stored at row r, columns q0.. (mask m). NK
-// channels at a time give the core NK independent chains of 9 fused multiply-adds per output;
+// bias or null), then their maximum (and, with Idx, its index from the window's first cell
+// `corner`; with Relu, relu of the maximum), stored at offset `at` of each channel's plane (mask m).
+// NK channels at a time give the core NK independent chains of 9 fused multiply-adds per output;
 // each output still takes its 9 products in the order (i, j), from the bias.
-template <int NK>
-inline void pool_channels(const __m512 v[4][4], const float* w, const float* bias, int64_t k, __m512i base, __m512i one,
-                          __m512i down, __m512i down_one, __mmask16 m, int64_t plane, float* y, int32_t* idx) {
+template <int NK, bool Idx, bool Relu>
+inline void pool_channels(const __m512 v[4][4], const float* w, const float* bias, int64_t k, __m512i corner,
+                          __m512i one, __m512i down, __m512i down_one, __mmask16 m, int64_t plane, float* y,
+                          int32_t* idx) {
   __m512 acc[NK][2][2];
   for (int c = 0; c < NK; ++c) {
     const __m512 b = _mm512_set1_ps(bias ? bias[k + c] : 0.f);
@@ -48,41 +50,81 @@ inline void pool_channels(const __m512 v[4][4], const float* w, const float* bia
   for (int c = 0; c < NK; ++c) {
     // Window cells in row-major order; a later one wins when strictly greater or NaN.
     __m512 best = acc[c][0][0];
-    __m512i arg = base;
+    __m512i arg = corner;
     const __m512 cand[3] = {acc[c][0][1], acc[c][1][0], acc[c][1][1]};
     const __m512i off[3] = {one, down, down_one};
     for (int e = 0; e < 3; ++e) {
       const __mmask16 take =
           _mm512_cmp_ps_mask(cand[e], best, _CMP_GT_OQ) | _mm512_cmp_ps_mask(cand[e], cand[e], _CMP_UNORD_Q);
       best = _mm512_mask_blend_ps(take, best, cand[e]);
-      arg = _mm512_mask_blend_epi32(take, arg, _mm512_add_epi32(base, off[e]));
+      if (Idx) arg = _mm512_mask_blend_epi32(take, arg, _mm512_add_epi32(corner, off[e]));
     }
+    // relu as kernels/ops.h: x <= 0 gives +0, NaN passes.
+    if (Relu)
+      best = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(best, _mm512_setzero_ps(), _CMP_LE_OQ), best, _mm512_setzero_ps());
     _mm512_mask_storeu_ps(y + (k + c) * plane, m, best);
-    _mm512_mask_storeu_epi32(idx + (k + c) * plane, m, arg);
+    if (Idx) _mm512_mask_storeu_epi32(idx + (k + c) * plane, m, arg);
+  }
+}
+
+template <bool Idx, bool Relu>
+void forward_planes(const ConvPoolShape& s, const float* quadrants, const int32_t* corners, const float* w,
+                    const float* bias, float* y, int32_t* idx) {
+  const int64_t len = conv_pool_quadrant_len(s), plane = s.ph * s.pw;
+  const __m512i one = _mm512_set1_epi32(1), down = _mm512_set1_epi32(static_cast<int>(s.ow));
+  const __m512i down_one = _mm512_set1_epi32(static_cast<int>(s.ow + 1));
+  for (int64_t p0 = 0; p0 < plane; p0 += 16) {
+    const __mmask16 m = first(plane - p0);
+    __m512 v[4][4];
+    for (int a = 0; a < 4; ++a)
+      for (int b = 0; b < 4; ++b) v[a][b] = _mm512_loadu_ps(quadrants + (4 * a + b) * len + p0);
+    const __m512i corner = Idx ? _mm512_loadu_si512(corners + p0) : _mm512_setzero_si512();
+    float* yp = y + p0;
+    int32_t* ip = Idx ? idx + p0 : nullptr;
+    int64_t k = 0;
+    for (; k + 2 <= s.kg; k += 2)
+      pool_channels<2, Idx, Relu>(v, w, bias, k, corner, one, down, down_one, m, plane, yp, ip);
+    if (k < s.kg) pool_channels<1, Idx, Relu>(v, w, bias, k, corner, one, down, down_one, m, plane, yp, ip);
   }
 }
 
 }  // namespace
 
-void conv_pool_forward_avx512(const ConvPoolShape& s, const float* planes, const float* w, const float* bias, float* y,
-                              int32_t* idx) {
-  const int64_t len = conv_pool_phase_len(s), plane = s.ph * s.pw;
-  const __m512i lane2 = _mm512_slli_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), 1);
-  const __m512i one = _mm512_set1_epi32(1), down = _mm512_set1_epi32(static_cast<int>(s.ow));
-  const __m512i down_one = _mm512_set1_epi32(static_cast<int>(s.ow + 1));
-  for (int64_t r = 0; r < s.ph; ++r)
-    for (int64_t q0 = 0; q0 < s.pw; q0 += 16) {
-      const __mmask16 m = first(s.pw - q0);
-      __m512 v[4][4];
-      load_window_inputs(planes, len, r, q0, v);
-      // Index of the window's first cell in the convolution plane, per lane.
-      const __m512i base = _mm512_add_epi32(_mm512_set1_epi32(static_cast<int>(2 * r * s.ow + 2 * q0)), lane2);
-      float* yr = y + r * s.pw + q0;
-      int32_t* ir = idx + r * s.pw + q0;
-      int64_t k = 0;
-      for (; k + 2 <= s.kg; k += 2) pool_channels<2>(v, w, bias, k, base, one, down, down_one, m, plane, yr, ir);
-      if (k < s.kg) pool_channels<1>(v, w, bias, k, base, one, down, down_one, m, plane, yr, ir);
+// Each input row a pooled row needs is loaded 16 pooled columns at a time (32 inputs from column
+// 2 * q0, and from 2 * q0 + 2 for phases 2 and 3) and split into its even and odd columns.
+void conv_pool_quadrants(const ConvPoolShape& s, const float* x, float* out) {
+  const int64_t len = conv_pool_quadrant_len(s);
+  const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+  const __m512i odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
+  const auto inputs = [&](const float* row, int64_t from, __m512& lo, __m512& hi) {
+    lo = _mm512_maskz_loadu_ps(first(s.w - from), row + from);
+    hi = _mm512_maskz_loadu_ps(s.w - from > 16 ? first(s.w - from - 16) : 0, row + from + 16);
+  };
+  for (int64_t a = 0; a < 4; ++a)
+    for (int64_t py = 0; py < s.ph; ++py) {
+      const float* row = x + (2 * py + a) * s.w;
+      float* q = out + 4 * a * len + py * s.pw;
+      for (int64_t q0 = 0; q0 < s.pw; q0 += 16) {
+        const __mmask16 m = first(s.pw - q0);
+        __m512 lo, hi;
+        inputs(row, 2 * q0, lo, hi);
+        _mm512_mask_storeu_ps(q + q0, m, _mm512_permutex2var_ps(lo, even, hi));
+        _mm512_mask_storeu_ps(q + len + q0, m, _mm512_permutex2var_ps(lo, odd, hi));
+        inputs(row, 2 * q0 + 2, lo, hi);
+        _mm512_mask_storeu_ps(q + 2 * len + q0, m, _mm512_permutex2var_ps(lo, even, hi));
+        _mm512_mask_storeu_ps(q + 3 * len + q0, m, _mm512_permutex2var_ps(lo, odd, hi));
+      }
     }
+}
+
+void conv_pool_forward_avx512(const ConvPoolShape& s, const float* quadrants, const int32_t* corners, const float* w,
+                              const float* bias, float* y, int32_t* idx, bool relu) {
+  if (idx)
+    relu ? forward_planes<true, true>(s, quadrants, corners, w, bias, y, idx)
+         : forward_planes<true, false>(s, quadrants, corners, w, bias, y, idx);
+  else
+    relu ? forward_planes<false, true>(s, quadrants, corners, w, bias, y, idx)
+         : forward_planes<false, false>(s, quadrants, corners, w, bias, y, idx);
 }
 
 // The weight gradients of up to kChunk output channels at a time, each tap's accumulators in a
