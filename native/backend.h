@@ -169,14 +169,17 @@ class Backend {
   // A backend's own kernel for the pair, for the shapes it has one for: returns false, writing
   // nothing, for the caller to run the pair a block of images at a time with the kernels above.
   // The backward gives the parameters' gradients only (the input needs none). The forward's
-  // indices may be null (no gradient will be taken), and relu asks for relu of the pooled values.
+  // indices may be null (no gradient will be taken), and relu asks for relu of the pooled values;
+  // the backward's relu_y, when not null, is that forward's output: a pooled gradient then counts
+  // only where relu's backward passes it (relu_y > 0 or NaN).
   virtual bool conv2d_maxpool_forward(const Conv2dArgs& conv, const Pool2dArgs& pool, const float* x, const float* w,
                                       const float* bias, float* y, int32_t* indices, bool relu) {
     return false;
   }
 
   virtual bool conv2d_maxpool_backward_params(const Conv2dArgs& conv, const Pool2dArgs& pool, const float* dy,
-                                              const int32_t* indices, const float* x, float* dw, float* db) {
+                                              const float* relu_y, const int32_t* indices, const float* x, float* dw,
+                                              float* db) {
     return false;
   }
 

@@ -105,13 +105,14 @@ export function convThenMaxPool(conv: Module, pool: Module, x: Tensor): Tensor |
 }
 
 /**
- * Conv2d, MaxPool2d then ReLU as one op where no gradient is taken (inference): the pooling
- * indices are never written out and relu runs on each block while it is in cache, sparing a pass
- * over the pooled output (about 5% of the seed CNN's inference). With gradients, null: the pair
- * and the relu run as ops of their own.
+ * Conv2d, MaxPool2d then ReLU as one op: relu is applied in the same pass, and in training its
+ * gradient is taken inside the op's backward, sparing relu's own passes over the pooled output
+ * forward and backward. Where no gradient is taken (inference) the pooling indices are never
+ * written out. With gradients only where the pair itself runs as one op (x needs no gradient: a
+ * first layer); elsewhere null, and the pair and relu run as ops of their own.
  */
 export function convThenMaxPoolRelu(conv: Module, pool: Module, _relu: Module, x: Tensor): Tensor | null {
-  if (isGradEnabled() || fusionOff) return null;
+  if (fusionOff || (isGradEnabled() && x.requiresGrad)) return null;
   const c = (conv as Module & { convOperands(x: Tensor): ConvOperands }).convOperands(x),
     p = pool as MaxPool2d;
   return ops.conv2dMaxPool2d(x, c.weight, c.bias, c.opts, p.kernelSize, p.opts, { relu: true });

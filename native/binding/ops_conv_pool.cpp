@@ -44,7 +44,9 @@ Napi::Value conv2d_maxpool2d(const Napi::CallbackInfo& info) {
 }
 
 // conv2dMaxPool2dBackward(dy, indices, x, w, withBias, inputGrad, <conv2d's 7 parameters>,
-//                         <maxPool2d's 6 parameters>) -> [dx | null, dw, db | null]
+//                         <maxPool2d's 6 parameters>, reluY = null) -> [dx | null, dw, db | null]
+// reluY: the forward's output when it applied relu; dy is then relu's output gradient, passed back
+// through relu first (read off its output: where reluY <= 0 the gradient is zero).
 Napi::Value conv2d_maxpool2d_backward(const Napi::CallbackInfo& info) {
   Args a{info, "conv2dMaxPool2dBackward"};
   const Tensor& dy = a.tensor(0, "dy", DType::F32);
@@ -63,6 +65,13 @@ Napi::Value conv2d_maxpool2d_backward(const Napi::CallbackInfo& info) {
   if (idx.shape != dy.shape)
     fail(ErrorCode::Shape, a.op, ": 'indices' ", shape_str(idx.shape), " must have the shape of 'dy' ",
          shape_str(dy.shape));
+  const Tensor* relu_y = a.has(19) ? a.optional_tensor(19, "reluY", DType::F32) : nullptr;
+  if (relu_y) {
+    require_same_device(a.op, {&dy, relu_y});
+    if (relu_y->shape != dy.shape)
+      fail(ErrorCode::Shape, a.op, ": 'reluY' ", shape_str(relu_y->shape), " must have the shape of 'dy' ",
+           shape_str(dy.shape));
+  }
   Backend& b = x.backend();
   Tensor dx = input_grad ? empty(b, x.shape, DType::F32) : Tensor{};
   Tensor dw = empty(b, w.shape, DType::F32);
@@ -71,13 +80,19 @@ Napi::Value conv2d_maxpool2d_backward(const Napi::CallbackInfo& info) {
     // No image, or a pool with no window: every gradient is zero.
     for (Tensor* t : {&dx, &dw, &db})
       if (t->storage) b.fill_f32(t->f32(), t->numel(), 0.f);
-  } else if (!conv2d_maxpool_backward_own(b, c, p, dy.f32(), idx.i32(), x.f32(), input_grad ? dx.f32() : nullptr,
-                                          dw.f32(), with_bias ? db.f32() : nullptr)) {
-    // The backend's own kernel checks each index against its window as it reads it; the other
-    // paths scatter through the indices, so they are checked first (a pass over all of them).
+  } else if (input_grad ||
+             !b.conv2d_maxpool_backward_params(c, p, dy.f32(), relu_y ? relu_y->f32() : nullptr, idx.i32(), x.f32(),
+                                               dw.f32(), with_bias ? db.f32() : nullptr)) {
+    // The backend's own kernel (parameters only) takes relu's backward and checks each index
+    // against its window as it reads it; the other paths get relu's gradient first, and scatter
+    // through the indices, so those are checked first (a pass over all of them).
+    Tensor through_relu = relu_y ? empty(b, dy.shape, DType::F32) : Tensor{};
+    if (relu_y)
+      b.unary_backward(UnaryOp::Relu, relu_y->f32(), relu_y->f32(), dy.f32(), through_relu.f32(), dy.numel(), 0.f, 0.f);
     check_pool_indices(a, idx, p, conv_out);
-    conv2d_maxpool_backward(b, c, p, dy.f32(), idx.i32(), x.f32(), w.f32(), input_grad ? dx.f32() : nullptr, dw.f32(),
-                            with_bias ? db.f32() : nullptr, /*own_tried=*/true);
+    conv2d_maxpool_backward(b, c, p, relu_y ? through_relu.f32() : dy.f32(), idx.i32(), x.f32(), w.f32(),
+                            input_grad ? dx.f32() : nullptr, dw.f32(), with_bias ? db.f32() : nullptr,
+                            /*own_tried=*/true);
   }
   Napi::Array out = Napi::Array::New(a.env(), 3);
   out.Set(0u, input_grad ? wrap(a.env(), std::move(dx)) : a.env().Null());

@@ -60,7 +60,7 @@ void conv2d_maxpool_forward(Backend& b, const Conv2dArgs& conv, const Pool2dArgs
 
 bool conv2d_maxpool_backward_own(Backend& b, const Conv2dArgs& conv, const Pool2dArgs& pool, const float* dy,
                                  const int32_t* indices, const float* x, float* dx, float* dw, float* db) {
-  return !dx && b.conv2d_maxpool_backward_params(conv, pool, dy, indices, x, dw, db);
+  return !dx && b.conv2d_maxpool_backward_params(conv, pool, dy, nullptr, indices, x, dw, db);
 }
 
 void conv2d_maxpool_backward(Backend& b, const Conv2dArgs& conv, const Pool2dArgs& pool, const float* dy,

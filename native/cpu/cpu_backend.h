@@ -13,7 +13,8 @@ class CpuBackend final : public Backend {
   bool conv2d_maxpool_forward(const Conv2dArgs& conv, const Pool2dArgs& pool, const float* x, const float* w,
                               const float* bias, float* y, int32_t* indices, bool relu) override;
   bool conv2d_maxpool_backward_params(const Conv2dArgs& conv, const Pool2dArgs& pool, const float* dy,
-                                      const int32_t* indices, const float* x, float* dw, float* db) override;
+                                      const float* relu_y, const int32_t* indices, const float* x, float* dw,
+                                      float* db) override;
   bool conv2d_maxpool_backward_all(const Conv2dArgs& conv, const Pool2dArgs& pool, const float* dy,
                                    const int32_t* indices, const float* x, const float* w, float* dx, float* dw,
                                    float* db) override;

@@ -157,8 +157,8 @@ describe('Sequential', () => {
 });
 
 // The CPU kernels in a child process (NNLAB_* variables are read once per process): forward
-// values and indices, then the weight and bias gradients, of the stacked first-layer shape and of
-// a wide one, each result as base64.
+// values and indices, then the weight and bias gradients, without and with relu's backward, of the
+// stacked first-layer shape and of a wide one, each result as base64.
 function kernelResults(env: Record<string, string>): string[] {
   return childAddonResults(
     env,
@@ -170,7 +170,9 @@ function kernelResults(env: Record<string, string>): string[] {
       const args = [1, 1, 0, 0, 1, 1, groups, 2, 2, 2, 2, 0, 0];
       const [y, idx] = addon.conv2dMaxPool2d(x, w, b, ...args);
       const [, dw, db] = addon.conv2dMaxPool2dBackward(t(y.numel, y.shape), idx, x, w, true, false, ...args);
-      out.push(b64(y), b64(idx), b64(dw), b64(db));
+      // The same backward through relu (its gradient read off y, as if the forward had applied it).
+      const [, rdw, rdb] = addon.conv2dMaxPool2dBackward(t(y.numel, y.shape), idx, x, w, true, false, ...args, y);
+      out.push(b64(y), b64(idx), b64(dw), b64(db), b64(rdw), b64(rdb));
     }`,
   );
 }
@@ -186,12 +188,12 @@ describe('the CPU kernels of conv2dMaxPool2d', () => {
       avx2 = kernelResults({ NNLAB_DISABLE_AVX512: '1' });
     const blocks = kernelResults({ NNLAB_NO_CONV_POOL_KERNEL: '1' });
     for (let i = 0; i < fast.length; i++) {
-      const forward = i % 4 < 2;
+      const forward = i % 6 < 2;
       if (forward) expect(avx2[i], `result ${i}`).toBe(fast[i]);
       else expect(worst(floats(avx2[i]), floats(fast[i])), `result ${i}`).toBeLessThan(1e-5);
       // The blocks run the general convolution: values to rounding, hence indices compared only
       // through the gradients they route.
-      if (i % 4 !== 1) expect(worst(floats(blocks[i]), floats(fast[i])), `result ${i} against the blocks`).toBeLessThan(1e-5);
+      if (i % 6 !== 1) expect(worst(floats(blocks[i]), floats(fast[i])), `result ${i} against the blocks`).toBeLessThan(1e-5);
     }
   });
 });
@@ -242,6 +244,34 @@ describe('conv2dMaxPool2d errors', () => {
     expect(() => native.conv2dMaxPool2dBackward(y, badIdx, xs.handle, ws.handle, false, false, ...args)).toThrow(
       /'indices' element 5 is 36, outside the 6x6 plane/,
     );
+  });
+});
+
+/** The bytes of a tensor's values, for bit-for-bit comparisons. */
+const bytes = (t: Tensor) => Buffer.from(Float32Array.from(t.data() as Float32Array).buffer);
+
+// Training's form: relu applied in the op and its gradient taken in the op's backward, from the
+// op's output. Values and every gradient: exactly relu of the indexed op and relu's backward, with
+// and without an input gradient (the CPU's own kernel for the first-layer shapes, else the blocks).
+// About half the pooled values are negative, so relu's gradient is zero for about half.
+describe.each(testDevices())('conv2dMaxPool2d with relu and gradients, on %s', (device) => {
+  it.each(CASES)('$label', (c) => {
+    const run = (fused: boolean) =>
+      tidy(() => {
+        const x = filled(c.x, 41, { device, requiresGrad: c.inputGrad !== false });
+        const w = filled(c.w, 42, { device, requiresGrad: true });
+        const b = c.bias === false ? null : tensor(randomArray(c.w[0], 43, -1, 1), [c.w[0]], { device, requiresGrad: true });
+        const y = fused
+          ? ops.conv2dMaxPool2d(x, w, b, c.conv, c.kernel, c.pool, { relu: true })
+          : ops.relu(ops.conv2dMaxPool2d(x, w, b, c.conv, c.kernel, c.pool));
+        backward(ops.sum(ops.mul(y, tensor(randomArray(y.numel, 44), y.shape.slice(), { device }))));
+        const leaves = [...(x.requiresGrad ? [x] : []), w, ...(b ? [b] : [])];
+        return [bytes(y), ...leaves.map((t) => bytes(t.grad!))];
+      });
+    const fused = run(true),
+      apart = run(false);
+    expect(fused.length).toBe(apart.length);
+    fused.forEach((f, i) => expect(f.equals(apart[i]), `result ${i}`).toBe(true));
   });
 });
 

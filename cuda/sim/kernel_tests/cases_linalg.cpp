@@ -144,7 +144,7 @@ void add_linalg_runners(Runners& r) {
     const float* dy = c.m.in(uniform(pooled, -1.f, 1.f, 48));
     float* dw = c.m.out<float>(c.nw);
     float* db = c.m.out<float>(c.a.k);
-    if (!b.conv2d_maxpool_backward_params(c.a, p, dy, idx, x, dw, db))
+    if (!b.conv2d_maxpool_backward_params(c.a, p, dy, nullptr, idx, x, dw, db))
       nn::conv2d_maxpool_backward(b, c.a, p, dy, idx, x, w, nullptr, dw, db);
     // With the input's gradient too: the backend's own whole-batch pass where it has one (the
     // CPU's), else the blocks.

@@ -55,4 +55,22 @@ export const linalgCases: ConformanceCase[] = [
       return s.read(y, dx, dw, db);
     },
   },
+  {
+    // relu in the op: its gradient taken in the op's backward, from the output. A first layer's
+    // shape (one input channel, no input gradient), where the CPU has its own kernel.
+    name: 'conv2d+maxPool2d+relu fused, forward and backward',
+    ops: ['conv2dMaxPool2d', 'conv2dMaxPool2dBackward'],
+    grad: true,
+    tol: SUM,
+    run: (s) => {
+      const x = s.rand([3, 1, 14, 13], 75);
+      const w = s.rand([6, 1, 3, 3], 76);
+      const [y, idx] = native.conv2dMaxPool2d(x, w, s.rand([6], 77), 1, 1, 0, 0, 1, 1, 1, 2, 2, 2, 2, 0, 0, true, true);
+      s.keep(idx);
+      const dy = s.rand(y.shape, 78);
+      const [, dw, db] = native.conv2dMaxPool2dBackward(dy, idx, x, w, true, false, 1, 1, 0, 0, 1, 1, 1, 2, 2, 2, 2, 0, 0, y);
+      const [dx2, dw2, db2] = native.conv2dMaxPool2dBackward(dy, idx, x, w, true, true, 1, 1, 0, 0, 1, 1, 1, 2, 2, 2, 2, 0, 0, y);
+      return s.read(y, dw!, db!, dx2, dw2, db2);
+    },
+  },
 ];

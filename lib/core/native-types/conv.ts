@@ -49,7 +49,7 @@ export interface ConvOps {
     x: NativeTensor,
     weight: NativeTensor,
     bias: NativeTensor | null,
-    ...params: ConvPoolParams
+    ...params: ConvPoolParams | [...ConvPoolParams, withIndices: true, relu: boolean]
   ): [NativeTensor, NativeTensor];
   /**
    * The same without the indices (no gradient can follow: inference), and relu of the pooled
@@ -61,7 +61,11 @@ export interface ConvOps {
     bias: NativeTensor | null,
     ...params: [...ConvPoolParams, withIndices: false, relu: boolean]
   ): [NativeTensor, null];
-  /** Backward of conv2dMaxPool2d from the pooled gradient dy and its indices: [dx (inputGrad) | null, dweight, dbias (withBias) | null]. */
+  /**
+   * Backward of conv2dMaxPool2d from the pooled gradient dy and its indices: [dx (inputGrad) | null,
+   * dweight, dbias (withBias) | null]. reluY: the forward's output when it applied relu (dy is then
+   * the gradient of relu's output).
+   */
   conv2dMaxPool2dBackward(
     dy: NativeTensor,
     indices: NativeTensor,
@@ -69,6 +73,6 @@ export interface ConvOps {
     weight: NativeTensor,
     withBias: boolean,
     inputGrad: boolean,
-    ...params: ConvPoolParams
+    ...params: ConvPoolParams | [...ConvPoolParams, reluY: NativeTensor | null]
   ): [NativeTensor | null, NativeTensor, NativeTensor | null];
 }

@@ -4,7 +4,6 @@ import { native } from '../native.js';
 import { fromHandle, Tensor } from '../tensor.js';
 import { Conv2dOptions, convParams } from './conv.js';
 import type { Pool2dOptions } from './pool.js';
-import { relu as reluOp } from './elementwise.js';
 import { pair } from './util.js';
 
 /**
@@ -12,9 +11,9 @@ import { pair } from './util.js';
  * gradients (to float rounding: sums are taken a block of images at a time) without the
  * convolution's whole output in memory. The convolution's output is made, pooled and, in backward,
  * rebuilt from the pooled gradient a block of images at a time, in cache. Sequential runs a Conv2d
- * followed by MaxPool2d this way (lib/nn/layers.ts). `relu` gives relu of the result; where no
- * gradient will be taken (inference) it is applied in the same pass, and the pooling indices,
- * which only the backward reads, are never written out.
+ * followed by MaxPool2d this way (lib/nn/layers.ts). `relu` gives relu of the result, applied in
+ * the same pass, and its gradient is taken in the op's backward; where no gradient will be taken
+ * (inference) the pooling indices, which only the backward reads, are never written out.
  */
 export function conv2dMaxPool2d(
   x: Tensor,
@@ -37,8 +36,7 @@ export function conv2dMaxPool2d(
     const [y] = native.conv2dMaxPool2d(x.handle, weight.handle, bias ? bias.handle : null, ...conv, ...pool, false, !!opts.relu);
     return fromHandle(y);
   }
-  const pooled = withIndices(x, weight, bias, conv, pool);
-  return opts.relu ? reluOp(pooled) : pooled;
+  return withIndices(x, weight, bias, conv, pool, !!opts.relu);
 }
 
 function withIndices(
@@ -47,8 +45,9 @@ function withIndices(
   bias: Tensor | null | undefined,
   conv: ReturnType<typeof convParams>,
   pool: [number, number, number, number, number, number],
+  relu: boolean,
 ): Tensor {
-  const [yh, idxh] = native.conv2dMaxPool2d(x.handle, weight.handle, bias ? bias.handle : null, ...conv, ...pool);
+  const [yh, idxh] = native.conv2dMaxPool2d(x.handle, weight.handle, bias ? bias.handle : null, ...conv, ...pool, true, relu);
   const y = fromHandle(yh);
   const indices = fromHandle(idxh);
   const inputs = bias ? [x, weight, bias] : [x, weight];
@@ -66,9 +65,11 @@ function withIndices(
         x.requiresGrad,
         ...conv,
         ...pool,
+        relu ? y.handle : null,
       );
       return [dx && fromHandle(dx), fromHandle(dw), ...(db ? [fromHandle(db)] : [])];
     },
-    { output: false },
+    // With relu the backward reads the output: relu's gradient is taken off it.
+    { output: relu },
   );
 }

@@ -117,7 +117,8 @@ bool CpuBackend::conv2d_maxpool_forward(const Conv2dArgs& c, const Pool2dArgs& p
 }
 
 bool CpuBackend::conv2d_maxpool_backward_params(const Conv2dArgs& c, const Pool2dArgs& p, const float* dy,
-                                                const int32_t* idx, const float* x, float* dw, float* db) {
+                                                const float* relu_y, const int32_t* idx, const float* x, float* dw,
+                                                float* db) {
 #if NNLAB_X86_KERNELS
   if (!cpu::conv_pool_direct_apply(c, p)) return false;
   const cpu::ConvPoolShape s = shape_of(c, p);
@@ -133,7 +134,8 @@ bool CpuBackend::conv2d_maxpool_backward_params(const Conv2dArgs& c, const Pool2
     for (int64_t e = planes * t / tasks; e < planes * (t + 1) / tasks && placed[t]; ++e) {
       const int64_t g = e % c.groups;
       cpu::conv_pool_deinterleave(s, x + e * hw, buf[t].data());
-      placed[t] = kernel(s, buf[t].data(), dy + e * out, idx + e * out, acc[t].data() + g * s.kg * lanes);
+      placed[t] = kernel(s, buf[t].data(), dy + e * out, relu_y ? relu_y + e * out : nullptr, idx + e * out,
+                         acc[t].data() + g * s.kg * lanes);
     }
   });
   for (char ok : placed)

@@ -48,12 +48,14 @@ void conv_pool_forward_avx2(const ConvPoolShape& s, const float* planes, const f
 
 // Backward for the same plane: adds to acc [kg, 10, 16] the lane sums of the 9 weight gradients
 // and the bias gradient of every output channel (reduce the 16 lanes once at the end; the AVX2
-// kernel fills 8 of them). Returns false when an index lies outside its own window (only
-// caller-made indices can), acc then partly updated.
-bool conv_pool_backward_avx512(const ConvPoolShape& s, const float* planes, const float* dy, const int32_t* idx,
-                               float* acc);
-bool conv_pool_backward_avx2(const ConvPoolShape& s, const float* planes, const float* dy, const int32_t* idx,
-                             float* acc);
+// kernel fills 8 of them). relu_y (may be null): the forward's output when it applied relu; a
+// pooled gradient is then taken as zero where relu_y <= 0, as relu's backward gives it. Returns
+// false when an index lies outside its own window (only caller-made indices can), acc then
+// partly updated.
+bool conv_pool_backward_avx512(const ConvPoolShape& s, const float* planes, const float* dy, const float* relu_y,
+                               const int32_t* idx, float* acc);
+bool conv_pool_backward_avx2(const ConvPoolShape& s, const float* planes, const float* dy, const float* relu_y,
+                             const int32_t* idx, float* acc);
 
 }  // namespace nn::cpu
 

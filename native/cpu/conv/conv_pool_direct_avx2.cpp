@@ -69,8 +69,8 @@ void conv_pool_forward_avx2(const ConvPoolShape& s, const float* planes, const f
   }
 }
 
-bool conv_pool_backward_avx2(const ConvPoolShape& s, const float* planes, const float* dy, const int32_t* idx,
-                             float* acc) {
+bool conv_pool_backward_avx2(const ConvPoolShape& s, const float* planes, const float* dy, const float* relu_y,
+                             const int32_t* idx, float* acc) {
   const int64_t len = conv_pool_phase_len(s), plane = s.ph * s.pw;
   const __m256i lane2 = _mm256_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14);
   const __m256i cell[4] = {_mm256_setzero_si256(), _mm256_set1_epi32(1), _mm256_set1_epi32(static_cast<int>(s.ow)),
@@ -82,7 +82,10 @@ bool conv_pool_backward_avx2(const ConvPoolShape& s, const float* planes, const 
       for (int64_t q0 = 0; q0 < s.pw; q0 += 8) {
         const __m256i m = first8(s.pw - q0);
         const int64_t at = k * plane + r * s.pw + q0;
-        const __m256 g = _mm256_maskload_ps(dy + at, m);
+        __m256 g = _mm256_maskload_ps(dy + at, m);
+        // relu's backward: x <= 0 gives +0, NaN passes (kernels/ops.h), read off relu's output.
+        if (relu_y)
+          g = _mm256_andnot_ps(_mm256_cmp_ps(_mm256_maskload_ps(relu_y + at, m), _mm256_setzero_ps(), _CMP_LE_OQ), g);
         const __m256i rel =
             _mm256_sub_epi32(_mm256_maskload_epi32(idx + at, m),
                              _mm256_add_epi32(_mm256_set1_epi32(static_cast<int>(2 * r * s.ow + 2 * q0)), lane2));
