@@ -133,8 +133,13 @@ void conv_pool_forward_avx512(const ConvPoolShape& s, const float* quadrants, co
 // across cache lines, which the loads, not the multiply-adds, paced). Every accumulator still
 // takes the same products in the same order (rows, then segments; cells in order), from zero for
 // each plane: the same sums.
-bool conv_pool_backward_avx512(const ConvPoolShape& s, const float* planes, const float* dy, const float* relu_y,
-                               const int32_t* idx, float* acc) {
+namespace {
+
+// Relu: relu_y is read and masks each pooled gradient (a separate instantiation, so the loop
+// without it carries no test or load for it).
+template <bool Relu>
+bool backward_planes(const ConvPoolShape& s, const float* planes, const float* dy, const float* relu_y,
+                     const int32_t* idx, float* acc) {
   constexpr int64_t kChunk = 16;
   const int64_t len = conv_pool_phase_len(s), plane = s.ph * s.pw;
   const __m512i lane2 = _mm512_slli_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), 1);
@@ -155,9 +160,10 @@ bool conv_pool_backward_avx512(const ConvPoolShape& s, const float* planes, cons
           const int64_t at = (k0 + c) * plane + r * s.pw + q0;
           _mm_prefetch(reinterpret_cast<const char*>(dy + at + 32), _MM_HINT_T0);
           _mm_prefetch(reinterpret_cast<const char*>(idx + at + 32), _MM_HINT_T0);
+          if (Relu) _mm_prefetch(reinterpret_cast<const char*>(relu_y + at + 32), _MM_HINT_T0);
           __m512 g = _mm512_maskz_loadu_ps(m, dy + at);
           // relu's backward: x <= 0 gives +0, NaN passes (kernels/ops.h), read off relu's output.
-          if (relu_y)
+          if (Relu)
             g = _mm512_mask_mov_ps(
                 g, _mm512_cmp_ps_mask(_mm512_maskz_loadu_ps(m, relu_y + at), _mm512_setzero_ps(), _CMP_LE_OQ),
                 _mm512_setzero_ps());
@@ -189,6 +195,14 @@ bool conv_pool_backward_avx512(const ConvPoolShape& s, const float* planes, cons
     }
   }
   return true;
+}
+
+}  // namespace
+
+bool conv_pool_backward_avx512(const ConvPoolShape& s, const float* planes, const float* dy, const float* relu_y,
+                               const int32_t* idx, float* acc) {
+  return relu_y ? backward_planes<true>(s, planes, dy, relu_y, idx, acc)
+                : backward_planes<false>(s, planes, dy, nullptr, idx, acc);
 }
 
 }  // namespace nn::cpu
