@@ -190,6 +190,11 @@ class Backend {
                                            float* db) {
     return false;
   }
+
+  // Max pooling's values alone (a conv2d_maxpool_forward block without indices), then relu when
+  // asked: false, writing nothing, where the backend has no such kernel for these shapes (the
+  // caller then pools with indices into scratch and runs relu apart).
+  virtual bool maxpool2d_forward_values(const Pool2dArgs& a, const float* x, float* y, bool relu) { return false; }
 };
 
 // The process-wide CPU backend.

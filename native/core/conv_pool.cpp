@@ -48,12 +48,15 @@ void conv2d_maxpool_forward(Backend& b, const Conv2dArgs& conv, const Pool2dArgs
   const int64_t nb = block_images(b, conv);
   const int64_t x_image = conv.c * conv.h * conv.w, y_image = pool.c * pool.oh * pool.ow;
   Tensor block = empty(b, {nb, conv.k, conv.oh, conv.ow}, DType::F32);
-  Tensor block_indices = indices ? Tensor{} : empty(b, {nb * y_image}, DType::I32);
+  Tensor block_indices;  // the indices nobody asked for, where the backend cannot pool without them
   for (int64_t i = 0; i < conv.n; i += nb) {
     const int64_t m = std::min(nb, conv.n - i);
+    const Pool2dArgs pb = pool_block(pool, m);
     float* yb = y + i * y_image;
     b.conv2d_forward(conv_block(conv, m), x + i * x_image, w, bias, block.f32());
-    b.maxpool2d_forward(pool_block(pool, m), block.f32(), yb, indices ? indices + i * y_image : block_indices.i32());
+    if (!indices && b.maxpool2d_forward_values(pb, block.f32(), yb, relu)) continue;
+    if (!indices && !block_indices.storage) block_indices = empty(b, {nb * y_image}, DType::I32);
+    b.maxpool2d_forward(pb, block.f32(), yb, indices ? indices + i * y_image : block_indices.i32());
     if (relu) b.unary(UnaryOp::Relu, yb, yb, m * y_image, 0.f, 0.f);
   }
 }

@@ -57,6 +57,17 @@ const CASES: Case[] = [
     inputGrad: false,
     bias: false,
   },
+  // The seed CNN's conv2 (32 channels, 3x3): the rows convolution, whose output the CPU pools as it
+  // leaves the tiles when no indices are wanted; 11x11 is odd (its last row and column unpooled).
+  { label: 'seed CNN second layer', x: [5, 32, 13, 13], w: [64, 32, 3, 3], conv: {}, kernel: 2, inputGrad: false },
+  {
+    label: 'rows convolution: groups, padding, 24 channels a group, even output',
+    x: [3, 32, 12, 12],
+    w: [48, 16, 3, 3],
+    conv: { groups: 2, padding: 1 },
+    kernel: 2,
+    inputGrad: false,
+  },
 ];
 
 interface Result {
@@ -283,11 +294,60 @@ describe.each(testDevices())('conv2dMaxPool2d without indices, with relu, on %s'
       const x = filled(c.x, 31, { device });
       const w = filled(c.w, 32, { device });
       const b = c.bias === false ? null : tensor(randomArray(c.w[0], 33, -1, 1), [c.w[0]], { device });
-      const indexed = ops.conv2dMaxPool2d(x, w, b, c.conv, c.kernel, c.pool);
+      // The same weights requiring a gradient: the op then writes indices (the training form).
+      const indexed = ops.conv2dMaxPool2d(x, filled(c.w, 32, { device, requiresGrad: true }), b, c.conv, c.kernel, c.pool);
       for (const relu of [false, true]) {
         const fused = ops.conv2dMaxPool2d(x, w, b, c.conv, c.kernel, c.pool, { relu });
         const want = relu ? ops.relu(indexed) : indexed;
         // Buffer.equals: a deep comparison of a large array is slow
+        expect(Buffer.from((fused.data() as Float32Array).buffer).equals(Buffer.from((want.data() as Float32Array).buffer))).toBe(true);
+      }
+    });
+  });
+
+  // Pooled maxima that are NaN (a later NaN cell wins, with its own payload), infinite, or -0 (ties:
+  // the first cell wins; relu gives +0), on the rows convolution's path and on the blocks'. Only
+  // the CPU's rows tiles are known to give -0 (they start from the bias; other algorithms add it).
+  it.each([
+    { label: 'rows convolution', x: [3, 32, 13, 13], w: [64, 32, 3, 3], negZero: device === 'cpu' },
+    { label: 'blocks', x: [3, 2, 13, 13], w: [64, 2, 3, 3], negZero: false },
+  ])('NaN, infinities and -0 as the indexed op: $label', ({ x: xs, w: ws, negZero }) => {
+    tidy(() => {
+      const xv = randomArray(
+        xs.reduce((a, n) => a * n),
+        35,
+        -1,
+        1,
+      );
+      const plane = xs[2] * xs[3];
+      // Image 0 negative but at (4, 4): output channel 0's zero weights and -0 bias then give -0,
+      // and +0 in the outputs (2..4, 2..4) that read (4, 4), so the window at (4, 4) ties +0 first
+      // with -0. Image 1's NaN at (4, 4) makes the same outputs NaN in every channel: the window at
+      // (4, 4) has a NaN first and numbers after it, others NaN after numbers.
+      for (let i = 0; i < xs[1] * plane; i++) xv[i] = -Math.abs(xv[i]) - 0.5;
+      xv[4 * xs[3] + 4] = 0.5;
+      xv[xs[1] * plane + 4 * xs[3] + 4] = NaN;
+      xv[2 * xs[1] * plane + 17] = Infinity; // image 2: +-inf, and NaN where they meet
+      xv[2 * xs[1] * plane + plane + 90] = -Infinity;
+      const wv = randomArray(
+        ws.reduce((a, n) => a * n),
+        36,
+        -1,
+        1,
+      );
+      wv.fill(0, 0, ws[1] * 9);
+      const bv = randomArray(ws[0], 37, -1, 1);
+      bv[0] = -0;
+      const x = tensor(xv, xs, { device });
+      const w = tensor(wv, ws, { device });
+      const b = tensor(bv, [ws[0]], { device });
+      const indexed = ops.conv2dMaxPool2d(x, tensor(wv, ws, { device, requiresGrad: true }), b, {}, 2);
+      const iv = indexed.data() as Float32Array;
+      expect(iv.some((v) => Number.isNaN(v)) && iv.includes(Infinity) && iv.includes(-Infinity)).toBe(true);
+      if (negZero) expect(iv.some((v) => Object.is(v, -0))).toBe(true);
+      for (const relu of [false, true]) {
+        const fused = ops.conv2dMaxPool2d(x, w, b, {}, 2, undefined, { relu });
+        const want = relu ? ops.relu(indexed) : indexed;
         expect(Buffer.from((fused.data() as Float32Array).buffer).equals(Buffer.from((want.data() as Float32Array).buffer))).toBe(true);
       }
     });

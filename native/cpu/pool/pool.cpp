@@ -9,6 +9,7 @@
 #include "../../kernels/pool.h"
 #include "../cpu_backend.h"
 #include "../simd/simd.h"
+#include "maxpool_values.h"
 
 namespace nn {
 namespace {
@@ -116,6 +117,25 @@ void CpuBackend::maxpool2d_forward(const Pool2dArgs& a, const float* x, float* y
       }
     }
   });
+}
+
+bool CpuBackend::maxpool2d_forward_values(const Pool2dArgs& a, const float* x, float* y, bool relu) {
+#if NNLAB_X86_KERNELS
+  const int64_t hw = a.h * a.w, ohw = a.oh * a.ow;
+  if (small_planes_avx512(a)) {
+    over_plane_ranges(a, 4 * ohw, [&](int64_t lo, int64_t hi) {
+      cpu::maxpool2x2_planes_values_avx512(x + lo * hw, hi - lo, a.h, a.w, a.oh, a.ow, y + lo * ohw, relu);
+    });
+    return true;
+  }
+  if (is_2x2_stride2(a) && cpu::use_avx512()) {
+    over_planes(a, 4 * ohw, [&](int64_t pl) {
+      cpu::maxpool2x2_plane_values_avx512(x + pl * hw, a.w, a.oh, a.ow, y + pl * ohw, relu);
+    });
+    return true;
+  }
+#endif
+  return false;
 }
 
 void CpuBackend::maxpool2d_backward(const Pool2dArgs& a, const float* dy, const int32_t* indices, float* dx) {

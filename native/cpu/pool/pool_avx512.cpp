@@ -7,6 +7,7 @@
 #include <immintrin.h>
 
 #include "../simd/simd.h"
+#include "maxpool_values.h"
 
 namespace nn::cpu {
 namespace {
@@ -22,10 +23,16 @@ inline void take16(__m512 v, __m512i cand, __m512& best, __m512i& arg) {
   arg = _mm512_mask_blend_epi32(m, arg, cand);
 }
 
-}  // namespace
+// The pooled values as stored: relu(v) of kernels/ops.h when asked (v <= 0 gives +0, NaN passes).
+template <bool kRelu>
+inline __m512 finish(__m512 v) {
+  if constexpr (kRelu) return _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(v, _mm512_setzero_ps(), _CMP_NLE_UQ), v);
+  return v;
+}
 
-void maxpool2x2_plane_avx512(const float* x, int64_t h, int64_t w, int64_t oh, int64_t ow, float* y, int32_t* idx) {
-  (void)h;
+// kIdx: whether the indices are written (without, the compiler drops their arithmetic).
+template <bool kIdx, bool kRelu>
+void plane(const float* x, int64_t w, int64_t oh, int64_t ow, float* y, int32_t* idx) {
   const int32_t wi = static_cast<int32_t>(w);
   const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
   const __m512i odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
@@ -46,10 +53,21 @@ void maxpool2x2_plane_avx512(const float* x, int64_t h, int64_t w, int64_t oh, i
       take16(_mm512_permutex2var_ps(b0, even, b1), _mm512_add_epi32(c00, _mm512_set1_epi32(wi)), best, arg);
       take16(_mm512_permutex2var_ps(b0, odd, b1), _mm512_add_epi32(c00, _mm512_set1_epi32(wi + 1)), best, arg);
       const __mmask16 out = first(n);
-      _mm512_mask_storeu_ps(y + r * ow + o, out, best);
-      _mm512_mask_storeu_epi32(idx + r * ow + o, out, arg);
+      _mm512_mask_storeu_ps(y + r * ow + o, out, finish<kRelu>(best));
+      if constexpr (kIdx) _mm512_mask_storeu_epi32(idx + r * ow + o, out, arg);
     }
   }
+}
+
+}  // namespace
+
+void maxpool2x2_plane_avx512(const float* x, int64_t h, int64_t w, int64_t oh, int64_t ow, float* y, int32_t* idx) {
+  (void)h;
+  plane<true, false>(x, w, oh, ow, y, idx);
+}
+
+void maxpool2x2_plane_values_avx512(const float* x, int64_t w, int64_t oh, int64_t ow, float* y, bool relu) {
+  relu ? plane<false, true>(x, w, oh, ow, y, nullptr) : plane<false, false>(x, w, oh, ow, y, nullptr);
 }
 
 bool maxpool2x2_backward_plane_avx512(const float* dy, const int32_t* idx, int64_t h, int64_t w, int64_t oh, int64_t ow,
@@ -137,8 +155,10 @@ inline void gather_pairs(const float* x, __m512i a, __mmask16 m, __m512i even, _
   right = _mm512_permutex2var_ps(_mm512_castpd_ps(lo), odd, _mm512_castpd_ps(hi));
 }
 
-void maxpool2x2_planes_avx512(const float* x, int64_t planes, int64_t h, int64_t w, int64_t oh, int64_t ow, float* y,
-                              int32_t* idx) {
+namespace {
+
+template <bool kIdx, bool kRelu>
+void planes_run(const float* x, int64_t planes, int64_t h, int64_t w, int64_t oh, int64_t ow, float* y, int32_t* idx) {
   FlatLanes l(w, oh, ow, h);
   const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
   const __m512i odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
@@ -161,9 +181,22 @@ void maxpool2x2_planes_avx512(const float* x, int64_t planes, int64_t h, int64_t
     take16(v01, _mm512_add_epi32(c00, one), best, arg);
     take16(v10, _mm512_add_epi32(c00, down), best, arg);
     take16(v11, _mm512_add_epi32(c00, down_one), best, arg);
-    _mm512_mask_storeu_ps(y + o, m, best);
-    _mm512_mask_storeu_epi32(idx + o, m, arg);
+    _mm512_mask_storeu_ps(y + o, m, finish<kRelu>(best));
+    if constexpr (kIdx) _mm512_mask_storeu_epi32(idx + o, m, arg);
   }
+}
+
+}  // namespace
+
+void maxpool2x2_planes_avx512(const float* x, int64_t planes, int64_t h, int64_t w, int64_t oh, int64_t ow, float* y,
+                              int32_t* idx) {
+  planes_run<true, false>(x, planes, h, w, oh, ow, y, idx);
+}
+
+void maxpool2x2_planes_values_avx512(const float* x, int64_t planes, int64_t h, int64_t w, int64_t oh, int64_t ow,
+                                     float* y, bool relu) {
+  relu ? planes_run<false, true>(x, planes, h, w, oh, ow, y, nullptr)
+       : planes_run<false, false>(x, planes, h, w, oh, ow, y, nullptr);
 }
 
 bool maxpool2x2_backward_planes_avx512(const float* dy, const int32_t* idx, int64_t planes, int64_t h, int64_t w,
