@@ -191,6 +191,14 @@ class Backend {
     return false;
   }
 
+  // The forward without indices (no gradient will be taken), relu of the pooled values when asked,
+  // by the backend's own kernels that pool the convolution's output as it is made (where the
+  // backend's conv2d_maxpool_forward above has none): false, writing nothing, for the blocks.
+  virtual bool conv2d_maxpool_forward_values(const Conv2dArgs& conv, const Pool2dArgs& pool, const float* x,
+                                             const float* w, const float* bias, float* y, bool relu) {
+    return false;
+  }
+
   // Max pooling's values alone (a conv2d_maxpool_forward block without indices), then relu when
   // asked: false, writing nothing, where the backend has no such kernel for these shapes (the
   // caller then pools with indices into scratch and runs relu apart).

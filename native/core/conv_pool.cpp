@@ -45,6 +45,7 @@ void accumulate(Backend& b, float* acc, const float* part, int64_t n) {
 void conv2d_maxpool_forward(Backend& b, const Conv2dArgs& conv, const Pool2dArgs& pool, const float* x, const float* w,
                             const float* bias, float* y, int32_t* indices, bool relu) {
   if (b.conv2d_maxpool_forward(conv, pool, x, w, bias, y, indices, relu)) return;
+  if (!indices && b.conv2d_maxpool_forward_values(conv, pool, x, w, bias, y, relu)) return;
   const int64_t nb = block_images(b, conv);
   const int64_t x_image = conv.c * conv.h * conv.w, y_image = pool.c * pool.oh * pool.ow;
   Tensor block = empty(b, {nb, conv.k, conv.oh, conv.ow}, DType::F32);

@@ -18,6 +18,8 @@ class CpuBackend final : public Backend {
   bool conv2d_maxpool_backward_all(const Conv2dArgs& conv, const Pool2dArgs& pool, const float* dy,
                                    const int32_t* indices, const float* x, const float* w, float* dx, float* dw,
                                    float* db) override;
+  bool conv2d_maxpool_forward_values(const Conv2dArgs& conv, const Pool2dArgs& pool, const float* x, const float* w,
+                                     const float* bias, float* y, bool relu) override;
   bool maxpool2d_forward_values(const Pool2dArgs& a, const float* x, float* y, bool relu) override;
 };
 

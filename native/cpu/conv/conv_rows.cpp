@@ -35,7 +35,12 @@ bool rows_forward_apply(const Conv2dArgs& a) {
          a.oh * a.ow * ((kg + 15) / 16 * 16) <= (int64_t(1) << 22);
 }
 
-void rows_forward(const Conv2dArgs& a, const float* x, const float* w, const float* bias, float* y) {
+namespace {
+
+// The tiles of every (image, group), each item's outputs left position-major in its task's
+// scratch ([Q, kp]) for emit(scratch, kp, image, group) to take out.
+template <typename Emit>
+void rows_run(const Conv2dArgs& a, const float* x, const float* w, const float* bias, Emit emit) {
   const ConvPlan p(a);
   const int64_t G = a.groups, K = p.kg, J = p.crs, kp = round_up(K, 16), Q = p.ohw;
   const LoweredInput in(a, x);  // stride 1: tap j of output (oh, ow) reads rows[j] + oh*roww + ow
@@ -58,7 +63,6 @@ void rows_forward(const Conv2dArgs& a, const float* x, const float* w, const flo
   for (int64_t j = 0; runs3 && j < G * J; j += 3)
     runs3 = in.rows[j + 1] == in.rows[j] + 1 && in.rows[j + 2] == in.rows[j] + 2;
   const auto tile_fn = wide ? rows_tile_avx512 : rows_tile_avx2;
-  const auto unpack = wide ? rows_unpack_avx512 : rows_unpack_avx2;
   // One position-major output scratch per task, allocated here (never in a worker thread).
   const int64_t items = a.n * G, nt = std::max<int64_t>(1, std::min<int64_t>(num_threads(), items));
   std::vector<AlignedFloats> scratch;
@@ -92,8 +96,34 @@ void rows_forward(const Conv2dArgs& a, const float* x, const float* w, const flo
                             runs3});
           }
       }
-      unpack(ys, kp, K, Q, y + (n * a.k + g * K) * Q);
+      emit(ys, kp, n, g);
     }
+  });
+}
+
+bool is_2x2_stride2(const Pool2dArgs& p) {
+  return p.kh == 2 && p.kw == 2 && p.stride_h == 2 && p.stride_w == 2 && p.pad_h == 0 && p.pad_w == 0;
+}
+
+}  // namespace
+
+void rows_forward(const Conv2dArgs& a, const float* x, const float* w, const float* bias, float* y) {
+  const int64_t K = a.k / a.groups, Q = a.oh * a.ow;
+  const auto unpack = use_avx512() ? rows_unpack_avx512 : rows_unpack_avx2;
+  rows_run(a, x, w, bias,
+           [&](const float* ys, int64_t kp, int64_t n, int64_t g) { unpack(ys, kp, K, Q, y + (n * a.k + g * K) * Q); });
+}
+
+bool rows_forward_pooled_apply(const Conv2dArgs& a, const Pool2dArgs& p) {
+  return use_avx512() && is_2x2_stride2(p) && p.h == a.oh && p.w == a.ow && p.oh == a.oh / 2 && p.ow == a.ow / 2 &&
+         p.oh >= 1 && p.ow >= 1 && rows_forward_apply(a);
+}
+
+void rows_forward_pooled(const Conv2dArgs& a, const Pool2dArgs& p, const float* x, const float* w, const float* bias,
+                         float* y, bool relu) {
+  const int64_t K = a.k / a.groups, PQ = p.oh * p.ow;
+  rows_run(a, x, w, bias, [&](const float* ys, int64_t kp, int64_t n, int64_t g) {
+    rows_pool_unpack_avx512(ys, kp, K, a.ow, p.oh, p.ow, relu, y + (n * a.k + g * K) * PQ);
   });
 }
 

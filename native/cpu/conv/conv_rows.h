@@ -21,6 +21,14 @@ bool rows_forward_apply(const Conv2dArgs& a);
 
 void rows_forward(const Conv2dArgs& a, const float* x, const float* w, const float* bias, float* y);
 
+// The same convolution max pooled 2x2 with stride 2 (p: the pool over its output), then relu
+// when asked, each image's outputs pooled straight from the tiles' scratch: y is [N, K, p.oh,
+// p.ow] and the convolution's output never goes to memory as planes. Values: the pooling's of
+// rows_forward's output bit for bit. AVX-512 only (rows_forward_pooled_apply).
+bool rows_forward_pooled_apply(const Conv2dArgs& a, const Pool2dArgs& p);
+void rows_forward_pooled(const Conv2dArgs& a, const Pool2dArgs& p, const float* x, const float* w, const float* bias,
+                         float* y, bool relu);
+
 // ---- kernels (called after the CPU checks) ----
 // out[i * ldo + l] = bias[l] (0 without bias) + sum over j < J of x[off[j] + i] * w[j * ldw + l],
 // one fused multiply-add per j in order, for outputs i < npos (<= 12) and channels l < kw (16 or 32).
@@ -44,5 +52,9 @@ void rows_tile_avx512(const RowTile& t);
 // dst[k * q_n + q] = src[q * lds + k] for k < k_n, q < q_n: a position-major scratch into planes.
 void rows_unpack_avx2(const float* src, int64_t lds, int64_t k_n, int64_t q_n, float* dst);
 void rows_unpack_avx512(const float* src, int64_t lds, int64_t k_n, int64_t q_n, float* dst);
+// dst[k * ph * pw + p] = the 2x2 max (then relu when asked) of the scratch's positions under
+// pooled output p of an [oh, ow] output (oh >= 2 * ph, ow >= 2 * pw), for k < k_n.
+void rows_pool_unpack_avx512(const float* src, int64_t lds, int64_t k_n, int64_t ow, int64_t ph, int64_t pw, bool relu,
+                             float* dst);
 
 }  // namespace nn::cpu

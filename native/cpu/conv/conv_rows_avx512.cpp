@@ -80,4 +80,59 @@ void rows_unpack_avx512(const float* src, int64_t lds, int64_t k_n, int64_t q_n,
   }
 }
 
+namespace {
+
+// The max of 2x2 cells at c (channels k..k+15 of four rows of a position-major scratch: c, c + 1
+// position, c + ow positions, c + ow + 1 positions) by the rule of kernels/pool.h (a later cell
+// wins when strictly greater or NaN), then relu when asked (kernels/ops.h).
+template <bool kRelu>
+inline __m512 pool4(const float* c, int64_t lds, int64_t ow, __mmask16 mk) {
+  const float* c1 = c + ow * lds;
+  __m512 best = _mm512_maskz_loadu_ps(mk, c);
+  for (const float* p : {c + lds, c1, c1 + lds}) {
+    const __m512 v = _mm512_maskz_loadu_ps(mk, p);
+    best =
+        _mm512_mask_blend_ps(_mm512_cmp_ps_mask(v, best, _CMP_GT_OQ) | _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q), best, v);
+  }
+  if constexpr (kRelu) best = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(best, _mm512_setzero_ps(), _CMP_NLE_UQ), best);
+  return best;
+}
+
+template <bool kRelu>
+void pool_unpack(const float* src, int64_t lds, int64_t k_n, int64_t ow, int64_t ph, int64_t pw, float* dst) {
+  const int64_t q_n = ph * pw;
+  for (int64_t q0 = 0; q0 < q_n; q0 += 16) {
+    const int64_t nq = q_n - q0 < 16 ? q_n - q0 : 16;
+    const __mmask16 m = nq >= 16 ? __mmask16(0xffff) : __mmask16((1u << nq) - 1);
+    // Each pooled output's first window cell, as an offset into src; past nq, the last one again
+    // (read, not stored), so the 16 rows below are computed without a branch.
+    int64_t cell[16];
+    for (int64_t i = 0; i < 16; ++i) {
+      const int64_t q = q0 + (i < nq ? i : nq - 1);
+      cell[i] = (2 * (q / pw) * ow + 2 * (q % pw)) * lds;
+    }
+    for (int64_t k0 = 0; k0 < k_n; k0 += 16) {
+      const int64_t nk = k_n - k0 < 16 ? k_n - k0 : 16;
+      const __mmask16 mk = nk >= 16 ? __mmask16(0xffff) : __mmask16((1u << nk) - 1);
+      __m512 r[16];
+#pragma GCC unroll 16
+      for (int i = 0; i < 16; ++i) r[i] = pool4<kRelu>(src + cell[i] + k0, lds, ow, mk);
+      transpose16(r);
+      if (nk == 16) {
+#pragma GCC unroll 16
+        for (int j = 0; j < 16; ++j) _mm512_mask_storeu_ps(dst + (k0 + j) * q_n + q0, m, r[j]);
+      } else {
+        for (int64_t j = 0; j < nk; ++j) _mm512_mask_storeu_ps(dst + (k0 + j) * q_n + q0, m, r[j]);
+      }
+    }
+  }
+}
+
+}  // namespace
+
+void rows_pool_unpack_avx512(const float* src, int64_t lds, int64_t k_n, int64_t ow, int64_t ph, int64_t pw, bool relu,
+                             float* dst) {
+  relu ? pool_unpack<true>(src, lds, k_n, ow, ph, pw, dst) : pool_unpack<false>(src, lds, k_n, ow, ph, pw, dst);
+}
+
 }  // namespace nn::cpu
