@@ -84,15 +84,16 @@ namespace {
 
 // The max of 2x2 cells at c (channels k..k+15 of four rows of a position-major scratch: c, c + 1
 // position, c + ow positions, c + ow + 1 positions) by the rule of kernels/pool.h (a later cell
-// wins when strictly greater or NaN), then relu when asked (kernels/ops.h).
+// wins when strictly greater or NaN), then relu when asked (kernels/ops.h). max_ps(v, best) is
+// v > best ? v : best (an earlier cell wins a tie, +0 against -0 too, and a NaN best stays); the
+// masked move then takes a NaN v.
 template <bool kRelu>
 inline __m512 pool4(const float* c, int64_t lds, int64_t ow, __mmask16 mk) {
   const float* c1 = c + ow * lds;
   __m512 best = _mm512_maskz_loadu_ps(mk, c);
   for (const float* p : {c + lds, c1, c1 + lds}) {
     const __m512 v = _mm512_maskz_loadu_ps(mk, p);
-    best =
-        _mm512_mask_blend_ps(_mm512_cmp_ps_mask(v, best, _CMP_GT_OQ) | _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q), best, v);
+    best = _mm512_mask_mov_ps(_mm512_max_ps(v, best), _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q), v);
   }
   if constexpr (kRelu) best = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(best, _mm512_setzero_ps(), _CMP_NLE_UQ), best);
   return best;
