@@ -97,7 +97,10 @@ Outputs conv_maxpool_forward(Backend& b, const Entry& e, bool inference) {
   const float *x = c.x(), *w = c.w(), *bias = c.m.in(uniform(c.a.k, -1.f, 1.f, 43));
   float* y = c.m.out<float>(pooled);
   int32_t* idx = inference ? nullptr : c.m.out<int32_t>(pooled);
-  if (!b.conv2d_maxpool_forward(c.a, p, x, w, bias, y, idx, inference))
+  // Without indices, the backend's kernel that pools the convolution's output as it is made
+  // (conv2d_maxpool_forward_values), where it has one for the shape, before the blocks.
+  if (!b.conv2d_maxpool_forward(c.a, p, x, w, bias, y, idx, inference) &&
+      !(inference && b.conv2d_maxpool_forward_values(c.a, p, x, w, bias, y, true)))
     nn::conv2d_maxpool_forward(b, c.a, p, x, w, bias, y, idx, inference);
   Outputs o = Outputs::of("y", c.m.get(y, pooled));
   if (idx) o.add_exact("indices", c.m.get(idx, pooled));

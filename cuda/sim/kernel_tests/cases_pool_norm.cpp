@@ -41,8 +41,9 @@ struct Pool {
     return m.in(x);
   }
   // Max pooling of the tied input on b: values into y, the chosen indices returned.
-  int32_t* max_forward(Backend& b, float*& y) {
+  int32_t* max_forward(Backend& b, float*& y, const float** input = nullptr) {
     const float* x = ties();
+    if (input) *input = x;
     y = m.out<float>(ny);
     int32_t* idx = m.out<int32_t>(ny);
     b.maxpool2d_forward(a, x, y, idx);
@@ -102,9 +103,23 @@ void add_pool_norm_runners(Runners& r) {
   r["maxpool2d_forward"] = [](Backend& b, const Entry& e) {
     Pool p(b, e);
     float* y;
-    const int32_t* idx = p.max_forward(b, y);
-    Outputs o = Outputs::of("y", p.m.get(y, p.ny));
+    const float* x;
+    const int32_t* idx = p.max_forward(b, y, &x);
+    const std::vector<float> values = p.m.get(y, p.ny);
+    Outputs o = Outputs::of("y", values);
     o.add_exact("indices", p.m.get(idx, p.ny));
+    // Inference's values-only pooling (relu after it or not), where the backend has a kernel for
+    // it; where it has none, the indexed values (relu'd here as kernels/ops.h does) stand in, so
+    // one backend's kernel is checked against the other's indexed pooling.
+    for (const bool relu : {false, true}) {
+      float* yv = p.m.out<float>(p.ny);
+      std::vector<float> v = values;
+      if (b.maxpool2d_forward_values(p.a, x, yv, relu))
+        v = p.m.get(yv, p.ny);
+      else if (relu)
+        for (float& t : v) t = t <= 0.f ? 0.f : t;
+      o.add(relu ? "y_values_relu" : "y_values", v);
+    }
     return o;
   };
   // Backward from the indices the same backend's forward chose (equal on both, checked by the
