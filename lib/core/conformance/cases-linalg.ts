@@ -56,6 +56,20 @@ export const linalgCases: ConformanceCase[] = [
     },
   },
   {
+    // Inference's form at the seed CNN's conv2 shape: no indices, relu; the CPU pools each image
+    // as it leaves the rows convolution's tiles, other backends run the blocks.
+    name: 'conv2d+maxPool2d+relu fused without indices, a second layer',
+    ops: ['conv2dMaxPool2d'],
+    grad: false,
+    tol: SUM,
+    run: (s) => {
+      const x = s.rand([2, 32, 13, 13], 79);
+      const w = s.rand([64, 32, 3, 3], 80);
+      const [y] = native.conv2dMaxPool2d(x, w, s.rand([64], 81), 1, 1, 0, 0, 1, 1, 1, 2, 2, 2, 2, 0, 0, false, true);
+      return s.read(y);
+    },
+  },
+  {
     // relu in the op: its gradient taken in the op's backward, from the output. A first layer's
     // shape (one input channel, no input gradient), where the CPU has its own kernel.
     name: 'conv2d+maxPool2d+relu fused, forward and backward',
